@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// `npm test`: install the real peers the conformance tests need, build, run every test with tap,
+// and end with one line "N passed, N failed".
+import { spawnSync, spawn } from 'node:child_process';
+
+const PEERS = { ipmitool: 'ipmitool', tshark: 'tshark' }; // command -> Debian package
+
+function have(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function installPeers() {
+  const missing = Object.entries(PEERS).filter(([cmd]) => !have(cmd)).map(([, pkg]) => pkg);
+  if (missing.length === 0) return;
+  if (process.getuid?.() !== 0) {
+    console.error(`missing peers: ${missing.join(' ')}; run as root or: sudo apt-get install -y ${missing.join(' ')}`);
+    process.exit(1);
+  }
+  console.log(`installing real peers for the conformance tests: ${missing.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  for (const args of [['update', '-qq'], ['install', '-y', '-qq', ...missing]]) {
+    const r = spawnSync('apt-get', args, { stdio: 'inherit', env });
+    if (r.status !== 0) { console.error(`apt-get ${args[0]} failed`); process.exit(1); }
+  }
+}
+
+function build() {
+  const r = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
+  if (r.status !== 0) { console.log('0 passed, 1 failed'); process.exit(1); }
+}
+
+installPeers();
+build();
+
+const files = process.argv.slice(2);
+const tap = spawn(process.execPath, ['node_modules/tap/dist/esm/run.mjs', '--reporter=tap', '-j2', ...(files.length ? files : ['dist/test'])],
+  { stdio: ['ignore', 'pipe', 'inherit'] });
+let tail = '';
+tap.stdout.on('data', (chunk) => { process.stdout.write(chunk); tail = (tail + chunk).slice(-4096); });
+tap.on('close', (code) => {
+  const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(tail);
+  const total = m ? Number(m[1]) : 0;
+  const passed = m ? Number(m[2]) : 0;
+  const failed = m ? Number(m[3] ?? total - passed) : 1;
+  const skipped = m ? total - passed - failed : 0;
+  console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+  process.exit(code === 0 && failed === 0 ? 0 : 1);
+});
