@@ -2,6 +2,8 @@
 // `npm test`: install the real peers the conformance tests need, build, run every test with tap,
 // and end with one line "N passed, N failed".
 import { spawnSync, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 
 const PEERS = { ipmitool: 'ipmitool', tshark: 'tshark' }; // command -> Debian package
 
@@ -32,8 +34,14 @@ function build() {
 installPeers();
 build();
 
+/** Every compiled *.test.js under dist/test (helpers are not tests). */
+function testFiles(dir) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? testFiles(join(dir, e.name)) : e.name.endsWith('.test.js') ? [join(dir, e.name)] : []);
+}
+
 const files = process.argv.slice(2);
-const tap = spawn(process.execPath, ['node_modules/tap/dist/esm/run.mjs', '--reporter=tap', '-j2', ...(files.length ? files : ['dist/test'])],
+const tap = spawn(process.execPath, ['node_modules/tap/dist/esm/run.mjs', '--reporter=tap', '-j2', ...(files.length ? files : testFiles('dist/test'))],
   { stdio: ['ignore', 'pipe', 'inherit'] });
 let tail = '';
 tap.stdout.on('data', (chunk) => { process.stdout.write(chunk); tail = (tail + chunk).slice(-4096); });

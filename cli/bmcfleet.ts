@@ -1,0 +1,47 @@
+#!/usr/bin/env node
+// bmcfleet: the command-line entry point; each subcommand lives in its own file.
+import { UsageError } from './args.js';
+import { emulateCommand } from './emulate.js';
+
+interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
+
+const COMMANDS: Record<string, Subcommand> = {
+  emulate: emulateCommand,
+};
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  return `bmcfleet: emulated BMC fleets that real IPMI tools talk to
+
+usage: bmcfleet <command> [options]      (bmcfleet <command> --help for its options)
+
+commands:
+${lines.join('\n')}
+`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    if (name === 'help' && rest[0] && COMMANDS[rest[0]]) return COMMANDS[rest[0]].run(['--help']);
+    process.stdout.write(usage());
+    return name ? 0 : 2;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    process.stderr.write(`bmcfleet: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`bmcfleet ${name}: ${err.message}\n(see: bmcfleet ${name} --help)\n`);
+      return 2;
+    }
+    process.stderr.write(`bmcfleet ${name}: ${(err as Error).message}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => { if (code !== 0) process.exitCode = code; });

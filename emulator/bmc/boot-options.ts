@@ -1,0 +1,167 @@
+// System boot options the BMC keeps for the host's BIOS — IPMI 2.0 §28.12/§28.13, Table 28-14
+// (boot option parameters 0-7: set in progress, service partition, valid-bit clearing, ack, flags, initiator).
+import { SetInProgress } from './lan-config.js';
+
+export const BootParam = {
+  SET_IN_PROGRESS: 0,
+  SERVICE_PARTITION_SELECTOR: 1,
+  SERVICE_PARTITION_SCAN: 2,
+  FLAG_VALID_BIT_CLEARING: 3,
+  BOOT_INFO_ACK: 4,
+  BOOT_FLAGS: 5,
+  BOOT_INITIATOR_INFO: 6,
+  BOOT_INITIATOR_MAILBOX: 7,
+} as const;
+
+/** Boot flags data 2 [5:2], "boot device selector". */
+export const BootDeviceCode = {
+  NONE: 0x0, PXE: 0x1, DISK: 0x2, SAFE: 0x3, DIAG: 0x4, CDROM: 0x5, BIOS: 0x6,
+  REMOTE_FLOPPY: 0x7, REMOTE_CDROM: 0x8, REMOTE_MEDIA: 0x9, REMOTE_DISK: 0xb, FLOPPY: 0xf,
+} as const;
+
+const DEVICE_NAMES = {
+  0x0: 'none', 0x1: 'pxe', 0x2: 'disk', 0x3: 'safe', 0x4: 'diag', 0x5: 'cdrom', 0x6: 'bios',
+  0x7: 'remote-floppy', 0x8: 'remote-cdrom', 0x9: 'remote-media', 0xb: 'remote-disk', 0xf: 'floppy',
+} as const;
+
+export type BootDevice = (typeof DEVICE_NAMES)[keyof typeof DEVICE_NAMES] | 'reserved';
+
+/** Boot flags data 1 bits. */
+const FLAGS_VALID = 0x80;
+const FLAGS_PERSISTENT = 0x40;
+const FLAGS_EFI = 0x20;
+
+export const BOOT_MAILBOX_BLOCKS = 16;
+export const BOOT_MAILBOX_BLOCK_BYTES = 16;
+
+/** Data length of each parameter as Get returns it (the mailbox adds its block selector). */
+const READ_LENGTH: Record<number, number> = { 0: 1, 1: 1, 2: 1, 3: 1, 4: 2, 5: 5, 6: 9, 7: 1 + BOOT_MAILBOX_BLOCK_BYTES };
+
+export type BootOptionError = 'unsupported' | 'set-in-progress' | 'length' | 'value' | 'out-of-range';
+export type BootOptionRead = { ok: true; locked: boolean; data: Buffer } | { ok: false; error: BootOptionError };
+export type BootOptionWrite = { ok: true } | { ok: false; error: BootOptionError };
+
+export interface BootOverride {
+  valid: boolean;
+  persistent: boolean;
+  efi: boolean;
+  device: BootDevice;
+}
+
+export function bootDeviceName(code: number): BootDevice {
+  return (DEVICE_NAMES as Record<number, BootDevice>)[code & 0x0f] ?? 'reserved';
+}
+
+export class BootOptions {
+  private setInProgress: number = SetInProgress.COMPLETE;
+  /** Parameters 1-6 by number, each READ_LENGTH bytes. */
+  private readonly params = new Map<number, Buffer>();
+  /** Parameters whose "parameter valid" bit was set to 1 (invalid/locked) by the last write. */
+  private readonly locked = new Set<number>();
+  private readonly mailbox: Buffer[] = [];
+
+  constructor() {
+    for (let p = 1; p <= 6; p++) this.params.set(p, Buffer.alloc(READ_LENGTH[p]));
+    for (let b = 0; b < BOOT_MAILBOX_BLOCKS; b++) this.mailbox.push(Buffer.alloc(BOOT_MAILBOX_BLOCK_BYTES));
+  }
+
+  /** Get System Boot Options: parameter data for `param` (set selector picks the mailbox block). */
+  read(param: number, setSelector: number): BootOptionRead {
+    const locked = this.locked.has(param);
+    switch (param) {
+      case BootParam.SET_IN_PROGRESS:
+        return { ok: true, locked, data: Buffer.from([this.setInProgress]) };
+      case BootParam.BOOT_INFO_ACK:
+        // Data 1 is the write mask, meaningful only in Set; it reads back as 0.
+        return { ok: true, locked, data: Buffer.from([0x00, this.param(param)[1]]) };
+      case BootParam.BOOT_INITIATOR_MAILBOX:
+        if (setSelector >= BOOT_MAILBOX_BLOCKS) return { ok: false, error: 'out-of-range' };
+        return { ok: true, locked, data: Buffer.concat([Buffer.from([setSelector]), this.mailbox[setSelector]]) };
+      default: {
+        const stored = this.params.get(param);
+        if (!stored) return { ok: false, error: 'unsupported' };
+        return { ok: true, locked, data: Buffer.from(stored) };
+      }
+    }
+  }
+
+  /** Set System Boot Options: `data` is the parameter data; `lock` is request byte 1 bit 7 ("mark invalid/locked"). */
+  write(param: number, data: Uint8Array, lock: boolean): BootOptionWrite {
+    if (param > BootParam.BOOT_INITIATOR_MAILBOX) return { ok: false, error: 'unsupported' };
+    const result = this.store(param, data);
+    if (result.ok) {
+      if (lock) this.locked.add(param);
+      else this.locked.delete(param);
+    }
+    return result;
+  }
+
+  private store(param: number, data: Uint8Array): BootOptionWrite {
+    if (param === BootParam.BOOT_INITIATOR_MAILBOX) {
+      if (data.length < 1 || data.length > 1 + BOOT_MAILBOX_BLOCK_BYTES) return { ok: false, error: 'length' };
+      if (data[0] >= BOOT_MAILBOX_BLOCKS) return { ok: false, error: 'out-of-range' };
+      const block = Buffer.alloc(BOOT_MAILBOX_BLOCK_BYTES);
+      block.set(data.subarray(1));
+      this.mailbox[data[0]] = block;
+      return { ok: true };
+    }
+    if (data.length !== READ_LENGTH[param]) return { ok: false, error: 'length' };
+    switch (param) {
+      case BootParam.SET_IN_PROGRESS: {
+        const value = data[0] & 0x03;
+        if (value === 0x03) return { ok: false, error: 'value' };
+        if (value === SetInProgress.IN_PROGRESS && this.setInProgress === SetInProgress.IN_PROGRESS) {
+          return { ok: false, error: 'set-in-progress' };
+        }
+        this.setInProgress = value;
+        return { ok: true };
+      }
+      case BootParam.BOOT_INFO_ACK: {
+        // Data 1 is a write mask over data 2.
+        const stored = this.param(param);
+        const [mask, bits] = data;
+        stored[1] = (stored[1] & ~mask) | (bits & mask);
+        return { ok: true };
+      }
+      default:
+        this.params.set(param, Buffer.from(data));
+        return { ok: true };
+    }
+  }
+
+  private param(p: number): Buffer {
+    return this.params.get(p) as Buffer;
+  }
+
+  /** The override the BIOS would see now (boot flags, parameter 5). */
+  get override(): BootOverride {
+    const flags = this.param(BootParam.BOOT_FLAGS);
+    return {
+      valid: (flags[0] & FLAGS_VALID) !== 0,
+      persistent: (flags[0] & FLAGS_PERSISTENT) !== 0,
+      efi: (flags[0] & FLAGS_EFI) !== 0,
+      device: bootDeviceName(flags[1] >> 2),
+    };
+  }
+
+  /** The device the next boot will use: the boot flags' device while they are valid, else 'none'. */
+  get bootDevice(): BootDevice {
+    const o = this.override;
+    return o.valid ? o.device : 'none';
+  }
+
+  /**
+   * What the host's BIOS does at POST: read the override and, unless it is persistent, clear the valid bit
+   * (§28.12: "options apply to next boot only").
+   */
+  consumeOverride(): BootOverride {
+    const o = this.override;
+    if (o.valid && !o.persistent) this.param(BootParam.BOOT_FLAGS)[0] &= ~FLAGS_VALID;
+    return o;
+  }
+
+  /** A BMC reset leaves nobody mid-update: set-in-progress returns to "set complete". */
+  resetSetInProgress(): void {
+    this.setInProgress = SetInProgress.COMPLETE;
+  }
+}

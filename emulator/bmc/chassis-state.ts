@@ -1,0 +1,122 @@
+// The host chassis as the BMC sees it — IPMI 2.0 §28.2 (status bits), §28.3 (control actions), §28.5
+// (identify), §28.8 (power restore policy), §28.11 (restart cause), §28.14 (power-on hours). No timers:
+// every time-dependent answer is computed from the `now` it is given.
+
+/** Chassis Control data 1 [3:0]. */
+export const ChassisAction = {
+  POWER_DOWN: 0x0,
+  POWER_UP: 0x1,
+  POWER_CYCLE: 0x2,
+  HARD_RESET: 0x3,
+  PULSE_DIAGNOSTIC_INTERRUPT: 0x4,
+  SOFT_SHUTDOWN: 0x5,
+} as const;
+
+export type ChassisActionCode = (typeof ChassisAction)[keyof typeof ChassisAction];
+
+/** Get Chassis Status byte 1 [6:5] and Set Power Restore Policy data 1 [2:0]. */
+export const PowerRestorePolicy = { ALWAYS_OFF: 0x0, PREVIOUS: 0x1, ALWAYS_ON: 0x2 } as const;
+
+/** Get System Restart Cause data 1 [3:0]. */
+export const RestartCause = {
+  UNKNOWN: 0x0, CHASSIS_CONTROL: 0x1, RESET_BUTTON: 0x2, POWER_BUTTON: 0x3, WATCHDOG: 0x4, OEM: 0x5,
+  ALWAYS_RESTORE: 0x6, RESTORE_PREVIOUS: 0x7, PEF_RESET: 0x8, PEF_POWER_CYCLE: 0x9, SOFT_RESET: 0xa, RTC_WAKEUP: 0xb,
+} as const;
+
+/** Get Chassis Status byte 2, "last power event". */
+export const LastPowerEvent = { AC_FAILED: 0x01, OVERLOAD: 0x02, INTERLOCK: 0x04, POWER_FAULT: 0x08, IPMI_COMMAND: 0x10 } as const;
+
+export type IdentifyState = 'off' | 'temporary' | 'indefinite';
+
+/** 'unchanged' = accepted with nothing to do; 'not-in-present-state' = the spec's D5h advice for a powered-off host. */
+export type ChassisControlOutcome = 'powered-off' | 'powered-on' | 'power-cycled' | 'reset' | 'diagnostic-interrupt'
+  | 'unchanged' | 'not-in-present-state' | 'invalid';
+
+export const DEFAULT_IDENTIFY_SECONDS = 15;
+export const POH_MINUTES_PER_COUNT = 1;
+
+export class ChassisState {
+  powerRestorePolicy: number;
+  lastPowerEvent = 0;
+  restartCause: number = RestartCause.UNKNOWN;
+  /** Channel the restart-causing request came in on (Get System Restart Cause data 2). */
+  restartChannel = 0;
+  private poweredOnAt: number | null;
+  private onMsBefore = 0;
+  /** 0 = off, Infinity = on until turned off, else the time it goes off. */
+  private identifyUntil = 0;
+
+  constructor(powerOn: boolean, powerRestorePolicy: number, now: number) {
+    this.poweredOnAt = powerOn ? now : null;
+    this.powerRestorePolicy = powerRestorePolicy;
+  }
+
+  get powerOn(): boolean {
+    return this.poweredOnAt !== null;
+  }
+
+  control(action: number, now: number, channel: number): ChassisControlOutcome {
+    switch (action) {
+      case ChassisAction.POWER_DOWN:
+        if (!this.powerOn) return 'unchanged';
+        this.setPower(false, now);
+        return 'powered-off';
+      case ChassisAction.POWER_UP:
+        if (this.powerOn) return 'unchanged';
+        this.setPower(true, now);
+        this.restarted(channel);
+        return 'powered-on';
+      case ChassisAction.POWER_CYCLE:
+        if (!this.powerOn) return 'not-in-present-state';
+        this.setPower(false, now);
+        this.setPower(true, now);
+        this.restarted(channel);
+        return 'power-cycled';
+      case ChassisAction.HARD_RESET:
+        if (!this.powerOn) return 'not-in-present-state';
+        this.restarted(channel);
+        return 'reset';
+      case ChassisAction.PULSE_DIAGNOSTIC_INTERRUPT:
+        return this.powerOn ? 'diagnostic-interrupt' : 'not-in-present-state';
+      case ChassisAction.SOFT_SHUTDOWN:
+        // The emulated OS honours the ACPI request at once.
+        if (!this.powerOn) return 'not-in-present-state';
+        this.setPower(false, now);
+        return 'powered-off';
+      default:
+        return 'invalid';
+    }
+  }
+
+  private setPower(on: boolean, now: number): void {
+    if (on) {
+      this.poweredOnAt = now;
+      this.lastPowerEvent = LastPowerEvent.IPMI_COMMAND;
+    } else if (this.poweredOnAt !== null) {
+      this.onMsBefore += Math.max(0, now - this.poweredOnAt);
+      this.poweredOnAt = null;
+    }
+  }
+
+  private restarted(channel: number): void {
+    this.restartCause = RestartCause.CHASSIS_CONTROL;
+    this.restartChannel = channel;
+  }
+
+  /** Chassis Identify: `seconds` 0 turns it off; `force` keeps it on until turned off. */
+  identify(seconds: number, force: boolean, now: number): void {
+    if (force) this.identifyUntil = Infinity;
+    else this.identifyUntil = seconds === 0 ? 0 : now + seconds * 1000;
+  }
+
+  identifyState(now: number): IdentifyState {
+    if (this.identifyUntil === Infinity) return 'indefinite';
+    return now < this.identifyUntil ? 'temporary' : 'off';
+  }
+
+  /** Total minutes the host has been powered on, for Get POH Counter. */
+  powerOnMinutes(now: number): number {
+    const current = this.poweredOnAt === null ? 0 : Math.max(0, now - this.poweredOnAt);
+    return Math.floor((this.onMsBefore + current) / 60_000);
+  }
+}

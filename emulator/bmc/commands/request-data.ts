@@ -1,0 +1,33 @@
+// Small helpers the command handlers share: request length checks (IPMI 2.0 §5.2, CC C7h) and answers.
+import { DecodeError } from '../../../protocols/errors.js';
+import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
+import type { CommandResult } from './types.js';
+
+/** Throws a DecodeError (answered with CC C7h by the dispatcher) unless `data` holds min..max bytes. */
+export function expectLength(data: Uint8Array, min: number, max: number, field: string): void {
+  if (data.length < min || data.length > max) {
+    const want = min === max ? `${min}` : `${min}..${max}`;
+    throw new DecodeError('ipmi', field, data.length, `expects ${want} data byte(s), got ${data.length}`, 'ERR_LENGTH');
+  }
+}
+
+export function ok(data?: Uint8Array): CommandResult {
+  return data === undefined ? { cc: CompletionCode.OK } : { cc: CompletionCode.OK, data };
+}
+
+export function fail(cc: number): CommandResult {
+  return { cc };
+}
+
+/** Fixed-size, NUL-padded ASCII field (user names, community strings). */
+export function paddedText(text: string, size: number): Buffer {
+  const out = Buffer.alloc(size);
+  out.write(text, 0, size, 'latin1');
+  return out;
+}
+
+/** Text up to the first NUL of a fixed-size field. */
+export function unpaddedText(field: Uint8Array): string {
+  const end = field.indexOf(0);
+  return Buffer.from(field.subarray(0, end < 0 ? field.length : end)).toString('latin1');
+}

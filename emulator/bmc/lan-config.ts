@@ -1,0 +1,99 @@
+// What the BMC's LAN channel is configured with — IPMI 2.0 §23.1 Table 23-4 (LAN Configuration Parameters),
+// plus the IPv4/MAC text helpers the model and the handlers share.
+
+/** Parameter 4, IP address source [3:0]. */
+export const IpSource = { UNSPECIFIED: 0, STATIC: 1, DHCP: 2, BIOS: 3, OTHER: 4 } as const;
+
+/** Parameter 0 and Set System Boot Options parameter 0: set-in-progress [1:0]. */
+export const SetInProgress = { COMPLETE: 0, IN_PROGRESS: 1, COMMIT_WRITE: 2 } as const;
+
+export interface LanConfig {
+  /** 0: set in progress. */
+  setInProgress: number;
+  /** 2: auth type enables for callback, user, operator, admin, OEM (one bit mask each). */
+  authTypeEnables: Buffer;
+  /** 3: IP address. */
+  ip: string;
+  /** 4: IP address source. */
+  ipSource: number;
+  /** 5: MAC address, 6 bytes. */
+  mac: Buffer;
+  /** 6: subnet mask. */
+  netmask: string;
+  /** 7: IPv4 header parameters: TTL, flags, precedence/type of service. */
+  ipHeader: Buffer;
+  /** 10: BMC-generated ARP control: [1] ARP responses, [0] gratuitous ARP. */
+  arpControl: number;
+  /** 11: gratuitous ARP interval in 500 ms units. */
+  gratuitousArpInterval: number;
+  /** 12, 13: default gateway. */
+  gatewayIp: string;
+  gatewayMac: Buffer;
+  /** 14, 15: backup gateway. */
+  backupGatewayIp: string;
+  backupGatewayMac: Buffer;
+  /** 16: community string (up to 18 bytes). */
+  community: string;
+  /** 20: 802.1q VLAN. */
+  vlanEnabled: boolean;
+  vlanId: number;
+  /** 21: VLAN priority [2:0]. */
+  vlanPriority: number;
+  /** 24: maximum privilege per cipher suite entry (the order of parameter 23), 16 entries. */
+  cipherSuitePrivileges: number[];
+  /** 26: bad password threshold: event flag, threshold, reset interval (2), lockout interval (2). */
+  badPasswordThreshold: Buffer;
+}
+
+/** Dotted-quad text to 4 bytes; throws RangeError on anything else. */
+export function parseIpv4(text: string): Buffer {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
+    throw new RangeError(`not an IPv4 address: ${JSON.stringify(text)}`);
+  }
+  return Buffer.from(parts.map(Number));
+}
+
+export function formatIpv4(bytes: Uint8Array): string {
+  return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+}
+
+/** A peer address as 4 bytes for Get Session Info; IPv4-mapped IPv6 is unwrapped, anything else is 0.0.0.0. */
+export function peerIpv4Bytes(address: string): Buffer {
+  const text = address.startsWith('::ffff:') ? address.slice(7) : address;
+  try {
+    return parseIpv4(text);
+  } catch {
+    return Buffer.alloc(4);
+  }
+}
+
+/** "aa:bb:cc:dd:ee:ff" (or '-' separated) or 6 bytes to a 6-byte Buffer; throws RangeError otherwise. */
+export function parseMac(mac: string | Uint8Array): Buffer {
+  if (typeof mac !== 'string') {
+    if (mac.length !== 6) throw new RangeError(`MAC address needs 6 bytes, got ${mac.length}`);
+    return Buffer.from(mac);
+  }
+  const parts = mac.split(/[:-]/);
+  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) {
+    throw new RangeError(`not a MAC address: ${JSON.stringify(mac)}`);
+  }
+  return Buffer.from(parts.map((p) => parseInt(p, 16)));
+}
+
+/** A locally administered unicast MAC (02:00:a:b:c:d) made from the BMC's IPv4 address: distinct per IP. */
+export function macFromIp(ip: string): Buffer {
+  return Buffer.concat([Buffer.from([0x02, 0x00]), parseIpv4(ip)]);
+}
+
+/** The gateway a /24 around `ip` would have: .1, or .254 when the BMC itself is .1. */
+export function gatewayFor(ip: string): string {
+  const b = parseIpv4(ip);
+  b[3] = b[3] === 1 ? 254 : 1;
+  return formatIpv4(b);
+}
+
+/** The gateway's MAC, also locally administered but in a range (02:fe:...) no BMC MAC uses. */
+export function gatewayMacFor(gatewayIp: string): Buffer {
+  return Buffer.concat([Buffer.from([0x02, 0xfe]), parseIpv4(gatewayIp)]);
+}

@@ -1,0 +1,225 @@
+// One emulated BMC and its host — identity (IPMI 2.0 §20.1 Get Device ID, §20.8/§22.14 GUIDs), users (§6.9),
+// the LAN channel (§6.3, §22.22-22.24, §23.1), chassis (§28) and boot options (§28.12). Pure state: no
+// sockets, no timers; time arrives as `now` on the BMC's clock.
+import { createHash } from 'node:crypto';
+import { DEFAULT_BMC_SUITES } from '../../protocols/ipmi/cipher-suites.js';
+import { CURRENT_CHANNEL } from '../../protocols/ipmi/commands/session-setup.js';
+import { AuthType } from '../../protocols/ipmi/session-v15.js';
+import { Privilege } from '../../protocols/ipmi/users.js';
+import { BootOptions, type BootDevice } from './boot-options.js';
+import { ChassisState, PowerRestorePolicy, type ChassisControlOutcome, type IdentifyState } from './chassis-state.js';
+import {
+  IpSource, SetInProgress, gatewayFor, gatewayMacFor, macFromIp, parseIpv4, parseMac, type LanConfig,
+} from './lan-config.js';
+import { UserTable, type UserOptions } from './user-table.js';
+
+/** Get Device ID byte 7, "additional device support". */
+export const DeviceSupport = {
+  SENSOR: 0x01,
+  SDR_REPOSITORY: 0x02,
+  SEL: 0x04,
+  FRU_INVENTORY: 0x08,
+  IPMB_EVENT_RECEIVER: 0x10,
+  IPMB_EVENT_GENERATOR: 0x20,
+  BRIDGE: 0x40,
+  CHASSIS: 0x80,
+} as const;
+
+/** Get/Set Channel Access access mode [2:0] (§22.22). */
+export const AccessMode = { DISABLED: 0, PRE_BOOT_ONLY: 1, ALWAYS_AVAILABLE: 2, SHARED: 3 } as const;
+
+/** IANA 32473 is reserved for documentation (RFC 5612): no ipmitool OEM quirks key off it. */
+export const DEFAULT_MANUFACTURER_ID = 32473;
+
+/** The channel number of the BMC's one LAN channel; CURRENT_CHANNEL (0Eh) in a request means "this channel" (§6.3). */
+export const LAN_CHANNEL = 1;
+
+export interface DeviceIdentity {
+  deviceId: number;
+  deviceRevision: number;
+  providesDeviceSdrs: boolean;
+  firmwareMajor: number;
+  /** Decimal 0-99; Get Device ID sends it as BCD. */
+  firmwareMinor: number;
+  /** BCD, 02h = IPMI 2.0. */
+  ipmiVersion: number;
+  additionalSupport: number;
+  /** 20-bit IANA enterprise number. */
+  manufacturerId: number;
+  productId: number;
+  auxFirmware: Buffer;
+}
+
+export interface ChannelAccess {
+  alertingDisabled: boolean;
+  perMessageAuthDisabled: boolean;
+  userLevelAuthDisabled: boolean;
+  accessMode: number;
+  privilegeLimit: number;
+}
+
+export interface BmcModelOptions {
+  /** The BMC's IPv4 address; everything not given below is derived from it. */
+  ip: string;
+  /** Position in the fleet (informational). */
+  index?: number;
+  /** Users for IDs 2, 3, ...; default one administrator "admin" / "password". */
+  users?: UserOptions[];
+  /** System GUID (RAKP and Get System GUID), 16 bytes. */
+  guid?: Uint8Array;
+  /** Device GUID (Get Device GUID), 16 bytes. */
+  deviceGuid?: Uint8Array;
+  mac?: string | Uint8Array;
+  netmask?: string;
+  gateway?: string;
+  gatewayMac?: string | Uint8Array;
+  /** 1-4094 turns 802.1q tagging on with this ID. */
+  vlanId?: number;
+  device?: Partial<DeviceIdentity>;
+  /** Cipher suite IDs the LAN channel offers, in order (LAN parameters 22-24). */
+  cipherSuites?: readonly number[];
+  /** IPMI v1.5 auth types enabled on the channel; default MD5 only. */
+  v15AuthTypes?: readonly number[];
+  /** Host power at start; default on. */
+  powerOn?: boolean;
+  powerRestorePolicy?: number;
+  /** The BMC clock's time at creation (power-on hours count from here); default Date.now(). */
+  now?: number;
+}
+
+export type BmcChange =
+  | { kind: 'power'; outcome: ChassisControlOutcome; powerOn: boolean }
+  | { kind: 'identify'; state: IdentifyState }
+  | { kind: 'power-restore-policy'; policy: number }
+  | { kind: 'boot-option'; parameter: number }
+  | { kind: 'bmc-reset'; cold: boolean }
+  | { kind: 'user'; userId: number; field: 'name' | 'password' | 'enabled' | 'access' }
+  | { kind: 'channel-access' }
+  | { kind: 'lan'; parameter: number };
+
+/** A change, numbered in the order it happened (for the SEL and logs). */
+export type BmcEvent = BmcChange & { seq: number; at: number };
+export type BmcListener = (event: BmcEvent) => void;
+
+/** 16 bytes from a hash of `label` and the IP: deterministic, and distinct for distinct IPs. */
+function derivedGuid(label: string, ip: string): Buffer {
+  const rfc = createHash('sha256').update(`bmcfleet ${label} ${ip}`).digest().subarray(0, 16);
+  rfc[6] = (rfc[6] & 0x0f) | 0x50; // RFC 4122 version 5 (name-based)
+  rfc[8] = (rfc[8] & 0x3f) | 0x80; // RFC 4122 variant
+  return Buffer.from(rfc).reverse(); // IPMI sends GUIDs least significant byte first (§20.8)
+}
+
+function sixteen(bytes: Uint8Array, what: string): Buffer {
+  if (bytes.length !== 16) throw new RangeError(`${what} needs 16 bytes, got ${bytes.length}`);
+  return Buffer.from(bytes);
+}
+
+export class BmcModel {
+  readonly index: number;
+  readonly guid: Buffer;
+  readonly deviceGuid: Buffer;
+  readonly device: DeviceIdentity;
+  readonly users: UserTable;
+  readonly lan: LanConfig;
+  readonly channelAccess: { volatile: ChannelAccess; nonVolatile: ChannelAccess };
+  readonly chassis: ChassisState;
+  readonly bootOptions = new BootOptions();
+  cipherSuites: number[];
+  v15AuthTypes: number[];
+  private readonly listeners = new Set<BmcListener>();
+  private seq = 0;
+
+  constructor(options: BmcModelOptions) {
+    const ip = options.ip;
+    parseIpv4(ip); // validates
+    this.index = options.index ?? 0;
+    this.guid = options.guid ? sixteen(options.guid, 'guid') : derivedGuid('system', ip);
+    this.deviceGuid = options.deviceGuid ? sixteen(options.deviceGuid, 'deviceGuid') : derivedGuid('device', ip);
+    this.device = {
+      deviceId: 0x20, deviceRevision: 0x01, providesDeviceSdrs: false, firmwareMajor: 1, firmwareMinor: 0,
+      ipmiVersion: 0x02,
+      additionalSupport: DeviceSupport.SENSOR | DeviceSupport.SDR_REPOSITORY | DeviceSupport.SEL |
+        DeviceSupport.FRU_INVENTORY | DeviceSupport.CHASSIS,
+      manufacturerId: DEFAULT_MANUFACTURER_ID, productId: 0x0001, auxFirmware: Buffer.alloc(4),
+      ...options.device,
+    };
+    this.users = new UserTable(options.users ?? [{ name: 'admin', password: 'password', privilege: Privilege.ADMINISTRATOR }]);
+    this.cipherSuites = [...(options.cipherSuites ?? DEFAULT_BMC_SUITES)];
+    this.v15AuthTypes = [...(options.v15AuthTypes ?? [AuthType.MD5])];
+    this.lan = this.initialLan(options);
+    const access = (): ChannelAccess => ({
+      alertingDisabled: false, perMessageAuthDisabled: false, userLevelAuthDisabled: false,
+      accessMode: AccessMode.ALWAYS_AVAILABLE, privilegeLimit: Privilege.ADMINISTRATOR,
+    });
+    this.channelAccess = { volatile: access(), nonVolatile: access() };
+    this.chassis = new ChassisState(options.powerOn ?? true, options.powerRestorePolicy ?? PowerRestorePolicy.PREVIOUS,
+      options.now ?? Date.now());
+  }
+
+  private initialLan(options: BmcModelOptions): LanConfig {
+    const gatewayIp = options.gateway ?? gatewayFor(options.ip);
+    let enabledMask = 0;
+    for (const t of this.v15AuthTypes) enabledMask |= 1 << t;
+    const vlanId = options.vlanId ?? 0;
+    if (!Number.isInteger(vlanId) || vlanId < 0 || vlanId > 4094) throw new RangeError(`bad VLAN ID ${vlanId}`);
+    if (options.netmask) parseIpv4(options.netmask);
+    parseIpv4(gatewayIp);
+    return {
+      setInProgress: SetInProgress.COMPLETE,
+      authTypeEnables: Buffer.from([enabledMask, enabledMask, enabledMask, enabledMask, 0]),
+      ip: options.ip,
+      ipSource: IpSource.STATIC,
+      mac: options.mac ? parseMac(options.mac) : macFromIp(options.ip),
+      netmask: options.netmask ?? '255.255.255.0',
+      ipHeader: Buffer.from([0x40, 0x40, 0x10]), // TTL 64, don't fragment, precedence 0 / TOS "minimize delay" (§23.1 defaults)
+      arpControl: 0x02, // answer ARP, no gratuitous ARP
+      gratuitousArpInterval: 4, // 2 s
+      gatewayIp,
+      gatewayMac: options.gatewayMac ? parseMac(options.gatewayMac) : gatewayMacFor(gatewayIp),
+      backupGatewayIp: '0.0.0.0',
+      backupGatewayMac: Buffer.alloc(6),
+      community: 'public',
+      vlanEnabled: vlanId !== 0,
+      vlanId,
+      vlanPriority: 0,
+      // entries past the offered suites read back as 0 ("unused")
+      cipherSuitePrivileges: Array.from({ length: 16 }, (_, i) => (i < this.cipherSuites.length ? Privilege.ADMINISTRATOR : 0)),
+      badPasswordThreshold: Buffer.alloc(6),
+    };
+  }
+
+  get ip(): string {
+    return this.lan.ip;
+  }
+
+  get mac(): Buffer {
+    return this.lan.mac;
+  }
+
+  get powerOn(): boolean {
+    return this.chassis.powerOn;
+  }
+
+  /** The device the host will boot from next (boot flags parameter 5 while valid, else 'none'). */
+  get bootDevice(): BootDevice {
+    return this.bootOptions.bootDevice;
+  }
+
+  /** The LAN channel a request's channel field names, or null if it names another channel. */
+  resolveChannel(channelField: number): number | null {
+    const ch = channelField & 0x0f;
+    return ch === LAN_CHANNEL || ch === CURRENT_CHANNEL ? LAN_CHANNEL : null;
+  }
+
+  /** Subscribes to changes; returns the unsubscribe function. */
+  onChange(listener: BmcListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Records a change made through the model's parts and tells the listeners. */
+  emit(change: BmcChange, now: number): void {
+    const event = { ...change, seq: ++this.seq, at: now } as BmcEvent;
+    for (const listener of this.listeners) listener(event);
+  }
+}

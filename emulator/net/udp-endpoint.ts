@@ -1,0 +1,45 @@
+// One UDP socket bound to one emulated device's address: datagrams in, answers out.
+import { createSocket, type Socket } from 'node:dgram';
+
+export interface DatagramHandler {
+  /** Returns the answer to send back to the sender, or null for none. Must not throw for bad input. */
+  handle(datagram: Buffer, peer: { address: string; port: number }): Buffer | null;
+}
+
+export class BindError extends Error {
+  readonly address: string;
+  readonly port: number;
+  readonly errno: string;
+  constructor(address: string, port: number, errno: string) {
+    const hint = errno === 'EACCES'
+      ? ` (ports below 1024 need root or CAP_NET_BIND_SERVICE; pick another port, e.g. --ipmi-port 9623)`
+      : errno === 'EADDRINUSE' ? ' (something else is already listening there)'
+        : errno === 'EADDRNOTAVAIL' ? ' (the address is not configured on this machine; loopback 127.0.0.0/8 always is)'
+          : errno === 'EMFILE' ? ' (out of file descriptors: raise ulimit -n or use fewer BMCs per process)' : '';
+    super(`cannot bind ${address}:${port}: ${errno}${hint}`);
+    this.name = 'BindError';
+    this.address = address;
+    this.port = port;
+    this.errno = errno;
+  }
+}
+
+export function bindUdp(address: string, port: number, handler: DatagramHandler): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    const onError = (err: NodeJS.ErrnoException) => {
+      socket.close();
+      reject(new BindError(address, port, err.code ?? err.message));
+    };
+    socket.once('error', onError);
+    socket.on('message', (msg, rinfo) => {
+      const answer = handler.handle(msg, rinfo);
+      if (answer) socket.send(answer, rinfo.port, rinfo.address);
+    });
+    socket.bind(port, address, () => {
+      socket.off('error', onError);
+      socket.on('error', () => { /* send errors (e.g. peer gone) are not fatal to a BMC */ });
+      resolve(socket);
+    });
+  });
+}

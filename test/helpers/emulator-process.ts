@@ -1,0 +1,36 @@
+// Starts `bmcfleet emulate` as a child process and waits for its "ready" line.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'cli', 'bmcfleet.js');
+
+export interface EmulatorProcess {
+  child: ChildProcess;
+  readyLine: string;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startEmulator(args: string[], readyTimeoutMs = 60_000): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, [CLI, 'emulate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`emulator not ready in time:\n${out}`)); }, readyTimeoutMs);
+    const onData = (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n').find((l) => l.startsWith('ready'));
+      if (line) {
+        clearTimeout(timer);
+        resolve({
+          child, readyLine: line, output: () => out,
+          stop: async (signal = 'SIGTERM') => { child.kill(signal); return exited; },
+        });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`emulator exited with ${code} before ready:\n${out}`)); });
+  });
+}

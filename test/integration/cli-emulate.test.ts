@@ -1,0 +1,45 @@
+// The `bmcfleet emulate` command as a user runs it: ready line, help, bind errors, clean stop.
+import t from 'tap';
+import { execFile } from 'node:child_process';
+import { CLI, startEmulator } from '../helpers/emulator-process.js';
+
+function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 30_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+t.test('ready line names the addresses, SIGTERM stops cleanly', async (t) => {
+  const emu = await startEmulator(['--bmcs', '3', '--first-ip', '127.23.0.1', '--ipmi-port', '9823']);
+  t.match(emu.readyLine, /^ready: 3 BMCs on 127\.23\.0\.1-127\.23\.0\.3 udp\/9823/);
+  t.equal(await emu.stop('SIGTERM'), 0, 'exit code 0 on SIGTERM');
+});
+
+t.test('SIGINT stops cleanly too', async (t) => {
+  const emu = await startEmulator(['--bmcs', '1', '--first-ip', '127.23.1.1', '--ipmi-port', '9823']);
+  t.equal(await emu.stop('SIGINT'), 0);
+});
+
+t.test('an address already in use: non-zero exit and a clear message', async (t) => {
+  const first = await startEmulator(['--bmcs', '1', '--first-ip', '127.23.2.1', '--ipmi-port', '9823']);
+  const second = await run(['emulate', '--bmcs', '2', '--first-ip', '127.23.2.1', '--ipmi-port', '9823']);
+  t.not(second.code, 0);
+  t.match(second.stderr, /cannot bind 127\.23\.2\.1:9823: EADDRINUSE/);
+  await first.stop();
+});
+
+t.test('--help teaches, bad options are usage errors', async (t) => {
+  const help = await run(['emulate', '--help']);
+  t.equal(help.code, 0);
+  t.match(help.stdout, /--first-ip A/);
+  t.match(help.stdout, /example:/);
+  const top = await run(['--help']);
+  t.match(top.stdout, /emulate\s+run a fleet/);
+  const bad = await run(['emulate', '--bmcs', 'many']);
+  t.equal(bad.code, 2);
+  t.match(bad.stderr, /--bmcs must be a whole number/);
+  const unknown = await run(['emulate', '--frobnicate']);
+  t.equal(unknown.code, 2);
+});

@@ -1,0 +1,50 @@
+// The project's own IPMI client against emulated BMCs over real UDP sockets on loopback.
+import t from 'tap';
+import { startFleet, type RunningFleet } from '../../emulator/fleet.js';
+import { CompletionCodeError, IpmiLanClient } from '../../orchestrator/ipmi-client.js';
+import { NetFn } from '../../protocols/ipmi/message.js';
+
+const PORT = 9723;
+let fleet: RunningFleet;
+
+t.before(async () => {
+  fleet = await startFleet({ count: 3, firstIp: '127.22.0.1', ipmiPort: PORT, bmc: {} });
+});
+t.teardown(() => fleet.close());
+
+for (const suite of [3, 17, 8, 12]) {
+  t.test(`suite ${suite}: Get Device ID and chassis control over UDP`, async (t) => {
+    const client = await IpmiLanClient.connect({ host: '127.22.0.2', port: PORT, username: 'admin', password: 'password', cipherSuite: suite });
+    const id = await client.call(NetFn.APP, 0x01);
+    t.equal(id.length >= 11, true, 'Get Device ID data');
+    await client.call(NetFn.CHASSIS, 0x02, Buffer.from([0x00])); // power down
+    t.equal((await client.call(NetFn.CHASSIS, 0x01))[0] & 1, 0, 'chassis status shows power off');
+    await client.call(NetFn.CHASSIS, 0x02, Buffer.from([0x01]));
+    t.equal((await client.call(NetFn.CHASSIS, 0x01))[0] & 1, 1, 'chassis status shows power on');
+    await t.rejects(client.call(NetFn.APP, 0x7f), CompletionCodeError, 'unknown command → 0xC1');
+    await client.close();
+    t.equal(fleet.bmcs[1].channel.sessions.size, 0, 'Close Session freed the slot');
+  });
+}
+
+t.test('wrong password is a SessionError, not a timeout', async (t) => {
+  await t.rejects(IpmiLanClient.connect({ host: '127.22.0.1', port: PORT, username: 'admin', password: 'nope' }),
+    { name: 'SessionError', code: 'ERR_RAKP2_HMAC' });
+});
+
+t.test('no BMC at the address: a timeout after the retries', async (t) => {
+  await t.rejects(IpmiLanClient.connect({ host: '127.22.0.200', port: PORT, username: 'admin', password: 'password', timeoutMs: 50, retries: 1 }),
+    { name: 'IpmiTimeoutError' });
+});
+
+t.test('each BMC keeps its own state', async (t) => {
+  const a = await IpmiLanClient.connect({ host: '127.22.0.1', port: PORT, username: 'admin', password: 'password' });
+  const c = await IpmiLanClient.connect({ host: '127.22.0.3', port: PORT, username: 'admin', password: 'password' });
+  await a.call(NetFn.CHASSIS, 0x02, Buffer.from([0x00]));
+  t.equal((await c.call(NetFn.CHASSIS, 0x01))[0] & 1, 1, 'powering off one BMC leaves the other on');
+  const guidA = await a.call(NetFn.APP, 0x37);
+  const guidC = await c.call(NetFn.APP, 0x37);
+  t.not(Buffer.from(guidA).toString('hex'), Buffer.from(guidC).toString('hex'), 'distinct GUIDs');
+  await a.close();
+  await c.close();
+});
