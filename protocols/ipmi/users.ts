@@ -20,6 +20,13 @@ export interface UserRecord {
   /** Channel privilege limit for the LAN channel. */
   privilegeLimit: number;
   enabled: boolean;
+  /** IPMI Messaging access on the LAN channel (Set User Access byte 1 bit 4); false refuses LAN logins. */
+  ipmiMessaging?: boolean;
+}
+
+/** May this user open a LAN session at all? (enabled, and IPMI Messaging not switched off, §22.26). */
+export function mayLogIn(user: UserRecord | undefined): user is UserRecord {
+  return !!user && user.enabled && user.ipmiMessaging !== false;
 }
 
 /** What the session layer reads about users; the BMC model owns and mutates the table. */

@@ -8,7 +8,7 @@ import {
 import { authCodesEqual } from '../rmcpplus-crypto.js';
 import { ReplayWindow } from '../replay-window.js';
 import { NetFn, type IpmiRequest } from '../message.js';
-import { Privilege } from '../users.js';
+import { Privilege, mayLogIn } from '../users.js';
 import type { BmcChannelConfig } from './channel-config.js';
 import type { BmcSession } from './session.js';
 import type { SessionTable } from './session-table.js';
@@ -24,7 +24,7 @@ export function activateSession(cfg: BmcChannelConfig, session: BmcSession, req:
     return { cc: ActivateSessionCC.INVALID_SESSION_ID };
   }
   const user = cfg.users.byId(session.userId);
-  if (!user || !user.enabled) return { cc: ActivateSessionCC.NO_SLOT_FOR_USER };
+  if (!mayLogIn(user)) return { cc: ActivateSessionCC.NO_SLOT_FOR_USER };
   if (r.maxPrivilege < Privilege.CALLBACK || r.maxPrivilege > Math.min(user.privilegeLimit, cfg.maxPrivilege)) {
     return { cc: ActivateSessionCC.PRIVILEGE_EXCEEDS_LIMIT };
   }

@@ -9,7 +9,7 @@ import {
 } from '../rmcpplus-crypto.js';
 import { ReplayWindow } from '../replay-window.js';
 import { PayloadType, encodeSessionV20 } from '../session-v20.js';
-import { Privilege } from '../users.js';
+import { Privilege, mayLogIn } from '../users.js';
 import type { BmcChannelConfig } from './channel-config.js';
 import type { BmcSession } from './session.js';
 import type { SessionTable } from './session-table.js';
@@ -66,7 +66,7 @@ export function rakp1(cfg: BmcChannelConfig, sessions: SessionTable, payload: Ui
   const requested = r1.role & 0x0f;
   if (requested < Privilege.CALLBACK || requested > Privilege.OEM) return abort(RakpStatus.INVALID_ROLE);
   const user = cfg.users.byName(Buffer.from(r1.username).toString('latin1'));
-  if (!user || !user.enabled) return abort(RakpStatus.UNAUTHORIZED_NAME);
+  if (!mayLogIn(user)) return abort(RakpStatus.UNAUTHORIZED_NAME);
   if (requested > user.privilegeLimit || requested > session.maxPrivilege) return abort(RakpStatus.UNAUTHORIZED_ROLE);
   session.state = 'rakp2-sent';
   session.lastActivity = now;

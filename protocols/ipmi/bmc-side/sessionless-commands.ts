@@ -9,7 +9,7 @@ import {
 } from '../commands/session-setup.js';
 import { NetFn, type IpmiRequest } from '../message.js';
 import { ReplayWindow } from '../replay-window.js';
-import { Privilege } from '../users.js';
+import { Privilege, mayLogIn } from '../users.js';
 import type { BmcChannelConfig } from './channel-config.js';
 import type { SessionTable } from './session-table.js';
 
@@ -69,7 +69,7 @@ export function getSessionChallenge(cfg: BmcChannelConfig, sessions: SessionTabl
   const r = decodeSessionChallengeRequest(req.data);
   if (!cfg.v15AuthTypes.includes(r.authType)) return { cc: CompletionCode.INVALID_DATA_FIELD };
   const user = cfg.users.byName(r.username);
-  if (!user || !user.enabled) {
+  if (!mayLogIn(user)) {
     return { cc: r.username === '' ? SessionChallengeCC.NULL_USER_NAME_DISABLED : SessionChallengeCC.INVALID_USER_NAME };
   }
   const challenge = cfg.random(16);
