@@ -46,11 +46,12 @@ const tap = spawn(process.execPath, ['node_modules/tap/dist/esm/run.mjs', '--rep
 let tail = '';
 tap.stdout.on('data', (chunk) => { process.stdout.write(chunk); tail = (tail + chunk).slice(-4096); });
 tap.on('close', (code) => {
-  const m = /# \{ total: (\d+), pass: (\d+)(?:, fail: (\d+))?/.exec(tail);
-  const total = m ? Number(m[1]) : 0;
-  const passed = m ? Number(m[2]) : 0;
-  const failed = m ? Number(m[3] ?? total - passed) : 1;
-  const skipped = m ? total - passed - failed : 0;
+  // tap closes with "# { total: N, pass: N, fail: N, todo: N, skip: N }" (keys only when non-zero).
+  const m = /# \{ (total: \d+[^}]*)\}/.exec(tail);
+  const counts = Object.fromEntries((m ? m[1] : '').split(',').map((kv) => kv.trim().split(/:\s*/)).filter((kv) => kv.length === 2).map(([k, v]) => [k, Number(v)]));
+  const passed = counts.pass ?? 0;
+  const failed = m ? (counts.fail ?? 0) : 1;
+  const skipped = (counts.skip ?? 0) + (counts.todo ?? 0);
   console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
   process.exit(code === 0 && failed === 0 ? 0 : 1);
 });

@@ -1,4 +1,5 @@
 // Cipher suites and their algorithms — IPMI 2.0 §13.28 and Table 22-20 (cipher suite IDs).
+import { requireBytes } from '../errors.js';
 
 export const AuthAlgorithm = { RAKP_NONE: 0x00, RAKP_HMAC_SHA1: 0x01, RAKP_HMAC_MD5: 0x02, RAKP_HMAC_SHA256: 0x03 } as const;
 export const IntegrityAlgorithm = { NONE: 0x00, HMAC_SHA1_96: 0x01, HMAC_MD5_128: 0x02, MD5_128: 0x03, HMAC_SHA256_128: 0x04 } as const;
@@ -63,8 +64,10 @@ export function parseCipherSuiteRecords(data: Uint8Array): CipherSuite[] {
   while (i < data.length) {
     const tag = data[i];
     if (tag === 0xc0 || tag === 0xc1) {
+      const headerLength = tag === 0xc0 ? 2 : 5; // C1h: OEM suite ID followed by 3-byte OEM IANA
+      requireBytes(data, i, headerLength, 'ipmi', 'cipherSuiteRecord');
       const id = data[i + 1];
-      i += tag === 0xc0 ? 2 : 5; // C1h: OEM suite ID followed by 3-byte OEM IANA
+      i += headerLength;
       const s: CipherSuite = { id, auth: -1, integrity: -1, confidentiality: -1 };
       while (i < data.length && (data[i] & 0xc0) !== 0xc0) {
         const b = data[i++];

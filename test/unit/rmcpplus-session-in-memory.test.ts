@@ -3,12 +3,14 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { RmcpPlusClientSession } from '../../protocols/ipmi/client-side/rmcpplus-session.js';
 import { CIPHER_SUITES } from '../../protocols/ipmi/cipher-suites.js';
-import { responseTo } from '../../protocols/ipmi/message.js';
+import { encodeRequest, responseTo } from '../../protocols/ipmi/message.js';
+import { aesEncryptPayload, integrityAuthCode, integrityAuthCodeLength } from '../../protocols/ipmi/rmcpplus-crypto.js';
+import { password16 } from '../../protocols/ipmi/auth-v15.js';
 import { RakpStatus, decodeRakp4, encodeRakp3 } from '../../protocols/ipmi/rakp.js';
 import { PayloadType, decodeSessionV20, encodeSessionV20 } from '../../protocols/ipmi/session-v20.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import type { BmcLanChannel } from '../../protocols/ipmi/bmc-side/lan-channel.js';
-import { PEER, testChannel } from '../helpers/channel.js';
+import { PEER, testChannel, testUsers } from '../helpers/channel.js';
 
 function establish(bmc: BmcLanChannel, client: RmcpPlusClientSession, now = 0): void {
   let out = client.open();
@@ -158,5 +160,26 @@ t.test('sessionless commands other than the session-setup ones are dropped', (t)
   const pkt = Buffer.from('0600ff070000000000000000000720180c8101007e'.replace('0c81', 'c881'), 'hex');
   const r = bmc.receive(pkt, PEER, 0);
   t.equal(r.kind, 'drop');
+  t.end();
+});
+
+t.test('a user whose IPMI Messaging access is off cannot log in', (t) => {
+  const bmc = testChannel({ users: testUsers([{ id: 4, name: 'nomsg', password: Buffer.from('pw'), privilegeLimit: Privilege.ADMINISTRATOR, enabled: true, ipmiMessaging: false }]) });
+  t.throws(() => establish(bmc, client(17, { username: 'nomsg', password: 'pw' })), { name: 'SessionError', status: RakpStatus.UNAUTHORIZED_NAME });
+  t.end();
+});
+
+t.test('the encryption bit must match the negotiated suite, both ways (§13.29)', (t) => {
+  for (const [suite, encrypted] of [[17, false], [2, true]] as const) {
+    const bmc = testChannel();
+    const c = client(suite);
+    establish(bmc, c);
+    const s = bmc.sessions.get(c.bmcId)!;
+    const message = encodeRequest({ rsAddr: 0x20, netFn: 0x06, rsLun: 0, rqAddr: 0x81, rqSeq: 1, rqLun: 0, cmd: 0x01, data: Buffer.alloc(0) });
+    const payload = encrypted ? aesEncryptPayload(s.k2!, randomBytes(16), message) : message;
+    const pkt = encodeSessionV20({ payloadType: PayloadType.IPMI, encrypted, authenticated: true, sessionId: s.bmcId, sequence: 1, payload },
+      integrityAuthCodeLength(s.suite!.integrity), (d) => integrityAuthCode(s.suite!.integrity, s.k1!, password16(s.password), d));
+    t.match(bmc.receive(pkt, PEER, 0), { kind: 'drop', reason: 'encryption-mismatch' }, `suite ${suite}, encrypted=${encrypted}: dropped`);
+  }
   t.end();
 });

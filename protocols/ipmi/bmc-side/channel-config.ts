@@ -31,7 +31,7 @@ export const DropReason = {
   UNSUPPORTED_PAYLOAD: 'unsupported-payload',
   UNKNOWN_SESSION: 'unknown-session',
   NOT_AUTHENTICATED: 'not-authenticated',
-  NOT_ENCRYPTED: 'not-encrypted',
+  ENCRYPTION_MISMATCH: 'encryption-mismatch',
   INTEGRITY: 'integrity',
   REPLAY: 'replay',
   SESSIONLESS_COMMAND: 'sessionless-command',

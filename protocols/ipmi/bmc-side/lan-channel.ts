@@ -92,7 +92,8 @@ export class BmcLanChannel {
       const expected = integrityAuthCode(suite.integrity, session.k1!, password16(session.password), pkt.integrityData);
       if (!authCodesEqual(expected, pkt.authCode)) return drop(DropReason.INTEGRITY);
     }
-    if (suite.confidentiality !== ConfidentialityAlgorithm.NONE && !pkt.encrypted) return drop(DropReason.NOT_ENCRYPTED);
+    // Encryption must be what the suite negotiated (§13.29): no plaintext in an AES session, no AES outside one.
+    if (pkt.encrypted !== (suite.confidentiality !== ConfidentialityAlgorithm.NONE)) return drop(DropReason.ENCRYPTION_MISMATCH);
     if (!session.inbound!.check(pkt.sequence)) return drop(DropReason.REPLAY);
     if (pkt.payloadType !== PayloadType.IPMI) return drop(DropReason.UNSUPPORTED_PAYLOAD);
     const plain = pkt.encrypted ? aesDecryptPayload(session.k2!, pkt.payload) : pkt.payload;

@@ -158,7 +158,10 @@ export class RmcpPlusClientSession {
       if (err instanceof DecodeError) return null;
       throw err;
     }
+    if (this.state !== 'active') return null; // no keys yet: nothing can be verified (§13.28)
     if (pkt.sessionId !== this.consoleId || pkt.payloadType !== PayloadType.IPMI) return null;
+    // Encryption must be what the suite negotiated, both ways (§13.29): no downgrade to plaintext.
+    if (pkt.encrypted !== (this.suite.confidentiality !== ConfidentialityAlgorithm.NONE)) return null;
     if (this.suite.integrity !== IntegrityAlgorithm.NONE) {
       if (!pkt.authenticated) return null;
       const expected = integrityAuthCode(this.suite.integrity, this.k1, password16(this.password), pkt.integrityData);
