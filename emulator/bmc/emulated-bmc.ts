@@ -1,11 +1,13 @@
-// One emulated BMC: its device model, its command table and its LAN channel, glued per datagram.
+// One emulated BMC: its device model, its command table and its LAN channel, glued per datagram, with the
+// faults it has been told to show (loss, latency, busy stalls, reboots, slow commands) applied on the way.
 import { randomBytes } from 'node:crypto';
 import { BmcLanChannel, type Peer } from '../../protocols/ipmi/bmc-side/lan-channel.js';
 import { responseTo } from '../../protocols/ipmi/message.js';
 import { AuthType } from '../../protocols/ipmi/session-v15.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { systemClock, type Clock } from '../clock.js';
-import type { DatagramHandler } from '../net/udp-endpoint.js';
+import type { DatagramHandler, SendAnswer } from '../net/udp-endpoint.js';
+import { FaultGate, type FaultSettings } from './faults.js';
 import { createCommandTable, type CommandTable } from './commands/index.js';
 import type { SessionsView, SessionView } from './commands/types.js';
 import { BmcCounters } from './counters.js';
@@ -21,15 +23,27 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   sessionIdleTimeoutMs?: number;
   kg?: Buffer | null;
   clock?: Clock;
+  faults?: Partial<FaultSettings>;
+  /** Datagrams a busy BMC queues before it drops (like a full receive buffer); default 256. */
+  busyQueueLimit?: number;
+  /** Source of randomness for packet loss; injectable for tests. */
+  lossRandom?: () => number;
 }
+
+interface Pending { datagram: Buffer; peer: Peer; send: SendAnswer }
 
 export class EmulatedBmc implements DatagramHandler {
   readonly model: BmcModel;
   readonly channel: BmcLanChannel;
   readonly counters = new BmcCounters();
+  readonly faults: FaultGate;
   private readonly commands: CommandTable;
   private readonly clock: Clock;
   private readonly sessionsView: SessionsView;
+  private readonly busyQueueLimit: number;
+  /** Datagrams that arrived while busy, oldest first. */
+  private pending: Pending[] = [];
+  private drainTimer: { cancel(): void } | null = null;
 
   constructor(opts: EmulatedBmcOptions) {
     this.model = new BmcModel(opts);
@@ -49,24 +63,92 @@ export class EmulatedBmc implements DatagramHandler {
     });
     const table = this.channel.sessions;
     this.sessionsView = { list: () => table.active().map(view), capacity: table.limits.maxSessions };
+    this.faults = new FaultGate(opts.lossRandom);
+    if (opts.faults) this.faults.configure(opts.faults, this.clock.now());
+    this.busyQueueLimit = opts.busyQueueLimit ?? 256;
   }
 
-  handle(datagram: Buffer, peer: Peer): Buffer | null {
+  handle(datagram: Buffer, peer: Peer, send: SendAnswer): void {
     this.counters.datagramsIn++;
-    const out = this.channel.receive(datagram, peer, this.clock.now());
-    let answer: Buffer | null = null;
+    const now = this.clock.now();
+    const admission = this.faults.admit(now);
+    if (admission !== 'accept') {
+      this.counters.countDrop(`fault-${admission}`);
+      return;
+    }
+    // While busy, and until what queued meanwhile is drained, arrivals wait their turn (FIFO).
+    if (this.faults.isBusy(now) || this.pending.length > 0) {
+      if (this.pending.length >= this.busyQueueLimit) {
+        this.counters.countDrop('busy-queue-full');
+        return;
+      }
+      this.pending.push({ datagram, peer, send });
+      this.scheduleDrain(now);
+      return;
+    }
+    this.process(datagram, peer, send, now);
+  }
+
+  /** Busy for `ms` from now: requests queue, then are answered in order. */
+  stall(ms: number): void {
+    const now = this.clock.now();
+    this.faults.stall(ms, now);
+    if (this.pending.length > 0) this.scheduleDrain(now);
+  }
+
+  /** Reboots the BMC controller (not the host): silent for `ms`, every session and queued request lost. */
+  reboot(ms: number): void {
+    this.faults.reboot(ms, this.clock.now());
+    this.channel.sessions.clear();
+    this.pending = [];
+    this.drainTimer?.cancel();
+    this.drainTimer = null;
+  }
+
+  /** Stops timers (queued requests are discarded); for shutdown. */
+  close(): void {
+    this.drainTimer?.cancel();
+    this.drainTimer = null;
+    this.pending = [];
+  }
+
+  private process(datagram: Buffer, peer: Peer, send: SendAnswer, now: number): void {
+    const out = this.channel.receive(datagram, peer, now);
     if (out.kind === 'drop') {
       this.counters.countDrop(out.reason);
-    } else if (out.kind === 'reply') {
-      answer = out.datagram;
-    } else {
-      const req = out.request;
-      const result = this.commands.dispatch(req, { session: view(out.session), sessions: this.sessionsView, now: this.clock.now() });
-      this.counters.countRequest(req.netFn, req.cmd, result.cc);
-      answer = this.channel.respond(out.session, responseTo(req, result.cc, result.data));
+      return;
     }
-    if (answer) this.counters.datagramsOut++;
-    return answer;
+    if (out.kind === 'reply') {
+      this.answer(out.datagram, peer, this.faults.settings.latencyMs, send);
+      return;
+    }
+    const req = out.request;
+    const result = this.commands.dispatch(req, { session: view(out.session), sessions: this.sessionsView, now });
+    this.counters.countRequest(req.netFn, req.cmd, result.cc);
+    this.answer(this.channel.respond(out.session, responseTo(req, result.cc, result.data)), peer, this.faults.answerDelay(req.netFn, req.cmd), send);
+  }
+
+  private answer(datagram: Buffer, peer: Peer, delayMs: number, send: SendAnswer): void {
+    this.counters.datagramsOut++;
+    if (delayMs <= 0) send(datagram, peer);
+    else this.clock.setTimeout(() => send(datagram, peer), delayMs);
+  }
+
+  private scheduleDrain(now: number): void {
+    this.drainTimer?.cancel();
+    this.drainTimer = this.clock.setTimeout(() => this.drain(), Math.max(0, this.faults.busyUntil - now));
+  }
+
+  private drain(): void {
+    this.drainTimer = null;
+    const now = this.clock.now();
+    if (this.faults.isBusy(now)) {
+      this.scheduleDrain(now);
+      return;
+    }
+    const batch = this.pending;
+    this.pending = [];
+    for (const p of batch) this.process(p.datagram, p.peer, p.send, now);
   }
 }
 

@@ -1,9 +1,14 @@
 // One UDP socket bound to one emulated device's address: datagrams in, answers out.
 import { createSocket, type Socket } from 'node:dgram';
 
+export interface Peer { address: string; port: number }
+
+/** Sends one answer to a peer (now, or later for a delayed answer); one per socket, not one per packet. */
+export type SendAnswer = (answer: Buffer, peer: Peer) => void;
+
 export interface DatagramHandler {
-  /** Returns the answer to send back to the sender, or null for none. Must not throw for bad input. */
-  handle(datagram: Buffer, peer: { address: string; port: number }): Buffer | null;
+  /** Handles one datagram; answers through `send`, at once or later, or not at all. Must not throw for bad input. */
+  handle(datagram: Buffer, peer: Peer, send: SendAnswer): void;
 }
 
 export class BindError extends Error {
@@ -32,10 +37,8 @@ export function bindUdp(address: string, port: number, handler: DatagramHandler)
       reject(new BindError(address, port, err.code ?? err.message));
     };
     socket.once('error', onError);
-    socket.on('message', (msg, rinfo) => {
-      const answer = handler.handle(msg, rinfo);
-      if (answer) socket.send(answer, rinfo.port, rinfo.address);
-    });
+    const send: SendAnswer = (answer, peer) => socket.send(answer, peer.port, peer.address);
+    socket.on('message', (msg, rinfo) => handler.handle(msg, rinfo, send));
     socket.bind(port, address, () => {
       socket.off('error', onError);
       socket.on('error', () => { /* send errors (e.g. peer gone) are not fatal to a BMC */ });

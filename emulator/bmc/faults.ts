@@ -1,0 +1,102 @@
+// Faults an emulated BMC can be told to show: packet loss, added latency, busy stalls, reboots and slow
+// commands. Pure state: the BMC asks it what to do with each datagram and when; time comes in as `now`.
+
+export interface FaultSettings {
+  /** Share of incoming datagrams silently lost, 0-100. */
+  lossPercent: number;
+  /** Added to every answer, in ms. */
+  latencyMs: number;
+  /** Extra delay for chosen commands, keyed "0xNN/0xNN" (netFn/cmd of the request), in ms. */
+  slowCommands: Record<string, number>;
+  /** Periodic busy stalls: every `everyMs` the BMC stops processing for `stallMs` (both 0 = none). */
+  busyStallMs: number;
+  busyEveryMs: number;
+}
+
+export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
+  lossPercent: 0, latencyMs: 0, slowCommands: Object.freeze({}), busyStallMs: 0, busyEveryMs: 0,
+});
+
+/** What happens to a datagram that just arrived: handled (now, or queued while busy), or dropped and why. */
+export type Admission = 'accept' | 'lost' | 'rebooting';
+
+export class FaultGate {
+  settings: FaultSettings = { ...NO_FAULTS, slowCommands: {} };
+  /** Until then the BMC processes nothing and queues what arrives. */
+  busyUntil = 0;
+  /** Until then the BMC is rebooting: everything is dropped. */
+  rebootUntil = 0;
+  private nextPeriodicStall = 0;
+  private readonly random: () => number;
+
+  constructor(random: () => number = Math.random) {
+    this.random = random;
+  }
+
+  /** Replaces the settings with `change` merged over them; validates first (RangeError names the bad field). */
+  configure(change: Partial<FaultSettings>, now: number): void {
+    const next = { ...this.settings, ...change, slowCommands: { ...(change.slowCommands ?? this.settings.slowCommands) } };
+    validateFaults(next);
+    this.settings = next;
+    this.nextPeriodicStall = next.busyEveryMs > 0 ? now + next.busyEveryMs : 0;
+  }
+
+  /** Starts a busy stall now (it extends one already running). */
+  stall(ms: number, now: number): void {
+    this.busyUntil = Math.max(this.busyUntil, now + ms);
+  }
+
+  /** Starts a reboot now: silent for `ms`. The caller drops the BMC's sessions. */
+  reboot(ms: number, now: number): void {
+    this.rebootUntil = Math.max(this.rebootUntil, now + ms);
+  }
+
+  isBusy(now: number): boolean {
+    this.startPeriodicStall(now);
+    return now < this.busyUntil;
+  }
+
+  admit(now: number): Admission {
+    if (now < this.rebootUntil) return 'rebooting';
+    if (this.settings.lossPercent > 0 && this.random() * 100 < this.settings.lossPercent) return 'lost';
+    return 'accept';
+  }
+
+  /** Delay before the answer to `netFn`/`cmd` goes out. */
+  answerDelay(netFn: number, cmd: number): number {
+    const slow = this.settings.slowCommands[commandKey(netFn, cmd)] ?? 0;
+    return this.settings.latencyMs + slow;
+  }
+
+  private startPeriodicStall(now: number): void {
+    const s = this.settings;
+    if (s.busyEveryMs <= 0 || s.busyStallMs <= 0 || now < this.nextPeriodicStall) return;
+    this.stall(s.busyStallMs, now);
+    this.nextPeriodicStall = now + s.busyEveryMs;
+  }
+}
+
+/** "0x06/0x01" for netFn 6, cmd 1: the key slowCommands uses. */
+export function commandKey(netFn: number, cmd: number): string {
+  return `0x${netFn.toString(16).padStart(2, '0')}/0x${cmd.toString(16).padStart(2, '0')}`;
+}
+
+/** Throws a RangeError naming the first bad field. */
+export function validateFaults(f: FaultSettings): void {
+  const ms = (v: number, name: string) => {
+    if (!Number.isFinite(v) || v < 0 || v > 3_600_000) throw new RangeError(`${name} must be 0-3600000 ms, got ${v}`);
+  };
+  if (!Number.isFinite(f.lossPercent) || f.lossPercent < 0 || f.lossPercent > 100) {
+    throw new RangeError(`lossPercent must be 0-100, got ${f.lossPercent}`);
+  }
+  ms(f.latencyMs, 'latencyMs');
+  ms(f.busyStallMs, 'busyStallMs');
+  ms(f.busyEveryMs, 'busyEveryMs');
+  if (f.busyStallMs > 0 && f.busyEveryMs > 0 && f.busyStallMs >= f.busyEveryMs) {
+    throw new RangeError(`busyStallMs (${f.busyStallMs}) must be shorter than busyEveryMs (${f.busyEveryMs})`);
+  }
+  for (const [key, v] of Object.entries(f.slowCommands)) {
+    if (!/^0x[0-9a-f]{2}\/0x[0-9a-f]{2}$/.test(key)) throw new RangeError(`slowCommands key must look like "0x06/0x01" (netFn/cmd), got "${key}"`);
+    ms(v, `slowCommands["${key}"]`);
+  }
+}
