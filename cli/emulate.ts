@@ -1,35 +1,59 @@
-// bmcfleet emulate: run N emulated BMCs on consecutive loopback addresses until SIGINT/SIGTERM.
-import { integer, parse, str } from './args.js';
-import { startFleet } from '../emulator/fleet.js';
-import { parseIpv4 } from '../emulator/net/ipv4.js';
+// bmcfleet emulate: run a fleet of emulated BMCs (from a fleet file, or N on consecutive addresses) until
+// SIGINT/SIGTERM, spread over shard processes, with a control API and Prometheus metrics.
+import { SingleBar } from 'cli-progress';
+import { UsageError, integer, parse, str } from './args.js';
+import { fleetConfig, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
+import { startControlApi } from '../emulator/fleet/control-api.js';
+import { fleetMetrics } from '../emulator/fleet/metrics.js';
+import { placements } from '../emulator/fleet/plan.js';
+import { Supervisor } from '../emulator/fleet/supervisor.js';
 
-const HELP = `usage: bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--user U] [--password W]
+const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT]
+       bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--user U] [--password W]
 
-Runs N emulated BMCs, each on its own IPv4 address (A, A+1, ...) and UDP port P, speaking
-RMCP, IPMI 1.5 and RMCP+ (IPMI 2.0) to real clients such as ipmitool. Prints one line starting
-with "ready" once every BMC is serving; stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+Runs emulated BMCs, each on its own IPv4 address and UDP port P, speaking RMCP, IPMI 1.5 and RMCP+
+(IPMI 2.0) to real clients such as ipmitool. Prints one line starting with "ready" once every BMC
+is serving; stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
+
+The fleet is either described by a fleet file (racks, address plan, credentials, hardware templates,
+firmware, faults: see fleets/default.yaml, which \`npm start\` runs) or, in the quick form, N BMCs on
+consecutive addresses from A. Large fleets are spread over several processes (shards) to stay under
+the per-process file limit (one socket per BMC) and to use every core; a shard that dies is restarted
+while the others keep serving.
 
 options:
-  --bmcs N           how many BMCs (default 4)
-  --first-ip A       address of the first BMC (default 127.1.0.1; any 127.x.y.z works on Linux
-                     without configuration)
-  --ipmi-port P      UDP port of every BMC (default 623, the IPMI port: binding it needs root;
-                     use e.g. 9623 otherwise)
-  --user U           administrator user name on every BMC (default admin)
-  --password W       its password (default "password"; or set BMCFLEET_PASSWORD)
-  --allow-cipher-0   also offer cipher suite 0 (no authentication at all); off by default
-  --max-sessions N   session table size per BMC (default 32)
+  --config FILE      the fleet file (YAML)
+  --bmcs N           quick form: how many BMCs (default 4)
+  --first-ip A       quick form: address of the first BMC (default 127.1.0.1; any 127.x.y.z works on
+                     Linux without configuration)
+  --user U           quick form: administrator user name on every BMC (default admin)
+  --password W       quick form: its password (default "password"; or set BMCFLEET_PASSWORD)
+  --allow-cipher-0   quick form: also offer cipher suite 0 (no authentication at all); off by default
+  --max-sessions N   quick form: session table size per BMC (default 32)
+  --ipmi-port P      UDP port of every BMC (default 623, the IPMI port: binding it needs root; use e.g.
+                     9623 otherwise); overrides the fleet file
+  --shards N         processes to spread the BMCs over (default: 1 up to 1,000 BMCs, then one per
+                     12,500 and at least 2); overrides the fleet file
+  --control H:P      control API and /metrics address (default 127.0.0.1 on a free port, shown in the
+                     ready line; "none" turns it off); overrides the fleet file
   -h, --help         this help
 
-example:
+control API (HTTP + JSON):
+  GET /bmcs, GET /bmcs/IP, PUT /bmcs/IP/faults, PUT /faults, POST /bmcs/IP/stall|reboot|power,
+  GET /shards, GET /counters, GET /metrics (Prometheus)
+
+examples:
   bmcfleet emulate --bmcs 100 --first-ip 127.1.0.1
   ipmitool -I lanplus -H 127.1.0.7 -U admin -P password chassis power status
+  bmcfleet emulate --config fleets/default.yaml --ipmi-port 9623 --control 127.0.0.1:8623
+  curl -X PUT -d '{"lossPercent": 5}' http://127.0.0.1:8623/bmcs/127.1.0.7/faults
 `;
 
 export const emulateCommand = {
   summary: 'run a fleet of emulated BMCs (RMCP/RMCP+ on UDP)',
   async run(argv: string[]): Promise<number> {
     const { values } = parse(argv, {
+      config: { type: 'string' },
       bmcs: { type: 'string' },
       'first-ip': { type: 'string' },
       'ipmi-port': { type: 'string' },
@@ -37,35 +61,92 @@ export const emulateCommand = {
       password: { type: 'string' },
       'allow-cipher-0': { type: 'boolean' },
       'max-sessions': { type: 'string' },
+      shards: { type: 'string' },
+      control: { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
       return 0;
     }
-    const count = integer(str(values, 'bmcs'), 'bmcs', 4, 1, 1_000_000);
-    const port = integer(str(values, 'ipmi-port'), 'ipmi-port', 623, 1, 65535);
-    const firstIp = str(values, 'first-ip') ?? '127.1.0.1';
-    parseIpv4(firstIp);
-    const user = str(values, 'user') ?? 'admin';
-    const password = str(values, 'password') ?? process.env.BMCFLEET_PASSWORD ?? 'password';
-    const fleet = await startFleet({
-      count, firstIp, ipmiPort: port,
-      bmc: {
-        users: [{ name: user, password, privilege: 4 }],
-        allowCipherSuite0: values['allow-cipher-0'] === true,
-        maxSessions: integer(str(values, 'max-sessions'), 'max-sessions', 32, 1, 255),
-      },
+    const config = configFrom(values);
+    const supervisor = new Supervisor(config, {
+      progress: progressReporter(),
+      log: (line) => process.stderr.write(`${line}\n`),
     });
-    const last = fleet.addresses[fleet.addresses.length - 1];
-    process.stdout.write(`ready: ${count} BMC${count === 1 ? '' : 's'} on ${fleet.addresses[0]}${count > 1 ? `-${last}` : ''} udp/${port}\n`);
-    process.stdout.write(`  try: ipmitool -I lanplus -H ${fleet.addresses[0]}${port === 623 ? '' : ` -p ${port}`} -U ${user} -P <password> chassis status\n`);
+    await supervisor.start();
+    const metrics = fleetMetrics(supervisor);
+    let control;
+    try {
+      control = config.control ? await startControlApi(supervisor, metrics, config.control.host, config.control.port) : null;
+    } catch (err) {
+      await supervisor.stop();
+      throw new Error(`cannot start the control API on ${config.control!.host}:${config.control!.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+    process.stdout.write(`${readyLine(config, supervisor)}${control ? `, control ${control.url}` : ''}\n`);
+    const first = placements(config, 0, 1)[0].ip;
+    const user = config.users[0];
+    process.stdout.write(`  try: ipmitool -I lanplus -H ${first}${config.ipmiPort === 623 ? '' : ` -p ${config.ipmiPort}`} -U ${user.name} -P <password> chassis status\n`);
     await new Promise<void>((resolve) => {
-      const stop = () => resolve();
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
     });
-    await fleet.close();
+    await control?.close();
+    await supervisor.stop();
     process.stdout.write('stopped\n');
     return 0;
   },
 };
+
+type Values = Parameters<typeof str>[0];
+
+function configFrom(values: Values): FleetConfig {
+  const file = str(values, 'config');
+  const quick = ['bmcs', 'first-ip', 'user', 'password', 'allow-cipher-0', 'max-sessions'].filter((k) => values[k] !== undefined);
+  if (file && quick.length > 0) throw new UsageError(`--${quick[0]} is for the quick form; with --config, put it in the fleet file`);
+  const config = file ? loadFleetFile(file) : fleetConfig({
+    users: [{ name: str(values, 'user') ?? 'admin', password: str(values, 'password') ?? process.env.BMCFLEET_PASSWORD ?? 'password' }],
+    security: {
+      allowCipherSuite0: values['allow-cipher-0'] === true,
+      maxSessions: integer(str(values, 'max-sessions'), 'max-sessions', 32, 1, 255),
+    },
+    racks: [{ name: 'rack-1', bmcs: integer(str(values, 'bmcs'), 'bmcs', 4, 1, 1_000_000), firstIp: str(values, 'first-ip') ?? '127.1.0.1' }],
+  }, 'command line');
+  const port = str(values, 'ipmi-port');
+  if (port !== undefined) config.ipmiPort = integer(port, 'ipmi-port', 623, 1, 65535);
+  const shards = str(values, 'shards');
+  if (shards !== undefined) config.shards = integer(shards, 'shards', 0, 1, 64);
+  const control = str(values, 'control');
+  if (control === 'none') config.control = null;
+  else if (control !== undefined) config.control = hostPort(control);
+  return config;
+}
+
+function hostPort(s: string): { host: string; port: number } {
+  const m = /^([^:]+):(\d+)$/.exec(s);
+  if (!m) throw new UsageError(`--control must be HOST:PORT (e.g. 127.0.0.1:8623) or "none", got "${s}"`);
+  return { host: m[1], port: integer(m[2], 'control', 0, 0, 65535) };
+}
+
+function readyLine(config: FleetConfig, supervisor: Supervisor): string {
+  const n = supervisor.total;
+  const bmcs = `${n} BMC${n === 1 ? '' : 's'}`;
+  const shards = supervisor.status().length;
+  const where = config.racks.length === 1
+    ? `on ${config.racks[0].firstIp}${n > 1 ? `-${placements(config, n - 1, n)[0].ip}` : ''}`
+    : `in ${config.racks.length} racks from ${config.racks[0].firstIp}`;
+  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shards} shard${shards === 1 ? '' : 's'})`;
+}
+
+/** A progress bar on a terminal; nothing when output goes to a file or a pipe (CI). */
+function progressReporter(): ((bound: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let bar: SingleBar | null = null;
+  return (bound, total) => {
+    if (!bar) {
+      bar = new SingleBar({ format: 'binding BMCs [{bar}] {value}/{total} {percentage}%', stream: process.stderr, clearOnComplete: true, hideCursor: true });
+      bar.start(total, 0);
+    }
+    bar.update(bound);
+    if (bound >= total) bar.stop();
+  };
+}

@@ -1,4 +1,4 @@
-// Per-BMC counters the fleet reports (and later exports as Prometheus metrics).
+// Per-BMC counters the fleet reports; a shard's totals are a BmcCounters too (the parent of its BMCs').
 
 export class BmcCounters {
   datagramsIn = 0;
@@ -7,15 +7,48 @@ export class BmcCounters {
   readonly requests = new Map<string, number>();
   /** Dropped datagrams by reason. */
   readonly drops = new Map<string, number>();
+  /** Also counts into these (a shard's totals), when given. */
+  private readonly parent: BmcCounters | null;
+
+  constructor(parent: BmcCounters | null = null) {
+    this.parent = parent;
+  }
+
+  countIn(): void {
+    this.datagramsIn++;
+    this.parent?.countIn();
+  }
+
+  countOut(): void {
+    this.datagramsOut++;
+    this.parent?.countOut();
+  }
 
   countRequest(netFn: number, cmd: number, cc: number): void {
     const key = `${hex(netFn)}/${hex(cmd)}/${hex(cc)}`;
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
+    this.parent?.countRequest(netFn, cmd, cc);
   }
 
   countDrop(reason: string): void {
     this.drops.set(reason, (this.drops.get(reason) ?? 0) + 1);
+    this.parent?.countDrop(reason);
   }
+
+  /** Plain data, for JSON and for crossing to another process. */
+  snapshot(): CountersSnapshot {
+    return {
+      datagramsIn: this.datagramsIn, datagramsOut: this.datagramsOut,
+      requests: Object.fromEntries(this.requests), drops: Object.fromEntries(this.drops),
+    };
+  }
+}
+
+export interface CountersSnapshot {
+  datagramsIn: number;
+  datagramsOut: number;
+  requests: Record<string, number>;
+  drops: Record<string, number>;
 }
 
 function hex(n: number): string {

@@ -28,6 +28,8 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   busyQueueLimit?: number;
   /** Source of randomness for packet loss; injectable for tests. */
   lossRandom?: () => number;
+  /** Counters this BMC's counts are added to as well (its shard's totals). */
+  parentCounters?: BmcCounters;
 }
 
 interface Pending { datagram: Buffer; peer: Peer; send: SendAnswer }
@@ -35,7 +37,7 @@ interface Pending { datagram: Buffer; peer: Peer; send: SendAnswer }
 export class EmulatedBmc implements DatagramHandler {
   readonly model: BmcModel;
   readonly channel: BmcLanChannel;
-  readonly counters = new BmcCounters();
+  readonly counters: BmcCounters;
   readonly faults: FaultGate;
   private readonly commands: CommandTable;
   private readonly clock: Clock;
@@ -47,6 +49,7 @@ export class EmulatedBmc implements DatagramHandler {
 
   constructor(opts: EmulatedBmcOptions) {
     this.model = new BmcModel(opts);
+    this.counters = new BmcCounters(opts.parentCounters ?? null);
     this.commands = createCommandTable(this.model);
     this.clock = opts.clock ?? systemClock;
     this.channel = new BmcLanChannel({
@@ -69,7 +72,7 @@ export class EmulatedBmc implements DatagramHandler {
   }
 
   handle(datagram: Buffer, peer: Peer, send: SendAnswer): void {
-    this.counters.datagramsIn++;
+    this.counters.countIn();
     const now = this.clock.now();
     const admission = this.faults.admit(now);
     if (admission !== 'accept') {
@@ -87,6 +90,11 @@ export class EmulatedBmc implements DatagramHandler {
       return;
     }
     this.process(datagram, peer, send, now);
+  }
+
+  /** Merges `change` into the fault settings (RangeError, and no change, if it is invalid). */
+  setFaults(change: Partial<FaultSettings>): void {
+    this.faults.configure(change, this.clock.now());
   }
 
   /** Busy for `ms` from now: requests queue, then are answered in order. */
@@ -129,7 +137,7 @@ export class EmulatedBmc implements DatagramHandler {
   }
 
   private answer(datagram: Buffer, peer: Peer, delayMs: number, send: SendAnswer): void {
-    this.counters.datagramsOut++;
+    this.counters.countOut();
     if (delayMs <= 0) send(datagram, peer);
     else this.clock.setTimeout(() => send(datagram, peer), delayMs);
   }

@@ -34,7 +34,7 @@ t.test('--help teaches, bad options are usage errors', async (t) => {
   const help = await run(['emulate', '--help']);
   t.equal(help.code, 0);
   t.match(help.stdout, /--first-ip A/);
-  t.match(help.stdout, /example:/);
+  t.match(help.stdout, /examples:/);
   const top = await run(['--help']);
   t.match(top.stdout, /emulate\s+run a fleet/);
   const bad = await run(['emulate', '--bmcs', 'many']);

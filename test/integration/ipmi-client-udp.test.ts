@@ -1,15 +1,14 @@
 // The project's own IPMI client against emulated BMCs over real UDP sockets on loopback.
 import t from 'tap';
-import { startFleet, type RunningFleet } from '../../emulator/fleet.js';
+import { fleetConfig } from '../../emulator/fleet/fleet-file.js';
+import { Shard } from '../../emulator/fleet/shard.js';
 import { CompletionCodeError, IpmiLanClient } from '../../orchestrator/ipmi-client.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 
 const PORT = 9723;
-let fleet: RunningFleet;
+const fleet = new Shard(fleetConfig({ ipmiPort: PORT, racks: [{ bmcs: 3, firstIp: '127.22.0.1' }] }), 0, 0, 3);
 
-t.before(async () => {
-  fleet = await startFleet({ count: 3, firstIp: '127.22.0.1', ipmiPort: PORT, bmc: {} });
-});
+t.before(() => fleet.bind());
 t.teardown(() => fleet.close());
 
 for (const suite of [3, 17, 8, 12]) {

@@ -8,6 +8,7 @@ import { Privilege } from '../../../protocols/ipmi/users.js';
 import type { BootOptionError } from '../boot-options.js';
 import { DEFAULT_IDENTIFY_SECONDS, POH_MINUTES_PER_COUNT, type IdentifyState } from '../chassis-state.js';
 import type { BmcModel } from '../model.js';
+import { controlPower } from '../power.js';
 import { expectLength, fail, ok } from './request-data.js';
 import type { CommandSpec } from './types.js';
 
@@ -73,10 +74,9 @@ export function chassisCommands(model: BmcModel): CommandSpec[] {
       netFn: N, cmd: ChassisCommand.CHASSIS_CONTROL, name: 'Chassis Control', privilege: Privilege.OPERATOR,
       handle: (req, ctx) => {
         expectLength(req.data, 1, 1, 'chassis control');
-        const outcome = chassis.control(req.data[0] & 0x0f, ctx.now, ctx.session.channel);
+        const outcome = controlPower(model, req.data[0] & 0x0f, ctx.now, ctx.session.channel);
         if (outcome === 'invalid') return fail(CompletionCode.INVALID_DATA_FIELD);
         if (outcome === 'not-in-present-state') return fail(CompletionCode.NOT_SUPPORTED_IN_PRESENT_STATE);
-        if (outcome !== 'unchanged') model.emit({ kind: 'power', outcome, powerOn: chassis.powerOn }, ctx.now);
         return ok();
       },
     },

@@ -1,0 +1,200 @@
+// The fleet file (YAML): racks of BMCs on an address plan, credentials, hardware templates, firmware,
+// faults and run settings, checked into one plain-data FleetConfig that can cross to shard processes.
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { NO_FAULTS, validateFaults, type FaultSettings } from '../bmc/faults.js';
+import { parseIpv4 } from '../net/ipv4.js';
+
+export interface FleetUser { name: string; password: string; privilege: number }
+
+export interface FirmwareVersion { major: number; minor: number }
+
+export interface RackConfig {
+  name: string;
+  count: number;
+  firstIp: string;
+  /** Name of an entry in `templates`, or null for the built-in default hardware. */
+  template: string | null;
+  firmware: FirmwareVersion;
+  faults: Partial<FaultSettings>;
+}
+
+export interface FleetConfig {
+  name: string;
+  ipmiPort: number;
+  users: FleetUser[];
+  allowCipherSuite0: boolean;
+  maxSessions: number;
+  /** Child processes the BMCs are spread over; 0 = choose from the fleet size. */
+  shards: number;
+  /** Control API (HTTP) listen address (port 0: a free one), or null for none. */
+  control: { host: string; port: number } | null;
+  stateDir: string | null;
+  /** Hardware templates by name; their fields go to each BMC's model as they are. */
+  templates: Record<string, Record<string, unknown>>;
+  racks: RackConfig[];
+}
+
+export class FleetFileError extends Error {
+  constructor(where: string, message: string) {
+    super(`${where}: ${message}`);
+    this.name = 'FleetFileError';
+  }
+}
+
+const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4, admin: 4, oem: 5 };
+const DEFAULT_FIRMWARE: FirmwareVersion = { major: 1, minor: 0 };
+
+export function loadFleetFile(path: string): FleetConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new FleetFileError(path, `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new FleetFileError(path, `not valid YAML: ${(err as Error).message}`);
+  }
+  return fleetConfig(doc, path);
+}
+
+/** Checks a parsed fleet document and fills in the defaults. */
+export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
+  const r = new Reader(where);
+  const top = r.object(doc, '');
+  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'stateDir', 'templates', 'firmware', 'faults', 'racks']);
+  const security = r.object(top.security ?? {}, 'security');
+  r.known(security, 'security', ['allowCipherSuite0', 'maxSessions']);
+  const templates = r.object(top.templates ?? {}, 'templates') as Record<string, Record<string, unknown>>;
+  for (const k of Object.keys(templates)) r.object(templates[k], `templates.${k}`);
+  const fleetFirmware = top.firmware === undefined ? DEFAULT_FIRMWARE : r.firmware(top.firmware, 'firmware');
+  const fleetFaults = top.faults === undefined ? {} : r.faults(top.faults, 'faults');
+  const racksIn = r.array(top.racks, 'racks');
+  if (racksIn.length === 0) throw new FleetFileError(where, 'racks: at least one rack is needed');
+  const racks = racksIn.map((raw, i) => {
+    const at = `racks[${i}]`;
+    const rack = r.object(raw, at);
+    r.known(rack, at, ['name', 'bmcs', 'firstIp', 'template', 'firmware', 'faults']);
+    const template = rack.template === undefined ? null : r.string(rack.template, `${at}.template`);
+    if (template !== null && !(template in templates)) throw new FleetFileError(where, `${at}.template: no template named "${template}"`);
+    return {
+      name: rack.name === undefined ? `rack-${i + 1}` : r.string(rack.name, `${at}.name`),
+      count: r.integer(rack.bmcs, `${at}.bmcs`, 1, 1_000_000),
+      firstIp: r.ipv4(rack.firstIp, `${at}.firstIp`),
+      template,
+      firmware: rack.firmware === undefined ? fleetFirmware : r.firmware(rack.firmware, `${at}.firmware`),
+      faults: { ...fleetFaults, ...(rack.faults === undefined ? {} : r.faults(rack.faults, `${at}.faults`)) },
+    };
+  });
+  const users = top.users === undefined
+    ? [{ name: 'admin', password: 'password', privilege: 4 }]
+    : r.array(top.users, 'users').map((u, i) => r.user(u, `users[${i}]`));
+  return {
+    name: top.name === undefined ? 'fleet' : r.string(top.name, 'name'),
+    ipmiPort: top.ipmiPort === undefined ? 623 : r.integer(top.ipmiPort, 'ipmiPort', 1, 65535),
+    users,
+    allowCipherSuite0: security.allowCipherSuite0 === undefined ? false : r.boolean(security.allowCipherSuite0, 'security.allowCipherSuite0'),
+    maxSessions: security.maxSessions === undefined ? 32 : r.integer(security.maxSessions, 'security.maxSessions', 1, 255),
+    shards: top.shards === undefined || top.shards === 'auto' ? 0 : r.integer(top.shards, 'shards', 1, 64),
+    control: top.control === undefined ? { host: '127.0.0.1', port: 0 } : top.control === null || top.control === 'none' ? null : r.hostPort(top.control, 'control'),
+    stateDir: top.stateDir === undefined || top.stateDir === null ? null : r.string(top.stateDir, 'stateDir'),
+    templates,
+    racks,
+  };
+}
+
+/** Small typed readers that name the field of anything wrong. */
+class Reader {
+  private readonly where: string;
+  constructor(where: string) {
+    this.where = where;
+  }
+
+  fail(path: string, message: string): never {
+    throw new FleetFileError(this.where, `${path || 'top level'}: ${message}`);
+  }
+
+  object(v: unknown, path: string): Record<string, unknown> {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) this.fail(path, 'expected a mapping (key: value)');
+    return v as Record<string, unknown>;
+  }
+
+  array(v: unknown, path: string): unknown[] {
+    if (!Array.isArray(v)) this.fail(path, 'expected a list');
+    return v;
+  }
+
+  known(o: Record<string, unknown>, path: string, keys: string[]): void {
+    for (const k of Object.keys(o)) {
+      if (!keys.includes(k)) this.fail(path ? `${path}.${k}` : k, `unknown key (known here: ${keys.join(', ')})`);
+    }
+  }
+
+  string(v: unknown, path: string): string {
+    if (typeof v !== 'string' || v === '') this.fail(path, 'expected a non-empty string');
+    return v;
+  }
+
+  boolean(v: unknown, path: string): boolean {
+    if (typeof v !== 'boolean') this.fail(path, 'expected true or false');
+    return v;
+  }
+
+  integer(v: unknown, path: string, min: number, max: number): number {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) this.fail(path, `expected a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    return v;
+  }
+
+  ipv4(v: unknown, path: string): string {
+    const s = this.string(v, path);
+    try {
+      parseIpv4(s);
+    } catch {
+      this.fail(path, `not an IPv4 address: "${s}"`);
+    }
+    return s;
+  }
+
+  hostPort(v: unknown, path: string): { host: string; port: number } {
+    const s = this.string(v, path);
+    const m = /^([^:]+):(\d+)$/.exec(s);
+    if (!m) this.fail(path, `expected HOST:PORT, e.g. 127.0.0.1:8623, got "${s}"`);
+    return { host: m[1], port: this.integer(Number(m[2]), path, 0, 65535) };
+  }
+
+  firmware(v: unknown, path: string): FirmwareVersion {
+    const s = typeof v === 'number' ? v.toFixed(2) : this.string(v, path);
+    const m = /^(\d{1,3})\.(\d{1,2})$/.exec(s);
+    if (!m || Number(m[1]) > 127) this.fail(path, `expected a version MAJOR.MINOR (major 0-127, minor 0-99), e.g. "1.02", got ${JSON.stringify(v)}`);
+    return { major: Number(m[1]), minor: Number(m[2]) };
+  }
+
+  user(v: unknown, path: string): FleetUser {
+    const u = this.object(v, path);
+    this.known(u, path, ['name', 'password', 'privilege']);
+    const privName = u.privilege === undefined ? 'administrator' : this.string(u.privilege, `${path}.privilege`).toLowerCase();
+    const privilege = PRIVILEGES[privName];
+    if (privilege === undefined) this.fail(`${path}.privilege`, `expected one of ${Object.keys(PRIVILEGES).join(', ')}`);
+    const name = this.string(u.name, `${path}.name`);
+    const password = typeof u.password === 'number' ? String(u.password) : this.string(u.password, `${path}.password`);
+    if (Buffer.byteLength(name) > 16) this.fail(`${path}.name`, 'at most 16 bytes (IPMI user names)');
+    if (Buffer.byteLength(password) > 20) this.fail(`${path}.password`, 'at most 20 bytes (IPMI passwords)');
+    return { name, password, privilege };
+  }
+
+  faults(v: unknown, path: string): Partial<FaultSettings> {
+    const f = this.object(v, path);
+    const keys = Object.keys(NO_FAULTS) as (keyof FaultSettings)[];
+    this.known(f, path, keys);
+    const merged = { ...NO_FAULTS, ...f } as FaultSettings;
+    try {
+      validateFaults(merged);
+    } catch (err) {
+      this.fail(path, (err as Error).message);
+    }
+    return f as Partial<FaultSettings>;
+  }
+}

@@ -1,0 +1,61 @@
+// Prometheus metrics for the whole fleet, per shard: each scrape asks every shard for its counters.
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { ShardCounters } from './shard-protocol.js';
+import type { Supervisor } from './supervisor.js';
+
+export function fleetMetrics(supervisor: Supervisor): Registry {
+  const registry = new Registry();
+  let snapshot: Promise<ShardCounters[]> | null = null;
+  // One IPC round per scrape, shared by every metric's collect().
+  const counters = () => {
+    snapshot ??= (supervisor.callAll({ op: 'counters' }) as Promise<ShardCounters[]>).finally(() => {
+      setImmediate(() => { snapshot = null; });
+    });
+    return snapshot;
+  };
+  const perShard = (name: string, help: string, type: 'counter' | 'gauge', pick: (c: ShardCounters) => number) => {
+    const Metric = type === 'counter' ? Counter : Gauge;
+    new Metric({
+      name, help, labelNames: ['shard'], registers: [registry],
+      async collect(this: Counter | Gauge) {
+        this.reset();
+        for (const c of await counters()) (this as Gauge).inc({ shard: String(c.shard) }, pick(c));
+      },
+    });
+  };
+  perShard('bmcfleet_bmcs', 'Emulated BMCs served', 'gauge', (c) => c.bmcs);
+  perShard('bmcfleet_sessions_open', 'IPMI sessions in the BMCs\' session tables (any state)', 'gauge', (c) => c.sessions);
+  perShard('bmcfleet_datagrams_received_total', 'UDP datagrams that reached a BMC', 'counter', (c) => c.datagramsIn);
+  perShard('bmcfleet_datagrams_sent_total', 'UDP datagrams a BMC answered with', 'counter', (c) => c.datagramsOut);
+  new Counter({
+    name: 'bmcfleet_ipmi_requests_total', help: 'IPMI requests dispatched to a command handler, by command and completion code',
+    labelNames: ['shard', 'netfn', 'cmd', 'cc'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await counters()) {
+        for (const [key, n] of Object.entries(c.requests)) {
+          const [netfn, cmd, cc] = key.split('/');
+          this.inc({ shard: String(c.shard), netfn: `0x${netfn}`, cmd: `0x${cmd}`, cc: `0x${cc}` }, n);
+        }
+      }
+    },
+  });
+  new Counter({
+    name: 'bmcfleet_drops_total', help: 'Datagrams dropped without an answer, by reason (malformed, replay, fault-lost, ...)',
+    labelNames: ['shard', 'reason'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await counters()) {
+        for (const [reason, n] of Object.entries(c.drops)) this.inc({ shard: String(c.shard), reason }, n);
+      }
+    },
+  });
+  new Counter({
+    name: 'bmcfleet_shard_restarts_total', help: 'Times a shard process died and was restarted', labelNames: ['shard'], registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of supervisor.status()) this.inc({ shard: String(s.shard) }, s.restarts);
+    },
+  });
+  return registry;
+}

@@ -1,0 +1,146 @@
+// One shard: the BMCs [from, to) of a fleet, each on its own UDP socket, and the control operations on them.
+import type { Socket } from 'node:dgram';
+import { EmulatedBmc } from '../bmc/emulated-bmc.js';
+import { BmcCounters } from '../bmc/counters.js';
+import { validateFaults } from '../bmc/faults.js';
+import { LAN_CHANNEL } from '../bmc/model.js';
+import { POWER_ACTIONS, controlPower } from '../bmc/power.js';
+import { bindUdp } from '../net/udp-endpoint.js';
+import type { FleetConfig } from './fleet-file.js';
+import { bmcOptions, placements } from './plan.js';
+import type { BmcDetail, BmcSummary, ShardCounters, ShardOp } from './shard-protocol.js';
+
+/** A control request that cannot be done, with the HTTP status the control API answers. */
+export class ControlError extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.name = 'ControlError';
+    this.status = status;
+  }
+}
+
+const BIND_BATCH = 256;
+
+export class Shard {
+  readonly totals = new BmcCounters();
+  private readonly config: FleetConfig;
+  private readonly shardNo: number;
+  readonly bmcs: EmulatedBmc[] = [];
+  private readonly racks: string[] = [];
+  private readonly byIp = new Map<string, EmulatedBmc>();
+  private readonly sockets: Socket[] = [];
+
+  constructor(config: FleetConfig, shardNo: number, from: number, to: number) {
+    this.config = config;
+    this.shardNo = shardNo;
+    for (const p of placements(config, from, to)) {
+      const bmc = new EmulatedBmc({ ...bmcOptions(config, p), parentCounters: this.totals });
+      this.bmcs.push(bmc);
+      this.racks.push(p.rack.name);
+      this.byIp.set(p.ip, bmc);
+    }
+  }
+
+  get size(): number {
+    return this.bmcs.length;
+  }
+
+  /** Binds every BMC's socket, in batches; calls `progress` with the number bound so far. Throws BindError. */
+  async bind(progress: (bound: number) => void = () => {}): Promise<void> {
+    for (let i = 0; i < this.bmcs.length; i += BIND_BATCH) {
+      const batch = this.bmcs.slice(i, i + BIND_BATCH);
+      const bound = await Promise.allSettled(batch.map((bmc) => bindUdp(bmc.model.ip, this.config.ipmiPort, bmc)));
+      for (const b of bound) if (b.status === 'fulfilled') this.sockets.push(b.value);
+      const failed = bound.find((b): b is PromiseRejectedResult => b.status === 'rejected');
+      if (failed) throw failed.reason;
+      progress(this.sockets.length);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const bmc of this.bmcs) bmc.close();
+    await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.sockets.length = 0;
+  }
+
+  /** Runs one control operation; throws ControlError for requests that cannot be done. */
+  run(req: ShardOp): unknown {
+    switch (req.op) {
+      case 'list':
+        return this.bmcs.slice(req.offset, req.offset + req.limit).map((b, i) => this.summary(b, req.offset + i));
+      case 'bmc': {
+        const bmc = this.find(req.ip);
+        return this.detail(bmc);
+      }
+      case 'faults': {
+        const targets = this.targets(req.ip);
+        // All or nothing: check the change against every target before changing any.
+        for (const bmc of targets) validateFaults({ ...bmc.faults.settings, ...req.change, slowCommands: req.change.slowCommands ?? bmc.faults.settings.slowCommands });
+        for (const bmc of targets) bmc.setFaults(req.change);
+        return { changed: targets.length };
+      }
+      case 'stall':
+        if (!(req.ms > 0 && req.ms <= 3_600_000)) throw new ControlError(400, 'ms must be 1-3600000');
+        for (const bmc of this.targets(req.ip)) bmc.stall(req.ms);
+        return { stalled: this.targets(req.ip).length, ms: req.ms };
+      case 'reboot': {
+        if (!(req.ms > 0 && req.ms <= 3_600_000)) throw new ControlError(400, 'ms must be 1-3600000');
+        this.find(req.ip).reboot(req.ms);
+        return { rebooting: req.ip, ms: req.ms };
+      }
+      case 'power': {
+        const action = POWER_ACTIONS[req.action];
+        if (action === undefined) throw new ControlError(400, `action must be one of ${Object.keys(POWER_ACTIONS).join(', ')}`);
+        const bmc = this.find(req.ip);
+        const outcome = controlPower(bmc.model, action, Date.now(), LAN_CHANNEL);
+        if (outcome === 'not-in-present-state') throw new ControlError(409, `cannot ${req.action}: the host is off`);
+        return { outcome, power: bmc.model.powerOn ? 'on' : 'off' };
+      }
+      case 'counters':
+        return this.counters();
+    }
+  }
+
+  counters(): ShardCounters {
+    let sessions = 0;
+    for (const bmc of this.bmcs) sessions += bmc.channel.sessions.size;
+    return { shard: this.shardNo, bmcs: this.bmcs.length, sessions, ...this.totals.snapshot() };
+  }
+
+  private find(ip: string): EmulatedBmc {
+    const bmc = this.byIp.get(ip);
+    if (!bmc) throw new ControlError(404, `no BMC at ${ip}`);
+    return bmc;
+  }
+
+  private targets(ip: string | null): EmulatedBmc[] {
+    return ip === null ? this.bmcs : [this.find(ip)];
+  }
+
+  private summary(bmc: EmulatedBmc, local = this.bmcs.indexOf(bmc)): BmcSummary {
+    const now = Date.now();
+    return {
+      index: bmc.model.index, ip: bmc.model.ip, rack: this.racks[local], power: bmc.model.powerOn ? 'on' : 'off',
+      sessions: bmc.channel.sessions.size, faults: bmc.faults.settings, busy: bmc.faults.isBusy(now), rebooting: now < bmc.faults.rebootUntil,
+    };
+  }
+
+  private detail(bmc: EmulatedBmc): BmcDetail {
+    const d = bmc.model.device;
+    return {
+      ...this.summary(bmc),
+      guid: formatGuid(bmc.model.guid),
+      mac: [...bmc.model.mac].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+      bootDevice: bmc.model.bootDevice,
+      firmware: `${d.firmwareMajor}.${String(d.firmwareMinor).padStart(2, '0')}`,
+      counters: bmc.counters.snapshot(),
+    };
+  }
+}
+
+/** RFC 4122 text of a GUID that IPMI stores least significant byte first (§20.8). */
+function formatGuid(lsbFirst: Buffer): string {
+  const h = Buffer.from(lsbFirst).reverse().toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

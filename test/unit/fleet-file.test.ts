@@ -1,0 +1,91 @@
+// The fleet file: defaults, the checks that name the bad field, and the plan every shard derives from it.
+import t from 'tap';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FleetFileError, fleetConfig, loadFleetFile } from '../../emulator/fleet/fleet-file.js';
+import { addressIndex, autoShards, bmcOptions, fleetSize, placements, shardRange } from '../../emulator/fleet/plan.js';
+
+const rack = (extra: object = {}) => ({ bmcs: 3, firstIp: '127.40.0.1', ...extra });
+
+t.test('defaults: admin/password, port 623, no suite 0, 32 sessions, auto shards, control on a free local port', (t) => {
+  const c = fleetConfig({ racks: [rack()] });
+  t.same(c.users, [{ name: 'admin', password: 'password', privilege: 4 }]);
+  t.equal(c.ipmiPort, 623);
+  t.equal(c.allowCipherSuite0, false);
+  t.equal(c.maxSessions, 32);
+  t.equal(c.shards, 0);
+  t.same(c.control, { host: '127.0.0.1', port: 0 });
+  t.same(c.racks[0].firmware, { major: 1, minor: 0 });
+  t.equal(fleetConfig({ control: 'none', racks: [rack()] }).control, null);
+  t.end();
+});
+
+t.test('every bad field is named', (t) => {
+  const bad: [unknown, RegExp][] = [
+    [{}, /racks: expected a list/],
+    [{ racks: [] }, /at least one rack/],
+    [{ racks: [rack({ bmcs: 0 })] }, /racks\[0\]\.bmcs: expected a whole number from 1/],
+    [{ racks: [rack({ firstIp: '10.0.0' })] }, /racks\[0\]\.firstIp: not an IPv4 address/],
+    [{ racks: [rack({ template: 'big' })] }, /racks\[0\]\.template: no template named "big"/],
+    [{ racks: [rack({ faults: { lossPercent: -1 } })] }, /racks\[0\]\.faults: lossPercent must be 0-100/],
+    [{ racks: [rack({ faults: { jitter: 5 } })] }, /racks\[0\]\.faults\.jitter: unknown key/],
+    [{ racks: [rack()], users: [{ name: 'x', password: 'p', privilege: 'root' }] }, /users\[0\]\.privilege: expected one of/],
+    [{ racks: [rack()], users: [{ name: 'x', password: 'a'.repeat(21) }] }, /users\[0\]\.password: at most 20 bytes/],
+    [{ racks: [rack()], firmware: '1.x' }, /firmware: expected a version MAJOR\.MINOR/],
+    [{ racks: [rack()], control: 'localhost' }, /control: expected HOST:PORT/],
+    [{ racks: [rack()], colour: 'blue' }, /colour: unknown key/],
+  ];
+  for (const [doc, message] of bad) t.throws(() => fleetConfig(doc, 'f.yaml'), message, String(message));
+  t.throws(() => fleetConfig({}, 'f.yaml'), FleetFileError);
+  t.end();
+});
+
+t.test('fleet faults are the default, a rack\'s faults override them field by field', (t) => {
+  const c = fleetConfig({ faults: { lossPercent: 5, latencyMs: 10 }, racks: [rack(), rack({ firstIp: '127.40.1.1', faults: { latencyMs: 99 } })] });
+  t.same(c.racks[0].faults, { lossPercent: 5, latencyMs: 10 });
+  t.same(c.racks[1].faults, { lossPercent: 5, latencyMs: 99 });
+  t.end();
+});
+
+t.test('the plan: fleet order across racks, any slice, identical whichever process computes it', (t) => {
+  const c = fleetConfig({ racks: [rack({ bmcs: 300, firstIp: '127.40.0.200' }), rack({ bmcs: 2, firstIp: '127.41.0.1', firmware: '2.05' })] });
+  t.equal(fleetSize(c), 302);
+  const all = placements(c);
+  t.same(all.slice(0, 2).map((p) => p.ip), ['127.40.0.200', '127.40.0.201']);
+  t.equal(all[55].ip, '127.40.1.1', '.255 and .0 are skipped');
+  t.same(all.slice(300).map((p) => [p.index, p.ip, p.rack.firmware.major]), [[300, '127.41.0.1', 2], [301, '127.41.0.2', 2]]);
+  t.same(placements(c, 290, 301).map((p) => p.ip), all.slice(290, 301).map((p) => p.ip), 'a slice equals the same part of the whole');
+  t.equal(addressIndex(c).get('127.41.0.2'), 301);
+  t.same(bmcOptions(c, all[301]).device, { firmwareMajor: 2, firmwareMinor: 5 });
+  t.end();
+});
+
+t.test('overlapping racks are refused', (t) => {
+  const c = fleetConfig({ racks: [rack({ bmcs: 10 }), rack({ firstIp: '127.40.0.5' })] });
+  t.throws(() => addressIndex(c), /two BMCs on 127\.40\.0\.5/);
+  t.end();
+});
+
+t.test('shards: contiguous near-equal slices covering the fleet; auto stays under the fd limit', (t) => {
+  for (const [total, n] of [[10, 3], [50_000, 4], [7, 7]]) {
+    const ranges = Array.from({ length: n }, (_, k) => shardRange(total, n, k));
+    t.equal(ranges[0][0], 0);
+    t.equal(ranges[n - 1][1], total);
+    for (let k = 1; k < n; k++) t.equal(ranges[k][0], ranges[k - 1][1]);
+  }
+  t.equal(autoShards(4), 1);
+  t.equal(autoShards(5_000), 2, 'both cores once the fleet is large');
+  t.ok(50_000 / autoShards(50_000) <= 12_500, '50,000 BMCs: at most 12,500 sockets a process');
+  t.end();
+});
+
+t.test('YAML files: the shipped default loads; syntax errors and missing files are clear', (t) => {
+  const shipped = loadFleetFile(join(import.meta.dirname, '..', '..', '..', 'fleets', 'default.yaml'));
+  t.equal(fleetSize(shipped), 8);
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-'));
+  writeFileSync(join(dir, 'bad.yaml'), 'racks: [ {bmcs: 2\n');
+  t.throws(() => loadFleetFile(join(dir, 'bad.yaml')), /bad\.yaml: not valid YAML/);
+  t.throws(() => loadFleetFile(join(dir, 'missing.yaml')), /missing\.yaml: cannot read: ENOENT/);
+  t.end();
+});
