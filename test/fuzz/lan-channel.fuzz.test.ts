@@ -692,7 +692,9 @@ class Harness {
       // A console that completed the handshake closes its session the normal way.
       const out = this.feed(c.request(NetFn.APP, SessionCommand.CLOSE_SESSION, encodeCloseSessionRequest(c.bmcId), 1), 'close');
       if (out?.kind === 'reply') this.clientResponse(c, out.datagram, 'throwaway close');
-      if (this.bmc.sessions.get(c.bmcId)) this.fail('Close Session did not close the session', Buffer.alloc(0), 'close');
+      if (this.bmc.sessions.get(c.bmcId)) {
+        this.fail(`Close Session did not close the session (BMC output: ${out?.kind}${out?.kind === 'drop' ? ` ${out.reason}` : ''})`, Buffer.alloc(0), 'close');
+      }
       this.events.add('throwaway: established and closed');
       return;
     }

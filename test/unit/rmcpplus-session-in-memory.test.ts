@@ -183,3 +183,17 @@ t.test('the encryption bit must match the negotiated suite, both ways (§13.29)'
   }
   t.end();
 });
+
+t.test('the client refuses an Open Session Response whose algorithms differ from its proposal (§13.18)', (t) => {
+  const bmc = testChannel();
+  const c = client(17);
+  const open = Buffer.from(c.open());
+  // Propose suite 17's algorithms to the client, but let the BMC see suite 16's (no confidentiality): the
+  // confidentiality record's algorithm byte sits at RMCP(4) + session header(12) + 24 + 4 (§13.17).
+  open[4 + 12 + 28] = 0x00;
+  const r = bmc.receive(open, PEER, 0);
+  if (r.kind !== 'reply') throw new Error('no open session response');
+  t.throws(() => c.handshake(r.datagram), { name: 'SessionError', code: 'ERR_ALGORITHMS' });
+  t.equal(c.state, 'failed');
+  t.end();
+});

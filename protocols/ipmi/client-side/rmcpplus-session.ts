@@ -95,6 +95,12 @@ export class RmcpPlusClientSession {
       const r = decodeOpenSessionResponse(pkt.payload);
       if (r.consoleSessionId !== this.consoleId && r.status === RakpStatus.NO_ERRORS) return { kind: 'ignored' };
       this.check(r.status, 'open session response');
+      // The BMC must have taken exactly the algorithms proposed (§13.18), or the two sides would disagree on the keys' use.
+      const s = this.suite;
+      if (r.auth !== s.auth || r.integrity !== s.integrity || r.confidentiality !== s.confidentiality) {
+        this.state = 'failed';
+        throw new SessionError('ERR_ALGORITHMS', `open session response: the BMC chose algorithms ${r.auth}/${r.integrity}/${r.confidentiality}, not suite ${s.id}'s ${s.auth}/${s.integrity}/${s.confidentiality}`);
+      }
       this.bmcId = r.bmcSessionId;
       this.state = 'rakp1-sent';
       return { kind: 'send', datagram: this.handshakePacket(PayloadType.RAKP1, encodeRakp1({
