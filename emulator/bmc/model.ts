@@ -11,6 +11,7 @@ import { ChassisState, PowerRestorePolicy, type ChassisControlOutcome, type Iden
 import {
   IpSource, SetInProgress, gatewayFor, gatewayMacFor, macFromIp, parseIpv4, parseMac, type LanConfig,
 } from './lan-config.js';
+import { SolConfig } from './sol-config.js';
 import { UserTable, type UserOptions } from './user-table.js';
 
 /** Get Device ID byte 7, "additional device support". */
@@ -124,6 +125,7 @@ export class BmcModel {
   readonly channelAccess: { volatile: ChannelAccess; nonVolatile: ChannelAccess };
   readonly chassis: ChassisState;
   readonly bootOptions = new BootOptions();
+  readonly sol = new SolConfig();
   cipherSuites: number[];
   v15AuthTypes: number[];
   private readonly listeners = new Set<BmcListener>();

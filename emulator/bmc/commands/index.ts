@@ -7,7 +7,9 @@ import type { BmcModel } from '../model.js';
 import { appCommands } from './app.js';
 import { userCommands } from './app-users.js';
 import { chassisCommands } from './chassis.js';
+import { payloadCommands } from './payload.js';
 import { picmgCommands } from './picmg.js';
+import { solCommands } from './sol.js';
 import { transportCommands } from './transport.js';
 import type { CommandContext, CommandResult, CommandSpec } from './types.js';
 
@@ -34,6 +36,8 @@ export function createCommandTable(model: BmcModel, options: CommandTableOptions
     ...chassisCommands(model),
     ...transportCommands(model),
     ...picmgCommands(),
+    ...solCommands(model),
+    ...payloadCommands(model),
   ];
   const byKey = new Map<number, CommandSpec>();
   for (const spec of commands) {

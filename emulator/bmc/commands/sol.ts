@@ -1,0 +1,112 @@
+// SOL configuration commands (netFn 0Ch) — IPMI 2.0 §26.2 Set SOL Configuration Parameters, §26.3 Get SOL
+// Configuration Parameters; parameter layouts from Table 26-5. Values live in the model's SolConfig.
+import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
+import { NetFn } from '../../../protocols/ipmi/message.js';
+import { Privilege } from '../../../protocols/ipmi/users.js';
+import {
+  SolBitRate, SolConfigCC, SolConfigCommand, SolParameter, decodeGetSolConfigRequest, decodeSetSolConfigRequest,
+  decodeSolParameter, encodeSolParameter, type SolParameterValue,
+} from '../../../protocols/sol/config-parameters.js';
+import { SetInProgress } from '../lan-config.js';
+import type { BmcModel } from '../model.js';
+import type { SolConfig } from '../sol-config.js';
+import { fail, ok } from './request-data.js';
+import type { CommandSpec } from './types.js';
+
+/** Parameter revision: present revision 1, oldest compatible revision 1. */
+const PARAMETER_REVISION = 0x11;
+
+const VALID_BIT_RATES = new Set<number>(Object.values(SolBitRate));
+/** Parameter 2 [3:0]: user, operator, administrator, OEM. */
+const VALID_PRIVILEGES = new Set<number>([Privilege.USER, Privilege.OPERATOR, Privilege.ADMINISTRATOR, Privilege.OEM]);
+/** Parameters 7 and 8 follow the LAN channel and its socket. */
+const READ_ONLY = new Set<number>([SolParameter.PAYLOAD_CHANNEL, SolParameter.PAYLOAD_PORT]);
+
+/** The current value of parameter `n` (0-8). */
+function readParameter(sol: SolConfig, n: number): SolParameterValue {
+  switch (n) {
+    case 0: return { parameter: 0, setInProgress: sol.setInProgress };
+    case 1: return { parameter: 1, enabled: sol.enabled };
+    case 2: return { parameter: 2, forceEncryption: sol.forceEncryption, forceAuthentication: sol.forceAuthentication, privilege: sol.privilege };
+    case 3: return { parameter: 3, accumulateInterval: sol.accumulateInterval, sendThreshold: sol.sendThreshold };
+    case 4: return { parameter: 4, retryCount: sol.retryCount, retryInterval: sol.retryInterval };
+    case 5: return { parameter: 5, bitRate: sol.nonVolatileBitRate };
+    case 6: return { parameter: 6, bitRate: sol.volatileBitRate };
+    case 7: return { parameter: 7, channel: sol.channel };
+    default: return { parameter: 8, port: sol.port };
+  }
+}
+
+/** Checks and stores a written value; returns the completion code to answer with. */
+function writeParameter(sol: SolConfig, v: SolParameterValue, now: number): number {
+  switch (v.parameter) {
+    case 0:
+      if (v.setInProgress === 3) return CompletionCode.INVALID_DATA_FIELD; // 11b reserved
+      if (v.setInProgress === SetInProgress.IN_PROGRESS && sol.setInProgress === SetInProgress.IN_PROGRESS) return SolConfigCC.SET_IN_PROGRESS_ACTIVE;
+      sol.setInProgress = v.setInProgress;
+      return CompletionCode.OK;
+    case 1:
+      sol.enabled = v.enabled;
+      // Disabling SOL ends the instances running now.
+      if (!v.enabled) for (const a of sol.activeInstances()) sol.deactivate(a.instance, null, now);
+      return CompletionCode.OK;
+    case 2:
+      if (!VALID_PRIVILEGES.has(v.privilege)) return CompletionCode.INVALID_DATA_FIELD;
+      sol.forceEncryption = v.forceEncryption;
+      sol.forceAuthentication = v.forceAuthentication;
+      sol.privilege = v.privilege;
+      return CompletionCode.OK;
+    case 3:
+      if (v.accumulateInterval === 0) return CompletionCode.INVALID_DATA_FIELD; // 1-based, 00h reserved
+      sol.accumulateInterval = v.accumulateInterval;
+      sol.sendThreshold = v.sendThreshold;
+      return CompletionCode.OK;
+    case 4:
+      sol.retryCount = v.retryCount;
+      sol.retryInterval = v.retryInterval;
+      return CompletionCode.OK;
+    case 5:
+    case 6:
+      if (!VALID_BIT_RATES.has(v.bitRate)) return CompletionCode.INVALID_DATA_FIELD;
+      if (v.parameter === 5) sol.nonVolatileBitRate = v.bitRate;
+      else sol.volatileBitRate = v.bitRate;
+      return CompletionCode.OK;
+    default:
+      return SolConfigCC.READ_ONLY;
+  }
+}
+
+function defined(parameter: number): boolean {
+  return parameter >= SolParameter.SET_IN_PROGRESS && parameter <= SolParameter.PAYLOAD_PORT;
+}
+
+export function solCommands(model: BmcModel): CommandSpec[] {
+  const N = NetFn.TRANSPORT;
+  return [
+    {
+      // request: [7] revision only + channel, parameter, set selector, block selector; response: revision, data
+      netFn: N, cmd: SolConfigCommand.GET, name: 'Get SOL Configuration Parameters', privilege: Privilege.USER,
+      handle: (req) => {
+        const r = decodeGetSolConfigRequest(req.data);
+        if (model.resolveChannel(r.channel) === null) return fail(CompletionCode.INVALID_DATA_FIELD);
+        if (!defined(r.parameter)) return fail(SolConfigCC.PARAMETER_NOT_SUPPORTED);
+        if (r.revisionOnly) return ok(Buffer.from([PARAMETER_REVISION]));
+        return ok(Buffer.concat([Buffer.from([PARAMETER_REVISION]), encodeSolParameter(readParameter(model.sol, r.parameter))]));
+      },
+    },
+    {
+      // request: channel, parameter, data
+      netFn: N, cmd: SolConfigCommand.SET, name: 'Set SOL Configuration Parameters', privilege: Privilege.ADMINISTRATOR,
+      handle: (req, ctx) => {
+        const r = decodeSetSolConfigRequest(req.data);
+        if (model.resolveChannel(r.channel) === null) return fail(CompletionCode.INVALID_DATA_FIELD);
+        if (!defined(r.parameter)) return fail(SolConfigCC.PARAMETER_NOT_SUPPORTED);
+        if (READ_ONLY.has(r.parameter)) return fail(SolConfigCC.READ_ONLY);
+        const cc = writeParameter(model.sol, decodeSolParameter(r.parameter, r.data), ctx.now);
+        if (cc !== CompletionCode.OK) return fail(cc);
+        model.sol.emit({ kind: 'parameter', parameter: r.parameter }, ctx.now);
+        return ok();
+      },
+    },
+  ];
+}
