@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // bmcfleet: the command-line entry point; each subcommand lives in its own file.
 import { UsageError } from './args.js';
+import { benchCommand } from './bench.js';
 import { emulateCommand } from './emulate.js';
 
 interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
 
 const COMMANDS: Record<string, Subcommand> = {
   emulate: emulateCommand,
+  bench: benchCommand,
 };
 
 function usage(): string {

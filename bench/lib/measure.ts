@@ -1,0 +1,32 @@
+// What the fleet benchmarks measure besides throughput: resident memory of process trees, readiness by ping.
+import { execFileSync } from 'node:child_process';
+import { cpus } from 'node:os';
+import { discoverBmcs } from '../../orchestrator/rmcp-discovery.js';
+
+/** Total RSS in KB of the given processes and their children. */
+export function treeRssKb(pids: readonly number[]): number {
+  const all = new Set<number>(pids);
+  for (const pid of pids) {
+    try {
+      for (const c of execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n')) if (c.trim()) all.add(Number(c));
+    } catch { /* no children */ }
+  }
+  const out = execFileSync('ps', ['-o', 'rss=', '-p', [...all].join(',')], { encoding: 'utf8' });
+  return out.split('\n').filter((l) => l.trim()).reduce((n, l) => n + Number(l), 0);
+}
+
+/** Milliseconds from `since` until every address answers an ASF ping (polling; gives up after `limitMs`). */
+export async function msUntilAllAnswer(addresses: readonly string[], port: number, since: number, limitMs = 600_000): Promise<number> {
+  let left = [...addresses];
+  while (left.length > 0) {
+    if (performance.now() - since > limitMs) throw new Error(`${left.length} of ${addresses.length} never answered a ping`);
+    const found = new Set((await discoverBmcs(left, { port, timeoutMs: 200, retries: 0 })).map((b) => b.address));
+    left = left.filter((a) => !found.has(a));
+  }
+  return Math.round(performance.now() - since);
+}
+
+export function machine(): { cpus: number; model: string } {
+  const c = cpus();
+  return { cpus: c.length, model: c[0]?.model.trim() ?? 'unknown' };
+}

@@ -1,0 +1,109 @@
+// An IPMI load generator: C workers, each with its own RMCP+ session (or opening and closing sessions in a
+// loop), spread over the targets, for a fixed time. The same generator measures our emulator and ipmi_sim.
+import { CompletionCodeError, IpmiLanClient, IpmiTimeoutError } from './ipmi-client.js';
+import { NetFn } from '../protocols/ipmi/message.js';
+
+export const LOAD_COMMANDS = {
+  'get-device-id': { netFn: NetFn.APP, cmd: 0x01 },
+  'chassis-status': { netFn: NetFn.CHASSIS, cmd: 0x01 },
+} as const;
+
+export type LoadCommand = keyof typeof LOAD_COMMANDS;
+
+export interface LoadOptions {
+  targets: readonly string[];
+  port: number;
+  username: string;
+  password: string;
+  cipherSuite: number;
+  command: LoadCommand;
+  /** Workers (sessions in flight at once); worker i uses target i mod targets.length. */
+  concurrency: number;
+  durationMs: number;
+  /** 'requests': one session per worker, requests back to back; 'sessions': open + close in a loop. */
+  mode: 'requests' | 'sessions';
+  timeoutMs?: number;
+}
+
+export interface LoadReport {
+  mode: LoadOptions['mode'];
+  command: LoadCommand;
+  cipherSuite: number;
+  targets: number;
+  concurrency: number;
+  seconds: number;
+  requests: number;
+  requestsPerSec: number;
+  sessionSetups: number;
+  sessionSetupsPerSec: number;
+  /** Of each request (mode requests) or each session setup (mode sessions). */
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  errors: Record<string, number>;
+}
+
+export async function runIpmiLoad(opts: LoadOptions): Promise<LoadReport> {
+  if (opts.targets.length === 0) throw new RangeError('no targets');
+  const { netFn, cmd } = LOAD_COMMANDS[opts.command];
+  const latencies: number[] = [];
+  const errors: Record<string, number> = {};
+  let requests = 0;
+  let setups = 0;
+  const started = performance.now();
+  const deadline = started + opts.durationMs;
+  const error = (err: unknown) => {
+    const kind = err instanceof IpmiTimeoutError ? 'timeout' : err instanceof CompletionCodeError ? `cc-0x${err.completionCode.toString(16)}` : (err as Error).name;
+    errors[kind] = (errors[kind] ?? 0) + 1;
+  };
+  const connect = (host: string) => IpmiLanClient.connect({
+    host, port: opts.port, username: opts.username, password: opts.password, cipherSuite: opts.cipherSuite,
+    timeoutMs: opts.timeoutMs ?? 1000, retries: 0,
+  });
+
+  const worker = async (i: number) => {
+    const host = opts.targets[i % opts.targets.length];
+    let client: IpmiLanClient | null = null;
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      try {
+        if (opts.mode === 'sessions' || !client) {
+          client = await connect(host);
+          setups++;
+          if (opts.mode === 'sessions') {
+            await client.close();
+            client = null;
+            latencies.push(performance.now() - t0);
+            continue;
+          }
+        }
+        await client.call(netFn, cmd);
+        requests++;
+        latencies.push(performance.now() - t0);
+      } catch (err) {
+        error(err);
+        if (err instanceof IpmiTimeoutError && client) {
+          await client.close().catch(() => {});
+          client = null; // a session that stopped answering may be gone (reboot, idle expiry): open a new one
+        }
+      }
+    }
+    await client?.close();
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, (_, i) => worker(i)));
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    mode: opts.mode, command: opts.command, cipherSuite: opts.cipherSuite, targets: opts.targets.length, concurrency: opts.concurrency,
+    seconds: round(seconds), requests, requestsPerSec: round(requests / seconds), sessionSetups: setups, sessionSetupsPerSec: round(setups / seconds),
+    latencyMs: percentiles(latencies), errors,
+  };
+}
+
+function percentiles(values: number[]): LoadReport['latencyMs'] {
+  if (values.length === 0) return { p50: 0, p90: 0, p99: 0, max: 0 };
+  const sorted = Float64Array.from(values).sort();
+  const at = (q: number) => round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+  return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: round(sorted[sorted.length - 1]) };
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
