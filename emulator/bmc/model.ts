@@ -13,6 +13,11 @@ import {
 } from './lan-config.js';
 import { SolConfig } from './sol-config.js';
 import { UserTable, type UserOptions } from './user-table.js';
+import { FruStore } from './fru.js';
+import { resolveHardware, type HardwareTemplate } from './hardware.js';
+import { SdrRepository, buildSdrRecords } from './sdr-repository.js';
+import { SystemEventLog } from './sel.js';
+import { Sensors } from './sensors.js';
 
 /** Get Device ID byte 7, "additional device support". */
 export const DeviceSupport = {
@@ -86,6 +91,8 @@ export interface BmcModelOptions {
   powerRestorePolicy?: number;
   /** The BMC clock's time at creation (power-on hours count from here); default Date.now(). */
   now?: number;
+  /** The server behind the BMC (FRU, sensors); unset fields come from the default template and the IP. */
+  hardware?: Partial<HardwareTemplate>;
 }
 
 export type BmcChange =
@@ -126,6 +133,11 @@ export class BmcModel {
   readonly chassis: ChassisState;
   readonly bootOptions = new BootOptions();
   readonly sol = new SolConfig();
+  readonly hardware: HardwareTemplate;
+  readonly sensors: Sensors;
+  readonly sdr: SdrRepository;
+  readonly sel: SystemEventLog;
+  readonly fru: FruStore;
   cipherSuites: number[];
   v15AuthTypes: number[];
   private readonly listeners = new Set<BmcListener>();
@@ -156,6 +168,12 @@ export class BmcModel {
     this.channelAccess = { volatile: access(), nonVolatile: access() };
     this.chassis = new ChassisState(options.powerOn ?? true, options.powerRestorePolicy ?? PowerRestorePolicy.PREVIOUS,
       options.now ?? Date.now());
+    this.hardware = resolveHardware(ip, options.hardware);
+    this.sensors = new Sensors(this.hardware.sensors, ip, () => this.chassis.powerOn);
+    this.sdr = new SdrRepository(buildSdrRecords(this.hardware, this.device.additionalSupport), Math.floor((options.now ?? Date.now()) / 1000));
+    this.sel = new SystemEventLog({ sensors: this.sensors, manufacturerId: this.device.manufacturerId });
+    this.fru = new FruStore(this.hardware);
+    this.onChange((event) => this.sel.recordChange(event));
   }
 
   private initialLan(options: BmcModelOptions): LanConfig {

@@ -22,7 +22,7 @@ t.test('unknown commands and netFns answer C1h', (t) => {
   const f = fixture();
   t.equal(f.send(NetFn.APP, 0x99).cc, CC.INVALID_COMMAND);
   t.equal(f.send(NetFn.CHASSIS, 0x03).cc, CC.INVALID_COMMAND);
-  t.equal(f.send(NetFn.STORAGE, 0x10).cc, CC.INVALID_COMMAND);
+  t.equal(f.send(NetFn.STORAGE, 0x99).cc, CC.INVALID_COMMAND);
   t.equal(f.send(NetFn.OEM_GROUP, 0x01, [0x00, 0x00, 0x00]).cc, CC.INVALID_COMMAND);
   t.end();
 });

@@ -10,6 +10,8 @@ import { chassisCommands } from './chassis.js';
 import { payloadCommands } from './payload.js';
 import { picmgCommands } from './picmg.js';
 import { solCommands } from './sol.js';
+import { sensorCommands } from './sensor.js';
+import { storageCommands } from './storage.js';
 import { transportCommands } from './transport.js';
 import type { CommandContext, CommandResult, CommandSpec } from './types.js';
 
@@ -38,6 +40,8 @@ export function createCommandTable(model: BmcModel, options: CommandTableOptions
     ...picmgCommands(),
     ...solCommands(model),
     ...payloadCommands(model),
+    ...storageCommands(model),
+    ...sensorCommands(model),
   ];
   const byKey = new Map<number, CommandSpec>();
   for (const spec of commands) {

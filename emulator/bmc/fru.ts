@@ -1,0 +1,93 @@
+// The BMC's FRU inventory devices — IPMI 2.0 §34.1 Get FRU Inventory Area Info and §34.2 Read FRU Data, over
+// images in the Platform Management FRU Information Storage Definition v1.0 format built from the hardware
+// template. FRU 0 is the system (chassis, board, product areas); FRU 1.. are the power supplies.
+import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
+import { encode as encodeFru, mfgMinutesFromMs, type FruInventory } from '../../protocols/ipmi/fru-format.js';
+import type { HardwareTemplate } from './hardware.js';
+import { PSU_FRU_ID } from './sdr-repository.js';
+
+export const SYSTEM_FRU_ID = 0;
+/** English (§15 of the FRU spec); with it, type/length 11b means 8-bit Latin-1 text. */
+const LANGUAGE_ENGLISH = 0;
+
+export type FruReadResult = { cc: number } | { cc: 0; data: Buffer };
+
+/** Derived text cut to what a type/length byte can carry (63 bytes). */
+const fit = (text: string) => text.slice(0, 63);
+
+/** FRU 0: chassis, board and product areas; the board's extra fields list the host's parts. */
+export function systemInventory(hw: HardwareTemplate): FruInventory {
+  const memoryGiB = hw.memory.reduce((sum, m) => sum + m.sizeGiB, 0);
+  const cpu = hw.cpus[0];
+  return {
+    chassis: { type: hw.chassisType, partNumber: hw.chassisPartNumber, serialNumber: hw.serial, custom: [] },
+    board: {
+      language: LANGUAGE_ENGLISH, mfgMinutes: mfgMinutesFromMs(hw.boardMfgTime), manufacturer: hw.boardManufacturer,
+      productName: hw.boardProduct, serialNumber: hw.boardSerial, partNumber: hw.boardPartNumber, fruFileId: '',
+      custom: [
+        ...(cpu ? [`CPU: ${hw.cpus.length}x ${cpu.model} ${cpu.cores}C`] : []),
+        `Memory: ${memoryGiB} GiB in ${hw.memory.length} DIMMs`,
+        ...hw.disks.map((d) => `${d.slot}: ${d.model} SN ${d.serial}`),
+        ...hw.nics.map((n) => `${n.name} MAC ${n.mac}`),
+      ].map(fit),
+    },
+    product: {
+      language: LANGUAGE_ENGLISH, manufacturer: hw.vendor, productName: hw.product, partNumber: hw.productPartNumber,
+      version: hw.productVersion, serialNumber: hw.serial, assetTag: hw.assetTag, fruFileId: '', custom: [],
+    },
+  };
+}
+
+/** FRU 1..: one per power supply, board and product areas. */
+export function powerSupplyInventory(hw: HardwareTemplate, index: number): FruInventory {
+  const psu = hw.powerSupplies[index];
+  return {
+    board: {
+      language: LANGUAGE_ENGLISH, mfgMinutes: mfgMinutesFromMs(hw.boardMfgTime), manufacturer: hw.vendor, productName: psu.model,
+      serialNumber: psu.serial, partNumber: psu.partNumber, fruFileId: '', custom: [],
+    },
+    product: {
+      language: LANGUAGE_ENGLISH, manufacturer: hw.vendor, productName: `${psu.watts}W Power Supply`, partNumber: psu.partNumber,
+      version: 'A00', serialNumber: psu.serial, assetTag: '', fruFileId: '', custom: [],
+    },
+  };
+}
+
+export class FruStore {
+  private readonly images = new Map<number, Buffer>();
+
+  constructor(hw: HardwareTemplate) {
+    this.images.set(SYSTEM_FRU_ID, encodeFru(systemInventory(hw)));
+    hw.powerSupplies.forEach((_, i) => this.images.set(PSU_FRU_ID + i, encodeFru(powerSupplyInventory(hw, i))));
+  }
+
+  ids(): number[] {
+    return [...this.images.keys()];
+  }
+
+  image(id: number): Buffer | undefined {
+    return this.images.get(id);
+  }
+
+  /** §34.1: area size in bytes, LS first, and the access mode (0 = by bytes). CBh for an unknown device. */
+  areaInfo(id: number): FruReadResult {
+    const image = this.images.get(id);
+    if (!image) return { cc: CompletionCode.NOT_PRESENT };
+    const out = Buffer.alloc(3);
+    out.writeUInt16LE(image.length, 0);
+    out[2] = 0x00;
+    return { cc: 0, data: out };
+  }
+
+  /** §34.2: count returned, then the bytes; a read past the end returns what is left, one starting past it C9h. */
+  read(id: number, offset: number, count: number): FruReadResult {
+    const image = this.images.get(id);
+    if (!image) return { cc: CompletionCode.NOT_PRESENT };
+    if (offset > image.length) return { cc: CompletionCode.PARAMETER_OUT_OF_RANGE };
+    const end = Math.min(image.length, offset + count);
+    const out = Buffer.alloc(1 + end - offset);
+    out[0] = end - offset;
+    image.copy(out, 1, offset, end);
+    return { cc: 0, data: out };
+  }
+}

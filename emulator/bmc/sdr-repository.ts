@@ -1,0 +1,156 @@
+// The BMC's SDR repository — IPMI 2.0 §33: Get SDR Repository Info (§33.9), Reserve SDR Repository (§33.11)
+// and Get SDR (§33.12) with partial reads and reservations. Read-only from IPMI: the records come from the
+// hardware template; replacing them (a hardware change) cancels every reservation, as any repository change must.
+import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
+import { BMC_SLAVE_ADDRESS } from '../../protocols/ipmi/message.js';
+import {
+  SDR_VERSION, SdrRecordType, encode as encodeSdr, type CompactSensorRecord, type FullSensorRecord, type SdrRecord,
+} from '../../protocols/ipmi/sdr-records.js';
+import type { HardwareTemplate } from './hardware.js';
+import { EntityId, sensorRecord } from './sensors.js';
+
+/** Record ID 0000h asks for the first record, FFFFh for the last; FFFFh as "next" means no more (§33.12). */
+export const FIRST_RECORD = 0x0000;
+export const LAST_RECORD = 0xffff;
+/** Bytes-to-read FFh: the whole record (§33.12). */
+export const ENTIRE_RECORD = 0xff;
+
+/** Get SDR Repository Info operation support, byte 15 (Table 33-3). */
+export const SdrOperationSupport = {
+  OVERFLOW: 0x80, NON_MODAL_UPDATE: 0x20, MODAL_UPDATE: 0x40, DELETE: 0x08, PARTIAL_ADD: 0x04, RESERVE: 0x02, ALLOC_INFO: 0x01,
+} as const;
+
+/** The FRU device ID of the first power supply's FRU (FRU 0 is the system, found without a locator). */
+export const PSU_FRU_ID = 1;
+/** Device type 10h: FRU inventory device behind a management controller (Table 43-12). */
+const FRU_INVENTORY_DEVICE = 0x10;
+
+export type SdrReadResult = { cc: number } | { cc: 0; next: number; data: Buffer };
+
+/** Record sets already built, per sensor set: a fleet of identical servers shares one (frozen) set. */
+const built = new WeakMap<readonly unknown[], Map<string, readonly SdrRecord[]>>();
+/** Encoded forms of frozen record sets. */
+const encodedSets = new WeakMap<readonly SdrRecord[], readonly Buffer[]>();
+
+/**
+ * Records for a template: the BMC's MC device locator, every sensor, and a FRU locator per power supply. The
+ * result is frozen and shared between templates with the same sensor array, capabilities and power supplies.
+ */
+export function buildSdrRecords(hw: HardwareTemplate, capabilities: number): readonly SdrRecord[] {
+  const key = JSON.stringify([capabilities, hw.powerSupplies.map((p) => p.name)]);
+  let bySensors = built.get(hw.sensors);
+  if (!bySensors) built.set(hw.sensors, (bySensors = new Map()));
+  const cached = bySensors.get(key);
+  if (cached) return cached;
+  const records: SdrRecord[] = [];
+  let id = 1;
+  records.push({
+    recordType: SdrRecordType.MC_DEVICE_LOCATOR, recordId: id++, slaveAddress: BMC_SLAVE_ADDRESS, channel: 0,
+    powerStateInit: 0x00, capabilities, entityId: EntityId.MANAGEMENT_CONTROLLER, entityInstance: 0x01, oem: 0, idString: 'BMC',
+  });
+  for (const spec of hw.sensors) records.push(sensorRecord(spec, id++, BMC_SLAVE_ADDRESS));
+  hw.powerSupplies.forEach((psu, i) => {
+    records.push({
+      recordType: SdrRecordType.FRU_DEVICE_LOCATOR, recordId: id++, accessAddress: BMC_SLAVE_ADDRESS, fruDeviceId: PSU_FRU_ID + i,
+      logical: true, accessLun: 0, privateBusId: 0, channel: 0, deviceType: FRU_INVENTORY_DEVICE, deviceTypeModifier: 0,
+      entityId: EntityId.POWER_SUPPLY, entityInstance: i + 1, oem: 0, idString: `${psu.name} FRU`.slice(0, 16),
+    });
+  });
+  const frozen = Object.freeze(records.map((r) => Object.freeze(r)));
+  bySensors.set(key, frozen);
+  return frozen;
+}
+
+function encodeAll(records: readonly SdrRecord[]): readonly Buffer[] {
+  const cached = encodedSets.get(records);
+  if (cached) return cached;
+  const encoded = records.map(encodeSdr);
+  if (Object.isFrozen(records)) encodedSets.set(records, encoded);
+  return encoded;
+}
+
+export class SdrRepository {
+  private records: readonly Buffer[] = [];
+  private decoded: readonly SdrRecord[] = [];
+  private reservation = 0;
+  private lastReservation = 0;
+  private additionTime = 0;
+  private eraseTime = 0;
+
+  constructor(records: readonly SdrRecord[], nowSeconds: number) {
+    this.replace(records, nowSeconds);
+  }
+
+  get count(): number {
+    return this.records.length;
+  }
+
+  /** Installs a new record set; any outstanding reservation is cancelled. An empty repository is refused. */
+  replace(records: readonly SdrRecord[], nowSeconds: number): void {
+    if (records.length === 0) throw new RangeError('an SDR repository must hold at least one record');
+    const ids = new Set<number>();
+    for (const r of records) {
+      if (r.recordId === FIRST_RECORD || r.recordId === LAST_RECORD || ids.has(r.recordId)) throw new RangeError(`bad SDR record ID ${r.recordId}`);
+      ids.add(r.recordId);
+    }
+    this.records = encodeAll(records);
+    this.decoded = Object.isFrozen(records) ? records : records.map((r) => structuredClone(r));
+    this.reservation = 0;
+    this.eraseTime = this.additionTime;
+    this.additionTime = nowSeconds >>> 0;
+  }
+
+  /** Table 33-3: version, count, free space, addition and erase timestamps, operation support. */
+  info(): Buffer {
+    const out = Buffer.alloc(14);
+    out[0] = SDR_VERSION;
+    out.writeUInt16LE(this.records.length, 1);
+    out.writeUInt16LE(0x0000, 3); // no free space: records are not added over IPMI
+    out.writeUInt32LE(this.additionTime, 5);
+    out.writeUInt32LE(this.eraseTime, 9);
+    out[13] = SdrOperationSupport.NON_MODAL_UPDATE | SdrOperationSupport.RESERVE;
+    return out;
+  }
+
+  /** A new reservation ID (never 0000h); the previous one is cancelled. */
+  reserve(): number {
+    this.lastReservation = (this.lastReservation % 0xffff) + 1;
+    this.reservation = this.lastReservation;
+    return this.reservation;
+  }
+
+  private indexOf(recordId: number): number {
+    if (recordId === FIRST_RECORD) return 0;
+    if (recordId === LAST_RECORD) return this.records.length - 1;
+    return this.records.findIndex((r) => (r[0] | (r[1] << 8)) === recordId);
+  }
+
+  /** Get SDR: reservation checked for partial reads (offset > 0) and whenever one is given. */
+  read(reservationId: number, recordId: number, offset: number, count: number): SdrReadResult {
+    const reserved = reservationId !== 0 && reservationId === this.reservation;
+    if ((offset > 0 || reservationId !== 0) && !reserved) return { cc: CompletionCode.RESERVATION_CANCELLED };
+    const index = this.indexOf(recordId);
+    if (index < 0) return { cc: CompletionCode.NOT_PRESENT };
+    const record = this.records[index];
+    if (offset >= record.length) return { cc: CompletionCode.PARAMETER_OUT_OF_RANGE };
+    const end = count === ENTIRE_RECORD ? record.length : Math.min(record.length, offset + count);
+    const next = index + 1 < this.records.length ? this.records[index + 1][0] | (this.records[index + 1][1] << 8) : LAST_RECORD;
+    const data = Buffer.alloc(2 + end - offset);
+    data.writeUInt16LE(next, 0);
+    record.copy(data, 2, offset, end);
+    return { cc: 0, next, data };
+  }
+
+  /** The sensor record (full or compact) for a sensor number. */
+  sensorRecord(sensorNumber: number): FullSensorRecord | CompactSensorRecord | undefined {
+    for (const r of this.decoded) {
+      if ((r.recordType === SdrRecordType.FULL_SENSOR || r.recordType === SdrRecordType.COMPACT_SENSOR) && r.sensorNumber === sensorNumber) return r;
+    }
+    return undefined;
+  }
+
+  /** The encoded records, header included (for tests and tools). */
+  all(): readonly Buffer[] {
+    return this.records;
+  }
+}
