@@ -82,8 +82,17 @@ export function defaultHardware(ip: string): HardwareTemplate {
   };
 }
 
-/** The default template for `ip` with `overrides` laid over it (arrays replace, they do not merge). */
+/**
+ * The default template for `ip` with `overrides` laid over it (arrays replace, they do not merge). Disks and
+ * power supplies without a serial, and NICs without a MAC, get ones derived from `ip`, as the default's have.
+ */
 export function resolveHardware(ip: string, overrides: Partial<HardwareTemplate> = {}): HardwareTemplate {
   const defined = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  return { ...defaultHardware(ip), ...defined };
+  const hw: HardwareTemplate = { ...defaultHardware(ip), ...defined };
+  return {
+    ...hw,
+    disks: hw.disks.map((d, i) => (d.serial ? d : { ...d, serial: `SSD${derived(`disk-${i}`, ip, 9)}` })),
+    nics: hw.nics.map((n, i) => (n.mac ? n : { ...n, mac: hostNicMac(ip, i + 1) })),
+    powerSupplies: hw.powerSupplies.map((p, i) => (p.serial ? p : { ...p, serial: `PS${derived(`psu-${i + 1}`, ip, 10)}` })),
+  };
 }

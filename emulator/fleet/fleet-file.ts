@@ -42,6 +42,11 @@ export class FleetFileError extends Error {
   }
 }
 
+const TEMPLATE_STRINGS = ['vendor', 'product', 'productPartNumber', 'productVersion', 'serial', 'assetTag', 'chassisPartNumber',
+  'boardManufacturer', 'boardProduct', 'boardPartNumber', 'boardSerial'];
+const TEMPLATE_NUMBERS = ['chassisType', 'boardMfgTime'];
+const TEMPLATE_LISTS = ['cpus', 'memory', 'disks', 'nics', 'powerSupplies', 'sensors'];
+
 const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4, admin: 4, oem: 5 };
 const DEFAULT_FIRMWARE: FirmwareVersion = { major: 1, minor: 0 };
 
@@ -69,7 +74,7 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
   const security = r.object(top.security ?? {}, 'security');
   r.known(security, 'security', ['allowCipherSuite0', 'maxSessions']);
   const templates = r.object(top.templates ?? {}, 'templates') as Record<string, Record<string, unknown>>;
-  for (const k of Object.keys(templates)) r.object(templates[k], `templates.${k}`);
+  for (const k of Object.keys(templates)) r.template(templates[k], `templates.${k}`);
   const fleetFirmware = top.firmware === undefined ? DEFAULT_FIRMWARE : r.firmware(top.firmware, 'firmware');
   const fleetFaults = top.faults === undefined ? {} : r.faults(top.faults, 'faults');
   const racksIn = r.array(top.racks, 'racks');
@@ -183,6 +188,18 @@ class Reader {
     if (Buffer.byteLength(name) > 16) this.fail(`${path}.name`, 'at most 16 bytes (IPMI user names)');
     if (Buffer.byteLength(password) > 20) this.fail(`${path}.password`, 'at most 20 bytes (IPMI passwords)');
     return { name, password, privilege };
+  }
+
+  /** A hardware template: the HardwareTemplate fields (emulator/bmc/hardware.ts), each of the right kind. */
+  template(v: unknown, path: string): void {
+    const t = this.object(v, path);
+    this.known(t, path, [...TEMPLATE_STRINGS, ...TEMPLATE_NUMBERS, ...TEMPLATE_LISTS]);
+    for (const k of TEMPLATE_STRINGS) if (k in t) this.string(t[k], `${path}.${k}`);
+    for (const k of TEMPLATE_NUMBERS) if (k in t) this.integer(t[k], `${path}.${k}`, 0, Number.MAX_SAFE_INTEGER);
+    for (const k of TEMPLATE_LISTS) {
+      if (!(k in t)) continue;
+      this.array(t[k], `${path}.${k}`).forEach((item, i) => this.object(item, `${path}.${k}[${i}]`));
+    }
   }
 
   faults(v: unknown, path: string): Partial<FaultSettings> {

@@ -1,6 +1,7 @@
 // The fleet's plan: BMC number i -> its rack, address and options. Every process derives the same plan
 // from the same FleetConfig, so a shard builds only its own slice and identities never depend on sharding.
 import type { EmulatedBmcOptions } from '../bmc/emulated-bmc.js';
+import type { HardwareTemplate } from '../bmc/hardware.js';
 import { consecutiveAddresses } from '../net/ipv4.js';
 import type { FleetConfig, RackConfig } from './fleet-file.js';
 
@@ -60,5 +61,6 @@ export function bmcOptions(cfg: FleetConfig, p: Placement): EmulatedBmcOptions {
     maxSessions: cfg.maxSessions,
     device: { firmwareMajor: p.rack.firmware.major, firmwareMinor: p.rack.firmware.minor },
     faults: p.rack.faults,
+    hardware: p.rack.template === null ? undefined : cfg.templates[p.rack.template] as Partial<HardwareTemplate>,
   };
 }

@@ -89,3 +89,20 @@ t.test('YAML files: the shipped default loads; syntax errors and missing files a
   t.throws(() => loadFleetFile(join(dir, 'missing.yaml')), /missing\.yaml: cannot read: ENOENT/);
   t.end();
 });
+
+t.test('a rack\'s hardware template reaches its BMCs; serials stay distinct per BMC', async (t) => {
+  const { BmcModel } = await import('../../emulator/bmc/model.js');
+  const c = fleetConfig({
+    templates: { big: { product: 'Big Box', disks: [{ slot: 'Bay 0', model: 'HDD', sizeGB: 12000 }] } },
+    racks: [rack({ template: 'big', bmcs: 2 }), rack({ firstIp: '127.41.0.1', bmcs: 1 })],
+  });
+  const [a, b, plain] = placements(c).map((p) => new BmcModel(bmcOptions(c, p)));
+  t.equal(a.hardware.product, 'Big Box');
+  t.equal(a.hardware.disks.length, 1);
+  t.match(a.hardware.disks[0].serial, /^SSD\w{9}$/, 'a serial derived for a disk the template gave none');
+  t.not(a.hardware.disks[0].serial, b.hardware.disks[0].serial);
+  t.not(a.hardware.serial, b.hardware.serial, 'system serials distinct');
+  t.not(plain.hardware.product, 'Big Box', 'a rack without the template keeps the built-in hardware');
+  t.throws(() => fleetConfig({ templates: { x: { cpus: 'two' } }, racks: [rack()] }), /templates\.x\.cpus: expected a list/);
+  t.throws(() => fleetConfig({ templates: { x: { gpu: 'yes' } }, racks: [rack()] }), /templates\.x\.gpu: unknown key/);
+});
