@@ -4,6 +4,9 @@ import { fleetConfig } from '../../emulator/fleet/fleet-file.js';
 import { Shard } from '../../emulator/fleet/shard.js';
 import { CompletionCodeError, IpmiLanClient } from '../../orchestrator/ipmi-client.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
+import { decodeInventoryResponse } from '../../protocols/ipmi/oem/inventory.js';
+import { readInventory } from '../../orchestrator/inventory.js';
+import { ipmitool } from '../helpers/ipmitool.js';
 
 const PORT = 9723;
 const fleet = new Shard(fleetConfig({ ipmiPort: PORT, racks: [{ bmcs: 3, firstIp: '127.22.0.1' }] }), 0, 0, 3);
@@ -46,4 +49,20 @@ t.test('each BMC keeps its own state', async (t) => {
   t.not(Buffer.from(guidA).toString('hex'), Buffer.from(guidC).toString('hex'), 'distinct GUIDs');
   await a.close();
   await c.close();
+});
+
+t.test('hardware inventory over the OEM command: our client reads it all, ipmitool raw sees the same bytes', async (t) => {
+  const client = await IpmiLanClient.connect({ host: '127.22.0.2', port: PORT, username: 'admin', password: 'password' });
+  const inv = await readInventory(client);
+  await client.close();
+  const hw = fleet.bmcs[1].model.hardware;
+  t.equal(inv.summary.serial, hw.serial);
+  t.same(inv.cpus.map((c) => c.cores), hw.cpus.map((c) => c.cores));
+  t.equal(inv.memory.length, hw.memory.length);
+  t.same(inv.disks.map((d) => d.serial), hw.disks.map((d) => d.serial));
+  t.same(inv.nics.map((n) => n.mac), hw.nics.map((n) => n.mac));
+  const raw = await ipmitool({ host: '127.22.0.2', port: PORT }, ['raw', '0x2e', '0x01', '0xd9', '0x7e', '0x00', '0x04', '0x00']);
+  t.equal(raw.code, 0, raw.stderr);
+  const bytes = Buffer.from(raw.stdout.replace(/\s+/g, ''), 'hex');
+  t.same(decodeInventoryResponse(bytes, 4).record.item, inv.nics[0], 'ipmitool raw: the first NIC');
 });

@@ -7,6 +7,7 @@ import type { BmcModel } from '../model.js';
 import { appCommands } from './app.js';
 import { userCommands } from './app-users.js';
 import { chassisCommands } from './chassis.js';
+import { oemInventoryCommands } from './oem-inventory.js';
 import { payloadCommands } from './payload.js';
 import { picmgCommands } from './picmg.js';
 import { solCommands } from './sol.js';
@@ -42,6 +43,7 @@ export function createCommandTable(model: BmcModel, options: CommandTableOptions
     ...payloadCommands(model),
     ...storageCommands(model),
     ...sensorCommands(model),
+    ...oemInventoryCommands(model),
   ];
   const byKey = new Map<number, CommandSpec>();
   for (const spec of commands) {

@@ -1,0 +1,128 @@
+// bmcfleet OEM command "Get Hardware Inventory": netFn 2Eh (OEM/Group, IPMI 2.0 §5.1: request and response
+// data start with the 3-byte IANA enterprise number, least significant byte first), command 01h.
+//
+// Request:  IANA(3) selector(1) index(1)
+// Response: IANA(3) count(1) record...      count = how many items of `selector` exist; the record is item
+//           `index` (selector 0, the summary, has one item, index 0). Numbers little-endian; a string is a
+//           length byte then UTF-8, cut to at most 48 bytes, so the longest response stays under 170 bytes.
+//   selector 0 summary: cpus(1) memoryModules(1) disks(1) nics(1) memoryGiB(u16) vendor(s) product(s) serial(s)
+//   selector 1 CPU:     cores(u16) threads(u16) mhz(u16) model(s)
+//   selector 2 memory:  sizeGiB(u16) mhz(u16) slot(s) type(s)
+//   selector 3 disk:    sizeGB(u32) slot(s) model(s) serial(s)
+//   selector 4 NIC:     speedMbps(u32) mac(6) name(s) model(s)
+// Completion codes: CCh bad selector or request length other than 5 (C7h), C9h index out of range,
+// C1h another IANA (not our command).
+import { DecodeError, requireBytes } from '../../errors.js';
+
+/** IANA 32473, reserved for documentation (RFC 5612): the project's OEM number, also its manufacturer ID. */
+export const BMCFLEET_IANA = 32473;
+export const BmcfleetOemCommand = { GET_HARDWARE_INVENTORY: 0x01 } as const;
+export const InventorySelector = { SUMMARY: 0, CPU: 1, MEMORY: 2, DISK: 3, NIC: 4 } as const;
+
+const PROTO = 'bmcfleet-oem';
+export const MAX_STRING_BYTES = 48;
+
+export interface InventorySummary { cpus: number; memoryModules: number; disks: number; nics: number; memoryGiB: number; vendor: string; product: string; serial: string }
+export interface InventoryCpu { cores: number; threads: number; mhz: number; model: string }
+export interface InventoryMemory { sizeGiB: number; mhz: number; slot: string; type: string }
+export interface InventoryDisk { sizeGB: number; slot: string; model: string; serial: string }
+export interface InventoryNic { speedMbps: number; mac: string; name: string; model: string }
+
+export type InventoryRecord =
+  | { selector: 0; item: InventorySummary }
+  | { selector: 1; item: InventoryCpu }
+  | { selector: 2; item: InventoryMemory }
+  | { selector: 3; item: InventoryDisk }
+  | { selector: 4; item: InventoryNic };
+
+export interface InventoryRequest { selector: number; index: number }
+export interface InventoryResponse { count: number; record: InventoryRecord }
+
+export function encodeIana(iana: number): Buffer {
+  return Buffer.from([iana & 0xff, (iana >> 8) & 0xff, (iana >> 16) & 0xff]);
+}
+
+export function decodeIana(data: Uint8Array, offset = 0): number {
+  requireBytes(data, offset, 3, PROTO, 'iana');
+  return data[offset] | (data[offset + 1] << 8) | (data[offset + 2] << 16);
+}
+
+export function encodeInventoryRequest(r: InventoryRequest): Buffer {
+  return Buffer.concat([encodeIana(BMCFLEET_IANA), Buffer.from([r.selector, r.index])]);
+}
+
+/** The request after the IANA has been checked by the caller. */
+export function decodeInventoryRequest(data: Uint8Array): InventoryRequest {
+  requireBytes(data, 3, 2, PROTO, 'selector/index');
+  if (data.length !== 5) throw new DecodeError(PROTO, 'request', 5, `expects 5 data bytes, got ${data.length}`, 'ERR_LENGTH');
+  return { selector: data[3], index: data[4] };
+}
+
+/** Little writer: numbers LE, strings as length + UTF-8 cut at MAX_STRING_BYTES (on a character boundary). */
+class Writer {
+  private readonly parts: Buffer[] = [];
+  u8(n: number) { this.parts.push(Buffer.from([n & 0xff])); return this; }
+  u16(n: number) { const b = Buffer.alloc(2); b.writeUInt16LE(Math.min(0xffff, Math.max(0, n))); this.parts.push(b); return this; }
+  u32(n: number) { const b = Buffer.alloc(4); b.writeUInt32LE(Math.min(0xffffffff, Math.max(0, n)) >>> 0); this.parts.push(b); return this; }
+  raw(b: Uint8Array) { this.parts.push(Buffer.from(b)); return this; }
+  str(s: string) {
+    let b = Buffer.from(s, 'utf8');
+    if (b.length > MAX_STRING_BYTES) b = Buffer.from(b.subarray(0, MAX_STRING_BYTES).toString('utf8').replace(/\uFFFD$/, ''), 'utf8');
+    this.parts.push(Buffer.from([b.length]), b);
+    return this;
+  }
+  done() { return Buffer.concat(this.parts); }
+}
+
+class Reader {
+  private o: number;
+  private readonly d: Uint8Array;
+  constructor(d: Uint8Array, o: number) { this.d = d; this.o = o; }
+  private need(n: number, field: string) { requireBytes(this.d, this.o, n, PROTO, field); }
+  u8(f: string) { this.need(1, f); return this.d[this.o++]; }
+  u16(f: string) { this.need(2, f); const v = this.d[this.o] | (this.d[this.o + 1] << 8); this.o += 2; return v; }
+  u32(f: string) { this.need(4, f); const v = (this.d[this.o] | (this.d[this.o + 1] << 8) | (this.d[this.o + 2] << 16)) + this.d[this.o + 3] * 0x1000000; this.o += 4; return v; }
+  raw(n: number, f: string) { this.need(n, f); const v = this.d.subarray(this.o, this.o + n); this.o += n; return v; }
+  str(f: string) { const n = this.u8(`${f} length`); return Buffer.from(this.raw(n, f)).toString('utf8'); }
+  end() { if (this.o !== this.d.length) throw new DecodeError(PROTO, 'record', this.o, `${this.d.length - this.o} byte(s) after the record`, 'ERR_TRAILING'); }
+}
+
+export function encodeInventoryResponse(r: InventoryResponse): Buffer {
+  const w = new Writer().raw(encodeIana(BMCFLEET_IANA)).u8(r.count);
+  switch (r.record.selector) {
+    case 0: { const s = r.record.item; w.u8(s.cpus).u8(s.memoryModules).u8(s.disks).u8(s.nics).u16(s.memoryGiB).str(s.vendor).str(s.product).str(s.serial); break; }
+    case 1: { const c = r.record.item; w.u16(c.cores).u16(c.threads).u16(c.mhz).str(c.model); break; }
+    case 2: { const m = r.record.item; w.u16(m.sizeGiB).u16(m.mhz).str(m.slot).str(m.type); break; }
+    case 3: { const d = r.record.item; w.u32(d.sizeGB).str(d.slot).str(d.model).str(d.serial); break; }
+    case 4: { const n = r.record.item; w.u32(n.speedMbps).raw(macBytes(n.mac)).str(n.name).str(n.model); break; }
+  }
+  return w.done();
+}
+
+/** Decodes a response to a request for `selector` (the response does not repeat it). */
+export function decodeInventoryResponse(data: Uint8Array, selector: number): InventoryResponse {
+  const iana = decodeIana(data);
+  if (iana !== BMCFLEET_IANA) throw new DecodeError(PROTO, 'iana', 0, `expected ${BMCFLEET_IANA}, got ${iana}`, 'ERR_IANA');
+  const r = new Reader(data, 3);
+  const count = r.u8('count');
+  let record: InventoryRecord;
+  switch (selector) {
+    case 0: record = { selector, item: { cpus: r.u8('cpus'), memoryModules: r.u8('memoryModules'), disks: r.u8('disks'), nics: r.u8('nics'), memoryGiB: r.u16('memoryGiB'), vendor: r.str('vendor'), product: r.str('product'), serial: r.str('serial') } }; break;
+    case 1: record = { selector, item: { cores: r.u16('cores'), threads: r.u16('threads'), mhz: r.u16('mhz'), model: r.str('model') } }; break;
+    case 2: record = { selector, item: { sizeGiB: r.u16('sizeGiB'), mhz: r.u16('mhz'), slot: r.str('slot'), type: r.str('type') } }; break;
+    case 3: record = { selector, item: { sizeGB: r.u32('sizeGB'), slot: r.str('slot'), model: r.str('model'), serial: r.str('serial') } }; break;
+    case 4: record = { selector, item: { speedMbps: r.u32('speedMbps'), mac: formatMac(r.raw(6, 'mac')), name: r.str('name'), model: r.str('model') } }; break;
+    default: throw new DecodeError(PROTO, 'selector', 0, `unknown selector ${selector}`, 'ERR_SELECTOR');
+  }
+  r.end();
+  return { count, record };
+}
+
+function macBytes(mac: string): Buffer {
+  const b = Buffer.from(mac.replace(/[:-]/g, ''), 'hex');
+  return b.length === 6 ? b : Buffer.alloc(6);
+}
+
+function formatMac(b: Uint8Array): string {
+  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
+}
