@@ -8,7 +8,7 @@ import { fleetMetrics } from '../emulator/fleet/metrics.js';
 import { placements } from '../emulator/fleet/plan.js';
 import { Supervisor } from '../emulator/fleet/supervisor.js';
 
-const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT]
+const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT] [--state-dir DIR]
        bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--user U] [--password W]
 
 Runs emulated BMCs, each on its own IPv4 address and UDP port P, speaking RMCP, IPMI 1.5 and RMCP+
@@ -36,6 +36,9 @@ options:
                      12,500 and at least 2); overrides the fleet file
   --control H:P      control API and /metrics address (default 127.0.0.1 on a free port, shown in the
                      ready line; "none" turns it off); overrides the fleet file
+  --state-dir DIR    keep each BMC's users, SEL, boot options and firmware version in DIR (one JSON
+                     file per BMC, written within a second of a change and on stop) and load them at
+                     start; overrides the fleet file
   -h, --help         this help
 
 control API (HTTP + JSON):
@@ -63,6 +66,7 @@ export const emulateCommand = {
       'max-sessions': { type: 'string' },
       shards: { type: 'string' },
       control: { type: 'string' },
+      'state-dir': { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -115,6 +119,8 @@ function configFrom(values: Values): FleetConfig {
   if (port !== undefined) config.ipmiPort = integer(port, 'ipmi-port', 623, 1, 65535);
   const shards = str(values, 'shards');
   if (shards !== undefined) config.shards = integer(shards, 'shards', 0, 1, 64);
+  const stateDir = str(values, 'state-dir');
+  if (stateDir !== undefined) config.stateDir = stateDir;
   const control = str(values, 'control');
   if (control === 'none') config.control = null;
   else if (control !== undefined) config.control = hostPort(control);

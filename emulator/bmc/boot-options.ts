@@ -52,6 +52,8 @@ export function bootDeviceName(code: number): BootDevice {
   return (DEVICE_NAMES as Record<number, BootDevice>)[code & 0x0f] ?? 'reserved';
 }
 
+export interface BootOptionsState { params: Record<string, string>; locked: number[]; mailbox: string[] }
+
 export class BootOptions {
   private setInProgress: number = SetInProgress.COMPLETE;
   /** Parameters 1-6 by number, each READ_LENGTH bytes. */
@@ -63,6 +65,28 @@ export class BootOptions {
   constructor() {
     for (let p = 1; p <= 6; p++) this.params.set(p, Buffer.alloc(READ_LENGTH[p]));
     for (let b = 0; b < BOOT_MAILBOX_BLOCKS; b++) this.mailbox.push(Buffer.alloc(BOOT_MAILBOX_BLOCK_BYTES));
+  }
+
+  /** Plain data for a state directory: the non-volatile parameters 1-7 (set in progress is volatile, §28.12). */
+  toJSON(): BootOptionsState {
+    return {
+      params: Object.fromEntries([...this.params].map(([p, b]) => [p, b.toString('hex')])),
+      locked: [...this.locked],
+      mailbox: this.mailbox.map((b) => b.toString('hex')),
+    };
+  }
+
+  load(state: BootOptionsState): void {
+    for (const [p, hex] of Object.entries(state.params)) {
+      const b = Buffer.from(hex, 'hex');
+      if (this.params.has(Number(p)) && b.length === READ_LENGTH[Number(p)]) this.params.set(Number(p), b);
+    }
+    this.locked.clear();
+    for (const p of state.locked) this.locked.add(p);
+    state.mailbox.forEach((hex, i) => {
+      const b = Buffer.from(hex, 'hex');
+      if (i < BOOT_MAILBOX_BLOCKS && b.length === BOOT_MAILBOX_BLOCK_BYTES) this.mailbox[i] = b;
+    });
   }
 
   /** Get System Boot Options: parameter data for `param` (set selector picks the mailbox block). */

@@ -28,6 +28,8 @@ export interface UserOptions {
   privilege?: number;
 }
 
+export interface UserTableState { slots: (Omit<BmcUser, 'password'> & { password: string })[] }
+
 export type SetNameResult = 'ok' | 'invalid-id' | 'fixed-name' | 'duplicate';
 export type TestPasswordResult = 'match' | 'mismatch' | 'wrong-size';
 
@@ -71,6 +73,20 @@ export class UserTable implements UserDirectory {
         privilegeLimit: u.privilege ?? Privilege.ADMINISTRATOR, enabled: true, ipmiMessaging: true,
       });
     });
+  }
+
+  /** Plain data for a state directory: every slot, passwords as hex. */
+  toJSON(): UserTableState {
+    return { slots: this.slots.map((u) => ({ ...u, password: u.password.toString('hex') })) };
+  }
+
+  /** Restores what toJSON() saved; slots it does not name keep their state. */
+  load(state: UserTableState): void {
+    for (const saved of state.slots) {
+      const slot = this.slots[saved.id - 1];
+      if (!slot) continue;
+      Object.assign(slot, { ...saved, password: Buffer.from(saved.password, 'hex') });
+    }
   }
 
   byId(id: number): BmcUser | undefined {

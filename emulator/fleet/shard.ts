@@ -6,6 +6,8 @@ import { validateFaults } from '../bmc/faults.js';
 import { LAN_CHANNEL } from '../bmc/model.js';
 import { POWER_ACTIONS, controlPower } from '../bmc/power.js';
 import { bindUdp } from '../net/udp-endpoint.js';
+import { captureState, restoreState } from '../bmc/persistent-state.js';
+import { StateStore } from './state-store.js';
 import type { FleetConfig } from './fleet-file.js';
 import { bmcOptions, placements } from './plan.js';
 import type { BmcDetail, BmcSummary, ShardCounters, ShardOp } from './shard-protocol.js';
@@ -21,6 +23,8 @@ export class ControlError extends Error {
 }
 
 const BIND_BATCH = 256;
+/** How often changed BMCs are written to the state directory. */
+const STATE_FLUSH_MS = 1000;
 
 export class Shard {
   readonly totals = new BmcCounters();
@@ -30,16 +34,52 @@ export class Shard {
   private readonly racks: string[] = [];
   private readonly byIp = new Map<string, EmulatedBmc>();
   private readonly sockets: Socket[] = [];
+  private readonly store: StateStore | null;
+  /** Per BMC: datagrams seen at the last flush, and the JSON last written (to skip unchanged BMCs). */
+  private readonly flushedIn: number[] = [];
+  private readonly written: string[] = [];
+  private readonly dirty = new Set<EmulatedBmc>();
+  private flushTimer: NodeJS.Timeout | null = null;
 
+  /** Throws with the file named if a saved state cannot be read back. */
   constructor(config: FleetConfig, shardNo: number, from: number, to: number) {
     this.config = config;
     this.shardNo = shardNo;
+    this.store = config.stateDir ? new StateStore(config.stateDir) : null;
     for (const p of placements(config, from, to)) {
       const bmc = new EmulatedBmc({ ...bmcOptions(config, p), parentCounters: this.totals });
+      const saved = this.store?.load(p.ip);
+      if (saved) {
+        try {
+          restoreState(bmc.model, saved);
+        } catch (err) {
+          throw new Error(`state of ${p.ip} in ${config.stateDir}: ${(err as Error).message}`);
+        }
+      }
       this.bmcs.push(bmc);
       this.racks.push(p.rack.name);
       this.byIp.set(p.ip, bmc);
+      this.flushedIn.push(0);
+      this.written.push('');
     }
+    if (this.store) {
+      this.flushTimer = setInterval(() => this.flushState(), STATE_FLUSH_MS);
+      this.flushTimer.unref();
+    }
+  }
+
+  /** Writes the state of every BMC that saw traffic or a control change since the last flush, if it changed. */
+  flushState(): void {
+    if (!this.store) return;
+    this.bmcs.forEach((bmc, i) => {
+      if (bmc.counters.datagramsIn === this.flushedIn[i] && !this.dirty.has(bmc)) return;
+      this.flushedIn[i] = bmc.counters.datagramsIn;
+      const json = JSON.stringify(captureState(bmc.model));
+      if (json === this.written[i]) return;
+      this.store!.save(bmc.model.ip, json);
+      this.written[i] = json;
+    });
+    this.dirty.clear();
   }
 
   get size(): number {
@@ -59,6 +99,8 @@ export class Shard {
   }
 
   async close(): Promise<void> {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    this.flushState();
     for (const bmc of this.bmcs) bmc.close();
     await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.sockets.length = 0;
@@ -94,6 +136,7 @@ export class Shard {
         if (action === undefined) throw new ControlError(400, `action must be one of ${Object.keys(POWER_ACTIONS).join(', ')}`);
         const bmc = this.find(req.ip);
         const outcome = controlPower(bmc.model, action, Date.now(), LAN_CHANNEL);
+        this.dirty.add(bmc); // the SEL logged it
         if (outcome === 'not-in-present-state') throw new ControlError(409, `cannot ${req.action}: the host is off`);
         return { outcome, power: bmc.model.powerOn ? 'on' : 'off' };
       }
