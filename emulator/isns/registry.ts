@@ -1,0 +1,126 @@
+// The iSNS server core, sans-I/O — RFC 4171 §5.6/§5.7: takes a whole request (after the framer and the
+// reassembler of protocols/isns), answers with a whole response, and keeps the database. Handles
+// DevAttrReg, DevAttrQry, DevGetNext, DevDereg, DDReg, DDDereg; other requests get status 15 (Message Not
+// Supported, as isnsd answers SCNEvent and DDSReg); heartbeats and responses get no answer. Time is an
+// argument (ms); `expire(now)` drops entities whose registration period ran out (§6.2.6).
+import { DecodeError } from '../../protocols/errors.js';
+import { Tag } from '../../protocols/isns/attributes.js';
+import { decodeMessage, type IsnsMessage, type IsnsRequest, type IsnsResponse, type RawMessage } from '../../protocols/isns/codec.js';
+import { FunctionId, functionName, responseIdFor } from '../../protocols/isns/functions.js';
+import { Flag, ISNSP_VERSION } from '../../protocols/isns/header.js';
+import { errorResponseBody, type IsnsResponseBody } from '../../protocols/isns/message.js';
+import { Status, statusName } from '../../protocols/isns/status.js';
+import { deregister, deregisterDd, registerDd } from './registry-dereg.js';
+import { RegistryStore, type NodeObj } from './registry-model.js';
+import { getNext, query } from './registry-query.js';
+import { register, type RegisterOptions } from './registry-register.js';
+
+export interface RegistryOptions extends RegisterOptions {
+  /** Nodes in no DD see each other (isnsd's DefaultDiscoveryDomain = 1). */
+  defaultDiscoveryDomain: boolean;
+  maxDiscoveryDomains: number;
+}
+
+/** isnsd's defaults where the capture shows them (EID names, 7200 s period). */
+export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
+  eidPrefix: 'isns.entity.',
+  defaultRegistrationPeriod: 7200,
+  maxRegistrationPeriod: 86_400,
+  maxEntities: 100_000,
+  defaultDiscoveryDomain: false,
+  maxDiscoveryDomains: 10_000,
+};
+
+export interface RegistryCounters {
+  /** Requests by function name. */
+  requests: Map<string, number>;
+  /** Responses by status name. */
+  statuses: Map<string, number>;
+  /** Messages whose body did not decode (answered with status 2). */
+  malformed: number;
+  /** Entities dropped by expire(). */
+  expired: number;
+}
+
+const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+
+export class IsnsRegistry {
+  readonly options: RegistryOptions;
+  readonly store = new RegistryStore();
+  readonly counters: RegistryCounters = { requests: new Map(), statuses: new Map(), malformed: 0, expired: 0 };
+
+  constructor(options: Partial<RegistryOptions> = {}) {
+    this.options = { ...DEFAULT_REGISTRY_OPTIONS, ...options };
+  }
+
+  /**
+   * One reassembled message in, its response out (null: nothing to send). Bodies that do not decode get
+   * status 2 (Message Format Error), other iSNSP versions status 10 (Version Not Supported).
+   */
+  handleRaw(raw: RawMessage & { version: number }, now: number): IsnsResponse | null {
+    const rspId = responseIdFor(raw.functionId);
+    if (rspId === null) return null; // a response, or a heartbeat: never answered
+    if (raw.version !== ISNSP_VERSION) return this.reply(raw, errorResponseBody(Status.VERSION_NOT_SUPPORTED));
+    let msg: IsnsMessage;
+    try {
+      msg = decodeMessage(raw);
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      this.counters.malformed++;
+      return this.reply(raw, errorResponseBody(Status.MESSAGE_FORMAT_ERROR));
+    }
+    return this.handle(msg, now);
+  }
+
+  /** A decoded request in, its response out (null for heartbeats and responses). */
+  handle(msg: IsnsMessage, now: number): IsnsResponse | null {
+    if (msg.kind !== 'request') return null;
+    bump(this.counters.requests, functionName(msg.functionId));
+    return this.reply(msg, this.dispatch(msg, now));
+  }
+
+  private dispatch(req: IsnsRequest, now: number): IsnsResponseBody {
+    const sourceName = req.source?.tag === Tag.ISCSI_NAME && typeof req.source.value === 'string' ? req.source.value : null;
+    if (req.functionId === FunctionId.DEV_ATTR_REG) {
+      if (!req.source) return errorResponseBody(Status.SOURCE_ABSENT);
+      if (sourceName === null) return errorResponseBody(Status.SOURCE_UNKNOWN);
+      return register(this.store, this.options, sourceName, req.key, req.operating, (req.flags & Flag.REPLACE) !== 0, now);
+    }
+    const known = [FunctionId.DEV_ATTR_QRY, FunctionId.DEV_GET_NEXT, FunctionId.DEV_DEREG, FunctionId.DD_REG, FunctionId.DD_DEREG] as number[];
+    if (!known.includes(req.functionId)) return errorResponseBody(Status.MESSAGE_NOT_SUPPORTED);
+    if (!req.source) return errorResponseBody(Status.SOURCE_ABSENT);
+    const source: NodeObj | undefined = sourceName === null ? undefined : this.store.nodes.get(sourceName);
+    if (!source) return errorResponseBody(Status.SOURCE_UNKNOWN);
+    source.entity.lastSeen = now; // any message from a registered node keeps its entity alive
+    const dd = this.options.defaultDiscoveryDomain;
+    switch (req.functionId) {
+      case FunctionId.DEV_ATTR_QRY: return query(this.store, source, req.key, req.operating, dd);
+      case FunctionId.DEV_GET_NEXT: return getNext(this.store, source, req.key, req.operating, dd);
+      case FunctionId.DEV_DEREG: return deregister(this.store, source, req.operating);
+      case FunctionId.DD_REG: return registerDd(this.store, req.key, req.operating, this.options.maxDiscoveryDomains);
+      default: return deregisterDd(this.store, req.key, req.operating);
+    }
+  }
+
+  private reply(req: { functionId: number; transactionId: number }, body: IsnsResponseBody): IsnsResponse {
+    bump(this.counters.statuses, statusName(body.status));
+    const failed = body.status !== Status.SUCCESSFUL && body.key.length === 0 && body.operating.length === 0;
+    return {
+      kind: 'response', functionId: responseIdFor(req.functionId)!, transactionId: req.transactionId, flags: Flag.SERVER,
+      status: body.status, key: body.key, operating: body.operating, ...(failed || body.noDelimiter ? { noDelimiter: true } : {}),
+    };
+  }
+
+  /** Drops entities not refreshed within their registration period; returns their EIDs. */
+  expire(now: number): string[] {
+    const gone: string[] = [];
+    for (const e of [...this.store.entities.values()]) {
+      if (e.registrationPeriod > 0 && now - e.lastSeen > e.registrationPeriod * 1000) {
+        this.store.removeEntity(e);
+        gone.push(e.eid);
+      }
+    }
+    this.counters.expired += gone.length;
+    return gone;
+  }
+}

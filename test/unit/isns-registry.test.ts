@@ -1,0 +1,205 @@
+// The sans-I/O iSNS server core against the real isnsd: every isnsadm request of the capture
+// (test/vectors/isns) goes through IsnsRegistry in order, and our answer must be isnsd's answer byte for
+// byte (IPv4 addresses aside: we write ::ffff:a.b.c.d). Then the rules the capture does not show:
+// Replace, authorization, visibility, LUN attributes, malformed input, versions, expiry.
+import t, { type Test } from 'tap';
+import { loadFrames } from '../helpers/vectors.js';
+import { withMappedAddresses } from '../helpers/isns-vectors.js';
+import { Flag, decodePdu } from '../../protocols/isns/header.js';
+import { FunctionId } from '../../protocols/isns/functions.js';
+import { NodeType, Tag } from '../../protocols/isns/attributes.js';
+import { Status } from '../../protocols/isns/status.js';
+import { attr, findAttribute, u32Value, type IsnsAttribute } from '../../protocols/isns/tlv.js';
+import { encodeMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
+import { Reassembler } from '../../protocols/isns/segments.js';
+import { LunState, lunAttributes, parseLuns } from '../../protocols/isns/vendor-lun.js';
+import { IsnsRegistry } from '../../emulator/isns/registry.js';
+
+const frames = loadFrames('isns/isnsadm-vs-isnsd.json');
+
+
+t.test('replaying isnsadm\'s requests gives isnsd\'s answers, byte for byte', (t) => {
+  const reg = new IsnsRegistry();
+  let compared = 0;
+  for (let i = 0; i < frames.length; i++) {
+    const f = frames[i];
+    if ((f.from as string) !== 'client') continue;
+    const raw = new Reassembler().push(decodePdu(f.bytes), 0)!;
+    const rsp = reg.handleRaw(raw, 1_000 * i);
+    const expected = frames[i + 1];
+    t.ok(rsp, `frame ${f.n} ${f.info} answered`);
+    const got = Buffer.concat(encodeMessage(rsp!));
+    t.equal(got.toString('hex'), withMappedAddresses(expected.bytes).toString('hex'), `frame ${expected.n} ${expected.info}`);
+    compared++;
+  }
+  t.equal(compared, 15);
+  t.end();
+});
+
+// ---------------------------------------------------------------- helpers for the rules below
+
+let tx = 1;
+function request(functionId: number, source: string | null, key: IsnsAttribute[], operating: IsnsAttribute[], flags: number = Flag.CLIENT): IsnsRequest {
+  return { kind: 'request', functionId, transactionId: tx++, flags, source: source === null ? null : attr(Tag.ISCSI_NAME, source), key, operating };
+}
+const registerTarget = (name: string, ip: string, extra: IsnsAttribute[] = [], flags: number = Flag.CLIENT) => request(FunctionId.DEV_ATTR_REG, name,
+  [attr(Tag.ENTITY_IDENTIFIER)],
+  [attr(Tag.ISCSI_NAME, name), attr(Tag.ISCSI_NODE_TYPE, NodeType.TARGET), ...extra, attr(Tag.PORTAL_IP_ADDRESS, ip), attr(Tag.PORTAL_PORT, { port: 3260, udp: false })], flags);
+const registerInitiator = (name: string) => request(FunctionId.DEV_ATTR_REG, name, [], [attr(Tag.ISCSI_NAME, name), attr(Tag.ISCSI_NODE_TYPE, NodeType.INITIATOR)]);
+const queryTargets = (source: string, want: IsnsAttribute[] = [attr(Tag.ISCSI_NAME)]) =>
+  request(FunctionId.DEV_ATTR_QRY, source, [attr(Tag.ISCSI_NODE_TYPE, NodeType.TARGET)], want);
+const isOk = (t: Test, r: IsnsResponse | null, what: string) => t.equal(r?.status, Status.SUCCESSFUL, what);
+const names = (r: IsnsResponse) => r.operating.filter((a) => a.tag === Tag.ISCSI_NAME).map((a) => a.value);
+
+t.test('responses: ID with the top bit, same transaction, Server flag', (t) => {
+  const reg = new IsnsRegistry();
+  const req = registerTarget('iqn.t:a', '127.25.0.2');
+  const r = reg.handle(req, 0)!;
+  t.equal(r.functionId, 0x8001);
+  t.equal(r.transactionId, req.transactionId);
+  t.equal(r.flags, Flag.SERVER);
+  t.equal(r.key[0].tag, Tag.ENTITY_IDENTIFIER);
+  t.equal(reg.handle({ kind: 'heartbeat', functionId: FunctionId.HEARTBEAT, transactionId: 1, flags: Flag.SERVER, address: '::1', tcpPort: 1, udpPort: 1, intervalSeconds: 1, counter: 1 }, 0), null, 'heartbeat: no answer');
+  t.equal(reg.handle({ ...r }, 0), null, 'a response: no answer');
+  t.end();
+});
+
+t.test('DD visibility: initiators see targets only through a shared DD; default DD option', (t) => {
+  for (const defaultDiscoveryDomain of [false, true]) {
+    const reg = new IsnsRegistry({ defaultDiscoveryDomain });
+    isOk(t, reg.handle(registerTarget('iqn.t:a', '127.25.0.2'), 0), 'register a');
+    isOk(t, reg.handle(registerTarget('iqn.t:b', '127.25.0.3'), 0), 'register b');
+    isOk(t, reg.handle(registerInitiator('iqn.i:h'), 0), 'register host');
+    t.same(names(reg.handle(queryTargets('iqn.i:h'), 0)!), defaultDiscoveryDomain ? ['iqn.t:a', 'iqn.t:b'] : [], `before any DD (default DD ${defaultDiscoveryDomain})`);
+    const dd = reg.handle(request(FunctionId.DD_REG, 'iqn.i:h', [], [attr(Tag.DD_SYMBOLIC_NAME, 'boot'), attr(Tag.DD_MEMBER_ISCSI_NAME, 'iqn.i:h'), attr(Tag.DD_MEMBER_ISCSI_NAME, 'iqn.t:b')]), 0)!;
+    isOk(t, dd, 'DDReg');
+    t.same(names(reg.handle(queryTargets('iqn.i:h'), 0)!), ['iqn.t:b'], 'the DD shows b only');
+    t.same(names(reg.handle(queryTargets('iqn.t:a'), 0)!), defaultDiscoveryDomain ? ['iqn.t:a'] : ['iqn.t:a'], 'a sees itself');
+    const id = u32Value(dd.operating, Tag.DD_ID)!;
+    isOk(t, reg.handle(request(FunctionId.DD_DEREG, 'iqn.i:h', [attr(Tag.DD_ID, id)], []), 0), 'DDDereg whole DD');
+    t.same(names(reg.handle(queryTargets('iqn.i:h'), 0)!), defaultDiscoveryDomain ? ['iqn.t:a', 'iqn.t:b'] : []);
+  }
+  t.end();
+});
+
+t.test('a Control node sees everything', (t) => {
+  const reg = new IsnsRegistry();
+  reg.handle(registerTarget('iqn.t:a', '127.25.0.2'), 0);
+  reg.handle(request(FunctionId.DEV_ATTR_REG, 'iqn.c:admin', [], [attr(Tag.ISCSI_NAME, 'iqn.c:admin'), attr(Tag.ISCSI_NODE_TYPE, NodeType.CONTROL)]), 0);
+  t.same(names(reg.handle(queryTargets('iqn.c:admin'), 0)!), ['iqn.t:a']);
+  t.end();
+});
+
+t.test('sources: absent, unknown, unauthorized', (t) => {
+  const reg = new IsnsRegistry();
+  t.equal(reg.handle(request(FunctionId.DEV_ATTR_REG, null, [], [attr(Tag.ISCSI_NAME, 'iqn.x'), attr(Tag.ISCSI_NODE_TYPE, 1)]), 0)!.status, Status.SOURCE_ABSENT);
+  t.equal(reg.handle(queryTargets('iqn.nobody'), 0)!.status, Status.SOURCE_UNKNOWN);
+  reg.handle(registerTarget('iqn.t:a', '127.25.0.2'), 0);
+  reg.handle(registerTarget('iqn.t:b', '127.25.0.3'), 0);
+  const eidA = reg.store.nodes.get('iqn.t:a')!.entity.eid;
+  t.equal(reg.handle(request(FunctionId.DEV_DEREG, 'iqn.t:b', [], [attr(Tag.ENTITY_IDENTIFIER, eidA)]), 0)!.status, Status.SOURCE_UNAUTHORIZED, "b cannot deregister a's entity");
+  t.equal(reg.handle(request(FunctionId.DEV_ATTR_REG, 'iqn.t:b', [attr(Tag.ENTITY_IDENTIFIER, eidA)], [attr(Tag.ISCSI_ALIAS, 'x')]), 0)!.status, Status.INVALID_REGISTRATION, 'an alias before any node');
+  t.equal(reg.handle(request(FunctionId.DEV_ATTR_REG, 'iqn.t:b', [attr(Tag.ENTITY_IDENTIFIER, eidA)], [attr(Tag.ENTITY_PROTOCOL, 2)]), 0)!.status, Status.SOURCE_UNAUTHORIZED, "b cannot update a's entity");
+  t.equal(reg.handle(request(FunctionId.DEV_ATTR_REG, 'iqn.t:b', [], [attr(Tag.ISCSI_NAME, 'iqn.t:a'), attr(Tag.ISCSI_NODE_TYPE, 1), attr(Tag.ENTITY_IDENTIFIER, 'other')]), 0)!.status,
+    Status.INVALID_REGISTRATION, 'a node cannot move to another entity');
+  t.end();
+});
+
+t.test('re-registration updates in place; Replace replaces the entity\'s objects', (t) => {
+  const reg = new IsnsRegistry();
+  const first = reg.handle(registerTarget('iqn.t:a', '127.25.0.2', [attr(Tag.ISCSI_ALIAS, 'one')]), 0)!;
+  const eid = first.key[0].value;
+  const again = reg.handle(registerTarget('iqn.t:a', '127.25.0.4', [attr(Tag.ISCSI_ALIAS, 'two')]), 0)!;
+  t.equal(again.key[0].value, eid, 'same entity (isnsadm sends an empty EID key each time)');
+  const e = reg.store.entities.get(eid as string)!;
+  t.same(e.portals.map((p) => p.ip), ['127.25.0.2', '127.25.0.4'], 'portal added');
+  t.equal(e.nodes[0].attrs.get(Tag.ISCSI_ALIAS), 'two');
+  const replaced = reg.handle(registerTarget('iqn.t:a', '127.25.0.5', [], Flag.CLIENT | Flag.REPLACE), 0)!;
+  isOk(t, replaced, 'Replace');
+  t.same(reg.store.entities.get(eid as string)!.portals.map((p) => p.ip), ['127.25.0.5'], 'only the new portal');
+  t.equal(reg.store.nodes.get('iqn.t:a')!.attrs.has(Tag.ISCSI_ALIAS), false, 'alias gone with the old node');
+  t.end();
+});
+
+t.test('vendor LUN attributes are stored with the node and returned when asked for', (t) => {
+  const reg = new IsnsRegistry();
+  const luns = [{ lun: 0, sizeBytes: 1n << 30n, state: LunState.ONLINE }, { lun: 1, sizeBytes: 4096n, state: LunState.BUSY }];
+  const r = reg.handle(registerTarget('iqn.t:a', '127.25.0.2', lunAttributes(luns)), 0)!;
+  isOk(t, r, 'registered');
+  t.same(parseLuns(r.operating), luns, 'echoed in DevAttrRegRsp');
+  reg.handle(registerInitiator('iqn.i:h'), 0);
+  reg.handle(request(FunctionId.DD_REG, 'iqn.i:h', [], [attr(Tag.DD_MEMBER_ISCSI_NAME, 'iqn.i:h'), attr(Tag.DD_MEMBER_ISCSI_NAME, 'iqn.t:a')]), 0);
+  const q = reg.handle(queryTargets('iqn.i:h', [attr(Tag.ISCSI_NAME), attr(Tag.LUN_NUMBER), attr(Tag.LUN_SIZE), attr(Tag.LUN_STATE)]), 0)!;
+  t.same(q.operating.map((a) => a.tag), [Tag.ISCSI_NAME, 641, 642, 643, 641, 642, 643]);
+  t.same(parseLuns(q.operating), luns);
+  t.end();
+});
+
+t.test('DevDereg of a node or portal; the entity goes with its last object', (t) => {
+  const reg = new IsnsRegistry();
+  reg.handle(registerTarget('iqn.t:a', '127.25.0.2'), 0);
+  const eid = reg.store.nodes.get('iqn.t:a')!.entity.eid;
+  isOk(t, reg.handle(request(FunctionId.DEV_DEREG, 'iqn.t:a', [], [attr(Tag.PORTAL_IP_ADDRESS, '127.25.0.2'), attr(Tag.PORTAL_PORT, { port: 3260, udp: false })]), 0), 'portal');
+  t.equal(reg.store.portals.size, 0);
+  t.ok(reg.store.entities.has(eid), 'entity stays while its node does');
+  isOk(t, reg.handle(request(FunctionId.DEV_DEREG, 'iqn.t:a', [], [attr(Tag.ISCSI_NAME, 'iqn.t:a')]), 0), 'node');
+  t.notOk(reg.store.entities.has(eid), 'entity gone');
+  t.end();
+});
+
+t.test('DDs: names are unique, members by index, DDDereg of an unknown DD', (t) => {
+  const reg = new IsnsRegistry();
+  reg.handle(registerInitiator('iqn.i:h'), 0);
+  const idx = reg.store.nodes.get('iqn.i:h')!.index;
+  const a = reg.handle(request(FunctionId.DD_REG, 'iqn.i:h', [], [attr(Tag.DD_SYMBOLIC_NAME, 'x'), attr(Tag.DD_MEMBER_ISCSI_INDEX, idx)]), 0)!;
+  isOk(t, a, 'DDReg by index');
+  t.equal(findAttribute(a.operating, Tag.DD_MEMBER_ISCSI_NAME)?.value, 'iqn.i:h');
+  t.equal(reg.handle(request(FunctionId.DD_REG, 'iqn.i:h', [], [attr(Tag.DD_SYMBOLIC_NAME, 'x')]), 0)!.status, Status.INVALID_REGISTRATION, 'name taken');
+  t.equal(reg.handle(request(FunctionId.DD_DEREG, 'iqn.i:h', [attr(Tag.DD_ID, 99)], []), 0)!.status, Status.NO_SUCH_ENTRY);
+  t.end();
+});
+
+t.test('other requests: status 15; bad bodies: status 2; other versions: status 10', (t) => {
+  const reg = new IsnsRegistry();
+  reg.handle(registerInitiator('iqn.i:h'), 0);
+  for (const fid of [FunctionId.SCN_REG, FunctionId.SCN_EVENT, FunctionId.DDS_REG, FunctionId.DDS_DEREG, FunctionId.RQST_DOM_ID, 0x0105]) {
+    const r = reg.handle(request(fid, 'iqn.i:h', [], []), 0)!;
+    t.equal(r.status, Status.MESSAGE_NOT_SUPPORTED, `0x${fid.toString(16)}`);
+    const want: number = fid | 0x8000;
+    t.equal(r.functionId, want);
+    t.ok(r.noDelimiter, 'status alone');
+  }
+  const bad = reg.handleRaw({ version: 1, functionId: 2, transactionId: 5, flags: Flag.CLIENT, payload: Buffer.from('0000002000000003', 'hex') }, 0)!;
+  t.equal(bad.status, Status.MESSAGE_FORMAT_ERROR);
+  t.equal(bad.transactionId, 5);
+  t.equal(reg.counters.malformed, 1);
+  t.equal(reg.handleRaw({ version: 2, functionId: 2, transactionId: 6, flags: Flag.CLIENT, payload: Buffer.alloc(0) }, 0)!.status, Status.VERSION_NOT_SUPPORTED);
+  t.equal(reg.handleRaw({ version: 1, functionId: FunctionId.HEARTBEAT, transactionId: 6, flags: 0, payload: Buffer.alloc(0) }, 0), null, 'even a short heartbeat is not answered');
+  t.equal(reg.counters.statuses.get('Message (FUNCTION_ID) Not Supported'), 6);
+  t.end();
+});
+
+t.test('the registration period: asked for, capped, kept on re-registration', (t) => {
+  const reg = new IsnsRegistry({ maxRegistrationPeriod: 3600 });
+  const period = (r: IsnsResponse | null) => u32Value(r!.operating, Tag.REGISTRATION_PERIOD);
+  t.equal(period(reg.handle(registerTarget('iqn.t:a', '127.25.0.2'), 0)), 3600, 'the default 7200 s, capped at 3600');
+  const withPeriod = request(FunctionId.DEV_ATTR_REG, 'iqn.t:b', [], [attr(Tag.REGISTRATION_PERIOD, 900), attr(Tag.ISCSI_NAME, 'iqn.t:b'), attr(Tag.ISCSI_NODE_TYPE, 1)]);
+  t.equal(period(reg.handle(withPeriod, 0)), 900, 'asked for');
+  t.equal(period(reg.handle(registerTarget('iqn.t:b', '127.25.0.3'), 0)), 900, 'kept when a re-registration names none');
+  t.end();
+});
+
+t.test('registrations expire after their period unless refreshed', (t) => {
+  const reg = new IsnsRegistry({ defaultRegistrationPeriod: 60 });
+  reg.handle(registerTarget('iqn.t:a', '127.25.0.2'), 0);
+  reg.handle(registerInitiator('iqn.i:h'), 0);
+  t.same(reg.expire(59_000), [], 'not yet');
+  reg.handle(queryTargets('iqn.i:h'), 50_000); // a request from h refreshes h's entity
+  const gone = reg.expire(61_000);
+  t.equal(gone.length, 1, 'a expired');
+  t.notOk(reg.store.nodes.has('iqn.t:a'));
+  t.ok(reg.store.nodes.has('iqn.i:h'));
+  t.same(reg.expire(111_000).length, 1, 'h expires 60 s after its last request');
+  t.equal(reg.counters.expired, 2);
+  t.end();
+});
