@@ -1,7 +1,7 @@
 // An IPMI-over-LAN client for one BMC: RMCP+ session with retries and timeouts over a UDP socket.
 import { createSocket, type Socket } from 'node:dgram';
-import { randomBytes } from 'node:crypto';
 import { RmcpPlusClientSession, SessionError } from '../protocols/ipmi/client-side/rmcpplus-session.js';
+import { randomBytesPooled } from '../protocols/random-pool.js';
 import { completionCodeName } from '../protocols/ipmi/completion-codes.js';
 import { SessionCommand, encodeCloseSessionRequest } from '../protocols/ipmi/commands/session-setup.js';
 import { NetFn, type IpmiResponse } from '../protocols/ipmi/message.js';
@@ -49,7 +49,7 @@ export class IpmiLanClient {
     this.socket = socket;
     this.session = new RmcpPlusClientSession({
       username: opts.username, password: opts.password, kg: this.opts.kg, cipherSuite: this.opts.cipherSuite,
-      privilege: this.opts.privilege, random: randomBytes,
+      privilege: this.opts.privilege, random: randomBytesPooled,
     });
     socket.on('message', (msg) => this.waiter?.(msg));
     // ICMP port unreachable surfaces as ECONNREFUSED on a connected socket: treat it as "no answer yet".
