@@ -33,6 +33,8 @@ export interface FleetConfig {
   /** Hardware templates by name; their fields go to each BMC's model as they are. */
   templates: Record<string, Record<string, unknown>>;
   racks: RackConfig[];
+  /** Faults for single BMCs by address, laid over their rack's (key by key). */
+  bmcFaults: Record<string, Partial<FaultSettings>>;
 }
 
 export class FleetFileError extends Error {
@@ -70,7 +72,7 @@ export function loadFleetFile(path: string): FleetConfig {
 export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
   const r = new Reader(where);
   const top = r.object(doc, '');
-  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'stateDir', 'templates', 'firmware', 'faults', 'racks']);
+  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'stateDir', 'templates', 'firmware', 'faults', 'racks', 'bmcs']);
   const security = r.object(top.security ?? {}, 'security');
   r.known(security, 'security', ['allowCipherSuite0', 'maxSessions']);
   const templates = r.object(top.templates ?? {}, 'templates') as Record<string, Record<string, unknown>>;
@@ -94,6 +96,13 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
       faults: { ...fleetFaults, ...(rack.faults === undefined ? {} : r.faults(rack.faults, `${at}.faults`)) },
     };
   });
+  const bmcFaults: Record<string, Partial<FaultSettings>> = {};
+  for (const [ip, raw] of Object.entries(r.object(top.bmcs ?? {}, 'bmcs'))) {
+    r.ipv4(ip, `bmcs.${ip}`);
+    const one = r.object(raw, `bmcs.${ip}`);
+    r.known(one, `bmcs.${ip}`, ['faults']);
+    bmcFaults[ip] = r.faults(one.faults ?? {}, `bmcs.${ip}.faults`);
+  }
   const users = top.users === undefined
     ? [{ name: 'admin', password: 'password', privilege: 4 }]
     : r.array(top.users, 'users').map((u, i) => r.user(u, `users[${i}]`));
@@ -108,6 +117,7 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
     stateDir: top.stateDir === undefined || top.stateDir === null ? null : r.string(top.stateDir, 'stateDir'),
     templates,
     racks,
+    bmcFaults,
   };
 }
 

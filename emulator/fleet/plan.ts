@@ -60,7 +60,7 @@ export function bmcOptions(cfg: FleetConfig, p: Placement): EmulatedBmcOptions {
     allowCipherSuite0: cfg.allowCipherSuite0,
     maxSessions: cfg.maxSessions,
     device: { firmwareMajor: p.rack.firmware.major, firmwareMinor: p.rack.firmware.minor },
-    faults: p.rack.faults,
+    faults: { ...p.rack.faults, ...cfg.bmcFaults[p.ip] },
     hardware: p.rack.template === null ? undefined : cfg.templates[p.rack.template] as Partial<HardwareTemplate>,
   };
 }

@@ -106,3 +106,13 @@ t.test('a rack\'s hardware template reaches its BMCs; serials stay distinct per 
   t.throws(() => fleetConfig({ templates: { x: { cpus: 'two' } }, racks: [rack()] }), /templates\.x\.cpus: expected a list/);
   t.throws(() => fleetConfig({ templates: { x: { gpu: 'yes' } }, racks: [rack()] }), /templates\.x\.gpu: unknown key/);
 });
+
+t.test('faults for single BMCs, by address, over their rack\'s', (t) => {
+  const c = fleetConfig({ faults: { lossPercent: 1 }, bmcs: { '127.40.0.2': { faults: { latencyMs: 70 } } }, racks: [rack({ faults: { latencyMs: 5 } })] });
+  const [a, b] = placements(c).map((p) => bmcOptions(c, p).faults);
+  t.same(a, { lossPercent: 1, latencyMs: 5 });
+  t.same(b, { lossPercent: 1, latencyMs: 70 });
+  t.throws(() => fleetConfig({ bmcs: { 'bmc-7': {} }, racks: [rack()] }), /bmcs\.bmc-7: not an IPv4 address/);
+  t.throws(() => fleetConfig({ bmcs: { '127.40.0.2': { faults: { lossPercent: 300 } } }, racks: [rack()] }), /bmcs\.127\.40\.0\.2\.faults: lossPercent/);
+  t.end();
+});
