@@ -1,32 +1,15 @@
 // Conformance: the real ipmitool (Debian package) against the emulator over UDP on loopback, with the
 // traffic captured and decoded by the real tshark. Every cipher suite, IPMI 1.5, and the command matrix.
 import t, { type Test } from 'tap';
-import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
+import { conformanceFleet } from '../helpers/conformance.js';
 import { ipmitool, type Target } from '../helpers/ipmitool.js';
-import { dissect, malformedLines, startCapture, type Capture } from '../helpers/tshark.js';
+import { dissect, malformedLines } from '../helpers/tshark.js';
 
 const PORT = 9623;
 const BMC: Target = { host: '127.21.0.1', port: PORT };
 const OTHER: Target = { host: '127.21.0.2', port: PORT };
-
-let emulator: EmulatorProcess;
-let capture: Capture;
-
-t.before(async () => {
-  capture = await startCapture(`udp port ${PORT}`);
-  emulator = await startEmulator(['--bmcs', '2', '--first-ip', BMC.host, '--ipmi-port', String(PORT)]);
-});
-
-t.teardown(async () => {
-  await emulator?.stop();
-  await capture?.stop();
-});
-
-async function ok(t: Test, args: string[], opts: Parameters<typeof ipmitool>[2] = {}, target = BMC) {
-  const r = await ipmitool(target, args, opts);
-  t.equal(r.code, 0, `ipmitool ${args.join(' ')} exits 0${r.code ? `\n${r.stderr}` : ''}`);
-  return r.stdout;
-}
+const fleet = conformanceFleet(BMC);
+const ok = (t: Test, args: string[], opts: Parameters<typeof ipmitool>[2] = {}, target = BMC) => fleet.ok(t, args, target, opts);
 
 t.test('without -C ipmitool completes (it must pick suite 17 without the 10 s fallback)', async (t) => {
   const out = await ok(t, ['mc', 'info'], {}, OTHER);
@@ -119,13 +102,13 @@ t.test('-C 0 is refused with ipmitool\'s error', async (t) => {
 });
 
 t.test('tshark decodes all conformance traffic with no malformed packet; no -C chose suite 17', async (t) => {
-  await capture.stop();
-  const text = await dissect(capture.file, PORT);
+  await fleet.capture.stop();
+  const text = await dissect(fleet.capture.file, PORT);
   t.match(text, /RMCP\+ Open Session Request/, 'tshark dissected RMCP+ traffic');
   t.same(malformedLines(text), [], 'no malformed packets or expert errors');
   // The first Open Session Request to OTHER came from the run without -C. Its algorithm payloads sit at
   // RMCP(4) + session header(12) + 8/16/24 bytes, algorithm in byte 4 of each (IPMI 2.0 §13.17).
-  const rows = (await dissect(capture.file, PORT, ['ip.dst', 'ipmi_session.payloadtype', 'udp.payload'])).trim().split('\n');
+  const rows = (await dissect(fleet.capture.file, PORT, ['ip.dst', 'ipmi_session.payloadtype', 'udp.payload'])).trim().split('\n');
   const open = rows.map((r) => r.split('\t')).find(([dst, type]) => dst === OTHER.host && Number(type) === 0x10);
   t.ok(open, 'an Open Session Request went to the second BMC');
   const payload = Buffer.from(open![2], 'hex');

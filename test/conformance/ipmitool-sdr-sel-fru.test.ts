@@ -1,9 +1,9 @@
 // Conformance: the real ipmitool reads sensors (SDR repository + readings), the SEL and the FRU inventory of
 // emulated BMCs over lanplus on loopback, while the real tshark captures and independently decodes the traffic.
 import t, { type Test } from 'tap';
-import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
+import { conformanceFleet } from '../helpers/conformance.js';
 import { ipmitool, type Target } from '../helpers/ipmitool.js';
-import { dissect, malformedLines, startCapture, type Capture } from '../helpers/tshark.js';
+import { dissect, malformedLines } from '../helpers/tshark.js';
 
 const PORT = 9625;
 const BMC: Target = { host: '127.23.0.1', port: PORT };
@@ -11,25 +11,8 @@ const OTHER: Target = { host: '127.23.0.2', port: PORT };
 const SENSOR_NAMES = ['Inlet Temp', 'Exhaust Temp', 'CPU1 Temp', 'CPU2 Temp', 'DIMM Temp', 'Fan1', 'Fan2', 'Fan3', 'Fan4', 'Fan5', 'Fan6',
   '12V', '5V', '3.3V', '3.3VSB', 'VBAT', 'Pwr Consumption', 'ACPI State', 'Host Power', 'Sys Restart', 'Event Log', 'Diag NMI'];
 
-let emulator: EmulatorProcess;
-let capture: Capture;
-
-t.before(async () => {
-  capture = await startCapture(`udp port ${PORT}`);
-  emulator = await startEmulator(['--bmcs', '2', '--first-ip', BMC.host, '--ipmi-port', String(PORT)]);
-});
-
-t.teardown(async () => {
-  await emulator?.stop();
-  await capture?.stop();
-});
-
-async function ok(t: Test, args: string[], target = BMC, opts: Parameters<typeof ipmitool>[2] = {}): Promise<string> {
-  const r = await ipmitool(target, args, opts);
-  t.equal(r.code, 0, `ipmitool ${args.join(' ')} exits 0${r.code ? `\n${r.stderr}` : ''}`);
-  t.notMatch(r.stderr, /Unable to|failed|Error/i, `ipmitool ${args.join(' ')}: no errors on stderr`);
-  return r.stdout;
-}
+const fleet = conformanceFleet(BMC);
+const ok = (t: Test, args: string[], target = BMC, opts: Parameters<typeof fleet.ok>[3] = {}) => fleet.ok(t, args, target, opts);
 
 /** `name | value unit | status` rows of `sdr list`, by sensor name. */
 function sdrRows(out: string): Map<string, { value: string; status: string }> {
@@ -153,13 +136,13 @@ t.test('IPMI 1.5 (-I lan) reads the same repository', async (t) => {
 });
 
 t.test('tshark decodes all traffic with no malformed packet; ipmitool read the SDRs in partial reads of <= 32 bytes', async (t) => {
-  await capture.stop();
-  const text = await dissect(capture.file, PORT);
+  await fleet.capture.stop();
+  const text = await dissect(fleet.capture.file, PORT);
   t.ok(text.includes('IPMI v1.5 Session Wrapper'), 'tshark dissected the IPMI 1.5 session');
   t.same(malformedLines(text), [], 'no malformed packets or expert errors');
   // The -I lan session is not encrypted: its Get SDR requests (rsAddr 20h, netFn 0Ah, cmd 23h) are readable.
   // Request bytes: 20 28 chk 81 seq 23, reservation (2), record ID (2), offset, bytes to read, chk (IPMI 2.0 §33.12).
-  const rows = (await dissect(capture.file, PORT, ['ipmi_session.authtype', 'data.data'])).trim().split('\n');
+  const rows = (await dissect(fleet.capture.file, PORT, ['ipmi_session.authtype', 'data.data'])).trim().split('\n');
   const getSdr = rows.map((r) => r.split('\t')).filter(([auth, data]) => Number(auth) === 2 && /^2028..81..23/.test(data ?? ''))
     .map(([, data]) => Buffer.from(data, 'hex'));
   t.ok(getSdr.length >= 2 * SENSOR_NAMES.length, `${getSdr.length} Get SDR requests seen`);
