@@ -1,8 +1,11 @@
 // One emulated BMC: its device model, its command table and its LAN channel, glued per datagram, with the
-// faults it has been told to show (loss, latency, busy stalls, reboots, slow commands) applied on the way.
-import { randomBytes } from 'node:crypto';
+// faults it has been told to show (loss, latency, busy stalls, reboots, slow commands) applied on the way, and the
+// host behind it, whose serial console Serial-over-LAN carries (IPMI 2.0 §15, §24).
+import { randomBytesPooled } from '../../protocols/random-pool.js';
 import { BmcLanChannel, type Peer } from '../../protocols/ipmi/bmc-side/lan-channel.js';
-import { responseTo } from '../../protocols/ipmi/message.js';
+import { ConfidentialityAlgorithm } from '../../protocols/ipmi/cipher-suites.js';
+import { NetFn, responseTo } from '../../protocols/ipmi/message.js';
+import { PayloadCommand } from '../../protocols/sol/activation.js';
 import { AuthType } from '../../protocols/ipmi/session-v15.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -13,6 +16,8 @@ import type { SessionsView, SessionView } from './commands/types.js';
 import { BmcCounters } from './counters.js';
 import { BmcModel, type BmcModelOptions } from './model.js';
 import type { BmcSession } from '../../protocols/ipmi/bmc-side/session.js';
+import { HostConsole, type HostConsoleSettings } from '../host/host-console.js';
+import { SolLink } from './sol-link.js';
 
 export interface EmulatedBmcOptions extends BmcModelOptions {
   /** Allow cipher suite 0 (no authentication): off unless asked for. */
@@ -30,6 +35,10 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   lossRandom?: () => number;
   /** Counters this BMC's counts are added to as well (its shard's totals). */
   parentCounters?: BmcCounters;
+  /** The UDP port this BMC serves on: Activate Payload reports it, and ipmitool insists it is its session's port. */
+  ipmiPort?: number;
+  /** The host's serial console (line rate, history sizes). */
+  console?: HostConsoleSettings;
 }
 
 interface Pending { datagram: Buffer; peer: Peer; send: SendAnswer }
@@ -39,6 +48,9 @@ export class EmulatedBmc implements DatagramHandler {
   readonly channel: BmcLanChannel;
   readonly counters: BmcCounters;
   readonly faults: FaultGate;
+  /** The host's serial console (follows the chassis power). */
+  readonly host: HostConsole;
+  readonly sol: SolLink;
   private readonly commands: CommandTable;
   private readonly clock: Clock;
   private readonly sessionsView: SessionsView;
@@ -46,6 +58,8 @@ export class EmulatedBmc implements DatagramHandler {
   /** Datagrams that arrived while busy, oldest first. */
   private pending: Pending[] = [];
   private drainTimer: { cancel(): void } | null = null;
+  /** The socket's send function, for SOL packets that leave on the BMC's own initiative. */
+  private sendOut: SendAnswer | null = null;
 
   constructor(opts: EmulatedBmcOptions) {
     this.model = new BmcModel(opts);
@@ -62,13 +76,24 @@ export class EmulatedBmc implements DatagramHandler {
       kg: opts.kg ?? null,
       maxPrivilege: Privilege.ADMINISTRATOR,
       limits: { maxSessions: opts.maxSessions ?? 32, idleTimeoutMs: opts.sessionIdleTimeoutMs ?? 60_000, setupTimeoutMs: 10_000 },
-      random: randomBytes,
+      random: randomBytesPooled,
     });
     const table = this.channel.sessions;
     this.sessionsView = { list: () => table.active().map(view), capacity: table.limits.maxSessions };
     this.faults = new FaultGate(opts.lossRandom);
     if (opts.faults) this.faults.configure(opts.faults, this.clock.now());
     this.busyQueueLimit = opts.busyQueueLimit ?? 256;
+    if (opts.ipmiPort !== undefined) this.model.sol.port = opts.ipmiPort;
+    this.host = HostConsole.forModel(this.model, this.clock, opts.console);
+    this.sol = new SolLink({
+      sol: this.model.sol, host: this.host, clock: this.clock,
+      transmit: (sessionId, payload) => this.transmitSol(sessionId, payload),
+      activationDelay: () => this.faults.answerDelay(NetFn.APP, PayloadCommand.ACTIVATE),
+    });
+    const solState = this.model.sol;
+    this.channel.hasSolInstance = (s) => solState.bySession(s.bmcId).length > 0;
+    // §24.2: a session's payload instances end with it (Close Session, idle expiry, BMC reboot).
+    table.onEnd((s) => { solState.deactivateSession(s.bmcId, this.clock.now()); });
   }
 
   handle(datagram: Buffer, peer: Peer, send: SendAnswer): void {
@@ -113,17 +138,24 @@ export class EmulatedBmc implements DatagramHandler {
     this.drainTimer = null;
   }
 
-  /** Stops timers (queued requests are discarded); for shutdown. */
+  /** Stops timers (queued requests are discarded, SOL instances stop); for shutdown. */
   close(): void {
     this.drainTimer?.cancel();
     this.drainTimer = null;
     this.pending = [];
+    this.sol.close();
+    this.host.close();
   }
 
   private process(datagram: Buffer, peer: Peer, send: SendAnswer, now: number): void {
-    const out = this.channel.receive(datagram, peer, now);
+    this.sendOut = send;
+    const out = this.channel.receiveWithSol(datagram, peer, now);
     if (out.kind === 'drop') {
       this.counters.countDrop(out.reason);
+      return;
+    }
+    if (out.kind === 'sol') {
+      this.sol.receive(out.session.bmcId, out.payload, now);
       return;
     }
     if (out.kind === 'reply') {
@@ -140,6 +172,26 @@ export class EmulatedBmc implements DatagramHandler {
     this.counters.countOut();
     if (delayMs <= 0) send(datagram, peer);
     else this.clock.setTimeout(() => send(datagram, peer), delayMs);
+  }
+
+  /** A SOL packet to the console of session `sessionId`, in that session's wrapping; nothing if it is gone. */
+  private transmitSol(sessionId: number, payload: Buffer): void {
+    const table = this.channel.sessions;
+    const session = table.get(sessionId);
+    if (!session || session.state !== 'active' || !this.sendOut) return;
+    // A console that went silent: its session times out here (ending the SOL instance) instead of at the next login.
+    const now = this.clock.now();
+    if (now - session.lastActivity > table.limits.idleTimeoutMs) {
+      table.expire(now);
+      return;
+    }
+    // A stalled BMC sends nothing either (the SOL retry timer resends later); latency delays SOL like any answer.
+    if (this.faults.isBusy(now)) {
+      this.counters.countDrop('sol-while-busy');
+      return;
+    }
+    const peer = { address: session.remoteAddress, port: session.remotePort };
+    this.answer(this.channel.wrapSol(session, payload), peer, this.faults.settings.latencyMs, this.sendOut);
   }
 
   private scheduleDrain(now: number): void {
@@ -164,5 +216,6 @@ function view(s: BmcSession): SessionView {
   return {
     id: s.bmcId, handle: s.handle, userId: s.userId, privilege: s.privilege, channel: 1, protocol: s.protocol,
     remoteAddress: s.remoteAddress, remotePort: s.remotePort,
+    encrypted: s.suite !== undefined && s.suite.confidentiality !== ConfidentialityAlgorithm.NONE,
   };
 }

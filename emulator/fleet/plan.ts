@@ -61,6 +61,7 @@ export function bmcOptions(cfg: FleetConfig, p: Placement): EmulatedBmcOptions {
     maxSessions: cfg.maxSessions,
     device: { firmwareMajor: p.rack.firmware.major, firmwareMinor: p.rack.firmware.minor },
     faults: { ...p.rack.faults, ...cfg.bmcFaults[p.ip] },
+    ipmiPort: cfg.ipmiPort,
     hardware: p.rack.template === null ? undefined : cfg.templates[p.rack.template] as Partial<HardwareTemplate>,
   };
 }

@@ -14,6 +14,8 @@ export interface SessionView {
   protocol: 'v1.5' | 'v2.0';
   remoteAddress: string;
   remotePort: number;
+  /** The session negotiated confidentiality (RMCP+ AES): its payloads, SOL included, travel encrypted (§24.1). */
+  encrypted?: boolean;
 }
 
 export interface SessionsView {

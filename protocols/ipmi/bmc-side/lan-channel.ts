@@ -1,5 +1,6 @@
 // The BMC's LAN channel as a sans-I/O state machine: datagram in, answer or dispatched request out.
-// RMCP (ASF 2.0 §3.2), IPMI v1.5 sessions (IPMI 2.0 §6.12, §13.6) and RMCP+ sessions (§13.14-13.32).
+// RMCP (ASF 2.0 §3.2), IPMI v1.5 sessions (IPMI 2.0 §6.12, §13.6) and RMCP+ sessions (§13.14-13.32), which carry
+// IPMI messages and, for a session that owns an active SOL instance, the SOL payload (type 01h, §15.9, §24.1).
 import { DecodeError, requireBytes } from '../../errors.js';
 import { AsfMessageType, decodeAsf, encodePresencePong } from '../../rmcp/asf.js';
 import { RMCP_HEADER_LENGTH, RmcpClass, decodeRmcpHeader } from '../../rmcp/header.js';
@@ -24,17 +25,34 @@ export type ChannelOutput =
   | { kind: 'request'; session: BmcSession; request: IpmiRequest }
   | { kind: 'drop'; reason: DropReasonName; error?: DecodeError };
 
+/** A SOL payload (authenticated, decrypted, in sequence) for the SOL instance `session` owns. A view: copy to keep. */
+export interface SolInput { kind: 'sol'; session: BmcSession; payload: Uint8Array }
+
 export class BmcLanChannel {
   readonly config: BmcChannelConfig;
   readonly sessions: SessionTable;
+  /**
+   * Does this session own an active SOL payload instance? SOL packets of sessions that do not are dropped as an
+   * unsupported payload (§24.1: a payload flows only once activated). The emulator points it at its SOL state.
+   */
+  hasSolInstance: (session: BmcSession) => boolean = () => false;
 
   constructor(config: BmcChannelConfig) {
     this.config = config;
     this.sessions = new SessionTable(config.limits, () => config.random(4).readUInt32LE(0));
   }
 
-  /** Handles one datagram. Never throws for bad input: malformed packets come back as drops. */
+  /** Handles one datagram. Never throws for bad input: malformed packets come back as drops. SOL is not carried. */
   receive(datagram: Uint8Array, peer: Peer, now: number): ChannelOutput {
+    return this.receiveAny(datagram, peer, now, false) as ChannelOutput;
+  }
+
+  /** As receive(), and SOL payloads of sessions that own an active SOL instance (hasSolInstance) come out too. */
+  receiveWithSol(datagram: Uint8Array, peer: Peer, now: number): ChannelOutput | SolInput {
+    return this.receiveAny(datagram, peer, now, true);
+  }
+
+  private receiveAny(datagram: Uint8Array, peer: Peer, now: number, carrySol: boolean): ChannelOutput | SolInput {
     try {
       const rmcp = decodeRmcpHeader(datagram);
       if (rmcp.ack) return drop(DropReason.RMCP_ACK);
@@ -42,7 +60,7 @@ export class BmcLanChannel {
       if (rmcp.messageClass !== RmcpClass.IPMI) return drop(DropReason.UNSUPPORTED_CLASS);
       requireBytes(datagram, RMCP_HEADER_LENGTH, 1, 'ipmi', 'authType');
       return (datagram[RMCP_HEADER_LENGTH] & 0x0f) === AuthType.RMCP_PLUS
-        ? this.receiveV20(datagram, peer, now)
+        ? this.receiveV20(datagram, peer, now, carrySol)
         : this.receiveV15(datagram, peer, now);
     } catch (err) {
       if (err instanceof DecodeError) return { kind: 'drop', reason: DropReason.MALFORMED, error: err };
@@ -53,8 +71,14 @@ export class BmcLanChannel {
   /** Wraps the answer to a dispatched request in its session (encrypting and signing as negotiated). */
   respond(session: BmcSession, response: IpmiResponse): Buffer {
     const message = encodeResponse(response);
-    if (session.protocol === 'v2.0') return this.wrapV20(session, message);
+    if (session.protocol === 'v2.0') return this.wrapV20(session, message, PayloadType.IPMI);
     return this.wrapV15(session, message);
+  }
+
+  /** Wraps a SOL payload (§15.9) for the console of RMCP+ session `session`, sharing its outbound sequence. */
+  wrapSol(session: BmcSession, payload: Uint8Array): Buffer {
+    if (session.protocol !== 'v2.0') throw new Error('SOL runs only in RMCP+ sessions');
+    return this.wrapV20(session, payload, PayloadType.SOL);
   }
 
   private receiveAsf(datagram: Uint8Array): ChannelOutput {
@@ -63,7 +87,7 @@ export class BmcLanChannel {
     return { kind: 'reply', datagram: encodePresencePong(msg) };
   }
 
-  private receiveV20(datagram: Uint8Array, peer: Peer, now: number): ChannelOutput {
+  private receiveV20(datagram: Uint8Array, peer: Peer, now: number, carrySol: boolean): ChannelOutput | SolInput {
     const pkt = decodeSessionV20(datagram);
     if (pkt.sessionId === 0) {
       switch (pkt.payloadType) {
@@ -95,8 +119,15 @@ export class BmcLanChannel {
     // Encryption must be what the suite negotiated (§13.29): no plaintext in an AES session, no AES outside one.
     if (pkt.encrypted !== (suite.confidentiality !== ConfidentialityAlgorithm.NONE)) return drop(DropReason.ENCRYPTION_MISMATCH);
     if (!session.inbound!.check(pkt.sequence)) return drop(DropReason.REPLAY);
-    if (pkt.payloadType !== PayloadType.IPMI) return drop(DropReason.UNSUPPORTED_PAYLOAD);
+    const sol = carrySol && pkt.payloadType === PayloadType.SOL && this.hasSolInstance(session);
+    if (pkt.payloadType !== PayloadType.IPMI && !sol) return drop(DropReason.UNSUPPORTED_PAYLOAD);
     const plain = pkt.encrypted ? aesDecryptPayload(session.k2!, pkt.payload) : pkt.payload;
+    // One session sequence space for every payload type (§13.14): SOL and IPMI share the replay window.
+    if (sol) {
+      session.inbound!.accept(pkt.sequence);
+      session.lastActivity = now;
+      return { kind: 'sol', session, payload: plain };
+    }
     const req = decodeRequest(plain);
     session.inbound!.accept(pkt.sequence);
     session.lastActivity = now;
@@ -147,7 +178,7 @@ export class BmcLanChannel {
     return reply(this.respond(session, responseTo(req, answer.cc, answer.data)));
   }
 
-  private wrapV20(session: BmcSession, message: Buffer): Buffer {
+  private wrapV20(session: BmcSession, message: Uint8Array, payloadType: number): Buffer {
     const suite = session.suite!;
     const encrypted = suite.confidentiality === ConfidentialityAlgorithm.AES_CBC_128;
     const payload = encrypted ? aesEncryptPayload(session.k2!, this.config.random(16), message) : message;
@@ -155,7 +186,7 @@ export class BmcLanChannel {
     const authenticated = suite.integrity !== IntegrityAlgorithm.NONE;
     const pw16 = authenticated ? password16(session.password) : undefined;
     return encodeSessionV20(
-      { payloadType: PayloadType.IPMI, encrypted, authenticated, sessionId: session.consoleId, sequence: session.outboundSeq, payload },
+      { payloadType, encrypted, authenticated, sessionId: session.consoleId, sequence: session.outboundSeq, payload },
       integrityAuthCodeLength(suite.integrity),
       authenticated ? (data) => integrityAuthCode(suite.integrity, session.k1!, pw16!, data) : undefined,
     );

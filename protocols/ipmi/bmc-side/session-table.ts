@@ -10,9 +10,16 @@ export interface SessionTableLimits {
   setupTimeoutMs: number;
 }
 
+/** Why a session left the table: Close Session (or a refused activation), no traffic in time, or a BMC reset. */
+export type SessionEndReason = 'removed' | 'expired' | 'cleared';
+
+/** Told of every session that leaves the table, so what lives with a session (SOL payloads, §24.2) can end too. */
+export type SessionEndListener = (session: BmcSession, reason: SessionEndReason) => void;
+
 export class SessionTable {
   private readonly byId = new Map<number, BmcSession>();
   private nextHandle = 1;
+  private readonly endListeners = new Set<SessionEndListener>();
 
   readonly limits: SessionTableLimits;
   private readonly randomU32: () => number;
@@ -51,8 +58,17 @@ export class SessionTable {
     return session;
   }
 
+  /** Subscribes to sessions leaving the table; returns the unsubscribe function. */
+  onEnd(listener: SessionEndListener): () => void {
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
   remove(bmcId: number): void {
+    const session = this.byId.get(bmcId);
+    if (!session) return;
     this.byId.delete(bmcId);
+    this.ended(session, 'removed');
   }
 
   /** Drops idle active sessions and stale half-open ones. Returns how many were dropped. */
@@ -63,13 +79,20 @@ export class SessionTable {
       if (now - s.lastActivity > limit) {
         this.byId.delete(id);
         dropped++;
+        this.ended(s, 'expired');
       }
     }
     return dropped;
   }
 
   clear(): void {
+    const all = [...this.byId.values()];
     this.byId.clear();
+    for (const s of all) this.ended(s, 'cleared');
+  }
+
+  private ended(session: BmcSession, reason: SessionEndReason): void {
+    for (const listener of this.endListeners) listener(session, reason);
   }
 
   private allocateHandle(): number {

@@ -1,0 +1,275 @@
+// The emulated host's serial console: the scripted output of each power-on (console-script.ts, computed on demand
+// from the power-on time and now), what was typed and answered (login-shell.ts, kept in a bounded ring), and live
+// delivery to whoever watches (a SOL instance). No timer runs unless someone watches: 50,000 idle hosts cost only
+// their power-on times.
+//
+// Positions order everything the console printed: a scripted line at time T has position T * 1024, an interactive
+// chunk at T has T * 1024 + k (k = 1, 2, ...). history(after) returns what came after a position.
+import type { Clock } from '../clock.js';
+import type { BmcModel } from '../bmc/model.js';
+import { ConsoleRing, POSITIONS_PER_MS } from './console-ring.js';
+import { ConsoleScript, LOGIN_PROMPT_OFFSET_MS, kernelStamp } from './console-script.js';
+import { hostIdentityFor, type HostIdentity } from './host-identity.js';
+import { LoginShell } from './login-shell.js';
+
+export interface HostConsoleSettings {
+  /** One numbered log line every this many ms once booted (default 1000). */
+  lineIntervalMs?: number;
+  /** Interactive chunks kept for history (default 256). */
+  ringCapacity?: number;
+  /** Power-on periods remembered for history (default 8). */
+  maxBoots?: number;
+  /** A host that is on when created booted this long ago; default derived from its identity (1 to 72 hours). */
+  initialUptimeMs?: number;
+}
+
+export interface HostConsoleOptions extends HostConsoleSettings {
+  /** Who the host is; a function is called once, when the console is first read (cheap for idle hosts). */
+  identity: HostIdentity | (() => HostIdentity);
+  /** Seeds the default initial uptime; default the identity's seed. */
+  seed?: number;
+  clock: Clock;
+  powerOn: boolean;
+  /** Creation time, on `clock`. */
+  now: number;
+}
+
+export interface ConsoleChunk {
+  position: number;
+  at: number;
+  text: string;
+  /** 'script': the host's own output; 'interactive': echo and answers to console input. */
+  source: 'script' | 'interactive';
+}
+
+export interface ConsoleHistory {
+  chunks: ConsoleChunk[];
+  /** Position of the last chunk returned (or `after` when none): pass it back as `after` to continue. */
+  position: number;
+  /** More chunks follow (the limit was reached). */
+  more: boolean;
+}
+
+export type ConsoleListener = (bytes: Buffer, at: number) => void;
+
+interface Boot {
+  at: number;
+  /** Power-off or restart time; null while this boot is current. */
+  until: number | null;
+  shell: LoginShell | null;
+}
+
+const HOUR_MS = 3_600_000;
+
+export class HostConsole {
+  readonly ring: ConsoleRing;
+  private identitySource: HostIdentity | (() => HostIdentity);
+  private scriptCache: ConsoleScript | null = null;
+  private readonly lineIntervalMs: number;
+  private readonly clock: Clock;
+  private readonly maxBoots: number;
+  private boots: Boot[] = [];
+  private listeners: ConsoleListener[] = [];
+  /** Live delivery has covered scripted lines up to this time. */
+  private cursor = 0;
+  private timer: { cancel(): void } | null = null;
+
+  constructor(opts: HostConsoleOptions) {
+    this.identitySource = opts.identity;
+    this.lineIntervalMs = opts.lineIntervalMs ?? 1000;
+    if (!(this.lineIntervalMs >= 1)) throw new RangeError(`console line interval ${this.lineIntervalMs} ms must be at least 1 ms`);
+    this.ring = new ConsoleRing(opts.ringCapacity ?? 256);
+    this.clock = opts.clock;
+    this.maxBoots = Math.max(1, opts.maxBoots ?? 8);
+    if (opts.powerOn) {
+      const seed = opts.seed ?? (typeof opts.identity === 'function' ? 0 : opts.identity.seed);
+      const uptime = opts.initialUptimeMs ?? HOUR_MS + (seed % (71 * HOUR_MS));
+      this.boots.push({ at: opts.now - uptime, until: null, shell: null });
+    }
+  }
+
+  /** A console for `model`'s host that follows its power (Chassis Control, the control API). */
+  static forModel(model: BmcModel, clock: Clock, settings: HostConsoleSettings = {}): HostConsole {
+    const host = new HostConsole({
+      ...settings, identity: () => hostIdentityFor(model), seed: ipSeed(model.ip), clock, powerOn: model.powerOn, now: clock.now(),
+    });
+    host.follow(model);
+    return host;
+  }
+
+  /** The script of this host's output (built at first use). */
+  get script(): ConsoleScript {
+    if (!this.scriptCache) {
+      const id = typeof this.identitySource === 'function' ? this.identitySource() : this.identitySource;
+      this.identitySource = id;
+      this.scriptCache = new ConsoleScript(id, this.lineIntervalMs);
+    }
+    return this.scriptCache;
+  }
+
+  get identity(): HostIdentity {
+    return this.script.identity;
+  }
+
+  get powerOn(): boolean {
+    return this.current() !== null;
+  }
+
+  /** When the current boot started, or null while off. */
+  get bootAt(): number | null {
+    return this.current()?.at ?? null;
+  }
+
+  /** Follows the model's power changes; returns the unsubscribe function. */
+  follow(model: BmcModel): () => void {
+    return model.onChange((e) => {
+      if (e.kind !== 'power') return;
+      if (e.outcome === 'powered-off') this.powerOff(e.at);
+      else if (e.outcome === 'powered-on' || e.outcome === 'power-cycled' || e.outcome === 'reset') this.boot(e.at);
+      else if (e.outcome === 'diagnostic-interrupt') this.nmi(e.at);
+    });
+  }
+
+  /** Power on, or restart (reset, cycle): the script starts over at `now`. */
+  boot(now: number): void {
+    const cur = this.current();
+    if (cur) cur.until = now;
+    this.boots.push({ at: now, until: null, shell: null });
+    if (this.boots.length > this.maxBoots) this.boots.splice(0, this.boots.length - this.maxBoots);
+    this.cursor = now;
+    this.reschedule(now);
+  }
+
+  powerOff(now: number): void {
+    const cur = this.current();
+    if (!cur) return;
+    cur.until = now;
+    this.cursor = now;
+    this.reschedule(now);
+  }
+
+  /** Characters typed on the console (from SOL). The host reads them once its login prompt is up. */
+  input(bytes: Uint8Array, now: number): void {
+    const cur = this.current();
+    if (!cur || now - cur.at < LOGIN_PROMPT_OFFSET_MS) return;
+    cur.shell ??= new LoginShell(this.identity);
+    const out = cur.shell.input(bytes, now - cur.at);
+    if (out.length > 0) this.interactive(now, out);
+  }
+
+  /** Delivers everything the host prints from `now` on to `listener`; returns the unsubscribe function. */
+  subscribe(listener: ConsoleListener, now: number): () => void {
+    if (this.listeners.length === 0) this.cursor = Math.max(this.cursor, now);
+    this.listeners = [...this.listeners, listener];
+    this.reschedule(now);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+      if (this.listeners.length === 0) this.cancelTimer();
+    };
+  }
+
+  get watchers(): number {
+    return this.listeners.length;
+  }
+
+  /** The position just past everything printed by `now`. */
+  positionAt(now: number): number {
+    return now * POSITIONS_PER_MS + POSITIONS_PER_MS - 1;
+  }
+
+  /** What the console printed after position `after` up to `now`, oldest first, at most `limit` chunks. */
+  history(after: number, now: number, limit = 500): ConsoleHistory {
+    const scripted = this.scriptedSince(after, now, limit + 1);
+    const typed = this.ring.since(after, limit + 1).filter((e) => e.at <= now)
+      .map((e): ConsoleChunk => ({ position: e.position, at: e.at, text: e.text, source: 'interactive' }));
+    const merged = [...scripted, ...typed].sort((a, b) => a.position - b.position);
+    const chunks = merged.slice(0, limit);
+    return { chunks, position: chunks.length > 0 ? chunks[chunks.length - 1].position : after, more: merged.length > limit };
+  }
+
+  /** The text of history(after, now, limit), joined. */
+  text(after: number, now: number, limit = 500): string {
+    return this.history(after, now, limit).chunks.map((c) => c.text).join('');
+  }
+
+  /** Stops live delivery (for shutdown). */
+  close(): void {
+    this.listeners = [];
+    this.cancelTimer();
+  }
+
+  private current(): Boot | null {
+    const last = this.boots[this.boots.length - 1];
+    return last && last.until === null ? last : null;
+  }
+
+  private scriptedSince(after: number, now: number, limit: number): ConsoleChunk[] {
+    const out: ConsoleChunk[] = [];
+    const from = Math.floor(after / POSITIONS_PER_MS) + 1; // first ms whose scripted line is past `after`
+    for (const boot of this.boots) {
+      const to = Math.min(now, boot.until === null ? Infinity : boot.until - 1);
+      if (to < from || to < boot.at) continue;
+      const first = this.script.countAt(Math.max(from, boot.at) - 1 - boot.at);
+      const end = this.script.countAt(to - boot.at);
+      for (let n = first; n < end && out.length < limit; n++) {
+        const at = boot.at + this.script.offset(n);
+        out.push({ position: at * POSITIONS_PER_MS, at, text: this.script.text(n), source: 'script' });
+      }
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  private interactive(now: number, text: string): void {
+    this.ring.push(now, text);
+    this.deliver(Buffer.from(text, 'latin1'), now);
+  }
+
+  private nmi(now: number): void {
+    const cur = this.current();
+    if (!cur) return;
+    const stamp = kernelStamp(now - cur.at, this.identity, 0);
+    this.interactive(now, `${stamp}Uhhuh. NMI received for unknown reason 3d on CPU 0.\r\n${stamp}Dazed and confused, but trying to continue\r\n`);
+  }
+
+  private deliver(bytes: Buffer, at: number): void {
+    for (const listener of this.listeners) listener(bytes, at);
+  }
+
+  /** Pushes scripted lines due by now, then sets the timer for the next one (only while watched and on). */
+  private pump(now: number): void {
+    const cur = this.current();
+    if (cur && now > this.cursor) {
+      const first = this.script.countAt(this.cursor - cur.at);
+      const end = this.script.countAt(now - cur.at);
+      let text = '';
+      for (let n = first; n < end; n++) text += this.script.text(n);
+      this.cursor = now;
+      if (text.length > 0) this.deliver(Buffer.from(text, 'latin1'), now);
+    }
+    this.reschedule(this.clock.now());
+  }
+
+  private reschedule(now: number): void {
+    this.cancelTimer();
+    const cur = this.current();
+    if (!cur || this.listeners.length === 0) return;
+    const next = cur.at + this.script.offset(this.script.countAt(this.cursor - cur.at));
+    this.timer = this.clock.setTimeout(() => {
+      this.timer = null;
+      this.pump(this.clock.now());
+    }, Math.max(0, next - now));
+  }
+
+  private cancelTimer(): void {
+    this.timer?.cancel();
+    this.timer = null;
+  }
+}
+
+/** FNV-1a of the IP: a cheap per-host number for the default initial uptime. */
+function ipSeed(ip: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ ip.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

@@ -1,0 +1,60 @@
+// Who the emulated host is, as its console shows it: host name, firmware, processors, memory, disks and NICs,
+// all derived from the BMC's model (hardware template and IP), so every BMC's console reads differently.
+import { createHash } from 'node:crypto';
+import type { BmcModel } from '../bmc/model.js';
+
+export interface HostIdentity {
+  hostname: string;
+  vendor: string;
+  product: string;
+  board: string;
+  serial: string;
+  cpuModel: string;
+  sockets: number;
+  threads: number;
+  memoryGiB: number;
+  memoryType: string;
+  memoryMhz: number;
+  disks: { slot: string; model: string }[];
+  nics: { name: string; model: string; mac: string; speedMbps: number }[];
+  /** Root filesystem UUID (kernel command line). */
+  rootUuid: string;
+  /** Seeds the sub-millisecond digits of kernel timestamps and the initial uptime. */
+  seed: number;
+}
+
+/** A host name from the BMC's IP: 10.1.2.3 -> "node-010-001-002-003". */
+export function hostnameFor(ip: string): string {
+  return `node-${ip.split('.').map((o) => o.padStart(3, '0')).join('-')}`;
+}
+
+function digest(label: string, ip: string): Buffer {
+  return createHash('sha256').update(`bmcfleet host ${label} ${ip}`).digest();
+}
+
+function uuidFrom(bytes: Buffer): string {
+  const h = bytes.subarray(0, 16).toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
+
+export function hostIdentityFor(model: BmcModel): HostIdentity {
+  const hw = model.hardware;
+  const ip = model.ip;
+  return {
+    hostname: hostnameFor(ip),
+    vendor: hw.vendor,
+    product: hw.product,
+    board: hw.boardProduct,
+    serial: hw.serial,
+    cpuModel: hw.cpus[0]?.model ?? 'Emulated CPU',
+    sockets: hw.cpus.length,
+    threads: hw.cpus.reduce((n, c) => n + c.threads, 0),
+    memoryGiB: hw.memory.reduce((n, m) => n + m.sizeGiB, 0),
+    memoryType: hw.memory[0]?.type ?? 'DDR4',
+    memoryMhz: hw.memory[0]?.mhz ?? 3200,
+    disks: hw.disks.map((d) => ({ slot: d.slot, model: d.model })),
+    nics: hw.nics.map((n) => ({ name: n.name, model: n.model, mac: n.mac, speedMbps: n.speedMbps })),
+    rootUuid: uuidFrom(digest('root-uuid', ip)),
+    seed: digest('seed', ip).readUInt32LE(0),
+  };
+}
