@@ -2,88 +2,17 @@
 // ipmitool running under a pseudo-terminal (util-linux `script`; its SOL console needs a tty), the traffic captured
 // and decoded by the real tshark. Asserts what ipmitool prints, never how long anything took.
 import t, { type Test } from 'tap';
-import { spawn } from 'node:child_process';
-import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
+import { conformanceFleet } from '../helpers/conformance.js';
 import { ipmitool, type Target } from '../helpers/ipmitool.js';
-import { dissect, malformedLines, startCapture, type Capture } from '../helpers/tshark.js';
+import { solActivate } from '../helpers/sol-console.js';
+import { dissect, malformedLines } from '../helpers/tshark.js';
 
 const PORT = 9626;
 const BMC: Target = { host: '127.26.0.1', port: PORT };
 const OTHER: Target = { host: '127.26.0.2', port: PORT };
 const HOSTNAME = 'node-127-026-000-001';
-/** Generous bound for a wait that should take seconds (the boot log takes about 10 s): a hang fails, not a slow run. */
-const WAIT_MS = 60_000;
-
-let emulator: EmulatorProcess;
-let capture: Capture;
-
-t.before(async () => {
-  capture = await startCapture(`udp port ${PORT}`);
-  emulator = await startEmulator(['--bmcs', '2', '--first-ip', BMC.host, '--ipmi-port', String(PORT)]);
-});
-
-t.teardown(async () => {
-  await emulator?.stop();
-  await capture?.stop();
-});
-
-/** `ipmitool ... sol activate` on a pseudo-terminal: what it printed, a way to type, and its exit code. */
-interface SolConsole {
-  output(): string;
-  type(text: string): void;
-  /** Resolves with the output once it matches `pattern` (searching from `from`); rejects if ipmitool exits first. */
-  waitFor(pattern: RegExp, from?: number): Promise<string>;
-  exit: Promise<number | null>;
-  kill(): void;
-}
-
-function solActivate(target: Target, options: string[] = []): SolConsole {
-  const args = ['-I', 'lanplus', '-H', target.host, '-p', String(target.port), '-U', 'admin', '-P', 'password', ...options, 'sol', 'activate'];
-  // script -q (quiet) -f (flush) -e (its exit code is ipmitool's) -c (command); the typescript goes to /dev/null.
-  const child = spawn('script', ['-qfec', `ipmitool ${args.join(' ')}`, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let out = '';
-  const waiters = new Set<() => void>();
-  const onData = (chunk: Buffer) => {
-    out += chunk.toString('latin1');
-    for (const w of [...waiters]) w();
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  let exited = false;
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => {
-    exited = true;
-    for (const w of [...waiters]) w();
-    resolve(code);
-  }));
-  return {
-    output: () => out,
-    type: (text) => { child.stdin.write(text); },
-    waitFor: (pattern, from = 0) => new Promise((resolve, reject) => {
-      const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`no ${pattern} in ipmitool's output:\n${out}`)); }, WAIT_MS);
-      const check = () => {
-        if (pattern.test(out.slice(from))) {
-          clearTimeout(timer);
-          waiters.delete(check);
-          resolve(out);
-        } else if (exited) {
-          clearTimeout(timer);
-          waiters.delete(check);
-          reject(new Error(`ipmitool exited before ${pattern}:\n${out}`));
-        }
-      };
-      waiters.add(check);
-      check();
-    }),
-    exit,
-    kill: () => { if (!exited) child.kill('SIGKILL'); },
-  };
-}
-
-async function ok(t: Test, args: string[], target = BMC, opts: Parameters<typeof ipmitool>[2] = {}) {
-  const r = await ipmitool(target, args, opts);
-  t.equal(r.code, 0, `ipmitool ${args.join(' ')} exits 0${r.code ? `\n${r.stderr}` : ''}`);
-  return r.stdout;
-}
+const fleet = conformanceFleet(BMC);
+const ok = (t: Test, args: string[], target = BMC, opts: Parameters<typeof ipmitool>[2] = {}) => fleet.ok(t, args, target, opts);
 
 /** The heartbeat numbers in console output, in order. */
 function heartbeats(text: string): number[] {
@@ -196,10 +125,10 @@ t.test('power off, power on, SOL without confidentiality (-C 2): the boot log, p
 });
 
 t.test('tshark decodes all SOL traffic with no malformed packet; SOL flowed both ways', async (t) => {
-  await capture.stop();
-  const text = await dissect(capture.file, PORT);
+  await fleet.capture.stop();
+  const text = await dissect(fleet.capture.file, PORT);
   t.same(malformedLines(text), [], 'no malformed packets or expert errors');
-  const rows = (await dissect(capture.file, PORT, ['ip.src', 'ip.dst', 'ipmi_session.payloadtype'])).trim().split('\n').map((r) => r.split('\t'));
+  const rows = (await dissect(fleet.capture.file, PORT, ['ip.src', 'ip.dst', 'ipmi_session.payloadtype'])).trim().split('\n').map((r) => r.split('\t'));
   const sol = rows.filter(([, , type]) => Number(type) === 1);
   t.ok(sol.some(([src]) => src === BMC.host), 'SOL payloads from the BMC');
   t.ok(sol.some(([, dst]) => dst === BMC.host), 'SOL payloads to the BMC');
