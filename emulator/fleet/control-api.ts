@@ -3,6 +3,7 @@
 //   GET  /shards                      shard processes: pid, BMC range, state, restarts
 //   GET  /bmcs?offset=0&limit=100     BMCs in fleet order: address, rack, power, sessions, faults
 //   GET  /bmcs/IP                     one BMC: identity (GUID, MAC, firmware), state, counters
+//   GET  /bmcs/IP/console?after=P&limit=N   the host's serial console output after position P (default: all kept)
 //   PUT  /bmcs/IP/faults   {lossPercent, latencyMs, busyStallMs, busyEveryMs, slowCommands}  (merged)
 //   PUT  /faults           same body, every BMC
 //   POST /bmcs/IP/stall    {"ms": 1500}     busy now: requests queue, then are answered in order
@@ -60,6 +61,10 @@ async function route(sup: Supervisor, metrics: Registry, req: IncomingMessage): 
     return { total: sup.total, offset, bmcs: await sup.list(offset, limit) };
   }
   if (is('GET', 'bmcs', '*')) return sup.callFor(parts[1], { op: 'bmc', ip: parts[1] });
+  if (is('GET', 'bmcs', '*', 'console')) {
+    const after = intParam(url, 'after', -1, -1, Number.MAX_SAFE_INTEGER);
+    return sup.callFor(parts[1], { op: 'console', ip: parts[1], after, limit: intParam(url, 'limit', 500, 1, 5000) });
+  }
   if (is('PUT', 'faults')) return sup.callAll({ op: 'faults', ip: null, change: faultBody(await body(req)) });
   if (is('PUT', 'bmcs', '*', 'faults')) return sup.callFor(parts[1], { op: 'faults', ip: parts[1], change: faultBody(await body(req)) });
   if (is('POST', 'stall')) return sup.callAll({ op: 'stall', ip: null, ms: msBody(await body(req)) });

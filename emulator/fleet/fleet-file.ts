@@ -17,6 +17,8 @@ export interface RackConfig {
   template: string | null;
   firmware: FirmwareVersion;
   faults: Partial<FaultSettings>;
+  /** The host consoles' numbered log line interval, ms. */
+  consoleLineIntervalMs: number;
 }
 
 export interface FleetConfig {
@@ -51,6 +53,7 @@ const TEMPLATE_LISTS = ['cpus', 'memory', 'disks', 'nics', 'powerSupplies', 'sen
 
 const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4, admin: 4, oem: 5 };
 const DEFAULT_FIRMWARE: FirmwareVersion = { major: 1, minor: 0 };
+const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
 
 export function loadFleetFile(path: string): FleetConfig {
   let text: string;
@@ -72,7 +75,8 @@ export function loadFleetFile(path: string): FleetConfig {
 export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
   const r = new Reader(where);
   const top = r.object(doc, '');
-  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'stateDir', 'templates', 'firmware', 'faults', 'racks', 'bmcs']);
+  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'stateDir', 'templates', 'firmware', 'faults', 'console', 'racks', 'bmcs']);
+  const fleetConsole = r.console(top.console, 'console', DEFAULT_CONSOLE_LINE_INTERVAL_MS);
   const security = r.object(top.security ?? {}, 'security');
   r.known(security, 'security', ['allowCipherSuite0', 'maxSessions']);
   const templates = r.object(top.templates ?? {}, 'templates') as Record<string, Record<string, unknown>>;
@@ -84,7 +88,7 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
   const racks = racksIn.map((raw, i) => {
     const at = `racks[${i}]`;
     const rack = r.object(raw, at);
-    r.known(rack, at, ['name', 'bmcs', 'firstIp', 'template', 'firmware', 'faults']);
+    r.known(rack, at, ['name', 'bmcs', 'firstIp', 'template', 'firmware', 'faults', 'console']);
     const template = rack.template === undefined ? null : r.string(rack.template, `${at}.template`);
     if (template !== null && !(template in templates)) throw new FleetFileError(where, `${at}.template: no template named "${template}"`);
     return {
@@ -94,6 +98,7 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
       template,
       firmware: rack.firmware === undefined ? fleetFirmware : r.firmware(rack.firmware, `${at}.firmware`),
       faults: { ...fleetFaults, ...(rack.faults === undefined ? {} : r.faults(rack.faults, `${at}.faults`)) },
+      consoleLineIntervalMs: r.console(rack.console, `${at}.console`, fleetConsole),
     };
   });
   const bmcFaults: Record<string, Partial<FaultSettings>> = {};
@@ -198,6 +203,14 @@ class Reader {
     if (Buffer.byteLength(name) > 16) this.fail(`${path}.name`, 'at most 16 bytes (IPMI user names)');
     if (Buffer.byteLength(password) > 20) this.fail(`${path}.password`, 'at most 20 bytes (IPMI passwords)');
     return { name, password, privilege };
+  }
+
+  /** `console: { lineIntervalMs: N }`: how often each host prints a numbered log line once booted. */
+  console(v: unknown, path: string, fallback: number): number {
+    if (v === undefined) return fallback;
+    const c = this.object(v, path);
+    this.known(c, path, ['lineIntervalMs']);
+    return c.lineIntervalMs === undefined ? fallback : this.integer(c.lineIntervalMs, `${path}.lineIntervalMs`, 10, 3_600_000);
   }
 
   /** A hardware template: the HardwareTemplate fields (emulator/bmc/hardware.ts), each of the right kind. */

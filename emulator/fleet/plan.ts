@@ -62,6 +62,7 @@ export function bmcOptions(cfg: FleetConfig, p: Placement): EmulatedBmcOptions {
     device: { firmwareMajor: p.rack.firmware.major, firmwareMinor: p.rack.firmware.minor },
     faults: { ...p.rack.faults, ...cfg.bmcFaults[p.ip] },
     ipmiPort: cfg.ipmiPort,
+    console: { lineIntervalMs: p.rack.consoleLineIntervalMs },
     hardware: p.rack.template === null ? undefined : cfg.templates[p.rack.template] as Partial<HardwareTemplate>,
   };
 }

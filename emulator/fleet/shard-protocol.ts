@@ -10,6 +10,7 @@ export interface StartMessage { type: 'start'; config: FleetConfig; shard: numbe
 export type ShardOp =
   | { op: 'list'; offset: number; limit: number }
   | { op: 'bmc'; ip: string }
+  | { op: 'console'; ip: string; after: number; limit: number }
   | { op: 'faults'; ip: string | null; change: Partial<FaultSettings> }
   | { op: 'stall'; ip: string | null; ms: number }
   | { op: 'reboot'; ip: string; ms: number }

@@ -115,6 +115,8 @@ export class Shard {
         const bmc = this.find(req.ip);
         return this.detail(bmc);
       }
+      case 'console':
+        return this.find(req.ip).host.history(req.after, Date.now(), req.limit);
       case 'faults': {
         const targets = this.targets(req.ip);
         // All or nothing: check the change against every target before changing any.

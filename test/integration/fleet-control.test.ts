@@ -139,6 +139,18 @@ t.test('power through the control API shows in ipmitool', async (t) => {
   await api('POST', `/bmcs/${ip}/power`, { action: 'on' });
 });
 
+t.test('the host console\'s history, in order, page by page', async (t) => {
+  const ip = ADDRESSES[3];
+  const first = (await api('GET', `/bmcs/${ip}/console?limit=20`)).json;
+  t.equal(first.chunks.length, 20);
+  const positions = first.chunks.map((c: { position: number }) => c.position);
+  t.same(positions, [...positions].sort((a, b) => a - b), 'positions increase');
+  const next = (await api('GET', `/bmcs/${ip}/console?after=${first.position}&limit=20`)).json;
+  t.ok(next.chunks.every((c: { position: number }) => c.position > first.position), 'the next page starts after the last position');
+  t.match(first.chunks.map((c: { text: string }) => c.text).join(''), /\S/, 'there is text');
+  t.equal((await api('GET', `/bmcs/${ip}/console?after=x`)).status, 400);
+});
+
 t.test('the control API refuses bad requests with the right status and a reason', async (t) => {
   t.equal((await api('GET', '/bmcs/127.99.0.1')).status, 404);
   const bad = await api('PUT', `/bmcs/${ADDRESSES[0]}/faults`, { lossPercent: 150 });

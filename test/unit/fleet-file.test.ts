@@ -116,3 +116,11 @@ t.test('faults for single BMCs, by address, over their rack\'s', (t) => {
   t.throws(() => fleetConfig({ bmcs: { '127.40.0.2': { faults: { lossPercent: 300 } } }, racks: [rack()] }), /bmcs\.127\.40\.0\.2\.faults: lossPercent/);
   t.end();
 });
+
+t.test('console line interval: fleet default, rack override, checked', (t) => {
+  const c = fleetConfig({ console: { lineIntervalMs: 250 }, racks: [rack(), rack({ firstIp: '127.41.0.1', console: { lineIntervalMs: 50 } })] });
+  t.same(placements(c).map((p) => bmcOptions(c, p).console?.lineIntervalMs), [250, 250, 250, 50, 50, 50]);
+  t.equal(fleetConfig({ racks: [rack()] }).racks[0].consoleLineIntervalMs, 1000, 'one line a second by default');
+  t.throws(() => fleetConfig({ console: { lineIntervalMs: 1 }, racks: [rack()] }), /console\.lineIntervalMs: expected a whole number from 10/);
+  t.end();
+});
