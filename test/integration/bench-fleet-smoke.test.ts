@@ -1,4 +1,4 @@
-// Smoke test of the fleet benchmarks: a --quick run of each prints one well-formed JSON result with its
+// Smoke test of the fleet and SOL benchmarks: a --quick run of each prints one well-formed JSON result with its
 // ratios. It keeps them from rotting; it asserts nothing about speed (that is what the full runs report).
 import t from 'tap';
 import { execFile } from 'node:child_process';
@@ -37,4 +37,16 @@ t.test('fleet-scale --quick: the fleet came up, served requests and sessions', a
   t.ok(r.requestsPerSec > 0 && r.sessionSetupsPerSec > 0, 'requests and session setups measured');
   t.same(r.requestErrors, {}, 'no request errors');
   for (const k of ['readyMs_vs_target', 'rssPerBmc_vs_target', 'sessionSetups_vs_target']) t.ok(report.ratios[k] > 0, `ratio ${k}`);
+});
+
+t.test('ipmitool-sol-faults --quick: both consoles were watched and their numbered lines counted', async (t) => {
+  const { lines, report } = await quick('ipmitool-sol-faults');
+  t.equal(lines.length, 1, 'exactly one line on stdout');
+  for (const side of ['clean', 'faulty']) {
+    const r = report.results[side];
+    t.type(r.survived, 'boolean', `${side}: survival recorded`);
+    t.ok(r.seen >= 0 && r.missing >= 0 && r.repeated >= 0, `${side}: lines counted`);
+  }
+  t.ok(report.results.clean.seen > 0, 'the clean console showed numbered lines');
+  t.ok(report.results.clean.survived, 'the clean console survived');
 });
