@@ -1,0 +1,173 @@
+// bmcfleet OEM commands "Console Heartbeat" and "Read Console History": netFn 2Eh (OEM/Group, IPMI 2.0 §5.1:
+// request and response data start with the 3-byte IANA enterprise number, least significant byte first),
+// commands 10h and 11h. Same family as Get Hardware Inventory (inventory.ts). All numbers little-endian.
+//
+// Positions are byte offsets in one console's output stream (0 = the first byte the console printed since the
+// stream began); `streamId` names the stream, and changes whenever positions restart from 0 (e.g. the BMC lost
+// its console history). Times are milliseconds on the BMC's clock. Positions and times are u64 on the wire and
+// must stay below 2^53 (DecodeError code ERR_RANGE otherwise).
+//
+// Console Heartbeat, cmd 10h
+//   Request  (15 bytes):  IANA(3) heartbeatSeq(u16) ackedPosition(u64) maxBytes(u16)
+//   Response (51 + n):    IANA(3) heartbeatSeq(u16) receivedAt(u64) processedAt(u64) span
+// Read Console History, cmd 11h
+//   Request  (13 bytes):  IANA(3) fromPosition(u64) maxBytes(u16)
+//   Response (41 + n):    IANA(3) processedAt(u64) span
+// span (30 + n bytes):    streamId(u32) oldest(u64) head(u64) start(u64) length(u16) data(length = n)
+//
+//   heartbeatSeq   chosen by the watcher, echoed unchanged (it, not the IPMI rqSeq, matches replies)
+//   ackedPosition  everything before it is safely in the watcher's log; the answer's data starts there
+//   maxBytes       most data bytes wanted; the BMC caps it at its own limit (1024 here); 0 = no data
+//                  (allowed for a heartbeat, CCh for Read Console History)
+//   receivedAt     when the request datagram reached the BMC; processedAt: when it was answered. A busy BMC
+//                  queues requests first-in first-out, so processedAt - receivedAt is the time spent queued
+//   oldest         first position the BMC still holds; head: position after the last byte the console printed
+//   start          position of data[0]: the requested position clamped into [oldest, head]; so start > the
+//                  requested position means [requested, start) is gone from the BMC. oldest <= start and
+//                  start + length <= head always hold (DecodeError code ERR_SPAN otherwise)
+// Completion codes: C1h another IANA (not our command), C7h request length other than 15 / 13, CCh a position
+// of 2^53 or more, or maxBytes 0 in Read Console History.
+import { DecodeError, requireBytes } from '../../errors.js';
+import { BMCFLEET_IANA, decodeIana, encodeIana } from './inventory.js';
+
+export const ConsoleOemCommand = { CONSOLE_HEARTBEAT: 0x10, READ_CONSOLE_HISTORY: 0x11 } as const;
+
+const PROTO = 'bmcfleet-oem';
+export const HEARTBEAT_REQUEST_LENGTH = 15;
+export const HISTORY_REQUEST_LENGTH = 13;
+/** Fixed bytes of each response before the data. */
+export const HEARTBEAT_RESPONSE_HEADER = 51;
+export const HISTORY_RESPONSE_HEADER = 41;
+/** The most data bytes the emulated BMC puts in one answer. */
+export const MAX_CONSOLE_BYTES = 1024;
+
+export interface ConsoleHeartbeatRequest { heartbeatSeq: number; ackedPosition: number; maxBytes: number }
+export interface ConsoleHistoryRequest { fromPosition: number; maxBytes: number }
+
+/** A piece of a console's output and what the BMC holds of that console. */
+export interface ConsoleSpan { streamId: number; oldest: number; head: number; start: number; data: Uint8Array }
+
+export interface ConsoleHeartbeatResponse extends ConsoleSpan { heartbeatSeq: number; receivedAt: number; processedAt: number }
+export interface ConsoleHistoryResponse extends ConsoleSpan { processedAt: number }
+
+// ---- writing -------------------------------------------------------------------------------------------------
+
+function checkField(value: number, max: number, field: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${field} must be an integer 0..${max}, got ${value}`);
+}
+
+class Writer {
+  readonly buf: Buffer;
+  private o = 0;
+  constructor(size: number) { this.buf = Buffer.alloc(size); }
+  iana() { this.buf.set(encodeIana(BMCFLEET_IANA), this.o); this.o += 3; return this; }
+  u16(v: number, f: string) { checkField(v, 0xffff, f); this.buf.writeUInt16LE(v, this.o); this.o += 2; return this; }
+  u32(v: number, f: string) { checkField(v, 0xffffffff, f); this.buf.writeUInt32LE(v, this.o); this.o += 4; return this; }
+  u64(v: number, f: string) { checkField(v, Number.MAX_SAFE_INTEGER, f); this.buf.writeBigUInt64LE(BigInt(v), this.o); this.o += 8; return this; }
+  raw(b: Uint8Array) { this.buf.set(b, this.o); this.o += b.length; return this; }
+  span(s: ConsoleSpan) {
+    if (s.oldest > s.start || s.start + s.data.length > s.head) {
+      throw new RangeError(`span [${s.start}, +${s.data.length}) must lie within oldest ${s.oldest} .. head ${s.head}`);
+    }
+    return this.u32(s.streamId, 'streamId').u64(s.oldest, 'oldest').u64(s.head, 'head').u64(s.start, 'start')
+      .u16(s.data.length, 'length').raw(s.data);
+  }
+}
+
+export function encodeHeartbeatRequest(r: ConsoleHeartbeatRequest): Buffer {
+  return new Writer(HEARTBEAT_REQUEST_LENGTH).iana().u16(r.heartbeatSeq, 'heartbeatSeq').u64(r.ackedPosition, 'ackedPosition')
+    .u16(r.maxBytes, 'maxBytes').buf;
+}
+
+export function encodeHistoryRequest(r: ConsoleHistoryRequest): Buffer {
+  return new Writer(HISTORY_REQUEST_LENGTH).iana().u64(r.fromPosition, 'fromPosition').u16(r.maxBytes, 'maxBytes').buf;
+}
+
+export function encodeHeartbeatResponse(r: ConsoleHeartbeatResponse): Buffer {
+  return new Writer(HEARTBEAT_RESPONSE_HEADER + r.data.length).iana().u16(r.heartbeatSeq, 'heartbeatSeq')
+    .u64(r.receivedAt, 'receivedAt').u64(r.processedAt, 'processedAt').span(r).buf;
+}
+
+export function encodeHistoryResponse(r: ConsoleHistoryResponse): Buffer {
+  return new Writer(HISTORY_RESPONSE_HEADER + r.data.length).iana().u64(r.processedAt, 'processedAt').span(r).buf;
+}
+
+export function heartbeatResponseLength(r: { data: Uint8Array }): number { return HEARTBEAT_RESPONSE_HEADER + r.data.length; }
+export function historyResponseLength(r: { data: Uint8Array }): number { return HISTORY_RESPONSE_HEADER + r.data.length; }
+
+// ---- reading -------------------------------------------------------------------------------------------------
+
+class Reader {
+  private o = 3;
+  private readonly d: Uint8Array;
+  constructor(d: Uint8Array) { this.d = d; }
+  private need(n: number, f: string) { requireBytes(this.d, this.o, n, PROTO, f); }
+  u16(f: string) { this.need(2, f); const v = this.d[this.o] | (this.d[this.o + 1] << 8); this.o += 2; return v; }
+  u32(f: string) { this.need(4, f); const v = (this.d[this.o] | (this.d[this.o + 1] << 8) | (this.d[this.o + 2] << 16)) + this.d[this.o + 3] * 0x1000000; this.o += 4; return v; }
+  u64(f: string) {
+    const at = this.o;
+    const low = this.u32(f);
+    const high = this.u32(f);
+    if (high > 0x1fffff) throw new DecodeError(PROTO, f, at, 'value is 2^53 or more', 'ERR_RANGE');
+    return high * 0x100000000 + low;
+  }
+  raw(n: number, f: string) { this.need(n, f); const v = this.d.subarray(this.o, this.o + n); this.o += n; return v; }
+  span(): ConsoleSpan {
+    const at = this.o;
+    const streamId = this.u32('streamId');
+    const oldest = this.u64('oldest');
+    const head = this.u64('head');
+    const start = this.u64('start');
+    const data = this.raw(this.u16('length'), 'data');
+    if (oldest > start || start + data.length > head) {
+      throw new DecodeError(PROTO, 'span', at, `data [${start}, +${data.length}) outside oldest ${oldest} .. head ${head}`, 'ERR_SPAN');
+    }
+    return { streamId, oldest, head, start, data };
+  }
+  end() { if (this.o !== this.d.length) throw new DecodeError(PROTO, 'response', this.o, `${this.d.length - this.o} byte(s) after the data`, 'ERR_TRAILING'); }
+}
+
+function checkIana(data: Uint8Array): void {
+  const iana = decodeIana(data);
+  if (iana !== BMCFLEET_IANA) throw new DecodeError(PROTO, 'iana', 0, `expected ${BMCFLEET_IANA}, got ${iana}`, 'ERR_IANA');
+}
+
+function checkLength(data: Uint8Array, want: number): void {
+  if (data.length !== want) throw new DecodeError(PROTO, 'request', data.length, `expects ${want} data bytes, got ${data.length}`, 'ERR_LENGTH');
+}
+
+export function decodeHeartbeatRequest(data: Uint8Array): ConsoleHeartbeatRequest {
+  checkIana(data);
+  checkLength(data, HEARTBEAT_REQUEST_LENGTH);
+  const r = new Reader(data);
+  return { heartbeatSeq: r.u16('heartbeatSeq'), ackedPosition: r.u64('ackedPosition'), maxBytes: r.u16('maxBytes') };
+}
+
+export function decodeHistoryRequest(data: Uint8Array): ConsoleHistoryRequest {
+  checkIana(data);
+  checkLength(data, HISTORY_REQUEST_LENGTH);
+  const r = new Reader(data);
+  return { fromPosition: r.u64('fromPosition'), maxBytes: r.u16('maxBytes') };
+}
+
+/** The data is a view into `data`, not a copy. */
+export function decodeHeartbeatResponse(data: Uint8Array): ConsoleHeartbeatResponse {
+  checkIana(data);
+  const r = new Reader(data);
+  const heartbeatSeq = r.u16('heartbeatSeq');
+  const receivedAt = r.u64('receivedAt');
+  const processedAt = r.u64('processedAt');
+  const span = r.span();
+  r.end();
+  return { heartbeatSeq, receivedAt, processedAt, ...span };
+}
+
+/** The data is a view into `data`, not a copy. */
+export function decodeHistoryResponse(data: Uint8Array): ConsoleHistoryResponse {
+  checkIana(data);
+  const r = new Reader(data);
+  const processedAt = r.u64('processedAt');
+  const span = r.span();
+  r.end();
+  return { processedAt, ...span };
+}
