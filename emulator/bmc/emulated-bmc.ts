@@ -12,6 +12,8 @@ import { systemClock, type Clock } from '../clock.js';
 import type { DatagramHandler, SendAnswer } from '../net/udp-endpoint.js';
 import { FaultGate, type FaultSettings } from './faults.js';
 import { createCommandTable, type CommandTable } from './commands/index.js';
+import { oemConsoleCommands } from './commands/oem-console.js';
+import { ConsoleByteStream } from '../host/console-byte-stream.js';
 import type { SessionsView, SessionView } from './commands/types.js';
 import { BmcCounters } from './counters.js';
 import { BmcModel, type BmcModelOptions } from './model.js';
@@ -41,7 +43,7 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   console?: HostConsoleSettings;
 }
 
-interface Pending { datagram: Buffer; peer: Peer; send: SendAnswer }
+interface Pending { datagram: Buffer; peer: Peer; send: SendAnswer; receivedAt: number }
 
 export class EmulatedBmc implements DatagramHandler {
   readonly model: BmcModel;
@@ -58,13 +60,16 @@ export class EmulatedBmc implements DatagramHandler {
   /** Datagrams that arrived while busy, oldest first. */
   private pending: Pending[] = [];
   private drainTimer: { cancel(): void } | null = null;
+  private consoleStream: ConsoleByteStream | null = null;
   /** The socket's send function, for SOL packets that leave on the BMC's own initiative. */
   private sendOut: SendAnswer | null = null;
 
   constructor(opts: EmulatedBmcOptions) {
     this.model = new BmcModel(opts);
     this.counters = new BmcCounters(opts.parentCounters ?? null);
-    this.commands = createCommandTable(this.model);
+    // The console watcher's OEM commands read the host console as a byte stream, made when first watched.
+    const consoleSource = { read: (from: number, max: number, now: number) => (this.consoleStream ??= new ConsoleByteStream(this.host, now)).read(from, max, now) };
+    this.commands = createCommandTable(this.model, { extraCommands: oemConsoleCommands(consoleSource) });
     this.clock = opts.clock ?? systemClock;
     this.channel = new BmcLanChannel({
       channel: 1,
@@ -110,11 +115,11 @@ export class EmulatedBmc implements DatagramHandler {
         this.counters.countDrop('busy-queue-full');
         return;
       }
-      this.pending.push({ datagram, peer, send });
+      this.pending.push({ datagram, peer, send, receivedAt: now });
       this.scheduleDrain(now);
       return;
     }
-    this.process(datagram, peer, send, now);
+    this.process(datagram, peer, send, now, now);
   }
 
   /** Merges `change` into the fault settings (RangeError, and no change, if it is invalid). */
@@ -147,7 +152,7 @@ export class EmulatedBmc implements DatagramHandler {
     this.host.close();
   }
 
-  private process(datagram: Buffer, peer: Peer, send: SendAnswer, now: number): void {
+  private process(datagram: Buffer, peer: Peer, send: SendAnswer, now: number, receivedAt: number): void {
     this.sendOut = send;
     const out = this.channel.receiveWithSol(datagram, peer, now);
     if (out.kind === 'drop') {
@@ -163,7 +168,7 @@ export class EmulatedBmc implements DatagramHandler {
       return;
     }
     const req = out.request;
-    const result = this.commands.dispatch(req, { session: view(out.session), sessions: this.sessionsView, now });
+    const result = this.commands.dispatch(req, { session: view(out.session), sessions: this.sessionsView, now, receivedAt });
     this.counters.countRequest(req.netFn, req.cmd, result.cc);
     this.answer(this.channel.respond(out.session, responseTo(req, result.cc, result.data)), peer, this.faults.answerDelay(req.netFn, req.cmd), send);
   }
@@ -208,7 +213,7 @@ export class EmulatedBmc implements DatagramHandler {
     }
     const batch = this.pending;
     this.pending = [];
-    for (const p of batch) this.process(p.datagram, p.peer, p.send, now);
+    for (const p of batch) this.process(p.datagram, p.peer, p.send, now, p.receivedAt);
   }
 }
 

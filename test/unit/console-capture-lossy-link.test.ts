@@ -3,8 +3,8 @@
 // first-out, answering them after the stall with their receive time) on the other, and the OEM codec between them.
 // Seeded randomness and fake time: every run is the same run, and no test waits on the wall clock.
 import t from 'tap';
-import { oemConsoleCommands, type ConsoleCommandContext } from '../../emulator/bmc/commands/oem-console.js';
-import type { SessionView } from '../../emulator/bmc/commands/types.js';
+import { oemConsoleCommands } from '../../emulator/bmc/commands/oem-console.js';
+import type { CommandContext, SessionView } from '../../emulator/bmc/commands/types.js';
 import { ConsoleCapture, type CaptureEvent } from '../../orchestrator/console-capture.js';
 import { HeartbeatRegister } from '../../orchestrator/heartbeat-register.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
@@ -129,7 +129,7 @@ function simulate(link: Link): Outcome {
     }
     run(time.now);
   };
-  const ctx = (receivedAt: number): ConsoleCommandContext => ({ session, sessions: { list: () => [session], capacity: 4 }, now: time.now, receivedAt });
+  const ctx = (receivedAt: number): CommandContext => ({ session, sessions: { list: () => [session], capacity: 4 }, now: time.now, receivedAt });
 
   // The watcher.
   const sendHeartbeat = (heartbeatSeq: number) => {

@@ -6,8 +6,8 @@ import {
   decodeHistoryRequest, decodeHistoryResponse, encodeHeartbeatRequest, encodeHeartbeatResponse, encodeHistoryRequest, encodeHistoryResponse,
   type ConsoleHeartbeatResponse, type ConsoleHistoryResponse,
 } from '../../protocols/ipmi/oem/console-heartbeat.js';
-import { oemConsoleCommands, type ConsoleCommandContext } from '../../emulator/bmc/commands/oem-console.js';
-import type { CommandSpec, SessionView } from '../../emulator/bmc/commands/types.js';
+import { oemConsoleCommands } from '../../emulator/bmc/commands/oem-console.js';
+import type { CommandContext, CommandSpec, SessionView } from '../../emulator/bmc/commands/types.js';
 import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
@@ -85,7 +85,7 @@ const session: SessionView = {
   id: 1, handle: 1, userId: 2, privilege: Privilege.USER, channel: 1, protocol: 'v2.0', remoteAddress: '127.0.0.1', remotePort: 50000,
 };
 
-function ctx(now: number, receivedAt?: number): ConsoleCommandContext {
+function ctx(now: number, receivedAt?: number): CommandContext {
   return { session, sessions: { list: () => [session], capacity: 4 }, now, receivedAt };
 }
 

@@ -26,6 +26,8 @@ export interface CommandTable {
 export interface CommandTableOptions {
   /** Told about a handler that threw something other than a DecodeError (answered with FFh). */
   onError?: (error: unknown, spec: CommandSpec, req: IpmiRequest) => void;
+  /** Commands that need more than the model (e.g. the host console), added by the emulated BMC. */
+  extraCommands?: CommandSpec[];
 }
 
 function key(netFn: number, cmd: number): number {
@@ -44,6 +46,7 @@ export function createCommandTable(model: BmcModel, options: CommandTableOptions
     ...storageCommands(model),
     ...sensorCommands(model),
     ...oemInventoryCommands(model),
+    ...(options.extraCommands ?? []),
   ];
   const byKey = new Map<number, CommandSpec>();
   for (const spec of commands) {

@@ -1,9 +1,8 @@
 // The bmcfleet OEM commands Console Heartbeat (netFn 2Eh, cmd 10h) and Read Console History (cmd 11h); layout
 // in protocols/ipmi/oem/console-heartbeat.ts. Both answer from the console history the BMC keeps for its host.
 //
-// Receive time: a busy BMC queues datagrams and processes them later, so `ctx.now` is the processing time. The
-// session layer must note the clock when the datagram arrives and pass it as `receivedAt` in the context
-// (ConsoleCommandContext); without it the handler falls back to `ctx.now`.
+// Receive time: a busy BMC queues datagrams and processes them later, so `ctx.now` is the processing time and
+// `ctx.receivedAt` the arrival time (the handler falls back to `ctx.now` without it).
 import { DecodeError } from '../../../protocols/errors.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../../protocols/ipmi/message.js';
@@ -14,7 +13,7 @@ import {
 import { BMCFLEET_IANA, decodeIana } from '../../../protocols/ipmi/oem/inventory.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import { fail, ok } from './request-data.js';
-import type { CommandContext, CommandResult, CommandSpec } from './types.js';
+import type { CommandResult, CommandSpec } from './types.js';
 
 /** What the handler reads the console from. Positions are byte offsets in the console's output stream. */
 export interface ConsoleHistorySource {
@@ -25,9 +24,6 @@ export interface ConsoleHistorySource {
    */
   read(from: number, maxBytes: number, now: number): ConsoleSpan;
 }
-
-/** The context the session layer passes, plus when the request datagram arrived (BMC clock, ms). */
-export type ConsoleCommandContext = CommandContext & { receivedAt?: number };
 
 export interface OemConsoleOptions {
   /** Most data bytes per answer; default and upper bound MAX_CONSOLE_BYTES. */
@@ -52,7 +48,7 @@ export function oemConsoleCommands(source: ConsoleHistorySource, options: OemCon
       const r = decodeHeartbeatRequest(req.data);
       const span = read(r.ackedPosition, r.maxBytes, ctx.now);
       if (!span) return fail(CompletionCode.UNSPECIFIED);
-      const receivedAt = Math.min(ctx.now, (ctx as ConsoleCommandContext).receivedAt ?? ctx.now);
+      const receivedAt = Math.min(ctx.now, ctx.receivedAt ?? ctx.now);
       return ok(encodeHeartbeatResponse({ heartbeatSeq: r.heartbeatSeq, receivedAt, processedAt: ctx.now, ...span }));
     }),
   }, {

@@ -30,6 +30,8 @@ export interface CommandContext {
   sessions: SessionsView;
   /** Milliseconds, from the BMC's clock. */
   now: number;
+  /** When the request's datagram arrived (BMC clock); earlier than `now` when it waited in a busy BMC's queue. */
+  receivedAt?: number;
 }
 
 export interface CommandResult {

@@ -1,0 +1,52 @@
+// The host console as one contiguous byte stream for the console watcher's OEM commands (ConsoleHistorySource:
+// positions are byte offsets). The host console itself numbers chunks by time; this pulls its chunks in order
+// into a bounded ring as they are read. Made only for a console that is watched: an unwatched host costs nothing.
+import { randomInt } from 'node:crypto';
+import type { ConsoleSpan } from '../../protocols/ipmi/oem/console-heartbeat.js';
+import type { ConsoleHistorySource } from '../bmc/commands/oem-console.js';
+import type { HostConsole } from './host-console.js';
+
+/** Bytes of console output the BMC keeps per watched console (older bytes are reported as lost to a watcher). */
+export const DEFAULT_CONSOLE_RING_BYTES = 64 * 1024;
+
+export class ConsoleByteStream implements ConsoleHistorySource {
+  /** Names this numbering: a new stream (BMC restart) starts again at 0 under another ID. */
+  readonly streamId = randomInt(1, 0xffffffff);
+  private readonly ring: Buffer;
+  /** Bytes appended so far: the position after the last byte. */
+  private head = 0;
+  /** The host console's chunk position pulled so far. */
+  private pulled: number;
+  private readonly host: HostConsole;
+
+  /** The stream starts with what the host prints from `now` on. */
+  constructor(host: HostConsole, now: number, capacity = DEFAULT_CONSOLE_RING_BYTES) {
+    this.host = host;
+    this.ring = Buffer.alloc(capacity);
+    this.pulled = host.positionAt(now);
+  }
+
+  read(from: number, maxBytes: number, now: number): ConsoleSpan {
+    this.catchUp(now);
+    const oldest = Math.max(0, this.head - this.ring.length);
+    const start = Math.min(Math.max(from, oldest), this.head);
+    const length = Math.min(maxBytes, this.head - start);
+    const data = Buffer.alloc(length);
+    for (let i = 0; i < length; i++) data[i] = this.ring[(start + i) % this.ring.length];
+    return { streamId: this.streamId, oldest, head: this.head, start, data };
+  }
+
+  private catchUp(now: number): void {
+    for (let more = true; more;) {
+      const h = this.host.history(this.pulled, now, 500);
+      for (const chunk of h.chunks) this.append(Buffer.from(chunk.text, 'utf8'));
+      this.pulled = h.position;
+      more = h.more;
+    }
+  }
+
+  private append(bytes: Buffer): void {
+    for (let i = 0; i < bytes.length; i++) this.ring[(this.head + i) % this.ring.length] = bytes[i];
+    this.head += bytes.length;
+  }
+}
