@@ -3,12 +3,14 @@
 import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
 import { emulateCommand } from './emulate.js';
+import { solCommand } from './sol.js';
 
 interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
 
 const COMMANDS: Record<string, Subcommand> = {
   emulate: emulateCommand,
   bench: benchCommand,
+  sol: solCommand,
 };
 
 function usage(): string {

@@ -43,6 +43,8 @@ export class IpmiLanClient {
   private readonly opts: Required<Omit<IpmiClientOptions, 'kg'>> & { kg: Buffer | null };
   private rqSeq = 0;
   private waiter: ((datagram: Buffer) => void) | null = null;
+  /** Responses no waiting request() claims: those to post()ed requests, and late ones. */
+  onResponse: ((response: IpmiResponse) => void) | null = null;
 
   private constructor(opts: IpmiClientOptions, socket: Socket) {
     this.opts = { port: 623, cipherSuite: 17, privilege: Privilege.ADMINISTRATOR, timeoutMs: 1000, retries: 3, kg: null, ...opts };
@@ -51,7 +53,10 @@ export class IpmiLanClient {
       username: opts.username, password: opts.password, kg: this.opts.kg, cipherSuite: this.opts.cipherSuite,
       privilege: this.opts.privilege, random: randomBytesPooled,
     });
-    socket.on('message', (msg) => this.waiter?.(msg));
+    socket.on('message', (msg) => {
+      if (this.waiter) this.waiter(msg);
+      else if (this.session.state === 'active') this.unclaimed(this.session.response(msg));
+    });
     // ICMP port unreachable surfaces as ECONNREFUSED on a connected socket: treat it as "no answer yet".
     socket.on('error', () => {});
   }
@@ -83,8 +88,25 @@ export class IpmiLanClient {
       () => this.session.request(netFn, cmd, data, rqSeq),
       (msg) => {
         const res = this.session.response(msg);
-        return res && res.rqSeq === rqSeq && res.cmd === cmd && res.netFn === (netFn | 1) ? res : null;
+        if (res && res.rqSeq === rqSeq && res.cmd === cmd && res.netFn === (netFn | 1)) return res;
+        this.unclaimed(res);
+        return null;
       });
+  }
+
+  /**
+   * Sends a request without waiting for it and without retransmitting: its response, whenever it comes, goes to
+   * onResponse (match it by rqSeq, returned here, or by its contents). For requests that may be outstanding
+   * several at a time, such as the console watcher's heartbeats.
+   */
+  post(netFn: number, cmd: number, data: Uint8Array = new Uint8Array(0)): number {
+    this.rqSeq = (this.rqSeq + 1) & 0x3f;
+    this.socket.send(this.session.request(netFn, cmd, data, this.rqSeq));
+    return this.rqSeq;
+  }
+
+  private unclaimed(res: IpmiResponse | null): void {
+    if (res) this.onResponse?.(res);
   }
 
   /** Like request(), but throws CompletionCodeError unless the completion code is 0, and returns the data. */
