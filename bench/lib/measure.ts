@@ -1,5 +1,6 @@
 // What the fleet benchmarks measure besides throughput: resident memory of process trees, readiness by ping.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { discoverBmcs } from '../../orchestrator/rmcp-discovery.js';
 
@@ -30,3 +31,26 @@ export function machine(): { cpus: number; model: string } {
   const c = cpus();
   return { cpus: c.length, model: c[0]?.model.trim() ?? 'unknown' };
 }
+
+/** CPU seconds (user + system) used so far by the given processes and their children, from /proc. */
+export function treeCpuSeconds(pids: readonly number[]): number {
+  const all = new Set<number>(pids);
+  for (const pid of pids) {
+    try {
+      for (const c of execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n')) if (c.trim()) all.add(Number(c));
+    } catch { /* no children */ }
+  }
+  let ticks = 0;
+  for (const pid of all) {
+    try {
+      // /proc/PID/stat: fields after the command name (which may contain spaces) start at ")"; utime is the 14th field, stime the 15th.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch { /* exited meanwhile */ }
+  }
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+/** USER_HZ: 100 on Linux for every architecture Node runs on. */
+const CLOCK_TICKS_PER_SECOND = 100;
