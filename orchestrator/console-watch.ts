@@ -68,9 +68,11 @@ export class ConsoleWatch {
   async stop(): Promise<void> {
     this.state = 'stopped';
     this.timer?.cancel();
-    this.write(this.capture.flush());
     const client = this.client;
     this.client = null;
+    // Nothing may reach the log after the final flush: answers still in flight while the session closes are dropped.
+    if (client) client.onResponse = null;
+    this.write(this.capture.flush());
     await client?.close();
     await new Promise<void>((resolve) => this.log.end(() => resolve()));
   }
@@ -88,7 +90,8 @@ export class ConsoleWatch {
     try {
       const client = await IpmiLanClient.connect({
         host: this.opts.host, port: this.opts.port, username: this.opts.username, password: this.opts.password,
-        cipherSuite: this.opts.cipherSuite, timeoutMs: 1000, retries: 2,
+        // 5 attempts 1 s apart: a handshake rides out a busy stall and some loss before counting as a failure.
+        cipherSuite: this.opts.cipherSuite, timeoutMs: 1000, retries: 4,
       });
       if (this.stopped()) { // stop() came while connecting
         await client.close();
@@ -141,7 +144,7 @@ export class ConsoleWatch {
   }
 
   private onResponse(res: IpmiResponse): void {
-    if (res.netFn !== (NetFn.OEM_GROUP | 1)) return;
+    if (this.state === 'stopped' || res.netFn !== (NetFn.OEM_GROUP | 1)) return;
     const now = this.clock.now();
     try {
       if (res.cmd === ConsoleOemCommand.CONSOLE_HEARTBEAT && res.completionCode === 0) {

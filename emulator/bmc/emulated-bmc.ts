@@ -174,6 +174,10 @@ export class EmulatedBmc implements DatagramHandler {
   }
 
   private answer(datagram: Buffer, peer: Peer, delayMs: number, send: SendAnswer): void {
+    if (this.faults.loseOutgoing()) {
+      this.counters.countDrop('fault-lost-outgoing');
+      return;
+    }
     this.counters.countOut();
     if (delayMs <= 0) send(datagram, peer);
     else this.clock.setTimeout(() => send(datagram, peer), delayMs);

@@ -2,7 +2,7 @@
 // commands. Pure state: the BMC asks it what to do with each datagram and when; time comes in as `now`.
 
 export interface FaultSettings {
-  /** Share of incoming datagrams silently lost, 0-100. */
+  /** Share of datagrams silently lost, 0-100, each way: to the BMC, and the BMC's answers and SOL packets. */
   lossPercent: number;
   /** Added to every answer, in ms. */
   latencyMs: number;
@@ -54,6 +54,11 @@ export class FaultGate {
   isBusy(now: number): boolean {
     this.startPeriodicStall(now);
     return now < this.busyUntil;
+  }
+
+  /** Is this outgoing datagram lost (the other direction of lossPercent)? */
+  loseOutgoing(): boolean {
+    return this.settings.lossPercent > 0 && this.random() * 100 < this.settings.lossPercent;
   }
 
   admit(now: number): Admission {

@@ -43,12 +43,28 @@ t.test('latency delays every answer by exactly the setting', (t) => {
   t.end();
 });
 
-t.test('loss drops the chosen share of datagrams and counts them', (t) => {
-  let i = 0;
-  const h = harness({ faults: { lossPercent: 25 }, lossRandom: () => (i++ % 4) / 4 }); // 0, .25, .5, .75: one in four < .25
-  for (let n = 0; n < 100; n++) h.ping(n);
-  t.equal(h.sent.length, 75);
-  t.equal(h.bmc.counters.drops.get('fault-lost'), 25);
+t.test('loss drops datagrams each way and counts them by direction', (t) => {
+  const inbound = harness({ faults: { lossPercent: 25 }, lossRandom: () => 0 }); // every draw < 25%: lost on the way in
+  for (let n = 0; n < 10; n++) inbound.ping(n);
+  t.equal(inbound.sent.length, 0);
+  t.equal(inbound.bmc.counters.drops.get('fault-lost'), 10);
+  let draw = 0;
+  const outbound = harness({ faults: { lossPercent: 25 }, lossRandom: () => (draw++ % 2 === 0 ? 0.9 : 0.1) }); // in: kept, out: lost
+  for (let n = 0; n < 10; n++) outbound.ping(n);
+  t.equal(outbound.sent.length, 0);
+  t.equal(outbound.bmc.counters.drops.get('fault-lost-outgoing'), 10, 'the answers were lost on the way out');
+  t.end();
+});
+
+t.test('at 25% loss each way about 56% of pings get an answer, and every loss is counted', (t) => {
+  let x = 12345; // a fixed LCG: the same draws every run
+  const h = harness({ faults: { lossPercent: 25 }, lossRandom: () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32) });
+  const N = 4000;
+  for (let n = 0; n < N; n++) h.ping(n & 0xff);
+  const answered = h.sent.length;
+  t.ok(answered > 0.5625 * N - 160 && answered < 0.5625 * N + 160, `${answered} of ${N} answered (expected 2250 ± 160: 5 sd)`);
+  const drops = (h.bmc.counters.drops.get('fault-lost') ?? 0) + (h.bmc.counters.drops.get('fault-lost-outgoing') ?? 0);
+  t.equal(drops, N - answered, 'every lost datagram counted');
   t.end();
 });
 
