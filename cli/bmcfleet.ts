@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
 import { emulateCommand } from './emulate.js';
 import { solCommand } from './sol.js';
+import { isnsCommand } from './isns.js';
 
 interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
 
@@ -11,6 +12,7 @@ const COMMANDS: Record<string, Subcommand> = {
   emulate: emulateCommand,
   bench: benchCommand,
   sol: solCommand,
+  isns: isnsCommand,
 };
 
 function usage(): string {

@@ -1,6 +1,6 @@
 // DevDereg — RFC 4171 §5.6.5.4 — and the Discovery Domain messages DDReg — §5.6.5.9 — and DDDereg —
 // §5.6.5.10. isnsd answers all three with the status and a bare delimiter (DDReg: the DD as it now is).
-import { NodeType, Tag } from '../../protocols/isns/attributes.js';
+import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
 import { Status } from '../../protocols/isns/status.js';
 import type { IsnsAttribute, PortValue } from '../../protocols/isns/tlv.js';
 import { ddAttrs } from './registry-query.js';
@@ -80,13 +80,19 @@ export function registerDd(store: RegistryStore, key: readonly IsnsAttribute[], 
   if (!dd) {
     if (store.dds.size >= maxDds) return done(Status.INTERNAL_ERROR);
     const id = keyId ?? store.allocateDdId();
+    store.allocateIndex(); // a DD takes an object index too (isnsd: the next node registered shows the gap)
     dd = { id, name: null, features: 0, members: [] };
     store.dds.set(id, dd);
   }
   if (name !== undefined) dd.name = name;
   const features = operating.find((a) => a.tag === Tag.DD_FEATURES && a.value !== null)?.value as number | undefined;
   if (features !== undefined) dd.features = features;
-  for (const m of members) if (!dd.members.includes(m)) dd.members.push(m);
+  for (const m of members) {
+    if (dd.members.includes(m)) continue;
+    dd.members.push(m);
+    if (store.explicitDefaultDd) store.defaultDdMembers.delete(m);
+    memberEvent(store, ScnBitmap.DD_DDS_MEMBER_ADDED, m, dd.id);
+  }
   return done(Status.SUCCESSFUL, ddAttrs(store, dd, null), [...key]);
 }
 
@@ -105,7 +111,15 @@ export function deregisterDd(store: RegistryStore, key: readonly IsnsAttribute[]
       if (n) gone.add(n.name);
     } else return done(Status.INVALID_DEREGISTRATION);
   }
+  const leaving = operating.every((a) => a.value === null) ? dd.members : dd.members.filter((m) => gone.has(m));
+  for (const m of leaving) memberEvent(store, ScnBitmap.DD_DDS_MEMBER_REMOVED, m, id);
   if (operating.every((a) => a.value === null)) store.dds.delete(id);
   else dd.members = dd.members.filter((m) => !gone.has(m));
   return done(Status.SUCCESSFUL);
+}
+
+/** A DD membership change of a registered node, for SCNs (unregistered members have nobody to tell about). */
+function memberEvent(store: RegistryStore, bits: number, name: string, ddId: number): void {
+  const n = store.nodes.get(name);
+  if (n) store.record({ bits, name, nodeType: n.nodeType, ddId });
 }

@@ -4,7 +4,7 @@
 //
 // Indexes: one counter for every object, in creation order (entity, its nodes and portals in message order,
 // then their portal groups), which is what open-isns isnsd does (target1: entity 1, node 2, portal 3, PG 4).
-import { NodeType, Tag } from '../../protocols/isns/attributes.js';
+import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
 import type { IsnsValue, PortValue } from '../../protocols/isns/tlv.js';
 import type { LunInfo } from '../../protocols/isns/vendor-lun.js';
 
@@ -60,6 +60,26 @@ export interface DdObj {
   members: string[];
 }
 
+/**
+ * A change to a storage node, for State Change Notifications (RFC 4171 §2.9, §6.4.4): the SCN bitmap
+ * bits of the event, the node, and for DD membership changes the DD.
+ */
+export interface StoreEvent {
+  bits: number;
+  name: string;
+  nodeType: number;
+  ddId?: number;
+}
+
+/** A Discovery Domain Set (§6.11.1): a named group of DDs, enabled or not. */
+export interface DdsObj {
+  id: number;
+  name: string | null;
+  /** DD_Set Status: bit 31 (value 1) = enabled. */
+  status: number;
+  ddIds: number[];
+}
+
 export type Category = 'entity' | 'portal' | 'node' | 'pg' | 'dd' | 'dds' | 'other';
 
 /** Which object an attribute tag belongs to (§6.1 ranges, vendor ranges included). */
@@ -76,16 +96,53 @@ export function category(tag: number): Category {
   return 'other';
 }
 
-const portKey = (ip: string, port: PortValue) => `${ip}|${port.port}|${port.udp ? 'udp' : 'tcp'}`;
+export const portKey = (ip: string, port: PortValue) => `${ip}|${port.port}|${port.udp ? 'udp' : 'tcp'}`;
 
 export class RegistryStore {
   readonly entities = new Map<string, EntityObj>();
   readonly nodes = new Map<string, NodeObj>();
   readonly portals = new Map<string, PortalObj>();
   readonly dds = new Map<number, DdObj>();
+  readonly ddsets = new Map<number, DdsObj>();
+  /** Changes since the last drain, in order (the registry turns them into SCNs). */
+  events: StoreEvent[] = [];
   private nextIndex = 1;
   private nextEid = 1;
   private nextDd = 1;
+
+  /** The counters behind indexes, EIDs and DD IDs, for saving and restoring the database. */
+  get allocators(): { nextIndex: number; nextEid: number; nextDd: number } {
+    return { nextIndex: this.nextIndex, nextEid: this.nextEid, nextDd: this.nextDd };
+  }
+
+  set allocators(a: { nextIndex: number; nextEid: number; nextDd: number }) {
+    this.nextIndex = a.nextIndex;
+    this.nextEid = a.nextEid;
+    this.nextDd = a.nextDd;
+  }
+
+  /** isnsd's default DD: DD 0 with explicit members (see RegistryOptions.isnsdQuirks). */
+  explicitDefaultDd = false;
+  /** Members of DD 0, in the order they joined; removed nodes stay listed (by name, like DD members) until they come back. */
+  defaultDdMembers = new Set<string>();
+  /** Nodes with a non-zero SCN bitmap (SCN recipients), and portals with an ESI port and interval: kept so
+   * that per-request work does not scan the whole database. */
+  readonly scnNodes = new Set<NodeObj>();
+  readonly esiPortals = new Set<PortalObj>();
+
+  /** Whether changes are recorded at all (the registry turns it on when it sends SCNs). */
+  recordEvents = false;
+
+  record(ev: StoreEvent): void {
+    if (this.recordEvents) this.events.push(ev);
+  }
+
+  /** The events recorded since the last call. */
+  drainEvents(): StoreEvent[] {
+    const out = this.events;
+    this.events = [];
+    return out;
+  }
 
   allocateIndex(): number {
     return this.nextIndex++;
@@ -120,6 +177,12 @@ export class RegistryStore {
     const n: NodeObj = { index: this.allocateIndex(), entity, name, nodeType, attrs: new Map(), luns: [] };
     entity.nodes.push(n);
     this.nodes.set(name, n);
+    if (this.explicitDefaultDd && this.ddsOf(name).length === 0) {
+      // (re)joins DD 0 at the end, as isnsd lists it after a Replace
+      this.defaultDdMembers.delete(name);
+      this.defaultDdMembers.add(name);
+    }
+    this.record({ bits: ScnBitmap.OBJECT_ADDED, name, nodeType });
     return n;
   }
 
@@ -144,6 +207,8 @@ export class RegistryStore {
     e.nodes = e.nodes.filter((x) => x !== n);
     e.pgs = e.pgs.filter((g) => g.name !== n.name);
     this.nodes.delete(n.name);
+    this.scnNodes.delete(n);
+    this.record({ bits: ScnBitmap.OBJECT_REMOVED, name: n.name, nodeType: n.nodeType });
   }
 
   removePortal(p: PortalObj): void {
@@ -151,6 +216,7 @@ export class RegistryStore {
     e.portals = e.portals.filter((x) => x !== p);
     e.pgs = e.pgs.filter((g) => !(g.ip === p.ip && g.port.port === p.port.port && g.port.udp === p.port.udp));
     this.portals.delete(portKey(p.ip, p.port));
+    this.esiPortals.delete(p);
   }
 
   /** Removes the entity and everything in it; DD memberships stay (they name nodes, not objects). */
@@ -168,6 +234,19 @@ export class RegistryStore {
     e.attrs.clear();
   }
 
+  /** Keeps scnNodes in step with a node's SCN bitmap attribute. */
+  noteScn(n: NodeObj): void {
+    const b = n.attrs.get(Tag.ISCSI_SCN_BITMAP);
+    if (typeof b === 'number' && b !== 0 && this.nodes.get(n.name) === n) this.scnNodes.add(n);
+    else this.scnNodes.delete(n);
+  }
+
+  /** Keeps esiPortals in step with a portal's ESI attributes. */
+  noteEsi(p: PortalObj): void {
+    if (p.attrs.has(Tag.ESI_INTERVAL) && p.attrs.has(Tag.ESI_PORT) && this.findPortal(p.ip, p.port) === p) this.esiPortals.add(p);
+    else this.esiPortals.delete(p);
+  }
+
   ddsOf(name: string): DdObj[] {
     return [...this.dds.values()].filter((d) => d.members.includes(name));
   }
@@ -178,6 +257,7 @@ export class RegistryStore {
    */
   visible(source: NodeObj, target: NodeObj, defaultDomain: boolean): boolean {
     if (source === target || (source.nodeType & NodeType.CONTROL) !== 0) return true;
+    if (this.explicitDefaultDd) return this.shareDd(source.name, target.name, source.index === 0);
     let sourceInAny = false;
     let targetInAny = false;
     for (const d of this.dds.values()) {
@@ -188,6 +268,16 @@ export class RegistryStore {
       targetInAny ||= t;
     }
     return defaultDomain && !sourceInAny && !targetInAny;
+  }
+
+  /**
+   * With the explicit default DD: do two names share a DD, DD 0 included? A source that is not registered
+   * (`sourceUnregistered`) counts as a member of DD 0, as isnsd answers such sources.
+   */
+  shareDd(source: string, target: string, sourceUnregistered = false): boolean {
+    if ((sourceUnregistered || this.defaultDdMembers.has(source)) && this.defaultDdMembers.has(target)) return true;
+    for (const d of this.dds.values()) if (d.members.includes(source) && d.members.includes(target)) return true;
+    return false;
   }
 
   /** Visible nodes in index order. */

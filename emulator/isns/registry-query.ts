@@ -11,6 +11,7 @@ import { NodeType, Tag } from '../../protocols/isns/attributes.js';
 import { Status } from '../../protocols/isns/status.js';
 import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../protocols/isns/tlv.js';
 import { lunAttributes } from '../../protocols/isns/vendor-lun.js';
+import { encodeIsnsAddress } from '../../protocols/isns/ip-address.js';
 import { category, type Category, type DdObj, type EntityObj, type NodeObj, type PgObj, type PortalObj, type RegistryStore } from './registry-model.js';
 
 export interface QueryResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[]; noDelimiter?: boolean }
@@ -153,10 +154,25 @@ export function query(store: RegistryStore, source: NodeObj, key: readonly IsnsA
   }
   const seen = new Set<EntityObj>();
   const out: IsnsAttribute[] = [];
-  for (const n of store.visibleNodes(source, defaultDomain)) {
+  // a key naming one node needs no scan of the database
+  const named = key.find((a) => a.tag === Tag.ISCSI_NAME && typeof a.value === 'string')?.value as string | undefined;
+  const one = named === undefined ? null : store.nodes.get(named);
+  const candidates = named === undefined ? store.visibleNodes(source, defaultDomain) : one && store.visible(source, one, defaultDomain) ? [one] : [];
+  for (const n of candidates) {
     if (matches(store, n, key)) out.push(...answerFor(store, n, tags, seen));
   }
   return { status: Status.SUCCESSFUL, key: [...key], operating: out };
+}
+
+/**
+ * isnsd's DD 0 as DevGetNext lists it (only its ID and member names), for a member of it or an
+ * unregistered source; null when there is none to show.
+ */
+function defaultDd(store: RegistryStore, source: NodeObj): IsnsAttribute[] | null {
+  if (!store.explicitDefaultDd) return null;
+  const members = [...store.defaultDdMembers].filter((m) => store.nodes.has(m));
+  if (members.length === 0 || !(source.index === 0 || store.defaultDdMembers.has(source.name))) return null;
+  return [attr(Tag.DD_ID, 0), ...members.map((m) => attr(Tag.DD_MEMBER_ISCSI_NAME, m))];
 }
 
 /** A DD is visible to its members and to Control nodes. */
@@ -164,39 +180,85 @@ function visibleDd(store: RegistryStore, source: NodeObj, d: DdObj): boolean {
   return d.members.includes(source.name) || (source.nodeType & NodeType.CONTROL) !== 0;
 }
 
+/** Byte order of two addresses' 16-byte forms (isnsd compares them with memcmp). */
+function compareIp(a: string, b: string): number {
+  return Buffer.compare(encodeIsnsAddress(a), encodeIsnsAddress(b));
+}
+
+/** String order as isnsd's strcmp on UTF-8 bytes. */
+function compareText(a: string, b: string): number {
+  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
+/** The object after `current` in key order (isnsd's __isns_db_get_next: smallest key above the current one). */
+function nextByKey<T>(items: Iterable<T>, current: T | null, cmp: (a: T, b: T) => number): T | undefined {
+  let best: T | undefined;
+  for (const x of items) {
+    if (current !== null && cmp(x, current) <= 0) continue;
+    if (best === undefined || cmp(x, best) < 0) best = x;
+  }
+  return best;
+}
+
+/** Every attribute of a node in isnsd's stored order (DevGetNext without requested attributes). */
+function allNodeAttrs(n: NodeObj): IsnsAttribute[] {
+  return [
+    attr(Tag.ISCSI_NAME, n.name), attr(Tag.ISCSI_NODE_TYPE, n.nodeType), ...[...n.attrs].map(([tag, v]) => attr(tag, v)),
+    attr(Tag.ISCSI_NODE_INDEX, n.index), ...lunAttributes(n.luns),
+  ];
+}
+
+/** Every attribute of an entity in isnsd's stored order. */
+function allEntityAttrs(e: EntityObj): IsnsAttribute[] {
+  return [
+    attr(Tag.ENTITY_IDENTIFIER, e.eid), attr(Tag.ENTITY_PROTOCOL, e.protocol), attr(Tag.REGISTRATION_PERIOD, e.registrationPeriod),
+    ...[...e.attrs].map(([tag, v]) => attr(tag, v)), attr(Tag.TIMESTAMP, BigInt(Math.floor(e.lastSeen / 1000))), attr(Tag.ENTITY_INDEX, e.index),
+  ];
+}
+
+/**
+ * DevGetNext walks objects in key order, as isnsd does: nodes by iSCSI Name, entities by EID, portals by
+ * address bytes then port, DDs by DD_ID. Without requested attributes the answer carries all of the
+ * object's attributes.
+ */
 export function getNext(store: RegistryStore, source: NodeObj, key: readonly IsnsAttribute[], operating: readonly IsnsAttribute[],
   defaultDomain: boolean): QueryResult {
   const none: QueryResult = { status: Status.NO_SUCH_ENTRY, key: [], operating: [], noDelimiter: true };
   const k = key[0];
   if (!k) return { status: Status.INVALID_QUERY, key: [], operating: [], noDelimiter: true };
-  const tags = operating.length > 0 ? operating.map((a) => a.tag) : null;
+  const wanted = operating.filter((a) => a.value === null);
+  const tags = wanted.length > 0 ? wanted.map((a) => a.tag) : null;
   if (k.tag === Tag.DD_ID) {
     const dds = [...store.dds.values()].filter((d) => visibleDd(store, source, d)).sort((a, b) => a.id - b.id);
+    const dd0 = defaultDd(store, source);
+    if (dd0 && (k.value === null)) return { status: Status.SUCCESSFUL, key: [attr(Tag.DD_ID, 0)], operating: dd0 };
     const next = dds.find((d) => k.value === null || d.id > (k.value as number));
     return next ? { status: Status.SUCCESSFUL, key: [attr(Tag.DD_ID, next.id)], operating: ddAttrs(store, next, tags) } : none;
   }
   if (k.tag === Tag.ISCSI_NAME) {
-    const nodes = store.visibleNodes(source, defaultDomain);
-    const current = k.value === null ? null : store.nodes.get(k.value as string);
-    if (k.value !== null && !current) return none;
-    const next = nodes.find((n) => current === null || n.index > current!.index);
+    const current = k.value === null ? null : String(k.value);
+    const visible = store.visibleNodes(source, defaultDomain).map((n) => n.name);
+    const nextName = nextByKey(visible, current, compareText);
+    const next = nextName === undefined ? undefined : store.nodes.get(nextName);
     if (!next) return none;
-    const body = tags === null ? [attr(Tag.ISCSI_NAME, next.name), attr(Tag.ISCSI_NODE_TYPE, next.nodeType), attr(Tag.ISCSI_NODE_INDEX, next.index)] : nodeAttrs(next, tags);
-    return { status: Status.SUCCESSFUL, key: [attr(Tag.ISCSI_NAME, next.name)], operating: body };
+    return { status: Status.SUCCESSFUL, key: [attr(Tag.ISCSI_NAME, next.name)], operating: tags === null ? allNodeAttrs(next) : nodeAttrs(next, tags) };
   }
   if (k.tag === Tag.ENTITY_IDENTIFIER) {
-    const entities = [...new Set(store.visibleNodes(source, defaultDomain).map((n) => n.entity))].sort((a, b) => a.index - b.index);
-    const current = k.value === null ? null : store.entities.get(k.value as string);
-    if (k.value !== null && !current) return none;
-    const next = entities.find((e) => current === null || e.index > current!.index);
-    return next ? { status: Status.SUCCESSFUL, key: [attr(Tag.ENTITY_IDENTIFIER, next.eid)], operating: entityAttrs(next, tags) } : none;
+    const entities = [...new Set(store.visibleNodes(source, defaultDomain).map((n) => n.entity))];
+    const current = k.value === null ? null : String(k.value);
+    const nextEid = nextByKey(entities.map((e) => e.eid), current, compareText);
+    const next = nextEid === undefined ? undefined : store.entities.get(nextEid);
+    return next
+      ? { status: Status.SUCCESSFUL, key: [attr(Tag.ENTITY_IDENTIFIER, next.eid)], operating: tags === null ? allEntityAttrs(next) : entityAttrs(next, tags) }
+      : none;
   }
   if (k.tag === Tag.PORTAL_IP_ADDRESS) {
-    const portals = [...new Set(store.visibleNodes(source, defaultDomain).flatMap((n) => n.entity.portals))].sort((a, b) => a.index - b.index);
+    const portals = [...new Set(store.visibleNodes(source, defaultDomain).flatMap((n) => n.entity.portals))];
     const port = key.find((a) => a.tag === Tag.PORTAL_PORT)?.value as PortValue | null | undefined;
-    const current = k.value === null || !port ? null : store.findPortal(k.value as string, port);
-    if (k.value !== null && !current) return none;
-    const next = portals.find((p) => current === null || p.index > current!.index);
+    const current = k.value === null ? null : { ip: String(k.value), port: port ?? { port: 0, udp: false } };
+    const cmp = (a: { ip: string; port: PortValue }, b: { ip: string; port: PortValue }) =>
+      compareIp(a.ip, b.ip) || (a.port.port + (a.port.udp ? 0x10000 : 0)) - (b.port.port + (b.port.udp ? 0x10000 : 0));
+    const next = nextByKey<{ ip: string; port: PortValue }>(portals, current, cmp) as PortalObj | undefined;
     return next
       ? { status: Status.SUCCESSFUL, key: [attr(Tag.PORTAL_IP_ADDRESS, next.ip), attr(Tag.PORTAL_PORT, next.port)], operating: portalAttrs(next, tags) }
       : none;

@@ -4,7 +4,7 @@
 // (opened by PG iSCSI Name). The Replace flag replaces the entity's objects instead of adding to them.
 // isnsadm sends a zero-length Entity ID key: the server assigns the EID (or finds the node's entity).
 import { DecodeError } from '../../protocols/errors.js';
-import { EntityProtocol, Tag } from '../../protocols/isns/attributes.js';
+import { EntityProtocol, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
 import { Status } from '../../protocols/isns/status.js';
 import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../protocols/isns/tlv.js';
 import { parseLuns } from '../../protocols/isns/vendor-lun.js';
@@ -17,6 +17,8 @@ export interface RegisterOptions {
   /** Longest period granted (the server may shorten what a client asks, §6.2.6). */
   maxRegistrationPeriod: number;
   maxEntities: number;
+  /** Replace with no Entity ID in the key or the attributes: a new entity with a new EID (isnsd). */
+  replaceRecreatesEntity?: boolean;
 }
 
 export interface RegisterResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[] }
@@ -163,6 +165,10 @@ export function register(store: RegistryStore, opts: RegisterOptions, sourceName
   const askedPeriod = parsed.entityAttrs.get(Tag.REGISTRATION_PERIOD) as number | undefined;
   const period = Math.min(opts.maxRegistrationPeriod, askedPeriod ?? (entity && !replace ? entity.registrationPeriod : opts.defaultRegistrationPeriod));
   const protocol = (parsed.entityAttrs.get(Tag.ENTITY_PROTOCOL) as number | undefined) ?? entity?.protocol ?? EntityProtocol.ISCSI;
+  if (entity && replace && opts.replaceRecreatesEntity && keyed.eid === undefined && !parsed.eid) {
+    store.removeEntity(entity); // isnsd: a Replace without an EID wipes the entity; a new one takes its place
+    entity = undefined;
+  }
   if (!entity) {
     entity = store.addEntity(keyed.eid ?? parsed.eid ?? store.allocateEid(opts.eidPrefix), now, period, protocol);
   } else {
@@ -181,9 +187,12 @@ export function register(store: RegistryStore, opts: RegisterOptions, sourceName
   for (const [tag, v] of parsed.entityAttrs) if (tag !== Tag.REGISTRATION_PERIOD && tag !== Tag.ENTITY_PROTOCOL) out.push(attr(tag, v));
 
   for (const spec of parsed.nodes) {
-    const n = store.nodes.get(spec.name) ?? store.addNode(entity, spec.name, spec.nodeType!);
+    const existing = store.nodes.get(spec.name);
+    const n = existing ?? store.addNode(entity, spec.name, spec.nodeType!);
     if (spec.nodeType !== null) n.nodeType = spec.nodeType;
+    if (existing) store.record({ bits: ScnBitmap.OBJECT_UPDATED, name: n.name, nodeType: n.nodeType });
     for (const [tag, v] of spec.attrs) n.attrs.set(tag, v);
+    store.noteScn(n);
     if (spec.lunAttrs.length > 0) n.luns = parseLuns(spec.lunAttrs);
     out.push(attr(Tag.ISCSI_NAME, n.name), attr(Tag.ISCSI_NODE_TYPE, n.nodeType));
     for (const [tag, v] of spec.attrs) out.push(attr(tag, v));
@@ -192,6 +201,7 @@ export function register(store: RegistryStore, opts: RegisterOptions, sourceName
   for (const spec of parsed.portals) {
     const p = store.findPortal(spec.ip!, spec.port!) ?? store.addPortal(entity, spec.ip!, spec.port!);
     for (const [tag, v] of spec.attrs) p.attrs.set(tag, v);
+    store.noteEsi(p);
     out.push(attr(Tag.PORTAL_IP_ADDRESS, p.ip), attr(Tag.PORTAL_PORT, p.port));
     for (const [tag, v] of spec.attrs) out.push(attr(tag, v));
     out.push(attr(Tag.PORTAL_INDEX, p.index)); // isnsd returns the index it assigned

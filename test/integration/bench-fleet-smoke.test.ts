@@ -1,4 +1,4 @@
-// Smoke test of the fleet and SOL benchmarks: a --quick run of each prints one well-formed JSON result with its
+// Smoke test of the fleet, SOL and iSNS benchmarks: a --quick run of each prints one well-formed JSON result with its
 // ratios. It keeps them from rotting; it asserts nothing about speed (that is what the full runs report).
 import t from 'tap';
 import { execFile } from 'node:child_process';
@@ -61,4 +61,14 @@ t.test('console-watch --quick: every console captured with no line missing or re
     t.equal(r.linesRepeated, 0, `${side}: no line repeated`);
     t.ok(r.watcherRssKb > 0 && r.emulatorRssKb > 0, `${side}: RSS sampled`);
   }
+});
+
+t.test('isns --quick: both servers registered, answered queries and delivered every SCN', async (t) => {
+  const { lines, report } = await quick('isns');
+  t.equal(lines.length, 1, 'exactly one line on stdout');
+  for (const side of ['ours', 'isnsd']) {
+    t.ok(report[side].registrationsPerSec > 0 && report[side].queriesPerSec > 0, `${side}: registrations and queries measured`);
+    t.equal(report[side].scnsReceived, report.scnListeners, `${side}: every listener got its SCN`);
+  }
+  for (const k of ['registrationsPerSec', 'queriesPerSec', 'scnFanOutMs']) t.ok(report.ratios[k] > 0, `ratio ${k}`);
 });

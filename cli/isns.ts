@@ -1,0 +1,321 @@
+// bmcfleet isns: an iSNS server (RFC 4171) for the fleet's iSCSI targets, and a client to look at and
+// change any iSNS server (ours or open-isns isnsd): list, register, deregister, discovery domains.
+import { UsageError, integer, parse, str, type Values } from './args.js';
+import { IsnsServer } from '../emulator/isns/server.js';
+import { IsnsClient, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../orchestrator/isns-client.js';
+import { NodeType } from '../protocols/isns/attributes.js';
+import { LunState, type LunInfo } from '../protocols/isns/vendor-lun.js';
+
+const DEFAULT_SOURCE = 'iqn.2024-01.io.bmcfleet:cli';
+
+const HELP = `usage: bmcfleet isns <serve|list|register|deregister|dd> [options]   (bmcfleet isns <sub> --help)
+
+iSNS (RFC 4171) is the name service iSCSI targets and initiators use to find each other: targets
+register their portals (IP:port) and nodes (iSCSI names), initiators ask which targets they may see.
+Visibility is controlled by discovery domains (DDs): nodes see the nodes they share a DD with.
+
+  serve       run an iSNS server on TCP and UDP (the emulated fleet's targets register here)
+  list        show the nodes a server knows, with portals and LUN attributes (or its DDs)
+  register    register a target or initiator with its portals and LUNs
+  deregister  remove a node or a whole entity
+  dd          create, extend, shrink, delete and list discovery domains
+
+Every client subcommand works against any iSNS server, including open-isns isnsd. Client options:
+  --server HOST:PORT   the iSNS server (default 127.0.0.1:3205)
+  --source IQN         the iSCSI Name the requests come from (default ${DEFAULT_SOURCE});
+                       servers answer queries with what this node may see
+  --udp                talk UDP instead of TCP
+  --json               machine-readable output (one JSON value)
+
+examples:
+  bmcfleet isns serve --listen 127.0.0.1:3205 --state-dir /var/lib/bmcfleet/isns
+  bmcfleet isns register --server 127.0.0.1:3205 --name iqn.2024-01.lab:disk1 --type target \\
+      --portal 127.1.0.7:3260 --lun 0:8GiB:online --alias disk1
+  bmcfleet isns list --server 127.0.0.1:3205 --json
+  bmcfleet isns dd create --server 127.0.0.1:3205 --name rack1 --member iqn.2024-01.lab:disk1 --member iqn.2024-01.lab:host1
+`;
+
+const SERVE_HELP = `usage: bmcfleet isns serve --listen HOST:PORT [--state-dir DIR] [--no-udp] [--max-connections N]
+                          [--max-message-bytes N] [--registration-period S] [--default-dd]
+
+Serves iSNS on TCP and UDP at HOST:PORT (3205 is the iSNS port). Prints one line starting with "ready"
+once it serves; stops cleanly on Ctrl-C (SIGINT) or SIGTERM, saving the state directory.
+
+Registrations expire when their entity is not refreshed within its registration period (a client
+re-registers or sends any request); portals that register an ESI port and interval are polled and
+dropped after 3 unanswered inquiries. Nodes that register for State Change Notifications (SCNReg, with
+an SCN port on a portal of their entity) are told about nodes added, updated or removed and DD
+membership changes. DD sets (DDSReg/DDSDereg) are kept too.
+
+options:
+  --listen HOST:PORT       address to serve on (required)
+  --state-dir DIR          keep the database in DIR/isns-registry.json (written within a second of a
+                           change and on stop) and load it at start; registration periods restart at load
+  --no-udp                 TCP only
+  --max-connections N      open TCP connections at once (default 1024); more are closed at once
+  --max-message-bytes N    largest message after reassembly (default 1048576); larger ones get status 2
+  --registration-period S  period granted when a client asks for none (default 7200 s; 0 = never expire)
+  --default-dd             nodes in no DD see each other (open-isns isnsd's DefaultDiscoveryDomain = 1)
+
+example:
+  bmcfleet isns serve --listen 127.0.0.1:3205 --state-dir ./isns-state &
+  isnsadm -c isnsadm.conf --list nodes      # isnsadm.conf: ServerAddress = 127.0.0.1:3205, Security = 0
+`;
+
+const LIST_HELP = `usage: bmcfleet isns list --server HOST:PORT [--source IQN] [--dds] [--json]
+
+Lists the nodes the server lets --source see (DevGetNext over iSCSI names, then one DevAttrQry per
+node): name, type, alias, entity, portals, and the LUN attributes (vendor tags 641-643) that emulated
+targets publish. With --dds, the discovery domains and their members instead.
+Note: servers show a node only what it shares a DD with; register --source as a control node
+(bmcfleet isns register --name IQN --type control) to see everything on our server.
+`;
+
+const REGISTER_HELP = `usage: bmcfleet isns register --server HOST:PORT --name IQN --type target|initiator|control
+                             [--alias A] [--portal IP:PORT]... [--lun N[:SIZE[:STATE]]]...
+                             [--eid EID] [--period S] [--replace] [--json]
+
+Registers a storage node (DevAttrReg) in an entity with the given portals. The node itself is the
+source of the request. Without --eid the server picks the entity ID (or reuses the node's).
+  --portal IP:PORT   a portal (repeatable; add /udp for UDP)
+  --lun N:SIZE:STATE a LUN attribute group (repeatable): SIZE in bytes or with KiB/MiB/GiB/TiB,
+                     STATE online|offline|busy|unknown (vendor tags 641-643; isnsd stores them as-is)
+  --period S         registration period asked for (the server may shorten it)
+  --replace          replace the entity's objects instead of adding (the Replace flag)
+`;
+
+const DEREGISTER_HELP = `usage: bmcfleet isns deregister --server HOST:PORT (--name IQN | --eid EID) [--source IQN]
+
+Removes one node (DevDereg with its iSCSI Name) or a whole entity and everything in it. The source must
+belong to the entity (default: the node named by --name).
+`;
+
+const DD_HELP = `usage: bmcfleet isns dd create --server HOST:PORT [--name X] --member IQN...
+       bmcfleet isns dd add    --server HOST:PORT --id N --member IQN...
+       bmcfleet isns dd remove --server HOST:PORT --id N --member IQN...
+       bmcfleet isns dd delete --server HOST:PORT --id N
+       bmcfleet isns dd list   --server HOST:PORT [--json]
+
+Discovery domains (DDReg / DDDereg): nodes that share a DD can see each other.
+`;
+
+function hostPort(spec: string | undefined, what: string, fallback?: string): { host: string; port: number } {
+  const s = spec ?? fallback;
+  if (!s) throw new UsageError(`--${what} HOST:PORT is required`);
+  const at = s.lastIndexOf(':');
+  if (at <= 0) throw new UsageError(`--${what} must be HOST:PORT, got "${s}"`);
+  const host = s.slice(0, at).replace(/^\[|\]$/g, '');
+  return { host, port: integer(s.slice(at + 1), what, 0, 1, 65535) };
+}
+
+const list = (values: Values, name: string): string[] => {
+  const v = (values as Record<string, unknown>)[name];
+  return Array.isArray(v) ? v as string[] : typeof v === 'string' ? [v] : [];
+};
+
+const UNITS: Record<string, bigint> = { '': 1n, b: 1n, kib: 1n << 10n, mib: 1n << 20n, gib: 1n << 30n, tib: 1n << 40n };
+const STATES: Record<string, number> = { unknown: LunState.UNKNOWN, online: LunState.ONLINE, offline: LunState.OFFLINE, busy: LunState.BUSY };
+
+export function parseLun(spec: string): LunInfo {
+  const [n, size, state] = spec.split(':');
+  const lun = integer(n, 'lun', -1, 0, 16383);
+  const out: LunInfo = { lun };
+  if (size) {
+    const m = /^(\d+)\s*([a-z]*)$/i.exec(size);
+    const unit = m ? UNITS[m[2].toLowerCase()] : undefined;
+    if (!m || unit === undefined) throw new UsageError(`--lun size "${size}" must be bytes or a number with KiB/MiB/GiB/TiB`);
+    out.sizeBytes = BigInt(m[1]) * unit;
+  }
+  if (state) {
+    if (!(state.toLowerCase() in STATES)) throw new UsageError(`--lun state "${state}" must be one of ${Object.keys(STATES).join(', ')}`);
+    out.state = STATES[state.toLowerCase()];
+  }
+  return out;
+}
+
+const TYPES: Record<string, number> = { target: NodeType.TARGET, initiator: NodeType.INITIATOR, control: NodeType.CONTROL };
+const typeName = (t: number) => Object.entries(TYPES).filter(([, b]) => t & b).map(([n]) => n).join('+') || String(t);
+const stateName = (s: number | undefined) => s === undefined ? undefined : Object.entries(STATES).find(([, v]) => v === s)?.[0] ?? String(s);
+
+const CLIENT_OPTIONS = { server: { type: 'string' }, source: { type: 'string' }, udp: { type: 'boolean' }, json: { type: 'boolean' } } as const;
+
+async function withClient<T>(values: Values, source: string | undefined, fn: (c: IsnsClient) => Promise<T>): Promise<T> {
+  const { host, port } = hostPort(str(values, 'server'), 'server', '127.0.0.1:3205');
+  const c = await IsnsClient.connect({ host, port, source: source ?? str(values, 'source') ?? DEFAULT_SOURCE, transport: values.udp ? 'udp' : 'tcp' });
+  try {
+    return await fn(c);
+  } finally {
+    await c.close();
+  }
+}
+
+function print(values: Values, json: unknown, text: string): void {
+  process.stdout.write(values.json ? `${JSON.stringify(json, (_k, v) => typeof v === 'bigint' ? v.toString() : v)}\n` : text);
+}
+
+function nodeJson(n: NodeInfo) {
+  return {
+    name: n.name, type: typeName(n.type), ...(n.alias !== undefined ? { alias: n.alias } : {}), ...(n.eid ? { entity: n.eid } : {}),
+    portals: n.portals.map((p) => `${p.ip}:${p.port}${p.udp ? '/udp' : ''}`),
+    luns: n.luns.map((l) => ({ lun: l.lun, ...(l.sizeBytes !== undefined ? { sizeBytes: l.sizeBytes } : {}), ...(l.state !== undefined ? { state: stateName(l.state) } : {}) })),
+  };
+}
+
+function nodeText(n: NodeInfo): string {
+  const j = nodeJson(n);
+  const luns = j.luns.map((l) => `lun ${l.lun}${l.sizeBytes !== undefined ? ` ${l.sizeBytes} B` : ''}${l.state ? ` ${l.state}` : ''}`).join(', ');
+  return `${n.name}  ${j.type}${n.alias ? `  alias ${n.alias}` : ''}${n.eid ? `  entity ${n.eid}` : ''}\n` +
+    `${j.portals.length ? `  portals ${j.portals.join(' ')}\n` : ''}${luns ? `  ${luns}\n` : ''}`;
+}
+
+const ddText = (d: DdInfo) => `DD ${d.id}${d.name ? ` "${d.name}"` : ''}: ${d.members.join(' ') || '(no members)'}\n`;
+
+async function serve(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    listen: { type: 'string' }, 'state-dir': { type: 'string' }, 'no-udp': { type: 'boolean' }, 'max-connections': { type: 'string' },
+    'max-message-bytes': { type: 'string' }, 'registration-period': { type: 'string' }, 'default-dd': { type: 'boolean' },
+  });
+  if (values.help) { process.stdout.write(SERVE_HELP); return 0; }
+  const { host, port } = hostPort(str(values, 'listen'), 'listen');
+  const server = new IsnsServer({
+    host, port, udp: !values['no-udp'], stateDir: str(values, 'state-dir') ?? null,
+    maxConnections: integer(str(values, 'max-connections'), 'max-connections', 1024, 1, 100_000),
+    maxMessageBytes: integer(str(values, 'max-message-bytes'), 'max-message-bytes', 1 << 20, 1024, 64 << 20),
+    registry: {
+      defaultRegistrationPeriod: integer(str(values, 'registration-period'), 'registration-period', 7200, 0, 86_400 * 365),
+      defaultDiscoveryDomain: values['default-dd'] === true,
+    },
+  });
+  await server.start();
+  const n = server.registry.store.nodes.size;
+  process.stdout.write(`ready: iSNS on ${host}:${server.port} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await server.stop();
+  return 0;
+}
+
+async function listCmd(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...CLIENT_OPTIONS, dds: { type: 'boolean' } });
+  if (values.help) { process.stdout.write(LIST_HELP); return 0; }
+  return withClient(values, undefined, async (c) => {
+    if (values.dds) {
+      const dds = await c.listDds();
+      print(values, dds, dds.map(ddText).join('') || '(no discovery domains visible)\n');
+    } else {
+      const nodes = await c.listNodes();
+      print(values, nodes.map(nodeJson), nodes.map(nodeText).join('') || '(no nodes visible)\n');
+    }
+    return 0;
+  });
+}
+
+async function registerCmd(argv: string[]): Promise<number> {
+  const { values } = parse(argv, {
+    ...CLIENT_OPTIONS, name: { type: 'string' }, type: { type: 'string' }, alias: { type: 'string' }, portal: { type: 'string', multiple: true },
+    lun: { type: 'string', multiple: true }, eid: { type: 'string' }, period: { type: 'string' }, replace: { type: 'boolean' },
+  });
+  if (values.help) { process.stdout.write(REGISTER_HELP); return 0; }
+  const name = str(values, 'name');
+  if (!name) throw new UsageError('--name IQN is required');
+  const type = TYPES[str(values, 'type') ?? 'target'];
+  if (type === undefined) throw new UsageError('--type must be target, initiator or control');
+  const spec: EntitySpec = {
+    ...(str(values, 'eid') ? { eid: str(values, 'eid') } : {}),
+    ...(str(values, 'period') ? { registrationPeriod: integer(str(values, 'period'), 'period', 0, 0, 0xffffffff) } : {}),
+    replace: values.replace === true,
+    portals: list(values, 'portal').map((p) => {
+      const udp = p.endsWith('/udp');
+      const hp = hostPort(udp ? p.slice(0, -4) : p, 'portal');
+      return { ip: hp.host, port: hp.port, udp };
+    }),
+    nodes: [{ name, type, ...(str(values, 'alias') ? { alias: str(values, 'alias') } : {}), ...(list(values, 'lun').length ? { luns: list(values, 'lun').map(parseLun) } : {}) }],
+  };
+  return withClient(values, name, async (c) => {
+    const r = await c.register(spec);
+    print(values, { eid: r.eid, registrationPeriod: r.registrationPeriod }, `registered ${name} in entity ${r.eid} (registration period ${r.registrationPeriod} s)\n`);
+    return 0;
+  });
+}
+
+async function deregisterCmd(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...CLIENT_OPTIONS, name: { type: 'string' }, eid: { type: 'string' } });
+  if (values.help) { process.stdout.write(DEREGISTER_HELP); return 0; }
+  const name = str(values, 'name');
+  const eid = str(values, 'eid');
+  if (!name === !eid) throw new UsageError('give exactly one of --name IQN or --eid EID');
+  return withClient(values, str(values, 'source') ?? name, async (c) => {
+    if (eid) await c.deregisterEntity(eid);
+    else await c.deregisterNode(name!);
+    print(values, { deregistered: eid ?? name }, `deregistered ${eid ?? name}\n`);
+    return 0;
+  });
+}
+
+async function ddCmd(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  if (!action || action === '--help' || action === '-h') { process.stdout.write(DD_HELP); return action ? 0 : 2; }
+  const { values } = parse(rest, { ...CLIENT_OPTIONS, name: { type: 'string' }, id: { type: 'string' }, member: { type: 'string', multiple: true } });
+  if (values.help) { process.stdout.write(DD_HELP); return 0; }
+  const members = list(values, 'member');
+  const id = () => integer(str(values, 'id'), 'id', -1, 1, 0xffffffff);
+  return withClient(values, undefined, async (c) => {
+    switch (action) {
+      case 'create': {
+        const dd = await c.ddRegister({ ...(str(values, 'name') ? { name: str(values, 'name') } : {}), members });
+        print(values, dd, ddText(dd));
+        return 0;
+      }
+      case 'add': {
+        const dd = await c.ddRegister({ id: id(), members });
+        print(values, dd, ddText(dd));
+        return 0;
+      }
+      case 'remove':
+        if (members.length === 0) throw new UsageError('dd remove needs --member IQN (use dd delete to remove the DD)');
+        await c.ddDeregister(id(), members);
+        print(values, { id: id(), removed: members }, `removed ${members.length} member(s) from DD ${id()}\n`);
+        return 0;
+      case 'delete':
+        await c.ddDeregister(id());
+        print(values, { id: id(), deleted: true }, `deleted DD ${id()}\n`);
+        return 0;
+      case 'list': {
+        const dds = await c.listDds();
+        print(values, dds, dds.map(ddText).join('') || '(no discovery domains visible)\n');
+        return 0;
+      }
+      default:
+        throw new UsageError(`unknown dd action "${action}" (create, add, remove, delete, list)`);
+    }
+  });
+}
+
+export const isnsCommand = {
+  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (list, register, dd)',
+  async run(argv: string[]): Promise<number> {
+    const [sub, ...rest] = argv;
+    if (!sub || sub === '--help' || sub === '-h') { process.stdout.write(HELP); return sub ? 0 : 2; }
+    try {
+      switch (sub) {
+        case 'serve': return await serve(rest);
+        case 'list': return await listCmd(rest);
+        case 'register': return await registerCmd(rest);
+        case 'deregister': return await deregisterCmd(rest);
+        case 'dd': return await ddCmd(rest);
+        default: throw new UsageError(`unknown isns subcommand "${sub}" (serve, list, register, deregister, dd)`);
+      }
+    } catch (err) {
+      if (err instanceof IsnsStatusError) {
+        process.stderr.write(`bmcfleet isns ${sub}: the server refused: ${err.message}\n`);
+        if (sub === 'register' && err.status === 3 && rest.includes('--lun')) {
+          process.stderr.write('(open-isns isnsd refuses the vendor LUN attributes 641-643 with status 3: register without --lun there)\n');
+        }
+        return 1;
+      }
+      throw err;
+    }
+  },
+};

@@ -1,0 +1,355 @@
+// The iSNS server — RFC 4171 §5.1 (iSNSP over TCP and UDP on one address; 3205 by default) around the
+// sans-I/O IsnsRegistry: framing (PduStreamDecoder), reassembly (Reassembler), the registry, and the
+// answers back, in order, on the same connection (requests may be pipelined). Also: SCNs to registered
+// SCN ports (scn.ts), ESI monitoring (esi.ts), registration-period expiry, and a state directory
+// (state.ts). One housekeeping timer on the Clock drives expiry, ESI and stale-reassembly cleanup.
+//
+// Bad input (§5.4 status codes): a message whose body does not decode gets 2 (Message Format Error), so
+// does one over the message-size limit; unknown functions get 15; other iSNSP versions 10. A PDU whose
+// header announces more than the PDU limit cannot be skipped on a stream: it gets 2 and the connection
+// closes. Connections over the limit are closed at once. Everything dropped is counted, nothing throws.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { systemClock, type Clock } from '../clock.js';
+import { DecodeError } from '../../protocols/errors.js';
+import { decodeMessage, encodeMessage, type IsnsResponse } from '../../protocols/isns/codec.js';
+import { responseIdFor } from '../../protocols/isns/functions.js';
+import { Flag, decodeHeader, decodePdu, pduLengthAt, type IsnsPdu } from '../../protocols/isns/header.js';
+import { errorResponseBody } from '../../protocols/isns/message.js';
+import { Reassembler, type ReassembledMessage } from '../../protocols/isns/segments.js';
+import { Status } from '../../protocols/isns/status.js';
+import { PduStreamDecoder } from '../../protocols/isns/stream.js';
+import { EsiMonitor } from './esi.js';
+import { IsnsRegistry, type RegistryOptions } from './registry.js';
+import { ScnSender } from './scn.js';
+import { OutboundCalls } from './server-outbound.js';
+import { StateDir } from './state.js';
+
+export interface IsnsServerOptions {
+  host: string;
+  /** TCP and UDP port; 0 = any free port (TCP's, then UDP binds the same number). */
+  port: number;
+  udp: boolean;
+  maxConnections: number;
+  /** Largest reassembled message (bytes of payload). */
+  maxMessageBytes: number;
+  /** Largest single PDU on a stream (header + payload + auth block). */
+  maxPduBytes: number;
+  /** UDP peers with partial messages held at once. */
+  maxUdpPeers: number;
+  /** Housekeeping period (expiry, ESI, reassembly cleanup). */
+  tickMs: number;
+  /** How long a partial multi-PDU message may wait for its other PDUs. */
+  reassemblyTimeoutMs: number;
+  /** A TCP connection with no bytes for this long is closed (0 = never), so idle peers cannot hold every slot. */
+  idleTimeoutMs: number;
+  /** How long the server waits for an SCNRsp or ESIRsp. */
+  outboundTimeoutMs: number;
+  esiRetries: number;
+  stateDir: string | null;
+  clock: Clock;
+  registry: Partial<RegistryOptions>;
+}
+
+export const DEFAULT_SERVER_OPTIONS: IsnsServerOptions = {
+  host: '127.0.0.1', port: 3205, udp: true, maxConnections: 1024, maxMessageBytes: 1 << 20, maxPduBytes: 12 + 0xffff + 4096,
+  maxUdpPeers: 1024, tickMs: 1000, idleTimeoutMs: 300_000, reassemblyTimeoutMs: 30_000, outboundTimeoutMs: 5000, esiRetries: 3, stateDir: null,
+  clock: systemClock, registry: {},
+};
+
+export interface ServerCounters {
+  connectionsAccepted: number;
+  connectionsRefused: number;
+  connectionsOpen: number;
+  /** Requests answered (all transports). */
+  answered: number;
+  /** Drops and refusals by reason. */
+  drops: Map<string, number>;
+}
+
+export class IsnsServer {
+  readonly options: IsnsServerOptions;
+  readonly registry: IsnsRegistry;
+  readonly counters: ServerCounters = { connectionsAccepted: 0, connectionsRefused: 0, connectionsOpen: 0, answered: 0, drops: new Map() };
+  readonly scn: ScnSender;
+  readonly esi: EsiMonitor;
+  private readonly calls: OutboundCalls;
+  private readonly state: StateDir | null;
+  private tcp: net.Server | null = null;
+  private udp: dgram.Socket | null = null;
+  private readonly sockets = new Set<net.Socket>();
+  private readonly udpPeers = new Map<string, Reassembler>();
+  private readonly joiners = new Set<Reassembler>();
+  private tickTimer: { cancel(): void } | null = null;
+  private dirty = false;
+  private boundPort = 0;
+
+  constructor(options: Partial<IsnsServerOptions> = {}) {
+    this.options = { ...DEFAULT_SERVER_OPTIONS, ...options };
+    this.registry = new IsnsRegistry({ notifications: true, isnsdQuirks: true, ...this.options.registry });
+    this.calls = new OutboundCalls(this.options.clock, (b, port, ip) => this.udp?.send(b, port, ip), this.options.outboundTimeoutMs);
+    this.scn = new ScnSender(this.calls);
+    this.esi = new EsiMonitor(this.registry, this.calls, this.options.esiRetries);
+    this.state = this.options.stateDir ? new StateDir(this.options.stateDir) : null;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  private drop(reason: string): void {
+    this.counters.drops.set(reason, (this.counters.drops.get(reason) ?? 0) + 1);
+  }
+
+  async start(): Promise<void> {
+    const now = this.options.clock.now();
+    if (this.state && this.state.load(this.registry.store, now)) this.esi.sync(now);
+    this.registry.store.drainEvents();
+    const tcp = net.createServer((sock) => this.accept(sock));
+    tcp.maxConnections = this.options.maxConnections + 64; // our own check answers first; this is the backstop
+    await new Promise<void>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(this.options.port, this.options.host, () => { tcp.off('error', reject); resolve(); });
+    });
+    this.tcp = tcp;
+    this.boundPort = (tcp.address() as net.AddressInfo).port;
+    if (this.options.udp) {
+      const udp = dgram.createSocket({ type: net.isIPv6(this.options.host) ? 'udp6' : 'udp4' });
+      await new Promise<void>((resolve, reject) => {
+        udp.once('error', reject);
+        udp.bind(this.boundPort, this.options.host, () => { udp.off('error', reject); resolve(); });
+      });
+      udp.on('message', (msg, rinfo) => this.datagram(msg, rinfo));
+      udp.on('error', () => this.drop('udp socket error'));
+      this.udp = udp;
+    }
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.tickTimer?.cancel();
+    this.tickTimer = null;
+    this.calls.close();
+    for (const s of this.sockets) s.destroy();
+    await Promise.all([
+      this.tcp ? new Promise<void>((r) => this.tcp!.close(() => r())) : undefined,
+      this.udp ? new Promise<void>((r) => this.udp!.close(() => r())) : undefined,
+    ]);
+    this.tcp = null;
+    this.udp = null;
+    this.persist(true);
+  }
+
+  private schedule(): void {
+    this.tickTimer = this.options.clock.setTimeout(() => {
+      this.housekeeping();
+      if (this.tcp) this.schedule();
+    }, this.options.tickMs);
+  }
+
+  /** Expiry, ESI, stale partial messages, SCNs for what changed, and saving. Public for tests on a fake clock. */
+  housekeeping(): void {
+    const now = this.options.clock.now();
+    const expired = this.registry.expire(now);
+    this.esi.sync(now);
+    const dropped = this.esi.tick(now);
+    if (expired.length + dropped.length > 0) this.dirty = true;
+    for (const j of this.joiners) j.expire(now, this.options.reassemblyTimeoutMs);
+    for (const [k, j] of this.udpPeers) {
+      j.expire(now, this.options.reassemblyTimeoutMs);
+      if (j.pendingCount === 0) this.udpPeers.delete(k);
+    }
+    this.afterChange(now);
+    this.persist(false); // at most once per tick, however busy
+  }
+
+  private afterChange(now: number): void {
+    const scns = this.registry.drainScns(now, () => this.calls.transaction());
+    if (scns.length > 0) this.scn.deliver(scns);
+    this.esi.sync(now);
+  }
+
+  private persist(force: boolean): void {
+    if (!this.state || (!this.dirty && !force)) return;
+    this.dirty = false;
+    try {
+      this.state.save(this.registry.store);
+    } catch {
+      this.drop('state save failed');
+    }
+  }
+
+  // ---------------------------------------------------------------- TCP
+
+  private accept(sock: net.Socket): void {
+    if (this.counters.connectionsOpen >= this.options.maxConnections) {
+      this.counters.connectionsRefused++;
+      sock.destroy();
+      return;
+    }
+    this.counters.connectionsAccepted++;
+    this.counters.connectionsOpen++;
+    this.sockets.add(sock);
+    const frames = new PduStreamDecoder(this.options.maxPduBytes);
+    const joiner = new Reassembler({ maxMessageBytes: this.options.maxMessageBytes });
+    this.joiners.add(joiner);
+    sock.setNoDelay(true);
+    let idle: { cancel(): void } | null = null;
+    const rearm = () => {
+      idle?.cancel();
+      if (this.options.idleTimeoutMs > 0) {
+        idle = this.options.clock.setTimeout(() => { this.drop('idle timeout'); sock.destroy(); }, this.options.idleTimeoutMs);
+      }
+    };
+    rearm();
+    let tail: Buffer = Buffer.alloc(0); // the bytes the framer holds, mirrored for the error path
+    sock.on('data', (chunk: Buffer) => {
+      rearm();
+      let pdus: IsnsPdu[];
+      try {
+        pdus = frames.push(chunk);
+      } catch (err) {
+        this.drop(err instanceof DecodeError ? err.code : 'framing');
+        this.writeAll(sock, this.salvage(Buffer.concat([tail, chunk]), joiner));
+        sock.end();
+        sock.destroy();
+        return;
+      }
+      const held = frames.buffered;
+      tail = held === 0 ? Buffer.alloc(0) : Buffer.from(Buffer.concat([tail, chunk]).subarray(-held));
+      const out: Buffer[] = [];
+      for (const pdu of pdus) out.push(...this.onPdu(pdu, joiner));
+      if (out.length > 0) this.writeAll(sock, out);
+    });
+    sock.on('error', () => this.drop('tcp socket error'));
+    sock.on('close', () => {
+      idle?.cancel();
+      this.counters.connectionsOpen--;
+      this.sockets.delete(sock);
+      this.joiners.delete(joiner);
+    });
+  }
+
+  /**
+   * After the framer gave up on `bytes` (what it held plus the chunk that broke it): answer the whole PDUs
+   * before the bad one, then the bad one with status 2 when its header can be read.
+   */
+  private salvage(bytes: Buffer, joiner: Reassembler): Buffer[] {
+    const out: Buffer[] = [];
+    let o = 0;
+    while (bytes.length - o >= 12) {
+      let len: number | null;
+      try {
+        len = pduLengthAt(bytes, o);
+      } catch {
+        len = Infinity;
+      }
+      if (len === null) break;
+      if (len > this.options.maxPduBytes || o + len > bytes.length) {
+        const h = decodeHeader(bytes, o);
+        if (len > this.options.maxPduBytes) out.push(...this.errorFor(h.functionId, h.transactionId, Status.MESSAGE_FORMAT_ERROR));
+        break;
+      }
+      try {
+        out.push(...this.onPdu(decodePdu(bytes.subarray(o, o + len)), joiner));
+      } catch {
+        break;
+      }
+      o += len;
+    }
+    return out;
+  }
+
+  private writeAll(sock: net.Socket, bufs: Buffer[]): void {
+    if (sock.destroyed) return;
+    sock.write(bufs.length === 1 ? bufs[0] : Buffer.concat(bufs));
+  }
+
+  // ---------------------------------------------------------------- UDP
+
+  private datagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    let pdu: IsnsPdu;
+    try {
+      pdu = decodePdu(msg);
+    } catch (err) {
+      this.drop(err instanceof DecodeError ? `udp ${err.code}` : 'udp malformed');
+      if (msg.length >= 12 && (msg.readUInt16BE(6) & Flag.SERVER) === 0) {
+        const h = decodeHeader(msg);
+        for (const b of this.errorFor(h.functionId, h.transactionId, Status.MESSAGE_FORMAT_ERROR)) this.udp?.send(b, rinfo.port, rinfo.address);
+      }
+      return;
+    }
+    const key = `${rinfo.address}|${rinfo.port}`;
+    let joiner = this.udpPeers.get(key);
+    if (!joiner) {
+      if (this.udpPeers.size >= this.options.maxUdpPeers) {
+        const oldest = this.udpPeers.keys().next().value as string;
+        this.udpPeers.delete(oldest);
+        this.drop('udp peer evicted');
+      }
+      joiner = new Reassembler({ maxMessageBytes: this.options.maxMessageBytes });
+      this.udpPeers.set(key, joiner);
+    }
+    const out = this.onPdu(pdu, joiner, true);
+    if (joiner.pendingCount === 0) this.udpPeers.delete(key);
+    for (const b of out) this.udp?.send(b, rinfo.port, rinfo.address);
+  }
+
+  // ---------------------------------------------------------------- both
+
+  /** One PDU in; the response PDUs out (none while a message is incomplete, or for responses and heartbeats). */
+  private onPdu(pdu: IsnsPdu, joiner: Reassembler, udp = false): Buffer[] {
+    const now = this.options.clock.now();
+    let raw: ReassembledMessage | null;
+    try {
+      raw = joiner.push(pdu, now);
+    } catch (err) {
+      this.drop(err instanceof DecodeError ? err.code : 'reassembly');
+      return this.errorFor(pdu.header.functionId, pdu.header.transactionId, Status.MESSAGE_FORMAT_ERROR);
+    }
+    if (!raw) return [];
+    if (responseIdFor(raw.functionId) === null) {
+      // A response: on UDP it may answer an SCN or ESI we sent from this socket.
+      if (udp) this.settleUdp(raw);
+      return [];
+    }
+    let rsp: IsnsResponse | null;
+    try {
+      rsp = this.registry.handleRaw(raw, now);
+    } catch {
+      this.drop('internal error');
+      return this.errorFor(raw.functionId, raw.transactionId, Status.INTERNAL_ERROR);
+    }
+    this.dirty ||= rsp !== null && rsp.status === Status.SUCCESSFUL && isMutation(raw.functionId);
+    this.afterChange(now);
+    if (!rsp) return [];
+    this.counters.answered++;
+    try {
+      return encodeMessage(rsp, udp ? 60_000 : undefined);
+    } catch {
+      this.drop('response encoding');
+      return this.errorFor(raw.functionId, raw.transactionId, Status.INTERNAL_ERROR);
+    }
+  }
+
+  private settleUdp(raw: ReassembledMessage): void {
+    try {
+      const m = decodeMessage(raw);
+      if (m.kind !== 'response' || !this.calls.settle(m)) this.drop('unmatched response');
+    } catch {
+      this.drop('malformed response');
+    }
+  }
+
+  /** A status-only answer to a request (nothing for responses and heartbeats, which are never answered). */
+  private errorFor(functionId: number, transactionId: number, status: number): Buffer[] {
+    const rspId = responseIdFor(functionId);
+    if (rspId === null) return [];
+    return encodeMessage({ kind: 'response', functionId: rspId, transactionId, flags: Flag.SERVER, ...errorResponseBody(status) });
+  }
+}
+
+/** Requests that can change the database (worth saving after). */
+function isMutation(functionId: number): boolean {
+  return functionId === 0x0001 || functionId === 0x0004 || (functionId >= 0x0005 && functionId <= 0x000c && functionId !== 0x0007);
+}

@@ -1,0 +1,421 @@
+// iSNS client library — RFC 4171 §5.6 (requests), §5.7 (responses): one TCP connection (or a UDP socket)
+// to an iSNS server, requests pipelined and matched to answers by transaction ID (as isnsd matches them),
+// each with a timeout. On top: registration of entities with portals, nodes, portal groups and this
+// project's vendor LUN attributes (vendor-lun.ts), deregistration, queries, DevGetNext iteration, DD
+// management, SCN registration. The SCN/ESI side (a listener on the client's own port) is in
+// isns-client-listener.ts; refreshing before the registration period ends is isns-client-keeper.ts.
+import dgram from 'node:dgram';
+import net from 'node:net';
+import { systemClock, type Clock } from '../emulator/clock.js';
+import { NodeType, Tag } from '../protocols/isns/attributes.js';
+import { decodeMessage, encodeMessage, type IsnsRequest, type IsnsResponse } from '../protocols/isns/codec.js';
+import { FunctionId, functionName } from '../protocols/isns/functions.js';
+import { Flag, decodePdu } from '../protocols/isns/header.js';
+import { Reassembler } from '../protocols/isns/segments.js';
+import { Status, statusName } from '../protocols/isns/status.js';
+import { PduStreamDecoder } from '../protocols/isns/stream.js';
+import { attr, findAttribute, type IsnsAttribute, type PortValue } from '../protocols/isns/tlv.js';
+import { lunAttributes, parseLuns, type LunInfo } from '../protocols/isns/vendor-lun.js';
+
+export interface IsnsClientOptions {
+  host: string;
+  port: number;
+  /** This client's iSCSI Name: the Source attribute of every request (§5.6.1). */
+  source: string;
+  transport: 'tcp' | 'udp';
+  timeoutMs: number;
+  clock: Clock;
+}
+
+/** A response with a status other than 0 (the request, the status and its RFC name). */
+export class IsnsStatusError extends Error {
+  readonly status: number;
+  readonly functionId: number;
+  constructor(functionId: number, status: number) {
+    super(`${functionName(functionId)}: status ${status} (${statusName(status)})`);
+    this.name = 'IsnsStatusError';
+    this.status = status;
+    this.functionId = functionId;
+  }
+}
+
+export interface PortalSpec {
+  ip: string;
+  port: number;
+  udp?: boolean;
+  symbolicName?: string;
+  /** Where this client listens for SCNs (§6.3.6). */
+  scnPort?: PortValue;
+  /** ESI (§6.3.4/§6.3.5): the server asks every `esiInterval` seconds on `esiPort`. */
+  esiPort?: PortValue;
+  esiInterval?: number;
+}
+
+export interface NodeSpec {
+  name: string;
+  /** NodeType bits (target 1, initiator 2, control 4). */
+  type: number;
+  alias?: string;
+  luns?: LunInfo[];
+}
+
+export interface PortalGroupSpec { name: string; ip: string; port: number; udp?: boolean; tag: number | null }
+
+export interface EntitySpec {
+  /** Absent: the server assigns one (as isnsadm lets it). */
+  eid?: string;
+  /** Seconds asked for; sent only with an `eid` (entity attributes follow the Entity Identifier). */
+  registrationPeriod?: number;
+  portals?: PortalSpec[];
+  nodes: NodeSpec[];
+  portalGroups?: PortalGroupSpec[];
+  /** Replace flag (§5.6.5.1): the entity's objects are replaced, not added to. */
+  replace?: boolean;
+}
+
+export interface RegistrationResult { eid: string; registrationPeriod: number; response: IsnsResponse }
+
+export interface PortalInfo { ip: string; port: number; udp: boolean; index?: number }
+export interface NodeInfo {
+  name: string;
+  type: number;
+  alias?: string;
+  index?: number;
+  eid?: string;
+  portals: PortalInfo[];
+  luns: LunInfo[];
+}
+export interface DdInfo { id: number; name?: string; features?: number; members: string[] }
+
+export const ALL_SCN_EVENTS = 0x1f;
+
+/** The attributes of a DevAttrReg for `spec`, in the order §5.6.5.1 asks for. */
+export function registrationAttributes(spec: EntitySpec): { key: IsnsAttribute[]; operating: IsnsAttribute[] } {
+  const op: IsnsAttribute[] = [];
+  // Entity attributes must follow the Entity Identifier (isnsd refuses them otherwise: status 3), so
+  // without an EID the server's defaults apply (protocol iSCSI, its registration period).
+  if (spec.eid) {
+    op.push(attr(Tag.ENTITY_IDENTIFIER, spec.eid), attr(Tag.ENTITY_PROTOCOL, 2));
+    if (spec.registrationPeriod !== undefined) op.push(attr(Tag.REGISTRATION_PERIOD, spec.registrationPeriod));
+  }
+  for (const p of spec.portals ?? []) {
+    op.push(attr(Tag.PORTAL_IP_ADDRESS, p.ip), attr(Tag.PORTAL_PORT, { port: p.port, udp: p.udp ?? false }));
+    if (p.symbolicName !== undefined) op.push(attr(Tag.PORTAL_SYMBOLIC_NAME, p.symbolicName));
+    if (p.esiInterval !== undefined) op.push(attr(Tag.ESI_INTERVAL, p.esiInterval));
+    if (p.esiPort) op.push(attr(Tag.ESI_PORT, p.esiPort));
+    if (p.scnPort) op.push(attr(Tag.SCN_PORT, p.scnPort));
+  }
+  for (const n of spec.nodes) {
+    op.push(attr(Tag.ISCSI_NAME, n.name), attr(Tag.ISCSI_NODE_TYPE, n.type));
+    if (n.alias !== undefined) op.push(attr(Tag.ISCSI_ALIAS, n.alias));
+    if (n.luns) op.push(...lunAttributes(n.luns));
+  }
+  for (const g of spec.portalGroups ?? []) {
+    op.push(attr(Tag.PG_ISCSI_NAME, g.name), attr(Tag.PG_PORTAL_IP_ADDR, g.ip), attr(Tag.PG_PORTAL_PORT, { port: g.port, udp: g.udp ?? false }),
+      attr(Tag.PG_TAG, g.tag));
+  }
+  return { key: spec.eid ? [attr(Tag.ENTITY_IDENTIFIER, spec.eid)] : [attr(Tag.ENTITY_IDENTIFIER)], operating: op };
+}
+
+/**
+ * Nodes (with their portals and LUNs) out of a query answer: an iSCSI Name opens a node, portal
+ * attributes that follow belong to it, an Entity Identifier names the entity of the nodes after it.
+ */
+export function parseNodes(attrs: readonly IsnsAttribute[]): NodeInfo[] {
+  const out: NodeInfo[] = [];
+  let eid: string | undefined;
+  let node: NodeInfo | null = null;
+  let portal: PortalInfo | null = null;
+  let lunAttrs: IsnsAttribute[] = [];
+  const close = () => {
+    if (node) node.luns = parseLuns(lunAttrs);
+    lunAttrs = [];
+  };
+  for (const a of attrs) {
+    switch (a.tag) {
+      case Tag.ENTITY_IDENTIFIER: if (typeof a.value === 'string') eid = a.value; break;
+      case Tag.ISCSI_NAME:
+        close();
+        node = { name: String(a.value), type: 0, portals: [], luns: [], ...(eid ? { eid } : {}) };
+        out.push(node);
+        portal = null;
+        break;
+      case Tag.ISCSI_NODE_TYPE: if (node && typeof a.value === 'number') node.type = a.value; break;
+      case Tag.ISCSI_ALIAS: if (node && typeof a.value === 'string') node.alias = a.value; break;
+      case Tag.ISCSI_NODE_INDEX: if (node && typeof a.value === 'number') node.index = a.value; break;
+      case Tag.PORTAL_IP_ADDRESS:
+        if (node && typeof a.value === 'string') {
+          portal = { ip: a.value, port: 0, udp: false };
+          node.portals.push(portal);
+        }
+        break;
+      case Tag.PORTAL_PORT:
+        if (portal && a.value && typeof a.value === 'object' && 'udp' in a.value) { portal.port = a.value.port; portal.udp = a.value.udp; }
+        break;
+      case Tag.PORTAL_INDEX: if (portal && typeof a.value === 'number') portal.index = a.value; break;
+      case Tag.LUN_NUMBER: case Tag.LUN_SIZE: case Tag.LUN_STATE: lunAttrs.push(a); break;
+      default: break;
+    }
+  }
+  close();
+  return out;
+}
+
+/** DDs out of DDReg / DevAttrQry / DevGetNext answers: a DD_ID opens one. */
+export function parseDds(attrs: readonly IsnsAttribute[]): DdInfo[] {
+  const out: DdInfo[] = [];
+  let dd: DdInfo | null = null;
+  for (const a of attrs) {
+    if (a.tag === Tag.DD_ID && typeof a.value === 'number') {
+      dd = out.find((d) => d.id === a.value) ?? null;
+      if (!dd) { dd = { id: a.value, members: [] }; out.push(dd); }
+    } else if (!dd) continue;
+    else if (a.tag === Tag.DD_SYMBOLIC_NAME && typeof a.value === 'string') dd.name = a.value;
+    else if (a.tag === Tag.DD_FEATURES && typeof a.value === 'number') dd.features = a.value;
+    else if (a.tag === Tag.DD_MEMBER_ISCSI_NAME && typeof a.value === 'string' && !dd.members.includes(a.value)) dd.members.push(a.value);
+  }
+  return out;
+}
+
+interface Waiting { resolve(r: IsnsResponse): void; reject(e: Error): void; timer: { cancel(): void }; functionId: number }
+
+export class IsnsClient {
+  readonly options: IsnsClientOptions;
+  private sock: net.Socket | null = null;
+  private udp: dgram.Socket | null = null;
+  private readonly waiting = new Map<number, Waiting>();
+  private readonly frames = new PduStreamDecoder();
+  private readonly joiner = new Reassembler();
+  private nextTx = 1;
+  private closed = false;
+
+  private constructor(options: IsnsClientOptions) {
+    this.options = options;
+  }
+
+  static async connect(opts: Partial<IsnsClientOptions> & { host: string; port: number; source: string }): Promise<IsnsClient> {
+    const c = new IsnsClient({ transport: 'tcp', timeoutMs: 5000, clock: systemClock, ...opts });
+    await c.open();
+    return c;
+  }
+
+  private async open(): Promise<void> {
+    const { host, port } = this.options;
+    if (this.options.transport === 'udp') {
+      const u = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
+      await new Promise<void>((resolve, reject) => { u.once('error', reject); u.connect(port, host, () => { u.off('error', reject); resolve(); }); });
+      u.on('message', (msg) => {
+        try { this.onPdu(decodePdu(msg)); } catch { /* not iSNSP: ignored */ }
+      });
+      u.on('error', (err) => this.failAll(err));
+      this.udp = u;
+      return;
+    }
+    const s = net.connect({ host, port });
+    await new Promise<void>((resolve, reject) => { s.once('error', reject); s.once('connect', () => { s.off('error', reject); resolve(); }); });
+    s.setNoDelay(true);
+    s.on('data', (chunk) => {
+      try {
+        for (const pdu of this.frames.push(chunk)) this.onPdu(pdu);
+      } catch (err) {
+        this.failAll(err as Error);
+        s.destroy();
+      }
+    });
+    s.on('error', (err) => this.failAll(err));
+    s.on('close', () => this.failAll(new Error('isns: connection closed by the server')));
+    this.sock = s;
+  }
+
+  private onPdu(pdu: ReturnType<typeof decodePdu>): void {
+    const raw = this.joiner.push(pdu, this.options.clock.now());
+    if (!raw) return;
+    const w = this.waiting.get(raw.transactionId);
+    if (!w) return;
+    this.waiting.delete(raw.transactionId);
+    w.timer.cancel();
+    try {
+      const m = decodeMessage(raw);
+      if (m.kind !== 'response') throw new Error(`isns: expected a response, got ${functionName(raw.functionId)}`);
+      w.resolve(m);
+    } catch (err) {
+      w.reject(err as Error);
+    }
+  }
+
+  private failAll(err: Error): void {
+    for (const w of this.waiting.values()) {
+      w.timer.cancel();
+      w.reject(err);
+    }
+    this.waiting.clear();
+  }
+
+  /** Sends one request and resolves with its response whatever the status. */
+  request(functionId: number, key: IsnsAttribute[], operating: IsnsAttribute[], opts: { replace?: boolean; source?: string | null; noDelimiter?: boolean } = {}): Promise<IsnsResponse> {
+    if (this.closed) return Promise.reject(new Error('isns: client closed'));
+    let tx = this.nextTx;
+    this.nextTx = (this.nextTx % 0xffff) + 1;
+    while (this.waiting.has(tx)) { tx = this.nextTx; this.nextTx = (this.nextTx % 0xffff) + 1; }
+    const source = opts.source === null ? null : attr(Tag.ISCSI_NAME, opts.source ?? this.options.source);
+    const req: IsnsRequest = {
+      kind: 'request', functionId, transactionId: tx, flags: Flag.CLIENT | (opts.replace ? Flag.REPLACE : 0), source, key, operating,
+      ...(opts.noDelimiter ? { noDelimiter: true } : {}),
+    };
+    const pdus = encodeMessage(req, this.udp ? 60_000 : undefined);
+    return new Promise<IsnsResponse>((resolve, reject) => {
+      const timer = this.options.clock.setTimeout(() => {
+        this.waiting.delete(tx);
+        reject(new Error(`isns: no answer to ${functionName(functionId)} within ${this.options.timeoutMs} ms`));
+      }, this.options.timeoutMs);
+      this.waiting.set(tx, { resolve, reject, timer, functionId });
+      for (const p of pdus) {
+        if (this.udp) this.udp.send(p);
+        else this.sock!.write(p);
+      }
+    });
+  }
+
+  /** Like request(), but a status other than 0 rejects with IsnsStatusError. */
+  async call(functionId: number, key: IsnsAttribute[], operating: IsnsAttribute[], opts: { replace?: boolean; source?: string | null; noDelimiter?: boolean } = {}): Promise<IsnsResponse> {
+    const r = await this.request(functionId, key, operating, opts);
+    if (r.status !== Status.SUCCESSFUL) throw new IsnsStatusError(functionId, r.status);
+    return r;
+  }
+
+  // ---------------------------------------------------------------- registration
+
+  /** DevAttrReg of `spec`; the source is the client's unless `source` names another node (one connection, many nodes). */
+  async register(spec: EntitySpec, source?: string): Promise<RegistrationResult> {
+    const { key, operating } = registrationAttributes(spec);
+    const r = await this.call(FunctionId.DEV_ATTR_REG, key, operating, { replace: spec.replace, ...(source ? { source } : {}) });
+    const eid = findAttribute(r.key, Tag.ENTITY_IDENTIFIER)?.value ?? findAttribute(r.operating, Tag.ENTITY_IDENTIFIER)?.value;
+    const period = findAttribute(r.operating, Tag.REGISTRATION_PERIOD)?.value;
+    return { eid: typeof eid === 'string' ? eid : spec.eid ?? '', registrationPeriod: typeof period === 'number' ? period : 0, response: r };
+  }
+
+  /** DevDereg of a whole entity. */
+  async deregisterEntity(eid: string): Promise<void> {
+    await this.call(FunctionId.DEV_DEREG, [], [attr(Tag.ENTITY_IDENTIFIER, eid)]);
+  }
+
+  /** DevDereg of one node. */
+  async deregisterNode(name: string): Promise<void> {
+    await this.call(FunctionId.DEV_DEREG, [], [attr(Tag.ISCSI_NAME, name)]);
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  /** DevAttrQry: `key` selects, `want` (tags) says what comes back. */
+  query(key: IsnsAttribute[], want: number[]): Promise<IsnsResponse> {
+    return this.call(FunctionId.DEV_ATTR_QRY, key, want.map((t) => attr(t)));
+  }
+
+  /** The nodes of a type (NodeType bits) with portals and LUNs, as the source may see them. */
+  async queryNodes(type: number = NodeType.TARGET | NodeType.INITIATOR | NodeType.CONTROL): Promise<NodeInfo[]> {
+    const r = await this.query([attr(Tag.ISCSI_NODE_TYPE, type)], NODE_DETAIL);
+    return parseNodes(r.operating);
+  }
+
+  /** One node's detail, or null when the source cannot see it. */
+  async node(name: string): Promise<NodeInfo | null> {
+    const r = await this.query([attr(Tag.ISCSI_NAME, name)], NODE_DETAIL);
+    return parseNodes(r.operating).find((n) => n.name === name) ?? null;
+  }
+
+  /** DevGetNext over a key tag (iSCSI Name, Entity Identifier, DD_ID, ...): every key in server order. */
+  async *iterate(tag: number, want: number[] = []): AsyncGenerator<IsnsResponse> {
+    let key: IsnsAttribute[] = [attr(tag)];
+    for (let guard = 0; guard < 10_000_000; guard++) {
+      const r = await this.request(FunctionId.DEV_GET_NEXT, key, want.map((t) => attr(t)));
+      if (r.status === Status.NO_SUCH_ENTRY) return;
+      if (r.status !== Status.SUCCESSFUL) throw new IsnsStatusError(FunctionId.DEV_GET_NEXT, r.status);
+      const next = findAttribute(r.key, tag) ?? findAttribute(r.operating, tag);
+      if (!next || next.value === null) return;
+      yield r;
+      key = r.key.length > 0 ? r.key : [next];
+    }
+  }
+
+  /** Every visible node's name, by DevGetNext. */
+  async nodeNames(): Promise<string[]> {
+    const out: string[] = [];
+    for await (const r of this.iterate(Tag.ISCSI_NAME)) {
+      const v = findAttribute(r.key, Tag.ISCSI_NAME)?.value ?? findAttribute(r.operating, Tag.ISCSI_NAME)?.value;
+      if (typeof v === 'string') out.push(v);
+    }
+    return out;
+  }
+
+  /** Every visible node with portals and LUN attributes: DevGetNext for the names, a query per node. */
+  async listNodes(): Promise<NodeInfo[]> {
+    const out: NodeInfo[] = [];
+    for (const name of await this.nodeNames()) {
+      const n = await this.node(name);
+      if (n) out.push(n);
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- discovery domains
+
+  /** DDReg: a new DD (or `id`'s) with a name and members; returns the DD as the server reports it. */
+  async ddRegister(opts: { id?: number; name?: string; members?: string[] }): Promise<DdInfo> {
+    const op: IsnsAttribute[] = [];
+    if (opts.name !== undefined) op.push(attr(Tag.DD_SYMBOLIC_NAME, opts.name));
+    for (const m of opts.members ?? []) op.push(attr(Tag.DD_MEMBER_ISCSI_NAME, m));
+    const r = await this.call(FunctionId.DD_REG, opts.id !== undefined ? [attr(Tag.DD_ID, opts.id)] : [], op);
+    const dd = parseDds([...r.key, ...r.operating])[0];
+    if (dd) return dd;
+    return { id: opts.id ?? 0, ...(opts.name ? { name: opts.name } : {}), members: opts.members ?? [] };
+  }
+
+  /** DDDereg: members leave the DD, or with none the DD goes. */
+  async ddDeregister(id: number, members: string[] = []): Promise<void> {
+    await this.call(FunctionId.DD_DEREG, [attr(Tag.DD_ID, id)], members.map((m) => attr(Tag.DD_MEMBER_ISCSI_NAME, m)));
+  }
+
+  /** The DDs the source may see, by DevGetNext over DD_ID. */
+  async listDds(): Promise<DdInfo[]> {
+    const out: DdInfo[] = [];
+    // no requested attributes = all of them; isnsd answers a requested tag with its first value only,
+    // which would show one member per DD
+    for await (const r of this.iterate(Tag.DD_ID)) {
+      out.push(...parseDds([...r.key, ...r.operating]));
+    }
+    return out;
+  }
+
+  // ---------------------------------------------------------------- SCN
+
+  /** SCNReg for the source node (§5.6.5.5); the entity needs a portal with an SCN Port first. */
+  async scnRegister(bitmap = ALL_SCN_EVENTS, name = this.options.source): Promise<void> {
+    await this.call(FunctionId.SCN_REG, [attr(Tag.ISCSI_NAME, name)], [attr(Tag.ISCSI_SCN_BITMAP, bitmap)], { source: name });
+  }
+
+  async scnDeregister(name = this.options.source): Promise<void> {
+    await this.call(FunctionId.SCN_DEREG, [attr(Tag.ISCSI_NAME, name)], [], { noDelimiter: true });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.failAll(new Error('isns: client closed'));
+    if (this.sock) {
+      const s = this.sock;
+      this.sock = null;
+      s.removeAllListeners('close');
+      await new Promise<void>((r) => { s.once('close', () => r()); s.end(); s.destroySoon?.(); setTimeout(() => { s.destroy(); }, 100).unref(); });
+    }
+    if (this.udp) {
+      const u = this.udp;
+      this.udp = null;
+      await new Promise<void>((r) => u.close(() => r()));
+    }
+  }
+}
+
+/** What queries ask for about a node: its entity, itself, its portals, its LUNs. */
+export const NODE_DETAIL: number[] = [
+  Tag.ENTITY_IDENTIFIER, Tag.ISCSI_NAME, Tag.ISCSI_NODE_TYPE, Tag.ISCSI_ALIAS, Tag.ISCSI_NODE_INDEX,
+  Tag.PORTAL_IP_ADDRESS, Tag.PORTAL_PORT, Tag.LUN_NUMBER, Tag.LUN_SIZE, Tag.LUN_STATE,
+];

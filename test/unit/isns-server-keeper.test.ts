@@ -1,0 +1,41 @@
+// The client's RegistrationKeeper against our server, both on one fake clock: the registration outlives
+// many registration periods because it is refreshed at half of each; once stopped, it expires.
+import t from 'tap';
+import { IsnsServer } from '../../emulator/isns/server.js';
+import { ManualClock } from '../../emulator/manual-clock.js';
+import { IsnsClient } from '../../orchestrator/isns-client.js';
+import { RegistrationKeeper } from '../../orchestrator/isns-client-keeper.js';
+import { NodeType } from '../../protocols/isns/attributes.js';
+import { LunState } from '../../protocols/isns/vendor-lun.js';
+
+const tick = () => new Promise((r) => setTimeout(r, 15));
+
+t.test('a kept registration survives its period; a stopped one expires', async (t) => {
+  const clock = new ManualClock(1_000_000);
+  const server = new IsnsServer({ host: '127.25.5.1', port: 17728, clock });
+  await server.start();
+  const c = await IsnsClient.connect({ host: '127.25.5.1', port: 17728, source: 'iqn.t:kept', clock });
+  t.teardown(async () => { await c.close(); await server.stop(); });
+  const keeper = new RegistrationKeeper(c, {
+    eid: 'kept-entity', registrationPeriod: 10,
+    nodes: [{ name: 'iqn.t:kept', type: NodeType.TARGET, luns: [{ lun: 0, sizeBytes: 4096n, state: LunState.ONLINE }] }],
+    portals: [{ ip: '127.25.5.2', port: 3260 }],
+    portalGroups: [{ name: 'iqn.t:kept', ip: '127.25.5.2', port: 3260, tag: 1 }],
+  }, clock);
+  const r = await keeper.start();
+  t.equal(r.eid, 'kept-entity');
+  t.equal(r.registrationPeriod, 10);
+  for (let s = 0; s < 60; s++) {
+    clock.advance(1000);
+    await tick(); // the refresh crosses a real socket
+  }
+  t.ok(server.registry.store.entities.has('kept-entity'), 'alive after 60 s with a 10 s period');
+  t.ok(keeper.refreshes >= 10, `${keeper.refreshes} refreshes`);
+  t.same(server.registry.store.nodes.get('iqn.t:kept')?.luns, [{ lun: 0, sizeBytes: 4096n, state: LunState.ONLINE }], 'LUN attributes registered');
+  await keeper.stop();
+  for (let s = 0; s < 12; s++) {
+    clock.advance(1000);
+    await tick();
+  }
+  t.notOk(server.registry.store.entities.has('kept-entity'), 'expired once no longer refreshed');
+});
