@@ -7,6 +7,9 @@ import { startControlApi } from '../emulator/fleet/control-api.js';
 import { fleetMetrics } from '../emulator/fleet/metrics.js';
 import { placements } from '../emulator/fleet/plan.js';
 import { Supervisor } from '../emulator/fleet/supervisor.js';
+import { TargetFleet } from '../emulator/fleet/target-fleet.js';
+import { systemClock } from '../emulator/clock.js';
+import { join } from 'node:path';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT] [--state-dir DIR]
        bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--user U] [--password W]
@@ -78,15 +81,24 @@ export const emulateCommand = {
       log: (line) => process.stderr.write(`${line}\n`),
     });
     await supervisor.start();
+    let targets: TargetFleet | null = null;
+    try {
+      targets = config.isns ? await TargetFleet.start(config.isns, config.targets, config.stateDir && join(config.stateDir, 'isns'), systemClock) : null;
+    } catch (err) {
+      await supervisor.stop();
+      throw new Error(`cannot start the fleet's iSNS server on ${config.isns!.host}:${config.isns!.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
     const metrics = fleetMetrics(supervisor);
     let control;
     try {
-      control = config.control ? await startControlApi(supervisor, metrics, config.control.host, config.control.port) : null;
+      control = config.control ? await startControlApi(supervisor, metrics, config.control.host, config.control.port, targets) : null;
     } catch (err) {
+      await targets?.stop();
       await supervisor.stop();
       throw new Error(`cannot start the control API on ${config.control!.host}:${config.control!.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    process.stdout.write(`${readyLine(config, supervisor)}${control ? `, control ${control.url}` : ''}\n`);
+    const isns = targets ? `, iSNS ${targets.address.host}:${targets.address.port} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'})` : '';
+    process.stdout.write(`${readyLine(config, supervisor)}${isns}${control ? `, control ${control.url}` : ''}\n`);
     const first = placements(config, 0, 1)[0].ip;
     const user = config.users[0];
     process.stdout.write(`  try: ipmitool -I lanplus -H ${first}${config.ipmiPort === 623 ? '' : ` -p ${config.ipmiPort}`} -U ${user.name} -P <password> chassis status\n`);
@@ -95,6 +107,7 @@ export const emulateCommand = {
       process.once('SIGTERM', resolve);
     });
     await control?.close();
+    await targets?.stop();
     await supervisor.stop();
     process.stdout.write('stopped\n');
     return 0;

@@ -65,6 +65,15 @@ export class RegistrationKeeper {
   }
 
   /** Stops refreshing; with `deregister`, also removes the entity from the server. */
+  /** Changes what is registered (e.g. a LUN's state) and re-registers now with Replace (§5.6.5.1), same entity. */
+  async update(spec: EntitySpec): Promise<RegistrationResult> {
+    this.spec = { ...spec, eid: this.current?.eid ?? spec.eid, replace: true };
+    const r = await this.client.register(this.spec);
+    this.current = r;
+    this.spec = { ...this.spec, eid: r.eid, replace: false };
+    return r;
+  }
+
   async stop(deregister = false): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();

@@ -10,21 +10,27 @@
 //   POST /stall            {"ms": 1500}     every BMC
 //   POST /bmcs/IP/reboot   {"ms": 5000}     BMC controller reboot: silent, sessions lost
 //   POST /bmcs/IP/power    {"action": "on|off|cycle|reset|soft|diag"}
+//   GET  /targets                     emulated iSCSI targets: IQN, portal, LUNs, iSNS entity
+//   POST /targets          {"name", "firstIp", "count"?, "port"?, "luns"?}  (as in the fleet file) add targets
+//   DELETE /targets/IQN               deregister and remove a target
+//   PUT  /targets/IQN/luns/N  {"state": "online|offline|busy|unknown"}  degrade or restore a LUN
 //   GET  /counters                    per-shard totals: datagrams, requests by command, drops by reason
 //   GET  /metrics                     Prometheus text format
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
 import { ControlError } from './shard.js';
 import type { Supervisor } from './supervisor.js';
+import { FleetFileError, targetEntry } from './fleet-file.js';
+import type { TargetFleet } from './target-fleet.js';
 
 const MAX_BODY = 64 * 1024;
 const MAX_LIST = 10_000;
 
 export interface ControlApi { server: Server; url: string; close(): Promise<void> }
 
-export function startControlApi(supervisor: Supervisor, metrics: Registry, host: string, port: number): Promise<ControlApi> {
+export function startControlApi(supervisor: Supervisor, metrics: Registry, host: string, port: number, targets: TargetFleet | null = null): Promise<ControlApi> {
   const server = createServer((req, res) => {
-    route(supervisor, metrics, req).then(
+    route(supervisor, metrics, targets, req).then(
       (answer) => reply(res, 200, answer),
       (err: Error) => reply(res, err instanceof ControlError ? err.status : 500, { error: err.message }),
     );
@@ -46,7 +52,7 @@ export function startControlApi(supervisor: Supervisor, metrics: Registry, host:
 
 type Answer = unknown | { text: string; contentType: string };
 
-async function route(sup: Supervisor, metrics: Registry, req: IncomingMessage): Promise<Answer> {
+async function route(sup: Supervisor, metrics: Registry, targets: TargetFleet | null, req: IncomingMessage): Promise<Answer> {
   const url = new URL(req.url ?? '/', 'http://control');
   const parts = url.pathname.split('/').filter(Boolean);
   const method = req.method ?? 'GET';
@@ -75,7 +81,36 @@ async function route(sup: Supervisor, metrics: Registry, req: IncomingMessage): 
     if (typeof b.action !== 'string') throw new ControlError(400, 'body must be {"action": "on|off|cycle|reset|soft|diag"}');
     return sup.callFor(parts[1], { op: 'power', ip: parts[1], action: b.action });
   }
+  if (parts[0] === 'targets') return routeTargets(targets, method, parts, req);
   throw new ControlError(404, `no such endpoint: ${method} ${url.pathname} (see GET /shards, /bmcs, /bmcs/IP, /counters, /metrics)`);
+}
+
+async function routeTargets(targets: TargetFleet | null, method: string, parts: string[], req: IncomingMessage): Promise<Answer> {
+  if (!targets) throw new ControlError(404, 'this fleet has no iSNS server and no targets (isns: and targets: in the fleet file)');
+  if (method === 'GET' && parts.length === 1) return targets.list();
+  if (method === 'POST' && parts.length === 1) {
+    let specs;
+    try {
+      specs = targetEntry(await body(req), 'POST /targets');
+    } catch (err) {
+      if (err instanceof FleetFileError) throw new ControlError(400, err.message);
+      throw err;
+    }
+    const added = [];
+    for (const spec of specs) added.push(await targets.add(spec));
+    return added;
+  }
+  if (method === 'DELETE' && parts.length === 2) {
+    await targets.remove(parts[1]);
+    return { removed: parts[1] };
+  }
+  if (method === 'PUT' && parts.length === 4 && parts[2] === 'luns') {
+    const b = await body(req);
+    const lun = Number(parts[3]);
+    if (!Number.isInteger(lun) || typeof b.state !== 'string') throw new ControlError(400, 'PUT /targets/IQN/luns/N with {"state": "online|offline|busy|unknown"}');
+    return targets.setLunState(parts[1], lun, b.state as never);
+  }
+  throw new ControlError(404, `no such endpoint: ${method} /${parts.join('/')}`);
 }
 
 function reply(res: ServerResponse, status: number, answer: Answer): void {

@@ -3,7 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NO_FAULTS, validateFaults, type FaultSettings } from '../bmc/faults.js';
-import { parseIpv4 } from '../net/ipv4.js';
+import { consecutiveAddresses, parseIpv4 } from '../net/ipv4.js';
+import { LUN_STATES, type TargetLun, type TargetSpec } from '../isns/emulated-target.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
 
@@ -37,6 +38,10 @@ export interface FleetConfig {
   racks: RackConfig[];
   /** Faults for single BMCs by address, laid over their rack's (key by key). */
   bmcFaults: Record<string, Partial<FaultSettings>>;
+  /** The fleet's iSNS server, or null for none; defaultDiscoveryDomain: nodes in no DD see each other. */
+  isns: { host: string; port: number; defaultDiscoveryDomain: boolean } | null;
+  /** Emulated iSCSI targets, registered with the iSNS server. */
+  targets: TargetSpec[];
 }
 
 export class FleetFileError extends Error {
@@ -75,7 +80,7 @@ export function loadFleetFile(path: string): FleetConfig {
 export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
   const r = new Reader(where);
   const top = r.object(doc, '');
-  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'stateDir', 'templates', 'firmware', 'faults', 'console', 'racks', 'bmcs']);
+  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'stateDir', 'templates', 'firmware', 'faults', 'console', 'racks', 'bmcs', 'isns', 'targets']);
   const fleetConsole = r.console(top.console, 'console', DEFAULT_CONSOLE_LINE_INTERVAL_MS);
   const security = r.object(top.security ?? {}, 'security');
   r.known(security, 'security', ['allowCipherSuite0', 'maxSessions']);
@@ -108,6 +113,19 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
     r.known(one, `bmcs.${ip}`, ['faults']);
     bmcFaults[ip] = r.faults(one.faults ?? {}, `bmcs.${ip}.faults`);
   }
+  const isnsTop = top.isns === undefined ? null : r.object(top.isns, 'isns');
+  if (isnsTop) r.known(isnsTop, 'isns', ['listen', 'defaultDiscoveryDomain']);
+  const isns = isnsTop ? {
+    ...r.hostPort(isnsTop.listen, 'isns.listen'),
+    defaultDiscoveryDomain: isnsTop.defaultDiscoveryDomain === undefined ? true : r.boolean(isnsTop.defaultDiscoveryDomain, 'isns.defaultDiscoveryDomain'),
+  } : null;
+  const targets = r.array(top.targets ?? [], 'targets').flatMap((raw, i) => r.targets(raw, `targets[${i}]`));
+  if (targets.length > 0 && !isns) throw new FleetFileError(where, 'targets: emulated targets register with the fleet\'s iSNS server: add isns: { listen: HOST:PORT }');
+  const iqns = new Set<string>();
+  for (const tg of targets) {
+    if (iqns.has(tg.iqn)) throw new FleetFileError(where, `targets: two targets named ${tg.iqn}`);
+    iqns.add(tg.iqn);
+  }
   const users = top.users === undefined
     ? [{ name: 'admin', password: 'password', privilege: 4 }]
     : r.array(top.users, 'users').map((u, i) => r.user(u, `users[${i}]`));
@@ -123,7 +141,14 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
     templates,
     racks,
     bmcFaults,
+    isns,
+    targets,
   };
+}
+
+/** A `targets:` entry from elsewhere (the control API's POST /targets), with the fleet file's checks. */
+export function targetEntry(v: unknown, where: string): TargetSpec[] {
+  return new Reader(where).targets(v, 'body');
 }
 
 /** Small typed readers that name the field of anything wrong. */
@@ -203,6 +228,32 @@ class Reader {
     if (Buffer.byteLength(name) > 16) this.fail(`${path}.name`, 'at most 16 bytes (IPMI user names)');
     if (Buffer.byteLength(password) > 20) this.fail(`${path}.password`, 'at most 20 bytes (IPMI passwords)');
     return { name, password, privilege };
+  }
+
+  /**
+   * `{ name, count?, firstIp, port?, luns: [{ lun, sizeGB, state? }] }`: `count` targets named
+   * iqn.2026-11.org.bmcfleet:NAME-N on consecutive portal addresses from firstIp (NAME alone when count is 1).
+   */
+  targets(v: unknown, path: string): TargetSpec[] {
+    const o = this.object(v, path);
+    this.known(o, path, ['name', 'count', 'firstIp', 'port', 'luns']);
+    const name = this.string(o.name, `${path}.name`);
+    if (!/^[a-z0-9][a-z0-9.-]*$/.test(name)) this.fail(`${path}.name`, 'lower-case letters, digits, dots and dashes (it goes into an IQN)');
+    const count = o.count === undefined ? 1 : this.integer(o.count, `${path}.count`, 1, 10_000);
+    const first = this.ipv4(o.firstIp, `${path}.firstIp`);
+    const port = o.port === undefined ? 3260 : this.integer(o.port, `${path}.port`, 1, 65535);
+    const luns = this.array(o.luns ?? [{ lun: 0, sizeGB: 100 }], `${path}.luns`).map((l, i): TargetLun => {
+      const at = `${path}.luns[${i}]`;
+      const x = this.object(l, at);
+      this.known(x, at, ['lun', 'sizeGB', 'state']);
+      const state = x.state === undefined ? 'online' : this.string(x.state, `${at}.state`);
+      if (!(state in LUN_STATES)) this.fail(`${at}.state`, `expected one of ${Object.keys(LUN_STATES).join(', ')}`);
+      return { lun: this.integer(x.lun, `${at}.lun`, 0, 16383), sizeGB: this.integer(x.sizeGB, `${at}.sizeGB`, 1, 1_000_000), state: state as TargetLun['state'] };
+    });
+    return consecutiveAddresses(first, count).map((ip, n) => {
+      const alias = count === 1 ? name : `${name}-${n + 1}`;
+      return { iqn: `iqn.2026-11.org.bmcfleet:${alias}`, alias, ip, port, luns: luns.map((l) => ({ ...l })) };
+    });
   }
 
   /** `console: { lineIntervalMs: N }`: how often each host prints a numbered log line once booted. */

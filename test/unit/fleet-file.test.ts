@@ -124,3 +124,22 @@ t.test('console line interval: fleet default, rack override, checked', (t) => {
   t.throws(() => fleetConfig({ console: { lineIntervalMs: 1 }, racks: [rack()] }), /console\.lineIntervalMs: expected a whole number from 10/);
   t.end();
 });
+
+t.test('iSNS server and emulated targets: names, portals, LUNs, checks', (t) => {
+  const c = fleetConfig({ isns: { listen: '127.0.0.1:3205' }, racks: [rack()], targets: [
+    { name: 'vol', count: 2, firstIp: '127.50.0.254', luns: [{ lun: 3, sizeGB: 10, state: 'busy' }] },
+    { name: 'single', firstIp: '127.51.0.1', port: 3261 },
+  ] });
+  t.same(c.isns, { host: '127.0.0.1', port: 3205, defaultDiscoveryDomain: true });
+  t.same(c.targets.map((x) => [x.iqn, x.ip, x.port]), [
+    ['iqn.2026-11.org.bmcfleet:vol-1', '127.50.0.254', 3260], ['iqn.2026-11.org.bmcfleet:vol-2', '127.50.1.1', 3260],
+    ['iqn.2026-11.org.bmcfleet:single', '127.51.0.1', 3261]]);
+  t.same(c.targets[0].luns, [{ lun: 3, sizeGB: 10, state: 'busy' }]);
+  t.same(c.targets[2].luns, [{ lun: 0, sizeGB: 100, state: 'online' }], 'one 100 GB LUN by default');
+  t.throws(() => fleetConfig({ racks: [rack()], targets: [{ name: 'x', firstIp: '127.50.0.1' }] }), /add isns: \{ listen: HOST:PORT \}/);
+  t.throws(() => fleetConfig({ isns: { listen: '127.0.0.1:3205' }, racks: [rack()], targets: [{ name: 'x', firstIp: '127.50.0.1', luns: [{ lun: 0, sizeGB: 1, state: 'melted' }] }] }),
+    /targets\[0\]\.luns\[0\]\.state: expected one of/);
+  t.throws(() => fleetConfig({ isns: { listen: '127.0.0.1:3205' }, racks: [rack()], targets: [{ name: 'x', firstIp: '127.50.0.1' }, { name: 'x', firstIp: '127.50.0.9' }] }),
+    /two targets named iqn\.2026-11\.org\.bmcfleet:x/);
+  t.end();
+});

@@ -1,0 +1,91 @@
+// An emulated iSCSI target as an iSNS client (RFC 4171): it registers its entity, portal, target node, portal
+// group and LUNs (the vendor LUN attributes, protocols/isns/vendor-lun.ts) with the fleet's iSNS server, keeps
+// the registration alive, registers for SCNs and answers ESIs on its own port, and re-registers (Replace) when
+// its LUNs change, so the server notifies everyone watching.
+import type { Clock } from '../clock.js';
+import { NodeType } from '../../protocols/isns/attributes.js';
+import { LunState } from '../../protocols/isns/vendor-lun.js';
+import { IsnsClient, type EntitySpec } from '../../orchestrator/isns-client.js';
+import { RegistrationKeeper } from '../../orchestrator/isns-client-keeper.js';
+import { IsnsClientListener } from '../../orchestrator/isns-client-listener.js';
+
+export const LUN_STATES: Record<string, number> = { unknown: LunState.UNKNOWN, online: LunState.ONLINE, offline: LunState.OFFLINE, busy: LunState.BUSY };
+
+export interface TargetLun { lun: number; sizeGB: number; state: keyof typeof LUN_STATES }
+
+export interface TargetSpec {
+  iqn: string;
+  alias: string;
+  /** The iSCSI portal (the target listens there; here only registered). */
+  ip: string;
+  port: number;
+  luns: TargetLun[];
+}
+
+export interface TargetSummary extends TargetSpec { eid: string | null; refreshes: number; refreshFailures: number; esisAnswered: number; scnsReceived: number }
+
+/** How often the server should check the target is alive (ESI interval, seconds). */
+const ESI_INTERVAL_S = 30;
+
+export class EmulatedTarget {
+  spec: TargetSpec;
+  private readonly server: { host: string; port: number };
+  private readonly clock: Clock;
+  private client: IsnsClient | null = null;
+  private keeper: RegistrationKeeper | null = null;
+  private readonly listener = new IsnsClientListener();
+
+  constructor(spec: TargetSpec, server: { host: string; port: number }, clock: Clock) {
+    this.spec = spec;
+    this.server = server;
+    this.clock = clock;
+  }
+
+  async start(): Promise<void> {
+    await this.listener.start(this.spec.ip, 0);
+    this.client = await IsnsClient.connect({ host: this.server.host, port: this.server.port, source: this.spec.iqn, clock: this.clock });
+    this.keeper = new RegistrationKeeper(this.client, this.entity(), this.clock);
+    await this.keeper.start();
+    await this.client.scnRegister();
+  }
+
+  /** Changes one LUN's state (e.g. offline: degraded) and re-registers; throws RangeError for an unknown LUN. */
+  async setLunState(lun: number, state: TargetLun['state']): Promise<void> {
+    const l = this.spec.luns.find((x) => x.lun === lun);
+    if (!l) throw new RangeError(`${this.spec.iqn} has no LUN ${lun}`);
+    if (!(state in LUN_STATES)) throw new RangeError(`LUN state must be one of ${Object.keys(LUN_STATES).join(', ')}`);
+    l.state = state;
+    await this.keeper!.update(this.entity());
+  }
+
+  /** Deregisters (the server tells SCN listeners) and lets go of its connections. */
+  async stop(deregister = true): Promise<void> {
+    try {
+      await this.keeper?.stop(deregister);
+    } finally {
+      await this.client?.close();
+      await this.listener.stop();
+    }
+  }
+
+  summary(): TargetSummary {
+    return {
+      ...this.spec, eid: this.keeper?.current?.eid ?? null, refreshes: this.keeper?.refreshes ?? 0, refreshFailures: this.keeper?.failures ?? 0,
+      esisAnswered: this.listener.counters.esis, scnsReceived: this.listener.counters.scns,
+    };
+  }
+
+  private entity(): EntitySpec {
+    const { iqn, alias, ip, port } = this.spec;
+    const own = { port: this.listener.port, udp: false };
+    return {
+      replace: true,
+      portals: [{ ip, port, scnPort: own, esiPort: own, esiInterval: ESI_INTERVAL_S }],
+      nodes: [{
+        name: iqn, type: NodeType.TARGET, alias,
+        luns: this.spec.luns.map((l) => ({ lun: l.lun, sizeBytes: BigInt(Math.round(l.sizeGB * 1e9)), state: LUN_STATES[l.state] })),
+      }],
+      portalGroups: [{ name: iqn, ip, port, tag: 1 }],
+    };
+  }
+}
