@@ -12,7 +12,7 @@ import { machine, treeCpuSeconds, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
 const CONSOLES = QUICK ? 10 : 1000;
-const SECONDS = QUICK ? 5 : 60;
+const SECONDS = QUICK ? 5 : 180;
 const LINE_INTERVAL_MS = 500;
 const PORT = 9633;
 const FAULTS = { lossPercent: 5, busyStallMs: 1500, busyEveryMs: 10_000 };
