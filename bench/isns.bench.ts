@@ -6,8 +6,9 @@
 //   3. SCN fan-out: L initiators (1,000 in a full run) register for SCNs on one listener; one more target
 //      registers; time until all L have their SCN.
 // Prints one JSON object with the ratios (ours / isnsd). `--quick` runs it small and short, for CI.
+import { startIsnsd } from '../test/helpers/isnsd.js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,19 +30,6 @@ const SCN_LISTEN = { isnsd: { ip: '127.25.9.11', port: 17772 }, ours: { ip: '127
 
 interface Server { pid: number; stop(): Promise<void> }
 
-async function waitUntilAnswering(where: { host: string; port: number }): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      const c = await IsnsClient.connect({ ...where, source: 'iqn.2024-01.bench:probe', timeoutMs: 1000 });
-      await c.close();
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  throw new Error(`nothing answers on ${where.host}:${where.port}`);
-}
-
 function stopper(child: ChildProcess): () => Promise<void> {
   return () => new Promise<void>((resolve) => {
     if (child.exitCode !== null) return resolve();
@@ -50,12 +38,8 @@ function stopper(child: ChildProcess): () => Promise<void> {
   });
 }
 
-async function startIsnsd(dir: string): Promise<Server> {
-  const conf = join(dir, 'isnsd.conf');
-  writeFileSync(conf, [`BindAddress = ${ISNSD.host}:${ISNSD.port}`, 'Security = 0', 'SLPRegister = 0', 'DefaultDiscoveryDomain = 1',
-    'RegistrationPeriod = 10m', `PIDFile = ${join(dir, 'isnsd.pid')}`, `ControlSocket = ${join(dir, 'isnsd.sock')}`, ''].join('\n'));
-  const child = spawn('isnsd', ['-4', '-c', conf, '-f'], { stdio: 'ignore' });
-  await waitUntilAnswering(ISNSD);
+async function isnsd(dir: string): Promise<Server> {
+  const child = await startIsnsd(dir, ISNSD);
   return { pid: child.pid!, stop: stopper(child) };
 }
 
@@ -162,9 +146,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-isns-bench-'));
   try {
     process.stderr.write(`isnsd: ${NODES} targets, queries, SCN to ${LISTENERS}\n`);
-    const isnsd = await startIsnsd(dir);
+    const isnsdServer = await isnsd(dir);
     let theirs: Side;
-    try { theirs = await measure(ISNSD, isnsd, SCN_LISTEN.isnsd); } finally { await isnsd.stop(); }
+    try { theirs = await measure(ISNSD, isnsdServer, SCN_LISTEN.isnsd); } finally { await isnsdServer.stop(); }
     process.stderr.write('ours: the same\n');
     const ours = await startOurs();
     let mine: Side;

@@ -2,9 +2,10 @@
 // server: register a target (entity, portal, node, portal group) and an initiator, query, list by
 // DevGetNext, manage a DD, and receive State Change Notifications on the client's own SCN port over TCP
 // (isnsd connects to the portal's SCN port for each notification).
+import { startIsnsd } from '../helpers/isnsd.js';
 import t from 'tap';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsnsServer } from '../../emulator/isns/server.js';
@@ -15,26 +16,6 @@ import { Status } from '../../protocols/isns/status.js';
 
 const ISNSD = { host: '127.25.3.1', port: 17760 };
 const OURS = { host: '127.25.3.2', port: 17761 };
-
-async function startIsnsd(dir: string): Promise<ChildProcess> {
-  const conf = join(dir, 'isnsd.conf');
-  writeFileSync(conf, [
-    `BindAddress = ${ISNSD.host}:${ISNSD.port}`, 'Security = 0', 'SLPRegister = 0', 'DefaultDiscoveryDomain = 1', 'RegistrationPeriod = 10m',
-    `PIDFile = ${join(dir, 'isnsd.pid')}`, `ControlSocket = ${join(dir, 'isnsd.sock')}`, '',
-  ].join('\n'));
-  const child = spawn('isnsd', ['-4', '-c', conf, '-f'], { stdio: 'ignore' });
-  for (let i = 0; i < 50; i++) {
-    try {
-      const c = await IsnsClient.connect({ ...ISNSD, source: 'iqn.2024-01.test.client:probe', timeoutMs: 1000 });
-      await c.close();
-      return child;
-    } catch {
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
-  child.kill('SIGTERM');
-  throw new Error('isnsd did not start');
-}
 
 /** Waits until `pred` holds for the notices received, or fails after 5 s. */
 async function waitFor(notices: ScnNotice[], pred: (n: ScnNotice[]) => boolean): Promise<boolean> {
@@ -50,7 +31,7 @@ for (const [label, where, listenIp] of [['isnsd', ISNSD, '127.25.3.11'], ['our s
     const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-isns-client-'));
     let isnsd: ChildProcess | null = null;
     let ours: IsnsServer | null = null;
-    if (where === ISNSD) isnsd = await startIsnsd(dir);
+    if (where === ISNSD) isnsd = await startIsnsd(dir, ISNSD);
     else {
       ours = new IsnsServer({ ...OURS, registry: { defaultDiscoveryDomain: true, defaultRegistrationPeriod: 600 } });
       await ours.start();

@@ -9,11 +9,12 @@
 //   - Nothing else: entity IDs (isns.entity.NNNN), object indexes and DD IDs come out the same because
 //     our registry allocates them in isnsd's order; the test would catch a difference.
 import t from 'tap';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsnsServer } from '../../emulator/isns/server.js';
+import { startIsnsd } from '../helpers/isnsd.js';
 import { startCapture } from '../helpers/tshark.js';
 
 const ISNSD = { host: '127.25.2.1', port: 17740 };
@@ -63,33 +64,10 @@ function isnsadm(conf: string, args: string[]): Promise<{ code: number; out: str
 
 const normalise = (out: string) => out.replace(/(Timestamp = ).*$/gm, '$1<time>');
 
-function startIsnsd(dir: string): Promise<ChildProcess> {
-  const conf = join(dir, 'isnsd.conf');
-  writeFileSync(conf, [
-    `BindAddress = ${ISNSD.host}:${ISNSD.port}`, 'Security = 0', 'SLPRegister = 0', 'DefaultDiscoveryDomain = 1', 'RegistrationPeriod = 10m',
-    `PIDFile = ${join(dir, 'isnsd.pid')}`, `ControlSocket = ${join(dir, 'isnsd.sock')}`, '',
-  ].join('\n'));
-  const child = spawn('isnsd', ['-4', '-c', conf, '-f'], { stdio: 'ignore' });
-  return new Promise((resolve, reject) => {
-    // isnsd prints nothing when ready: poll with a harmless isnsadm call until it answers
-    const confProbe = join(dir, 'probe.conf');
-    writeFileSync(confProbe, `ServerAddress = ${ISNSD.host}:${ISNSD.port}\nSecurity = 0\nSourceName = ${NOBODY}\n`);
-    let tries = 0;
-    const probe = async () => {
-      const r = await isnsadm(confProbe, ['--list', 'nodes']);
-      if (r.code === 0) resolve(child);
-      else if (++tries > 50) reject(new Error(`isnsd did not start: ${r.out}`));
-      else setTimeout(probe, 100);
-    };
-    child.once('error', reject);
-    void probe();
-  });
-}
-
 t.test('the isnsadm script gives the same output against isnsd and against our server', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-isnsadm-vs-'));
   const capture = await startCapture(`tcp port ${ISNSD.port} or tcp port ${OURS.port}`);
-  const isnsd = await startIsnsd(dir);
+  const isnsd = await startIsnsd(dir, ISNSD);
   const ours = new IsnsServer({ ...OURS, registry: { defaultDiscoveryDomain: true, defaultRegistrationPeriod: 600 } });
   await ours.start();
   t.teardown(async () => {
