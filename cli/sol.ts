@@ -22,7 +22,7 @@ options:
   --log-dir DIR        where the logs go (created if missing; logs are appended to)
   --port P             UDP port of the BMCs (default 623)
   --interval MS        heartbeat period (default 1000)
-  --miss-threshold N   missed heartbeats in a row tolerated (default 4: the 5th ends the session)
+  --miss-threshold N   missed heartbeats in a row tolerated (default 8: the 9th ends the session)
   --duration S         stop after S seconds (default: run until stopped)
   --cipher N           cipher suite (default 17)
   --user U, --password W   credentials (default admin / password, or BMCFLEET_PASSWORD)
@@ -58,7 +58,7 @@ export const solCommand = {
     const common = {
       port: integer(str(values, 'port'), 'port', 623, 1, 65535),
       periodMs: integer(str(values, 'interval'), 'interval', 1000, 50, 3_600_000),
-      missThreshold: integer(str(values, 'miss-threshold'), 'miss-threshold', 4, 0, 1000),
+      missThreshold: integer(str(values, 'miss-threshold'), 'miss-threshold', 8, 0, 1000),
       cipherSuite: integer(str(values, 'cipher'), 'cipher', 17, 1, 17),
       username: str(values, 'user') ?? 'admin',
       password: str(values, 'password') ?? process.env.BMCFLEET_PASSWORD ?? 'password',

@@ -20,7 +20,7 @@ export interface ConsoleWatchOptions {
   logDir: string;
   /** Heartbeat period, ms (default 1000). */
   periodMs?: number;
-  /** Consecutive missed heartbeats tolerated; one more ends the session and reconnects (default 4). */
+  /** Consecutive missed heartbeats tolerated; one more ends the session and reconnects (default 8: 8 s of silence at the default period). */
   missThreshold?: number;
   /** Wait before reconnecting after a failure, ms (default 1000). */
   reconnectDelayMs?: number;
@@ -54,7 +54,7 @@ export class ConsoleWatch {
   private connectFailures = 0;
 
   constructor(options: ConsoleWatchOptions) {
-    this.opts = { periodMs: 1000, missThreshold: 4, reconnectDelayMs: 1000, ...options } as Required<Omit<ConsoleWatchOptions, 'clock'>>;
+    this.opts = { periodMs: 1000, missThreshold: 8, reconnectDelayMs: 1000, ...options } as Required<Omit<ConsoleWatchOptions, 'clock'>>;
     this.clock = options.clock ?? systemClock;
     this.register = new HeartbeatRegister({ periodMs: this.opts.periodMs, missThreshold: this.opts.missThreshold });
     this.log = createWriteStream(join(options.logDir, `${options.host}.log`), { flags: 'a' });
