@@ -1,6 +1,6 @@
 // Target lists on the command line: "A-B" (an address range), "A,B,C", or a mix: "127.1.0.1-127.1.0.9,127.2.0.1".
 import { UsageError } from './args.js';
-import { formatIpv4, parseIpv4 } from '../emulator/net/ipv4.js';
+import { formatIpv4, isHostAddress, parseIpv4 } from '../emulator/net/ipv4.js';
 
 const MAX_TARGETS = 1_000_000;
 
@@ -18,10 +18,7 @@ export function parseTargets(spec: string): string[] {
     }
     if (hi < lo) throw new UsageError(`--targets: ${part} runs backwards`);
     if (out.length + (hi - lo + 1) > MAX_TARGETS) throw new UsageError(`--targets: more than ${MAX_TARGETS} addresses`);
-    for (let n = lo; n <= hi; n++) {
-      const last = n & 0xff;
-      if (last !== 0 && last !== 255) out.push(formatIpv4(n));
-    }
+    for (let n = lo; n <= hi; n++) if (isHostAddress(n)) out.push(formatIpv4(n));
   }
   if (out.length === 0) throw new UsageError('--targets: no addresses');
   return out;

@@ -4,15 +4,20 @@ import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { discoverBmcs } from '../../orchestrator/rmcp-discovery.js';
 
-/** Total RSS in KB of the given processes and their children. */
-export function treeRssKb(pids: readonly number[]): number {
+/** The given processes and their children. */
+function treePids(pids: readonly number[]): number[] {
   const all = new Set<number>(pids);
   for (const pid of pids) {
     try {
       for (const c of execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n')) if (c.trim()) all.add(Number(c));
     } catch { /* no children */ }
   }
-  const out = execFileSync('ps', ['-o', 'rss=', '-p', [...all].join(',')], { encoding: 'utf8' });
+  return [...all];
+}
+
+/** Total RSS in KB of the given processes and their children. */
+export function treeRssKb(pids: readonly number[]): number {
+  const out = execFileSync('ps', ['-o', 'rss=', '-p', treePids(pids).join(',')], { encoding: 'utf8' });
   return out.split('\n').filter((l) => l.trim()).reduce((n, l) => n + Number(l), 0);
 }
 
@@ -34,14 +39,8 @@ export function machine(): { cpus: number; model: string } {
 
 /** CPU seconds (user + system) used so far by the given processes and their children, from /proc. */
 export function treeCpuSeconds(pids: readonly number[]): number {
-  const all = new Set<number>(pids);
-  for (const pid of pids) {
-    try {
-      for (const c of execFileSync('ps', ['-o', 'pid=', '--ppid', String(pid)], { encoding: 'utf8' }).split('\n')) if (c.trim()) all.add(Number(c));
-    } catch { /* no children */ }
-  }
   let ticks = 0;
-  for (const pid of all) {
+  for (const pid of treePids(pids)) {
     try {
       // /proc/PID/stat: fields after the command name (which may contain spaces) start at ")"; utime is the 14th field, stime the 15th.
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

@@ -3,8 +3,8 @@
 export class BmcCounters {
   datagramsIn = 0;
   datagramsOut = 0;
-  /** Dispatched requests by "netFn/cmd/cc" (hex). */
-  readonly requests = new Map<string, number>();
+  /** Dispatched requests by netFn << 16 | cmd << 8 | cc (a number: no string per request; snapshot() names them). */
+  readonly requests = new Map<number, number>();
   /** Dropped datagrams by reason. */
   readonly drops = new Map<string, number>();
   /** Also counts into these (a shard's totals), when given. */
@@ -25,7 +25,7 @@ export class BmcCounters {
   }
 
   countRequest(netFn: number, cmd: number, cc: number): void {
-    const key = `${hex(netFn)}/${hex(cmd)}/${hex(cc)}`;
+    const key = ((netFn & 0x3f) << 16) | ((cmd & 0xff) << 8) | (cc & 0xff);
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
     this.parent?.countRequest(netFn, cmd, cc);
   }
@@ -39,7 +39,8 @@ export class BmcCounters {
   snapshot(): CountersSnapshot {
     return {
       datagramsIn: this.datagramsIn, datagramsOut: this.datagramsOut,
-      requests: Object.fromEntries(this.requests), drops: Object.fromEntries(this.drops),
+      requests: Object.fromEntries([...this.requests].map(([k, n]) => [`${hex(k >> 16)}/${hex((k >> 8) & 0xff)}/${hex(k & 0xff)}`, n])),
+      drops: Object.fromEntries(this.drops),
     };
   }
 }
@@ -47,6 +48,7 @@ export class BmcCounters {
 export interface CountersSnapshot {
   datagramsIn: number;
   datagramsOut: number;
+  /** By "netFn/cmd/cc" in hex. */
   requests: Record<string, number>;
   drops: Record<string, number>;
 }

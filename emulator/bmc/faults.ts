@@ -27,6 +27,8 @@ export class FaultGate {
   /** Until then the BMC is rebooting: everything is dropped. */
   rebootUntil = 0;
   private nextPeriodicStall = 0;
+  /** settings.slowCommands parsed once: netFn << 8 | cmd -> ms. */
+  private slow = new Map<number, number>();
   private readonly random: () => number;
 
   constructor(random: () => number = Math.random) {
@@ -35,10 +37,20 @@ export class FaultGate {
 
   /** Replaces the settings with `change` merged over them; validates first (RangeError names the bad field). */
   configure(change: Partial<FaultSettings>, now: number): void {
+    const next = this.check(change);
+    this.settings = next;
+    this.slow = new Map(Object.entries(next.slowCommands).map(([key, ms]) => {
+      const [netFn, cmd] = key.split('/').map((x) => parseInt(x, 16));
+      return [(netFn << 8) | cmd, ms];
+    }));
+    this.nextPeriodicStall = next.busyEveryMs > 0 ? now + next.busyEveryMs : 0;
+  }
+
+  /** The settings `change` would give, validated (RangeError naming the bad field); changes nothing. */
+  check(change: Partial<FaultSettings>): FaultSettings {
     const next = { ...this.settings, ...change, slowCommands: { ...(change.slowCommands ?? this.settings.slowCommands) } };
     validateFaults(next);
-    this.settings = next;
-    this.nextPeriodicStall = next.busyEveryMs > 0 ? now + next.busyEveryMs : 0;
+    return next;
   }
 
   /** Starts a busy stall now (it extends one already running). */
@@ -69,8 +81,7 @@ export class FaultGate {
 
   /** Delay before the answer to `netFn`/`cmd` goes out. */
   answerDelay(netFn: number, cmd: number): number {
-    const slow = this.settings.slowCommands[commandKey(netFn, cmd)] ?? 0;
-    return this.settings.latencyMs + slow;
+    return this.settings.latencyMs + (this.slow.size === 0 ? 0 : this.slow.get((netFn << 8) | cmd) ?? 0);
   }
 
   private startPeriodicStall(now: number): void {
@@ -79,11 +90,6 @@ export class FaultGate {
     this.stall(s.busyStallMs, now);
     this.nextPeriodicStall = now + s.busyEveryMs;
   }
-}
-
-/** "0x06/0x01" for netFn 6, cmd 1: the key slowCommands uses. */
-export function commandKey(netFn: number, cmd: number): string {
-  return `0x${netFn.toString(16).padStart(2, '0')}/0x${cmd.toString(16).padStart(2, '0')}`;
 }
 
 /** Throws a RangeError naming the first bad field. */

@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import { ControlError } from './shard.js';
 import type { Supervisor } from './supervisor.js';
-import { FleetFileError, targetEntry } from './fleet-file.js';
+import { FleetFileError, faultsEntry, targetEntry } from './fleet-file.js';
 import type { TargetFleet } from './target-fleet.js';
 
 const MAX_BODY = 64 * 1024;
@@ -89,13 +89,8 @@ async function routeTargets(targets: TargetFleet | null, method: string, parts: 
   if (!targets) throw new ControlError(404, 'this fleet has no iSNS server and no targets (isns: and targets: in the fleet file)');
   if (method === 'GET' && parts.length === 1) return targets.list();
   if (method === 'POST' && parts.length === 1) {
-    let specs;
-    try {
-      specs = targetEntry(await body(req), 'POST /targets');
-    } catch (err) {
-      if (err instanceof FleetFileError) throw new ControlError(400, err.message);
-      throw err;
-    }
+    const b = await body(req);
+    const specs = fleetFileChecked(() => targetEntry(b, 'POST /targets'));
     const added = [];
     for (const spec of specs) added.push(await targets.add(spec));
     return added;
@@ -150,13 +145,18 @@ async function body(req: IncomingMessage): Promise<Record<string, unknown>> {
   return v as Record<string, unknown>;
 }
 
-const FAULT_KEYS = ['lossPercent', 'latencyMs', 'busyStallMs', 'busyEveryMs', 'slowCommands'];
+/** The fleet file's fault checks; a bad body is a 400 naming the field. */
+function faultBody(b: Record<string, unknown>): ReturnType<typeof faultsEntry> {
+  return fleetFileChecked(() => faultsEntry(b, 'faults'));
+}
 
-function faultBody(b: Record<string, unknown>): Record<string, never> {
-  for (const k of Object.keys(b)) if (!FAULT_KEYS.includes(k)) throw new ControlError(400, `unknown fault "${k}" (known: ${FAULT_KEYS.join(', ')})`);
-  for (const k of FAULT_KEYS.slice(0, 4)) if (k in b && typeof b[k] !== 'number') throw new ControlError(400, `${k} must be a number`);
-  if ('slowCommands' in b && (typeof b.slowCommands !== 'object' || b.slowCommands === null)) throw new ControlError(400, 'slowCommands must be an object');
-  return b as Record<string, never>;
+function fleetFileChecked<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    if (err instanceof FleetFileError) throw new ControlError(400, err.message);
+    throw err;
+  }
 }
 
 function msBody(b: Record<string, unknown>): number {

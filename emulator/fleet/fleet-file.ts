@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NO_FAULTS, validateFaults, type FaultSettings } from '../bmc/faults.js';
 import { consecutiveAddresses, parseIpv4 } from '../net/ipv4.js';
-import { LUN_STATES, type TargetLun, type TargetSpec } from '../isns/emulated-target.js';
+import { LUN_STATES, type TargetLun, type TargetSpec } from '../isns/target-spec.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
 
@@ -149,6 +149,11 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
 /** A `targets:` entry from elsewhere (the control API's POST /targets), with the fleet file's checks. */
 export function targetEntry(v: unknown, where: string): TargetSpec[] {
   return new Reader(where).targets(v, 'body');
+}
+
+/** A `faults:` mapping from elsewhere (the control API's PUT .../faults), with the fleet file's checks. */
+export function faultsEntry(v: unknown, where: string): Partial<FaultSettings> {
+  return new Reader(where).faults(v, 'body');
 }
 
 /** Small typed readers that name the field of anything wrong. */

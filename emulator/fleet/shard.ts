@@ -2,7 +2,6 @@
 import type { Socket } from 'node:dgram';
 import { EmulatedBmc } from '../bmc/emulated-bmc.js';
 import { BmcCounters } from '../bmc/counters.js';
-import { validateFaults } from '../bmc/faults.js';
 import { LAN_CHANNEL } from '../bmc/model.js';
 import { POWER_ACTIONS, controlPower } from '../bmc/power.js';
 import { bindUdp } from '../net/udp-endpoint.js';
@@ -120,7 +119,7 @@ export class Shard {
       case 'faults': {
         const targets = this.targets(req.ip);
         // All or nothing: check the change against every target before changing any.
-        for (const bmc of targets) validateFaults({ ...bmc.faults.settings, ...req.change, slowCommands: req.change.slowCommands ?? bmc.faults.settings.slowCommands });
+        for (const bmc of targets) bmc.faults.check(req.change);
         for (const bmc of targets) bmc.setFaults(req.change);
         return { changed: targets.length };
       }

@@ -3,7 +3,8 @@
 // while it runs; the server then notifies SCN listeners, as a real storage fleet's would.
 import { systemClock, type Clock } from '../clock.js';
 import { IsnsServer } from '../isns/server.js';
-import { EmulatedTarget, type TargetLun, type TargetSpec, type TargetSummary } from '../isns/emulated-target.js';
+import { EmulatedTarget, type TargetSummary } from '../isns/emulated-target.js';
+import type { TargetLun, TargetSpec } from '../isns/target-spec.js';
 import { ControlError } from './shard.js';
 
 export class TargetFleet {

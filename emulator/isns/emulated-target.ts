@@ -4,23 +4,10 @@
 // its LUNs change, so the server notifies everyone watching.
 import type { Clock } from '../clock.js';
 import { NodeType } from '../../protocols/isns/attributes.js';
-import { LunState } from '../../protocols/isns/vendor-lun.js';
 import { IsnsClient, type EntitySpec } from '../../orchestrator/isns-client.js';
+import { LUN_STATES, type TargetLun, type TargetSpec } from './target-spec.js';
 import { RegistrationKeeper } from '../../orchestrator/isns-client-keeper.js';
 import { IsnsClientListener } from '../../orchestrator/isns-client-listener.js';
-
-export const LUN_STATES: Record<string, number> = { unknown: LunState.UNKNOWN, online: LunState.ONLINE, offline: LunState.OFFLINE, busy: LunState.BUSY };
-
-export interface TargetLun { lun: number; sizeGB: number; state: keyof typeof LUN_STATES }
-
-export interface TargetSpec {
-  iqn: string;
-  alias: string;
-  /** The iSCSI portal (the target listens there; here only registered). */
-  ip: string;
-  port: number;
-  luns: TargetLun[];
-}
 
 export interface TargetSummary extends TargetSpec { eid: string | null; refreshes: number; refreshFailures: number; esisAnswered: number; scnsReceived: number }
 
