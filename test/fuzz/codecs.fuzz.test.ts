@@ -30,8 +30,7 @@ import { aesDecryptPayload, aesEncryptPayload, deriveK2, sessionIntegrityKey } f
 import { sessionlessResponse } from '../../protocols/ipmi/client-side/sessionless.js';
 import { loadFrames } from '../helpers/vectors.js';
 import {
-  FailureLog, Histogram, Rng, decodeErrorProblem, fuzzIterations, fuzzSeed, hex, mutate, placeBytes, randomBuffer,
-  sameValue, seedHex, valueProblem,
+  FailureLog, Rng, fuzzDecoder, fuzzIterations, fuzzSeed, hex, sameValue, seedHex, valueProblem,
 } from './fuzz-helpers.js';
 
 const SEED = fuzzSeed();
@@ -317,43 +316,15 @@ t.test('round trip on the real vectors: presence pongs, cipher suite records, AE
 
 // ---------------------------------------------------------------- the fuzzing
 
-interface Stats { returned: number; decodeErrors: Histogram; reencoded: number }
-
-function fuzzTarget(tg: Target, rng: Rng, log: FailureLog): Stats {
-  const stats: Stats = { returned: 0, decodeErrors: new Histogram(), reencoded: 0 };
-  const ctx = { corpus: corpus.datagrams.length > 0 ? [...tg.seeds, ...corpus.datagrams] : tg.seeds };
-  for (let i = 0; i < PER_TARGET; i++) {
-    let raw = tg.seeds.length === 0 || rng.bool(0.2) ? randomBuffer(rng) : mutate(rng, rng.pick(tg.seeds), ctx, 4).bytes;
-    if (tg.fixup && rng.bool(0.5)) raw = tg.fixup(raw);
-    const input = placeBytes(rng, raw);
-    const fail = (problem: string) => log.add({ target: tg.name, problem, input: hex(raw), iteration: i });
-    let value: unknown;
-    try {
-      value = tg.decode(input);
-    } catch (err) {
-      const problem = decodeErrorProblem(err);
-      if (problem) fail(problem);
-      else stats.decodeErrors.add(`${(err as DecodeError).code} ${(err as DecodeError).field}`);
-      continue;
-    }
-    stats.returned++;
-    const vp = valueProblem(value, tg.optional, tg.allowNegative) ?? tg.check?.(input, value as never) ?? null;
-    if (vp) {
-      fail(vp);
-      continue;
-    }
-    if (!tg.reencode) continue;
-    // Idempotence: whatever decodes must re-encode, and that must decode to the same value.
-    try {
-      const again = tg.decode(tg.reencode(value as never));
-      if (!sameValue(fields(again, tg.raw), fields(value, tg.raw))) fail('re-encoded value decodes differently');
-      else stats.reencoded++;
-    } catch (err) {
-      const e = err as Error;
-      fail(`re-encoding a decoded value failed: ${e.name}: ${e.message}`);
-    }
-  }
-  return stats;
+/** One decoder's run, with this file's value checks and comparison. */
+function fuzzTarget(tg: Target, rng: Rng, log: FailureLog) {
+  return fuzzDecoder(tg, rng, log, {
+    iterations: PER_TARGET,
+    corpus: corpus.datagrams,
+    check: (value, input) => valueProblem(value, tg.optional, tg.allowNegative) ?? tg.check?.(input, value as never) ?? null,
+    same: (a, b) => sameValue(fields(a, tg.raw), fields(b, tg.raw)),
+    errorKind: (e) => `${e.code} ${e.field}`,
+  });
 }
 
 t.test(`decoders return a value or throw DecodeError (seed ${seedHex(SEED)}, ${PER_TARGET} inputs per decoder)`, (t) => {

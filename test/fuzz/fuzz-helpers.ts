@@ -472,3 +472,70 @@ export class Histogram {
     return rows.map(([k, v]) => `${indent}${k.padEnd(width)}  ${String(v).padStart(7)}`).join('\n');
   }
 }
+
+// ---------------------------------------------------------------- one decoder, many inputs
+
+/** A decoder under fuzz: real seeds to mutate, and its encoder for the round trip when there is one. */
+export interface DecoderTarget {
+  name: string;
+  seeds: Uint8Array[];
+  decode(b: Uint8Array): unknown;
+  /** decode(encode(value)) must give the value back; omitted when there is no encoder. */
+  reencode?(value: never): Uint8Array;
+  /** Applied to half the mutated inputs, to get past checksums and lengths to the checks behind them. */
+  fixup?(b: Buffer): Buffer;
+}
+
+export interface DecoderFuzzOptions {
+  iterations: number;
+  /** Extra real inputs whose bytes mutations may splice in. */
+  corpus: Uint8Array[];
+  /** What is wrong with a decoded value (a field read past the end, a NaN), or null. */
+  check(value: unknown, input: Uint8Array): string | null;
+  /** Do two decoded values say the same thing? */
+  same(a: unknown, b: unknown): boolean;
+  /** How a DecodeError is counted in the stats. */
+  errorKind(e: DecodeError): string;
+}
+
+export interface DecoderStats { returned: number; decodeErrors: Histogram; reencoded: number }
+
+/**
+ * Feeds a decoder random and mutated inputs: each must decode to a sane value or throw a DecodeError with
+ * sane fields, and whatever decodes must re-encode and decode again to the same value. Failures go to `log`.
+ */
+export function fuzzDecoder(tg: DecoderTarget, rng: Rng, log: FailureLog, opts: DecoderFuzzOptions): DecoderStats {
+  const stats: DecoderStats = { returned: 0, decodeErrors: new Histogram(), reencoded: 0 };
+  const ctx = { corpus: opts.corpus.length > 0 ? [...tg.seeds, ...opts.corpus] : tg.seeds };
+  for (let i = 0; i < opts.iterations; i++) {
+    let raw = tg.seeds.length === 0 || rng.bool(0.2) ? randomBuffer(rng) : mutate(rng, rng.pick(tg.seeds), ctx, 4).bytes;
+    if (tg.fixup && rng.bool(0.5)) raw = tg.fixup(raw);
+    const input = placeBytes(rng, raw);
+    const fail = (problem: string) => log.add({ target: tg.name, problem, input: hex(raw), iteration: i });
+    let value: unknown;
+    try {
+      value = tg.decode(input);
+    } catch (err) {
+      const problem = decodeErrorProblem(err);
+      if (problem) fail(problem);
+      else stats.decodeErrors.add(opts.errorKind(err as DecodeError));
+      continue;
+    }
+    stats.returned++;
+    const vp = opts.check(value, input);
+    if (vp) {
+      fail(vp);
+      continue;
+    }
+    if (!tg.reencode || value === null) continue;
+    try {
+      const again = tg.decode(tg.reencode(value as never));
+      if (!opts.same(again, value)) fail('re-encoded value decodes differently');
+      else stats.reencoded++;
+    } catch (err) {
+      const e = err as Error;
+      fail(`re-encoding a decoded value failed: ${e.name}: ${e.message}`);
+    }
+  }
+  return stats;
+}
