@@ -31,8 +31,10 @@ export class ConsoleByteStream implements ConsoleHistorySource {
     const oldest = Math.max(0, this.head - this.ring.length);
     const start = Math.min(Math.max(from, oldest), this.head);
     const length = Math.min(maxBytes, this.head - start);
-    const data = Buffer.alloc(length);
-    for (let i = 0; i < length; i++) data[i] = this.ring[(start + i) % this.ring.length];
+    const data = Buffer.allocUnsafe(length);
+    const at = start % this.ring.length;
+    const first = this.ring.copy(data, 0, at, Math.min(this.ring.length, at + length)); // up to the ring's end
+    this.ring.copy(data, first, 0, length - first); // and on from its start, if it wraps
     return { streamId: this.streamId, oldest, head: this.head, start, data };
   }
 
@@ -46,7 +48,10 @@ export class ConsoleByteStream implements ConsoleHistorySource {
   }
 
   private append(bytes: Buffer): void {
-    for (let i = 0; i < bytes.length; i++) this.ring[(this.head + i) % this.ring.length] = bytes[i];
+    const keep = bytes.subarray(Math.max(0, bytes.length - this.ring.length)); // more than the ring holds: the tail
+    const at = (this.head + bytes.length - keep.length) % this.ring.length;
+    const first = keep.copy(this.ring, at, 0, Math.min(keep.length, this.ring.length - at));
+    keep.copy(this.ring, 0, first);
     this.head += bytes.length;
   }
 }
