@@ -96,7 +96,7 @@ export class EmulatedBmc implements DatagramHandler {
       activationDelay: () => this.faults.answerDelay(NetFn.APP, PayloadCommand.ACTIVATE),
     });
     const solState = this.model.sol;
-    this.channel.hasSolInstance = (s) => solState.bySession(s.bmcId).length > 0;
+    this.channel.hasSolInstance = (s) => solState.hasSession(s.bmcId);
     // §24.2: a session's payload instances end with it (Close Session, idle expiry, BMC reboot).
     table.onEnd((s) => { solState.deactivateSession(s.bmcId, this.clock.now()); });
   }

@@ -154,7 +154,8 @@ const NOISE_WINDOW_MS = 10_000;
 const LOAD_PERIOD_MS = 20 * 60_000;
 
 /** 32-bit FNV-1a. */
-function fnv1a(text: string): number {
+/** FNV-1a of a string: a stable 32-bit seed from a name or address. */
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return h >>> 0;

@@ -98,6 +98,12 @@ export class SolConfig {
     return [...this.instances.values()].sort((a, b) => a.instance - b.instance);
   }
 
+  /** Does BMC session `sessionId` own an active instance? (Asked per SOL packet: no arrays.) */
+  hasSession(sessionId: number): boolean {
+    for (const a of this.instances.values()) if (a.sessionId === sessionId) return true;
+    return false;
+  }
+
   /** Instances active under BMC session `sessionId`. */
   bySession(sessionId: number): SolActivation[] {
     return this.activeInstances().filter((a) => a.sessionId === sessionId);

@@ -47,12 +47,6 @@ export class SolLink {
     this.unsubscribe = opts.sol.onChange((change) => this.changed(change));
   }
 
-  /** The running instance owned by BMC session `sessionId`, if any. */
-  instanceOf(sessionId: number): BmcSolSession | undefined {
-    for (const r of this.running.values()) if (r.activation.sessionId === sessionId) return r.session;
-    return undefined;
-  }
-
   /** A SOL payload from the console of BMC session `sessionId` (authenticated and decrypted by the channel). */
   receive(sessionId: number, payload: Uint8Array, now: number): void {
     const r = this.bySession(sessionId);

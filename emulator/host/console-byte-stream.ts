@@ -41,7 +41,7 @@ export class ConsoleByteStream implements ConsoleHistorySource {
   private catchUp(now: number): void {
     for (let more = true; more;) {
       const h = this.host.history(this.pulled, now, 500);
-      for (const chunk of h.chunks) this.append(Buffer.from(chunk.text, 'utf8'));
+      for (const chunk of h.chunks) this.append(Buffer.from(chunk.text, 'latin1') /* one byte a character, as the host console delivers to SOL */);
       this.pulled = h.position;
       more = h.more;
     }

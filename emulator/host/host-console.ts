@@ -11,6 +11,7 @@ import { ConsoleRing, POSITIONS_PER_MS } from './console-ring.js';
 import { ConsoleScript, LOGIN_PROMPT_OFFSET_MS, kernelStamp } from './console-script.js';
 import { hostIdentityFor, type HostIdentity } from './host-identity.js';
 import { LoginShell } from './login-shell.js';
+import { fnv1a } from '../bmc/sensors.js';
 
 export interface HostConsoleSettings {
   /** One numbered log line every this many ms once booted (default 1000). */
@@ -91,7 +92,7 @@ export class HostConsole {
   /** A console for `model`'s host that follows its power (Chassis Control, the control API). */
   static forModel(model: BmcModel, clock: Clock, settings: HostConsoleSettings = {}): HostConsole {
     const host = new HostConsole({
-      ...settings, identity: () => hostIdentityFor(model), seed: ipSeed(model.ip), clock, powerOn: model.powerOn, now: clock.now(),
+      ...settings, identity: () => hostIdentityFor(model), seed: fnv1a(model.ip), clock, powerOn: model.powerOn, now: clock.now(),
     });
     host.follow(model);
     return host;
@@ -265,11 +266,4 @@ export class HostConsole {
     this.timer?.cancel();
     this.timer = null;
   }
-}
-
-/** FNV-1a of the IP: a cheap per-host number for the default initial uptime. */
-function ipSeed(ip: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < ip.length; i++) h = Math.imul(h ^ ip.charCodeAt(i), 0x01000193) >>> 0;
-  return h;
 }

@@ -28,6 +28,10 @@ export const CompletionCode = {
   UNSPECIFIED: 0xff,
 } as const;
 
+/** What every Get/Set ... Configuration Parameters family answers: LAN (§23.1-23.2), SOL (§26.2-26.3) and
+ *  system boot options (§28.12-28.13) give the same three command-specific codes. */
+export const ConfigParameterCC = { PARAMETER_NOT_SUPPORTED: 0x80, SET_IN_PROGRESS_ACTIVE: 0x81, READ_ONLY: 0x82 } as const;
+
 const NAMES: Record<number, string> = {
   0x00: 'Command completed normally',
   0xc0: 'Node busy',

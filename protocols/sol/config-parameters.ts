@@ -1,5 +1,6 @@
 // Set/Get SOL Configuration Parameters (netFn 0Ch, cmds 21h/22h) — IPMI 2.0 §26.2, §26.3; parameter layouts
 // from Table 26-5. Requests, the Get response, and the value of each parameter 0-8.
+import { ConfigParameterCC } from '../ipmi/completion-codes.js';
 import { DecodeError, requireBytes } from '../errors.js';
 
 const PROTO = 'ipmi';
@@ -20,7 +21,7 @@ export const SolParameter = {
 } as const;
 
 /** Command-specific completion codes of §26.2/§26.3. */
-export const SolConfigCC = { PARAMETER_NOT_SUPPORTED: 0x80, SET_IN_PROGRESS_ACTIVE: 0x81, READ_ONLY: 0x82 } as const;
+export const SolConfigCC = ConfigParameterCC;
 
 /** Parameters 5 and 6 [3:0]: 0 = use the serial port's setting; 6-10 = 9.6 to 115.2 kbps. */
 export const SolBitRate = { SERIAL_SETTING: 0x00, BPS_9600: 0x06, BPS_19200: 0x07, BPS_38400: 0x08, BPS_57600: 0x09, BPS_115200: 0x0a } as const;

@@ -6,7 +6,6 @@ import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { decodeActivatePayloadResponse } from '../../protocols/sol/activation.js';
-import { BmcSolSession } from '../../protocols/sol/bmc-sol-session.js';
 import { bytes, fixture } from '../helpers/bmc-command-fixture.js';
 
 const TR = NetFn.TRANSPORT;
@@ -242,32 +241,5 @@ t.test('the payload commands are open to USER sessions; Set SOL needs ADMINISTRA
   t.equal(f.table.find(TR, SET_SOL)?.privilege, Privilege.ADMINISTRATOR);
   f.session.privilege = Privilege.USER;
   t.equal(f.send(APP, ACTIVATE, IPMITOOL_ACTIVATE).cc, CC.OK, 'default SOL privilege is USER');
-  t.end();
-});
-
-t.test('wiring pattern: activation starts a SOL state machine, Deactivate Payload ends it', (t) => {
-  const f = fixture();
-  const running = new Map<number, BmcSolSession>();
-  const finalPackets: number[] = [];
-  f.model.sol.onChange((c) => {
-    if (c.kind === 'activate') running.set(c.activation.sessionId, new BmcSolSession(f.model.sol.sessionOptions()));
-    if (c.kind === 'deactivate') {
-      const s = running.get(c.activation.sessionId);
-      running.delete(c.activation.sessionId);
-      // the owner asked (ipmitool "~."): no SOL packet may precede the command's response
-      finalPackets.push(s ? s.deactivate(c.by !== c.activation.sessionId).packets.length : -1);
-    }
-  });
-  f.send(APP, ACTIVATE, IPMITOOL_ACTIVATE);
-  const sol = running.get(f.session.id);
-  t.ok(sol, 'a state machine runs for the activating session');
-  t.equal(sol!.hostOutput(Buffer.alloc(96, 0x41), f.now).packets.length, 1, 'threshold 96 from parameter 3');
-  f.send(APP, DEACTIVATE, IPMITOOL_DEACTIVATE);
-  t.same(finalPackets, [0]);
-  f.send(APP, ACTIVATE, IPMITOOL_ACTIVATE);
-  f.session = { ...f.session, id: 0x99, handle: 6 };
-  f.send(APP, DEACTIVATE, IPMITOOL_DEACTIVATE);
-  t.same(finalPackets, [0, 1], 'deactivated by another session: the console is told');
-  t.equal(running.size, 0);
   t.end();
 });

@@ -2,7 +2,7 @@
 // §28.3 Chassis Control, §28.5 Chassis Identify, §28.8 Set Power Restore Policy, §28.11 Get System Restart
 // Cause, §28.12/28.13 Set/Get System Boot Options (Table 28-14), §28.14 Get POH Counter.
 import { requireBytes } from '../../../protocols/errors.js';
-import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
+import { CompletionCode, ConfigParameterCC } from '../../../protocols/ipmi/completion-codes.js';
 import { BMC_SLAVE_ADDRESS, NetFn } from '../../../protocols/ipmi/message.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import type { BootOptionError } from '../boot-options.js';
@@ -25,7 +25,7 @@ export const ChassisCommand = {
 } as const;
 
 /** Set/Get System Boot Options completion codes (§28.12). */
-export const BootOptionsCC = { PARAMETER_NOT_SUPPORTED: 0x80, SET_IN_PROGRESS_ACTIVE: 0x81, READ_ONLY: 0x82 } as const;
+export const BootOptionsCC = ConfigParameterCC;
 
 const BOOT_OPTIONS_PARAMETER_VERSION = 0x01;
 const POLICY_NO_CHANGE = 0x03;

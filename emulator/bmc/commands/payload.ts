@@ -13,7 +13,7 @@ import {
 } from '../../../protocols/sol/activation.js';
 import type { BmcModel } from '../model.js';
 import { fail, ok } from './request-data.js';
-import type { CommandSpec, SessionView } from './types.js';
+import type { CommandSpec } from './types.js';
 
 /** Payload types this channel carries (§13.27.3): IPMI and SOL, and the RMCP+ session setup payloads. */
 const STANDARD_PAYLOADS = [PayloadType.IPMI, PayloadType.SOL];
@@ -26,8 +26,6 @@ const SUPPORTED_PAYLOADS = new Set<number>([...STANDARD_PAYLOADS, ...SESSION_SET
 const FORMAT_VERSION = { major: 1, minor: 0 };
 
 /** A session view that may also say whether the session negotiated confidentiality (not all layers provide it). */
-type MaybeEncryptedSession = SessionView & { encrypted?: boolean };
-
 export function payloadCommands(model: BmcModel): CommandSpec[] {
   const N = NetFn.APP;
   const sol = model.sol;
@@ -45,7 +43,7 @@ export function payloadCommands(model: BmcModel): CommandSpec[] {
         const aux = r.auxiliary[0];
         const encryptionRequested = (aux & SolActivationFlag.ENCRYPTION) !== 0;
         // An encrypted session carries SOL encrypted; a console asking for plaintext there is refused (§24.1 84h).
-        if ((ctx.session as MaybeEncryptedSession).encrypted === true && !encryptionRequested) {
+        if (ctx.session.encrypted === true && !encryptionRequested) {
           return fail(ActivatePayloadCC.CANNOT_ACTIVATE_WITHOUT_ENCRYPTION);
         }
         sol.activate({

@@ -4,8 +4,8 @@ import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../../protocols/ipmi/message.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import {
-  SolBitRate, SolConfigCC, SolConfigCommand, SolParameter, decodeGetSolConfigRequest, decodeSetSolConfigRequest,
-  decodeSolParameter, encodeSolParameter, type SolParameterValue,
+  SOL_PARAMETER_LENGTHS, SolBitRate, SolConfigCC, SolConfigCommand, SolParameter, decodeGetSolConfigRequest, decodeSetSolConfigRequest,
+  decodeSolParameter, encodeGetSolConfigResponse, encodeSolParameter, type SolParameterValue,
 } from '../../../protocols/sol/config-parameters.js';
 import { SetInProgress } from '../lan-config.js';
 import type { BmcModel } from '../model.js';
@@ -76,10 +76,6 @@ function writeParameter(sol: SolConfig, v: SolParameterValue, now: number): numb
   }
 }
 
-function defined(parameter: number): boolean {
-  return parameter >= SolParameter.SET_IN_PROGRESS && parameter <= SolParameter.PAYLOAD_PORT;
-}
-
 export function solCommands(model: BmcModel): CommandSpec[] {
   const N = NetFn.TRANSPORT;
   return [
@@ -89,9 +85,9 @@ export function solCommands(model: BmcModel): CommandSpec[] {
       handle: (req) => {
         const r = decodeGetSolConfigRequest(req.data);
         if (model.resolveChannel(r.channel) === null) return fail(CompletionCode.INVALID_DATA_FIELD);
-        if (!defined(r.parameter)) return fail(SolConfigCC.PARAMETER_NOT_SUPPORTED);
+        if (!(r.parameter in SOL_PARAMETER_LENGTHS)) return fail(SolConfigCC.PARAMETER_NOT_SUPPORTED);
         if (r.revisionOnly) return ok(Buffer.from([PARAMETER_REVISION]));
-        return ok(Buffer.concat([Buffer.from([PARAMETER_REVISION]), encodeSolParameter(readParameter(model.sol, r.parameter))]));
+        return ok(encodeGetSolConfigResponse({ revision: PARAMETER_REVISION, data: encodeSolParameter(readParameter(model.sol, r.parameter)) }));
       },
     },
     {
@@ -100,7 +96,7 @@ export function solCommands(model: BmcModel): CommandSpec[] {
       handle: (req, ctx) => {
         const r = decodeSetSolConfigRequest(req.data);
         if (model.resolveChannel(r.channel) === null) return fail(CompletionCode.INVALID_DATA_FIELD);
-        if (!defined(r.parameter)) return fail(SolConfigCC.PARAMETER_NOT_SUPPORTED);
+        if (!(r.parameter in SOL_PARAMETER_LENGTHS)) return fail(SolConfigCC.PARAMETER_NOT_SUPPORTED);
         if (READ_ONLY.has(r.parameter)) return fail(SolConfigCC.READ_ONLY);
         const cc = writeParameter(model.sol, decodeSolParameter(r.parameter, r.data), ctx.now);
         if (cc !== CompletionCode.OK) return fail(cc);

@@ -2,7 +2,7 @@
 // Configuration Parameters; parameter layouts from Table 23-4. Values live in the model's LanConfig.
 import { requireBytes } from '../../../protocols/errors.js';
 import { SUPPORTED_V15_AUTH_TYPES } from '../../../protocols/ipmi/auth-v15.js';
-import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
+import { CompletionCode, ConfigParameterCC } from '../../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../../protocols/ipmi/message.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import { IpSource, SetInProgress, formatIpv4, parseIpv4 } from '../lan-config.js';
@@ -13,7 +13,7 @@ import type { CommandSpec } from './types.js';
 export const TransportCommand = { SET_LAN_CONFIG: 0x01, GET_LAN_CONFIG: 0x02 } as const;
 
 /** Set/Get LAN Configuration Parameters completion codes (§23.1, §23.2). */
-export const LanConfigCC = { PARAMETER_NOT_SUPPORTED: 0x80, SET_IN_PROGRESS_ACTIVE: 0x81, READ_ONLY: 0x82 } as const;
+export const LanConfigCC = ConfigParameterCC;
 
 /** Parameter revision: present revision 1, oldest compatible revision 1. */
 const PARAMETER_REVISION = 0x11;
