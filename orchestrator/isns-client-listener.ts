@@ -3,6 +3,7 @@
 // port (register it as the portal's SCN Port and/or ESI Port; the UDP bit of the port says which
 // transport the server uses). As open-isns does it: SCN and ESI carry no Source and no delimiter;
 // SCNRsp carries the destination iSCSI Name, ESIRsp echoes the ESI's attributes.
+import { closeTcpUdp } from '../emulator/net/tcp-udp.js';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
@@ -29,7 +30,7 @@ export interface ScnNotice {
  * per event. The destination is the attribute right before the Timestamp, so a sender that puts a
  * Source first is read correctly too. Null when there is no Timestamp.
  */
-export function parseScn(attrs: readonly IsnsAttribute[]): Omit<ScnNotice, 'transport'> | null {
+function parseScn(attrs: readonly IsnsAttribute[]): Omit<ScnNotice, 'transport'> | null {
   const ts = attrs.findIndex((a) => a.tag === Tag.TIMESTAMP);
   if (ts < 1 || typeof attrs[ts].value !== 'bigint') return null;
   const destination = String(attrs[ts - 1].value);
@@ -137,11 +138,7 @@ export class IsnsClientListener extends EventEmitter {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await Promise.all([
-      this.tcp ? new Promise<void>((r) => this.tcp!.close(() => r())) : undefined,
-      this.udp ? new Promise<void>((r) => this.udp!.close(() => r())) : undefined,
-    ]);
+    await closeTcpUdp(this.tcp, this.udp, this.sockets);
     this.tcp = null;
     this.udp = null;
   }

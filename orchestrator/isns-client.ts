@@ -4,6 +4,7 @@
 // project's vendor LUN attributes (vendor-lun.ts), deregistration, queries, DevGetNext iteration, DD
 // management, SCN registration. The SCN/ESI side (a listener on the client's own port) is in
 // isns-client-listener.ts; refreshing before the registration period ends is isns-client-keeper.ts.
+import { nextTransactionId } from '../protocols/isns/header.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { systemClock, type Clock } from '../emulator/clock.js';
@@ -87,10 +88,10 @@ export interface NodeInfo {
 }
 export interface DdInfo { id: number; name?: string; features?: number; members: string[] }
 
-export const ALL_SCN_EVENTS = 0x1f;
+const ALL_SCN_EVENTS = 0x1f;
 
 /** The attributes of a DevAttrReg for `spec`, in the order §5.6.5.1 asks for. */
-export function registrationAttributes(spec: EntitySpec): { key: IsnsAttribute[]; operating: IsnsAttribute[] } {
+function registrationAttributes(spec: EntitySpec): { key: IsnsAttribute[]; operating: IsnsAttribute[] } {
   const op: IsnsAttribute[] = [];
   // Entity attributes must follow the Entity Identifier (isnsd refuses them otherwise: status 3), so
   // without an EID the server's defaults apply (protocol iSCSI, its registration period).
@@ -121,7 +122,7 @@ export function registrationAttributes(spec: EntitySpec): { key: IsnsAttribute[]
  * Nodes (with their portals and LUNs) out of a query answer: an iSCSI Name opens a node, portal
  * attributes that follow belong to it, an Entity Identifier names the entity of the nodes after it.
  */
-export function parseNodes(attrs: readonly IsnsAttribute[]): NodeInfo[] {
+function parseNodes(attrs: readonly IsnsAttribute[]): NodeInfo[] {
   const out: NodeInfo[] = [];
   let eid: string | undefined;
   let node: NodeInfo | null = null;
@@ -162,7 +163,7 @@ export function parseNodes(attrs: readonly IsnsAttribute[]): NodeInfo[] {
 }
 
 /** DDs out of DDReg / DevAttrQry / DevGetNext answers: a DD_ID opens one. */
-export function parseDds(attrs: readonly IsnsAttribute[]): DdInfo[] {
+function parseDds(attrs: readonly IsnsAttribute[]): DdInfo[] {
   const out: DdInfo[] = [];
   let dd: DdInfo | null = null;
   for (const a of attrs) {
@@ -255,8 +256,8 @@ export class IsnsClient {
   request(functionId: number, key: IsnsAttribute[], operating: IsnsAttribute[], opts: { replace?: boolean; source?: string | null; noDelimiter?: boolean } = {}): Promise<IsnsResponse> {
     if (this.closed) return Promise.reject(new Error('isns: client closed'));
     let tx = this.nextTx;
-    this.nextTx = (this.nextTx % 0xffff) + 1;
-    while (this.waiting.has(tx)) { tx = this.nextTx; this.nextTx = (this.nextTx % 0xffff) + 1; }
+    this.nextTx = nextTransactionId(this.nextTx);
+    while (this.waiting.has(tx)) { tx = this.nextTx; this.nextTx = nextTransactionId(this.nextTx); }
     const source = opts.source === null ? null : attr(Tag.ISCSI_NAME, opts.source ?? this.options.source);
     const req: IsnsRequest = {
       kind: 'request', functionId, transactionId: tx, flags: Flag.CLIENT | (opts.replace ? Flag.REPLACE : 0), source, key, operating,
@@ -415,7 +416,7 @@ export class IsnsClient {
 }
 
 /** What queries ask for about a node: its entity, itself, its portals, its LUNs. */
-export const NODE_DETAIL: number[] = [
+const NODE_DETAIL: number[] = [
   Tag.ENTITY_IDENTIFIER, Tag.ISCSI_NAME, Tag.ISCSI_NODE_TYPE, Tag.ISCSI_ALIAS, Tag.ISCSI_NODE_INDEX,
   Tag.PORTAL_IP_ADDRESS, Tag.PORTAL_PORT, Tag.LUN_NUMBER, Tag.LUN_SIZE, Tag.LUN_STATE,
 ];

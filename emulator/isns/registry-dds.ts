@@ -13,7 +13,7 @@ export interface DdsResult { status: number; key: IsnsAttribute[]; operating: Is
 
 const done = (status: number, operating: IsnsAttribute[] = [], key: IsnsAttribute[] = []): DdsResult => ({ status, key, operating });
 
-export function ddsAttrs(s: DdsObj): IsnsAttribute[] {
+function ddsAttrs(s: DdsObj): IsnsAttribute[] {
   const out: IsnsAttribute[] = [attr(Tag.DD_SET_ID, s.id)];
   if (s.name !== null) out.push(attr(Tag.DD_SET_SYMBOLIC_NAME, s.name));
   out.push(attr(Tag.DD_SET_STATUS, s.status));

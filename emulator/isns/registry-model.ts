@@ -4,7 +4,7 @@
 //
 // Indexes: one counter for every object, in creation order (entity, its nodes and portals in message order,
 // then their portal groups), which is what open-isns isnsd does (target1: entity 1, node 2, portal 3, PG 4).
-import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
+import { NodeType, ScnBitmap, Tag, VendorRange } from '../../protocols/isns/attributes.js';
 import type { IsnsValue, PortValue } from '../../protocols/isns/tlv.js';
 import type { LunInfo } from '../../protocols/isns/vendor-lun.js';
 
@@ -88,9 +88,10 @@ export function category(tag: number): Category {
   if (tag >= 16 && tag <= 31) return 'portal';
   if (tag >= 32 && tag <= 47) return 'node';
   if (tag >= 48 && tag <= 63) return 'pg';
-  if (tag >= 385 && tag <= 512) return 'entity';
-  if (tag >= 513 && tag <= 640) return 'portal';
-  if (tag >= 641 && tag <= 768) return 'node';
+  const within = ([lo, hi]: readonly [number, number]) => tag >= lo && tag <= hi;
+  if (within(VendorRange.ENTITY)) return 'entity';
+  if (within(VendorRange.PORTAL)) return 'portal';
+  if (within(VendorRange.ISCSI_NODE)) return 'node';
   if (tag >= 2049 && tag <= 2063) return 'dds';
   if (tag >= 2065 && tag <= 2079) return 'dd';
   return 'other';

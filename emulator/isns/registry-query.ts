@@ -10,7 +10,7 @@
 import { NodeType, Tag } from '../../protocols/isns/attributes.js';
 import { Status } from '../../protocols/isns/status.js';
 import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../protocols/isns/tlv.js';
-import { lunAttributes } from '../../protocols/isns/vendor-lun.js';
+import { lunAttributes, isLunTag } from '../../protocols/isns/vendor-lun.js';
 import { encodeIsnsAddress } from '../../protocols/isns/ip-address.js';
 import { category, type Category, type DdObj, type EntityObj, type NodeObj, type PgObj, type PortalObj, type RegistryStore } from './registry-model.js';
 
@@ -27,18 +27,18 @@ export function entityAttrs(e: EntityObj, tags: readonly number[] | null): IsnsA
   return pick(all, tags);
 }
 
-export function nodeAttrs(n: NodeObj, tags: readonly number[] | null): IsnsAttribute[] {
+function nodeAttrs(n: NodeObj, tags: readonly number[] | null): IsnsAttribute[] {
   const all = [
     attr(Tag.ISCSI_NAME, n.name), attr(Tag.ISCSI_NODE_TYPE, n.nodeType), attr(Tag.ISCSI_NODE_INDEX, n.index),
     ...[...n.attrs].map(([tag, v]) => attr(tag, v)),
   ];
   const picked = pick(all, tags);
   // LUN groups go out whole when any LUN tag is asked for (or everything is)
-  if (n.luns.length > 0 && (tags === null || tags.some((t) => t >= 641 && t <= 643))) picked.push(...lunAttributes(n.luns));
+  if (n.luns.length > 0 && (tags === null || tags.some(isLunTag))) picked.push(...lunAttributes(n.luns));
   return picked;
 }
 
-export function portalAttrs(p: PortalObj, tags: readonly number[] | null): IsnsAttribute[] {
+function portalAttrs(p: PortalObj, tags: readonly number[] | null): IsnsAttribute[] {
   const all = [
     attr(Tag.PORTAL_IP_ADDRESS, p.ip), attr(Tag.PORTAL_PORT, p.port), attr(Tag.PORTAL_INDEX, p.index),
     ...[...p.attrs].map(([tag, v]) => attr(tag, v)),
@@ -46,7 +46,7 @@ export function portalAttrs(p: PortalObj, tags: readonly number[] | null): IsnsA
   return pick(all, tags);
 }
 
-export function pgAttrs(g: PgObj, tags: readonly number[] | null): IsnsAttribute[] {
+function pgAttrs(g: PgObj, tags: readonly number[] | null): IsnsAttribute[] {
   const all = [
     attr(Tag.PG_ISCSI_NAME, g.name), attr(Tag.PG_PORTAL_IP_ADDR, g.ip), attr(Tag.PG_PORTAL_PORT, g.port), attr(Tag.PG_TAG, g.tag),
     attr(Tag.PG_INDEX, g.index),

@@ -25,7 +25,7 @@ const answer = (status: number, noDelimiter = false): ScnResult => ({ status, ke
 const isControl = (n: NodeObj) => (n.nodeType & NodeType.CONTROL) !== 0;
 
 /** Where SCNs for a node can go: its entity's portals that registered an SCN Port. */
-export function scnPorts(n: NodeObj): Array<{ ip: string; port: PortValue }> {
+function scnPorts(n: NodeObj): Array<{ ip: string; port: PortValue }> {
   const out: Array<{ ip: string; port: PortValue }> = [];
   for (const p of n.entity.portals) {
     const sp = p.attrs.get(Tag.SCN_PORT) as PortValue | undefined;

@@ -3,6 +3,7 @@
 // ESI: it drops the TCP socket every time); over UDP the datagram leaves from the server's own UDP socket,
 // and the answer comes back there, matched by transaction ID (the server hands it to `settle`).
 // Every wait is bounded by a timeout on the Clock.
+import { nextTransactionId } from '../../protocols/isns/header.js';
 import net from 'node:net';
 import type { Clock } from '../clock.js';
 import { decodeMessage, encodeMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
@@ -35,7 +36,7 @@ export class OutboundCalls {
   /** A fresh transaction ID for a server-originated message. */
   transaction(): number {
     const tx = this.nextTx;
-    this.nextTx = (this.nextTx % 0xffff) + 1;
+    this.nextTx = nextTransactionId(this.nextTx);
     return tx;
   }
 

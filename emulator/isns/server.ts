@@ -8,6 +8,7 @@
 // does one over the message-size limit; unknown functions get 15; other iSNSP versions 10. A PDU whose
 // header announces more than the PDU limit cannot be skipped on a stream: it gets 2 and the connection
 // closes. Connections over the limit are closed at once. Everything dropped is counted, nothing throws.
+import { closeTcpUdp } from '../net/tcp-udp.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { systemClock, type Clock } from '../clock.js';
@@ -130,11 +131,7 @@ export class IsnsServer {
     this.tickTimer?.cancel();
     this.tickTimer = null;
     this.calls.close();
-    for (const s of this.sockets) s.destroy();
-    await Promise.all([
-      this.tcp ? new Promise<void>((r) => this.tcp!.close(() => r())) : undefined,
-      this.udp ? new Promise<void>((r) => this.udp!.close(() => r())) : undefined,
-    ]);
+    await closeTcpUdp(this.tcp, this.udp, this.sockets);
     this.tcp = null;
     this.udp = null;
     this.persist(true);

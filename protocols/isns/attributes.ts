@@ -219,11 +219,7 @@ export const VendorRange = {
 } as const;
 
 export function isVendorSpecificTag(tag: number): boolean {
-  return tag >= 257 && tag <= 2048;
-}
-
-export function tagInfo(tag: number): TagInfo | undefined {
-  return TAGS.get(tag);
+  return tag >= VendorRange.SERVER[0] && tag <= VendorRange.OTHER[1];
 }
 
 /** How a tag's value is read; unknown tags are opaque. */

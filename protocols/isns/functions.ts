@@ -60,11 +60,6 @@ export function responseIdFor(requestId: number): number | null {
   return (requestId | RESPONSE_BIT) & 0xffff;
 }
 
-/** True for the request IDs RFC 4171 defines (0x0001-0x000E, 0x0011-0x0013). */
-export function isKnownRequest(functionId: number): boolean {
-  return NAMES[functionId] !== undefined;
-}
-
 export function isVendorSpecificFunction(functionId: number): boolean {
   const id = functionId & ~RESPONSE_BIT;
   return id >= 0x0100 && id <= 0x01ff;

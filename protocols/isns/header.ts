@@ -25,7 +25,11 @@ export const Flag = {
   LAST_PDU: 0x0800,
   FIRST_PDU: 0x0400,
 } as const;
-export const FLAGS_DEFINED = 0xfc00;
+
+/** The transaction ID after `tx`: 1-65535, wrapping past 0 (which no message uses). */
+export function nextTransactionId(tx: number): number {
+  return (tx % 0xffff) + 1;
+}
 
 export interface IsnsHeader {
   version: number;
