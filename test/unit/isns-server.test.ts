@@ -61,6 +61,11 @@ const qryTargets = (source: string, tx: number) => Buffer.concat(encodeMessage({
   key: [attr(Tag.ISCSI_NODE_TYPE, NodeType.TARGET)], operating: [attr(Tag.ISCSI_NAME)],
 }));
 
+/** Waits (real time, bounded only against a hang) until `pred` holds: datagrams and accepts cross real sockets. */
+async function waitFor(pred: () => boolean): Promise<void> {
+  for (let i = 0; i < 300 && !pred(); i++) await new Promise((r) => setTimeout(r, 10));
+}
+
 t.test('pipelined requests on one connection are answered in order', async (t) => {
   const server = await startServer(t);
   const bytes = Buffer.concat([regTarget('iqn.t:a', '127.25.1.2', 7), regTarget('iqn.t:b', '127.25.1.3', 8), qryTargets('iqn.t:a', 9)]);
@@ -129,7 +134,7 @@ t.test('garbage datagrams are counted, malformed UDP requests get status 2', asy
   u.send(Buffer.from('hello'), server.port, HOST);
   const truncated = Buffer.from(regTarget('iqn.t:z', '127.25.1.8', 21).subarray(0, 30));
   u.send(truncated, server.port, HOST);
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor(() => got.length >= 1 && server.counters.drops.get('udp ERR_TRUNCATED') === 2);
   t.same(got.map((r) => [r.transactionId, r.status]), [[21, Status.MESSAGE_FORMAT_ERROR]]);
   t.equal(server.counters.drops.get('udp ERR_TRUNCATED'), 2);
 });
@@ -207,9 +212,9 @@ t.test('idle connections are closed after the idle timeout (fake clock)', async 
   const closed = new Promise<void>((r) => sock.once('close', () => r()));
   sock.on('error', () => {});
   await new Promise<void>((r) => sock.once('connect', () => r()));
-  await new Promise((r) => setTimeout(r, 50));
+  await waitFor(() => server.counters.connectionsOpen === 1); // the server has accepted it
   clock.advance(9_000);
-  await new Promise((r) => setTimeout(r, 50));
+  await new Promise((r) => setTimeout(r, 50)); // room for a wrongful close to show: this asserts an absence
   t.equal(server.counters.connectionsOpen, 1, 'open at 9 s');
   clock.advance(2_000);
   await closed;
