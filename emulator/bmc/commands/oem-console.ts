@@ -10,7 +10,7 @@ import {
   ConsoleOemCommand, MAX_CONSOLE_BYTES, decodeHeartbeatRequest, decodeHistoryRequest, encodeHeartbeatResponse, encodeHistoryResponse,
   type ConsoleSpan,
 } from '../../../protocols/ipmi/oem/console-heartbeat.js';
-import { BMCFLEET_IANA, decodeIana } from '../../../protocols/ipmi/oem/inventory.js';
+import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/inventory.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import { fail, ok } from './request-data.js';
 import type { CommandResult, CommandSpec } from './types.js';
@@ -65,7 +65,7 @@ export function oemConsoleCommands(source: ConsoleHistorySource, options: OemCon
 
 /** C1h for another vendor's IANA, CCh for an out-of-range position; other DecodeErrors (length) go to the dispatcher (C7h). */
 function answer(data: Uint8Array, run: () => CommandResult): CommandResult {
-  if (data.length < 3 || decodeIana(data) !== BMCFLEET_IANA) return fail(CompletionCode.INVALID_COMMAND);
+  if (!isBmcfleetRequest(data)) return fail(CompletionCode.INVALID_COMMAND);
   try {
     return run();
   } catch (err) {

@@ -3,7 +3,7 @@
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../../protocols/ipmi/message.js';
 import {
-  BMCFLEET_IANA, BmcfleetOemCommand, InventorySelector, decodeIana, decodeInventoryRequest, encodeInventoryResponse, type InventoryRecord,
+  BmcfleetOemCommand, InventorySelector, decodeInventoryRequest, encodeInventoryResponse, isBmcfleetRequest, type InventoryRecord,
 } from '../../../protocols/ipmi/oem/inventory.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import type { HardwareTemplate } from '../hardware.js';
@@ -15,14 +15,14 @@ import type { CommandSpec } from './types.js';
 function records(hw: HardwareTemplate, selector: number): InventoryRecord[] | null {
   switch (selector) {
     case InventorySelector.SUMMARY:
-      return [{ selector: 0, item: {
+      return [{ selector: InventorySelector.SUMMARY, item: {
         cpus: hw.cpus.length, memoryModules: hw.memory.length, disks: hw.disks.length, nics: hw.nics.length,
         memoryGiB: hw.memory.reduce((n, m) => n + m.sizeGiB, 0), vendor: hw.vendor, product: hw.product, serial: hw.serial,
       } }];
-    case InventorySelector.CPU: return hw.cpus.map((c) => ({ selector: 1, item: { cores: c.cores, threads: c.threads, mhz: c.mhz, model: c.model } }));
-    case InventorySelector.MEMORY: return hw.memory.map((m) => ({ selector: 2, item: { sizeGiB: m.sizeGiB, mhz: m.mhz, slot: m.slot, type: m.type } }));
-    case InventorySelector.DISK: return hw.disks.map((d) => ({ selector: 3, item: { sizeGB: d.sizeGB, slot: d.slot, model: d.model, serial: d.serial } }));
-    case InventorySelector.NIC: return hw.nics.map((n) => ({ selector: 4, item: { speedMbps: n.speedMbps, mac: n.mac, name: n.name, model: n.model } }));
+    case InventorySelector.CPU: return hw.cpus.map((c) => ({ selector: InventorySelector.CPU, item: { cores: c.cores, threads: c.threads, mhz: c.mhz, model: c.model } }));
+    case InventorySelector.MEMORY: return hw.memory.map((m) => ({ selector: InventorySelector.MEMORY, item: { sizeGiB: m.sizeGiB, mhz: m.mhz, slot: m.slot, type: m.type } }));
+    case InventorySelector.DISK: return hw.disks.map((d) => ({ selector: InventorySelector.DISK, item: { sizeGB: d.sizeGB, slot: d.slot, model: d.model, serial: d.serial } }));
+    case InventorySelector.NIC: return hw.nics.map((n) => ({ selector: InventorySelector.NIC, item: { speedMbps: n.speedMbps, mac: n.mac, name: n.name, model: n.model } }));
     default: return null;
   }
 }
@@ -31,7 +31,7 @@ export function oemInventoryCommands(model: BmcModel): CommandSpec[] {
   return [{
     netFn: NetFn.OEM_GROUP, cmd: BmcfleetOemCommand.GET_HARDWARE_INVENTORY, name: 'bmcfleet Get Hardware Inventory', privilege: Privilege.USER,
     handle: (req) => {
-      if (req.data.length < 3 || decodeIana(req.data) !== BMCFLEET_IANA) return fail(CompletionCode.INVALID_COMMAND);
+      if (!isBmcfleetRequest(req.data)) return fail(CompletionCode.INVALID_COMMAND);
       const r = decodeInventoryRequest(req.data);
       const items = records(model.hardware, r.selector);
       if (!items) return fail(CompletionCode.INVALID_DATA_FIELD);

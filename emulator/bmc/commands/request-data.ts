@@ -31,3 +31,13 @@ export function unpaddedText(field: Uint8Array): string {
   const end = field.indexOf(0);
   return Buffer.from(field.subarray(0, end < 0 ? field.length : end)).toString('latin1');
 }
+
+/** The 16-bit little-endian field at `at` (IDs, offsets: IPMI sends multi-byte fields LS byte first, §13.8). */
+export function u16At(data: Uint8Array, at: number): number {
+  return data[at] | (data[at + 1] << 8);
+}
+
+/** A 16-bit value as two bytes, LS byte first. */
+export function u16le(value: number): Buffer {
+  return Buffer.from([value & 0xff, (value >> 8) & 0xff]);
+}

@@ -6,7 +6,7 @@ import { NetFn } from '../../../protocols/ipmi/message.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import type { BmcModel } from '../model.js';
 import { ThresholdBit, readableMask, thresholdRaw, type SensorSpec, type ThresholdSensorSpec } from '../sensors.js';
-import { expectLength, fail, ok } from './request-data.js';
+import { expectLength, fail, ok, u16le } from './request-data.js';
 import type { CommandResult, CommandSpec } from './types.js';
 
 export const SensorCommand = {
@@ -22,10 +22,6 @@ const BIT_TO_OFFSET: ReadonlyArray<[number, number]> = [
   [ThresholdBit.LNC, 0x00], [ThresholdBit.LC, 0x02], [ThresholdBit.LNR, 0x04],
   [ThresholdBit.UNC, 0x07], [ThresholdBit.UC, 0x09], [ThresholdBit.UNR, 0x0b],
 ];
-
-function u16le(value: number): number[] {
-  return [value & 0xff, (value >> 8) & 0xff];
-}
 
 export function sensorCommands(model: BmcModel): CommandSpec[] {
   const N = NetFn.SENSOR_EVENT;

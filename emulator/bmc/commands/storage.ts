@@ -8,8 +8,8 @@ import { SEL_OEM_TIMESTAMPED_FIRST, SEL_RECORD_LENGTH, SEL_RECORD_TYPE_SYSTEM, d
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import type { BmcModel } from '../model.js';
 import { CLR, ClearAction, ERASE_COMPLETED } from '../sel.js';
-import { expectLength, fail, ok } from './request-data.js';
-import type { CommandResult, CommandSpec } from './types.js';
+import { expectLength, fail, ok, u16At, u16le } from './request-data.js';
+import type { CommandSpec } from './types.js';
 
 export const StorageCommand = {
   GET_FRU_INVENTORY_AREA_INFO: 0x10,
@@ -26,15 +26,6 @@ export const StorageCommand = {
   GET_SEL_TIME: 0x48,
   SET_SEL_TIME: 0x49,
 } as const;
-
-function u16(data: Uint8Array, at: number): number {
-  return data[at] | (data[at + 1] << 8);
-}
-
-/** A 16-bit answer, LS byte first (reservation and record IDs). */
-function u16Answer(id: number): CommandResult {
-  return ok(Buffer.from([id & 0xff, id >> 8]));
-}
 
 export function storageCommands(model: BmcModel): CommandSpec[] {
   const N = NetFn.STORAGE;
@@ -54,7 +45,7 @@ export function storageCommands(model: BmcModel): CommandSpec[] {
       netFn: N, cmd: StorageCommand.READ_FRU_DATA, name: 'Read FRU Data', privilege: Privilege.USER,
       handle: (req) => {
         expectLength(req.data, 4, 4, 'read fru data');
-        const r = fru.read(req.data[0], u16(req.data, 1), req.data[3]);
+        const r = fru.read(req.data[0], u16At(req.data, 1), req.data[3]);
         return 'data' in r ? ok(r.data) : fail(r.cc);
       },
     },
@@ -69,7 +60,7 @@ export function storageCommands(model: BmcModel): CommandSpec[] {
       netFn: N, cmd: StorageCommand.RESERVE_SDR_REPOSITORY, name: 'Reserve SDR Repository', privilege: Privilege.USER,
       handle: (req) => {
         expectLength(req.data, 0, 0, 'reserve sdr repository');
-        return u16Answer(sdr.reserve());
+        return ok(u16le(sdr.reserve()));
       },
     },
     {
@@ -77,7 +68,7 @@ export function storageCommands(model: BmcModel): CommandSpec[] {
       netFn: N, cmd: StorageCommand.GET_SDR, name: 'Get SDR', privilege: Privilege.USER,
       handle: (req) => {
         expectLength(req.data, 6, 6, 'get sdr');
-        const r = sdr.read(u16(req.data, 0), u16(req.data, 2), req.data[4], req.data[5]);
+        const r = sdr.read(u16At(req.data, 0), u16At(req.data, 2), req.data[4], req.data[5]);
         return 'data' in r ? ok(r.data) : fail(r.cc);
       },
     },
@@ -93,7 +84,7 @@ export function storageCommands(model: BmcModel): CommandSpec[] {
       netFn: N, cmd: StorageCommand.RESERVE_SEL, name: 'Reserve SEL', privilege: Privilege.USER,
       handle: (req) => {
         expectLength(req.data, 0, 0, 'reserve sel');
-        return u16Answer(sel.reserve());
+        return ok(u16le(sel.reserve()));
       },
     },
     {
@@ -102,7 +93,7 @@ export function storageCommands(model: BmcModel): CommandSpec[] {
       handle: (req, ctx) => {
         expectLength(req.data, 6, 6, 'get sel entry');
         sel.scan(ctx.now);
-        const r = sel.read(u16(req.data, 0), u16(req.data, 2), req.data[4], req.data[5]);
+        const r = sel.read(u16At(req.data, 0), u16At(req.data, 2), req.data[4], req.data[5]);
         return 'data' in r ? ok(r.data) : fail(r.cc);
       },
     },
@@ -114,7 +105,7 @@ export function storageCommands(model: BmcModel): CommandSpec[] {
         const type = req.data[2];
         if (type !== SEL_RECORD_TYPE_SYSTEM && type < SEL_OEM_TIMESTAMPED_FIRST) return fail(CompletionCode.INVALID_DATA_FIELD); // reserved types
         const id = sel.add(decodeSel(req.data), ctx.now);
-        return u16Answer(id);
+        return ok(u16le(id));
       },
     },
     {
@@ -122,8 +113,8 @@ export function storageCommands(model: BmcModel): CommandSpec[] {
       netFn: N, cmd: StorageCommand.DELETE_SEL_ENTRY, name: 'Delete SEL Entry', privilege: Privilege.OPERATOR,
       handle: (req, ctx) => {
         expectLength(req.data, 4, 4, 'delete sel entry');
-        const r = sel.delete(u16(req.data, 0), u16(req.data, 2), ctx.now);
-        return r.recordId === undefined ? fail(r.cc) : u16Answer(r.recordId);
+        const r = sel.delete(u16At(req.data, 0), u16At(req.data, 2), ctx.now);
+        return r.recordId === undefined ? fail(r.cc) : ok(u16le(r.recordId));
       },
     },
     {
@@ -131,7 +122,7 @@ export function storageCommands(model: BmcModel): CommandSpec[] {
       netFn: N, cmd: StorageCommand.CLEAR_SEL, name: 'Clear SEL', privilege: Privilege.OPERATOR,
       handle: (req, ctx) => {
         expectLength(req.data, 6, 6, 'clear sel');
-        if (!sel.reservationValid(u16(req.data, 0))) return fail(CompletionCode.RESERVATION_CANCELLED);
+        if (!sel.reservationValid(u16At(req.data, 0))) return fail(CompletionCode.RESERVATION_CANCELLED);
         if (req.data[2] !== CLR[0] || req.data[3] !== CLR[1] || req.data[4] !== CLR[2]) return fail(CompletionCode.INVALID_DATA_FIELD);
         const action = req.data[5];
         if (action === ClearAction.INITIATE) sel.clear(ctx.now);

@@ -84,12 +84,12 @@ export function encodeHistoryRequest(r: ConsoleHistoryRequest): Buffer {
 }
 
 export function encodeHeartbeatResponse(r: ConsoleHeartbeatResponse): Buffer {
-  return new Writer(HEARTBEAT_RESPONSE_HEADER + r.data.length).iana().u16(r.heartbeatSeq, 'heartbeatSeq')
+  return new Writer(heartbeatResponseLength(r)).iana().u16(r.heartbeatSeq, 'heartbeatSeq')
     .u64(r.receivedAt, 'receivedAt').u64(r.processedAt, 'processedAt').span(r).buf;
 }
 
 export function encodeHistoryResponse(r: ConsoleHistoryResponse): Buffer {
-  return new Writer(HISTORY_RESPONSE_HEADER + r.data.length).iana().u64(r.processedAt, 'processedAt').span(r).buf;
+  return new Writer(historyResponseLength(r)).iana().u64(r.processedAt, 'processedAt').span(r).buf;
 }
 
 export function heartbeatResponseLength(r: { data: Uint8Array }): number { return HEARTBEAT_RESPONSE_HEADER + r.data.length; }

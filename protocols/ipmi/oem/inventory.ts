@@ -47,6 +47,11 @@ export function decodeIana(data: Uint8Array, offset = 0): number {
   return data[offset] | (data[offset + 1] << 8) | (data[offset + 2] << 16);
 }
 
+/** Is this request data addressed to a bmcfleet OEM command (starts with our IANA, §5.1)? */
+export function isBmcfleetRequest(data: Uint8Array): boolean {
+  return data.length >= 3 && decodeIana(data) === BMCFLEET_IANA;
+}
+
 export function encodeInventoryRequest(r: InventoryRequest): Buffer {
   return Buffer.concat([encodeIana(BMCFLEET_IANA), Buffer.from([r.selector, r.index])]);
 }
