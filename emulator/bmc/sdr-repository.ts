@@ -1,6 +1,7 @@
 // The BMC's SDR repository — IPMI 2.0 §33: Get SDR Repository Info (§33.9), Reserve SDR Repository (§33.11)
 // and Get SDR (§33.12) with partial reads and reservations. Read-only from IPMI: the records come from the
 // hardware template; replacing them (a hardware change) cancels every reservation, as any repository change must.
+import { Reservation, partialRead, type RecordReadResult } from './record-reads.js';
 import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
 import { BMC_SLAVE_ADDRESS } from '../../protocols/ipmi/message.js';
 import {
@@ -12,8 +13,6 @@ import { EntityId, sensorRecord } from './sensors.js';
 /** Record ID 0000h asks for the first record, FFFFh for the last; FFFFh as "next" means no more (§33.12). */
 export const FIRST_RECORD = 0x0000;
 export const LAST_RECORD = 0xffff;
-/** Bytes-to-read FFh: the whole record (§33.12). */
-export const ENTIRE_RECORD = 0xff;
 
 /** Get SDR Repository Info operation support, byte 15 (Table 33-3). */
 export const SdrOperationSupport = {
@@ -25,7 +24,7 @@ export const PSU_FRU_ID = 1;
 /** Device type 10h: FRU inventory device behind a management controller (Table 43-12). */
 const FRU_INVENTORY_DEVICE = 0x10;
 
-export type SdrReadResult = { cc: number } | { cc: 0; next: number; data: Buffer };
+export type SdrReadResult = RecordReadResult;
 
 /** Record sets already built, per sensor set: a fleet of identical servers shares one (frozen) set. */
 const built = new WeakMap<readonly unknown[], Map<string, readonly SdrRecord[]>>();
@@ -72,8 +71,7 @@ function encodeAll(records: readonly SdrRecord[]): readonly Buffer[] {
 export class SdrRepository {
   private records: readonly Buffer[] = [];
   private decoded: readonly SdrRecord[] = [];
-  private reservation = 0;
-  private lastReservation = 0;
+  private readonly reservation = new Reservation();
   private additionTime = 0;
   private eraseTime = 0;
 
@@ -95,7 +93,7 @@ export class SdrRepository {
     }
     this.records = encodeAll(records);
     this.decoded = Object.isFrozen(records) ? records : records.map((r) => structuredClone(r));
-    this.reservation = 0;
+    this.reservation.cancel();
     this.eraseTime = this.additionTime;
     this.additionTime = nowSeconds >>> 0;
   }
@@ -114,9 +112,7 @@ export class SdrRepository {
 
   /** A new reservation ID (never 0000h); the previous one is cancelled. */
   reserve(): number {
-    this.lastReservation = (this.lastReservation % 0xffff) + 1;
-    this.reservation = this.lastReservation;
-    return this.reservation;
+    return this.reservation.reserve();
   }
 
   private indexOf(recordId: number): number {
@@ -127,18 +123,11 @@ export class SdrRepository {
 
   /** Get SDR: reservation checked for partial reads (offset > 0) and whenever one is given. */
   read(reservationId: number, recordId: number, offset: number, count: number): SdrReadResult {
-    const reserved = reservationId !== 0 && reservationId === this.reservation;
-    if ((offset > 0 || reservationId !== 0) && !reserved) return { cc: CompletionCode.RESERVATION_CANCELLED };
+    if (!this.reservation.permitsRead(reservationId, offset)) return { cc: CompletionCode.RESERVATION_CANCELLED };
     const index = this.indexOf(recordId);
     if (index < 0) return { cc: CompletionCode.NOT_PRESENT };
-    const record = this.records[index];
-    if (offset >= record.length) return { cc: CompletionCode.PARAMETER_OUT_OF_RANGE };
-    const end = count === ENTIRE_RECORD ? record.length : Math.min(record.length, offset + count);
     const next = index + 1 < this.records.length ? this.records[index + 1][0] | (this.records[index + 1][1] << 8) : LAST_RECORD;
-    const data = Buffer.alloc(2 + end - offset);
-    data.writeUInt16LE(next, 0);
-    record.copy(data, 2, offset, end);
-    return { cc: 0, next, data };
+    return partialRead(this.records[index], next, offset, count);
   }
 
   /** The sensor record (full or compact) for a sensor number. */

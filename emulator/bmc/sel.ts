@@ -2,6 +2,7 @@
 // Add SEL Entry (§31.6), Delete SEL Entry (§31.8), Clear SEL (§31.9), Get/Set SEL Time (§31.10, §31.11). Bounded:
 // when full the oldest entry goes and the overflow flag is set. It is also the BMC's event receiver: host changes
 // (model.onChange) and threshold crossings found by a sensor scan become system event records (§32.1).
+import { Reservation, partialRead, type RecordReadResult } from './record-reads.js';
 import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
 import { EventReadingType } from '../../protocols/ipmi/sdr-records.js';
 import {
@@ -57,7 +58,7 @@ export interface SelOptions {
   manufacturerId?: number;
 }
 
-export type SelReadResult = { cc: number } | { cc: 0; next: number; data: Buffer };
+export type SelReadResult = RecordReadResult;
 
 export class SystemEventLog {
   readonly capacity: number;
@@ -69,8 +70,7 @@ export class SystemEventLog {
   private lastAddition = NO_TIMESTAMP;
   private lastErase = NO_TIMESTAMP;
   private overflow = false;
-  private reservation = 0;
-  private lastReservation = 0;
+  private readonly reservation = new Reservation();
 
   constructor(options: SelOptions) {
     this.capacity = options.capacity ?? DEFAULT_SEL_CAPACITY;
@@ -116,7 +116,7 @@ export class SystemEventLog {
     this.lastAddition = state.lastAddition;
     this.lastErase = state.lastErase;
     this.overflow = state.overflow;
-    this.reservation = 0;
+    this.reservation.cancel();
   }
 
   private nextRecordId(): number {
@@ -163,13 +163,11 @@ export class SystemEventLog {
   }
 
   reserve(): number {
-    this.lastReservation = (this.lastReservation % 0xffff) + 1;
-    this.reservation = this.lastReservation;
-    return this.reservation;
+    return this.reservation.reserve();
   }
 
   reservationValid(id: number): boolean {
-    return id !== 0 && id === this.reservation;
+    return this.reservation.valid(id);
   }
 
   private indexOf(recordId: number): number {
@@ -181,16 +179,11 @@ export class SystemEventLog {
 
   /** Get SEL Entry: a reservation is needed to read from a non-zero offset, and is checked whenever one is given. */
   read(reservationId: number, recordId: number, offset: number, count: number): SelReadResult {
-    if ((offset !== 0 || reservationId !== 0) && !this.reservationValid(reservationId)) return { cc: CompletionCode.RESERVATION_CANCELLED };
+    if (!this.reservation.permitsRead(reservationId, offset)) return { cc: CompletionCode.RESERVATION_CANCELLED };
     const index = this.indexOf(recordId);
     if (index < 0) return { cc: CompletionCode.NOT_PRESENT };
-    if (offset >= SEL_RECORD_LENGTH) return { cc: CompletionCode.PARAMETER_OUT_OF_RANGE };
-    const end = count === 0xff ? SEL_RECORD_LENGTH : Math.min(SEL_RECORD_LENGTH, offset + count);
     const next = index + 1 < this.entries.length ? this.entries[index + 1].recordId : 0xffff;
-    const data = Buffer.alloc(2 + end - offset);
-    data.writeUInt16LE(next, 0);
-    encodeSel(this.entries[index]).copy(data, 2, offset, end);
-    return { cc: 0, next, data };
+    return partialRead(encodeSel(this.entries[index]), next, offset, count);
   }
 
   /** Delete SEL Entry. The deleter keeps its reservation (ipmitool deletes a list of IDs under one). */
