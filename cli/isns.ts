@@ -65,8 +65,8 @@ example:
 const LIST_HELP = `usage: bmcfleet isns list --server HOST:PORT [--source IQN] [--dds] [--json]
 
 Lists the nodes the server lets --source see (DevGetNext over iSCSI names, then one DevAttrQry per
-node): name, type, alias, entity, portals, and the LUN attributes (vendor tags 641-643) that emulated
-targets publish. With --dds, the discovery domains and their members instead.
+node): name, type, alias, entity, portals, and the LUN attributes (vendor tags 641-643 carrying
+bmcfleet's OUI prefix 42-4D-46) that emulated targets publish. With --dds, the discovery domains and their members instead.
 Note: servers show a node only what it shares a DD with; register --source as a control node
 (bmcfleet isns register --name IQN --type control) to see everything on our server.
 `;
@@ -79,7 +79,8 @@ Registers a storage node (DevAttrReg) in an entity with the given portals. The n
 source of the request. Without --eid the server picks the entity ID (or reuses the node's).
   --portal IP:PORT   a portal (repeatable; add /udp for UDP)
   --lun N:SIZE:STATE a LUN attribute group (repeatable): SIZE in bytes or with KiB/MiB/GiB/TiB,
-                     STATE online|offline|busy|unknown (vendor tags 641-643; isnsd stores them as-is)
+                     STATE online|offline|busy|unknown (vendor tags 641-643 with bmcfleet's OUI prefix;
+                     isnsd refuses attributes it does not define, so leave --lun out there)
   --period S         registration period asked for (the server may shorten it)
   --replace          replace the entity's objects instead of adding (the Replace flag)
 `;
@@ -311,7 +312,7 @@ export const isnsCommand = {
       if (err instanceof IsnsStatusError) {
         process.stderr.write(`bmcfleet isns ${sub}: the server refused: ${err.message}\n`);
         if (sub === 'register' && err.status === 3 && rest.includes('--lun')) {
-          process.stderr.write('(open-isns isnsd refuses the vendor LUN attributes 641-643 with status 3: register without --lun there)\n');
+          process.stderr.write('(open-isns isnsd refuses vendor attributes it does not define, such as the LUN tags 641-643, with status 3: register without --lun there)\n');
         }
         return 1;
       }

@@ -16,7 +16,7 @@ import { Reassembler } from '../protocols/isns/segments.js';
 import { Status, statusName } from '../protocols/isns/status.js';
 import { PduStreamDecoder } from '../protocols/isns/stream.js';
 import { attr, findAttribute, type IsnsAttribute, type PortValue } from '../protocols/isns/tlv.js';
-import { lunAttributes, parseLuns, type LunInfo } from '../protocols/isns/vendor-lun.js';
+import { LunTag, isBmcfleetLun, lunAttributes, parseLuns, type LunInfo } from '../protocols/isns/vendor-lun.js';
 
 export interface IsnsClientOptions {
   host: string;
@@ -154,8 +154,7 @@ function parseNodes(attrs: readonly IsnsAttribute[]): NodeInfo[] {
         if (portal && a.value && typeof a.value === 'object' && 'udp' in a.value) { portal.port = a.value.port; portal.udp = a.value.udp; }
         break;
       case Tag.PORTAL_INDEX: if (portal && typeof a.value === 'number') portal.index = a.value; break;
-      case Tag.LUN_NUMBER: case Tag.LUN_SIZE: case Tag.LUN_STATE: lunAttrs.push(a); break;
-      default: break;
+      default: if (isBmcfleetLun(a)) lunAttrs.push(a); break;
     }
   }
   close();
@@ -418,5 +417,5 @@ export class IsnsClient {
 /** What queries ask for about a node: its entity, itself, its portals, its LUNs. */
 const NODE_DETAIL: number[] = [
   Tag.ENTITY_IDENTIFIER, Tag.ISCSI_NAME, Tag.ISCSI_NODE_TYPE, Tag.ISCSI_ALIAS, Tag.ISCSI_NODE_INDEX,
-  Tag.PORTAL_IP_ADDRESS, Tag.PORTAL_PORT, Tag.LUN_NUMBER, Tag.LUN_SIZE, Tag.LUN_STATE,
+  Tag.PORTAL_IP_ADDRESS, Tag.PORTAL_PORT, LunTag.NUMBER, LunTag.SIZE, LunTag.STATE,
 ];

@@ -7,7 +7,7 @@ import { DecodeError } from '../../protocols/errors.js';
 import { EntityProtocol, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
 import { Status } from '../../protocols/isns/status.js';
 import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../protocols/isns/tlv.js';
-import { parseLuns, isLunTag } from '../../protocols/isns/vendor-lun.js';
+import { parseLuns, isBmcfleetLun } from '../../protocols/isns/vendor-lun.js';
 import { SERVER_ASSIGNED, category, type EntityObj, type RegistryStore } from './registry-model.js';
 
 export interface RegisterOptions {
@@ -79,7 +79,7 @@ function splitObjects(op: readonly IsnsAttribute[]): Parsed | null {
           return null;
         } else if (a.tag === Tag.ISCSI_NODE_TYPE) {
           node.nodeType = typeof a.value === 'number' ? a.value : null;
-        } else if (isLunTag(a.tag)) {
+        } else if (isBmcfleetLun(a)) {
           node.lunAttrs.push(a);
         } else if (a.value !== null) {
           node.attrs.set(a.tag, a.value);

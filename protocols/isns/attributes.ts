@@ -1,5 +1,5 @@
 // iSNS attribute tags and their value types — RFC 4171 §6.1 (Table: iSNS Attributes), with the
-// vendor-specific ranges of §6.1 and this project's vendor-specific LUN attributes (see vendor-lun.ts).
+// vendor-specific ranges of §6.1 (this project's vendor-specific LUN attributes are in vendor-lun.ts).
 //
 // Value kinds (how the bytes of a non-empty value are read; any attribute may also be sent with length 0,
 // which in a query means "return this attribute" and in a registration means "no value"):
@@ -84,10 +84,6 @@ export const Tag = {
   ASSIGNED_ID: 130,
   VIRTUAL_FABRIC_ID: 131,
   VENDOR_OUI: 256,
-  // Vendor-specific iSCSI Node range 641-768: this project's LUN attributes (vendor-lun.ts)
-  LUN_NUMBER: 641,
-  LUN_SIZE: 642,
-  LUN_STATE: 643,
   // Discovery Domain Set (§6.11.1)
   DD_SET_ID: 2049,
   DD_SET_SYMBOLIC_NAME: 2050,
@@ -181,9 +177,6 @@ export const TAGS: ReadonlyMap<number, TagInfo> = new Map<number, TagInfo>([
   [130, info('Assigned ID', 'u32')],
   [131, info('Virtual_Fabric_ID', 'string', { maxLength: 256 })],
   [256, info('iSNS Server Vendor OUI', 'u32')],
-  [641, info('LUN Number (vendor)', 'u32')],
-  [642, info('LUN Size (vendor)', 'u64')],
-  [643, info('LUN State (vendor)', 'u32')],
   [2049, info('DD_Set ID', 'u32')],
   [2050, info('DD_Set Sym Name', 'string', { maxLength: 256 })],
   [2051, info('DD_Set Status', 'u32')],

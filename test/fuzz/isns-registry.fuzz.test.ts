@@ -10,7 +10,7 @@ import { NodeType, TAGS, Tag, tagKind } from '../../protocols/isns/attributes.js
 import { attr, type IsnsAttribute } from '../../protocols/isns/tlv.js';
 import { encodeMessage, encodeMessageBody, type IsnsRequest } from '../../protocols/isns/codec.js';
 import { Reassembler } from '../../protocols/isns/segments.js';
-import { lunAttributes } from '../../protocols/isns/vendor-lun.js';
+import { LunTag, lunAttributes } from '../../protocols/isns/vendor-lun.js';
 import { IsnsRegistry } from '../../emulator/isns/registry.js';
 import { loadFrames } from '../helpers/vectors.js';
 import { FailureLog, Rng, fuzzIterations, fuzzSeed, hex, mutate, seedHex } from './fuzz-helpers.js';
@@ -66,7 +66,7 @@ function structuredRequest(rng: Rng, reg: IsnsRegistry): IsnsRequest {
     }
     case 1:
       return { ...base, functionId: FunctionId.DEV_ATTR_QRY, key: [rng.pick([attr(Tag.ISCSI_NODE_TYPE, rng.range(1, 7)), attr(Tag.ISCSI_NAME, name), attr(Tag.ISCSI_NAME), attr(Tag.DD_ID), ...portal()])],
-        operating: rng.pick([[attr(Tag.ISCSI_NAME), attr(Tag.PORTAL_IP_ADDRESS), attr(Tag.PG_TAG)], [attr(Tag.ENTITY_IDENTIFIER)], [attr(Tag.DD_ID), attr(Tag.DD_MEMBER_ISCSI_NAME)], [attr(Tag.LUN_NUMBER)]]) };
+        operating: rng.pick([[attr(Tag.ISCSI_NAME), attr(Tag.PORTAL_IP_ADDRESS), attr(Tag.PG_TAG)], [attr(Tag.ENTITY_IDENTIFIER)], [attr(Tag.DD_ID), attr(Tag.DD_MEMBER_ISCSI_NAME)], [attr(LunTag.NUMBER)]]) };
     case 2:
       return { ...base, functionId: FunctionId.DEV_GET_NEXT, key: [rng.pick([attr(Tag.ISCSI_NAME), attr(Tag.ISCSI_NAME, name), attr(Tag.DD_ID), attr(Tag.ENTITY_IDENTIFIER), attr(Tag.PORTAL_IP_ADDRESS), attr(Tag.DD_ID, rng.int(4))])], operating: [] };
     case 3:

@@ -14,7 +14,7 @@ import { canonicalIsnsAddress, encodeIsnsAddress, formatIsnsAddress } from '../.
 import { decodeRequestBody, decodeResponseBody, encodeRequestBody, encodeResponseBody, errorResponseBody } from '../../protocols/isns/message.js';
 import { decodeMessage, encodeMessage, type IsnsMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
 import { decodeHeartbeat, encodeHeartbeat } from '../../protocols/isns/heartbeat.js';
-import { LunState, lunAttributes, parseLuns } from '../../protocols/isns/vendor-lun.js';
+import { LunState, LunTag, isBmcfleetLun, lunAttributes, parseLuns } from '../../protocols/isns/vendor-lun.js';
 
 const frames = loadFrames('isns/isnsadm-vs-isnsd.json');
 const fromServer = (f: { from: string }) => f.from === 'server';
@@ -228,15 +228,22 @@ t.test('heartbeat: 28 fixed bytes, no TLVs', (t) => {
   t.end();
 });
 
-t.test('vendor LUN attributes 641-643: groups opened by LUN Number', (t) => {
+t.test('vendor LUN attributes 641-643: OUI-prefixed values, groups opened by LUN Number', (t) => {
   const luns = [{ lun: 0, sizeBytes: 8n << 30n, state: LunState.ONLINE }, { lun: 1, state: LunState.OFFLINE }];
   const list = [attr(Tag.ISCSI_NAME, 'iqn.t'), ...lunAttributes(luns)];
   const bytes = encodeAttributes(list);
-  t.equal(bytes.subarray(bytes.length - 24).toString('hex'), '00000281' + '00000004' + '00000001' + '00000283' + '00000004' + '00000002');
+  // LUN 1: tag 641, length 8, vendor word 00 42 4D 46, LUN 1; tag 643, length 8, vendor word, state 2
+  t.equal(bytes.subarray(bytes.length - 32).toString('hex'),
+    '00000281' + '00000008' + '00424d46' + '00000001' + '00000283' + '00000008' + '00424d46' + '00000002');
   t.same(parseLuns(decodeAttributes(bytes)), luns);
-  t.same(parseLuns([attr(Tag.LUN_NUMBER), attr(Tag.LUN_SIZE)]), [], 'zero-length query keys are not LUNs');
-  const err = t.throws(() => parseLuns([attr(Tag.LUN_STATE, 1)])) as DecodeError;
-  t.equal(err.code, 'ERR_LUN_ORDER');
+  t.same(parseLuns([attr(LunTag.NUMBER), attr(LunTag.SIZE)]), [], 'zero-length query keys are not LUNs');
+  const foreign = attr(LunTag.NUMBER, Buffer.from('0000000100000007', 'hex'));
+  t.same(parseLuns([foreign]), [], "another vendor's tag 641 (another OUI) is not a LUN");
+  t.notOk(isBmcfleetLun(foreign));
+  const order = t.throws(() => parseLuns(lunAttributes([{ lun: 0, state: 1 }]).slice(1))) as DecodeError;
+  t.equal(order.code, 'ERR_LUN_ORDER', 'a LUN State before any LUN Number');
+  const short = t.throws(() => parseLuns([attr(LunTag.SIZE, Buffer.from('00424d4600000001', 'hex'))])) as DecodeError;
+  t.equal(short.code, 'ERR_LUN_LENGTH', 'a LUN Size of 4 bytes after the prefix');
   t.end();
 });
 

@@ -12,7 +12,7 @@ import { Status } from '../../protocols/isns/status.js';
 import { attr, findAttribute, u32Value, type IsnsAttribute } from '../../protocols/isns/tlv.js';
 import { encodeMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
 import { Reassembler } from '../../protocols/isns/segments.js';
-import { LunState, lunAttributes, parseLuns } from '../../protocols/isns/vendor-lun.js';
+import { LunState, LunTag, lunAttributes, parseLuns } from '../../protocols/isns/vendor-lun.js';
 import { IsnsRegistry } from '../../emulator/isns/registry.js';
 
 const frames = loadFrames('isns/isnsadm-vs-isnsd.json');
@@ -129,9 +129,23 @@ t.test('vendor LUN attributes are stored with the node and returned when asked f
   t.same(parseLuns(r.operating), luns, 'echoed in DevAttrRegRsp');
   reg.handle(registerInitiator('iqn.i:h'), 0);
   reg.handle(request(FunctionId.DD_REG, 'iqn.i:h', [], [attr(Tag.DD_MEMBER_ISCSI_NAME, 'iqn.i:h'), attr(Tag.DD_MEMBER_ISCSI_NAME, 'iqn.t:a')]), 0);
-  const q = reg.handle(queryTargets('iqn.i:h', [attr(Tag.ISCSI_NAME), attr(Tag.LUN_NUMBER), attr(Tag.LUN_SIZE), attr(Tag.LUN_STATE)]), 0)!;
+  const q = reg.handle(queryTargets('iqn.i:h', [attr(Tag.ISCSI_NAME), attr(LunTag.NUMBER), attr(LunTag.SIZE), attr(LunTag.STATE)]), 0)!;
   t.same(q.operating.map((a) => a.tag), [Tag.ISCSI_NAME, 641, 642, 643, 641, 642, 643]);
   t.same(parseLuns(q.operating), luns);
+  t.end();
+});
+
+t.test("another vendor's tag 641 is an opaque node attribute, not a LUN; a bmcfleet LUN of the wrong length is refused", (t) => {
+  const reg = new IsnsRegistry();
+  const foreign = Buffer.from('00001b2100000009', 'hex'); // another OUI, its own meaning
+  const r = reg.handle(registerTarget('iqn.t:v', '127.25.0.2', [attr(LunTag.NUMBER, foreign), ...lunAttributes([{ lun: 3 }])]), 0)!;
+  isOk(t, r, 'registered');
+  const n = reg.store.nodes.get('iqn.t:v')!;
+  t.same(n.luns, [{ lun: 3 }], 'only the OUI-prefixed LUN is a LUN');
+  t.same(Buffer.from(n.attrs.get(LunTag.NUMBER) as Uint8Array), foreign, 'the foreign value is kept as sent');
+  const bad = reg.handle(registerTarget('iqn.t:w', '127.25.0.3', [attr(LunTag.NUMBER, Buffer.from('00424d46', 'hex'))]), 0)!;
+  t.equal(bad.status, Status.INVALID_REGISTRATION, 'LUN Number with no number after the prefix');
+  t.notOk(reg.store.nodes.has('iqn.t:w'), 'nothing stored');
   t.end();
 });
 
