@@ -8,7 +8,7 @@ import { nextTransactionId } from '../protocols/isns/header.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { systemClock, type Clock } from '../emulator/clock.js';
-import { NodeType, Tag } from '../protocols/isns/attributes.js';
+import { DD_SET_ENABLED, NodeType, Tag } from '../protocols/isns/attributes.js';
 import { decodeMessage, encodeMessage, type IsnsRequest, type IsnsResponse } from '../protocols/isns/codec.js';
 import { FunctionId, functionName } from '../protocols/isns/functions.js';
 import { Flag, decodePdu } from '../protocols/isns/header.js';
@@ -373,6 +373,25 @@ export class IsnsClient {
   /** DDDereg: members leave the DD, or with none the DD goes. */
   async ddDeregister(id: number, members: string[] = []): Promise<void> {
     await this.call(FunctionId.DD_DEREG, [attr(Tag.DD_ID, id)], members.map((m) => attr(Tag.DD_MEMBER_ISCSI_NAME, m)));
+  }
+
+  /**
+   * DDSReg (§5.6.5.11): a new DD Set (or `id`'s) with a name, enabled or not, and member DDs; returns its
+   * DD_Set ID. A DD in sets is active only while one of them is enabled (a DD in none stays active).
+   * isnsd answers 15 (not supported).
+   */
+  async ddsRegister(opts: { id?: number; name?: string; enabled?: boolean; dds?: number[] }): Promise<number> {
+    const op: IsnsAttribute[] = [];
+    if (opts.name !== undefined) op.push(attr(Tag.DD_SET_SYMBOLIC_NAME, opts.name));
+    if (opts.enabled !== undefined) op.push(attr(Tag.DD_SET_STATUS, opts.enabled ? DD_SET_ENABLED : 0));
+    for (const id of opts.dds ?? []) op.push(attr(Tag.DD_ID, id));
+    const r = await this.call(FunctionId.DDS_REG, opts.id !== undefined ? [attr(Tag.DD_SET_ID, opts.id)] : [], op);
+    return (findAttribute(r.key, Tag.DD_SET_ID)?.value as number | undefined) ?? opts.id ?? 0;
+  }
+
+  /** DDSDereg (§5.6.5.12): DDs leave the set, or with none the set goes. */
+  async ddsDeregister(id: number, dds: number[] = []): Promise<void> {
+    await this.call(FunctionId.DDS_DEREG, [attr(Tag.DD_SET_ID, id)], dds.map((d) => attr(Tag.DD_ID, d)));
   }
 
   /** The DDs the source may see, by DevGetNext over DD_ID. */

@@ -3,15 +3,29 @@
 //   DDSReg   key: DD_Set ID (absent = a new set); operating: DD_Set Sym Name, DD_Set Status, DD_ID members.
 //            Answer: the key, delimiter, the set as it now is (ID, name, status, member DD_IDs).
 //   DDSDereg key: DD_Set ID; operating DD_IDs leave the set, none = the set goes. Unknown set: 9.
-// DD_Set Status bit 31 (value 1) enables the set; sets do not change DD visibility here (all DDs stay active).
-import { Tag } from '../../protocols/isns/attributes.js';
+// DD_Set Status bit 31 (value 1) enables the set. A DD in sets is active only while one of them is enabled
+// (§2.2.2; RegistryStore.isActive); when a change here activates or deactivates a DD, its members are
+// told with an SCN (DD/DDS Member Added or Removed, with the DD_ID for management registrations).
+import { ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
 import { Status } from '../../protocols/isns/status.js';
 import { attr, type IsnsAttribute } from '../../protocols/isns/tlv.js';
+import { memberEvent } from './registry-dereg.js';
 import type { DdsObj, RegistryStore } from './registry-model.js';
 
 export interface DdsResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[] }
 
 const done = (status: number, operating: IsnsAttribute[] = [], key: IsnsAttribute[] = []): DdsResult => ({ status, key, operating });
+
+/** Runs `change`, then tells the members of each DD in `ddIds` whose active state it flipped. */
+function noticingActivation(store: RegistryStore, ddIds: readonly number[], change: () => void): void {
+  const before = new Map(ddIds.map((id) => [id, store.dds.has(id) && store.isActive(store.dds.get(id)!)]));
+  change();
+  for (const [id, was] of before) {
+    const dd = store.dds.get(id);
+    if (!dd || store.isActive(dd) === was) continue;
+    for (const m of dd.members) memberEvent(store, was ? ScnBitmap.DD_DDS_MEMBER_REMOVED : ScnBitmap.DD_DDS_MEMBER_ADDED, m, id);
+  }
+}
 
 function ddsAttrs(s: DdsObj): IsnsAttribute[] {
   const out: IsnsAttribute[] = [attr(Tag.DD_SET_ID, s.id)];
@@ -23,7 +37,7 @@ function ddsAttrs(s: DdsObj): IsnsAttribute[] {
 
 export function registerDds(store: RegistryStore, key: readonly IsnsAttribute[], operating: readonly IsnsAttribute[], maxSets: number): DdsResult {
   const keyId = key.find((a) => a.tag === Tag.DD_SET_ID && a.value !== null)?.value as number | undefined;
-  let set = keyId !== undefined ? store.ddsets.get(keyId) : undefined;
+  const set = keyId !== undefined ? store.ddsets.get(keyId) : undefined;
   let name: string | undefined;
   let status: number | undefined;
   const members: number[] = [];
@@ -37,17 +51,17 @@ export function registerDds(store: RegistryStore, key: readonly IsnsAttribute[],
     } else if (a.tag !== Tag.DD_SET_ID) return done(Status.INVALID_REGISTRATION);
   }
   if (name !== undefined && [...store.ddsets.values()].some((s) => s.name === name && s !== set)) return done(Status.INVALID_REGISTRATION);
-  if (!set) {
-    if (store.ddsets.size >= maxSets) return done(Status.INTERNAL_ERROR);
-    let id = keyId;
-    if (id === undefined) for (id = 1; store.ddsets.has(id); id++);
-    set = { id, name: null, status: 0, ddIds: [] };
-    store.ddsets.set(id, set);
-  }
-  if (name !== undefined) set.name = name;
-  if (status !== undefined) set.status = status;
-  for (const m of members) if (!set.ddIds.includes(m)) set.ddIds.push(m);
-  return done(Status.SUCCESSFUL, ddsAttrs(set), [attr(Tag.DD_SET_ID, set.id)]);
+  if (!set && store.ddsets.size >= maxSets) return done(Status.INTERNAL_ERROR);
+  let id = set?.id ?? keyId;
+  if (id === undefined) for (id = 1; store.ddsets.has(id); id++);
+  const s: DdsObj = set ?? { id, name: null, status: 0, ddIds: [] };
+  noticingActivation(store, [...s.ddIds, ...members], () => {
+    store.ddsets.set(s.id, s);
+    if (name !== undefined) s.name = name;
+    if (status !== undefined) s.status = status;
+    for (const m of members) if (!s.ddIds.includes(m)) s.ddIds.push(m);
+  });
+  return done(Status.SUCCESSFUL, ddsAttrs(s), [attr(Tag.DD_SET_ID, s.id)]);
 }
 
 export function deregisterDds(store: RegistryStore, key: readonly IsnsAttribute[], operating: readonly IsnsAttribute[]): DdsResult {
@@ -61,7 +75,9 @@ export function deregisterDds(store: RegistryStore, key: readonly IsnsAttribute[
     if (a.tag === Tag.DD_ID && typeof a.value === 'number') leaving.push(a.value);
     else return done(Status.INVALID_DEREGISTRATION);
   }
-  if (leaving.length === 0) store.ddsets.delete(id);
-  else set.ddIds = set.ddIds.filter((d) => !leaving.includes(d));
+  noticingActivation(store, set.ddIds, () => {
+    if (leaving.length === 0) store.ddsets.delete(id);
+    else set.ddIds = set.ddIds.filter((d) => !leaving.includes(d));
+  });
   return done(Status.SUCCESSFUL);
 }

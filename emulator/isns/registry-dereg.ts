@@ -90,7 +90,7 @@ export function registerDd(store: RegistryStore, key: readonly IsnsAttribute[], 
   for (const m of members) {
     if (dd.members.includes(m)) continue;
     dd.members.push(m);
-    if (store.explicitDefaultDd) store.defaultDdMembers.delete(m);
+    if (store.defaultDdEnabled) store.defaultDdMembers.delete(m);
     memberEvent(store, ScnBitmap.DD_DDS_MEMBER_ADDED, m, dd.id);
   }
   return done(Status.SUCCESSFUL, ddAttrs(store, dd, null), [...key]);
@@ -113,13 +113,15 @@ export function deregisterDd(store: RegistryStore, key: readonly IsnsAttribute[]
   }
   const leaving = operating.every((a) => a.value === null) ? dd.members : dd.members.filter((m) => gone.has(m));
   for (const m of leaving) memberEvent(store, ScnBitmap.DD_DDS_MEMBER_REMOVED, m, id);
-  if (operating.every((a) => a.value === null)) store.dds.delete(id);
-  else dd.members = dd.members.filter((m) => !gone.has(m));
+  if (operating.every((a) => a.value === null)) {
+    store.dds.delete(id);
+    for (const set of store.ddsets.values()) set.ddIds = set.ddIds.filter((d) => d !== id); // no dangling set members
+  } else dd.members = dd.members.filter((m) => !gone.has(m));
   return done(Status.SUCCESSFUL);
 }
 
 /** A DD membership change of a registered node, for SCNs (unregistered members have nobody to tell about). */
-function memberEvent(store: RegistryStore, bits: number, name: string, ddId: number): void {
+export function memberEvent(store: RegistryStore, bits: number, name: string, ddId: number): void {
   const n = store.nodes.get(name);
   if (n) store.record({ bits, name, nodeType: n.nodeType, ddId });
 }

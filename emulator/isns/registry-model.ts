@@ -4,7 +4,7 @@
 //
 // Indexes: one counter for every object, in creation order (entity, its nodes and portals in message order,
 // then their portal groups), which is what open-isns isnsd does (target1: entity 1, node 2, portal 3, PG 4).
-import { NodeType, ScnBitmap, Tag, VendorRange } from '../../protocols/isns/attributes.js';
+import { DD_SET_ENABLED, NodeType, ScnBitmap, Tag, VendorRange } from '../../protocols/isns/attributes.js';
 import type { IsnsValue, PortValue } from '../../protocols/isns/tlv.js';
 import type { LunInfo } from '../../protocols/isns/vendor-lun.js';
 
@@ -122,8 +122,8 @@ export class RegistryStore {
     this.nextDd = a.nextDd;
   }
 
-  /** isnsd's default DD: DD 0 with explicit members (see RegistryOptions.isnsdQuirks). */
-  explicitDefaultDd = false;
+  /** isnsd's default DD: DD 0 with explicit members (see RegistryOptions.defaultDiscoveryDomain). */
+  defaultDdEnabled = false;
   /** Members of DD 0, in the order they joined; removed nodes stay listed (by name, like DD members) until they come back. */
   defaultDdMembers = new Set<string>();
   /** Nodes with a non-zero SCN bitmap (SCN recipients), and portals with an ESI port and interval: kept so
@@ -131,11 +131,8 @@ export class RegistryStore {
   readonly scnNodes = new Set<NodeObj>();
   readonly esiPortals = new Set<PortalObj>();
 
-  /** Whether changes are recorded at all (the registry turns it on when it sends SCNs). */
-  recordEvents = false;
-
   record(ev: StoreEvent): void {
-    if (this.recordEvents) this.events.push(ev);
+    this.events.push(ev);
   }
 
   /** The events recorded since the last call. */
@@ -178,7 +175,7 @@ export class RegistryStore {
     const n: NodeObj = { index: this.allocateIndex(), entity, name, nodeType, attrs: new Map(), luns: [] };
     entity.nodes.push(n);
     this.nodes.set(name, n);
-    if (this.explicitDefaultDd && this.ddsOf(name).length === 0) {
+    if (this.defaultDdEnabled && this.ddsOf(name).length === 0) {
       // (re)joins DD 0 at the end, as isnsd lists it after a Replace
       this.defaultDdMembers.delete(name);
       this.defaultDdMembers.add(name);
@@ -253,37 +250,40 @@ export class RegistryStore {
   }
 
   /**
-   * DD visibility: a node sees itself, and nodes it shares a DD with; a Control node sees all.
-   * With `defaultDomain`, nodes in no DD at all see each other (isnsd's DefaultDiscoveryDomain).
+   * DD visibility (§2.2.2): a node sees itself, and the nodes it shares an active DD with (DD 0 included);
+   * a Control node sees all. A source that is not registered (index 0) counts as a member of DD 0, as
+   * isnsd answers such sources.
    */
-  visible(source: NodeObj, target: NodeObj, defaultDomain: boolean): boolean {
+  visible(source: NodeObj, target: NodeObj): boolean {
     if (source === target || (source.nodeType & NodeType.CONTROL) !== 0) return true;
-    if (this.explicitDefaultDd) return this.shareDd(source.name, target.name, source.index === 0);
-    let sourceInAny = false;
-    let targetInAny = false;
-    for (const d of this.dds.values()) {
-      const s = d.members.includes(source.name);
-      const t = d.members.includes(target.name);
-      if (s && t) return true;
-      sourceInAny ||= s;
-      targetInAny ||= t;
-    }
-    return defaultDomain && !sourceInAny && !targetInAny;
+    return this.shareDd(source.name, target.name, source.index === 0);
   }
 
-  /**
-   * With the explicit default DD: do two names share a DD, DD 0 included? A source that is not registered
-   * (`sourceUnregistered`) counts as a member of DD 0, as isnsd answers such sources.
-   */
+  /** Do two names share an active DD, DD 0 included? (By name, so it also works for a node just removed.) */
   shareDd(source: string, target: string, sourceUnregistered = false): boolean {
-    if ((sourceUnregistered || this.defaultDdMembers.has(source)) && this.defaultDdMembers.has(target)) return true;
-    for (const d of this.dds.values()) if (d.members.includes(source) && d.members.includes(target)) return true;
+    if (this.defaultDdEnabled && (sourceUnregistered || this.defaultDdMembers.has(source)) && this.defaultDdMembers.has(target)) return true;
+    for (const d of this.dds.values()) if (d.members.includes(source) && d.members.includes(target) && this.isActive(d)) return true;
     return false;
   }
 
+  /**
+   * Is the DD active (§2.2.2: a node discovers others only through an enabled DD)? A DD in one or more DD
+   * Sets is active when at least one of them is enabled; a DD in no set counts as in an enabled default
+   * set, so servers and clients that never use DD Sets (isnsd answers DDSReg with 15) see every DD active.
+   */
+  isActive(d: DdObj): boolean {
+    let inAnySet = false;
+    for (const s of this.ddsets.values()) {
+      if (!s.ddIds.includes(d.id)) continue;
+      if ((s.status & DD_SET_ENABLED) !== 0) return true;
+      inAnySet = true;
+    }
+    return !inAnySet;
+  }
+
   /** Visible nodes in index order. */
-  visibleNodes(source: NodeObj, defaultDomain: boolean): NodeObj[] {
-    return [...this.nodes.values()].filter((n) => this.visible(source, n, defaultDomain)).sort((a, b) => a.index - b.index);
+  visibleNodes(source: NodeObj): NodeObj[] {
+    return [...this.nodes.values()].filter((n) => this.visible(source, n)).sort((a, b) => a.index - b.index);
   }
 }
 

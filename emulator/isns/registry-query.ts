@@ -143,8 +143,7 @@ function answerFor(store: RegistryStore, n: NodeObj, tags: readonly number[], se
   return out;
 }
 
-export function query(store: RegistryStore, source: NodeObj, key: readonly IsnsAttribute[], operating: readonly IsnsAttribute[],
-  defaultDomain: boolean): QueryResult {
+export function query(store: RegistryStore, source: NodeObj, key: readonly IsnsAttribute[], operating: readonly IsnsAttribute[]): QueryResult {
   const tags = operating.map((a) => a.tag);
   // A key naming DDs with DD operating attributes asks about the DDs themselves (isnsadm --list dds uses DevGetNext).
   if (key.length > 0 && key.every((a) => category(a.tag) === 'dd') && tags.every((t) => category(t) === 'dd')) {
@@ -157,7 +156,7 @@ export function query(store: RegistryStore, source: NodeObj, key: readonly IsnsA
   // a key naming one node needs no scan of the database
   const named = key.find((a) => a.tag === Tag.ISCSI_NAME && typeof a.value === 'string')?.value as string | undefined;
   const one = named === undefined ? null : store.nodes.get(named);
-  const candidates = named === undefined ? store.visibleNodes(source, defaultDomain) : one && store.visible(source, one, defaultDomain) ? [one] : [];
+  const candidates = named === undefined ? store.visibleNodes(source) : one && store.visible(source, one) ? [one] : [];
   for (const n of candidates) {
     if (matches(store, n, key)) out.push(...answerFor(store, n, tags, seen));
   }
@@ -169,7 +168,7 @@ export function query(store: RegistryStore, source: NodeObj, key: readonly IsnsA
  * unregistered source; null when there is none to show.
  */
 function defaultDd(store: RegistryStore, source: NodeObj): IsnsAttribute[] | null {
-  if (!store.explicitDefaultDd) return null;
+  if (!store.defaultDdEnabled) return null;
   const members = [...store.defaultDdMembers].filter((m) => store.nodes.has(m));
   if (members.length === 0 || !(source.index === 0 || store.defaultDdMembers.has(source.name))) return null;
   return [attr(Tag.DD_ID, 0), ...members.map((m) => attr(Tag.DD_MEMBER_ISCSI_NAME, m))];
@@ -221,8 +220,7 @@ function allEntityAttrs(e: EntityObj): IsnsAttribute[] {
  * address bytes then port, DDs by DD_ID. Without requested attributes the answer carries all of the
  * object's attributes.
  */
-export function getNext(store: RegistryStore, source: NodeObj, key: readonly IsnsAttribute[], operating: readonly IsnsAttribute[],
-  defaultDomain: boolean): QueryResult {
+export function getNext(store: RegistryStore, source: NodeObj, key: readonly IsnsAttribute[], operating: readonly IsnsAttribute[]): QueryResult {
   const none: QueryResult = { status: Status.NO_SUCH_ENTRY, key: [], operating: [], noDelimiter: true };
   const k = key[0];
   if (!k) return { status: Status.INVALID_QUERY, key: [], operating: [], noDelimiter: true };
@@ -237,14 +235,14 @@ export function getNext(store: RegistryStore, source: NodeObj, key: readonly Isn
   }
   if (k.tag === Tag.ISCSI_NAME) {
     const current = k.value === null ? null : String(k.value);
-    const visible = store.visibleNodes(source, defaultDomain).map((n) => n.name);
+    const visible = store.visibleNodes(source).map((n) => n.name);
     const nextName = nextByKey(visible, current, compareText);
     const next = nextName === undefined ? undefined : store.nodes.get(nextName);
     if (!next) return none;
     return { status: Status.SUCCESSFUL, key: [attr(Tag.ISCSI_NAME, next.name)], operating: tags === null ? allNodeAttrs(next) : nodeAttrs(next, tags) };
   }
   if (k.tag === Tag.ENTITY_IDENTIFIER) {
-    const entities = [...new Set(store.visibleNodes(source, defaultDomain).map((n) => n.entity))];
+    const entities = [...new Set(store.visibleNodes(source).map((n) => n.entity))];
     const current = k.value === null ? null : String(k.value);
     const nextEid = nextByKey(entities.map((e) => e.eid), current, compareText);
     const next = nextEid === undefined ? undefined : store.entities.get(nextEid);
@@ -253,7 +251,7 @@ export function getNext(store: RegistryStore, source: NodeObj, key: readonly Isn
       : none;
   }
   if (k.tag === Tag.PORTAL_IP_ADDRESS) {
-    const portals = [...new Set(store.visibleNodes(source, defaultDomain).flatMap((n) => n.entity.portals))];
+    const portals = [...new Set(store.visibleNodes(source).flatMap((n) => n.entity.portals))];
     const port = key.find((a) => a.tag === Tag.PORTAL_PORT)?.value as PortValue | null | undefined;
     const current = k.value === null ? null : { ip: String(k.value), port: port ?? { port: 0, udp: false } };
     const cmp = (a: { ip: string; port: PortValue }, b: { ip: string; port: PortValue }) =>

@@ -17,8 +17,6 @@ export interface RegisterOptions {
   /** Longest period granted (the server may shorten what a client asks, §6.2.6). */
   maxRegistrationPeriod: number;
   maxEntities: number;
-  /** Replace with no Entity ID in the key or the attributes: a new entity with a new EID (isnsd). */
-  replaceRecreatesEntity?: boolean;
 }
 
 export interface RegisterResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[] }
@@ -165,7 +163,7 @@ export function register(store: RegistryStore, opts: RegisterOptions, sourceName
   const askedPeriod = parsed.entityAttrs.get(Tag.REGISTRATION_PERIOD) as number | undefined;
   const period = Math.min(opts.maxRegistrationPeriod, askedPeriod ?? (entity && !replace ? entity.registrationPeriod : opts.defaultRegistrationPeriod));
   const protocol = (parsed.entityAttrs.get(Tag.ENTITY_PROTOCOL) as number | undefined) ?? entity?.protocol ?? EntityProtocol.ISCSI;
-  if (entity && replace && opts.replaceRecreatesEntity && keyed.eid === undefined && !parsed.eid) {
+  if (entity && replace && keyed.eid === undefined && !parsed.eid) {
     store.removeEntity(entity); // isnsd: a Replace without an EID wipes the entity; a new one takes its place
     entity = undefined;
   }

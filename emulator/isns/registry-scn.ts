@@ -85,7 +85,7 @@ export interface ScnDelivery {
 }
 
 /** The bits `recipient` gets for `ev`, 0 for none. */
-function bitsFor(store: RegistryStore, recipient: NodeObj, mask: number, ev: StoreEvent, defaultDomain: boolean): number {
+function bitsFor(store: RegistryStore, recipient: NodeObj, mask: number, ev: StoreEvent): number {
   const management = (mask & ScnBitmap.MANAGEMENT_REGISTRATION) !== 0;
   const membership = ev.ddId !== undefined;
   let bits: number;
@@ -101,32 +101,16 @@ function bitsFor(store: RegistryStore, recipient: NodeObj, mask: number, ev: Sto
   if (recipient.name !== ev.name) {
     if ((mask & ScnBitmap.TARGET_AND_SELF_ONLY) && !(ev.nodeType & NodeType.TARGET)) return 0;
     if ((mask & ScnBitmap.INITIATOR_AND_SELF_ONLY) && !(ev.nodeType & NodeType.INITIATOR)) return 0;
-    if (!membership && !visibleByName(store, recipient, ev.name, defaultDomain)) return 0;
+    if (!membership && !store.shareDd(recipient.name, ev.name)) return 0;
   }
   return bits;
-}
-
-/** DD visibility by name, so it also works for a node that was just removed. */
-function visibleByName(store: RegistryStore, recipient: NodeObj, name: string, defaultDomain: boolean): boolean {
-  if (store.explicitDefaultDd) return store.shareDd(recipient.name, name);
-  let recipientInAny = false;
-  let otherInAny = false;
-  for (const d of store.dds.values()) {
-    const r = d.members.includes(recipient.name);
-    const o = d.members.includes(name);
-    if (r && o) return true;
-    recipientInAny ||= r;
-    otherInAny ||= o;
-  }
-  return defaultDomain && !recipientInAny && !otherInAny;
 }
 
 /**
  * One SCN per recipient listing all of `events` it should hear about (§5.6.5.8 allows several events in
  * one message). `nowMs` becomes the Timestamp (seconds). Transaction IDs come from `nextTransaction`.
  */
-export function buildScns(store: RegistryStore, events: readonly StoreEvent[], nowMs: number, defaultDomain: boolean,
-  nextTransaction: () => number): ScnDelivery[] {
+export function buildScns(store: RegistryStore, events: readonly StoreEvent[], nowMs: number, nextTransaction: () => number): ScnDelivery[] {
   if (events.length === 0) return [];
   const out: ScnDelivery[] = [];
   for (const recipient of store.scnNodes) {
@@ -134,7 +118,7 @@ export function buildScns(store: RegistryStore, events: readonly StoreEvent[], n
     if (typeof mask !== 'number' || mask === 0) continue;
     const body: IsnsAttribute[] = [];
     for (const ev of events) {
-      const bits = bitsFor(store, recipient, mask, ev, defaultDomain);
+      const bits = bitsFor(store, recipient, mask, ev);
       if (bits === 0) continue;
       body.push(attr(Tag.ISCSI_SCN_BITMAP, bits), attr(Tag.ISCSI_NAME, ev.name));
       if (ev.ddId !== undefined && (mask & ScnBitmap.MANAGEMENT_REGISTRATION)) body.push(attr(Tag.DD_ID, ev.ddId));

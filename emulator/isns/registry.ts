@@ -1,9 +1,15 @@
 // The iSNS server core, sans-I/O — RFC 4171 §5.6/§5.7: takes a whole request (after the framer and the
 // reassembler of protocols/isns), answers with a whole response, and keeps the database. Handles
-// DevAttrReg, DevAttrQry, DevGetNext, DevDereg, DDReg, DDDereg, and with `notifications` SCNReg, SCNDereg,
-// SCNEvent, DDSReg, DDSDereg (drainScns() then lists the SCNs to send); other requests get status 15
-// (Message Not Supported, as isnsd answers SCNEvent and DDSReg); heartbeats and responses get no answer. Time is an
-// argument (ms); `expire(now)` drops entities whose registration period ran out (§6.2.6).
+// DevAttrReg, DevAttrQry, DevGetNext, DevDereg, DDReg, DDDereg, SCNReg, SCNDereg, SCNEvent, DDSReg and
+// DDSDereg (drainScns() then lists the SCNs to send); other requests get status 15 (Message Not
+// Supported); heartbeats and responses get no answer. Time is an argument (ms); `expire(now)` drops
+// entities whose registration period ran out (§6.2.6).
+//
+// Where RFC 4171 leaves room, it behaves as open-isns isnsd does (verified with isnsadm against isnsd
+// 0.101, test/conformance/isnsadm-vs-isnsd.test.ts): queries, DevDereg and DD/DD-set management from a
+// source that is not registered are served (queries as for a member of the default DD); Replace with no
+// Entity ID removes the entity and registers a new one with a new EID. It does more than isnsd where
+// isnsd answers 15: SCNEvent, DDSReg, DDSDereg.
 import { DecodeError } from '../../protocols/errors.js';
 import { Tag } from '../../protocols/isns/attributes.js';
 import { decodeMessage, type IsnsMessage, type IsnsRequest, type IsnsResponse, type RawMessage } from '../../protocols/isns/codec.js';
@@ -19,25 +25,13 @@ import { buildScns, scnDeregister, scnEvent, scnRegister, type ScnDelivery } fro
 import { deregisterDds, registerDds } from './registry-dds.js';
 
 export interface RegistryOptions extends RegisterOptions {
-  /** Nodes in no DD see each other (isnsd's DefaultDiscoveryDomain = 1). */
+  /**
+   * isnsd's DefaultDiscoveryDomain = 1: DD 0, with explicit members. A node joins it when first registered
+   * outside any DD, leaves it when added to a DD and does not come back; DD 0 is listed by DevGetNext to
+   * its members. Off, a node sees only the nodes it shares an active DD with.
+   */
   defaultDiscoveryDomain: boolean;
   maxDiscoveryDomains: number;
-  /**
-   * SCNReg, SCNDereg, SCNEvent (registry-scn.ts) and DDSReg, DDSDereg (registry-dds.ts). Off, they get
-   * status 15 like the other unsupported requests (the core's first behaviour); the server turns them on.
-   */
-  notifications: boolean;
-  /**
-   * Behave as open-isns isnsd does where the core's first rules differ (verified with isnsadm against
-   * isnsd 0.101, test/conformance/isnsadm-vs-isnsd.test.ts):
-   *  - queries, DevDereg and DD/DD-set management from a source that is not registered are served
-   *    (queries as for a member of the default DD) instead of answered with status 6;
-   *  - Replace with no Entity ID in the key removes the entity and registers a new one with a new EID;
-   *  - with defaultDiscoveryDomain, the default DD is DD 0 with explicit members: a node joins it when
-   *    first registered outside any DD, leaves it when added to a DD and does not come back; DD 0 is
-   *    listed by DevGetNext to its members.
-   */
-  isnsdQuirks: boolean;
 }
 
 /** isnsd's defaults where the capture shows them (EID names, 7200 s period). */
@@ -48,8 +42,6 @@ export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
   maxEntities: 100_000,
   defaultDiscoveryDomain: false,
   maxDiscoveryDomains: 10_000,
-  notifications: false,
-  isnsdQuirks: false,
 };
 
 export interface RegistryCounters {
@@ -69,6 +61,12 @@ function unregisteredSource(name: string): NodeObj {
   return { index: 0, entity, name, nodeType: 0, attrs: new Map(), luns: [] };
 }
 
+/** Requests other than DevAttrReg that the registry serves; the rest get status 15 (Message Not Supported). */
+const SERVED: readonly number[] = [
+  FunctionId.DEV_ATTR_QRY, FunctionId.DEV_GET_NEXT, FunctionId.DEV_DEREG, FunctionId.DD_REG, FunctionId.DD_DEREG,
+  FunctionId.SCN_REG, FunctionId.SCN_DEREG, FunctionId.SCN_EVENT, FunctionId.DDS_REG, FunctionId.DDS_DEREG,
+];
+
 const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
 
 export class IsnsRegistry {
@@ -78,8 +76,7 @@ export class IsnsRegistry {
 
   constructor(options: Partial<RegistryOptions> = {}) {
     this.options = { ...DEFAULT_REGISTRY_OPTIONS, ...options };
-    this.store.recordEvents = this.options.notifications;
-    this.store.explicitDefaultDd = this.options.isnsdQuirks && this.options.defaultDiscoveryDomain;
+    this.store.defaultDdEnabled = this.options.defaultDiscoveryDomain;
   }
 
   /**
@@ -113,26 +110,21 @@ export class IsnsRegistry {
     if (req.functionId === FunctionId.DEV_ATTR_REG) {
       if (!req.source) return errorResponseBody(Status.SOURCE_ABSENT);
       if (sourceName === null) return errorResponseBody(Status.SOURCE_UNKNOWN);
-      return register(this.store, { ...this.options, replaceRecreatesEntity: this.options.isnsdQuirks }, sourceName, req.key, req.operating, (req.flags & Flag.REPLACE) !== 0, now);
+      return register(this.store, this.options, sourceName, req.key, req.operating, (req.flags & Flag.REPLACE) !== 0, now);
     }
-    const known = [FunctionId.DEV_ATTR_QRY, FunctionId.DEV_GET_NEXT, FunctionId.DEV_DEREG, FunctionId.DD_REG, FunctionId.DD_DEREG] as number[];
-    const extra = [FunctionId.SCN_REG, FunctionId.SCN_DEREG, FunctionId.SCN_EVENT, FunctionId.DDS_REG, FunctionId.DDS_DEREG] as number[];
-    if (!known.includes(req.functionId) && !(this.options.notifications && extra.includes(req.functionId))) {
-      return errorResponseBody(Status.MESSAGE_NOT_SUPPORTED);
-    }
+    if (!SERVED.includes(req.functionId)) return errorResponseBody(Status.MESSAGE_NOT_SUPPORTED);
     if (!req.source) return errorResponseBody(Status.SOURCE_ABSENT);
     let source: NodeObj | undefined = sourceName === null ? undefined : this.store.nodes.get(sourceName);
     // isnsd (without security) serves queries, deregistrations and DD management from a node it does not
     // know; queries answer as for a member of the default DD. SCN requests still need a registered node.
     const openToAnyone = ([FunctionId.DEV_ATTR_QRY, FunctionId.DEV_GET_NEXT, FunctionId.DEV_DEREG, FunctionId.DD_REG, FunctionId.DD_DEREG,
       FunctionId.DDS_REG, FunctionId.DDS_DEREG] as number[]).includes(req.functionId);
-    if (!source && openToAnyone && sourceName !== null && this.options.isnsdQuirks) source = unregisteredSource(sourceName);
+    if (!source && openToAnyone && sourceName !== null) source = unregisteredSource(sourceName);
     if (!source) return errorResponseBody(Status.SOURCE_UNKNOWN);
     source.entity.lastSeen = now; // any message from a registered node keeps its entity alive
-    const dd = this.options.defaultDiscoveryDomain;
     switch (req.functionId) {
-      case FunctionId.DEV_ATTR_QRY: return query(this.store, source, req.key, req.operating, dd);
-      case FunctionId.DEV_GET_NEXT: return getNext(this.store, source, req.key, req.operating, dd);
+      case FunctionId.DEV_ATTR_QRY: return query(this.store, source, req.key, req.operating);
+      case FunctionId.DEV_GET_NEXT: return getNext(this.store, source, req.key, req.operating);
       case FunctionId.DEV_DEREG: return deregister(this.store, source, req.operating);
       case FunctionId.DD_REG: return registerDd(this.store, req.key, req.operating, this.options.maxDiscoveryDomains);
       case FunctionId.DD_DEREG: return deregisterDd(this.store, req.key, req.operating);
@@ -153,14 +145,9 @@ export class IsnsRegistry {
     };
   }
 
-  /**
-   * The SCNs owed for the changes since the last call (empty unless `notifications`); the changes are
-   * consumed either way, so they cannot pile up.
-   */
+  /** The SCNs owed for the changes since the last call; the changes are consumed, so they cannot pile up. */
   drainScns(now: number, nextTransaction: () => number): ScnDelivery[] {
-    const events = this.store.drainEvents();
-    if (!this.options.notifications) return [];
-    return buildScns(this.store, events, now, this.options.defaultDiscoveryDomain, nextTransaction);
+    return buildScns(this.store, this.store.drainEvents(), now, nextTransaction);
   }
 
   /** Drops entities not refreshed within their registration period; returns their EIDs. */

@@ -87,7 +87,7 @@ export class IsnsServer {
 
   constructor(options: Partial<IsnsServerOptions> = {}) {
     this.options = { ...DEFAULT_SERVER_OPTIONS, ...options };
-    this.registry = new IsnsRegistry({ notifications: true, isnsdQuirks: true, ...this.options.registry });
+    this.registry = new IsnsRegistry(this.options.registry);
     this.calls = new OutboundCalls(this.options.clock, (b, port, ip) => this.udp?.send(b, port, ip), this.options.outboundTimeoutMs);
     this.scn = new ScnSender(this.calls);
     this.esi = new EsiMonitor(this.registry, this.calls, this.options.esiRetries);

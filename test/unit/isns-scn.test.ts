@@ -157,6 +157,28 @@ t.test('ESI: answered inquiries keep an entity past its registration period; sil
   t.equal(s.server.esi.counters.entitiesDropped, 1);
 });
 
+t.test('a DD that a DD Set enables or disables tells its members, and only an active DD shows its members', async (t) => {
+  const s = await setup(t);
+  const { l, notices } = await s.listener('127.25.4.8');
+  const h = await s.client('iqn.i:ds');
+  await h.register({ nodes: [{ name: 'iqn.i:ds', type: NodeType.INITIATOR }], portals: [{ ip: '127.25.4.8', port: 860, scnPort: { port: l.port, udp: true } }] });
+  await h.scnRegister(ScnBitmap.OBJECT_ADDED);
+  const tc = await s.client('iqn.t:ds');
+  await tc.register({ nodes: [{ name: 'iqn.t:ds', type: NodeType.TARGET }] });
+  const dd = await h.ddRegister({ name: 'ds-pair', members: ['iqn.i:ds', 'iqn.t:ds'] });
+  t.ok(await until(() => notices.length > 0), 'DD added: h hears');
+  const setId = await h.ddsRegister({ name: 'ds-off', enabled: false, dds: [dd.id] });
+  const events = () => notices.flatMap((n) => n.events).filter((e) => e.name === 'iqn.t:ds');
+  t.ok(await until(() => events().some((e) => e.bits === ScnBitmap.DD_DDS_MEMBER_REMOVED)), 'put in a disabled set: h hears the target left its view');
+  t.same((await h.queryNodes(NodeType.TARGET)).map((n) => n.name), [], 'the target is hidden');
+  const removedSoFar = events().length;
+  await h.ddsRegister({ id: setId, enabled: true });
+  t.ok(await until(() => events().slice(removedSoFar).some((e) => e.bits === ScnBitmap.DD_DDS_MEMBER_ADDED)), 'set enabled: h hears the target is back');
+  t.same((await h.queryNodes(NodeType.TARGET)).map((n) => n.name), ['iqn.t:ds'], 'the target is visible');
+  await h.ddsDeregister(setId);
+  t.same((await h.queryNodes(NodeType.TARGET)).map((n) => n.name), ['iqn.t:ds'], 'the set is gone: a DD in no set is active');
+});
+
 t.test('DDSReg and DDSDereg (isnsd answers 15)', async (t) => {
   const s = await setup(t);
   const c = await s.client('iqn.c:admin');
