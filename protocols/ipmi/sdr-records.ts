@@ -176,6 +176,41 @@ function checkRange(value: number, bits: number, isSigned: boolean, what: string
   return value & ((1 << bits) - 1);
 }
 
+/** Fields that are one whole byte: [field, 0-based offset] (the offset is the spec's byte number minus 1). */
+type ByteFields<T> = ReadonlyArray<readonly [keyof T & string, number]>;
+
+function writeBytes<T>(out: Buffer, r: T, fields: ByteFields<T>): void {
+  for (const [field, at] of fields) out[at] = r[field] as number;
+}
+
+function readBytes<K extends string>(buf: Uint8Array, fields: ReadonlyArray<readonly [K, number]>): Record<K, number> {
+  const out = {} as Record<K, number>;
+  for (const [field, at] of fields) out[field] = buf[at];
+  return out;
+}
+
+// Table 43-1 / 43-2 bytes 6, 8-14, 21-23 (byte 7 packs channel and LUN; 15-20 are 16-bit masks)
+const SENSOR_BYTES = [
+  ['ownerId', 5], ['sensorNumber', 7], ['entityId', 8], ['entityInstance', 9], ['sensorInitialization', 10],
+  ['sensorCapabilities', 11], ['sensorType', 12], ['eventReadingType', 13], ['units1', 20], ['baseUnit', 21], ['modifierUnit', 22],
+] as const satisfies ByteFields<SensorKeyAndBody>;
+// Table 43-1 bytes 24, 31-44, 47 (25-30 pack M, B, tolerance, accuracy and the exponents; 45-46 reserved)
+const FULL_BYTES = [
+  ['linearization', 23], ['analogFlags', 30], ['nominalReading', 31], ['normalMax', 32], ['normalMin', 33], ['sensorMax', 34],
+  ['sensorMin', 35], ['upperNonRecoverable', 36], ['upperCritical', 37], ['upperNonCritical', 38], ['lowerNonRecoverable', 39],
+  ['lowerCritical', 40], ['lowerNonCritical', 41], ['positiveHysteresis', 42], ['negativeHysteresis', 43], ['oem', 46],
+] as const satisfies ByteFields<FullSensorRecord>;
+// Table 43-2 bytes 26, 27, 31 (24-25 pack direction and sharing; 28-30 reserved)
+const COMPACT_BYTES = [['positiveHysteresis', 25], ['negativeHysteresis', 26], ['oem', 30]] as const satisfies ByteFields<CompactSensorRecord>;
+// Table 43-7 bytes 6, 7, 11-15 (8-9 pack flags and channel; 10 reserved)
+const FRU_LOCATOR_BYTES = [
+  ['accessAddress', 5], ['fruDeviceId', 6], ['deviceType', 10], ['deviceTypeModifier', 11], ['entityId', 12], ['entityInstance', 13], ['oem', 14],
+] as const satisfies ByteFields<FruDeviceLocatorRecord>;
+// Table 43-8 bytes 6, 8, 9, 13-15 (7 holds the channel in [3:0]; 10-12 reserved)
+const MC_LOCATOR_BYTES = [
+  ['slaveAddress', 5], ['powerStateInit', 7], ['capabilities', 8], ['entityId', 12], ['entityInstance', 13], ['oem', 14],
+] as const satisfies ByteFields<McDeviceLocatorRecord>;
+
 export function encodingLength(record: SdrRecord): number {
   return fixedPart(record.recordType) + idBytes(record.idString).length;
 }
@@ -191,46 +226,24 @@ export function decodeHeader(buf: Uint8Array, offset = 0): SdrHeader {
 }
 
 function writeSensorKeyAndBody(out: Buffer, r: SensorKeyAndBody): void {
-  out[5] = r.ownerId; // byte 6
+  writeBytes(out, r, SENSOR_BYTES);
   out[6] = ((r.ownerChannel & 0x0f) << 4) | (r.ownerLun & 0x03); // byte 7
-  out[7] = r.sensorNumber; // byte 8
-  out[8] = r.entityId; // byte 9
-  out[9] = r.entityInstance; // byte 10
-  out[10] = r.sensorInitialization; // byte 11
-  out[11] = r.sensorCapabilities; // byte 12
-  out[12] = r.sensorType; // byte 13
-  out[13] = r.eventReadingType; // byte 14
   out.writeUInt16LE(r.assertionMask & 0xffff, 14); // bytes 15-16
   out.writeUInt16LE(r.deassertionMask & 0xffff, 16); // bytes 17-18
   out.writeUInt16LE(r.readingMask & 0xffff, 18); // bytes 19-20
-  out[20] = r.units1; // byte 21
-  out[21] = r.baseUnit; // byte 22
-  out[22] = r.modifierUnit; // byte 23
 }
 
-function readSensorKeyAndBody(buf: Uint8Array, o: number, recordId: number, idAt: number): SensorKeyAndBody {
+/** The fields both sensor record types share; hysteresis and OEM come from each type's own table. */
+function readSensorKeyAndBody(r: Uint8Array, recordId: number, idAt: number): Omit<SensorKeyAndBody, 'positiveHysteresis' | 'negativeHysteresis' | 'oem'> {
   return {
+    ...readBytes(r, SENSOR_BYTES),
     recordId,
-    ownerId: buf[o + 5],
-    ownerChannel: buf[o + 6] >> 4,
-    ownerLun: buf[o + 6] & 0x03,
-    sensorNumber: buf[o + 7],
-    entityId: buf[o + 8],
-    entityInstance: buf[o + 9],
-    sensorInitialization: buf[o + 10],
-    sensorCapabilities: buf[o + 11],
-    sensorType: buf[o + 12],
-    eventReadingType: buf[o + 13],
-    assertionMask: buf[o + 14] | (buf[o + 15] << 8),
-    deassertionMask: buf[o + 16] | (buf[o + 17] << 8),
-    readingMask: buf[o + 18] | (buf[o + 19] << 8),
-    units1: buf[o + 20],
-    baseUnit: buf[o + 21],
-    modifierUnit: buf[o + 22],
-    positiveHysteresis: 0,
-    negativeHysteresis: 0,
-    oem: 0,
-    idString: readId(buf, o, idAt),
+    ownerChannel: r[6] >> 4, // byte 7 [7:4]
+    ownerLun: r[6] & 0x03, // byte 7 [1:0]
+    assertionMask: r[14] | (r[15] << 8),
+    deassertionMask: r[16] | (r[17] << 8),
+    readingMask: r[18] | (r[19] << 8),
+    idString: readId(r, 0, idAt),
   };
 }
 
@@ -262,7 +275,7 @@ export function encode(record: SdrRecord): Buffer {
     case SdrRecordType.FULL_SENSOR: {
       const r = record;
       writeSensorKeyAndBody(out, r);
-      out[23] = r.linearization; // byte 24
+      writeBytes(out, r, FULL_BYTES);
       const m = checkRange(r.m, 10, true, 'M');
       const b = checkRange(r.b, 10, true, 'B');
       const accuracy = checkRange(r.accuracy, 10, false, 'accuracy');
@@ -272,22 +285,6 @@ export function encode(record: SdrRecord): Buffer {
       out[27] = ((b >> 8) << 6) | (accuracy & 0x3f); // byte 28: B MS 2 bits, accuracy LS 6 bits
       out[28] = ((accuracy >> 6) << 4) | (checkRange(r.accuracyExp, 2, false, 'accuracy exp') << 2) | (r.sensorDirection & 0x03); // byte 29
       out[29] = (checkRange(r.rExp, 4, true, 'R exp') << 4) | checkRange(r.bExp, 4, true, 'B exp'); // byte 30
-      out[30] = r.analogFlags; // byte 31
-      out[31] = r.nominalReading; // byte 32
-      out[32] = r.normalMax; // byte 33
-      out[33] = r.normalMin; // byte 34
-      out[34] = r.sensorMax; // byte 35
-      out[35] = r.sensorMin; // byte 36
-      out[36] = r.upperNonRecoverable; // byte 37
-      out[37] = r.upperCritical; // byte 38
-      out[38] = r.upperNonCritical; // byte 39
-      out[39] = r.lowerNonRecoverable; // byte 40
-      out[40] = r.lowerCritical; // byte 41
-      out[41] = r.lowerNonCritical; // byte 42
-      out[42] = r.positiveHysteresis; // byte 43
-      out[43] = r.negativeHysteresis; // byte 44
-      // bytes 45-46 reserved
-      out[46] = r.oem; // byte 47
       writeId(out, 48, id);
       break;
     }
@@ -296,38 +293,22 @@ export function encode(record: SdrRecord): Buffer {
       writeSensorKeyAndBody(out, r);
       out[23] = ((r.sensorDirection & 0x03) << 6) | ((r.sharing >> 8) & 0x3f); // byte 24
       out[24] = r.sharing & 0xff; // byte 25
-      out[25] = r.positiveHysteresis; // byte 26
-      out[26] = r.negativeHysteresis; // byte 27
-      // bytes 28-30 reserved
-      out[30] = r.oem; // byte 31
+      writeBytes(out, r, COMPACT_BYTES);
       writeId(out, 32, id);
       break;
     }
     case SdrRecordType.FRU_DEVICE_LOCATOR: {
       const r = record;
-      out[5] = r.accessAddress; // byte 6
-      out[6] = r.fruDeviceId; // byte 7
+      writeBytes(out, r, FRU_LOCATOR_BYTES);
       out[7] = (r.logical ? 0x80 : 0) | ((r.accessLun & 0x03) << 3) | (r.privateBusId & 0x07); // byte 8
       out[8] = (r.channel & 0x0f) << 4; // byte 9
-      // byte 10 reserved
-      out[10] = r.deviceType; // byte 11
-      out[11] = r.deviceTypeModifier; // byte 12
-      out[12] = r.entityId; // byte 13
-      out[13] = r.entityInstance; // byte 14
-      out[14] = r.oem; // byte 15
       writeId(out, 16, id);
       break;
     }
     case SdrRecordType.MC_DEVICE_LOCATOR: {
       const r = record;
-      out[5] = r.slaveAddress; // byte 6
+      writeBytes(out, r, MC_LOCATOR_BYTES);
       out[6] = r.channel & 0x0f; // byte 7
-      out[7] = r.powerStateInit; // byte 8
-      out[8] = r.capabilities; // byte 9
-      // bytes 10-12 reserved
-      out[12] = r.entityId; // byte 13
-      out[13] = r.entityInstance; // byte 14
-      out[14] = r.oem; // byte 15
       writeId(out, 16, id);
       break;
     }
@@ -350,13 +331,12 @@ export function decode(buf: Uint8Array, offset = 0): SdrRecord {
   const r = buf.subarray(offset, offset + SDR_HEADER_LENGTH + h.length);
   switch (h.recordType) {
     case SdrRecordType.FULL_SENSOR: {
-      const base = readSensorKeyAndBody(r, 0, h.recordId, 48);
       const m = signed(r[24] | ((r[25] >> 6) << 8), 10);
       const b = signed(r[26] | ((r[27] >> 6) << 8), 10);
       return {
-        ...base,
+        ...readSensorKeyAndBody(r, h.recordId, 48),
+        ...readBytes(r, FULL_BYTES),
         recordType: SdrRecordType.FULL_SENSOR,
-        linearization: r[23],
         m,
         tolerance: r[25] & 0x3f,
         b,
@@ -365,63 +345,34 @@ export function decode(buf: Uint8Array, offset = 0): SdrRecord {
         sensorDirection: r[28] & 0x03,
         rExp: signed(r[29] >> 4, 4),
         bExp: signed(r[29] & 0x0f, 4),
-        analogFlags: r[30],
-        nominalReading: r[31],
-        normalMax: r[32],
-        normalMin: r[33],
-        sensorMax: r[34],
-        sensorMin: r[35],
-        upperNonRecoverable: r[36],
-        upperCritical: r[37],
-        upperNonCritical: r[38],
-        lowerNonRecoverable: r[39],
-        lowerCritical: r[40],
-        lowerNonCritical: r[41],
-        positiveHysteresis: r[42],
-        negativeHysteresis: r[43],
-        oem: r[46],
       };
     }
     case SdrRecordType.COMPACT_SENSOR: {
-      const base = readSensorKeyAndBody(r, 0, h.recordId, 32);
       return {
-        ...base,
+        ...readSensorKeyAndBody(r, h.recordId, 32),
+        ...readBytes(r, COMPACT_BYTES),
         recordType: SdrRecordType.COMPACT_SENSOR,
         sensorDirection: r[23] >> 6,
         sharing: ((r[23] & 0x3f) << 8) | r[24],
-        positiveHysteresis: r[25],
-        negativeHysteresis: r[26],
-        oem: r[30],
       };
     }
     case SdrRecordType.FRU_DEVICE_LOCATOR:
       return {
+        ...readBytes(r, FRU_LOCATOR_BYTES),
         recordType: SdrRecordType.FRU_DEVICE_LOCATOR,
         recordId: h.recordId,
-        accessAddress: r[5],
-        fruDeviceId: r[6],
         logical: (r[7] & 0x80) !== 0,
         accessLun: (r[7] >> 3) & 0x03,
         privateBusId: r[7] & 0x07,
         channel: r[8] >> 4,
-        deviceType: r[10],
-        deviceTypeModifier: r[11],
-        entityId: r[12],
-        entityInstance: r[13],
-        oem: r[14],
         idString: readId(r, 0, 16),
       };
     default:
       return {
+        ...readBytes(r, MC_LOCATOR_BYTES),
         recordType: SdrRecordType.MC_DEVICE_LOCATOR,
         recordId: h.recordId,
-        slaveAddress: r[5],
         channel: r[6] & 0x0f,
-        powerStateInit: r[7],
-        capabilities: r[8],
-        entityId: r[12],
-        entityInstance: r[13],
-        oem: r[14],
         idString: readId(r, 0, 16),
       };
   }
