@@ -2,19 +2,23 @@
 // change any iSNS server (ours or open-isns isnsd): list, register, deregister, discovery domains.
 import { UsageError, integer, parse, str, type Values } from './args.js';
 import { IsnsServer } from '../emulator/isns/server.js';
+import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '../orchestrator/isns-heartbeat-listener.js';
 import { IsnsClient, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../orchestrator/isns-client.js';
 import { NodeType } from '../protocols/isns/attributes.js';
 import { LunState, type LunInfo } from '../protocols/isns/vendor-lun.js';
 
-const DEFAULT_SOURCE = 'iqn.2024-01.io.bmcfleet:cli';
+const DEFAULT_SOURCE = 'iqn.2026-11.org.bmcfleet:cli'; // the naming authority the emulated targets use
+const DEFAULT_HEARTBEAT_INTERVAL = 5;
+const DEFAULT_DISCOVER_TIMEOUT = 3 * DEFAULT_HEARTBEAT_INTERVAL;
 
-const HELP = `usage: bmcfleet isns <serve|list|register|deregister|dd> [options]   (bmcfleet isns <sub> --help)
+const HELP = `usage: bmcfleet isns <serve|discover|list|register|deregister|dd> [options]   (bmcfleet isns <sub> --help)
 
 iSNS (RFC 4171) is the name service iSCSI targets and initiators use to find each other: targets
 register their portals (IP:port) and nodes (iSCSI names), initiators ask which targets they may see.
 Visibility is controlled by discovery domains (DDs): nodes see the nodes they share a DD with.
 
   serve       run an iSNS server on TCP and UDP (the emulated fleet's targets register here)
+  discover    wait for an iSNS server's heartbeat and print where it serves
   list        show the nodes a server knows, with portals and LUN attributes (or its DDs)
   register    register a target or initiator with its portals and LUNs
   deregister  remove a node or a whole entity
@@ -37,6 +41,7 @@ examples:
 
 const SERVE_HELP = `usage: bmcfleet isns serve --listen HOST:PORT [--state-dir DIR] [--no-udp] [--max-connections N]
                           [--max-message-bytes N] [--registration-period S] [--default-dd]
+                          [--heartbeat HOST:PORT [--heartbeat-interval S]]
 
 Serves iSNS on TCP and UDP at HOST:PORT (3205 is the iSNS port). Prints one line starting with "ready"
 once it serves; stops cleanly on Ctrl-C (SIGINT) or SIGTERM, saving the state directory.
@@ -45,7 +50,15 @@ Registrations expire when their entity is not refreshed within its registration 
 re-registers or sends any request); portals that register an ESI port and interval are polled and
 dropped after 3 unanswered inquiries. Nodes that register for State Change Notifications (SCNReg, with
 an SCN port on a portal of their entity) are told about nodes added, updated or removed and DD
-membership changes. DD sets (DDSReg/DDSDereg) are kept too.
+membership changes. DD sets (DDSReg/DDSDereg) switch DDs on and off: a DD in sets shows its members to
+each other only while one of its sets is enabled (a DD in no set is always on).
+
+Heartbeats (RFC 4171 §5.6.5.14, off by default, as in open-isns isnsd): with --heartbeat the server
+sends a small UDP message every interval to HOST:PORT (one client, a broadcast address such as
+255.255.255.255, or a multicast group such as 239.1.1.1, sent with TTL 1) that says "an iSNS server
+serves at this IP, TCP port, UDP port". Clients that were given no server address find it that way
+(bmcfleet isns discover), and notice it is gone when the heartbeats stop. Each carries a counter, so
+a listener also sees heartbeats that were lost. Send errors are counted, never fatal.
 
 options:
   --listen HOST:PORT       address to serve on (required)
@@ -56,17 +69,36 @@ options:
   --max-message-bytes N    largest message after reassembly (default 1048576); larger ones get status 2
   --registration-period S  period granted when a client asks for none (default 7200 s; 0 = never expire)
   --default-dd             nodes in no DD see each other (open-isns isnsd's DefaultDiscoveryDomain = 1)
+  --heartbeat HOST:PORT    send heartbeats there (unicast, broadcast or multicast address)
+  --heartbeat-interval S   seconds between heartbeats (default ${DEFAULT_HEARTBEAT_INTERVAL}; a whole number from 1)
 
 example:
   bmcfleet isns serve --listen 127.0.0.1:3205 --state-dir ./isns-state &
   isnsadm -c isnsadm.conf --list nodes      # isnsadm.conf: ServerAddress = 127.0.0.1:3205, Security = 0
+  bmcfleet isns serve --listen 0.0.0.0:3205 --heartbeat 239.1.1.1:3205   # then, on a client:
+  bmcfleet isns discover --listen 239.1.1.1:3205
+`;
+
+const DISCOVER_HELP = `usage: bmcfleet isns discover --listen HOST:PORT [--timeout S] [--json]
+
+Waits for one iSNS heartbeat (RFC 4171 §5.6.5.14) on HOST:PORT and prints the server it announces:
+its IP address, TCP and UDP ports (UDP 0: TCP only), heartbeat interval and counter, and where the
+heartbeat came from. The server must send them (bmcfleet isns serve --heartbeat HOST:PORT). HOST is
+an address of this machine, 0.0.0.0 to hear broadcasts, or a multicast group to join.
+Exits 1 when none arrives within the timeout.
+
+options:
+  --listen HOST:PORT   where to listen (required)
+  --timeout S          give up after S seconds (default ${DEFAULT_DISCOVER_TIMEOUT}: three heartbeats at serve's default interval)
+  --json               machine-readable output (one JSON value)
 `;
 
 const LIST_HELP = `usage: bmcfleet isns list --server HOST:PORT [--source IQN] [--dds] [--json]
 
 Lists the nodes the server lets --source see (DevGetNext over iSCSI names, then one DevAttrQry per
 node): name, type, alias, entity, portals, and the LUN attributes (vendor tags 641-643 carrying
-bmcfleet's OUI prefix 42-4D-46) that emulated targets publish. With --dds, the discovery domains and their members instead.
+bmcfleet's OUI prefix 42-4D-46) that emulated targets publish. With --dds, the discovery domains and
+their members instead.
 Note: servers show a node only what it shares a DD with; register --source as a control node
 (bmcfleet isns register --name IQN --type control) to see everything on our server.
 `;
@@ -175,11 +207,13 @@ async function serve(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     listen: { type: 'string' }, 'state-dir': { type: 'string' }, 'no-udp': { type: 'boolean' }, 'max-connections': { type: 'string' },
     'max-message-bytes': { type: 'string' }, 'registration-period': { type: 'string' }, 'default-dd': { type: 'boolean' },
+    heartbeat: { type: 'string' }, 'heartbeat-interval': { type: 'string' },
   });
   if (values.help) { process.stdout.write(SERVE_HELP); return 0; }
   const { host, port } = hostPort(str(values, 'listen'), 'listen');
+  const heartbeat = heartbeatOption(values);
   const server = new IsnsServer({
-    host, port, udp: !values['no-udp'], stateDir: str(values, 'state-dir') ?? null,
+    host, port, udp: !values['no-udp'], stateDir: str(values, 'state-dir') ?? null, heartbeat,
     maxConnections: integer(str(values, 'max-connections'), 'max-connections', 1024, 1, 100_000),
     maxMessageBytes: integer(str(values, 'max-message-bytes'), 'max-message-bytes', 1 << 20, 1024, 64 << 20),
     registry: {
@@ -189,12 +223,42 @@ async function serve(argv: string[]): Promise<number> {
   });
   await server.start();
   const n = server.registry.store.nodes.size;
-  process.stdout.write(`ready: iSNS on ${host}:${server.port} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}\n`);
+  const beats = heartbeat ? `, heartbeat to ${heartbeat.address}:${heartbeat.port} every ${heartbeat.intervalSeconds} s` : '';
+  process.stdout.write(`ready: iSNS on ${host}:${server.port} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}${beats}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await server.stop();
+  return 0;
+}
+
+function heartbeatOption(values: Values): { address: string; port: number; intervalSeconds: number } | null {
+  const interval = str(values, 'heartbeat-interval');
+  if (!str(values, 'heartbeat')) {
+    if (interval !== undefined) throw new UsageError('--heartbeat-interval needs --heartbeat HOST:PORT (where to send them)');
+    return null;
+  }
+  const { host, port } = hostPort(str(values, 'heartbeat'), 'heartbeat');
+  return { address: host, port, intervalSeconds: integer(interval, 'heartbeat-interval', DEFAULT_HEARTBEAT_INTERVAL, 1, 86_400) };
+}
+
+async function discover(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { listen: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } });
+  if (values.help) { process.stdout.write(DISCOVER_HELP); return 0; }
+  const { host, port } = hostPort(str(values, 'listen'), 'listen');
+  const timeout = integer(str(values, 'timeout'), 'timeout', DEFAULT_DISCOVER_TIMEOUT, 1, 86_400);
+  let seen: HeartbeatSeen;
+  try {
+    seen = await discoverIsnsServer(host, port, timeout);
+  } catch (err) {
+    if (!(err instanceof HeartbeatTimeoutError)) throw err;
+    process.stderr.write(`bmcfleet isns discover: ${err.message} (does the server send them here? bmcfleet isns serve --heartbeat ${host}:${port})\n`);
+    return 1;
+  }
+  const { address, tcpPort, udpPort, intervalSeconds, counter } = seen;
+  print(values, { address, tcpPort, udpPort, intervalSeconds, counter, from: `${seen.from.address}:${seen.from.port}` },
+    `iSNS server ${address} tcp ${tcpPort} udp ${udpPort || 'off'}, heartbeat every ${intervalSeconds} s, counter ${counter} (from ${seen.from.address}:${seen.from.port})\n`);
   return 0;
 }
 
@@ -295,18 +359,19 @@ async function ddCmd(argv: string[]): Promise<number> {
 }
 
 export const isnsCommand = {
-  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (list, register, dd)',
+  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (discover, list, register, dd)',
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h') { process.stdout.write(HELP); return sub ? 0 : 2; }
     try {
       switch (sub) {
         case 'serve': return await serve(rest);
+        case 'discover': return await discover(rest);
         case 'list': return await listCmd(rest);
         case 'register': return await registerCmd(rest);
         case 'deregister': return await deregisterCmd(rest);
         case 'dd': return await ddCmd(rest);
-        default: throw new UsageError(`unknown isns subcommand "${sub}" (serve, list, register, deregister, dd)`);
+        default: throw new UsageError(`unknown isns subcommand "${sub}" (serve, discover, list, register, deregister, dd)`);
       }
     } catch (err) {
       if (err instanceof IsnsStatusError) {

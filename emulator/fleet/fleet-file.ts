@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NO_FAULTS, validateFaults, type FaultSettings } from '../bmc/faults.js';
 import { consecutiveAddresses, parseIpv4 } from '../net/ipv4.js';
+import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
 import { LUN_STATES, type TargetLun, type TargetSpec } from '../isns/target-spec.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
@@ -38,8 +39,11 @@ export interface FleetConfig {
   racks: RackConfig[];
   /** Faults for single BMCs by address, laid over their rack's (key by key). */
   bmcFaults: Record<string, Partial<FaultSettings>>;
-  /** The fleet's iSNS server, or null for none; defaultDiscoveryDomain: nodes in no DD see each other. */
-  isns: { host: string; port: number; defaultDiscoveryDomain: boolean } | null;
+  /**
+   * The fleet's iSNS server, or null for none; defaultDiscoveryDomain: nodes in no DD see each other;
+   * heartbeat (only when configured): where and how often it sends Heartbeats (RFC 4171 §5.6.5.14).
+   */
+  isns: { host: string; port: number; defaultDiscoveryDomain: boolean; heartbeat?: HeartbeatConfig } | null;
   /** Emulated iSCSI targets, registered with the iSNS server. */
   targets: TargetSpec[];
 }
@@ -114,10 +118,11 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
     bmcFaults[ip] = r.faults(one.faults ?? {}, `bmcs.${ip}.faults`);
   }
   const isnsTop = top.isns === undefined ? null : r.object(top.isns, 'isns');
-  if (isnsTop) r.known(isnsTop, 'isns', ['listen', 'defaultDiscoveryDomain']);
+  if (isnsTop) r.known(isnsTop, 'isns', ['listen', 'defaultDiscoveryDomain', 'heartbeat']);
   const isns = isnsTop ? {
     ...r.hostPort(isnsTop.listen, 'isns.listen'),
     defaultDiscoveryDomain: isnsTop.defaultDiscoveryDomain === undefined ? true : r.boolean(isnsTop.defaultDiscoveryDomain, 'isns.defaultDiscoveryDomain'),
+    ...(isnsTop.heartbeat === undefined || isnsTop.heartbeat === null ? {} : { heartbeat: r.heartbeat(isnsTop.heartbeat, 'isns.heartbeat') }),
   } : null;
   const targets = r.array(top.targets ?? [], 'targets').flatMap((raw, i) => r.targets(raw, `targets[${i}]`));
   if (targets.length > 0 && !isns) throw new FleetFileError(where, 'targets: emulated targets register with the fleet\'s iSNS server: add isns: { listen: HOST:PORT }');
@@ -213,6 +218,17 @@ class Reader {
     const m = /^([^:]+):(\d+)$/.exec(s);
     if (!m) this.fail(path, `expected HOST:PORT, e.g. 127.0.0.1:8623, got "${s}"`);
     return { host: m[1], port: this.integer(Number(m[2]), path, 0, 65535) };
+  }
+
+  /** `{ to: HOST:PORT, intervalSeconds: N }` (interval 5 s when left out). */
+  heartbeat(v: unknown, path: string): HeartbeatConfig {
+    const o = this.object(v, path);
+    this.known(o, path, ['to', 'intervalSeconds']);
+    if (o.to === undefined) this.fail(`${path}.to`, 'required: where heartbeats go, HOST:PORT (unicast, broadcast or multicast)');
+    const to = this.hostPort(o.to, `${path}.to`);
+    if (to.port === 0) this.fail(`${path}.to`, 'port 0 cannot be a destination');
+    const intervalSeconds = o.intervalSeconds === undefined ? 5 : this.integer(o.intervalSeconds, `${path}.intervalSeconds`, 1, 86_400);
+    return { address: to.host, port: to.port, intervalSeconds };
   }
 
   firmware(v: unknown, path: string): FirmwareVersion {

@@ -3,6 +3,7 @@
 // while it runs; the server then notifies SCN listeners, as a real storage fleet's would.
 import { systemClock, type Clock } from '../clock.js';
 import { IsnsServer } from '../isns/server.js';
+import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
 import { EmulatedTarget, type TargetSummary } from '../isns/emulated-target.js';
 import type { TargetLun, TargetSpec } from '../isns/target-spec.js';
 import { ControlError } from './shard.js';
@@ -18,9 +19,12 @@ export class TargetFleet {
   }
 
   /** Starts the iSNS server on `listen`, then registers every target with it. */
-  static async start(listen: { host: string; port: number; defaultDiscoveryDomain: boolean }, targets: TargetSpec[], stateDir: string | null,
-    clock: Clock = systemClock): Promise<TargetFleet> {
-    const server = new IsnsServer({ host: listen.host, port: listen.port, stateDir, clock, registry: { defaultDiscoveryDomain: listen.defaultDiscoveryDomain } });
+  static async start(listen: { host: string; port: number; defaultDiscoveryDomain: boolean; heartbeat?: HeartbeatConfig }, targets: TargetSpec[],
+    stateDir: string | null, clock: Clock = systemClock): Promise<TargetFleet> {
+    const server = new IsnsServer({
+      host: listen.host, port: listen.port, stateDir, clock, registry: { defaultDiscoveryDomain: listen.defaultDiscoveryDomain },
+      heartbeat: listen.heartbeat ?? null,
+    });
     await server.start();
     const fleet = new TargetFleet(server, clock);
     try {

@@ -3,6 +3,7 @@
 // answers back, in order, on the same connection (requests may be pipelined). Also: SCNs to registered
 // SCN ports (scn.ts), ESI monitoring (esi.ts), registration-period expiry, and a state directory
 // (state.ts). One housekeeping timer on the Clock drives expiry, ESI and stale-reassembly cleanup.
+// Optionally Name Service Heartbeats (§5.6.5.14, heartbeat-sender.ts) to a configured UDP destination.
 //
 // Bad input (§5.4 status codes): a message whose body does not decode gets 2 (Message Format Error), so
 // does one over the message-size limit; unknown functions get 15; other iSNSP versions 10. A PDU whose
@@ -21,6 +22,7 @@ import { Reassembler, type ReassembledMessage } from '../../protocols/isns/segme
 import { Status } from '../../protocols/isns/status.js';
 import { PduStreamDecoder } from '../../protocols/isns/stream.js';
 import { EsiMonitor } from './esi.js';
+import { HeartbeatSender, type HeartbeatConfig } from './heartbeat-sender.js';
 import { IsnsRegistry, type RegistryOptions } from './registry.js';
 import { ScnSender } from './scn.js';
 import { OutboundCalls } from './server-outbound.js';
@@ -50,12 +52,14 @@ export interface IsnsServerOptions {
   stateDir: string | null;
   clock: Clock;
   registry: Partial<RegistryOptions>;
+  /** Send Heartbeats (§5.6.5.14) there every interval; null = none (as isnsd). */
+  heartbeat: HeartbeatConfig | null;
 }
 
 export const DEFAULT_SERVER_OPTIONS: IsnsServerOptions = {
   host: '127.0.0.1', port: 3205, udp: true, maxConnections: 1024, maxMessageBytes: 1 << 20, maxPduBytes: 12 + 0xffff + 4096,
   maxUdpPeers: 1024, tickMs: 1000, idleTimeoutMs: 300_000, reassemblyTimeoutMs: 30_000, outboundTimeoutMs: 5000, esiRetries: 3, stateDir: null,
-  clock: systemClock, registry: {},
+  clock: systemClock, registry: {}, heartbeat: null,
 };
 
 export interface ServerCounters {
@@ -66,12 +70,16 @@ export interface ServerCounters {
   answered: number;
   /** Drops and refusals by reason. */
   drops: Map<string, number>;
+  /** Heartbeats sent, and heartbeat sends that failed (ECONNREFUSED, EHOSTUNREACH, ...). */
+  heartbeatsSent: number;
+  heartbeatSendErrors: number;
 }
 
 export class IsnsServer {
   readonly options: IsnsServerOptions;
   readonly registry: IsnsRegistry;
-  readonly counters: ServerCounters = { connectionsAccepted: 0, connectionsRefused: 0, connectionsOpen: 0, answered: 0, drops: new Map() };
+  readonly counters: ServerCounters = { connectionsAccepted: 0, connectionsRefused: 0, connectionsOpen: 0, answered: 0, drops: new Map(),
+    heartbeatsSent: 0, heartbeatSendErrors: 0 };
   readonly scn: ScnSender;
   readonly esi: EsiMonitor;
   private readonly calls: OutboundCalls;
@@ -82,6 +90,7 @@ export class IsnsServer {
   private readonly udpPeers = new Map<string, Reassembler>();
   private readonly joiners = new Set<Reassembler>();
   private tickTimer: { cancel(): void } | null = null;
+  private heartbeat: HeartbeatSender | null = null;
   private dirty = false;
   private boundPort = 0;
 
@@ -125,11 +134,35 @@ export class IsnsServer {
       this.udp = udp;
     }
     this.schedule();
+    await this.startHeartbeat();
+  }
+
+  /** The heartbeat sender while it runs (null when off). */
+  get heartbeatSender(): HeartbeatSender | null {
+    return this.heartbeat;
+  }
+
+  private async startHeartbeat(): Promise<void> {
+    const hb = this.options.heartbeat;
+    if (!hb) return;
+    try {
+      const sender = new HeartbeatSender({
+        ...hb, serverHost: this.options.host, tcpPort: this.boundPort, udpPort: this.options.udp ? this.boundPort : 0,
+        clock: this.options.clock, counters: this.counters,
+      });
+      await sender.start();
+      this.heartbeat = sender;
+    } catch (err) {
+      await this.stop(); // a destination that cannot be used at all is a configuration error: do not half-start
+      throw err;
+    }
   }
 
   async stop(): Promise<void> {
     this.tickTimer?.cancel();
     this.tickTimer = null;
+    await this.heartbeat?.stop();
+    this.heartbeat = null;
     this.calls.close();
     await closeTcpUdp(this.tcp, this.udp, this.sockets);
     this.tcp = null;

@@ -98,3 +98,12 @@ export function encodeIsnsAddress(text: string): Buffer {
 export function canonicalIsnsAddress(text: string): string {
   return formatIsnsAddress(encodeIsnsAddress(text));
 }
+
+/** 224.0.0.0/4 or ff00::/8: where a Heartbeat (§5.6.5.14) goes to a multicast group. */
+export function isMulticastAddress(host: string): boolean {
+  if (isIPv4(host)) {
+    const first = Number(host.split('.')[0]);
+    return first >= 224 && first <= 239;
+  }
+  return isIPv6(host) && /^ff/i.test(host);
+}

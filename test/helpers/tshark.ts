@@ -6,7 +6,10 @@ import { join } from 'node:path';
 
 export interface Capture { file: string; stop(): Promise<void> }
 
-/** Starts `tshark -i lo -f FILTER -w FILE` and resolves once it is capturing. */
+/**
+ * Starts `tshark -i lo -f FILTER -w FILE` and resolves once it is capturing: at "Capture started", not at
+ * "Capturing on", which tshark prints before the filter is live (a test's first datagrams were lost).
+ */
 export function startCapture(filter: string): Promise<Capture> {
   const file = join(mkdtempSync(join(tmpdir(), 'bmcfleet-cap-')), 'capture.pcapng');
   const child = spawn('tshark', ['-i', 'lo', '-f', filter, '-w', file], { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -16,7 +19,7 @@ export function startCapture(filter: string): Promise<Capture> {
     const timer = setTimeout(() => reject(new Error(`tshark did not start:\n${err}`)), 30_000);
     child.stderr!.on('data', (c: Buffer) => {
       err += c.toString();
-      if (err.includes('Capturing on')) {
+      if (err.includes('Capture started')) {
         clearTimeout(timer);
         resolve({
           file,

@@ -2,42 +2,17 @@
 // list (--json, with portals and LUN attributes), dd create/list/delete, deregister; the state
 // directory carries the database over a restart; --help teaches; bad arguments exit 2.
 import t from 'tap';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { runIsns as run, serveIsns } from '../helpers/isns-cli.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const CLI = fileURLToPath(new URL('../../cli/bmcfleet.js', import.meta.url));
 const SERVER = '127.25.6.1:17795';
-
-function run(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve) => {
-    execFile('node', [CLI, 'isns', ...args], { timeout: 20_000 }, (e, stdout, stderr) => {
-      resolve({ code: e ? (typeof e.code === 'number' ? e.code : -1) : 0, out: stdout, err: stderr });
-    });
-  });
-}
-
-function serve(stateDir: string): Promise<{ child: ChildProcess; ready: string; exited: Promise<number | null> }> {
-  const child = spawn('node', [CLI, 'isns', 'serve', '--listen', SERVER, '--state-dir', stateDir], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`no ready line: ${out}`)), 15_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const line = out.split('\n').find((l) => l.startsWith('ready'));
-      if (line) { clearTimeout(timer); resolve({ child, ready: line, exited }); }
-    });
-    child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-  });
-}
 
 t.test('serve, register, list, dd, restart with the state dir', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-isns-cli-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
-  let s = await serve(dir);
+  let s = await serveIsns(SERVER, '--state-dir', dir);
   t.teardown(() => { s.child.kill('SIGKILL'); });
   t.match(s.ready, /^ready: iSNS on 127\.25\.6\.1:17795 tcp\+udp/);
 
@@ -66,7 +41,7 @@ t.test('serve, register, list, dd, restart with the state dir', async (t) => {
 
   s.child.kill('SIGTERM');
   t.equal(await s.exited, 0, 'clean stop on SIGTERM');
-  s = await serve(dir);
+  s = await serveIsns(SERVER, '--state-dir', dir);
   t.match(s.ready, /2 nodes loaded/);
   r = await run('dd', 'list', '--server', SERVER, '--source', 'iqn.2024-01.lab:host1');
   t.match(r.out, new RegExp(`DD ${dd.id} "rack1": iqn.2024-01.lab:disk1 iqn.2024-01.lab:host1`));
