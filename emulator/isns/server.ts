@@ -16,17 +16,20 @@ import { systemClock, type Clock } from '../clock.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { decodeMessage, encodeMessage, type IsnsResponse } from '../../protocols/isns/codec.js';
 import { responseIdFor } from '../../protocols/isns/functions.js';
-import { Flag, decodeHeader, decodePdu, pduLengthAt, type IsnsPdu } from '../../protocols/isns/header.js';
+import { Flag, decodeHeader, decodePdu, type IsnsPdu } from '../../protocols/isns/header.js';
 import { errorResponseBody } from '../../protocols/isns/message.js';
 import { Reassembler, type ReassembledMessage } from '../../protocols/isns/segments.js';
 import { Status } from '../../protocols/isns/status.js';
-import { PduStreamDecoder } from '../../protocols/isns/stream.js';
+import { PduStreamDecoder, StreamBrokenError } from '../../protocols/isns/stream.js';
 import { EsiMonitor } from './esi.js';
 import { HeartbeatSender, type HeartbeatConfig } from './heartbeat-sender.js';
 import { IsnsRegistry, type RegistryOptions } from './registry.js';
 import { ScnSender } from './scn.js';
 import { OutboundCalls } from './server-outbound.js';
 import { StateDir } from './state.js';
+
+/** First and Last PDU flags both set: the message is this one PDU (§5.3). */
+const ONE_PDU = Flag.FIRST_PDU | Flag.LAST_PDU;
 
 export interface IsnsServerOptions {
   host: string;
@@ -88,6 +91,7 @@ export class IsnsServer {
   private udp: dgram.Socket | null = null;
   private readonly sockets = new Set<net.Socket>();
   private readonly udpPeers = new Map<string, Reassembler>();
+  private readonly udpOnePdu = new Reassembler();
   private readonly joiners = new Set<Reassembler>();
   private tickTimer: { cancel(): void } | null = null;
   private heartbeat: HeartbeatSender | null = null;
@@ -232,21 +236,23 @@ export class IsnsServer {
       }
     };
     rearm();
-    let tail: Buffer = Buffer.alloc(0); // the bytes the framer holds, mirrored for the error path
     sock.on('data', (chunk: Buffer) => {
       rearm();
       let pdus: IsnsPdu[];
       try {
         pdus = frames.push(chunk);
       } catch (err) {
-        this.drop(err instanceof DecodeError ? err.code : 'framing');
-        this.writeAll(sock, this.salvage(Buffer.concat([tail, chunk]), joiner));
+        if (!(err instanceof StreamBrokenError)) throw err;
+        // answer what came before the break, then the PDU that broke it (when its header says who asked)
+        this.drop(err.code);
+        const out = err.completed.flatMap((pdu) => this.onPdu(pdu, joiner));
+        const h = err.header;
+        if (h && (h.flags & Flag.SERVER) === 0) out.push(...this.errorFor(h.functionId, h.transactionId, Status.MESSAGE_FORMAT_ERROR));
+        this.writeAll(sock, out);
         sock.end();
         sock.destroy();
         return;
       }
-      const held = frames.buffered;
-      tail = held === 0 ? Buffer.alloc(0) : Buffer.from(Buffer.concat([tail, chunk]).subarray(-held));
       const out: Buffer[] = [];
       for (const pdu of pdus) out.push(...this.onPdu(pdu, joiner));
       if (out.length > 0) this.writeAll(sock, out);
@@ -258,36 +264,6 @@ export class IsnsServer {
       this.sockets.delete(sock);
       this.joiners.delete(joiner);
     });
-  }
-
-  /**
-   * After the framer gave up on `bytes` (what it held plus the chunk that broke it): answer the whole PDUs
-   * before the bad one, then the bad one with status 2 when its header can be read.
-   */
-  private salvage(bytes: Buffer, joiner: Reassembler): Buffer[] {
-    const out: Buffer[] = [];
-    let o = 0;
-    while (bytes.length - o >= 12) {
-      let len: number | null;
-      try {
-        len = pduLengthAt(bytes, o);
-      } catch {
-        len = Infinity;
-      }
-      if (len === null) break;
-      if (len > this.options.maxPduBytes || o + len > bytes.length) {
-        const h = decodeHeader(bytes, o);
-        if (len > this.options.maxPduBytes) out.push(...this.errorFor(h.functionId, h.transactionId, Status.MESSAGE_FORMAT_ERROR));
-        break;
-      }
-      try {
-        out.push(...this.onPdu(decodePdu(bytes.subarray(o, o + len)), joiner));
-      } catch {
-        break;
-      }
-      o += len;
-    }
-    return out;
   }
 
   private writeAll(sock: net.Socket, bufs: Buffer[]): void {
@@ -311,6 +287,8 @@ export class IsnsServer {
     }
     const key = `${rinfo.address}|${rinfo.port}`;
     let joiner = this.udpPeers.get(key);
+    const onePdu = (pdu.header.flags & ONE_PDU) === ONE_PDU;
+    if (!joiner && onePdu) joiner = this.udpOnePdu; // a one-PDU message keeps no state: no Reassembler per datagram
     if (!joiner) {
       if (this.udpPeers.size >= this.options.maxUdpPeers) {
         const oldest = this.udpPeers.keys().next().value as string;
@@ -321,7 +299,7 @@ export class IsnsServer {
       this.udpPeers.set(key, joiner);
     }
     const out = this.onPdu(pdu, joiner, true);
-    if (joiner.pendingCount === 0) this.udpPeers.delete(key);
+    if (joiner !== this.udpOnePdu && joiner.pendingCount === 0) this.udpPeers.delete(key);
     for (const b of out) this.udp?.send(b, rinfo.port, rinfo.address);
   }
 

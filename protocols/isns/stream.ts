@@ -3,7 +3,25 @@
 // whatever the socket delivered, get whole PDUs back. Chunks are held as a list and joined only once a
 // PDU is complete, so a peer dribbling bytes costs linear, not quadratic, copying.
 import { DecodeError } from '../errors.js';
-import { HEADER_LENGTH, decodePdu, pduLengthAt, type IsnsPdu } from './header.js';
+import { HEADER_LENGTH, decodeHeader, decodePdu, pduLengthAt, type IsnsHeader, type IsnsPdu } from './header.js';
+
+/**
+ * The stream broke: a header announced more than the limit, or a PDU did not decode. It cannot be
+ * resynchronised, so the caller answers what came before and closes the connection.
+ */
+export class StreamBrokenError extends DecodeError {
+  /** Whole PDUs the same push() completed before the break, in order. */
+  readonly completed: IsnsPdu[];
+  /** The header of the PDU whose length broke the stream (the server answers it with status 2); null when a PDU's bytes failed to decode. */
+  readonly header: IsnsHeader | null;
+
+  constructor(cause: DecodeError, completed: IsnsPdu[], header: IsnsHeader | null) {
+    super(cause.protocol, cause.field, cause.offset, '', cause.code);
+    this.message = cause.message;
+    this.completed = completed;
+    this.header = header;
+  }
+}
 
 /** 12-byte header + 65,535-byte payload + a modest authentication block. */
 export const DEFAULT_MAX_PDU_BYTES = HEADER_LENGTH + 0xffff + 4096;
@@ -31,9 +49,9 @@ export class PduStreamDecoder {
   }
 
   /**
-   * Appends `chunk` (copied) and returns the PDUs it completes. Throws DecodeError ERR_PDU_TOO_LARGE (or
-   * ERR_AUTH_LENGTH) when a header announces more than the limit: the stream cannot be resynchronised, so
-   * the caller closes the connection.
+   * Appends `chunk` (copied) and returns the PDUs it completes. Throws StreamBrokenError, carrying the PDUs
+   * completed before the break: ERR_PDU_TOO_LARGE (or ERR_AUTH_LENGTH) when a header announces more than
+   * the limit, with that header; a DecodeError code of decodePdu when a PDU's bytes do not decode.
    */
   push(chunk: Uint8Array): IsnsPdu[] {
     if (chunk.length > 0) {
@@ -42,23 +60,27 @@ export class PduStreamDecoder {
     }
     const out: IsnsPdu[] = [];
     while (this.held >= this.waitFor) {
+      const buf = this.joined();
       if (!this.known) {
-        const buf = this.joined();
-        const need = pduLengthAt(buf);
+        const need = this.lengthAt(buf, out);
         if (need === null) {
           // Auth flag set: the block's length field sits 4 bytes after the payload
           this.waitFor = HEADER_LENGTH + buf.readUInt16BE(4) + 8;
-          if (this.waitFor > this.maxPduBytes) this.tooLarge(this.waitFor);
+          if (this.waitFor > this.maxPduBytes) this.tooLarge(this.waitFor, buf, out);
           continue;
         }
-        if (need > this.maxPduBytes) this.tooLarge(need);
+        if (need > this.maxPduBytes) this.tooLarge(need, buf, out);
         this.waitFor = need;
         this.known = true;
         continue;
       }
-      const buf = this.joined();
       const n = this.waitFor;
-      out.push(decodePdu(buf.subarray(0, n)));
+      try {
+        out.push(decodePdu(buf.subarray(0, n)));
+      } catch (err) {
+        if (err instanceof DecodeError) throw new StreamBrokenError(err, out, null);
+        throw err;
+      }
       this.parts = buf.length > n ? [buf.subarray(n)] : [];
       this.held -= n;
       this.waitFor = HEADER_LENGTH;
@@ -67,8 +89,19 @@ export class PduStreamDecoder {
     return out;
   }
 
-  private tooLarge(n: number): never {
-    throw new DecodeError('isns', 'pdu length', 4, `PDU of ${n} bytes exceeds ${this.maxPduBytes}`, 'ERR_PDU_TOO_LARGE');
+  /** pduLengthAt, with its errors (an authentication block length below the minimum) as a broken stream. */
+  private lengthAt(buf: Buffer, completed: IsnsPdu[]): number | null {
+    try {
+      return pduLengthAt(buf);
+    } catch (err) {
+      if (err instanceof DecodeError) throw new StreamBrokenError(err, completed, decodeHeader(buf));
+      throw err;
+    }
+  }
+
+  private tooLarge(n: number, buf: Buffer, completed: IsnsPdu[]): never {
+    const cause = new DecodeError('isns', 'pdu length', 4, `PDU of ${n} bytes exceeds ${this.maxPduBytes}`, 'ERR_PDU_TOO_LARGE');
+    throw new StreamBrokenError(cause, completed, decodeHeader(buf));
   }
 
   reset(): void {

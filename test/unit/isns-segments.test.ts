@@ -9,7 +9,7 @@ import { Tag } from '../../protocols/isns/attributes.js';
 import { attr, decodeAttributes, encodeAttributes } from '../../protocols/isns/tlv.js';
 import { decodeMessage, encodeMessage, type IsnsResponse } from '../../protocols/isns/codec.js';
 import { Reassembler, encodeMessagePdus, splitPayload } from '../../protocols/isns/segments.js';
-import { PduStreamDecoder } from '../../protocols/isns/stream.js';
+import { PduStreamDecoder, StreamBrokenError } from '../../protocols/isns/stream.js';
 
 const frames = loadFrames('isns/isnsadm-vs-isnsd.json');
 
@@ -179,5 +179,33 @@ t.test('stream framer: a PDU over the limit is an error; held bytes are bounded 
   t.equal(code(() => d.push(big.subarray(0, HEADER_LENGTH))), 'ERR_PDU_TOO_LARGE');
   const auth = Buffer.from('000100010000' + 'ac00' + '00010000' + '00000002' + 'ffffffff', 'hex');
   t.equal(code(() => new PduStreamDecoder().push(auth)), 'ERR_PDU_TOO_LARGE', 'an authentication block of 4 GiB');
+  t.end();
+});
+
+t.test('stream framer: the break carries the PDUs completed before it and the header that broke it', (t) => {
+  const d = new PduStreamDecoder(1000);
+  const small = (tx: number) => encodePdu({ version: 1, functionId: 2, flags: Flag.CLIENT | Flag.FIRST_PDU | Flag.LAST_PDU, transactionId: tx, sequenceId: 0 }, Buffer.alloc(8));
+  const big = encodePdu({ version: 1, functionId: 1, flags: Flag.CLIENT | Flag.FIRST_PDU | Flag.LAST_PDU, transactionId: 9, sequenceId: 0 }, Buffer.alloc(2000));
+  t.same(d.push(small(1).subarray(0, 5)), [], 'half a PDU held');
+  let broken: unknown;
+  try {
+    d.push(Buffer.concat([small(1).subarray(5), small(2), big.subarray(0, 20)]));
+  } catch (err) {
+    broken = err;
+  }
+  t.ok(broken instanceof StreamBrokenError, 'a StreamBrokenError');
+  const e = broken as StreamBrokenError;
+  t.equal(e.code, 'ERR_PDU_TOO_LARGE');
+  t.same(e.completed.map((p) => p.header.transactionId), [1, 2], 'the two whole PDUs before it, the first one joined across chunks');
+  t.same([e.header?.functionId, e.header?.transactionId], [1, 9], 'the header of the PDU that broke it');
+  const badAuth = Buffer.concat([small(3), Buffer.from('000100010000' + 'ac00' + '00010000' + '00000002' + '00000004', 'hex')]); // auth length 4 < minimum
+  let second: unknown;
+  try {
+    new PduStreamDecoder().push(badAuth);
+  } catch (err) {
+    second = err;
+  }
+  t.equal((second as StreamBrokenError).code, 'ERR_AUTH_LENGTH');
+  t.same((second as StreamBrokenError).completed.map((p) => p.header.transactionId), [3]);
   t.end();
 });
