@@ -8,6 +8,7 @@ import { fleetMetrics } from '../emulator/fleet/metrics.js';
 import { placements } from '../emulator/fleet/plan.js';
 import { Supervisor } from '../emulator/fleet/supervisor.js';
 import { TargetFleet } from '../emulator/fleet/target-fleet.js';
+import { parseHostPort } from '../emulator/net/host-port.js';
 import { systemClock } from '../emulator/clock.js';
 import { join } from 'node:path';
 
@@ -141,9 +142,9 @@ function configFrom(values: Values): FleetConfig {
 }
 
 function hostPort(s: string): { host: string; port: number } {
-  const m = /^([^:]+):(\d+)$/.exec(s);
-  if (!m) throw new UsageError(`--control must be HOST:PORT (e.g. 127.0.0.1:8623) or "none", got "${s}"`);
-  return { host: m[1], port: integer(m[2], 'control', 0, 0, 65535) };
+  const hp = parseHostPort(s);
+  if (!hp) throw new UsageError(`--control must be HOST:PORT (e.g. 127.0.0.1:8623) or "none", got "${s}"`);
+  return hp;
 }
 
 function readyLine(config: FleetConfig, supervisor: Supervisor): string {

@@ -2,6 +2,7 @@
 // change any iSNS server (ours or open-isns isnsd): list, register, deregister, discovery domains.
 import { UsageError, integer, parse, str, type Values } from './args.js';
 import { IsnsServer } from '../emulator/isns/server.js';
+import { parseHostPort } from '../emulator/net/host-port.js';
 import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '../orchestrator/isns-heartbeat-listener.js';
 import { IsnsClient, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../orchestrator/isns-client.js';
 import { NodeType } from '../protocols/isns/attributes.js';
@@ -135,10 +136,9 @@ Discovery domains (DDReg / DDDereg): nodes that share a DD can see each other.
 function hostPort(spec: string | undefined, what: string, fallback?: string): { host: string; port: number } {
   const s = spec ?? fallback;
   if (!s) throw new UsageError(`--${what} HOST:PORT is required`);
-  const at = s.lastIndexOf(':');
-  if (at <= 0) throw new UsageError(`--${what} must be HOST:PORT, got "${s}"`);
-  const host = s.slice(0, at).replace(/^\[|\]$/g, '');
-  return { host, port: integer(s.slice(at + 1), what, 0, 1, 65535) };
+  const hp = parseHostPort(s);
+  if (!hp) throw new UsageError(`--${what} must be HOST:PORT (an IPv6 address in brackets), got "${s}"`);
+  return { host: hp.host, port: integer(String(hp.port), what, 0, 1, 65535) };
 }
 
 const list = (values: Values, name: string): string[] => {

@@ -5,6 +5,7 @@ import { parse as parseYaml } from 'yaml';
 import { NO_FAULTS, validateFaults, type FaultSettings } from '../bmc/faults.js';
 import { consecutiveAddresses, parseIpv4 } from '../net/ipv4.js';
 import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
+import { parseHostPort } from '../net/host-port.js';
 import { LUN_STATES, type TargetLun, type TargetSpec } from '../isns/target-spec.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
@@ -215,9 +216,9 @@ class Reader {
 
   hostPort(v: unknown, path: string): { host: string; port: number } {
     const s = this.string(v, path);
-    const m = /^([^:]+):(\d+)$/.exec(s);
-    if (!m) this.fail(path, `expected HOST:PORT, e.g. 127.0.0.1:8623, got "${s}"`);
-    return { host: m[1], port: this.integer(Number(m[2]), path, 0, 65535) };
+    const hp = parseHostPort(s);
+    if (!hp) this.fail(path, `expected HOST:PORT (0-65535), e.g. 127.0.0.1:8623, got "${s}"`);
+    return hp;
   }
 
   /** `{ to: HOST:PORT, intervalSeconds: N }` (interval 5 s when left out). */
