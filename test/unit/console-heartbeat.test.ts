@@ -57,6 +57,15 @@ t.test('positions up to 2^53 - 1 round-trip; larger ones are ERR_RANGE', (t) => 
   t.end();
 });
 
+t.test('a value that does not fit its field is a RangeError naming it', (t) => {
+  t.throws(() => encodeHeartbeatRequest({ heartbeatSeq: 1, ackedPosition: 0, maxBytes: 0x10000 }), { name: 'RangeError', message: /^maxBytes / });
+  t.throws(() => encodeHeartbeatRequest({ heartbeatSeq: -1, ackedPosition: 0, maxBytes: 1 }), { name: 'RangeError', message: /^heartbeatSeq / });
+  t.throws(() => encodeHistoryRequest({ fromPosition: 1.5, maxBytes: 1 }), { name: 'RangeError', message: /^fromPosition / });
+  t.throws(() => encodeHeartbeatResponse({ ...hbResponse, receivedAt: 2 ** 53 }), { name: 'RangeError', message: /^receivedAt / });
+  t.throws(() => encodeHistoryResponse({ ...histResponse, streamId: 2 ** 32 }), { name: 'RangeError', message: /^streamId / });
+  t.end();
+});
+
 t.test('hostile input: DecodeErrors with stable codes, never a read past the end', (t) => {
   for (let n = 0; n < HB_RESPONSE.length; n++) t.throws(() => decodeHeartbeatResponse(HB_RESPONSE.subarray(0, n)), { name: 'DecodeError' }, `heartbeat cut at ${n}`);
   for (let n = 0; n < HIST_RESPONSE.length; n++) t.throws(() => decodeHistoryResponse(HIST_RESPONSE.subarray(0, n)), { name: 'DecodeError' }, `history cut at ${n}`);

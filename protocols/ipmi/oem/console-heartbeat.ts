@@ -27,12 +27,12 @@
 //                  start + length <= head always hold (DecodeError code ERR_SPAN otherwise)
 // Completion codes: C1h another IANA (not our command), C7h request length other than 15 / 13, CCh a position
 // of 2^53 or more, or maxBytes 0 in Read Console History.
-import { DecodeError, requireBytes } from '../../errors.js';
-import { BMCFLEET_IANA, decodeIana, encodeIana } from './inventory.js';
+import { DecodeError } from '../../errors.js';
+import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO } from './fields.js';
+import { BMCFLEET_IANA, encodeIana, expectBmcfleetIana } from './inventory.js';
 
 export const ConsoleOemCommand = { CONSOLE_HEARTBEAT: 0x10, READ_CONSOLE_HISTORY: 0x11 } as const;
 
-const PROTO = 'bmcfleet-oem';
 export const HEARTBEAT_REQUEST_LENGTH = 15;
 export const HISTORY_REQUEST_LENGTH = 13;
 /** Fixed bytes of each response before the data. */
@@ -52,44 +52,36 @@ export interface ConsoleHistoryResponse extends ConsoleSpan { processedAt: numbe
 
 // ---- writing -------------------------------------------------------------------------------------------------
 
-function checkField(value: number, max: number, field: string): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${field} must be an integer 0..${max}, got ${value}`);
+/** Writes IANA(3) first; `size` is the exact length. */
+function writer(size: number): FieldWriter {
+  return new FieldWriter(size).raw(encodeIana(BMCFLEET_IANA));
 }
 
-class Writer {
-  readonly buf: Buffer;
-  private o = 0;
-  constructor(size: number) { this.buf = Buffer.alloc(size); }
-  iana() { this.buf.set(encodeIana(BMCFLEET_IANA), this.o); this.o += 3; return this; }
-  u16(v: number, f: string) { checkField(v, 0xffff, f); this.buf.writeUInt16LE(v, this.o); this.o += 2; return this; }
-  u32(v: number, f: string) { checkField(v, 0xffffffff, f); this.buf.writeUInt32LE(v, this.o); this.o += 4; return this; }
-  u64(v: number, f: string) { checkField(v, Number.MAX_SAFE_INTEGER, f); this.buf.writeBigUInt64LE(BigInt(v), this.o); this.o += 8; return this; }
-  raw(b: Uint8Array) { this.buf.set(b, this.o); this.o += b.length; return this; }
-  span(s: ConsoleSpan) {
-    if (s.oldest > s.start || s.start + s.data.length > s.head) {
-      throw new RangeError(`span [${s.start}, +${s.data.length}) must lie within oldest ${s.oldest} .. head ${s.head}`);
-    }
-    return this.u32(s.streamId, 'streamId').u64(s.oldest, 'oldest').u64(s.head, 'head').u64(s.start, 'start')
-      .u16(s.data.length, 'length').raw(s.data);
+function writeSpan(w: FieldWriter, s: ConsoleSpan): FieldWriter {
+  if (s.oldest > s.start || s.start + s.data.length > s.head) {
+    throw new RangeError(`span [${s.start}, +${s.data.length}) must lie within oldest ${s.oldest} .. head ${s.head}`);
   }
+  return w.u32(s.streamId, 'streamId').u64(s.oldest, 'oldest').u64(s.head, 'head').u64(s.start, 'start')
+    .u16(s.data.length, 'length').raw(s.data);
 }
 
 export function encodeHeartbeatRequest(r: ConsoleHeartbeatRequest): Buffer {
-  return new Writer(HEARTBEAT_REQUEST_LENGTH).iana().u16(r.heartbeatSeq, 'heartbeatSeq').u64(r.ackedPosition, 'ackedPosition')
-    .u16(r.maxBytes, 'maxBytes').buf;
+  return writer(HEARTBEAT_REQUEST_LENGTH).u16(r.heartbeatSeq, 'heartbeatSeq').u64(r.ackedPosition, 'ackedPosition')
+    .u16(r.maxBytes, 'maxBytes').done();
 }
 
 export function encodeHistoryRequest(r: ConsoleHistoryRequest): Buffer {
-  return new Writer(HISTORY_REQUEST_LENGTH).iana().u64(r.fromPosition, 'fromPosition').u16(r.maxBytes, 'maxBytes').buf;
+  return writer(HISTORY_REQUEST_LENGTH).u64(r.fromPosition, 'fromPosition').u16(r.maxBytes, 'maxBytes').done();
 }
 
 export function encodeHeartbeatResponse(r: ConsoleHeartbeatResponse): Buffer {
-  return new Writer(heartbeatResponseLength(r)).iana().u16(r.heartbeatSeq, 'heartbeatSeq')
-    .u64(r.receivedAt, 'receivedAt').u64(r.processedAt, 'processedAt').span(r).buf;
+  const w = writer(heartbeatResponseLength(r)).u16(r.heartbeatSeq, 'heartbeatSeq')
+    .u64(r.receivedAt, 'receivedAt').u64(r.processedAt, 'processedAt');
+  return writeSpan(w, r).done();
 }
 
 export function encodeHistoryResponse(r: ConsoleHistoryResponse): Buffer {
-  return new Writer(historyResponseLength(r)).iana().u64(r.processedAt, 'processedAt').span(r).buf;
+  return writeSpan(writer(historyResponseLength(r)).u64(r.processedAt, 'processedAt'), r).done();
 }
 
 export function heartbeatResponseLength(r: { data: Uint8Array }): number { return HEARTBEAT_RESPONSE_HEADER + r.data.length; }
@@ -97,39 +89,17 @@ export function historyResponseLength(r: { data: Uint8Array }): number { return 
 
 // ---- reading -------------------------------------------------------------------------------------------------
 
-class Reader {
-  private o = 3;
-  private readonly d: Uint8Array;
-  constructor(d: Uint8Array) { this.d = d; }
-  private need(n: number, f: string) { requireBytes(this.d, this.o, n, PROTO, f); }
-  u16(f: string) { this.need(2, f); const v = this.d[this.o] | (this.d[this.o + 1] << 8); this.o += 2; return v; }
-  u32(f: string) { this.need(4, f); const v = (this.d[this.o] | (this.d[this.o + 1] << 8) | (this.d[this.o + 2] << 16)) + this.d[this.o + 3] * 0x1000000; this.o += 4; return v; }
-  u64(f: string) {
-    const at = this.o;
-    const low = this.u32(f);
-    const high = this.u32(f);
-    if (high > 0x1fffff) throw new DecodeError(PROTO, f, at, 'value is 2^53 or more', 'ERR_RANGE');
-    return high * 0x100000000 + low;
+function readSpan(r: FieldReader): ConsoleSpan {
+  const at = r.offset;
+  const streamId = r.u32('streamId');
+  const oldest = r.u64('oldest');
+  const head = r.u64('head');
+  const start = r.u64('start');
+  const data = r.raw(r.u16('length'), 'data');
+  if (oldest > start || start + data.length > head) {
+    throw new DecodeError(PROTO, 'span', at, `data [${start}, +${data.length}) outside oldest ${oldest} .. head ${head}`, 'ERR_SPAN');
   }
-  raw(n: number, f: string) { this.need(n, f); const v = this.d.subarray(this.o, this.o + n); this.o += n; return v; }
-  span(): ConsoleSpan {
-    const at = this.o;
-    const streamId = this.u32('streamId');
-    const oldest = this.u64('oldest');
-    const head = this.u64('head');
-    const start = this.u64('start');
-    const data = this.raw(this.u16('length'), 'data');
-    if (oldest > start || start + data.length > head) {
-      throw new DecodeError(PROTO, 'span', at, `data [${start}, +${data.length}) outside oldest ${oldest} .. head ${head}`, 'ERR_SPAN');
-    }
-    return { streamId, oldest, head, start, data };
-  }
-  end() { if (this.o !== this.d.length) throw new DecodeError(PROTO, 'response', this.o, `${this.d.length - this.o} byte(s) after the data`, 'ERR_TRAILING'); }
-}
-
-function checkIana(data: Uint8Array): void {
-  const iana = decodeIana(data);
-  if (iana !== BMCFLEET_IANA) throw new DecodeError(PROTO, 'iana', 0, `expected ${BMCFLEET_IANA}, got ${iana}`, 'ERR_IANA');
+  return { streamId, oldest, head, start, data };
 }
 
 function checkLength(data: Uint8Array, want: number): void {
@@ -137,37 +107,37 @@ function checkLength(data: Uint8Array, want: number): void {
 }
 
 export function decodeHeartbeatRequest(data: Uint8Array): ConsoleHeartbeatRequest {
-  checkIana(data);
+  expectBmcfleetIana(data);
   checkLength(data, HEARTBEAT_REQUEST_LENGTH);
-  const r = new Reader(data);
+  const r = new FieldReader(data, 3);
   return { heartbeatSeq: r.u16('heartbeatSeq'), ackedPosition: r.u64('ackedPosition'), maxBytes: r.u16('maxBytes') };
 }
 
 export function decodeHistoryRequest(data: Uint8Array): ConsoleHistoryRequest {
-  checkIana(data);
+  expectBmcfleetIana(data);
   checkLength(data, HISTORY_REQUEST_LENGTH);
-  const r = new Reader(data);
+  const r = new FieldReader(data, 3);
   return { fromPosition: r.u64('fromPosition'), maxBytes: r.u16('maxBytes') };
 }
 
 /** The data is a view into `data`, not a copy. */
 export function decodeHeartbeatResponse(data: Uint8Array): ConsoleHeartbeatResponse {
-  checkIana(data);
-  const r = new Reader(data);
+  expectBmcfleetIana(data);
+  const r = new FieldReader(data, 3);
   const heartbeatSeq = r.u16('heartbeatSeq');
   const receivedAt = r.u64('receivedAt');
   const processedAt = r.u64('processedAt');
-  const span = r.span();
-  r.end();
+  const span = readSpan(r);
+  r.end('response');
   return { heartbeatSeq, receivedAt, processedAt, ...span };
 }
 
 /** The data is a view into `data`, not a copy. */
 export function decodeHistoryResponse(data: Uint8Array): ConsoleHistoryResponse {
-  checkIana(data);
-  const r = new Reader(data);
+  expectBmcfleetIana(data);
+  const r = new FieldReader(data, 3);
   const processedAt = r.u64('processedAt');
-  const span = r.span();
-  r.end();
+  const span = readSpan(r);
+  r.end('response');
   return { processedAt, ...span };
 }

@@ -13,13 +13,13 @@
 // Completion codes: CCh bad selector or request length other than 5 (C7h), C9h index out of range,
 // C1h another IANA (not our command).
 import { DecodeError, requireBytes } from '../../errors.js';
+import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO } from './fields.js';
 
 /** IANA 32473, reserved for documentation (RFC 5612): the project's OEM number, also its manufacturer ID. */
 export const BMCFLEET_IANA = 32473;
 export const BmcfleetOemCommand = { GET_HARDWARE_INVENTORY: 0x01 } as const;
 export const InventorySelector = { SUMMARY: 0, CPU: 1, MEMORY: 2, DISK: 3, NIC: 4 } as const;
 
-const PROTO = 'bmcfleet-oem';
 export const MAX_STRING_BYTES = 48;
 
 export interface InventorySummary { cpus: number; memoryModules: number; disks: number; nics: number; memoryGiB: number; vendor: string; product: string; serial: string }
@@ -47,13 +47,19 @@ export function decodeIana(data: Uint8Array, offset = 0): number {
   return data[offset] | (data[offset + 1] << 8) | (data[offset + 2] << 16);
 }
 
+/** Throws DecodeError ERR_IANA unless `data` starts with our IANA (responses: §5.1). */
+export function expectBmcfleetIana(data: Uint8Array): void {
+  const iana = decodeIana(data);
+  if (iana !== BMCFLEET_IANA) throw new DecodeError(PROTO, 'iana', 0, `expected ${BMCFLEET_IANA}, got ${iana}`, 'ERR_IANA');
+}
+
 /** Is this request data addressed to a bmcfleet OEM command (starts with our IANA, §5.1)? */
 export function isBmcfleetRequest(data: Uint8Array): boolean {
   return data.length >= 3 && decodeIana(data) === BMCFLEET_IANA;
 }
 
 export function encodeInventoryRequest(r: InventoryRequest): Buffer {
-  return Buffer.concat([encodeIana(BMCFLEET_IANA), Buffer.from([r.selector, r.index])]);
+  return new FieldWriter(5).raw(encodeIana(BMCFLEET_IANA)).u8(r.selector, 'selector').u8(r.index, 'index').done();
 }
 
 /** The request after the IANA has been checked by the caller. */
@@ -63,52 +69,29 @@ export function decodeInventoryRequest(data: Uint8Array): InventoryRequest {
   return { selector: data[3], index: data[4] };
 }
 
-/** Little writer: numbers LE, strings as length + UTF-8 cut at MAX_STRING_BYTES (on a character boundary). */
-class Writer {
-  private readonly parts: Buffer[] = [];
-  u8(n: number) { this.parts.push(Buffer.from([n & 0xff])); return this; }
-  u16(n: number) { const b = Buffer.alloc(2); b.writeUInt16LE(Math.min(0xffff, Math.max(0, n))); this.parts.push(b); return this; }
-  u32(n: number) { const b = Buffer.alloc(4); b.writeUInt32LE(Math.min(0xffffffff, Math.max(0, n)) >>> 0); this.parts.push(b); return this; }
-  raw(b: Uint8Array) { this.parts.push(Buffer.from(b)); return this; }
-  str(s: string) {
-    let b = Buffer.from(s, 'utf8');
-    if (b.length > MAX_STRING_BYTES) b = Buffer.from(b.subarray(0, MAX_STRING_BYTES).toString('utf8').replace(/\uFFFD$/, ''), 'utf8');
-    this.parts.push(Buffer.from([b.length]), b);
-    return this;
-  }
-  done() { return Buffer.concat(this.parts); }
-}
-
-class Reader {
-  private o: number;
-  private readonly d: Uint8Array;
-  constructor(d: Uint8Array, o: number) { this.d = d; this.o = o; }
-  private need(n: number, field: string) { requireBytes(this.d, this.o, n, PROTO, field); }
-  u8(f: string) { this.need(1, f); return this.d[this.o++]; }
-  u16(f: string) { this.need(2, f); const v = this.d[this.o] | (this.d[this.o + 1] << 8); this.o += 2; return v; }
-  u32(f: string) { this.need(4, f); const v = (this.d[this.o] | (this.d[this.o + 1] << 8) | (this.d[this.o + 2] << 16)) + this.d[this.o + 3] * 0x1000000; this.o += 4; return v; }
-  raw(n: number, f: string) { this.need(n, f); const v = this.d.subarray(this.o, this.o + n); this.o += n; return v; }
-  str(f: string) { const n = this.u8(`${f} length`); return Buffer.from(this.raw(n, f)).toString('utf8'); }
-  end() { if (this.o !== this.d.length) throw new DecodeError(PROTO, 'record', this.o, `${this.d.length - this.o} byte(s) after the record`, 'ERR_TRAILING'); }
-}
-
+/** Throws a RangeError naming the field when a number does not fit it: callers clamp, if they must, themselves. */
 export function encodeInventoryResponse(r: InventoryResponse): Buffer {
-  const w = new Writer().raw(encodeIana(BMCFLEET_IANA)).u8(r.count);
+  const w = new FieldWriter(170).raw(encodeIana(BMCFLEET_IANA)).u8(r.count, 'count');
+  const str = (s: string) => w.str(s, MAX_STRING_BYTES);
   switch (r.record.selector) {
-    case 0: { const s = r.record.item; w.u8(s.cpus).u8(s.memoryModules).u8(s.disks).u8(s.nics).u16(s.memoryGiB).str(s.vendor).str(s.product).str(s.serial); break; }
-    case 1: { const c = r.record.item; w.u16(c.cores).u16(c.threads).u16(c.mhz).str(c.model); break; }
-    case 2: { const m = r.record.item; w.u16(m.sizeGiB).u16(m.mhz).str(m.slot).str(m.type); break; }
-    case 3: { const d = r.record.item; w.u32(d.sizeGB).str(d.slot).str(d.model).str(d.serial); break; }
-    case 4: { const n = r.record.item; w.u32(n.speedMbps).raw(macBytes(n.mac)).str(n.name).str(n.model); break; }
+    case 0: {
+      const s = r.record.item;
+      w.u8(s.cpus, 'cpus').u8(s.memoryModules, 'memoryModules').u8(s.disks, 'disks').u8(s.nics, 'nics').u16(s.memoryGiB, 'memoryGiB');
+      str(s.vendor); str(s.product); str(s.serial);
+      break;
+    }
+    case 1: { const c = r.record.item; w.u16(c.cores, 'cores').u16(c.threads, 'threads').u16(c.mhz, 'mhz'); str(c.model); break; }
+    case 2: { const m = r.record.item; w.u16(m.sizeGiB, 'sizeGiB').u16(m.mhz, 'mhz'); str(m.slot); str(m.type); break; }
+    case 3: { const d = r.record.item; w.u32(d.sizeGB, 'sizeGB'); str(d.slot); str(d.model); str(d.serial); break; }
+    case 4: { const n = r.record.item; w.u32(n.speedMbps, 'speedMbps').raw(macBytes(n.mac)); str(n.name); str(n.model); break; }
   }
   return w.done();
 }
 
 /** Decodes a response to a request for `selector` (the response does not repeat it). */
 export function decodeInventoryResponse(data: Uint8Array, selector: number): InventoryResponse {
-  const iana = decodeIana(data);
-  if (iana !== BMCFLEET_IANA) throw new DecodeError(PROTO, 'iana', 0, `expected ${BMCFLEET_IANA}, got ${iana}`, 'ERR_IANA');
-  const r = new Reader(data, 3);
+  expectBmcfleetIana(data);
+  const r = new FieldReader(data, 3);
   const count = r.u8('count');
   let record: InventoryRecord;
   switch (selector) {
@@ -119,7 +102,7 @@ export function decodeInventoryResponse(data: Uint8Array, selector: number): Inv
     case 4: record = { selector, item: { speedMbps: r.u32('speedMbps'), mac: formatMac(r.raw(6, 'mac')), name: r.str('name'), model: r.str('model') } }; break;
     default: throw new DecodeError(PROTO, 'selector', 0, `unknown selector ${selector}`, 'ERR_SELECTOR');
   }
-  r.end();
+  r.end('record');
   return { count, record };
 }
 
