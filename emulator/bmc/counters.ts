@@ -7,6 +7,8 @@ export class BmcCounters {
   readonly requests = new Map<number, number>();
   /** Dropped datagrams by reason. */
   readonly drops = new Map<string, number>();
+  /** Serial over LAN (IPMI 2.0 §15, §24.1): payload activations, console packets each way, characters typed to the host. */
+  readonly sol: SolCounters = { activations: 0, packetsIn: 0, packetsOut: 0, charactersToHost: 0 };
   /** Also counts into these (a shard's totals), when given. */
   private readonly parent: BmcCounters | null;
 
@@ -35,12 +37,18 @@ export class BmcCounters {
     this.parent?.countDrop(reason);
   }
 
+  countSol(kind: keyof SolCounters, n = 1): void {
+    this.sol[kind] += n;
+    this.parent?.countSol(kind, n);
+  }
+
   /** Plain data, for JSON and for crossing to another process. */
   snapshot(): CountersSnapshot {
     return {
       datagramsIn: this.datagramsIn, datagramsOut: this.datagramsOut,
       requests: Object.fromEntries([...this.requests].map(([k, n]) => [`${hex(k >> 16)}/${hex((k >> 8) & 0xff)}/${hex(k & 0xff)}`, n])),
       drops: Object.fromEntries(this.drops),
+      sol: { ...this.sol },
     };
   }
 }
@@ -51,6 +59,14 @@ export interface CountersSnapshot {
   /** By "netFn/cmd/cc" in hex. */
   requests: Record<string, number>;
   drops: Record<string, number>;
+  sol: SolCounters;
+}
+
+export interface SolCounters {
+  activations: number;
+  packetsIn: number;
+  packetsOut: number;
+  charactersToHost: number;
 }
 
 function hex(n: number): string {

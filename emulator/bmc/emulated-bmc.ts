@@ -91,7 +91,7 @@ export class EmulatedBmc implements DatagramHandler {
     if (opts.ipmiPort !== undefined) this.model.sol.port = opts.ipmiPort;
     this.host = HostConsole.forModel(this.model, this.clock, opts.console);
     this.sol = new SolLink({
-      sol: this.model.sol, host: this.host, clock: this.clock,
+      sol: this.model.sol, host: this.host, clock: this.clock, counters: this.counters,
       transmit: (sessionId, payload) => this.transmitSol(sessionId, payload),
       activationDelay: () => this.faults.answerDelay(NetFn.APP, PayloadCommand.ACTIVATE),
     });

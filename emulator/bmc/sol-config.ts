@@ -14,16 +14,6 @@ export interface SolActivation {
   instance: number;
   /** BMC session ID of the session that activated it (what the console puts in its packets). */
   sessionId: number;
-  sessionHandle: number;
-  userId: number;
-  remoteAddress: string;
-  remotePort: number;
-  /** Activate Payload auxiliary byte 1 [7]/[6]: the console asked for encrypted/authenticated payloads. */
-  encryptionRequested: boolean;
-  authenticationRequested: boolean;
-  /** The whole auxiliary byte 1 (test mode, serial alert behavior, startup handshake). */
-  auxiliary: number;
-  activatedAt: number;
 }
 
 export type SolChange =

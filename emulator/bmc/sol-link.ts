@@ -6,6 +6,7 @@
 import { BmcSolSession, type SolStep } from '../../protocols/sol/bmc-sol-session.js';
 import type { Clock } from '../clock.js';
 import type { HostConsole } from '../host/host-console.js';
+import type { BmcCounters } from './counters.js';
 import type { SolActivation, SolChange, SolConfig } from './sol-config.js';
 
 export interface SolLinkOptions {
@@ -16,16 +17,8 @@ export interface SolLinkOptions {
   transmit(sessionId: number, payload: Buffer): void;
   /** ms before the Activate Payload response is on the wire: host output waits for it (default 0). */
   activationDelay?: () => number;
-}
-
-export interface SolLinkStats {
-  activations: number;
-  packetsIn: number;
-  packetsOut: number;
-  charactersToHost: number;
-  malformed: number;
-  /** Console packets for an instance that is not running here (raced with its end). */
-  orphans: number;
+  /** The BMC's counters: SOL activations, packets, characters, and drops 'sol-malformed' / 'sol-orphan'. */
+  counters: BmcCounters;
 }
 
 interface Running {
@@ -37,7 +30,6 @@ interface Running {
 }
 
 export class SolLink {
-  readonly stats: SolLinkStats = { activations: 0, packetsIn: 0, packetsOut: 0, charactersToHost: 0, malformed: 0, orphans: 0 };
   private readonly opts: SolLinkOptions;
   private readonly running = new Map<number, Running>();
   private readonly unsubscribe: () => void;
@@ -51,10 +43,10 @@ export class SolLink {
   receive(sessionId: number, payload: Uint8Array, now: number): void {
     const r = this.bySession(sessionId);
     if (!r) {
-      this.stats.orphans++;
+      this.opts.counters.countDrop('sol-orphan'); // for an instance that is not running here (raced with its end)
       return;
     }
-    this.stats.packetsIn++;
+    this.opts.counters.countSol('packetsIn');
     this.apply(r, r.session.receive(payload, now));
   }
 
@@ -80,7 +72,7 @@ export class SolLink {
     if (old) this.stop(old);
     const r: Running = { activation, session: new BmcSolSession(this.opts.sol.sessionOptions()), timer: null, startTimer: null, unsubscribe: null };
     this.running.set(activation.instance, r);
-    this.stats.activations++;
+    this.opts.counters.countSol('activations');
     // Host output starts once the Activate Payload response has left: a SOL packet before it would be taken for it.
     const delay = (this.opts.activationDelay?.() ?? 0) + 1;
     r.startTimer = this.opts.clock.setTimeout(() => {
@@ -113,9 +105,9 @@ export class SolLink {
     for (const p of step.packets) this.send(r, p);
     for (const e of step.events) {
       if (e.kind === 'input') {
-        this.stats.charactersToHost += e.data.length;
+        this.opts.counters.countSol('charactersToHost', e.data.length);
         this.opts.host.input(Buffer.from(e.data), this.opts.clock.now());
-      } else if (e.kind === 'malformed') this.stats.malformed++;
+      } else if (e.kind === 'malformed') this.opts.counters.countDrop('sol-malformed');
     }
     if (this.running.get(r.activation.instance) === r) this.schedule(r, r.session.deadline);
   }
@@ -132,7 +124,7 @@ export class SolLink {
   }
 
   private send(r: Running, payload: Buffer): void {
-    this.stats.packetsOut++;
+    this.opts.counters.countSol('packetsOut');
     this.opts.transmit(r.activation.sessionId, payload);
   }
 }

@@ -27,6 +27,19 @@ export function fleetMetrics(supervisor: Supervisor): Registry {
   perShard('bmcfleet_sessions_open', 'IPMI sessions in the BMCs\' session tables (any state)', 'gauge', (c) => c.sessions);
   perShard('bmcfleet_datagrams_received_total', 'UDP datagrams that reached a BMC', 'counter', (c) => c.datagramsIn);
   perShard('bmcfleet_datagrams_sent_total', 'UDP datagrams a BMC answered with', 'counter', (c) => c.datagramsOut);
+  perShard('bmcfleet_sol_activations_total', 'SOL payload activations (IPMI 2.0 §24.1)', 'counter', (c) => c.sol.activations);
+  perShard('bmcfleet_sol_characters_to_host_total', 'Characters SOL consoles typed to the hosts', 'counter', (c) => c.sol.charactersToHost);
+  new Counter({
+    name: 'bmcfleet_sol_packets_total', help: 'SOL payload packets (IPMI 2.0 §15.9) of running instances, by direction (in: from the console)',
+    labelNames: ['shard', 'direction'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await counters()) {
+        this.inc({ shard: String(c.shard), direction: 'in' }, c.sol.packetsIn);
+        this.inc({ shard: String(c.shard), direction: 'out' }, c.sol.packetsOut);
+      }
+    },
+  });
   new Counter({
     name: 'bmcfleet_ipmi_requests_total', help: 'IPMI requests dispatched to a command handler, by command and completion code',
     labelNames: ['shard', 'netfn', 'cmd', 'cc'], registers: [registry],
@@ -41,7 +54,7 @@ export function fleetMetrics(supervisor: Supervisor): Registry {
     },
   });
   new Counter({
-    name: 'bmcfleet_drops_total', help: 'Datagrams dropped without an answer, by reason (malformed, replay, fault-lost, ...)',
+    name: 'bmcfleet_drops_total', help: 'Datagrams dropped without an answer, by reason (malformed, replay, fault-lost, sol-malformed, sol-orphan, ...)',
     labelNames: ['shard', 'reason'], registers: [registry],
     async collect() {
       this.reset();

@@ -128,10 +128,7 @@ t.test('Activate Payload answers ipmitool with exactly 12 bytes and the session 
   t.equal(r.data?.length, 12);
   t.same(bytes(r), [0, 0, 0, 0, 0xff, 0x00, 0xff, 0x00, 0x6f, 0x02, 0xff, 0xff]);
   const a = f.model.sol.active(1);
-  t.match(a, {
-    instance: 1, sessionId: f.session.id, sessionHandle: f.session.handle, userId: 2, remoteAddress: '192.168.7.9',
-    remotePort: 0xc351, encryptionRequested: true, authenticationRequested: true, auxiliary: 0xc6, activatedAt: f.now,
-  });
+  t.same(a, { instance: 1, sessionId: f.session.id });
   t.same(seen.map((c) => c.kind), ['activate']);
   t.end();
 });

@@ -13,6 +13,10 @@ import { PayloadType, decodeSessionV20, encodeSessionV20 } from '../../protocols
 import type { BmcSession } from '../../protocols/ipmi/bmc-side/session.js';
 import { BmcStatus, decodeSolPacket, encodeSolPacket, type SolPacket } from '../../protocols/sol/payload.js';
 import { PEER, testChannel } from '../helpers/channel.js';
+import { BmcCounters } from '../../emulator/bmc/counters.js';
+import { fleetMetrics } from '../../emulator/fleet/metrics.js';
+import type { Supervisor } from '../../emulator/fleet/supervisor.js';
+import type { ShardCounters } from '../../emulator/fleet/shard-protocol.js';
 
 const APP = 0x06;
 const CHASSIS = 0x00;
@@ -140,8 +144,34 @@ t.test('console packets: data is ACKed and reaches the host, whose echo comes ba
   h.bmc.handle(h.solPacket(c, { sequence: 0, ackSequence: echo.sol.sequence, acceptedCount: echo.sol.data.length, operation: 0, data: Buffer.alloc(0) }), c.peer, h.send);
   h.clock.advance(5_000);
   t.same(h.take(), [], 'ACKed: no more retransmissions');
-  t.equal(h.bmc.sol.stats.charactersToHost, 5);
+  t.equal(h.bmc.counters.sol.charactersToHost, 5);
   t.end();
+});
+
+t.test('SOL counts reach the shard\'s totals and its Prometheus metrics', async (t) => {
+  const totals = new BmcCounters(); // what a shard passes its BMCs
+  const h = harness({ console: { initialUptimeMs: 3_600_000, lineIntervalMs: 100 }, parentCounters: totals });
+  const c = h.open();
+  h.command(c, APP, 0x48, ACTIVATE);
+  h.clock.advance(1_000);
+  h.take();
+  h.bmc.handle(h.solPacket(c, { sequence: 1, ackSequence: 0, acceptedCount: 0, operation: 0, data: Buffer.from('ab') }), c.peer, h.send);
+  h.bmc.sol.receive(c.client.bmcId, Buffer.from([1]), h.clock.now()); // shorter than the SOL header
+  h.bmc.sol.receive(0x7777, Buffer.alloc(4), h.clock.now()); // a session running no instance here
+  t.match(totals.sol, { activations: 1, packetsIn: 2, charactersToHost: 2 });
+  t.ok(totals.sol.packetsOut > 0, `${totals.sol.packetsOut} packets out`);
+  t.same([totals.drops.get('sol-malformed'), totals.drops.get('sol-orphan')], [1, 1]);
+
+  const shard: ShardCounters = { shard: 0, bmcs: 1, sessions: 1, ...totals.snapshot() };
+  const supervisor = { callAll: async () => [shard], status: () => [] } as unknown as Supervisor;
+  const text = await fleetMetrics(supervisor).metrics();
+  const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  t.equal(value('bmcfleet_sol_activations_total{shard="0"}'), 1);
+  t.equal(value('bmcfleet_sol_packets_total{shard="0",direction="in"}'), 2);
+  t.equal(value('bmcfleet_sol_packets_total{shard="0",direction="out"}'), totals.sol.packetsOut);
+  t.equal(value('bmcfleet_sol_characters_to_host_total{shard="0"}'), 2);
+  t.equal(value('bmcfleet_drops_total{shard="0",reason="sol-malformed"}'), 1);
+  t.equal(value('bmcfleet_drops_total{shard="0",reason="sol-orphan"}'), 1);
 });
 
 t.test('SOL is dropped and counted when the session owns no active instance; replay and plaintext-in-AES too', (t) => {
@@ -168,7 +198,7 @@ t.test('SOL is dropped and counted when the session owns no active instance; rep
   forged[forged.length - 1] ^= 1;
   h.bmc.handle(forged, c.peer, h.send);
   t.equal(h.bmc.counters.drops.get('integrity'), 1);
-  t.equal(h.bmc.sol.stats.charactersToHost, 1, 'only the genuine packet reached the host');
+  t.equal(h.bmc.counters.sol.charactersToHost, 1, 'only the genuine packet reached the host');
   t.end();
 });
 

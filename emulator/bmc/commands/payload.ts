@@ -40,18 +40,12 @@ export function payloadCommands(model: BmcModel): CommandSpec[] {
         if (!sol.enabled) return fail(ActivatePayloadCC.TYPE_DISABLED);
         if (ctx.session.privilege < sol.privilege) return fail(CompletionCode.INSUFFICIENT_PRIVILEGE);
         if (sol.active(r.instance)) return fail(ActivatePayloadCC.ALREADY_ACTIVE);
-        const aux = r.auxiliary[0];
-        const encryptionRequested = (aux & SolActivationFlag.ENCRYPTION) !== 0;
+        const encryptionRequested = (r.auxiliary[0] & SolActivationFlag.ENCRYPTION) !== 0;
         // An encrypted session carries SOL encrypted; a console asking for plaintext there is refused (§24.1 84h).
         if (ctx.session.encrypted === true && !encryptionRequested) {
           return fail(ActivatePayloadCC.CANNOT_ACTIVATE_WITHOUT_ENCRYPTION);
         }
-        sol.activate({
-          instance: r.instance, sessionId: ctx.session.id, sessionHandle: ctx.session.handle, userId: ctx.session.userId,
-          remoteAddress: ctx.session.remoteAddress, remotePort: ctx.session.remotePort,
-          encryptionRequested, authenticationRequested: (aux & SolActivationFlag.AUTHENTICATION) !== 0,
-          auxiliary: aux, activatedAt: ctx.now,
-        }, ctx.now);
+        sol.activate({ instance: r.instance, sessionId: ctx.session.id }, ctx.now);
         return ok(encodeActivatePayloadResponse({
           auxiliary: new Uint8Array(4), // test mode not supported
           inboundPayloadSize: sol.inboundPayloadSize,
