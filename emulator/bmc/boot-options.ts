@@ -1,6 +1,6 @@
 // System boot options the BMC keeps for the host's BIOS — IPMI 2.0 §28.12/§28.13, Table 28-14
 // (boot option parameters 0-7: set in progress, service partition, valid-bit clearing, ack, flags, initiator).
-import { SetInProgress } from './lan-config.js';
+import { SetInProgress, writeSetInProgress } from './lan-config.js';
 
 export const BootParam = {
   SET_IN_PROGRESS: 0,
@@ -132,12 +132,10 @@ export class BootOptions {
     if (data.length !== READ_LENGTH[param]) return { ok: false, error: 'length' };
     switch (param) {
       case BootParam.SET_IN_PROGRESS: {
-        const value = data[0] & 0x03;
-        if (value === 0x03) return { ok: false, error: 'value' };
-        if (value === SetInProgress.IN_PROGRESS && this.setInProgress === SetInProgress.IN_PROGRESS) {
-          return { ok: false, error: 'set-in-progress' };
-        }
-        this.setInProgress = value;
+        const next = writeSetInProgress(this.setInProgress, data[0]);
+        if (next === 'reserved') return { ok: false, error: 'value' };
+        if (next === 'locked') return { ok: false, error: 'set-in-progress' };
+        this.setInProgress = next;
         return { ok: true };
       }
       case BootParam.BOOT_INFO_ACK: {

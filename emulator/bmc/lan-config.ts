@@ -7,6 +7,17 @@ export const IpSource = { UNSPECIFIED: 0, STATIC: 1, DHCP: 2, BIOS: 3, OTHER: 4 
 /** Parameter 0 and Set System Boot Options parameter 0: set-in-progress [1:0]. */
 export const SetInProgress = { COMPLETE: 0, IN_PROGRESS: 1, COMMIT_WRITE: 2 } as const;
 
+/**
+ * Writing parameter 0 of LAN (Table 23-4), SOL (Table 26-5) or boot options (Table 28-14): the value to store,
+ * 'reserved' for 11b, or 'locked' when "set in progress" is asked for while a set is already in progress (CC 81h).
+ */
+export function writeSetInProgress(current: number, requested: number): number | 'reserved' | 'locked' {
+  const value = requested & 0x03;
+  if (value === 0x03) return 'reserved';
+  if (value === SetInProgress.IN_PROGRESS && current === SetInProgress.IN_PROGRESS) return 'locked';
+  return value;
+}
+
 export interface LanConfig {
   /** 0: set in progress. */
   setInProgress: number;

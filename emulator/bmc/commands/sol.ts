@@ -7,7 +7,7 @@ import {
   SOL_PARAMETER_LENGTHS, SolBitRate, SolConfigCC, SolConfigCommand, SolParameter, decodeGetSolConfigRequest, decodeSetSolConfigRequest,
   decodeSolParameter, encodeGetSolConfigResponse, encodeSolParameter, type SolParameterValue,
 } from '../../../protocols/sol/config-parameters.js';
-import { SetInProgress } from '../lan-config.js';
+import { writeSetInProgress } from '../lan-config.js';
 import type { BmcModel } from '../model.js';
 import type { SolConfig } from '../sol-config.js';
 import { fail, ok } from './request-data.js';
@@ -40,11 +40,13 @@ function readParameter(sol: SolConfig, n: number): SolParameterValue {
 /** Checks and stores a written value; returns the completion code to answer with. */
 function writeParameter(sol: SolConfig, v: SolParameterValue, now: number): number {
   switch (v.parameter) {
-    case 0:
-      if (v.setInProgress === 3) return CompletionCode.INVALID_DATA_FIELD; // 11b reserved
-      if (v.setInProgress === SetInProgress.IN_PROGRESS && sol.setInProgress === SetInProgress.IN_PROGRESS) return SolConfigCC.SET_IN_PROGRESS_ACTIVE;
-      sol.setInProgress = v.setInProgress;
+    case 0: {
+      const next = writeSetInProgress(sol.setInProgress, v.setInProgress);
+      if (next === 'reserved') return CompletionCode.INVALID_DATA_FIELD;
+      if (next === 'locked') return SolConfigCC.SET_IN_PROGRESS_ACTIVE;
+      sol.setInProgress = next;
       return CompletionCode.OK;
+    }
     case 1:
       sol.enabled = v.enabled;
       // Disabling SOL ends the instances running now.

@@ -5,7 +5,7 @@ import { SUPPORTED_V15_AUTH_TYPES } from '../../../protocols/ipmi/auth-v15.js';
 import { CompletionCode, ConfigParameterCC } from '../../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../../protocols/ipmi/message.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
-import { IpSource, SetInProgress, formatIpv4, parseIpv4 } from '../lan-config.js';
+import { IpSource, formatIpv4, parseIpv4, writeSetInProgress } from '../lan-config.js';
 import type { BmcModel } from '../model.js';
 import { expectLength, fail, ok, paddedText, unpaddedText } from './request-data.js';
 import type { CommandSpec } from './types.js';
@@ -55,10 +55,10 @@ function bytesParameter(read: (m: BmcModel) => Buffer, length: number): LanParam
 /** Table 23-4, by parameter number: what `ipmitool lan print` reads, and what `lan set` writes. */
 const PARAMETERS: Record<number, LanParameter> = {
   0: byteParameter((m) => m.lan.setInProgress, (m, v) => {
-    const value = v & 0x03;
-    if (value === 0x03) return CompletionCode.INVALID_DATA_FIELD;
-    if (value === SetInProgress.IN_PROGRESS && m.lan.setInProgress === SetInProgress.IN_PROGRESS) return LanConfigCC.SET_IN_PROGRESS_ACTIVE;
-    m.lan.setInProgress = value;
+    const next = writeSetInProgress(m.lan.setInProgress, v);
+    if (next === 'reserved') return CompletionCode.INVALID_DATA_FIELD;
+    if (next === 'locked') return LanConfigCC.SET_IN_PROGRESS_ACTIVE;
+    m.lan.setInProgress = next;
     return true;
   }),
   1: { get: () => Buffer.from([SUPPORTED_AUTH_MASK]) }, // authentication type support
