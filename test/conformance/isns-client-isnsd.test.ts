@@ -17,9 +17,9 @@ import { Status } from '../../protocols/isns/status.js';
 const ISNSD = { host: '127.25.3.1', port: 17760 };
 const OURS = { host: '127.25.3.2', port: 17761 };
 
-/** Waits until `pred` holds for the notices received, or fails after 5 s. */
+/** Waits until `pred` holds for the notices received; gives up after 20 s (a guard for a loaded machine, not a measurement). */
 async function waitFor(notices: ScnNotice[], pred: (n: ScnNotice[]) => boolean): Promise<boolean> {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 400; i++) {
     if (pred(notices)) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
