@@ -61,6 +61,25 @@ const TEMPLATE_STRINGS = ['vendor', 'product', 'productPartNumber', 'productVers
 const TEMPLATE_NUMBERS = ['chassisType', 'boardMfgTime'];
 const TEMPLATE_LISTS = ['cpus', 'memory', 'disks', 'nics', 'powerSupplies', 'sensors'];
 
+/**
+ * The fields of each hardware list item: a string, a MAC, or a whole number range (the width Get Hardware
+ * Inventory sends it in, README "OEM Get Hardware Inventory"). `?` marks a field that may be left out: serials
+ * and MACs are then derived from the BMC's address (emulator/bmc/hardware.ts).
+ */
+type ItemField = 'string' | 'string?' | 'mac?' | readonly [number, number];
+const U16: readonly [number, number] = [0, 0xffff];
+const U32: readonly [number, number] = [0, 0xffffffff];
+const TEMPLATE_ITEMS: Record<string, Record<string, ItemField>> = {
+  cpus: { model: 'string', cores: [1, 0xffff], threads: [1, 0xffff], mhz: U16 },
+  memory: { slot: 'string', sizeGiB: [1, 0xffff], type: 'string', mhz: U16 },
+  disks: { slot: 'string', model: 'string', sizeGB: U32, serial: 'string?' },
+  nics: { name: 'string', model: 'string', mac: 'mac?', speedMbps: U32 },
+  powerSupplies: { name: 'string', model: 'string', watts: [1, 100_000], serial: 'string?', partNumber: 'string' },
+};
+/** Get Hardware Inventory counts items of a kind in one byte, and the summary's total memory in a u16 of GiB. */
+const MAX_ITEMS = 0xff;
+const MAX_TOTAL_MEMORY_GIB = 0xffff;
+
 const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4, admin: 4, oem: 5 };
 const DEFAULT_FIRMWARE: FirmwareVersion = { major: 1, minor: 0 };
 const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
@@ -294,7 +313,30 @@ class Reader {
     for (const k of TEMPLATE_NUMBERS) if (k in t) this.integer(t[k], `${path}.${k}`, 0, Number.MAX_SAFE_INTEGER);
     for (const k of TEMPLATE_LISTS) {
       if (!(k in t)) continue;
-      this.array(t[k], `${path}.${k}`).forEach((item, i) => this.object(item, `${path}.${k}[${i}]`));
+      const items = this.array(t[k], `${path}.${k}`);
+      if (k !== 'sensors' && items.length > MAX_ITEMS) this.fail(`${path}.${k}`, `at most ${MAX_ITEMS} items (the inventory command counts them in one byte)`);
+      items.forEach((item, i) => {
+        const o = this.object(item, `${path}.${k}[${i}]`);
+        if (k in TEMPLATE_ITEMS) this.templateItem(o, TEMPLATE_ITEMS[k], `${path}.${k}[${i}]`);
+      });
+    }
+    const memory = (t.memory ?? []) as Array<{ sizeGiB: number }>;
+    const totalGiB = memory.reduce((n, m) => n + m.sizeGiB, 0);
+    if (totalGiB > MAX_TOTAL_MEMORY_GIB) this.fail(`${path}.memory`, `${totalGiB} GiB in all: at most ${MAX_TOTAL_MEMORY_GIB} (a u16 in the inventory summary)`);
+  }
+
+  private templateItem(o: Record<string, unknown>, fields: Record<string, ItemField>, path: string): void {
+    this.known(o, path, Object.keys(fields));
+    for (const [name, kind] of Object.entries(fields)) {
+      const at = `${path}.${name}`;
+      if (o[name] === undefined) {
+        if (typeof kind === 'string' && kind.endsWith('?')) continue;
+        this.fail(at, 'required');
+      }
+      if (kind === 'string' || kind === 'string?') this.string(o[name], at);
+      else if (kind === 'mac?') {
+        if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(this.string(o[name], at))) this.fail(at, `expected a MAC like 06:00:7f:01:00:01, got "${String(o[name])}"`);
+      } else this.integer(o[name], at, kind[0], kind[1]);
     }
   }
 

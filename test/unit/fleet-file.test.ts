@@ -107,6 +107,23 @@ t.test('a rack\'s hardware template reaches its BMCs; serials stay distinct per 
   t.throws(() => fleetConfig({ templates: { x: { gpu: 'yes' } }, racks: [rack()] }), /templates\.x\.gpu: unknown key/);
 });
 
+t.test('hardware list items: every field named, of its kind, within the width the inventory command sends', (t) => {
+  const bad = (templ: Record<string, unknown>, want: RegExp, what: string) => t.throws(() => fleetConfig({ templates: { x: templ }, racks: [rack()] }), want, what);
+  const cpu = { model: 'CPU', cores: 8, threads: 16, mhz: 2400 };
+  bad({ cpus: [{ ...cpu, cores: 70_000 }] }, /templates\.x\.cpus\[0\]\.cores: .*65535/, 'a u16 field over 65535');
+  bad({ cpus: [{ ...cpu, threads: 2.5 }] }, /templates\.x\.cpus\[0\]\.threads/, 'a fraction');
+  bad({ cpus: [{ model: 'CPU', cores: 8, threads: 16 }] }, /templates\.x\.cpus\[0\]\.mhz: required/, 'a field left out');
+  bad({ cpus: [{ ...cpu, socket: 1 }] }, /templates\.x\.cpus\[0\]\.socket: unknown key/, 'a field the BMC has no place for');
+  bad({ disks: [{ slot: 'Bay 0', model: 'HDD', sizeGB: 2 ** 32 }] }, /templates\.x\.disks\[0\]\.sizeGB/, 'a u32 field over 2^32-1');
+  bad({ nics: [{ name: 'eth0', model: 'NIC', speedMbps: 1000, mac: '06:00:7f' }] }, /templates\.x\.nics\[0\]\.mac: expected a MAC/, 'a short MAC');
+  const modules = (n: number, sizeGiB: number) => Array.from({ length: n }, (_, i) => ({ slot: `S${i}`, sizeGiB, type: 'DDR5', mhz: 4800 }));
+  bad({ memory: modules(256, 1) }, /templates\.x\.memory: at most 255 items/, 'more items than a one-byte count');
+  bad({ memory: modules(2, 40_000) }, /templates\.x\.memory: 80000 GiB in all/, 'a total over the summary\'s u16');
+  const ok = fleetConfig({ templates: { x: { nics: [{ name: 'eth0', model: 'NIC', speedMbps: 1000 }], memory: modules(255, 256) } }, racks: [rack()] });
+  t.equal((ok.templates.x.memory as unknown[]).length, 255, '255 modules of 256 GiB fit; a NIC may leave out its MAC (derived)');
+  t.end();
+});
+
 t.test('faults for single BMCs, by address, over their rack\'s', (t) => {
   const c = fleetConfig({ faults: { lossPercent: 1 }, bmcs: { '127.40.0.2': { faults: { latencyMs: 70 } } }, racks: [rack({ faults: { latencyMs: 5 } })] });
   const [a, b] = placements(c).map((p) => bmcOptions(c, p).faults);

@@ -107,8 +107,8 @@ export function decodeInventoryResponse(data: Uint8Array, selector: number): Inv
 }
 
 function macBytes(mac: string): Buffer {
-  const b = Buffer.from(mac.replace(/[:-]/g, ''), 'hex');
-  return b.length === 6 ? b : Buffer.alloc(6);
+  if (!/^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i.test(mac)) throw new RangeError(`mac must be six hex bytes like 06:00:7f:01:00:01, got "${mac}"`);
+  return Buffer.from(mac.replace(/[:-]/g, ''), 'hex');
 }
 
 function formatMac(b: Uint8Array): string {
