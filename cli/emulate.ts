@@ -98,7 +98,8 @@ export const emulateCommand = {
       await supervisor.stop();
       throw new Error(`cannot start the control API on ${config.control!.host}:${config.control!.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const isns = targets ? `, iSNS ${targets.address.host}:${targets.address.port} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'})` : '';
+    const beats = config.isns?.heartbeat ? `, heartbeat to ${config.isns.heartbeat.address}:${config.isns.heartbeat.port}` : '';
+    const isns = targets ? `, iSNS ${targets.address.host}:${targets.address.port} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';
     process.stdout.write(`${readyLine(config, supervisor)}${isns}${control ? `, control ${control.url}` : ''}\n`);
     const first = placements(config, 0, 1)[0].ip;
     const user = config.users[0];

@@ -1,6 +1,7 @@
 // Emulated iSCSI targets in a fleet: they register with the fleet's iSNS server (entity, portal, target node,
 // portal group, LUN attributes), and adding, removing and degrading them through the control API shows in
-// queries and reaches an SCN listener, as with a real storage fleet. Real sockets on loopback throughout.
+// queries and reaches an SCN listener, as with a real storage fleet; the fleet's server announces itself by
+// heartbeat. Real sockets on loopback throughout.
 import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,19 +11,23 @@ import { NodeType, ScnBitmap } from '../../protocols/isns/attributes.js';
 import { LunState } from '../../protocols/isns/vendor-lun.js';
 import { IsnsClient } from '../../orchestrator/isns-client.js';
 import { IsnsClientListener, type ScnNotice } from '../../orchestrator/isns-client-listener.js';
+import { discoverIsnsServer } from '../../orchestrator/isns-heartbeat-listener.js';
 
 const ISNS = { host: '127.29.0.1', port: 17810 };
+const BEATS = { host: '127.29.0.2', port: 17811 };
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-targets-'));
 const fleet = join(dir, 'fleet.yaml');
 writeFileSync(fleet, `ipmiPort: 9629\ncontrol: 127.0.0.1:0\nracks:\n  - { bmcs: 1, firstIp: 127.29.9.1 }\n` +
-  `isns: { listen: ${ISNS.host}:${ISNS.port} }\n` +
+  `isns: { listen: ${ISNS.host}:${ISNS.port}, heartbeat: { to: ${BEATS.host}:${BEATS.port}, intervalSeconds: 1 } }\n` +
   'targets:\n  - { name: vol, count: 2, firstIp: 127.29.1.1, luns: [{ lun: 0, sizeGB: 100 }, { lun: 1, sizeGB: 20 }] }\n');
 const IQN = (n: number) => `iqn.2026-11.org.bmcfleet:vol-${n}`;
 
 t.test('targets register, then follow additions, removals and degraded LUNs, with SCNs', async (t) => {
   const emu = await startEmulator(['--config', fleet]);
   const control = /control (http:\S+)/.exec(emu.readyLine)![1];
-  t.match(emu.readyLine, /iSNS 127\.29\.0\.1:17810 \(2 targets\)/);
+  t.match(emu.readyLine, /iSNS 127\.29\.0\.1:17810 \(2 targets, heartbeat to 127\.29\.0\.2:17811\)/);
+  const beat = await discoverIsnsServer(BEATS.host, BEATS.port, 30);
+  t.match(beat, { address: ISNS.host, tcpPort: ISNS.port, udpPort: ISNS.port, intervalSeconds: 1 }, "the fleet's server announces itself by heartbeat");
   const api = async (method: string, path: string, body?: unknown) => {
     const res = await fetch(`${control}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, json: await res.json() as any };
