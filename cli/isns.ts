@@ -52,7 +52,8 @@ re-registers or sends any request); portals that register an ESI port and interv
 dropped after 3 unanswered inquiries. Nodes that register for State Change Notifications (SCNReg, with
 an SCN port on a portal of their entity) are told about nodes added, updated or removed and DD
 membership changes. DD sets (DDSReg/DDSDereg) switch DDs on and off: a DD in sets shows its members to
-each other only while one of its sets is enabled (a DD in no set is always on).
+each other only while one of its sets is enabled (a DD in no set is always on; a new set is disabled
+unless registered with DD_Set Status enabled).
 
 Heartbeats (RFC 4171 §5.6.5.14, off by default, as in open-isns isnsd): with --heartbeat the server
 sends a small UDP message every interval to HOST:PORT (one client, a broadcast address such as
@@ -71,7 +72,7 @@ options:
   --registration-period S  period granted when a client asks for none (default 7200 s; 0 = never expire)
   --default-dd             nodes in no DD see each other (open-isns isnsd's DefaultDiscoveryDomain = 1)
   --heartbeat HOST:PORT    send heartbeats there (unicast, broadcast or multicast address)
-  --heartbeat-interval S   seconds between heartbeats (default ${DEFAULT_HEARTBEAT_INTERVAL}; a whole number from 1)
+  --heartbeat-interval S   seconds between heartbeats (default ${DEFAULT_HEARTBEAT_INTERVAL}; a whole number, 1 to 86400)
 
 example:
   bmcfleet isns serve --listen 127.0.0.1:3205 --state-dir ./isns-state &

@@ -1,6 +1,8 @@
 // A clock that moves only when told to: fake time for tests, and for running long flows faster than real time.
 import type { Clock } from './clock.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 interface Timer { at: number; seq: number; fn: () => void; cancelled: boolean }
 
 export class ManualClock implements Clock {
@@ -17,6 +19,8 @@ export class ManualClock implements Clock {
   }
 
   setTimeout(fn: () => void, ms: number): { cancel(): void } {
+    // Node's timers hold at most 2^31-1 ms and fire a longer one at once: refuse it, so code that would hit that in production fails in tests
+    if (ms > MAX_TIMER_MS) throw new RangeError(`timer of ${ms} ms: Node fires timers over ${MAX_TIMER_MS} ms at once`);
     const timer: Timer = { at: this.t + Math.max(0, ms), seq: this.seq++, fn, cancelled: false };
     this.timers.push(timer);
     return { cancel: () => { timer.cancelled = true; } };

@@ -377,8 +377,8 @@ export class IsnsClient {
 
   /**
    * DDSReg (§5.6.5.11): a new DD Set (or `id`'s) with a name, enabled or not, and member DDs; returns its
-   * DD_Set ID. A DD in sets is active only while one of them is enabled (a DD in none stays active).
-   * isnsd answers 15 (not supported).
+   * DD_Set ID. A DD in sets is active only while one of them is enabled (a DD in none stays active); a
+   * new set without `enabled: true` is disabled and switches its DDs off. isnsd answers 15 (not supported).
    */
   async ddsRegister(opts: { id?: number; name?: string; enabled?: boolean; dds?: number[] }): Promise<number> {
     const op: IsnsAttribute[] = [];

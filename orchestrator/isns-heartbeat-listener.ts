@@ -32,23 +32,29 @@ export interface HeartbeatListenerOptions {
   clock: Clock;
   /** A server is lost after this many of its intervals without a heartbeat (default 3). */
   lostAfterIntervals: number;
+  /** Servers tracked at once (default 1024); a heartbeat from one more drops the one heard from longest ago. */
+  maxServers: number;
   /** For a multicast group: the local interface address to join it on (default: the kernel's choice). */
   multicastInterface?: string;
 }
 
-export interface HeartbeatListenerCounters { heartbeats: number; ignored: number; malformed: number; duplicates: number; missed: number; lost: number; socketErrors: number }
+export interface HeartbeatListenerCounters {
+  heartbeats: number; ignored: number; malformed: number; duplicates: number; missed: number; lost: number; evicted: number; socketErrors: number;
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Tracked { counter: number; intervalSeconds: number; timer: { cancel(): void } }
 
 export class IsnsHeartbeatListener extends EventEmitter {
   readonly options: HeartbeatListenerOptions;
-  readonly counters: HeartbeatListenerCounters = { heartbeats: 0, ignored: 0, malformed: 0, duplicates: 0, missed: 0, lost: 0, socketErrors: 0 };
+  readonly counters: HeartbeatListenerCounters = { heartbeats: 0, ignored: 0, malformed: 0, duplicates: 0, missed: 0, lost: 0, evicted: 0, socketErrors: 0 };
   private readonly servers = new Map<string, Tracked>();
   private socket: dgram.Socket | null = null;
 
   constructor(options: Partial<HeartbeatListenerOptions> = {}) {
     super();
-    this.options = { clock: systemClock, lostAfterIntervals: 3, ...options };
+    this.options = { clock: systemClock, lostAfterIntervals: 3, maxServers: 1024, ...options };
   }
 
   /** The bound UDP port (after start). */
@@ -109,6 +115,12 @@ export class IsnsHeartbeatListener extends EventEmitter {
       if (step === 0) { this.counters.duplicates++; return; }
       if (step < 0x8000_0000) missed = step - 1; // else it went back: the server restarted its count
       prev.timer.cancel();
+      this.servers.delete(server); // re-inserted below: the map stays ordered by last heartbeat
+    } else if (this.servers.size >= this.options.maxServers) {
+      const [oldest, o] = this.servers.entries().next().value as [string, Tracked]; // anyone can send heartbeats: keep the table bounded
+      o.timer.cancel();
+      this.servers.delete(oldest);
+      this.counters.evicted++;
     }
     this.servers.set(server, { counter: hb.counter, intervalSeconds: hb.intervalSeconds, timer: this.lostTimer(server, hb) });
     this.counters.heartbeats++;
@@ -122,7 +134,8 @@ export class IsnsHeartbeatListener extends EventEmitter {
   }
 
   private lostTimer(server: string, hb: Heartbeat): { cancel(): void } {
-    const ms = Math.max(1, hb.intervalSeconds) * 1000 * this.options.lostAfterIntervals;
+    // Node timers hold at most 2^31-1 ms (longer ones fire at once): a very long interval waits that long at most
+    const ms = Math.min(MAX_TIMER_MS, Math.max(1, hb.intervalSeconds) * 1000 * this.options.lostAfterIntervals);
     return this.options.clock.setTimeout(() => {
       this.servers.delete(server);
       this.counters.lost++;

@@ -68,6 +68,10 @@ export class HeartbeatSender {
   /** Opens the socket, sends the first heartbeat at once, then one every interval. Rejects when the destination cannot be used at all. */
   async start(): Promise<void> {
     const { address, serverHost } = this.options;
+    // The heartbeat announces an address of the destination's family: the server must serve that family.
+    if ((net.isIPv4(serverHost) && net.isIPv6(address)) || (net.isIPv6(serverHost) && serverHost !== '::' && net.isIPv4(address))) {
+      throw new Error(`cannot send iSNS heartbeats to ${address}: the server serves on ${serverHost}, so clients could not reach the address a heartbeat there announces`);
+    }
     const v6 = net.isIPv6(address) || (!net.isIPv4(address) && net.isIPv6(serverHost));
     const sameFamily = !isWildcard(serverHost) && (v6 ? net.isIPv6(serverHost) : net.isIPv4(serverHost));
     const sock = dgram.createSocket(v6 ? 'udp6' : 'udp4');

@@ -3,9 +3,10 @@
 //   DDSReg   key: DD_Set ID (absent = a new set); operating: DD_Set Sym Name, DD_Set Status, DD_ID members.
 //            Answer: the key, delimiter, the set as it now is (ID, name, status, member DD_IDs).
 //   DDSDereg key: DD_Set ID; operating DD_IDs leave the set, none = the set goes. Unknown set: 9.
-// DD_Set Status bit 31 (value 1) enables the set. A DD in sets is active only while one of them is enabled
-// (§2.2.2; RegistryStore.isActive); when a change here activates or deactivates a DD, its members are
-// told with an SCN (DD/DDS Member Added or Removed, with the DD_ID for management registrations).
+// DD_Set Status bit 31 (value 1) enables the set; a new set without it is disabled. A DD in sets is active
+// only while one of them is enabled (§2.2.2; RegistryStore.activeDdIds); when a change here activates or
+// deactivates a DD, each member is told about itself with an SCN (DD/DDS Member Added or Removed, with the
+// DD_ID for management registrations) and can query again for what it now sees.
 import { ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
 import { Status } from '../../protocols/isns/status.js';
 import { attr, type IsnsAttribute } from '../../protocols/isns/tlv.js';
@@ -16,14 +17,19 @@ export interface DdsResult { status: number; key: IsnsAttribute[]; operating: Is
 
 const done = (status: number, operating: IsnsAttribute[] = [], key: IsnsAttribute[] = []): DdsResult => ({ status, key, operating });
 
-/** Runs `change`, then tells the members of each DD in `ddIds` whose active state it flipped. */
+/**
+ * Runs `change`, then tells each member of each DD in `ddIds` whose active state it flipped, about itself
+ * (one event a member, not one per pair of members: a DD of N members costs N events, not N squared).
+ */
 function noticingActivation(store: RegistryStore, ddIds: readonly number[], change: () => void): void {
-  const before = new Map(ddIds.map((id) => [id, store.dds.has(id) && store.isActive(store.dds.get(id)!)]));
+  const before = store.activeDdIds();
   change();
-  for (const [id, was] of before) {
+  const after = store.activeDdIds();
+  for (const id of new Set(ddIds)) {
     const dd = store.dds.get(id);
-    if (!dd || store.isActive(dd) === was) continue;
-    for (const m of dd.members) memberEvent(store, was ? ScnBitmap.DD_DDS_MEMBER_REMOVED : ScnBitmap.DD_DDS_MEMBER_ADDED, m, id);
+    if (!dd || before.has(id) === after.has(id)) continue;
+    const bits = after.has(id) ? ScnBitmap.DD_DDS_MEMBER_ADDED : ScnBitmap.DD_DDS_MEMBER_REMOVED;
+    for (const m of dd.members) memberEvent(store, bits, m, id, true);
   }
 }
 

@@ -121,7 +121,7 @@ export function deregisterDd(store: RegistryStore, key: readonly IsnsAttribute[]
 }
 
 /** A DD membership change of a registered node, for SCNs (unregistered members have nobody to tell about). */
-export function memberEvent(store: RegistryStore, bits: number, name: string, ddId: number): void {
+export function memberEvent(store: RegistryStore, bits: number, name: string, ddId: number, selfOnly = false): void {
   const n = store.nodes.get(name);
-  if (n) store.record({ bits, name, nodeType: n.nodeType, ddId });
+  if (n) store.record({ bits, name, nodeType: n.nodeType, ddId, ...(selfOnly ? { selfOnly } : {}) });
 }

@@ -69,6 +69,8 @@ export interface StoreEvent {
   name: string;
   nodeType: number;
   ddId?: number;
+  /** Told only to the node itself (and management registrations): a DD Set turned one of its DDs on or off. */
+  selfOnly?: boolean;
 }
 
 /** A Discovery Domain Set (§6.11.1): a named group of DDs, enabled or not. */
@@ -256,34 +258,47 @@ export class RegistryStore {
    */
   visible(source: NodeObj, target: NodeObj): boolean {
     if (source === target || (source.nodeType & NodeType.CONTROL) !== 0) return true;
-    return this.shareDd(source.name, target.name, source.index === 0);
-  }
-
-  /** Do two names share an active DD, DD 0 included? (By name, so it also works for a node just removed.) */
-  shareDd(source: string, target: string, sourceUnregistered = false): boolean {
-    if (this.defaultDdEnabled && (sourceUnregistered || this.defaultDdMembers.has(source)) && this.defaultDdMembers.has(target)) return true;
-    for (const d of this.dds.values()) if (d.members.includes(source) && d.members.includes(target) && this.isActive(d)) return true;
-    return false;
+    return this.peersOf(source.name, source.index === 0).has(target.name);
   }
 
   /**
-   * Is the DD active (§2.2.2: a node discovers others only through an enabled DD)? A DD in one or more DD
+   * The names `name` shares an active DD with, DD 0 included (by name, so it also works for a node just
+   * removed). One pass over the sets and the DDs: callers compute it once per request, not per node.
+   */
+  peersOf(name: string, unregistered = false): Set<string> {
+    const peers = new Set<string>();
+    if (this.defaultDdEnabled && (unregistered || this.defaultDdMembers.has(name))) for (const m of this.defaultDdMembers) peers.add(m);
+    const active = this.activeDdIds();
+    for (const d of this.dds.values()) {
+      if (active.has(d.id) && d.members.includes(name)) for (const m of d.members) peers.add(m);
+    }
+    return peers;
+  }
+
+  /**
+   * The active DDs (§2.2.2: a node discovers others only through an enabled DD). A DD in one or more DD
    * Sets is active when at least one of them is enabled; a DD in no set counts as in an enabled default
    * set, so servers and clients that never use DD Sets (isnsd answers DDSReg with 15) see every DD active.
    */
-  isActive(d: DdObj): boolean {
-    let inAnySet = false;
+  activeDdIds(): Set<number> {
+    const inSet = new Set<number>();
+    const enabled = new Set<number>();
     for (const s of this.ddsets.values()) {
-      if (!s.ddIds.includes(d.id)) continue;
-      if ((s.status & DD_SET_ENABLED) !== 0) return true;
-      inAnySet = true;
+      for (const id of s.ddIds) {
+        inSet.add(id);
+        if ((s.status & DD_SET_ENABLED) !== 0) enabled.add(id);
+      }
     }
-    return !inAnySet;
+    const out = new Set<number>();
+    for (const id of this.dds.keys()) if (!inSet.has(id) || enabled.has(id)) out.add(id);
+    return out;
   }
 
   /** Visible nodes in index order. */
   visibleNodes(source: NodeObj): NodeObj[] {
-    return [...this.nodes.values()].filter((n) => this.visible(source, n)).sort((a, b) => a.index - b.index);
+    const all = (source.nodeType & NodeType.CONTROL) !== 0;
+    const peers = all ? null : this.peersOf(source.name, source.index === 0);
+    return [...this.nodes.values()].filter((n) => n === source || peers === null || peers.has(n.name)).sort((a, b) => a.index - b.index);
   }
 }
 

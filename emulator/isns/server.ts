@@ -242,11 +242,11 @@ export class IsnsServer {
       try {
         pdus = frames.push(chunk);
       } catch (err) {
-        if (!(err instanceof StreamBrokenError)) throw err;
-        // answer what came before the break, then the PDU that broke it (when its header says who asked)
-        this.drop(err.code);
-        const out = err.completed.flatMap((pdu) => this.onPdu(pdu, joiner));
-        const h = err.header;
+        // answer what came before the break, then the PDU that broke it (unless it came from a server)
+        const broken = err instanceof StreamBrokenError ? err : null;
+        this.drop(broken ? broken.code : 'framing');
+        const out = broken ? broken.completed.flatMap((pdu) => this.onPdu(pdu, joiner)) : [];
+        const h = broken?.header;
         if (h && (h.flags & Flag.SERVER) === 0) out.push(...this.errorFor(h.functionId, h.transactionId, Status.MESSAGE_FORMAT_ERROR));
         this.writeAll(sock, out);
         sock.end();

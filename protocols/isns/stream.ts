@@ -6,16 +6,16 @@ import { DecodeError } from '../errors.js';
 import { HEADER_LENGTH, decodeHeader, decodePdu, pduLengthAt, type IsnsHeader, type IsnsPdu } from './header.js';
 
 /**
- * The stream broke: a header announced more than the limit, or a PDU did not decode. It cannot be
- * resynchronised, so the caller answers what came before and closes the connection.
+ * The stream broke: a header announced more than the limit (or an authentication block length below the
+ * minimum). It cannot be resynchronised, so the caller answers what came before and closes the connection.
  */
 export class StreamBrokenError extends DecodeError {
   /** Whole PDUs the same push() completed before the break, in order. */
   readonly completed: IsnsPdu[];
-  /** The header of the PDU whose length broke the stream (the server answers it with status 2); null when a PDU's bytes failed to decode. */
-  readonly header: IsnsHeader | null;
+  /** The header of the PDU whose length broke the stream (the server answers it with status 2). */
+  readonly header: IsnsHeader;
 
-  constructor(cause: DecodeError, completed: IsnsPdu[], header: IsnsHeader | null) {
+  constructor(cause: DecodeError, completed: IsnsPdu[], header: IsnsHeader) {
     super(cause.protocol, cause.field, cause.offset, '', cause.code);
     this.message = cause.message;
     this.completed = completed;
@@ -50,8 +50,8 @@ export class PduStreamDecoder {
 
   /**
    * Appends `chunk` (copied) and returns the PDUs it completes. Throws StreamBrokenError, carrying the PDUs
-   * completed before the break: ERR_PDU_TOO_LARGE (or ERR_AUTH_LENGTH) when a header announces more than
-   * the limit, with that header; a DecodeError code of decodePdu when a PDU's bytes do not decode.
+   * completed before the break and the breaking header: ERR_PDU_TOO_LARGE when a header announces more
+   * than the limit, ERR_AUTH_LENGTH for an authentication block shorter than its fixed part.
    */
   push(chunk: Uint8Array): IsnsPdu[] {
     if (chunk.length > 0) {
@@ -75,12 +75,7 @@ export class PduStreamDecoder {
         continue;
       }
       const n = this.waitFor;
-      try {
-        out.push(decodePdu(buf.subarray(0, n)));
-      } catch (err) {
-        if (err instanceof DecodeError) throw new StreamBrokenError(err, out, null);
-        throw err;
-      }
+      out.push(decodePdu(buf.subarray(0, n))); // cannot fail: lengthAt read these very length fields
       this.parts = buf.length > n ? [buf.subarray(n)] : [];
       this.held -= n;
       this.waitFor = HEADER_LENGTH;

@@ -215,3 +215,28 @@ t.test('the server sends heartbeats when configured, counts them, and survives s
   await again.stop();
   t.pass('and leaves nothing bound');
 });
+
+t.test('the listener stays bounded: a year-long interval is not "lost at once", and spoofed servers are capped', async (t) => {
+  const clock = new ManualClock();
+  const listener = new IsnsHeartbeatListener({ clock, maxServers: 2 });
+  const lost: ServerLost[] = [];
+  listener.on('lost', (l: ServerLost) => lost.push(l));
+  const from = { address: '127.36.0.20', port: 1 };
+  listener.datagram(heartbeatBytes(1, { intervalSeconds: 0xffffffff }), from); // 3 intervals would overflow Node's timer
+  clock.advance(1000);
+  t.same(lost, [], 'not lost a second later');
+  t.same(listener.known, ['127.36.0.1:17950']);
+  listener.datagram(heartbeatBytes(1, { address: '127.36.0.21' }), from);
+  listener.datagram(heartbeatBytes(1, { address: '127.36.0.22' }), from);
+  t.same(listener.known, ['127.36.0.21:17950', '127.36.0.22:17950'], 'the one heard from longest ago made room');
+  t.equal(listener.counters.evicted, 1);
+  t.equal(clock.pending, 2, 'its timer went with it');
+  await listener.stop();
+});
+
+t.test('the sender refuses a destination of the other address family than the server serves', async (t) => {
+  const clock = new ManualClock();
+  const base = { port: 17966, intervalSeconds: 5, tcpPort: 17950, udpPort: 17950, clock };
+  await t.rejects(new HeartbeatSender({ ...base, address: '::1', serverHost: '127.36.0.1' }).start(), /serves on 127\.36\.0\.1/);
+  await t.rejects(new HeartbeatSender({ ...base, address: '::1', serverHost: '0.0.0.0' }).start(), /serves on 0\.0\.0\.0/);
+});

@@ -157,7 +157,7 @@ t.test('ESI: answered inquiries keep an entity past its registration period; sil
   t.equal(s.server.esi.counters.entitiesDropped, 1);
 });
 
-t.test('a DD that a DD Set enables or disables tells its members, and only an active DD shows its members', async (t) => {
+t.test('a DD that a DD Set turns off or on tells each member about itself; only an active DD shows its members', async (t) => {
   const s = await setup(t);
   const { l, notices } = await s.listener('127.25.4.8');
   const h = await s.client('iqn.i:ds');
@@ -167,16 +167,24 @@ t.test('a DD that a DD Set enables or disables tells its members, and only an ac
   await tc.register({ nodes: [{ name: 'iqn.t:ds', type: NodeType.TARGET }] });
   const dd = await h.ddRegister({ name: 'ds-pair', members: ['iqn.i:ds', 'iqn.t:ds'] });
   t.ok(await until(() => notices.length > 0), 'DD added: h hears');
+  const events = () => notices.flatMap((n) => n.events);
+  const before = events().length;
   const setId = await h.ddsRegister({ name: 'ds-off', enabled: false, dds: [dd.id] });
-  const events = () => notices.flatMap((n) => n.events).filter((e) => e.name === 'iqn.t:ds');
-  t.ok(await until(() => events().some((e) => e.bits === ScnBitmap.DD_DDS_MEMBER_REMOVED)), 'put in a disabled set: h hears the target left its view');
+  t.ok(await until(() => events().length > before), 'put in a disabled set: h hears');
+  t.same(events().slice(before), [{ bits: ScnBitmap.DD_DDS_MEMBER_REMOVED, name: 'iqn.i:ds' }], 'one notice, about h itself (its DD went off)');
   t.same((await h.queryNodes(NodeType.TARGET)).map((n) => n.name), [], 'the target is hidden');
   const removedSoFar = events().length;
   await h.ddsRegister({ id: setId, enabled: true });
-  t.ok(await until(() => events().slice(removedSoFar).some((e) => e.bits === ScnBitmap.DD_DDS_MEMBER_ADDED)), 'set enabled: h hears the target is back');
+  t.ok(await until(() => events().length > removedSoFar), 'set enabled: h hears');
+  t.same(events().slice(removedSoFar), [{ bits: ScnBitmap.DD_DDS_MEMBER_ADDED, name: 'iqn.i:ds' }], 'its DD is on again');
   t.same((await h.queryNodes(NodeType.TARGET)).map((n) => n.name), ['iqn.t:ds'], 'the target is visible');
+  await h.ddsRegister({ id: setId, enabled: false });
+  t.ok(await until(() => events().length > removedSoFar + 1), 'disabled again');
+  const offAgain = events().length;
   await h.ddsDeregister(setId);
-  t.same((await h.queryNodes(NodeType.TARGET)).map((n) => n.name), ['iqn.t:ds'], 'the set is gone: a DD in no set is active');
+  t.ok(await until(() => events().length > offAgain), 'the set is gone: h hears its DD is on (a DD in no set is active)');
+  t.same(events().slice(offAgain), [{ bits: ScnBitmap.DD_DDS_MEMBER_ADDED, name: 'iqn.i:ds' }]);
+  t.same((await h.queryNodes(NodeType.TARGET)).map((n) => n.name), ['iqn.t:ds'], 'the target is visible');
 });
 
 t.test('DDSReg and DDSDereg (isnsd answers 15)', async (t) => {

@@ -139,6 +139,36 @@ t.test('garbage datagrams are counted, malformed UDP requests get status 2', asy
   t.equal(server.counters.drops.get('udp ERR_TRUNCATED'), 2);
 });
 
+t.test("UDP: a peer's multi-PDU message, interleaved with one-PDU messages from it and from another peer", async (t) => {
+  const server = await startServer(t);
+  const peer = async (ip: string) => {
+    const u = dgram.createSocket('udp4');
+    t.teardown(() => u.close());
+    const got: IsnsResponse[] = [];
+    u.on('message', (m) => got.push(decodeMessage(new Reassembler().push(decodePdu(m), 0)!) as IsnsResponse));
+    await new Promise<void>((r) => u.bind(0, ip, () => r()));
+    return { u, got, send: (b: Buffer) => u.send(b, server.port, HOST) };
+  };
+  const a = await peer('127.25.1.20');
+  const b = await peer('127.25.1.21');
+  // a's registration split over two PDUs (§5.4 segmentation), with one-PDU queries between them
+  const pdus = encodeMessage({
+    kind: 'request', functionId: FunctionId.DEV_ATTR_REG, transactionId: 31, flags: Flag.CLIENT, source: attr(Tag.ISCSI_NAME, 'iqn.t:split'),
+    key: [attr(Tag.ENTITY_IDENTIFIER)],
+    operating: [attr(Tag.ISCSI_NAME, 'iqn.t:split'), attr(Tag.ISCSI_NODE_TYPE, NodeType.TARGET), attr(Tag.ISCSI_ALIAS, 'x'.repeat(200))],
+  }, 128);
+  t.ok(pdus.length >= 2, `${pdus.length} PDUs`);
+  a.send(pdus[0]);
+  b.send(qryTargets('iqn.t:nobody', 41));
+  a.send(qryTargets('iqn.t:nobody', 32));
+  for (const p of pdus.slice(1)) a.send(p);
+  await waitFor(() => a.got.length >= 2 && b.got.length >= 1);
+  t.same(b.got.map((r) => [r.transactionId, r.status]), [[41, Status.SUCCESSFUL]], 'the other peer is answered');
+  t.same(a.got.map((r) => [r.functionId, r.transactionId, r.status]).sort((x, y) => x[1] - y[1]),
+    [[0x8001, 31, Status.SUCCESSFUL], [0x8002, 32, Status.SUCCESSFUL]], 'the split registration and the query between its PDUs');
+  t.ok(server.registry.store.nodes.has('iqn.t:split'), 'registered whole');
+});
+
 t.test('registrations expire after their period, on the fake clock', async (t) => {
   const clock = new ManualClock(1_000_000);
   const server = await startServer(t, { clock, registry: { defaultRegistrationPeriod: 10 } });
