@@ -72,7 +72,7 @@ export class ConsoleWatch {
     this.client = null;
     // Nothing may reach the log after the final flush: answers still in flight while the session closes are dropped.
     if (client) client.onResponse = null;
-    this.write(this.capture.flush());
+    this.write(this.capture.flush(), true);
     await client?.close();
     await new Promise<void>((resolve) => this.log.end(() => resolve()));
   }
@@ -175,9 +175,10 @@ export class ConsoleWatch {
     this.timer = this.clock.setTimeout(() => void this.connect(), 0);
   }
 
-  private write(events: CaptureEvent[]): void {
+  /** `unfinished`: the events of the final flush, whose line the console has not ended: it goes out without a line end. */
+  private write(events: CaptureEvent[], unfinished = false): void {
     for (const e of events) {
-      if (e.kind === 'line') this.log.write(`${e.text}\n`);
+      if (e.kind === 'line') this.log.write(unfinished ? e.text : `${e.text}\n`);
       else if (e.kind === 'lost') this.log.write(`[bmcfleet: ${e.to - e.from} console bytes lost: no longer held by the BMC]\n`);
       else if (e.kind === 'stream-restart') this.log.write('[bmcfleet: the BMC restarted its console stream]\n');
     }
