@@ -8,7 +8,7 @@ import { fleetMetrics } from '../emulator/fleet/metrics.js';
 import { placements } from '../emulator/fleet/plan.js';
 import { Supervisor } from '../emulator/fleet/supervisor.js';
 import { TargetFleet } from '../emulator/fleet/target-fleet.js';
-import { parseHostPort } from '../emulator/net/host-port.js';
+import { formatHostPort, parseHostPort } from '../emulator/net/host-port.js';
 import { systemClock } from '../emulator/clock.js';
 import { join } from 'node:path';
 
@@ -87,7 +87,7 @@ export const emulateCommand = {
       targets = config.isns ? await TargetFleet.start(config.isns, config.targets, config.stateDir && join(config.stateDir, 'isns'), systemClock) : null;
     } catch (err) {
       await supervisor.stop();
-      throw new Error(`cannot start the fleet's iSNS server on ${config.isns!.host}:${config.isns!.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new Error(`cannot start the fleet's iSNS server on ${formatHostPort(config.isns!.host, config.isns!.port)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
     const metrics = fleetMetrics(supervisor);
     let control;
@@ -96,10 +96,10 @@ export const emulateCommand = {
     } catch (err) {
       await targets?.stop();
       await supervisor.stop();
-      throw new Error(`cannot start the control API on ${config.control!.host}:${config.control!.port}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new Error(`cannot start the control API on ${formatHostPort(config.control!.host, config.control!.port)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const beats = config.isns?.heartbeat ? `, heartbeat to ${config.isns.heartbeat.address}:${config.isns.heartbeat.port}` : '';
-    const isns = targets ? `, iSNS ${targets.address.host}:${targets.address.port} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';
+    const beats = config.isns?.heartbeat ? `, heartbeat to ${formatHostPort(config.isns.heartbeat.address, config.isns.heartbeat.port)}` : '';
+    const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';
     process.stdout.write(`${readyLine(config, supervisor)}${isns}${control ? `, control ${control.url}` : ''}\n`);
     const first = placements(config, 0, 1)[0].ip;
     const user = config.users[0];

@@ -173,34 +173,36 @@ export class EmulatedBmc implements DatagramHandler {
     this.answer(this.channel.respond(out.session, responseTo(req, result.cc, result.data)), peer, this.faults.answerDelay(req.netFn, req.cmd), send);
   }
 
-  private answer(datagram: Buffer, peer: Peer, delayMs: number, send: SendAnswer): void {
+  /** False when a fault lost it (counted as a drop). */
+  private answer(datagram: Buffer, peer: Peer, delayMs: number, send: SendAnswer): boolean {
     if (this.faults.loseOutgoing()) {
       this.counters.countDrop('fault-lost-outgoing');
-      return;
+      return false;
     }
     this.counters.countOut();
     if (delayMs <= 0) send(datagram, peer);
     else this.clock.setTimeout(() => send(datagram, peer), delayMs);
+    return true;
   }
 
-  /** A SOL packet to the console of session `sessionId`, in that session's wrapping; nothing if it is gone. */
-  private transmitSol(sessionId: number, payload: Buffer): void {
+  /** A SOL packet to the console of session `sessionId`, in that session's wrapping; false if it did not go out. */
+  private transmitSol(sessionId: number, payload: Buffer): boolean {
     const table = this.channel.sessions;
     const session = table.get(sessionId);
-    if (!session || session.state !== 'active' || !this.sendOut) return;
+    if (!session || session.state !== 'active' || !this.sendOut) return false;
     // A console that went silent: its session times out here (ending the SOL instance) instead of at the next login.
     const now = this.clock.now();
     if (now - session.lastActivity > table.limits.idleTimeoutMs) {
       table.expire(now);
-      return;
+      return false;
     }
     // A stalled BMC sends nothing either (the SOL retry timer resends later); latency delays SOL like any answer.
     if (this.faults.isBusy(now)) {
       this.counters.countDrop('sol-while-busy');
-      return;
+      return false;
     }
     const peer = { address: session.remoteAddress, port: session.remotePort };
-    this.answer(this.channel.wrapSol(session, payload), peer, this.faults.settings.latencyMs, this.sendOut);
+    return this.answer(this.channel.wrapSol(session, payload), peer, this.faults.settings.latencyMs, this.sendOut);
   }
 
   private scheduleDrain(now: number): void {

@@ -2,7 +2,9 @@
 // images in the Platform Management FRU Information Storage Definition v1.0 format built from the hardware
 // template. FRU 0 is the system (chassis, board, product areas); FRU 1.. are the power supplies.
 import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
-import { encode as encodeFru, mfgMinutesFromMs, type FruInventory } from '../../protocols/ipmi/fru-format.js';
+import {
+  HEADER_LENGTH, encodeBoard, encodeChassis, encode as encodeFru, mfgMinutesFromMs, type BoardInfo, type FruInventory,
+} from '../../protocols/ipmi/fru-format.js';
 import type { HardwareTemplate } from './hardware.js';
 import { PSU_FRU_ID } from './sdr-repository.js';
 
@@ -14,14 +16,29 @@ export type FruReadResult = { cc: number } | { cc: 0; data: Buffer };
 
 /** Derived text cut to what a type/length byte can carry (63 bytes). */
 const fit = (text: string) => text.slice(0, 63);
+/** Common header offsets are one byte in 8-byte units (FRU spec §8): the product area, last, must start by byte 2040. */
+const LAST_AREA_START = 0xff * 8;
+
+/** The board with as many custom lines as fit before the product area's last possible start: the rest are left out. */
+function fitCustom(board: BoardInfo, before: number): BoardInfo {
+  let room = LAST_AREA_START - before - encodeBoard({ ...board, custom: [] }).length;
+  const custom: string[] = [];
+  for (const line of board.custom) {
+    room -= 1 + (line.length === 1 ? 2 : line.length); // type/length byte, then Latin-1 text (a 1-byte text is padded)
+    if (room < 0) break;
+    custom.push(line);
+  }
+  return { ...board, custom };
+}
 
 /** FRU 0: chassis, board and product areas; the board's extra fields list the host's parts. */
 export function systemInventory(hw: HardwareTemplate): FruInventory {
   const memoryGiB = hw.memory.reduce((sum, m) => sum + m.sizeGiB, 0);
   const cpu = hw.cpus[0];
+  const chassis = { type: hw.chassisType, partNumber: hw.chassisPartNumber, serialNumber: hw.serial, custom: [] };
   return {
-    chassis: { type: hw.chassisType, partNumber: hw.chassisPartNumber, serialNumber: hw.serial, custom: [] },
-    board: {
+    chassis,
+    board: fitCustom({
       language: LANGUAGE_ENGLISH, mfgMinutes: mfgMinutesFromMs(hw.boardMfgTime), manufacturer: hw.boardManufacturer,
       productName: hw.boardProduct, serialNumber: hw.boardSerial, partNumber: hw.boardPartNumber, fruFileId: '',
       custom: [
@@ -30,7 +47,7 @@ export function systemInventory(hw: HardwareTemplate): FruInventory {
         ...hw.disks.map((d) => `${d.slot}: ${d.model} SN ${d.serial}`),
         ...hw.nics.map((n) => `${n.name} MAC ${n.mac}`),
       ].map(fit),
-    },
+    }, HEADER_LENGTH + encodeChassis(chassis).length),
     product: {
       language: LANGUAGE_ENGLISH, manufacturer: hw.vendor, productName: hw.product, partNumber: hw.productPartNumber,
       version: hw.productVersion, serialNumber: hw.serial, assetTag: hw.assetTag, fruFileId: '', custom: [],

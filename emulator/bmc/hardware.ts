@@ -3,6 +3,7 @@
 // are derived from the BMC's IP address: deterministic, and distinct for distinct BMCs.
 import { createHash } from 'node:crypto';
 import { ChassisType } from '../../protocols/ipmi/fru-format.js';
+import { formatMac } from '../../protocols/ipmi/mac.js';
 import { DEFAULT_SENSORS, type SensorSpec } from './sensors.js';
 
 export interface CpuInfo { model: string; cores: number; threads: number; mhz: number }
@@ -53,7 +54,7 @@ function derived(label: string, ip: string, length: number): string {
 export function hostNicMac(ip: string, index: number): string {
   const digest = createHash('sha256').update(`bmcfleet host-nic ${index} ${ip}`).digest();
   const bytes = [0x06, digest[0], digest[1], digest[2], digest[3], digest[4]];
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+  return formatMac(bytes);
 }
 
 /** A 1U two-socket server of a fictional vendor ("bmcfleet"), with serials and MACs derived from `ip`. */

@@ -1,5 +1,5 @@
 // What the BMC's LAN channel is configured with — IPMI 2.0 §23.1 Table 23-4 (LAN Configuration Parameters),
-// plus the IPv4/MAC text helpers the model and the handlers share.
+// plus the IPv4 text helpers and the default MACs the model and the handlers share (MAC text: protocols/ipmi/mac.ts).
 
 /** Parameter 4, IP address source [3:0]. */
 export const IpSource = { UNSPECIFIED: 0, STATIC: 1, DHCP: 2, BIOS: 3, OTHER: 4 } as const;
@@ -9,12 +9,13 @@ export const SetInProgress = { COMPLETE: 0, IN_PROGRESS: 1, COMMIT_WRITE: 2 } as
 
 /**
  * Writing parameter 0 of LAN (Table 23-4), SOL (Table 26-5) or boot options (Table 28-14): the value to store,
- * 'reserved' for 11b, or 'locked' when "set in progress" is asked for while a set is already in progress (CC 81h).
+ * 'reserved' for 11b, or 'locked' (CC 81h, §23.1, §26.2, §28.12) when "set in progress" is asked for in any state
+ * but "set complete" (so also after a "commit write" until someone writes "set complete", as ipmitool always does).
  */
 export function writeSetInProgress(current: number, requested: number): number | 'reserved' | 'locked' {
   const value = requested & 0x03;
   if (value === 0x03) return 'reserved';
-  if (value === SetInProgress.IN_PROGRESS && current === SetInProgress.IN_PROGRESS) return 'locked';
+  if (value === SetInProgress.IN_PROGRESS && current !== SetInProgress.COMPLETE) return 'locked';
   return value;
 }
 
@@ -77,19 +78,6 @@ export function peerIpv4Bytes(address: string): Buffer {
   } catch {
     return Buffer.alloc(4);
   }
-}
-
-/** "aa:bb:cc:dd:ee:ff" (or '-' separated) or 6 bytes to a 6-byte Buffer; throws RangeError otherwise. */
-export function parseMac(mac: string | Uint8Array): Buffer {
-  if (typeof mac !== 'string') {
-    if (mac.length !== 6) throw new RangeError(`MAC address needs 6 bytes, got ${mac.length}`);
-    return Buffer.from(mac);
-  }
-  const parts = mac.split(/[:-]/);
-  if (parts.length !== 6 || parts.some((p) => !/^[0-9a-fA-F]{2}$/.test(p))) {
-    throw new RangeError(`not a MAC address: ${JSON.stringify(mac)}`);
-  }
-  return Buffer.from(parts.map((p) => parseInt(p, 16)));
 }
 
 /** A locally administered unicast MAC (02:00:a:b:c:d) made from the BMC's IPv4 address: distinct per IP. */

@@ -9,8 +9,9 @@ import { Privilege } from '../../protocols/ipmi/users.js';
 import { BootOptions, type BootDevice } from './boot-options.js';
 import { ChassisState, PowerRestorePolicy, type ChassisControlOutcome, type IdentifyState } from './chassis-state.js';
 import {
-  IpSource, SetInProgress, gatewayFor, gatewayMacFor, macFromIp, parseIpv4, parseMac, type LanConfig,
+  IpSource, SetInProgress, gatewayFor, gatewayMacFor, macFromIp, parseIpv4, type LanConfig,
 } from './lan-config.js';
+import { parseMac } from '../../protocols/ipmi/mac.js';
 import { SolConfig } from './sol-config.js';
 import { UserTable, type UserOptions } from './user-table.js';
 import { FruStore } from './fru.js';

@@ -13,11 +13,11 @@ export interface SolLinkOptions {
   sol: SolConfig;
   host: HostConsole;
   clock: Clock;
-  /** Sends SOL payload `payload` to the console of BMC session `sessionId` (wrapped in that session). */
-  transmit(sessionId: number, payload: Buffer): void;
+  /** Sends SOL payload `payload` to the console of BMC session `sessionId` (wrapped in that session); false if held back or lost. */
+  transmit(sessionId: number, payload: Buffer): boolean;
   /** ms before the Activate Payload response is on the wire: host output waits for it (default 0). */
   activationDelay?: () => number;
-  /** The BMC's counters: SOL activations, packets, characters, and drops 'sol-malformed' / 'sol-orphan'. */
+  /** The BMC's counters: SOL activations, packets sent and well-formed packets received, characters, drops 'sol-malformed' / 'sol-orphan'. */
   counters: BmcCounters;
 }
 
@@ -46,8 +46,9 @@ export class SolLink {
       this.opts.counters.countDrop('sol-orphan'); // for an instance that is not running here (raced with its end)
       return;
     }
-    this.opts.counters.countSol('packetsIn');
-    this.apply(r, r.session.receive(payload, now));
+    const step = r.session.receive(payload, now);
+    if (!step.events.some((e) => e.kind === 'malformed')) this.opts.counters.countSol('packetsIn'); // malformed: a drop instead
+    this.apply(r, step);
   }
 
   /** Ends every instance (for shutdown), telling no console. */
@@ -124,7 +125,6 @@ export class SolLink {
   }
 
   private send(r: Running, payload: Buffer): void {
-    this.opts.counters.countSol('packetsOut');
-    this.opts.transmit(r.activation.sessionId, payload);
+    if (this.opts.transmit(r.activation.sessionId, payload)) this.opts.counters.countSol('packetsOut');
   }
 }

@@ -2,7 +2,7 @@
 //
 //   GET  /shards                      shard processes: pid, BMC range, state, restarts
 //   GET  /bmcs?offset=0&limit=100     BMCs in fleet order: address, rack, power, sessions, faults
-//   GET  /bmcs/IP                     one BMC: identity (GUID, MAC, firmware), state, counters
+//   GET  /bmcs/IP                     one BMC: identity (GUID, MAC, firmware), state, counters (sol included)
 //   GET  /bmcs/IP/console?after=P&limit=N   the host's serial console output after position P (default: all kept)
 //   PUT  /bmcs/IP/faults   {lossPercent, latencyMs, busyStallMs, busyEveryMs, slowCommands}  (merged)
 //   PUT  /faults           same body, every BMC
@@ -14,7 +14,7 @@
 //   POST /targets          {"name", "firstIp", "count"?, "port"?, "luns"?}  (as in the fleet file) add targets
 //   DELETE /targets/IQN               deregister and remove a target
 //   PUT  /targets/IQN/luns/N  {"state": "online|offline|busy|unknown"}  degrade or restore a LUN
-//   GET  /counters                    per-shard totals: datagrams, requests by command, drops by reason
+//   GET  /counters                    per-shard totals: BMCs, sessions, datagrams, requests by command, drops by reason, sol
 //   GET  /metrics                     Prometheus text format
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
@@ -22,6 +22,7 @@ import { ControlError } from './shard.js';
 import type { Supervisor } from './supervisor.js';
 import { FleetFileError, faultsEntry, targetEntry } from './fleet-file.js';
 import type { TargetFleet } from './target-fleet.js';
+import { formatHostPort } from '../net/host-port.js';
 
 const MAX_BODY = 64 * 1024;
 const MAX_LIST = 10_000;
@@ -43,7 +44,7 @@ export function startControlApi(supervisor: Supervisor, metrics: Registry, host:
       const addr = server.address();
       const bound = typeof addr === 'object' && addr ? addr.port : port;
       resolve({
-        server, url: `http://${host}:${bound}`,
+        server, url: `http://${formatHostPort(host, bound)}`,
         close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
       });
     });

@@ -7,6 +7,10 @@ import { consecutiveAddresses, parseIpv4 } from '../net/ipv4.js';
 import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
 import { parseHostPort } from '../net/host-port.js';
 import { LUN_STATES, type TargetLun, type TargetSpec } from '../isns/target-spec.js';
+import { FIELD_ENCODING, MAX_FIELD as MAX_FRU_FIELD } from '../../protocols/ipmi/fru-format.js';
+import { parseMac } from '../../protocols/ipmi/mac.js';
+import type { CpuInfo, DiskInfo, HardwareTemplate, MemoryModule, NicInfo, PowerSupplyInfo } from '../bmc/hardware.js';
+import { PSU_FRU_ID } from '../bmc/sdr-repository.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
 
@@ -56,29 +60,34 @@ export class FleetFileError extends Error {
   }
 }
 
+/** Top-level template strings: every one goes into a FRU field (emulator/bmc/fru.ts), so at most 63 bytes each. */
 const TEMPLATE_STRINGS = ['vendor', 'product', 'productPartNumber', 'productVersion', 'serial', 'assetTag', 'chassisPartNumber',
-  'boardManufacturer', 'boardProduct', 'boardPartNumber', 'boardSerial'];
-const TEMPLATE_NUMBERS = ['chassisType', 'boardMfgTime'];
-const TEMPLATE_LISTS = ['cpus', 'memory', 'disks', 'nics', 'powerSupplies', 'sensors'];
+  'boardManufacturer', 'boardProduct', 'boardPartNumber', 'boardSerial'] as const satisfies readonly (keyof HardwareTemplate)[];
+const TEMPLATE_NUMBERS = ['chassisType', 'boardMfgTime'] as const satisfies readonly (keyof HardwareTemplate)[];
+const TEMPLATE_LISTS = ['cpus', 'memory', 'disks', 'nics', 'powerSupplies', 'sensors'] as const satisfies readonly (keyof HardwareTemplate)[];
 
 /**
- * The fields of each hardware list item: a string, a MAC, or a whole number range (the width Get Hardware
- * Inventory sends it in, README "OEM Get Hardware Inventory"). `?` marks a field that may be left out: serials
- * and MACs are then derived from the BMC's address (emulator/bmc/hardware.ts).
+ * The fields of each hardware list item (sensors items are not checked field by field): a string, a MAC (colon or
+ * dash separated), or a whole number range (the width Get Hardware Inventory sends it in, README "OEM Get Hardware
+ * Inventory"). `?` marks a field that may be left out, null or '': serials and MACs are then derived from the BMC's
+ * address (emulator/bmc/hardware.ts). `fru` marks a string that also goes into a FRU field (63 bytes at most).
  */
-type ItemField = 'string' | 'string?' | 'mac?' | readonly [number, number];
+type ItemField = 'string' | 'fru' | 'fru?' | 'mac?' | readonly [number, number];
 const U16: readonly [number, number] = [0, 0xffff];
 const U32: readonly [number, number] = [0, 0xffffffff];
-const TEMPLATE_ITEMS: Record<string, Record<string, ItemField>> = {
-  cpus: { model: 'string', cores: [1, 0xffff], threads: [1, 0xffff], mhz: U16 },
-  memory: { slot: 'string', sizeGiB: [1, 0xffff], type: 'string', mhz: U16 },
-  disks: { slot: 'string', model: 'string', sizeGB: U32, serial: 'string?' },
-  nics: { name: 'string', model: 'string', mac: 'mac?', speedMbps: U32 },
-  powerSupplies: { name: 'string', model: 'string', watts: [1, 100_000], serial: 'string?', partNumber: 'string' },
-};
-/** Get Hardware Inventory counts items of a kind in one byte, and the summary's total memory in a u16 of GiB. */
-const MAX_ITEMS = 0xff;
+const TEMPLATE_ITEMS = {
+  cpus: { model: 'string', cores: [1, 0xffff], threads: [1, 0xffff], mhz: U16 } satisfies Record<keyof CpuInfo, ItemField>,
+  memory: { slot: 'string', sizeGiB: [1, 0xffff], type: 'string', mhz: U16 } satisfies Record<keyof MemoryModule, ItemField>,
+  disks: { slot: 'string', model: 'string', sizeGB: U32, serial: 'fru?' } satisfies Record<keyof DiskInfo, ItemField>,
+  nics: { name: 'string', model: 'string', mac: 'mac?', speedMbps: U32 } satisfies Record<keyof NicInfo, ItemField>,
+  // watts: a sanity bound of ours, not a field width (the PSU's FRU prints it as text).
+  powerSupplies: { name: 'string', model: 'fru', watts: [1, 100_000], serial: 'fru?', partNumber: 'fru' } satisfies Record<keyof PowerSupplyInfo, ItemField>,
+} satisfies Partial<Record<(typeof TEMPLATE_LISTS)[number], Record<string, ItemField>>>;
+/** Get Hardware Inventory counts CPUs, memory modules, disks and NICs in one byte, and the summary's total memory in a u16 of GiB. */
+const MAX_INVENTORY_ITEMS = 0xff;
 const MAX_TOTAL_MEMORY_GIB = 0xffff;
+/** Power supplies are FRU devices PSU_FRU_ID.. (emulator/bmc/fru.ts); FRU device ID FFh is reserved (IPMI 2.0 §34.1). */
+const MAX_POWER_SUPPLIES = 0xfe - PSU_FRU_ID + 1;
 
 const PRIVILEGES: Record<string, number> = { callback: 1, user: 2, operator: 3, administrator: 4, admin: 4, oem: 5 };
 const DEFAULT_FIRMWARE: FirmwareVersion = { major: 1, minor: 0 };
@@ -309,15 +318,20 @@ class Reader {
   template(v: unknown, path: string): void {
     const t = this.object(v, path);
     this.known(t, path, [...TEMPLATE_STRINGS, ...TEMPLATE_NUMBERS, ...TEMPLATE_LISTS]);
-    for (const k of TEMPLATE_STRINGS) if (k in t) this.string(t[k], `${path}.${k}`);
+    for (const k of TEMPLATE_STRINGS) if (k in t) this.fruString(t[k], `${path}.${k}`);
     for (const k of TEMPLATE_NUMBERS) if (k in t) this.integer(t[k], `${path}.${k}`, 0, Number.MAX_SAFE_INTEGER);
     for (const k of TEMPLATE_LISTS) {
       if (!(k in t)) continue;
       const items = this.array(t[k], `${path}.${k}`);
-      if (k !== 'sensors' && items.length > MAX_ITEMS) this.fail(`${path}.${k}`, `at most ${MAX_ITEMS} items (the inventory command counts them in one byte)`);
+      if (k === 'powerSupplies' && items.length > MAX_POWER_SUPPLIES) {
+        this.fail(`${path}.${k}`, `at most ${MAX_POWER_SUPPLIES} items (each is a FRU device, IDs ${PSU_FRU_ID} to FEh; FFh is reserved)`);
+      }
+      if (k !== 'sensors' && k !== 'powerSupplies' && items.length > MAX_INVENTORY_ITEMS) {
+        this.fail(`${path}.${k}`, `at most ${MAX_INVENTORY_ITEMS} items (the inventory command counts them in one byte)`);
+      }
       items.forEach((item, i) => {
         const o = this.object(item, `${path}.${k}[${i}]`);
-        if (k in TEMPLATE_ITEMS) this.templateItem(o, TEMPLATE_ITEMS[k], `${path}.${k}[${i}]`);
+        if (k !== 'sensors') this.templateItem(o, TEMPLATE_ITEMS[k], `${path}.${k}[${i}]`);
       });
     }
     const memory = (t.memory ?? []) as Array<{ sizeGiB: number }>;
@@ -329,15 +343,29 @@ class Reader {
     this.known(o, path, Object.keys(fields));
     for (const [name, kind] of Object.entries(fields)) {
       const at = `${path}.${name}`;
-      if (o[name] === undefined) {
-        if (typeof kind === 'string' && kind.endsWith('?')) continue;
-        this.fail(at, 'required');
+      const v = o[name];
+      if (v === undefined || v === null || v === '') {
+        if (typeof kind === 'string' && kind.endsWith('?')) continue; // left out: derived (hardware.ts resolveHardware)
+        this.fail(at, v === undefined ? 'required' : 'expected a non-empty string');
       }
-      if (kind === 'string' || kind === 'string?') this.string(o[name], at);
+      if (kind === 'string') this.string(v, at);
+      else if (kind === 'fru' || kind === 'fru?') this.fruString(v, at);
       else if (kind === 'mac?') {
-        if (!/^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i.test(this.string(o[name], at))) this.fail(at, `expected a MAC like 06:00:7f:01:00:01, got "${String(o[name])}"`);
-      } else this.integer(o[name], at, kind[0], kind[1]);
+        try {
+          parseMac(this.string(v, at));
+        } catch {
+          this.fail(at, `expected a MAC like 06:00:7f:01:00:01 or 06-00-7f-01-00-01, got ${JSON.stringify(v)}`);
+        }
+      } else this.integer(v, at, kind[0], kind[1]);
     }
+  }
+
+  /** A string that goes into a FRU field: 8-bit text of at most 63 bytes (FRU spec §13, protocols/ipmi/fru-format.ts). */
+  private fruString(v: unknown, path: string): string {
+    const s = this.string(v, path);
+    const bytes = Buffer.byteLength(s, FIELD_ENCODING);
+    if (bytes > MAX_FRU_FIELD) this.fail(path, `${bytes} bytes: at most ${MAX_FRU_FIELD} (it goes into a FRU field)`);
+    return s;
   }
 
   faults(v: unknown, path: string): Partial<FaultSettings> {

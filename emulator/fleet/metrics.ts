@@ -30,7 +30,7 @@ export function fleetMetrics(supervisor: Supervisor): Registry {
   perShard('bmcfleet_sol_activations_total', 'SOL payload activations (IPMI 2.0 §24.1)', 'counter', (c) => c.sol.activations);
   perShard('bmcfleet_sol_characters_to_host_total', 'Characters SOL consoles typed to the hosts', 'counter', (c) => c.sol.charactersToHost);
   new Counter({
-    name: 'bmcfleet_sol_packets_total', help: 'SOL payload packets (IPMI 2.0 §15.9) of running instances, by direction (in: from the console)',
+    name: 'bmcfleet_sol_packets_total', help: 'SOL payload packets (IPMI 2.0 §15.9) of running instances, by direction (in: well-formed, from the console; out: sent to it). Malformed, held-back and fault-lost packets count only as drops',
     labelNames: ['shard', 'direction'], registers: [registry],
     async collect() {
       this.reset();
@@ -54,7 +54,7 @@ export function fleetMetrics(supervisor: Supervisor): Registry {
     },
   });
   new Counter({
-    name: 'bmcfleet_drops_total', help: 'Datagrams dropped without an answer, by reason (malformed, replay, fault-lost, sol-malformed, sol-orphan, ...)',
+    name: 'bmcfleet_drops_total', help: 'Datagrams dropped without an answer, by reason (malformed, replay, fault-lost, sol-malformed, sol-orphan, sol-while-busy, ...)',
     labelNames: ['shard', 'reason'], registers: [registry],
     async collect() {
       this.reset();

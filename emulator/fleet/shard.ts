@@ -3,6 +3,7 @@ import type { Socket } from 'node:dgram';
 import { EmulatedBmc } from '../bmc/emulated-bmc.js';
 import { BmcCounters } from '../bmc/counters.js';
 import { LAN_CHANNEL } from '../bmc/model.js';
+import { formatMac } from '../../protocols/ipmi/mac.js';
 import { POWER_ACTIONS, controlPower } from '../bmc/power.js';
 import { bindUdp } from '../net/udp-endpoint.js';
 import { captureState, restoreState } from '../bmc/persistent-state.js';
@@ -175,7 +176,7 @@ export class Shard {
     return {
       ...this.summary(bmc),
       guid: formatGuid(bmc.model.guid),
-      mac: [...bmc.model.mac].map((b) => b.toString(16).padStart(2, '0')).join(':'),
+      mac: formatMac(bmc.model.mac),
       bootDevice: bmc.model.bootDevice,
       firmware: `${d.firmwareMajor}.${String(d.firmwareMinor).padStart(2, '0')}`,
       counters: bmc.counters.snapshot(),

@@ -8,3 +8,8 @@ export function parseHostPort(text: string): { host: string; port: number } | nu
   const port = Number(m[3]);
   return port <= 65535 ? { host: m[1] ?? m[2], port } : null;
 }
+
+/** HOST:PORT for messages and URLs: an IPv6 address (anything with a colon) in brackets, as parseHostPort reads it back. */
+export function formatHostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}

@@ -5,10 +5,13 @@ import { DecodeError, requireBytes } from '../errors.js';
 
 export const FRU_FORMAT_VERSION = 0x01;
 const AREA_UNIT = 8;
-const HEADER_LENGTH = 8;
+export const HEADER_LENGTH = 8;
 /** Type/length C1h: "no more info fields" (§13). */
 export const END_OF_FIELDS = 0xc1;
-const MAX_FIELD = 0x3f;
+/** Longest field text a type/length byte carries (§13: length in bits 5:0), in bytes. */
+export const MAX_FIELD = 0x3f;
+/** Field text is 8-bit Latin-1 (type 11b): one byte per character, so a field's length in bytes is Buffer.byteLength(text, FIELD_ENCODING). */
+export const FIELD_ENCODING = 'latin1';
 /** Minutes from 1996-01-01 00:00 UTC to the Unix epoch's reckoning (board Mfg. Date/Time, §11). */
 export const FRU_EPOCH_MS = Date.UTC(1996, 0, 1);
 
@@ -83,7 +86,7 @@ export function mfgMinutesToMs(minutes: number): number {
 
 /** One field as 8-bit ASCII/Latin-1 (type 11b); a one-byte text gets a NUL pad so that it never reads as C1h. */
 function encodeField(text: string, what: string): Buffer {
-  let bytes = Buffer.from(text, 'latin1');
+  let bytes = Buffer.from(text, FIELD_ENCODING);
   if (bytes.length === 1) bytes = Buffer.from([bytes[0], 0]);
   if (bytes.length > MAX_FIELD) throw new RangeError(`FRU field ${what} is longer than ${MAX_FIELD} bytes`);
   return Buffer.concat([Buffer.from([(FieldType.LATIN1 << 6) | bytes.length]), bytes]);
@@ -134,6 +137,7 @@ export function encode(inv: FruInventory): Buffer {
   let at = HEADER_LENGTH;
   const slot = { chassis: 2, board: 3, product: 4 } as const; // byte 1 internal use, 2 chassis, 3 board, 4 product, 5 multirecord
   for (const [name, area] of areas) {
+    if (at / AREA_UNIT > 0xff) throw new RangeError(`FRU ${name} area would start past byte 2040 (common header offsets are one byte, in 8-byte units)`);
     head[slot[name]] = at / AREA_UNIT;
     at += area.length;
   }

@@ -17,6 +17,14 @@ t.test('ready line names the addresses, SIGTERM stops cleanly', async (t) => {
   t.equal(await emu.stop('SIGTERM'), 0, 'exit code 0 on SIGTERM');
 });
 
+t.test('an IPv6 control address is bracketed in the ready line, and that URL works', async (t) => {
+  const emu = await startEmulator(['--bmcs', '1', '--first-ip', '127.37.1.1', '--ipmi-port', '18050', '--control', '[::1]:0']);
+  const url = /control (http:\/\/\[::1\]:\d+)$/m.exec(emu.readyLine)?.[1];
+  t.ok(url, emu.readyLine);
+  t.equal((await fetch(`${url}/shards`)).status, 200);
+  t.equal(await emu.stop(), 0);
+});
+
 t.test('SIGINT stops cleanly too', async (t) => {
   const emu = await startEmulator(['--bmcs', '1', '--first-ip', '127.23.1.1', '--ipmi-port', '9823']);
   t.equal(await emu.stop('SIGINT'), 0);

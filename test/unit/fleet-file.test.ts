@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FleetFileError, fleetConfig, loadFleetFile } from '../../emulator/fleet/fleet-file.js';
 import { addressIndex, autoShards, bmcOptions, fleetSize, placements, shardRange } from '../../emulator/fleet/plan.js';
+import { BmcModel } from '../../emulator/bmc/model.js';
 
 const rack = (extra: object = {}) => ({ bmcs: 3, firstIp: '127.40.0.1', ...extra });
 
@@ -121,6 +122,61 @@ t.test('hardware list items: every field named, of its kind, within the width th
   bad({ memory: modules(2, 40_000) }, /templates\.x\.memory: 80000 GiB in all/, 'a total over the summary\'s u16');
   const ok = fleetConfig({ templates: { x: { nics: [{ name: 'eth0', model: 'NIC', speedMbps: 1000 }], memory: modules(255, 256) } }, racks: [rack()] });
   t.equal((ok.templates.x.memory as unknown[]).length, 255, '255 modules of 256 GiB fit; a NIC may leave out its MAC (derived)');
+  t.end();
+});
+
+t.test('MACs colon or dash separated; serial and MAC left out, null or empty are derived (YAML through to the BMC)', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-'));
+  writeFileSync(join(dir, 'macs.yaml'), [
+    'templates:',
+    '  t:',
+    '    nics:',
+    '      - { name: eth0, model: NIC, speedMbps: 1000, mac: 06-00-7F-01-00-01 }',
+    '      - { name: eth1, model: NIC, speedMbps: 1000, mac: ~ }',
+    '      - { name: eth2, model: NIC, speedMbps: 1000, mac: "" }',
+    '    disks:',
+    '      - { slot: Bay 0, model: SSD, sizeGB: 960, serial: ~ }',
+    '      - { slot: Bay 1, model: SSD, sizeGB: 960, serial: "" }',
+    '    powerSupplies:',
+    '      - { name: PSU1, model: P, watts: 800, serial: ~, partNumber: PN }',
+    'racks: [ { bmcs: 1, firstIp: 127.40.0.1, template: t } ]',
+  ].join('\n'));
+  const c = loadFleetFile(join(dir, 'macs.yaml'));
+  const hw = new BmcModel(bmcOptions(c, placements(c)[0])).hardware;
+  t.equal(hw.nics[0].mac, '06-00-7F-01-00-01', 'a dash MAC is taken as given');
+  t.match(hw.nics.slice(1).map((n) => n.mac), [/^06:/, /^06:/], 'null and empty MACs are derived');
+  t.match(hw.disks.map((d) => d.serial), [/^SSD\w{9}$/, /^SSD\w{9}$/], 'null and empty serials are derived');
+  t.match(hw.powerSupplies[0].serial, /^PS\w{10}$/);
+  const bad = (mac: unknown) => t.throws(() => fleetConfig({ templates: { t: { nics: [{ name: 'e', model: 'N', speedMbps: 1, mac }] } }, racks: [rack()] }), /templates\.t\.nics\[0\]\.mac: expected a MAC/, String(mac));
+  for (const mac of ['06:00:7f:01:00', '06:00-7f:01:00:01', '0600.7f01.0001', '06:00:7f:01:00:0g', 6]) bad(mac);
+  t.throws(() => fleetConfig({ templates: { t: { disks: [{ slot: '', model: 'SSD', sizeGB: 1 }] } }, racks: [rack()] }), /disks\[0\]\.slot: expected a non-empty string/, 'only the ? fields may be empty');
+  t.end();
+});
+
+t.test('strings that reach a FRU field: at most 63 bytes, named by path', (t) => {
+  const long = 'x'.repeat(64);
+  const psu = { name: 'PSU1', model: 'P', watts: 800, partNumber: 'PN' };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ vendor: long }, /templates\.x\.vendor: 64 bytes: at most 63 \(it goes into a FRU field\)/],
+    [{ boardSerial: long }, /templates\.x\.boardSerial: 64 bytes/],
+    [{ powerSupplies: [{ ...psu, model: long }] }, /templates\.x\.powerSupplies\[0\]\.model: 64 bytes/],
+    [{ powerSupplies: [{ ...psu, partNumber: long }] }, /templates\.x\.powerSupplies\[0\]\.partNumber: 64 bytes/],
+    [{ powerSupplies: [{ ...psu, serial: long }] }, /templates\.x\.powerSupplies\[0\]\.serial: 64 bytes/],
+    [{ disks: [{ slot: 'B', model: 'D', sizeGB: 1, serial: long }] }, /templates\.x\.disks\[0\]\.serial: 64 bytes/],
+  ];
+  for (const [templ, want] of cases) t.throws(() => fleetConfig({ templates: { x: templ }, racks: [rack()] }), want, String(want));
+  const max = 'é'.repeat(63); // Latin-1: one byte each in the FRU
+  const c = fleetConfig({ templates: { x: { vendor: max, product: max, powerSupplies: [{ ...psu, model: max, serial: max, partNumber: max }] } }, racks: [rack({ template: 'x' })] });
+  t.doesNotThrow(() => new BmcModel(bmcOptions(c, placements(c)[0])), '63 bytes each: the BMC builds its FRU images');
+  t.end();
+});
+
+t.test('power supplies: at most 254, FRU devices 1 to FEh (FFh reserved, IPMI 2.0 §34.1)', (t) => {
+  const psus = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `PSU${i + 1}`, model: 'P', watts: 800, partNumber: 'PN' }));
+  t.throws(() => fleetConfig({ templates: { x: { powerSupplies: psus(255) } }, racks: [rack()] }), /templates\.x\.powerSupplies: at most 254 items \(each is a FRU device, IDs 1 to FEh; FFh is reserved\)/);
+  const c = fleetConfig({ templates: { x: { powerSupplies: psus(254) } }, racks: [rack({ template: 'x' })] });
+  const fru = new BmcModel(bmcOptions(c, placements(c)[0])).fru;
+  t.equal(Math.max(...fru.ids()), 0xfe, 'the last power supply is FRU FEh');
   t.end();
 });
 

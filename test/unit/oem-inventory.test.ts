@@ -1,8 +1,9 @@
 // The bmcfleet OEM Get Hardware Inventory command: codec round trips, hostile input, and the BMC's answers.
 import t from 'tap';
 import {
-  BMCFLEET_IANA, MAX_STRING_BYTES, decodeInventoryResponse, encodeInventoryRequest, encodeInventoryResponse, type InventoryRecord,
+  MAX_STRING_BYTES, decodeInventoryResponse, encodeInventoryRequest, encodeInventoryResponse, type InventoryRecord,
 } from '../../protocols/ipmi/oem/inventory.js';
+import { BMCFLEET_IANA } from '../../protocols/ipmi/oem/iana.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { Privilege } from '../../protocols/ipmi/users.js';

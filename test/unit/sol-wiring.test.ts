@@ -158,7 +158,7 @@ t.test('SOL counts reach the shard\'s totals and its Prometheus metrics', async 
   h.bmc.handle(h.solPacket(c, { sequence: 1, ackSequence: 0, acceptedCount: 0, operation: 0, data: Buffer.from('ab') }), c.peer, h.send);
   h.bmc.sol.receive(c.client.bmcId, Buffer.from([1]), h.clock.now()); // shorter than the SOL header
   h.bmc.sol.receive(0x7777, Buffer.alloc(4), h.clock.now()); // a session running no instance here
-  t.match(totals.sol, { activations: 1, packetsIn: 2, charactersToHost: 2 });
+  t.match(totals.sol, { activations: 1, packetsIn: 1, charactersToHost: 2 }, 'the malformed packet is a drop, not a packet in');
   t.ok(totals.sol.packetsOut > 0, `${totals.sol.packetsOut} packets out`);
   t.same([totals.drops.get('sol-malformed'), totals.drops.get('sol-orphan')], [1, 1]);
 
@@ -167,7 +167,7 @@ t.test('SOL counts reach the shard\'s totals and its Prometheus metrics', async 
   const text = await fleetMetrics(supervisor).metrics();
   const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
   t.equal(value('bmcfleet_sol_activations_total{shard="0"}'), 1);
-  t.equal(value('bmcfleet_sol_packets_total{shard="0",direction="in"}'), 2);
+  t.equal(value('bmcfleet_sol_packets_total{shard="0",direction="in"}'), 1);
   t.equal(value('bmcfleet_sol_packets_total{shard="0",direction="out"}'), totals.sol.packetsOut);
   t.equal(value('bmcfleet_sol_characters_to_host_total{shard="0"}'), 2);
   t.equal(value('bmcfleet_drops_total{shard="0",reason="sol-malformed"}'), 1);
@@ -265,10 +265,12 @@ t.test('with a latency fault the Activate Payload response still leads, and SOL 
   t.ok(out.length > 1, 'the response and SOL packets');
   t.equal(c.client.response(out[0].datagram)?.completionCode, 0, 'the response is first');
   t.ok(out.slice(1).every((d) => openSol(c, d.datagram) !== null), 'then SOL');
+  const outBefore = h.bmc.counters.sol.packetsOut;
   h.bmc.stall(5_000);
   h.clock.advance(4_000);
   t.same(h.take(), [], 'a stalled BMC sends no SOL');
   t.ok((h.bmc.counters.drops.get('sol-while-busy') ?? 0) > 0, 'and counts what it held back');
+  t.equal(h.bmc.counters.sol.packetsOut, outBefore, 'as drops only, not as packets out');
   t.end();
 });
 

@@ -10,7 +10,7 @@ import {
   ConsoleOemCommand, MAX_CONSOLE_BYTES, decodeHeartbeatRequest, decodeHistoryRequest, encodeHeartbeatResponse, encodeHistoryResponse,
   type ConsoleSpan,
 } from '../../../protocols/ipmi/oem/console-heartbeat.js';
-import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/inventory.js';
+import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/iana.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import { fail, ok } from './request-data.js';
 import type { CommandResult, CommandSpec } from './types.js';

@@ -3,8 +3,9 @@
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../../protocols/ipmi/message.js';
 import {
-  BmcfleetOemCommand, InventorySelector, decodeInventoryRequest, encodeInventoryResponse, isBmcfleetRequest, type InventoryRecord,
+  BmcfleetOemCommand, InventorySelector, decodeInventoryRequest, encodeInventoryResponse, type InventoryRecord,
 } from '../../../protocols/ipmi/oem/inventory.js';
+import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/iana.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import type { HardwareTemplate } from '../hardware.js';
 import type { BmcModel } from '../model.js';

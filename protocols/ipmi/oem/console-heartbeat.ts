@@ -29,7 +29,7 @@
 // of 2^53 or more, or maxBytes 0 in Read Console History.
 import { DecodeError } from '../../errors.js';
 import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO } from './fields.js';
-import { BMCFLEET_IANA, encodeIana, expectBmcfleetIana } from './inventory.js';
+import { BMCFLEET_IANA, encodeIana, expectBmcfleetIana } from './iana.js';
 
 export const ConsoleOemCommand = { CONSOLE_HEARTBEAT: 0x10, READ_CONSOLE_HISTORY: 0x11 } as const;
 

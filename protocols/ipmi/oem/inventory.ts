@@ -13,10 +13,10 @@
 // Completion codes: CCh bad selector or request length other than 5 (C7h), C9h index out of range,
 // C1h another IANA (not our command).
 import { DecodeError, requireBytes } from '../../errors.js';
+import { formatMac, parseMac } from '../mac.js';
 import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO } from './fields.js';
+import { BMCFLEET_IANA, encodeIana, expectBmcfleetIana } from './iana.js';
 
-/** IANA 32473, reserved for documentation (RFC 5612): the project's OEM number, also its manufacturer ID. */
-export const BMCFLEET_IANA = 32473;
 export const BmcfleetOemCommand = { GET_HARDWARE_INVENTORY: 0x01 } as const;
 export const InventorySelector = { SUMMARY: 0, CPU: 1, MEMORY: 2, DISK: 3, NIC: 4 } as const;
 
@@ -37,26 +37,6 @@ export type InventoryRecord =
 
 export interface InventoryRequest { selector: number; index: number }
 export interface InventoryResponse { count: number; record: InventoryRecord }
-
-export function encodeIana(iana: number): Buffer {
-  return Buffer.from([iana & 0xff, (iana >> 8) & 0xff, (iana >> 16) & 0xff]);
-}
-
-export function decodeIana(data: Uint8Array, offset = 0): number {
-  requireBytes(data, offset, 3, PROTO, 'iana');
-  return data[offset] | (data[offset + 1] << 8) | (data[offset + 2] << 16);
-}
-
-/** Throws DecodeError ERR_IANA unless `data` starts with our IANA (responses: §5.1). */
-export function expectBmcfleetIana(data: Uint8Array): void {
-  const iana = decodeIana(data);
-  if (iana !== BMCFLEET_IANA) throw new DecodeError(PROTO, 'iana', 0, `expected ${BMCFLEET_IANA}, got ${iana}`, 'ERR_IANA');
-}
-
-/** Is this request data addressed to a bmcfleet OEM command (starts with our IANA, §5.1)? */
-export function isBmcfleetRequest(data: Uint8Array): boolean {
-  return data.length >= 3 && decodeIana(data) === BMCFLEET_IANA;
-}
 
 export function encodeInventoryRequest(r: InventoryRequest): Buffer {
   return new FieldWriter(5).raw(encodeIana(BMCFLEET_IANA)).u8(r.selector, 'selector').u8(r.index, 'index').done();
@@ -83,7 +63,7 @@ export function encodeInventoryResponse(r: InventoryResponse): Buffer {
     case 1: { const c = r.record.item; w.u16(c.cores, 'cores').u16(c.threads, 'threads').u16(c.mhz, 'mhz'); str(c.model); break; }
     case 2: { const m = r.record.item; w.u16(m.sizeGiB, 'sizeGiB').u16(m.mhz, 'mhz'); str(m.slot); str(m.type); break; }
     case 3: { const d = r.record.item; w.u32(d.sizeGB, 'sizeGB'); str(d.slot); str(d.model); str(d.serial); break; }
-    case 4: { const n = r.record.item; w.u32(n.speedMbps, 'speedMbps').raw(macBytes(n.mac)); str(n.name); str(n.model); break; }
+    case 4: { const n = r.record.item; w.u32(n.speedMbps, 'speedMbps').raw(parseMac(n.mac, 'mac')); str(n.name); str(n.model); break; }
   }
   return w.done();
 }
@@ -104,13 +84,4 @@ export function decodeInventoryResponse(data: Uint8Array, selector: number): Inv
   }
   r.end('record');
   return { count, record };
-}
-
-function macBytes(mac: string): Buffer {
-  if (!/^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/i.test(mac)) throw new RangeError(`mac must be six hex bytes like 06:00:7f:01:00:01, got "${mac}"`);
-  return Buffer.from(mac.replace(/[:-]/g, ''), 'hex');
-}
-
-function formatMac(b: Uint8Array): string {
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
 }

@@ -1,0 +1,27 @@
+// The IANA enterprise number that starts every bmcfleet OEM request and response (netFn 2Eh/2Fh, IPMI 2.0 §5.1):
+// 3 bytes, least significant first.
+import { DecodeError, requireBytes } from '../../errors.js';
+import { OEM_PROTOCOL as PROTO } from './fields.js';
+
+/** IANA 32473, reserved for documentation (RFC 5612): the project's OEM number, also its manufacturer ID. */
+export const BMCFLEET_IANA = 32473;
+
+export function encodeIana(iana: number): Buffer {
+  return Buffer.from([iana & 0xff, (iana >> 8) & 0xff, (iana >> 16) & 0xff]);
+}
+
+export function decodeIana(data: Uint8Array, offset = 0): number {
+  requireBytes(data, offset, 3, PROTO, 'iana');
+  return data[offset] | (data[offset + 1] << 8) | (data[offset + 2] << 16);
+}
+
+/** Throws DecodeError ERR_IANA unless `data` starts with our IANA (responses: §5.1). */
+export function expectBmcfleetIana(data: Uint8Array): void {
+  const iana = decodeIana(data);
+  if (iana !== BMCFLEET_IANA) throw new DecodeError(PROTO, 'iana', 0, `expected ${BMCFLEET_IANA}, got ${iana}`, 'ERR_IANA');
+}
+
+/** Is this request data addressed to a bmcfleet OEM command (starts with our IANA, §5.1)? */
+export function isBmcfleetRequest(data: Uint8Array): boolean {
+  return data.length >= 3 && decodeIana(data) === BMCFLEET_IANA;
+}
