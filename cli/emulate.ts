@@ -98,7 +98,8 @@ export const emulateCommand = {
       await supervisor.stop();
       throw new Error(`cannot start the control API on ${formatHostPort(config.control!.host, config.control!.port)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
     }
-    const beats = config.isns?.heartbeat ? `, heartbeat to ${formatHostPort(config.isns.heartbeat.address, config.isns.heartbeat.port)}` : '';
+    const hb = config.isns?.heartbeat;
+    const beats = hb ? `, heartbeat to ${formatHostPort(hb.address, hb.port)} every ${hb.intervalSeconds} s` : '';
     const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';
     process.stdout.write(`${readyLine(config, supervisor)}${isns}${control ? `, control ${control.url}` : ''}\n`);
     const first = placements(config, 0, 1)[0].ip;

@@ -2,7 +2,7 @@
 // change any iSNS server (ours or open-isns isnsd): list, register, deregister, discovery domains.
 import { UsageError, integer, parse, str, type Values } from './args.js';
 import { IsnsServer } from '../emulator/isns/server.js';
-import { parseHostPort } from '../emulator/net/host-port.js';
+import { formatHostPort, parseHostPort } from '../emulator/net/host-port.js';
 import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '../orchestrator/isns-heartbeat-listener.js';
 import { IsnsClient, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../orchestrator/isns-client.js';
 import { NodeType } from '../protocols/isns/attributes.js';
@@ -139,7 +139,8 @@ function hostPort(spec: string | undefined, what: string, fallback?: string): { 
   if (!s) throw new UsageError(`--${what} HOST:PORT is required`);
   const hp = parseHostPort(s);
   if (!hp) throw new UsageError(`--${what} must be HOST:PORT (an IPv6 address in brackets), got "${s}"`);
-  return { host: hp.host, port: integer(String(hp.port), what, 0, 1, 65535) };
+  if (hp.port < 1) throw new UsageError(`--${what} needs a port from 1 to 65535, got "${s}"`);
+  return hp;
 }
 
 const list = (values: Values, name: string): string[] => {
@@ -224,8 +225,8 @@ async function serve(argv: string[]): Promise<number> {
   });
   await server.start();
   const n = server.registry.store.nodes.size;
-  const beats = heartbeat ? `, heartbeat to ${heartbeat.address}:${heartbeat.port} every ${heartbeat.intervalSeconds} s` : '';
-  process.stdout.write(`ready: iSNS on ${host}:${server.port} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}${beats}\n`);
+  const beats = heartbeat ? `, heartbeat to ${formatHostPort(heartbeat.address, heartbeat.port)} every ${heartbeat.intervalSeconds} s` : '';
+  process.stdout.write(`ready: iSNS on ${formatHostPort(host, server.port)} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}${beats}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -254,7 +255,7 @@ async function discover(argv: string[]): Promise<number> {
     seen = await discoverIsnsServer(host, port, timeout);
   } catch (err) {
     if (!(err instanceof HeartbeatTimeoutError)) throw err;
-    process.stderr.write(`bmcfleet isns discover: ${err.message} (does the server send them here? bmcfleet isns serve --heartbeat ${host}:${port})\n`);
+    process.stderr.write(`bmcfleet isns discover: ${err.message} (does the server send them here? bmcfleet isns serve --heartbeat ${formatHostPort(host, port)})\n`);
     return 1;
   }
   const { address, tcpPort, udpPort, intervalSeconds, counter } = seen;

@@ -25,7 +25,7 @@ const IQN = (n: number) => `iqn.2026-11.org.bmcfleet:vol-${n}`;
 t.test('targets register, then follow additions, removals and degraded LUNs, with SCNs', async (t) => {
   const emu = await startEmulator(['--config', fleet]);
   const control = /control (http:\S+)/.exec(emu.readyLine)![1];
-  t.match(emu.readyLine, /iSNS 127\.29\.0\.1:17810 \(2 targets, heartbeat to 127\.29\.0\.2:17811\)/);
+  t.match(emu.readyLine, /iSNS 127\.29\.0\.1:17810 \(2 targets, heartbeat to 127\.29\.0\.2:17811 every 1 s\)/);
   const beat = await discoverIsnsServer(BEATS.host, BEATS.port, 30);
   t.match(beat, { address: ISNS.host, tcpPort: ISNS.port, udpPort: ISNS.port, intervalSeconds: 1 }, "the fleet's server announces itself by heartbeat");
   const api = async (method: string, path: string, body?: unknown) => {
