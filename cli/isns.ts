@@ -12,7 +12,7 @@ const DEFAULT_SOURCE = 'iqn.2026-11.org.bmcfleet:cli'; // the naming authority t
 const DEFAULT_HEARTBEAT_INTERVAL = 5;
 const DEFAULT_DISCOVER_TIMEOUT = 3 * DEFAULT_HEARTBEAT_INTERVAL;
 
-const HELP = `usage: bmcfleet isns <serve|discover|list|register|deregister|dd> [options]   (bmcfleet isns <sub> --help)
+const HELP = `usage: bmcfleet isns <serve|discover|list|register|deregister|dd|dds> [options]   (bmcfleet isns <sub> --help)
 
 iSNS (RFC 4171) is the name service iSCSI targets and initiators use to find each other: targets
 register their portals (IP:port) and nodes (iSCSI names), initiators ask which targets they may see.
@@ -24,6 +24,7 @@ Visibility is controlled by discovery domains (DDs): nodes see the nodes they sh
   register    register a target or initiator with its portals and LUNs
   deregister  remove a node or a whole entity
   dd          create, extend, shrink, delete and list discovery domains
+  dds         group DDs in DD sets and switch them on and off (not isnsd: it answers 15)
 
 Every client subcommand works against any iSNS server, including open-isns isnsd. Client options:
   --server HOST:PORT   the iSNS server (default 127.0.0.1:3205)
@@ -132,6 +133,17 @@ const DD_HELP = `usage: bmcfleet isns dd create --server HOST:PORT [--name X] --
        bmcfleet isns dd list   --server HOST:PORT [--json]
 
 Discovery domains (DDReg / DDDereg): nodes that share a DD can see each other.
+`;
+
+const DDS_HELP = `usage: bmcfleet isns dds create  --server HOST:PORT [--name X] --dd N... [--enabled]
+       bmcfleet isns dds enable  --server HOST:PORT --id N
+       bmcfleet isns dds disable --server HOST:PORT --id N
+       bmcfleet isns dds delete  --server HOST:PORT --id N
+
+Discovery domain sets (DDSReg / DDSDereg, RFC 4171 §5.6.5.11-12): a DD that is in one or more sets shows
+its members to each other only while one of those sets is enabled; a DD in no set is always on. A new set
+is disabled unless created with --enabled, so creating one switches its DDs off. When a DD goes on or off,
+each member registered for SCNs is told. open-isns isnsd does not support sets (status 15).
 `;
 
 function hostPort(spec: string | undefined, what: string, fallback?: string): { host: string; port: number } {
@@ -360,8 +372,39 @@ async function ddCmd(argv: string[]): Promise<number> {
   });
 }
 
+async function ddsCmd(argv: string[]): Promise<number> {
+  const [action, ...rest] = argv;
+  if (!action || action === '--help' || action === '-h') { process.stdout.write(DDS_HELP); return action ? 0 : 2; }
+  const { values } = parse(rest, { ...CLIENT_OPTIONS, name: { type: 'string' }, id: { type: 'string' }, dd: { type: 'string', multiple: true }, enabled: { type: 'boolean' } });
+  if (values.help) { process.stdout.write(DDS_HELP); return 0; }
+  const id = () => integer(str(values, 'id'), 'id', -1, 1, 0xffffffff);
+  return withClient(values, undefined, async (c) => {
+    switch (action) {
+      case 'create': {
+        const dds = list(values, 'dd').map((d) => integer(d, 'dd', 0, 1, 0xffffffff));
+        if (dds.length === 0) throw new UsageError('dds create needs --dd N (the DDs the set holds)');
+        const setId = await c.ddsRegister({ ...(str(values, 'name') ? { name: str(values, 'name') } : {}), dds, enabled: values.enabled === true });
+        const state = values.enabled ? 'enabled' : 'disabled';
+        print(values, { id: setId, dds, enabled: values.enabled === true }, `DD set ${setId} (${state}): DDs ${dds.join(', ')}\n`);
+        return 0;
+      }
+      case 'enable': case 'disable': {
+        await c.ddsRegister({ id: id(), enabled: action === 'enable' });
+        print(values, { id: id(), enabled: action === 'enable' }, `DD set ${id()} ${action}d\n`);
+        return 0;
+      }
+      case 'delete':
+        await c.ddsDeregister(id());
+        print(values, { id: id(), deleted: true }, `deleted DD set ${id()}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown dds action "${action}" (create, enable, disable, delete)`);
+    }
+  });
+}
+
 export const isnsCommand = {
-  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (discover, list, register, dd)',
+  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (discover, list, register, dd, dds)',
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h') { process.stdout.write(HELP); return sub ? 0 : 2; }
@@ -373,7 +416,8 @@ export const isnsCommand = {
         case 'register': return await registerCmd(rest);
         case 'deregister': return await deregisterCmd(rest);
         case 'dd': return await ddCmd(rest);
-        default: throw new UsageError(`unknown isns subcommand "${sub}" (serve, discover, list, register, deregister, dd)`);
+        case 'dds': return await ddsCmd(rest);
+        default: throw new UsageError(`unknown isns subcommand "${sub}" (serve, discover, list, register, deregister, dd, dds)`);
       }
     } catch (err) {
       if (err instanceof IsnsStatusError) {

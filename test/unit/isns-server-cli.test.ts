@@ -1,5 +1,5 @@
 // `bmcfleet isns ...` as a user runs it: serve prints "ready" and stops cleanly on SIGTERM; register,
-// list (--json, with portals and LUN attributes), dd create/list/delete, deregister; the state
+// list (--json, with portals and LUN attributes), dd create/list/delete, dds create/enable/delete, deregister; the state
 // directory carries the database over a restart; --help teaches; bad arguments exit 2.
 import t from 'tap';
 import { runIsns as run, serveIsns } from '../helpers/isns-cli.js';
@@ -45,6 +45,20 @@ t.test('serve, register, list, dd, restart with the state dir', async (t) => {
   t.match(s.ready, /2 nodes loaded/);
   r = await run('dd', 'list', '--server', SERVER, '--source', 'iqn.2024-01.lab:host1');
   t.match(r.out, new RegExp(`DD ${dd.id} "rack1": iqn.2024-01.lab:disk1 iqn.2024-01.lab:host1`));
+  // a DD set switches the DD off (created disabled), then on
+  const names = async () => JSON.parse((await run('list', '--server', SERVER, '--source', 'iqn.2024-01.lab:host1', '--json')).out).map((n: { name: string }) => n.name);
+  r = await run('dds', 'create', '--server', SERVER, '--name', 'night', '--dd', String(dd.id), '--json');
+  t.equal(r.code, 0, r.err);
+  const set = JSON.parse(r.out) as { id: number; enabled: boolean };
+  t.same(set, { id: set.id, dds: [dd.id], enabled: false }, 'created disabled');
+  t.same(await names(), ['iqn.2024-01.lab:host1'], 'the DD is off: host1 no longer sees disk1');
+  r = await run('dds', 'enable', '--server', SERVER, '--id', String(set.id));
+  t.match(r.out, new RegExp(`DD set ${set.id} enabled`));
+  t.same(await names(), ['iqn.2024-01.lab:disk1', 'iqn.2024-01.lab:host1'], 'on again');
+  r = await run('dds', 'delete', '--server', SERVER, '--id', String(set.id));
+  t.equal(r.code, 0, r.err);
+  r = await run('dds', 'create', '--server', SERVER);
+  t.equal(r.code, 2, 'a set needs --dd');
   r = await run('dd', 'delete', '--server', SERVER, '--id', String(dd.id));
   t.equal(r.code, 0, r.err);
   r = await run('deregister', '--server', SERVER, '--name', 'iqn.2024-01.lab:disk1');
