@@ -99,6 +99,24 @@ export function category(tag: number): Category {
   return 'other';
 }
 
+/**
+ * The order of two strings' UTF-8 bytes (isnsd compares names with strcmp), without encoding them: UTF-16
+ * order is code point order except that a surrogate (a code point above FFFF) sorts after E000-FFFF.
+ */
+export function compareUtf8(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    return sx === sy ? x - y : sx ? 1 : -1;
+  }
+  return a.length - b.length;
+}
+
 export const portKey = (ip: string, port: PortValue) => `${ip}|${port.port}|${port.udp ? 'udp' : 'tcp'}`;
 
 export class RegistryStore {
@@ -110,6 +128,8 @@ export class RegistryStore {
   /** Changes since the last drain, in order (the registry turns them into SCNs). */
   events: StoreEvent[] = [];
   private nextIndex = 1;
+  /** sortedNames(), while no node came or went since. */
+  private nameOrder: string[] | null = null;
   private nextEid = 1;
   private nextDd = 1;
 
@@ -177,6 +197,7 @@ export class RegistryStore {
     const n: NodeObj = { index: this.allocateIndex(), entity, name, nodeType, attrs: new Map(), luns: [] };
     entity.nodes.push(n);
     this.nodes.set(name, n);
+    this.nameOrder = null;
     if (this.defaultDdEnabled && this.ddsOf(name).length === 0) {
       // (re)joins DD 0 at the end, as isnsd lists it after a Replace
       this.defaultDdMembers.delete(name);
@@ -207,6 +228,7 @@ export class RegistryStore {
     e.nodes = e.nodes.filter((x) => x !== n);
     e.pgs = e.pgs.filter((g) => g.name !== n.name);
     this.nodes.delete(n.name);
+    this.nameOrder = null;
     this.scnNodes.delete(n);
     this.record({ bits: ScnBitmap.OBJECT_REMOVED, name: n.name, nodeType: n.nodeType });
   }
@@ -257,22 +279,29 @@ export class RegistryStore {
    * isnsd answers such sources.
    */
   visible(source: NodeObj, target: NodeObj): boolean {
-    if (source === target || (source.nodeType & NodeType.CONTROL) !== 0) return true;
-    return this.peersOf(source.name, source.index === 0).has(target.name);
+    return this.seenBy(source)(target.name);
   }
 
   /**
-   * The names `name` shares an active DD with, DD 0 included (by name, so it also works for a node just
-   * removed). One pass over the sets and the DDs: callers compute it once per request, not per node.
+   * Which names `source` may see, as a test: itself, every name for a Control node, and the names it shares
+   * an active DD with, DD 0 included (by name, so it also works for a node just removed). One pass over the
+   * sets and the DDs, and DD 0 is looked up rather than copied: callers make it once per request.
    */
-  peersOf(name: string, unregistered = false): Set<string> {
-    const peers = new Set<string>();
-    if (this.defaultDdEnabled && (unregistered || this.defaultDdMembers.has(name))) for (const m of this.defaultDdMembers) peers.add(m);
+  seenBy(source: NodeObj): (name: string) => boolean {
+    if ((source.nodeType & NodeType.CONTROL) !== 0) return () => true;
+    const inDd0 = this.defaultDdEnabled && (source.index === 0 || this.defaultDdMembers.has(source.name));
+    const peers = new Set<string>([source.name]);
     const active = this.activeDdIds();
     for (const d of this.dds.values()) {
-      if (active.has(d.id) && d.members.includes(name)) for (const m of d.members) peers.add(m);
+      if (active.has(d.id) && d.members.includes(source.name)) for (const m of d.members) peers.add(m);
     }
-    return peers;
+    return inDd0 ? (name) => peers.has(name) || this.defaultDdMembers.has(name) : (name) => peers.has(name);
+  }
+
+  /** iSCSI names in isnsd's order (strcmp on their UTF-8 bytes), for DevGetNext; rebuilt after nodes come or go. */
+  sortedNames(): string[] {
+    this.nameOrder ??= [...this.nodes.keys()].sort(compareUtf8);
+    return this.nameOrder;
   }
 
   /**
@@ -296,9 +325,8 @@ export class RegistryStore {
 
   /** Visible nodes in index order. */
   visibleNodes(source: NodeObj): NodeObj[] {
-    const all = (source.nodeType & NodeType.CONTROL) !== 0;
-    const peers = all ? null : this.peersOf(source.name, source.index === 0);
-    return [...this.nodes.values()].filter((n) => n === source || peers === null || peers.has(n.name)).sort((a, b) => a.index - b.index);
+    const sees = this.seenBy(source);
+    return [...this.nodes.values()].filter((n) => sees(n.name)).sort((a, b) => a.index - b.index);
   }
 }
 

@@ -12,7 +12,7 @@ import { Status } from '../../protocols/isns/status.js';
 import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../protocols/isns/tlv.js';
 import { lunAttributes, isLunTag } from '../../protocols/isns/vendor-lun.js';
 import { encodeIsnsAddress } from '../../protocols/isns/ip-address.js';
-import { category, type Category, type DdObj, type EntityObj, type NodeObj, type PgObj, type PortalObj, type RegistryStore } from './registry-model.js';
+import { category, compareUtf8, type Category, type DdObj, type EntityObj, type NodeObj, type PgObj, type PortalObj, type RegistryStore } from './registry-model.js';
 
 export interface QueryResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[]; noDelimiter?: boolean }
 
@@ -184,9 +184,22 @@ function compareIp(a: string, b: string): number {
   return Buffer.compare(encodeIsnsAddress(a), encodeIsnsAddress(b));
 }
 
-/** String order as isnsd's strcmp on UTF-8 bytes. */
-function compareText(a: string, b: string): number {
-  return a === b ? 0 : Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+/** The nodes `source` may see, in no particular order (DevGetNext orders by key itself). */
+function visibleUnordered(store: RegistryStore, source: NodeObj): NodeObj[] {
+  const sees = store.seenBy(source);
+  return [...store.nodes.values()].filter((n) => sees(n.name));
+}
+
+/** The index of the first of `sorted` (in compareUtf8 order) that comes after `current`. */
+function firstAfter(sorted: readonly string[], current: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (compareUtf8(sorted[mid], current) <= 0) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The object after `current` in key order (isnsd's __isns_db_get_next: smallest key above the current one). */
@@ -234,24 +247,27 @@ export function getNext(store: RegistryStore, source: NodeObj, key: readonly Isn
     return next ? { status: Status.SUCCESSFUL, key: [attr(Tag.DD_ID, next.id)], operating: ddAttrs(store, next, tags) } : none;
   }
   if (k.tag === Tag.ISCSI_NAME) {
+    // the first visible name after the current one, in the store's sorted names (no scan of the database)
     const current = k.value === null ? null : String(k.value);
-    const visible = store.visibleNodes(source).map((n) => n.name);
-    const nextName = nextByKey(visible, current, compareText);
-    const next = nextName === undefined ? undefined : store.nodes.get(nextName);
+    const names = store.sortedNames();
+    const sees = store.seenBy(source);
+    let i = current === null ? 0 : firstAfter(names, current);
+    while (i < names.length && !sees(names[i])) i++;
+    const next = i < names.length ? store.nodes.get(names[i]) : undefined;
     if (!next) return none;
     return { status: Status.SUCCESSFUL, key: [attr(Tag.ISCSI_NAME, next.name)], operating: tags === null ? allNodeAttrs(next) : nodeAttrs(next, tags) };
   }
   if (k.tag === Tag.ENTITY_IDENTIFIER) {
-    const entities = [...new Set(store.visibleNodes(source).map((n) => n.entity))];
+    const entities = [...new Set(visibleUnordered(store, source).map((n) => n.entity))];
     const current = k.value === null ? null : String(k.value);
-    const nextEid = nextByKey(entities.map((e) => e.eid), current, compareText);
+    const nextEid = nextByKey(entities.map((e) => e.eid), current, compareUtf8);
     const next = nextEid === undefined ? undefined : store.entities.get(nextEid);
     return next
       ? { status: Status.SUCCESSFUL, key: [attr(Tag.ENTITY_IDENTIFIER, next.eid)], operating: tags === null ? allEntityAttrs(next) : entityAttrs(next, tags) }
       : none;
   }
   if (k.tag === Tag.PORTAL_IP_ADDRESS) {
-    const portals = [...new Set(store.visibleNodes(source).flatMap((n) => n.entity.portals))];
+    const portals = [...new Set(visibleUnordered(store, source).flatMap((n) => n.entity.portals))];
     const port = key.find((a) => a.tag === Tag.PORTAL_PORT)?.value as PortValue | null | undefined;
     const current = k.value === null ? null : { ip: String(k.value), port: port ?? { port: 0, udp: false } };
     const cmp = (a: { ip: string; port: PortValue }, b: { ip: string; port: PortValue }) =>

@@ -90,7 +90,7 @@ export interface ScnDelivery {
  */
 class ScnLookups {
   private readonly members = new Map<number, Set<string>>();
-  private readonly peers = new Map<NodeObj, Set<string>>();
+  private readonly sees = new Map<NodeObj, (name: string) => boolean>();
   private readonly store: RegistryStore;
 
   constructor(store: RegistryStore) {
@@ -104,9 +104,9 @@ class ScnLookups {
   }
 
   sharesDd(recipient: NodeObj, name: string): boolean {
-    let p = this.peers.get(recipient);
-    if (!p) this.peers.set(recipient, (p = this.store.peersOf(recipient.name)));
-    return p.has(name);
+    let sees = this.sees.get(recipient);
+    if (!sees) this.sees.set(recipient, (sees = this.store.seenBy(recipient)));
+    return sees(name);
   }
 }
 

@@ -105,6 +105,25 @@ t.test('DD Sets: a DD in sets is active only while one of them is enabled; a DD 
   t.end();
 });
 
+t.test('DevGetNext over iSCSI names: byte order of their UTF-8 (as isnsd), skipping names the source may not see', (t) => {
+  const reg = new IsnsRegistry();
+  const names = ['iqn.t:b', 'iqn.t:a', 'iqn.t:\u00e9', 'iqn.t:\uffee', 'iqn.t:\u{1f600}', 'iqn.t:A', 'iqn.t:hidden'];
+  for (const [i, n] of names.entries()) reg.handle(registerTarget(n, `127.25.0.${10 + i}`), 0);
+  reg.handle(registerInitiator('iqn.i:walker'), 0);
+  reg.handle(request(FunctionId.DD_REG, 'iqn.i:walker', [], [...names.filter((n) => n !== 'iqn.t:hidden'), 'iqn.i:walker'].map((n) => attr(Tag.DD_MEMBER_ISCSI_NAME, n))), 0);
+  const walk: unknown[] = [];
+  let key: IsnsAttribute[] = [attr(Tag.ISCSI_NAME)];
+  for (;;) {
+    const r = reg.handle(request(FunctionId.DEV_GET_NEXT, 'iqn.i:walker', key, []), 0)!;
+    if (r.status !== Status.SUCCESSFUL) break;
+    walk.push(r.key[0].value);
+    key = r.key;
+  }
+  const byBytes = [...names.filter((n) => n !== 'iqn.t:hidden'), 'iqn.i:walker'].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  t.same(walk, byBytes, 'every visible name once, in UTF-8 byte order (U+1F600 after U+FFEE), iqn.t:hidden skipped');
+  t.end();
+});
+
 t.test('a Control node sees everything', (t) => {
   const reg = new IsnsRegistry();
   reg.handle(registerTarget('iqn.t:a', '127.25.0.2'), 0);
