@@ -7,6 +7,7 @@
 import { DD_SET_ENABLED, NodeType, ScnBitmap, Tag, VendorRange } from '../../protocols/isns/attributes.js';
 import type { IsnsValue, PortValue } from '../../protocols/isns/tlv.js';
 import type { LunInfo } from '../../protocols/isns/vendor-lun.js';
+import { encodeIsnsAddress } from '../../protocols/isns/ip-address.js';
 
 export interface EntityObj {
   index: number;
@@ -117,6 +118,12 @@ export function compareUtf8(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** isnsd's portal order: the 16-byte address (memcmp), then the port, TCP before UDP. */
+export function comparePortals(a: { ip: string; port: PortValue }, b: { ip: string; port: PortValue }): number {
+  return Buffer.compare(encodeIsnsAddress(a.ip), encodeIsnsAddress(b.ip)) ||
+    (a.port.port + (a.port.udp ? 0x10000 : 0)) - (b.port.port + (b.port.udp ? 0x10000 : 0));
+}
+
 export const portKey = (ip: string, port: PortValue) => `${ip}|${port.port}|${port.udp ? 'udp' : 'tcp'}`;
 
 export class RegistryStore {
@@ -128,8 +135,8 @@ export class RegistryStore {
   /** Changes since the last drain, in order (the registry turns them into SCNs). */
   events: StoreEvent[] = [];
   private nextIndex = 1;
-  /** sortedNames(), while no node came or went since. */
-  private nameOrder: string[] | null = null;
+  /** The sorted lists DevGetNext walks, while no object of their kind came or went since. */
+  private readonly order: { names: string[] | null; entities: EntityObj[] | null; portals: PortalObj[] | null } = { names: null, entities: null, portals: null };
   private nextEid = 1;
   private nextDd = 1;
 
@@ -190,6 +197,7 @@ export class RegistryStore {
       index: this.allocateIndex(), eid, protocol, registrationPeriod, lastSeen: now, attrs: new Map(), nodes: [], portals: [], pgs: [],
     };
     this.entities.set(eid, e);
+    this.order.entities = null;
     return e;
   }
 
@@ -197,7 +205,7 @@ export class RegistryStore {
     const n: NodeObj = { index: this.allocateIndex(), entity, name, nodeType, attrs: new Map(), luns: [] };
     entity.nodes.push(n);
     this.nodes.set(name, n);
-    this.nameOrder = null;
+    this.order.names = null;
     if (this.defaultDdEnabled && this.ddsOf(name).length === 0) {
       // (re)joins DD 0 at the end, as isnsd lists it after a Replace
       this.defaultDdMembers.delete(name);
@@ -211,6 +219,7 @@ export class RegistryStore {
     const p: PortalObj = { index: this.allocateIndex(), entity, ip, port, attrs: new Map() };
     entity.portals.push(p);
     this.portals.set(portKey(ip, port), p);
+    this.order.portals = null;
     return p;
   }
 
@@ -228,7 +237,7 @@ export class RegistryStore {
     e.nodes = e.nodes.filter((x) => x !== n);
     e.pgs = e.pgs.filter((g) => g.name !== n.name);
     this.nodes.delete(n.name);
-    this.nameOrder = null;
+    this.order.names = null;
     this.scnNodes.delete(n);
     this.record({ bits: ScnBitmap.OBJECT_REMOVED, name: n.name, nodeType: n.nodeType });
   }
@@ -238,6 +247,7 @@ export class RegistryStore {
     e.portals = e.portals.filter((x) => x !== p);
     e.pgs = e.pgs.filter((g) => !(g.ip === p.ip && g.port.port === p.port.port && g.port.udp === p.port.udp));
     this.portals.delete(portKey(p.ip, p.port));
+    this.order.portals = null;
     this.esiPortals.delete(p);
   }
 
@@ -246,6 +256,7 @@ export class RegistryStore {
     for (const n of [...e.nodes]) this.removeNode(n);
     for (const p of [...e.portals]) this.removePortal(p);
     this.entities.delete(e.eid);
+    this.order.entities = null;
   }
 
   /** Empties an entity for a Replace registration (§5.6.5.1), keeping the entity itself. */
@@ -300,8 +311,20 @@ export class RegistryStore {
 
   /** iSCSI names in isnsd's order (strcmp on their UTF-8 bytes), for DevGetNext; rebuilt after nodes come or go. */
   sortedNames(): string[] {
-    this.nameOrder ??= [...this.nodes.keys()].sort(compareUtf8);
-    return this.nameOrder;
+    this.order.names ??= [...this.nodes.keys()].sort(compareUtf8);
+    return this.order.names;
+  }
+
+  /** Entities by EID in the same order, for DevGetNext; rebuilt after entities come or go. */
+  sortedEntities(): EntityObj[] {
+    this.order.entities ??= [...this.entities.values()].sort((a, b) => compareUtf8(a.eid, b.eid));
+    return this.order.entities;
+  }
+
+  /** Portals in comparePortals order, for DevGetNext; rebuilt after portals come or go. */
+  sortedPortals(): PortalObj[] {
+    this.order.portals ??= [...this.portals.values()].sort(comparePortals);
+    return this.order.portals;
   }
 
   /**

@@ -11,8 +11,7 @@ import { NodeType, Tag } from '../../protocols/isns/attributes.js';
 import { Status } from '../../protocols/isns/status.js';
 import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../protocols/isns/tlv.js';
 import { lunAttributes, isLunTag } from '../../protocols/isns/vendor-lun.js';
-import { encodeIsnsAddress } from '../../protocols/isns/ip-address.js';
-import { category, compareUtf8, type Category, type DdObj, type EntityObj, type NodeObj, type PgObj, type PortalObj, type RegistryStore } from './registry-model.js';
+import { category, comparePortals, compareUtf8, type Category, type DdObj, type EntityObj, type NodeObj, type PgObj, type PortalObj, type RegistryStore } from './registry-model.js';
 
 export interface QueryResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[]; noDelimiter?: boolean }
 
@@ -179,37 +178,17 @@ function visibleDd(store: RegistryStore, source: NodeObj, d: DdObj): boolean {
   return d.members.includes(source.name) || (source.nodeType & NodeType.CONTROL) !== 0;
 }
 
-/** Byte order of two addresses' 16-byte forms (isnsd compares them with memcmp). */
-function compareIp(a: string, b: string): number {
-  return Buffer.compare(encodeIsnsAddress(a), encodeIsnsAddress(b));
-}
-
-/** The nodes `source` may see, in no particular order (DevGetNext orders by key itself). */
-function visibleUnordered(store: RegistryStore, source: NodeObj): NodeObj[] {
-  const sees = store.seenBy(source);
-  return [...store.nodes.values()].filter((n) => sees(n.name));
-}
-
-/** The index of the first of `sorted` (in compareUtf8 order) that comes after `current`. */
-function firstAfter(sorted: readonly string[], current: string): number {
+/** The index of the first of `sorted` (ascending by `cmp`) that comes after `current`: isnsd's
+ * __isns_db_get_next answers the smallest key above the current one. */
+function firstAfter<T, K>(sorted: readonly T[], current: K, cmp: (item: T, key: K) => number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (compareUtf8(sorted[mid], current) <= 0) lo = mid + 1;
+    if (cmp(sorted[mid], current) <= 0) lo = mid + 1;
     else hi = mid;
   }
   return lo;
-}
-
-/** The object after `current` in key order (isnsd's __isns_db_get_next: smallest key above the current one). */
-function nextByKey<T>(items: Iterable<T>, current: T | null, cmp: (a: T, b: T) => number): T | undefined {
-  let best: T | undefined;
-  for (const x of items) {
-    if (current !== null && cmp(x, current) <= 0) continue;
-    if (best === undefined || cmp(x, best) < 0) best = x;
-  }
-  return best;
 }
 
 /** Every attribute of a node in isnsd's stored order (DevGetNext without requested attributes). */
@@ -246,33 +225,34 @@ export function getNext(store: RegistryStore, source: NodeObj, key: readonly Isn
     const next = dds.find((d) => k.value === null || d.id > (k.value as number));
     return next ? { status: Status.SUCCESSFUL, key: [attr(Tag.DD_ID, next.id)], operating: ddAttrs(store, next, tags) } : none;
   }
+  // Names, entities and portals: the first one after the current key, in the store's sorted list, that the
+  // source may see (an entity or portal through a node of its entity): no scan of the database per step.
+  const sees = store.seenBy(source);
+  const throughNode = (e: EntityObj) => e.nodes.some((n) => sees(n.name));
   if (k.tag === Tag.ISCSI_NAME) {
-    // the first visible name after the current one, in the store's sorted names (no scan of the database)
-    const current = k.value === null ? null : String(k.value);
     const names = store.sortedNames();
-    const sees = store.seenBy(source);
-    let i = current === null ? 0 : firstAfter(names, current);
+    let i = k.value === null ? 0 : firstAfter(names, String(k.value), compareUtf8);
     while (i < names.length && !sees(names[i])) i++;
     const next = i < names.length ? store.nodes.get(names[i]) : undefined;
     if (!next) return none;
     return { status: Status.SUCCESSFUL, key: [attr(Tag.ISCSI_NAME, next.name)], operating: tags === null ? allNodeAttrs(next) : nodeAttrs(next, tags) };
   }
   if (k.tag === Tag.ENTITY_IDENTIFIER) {
-    const entities = [...new Set(visibleUnordered(store, source).map((n) => n.entity))];
-    const current = k.value === null ? null : String(k.value);
-    const nextEid = nextByKey(entities.map((e) => e.eid), current, compareUtf8);
-    const next = nextEid === undefined ? undefined : store.entities.get(nextEid);
+    const entities = store.sortedEntities();
+    let i = k.value === null ? 0 : firstAfter(entities, String(k.value), (e, eid) => compareUtf8(e.eid, eid));
+    while (i < entities.length && !throughNode(entities[i])) i++;
+    const next = entities[i];
     return next
       ? { status: Status.SUCCESSFUL, key: [attr(Tag.ENTITY_IDENTIFIER, next.eid)], operating: tags === null ? allEntityAttrs(next) : entityAttrs(next, tags) }
       : none;
   }
   if (k.tag === Tag.PORTAL_IP_ADDRESS) {
-    const portals = [...new Set(visibleUnordered(store, source).flatMap((n) => n.entity.portals))];
+    const portals = store.sortedPortals();
     const port = key.find((a) => a.tag === Tag.PORTAL_PORT)?.value as PortValue | null | undefined;
-    const current = k.value === null ? null : { ip: String(k.value), port: port ?? { port: 0, udp: false } };
-    const cmp = (a: { ip: string; port: PortValue }, b: { ip: string; port: PortValue }) =>
-      compareIp(a.ip, b.ip) || (a.port.port + (a.port.udp ? 0x10000 : 0)) - (b.port.port + (b.port.udp ? 0x10000 : 0));
-    const next = nextByKey<{ ip: string; port: PortValue }>(portals, current, cmp) as PortalObj | undefined;
+    const current = { ip: String(k.value), port: port ?? { port: 0, udp: false } };
+    let i = k.value === null ? 0 : firstAfter(portals, current, comparePortals);
+    while (i < portals.length && !throughNode(portals[i].entity)) i++;
+    const next = portals[i];
     return next
       ? { status: Status.SUCCESSFUL, key: [attr(Tag.PORTAL_IP_ADDRESS, next.ip), attr(Tag.PORTAL_PORT, next.port)], operating: portalAttrs(next, tags) }
       : none;

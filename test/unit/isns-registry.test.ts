@@ -124,6 +124,29 @@ t.test('DevGetNext over iSCSI names: byte order of their UTF-8 (as isnsd), skipp
   t.end();
 });
 
+t.test('DevGetNext over entities and portals: key order, skipping those with no node the source may see', (t) => {
+  const reg = new IsnsRegistry();
+  const eidOf = (name: string) => reg.store.nodes.get(name)!.entity.eid;
+  for (const [name, ip] of [['iqn.t:p1', '127.25.0.30'], ['iqn.t:p2', '127.25.0.4'], ['iqn.t:hidden', '127.25.0.9']]) reg.handle(registerTarget(name, ip), 0);
+  reg.handle(registerInitiator('iqn.i:w'), 0);
+  reg.handle(request(FunctionId.DD_REG, 'iqn.i:w', [], ['iqn.t:p1', 'iqn.t:p2', 'iqn.i:w'].map((n) => attr(Tag.DD_MEMBER_ISCSI_NAME, n))), 0);
+  const walk = (first: IsnsAttribute[]) => {
+    const out: unknown[][] = [];
+    let key = first;
+    for (;;) {
+      const r = reg.handle(request(FunctionId.DEV_GET_NEXT, 'iqn.i:w', key, []), 0)!;
+      if (r.status !== Status.SUCCESSFUL) return out;
+      out.push(r.key.map((a) => (typeof a.value === 'object' && a.value !== null && 'port' in a.value ? a.value.port : a.value)));
+      key = r.key;
+    }
+  };
+  const eids = [eidOf('iqn.t:p1'), eidOf('iqn.t:p2'), eidOf('iqn.i:w')].sort();
+  t.same(walk([attr(Tag.ENTITY_IDENTIFIER)]), eids.map((e) => [e]), 'entities by EID; the hidden target\'s entity is skipped');
+  t.same(walk([attr(Tag.PORTAL_IP_ADDRESS), attr(Tag.PORTAL_PORT)]), [['127.25.0.4', 3260], ['127.25.0.30', 3260]],
+    'portals by address bytes (.4 before .30), the hidden one skipped');
+  t.end();
+});
+
 t.test('a Control node sees everything', (t) => {
   const reg = new IsnsRegistry();
   reg.handle(registerTarget('iqn.t:a', '127.25.0.2'), 0);
