@@ -3,7 +3,9 @@
 //   1. registrations/s while loading N targets (10,000 in a full run), each its own entity with a portal;
 //   2. queries/s afterwards: DevAttrQry for one named target (name, portal address and port) from a
 //      registered initiator, C connections with one request in flight each;
-//   3. SCN fan-out: L initiators (1,000 in a full run) register for SCNs on one listener; one more target
+//   3. a full listing: every node's name by DevGetNext, one request per node, as isnsadm --list nodes and
+//      bmcfleet isns list walk it (time for the whole walk);
+//   4. SCN fan-out: L initiators (1,000 in a full run) register for SCNs on one listener; one more target
 //      registers; time until all L have their SCN.
 // Prints one JSON object with the ratios (ours / isnsd). `--quick` runs it small and short, for CI.
 import { startIsnsd } from '../test/helpers/isnsd.js';
@@ -67,7 +69,7 @@ async function pool(count: number, concurrency: number, job: (i: number, worker:
   return (performance.now() - t0) / 1000;
 }
 
-interface Side { registrationsPerSec: number; queriesPerSec: number; scnFanOutMs: number; scnsReceived: number; rssKb: number }
+interface Side { registrationsPerSec: number; queriesPerSec: number; listAllNodesMs: number; scnFanOutMs: number; scnsReceived: number; rssKb: number }
 
 async function measure(where: { host: string; port: number }, server: Server, listen: { ip: string; port: number }): Promise<Side> {
   const clients = await Promise.all(Array.from({ length: CONCURRENCY }, () => IsnsClient.connect({ ...where, source: 'iqn.2024-01.bench:loader', timeoutMs: 30_000 })));
@@ -97,7 +99,13 @@ async function measure(where: { host: string; port: number }, server: Server, li
     if (misses > 0) throw new Error(`${misses} queries did not find their target`);
 
     process.stderr.write(`  ${queries} queries in ${querySeconds.toFixed(1)} s\n`);
-    // 3. SCN fan-out to L initiators that share one listener
+    // 3. the whole node list by DevGetNext
+    const l0 = performance.now();
+    const names = await clients[0].nodeNames();
+    const listAllNodesMs = Math.round(performance.now() - l0);
+    if (names.length < NODES) throw new Error(`the listing found ${names.length} of ${NODES} nodes`);
+    process.stderr.write(`  ${names.length} nodes listed by DevGetNext in ${listAllNodesMs} ms\n`);
+    // 4. SCN fan-out to L initiators that share one listener
     const listener = new IsnsClientListener();
     await listener.start(listen.ip, listen.port);
     const heard = new Set<string>();
@@ -129,7 +137,7 @@ async function measure(where: { host: string; port: number }, server: Server, li
       const fanOutMs = Math.round(performance.now() - s0);
       const rssKb = treeRssKb([server.pid]);
       return {
-        registrationsPerSec: Math.round(NODES / regSeconds), queriesPerSec: Math.round(queries / querySeconds),
+        registrationsPerSec: Math.round(NODES / regSeconds), queriesPerSec: Math.round(queries / querySeconds), listAllNodesMs,
         scnFanOutMs: heard.size === LISTENERS ? fanOutMs : -1, scnsReceived: heard.size, rssKb,
       };
     } finally {
@@ -159,6 +167,7 @@ async function main(): Promise<void> {
       ratios: {
         registrationsPerSec: ratio(mine.registrationsPerSec, theirs.registrationsPerSec),
         queriesPerSec: ratio(mine.queriesPerSec, theirs.queriesPerSec),
+        listAllNodesMs: ratio(mine.listAllNodesMs, theirs.listAllNodesMs),
         scnFanOutMs: mine.scnFanOutMs > 0 && theirs.scnFanOutMs > 0 ? ratio(mine.scnFanOutMs, theirs.scnFanOutMs) : null,
       },
     })}\n`);
