@@ -68,7 +68,8 @@ t.test('isns --quick: both servers registered, answered queries and delivered ev
   t.equal(lines.length, 1, 'exactly one line on stdout');
   for (const side of ['ours', 'isnsd']) {
     t.ok(report[side].registrationsPerSec > 0 && report[side].queriesPerSec > 0, `${side}: registrations and queries measured`);
+    t.ok(report[side].listAllNodesMs > 0, `${side}: the whole DevGetNext listing timed`);
     t.equal(report[side].scnsReceived, report.scnListeners, `${side}: every listener got its SCN`);
   }
-  for (const k of ['registrationsPerSec', 'queriesPerSec', 'scnFanOutMs']) t.ok(report.ratios[k] > 0, `ratio ${k}`);
+  for (const k of ['registrationsPerSec', 'queriesPerSec', 'listAllNodesMs', 'scnFanOutMs']) t.ok(report.ratios[k] > 0, `ratio ${k}`);
 });
