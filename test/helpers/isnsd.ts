@@ -1,5 +1,6 @@
 // The reference iSNS server, open-isns isnsd (Debian package open-isns-server), configured as in
-// shared/PEERS.md (no security, no SLP, default discovery domain, 10 minute registration period), in memory.
+// shared/PEERS.md (no security, no SLP, default discovery domain, 10 minute registration period, SCN answers
+// awaited 2 s), in memory.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +11,10 @@ export async function startIsnsd(dir: string, at: { host: string; port: number }
   const conf = join(dir, 'isnsd.conf');
   writeFileSync(conf, [
     `BindAddress = ${at.host}:${at.port}`, 'Security = 0', 'SLPRegister = 0', 'DefaultDiscoveryDomain = 1', 'RegistrationPeriod = 10m',
+    // isnsd holds one SCN in flight per node and waits SCNTimeout (60 s by default) for its answer; when the
+    // node's entity changes meanwhile it drops the SCN connection, and with it the answer (scn.c), so on a
+    // loaded machine the next SCNs waited a minute. 2 s makes it resend instead.
+    'SCNTimeout = 2',
     `PIDFile = ${join(dir, 'isnsd.pid')}`, `ControlSocket = ${join(dir, 'isnsd.sock')}`, '',
   ].join('\n'));
   const child = spawn('isnsd', ['-4', '-c', conf, '-f'], { stdio: 'ignore' });
