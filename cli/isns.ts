@@ -2,6 +2,7 @@
 // change any iSNS server (ours or open-isns isnsd): list, register, deregister, discovery domains.
 import { UsageError, integer, parse, str, type Values } from './args.js';
 import { IsnsServer } from '../emulator/isns/server.js';
+import type { HeartbeatConfig } from '../emulator/isns/heartbeat-sender.js';
 import { formatHostPort, parseHostPort } from '../emulator/net/host-port.js';
 import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '../orchestrator/isns-heartbeat-listener.js';
 import { IsnsClient, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../orchestrator/isns-client.js';
@@ -247,7 +248,7 @@ async function serve(argv: string[]): Promise<number> {
   return 0;
 }
 
-function heartbeatOption(values: Values): { address: string; port: number; intervalSeconds: number } | null {
+function heartbeatOption(values: Values): HeartbeatConfig | null {
   const interval = str(values, 'heartbeat-interval');
   if (!str(values, 'heartbeat')) {
     if (interval !== undefined) throw new UsageError('--heartbeat-interval needs --heartbeat HOST:PORT (where to send them)');

@@ -1,5 +1,8 @@
 // The one clock every emulator timer goes through, so long flows can run on a fake clock in tests.
 
+/** The longest timer Node holds (2^31-1 ms, about 24.8 days); it fires a longer one at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface Clock {
   now(): number;
   setTimeout(fn: () => void, ms: number): { cancel(): void };

@@ -1,7 +1,5 @@
 // A clock that moves only when told to: fake time for tests, and for running long flows faster than real time.
-import type { Clock } from './clock.js';
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { MAX_TIMER_MS, type Clock } from './clock.js';
 
 interface Timer { at: number; seq: number; fn: () => void; cancelled: boolean }
 

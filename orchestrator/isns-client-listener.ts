@@ -58,6 +58,8 @@ export class IsnsClientListener extends EventEmitter {
   private udp: dgram.Socket | null = null;
   private readonly sockets = new Set<net.Socket>();
   private boundPort = 0;
+  /** Joins the UDP datagrams of a multi-PDU message (a Reassembler per datagram could never join two). */
+  private readonly udpJoiner = new Reassembler();
 
   get port(): number {
     return this.boundPort;
@@ -74,7 +76,7 @@ export class IsnsClientListener extends EventEmitter {
     udp.on('message', (msg, rinfo) => {
       try {
         const pdu = decodePdu(msg);
-        const raw = new Reassembler().push(pdu, 0);
+        const raw = this.udpJoiner.push(pdu, 0);
         const out = raw ? this.handle(raw, 'udp') : [];
         for (const b of out) udp.send(b, rinfo.port, rinfo.address);
       } catch {

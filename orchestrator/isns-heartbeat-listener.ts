@@ -10,12 +10,11 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { systemClock, type Clock } from '../emulator/clock.js';
-import { decodeMessage } from '../protocols/isns/codec.js';
+import { MAX_TIMER_MS, systemClock, type Clock } from '../emulator/clock.js';
 import { FunctionId } from '../protocols/isns/functions.js';
 import { decodePdu } from '../protocols/isns/header.js';
 import { isMulticastAddress } from '../protocols/isns/ip-address.js';
-import type { Heartbeat } from '../protocols/isns/heartbeat.js';
+import { decodeHeartbeat, type Heartbeat } from '../protocols/isns/heartbeat.js';
 
 export interface HeartbeatSeen extends Heartbeat {
   /** Where the datagram came from. */
@@ -41,8 +40,6 @@ export interface HeartbeatListenerOptions {
 export interface HeartbeatListenerCounters {
   heartbeats: number; ignored: number; malformed: number; duplicates: number; missed: number; lost: number; evicted: number; socketErrors: number;
 }
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 interface Tracked { counter: number; intervalSeconds: number; timer: { cancel(): void } }
 
@@ -96,9 +93,7 @@ export class IsnsHeartbeatListener extends EventEmitter {
     try {
       const pdu = decodePdu(msg);
       if (pdu.header.functionId !== FunctionId.HEARTBEAT) { this.counters.ignored++; return; }
-      const m = decodeMessage({ functionId: pdu.header.functionId, transactionId: pdu.header.transactionId, flags: pdu.header.flags, payload: pdu.payload });
-      if (m.kind !== 'heartbeat') { this.counters.ignored++; return; }
-      hb = { address: m.address, tcpPort: m.tcpPort, udpPort: m.udpPort, intervalSeconds: m.intervalSeconds, counter: m.counter };
+      hb = decodeHeartbeat(pdu.payload);
     } catch {
       this.counters.malformed++;
       return;
@@ -134,7 +129,7 @@ export class IsnsHeartbeatListener extends EventEmitter {
   }
 
   private lostTimer(server: string, hb: Heartbeat): { cancel(): void } {
-    // Node timers hold at most 2^31-1 ms (longer ones fire at once): a very long interval waits that long at most
+    // a very long announced interval waits as long as a Node timer can, at most
     const ms = Math.min(MAX_TIMER_MS, Math.max(1, hb.intervalSeconds) * 1000 * this.options.lostAfterIntervals);
     return this.options.clock.setTimeout(() => {
       this.servers.delete(server);

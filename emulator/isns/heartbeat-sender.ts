@@ -7,7 +7,7 @@
 // address toward the destination); the timer runs on the Clock. Send errors are counted, never thrown.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import type { Clock } from '../clock.js';
+import { MAX_TIMER_MS, type Clock } from '../clock.js';
 import { encodeMessage } from '../../protocols/isns/codec.js';
 import { FunctionId } from '../../protocols/isns/functions.js';
 import { Flag, nextTransactionId } from '../../protocols/isns/header.js';
@@ -36,8 +36,8 @@ export interface HeartbeatSenderOptions extends HeartbeatConfig {
   counters?: HeartbeatCounters;
 }
 
-/** Node timers hold at most 2^31-1 ms. */
-export const MAX_INTERVAL_SECONDS = 2_147_483;
+/** The longest interval a Node timer can hold. */
+export const MAX_INTERVAL_SECONDS = Math.floor(MAX_TIMER_MS / 1000);
 
 const isWildcard = (host: string) => host === '' || host === '0.0.0.0' || host === '::';
 
