@@ -28,8 +28,8 @@
 // Completion codes: C1h another IANA (not our command), C7h request length other than 15 / 13, CCh a position
 // of 2^53 or more, or maxBytes 0 in Read Console History.
 import { DecodeError } from '../../errors.js';
-import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO } from './fields.js';
-import { BMCFLEET_IANA, encodeIana, expectBmcfleetIana } from './iana.js';
+import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO, expectLength } from './fields.js';
+import { BMCFLEET_IANA_BYTES, expectBmcfleetIana } from './iana.js';
 
 export const ConsoleOemCommand = { CONSOLE_HEARTBEAT: 0x10, READ_CONSOLE_HISTORY: 0x11 } as const;
 
@@ -54,7 +54,7 @@ export interface ConsoleHistoryResponse extends ConsoleSpan { processedAt: numbe
 
 /** Writes IANA(3) first; `size` is the exact length. */
 function writer(size: number): FieldWriter {
-  return new FieldWriter(size).raw(encodeIana(BMCFLEET_IANA));
+  return new FieldWriter(size).raw(BMCFLEET_IANA_BYTES);
 }
 
 function writeSpan(w: FieldWriter, s: ConsoleSpan): FieldWriter {
@@ -102,20 +102,16 @@ function readSpan(r: FieldReader): ConsoleSpan {
   return { streamId, oldest, head, start, data };
 }
 
-function checkLength(data: Uint8Array, want: number): void {
-  if (data.length !== want) throw new DecodeError(PROTO, 'request', data.length, `expects ${want} data bytes, got ${data.length}`, 'ERR_LENGTH');
-}
-
 export function decodeHeartbeatRequest(data: Uint8Array): ConsoleHeartbeatRequest {
   expectBmcfleetIana(data);
-  checkLength(data, HEARTBEAT_REQUEST_LENGTH);
+  expectLength(data, HEARTBEAT_REQUEST_LENGTH);
   const r = new FieldReader(data, 3);
   return { heartbeatSeq: r.u16('heartbeatSeq'), ackedPosition: r.u64('ackedPosition'), maxBytes: r.u16('maxBytes') };
 }
 
 export function decodeHistoryRequest(data: Uint8Array): ConsoleHistoryRequest {
   expectBmcfleetIana(data);
-  checkLength(data, HISTORY_REQUEST_LENGTH);
+  expectLength(data, HISTORY_REQUEST_LENGTH);
   const r = new FieldReader(data, 3);
   return { fromPosition: r.u64('fromPosition'), maxBytes: r.u16('maxBytes') };
 }

@@ -10,6 +10,11 @@ function checkField(value: number, max: number, field: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${field} must be an integer 0..${max}, got ${value}`);
 }
 
+/** Throws DecodeError ERR_LENGTH unless a request is exactly `want` data bytes (IANA included). */
+export function expectLength(data: Uint8Array, want: number): void {
+  if (data.length !== want) throw new DecodeError(OEM_PROTOCOL, 'request', data.length, `expects ${want} data bytes, got ${data.length}`, 'ERR_LENGTH');
+}
+
 export class FieldWriter {
   private buf: Buffer;
   private o = 0;

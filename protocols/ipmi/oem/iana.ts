@@ -10,7 +10,10 @@ export function encodeIana(iana: number): Buffer {
   return Buffer.from([iana & 0xff, (iana >> 8) & 0xff, (iana >> 16) & 0xff]);
 }
 
-export function decodeIana(data: Uint8Array, offset = 0): number {
+/** Our IANA as it goes on the wire, made once (every OEM request and response starts with it). */
+export const BMCFLEET_IANA_BYTES: Readonly<Uint8Array> = encodeIana(BMCFLEET_IANA);
+
+function decodeIana(data: Uint8Array, offset = 0): number {
   requireBytes(data, offset, 3, PROTO, 'iana');
   return data[offset] | (data[offset + 1] << 8) | (data[offset + 2] << 16);
 }

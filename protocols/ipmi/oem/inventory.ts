@@ -14,8 +14,8 @@
 // C1h another IANA (not our command).
 import { DecodeError, requireBytes } from '../../errors.js';
 import { formatMac, parseMac } from '../mac.js';
-import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO } from './fields.js';
-import { BMCFLEET_IANA, encodeIana, expectBmcfleetIana } from './iana.js';
+import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO, expectLength } from './fields.js';
+import { BMCFLEET_IANA_BYTES, expectBmcfleetIana } from './iana.js';
 
 export const BmcfleetOemCommand = { GET_HARDWARE_INVENTORY: 0x01 } as const;
 export const InventorySelector = { SUMMARY: 0, CPU: 1, MEMORY: 2, DISK: 3, NIC: 4 } as const;
@@ -39,19 +39,19 @@ export interface InventoryRequest { selector: number; index: number }
 export interface InventoryResponse { count: number; record: InventoryRecord }
 
 export function encodeInventoryRequest(r: InventoryRequest): Buffer {
-  return new FieldWriter(5).raw(encodeIana(BMCFLEET_IANA)).u8(r.selector, 'selector').u8(r.index, 'index').done();
+  return new FieldWriter(5).raw(BMCFLEET_IANA_BYTES).u8(r.selector, 'selector').u8(r.index, 'index').done();
 }
 
 /** The request after the IANA has been checked by the caller. */
 export function decodeInventoryRequest(data: Uint8Array): InventoryRequest {
   requireBytes(data, 3, 2, PROTO, 'selector/index');
-  if (data.length !== 5) throw new DecodeError(PROTO, 'request', 5, `expects 5 data bytes, got ${data.length}`, 'ERR_LENGTH');
+  expectLength(data, 5);
   return { selector: data[3], index: data[4] };
 }
 
 /** Throws a RangeError naming the field when a number does not fit it: callers clamp, if they must, themselves. */
 export function encodeInventoryResponse(r: InventoryResponse): Buffer {
-  const w = new FieldWriter(170).raw(encodeIana(BMCFLEET_IANA)).u8(r.count, 'count');
+  const w = new FieldWriter(170).raw(BMCFLEET_IANA_BYTES).u8(r.count, 'count');
   const str = (s: string) => w.str(s, MAX_STRING_BYTES);
   switch (r.record.selector) {
     case 0: {
