@@ -128,17 +128,17 @@ export class HeartbeatRegister {
       this.counts.unknown++;
       return { kind: 'unknown' };
     }
-    const h = this.register[i];
-    for (const older of this.register.slice(0, i)) this.retire(older.seq, 'superseded');
+    const done = this.register.splice(0, i + 1); // the answered one and every older one leave the register
+    const h = done[i];
+    for (let k = 0; k < i; k++) this.retire(done[k].seq, 'superseded');
     this.retire(h.seq, 'answered');
-    this.register = this.register.slice(i + 1);
     this.counts.accepted++;
     this.counts.superseded += i;
     if (h.missed) this.counts.late++;
     const rttMs = Math.max(0, now - h.sentAt);
     this.counts.lastRttMs = rttMs;
     this.counts.maxRttMs = Math.max(this.counts.maxRttMs, rttMs);
-    if (!this.ended) this.setMisses(this.register.filter((r) => r.missed).length);
+    if (!this.ended) this.setMisses(this.register.reduce((n, r) => n + (r.missed ? 1 : 0), 0));
     return { kind: 'accepted', late: h.missed, rttMs, superseded: i };
   }
 
