@@ -24,6 +24,11 @@ export function str(values: Values, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
+/** --user and --password, with the project's defaults: admin, and BMCFLEET_PASSWORD or "password". */
+export function login(values: Values): { username: string; password: string } {
+  return { username: str(values, 'user') ?? 'admin', password: str(values, 'password') ?? process.env.BMCFLEET_PASSWORD ?? 'password' };
+}
+
 export function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);

@@ -1,5 +1,5 @@
 // bmcfleet bench ipmi: load-test BMCs (emulated or real) with RMCP+ sessions and report throughput and latency.
-import { UsageError, integer, parse, str } from './args.js';
+import { UsageError, integer, login, parse, str } from './args.js';
 import { parseTargets } from './targets.js';
 import { LOAD_COMMANDS, runIpmiLoad, type LoadCommand } from '../orchestrator/ipmi-load.js';
 
@@ -60,8 +60,7 @@ export const benchCommand = {
       command,
       mode: values.sessions ? 'sessions' : 'requests',
       timeoutMs: integer(str(values, 'timeout'), 'timeout', 1000, 10, 60_000),
-      username: str(values, 'user') ?? 'admin',
-      password: str(values, 'password') ?? process.env.BMCFLEET_PASSWORD ?? 'password',
+      ...login(values),
     });
     if (values.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);

@@ -1,7 +1,7 @@
 // bmcfleet emulate: run a fleet of emulated BMCs (from a fleet file, or N on consecutive addresses) until
 // SIGINT/SIGTERM, spread over shard processes, with a control API and Prometheus metrics.
 import { SingleBar } from 'cli-progress';
-import { UsageError, integer, parse, str } from './args.js';
+import { UsageError, integer, login, parse, str } from './args.js';
 import { fleetConfig, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
 import { startControlApi } from '../emulator/fleet/control-api.js';
 import { fleetMetrics } from '../emulator/fleet/metrics.js';
@@ -123,8 +123,9 @@ function configFrom(values: Values): FleetConfig {
   const file = str(values, 'config');
   const quick = ['bmcs', 'first-ip', 'user', 'password', 'allow-cipher-0', 'max-sessions'].filter((k) => values[k] !== undefined);
   if (file && quick.length > 0) throw new UsageError(`--${quick[0]} is for the quick form; with --config, put it in the fleet file`);
+  const admin = login(values);
   const config = file ? loadFleetFile(file) : fleetConfig({
-    users: [{ name: str(values, 'user') ?? 'admin', password: str(values, 'password') ?? process.env.BMCFLEET_PASSWORD ?? 'password' }],
+    users: [{ name: admin.username, password: admin.password }],
     security: {
       allowCipherSuite0: values['allow-cipher-0'] === true,
       maxSessions: integer(str(values, 'max-sessions'), 'max-sessions', 32, 1, 255),

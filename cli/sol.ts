@@ -1,6 +1,6 @@
 // bmcfleet sol watch: capture many BMC consoles at once, each to its own log file, for as long as it runs.
 import { mkdirSync } from 'node:fs';
-import { UsageError, integer, parse, str } from './args.js';
+import { UsageError, integer, login, parse, str } from './args.js';
 import { parseTargets } from './targets.js';
 import { ConsoleWatch, type ConsoleWatchStats } from '../orchestrator/console-watch.js';
 
@@ -60,8 +60,7 @@ export const solCommand = {
       periodMs: integer(str(values, 'interval'), 'interval', 1000, 50, 3_600_000),
       missThreshold: integer(str(values, 'miss-threshold'), 'miss-threshold', 8, 0, 1000),
       cipherSuite: integer(str(values, 'cipher'), 'cipher', 17, 1, 17),
-      username: str(values, 'user') ?? 'admin',
-      password: str(values, 'password') ?? process.env.BMCFLEET_PASSWORD ?? 'password',
+      ...login(values),
       logDir,
     };
     const durationS = str(values, 'duration') === undefined ? null : integer(str(values, 'duration'), 'duration', 0, 1, 31_536_000);
