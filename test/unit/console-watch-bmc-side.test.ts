@@ -62,6 +62,6 @@ t.test('a heartbeat queued by a busy stall reports when it arrived and when it w
   t.equal(second.heartbeatSeq, 2);
   t.equal(second.receivedAt, arrived, 'receive time is the arrival');
   t.equal(second.processedAt - second.receivedAt, 1500, 'processing time is after the stall');
-  t.ok(second.head >= first.head, 'the console moved on meanwhile');
+  t.ok(second.head > first.head, 'the console moved on meanwhile');
   t.end();
 });
