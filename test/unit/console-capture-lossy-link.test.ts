@@ -15,6 +15,7 @@ import { Privilege } from '../../protocols/ipmi/users.js';
 import { Rng } from '../fuzz/fuzz-helpers.js';
 import { request } from '../helpers/bmc-command-fixture.js';
 import { ConsoleHistoryRing } from '../helpers/console-history-ring.js';
+import { ManualClock } from '../../emulator/manual-clock.js';
 
 interface Link {
   seed: number;
@@ -43,27 +44,6 @@ interface Outcome {
 const PERIOD_MS = 1000;
 const POLL_MS = 50;
 
-/** Discrete-event time: callbacks run in time order (ties in scheduling order). */
-class FakeTime {
-  now = 0;
-  private queue: { at: number; n: number; run: () => void }[] = [];
-  private n = 0;
-  at(at: number, run: () => void): void {
-    const item = { at: Math.max(at, this.now), n: this.n++, run };
-    let i = this.queue.length;
-    while (i > 0 && (this.queue[i - 1].at > item.at || (this.queue[i - 1].at === item.at && this.queue[i - 1].n > item.n))) i--;
-    this.queue.splice(i, 0, item);
-  }
-  runUntil(end: number): void {
-    while (this.queue.length > 0 && this.queue[0].at <= end) {
-      const item = this.queue.shift()!;
-      this.now = item.at;
-      item.run();
-    }
-    this.now = end;
-  }
-}
-
 const session: SessionView = {
   id: 1, handle: 1, userId: 2, privilege: Privilege.USER, channel: 1, protocol: 'v2.0', remoteAddress: '127.0.0.1', remotePort: 50000,
 };
@@ -75,7 +55,9 @@ function hostLine(n: number, at: number): string {
 function simulate(link: Link): Outcome {
   const rng = new Rng(link.seed);
   const net = rng.fork('net');
-  const time = new FakeTime();
+  // discrete-event time on the project's fake clock: callbacks run in time order (ties in scheduling order)
+  const clock = new ManualClock();
+  const time = { get now() { return clock.now(); }, at: (at: number, run: () => void) => void clock.setTimeout(run, at - clock.now()) };
   const ring = new ConsoleHistoryRing(link.ringBytes);
   const [heartbeatSpec, historySpec] = oemConsoleCommands(ring);
   const register = new HeartbeatRegister({ periodMs: PERIOD_MS, missThreshold: 4 });
@@ -179,7 +161,7 @@ function simulate(link: Link): Outcome {
   };
   time.at(0, poll);
 
-  time.runUntil(link.durationMs);
+  clock.advance(link.durationMs - clock.now());
   return { printed, captured, register, capture, sessionsEnded, datagramsLost, queuedRequests };
 }
 
