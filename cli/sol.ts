@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { UsageError, integer, login, parse, str } from './args.js';
 import { parseTargets } from './targets.js';
-import { ConsoleWatch, type ConsoleWatchStats } from '../orchestrator/console-watch.js';
+import { CONSOLE_WATCH_DEFAULTS, ConsoleWatch, type ConsoleWatchStats } from '../orchestrator/console-watch.js';
 
 const HELP = `usage: bmcfleet sol watch --targets A-B --log-dir DIR [--port P] [--interval MS] [--miss-threshold N]
                          [--duration S] [--user U --password W] [--cipher N] [--json]
@@ -21,8 +21,8 @@ options:
   --targets LIST       addresses: A, A-B, or a comma-separated mix (required)
   --log-dir DIR        where the logs go (created if missing; logs are appended to)
   --port P             UDP port of the BMCs (default 623)
-  --interval MS        heartbeat period (default 1000)
-  --miss-threshold N   missed heartbeats in a row tolerated (default 8: the 9th ends the session)
+  --interval MS        heartbeat period (default ${CONSOLE_WATCH_DEFAULTS.periodMs})
+  --miss-threshold N   missed heartbeats in a row tolerated (default ${CONSOLE_WATCH_DEFAULTS.missThreshold}: one more ends the session)
   --duration S         stop after S seconds (default: run until stopped)
   --cipher N           cipher suite (default 17)
   --user U, --password W   credentials (default admin / password, or BMCFLEET_PASSWORD)
@@ -57,8 +57,8 @@ export const solCommand = {
     mkdirSync(logDir, { recursive: true });
     const common = {
       port: integer(str(values, 'port'), 'port', 623, 1, 65535),
-      periodMs: integer(str(values, 'interval'), 'interval', 1000, 50, 3_600_000),
-      missThreshold: integer(str(values, 'miss-threshold'), 'miss-threshold', 8, 0, 1000),
+      periodMs: integer(str(values, 'interval'), 'interval', CONSOLE_WATCH_DEFAULTS.periodMs, 50, 3_600_000),
+      missThreshold: integer(str(values, 'miss-threshold'), 'miss-threshold', CONSOLE_WATCH_DEFAULTS.missThreshold, 0, 1000),
       cipherSuite: integer(str(values, 'cipher'), 'cipher', 17, 1, 17),
       ...login(values),
       logDir,

@@ -36,6 +36,9 @@ export interface ConsoleWatchStats {
   capture: ConsoleCaptureStats;
 }
 
+/** What a watch uses unless told otherwise (the CLI's defaults too). */
+export const CONSOLE_WATCH_DEFAULTS = { periodMs: 1000, missThreshold: 8, reconnectDelayMs: 1000 } as const;
+
 /** Checks the register and the fetches this often, at most (ms). */
 const TICK_MS = 100;
 
@@ -54,7 +57,7 @@ export class ConsoleWatch {
   private connectFailures = 0;
 
   constructor(options: ConsoleWatchOptions) {
-    this.opts = { periodMs: 1000, missThreshold: 8, reconnectDelayMs: 1000, ...options } as Required<Omit<ConsoleWatchOptions, 'clock'>>;
+    this.opts = { ...CONSOLE_WATCH_DEFAULTS, ...options } as Required<Omit<ConsoleWatchOptions, 'clock'>>;
     this.clock = options.clock ?? systemClock;
     this.register = new HeartbeatRegister({ periodMs: this.opts.periodMs, missThreshold: this.opts.missThreshold });
     this.log = createWriteStream(join(options.logDir, `${options.host}.log`), { flags: 'a' });
