@@ -26,13 +26,18 @@ export class ConsoleByteStream implements ConsoleHistorySource {
     this.pulled = host.positionAt(now);
   }
 
+  /**
+   * Up to `maxBytes` from position `from` (clamped into what the ring holds). The data is a view into the
+   * ring when it does not wrap: valid until the next read, which is all a synchronous encode needs.
+   */
   read(from: number, maxBytes: number, now: number): ConsoleSpan {
     this.catchUp(now);
     const oldest = Math.max(0, this.head - this.ring.length);
     const start = Math.min(Math.max(from, oldest), this.head);
     const length = Math.min(maxBytes, this.head - start);
-    const data = Buffer.allocUnsafe(length);
     const at = start % this.ring.length;
+    if (at + length <= this.ring.length) return { streamId: this.streamId, oldest, head: this.head, start, data: this.ring.subarray(at, at + length) };
+    const data = Buffer.allocUnsafe(length);
     const first = this.ring.copy(data, 0, at, Math.min(this.ring.length, at + length)); // up to the ring's end
     this.ring.copy(data, first, 0, length - first); // and on from its start, if it wraps
     return { streamId: this.streamId, oldest, head: this.head, start, data };
