@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, startEmulator } from '../test/helpers/emulator-process.js';
-import { consecutiveAddresses } from '../emulator/net/ipv4.js';
+import { consecutiveAddresses } from '../runtime/ipv4.js';
 import { machine, treeCpuSeconds, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');

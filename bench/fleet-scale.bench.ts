@@ -2,8 +2,8 @@
 // line and until every BMC answers a ping, RSS per BMC, requests/s and session setups/s over the whole fleet.
 // The anchor is the targets the issue sets (50,000 ready within 30 s, <= 100 KB RSS a BMC, >= 3,000 session
 // setups/s): each ratio is measured / target. Prints one JSON object. `--quick` runs one small fleet, for CI.
-import { consecutiveAddresses } from '../emulator/net/ipv4.js';
-import { runIpmiLoad } from '../orchestrator/ipmi-load.js';
+import { consecutiveAddresses } from '../runtime/ipv4.js';
+import { runIpmiLoad } from '../clients/ipmi/load-generator.js';
 import { startEmulator } from '../test/helpers/emulator-process.js';
 import { machine, msUntilAllAnswer, treeRssKb } from './lib/measure.js';
 

@@ -2,8 +2,8 @@
 //   1. one BMC each, cipher suite 3 (ipmi_sim has no SHA-256 suites): requests/s;
 //   2. N BMCs each (1,000 in a full run): aggregate requests/s, total RSS, time until every BMC answers a ping.
 // Prints one JSON object with the ratios (ours / ipmi_sim). `--quick` runs it small and short, for CI.
-import { consecutiveAddresses } from '../emulator/net/ipv4.js';
-import { runIpmiLoad, type LoadReport } from '../orchestrator/ipmi-load.js';
+import { consecutiveAddresses } from '../runtime/ipv4.js';
+import { runIpmiLoad, type LoadReport } from '../clients/ipmi/load-generator.js';
 import { startEmulator } from '../test/helpers/emulator-process.js';
 import { startIpmiSims } from './lib/ipmi-sim.js';
 import { machine, msUntilAllAnswer, treeRssKb } from './lib/measure.js';

@@ -1,7 +1,7 @@
 // bmcfleet bench ipmi: load-test BMCs (emulated or real) with RMCP+ sessions and report throughput and latency.
 import { UsageError, integer, login, parse, str } from './args.js';
 import { parseTargets } from './targets.js';
-import { LOAD_COMMANDS, runIpmiLoad, type LoadCommand } from '../orchestrator/ipmi-load.js';
+import { LOAD_COMMANDS, runIpmiLoad, type LoadCommand } from '../clients/ipmi/load-generator.js';
 
 const HELP = `usage: bmcfleet bench ipmi --targets A-B [--port P] [--concurrency C] [--duration S]
                           [--cipher 17|3|...] [--command get-device-id|chassis-status]

@@ -8,8 +8,8 @@ import { fleetMetrics } from '../emulator/fleet/metrics.js';
 import { placements } from '../emulator/fleet/plan.js';
 import { Supervisor } from '../emulator/fleet/supervisor.js';
 import { TargetFleet } from '../emulator/fleet/target-fleet.js';
-import { formatHostPort, parseHostPort } from '../emulator/net/host-port.js';
-import { systemClock } from '../emulator/clock.js';
+import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
+import { systemClock } from '../runtime/clock.js';
 import { join } from 'node:path';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT] [--state-dir DIR]

@@ -3,9 +3,9 @@
 import { UsageError, integer, parse, str, type Values } from './args.js';
 import { IsnsServer } from '../emulator/isns/server.js';
 import type { HeartbeatConfig } from '../emulator/isns/heartbeat-sender.js';
-import { formatHostPort, parseHostPort } from '../emulator/net/host-port.js';
-import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '../orchestrator/isns-heartbeat-listener.js';
-import { IsnsClient, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../orchestrator/isns-client.js';
+import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
+import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '../clients/isns/heartbeat-listener.js';
+import { IsnsClient, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../clients/isns/isns-client.js';
 import { NodeType } from '../protocols/isns/attributes.js';
 import { LunState, type LunInfo } from '../protocols/isns/vendor-lun.js';
 

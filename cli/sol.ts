@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { UsageError, integer, login, parse, str } from './args.js';
 import { parseTargets } from './targets.js';
-import { CONSOLE_WATCH_DEFAULTS, ConsoleWatch, type ConsoleWatchStats } from '../orchestrator/console-watch.js';
+import { CONSOLE_WATCH_DEFAULTS, ConsoleWatch, type ConsoleWatchStats } from '../orchestrator/console/console-watch.js';
 
 const HELP = `usage: bmcfleet sol watch --targets A-B --log-dir DIR [--port P] [--interval MS] [--miss-threshold N]
                          [--duration S] [--user U --password W] [--cipher N] [--json]

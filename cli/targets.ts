@@ -1,6 +1,6 @@
 // Target lists on the command line: "A-B" (an address range), "A,B,C", or a mix: "127.1.0.1-127.1.0.9,127.2.0.1".
 import { UsageError } from './args.js';
-import { formatIpv4, isHostAddress, parseIpv4 } from '../emulator/net/ipv4.js';
+import { formatIpv4, isHostAddress, parseIpv4 } from '../runtime/ipv4.js';
 
 const MAX_TARGETS = 1_000_000;
 

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { discoverBmcs } from '../../orchestrator/rmcp-discovery.js';
+import { discoverBmcs } from '../../clients/ipmi/rmcp-discovery.js';
 
 /** The given processes and their children. */
 function treePids(pids: readonly number[]): number[] {

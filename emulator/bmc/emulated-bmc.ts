@@ -2,23 +2,25 @@
 // faults it has been told to show (loss, latency, busy stalls, reboots, slow commands) applied on the way, and the
 // host behind it, whose serial console Serial-over-LAN carries (IPMI 2.0 §15, §24).
 import { randomBytesPooled } from '../../protocols/random-pool.js';
-import { BmcLanChannel, type Peer } from '../../protocols/ipmi/bmc-side/lan-channel.js';
+import { BmcLanChannel } from '../../protocols/ipmi/bmc-side/lan-channel.js';
+import type { Peer } from '../../protocols/peer.js';
 import { ConfidentialityAlgorithm } from '../../protocols/ipmi/cipher-suites.js';
 import { NetFn, responseTo } from '../../protocols/ipmi/message.js';
 import { PayloadCommand } from '../../protocols/sol/activation.js';
 import { AuthType } from '../../protocols/ipmi/session-v15.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
-import { systemClock, type Clock } from '../clock.js';
-import type { DatagramHandler, SendAnswer } from '../net/udp-endpoint.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import type { DatagramHandler, SendAnswer } from '../../runtime/udp-endpoint.js';
 import { FaultGate, type FaultSettings } from './faults.js';
 import { createCommandTable, type CommandTable } from './commands/index.js';
 import { oemConsoleCommands } from './commands/oem-console.js';
-import { ConsoleByteStream } from '../host/console-byte-stream.js';
+import { ConsoleByteStream } from './console-byte-stream.js';
 import type { SessionsView, SessionView } from './commands/types.js';
 import { BmcCounters } from './counters.js';
 import { BmcModel, type BmcModelOptions } from './model.js';
 import type { BmcSession } from '../../protocols/ipmi/bmc-side/session.js';
-import { HostConsole, type HostConsoleSettings } from '../host/host-console.js';
+import type { HostConsole, HostConsoleSettings } from '../host/host-console.js';
+import { hostConsoleFor } from './host-link.js';
 import { SolLink } from './sol-link.js';
 
 export interface EmulatedBmcOptions extends BmcModelOptions {
@@ -89,7 +91,7 @@ export class EmulatedBmc implements DatagramHandler {
     if (opts.faults) this.faults.configure(opts.faults, this.clock.now());
     this.busyQueueLimit = opts.busyQueueLimit ?? 256;
     if (opts.ipmiPort !== undefined) this.model.sol.port = opts.ipmiPort;
-    this.host = HostConsole.forModel(this.model, this.clock, opts.console);
+    this.host = hostConsoleFor(this.model, this.clock, opts.console);
     this.sol = new SolLink({
       sol: this.model.sol, host: this.host, clock: this.clock, counters: this.counters,
       transmit: (sessionId, payload) => this.transmitSol(sessionId, payload),

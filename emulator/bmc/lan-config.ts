@@ -1,5 +1,6 @@
 // What the BMC's LAN channel is configured with — IPMI 2.0 §23.1 Table 23-4 (LAN Configuration Parameters),
 // plus the IPv4 text helpers and the default MACs the model and the handlers share (MAC text: protocols/ipmi/mac.ts).
+import { formatIpv4, parseIpv4 } from '../../runtime/ipv4.js';
 
 /** Parameter 4, IP address source [3:0]. */
 export const IpSource = { UNSPECIFIED: 0, STATIC: 1, DHCP: 2, BIOS: 3, OTHER: 4 } as const;
@@ -57,24 +58,23 @@ export interface LanConfig {
   badPasswordThreshold: Buffer;
 }
 
-/** Dotted-quad text to 4 bytes; throws RangeError on anything else. */
-export function parseIpv4(text: string): Buffer {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) {
-    throw new RangeError(`not an IPv4 address: ${JSON.stringify(text)}`);
-  }
-  return Buffer.from(parts.map(Number));
+/** Dotted-quad text to the 4 bytes LAN parameters carry; throws RangeError on anything else. */
+export function ipv4Bytes(text: string): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(parseIpv4(text));
+  return b;
 }
 
-export function formatIpv4(bytes: Uint8Array): string {
-  return `${bytes[0]}.${bytes[1]}.${bytes[2]}.${bytes[3]}`;
+/** 4 bytes of a LAN parameter as dotted-quad text. */
+export function ipv4Text(bytes: Uint8Array): string {
+  return formatIpv4(Buffer.from(bytes.buffer, bytes.byteOffset, 4).readUInt32BE(0));
 }
 
 /** A peer address as 4 bytes for Get Session Info; IPv4-mapped IPv6 is unwrapped, anything else is 0.0.0.0. */
 export function peerIpv4Bytes(address: string): Buffer {
   const text = address.startsWith('::ffff:') ? address.slice(7) : address;
   try {
-    return parseIpv4(text);
+    return ipv4Bytes(text);
   } catch {
     return Buffer.alloc(4);
   }
@@ -82,17 +82,17 @@ export function peerIpv4Bytes(address: string): Buffer {
 
 /** A locally administered unicast MAC (02:00:a:b:c:d) made from the BMC's IPv4 address: distinct per IP. */
 export function macFromIp(ip: string): Buffer {
-  return Buffer.concat([Buffer.from([0x02, 0x00]), parseIpv4(ip)]);
+  return Buffer.concat([Buffer.from([0x02, 0x00]), ipv4Bytes(ip)]);
 }
 
 /** The gateway a /24 around `ip` would have: .1, or .254 when the BMC itself is .1. */
 export function gatewayFor(ip: string): string {
-  const b = parseIpv4(ip);
+  const b = ipv4Bytes(ip);
   b[3] = b[3] === 1 ? 254 : 1;
-  return formatIpv4(b);
+  return ipv4Text(b);
 }
 
 /** The gateway's MAC, also locally administered but in a range (02:fe:...) no BMC MAC uses. */
 export function gatewayMacFor(gatewayIp: string): Buffer {
-  return Buffer.concat([Buffer.from([0x02, 0xfe]), parseIpv4(gatewayIp)]);
+  return Buffer.concat([Buffer.from([0x02, 0xfe]), ipv4Bytes(gatewayIp)]);
 }

@@ -6,10 +6,12 @@ import { DEFAULT_BMC_SUITES } from '../../protocols/ipmi/cipher-suites.js';
 import { CURRENT_CHANNEL } from '../../protocols/ipmi/commands/session-setup.js';
 import { AuthType } from '../../protocols/ipmi/session-v15.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
+import { parseIpv4 } from '../../runtime/ipv4.js';
 import { BootOptions, type BootDevice } from './boot-options.js';
-import { ChassisState, PowerRestorePolicy, type ChassisControlOutcome, type IdentifyState } from './chassis-state.js';
+import { ChassisState, PowerRestorePolicy } from './chassis-state.js';
+import type { BmcChange, BmcEvent, BmcListener } from './events.js';
 import {
-  IpSource, SetInProgress, gatewayFor, gatewayMacFor, macFromIp, parseIpv4, type LanConfig,
+  IpSource, SetInProgress, gatewayFor, gatewayMacFor, macFromIp, type LanConfig,
 } from './lan-config.js';
 import { parseMac } from '../../protocols/ipmi/mac.js';
 import { SolConfig } from './sol-config.js';
@@ -96,19 +98,6 @@ export interface BmcModelOptions {
   hardware?: Partial<HardwareTemplate>;
 }
 
-export type BmcChange =
-  | { kind: 'power'; outcome: ChassisControlOutcome; powerOn: boolean }
-  | { kind: 'identify'; state: IdentifyState }
-  | { kind: 'power-restore-policy'; policy: number }
-  | { kind: 'boot-option'; parameter: number }
-  | { kind: 'bmc-reset'; cold: boolean }
-  | { kind: 'user'; userId: number; field: 'name' | 'password' | 'enabled' | 'access' }
-  | { kind: 'channel-access' }
-  | { kind: 'lan'; parameter: number };
-
-/** A change, numbered in the order it happened (for the SEL and logs). */
-export type BmcEvent = BmcChange & { seq: number; at: number };
-export type BmcListener = (event: BmcEvent) => void;
 
 /** 16 bytes from a hash of `label` and the IP: deterministic, and distinct for distinct IPs. */
 function derivedGuid(label: string, ip: string): Buffer {

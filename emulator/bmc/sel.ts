@@ -9,7 +9,7 @@ import {
   BMC_GENERATOR_ID, EVM_REV, SEL_OEM_TIMESTAMPED_FIRST, SEL_RECORD_LENGTH, SEL_RECORD_TYPE_SYSTEM, SensorType, UNSPECIFIED,
   encode as encodeSel, hasTimestamp, thresholdEventData1, type SelRecord,
 } from '../../protocols/ipmi/sel-record.js';
-import type { BmcEvent } from './model.js';
+import type { BmcEvent } from './events.js';
 import type { DiscreteRole, Sensors } from './sensors.js';
 
 /** SEL version 51h (Table 31-2). */

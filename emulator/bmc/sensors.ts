@@ -6,6 +6,7 @@ import {
   type CompactSensorRecord, type FullSensorRecord,
 } from '../../protocols/ipmi/sdr-records.js';
 import { SensorType, ThresholdOffset } from '../../protocols/ipmi/sel-record.js';
+import { fnv1a } from '../host/host-identity.js';
 
 /** Sensor unit type codes (§43.17 Table 43-15). */
 export const SensorUnit = { DEGREES_C: 1, VOLTS: 4, AMPS: 5, WATTS: 6, RPM: 18 } as const;
@@ -153,13 +154,6 @@ export interface DiscreteContext { selFull: boolean; selAlmostFull: boolean }
 const NOISE_WINDOW_MS = 10_000;
 const LOAD_PERIOD_MS = 20 * 60_000;
 
-/** 32-bit FNV-1a. */
-/** FNV-1a of a string: a stable 32-bit seed from a name or address. */
-export function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return h >>> 0;
-}
 
 /** A well-mixed 32-bit value from two inputs (murmur3 finaliser). */
 function mix(a: number, b: number): number {

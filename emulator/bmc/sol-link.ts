@@ -4,7 +4,7 @@
 // console typed goes to the host. Deactivation by the owning session sends no SOL packet (ipmitool is waiting for
 // the Deactivate Payload response and would take a SOL packet for it); any other end tells the console.
 import { BmcSolSession, type SolStep } from '../../protocols/sol/bmc-sol-session.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../runtime/clock.js';
 import type { HostConsole } from '../host/host-console.js';
 import type { BmcCounters } from './counters.js';
 import type { SolActivation, SolChange, SolConfig } from './sol-config.js';

@@ -22,7 +22,7 @@ import { ControlError } from './shard.js';
 import type { Supervisor } from './supervisor.js';
 import { FleetFileError, faultsEntry, targetEntry } from './fleet-file.js';
 import type { TargetFleet } from './target-fleet.js';
-import { formatHostPort } from '../net/host-port.js';
+import { formatHostPort } from '../../runtime/host-port.js';
 
 const MAX_BODY = 64 * 1024;
 const MAX_LIST = 10_000;

@@ -3,9 +3,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { NO_FAULTS, validateFaults, type FaultSettings } from '../bmc/faults.js';
-import { consecutiveAddresses, parseIpv4 } from '../net/ipv4.js';
+import { consecutiveAddresses, parseIpv4 } from '../../runtime/ipv4.js';
 import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
-import { parseHostPort } from '../net/host-port.js';
+import { parseHostPort } from '../../runtime/host-port.js';
 import { LUN_STATES, type TargetLun, type TargetSpec } from '../isns/target-spec.js';
 import { FIELD_ENCODING, MAX_FIELD as MAX_FRU_FIELD } from '../../protocols/ipmi/fru-format.js';
 import { parseMac } from '../../protocols/ipmi/mac.js';

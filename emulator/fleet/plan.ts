@@ -2,7 +2,7 @@
 // from the same FleetConfig, so a shard builds only its own slice and identities never depend on sharding.
 import type { EmulatedBmcOptions } from '../bmc/emulated-bmc.js';
 import type { HardwareTemplate } from '../bmc/hardware.js';
-import { consecutiveAddresses } from '../net/ipv4.js';
+import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import type { FleetConfig, RackConfig } from './fleet-file.js';
 
 export interface Placement { index: number; ip: string; rack: RackConfig }

@@ -5,7 +5,7 @@ import { BmcCounters } from '../bmc/counters.js';
 import { LAN_CHANNEL } from '../bmc/model.js';
 import { formatMac } from '../../protocols/ipmi/mac.js';
 import { POWER_ACTIONS, controlPower } from '../bmc/power.js';
-import { bindUdp } from '../net/udp-endpoint.js';
+import { bindUdp } from '../../runtime/udp-endpoint.js';
 import { captureState, restoreState } from '../bmc/persistent-state.js';
 import { StateStore } from './state-store.js';
 import type { FleetConfig } from './fleet-file.js';

@@ -1,7 +1,7 @@
 // The fleet's iSNS side: its iSNS server and the emulated iSCSI targets that register with it, run in the
 // supervisor process (they are few and light next to the BMCs). Targets can be added, removed and degraded
 // while it runs; the server then notifies SCN listeners, as a real storage fleet's would.
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import { IsnsServer } from '../isns/server.js';
 import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
 import { EmulatedTarget, type TargetSummary } from '../isns/emulated-target.js';

@@ -5,13 +5,11 @@
 //
 // Positions order everything the console printed: a scripted line at time T has position T * 1024, an interactive
 // chunk at T has T * 1024 + k (k = 1, 2, ...). history(after) returns what came after a position.
-import type { Clock } from '../clock.js';
-import type { BmcModel } from '../bmc/model.js';
+import type { Clock } from '../../runtime/clock.js';
 import { ConsoleRing, POSITIONS_PER_MS } from './console-ring.js';
 import { ConsoleScript, LOGIN_PROMPT_OFFSET_MS, kernelStamp } from './console-script.js';
-import { hostIdentityFor, type HostIdentity } from './host-identity.js';
+import type { HostIdentity } from './host-identity.js';
 import { LoginShell } from './login-shell.js';
-import { fnv1a } from '../bmc/sensors.js';
 
 export interface HostConsoleSettings {
   /** One numbered log line every this many ms once booted (default 1000). */
@@ -89,15 +87,6 @@ export class HostConsole {
     }
   }
 
-  /** A console for `model`'s host that follows its power (Chassis Control, the control API). */
-  static forModel(model: BmcModel, clock: Clock, settings: HostConsoleSettings = {}): HostConsole {
-    const host = new HostConsole({
-      ...settings, identity: () => hostIdentityFor(model), seed: fnv1a(model.ip), clock, powerOn: model.powerOn, now: clock.now(),
-    });
-    host.follow(model);
-    return host;
-  }
-
   /** The script of this host's output (built at first use). */
   get script(): ConsoleScript {
     if (!this.scriptCache) {
@@ -119,16 +108,6 @@ export class HostConsole {
   /** When the current boot started, or null while off. */
   get bootAt(): number | null {
     return this.current()?.at ?? null;
-  }
-
-  /** Follows the model's power changes; returns the unsubscribe function. */
-  follow(model: BmcModel): () => void {
-    return model.onChange((e) => {
-      if (e.kind !== 'power') return;
-      if (e.outcome === 'powered-off') this.powerOff(e.at);
-      else if (e.outcome === 'powered-on' || e.outcome === 'power-cycled' || e.outcome === 'reset') this.boot(e.at);
-      else if (e.outcome === 'diagnostic-interrupt') this.nmi(e.at);
-    });
   }
 
   /** Power on, or restart (reset, cycle): the script starts over at `now`. */
@@ -226,7 +205,7 @@ export class HostConsole {
     this.deliver(Buffer.from(text, 'latin1'), now);
   }
 
-  private nmi(now: number): void {
+  nmi(now: number): void {
     const cur = this.current();
     if (!cur) return;
     const stamp = kernelStamp(now - cur.at, this.identity, 0);

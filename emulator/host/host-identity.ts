@@ -1,7 +1,6 @@
 // Who the emulated host is, as its console shows it: host name, firmware, processors, memory, disks and NICs,
-// all derived from the BMC's model (hardware template and IP), so every BMC's console reads differently.
+// all derived from the machine's hardware and its BMC's IP, so every host's console reads differently.
 import { createHash } from 'node:crypto';
-import type { BmcModel } from '../bmc/model.js';
 
 export interface HostIdentity {
   hostname: string;
@@ -37,9 +36,26 @@ function uuidFrom(bytes: Buffer): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }
 
-export function hostIdentityFor(model: BmcModel): HostIdentity {
-  const hw = model.hardware;
-  const ip = model.ip;
+/** The parts of a hardware template the console shows (the BMC's HardwareTemplate has them all). */
+export interface HostHardware {
+  vendor: string;
+  product: string;
+  boardProduct: string;
+  serial: string;
+  cpus: readonly { model: string; threads: number }[];
+  memory: readonly { sizeGiB: number; type: string; mhz: number }[];
+  disks: readonly { slot: string; model: string }[];
+  nics: readonly { name: string; model: string; mac: string; speedMbps: number }[];
+}
+
+/** FNV-1a of a string: a stable 32-bit seed from a name or address. */
+export function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+export function hostIdentityFor(ip: string, hw: HostHardware): HostIdentity {
   return {
     hostname: hostnameFor(ip),
     vendor: hw.vendor,

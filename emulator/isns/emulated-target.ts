@@ -2,12 +2,12 @@
 // group and LUNs (the vendor LUN attributes, protocols/isns/vendor-lun.ts) with the fleet's iSNS server, keeps
 // the registration alive, registers for SCNs and answers ESIs on its own port, and re-registers (Replace) when
 // its LUNs change, so the server notifies everyone watching.
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../runtime/clock.js';
 import { NodeType } from '../../protocols/isns/attributes.js';
-import { IsnsClient, type EntitySpec } from '../../orchestrator/isns-client.js';
+import { IsnsClient, type EntitySpec } from '../../clients/isns/isns-client.js';
 import { LUN_STATES, type TargetLun, type TargetSpec } from './target-spec.js';
-import { RegistrationKeeper } from '../../orchestrator/isns-client-keeper.js';
-import { IsnsClientListener } from '../../orchestrator/isns-client-listener.js';
+import { RegistrationKeeper } from '../../clients/isns/registration-keeper.js';
+import { IsnsClientListener } from '../../clients/isns/isns-client-listener.js';
 
 export interface TargetSummary extends TargetSpec { eid: string | null; refreshes: number; refreshFailures: number; esisAnswered: number; scnsReceived: number }
 

@@ -10,8 +10,8 @@ import { FunctionId } from '../../protocols/isns/functions.js';
 import { Flag } from '../../protocols/isns/header.js';
 import { Status } from '../../protocols/isns/status.js';
 import { attr, type PortValue } from '../../protocols/isns/tlv.js';
-import type { IsnsRegistry } from './registry.js';
-import type { PortalObj } from './registry-model.js';
+import type { IsnsRegistry } from './registry/registry.js';
+import type { PortalObj } from './registry/model.js';
 import type { OutboundCalls } from './server-outbound.js';
 
 interface Watch {

@@ -7,7 +7,7 @@
 // address toward the destination); the timer runs on the Clock. Send errors are counted, never thrown.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { MAX_TIMER_MS, type Clock } from '../clock.js';
+import { MAX_TIMER_MS, type Clock } from '../../runtime/clock.js';
 import { encodeMessage } from '../../protocols/isns/codec.js';
 import { FunctionId } from '../../protocols/isns/functions.js';
 import { Flag, nextTransactionId } from '../../protocols/isns/header.js';

@@ -1,7 +1,7 @@
 // Sending State Change Notifications — RFC 4171 §5.6.5.8 (SCN, answered by SCNRsp §5.7.5.8) and §2.9.2
 // (an entity with several SCN ports gets the SCN on each). The registry decides who hears what
 // (registry-scn.ts); this sends each SCN to every SCN port of the recipient and counts the outcome.
-import type { ScnDelivery } from './registry-scn.js';
+import type { ScnDelivery } from './registry/scn.js';
 import type { OutboundCalls } from './server-outbound.js';
 import { Status } from '../../protocols/isns/status.js';
 import type { IsnsRequest } from '../../protocols/isns/codec.js';

@@ -5,7 +5,7 @@
 // Every wait is bounded by a timeout on the Clock.
 import { nextTransactionId } from '../../protocols/isns/header.js';
 import net from 'node:net';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../runtime/clock.js';
 import { decodeMessage, encodeMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
 import { PduStreamDecoder } from '../../protocols/isns/stream.js';
 import { Reassembler } from '../../protocols/isns/segments.js';

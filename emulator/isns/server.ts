@@ -9,10 +9,10 @@
 // does one over the message-size limit; unknown functions get 15; other iSNSP versions 10. A PDU whose
 // header announces more than the PDU limit cannot be skipped on a stream: it gets 2 and the connection
 // closes. Connections over the limit are closed at once. Everything dropped is counted, nothing throws.
-import { closeTcpUdp } from '../net/tcp-udp.js';
+import { closeTcpUdp } from '../../runtime/tcp-udp.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { systemClock, type Clock } from '../clock.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { decodeMessage, encodeMessage, type IsnsResponse } from '../../protocols/isns/codec.js';
 import { responseIdFor } from '../../protocols/isns/functions.js';
@@ -23,7 +23,7 @@ import { Status } from '../../protocols/isns/status.js';
 import { PduStreamDecoder, StreamBrokenError } from '../../protocols/isns/stream.js';
 import { EsiMonitor } from './esi.js';
 import { HeartbeatSender, type HeartbeatConfig } from './heartbeat-sender.js';
-import { IsnsRegistry, type RegistryOptions } from './registry.js';
+import { IsnsRegistry, type RegistryOptions } from './registry/registry.js';
 import { ScnSender } from './scn.js';
 import { OutboundCalls } from './server-outbound.js';
 import { StateDir } from './state.js';

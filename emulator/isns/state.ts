@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IsnsValue } from '../../protocols/isns/tlv.js';
-import { portKey, type RegistryStore } from './registry-model.js';
+import { portKey, type RegistryStore } from './registry/model.js';
 
 const FILE = 'isns-registry.json';
 const FORMAT = 1;

@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsnsServer } from '../../emulator/isns/server.js';
-import { IsnsClient, IsnsStatusError } from '../../orchestrator/isns-client.js';
-import { IsnsClientListener, type ScnNotice } from '../../orchestrator/isns-client-listener.js';
+import { IsnsClient, IsnsStatusError } from '../../clients/isns/isns-client.js';
+import { IsnsClientListener, type ScnNotice } from '../../clients/isns/isns-client-listener.js';
 import { NodeType, ScnBitmap } from '../../protocols/isns/attributes.js';
 import { Status } from '../../protocols/isns/status.js';
 

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PduStreamDecoder } from '../../protocols/isns/stream.js';
 import { Reassembler } from '../../protocols/isns/segments.js';
 import { encodeMessage } from '../../protocols/isns/codec.js';
-import { IsnsRegistry } from '../../emulator/isns/registry.js';
+import { IsnsRegistry } from '../../emulator/isns/registry/registry.js';
 
 const HOST = '127.25.0.1';
 const PORT = 17701;

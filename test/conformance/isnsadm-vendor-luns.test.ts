@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IsnsServer } from '../../emulator/isns/server.js';
-import { IsnsClient } from '../../orchestrator/isns-client.js';
+import { IsnsClient } from '../../clients/isns/isns-client.js';
 import { NodeType } from '../../protocols/isns/attributes.js';
 import { LunState } from '../../protocols/isns/vendor-lun.js';
 

@@ -11,7 +11,7 @@ import { attr, type IsnsAttribute } from '../../protocols/isns/tlv.js';
 import { encodeMessage, encodeMessageBody, type IsnsRequest } from '../../protocols/isns/codec.js';
 import { Reassembler } from '../../protocols/isns/segments.js';
 import { LunTag, lunAttributes } from '../../protocols/isns/vendor-lun.js';
-import { IsnsRegistry } from '../../emulator/isns/registry.js';
+import { IsnsRegistry } from '../../emulator/isns/registry/registry.js';
 import { loadFrames } from '../helpers/vectors.js';
 import { FailureLog, Rng, fuzzIterations, fuzzSeed, hex, mutate, seedHex } from './fuzz-helpers.js';
 

@@ -1,7 +1,8 @@
 // A BMC model and its command table, driven with IpmiRequest objects as the session layer would.
 import { createCommandTable, type CommandTable, type CommandTableOptions } from '../../emulator/bmc/commands/index.js';
 import type { CommandResult, SessionView } from '../../emulator/bmc/commands/types.js';
-import { BmcModel, type BmcEvent, type BmcModelOptions } from '../../emulator/bmc/model.js';
+import { BmcModel, type BmcModelOptions } from '../../emulator/bmc/model.js';
+import type { BmcEvent } from '../../emulator/bmc/events.js';
 import type { IpmiRequest } from '../../protocols/ipmi/message.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { IsnsClient } from '../../orchestrator/isns-client.js';
+import { IsnsClient } from '../../clients/isns/isns-client.js';
 
 /** Starts isnsd on `at` with its config, PID file and control socket in `dir`; resolves once it takes connections. */
 export async function startIsnsd(dir: string, at: { host: string; port: number }): Promise<ChildProcess> {

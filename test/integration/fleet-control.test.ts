@@ -4,9 +4,9 @@ import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { ipmitool } from '../helpers/ipmitool.js';
-import { consecutiveAddresses } from '../../emulator/net/ipv4.js';
-import { discoverBmcs } from '../../orchestrator/rmcp-discovery.js';
-import { IpmiLanClient, IpmiTimeoutError } from '../../orchestrator/ipmi-client.js';
+import { consecutiveAddresses } from '../../runtime/ipv4.js';
+import { discoverBmcs } from '../../clients/ipmi/rmcp-discovery.js';
+import { IpmiLanClient, IpmiTimeoutError } from '../../clients/ipmi/ipmi-client.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { decodeAsf, encodePresencePing } from '../../protocols/rmcp/asf.js';
 

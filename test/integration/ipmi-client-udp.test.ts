@@ -2,10 +2,10 @@
 import t from 'tap';
 import { fleetConfig } from '../../emulator/fleet/fleet-file.js';
 import { Shard } from '../../emulator/fleet/shard.js';
-import { CompletionCodeError, IpmiLanClient } from '../../orchestrator/ipmi-client.js';
+import { CompletionCodeError, IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { decodeInventoryResponse } from '../../protocols/ipmi/oem/inventory.js';
-import { readInventory } from '../../orchestrator/inventory.js';
+import { readInventory } from '../../clients/ipmi/inventory.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 
 const PORT = 9723;

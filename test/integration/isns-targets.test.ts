@@ -9,9 +9,9 @@ import { join } from 'node:path';
 import { startEmulator } from '../helpers/emulator-process.js';
 import { NodeType, ScnBitmap } from '../../protocols/isns/attributes.js';
 import { LunState } from '../../protocols/isns/vendor-lun.js';
-import { IsnsClient } from '../../orchestrator/isns-client.js';
-import { IsnsClientListener, type ScnNotice } from '../../orchestrator/isns-client-listener.js';
-import { discoverIsnsServer } from '../../orchestrator/isns-heartbeat-listener.js';
+import { IsnsClient } from '../../clients/isns/isns-client.js';
+import { IsnsClientListener, type ScnNotice } from '../../clients/isns/isns-client-listener.js';
+import { discoverIsnsServer } from '../../clients/isns/heartbeat-listener.js';
 
 const ISNS = { host: '127.29.0.1', port: 17810 };
 const BEATS = { host: '127.29.0.2', port: 17811 };

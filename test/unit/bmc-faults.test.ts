@@ -2,7 +2,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { EmulatedBmc, type EmulatedBmcOptions } from '../../emulator/bmc/emulated-bmc.js';
-import { ManualClock } from '../../emulator/manual-clock.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
 import { decodeAsf, encodePresencePing } from '../../protocols/rmcp/asf.js';
 import { RmcpPlusClientSession } from '../../protocols/ipmi/client-side/rmcpplus-session.js';
 

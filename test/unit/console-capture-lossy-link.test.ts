@@ -5,8 +5,8 @@
 import t from 'tap';
 import { oemConsoleCommands } from '../../emulator/bmc/commands/oem-console.js';
 import type { CommandContext, SessionView } from '../../emulator/bmc/commands/types.js';
-import { ConsoleCapture, type CaptureEvent } from '../../orchestrator/console-capture.js';
-import { HeartbeatRegister } from '../../orchestrator/heartbeat-register.js';
+import { ConsoleCapture, type CaptureEvent } from '../../orchestrator/console/console-capture.js';
+import { HeartbeatRegister } from '../../orchestrator/console/heartbeat-register.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import {
   ConsoleOemCommand, decodeHeartbeatResponse, decodeHistoryResponse, encodeHeartbeatRequest, encodeHistoryRequest, type ConsoleHistoryRequest,
@@ -15,7 +15,7 @@ import { Privilege } from '../../protocols/ipmi/users.js';
 import { Rng } from '../fuzz/fuzz-helpers.js';
 import { request } from '../helpers/bmc-command-fixture.js';
 import { ConsoleHistoryRing } from '../helpers/console-history-ring.js';
-import { ManualClock } from '../../emulator/manual-clock.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
 
 interface Link {
   seed: number;

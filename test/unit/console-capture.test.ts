@@ -2,7 +2,7 @@
 // late, duplicated, reordered or missing; gaps fetched from history; loss reported only when the BMC no longer
 // holds the bytes; stream restarts; host sequence numbers checked.
 import t from 'tap';
-import { ConsoleCapture, type CaptureEvent } from '../../orchestrator/console-capture.js';
+import { ConsoleCapture, type CaptureEvent } from '../../orchestrator/console/console-capture.js';
 import type { ConsoleHeartbeatResponse, ConsoleHistoryRequest, ConsoleHistoryResponse } from '../../protocols/ipmi/oem/console-heartbeat.js';
 import { ConsoleHistoryRing } from '../helpers/console-history-ring.js';
 

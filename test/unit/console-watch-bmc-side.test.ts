@@ -3,8 +3,8 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { EmulatedBmc } from '../../emulator/bmc/emulated-bmc.js';
-import { ConsoleByteStream } from '../../emulator/host/console-byte-stream.js';
-import { ManualClock } from '../../emulator/manual-clock.js';
+import { ConsoleByteStream } from '../../emulator/bmc/console-byte-stream.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
 import { RmcpPlusClientSession } from '../../protocols/ipmi/client-side/rmcpplus-session.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { ConsoleOemCommand, decodeHeartbeatResponse, encodeHeartbeatRequest } from '../../protocols/ipmi/oem/console-heartbeat.js';

@@ -1,7 +1,7 @@
 // The console watcher's heartbeat register: cadence, late, duplicate, reordered and missing replies, the miss
 // threshold, reset after a reconnect. Fake time throughout.
 import t from 'tap';
-import { HeartbeatRegister } from '../../orchestrator/heartbeat-register.js';
+import { HeartbeatRegister } from '../../orchestrator/console/heartbeat-register.js';
 
 const PERIOD = 1000;
 

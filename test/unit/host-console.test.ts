@@ -4,11 +4,11 @@ import t from 'tap';
 import { BmcModel } from '../../emulator/bmc/model.js';
 import { ChassisAction } from '../../emulator/bmc/chassis-state.js';
 import { controlPower } from '../../emulator/bmc/power.js';
-import { ManualClock } from '../../emulator/manual-clock.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
 import { ConsoleRing, POSITIONS_PER_MS } from '../../emulator/host/console-ring.js';
 import { BOOT_LINE_COUNT, ConsoleScript, LOGIN_PROMPT_OFFSET_MS } from '../../emulator/host/console-script.js';
 import { HostConsole, type HostConsoleSettings } from '../../emulator/host/host-console.js';
-import { hostIdentityFor } from '../../emulator/host/host-identity.js';
+import { hostConsoleFor, hostIdentityOf } from '../../emulator/bmc/host-link.js';
 import { LoginShell } from '../../emulator/host/login-shell.js';
 
 const T0 = 1_700_000_000_000;
@@ -16,7 +16,7 @@ const T0 = 1_700_000_000_000;
 function host(ip = '10.9.8.7', settings: HostConsoleSettings = {}, powerOn = false) {
   const clock = new ManualClock(T0);
   const model = new BmcModel({ ip, now: T0, powerOn });
-  const console = HostConsole.forModel(model, clock, { initialUptimeMs: 0, ...settings });
+  const console = hostConsoleFor(model, clock, { initialUptimeMs: 0, ...settings });
   return { clock, model, console };
 }
 
@@ -37,7 +37,7 @@ t.test('the script is a pure function of identity and time: same inputs, same li
 });
 
 t.test('line n appears at offset(n): boot lines in order, the login prompt, then numbered lines every interval', (t) => {
-  const script = new ConsoleScript(hostIdentityFor(new BmcModel({ ip: '10.0.0.1', now: 0 })), 250);
+  const script = new ConsoleScript(hostIdentityOf(new BmcModel({ ip: '10.0.0.1', now: 0 })), 250);
   for (let n = 0; n < BOOT_LINE_COUNT + 20; n++) {
     t.equal(script.countAt(script.offset(n)), n + 1, `line ${n} has appeared at its offset`);
     t.equal(script.countAt(script.offset(n) - 1), n, `and not 1 ms before`);
@@ -177,7 +177,7 @@ t.test('the ring of interactive output is bounded; same-ms entries get increasin
 });
 
 t.test('LoginShell: CR LF is one Enter, DEL erases, empty name re-prompts, exit logs out', (t) => {
-  const shell = new LoginShell(hostIdentityFor(new BmcModel({ ip: '10.0.0.2', now: 0 })));
+  const shell = new LoginShell(hostIdentityOf(new BmcModel({ ip: '10.0.0.2', now: 0 })));
   t.equal(shell.input(Buffer.from('\r\n'), 0), '\r\nnode-010-000-000-002 login: ');
   t.equal(shell.input(Buffer.from('roox\x7ft\r\n'), 0), 'roox\b \bt\r\nPassword: ');
   t.equal(shell.current, 'password');

@@ -1,6 +1,6 @@
 // HOST:PORT as the commands and the fleet file read it (emulator/net/host-port.ts).
 import t from 'tap';
-import { formatHostPort, parseHostPort } from '../../emulator/net/host-port.js';
+import { formatHostPort, parseHostPort } from '../../runtime/host-port.js';
 
 t.test('names, IPv4 and bracketed IPv6 addresses with a port 0-65535', (t) => {
   t.same(parseHostPort('127.0.0.1:3205'), { host: '127.0.0.1', port: 3205 });

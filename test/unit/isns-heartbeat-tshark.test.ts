@@ -5,7 +5,7 @@
 import t from 'tap';
 import dgram from 'node:dgram';
 import { execFile, spawnSync } from 'node:child_process';
-import { ManualClock } from '../../emulator/manual-clock.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
 import { IsnsServer } from '../../emulator/isns/server.js';
 import { malformedLines, startCapture } from '../helpers/tshark.js';
 

@@ -5,11 +5,11 @@
 // sends them when configured and counts send errors without stopping. Waits are for events, never times.
 import t from 'tap';
 import dgram from 'node:dgram';
-import { ManualClock } from '../../emulator/manual-clock.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
 import { HeartbeatSender } from '../../emulator/isns/heartbeat-sender.js';
 import { IsnsServer } from '../../emulator/isns/server.js';
-import { HeartbeatTimeoutError, IsnsHeartbeatListener, discoverIsnsServer, type HeartbeatGap, type HeartbeatSeen, type ServerLost } from '../../orchestrator/isns-heartbeat-listener.js';
-import { IsnsClient } from '../../orchestrator/isns-client.js';
+import { HeartbeatTimeoutError, IsnsHeartbeatListener, discoverIsnsServer, type HeartbeatGap, type HeartbeatSeen, type ServerLost } from '../../clients/isns/heartbeat-listener.js';
+import { IsnsClient } from '../../clients/isns/isns-client.js';
 import { decodeMessage, encodeMessage, type IsnsHeartbeat } from '../../protocols/isns/codec.js';
 import { FunctionId } from '../../protocols/isns/functions.js';
 import { Flag, decodePdu } from '../../protocols/isns/header.js';

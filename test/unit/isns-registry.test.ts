@@ -13,7 +13,7 @@ import { attr, findAttribute, u32Value, type IsnsAttribute } from '../../protoco
 import { encodeMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
 import { Reassembler } from '../../protocols/isns/segments.js';
 import { LunState, LunTag, lunAttributes, parseLuns } from '../../protocols/isns/vendor-lun.js';
-import { IsnsRegistry } from '../../emulator/isns/registry.js';
+import { IsnsRegistry } from '../../emulator/isns/registry/registry.js';
 
 const frames = loadFrames('isns/isnsadm-vs-isnsd.json');
 

@@ -4,9 +4,9 @@
 // DDSReg/DDSDereg (which isnsd answers with 15).
 import t, { type Test } from 'tap';
 import { IsnsServer } from '../../emulator/isns/server.js';
-import { ManualClock } from '../../emulator/manual-clock.js';
-import { IsnsClient, IsnsStatusError } from '../../orchestrator/isns-client.js';
-import { IsnsClientListener, type ScnNotice } from '../../orchestrator/isns-client-listener.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
+import { IsnsClient, IsnsStatusError } from '../../clients/isns/isns-client.js';
+import { IsnsClientListener, type ScnNotice } from '../../clients/isns/isns-client-listener.js';
 import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
 import { FunctionId } from '../../protocols/isns/functions.js';
 import { Status } from '../../protocols/isns/status.js';

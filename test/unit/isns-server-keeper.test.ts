@@ -2,9 +2,9 @@
 // many registration periods because it is refreshed at half of each; once stopped, it expires.
 import t from 'tap';
 import { IsnsServer } from '../../emulator/isns/server.js';
-import { ManualClock } from '../../emulator/manual-clock.js';
-import { IsnsClient } from '../../orchestrator/isns-client.js';
-import { RegistrationKeeper } from '../../orchestrator/isns-client-keeper.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
+import { IsnsClient } from '../../clients/isns/isns-client.js';
+import { RegistrationKeeper } from '../../clients/isns/registration-keeper.js';
 import { NodeType } from '../../protocols/isns/attributes.js';
 import { LunState } from '../../protocols/isns/vendor-lun.js';
 

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { EmulatedBmc, type EmulatedBmcOptions } from '../../emulator/bmc/emulated-bmc.js';
-import { ManualClock } from '../../emulator/manual-clock.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
 import { ChassisAction } from '../../emulator/bmc/chassis-state.js';
 import { password16 } from '../../protocols/ipmi/auth-v15.js';
 import { ConfidentialityAlgorithm, IntegrityAlgorithm } from '../../protocols/ipmi/cipher-suites.js';

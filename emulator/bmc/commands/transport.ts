@@ -5,7 +5,7 @@ import { SUPPORTED_V15_AUTH_TYPES } from '../../../protocols/ipmi/auth-v15.js';
 import { CompletionCode, ConfigParameterCC } from '../../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../../protocols/ipmi/message.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
-import { IpSource, formatIpv4, parseIpv4, writeSetInProgress } from '../lan-config.js';
+import { IpSource, ipv4Bytes, ipv4Text, writeSetInProgress } from '../lan-config.js';
 import type { BmcModel } from '../model.js';
 import { expectLength, fail, ok, paddedText, unpaddedText } from './request-data.js';
 import type { CommandSpec } from './types.js';
@@ -37,7 +37,7 @@ function bitMask(types: readonly number[]): number {
 const SUPPORTED_AUTH_MASK = bitMask(SUPPORTED_V15_AUTH_TYPES);
 
 function ipParameter(read: (m: BmcModel) => string, write: (m: BmcModel, ip: string) => void): LanParameter {
-  return { get: (m) => parseIpv4(read(m)), set: { length: 4, apply: (m, d) => { write(m, formatIpv4(d)); return true; } } };
+  return { get: (m) => ipv4Bytes(read(m)), set: { length: 4, apply: (m, d) => { write(m, ipv4Text(d)); return true; } } };
 }
 
 function macParameter(read: (m: BmcModel) => Buffer, write: (m: BmcModel, mac: Buffer) => void): LanParameter {

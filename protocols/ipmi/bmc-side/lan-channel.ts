@@ -18,7 +18,7 @@ import type { BmcSession } from './session.js';
 import { SessionTable } from './session-table.js';
 import { answerSessionless, isSessionlessCommand, type CommandAnswer } from './sessionless-commands.js';
 
-export interface Peer { address: string; port: number }
+import type { Peer } from '../../peer.js';
 
 export type ChannelOutput =
   | { kind: 'reply'; datagram: Buffer }

@@ -1,8 +1,8 @@
 // BMC discovery by ASF Presence Ping (DMTF ASF 2.0 §3.2.4.1-3): one UDP socket pings many addresses and
 // collects the pongs; the pong's "IPMI supported" bit (IPMI 2.0 §13.2) says the device speaks IPMI.
 import { createSocket } from 'node:dgram';
-import { DecodeError } from '../protocols/errors.js';
-import { AsfMessageType, decodeAsf, decodePresencePong, encodePresencePing } from '../protocols/rmcp/asf.js';
+import { DecodeError } from '../../protocols/errors.js';
+import { AsfMessageType, decodeAsf, decodePresencePong, encodePresencePing } from '../../protocols/rmcp/asf.js';
 
 export interface DiscoveredBmc { address: string; ipmi: boolean; iana: number }
 

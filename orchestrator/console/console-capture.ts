@@ -22,8 +22,8 @@
 //   bytes, a stream restart or a cut is marked partial. Lines matching `sequencePattern` (first capture group:
 //   a decimal number) are checked to count up by one: a jump is a sequence gap, a step back a restart (the host
 //   rebooted).
-import type { ConsoleHeartbeatRequest, ConsoleHeartbeatResponse, ConsoleHistoryRequest, ConsoleHistoryResponse, ConsoleSpan } from '../protocols/ipmi/oem/console-heartbeat.js';
-import { MAX_CONSOLE_BYTES } from '../protocols/ipmi/oem/console-heartbeat.js';
+import type { ConsoleHeartbeatRequest, ConsoleHeartbeatResponse, ConsoleHistoryRequest, ConsoleHistoryResponse, ConsoleSpan } from '../../protocols/ipmi/oem/console-heartbeat.js';
+import { MAX_CONSOLE_BYTES } from '../../protocols/ipmi/oem/console-heartbeat.js';
 
 export interface ConsoleCaptureOptions {
   /** Data bytes asked for per heartbeat and per history request; default 1024. */

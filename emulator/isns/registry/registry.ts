@@ -10,19 +10,19 @@
 // source that is not registered are served (queries as for a member of the default DD); Replace with no
 // Entity ID removes the entity and registers a new one with a new EID. It does more than isnsd where
 // isnsd answers 15: SCNEvent, DDSReg, DDSDereg.
-import { DecodeError } from '../../protocols/errors.js';
-import { Tag } from '../../protocols/isns/attributes.js';
-import { decodeMessage, type IsnsMessage, type IsnsRequest, type IsnsResponse, type RawMessage } from '../../protocols/isns/codec.js';
-import { FunctionId, functionName, responseIdFor } from '../../protocols/isns/functions.js';
-import { Flag, ISNSP_VERSION } from '../../protocols/isns/header.js';
-import { errorResponseBody, type IsnsResponseBody } from '../../protocols/isns/message.js';
-import { Status, statusName } from '../../protocols/isns/status.js';
-import { deregister, deregisterDd, registerDd } from './registry-dereg.js';
-import { RegistryStore, type NodeObj } from './registry-model.js';
-import { getNext, query } from './registry-query.js';
-import { register, type RegisterOptions } from './registry-register.js';
-import { buildScns, scnDeregister, scnEvent, scnRegister, type ScnDelivery } from './registry-scn.js';
-import { deregisterDds, registerDds } from './registry-dds.js';
+import { DecodeError } from '../../../protocols/errors.js';
+import { Tag } from '../../../protocols/isns/attributes.js';
+import { decodeMessage, type IsnsMessage, type IsnsRequest, type IsnsResponse, type RawMessage } from '../../../protocols/isns/codec.js';
+import { FunctionId, functionName, responseIdFor } from '../../../protocols/isns/functions.js';
+import { Flag, ISNSP_VERSION } from '../../../protocols/isns/header.js';
+import { errorResponseBody, type IsnsResponseBody } from '../../../protocols/isns/message.js';
+import { Status, statusName } from '../../../protocols/isns/status.js';
+import { deregister, deregisterDd, registerDd } from './dereg.js';
+import { RegistryStore, type NodeObj } from './model.js';
+import { getNext, query } from './query.js';
+import { register, type RegisterOptions } from './register.js';
+import { buildScns, scnDeregister, scnEvent, scnRegister, type ScnDelivery } from './scn.js';
+import { deregisterDds, registerDds } from './dds.js';
 
 export interface RegistryOptions extends RegisterOptions {
   /**

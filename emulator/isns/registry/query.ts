@@ -7,11 +7,11 @@
 // the order the request first names them (isnsd: node, then its portals, then its portal groups).
 // DevGetNext: the key is the current object's key (zero-length = before the first); the answer is the
 // next visible object in index order, or status 9 (No Such Entry) alone after the last.
-import { NodeType, Tag } from '../../protocols/isns/attributes.js';
-import { Status } from '../../protocols/isns/status.js';
-import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../protocols/isns/tlv.js';
-import { lunAttributes, isLunTag } from '../../protocols/isns/vendor-lun.js';
-import { category, comparePortals, compareUtf8, type Category, type DdObj, type EntityObj, type NodeObj, type PgObj, type PortalObj, type RegistryStore } from './registry-model.js';
+import { NodeType, Tag } from '../../../protocols/isns/attributes.js';
+import { Status } from '../../../protocols/isns/status.js';
+import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../../protocols/isns/tlv.js';
+import { lunAttributes, isLunTag } from '../../../protocols/isns/vendor-lun.js';
+import { category, comparePortals, compareUtf8, type Category, type DdObj, type EntityObj, type NodeObj, type PgObj, type PortalObj, type RegistryStore } from './model.js';
 
 export interface QueryResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[]; noDelimiter?: boolean }
 

@@ -1,7 +1,7 @@
 // An IPMI load generator: C workers, each with its own RMCP+ session (or opening and closing sessions in a
 // loop), spread over the targets, for a fixed time. The same generator measures our emulator and ipmi_sim.
 import { CompletionCodeError, IpmiLanClient, IpmiTimeoutError } from './ipmi-client.js';
-import { NetFn } from '../protocols/ipmi/message.js';
+import { NetFn } from '../../protocols/ipmi/message.js';
 
 export const LOAD_COMMANDS = {
   'get-device-id': { netFn: NetFn.APP, cmd: 0x01 },

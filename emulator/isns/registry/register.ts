@@ -3,12 +3,12 @@
 // Portal (opened by Portal IP Address) and each iSCSI Node (opened by iSCSI Name), then Portal Groups
 // (opened by PG iSCSI Name). The Replace flag replaces the entity's objects instead of adding to them.
 // isnsadm sends a zero-length Entity ID key: the server assigns the EID (or finds the node's entity).
-import { DecodeError } from '../../protocols/errors.js';
-import { EntityProtocol, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
-import { Status } from '../../protocols/isns/status.js';
-import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../protocols/isns/tlv.js';
-import { parseLuns, isBmcfleetLun } from '../../protocols/isns/vendor-lun.js';
-import { SERVER_ASSIGNED, category, type EntityObj, type RegistryStore } from './registry-model.js';
+import { DecodeError } from '../../../protocols/errors.js';
+import { EntityProtocol, ScnBitmap, Tag } from '../../../protocols/isns/attributes.js';
+import { Status } from '../../../protocols/isns/status.js';
+import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../../protocols/isns/tlv.js';
+import { parseLuns, isBmcfleetLun } from '../../../protocols/isns/vendor-lun.js';
+import { SERVER_ASSIGNED, category, type EntityObj, type RegistryStore } from './model.js';
 
 export interface RegisterOptions {
   eidPrefix: string;

@@ -3,8 +3,8 @@
 // into a bounded ring as they are read. Made only for a console that is watched: an unwatched host costs nothing.
 import { randomInt } from 'node:crypto';
 import type { ConsoleSpan } from '../../protocols/ipmi/oem/console-heartbeat.js';
-import type { ConsoleHistorySource } from '../bmc/commands/oem-console.js';
-import type { HostConsole } from './host-console.js';
+import type { ConsoleHistorySource } from './commands/oem-console.js';
+import type { HostConsole } from '../host/host-console.js';
 
 /** Bytes of console output the BMC keeps per watched console (older bytes are reported as lost to a watcher). */
 export const DEFAULT_CONSOLE_RING_BYTES = 64 * 1024;

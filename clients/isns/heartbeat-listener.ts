@@ -10,11 +10,11 @@
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { MAX_TIMER_MS, systemClock, type Clock } from '../emulator/clock.js';
-import { FunctionId } from '../protocols/isns/functions.js';
-import { decodePdu } from '../protocols/isns/header.js';
-import { isMulticastAddress } from '../protocols/isns/ip-address.js';
-import { decodeHeartbeat, type Heartbeat } from '../protocols/isns/heartbeat.js';
+import { MAX_TIMER_MS, systemClock, type Clock } from '../../runtime/clock.js';
+import { FunctionId } from '../../protocols/isns/functions.js';
+import { decodePdu } from '../../protocols/isns/header.js';
+import { isMulticastAddress } from '../../protocols/isns/ip-address.js';
+import { decodeHeartbeat, type Heartbeat } from '../../protocols/isns/heartbeat.js';
 
 export interface HeartbeatSeen extends Heartbeat {
   /** Where the datagram came from. */

@@ -1,7 +1,7 @@
 // One UDP socket bound to one emulated device's address: datagrams in, answers out.
 import { createSocket, type Socket } from 'node:dgram';
 
-export interface Peer { address: string; port: number }
+import type { Peer } from '../protocols/peer.js';
 
 /** Sends one answer to a peer (now, or later for a delayed answer); one per socket, not one per packet. */
 export type SendAnswer = (answer: Buffer, peer: Peer) => void;

@@ -1,10 +1,10 @@
 // Reads a BMC's hardware inventory for provisioning: the bmcfleet OEM command (protocols/ipmi/oem/inventory.ts),
 // one request per item, over an open IPMI session.
-import { NetFn } from '../protocols/ipmi/message.js';
+import { NetFn } from '../../protocols/ipmi/message.js';
 import {
   BmcfleetOemCommand, InventorySelector, decodeInventoryResponse, encodeInventoryRequest,
   type InventoryCpu, type InventoryDisk, type InventoryMemory, type InventoryNic, type InventoryRecord, type InventorySummary,
-} from '../protocols/ipmi/oem/inventory.js';
+} from '../../protocols/ipmi/oem/inventory.js';
 import type { IpmiLanClient } from './ipmi-client.js';
 
 export interface HardwareInventory {

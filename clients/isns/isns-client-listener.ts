@@ -3,18 +3,18 @@
 // port (register it as the portal's SCN Port and/or ESI Port; the UDP bit of the port says which
 // transport the server uses). As open-isns does it: SCN and ESI carry no Source and no delimiter;
 // SCNRsp carries the destination iSCSI Name, ESIRsp echoes the ESI's attributes.
-import { closeTcpUdp } from '../emulator/net/tcp-udp.js';
+import { closeTcpUdp } from '../../runtime/tcp-udp.js';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
-import { Tag } from '../protocols/isns/attributes.js';
-import { decodeMessage, encodeMessage, type IsnsResponse } from '../protocols/isns/codec.js';
-import { FunctionId } from '../protocols/isns/functions.js';
-import { Flag, decodePdu, type IsnsPdu } from '../protocols/isns/header.js';
-import { Reassembler } from '../protocols/isns/segments.js';
-import { Status } from '../protocols/isns/status.js';
-import { PduStreamDecoder } from '../protocols/isns/stream.js';
-import type { IsnsAttribute } from '../protocols/isns/tlv.js';
+import { Tag } from '../../protocols/isns/attributes.js';
+import { decodeMessage, encodeMessage, type IsnsResponse } from '../../protocols/isns/codec.js';
+import { FunctionId } from '../../protocols/isns/functions.js';
+import { Flag, decodePdu, type IsnsPdu } from '../../protocols/isns/header.js';
+import { Reassembler } from '../../protocols/isns/segments.js';
+import { Status } from '../../protocols/isns/status.js';
+import { PduStreamDecoder } from '../../protocols/isns/stream.js';
+import type { IsnsAttribute } from '../../protocols/isns/tlv.js';
 
 export interface ScnEventItem { bits: number; name: string; ddId?: number }
 export interface ScnNotice {

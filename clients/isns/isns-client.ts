@@ -4,19 +4,19 @@
 // project's vendor LUN attributes (vendor-lun.ts), deregistration, queries, DevGetNext iteration, DD
 // management, SCN registration. The SCN/ESI side (a listener on the client's own port) is in
 // isns-client-listener.ts; refreshing before the registration period ends is isns-client-keeper.ts.
-import { nextTransactionId } from '../protocols/isns/header.js';
+import { nextTransactionId } from '../../protocols/isns/header.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { systemClock, type Clock } from '../emulator/clock.js';
-import { DD_SET_ENABLED, NodeType, Tag } from '../protocols/isns/attributes.js';
-import { decodeMessage, encodeMessage, type IsnsRequest, type IsnsResponse } from '../protocols/isns/codec.js';
-import { FunctionId, functionName } from '../protocols/isns/functions.js';
-import { Flag, decodePdu } from '../protocols/isns/header.js';
-import { Reassembler } from '../protocols/isns/segments.js';
-import { Status, statusName } from '../protocols/isns/status.js';
-import { PduStreamDecoder } from '../protocols/isns/stream.js';
-import { attr, findAttribute, type IsnsAttribute, type PortValue } from '../protocols/isns/tlv.js';
-import { LunTag, isBmcfleetLun, lunAttributes, parseLuns, type LunInfo } from '../protocols/isns/vendor-lun.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import { DD_SET_ENABLED, NodeType, Tag } from '../../protocols/isns/attributes.js';
+import { decodeMessage, encodeMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
+import { FunctionId, functionName } from '../../protocols/isns/functions.js';
+import { Flag, decodePdu } from '../../protocols/isns/header.js';
+import { Reassembler } from '../../protocols/isns/segments.js';
+import { Status, statusName } from '../../protocols/isns/status.js';
+import { PduStreamDecoder } from '../../protocols/isns/stream.js';
+import { attr, findAttribute, type IsnsAttribute, type PortValue } from '../../protocols/isns/tlv.js';
+import { LunTag, isBmcfleetLun, lunAttributes, parseLuns, type LunInfo } from '../../protocols/isns/vendor-lun.js';
 
 export interface IsnsClientOptions {
   host: string;

@@ -11,13 +11,13 @@
 //   Delivery to every portal of the recipient's entity that has an SCN Port (UDP or TCP per its bit, §6.3.6).
 //   Regular SCNs only reach nodes that may see the changed node (§2.2.3); management registrations
 //   (Control nodes) see everything. DD membership changes go to the members of that DD unmasked.
-import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
-import { FunctionId } from '../../protocols/isns/functions.js';
-import { Flag } from '../../protocols/isns/header.js';
-import type { IsnsRequest } from '../../protocols/isns/codec.js';
-import { Status } from '../../protocols/isns/status.js';
-import { attr, type IsnsAttribute, type PortValue } from '../../protocols/isns/tlv.js';
-import type { NodeObj, RegistryStore, StoreEvent } from './registry-model.js';
+import { NodeType, ScnBitmap, Tag } from '../../../protocols/isns/attributes.js';
+import { FunctionId } from '../../../protocols/isns/functions.js';
+import { Flag } from '../../../protocols/isns/header.js';
+import type { IsnsRequest } from '../../../protocols/isns/codec.js';
+import { Status } from '../../../protocols/isns/status.js';
+import { attr, type IsnsAttribute, type PortValue } from '../../../protocols/isns/tlv.js';
+import type { NodeObj, RegistryStore, StoreEvent } from './model.js';
 
 export interface ScnResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[]; noDelimiter?: boolean }
 

@@ -7,11 +7,11 @@
 // only while one of them is enabled (§2.2.2; RegistryStore.activeDdIds); when a change here activates or
 // deactivates a DD, each member is told about itself with an SCN (DD/DDS Member Added or Removed, with the
 // DD_ID for management registrations) and can query again for what it now sees.
-import { ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
-import { Status } from '../../protocols/isns/status.js';
-import { attr, type IsnsAttribute } from '../../protocols/isns/tlv.js';
-import { memberEvent } from './registry-dereg.js';
-import type { DdsObj, RegistryStore } from './registry-model.js';
+import { ScnBitmap, Tag } from '../../../protocols/isns/attributes.js';
+import { Status } from '../../../protocols/isns/status.js';
+import { attr, type IsnsAttribute } from '../../../protocols/isns/tlv.js';
+import { memberEvent } from './dereg.js';
+import type { DdsObj, RegistryStore } from './model.js';
 
 export interface DdsResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[] }
 

@@ -1,11 +1,11 @@
 // An IPMI-over-LAN client for one BMC: RMCP+ session with retries and timeouts over a UDP socket.
 import { createSocket, type Socket } from 'node:dgram';
-import { RmcpPlusClientSession, SessionError } from '../protocols/ipmi/client-side/rmcpplus-session.js';
-import { randomBytesPooled } from '../protocols/random-pool.js';
-import { completionCodeName } from '../protocols/ipmi/completion-codes.js';
-import { SessionCommand, encodeCloseSessionRequest } from '../protocols/ipmi/commands/session-setup.js';
-import { NetFn, type IpmiResponse } from '../protocols/ipmi/message.js';
-import { Privilege } from '../protocols/ipmi/users.js';
+import { RmcpPlusClientSession, SessionError } from '../../protocols/ipmi/client-side/rmcpplus-session.js';
+import { randomBytesPooled } from '../../protocols/random-pool.js';
+import { completionCodeName } from '../../protocols/ipmi/completion-codes.js';
+import { SessionCommand, encodeCloseSessionRequest } from '../../protocols/ipmi/commands/session-setup.js';
+import { NetFn, type IpmiResponse } from '../../protocols/ipmi/message.js';
+import { Privilege } from '../../protocols/ipmi/users.js';
 
 export interface IpmiClientOptions {
   host: string;

@@ -1,10 +1,10 @@
 // DevDereg — RFC 4171 §5.6.5.4 — and the Discovery Domain messages DDReg — §5.6.5.9 — and DDDereg —
 // §5.6.5.10. isnsd answers all three with the status and a bare delimiter (DDReg: the DD as it now is).
-import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
-import { Status } from '../../protocols/isns/status.js';
-import type { IsnsAttribute, PortValue } from '../../protocols/isns/tlv.js';
-import { ddAttrs } from './registry-query.js';
-import type { EntityObj, NodeObj, PortalObj, RegistryStore } from './registry-model.js';
+import { NodeType, ScnBitmap, Tag } from '../../../protocols/isns/attributes.js';
+import { Status } from '../../../protocols/isns/status.js';
+import type { IsnsAttribute, PortValue } from '../../../protocols/isns/tlv.js';
+import { ddAttrs } from './query.js';
+import type { EntityObj, NodeObj, PortalObj, RegistryStore } from './model.js';
 
 export interface DeregResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[] }
 

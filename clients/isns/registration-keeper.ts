@@ -2,7 +2,7 @@
 // re-registers, or sends any message, within the period). Registers an entity, then re-registers it at a
 // fraction of the period the server granted (half by default), on the Clock; a failed refresh is retried
 // sooner. For emulated iSCSI targets: entity + portals + nodes + portal groups + LUN attributes, SCNs.
-import type { Clock } from '../emulator/clock.js';
+import type { Clock } from '../../runtime/clock.js';
 import type { EntitySpec, IsnsClient, RegistrationResult } from './isns-client.js';
 
 export interface KeeperOptions {

@@ -2,14 +2,14 @@
 // and reconnect) and the capture (what the answers add to the log, what to fetch from history), glued by timers.
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { systemClock, type Clock } from '../emulator/clock.js';
-import { NetFn, type IpmiResponse } from '../protocols/ipmi/message.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import { NetFn, type IpmiResponse } from '../../protocols/ipmi/message.js';
 import {
   ConsoleOemCommand, decodeHeartbeatResponse, decodeHistoryResponse, encodeHeartbeatRequest, encodeHistoryRequest, type ConsoleHistoryRequest,
-} from '../protocols/ipmi/oem/console-heartbeat.js';
+} from '../../protocols/ipmi/oem/console-heartbeat.js';
 import { ConsoleCapture, type CaptureEvent, type ConsoleCaptureStats } from './console-capture.js';
 import { HeartbeatRegister, type HeartbeatStats } from './heartbeat-register.js';
-import { IpmiLanClient } from './ipmi-client.js';
+import { IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
 
 export interface ConsoleWatchOptions {
   host: string;

@@ -4,10 +4,10 @@
 //
 // Indexes: one counter for every object, in creation order (entity, its nodes and portals in message order,
 // then their portal groups), which is what open-isns isnsd does (target1: entity 1, node 2, portal 3, PG 4).
-import { DD_SET_ENABLED, NodeType, ScnBitmap, Tag, VendorRange } from '../../protocols/isns/attributes.js';
-import type { IsnsValue, PortValue } from '../../protocols/isns/tlv.js';
-import type { LunInfo } from '../../protocols/isns/vendor-lun.js';
-import { encodeIsnsAddress } from '../../protocols/isns/ip-address.js';
+import { DD_SET_ENABLED, NodeType, ScnBitmap, Tag, VendorRange } from '../../../protocols/isns/attributes.js';
+import type { IsnsValue, PortValue } from '../../../protocols/isns/tlv.js';
+import type { LunInfo } from '../../../protocols/isns/vendor-lun.js';
+import { encodeIsnsAddress } from '../../../protocols/isns/ip-address.js';
 
 export interface EntityObj {
   index: number;
