@@ -104,7 +104,7 @@ const kuidField = Buffer.alloc(KUID_LENGTH);
 /**
  * Integrity AuthCode over auth type .. next header (§13.28.4): HMAC-SHA1-96, HMAC-MD5-128 and HMAC-SHA256-128
  * keyed with K1; MD5-128 is MD5(Kuid, data, Kuid) with the user's 20-byte zero-padded password field (as FreeIPMI
- * and OpenIPMI compute it, test/vectors/ipmi/freeipmi-md5-128.json), not the 16-byte one of IPMI 1.5.
+ * and OpenIPMI compute it, test/vectors/ipmi/freeipmi-vs-ipmi_sim.json), not the 16-byte one of IPMI 1.5.
  */
 export function integrityAuthCode(integrity: number, k1: Uint8Array, kuid: Uint8Array, data: Uint8Array): Buffer {
   switch (integrity) {
