@@ -2,7 +2,7 @@
 // the LAN channel (§6.3, §22.22-22.24, §23.1), chassis (§28) and boot options (§28.12). Pure state: no
 // sockets, no timers; time arrives as `now` on the BMC's clock.
 import { createHash } from 'node:crypto';
-import { DEFAULT_BMC_SUITES } from '../../protocols/ipmi/cipher-suites.js';
+import { DEFAULT_BMC_SUITES, offeredSuites } from '../../protocols/ipmi/cipher-suites.js';
 import { CURRENT_CHANNEL } from '../../protocols/ipmi/commands/session-setup.js';
 import { AuthType } from '../../protocols/ipmi/session-v15.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
@@ -85,8 +85,10 @@ export interface BmcModelOptions {
   /** 1-4094 turns 802.1q tagging on with this ID. */
   vlanId?: number;
   device?: Partial<DeviceIdentity>;
-  /** Cipher suite IDs the LAN channel offers, in order (LAN parameters 22-24). */
+  /** Cipher suite IDs the LAN channel offers, in order (LAN parameters 22-24); default DEFAULT_BMC_SUITES. */
   cipherSuites?: readonly number[];
+  /** Also offer cipher suite 0 (no authentication, integrity or confidentiality), last: off unless asked for. */
+  allowCipherSuite0?: boolean;
   /** IPMI v1.5 auth types enabled on the channel; default MD5 only. */
   v15AuthTypes?: readonly number[];
   /** Host power at start; default on. */
@@ -148,7 +150,7 @@ export class BmcModel {
       ...options.device,
     };
     this.users = new UserTable(options.users ?? [{ name: 'admin', password: 'password', privilege: Privilege.ADMINISTRATOR }]);
-    this.cipherSuites = [...(options.cipherSuites ?? DEFAULT_BMC_SUITES)];
+    this.cipherSuites = offeredSuites(options.cipherSuites ?? DEFAULT_BMC_SUITES, options.allowCipherSuite0 ?? false);
     this.v15AuthTypes = [...(options.v15AuthTypes ?? [AuthType.MD5])];
     this.lan = this.initialLan(options);
     const access = (): ChannelAccess => ({

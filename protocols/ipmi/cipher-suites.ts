@@ -32,8 +32,17 @@ export const CIPHER_SUITES: readonly CipherSuite[] = [
   { id: 17, auth: A.RAKP_HMAC_SHA256, integrity: I.HMAC_SHA256_128, confidentiality: C.AES_CBC_128 },
 ];
 
-/** What a BMC offers by default: everything but suite 0, strongest first. */
-export const DEFAULT_BMC_SUITES: readonly number[] = [17, 3, 1, 2, 6, 7, 8, 11, 12, 15, 16];
+/**
+ * What a BMC offers by default: only suites whose packets carry an integrity AuthCode (§13.28.4), 17 and 3
+ * first. Suites 1, 6 and 15 (authenticated handshake, then unsigned packets) and 0 (nothing) are left out.
+ */
+export const DEFAULT_BMC_SUITES: readonly number[] = [17, 3, 2, 7, 8, 11, 12, 16];
+
+/** The suites a channel offers: `ids` with suite 0 last when it is allowed, and without it otherwise. */
+export function offeredSuites(ids: readonly number[], allowCipherSuite0: boolean): number[] {
+  const authenticated = ids.filter((id) => id !== 0);
+  return allowCipherSuite0 ? [...authenticated, 0] : authenticated;
+}
 
 export function suiteById(id: number): CipherSuite | undefined {
   return CIPHER_SUITES.find((s) => s.id === id);

@@ -96,16 +96,26 @@ export function integrityAuthCodeLength(integrity: number): number {
   }
 }
 
+/** IPMI 2.0 passwords (Kuid) are 20-byte fields, zero-padded (§13.31, Set User Password §22.30). */
+const KUID_LENGTH = 20;
+/** The zero-padded Kuid of the packet being signed or checked: one buffer, filled per call, never kept. */
+const kuidField = Buffer.alloc(KUID_LENGTH);
+
 /**
- * Integrity AuthCode over auth type .. next header (§13.28.4): HMAC-SHA1-96 and HMAC-SHA256-128 and HMAC-MD5-128
- * keyed with K1; MD5-128 is MD5(password, data, password) with the 16-byte zero-padded password.
+ * Integrity AuthCode over auth type .. next header (§13.28.4): HMAC-SHA1-96, HMAC-MD5-128 and HMAC-SHA256-128
+ * keyed with K1; MD5-128 is MD5(Kuid, data, Kuid) with the user's 20-byte zero-padded password field (as FreeIPMI
+ * and OpenIPMI compute it, test/vectors/ipmi/freeipmi-vs-ipmi_sim.json), not the 16-byte one of IPMI 1.5.
  */
-export function integrityAuthCode(integrity: number, k1: Uint8Array, password16: Uint8Array, data: Uint8Array): Buffer {
+export function integrityAuthCode(integrity: number, k1: Uint8Array, kuid: Uint8Array, data: Uint8Array): Buffer {
   switch (integrity) {
     case IntegrityAlgorithm.HMAC_SHA1_96: return hmac('sha1', k1, data).subarray(0, 12);
     case IntegrityAlgorithm.HMAC_MD5_128: return hmac('md5', k1, data);
     case IntegrityAlgorithm.HMAC_SHA256_128: return hmac('sha256', k1, data).subarray(0, 16);
-    case IntegrityAlgorithm.MD5_128: return createHash('md5').update(password16).update(data).update(password16).digest();
+    case IntegrityAlgorithm.MD5_128: {
+      if (kuid.length > KUID_LENGTH) throw new RangeError(`password of ${kuid.length} bytes; IPMI 2.0 allows ${KUID_LENGTH}`);
+      kuidField.fill(0).set(kuid);
+      return createHash('md5').update(kuidField).update(data).update(kuidField).digest();
+    }
     default: throw new RangeError(`unsupported integrity algorithm ${integrity}`);
   }
 }

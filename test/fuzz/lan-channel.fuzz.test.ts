@@ -23,7 +23,7 @@ import { isInSessionCommand } from '../../protocols/ipmi/bmc-side/in-session-com
 import { isSessionlessCommand } from '../../protocols/ipmi/bmc-side/sessionless-commands.js';
 import { RmcpPlusClientSession, SessionError } from '../../protocols/ipmi/client-side/rmcpplus-session.js';
 import { sessionlessRequest, sessionlessResponse } from '../../protocols/ipmi/client-side/sessionless.js';
-import { authCodeV15, password16 } from '../../protocols/ipmi/auth-v15.js';
+import { authCodeV15 } from '../../protocols/ipmi/auth-v15.js';
 import { CIPHER_SUITES, ConfidentialityAlgorithm } from '../../protocols/ipmi/cipher-suites.js';
 import {
   SessionCommand, decodeActivateSessionResponse, decodeSessionChallengeResponse, encodeActivateSessionRequest,
@@ -579,9 +579,8 @@ class Harness {
     if (variant === 'seqFar') seq = (seq + 100 + rng.int(1_000_000)) >>> 0;
     const payloadType = variant === 'payloadType' ? rng.pick([PayloadType.SOL, PayloadType.OEM_EXPLICIT, 0x20, rng.int(64)]) : PayloadType.IPMI;
     const authenticated = variant !== 'unauthenticated';
-    const pw16 = password16(s.password);
     const sign = (data: Uint8Array) => {
-      const code = integrityAuthCode(suite.integrity, s.k1!, pw16, data);
+      const code = integrityAuthCode(suite.integrity, s.k1!, s.password, data);
       if (variant === 'wrongAuthCode') code[rng.int(code.length)] ^= 1 << rng.int(8);
       return code;
     };
@@ -625,11 +624,10 @@ class Harness {
     if (encrypted && rng.bool(0.3)) payload = mutate(rng, payload, { corpus: [] }).bytes;
     s.outboundSeq = (s.outboundSeq + 1) >>> 0; // as if the BMC had sent it: keeps the client's window in step
     l.forged++;
-    const pw16 = password16(s.password);
     const authenticated = rng.bool(0.95);
     const d = encodeSessionV20({ payloadType: rng.bool(0.9) ? PayloadType.IPMI : rng.int(64), encrypted, authenticated, sessionId: s.consoleId,
       sequence: s.outboundSeq, payload }, integrityAuthCodeLength(suite.integrity),
-    authenticated ? (data) => integrityAuthCode(suite.integrity, s.k1!, pw16, data) : undefined);
+    authenticated ? (data) => integrityAuthCode(suite.integrity, s.k1!, s.password, data) : undefined);
     const r = this.clientResponse(l.client!, d, `${l.label} forged`);
     if (r && r !== 'threw') l.forged = 0;
     // Unmutated captured BMC frames and random bytes aimed at the client too.
@@ -704,10 +702,9 @@ class Harness {
     const msg = encodeRequest({ rsAddr: BMC_SLAVE_ADDRESS, netFn: NetFn.APP, rsLun: 0, rqAddr: REMOTE_CONSOLE_SWID, rqSeq: 1, rqLun: 0,
       cmd: SessionCommand.CLOSE_SESSION, data: encodeCloseSessionRequest(s.bmcId) });
     const authenticated = integrityAuthCodeLength(suite.integrity) > 0;
-    const pw16 = password16(s.password);
     const d = encodeSessionV20({ payloadType: PayloadType.IPMI, encrypted: aes, authenticated, sessionId: s.bmcId, sequence: 1,
       payload: aes ? aesEncryptPayload(s.k2!, this.rng.bytes(16), msg) : msg }, integrityAuthCodeLength(suite.integrity),
-    authenticated ? (data) => integrityAuthCode(suite.integrity, s.k1!, pw16, data) : undefined);
+    authenticated ? (data) => integrityAuthCode(suite.integrity, s.k1!, s.password, data) : undefined);
     this.feed(d, 'close');
     if (this.bmc.sessions.get(c.bmcId)) this.fail('Close Session signed with the session keys did not close it', d, 'close');
     this.events.add('throwaway: orphaned on the BMC side, closed');
@@ -966,7 +963,7 @@ t.test(`RmcpPlusClientSession.response() in every state never throws (seed ${see
         const authenticated = suite.integrity !== 0 && rng.bool(0.9);
         let d = encodeSessionV20({ payloadType: PayloadType.IPMI, encrypted, authenticated, sessionId: c.consoleId, sequence: rng.range(1, 1000), payload },
           integrityAuthCodeLength(suite.integrity),
-          authenticated ? (data) => integrityAuthCode(suite.integrity, Buffer.alloc(0), password16(Buffer.from('password')), data) : undefined);
+          authenticated ? (data) => integrityAuthCode(suite.integrity, Buffer.alloc(0), Buffer.from('password'), data) : undefined);
         if (rng.bool(0.3)) d = mutate(rng, d, { corpus: bmcFrames, sessionIds: [c.consoleId] }, 2, { retargetSession: 1 }).bytes;
         const target = `client.response() in state ${c.state}, suite ${suiteId}`;
         try {
@@ -1019,7 +1016,7 @@ t.test('regressions: B2 (no response() before the handshake ends) and B3 (no pla
   const s = bmc.sessions.get(c.bmcId)!;
   const msg = encodeResponse(responseTo({ rsAddr: 0x20, netFn: 6, rsLun: 0, rqAddr: 0x81, rqSeq: 1, rqLun: 0, cmd: 1, data: Buffer.alloc(0) }, 0));
   const plainPkt = encodeSessionV20({ payloadType: PayloadType.IPMI, encrypted: false, authenticated: true, sessionId: s.consoleId, sequence: 1, payload: msg },
-    16, (data) => integrityAuthCode(s.suite!.integrity, s.k1!, password16(s.password), data));
+    16, (data) => integrityAuthCode(s.suite!.integrity, s.k1!, s.password, data));
   t.equal(c.response(plainPkt), null, 'B3: unencrypted payload in an AES session is rejected');
   t.end();
 });

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { BmcLanChannel } from '../../protocols/ipmi/bmc-side/lan-channel.js';
 import type { BmcChannelConfig } from '../../protocols/ipmi/bmc-side/channel-config.js';
-import { DEFAULT_BMC_SUITES } from '../../protocols/ipmi/cipher-suites.js';
+import { CIPHER_SUITES } from '../../protocols/ipmi/cipher-suites.js';
 import { AuthType } from '../../protocols/ipmi/session-v15.js';
 import { Privilege, type UserRecord } from '../../protocols/ipmi/users.js';
 
@@ -19,12 +19,15 @@ export function testUsers(extra: UserRecord[] = []) {
   };
 }
 
+/** Every suite implemented but 0 (more than a BMC offers by default), so session tests can run each of them. */
+const EVERY_SUITE_BUT_0 = CIPHER_SUITES.map((s) => s.id).filter((id) => id !== 0);
+
 export function testChannel(overrides: Partial<BmcChannelConfig> = {}): BmcLanChannel {
   return new BmcLanChannel({
     channel: 1,
     guid: Buffer.from('a123456789abcdefa123456789abcdef', 'hex'),
     users: testUsers(),
-    cipherSuites: DEFAULT_BMC_SUITES,
+    cipherSuites: EVERY_SUITE_BUT_0,
     allowCipherSuite0: false,
     v15AuthTypes: [AuthType.MD5],
     kg: null,

@@ -5,7 +5,6 @@ import { RmcpPlusClientSession } from '../../protocols/ipmi/client-side/rmcpplus
 import { CIPHER_SUITES } from '../../protocols/ipmi/cipher-suites.js';
 import { encodeRequest, responseTo } from '../../protocols/ipmi/message.js';
 import { aesEncryptPayload, integrityAuthCode, integrityAuthCodeLength } from '../../protocols/ipmi/rmcpplus-crypto.js';
-import { password16 } from '../../protocols/ipmi/auth-v15.js';
 import { RakpStatus, decodeRakp4, encodeRakp3 } from '../../protocols/ipmi/rakp.js';
 import { PayloadType, decodeSessionV20, encodeSessionV20 } from '../../protocols/ipmi/session-v20.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
@@ -178,7 +177,7 @@ t.test('the encryption bit must match the negotiated suite, both ways (§13.29)'
     const message = encodeRequest({ rsAddr: 0x20, netFn: 0x06, rsLun: 0, rqAddr: 0x81, rqSeq: 1, rqLun: 0, cmd: 0x01, data: Buffer.alloc(0) });
     const payload = encrypted ? aesEncryptPayload(s.k2!, randomBytes(16), message) : message;
     const pkt = encodeSessionV20({ payloadType: PayloadType.IPMI, encrypted, authenticated: true, sessionId: s.bmcId, sequence: 1, payload },
-      integrityAuthCodeLength(s.suite!.integrity), (d) => integrityAuthCode(s.suite!.integrity, s.k1!, password16(s.password), d));
+      integrityAuthCodeLength(s.suite!.integrity), (d) => integrityAuthCode(s.suite!.integrity, s.k1!, s.password, d));
     t.match(bmc.receive(pkt, PEER, 0), { kind: 'drop', reason: 'encryption-mismatch' }, `suite ${suite}, encrypted=${encrypted}: dropped`);
   }
   t.end();

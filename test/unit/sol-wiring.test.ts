@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { EmulatedBmc, type EmulatedBmcOptions } from '../../emulator/bmc/emulated-bmc.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { ChassisAction } from '../../emulator/bmc/chassis-state.js';
-import { password16 } from '../../protocols/ipmi/auth-v15.js';
 import { ConfidentialityAlgorithm, IntegrityAlgorithm } from '../../protocols/ipmi/cipher-suites.js';
 import { RmcpPlusClientSession } from '../../protocols/ipmi/client-side/rmcpplus-session.js';
 import { aesDecryptPayload, aesEncryptPayload, authCodesEqual, integrityAuthCode, integrityAuthCodeLength } from '../../protocols/ipmi/rmcpplus-crypto.js';
@@ -81,7 +80,7 @@ function harness(opts: Partial<EmulatedBmcOptions> = {}) {
     return encodeSessionV20(
       { payloadType: PayloadType.SOL, encrypted, authenticated, sessionId: s.bmcId, sequence: overrides.sequence ?? nextSequence(c), payload },
       integrityAuthCodeLength(suite.integrity),
-      authenticated ? (d) => integrityAuthCode(suite.integrity, s.k1!, password16(s.password), d) : undefined,
+      authenticated ? (d) => integrityAuthCode(suite.integrity, s.k1!, s.password, d) : undefined,
     );
   }
 
@@ -97,7 +96,7 @@ function openSol(c: Console, datagram: Buffer): { sequence: number; sol: SolPack
   if (pkt.sessionId !== s.consoleId) throw new Error('SOL packet for another session');
   if (pkt.encrypted !== (suite.confidentiality !== ConfidentialityAlgorithm.NONE)) throw new Error('encryption does not match the suite');
   if (suite.integrity !== IntegrityAlgorithm.NONE &&
-    !authCodesEqual(integrityAuthCode(suite.integrity, s.k1!, password16(s.password), pkt.integrityData), pkt.authCode)) {
+    !authCodesEqual(integrityAuthCode(suite.integrity, s.k1!, s.password, pkt.integrityData), pkt.authCode)) {
     throw new Error('bad integrity AuthCode on a SOL packet');
   }
   const plain = pkt.encrypted ? aesDecryptPayload(s.k2!, pkt.payload) : Buffer.from(pkt.payload);
@@ -319,7 +318,7 @@ t.test('the channel alone: receive() never carries SOL; receiveWithSol() does wh
   const build = (seq: number) => {
     const plain = encodeSolPacket({ sequence: 1, ackSequence: 0, acceptedCount: 0, operation: 0, data: Buffer.from('hi') });
     return encodeSessionV20({ payloadType: PayloadType.SOL, encrypted: true, authenticated: true, sessionId: s.bmcId, sequence: seq,
-      payload: aesEncryptPayload(s.k2!, randomBytes(16), plain) }, 16, (d) => integrityAuthCode(s.suite!.integrity, s.k1!, password16(s.password), d));
+      payload: aesEncryptPayload(s.k2!, randomBytes(16), plain) }, 16, (d) => integrityAuthCode(s.suite!.integrity, s.k1!, s.password, d));
   };
   t.match(channel.receiveWithSol(build(11), PEER, 5), { kind: 'drop', reason: 'unsupported-payload' }, 'no instance: dropped');
   channel.hasSolInstance = (x) => x === s;

@@ -4,7 +4,7 @@
 import { DecodeError, requireBytes } from '../../errors.js';
 import { AsfMessageType, decodeAsf, encodePresencePong } from '../../rmcp/asf.js';
 import { RMCP_HEADER_LENGTH, RmcpClass, decodeRmcpHeader } from '../../rmcp/header.js';
-import { authCodeV15, password16 } from '../auth-v15.js';
+import { authCodeV15 } from '../auth-v15.js';
 import { ConfidentialityAlgorithm, IntegrityAlgorithm } from '../cipher-suites.js';
 import { SessionCommand } from '../commands/session-setup.js';
 import { decodeRequest, encodeResponse, responseTo, type IpmiRequest, type IpmiResponse } from '../message.js';
@@ -113,7 +113,7 @@ export class BmcLanChannel {
     // Integrity first: nothing about the session changes for a packet that fails it (§13.28.4).
     if (suite.integrity !== IntegrityAlgorithm.NONE) {
       if (!pkt.authenticated) return drop(DropReason.NOT_AUTHENTICATED);
-      const expected = integrityAuthCode(suite.integrity, session.k1!, password16(session.password), pkt.integrityData);
+      const expected = integrityAuthCode(suite.integrity, session.k1!, session.password, pkt.integrityData);
       if (!authCodesEqual(expected, pkt.authCode)) return drop(DropReason.INTEGRITY);
     }
     // Encryption must be what the suite negotiated (§13.29): no plaintext in an AES session, no AES outside one.
@@ -184,11 +184,10 @@ export class BmcLanChannel {
     const payload = encrypted ? aesEncryptPayload(session.k2!, this.config.random(16), message) : message;
     session.outboundSeq = (session.outboundSeq + 1) >>> 0 || 1;
     const authenticated = suite.integrity !== IntegrityAlgorithm.NONE;
-    const pw16 = authenticated ? password16(session.password) : undefined;
     return encodeSessionV20(
       { payloadType, encrypted, authenticated, sessionId: session.consoleId, sequence: session.outboundSeq, payload },
       integrityAuthCodeLength(suite.integrity),
-      authenticated ? (data) => integrityAuthCode(suite.integrity, session.k1!, pw16!, data) : undefined,
+      authenticated ? (data) => integrityAuthCode(suite.integrity, session.k1!, session.password, data) : undefined,
     );
   }
 

@@ -10,7 +10,6 @@ import {
   aesDecryptPayload, aesEncryptPayload, authCodesEqual, deriveK1, deriveK2, integrityAuthCode, integrityAuthCodeLength,
   rakp2AuthCode, rakp3AuthCode, rakp4Icv, sessionIntegrityKey, type RakpValues,
 } from '../rmcpplus-crypto.js';
-import { password16 } from '../auth-v15.js';
 import { ReplayWindow } from '../replay-window.js';
 import { PayloadType, decodeSessionV20, encodeSessionV20 } from '../session-v20.js';
 import { Privilege } from '../users.js';
@@ -147,11 +146,10 @@ export class RmcpPlusClientSession {
     const payload = encrypted ? aesEncryptPayload(this.k2, this.opts.random(16), message) : message;
     const authenticated = this.suite.integrity !== IntegrityAlgorithm.NONE;
     this.outboundSeq = (this.outboundSeq + 1) >>> 0 || 1;
-    const pw16 = password16(this.password);
     return encodeSessionV20(
       { payloadType: PayloadType.IPMI, encrypted, authenticated, sessionId: this.bmcId, sequence: this.outboundSeq, payload },
       integrityAuthCodeLength(this.suite.integrity),
-      authenticated ? (d) => integrityAuthCode(this.suite.integrity, this.k1, pw16, d) : undefined,
+      authenticated ? (d) => integrityAuthCode(this.suite.integrity, this.k1, this.password, d) : undefined,
     );
   }
 
@@ -170,7 +168,7 @@ export class RmcpPlusClientSession {
     if (pkt.encrypted !== (this.suite.confidentiality !== ConfidentialityAlgorithm.NONE)) return null;
     if (this.suite.integrity !== IntegrityAlgorithm.NONE) {
       if (!pkt.authenticated) return null;
-      const expected = integrityAuthCode(this.suite.integrity, this.k1, password16(this.password), pkt.integrityData);
+      const expected = integrityAuthCode(this.suite.integrity, this.k1, this.password, pkt.integrityData);
       if (!authCodesEqual(expected, pkt.authCode)) return null;
     }
     if (!this.inbound.check(pkt.sequence)) return null;
