@@ -20,7 +20,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Registry } from 'prom-client';
 import { ControlError } from './shard.js';
 import type { Supervisor } from './supervisor.js';
-import { FleetFileError, faultsEntry, targetEntry } from './fleet-file.js';
+import { FleetFileError, faultsEntry, targetEntry } from './fleet-config.js';
 import type { TargetFleet } from './target-fleet.js';
 import { formatHostPort } from '../../runtime/host-port.js';
 

@@ -1,7 +1,7 @@
 // Messages between the supervisor and its shard processes (node IPC, structured clone): plain data only.
 import type { FaultSettings } from '../bmc/faults.js';
 import type { CountersSnapshot } from '../bmc/counters.js';
-import type { FleetConfig } from './fleet-file.js';
+import type { FleetConfig } from './fleet-config.js';
 
 /** Supervisor -> shard, once: build and bind BMCs [from, to) of the fleet. */
 export interface StartMessage { type: 'start'; config: FleetConfig; shard: number; from: number; to: number }

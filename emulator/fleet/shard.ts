@@ -8,7 +8,7 @@ import { POWER_ACTIONS, controlPower } from '../bmc/power.js';
 import { bindUdp } from '../../runtime/udp-endpoint.js';
 import { captureState, restoreState } from '../bmc/persistent-state.js';
 import { StateStore } from './state-store.js';
-import type { FleetConfig } from './fleet-file.js';
+import type { FleetConfig } from './fleet-config.js';
 import { bmcOptions, placements } from './plan.js';
 import type { BmcDetail, BmcSummary, ShardCounters, ShardOp } from './shard-protocol.js';
 

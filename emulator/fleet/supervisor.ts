@@ -4,7 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FleetConfig } from './fleet-file.js';
+import type { FleetConfig } from './fleet-config.js';
 import { addressIndex, autoShards, fleetSize, shardRange } from './plan.js';
 import type { ShardMessage, ShardOp, SupervisorMessage } from './shard-protocol.js';
 import { ControlError } from './shard.js';
