@@ -18,7 +18,7 @@
 //   GET  /metrics                     Prometheus text format
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import { ControlError } from './shard.js';
+import { ControlError } from './control-error.js';
 import type { Supervisor } from './supervisor.js';
 import { FleetFileError, faultsEntry, targetEntry } from './fleet-config.js';
 import type { TargetFleet } from './target-fleet.js';

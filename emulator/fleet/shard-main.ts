@@ -1,7 +1,8 @@
 // Entry point of a shard process (forked by the supervisor): builds its slice of the fleet, serves it,
 // answers control requests over IPC, and exits when told to (SIGTERM) or when the supervisor is gone.
 import type { ShardMessage, SupervisorMessage } from './shard-protocol.js';
-import { ControlError, Shard } from './shard.js';
+import { ControlError } from './control-error.js';
+import { Shard } from './shard.js';
 
 let shard: Shard | null = null;
 

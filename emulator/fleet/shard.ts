@@ -7,20 +7,11 @@ import { formatMac } from '../../protocols/ipmi/mac.js';
 import { POWER_ACTIONS, controlPower } from '../bmc/power.js';
 import { bindUdp } from '../../runtime/udp-endpoint.js';
 import { captureState, restoreState } from '../bmc/persistent-state.js';
+import { ControlError } from './control-error.js';
 import { StateStore } from './state-store.js';
 import type { FleetConfig } from './fleet-config.js';
 import { bmcOptions, placements } from './plan.js';
 import type { BmcDetail, BmcSummary, ShardCounters, ShardOp } from './shard-protocol.js';
-
-/** A control request that cannot be done, with the HTTP status the control API answers. */
-export class ControlError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.name = 'ControlError';
-    this.status = status;
-  }
-}
 
 const BIND_BATCH = 256;
 /** How often changed BMCs are written to the state directory. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { FleetConfig } from './fleet-config.js';
 import { addressIndex, autoShards, fleetSize, shardRange } from './plan.js';
 import type { ShardMessage, ShardOp, SupervisorMessage } from './shard-protocol.js';
-import { ControlError } from './shard.js';
+import { ControlError } from './control-error.js';
 
 const SHARD_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'shard-main.js');
 /** A shard that dies this many times within RESTART_WINDOW_MS is left down (and reported). */
