@@ -8,6 +8,7 @@ import { FLEET_ROUTES, startControlApi, type ControlApi } from './control/contro
 import type { FleetConfig } from './fleet-config.js';
 import { fleetMetrics } from './metrics.js';
 import { NODE_KINDS } from './nodes/index.js';
+import { StartedParts } from './started-parts.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 import { TargetFleet } from './target-fleet.js';
 
@@ -55,28 +56,5 @@ export class Fleet {
   /** Stops the control API, the iSNS server and targets, then the shards. */
   stop(): Promise<void> {
     return this.parts.stopAll();
-  }
-}
-
-/** The parts started so far, each with how it stops. */
-class StartedParts {
-  private readonly stops: (() => Promise<void>)[] = [];
-
-  /** Starts one part; if it fails, stops the others (last started first) and throws, prefixed with `failure` if given. */
-  async start<T>(failure: string | null, start: () => Promise<T>, stop: (part: T) => Promise<void>): Promise<T> {
-    let part: T;
-    try {
-      part = await start();
-    } catch (err) {
-      await this.stopAll();
-      if (failure === null) throw err;
-      throw new Error(`${failure}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    this.stops.push(() => stop(part));
-    return part;
-  }
-
-  async stopAll(): Promise<void> {
-    for (let stop = this.stops.pop(); stop; stop = this.stops.pop()) await stop();
   }
 }
