@@ -30,7 +30,10 @@ export class TcpPorts {
 }
 
 function listenOn(port: number, route: RouteConnection): Promise<Server> {
-  const server = createServer({ pauseOnConnect: true }, (socket) => route(port, socket));
+  const server = createServer({ pauseOnConnect: true }, (socket) => {
+    socket.on('error', () => { /* a peer that resets before its connection is handed on: only that connection ends */ });
+    route(port, socket);
+  });
   return new Promise((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${ANY_ADDRESS}:${port} (TCP): ${err.code ?? err.message}`)));
     server.listen(port, ANY_ADDRESS, () => {
