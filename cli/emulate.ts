@@ -3,14 +3,10 @@
 import { SingleBar } from 'cli-progress';
 import { UsageError, integer, login, parse, str } from './args.js';
 import { fleetConfig, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
-import { startControlApi } from '../emulator/fleet/control-api.js';
-import { fleetMetrics } from '../emulator/fleet/metrics.js';
+import { Fleet } from '../emulator/fleet/fleet.js';
 import { placements } from '../emulator/fleet/plan.js';
-import { Supervisor } from '../emulator/fleet/supervisor.js';
-import { TargetFleet } from '../emulator/fleet/target-fleet.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
-import { join } from 'node:path';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT] [--state-dir DIR]
        bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--user U] [--password W]
@@ -77,31 +73,11 @@ export const emulateCommand = {
       return 0;
     }
     const config = configFrom(values);
-    const supervisor = new Supervisor(config, {
+    const fleet = await Fleet.start(config, systemClock, {
       progress: progressReporter(),
       log: (line) => process.stderr.write(`${line}\n`),
     });
-    await supervisor.start();
-    let targets: TargetFleet | null = null;
-    try {
-      targets = config.isns ? await TargetFleet.start(config.isns, config.targets, config.stateDir && join(config.stateDir, 'isns'), systemClock) : null;
-    } catch (err) {
-      await supervisor.stop();
-      throw new Error(`cannot start the fleet's iSNS server on ${formatHostPort(config.isns!.host, config.isns!.port)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    const metrics = fleetMetrics(supervisor);
-    let control;
-    try {
-      control = config.control ? await startControlApi(supervisor, metrics, config.control.host, config.control.port, targets) : null;
-    } catch (err) {
-      await targets?.stop();
-      await supervisor.stop();
-      throw new Error(`cannot start the control API on ${formatHostPort(config.control!.host, config.control!.port)}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    const hb = config.isns?.heartbeat;
-    const beats = hb ? `, heartbeat to ${formatHostPort(hb.address, hb.port)} every ${hb.intervalSeconds} s` : '';
-    const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';
-    process.stdout.write(`${readyLine(config, supervisor)}${isns}${control ? `, control ${control.url}` : ''}\n`);
+    process.stdout.write(`${readyLine(fleet)}\n`);
     const first = placements(config, 0, 1)[0].ip;
     const user = config.users[0];
     process.stdout.write(`  try: ipmitool -I lanplus -H ${first}${config.ipmiPort === 623 ? '' : ` -p ${config.ipmiPort}`} -U ${user.name} -P <password> chassis status\n`);
@@ -109,9 +85,7 @@ export const emulateCommand = {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
     });
-    await control?.close();
-    await targets?.stop();
-    await supervisor.stop();
+    await fleet.stop();
     process.stdout.write('stopped\n');
     return 0;
   },
@@ -150,14 +124,17 @@ function hostPort(s: string): { host: string; port: number } {
   return hp;
 }
 
-function readyLine(config: FleetConfig, supervisor: Supervisor): string {
-  const n = supervisor.total;
+function readyLine({ config, shards, targets, control }: Fleet): string {
+  const n = shards.total;
   const bmcs = `${n} BMC${n === 1 ? '' : 's'}`;
-  const shards = supervisor.status().length;
+  const shardCount = shards.status().length;
   const where = config.racks.length === 1
     ? `on ${config.racks[0].firstIp}${n > 1 ? `-${placements(config, n - 1, n)[0].ip}` : ''}`
     : `in ${config.racks.length} racks from ${config.racks[0].firstIp}`;
-  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shards} shard${shards === 1 ? '' : 's'})`;
+  const hb = config.isns?.heartbeat;
+  const beats = hb ? `, heartbeat to ${formatHostPort(hb.address, hb.port)} every ${hb.intervalSeconds} s` : '';
+  const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';
+  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${isns}${control ? `, control ${control.url}` : ''}`;
 }
 
 /** A progress bar on a terminal; nothing when output goes to a file or a pipe (CI). */

@@ -1,14 +1,14 @@
 // Prometheus metrics for the whole fleet, per shard: each scrape asks every shard for its counters.
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { ShardCounters } from './shard-protocol.js';
-import type { Supervisor } from './supervisor.js';
+import type { ShardRouter } from './control/route.js';
+import { BMC, type BmcRequest, type ShardCounters } from './nodes/bmc-requests.js';
 
-export function fleetMetrics(supervisor: Supervisor): Registry {
+export function fleetMetrics(supervisor: ShardRouter): Registry {
   const registry = new Registry();
   let snapshot: Promise<ShardCounters[]> | null = null;
   // One IPC round per scrape, shared by every metric's collect().
   const counters = () => {
-    snapshot ??= (supervisor.callAll({ op: 'counters' }) as Promise<ShardCounters[]>).finally(() => {
+    snapshot ??= (supervisor.callAll(BMC, { op: 'counters' } satisfies BmcRequest) as Promise<ShardCounters[]>).finally(() => {
       setImmediate(() => { snapshot = null; });
     });
     return snapshot;

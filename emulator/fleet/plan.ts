@@ -3,7 +3,7 @@
 import type { EmulatedBmcOptions } from '../bmc/emulated-bmc.js';
 import type { HardwareTemplate } from '../bmc/hardware.js';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
-import type { FleetConfig, RackConfig } from './fleet-file.js';
+import type { FleetConfig, RackConfig } from './fleet-config.js';
 
 export interface Placement { index: number; ip: string; rack: RackConfig }
 

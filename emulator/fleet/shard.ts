@@ -1,191 +1,86 @@
-// One shard: the BMCs [from, to) of a fleet, each on its own UDP socket, and the control operations on them.
-import type { Socket } from 'node:dgram';
-import { EmulatedBmc } from '../bmc/emulated-bmc.js';
-import { BmcCounters } from '../bmc/counters.js';
-import { LAN_CHANNEL } from '../bmc/model.js';
-import { formatMac } from '../../protocols/ipmi/mac.js';
-import { POWER_ACTIONS, controlPower } from '../bmc/power.js';
+// One shard's slice of the fleet: the nodes of every kind at fleet positions [from, to) (the BMCs with those
+// numbers and the devices that sit with them), their UDP endpoints bound, the TCP connections the supervisor
+// hands over routed to their node, and control requests run on them.
+import type { Socket as UdpSocket } from 'node:dgram';
+import type { Socket } from 'node:net';
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import { bindUdp } from '../../runtime/udp-endpoint.js';
-import { captureState, restoreState } from '../bmc/persistent-state.js';
-import { StateStore } from './state-store.js';
-import type { FleetConfig } from './fleet-file.js';
-import { bmcOptions, placements } from './plan.js';
-import type { BmcDetail, BmcSummary, ShardCounters, ShardOp } from './shard-protocol.js';
-
-/** A control request that cannot be done, with the HTTP status the control API answers. */
-export class ControlError extends Error {
-  readonly status: number;
-  constructor(status: number, message: string) {
-    super(message);
-    this.name = 'ControlError';
-    this.status = status;
-  }
-}
+import { ControlError } from './control-error.js';
+import type { FleetConfig } from './fleet-config.js';
+import { NODE_KINDS } from './nodes/index.js';
+import type { NodeKind, ShardNodes } from './nodes/node-kind.js';
 
 const BIND_BATCH = 256;
-/** How often changed BMCs are written to the state directory. */
-const STATE_FLUSH_MS = 1000;
+
+interface Running { kind: NodeKind<unknown>; nodes: ShardNodes<unknown> }
 
 export class Shard {
-  readonly totals = new BmcCounters();
   private readonly config: FleetConfig;
-  private readonly shardNo: number;
-  readonly bmcs: EmulatedBmc[] = [];
-  private readonly racks: string[] = [];
-  private readonly byIp = new Map<string, EmulatedBmc>();
-  private readonly sockets: Socket[] = [];
-  private readonly store: StateStore | null;
-  /** Per BMC: datagrams seen at the last flush, and the JSON last written (to skip unchanged BMCs). */
-  private readonly flushedIn: number[] = [];
-  private readonly written: string[] = [];
-  private readonly dirty = new Set<EmulatedBmc>();
-  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly running: Running[] = [];
+  private readonly sockets: UdpSocket[] = [];
 
-  /** Throws with the file named if a saved state cannot be read back. */
-  constructor(config: FleetConfig, shardNo: number, from: number, to: number) {
+  /** Throws, naming what, when a node cannot be built (e.g. its saved state is unreadable). */
+  constructor(config: FleetConfig, shardNo: number, from: number, to: number, kinds: readonly NodeKind<unknown>[] = NODE_KINDS, clock: Clock = systemClock) {
     this.config = config;
-    this.shardNo = shardNo;
-    this.store = config.stateDir ? new StateStore(config.stateDir) : null;
-    for (const p of placements(config, from, to)) {
-      const bmc = new EmulatedBmc({ ...bmcOptions(config, p), parentCounters: this.totals });
-      const saved = this.store?.load(p.ip);
-      if (saved) {
-        try {
-          restoreState(bmc.model, saved);
-        } catch (err) {
-          throw new Error(`state of ${p.ip} in ${config.stateDir}: ${(err as Error).message}`);
+    try {
+      for (const kind of kinds) this.running.push({ kind, nodes: kind.create(config, from, to, { shard: shardNo, clock }) });
+    } catch (err) {
+      for (const r of this.running) r.nodes.close();
+      throw err;
+    }
+  }
+
+  /** The nodes of `kind` this shard runs. */
+  nodesOf<N>(kind: NodeKind<N>): ShardNodes<N> {
+    const running = this.running.find((r) => r.kind === kind);
+    if (!running) throw new Error(`this shard runs no ${kind.name} nodes`);
+    return running.nodes as ShardNodes<N>;
+  }
+
+  /** Binds every node's UDP endpoints, in batches; calls `progress` with the sockets bound so far. Throws BindError. */
+  async bind(progress: (bound: number) => void = () => {}): Promise<void> {
+    for (const { kind, nodes } of this.running) {
+      for (const endpoint of kind.endpoints) {
+        if (endpoint.transport !== 'udp') continue;
+        const port = endpoint.port(this.config);
+        for (let i = 0; i < nodes.nodes.length; i += BIND_BATCH) {
+          const batch = nodes.nodes.slice(i, i + BIND_BATCH);
+          const bound = await Promise.allSettled(batch.map((node) => bindUdp(kind.address(node), port, endpoint.handler(node))));
+          for (const b of bound) if (b.status === 'fulfilled') this.sockets.push(b.value);
+          const failed = bound.find((b): b is PromiseRejectedResult => b.status === 'rejected');
+          if (failed) throw failed.reason;
+          progress(this.sockets.length);
         }
       }
-      this.bmcs.push(bmc);
-      this.racks.push(p.rack.name);
-      this.byIp.set(p.ip, bmc);
-      this.flushedIn.push(0);
-      this.written.push('');
-    }
-    if (this.store) {
-      this.flushTimer = setInterval(() => this.flushState(), STATE_FLUSH_MS);
-      this.flushTimer.unref();
     }
   }
 
-  /** Writes the state of every BMC that saw traffic or a control change since the last flush, if it changed. */
-  flushState(): void {
-    if (!this.store) return;
-    this.bmcs.forEach((bmc, i) => {
-      if (bmc.counters.datagramsIn === this.flushedIn[i] && !this.dirty.has(bmc)) return;
-      this.flushedIn[i] = bmc.counters.datagramsIn;
-      const json = JSON.stringify(captureState(bmc.model));
-      if (json === this.written[i]) return;
-      this.store!.save(bmc.model.ip, json);
-      this.written[i] = json;
-    });
-    this.dirty.clear();
-  }
-
-  get size(): number {
-    return this.bmcs.length;
-  }
-
-  /** Binds every BMC's socket, in batches; calls `progress` with the number bound so far. Throws BindError. */
-  async bind(progress: (bound: number) => void = () => {}): Promise<void> {
-    for (let i = 0; i < this.bmcs.length; i += BIND_BATCH) {
-      const batch = this.bmcs.slice(i, i + BIND_BATCH);
-      const bound = await Promise.allSettled(batch.map((bmc) => bindUdp(bmc.model.ip, this.config.ipmiPort, bmc)));
-      for (const b of bound) if (b.status === 'fulfilled') this.sockets.push(b.value);
-      const failed = bound.find((b): b is PromiseRejectedResult => b.status === 'rejected');
-      if (failed) throw failed.reason;
-      progress(this.sockets.length);
+  /** A TCP connection to `port` of a node here (by its local address); closed when no node of this shard serves it. */
+  accept(port: number, socket: Socket): void {
+    const address = socket.localAddress;
+    for (const { kind, nodes } of this.running) {
+      const node = address === undefined ? undefined : nodes.at(address);
+      if (node === undefined) continue;
+      for (const endpoint of kind.endpoints) {
+        if (endpoint.transport === 'tcp' && endpoint.port(this.config) === port) {
+          endpoint.handler(node).accept(socket);
+          return;
+        }
+      }
     }
+    socket.destroy();
+  }
+
+  /** Runs one control request of a node kind; throws ControlError for requests that cannot be done. */
+  run(kind: string, request: unknown): unknown {
+    const running = this.running.find((r) => r.kind.name === kind);
+    if (!running) throw new ControlError(404, `this fleet runs no ${kind} nodes`);
+    return running.nodes.run(request);
   }
 
   async close(): Promise<void> {
-    if (this.flushTimer) clearInterval(this.flushTimer);
-    this.flushState();
-    for (const bmc of this.bmcs) bmc.close();
+    for (const { nodes } of this.running) nodes.close();
     await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.sockets.length = 0;
   }
-
-  /** Runs one control operation; throws ControlError for requests that cannot be done. */
-  run(req: ShardOp): unknown {
-    switch (req.op) {
-      case 'list':
-        return this.bmcs.slice(req.offset, req.offset + req.limit).map((b, i) => this.summary(b, req.offset + i));
-      case 'bmc': {
-        const bmc = this.find(req.ip);
-        return this.detail(bmc);
-      }
-      case 'console':
-        return this.find(req.ip).host.history(req.after, Date.now(), req.limit);
-      case 'faults': {
-        const targets = this.targets(req.ip);
-        // All or nothing: check the change against every target before changing any.
-        for (const bmc of targets) bmc.faults.check(req.change);
-        for (const bmc of targets) bmc.setFaults(req.change);
-        return { changed: targets.length };
-      }
-      case 'stall':
-        if (!(req.ms > 0 && req.ms <= 3_600_000)) throw new ControlError(400, 'ms must be 1-3600000');
-        for (const bmc of this.targets(req.ip)) bmc.stall(req.ms);
-        return { stalled: this.targets(req.ip).length, ms: req.ms };
-      case 'reboot': {
-        if (!(req.ms > 0 && req.ms <= 3_600_000)) throw new ControlError(400, 'ms must be 1-3600000');
-        this.find(req.ip).reboot(req.ms);
-        return { rebooting: req.ip, ms: req.ms };
-      }
-      case 'power': {
-        const action = POWER_ACTIONS[req.action];
-        if (action === undefined) throw new ControlError(400, `action must be one of ${Object.keys(POWER_ACTIONS).join(', ')}`);
-        const bmc = this.find(req.ip);
-        const outcome = controlPower(bmc.model, action, Date.now(), LAN_CHANNEL);
-        this.dirty.add(bmc); // the SEL logged it
-        if (outcome === 'not-in-present-state') throw new ControlError(409, `cannot ${req.action}: the host is off`);
-        return { outcome, power: bmc.model.powerOn ? 'on' : 'off' };
-      }
-      case 'counters':
-        return this.counters();
-    }
-  }
-
-  counters(): ShardCounters {
-    let sessions = 0;
-    for (const bmc of this.bmcs) sessions += bmc.channel.sessions.size;
-    return { shard: this.shardNo, bmcs: this.bmcs.length, sessions, ...this.totals.snapshot() };
-  }
-
-  private find(ip: string): EmulatedBmc {
-    const bmc = this.byIp.get(ip);
-    if (!bmc) throw new ControlError(404, `no BMC at ${ip}`);
-    return bmc;
-  }
-
-  private targets(ip: string | null): EmulatedBmc[] {
-    return ip === null ? this.bmcs : [this.find(ip)];
-  }
-
-  private summary(bmc: EmulatedBmc, local = this.bmcs.indexOf(bmc)): BmcSummary {
-    const now = Date.now();
-    return {
-      index: bmc.model.index, ip: bmc.model.ip, rack: this.racks[local], power: bmc.model.powerOn ? 'on' : 'off',
-      sessions: bmc.channel.sessions.size, faults: bmc.faults.settings, busy: bmc.faults.isBusy(now), rebooting: now < bmc.faults.rebootUntil,
-    };
-  }
-
-  private detail(bmc: EmulatedBmc): BmcDetail {
-    const d = bmc.model.device;
-    return {
-      ...this.summary(bmc),
-      guid: formatGuid(bmc.model.guid),
-      mac: formatMac(bmc.model.mac),
-      bootDevice: bmc.model.bootDevice,
-      firmware: `${d.firmwareMajor}.${String(d.firmwareMinor).padStart(2, '0')}`,
-      counters: bmc.counters.snapshot(),
-    };
-  }
-}
-
-/** RFC 4122 text of a GUID that IPMI stores least significant byte first (§20.8). */
-function formatGuid(lsbFirst: Buffer): string {
-  const h = Buffer.from(lsbFirst).reverse().toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

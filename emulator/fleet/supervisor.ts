@@ -1,21 +1,25 @@
 // The supervisor: splits a fleet across shard processes (one UDP socket per BMC, so at most ~12,500 BMCs a
 // process under the fd limit, and both cores used), waits for them to serve, restarts a shard that dies
-// while the others keep serving, and routes control requests to the shard that owns a BMC.
+// while the others keep serving, routes control requests to the shard running a node, and hands each TCP
+// connection to the shard running the node it was made to.
 import { fork, type ChildProcess } from 'node:child_process';
+import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FleetConfig } from './fleet-file.js';
-import { addressIndex, autoShards, fleetSize, shardRange } from './plan.js';
-import type { ShardMessage, ShardOp, SupervisorMessage } from './shard-protocol.js';
-import { ControlError } from './shard.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import type { ShardRouter } from './control/route.js';
+import { ControlError } from './control-error.js';
+import type { FleetConfig } from './fleet-config.js';
+import { NODE_KINDS } from './nodes/index.js';
+import type { NodeKind } from './nodes/node-kind.js';
+import { autoShards, fleetSize, shardRange } from './plan.js';
+import type { ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
+import { TcpPorts } from './tcp-ports.js';
 
 const SHARD_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'shard-main.js');
 /** A shard that dies this many times within RESTART_WINDOW_MS is left down (and reported). */
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 60_000;
-
-export interface ShardStatus { shard: number; pid: number | null; from: number; to: number; state: ShardState; restarts: number }
-type ShardState = 'starting' | 'ready' | 'restarting' | 'down';
 
 interface Pending { resolve(v: unknown): void; reject(e: Error): void }
 
@@ -36,28 +40,56 @@ class ShardHandle {
   }
 }
 
-export interface SupervisorEvents {
-  /** BMCs bound so far across all shards, while starting. */
+/** One node kind as the supervisor routes to it. */
+interface KindIndex { kind: NodeKind<unknown>; positions: Map<string, number> }
+
+export interface SupervisorOptions {
+  /** UDP sockets bound so far across all shards, while starting (one per BMC with the BMC kind alone). */
   progress?(bound: number, total: number): void;
   /** One line for the operator (a shard died, came back, gave up). */
   log?(line: string): void;
+  /** The node kinds the shards run: NODE_KINDS unless given (`shardMain` must then serve the same). */
+  kinds?: readonly NodeKind<unknown>[];
+  /** The module a shard process runs: shard-main.js unless given. */
+  shardMain?: string;
+  clock?: Clock;
 }
 
-export class Supervisor {
+export class Supervisor implements ShardRouter {
   readonly config: FleetConfig;
+  /** Fleet positions (BMCs) in all. */
   readonly total: number;
   private readonly shards: ShardHandle[] = [];
-  private readonly byIp: Map<string, number>;
-  private readonly events: SupervisorEvents;
+  private readonly kinds = new Map<string, KindIndex>();
+  /** TCP port -> the node kinds serving it. */
+  private readonly tcpKinds = new Map<number, KindIndex[]>();
+  private readonly udpSockets: number;
+  private readonly options: SupervisorOptions;
+  private readonly clock: Clock;
+  private tcp: TcpPorts | null = null;
   private nextId = 1;
   private stopping = false;
 
   /** Throws RangeError if the plan is impossible (overlapping racks). */
-  constructor(config: FleetConfig, events: SupervisorEvents = {}) {
+  constructor(config: FleetConfig, options: SupervisorOptions = {}) {
     this.config = config;
-    this.events = events;
+    this.options = options;
+    this.clock = options.clock ?? systemClock;
     this.total = fleetSize(config);
-    this.byIp = addressIndex(config);
+    let sockets = 0;
+    for (const kind of options.kinds ?? NODE_KINDS) {
+      const index = { kind, positions: kind.positions(config) };
+      this.kinds.set(kind.name, index);
+      for (const endpoint of kind.endpoints) {
+        if (endpoint.transport === 'udp') {
+          sockets += index.positions.size;
+        } else {
+          const port = endpoint.port(config);
+          this.tcpKinds.set(port, [...this.tcpKinds.get(port) ?? [], index]);
+        }
+      }
+    }
+    this.udpSockets = sockets;
     const n = Math.min(this.total, config.shards || autoShards(this.total));
     for (let k = 0; k < n; k++) {
       const [from, to] = shardRange(this.total, n, k);
@@ -65,10 +97,11 @@ export class Supervisor {
     }
   }
 
-  /** Starts every shard; resolves when all serve, rejects with the first shard's failure (all stopped then). */
+  /** Starts every shard, then the TCP listeners; resolves when all serve, rejects with the first failure (all stopped then). */
   async start(): Promise<void> {
     try {
       await Promise.all(this.shards.map((s) => this.launch(s)));
+      if (this.tcpKinds.size > 0) this.tcp = await TcpPorts.listen(this.tcpKinds.keys(), (port, socket) => this.hand(port, socket));
     } catch (err) {
       await this.stop();
       throw err;
@@ -79,48 +112,35 @@ export class Supervisor {
     return this.shards.map((s) => ({ shard: s.no, pid: s.child?.pid ?? null, from: s.from, to: s.to, state: s.state, restarts: s.restarts }));
   }
 
-  /** The shard number serving `ip`, or undefined. */
-  shardOf(ip: string): number | undefined {
-    const index = this.byIp.get(ip);
-    return index === undefined ? undefined : this.shards.find((s) => index >= s.from && index < s.to)?.no;
+  callFor(kind: string, address: string, request: unknown): Promise<unknown> {
+    const index = this.index(kind);
+    const position = index.positions.get(address);
+    const s = position === undefined ? undefined : this.shardAt(position);
+    if (!s) return Promise.reject(new ControlError(404, `no ${index.kind.label} at ${address}`));
+    return this.call(s, kind, request);
   }
 
-  /** Sends `op` to the shard owning `ip` (ControlError 404 if none). */
-  callFor(ip: string, op: ShardOp): Promise<unknown> {
-    const k = this.shardOf(ip);
-    if (k === undefined) return Promise.reject(new ControlError(404, `no BMC at ${ip}`));
-    return this.call(k, op);
-  }
-
-  /** Sends `op` to every shard that is up; shards that are down are left out of the answer. */
-  async callAll(op: ShardOp): Promise<unknown[]> {
+  async callAll(kind: string, request: unknown): Promise<unknown[]> {
+    this.index(kind);
     const up = this.shards.filter((s) => s.state === 'ready');
-    return Promise.all(up.map((s) => this.call(s.no, op)));
+    return Promise.all(up.map((s) => this.call(s, kind, request)));
   }
 
-  /** BMCs [offset, offset+limit) in fleet order, asked of the shards that hold them. */
-  async list(offset: number, limit: number): Promise<unknown[]> {
+  async callRange(kind: string, offset: number, limit: number, request: (offset: number, limit: number) => unknown): Promise<unknown[]> {
+    this.index(kind);
     const parts = this.shards
       .filter((s) => s.to > offset && s.from < offset + limit && s.state === 'ready')
       .map((s) => {
         const lo = Math.max(offset, s.from);
-        return this.call(s.no, { op: 'list', offset: lo - s.from, limit: Math.min(offset + limit, s.to) - lo });
+        return this.call(s, kind, request(lo - s.from, Math.min(offset + limit, s.to) - lo));
       });
-    return (await Promise.all(parts)).flat() as unknown[];
-  }
-
-  call(shardNo: number, request: ShardOp): Promise<unknown> {
-    const s = this.shards[shardNo];
-    if (!s || s.state !== 'ready' || !s.child) return Promise.reject(new ControlError(503, `shard ${shardNo} is ${s?.state ?? 'unknown'}`));
-    const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      s.pending.set(id, { resolve, reject });
-      s.child!.send({ type: 'request', id, request } satisfies SupervisorMessage);
-    });
+    return Promise.all(parts);
   }
 
   async stop(): Promise<void> {
     this.stopping = true;
+    await this.tcp?.close();
+    this.tcp = null;
     await Promise.all(this.shards.map((s) => new Promise<void>((resolve) => {
       const child = s.child;
       if (!child || child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -129,9 +149,44 @@ export class Supervisor {
     })));
   }
 
+  private index(kind: string): KindIndex {
+    const index = this.kinds.get(kind);
+    if (!index) throw new Error(`no node kind named ${kind}`);
+    return index;
+  }
+
+  private shardAt(position: number): ShardHandle | undefined {
+    return this.shards.find((s) => position >= s.from && position < s.to);
+  }
+
+  private call(s: ShardHandle, kind: string, request: unknown): Promise<unknown> {
+    if (s.state !== 'ready' || !s.child) return Promise.reject(new ControlError(503, `shard ${s.no} is ${s.state}`));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      s.pending.set(id, { resolve, reject });
+      s.child!.send({ type: 'request', id, kind, request } satisfies SupervisorMessage);
+    });
+  }
+
+  /** Hands a TCP connection to the shard running the node at its local address; closes it when none is up. */
+  private hand(port: number, socket: Socket): void {
+    const address = socket.localAddress;
+    for (const { positions } of this.tcpKinds.get(port) ?? []) {
+      const position = address === undefined ? undefined : positions.get(address);
+      const s = position === undefined ? undefined : this.shardAt(position);
+      if (!s) continue;
+      if (s.state === 'ready' && s.child?.connected) {
+        s.child.send({ type: 'connection', port } satisfies SupervisorMessage, socket, (err) => { if (err) socket.destroy(); });
+        return;
+      }
+      break;
+    }
+    socket.destroy();
+  }
+
   private launch(s: ShardHandle): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = fork(SHARD_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      const child = fork(this.options.shardMain ?? SHARD_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       s.child = child;
       s.bound = 0;
       let settled = false;
@@ -139,7 +194,7 @@ export class Supervisor {
         switch (msg.type) {
           case 'progress':
             s.bound = msg.bound;
-            this.events.progress?.(this.shards.reduce((n, x) => n + x.bound, 0), this.total);
+            this.options.progress?.(this.shards.reduce((n, x) => n + x.bound, 0), this.udpSockets);
             break;
           case 'ready':
             s.state = 'ready';
@@ -174,22 +229,22 @@ export class Supervisor {
   }
 
   private restart(s: ShardHandle, why: string): void {
-    const now = Date.now();
+    const now = this.clock.now();
     s.recentDeaths = [...s.recentDeaths.filter((t) => now - t < RESTART_WINDOW_MS), now];
     const pid = s.child?.pid;
     if (s.recentDeaths.length > MAX_RESTARTS) {
       s.state = 'down';
-      this.events.log?.(`shard ${s.no} (pid ${pid}) exited (${why}) ${s.recentDeaths.length} times within a minute: left down; BMCs ${s.from}-${s.to - 1} are not served`);
+      this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${why}) ${s.recentDeaths.length} times within a minute: left down; BMCs ${s.from}-${s.to - 1} are not served`);
       return;
     }
     s.state = 'restarting';
     s.restarts++;
-    this.events.log?.(`shard ${s.no} (pid ${pid}) exited (${why}); restarting its ${s.to - s.from} BMCs, the other shards keep serving`);
+    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${why}); restarting its ${s.to - s.from} BMCs, the other shards keep serving`);
     this.launch(s).then(
-      () => this.events.log?.(`shard ${s.no} back (pid ${s.child?.pid})`),
+      () => this.options.log?.(`shard ${s.no} back (pid ${s.child?.pid})`),
       (err: Error) => {
         s.state = 'down';
-        this.events.log?.(`shard ${s.no} could not restart: ${err.message}`);
+        this.options.log?.(`shard ${s.no} could not restart: ${err.message}`);
       },
     );
   }

@@ -6,7 +6,7 @@ import { IsnsServer } from '../isns/server.js';
 import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
 import { EmulatedTarget, type TargetSummary } from '../isns/emulated-target.js';
 import type { TargetLun, TargetSpec } from '../isns/target-spec.js';
-import { ControlError } from './shard.js';
+import { ControlError } from './control-error.js';
 
 export class TargetFleet {
   readonly server: IsnsServer;

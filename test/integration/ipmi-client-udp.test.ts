@@ -2,6 +2,7 @@
 import t from 'tap';
 import { fleetConfig } from '../../emulator/fleet/fleet-file.js';
 import { Shard } from '../../emulator/fleet/shard.js';
+import { bmcKind } from '../../emulator/fleet/nodes/bmc.js';
 import { CompletionCodeError, IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { decodeInventoryResponse } from '../../protocols/ipmi/oem/inventory.js';
@@ -10,6 +11,7 @@ import { ipmitool } from '../helpers/ipmitool.js';
 
 const PORT = 9723;
 const fleet = new Shard(fleetConfig({ ipmiPort: PORT, racks: [{ bmcs: 3, firstIp: '127.22.0.1' }] }), 0, 0, 3);
+const bmcs = fleet.nodesOf(bmcKind).nodes;
 
 t.before(() => fleet.bind());
 t.teardown(() => fleet.close());
@@ -25,7 +27,7 @@ for (const suite of [3, 17, 8, 12]) {
     t.equal((await client.call(NetFn.CHASSIS, 0x01))[0] & 1, 1, 'chassis status shows power on');
     await t.rejects(client.call(NetFn.APP, 0x7f), CompletionCodeError, 'unknown command → 0xC1');
     await client.close();
-    t.equal(fleet.bmcs[1].channel.sessions.size, 0, 'Close Session freed the slot');
+    t.equal(bmcs[1].channel.sessions.size, 0, 'Close Session freed the slot');
   });
 }
 
@@ -55,7 +57,7 @@ t.test('hardware inventory over the OEM command: our client reads it all, ipmito
   const client = await IpmiLanClient.connect({ host: '127.22.0.2', port: PORT, username: 'admin', password: 'password' });
   const inv = await readInventory(client);
   await client.close();
-  const hw = fleet.bmcs[1].model.hardware;
+  const hw = bmcs[1].model.hardware;
   t.equal(inv.summary.serial, hw.serial);
   t.same(inv.cpus.map((c) => c.cores), hw.cpus.map((c) => c.cores));
   t.equal(inv.memory.length, hw.memory.length);

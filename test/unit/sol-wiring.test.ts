@@ -15,7 +15,7 @@ import { PEER, testChannel } from '../helpers/channel.js';
 import { BmcCounters } from '../../emulator/bmc/counters.js';
 import { fleetMetrics } from '../../emulator/fleet/metrics.js';
 import type { Supervisor } from '../../emulator/fleet/supervisor.js';
-import type { ShardCounters } from '../../emulator/fleet/shard-protocol.js';
+import type { ShardCounters } from '../../emulator/fleet/nodes/bmc-requests.js';
 
 const APP = 0x06;
 const CHASSIS = 0x00;

@@ -1,0 +1,63 @@
+// The BMCs: listed in fleet order, one in detail, its host's console output, and actions (power, reboot).
+//
+//   GET  /bmcs?offset=0&limit=100     BMCs in fleet order: address, rack, power, sessions, faults
+//   GET  /bmcs/IP                     one BMC: identity (GUID, MAC, firmware), state, counters (sol included)
+//   GET  /bmcs/IP/console?after=P&limit=N   the host's serial console output after position P (default: all kept)
+//   POST /bmcs/IP/reboot   {"ms": 5000}     BMC controller reboot: silent, sessions lost
+//   POST /bmcs/IP/power    {"action": "on|off|cycle|reset|soft|diag"}
+import { ControlError } from '../control-error.js';
+import { BMC, type BmcRequest } from '../nodes/bmc-requests.js';
+import type { FleetControl, Route } from './route.js';
+
+const MAX_LIST = 10_000;
+
+/** Sends `request` to the shard running the BMC at `ip`. */
+export function askBmc(fleet: FleetControl, ip: string, request: BmcRequest): Promise<unknown> {
+  return fleet.shards.callFor(BMC, ip, request);
+}
+
+/** Sends `request` to every shard that is up. */
+export function askAllBmcs(fleet: FleetControl, request: BmcRequest): Promise<unknown[]> {
+  return fleet.shards.callAll(BMC, request);
+}
+
+/** The `ms` of a {"ms": N} body. */
+export function msBody(b: Record<string, unknown>): number {
+  if (typeof b.ms !== 'number') throw new ControlError(400, 'body must be {"ms": N}');
+  return b.ms;
+}
+
+export const bmcRoutes: readonly Route[] = [
+  {
+    method: 'GET', path: '/bmcs',
+    async answer(req, fleet) {
+      const offset = req.int('offset', 0, 0, Number.MAX_SAFE_INTEGER);
+      const limit = req.int('limit', 100, 1, MAX_LIST);
+      const parts = await fleet.shards.callRange(BMC, offset, limit, (o, n) => ({ op: 'list', offset: o, limit: n }) satisfies BmcRequest);
+      return { total: fleet.shards.total, offset, bmcs: parts.flat() };
+    },
+  },
+  {
+    method: 'GET', path: '/bmcs/:ip',
+    answer: (req, fleet) => askBmc(fleet, req.params.ip, { op: 'bmc', ip: req.params.ip }),
+  },
+  {
+    method: 'GET', path: '/bmcs/:ip/console',
+    answer(req, fleet) {
+      const after = req.int('after', -1, -1, Number.MAX_SAFE_INTEGER);
+      return askBmc(fleet, req.params.ip, { op: 'console', ip: req.params.ip, after, limit: req.int('limit', 500, 1, 5000) });
+    },
+  },
+  {
+    method: 'POST', path: '/bmcs/:ip/reboot',
+    answer: async (req, fleet) => askBmc(fleet, req.params.ip, { op: 'reboot', ip: req.params.ip, ms: msBody(await req.body()) }),
+  },
+  {
+    method: 'POST', path: '/bmcs/:ip/power',
+    async answer(req, fleet) {
+      const b = await req.body();
+      if (typeof b.action !== 'string') throw new ControlError(400, 'body must be {"action": "on|off|cycle|reset|soft|diag"}');
+      return askBmc(fleet, req.params.ip, { op: 'power', ip: req.params.ip, action: b.action });
+    },
+  },
+];

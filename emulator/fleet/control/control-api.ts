@@ -1,0 +1,57 @@
+// The fleet's control API: HTTP + JSON on a local address, and Prometheus /metrics, answered from a routing table
+// (route.ts): the fleet's own routes below, then each node kind's (README "The control API" lists them all).
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { ControlError } from '../control-error.js';
+import { formatHostPort } from '../../../runtime/host-port.js';
+import { counterRoutes } from './counters.js';
+import { metricsRoutes } from './metrics.js';
+import { ControlRequest, RouteTable, TextAnswer, type FleetControl, type Route } from './route.js';
+import { shardRoutes } from './shards.js';
+import { targetRoutes } from './targets.js';
+
+/** Routes of the fleet as a whole, whatever its node kinds. */
+export const FLEET_ROUTES: readonly Route[] = [...shardRoutes, ...counterRoutes, ...metricsRoutes, ...targetRoutes];
+
+export interface ControlApi { url: string; close(): Promise<void> }
+
+/** Serves `routes` on host:port (port 0: a free one, shown in `url`). */
+export function startControlApi(fleet: FleetControl, routes: readonly Route[], host: string, port: number): Promise<ControlApi> {
+  const table = new RouteTable(routes);
+  const server = createServer((message, res) => {
+    answer(table, message, fleet).then(
+      (result) => reply(res, 200, result),
+      (err: Error) => reply(res, err instanceof ControlError ? err.status : 500, { error: err.message }),
+    );
+  });
+  server.maxConnections = 64;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      const bound = typeof addr === 'object' && addr ? addr.port : port;
+      resolve({
+        url: `http://${formatHostPort(host, bound)}`,
+        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      });
+    });
+  });
+}
+
+async function answer(table: RouteTable, message: IncomingMessage, fleet: FleetControl): Promise<unknown> {
+  const req = new ControlRequest(message);
+  const found = table.match(req.method, req.parts);
+  if (!found) throw new ControlError(404, `no such endpoint: ${req.method} ${req.url.pathname} (see GET /shards, /bmcs, /bmcs/IP, /counters, /metrics)`);
+  req.params = found.params;
+  return found.route.answer(req, fleet);
+}
+
+function reply(res: ServerResponse, status: number, answer: unknown): void {
+  if (answer instanceof TextAnswer) {
+    res.writeHead(status, { 'content-type': answer.contentType });
+    res.end(answer.text);
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(`${JSON.stringify(answer, null, 1)}\n`);
+}

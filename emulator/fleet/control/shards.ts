@@ -1,0 +1,6 @@
+// GET /shards: the shard processes: pid, BMC range, state (starting, ready, restarting, down), restarts.
+import type { Route } from './route.js';
+
+export const shardRoutes: readonly Route[] = [
+  { method: 'GET', path: '/shards', answer: (_req, fleet) => fleet.shards.status() },
+];

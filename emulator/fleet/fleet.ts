@@ -1,0 +1,60 @@
+// A running fleet: its shards (the nodes), its iSNS server and targets, its control API and metrics, started
+// in that order and stopped in the reverse. A part that fails to start stops every part started before it, in
+// reverse order, and the error names the part.
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../../runtime/clock.js';
+import { formatHostPort } from '../../runtime/host-port.js';
+import { FLEET_ROUTES, startControlApi, type ControlApi } from './control/control-api.js';
+import type { FleetConfig } from './fleet-config.js';
+import { fleetMetrics } from './metrics.js';
+import { NODE_KINDS } from './nodes/index.js';
+import { StartedParts } from './started-parts.js';
+import { Supervisor, type SupervisorOptions } from './supervisor.js';
+import { TargetFleet } from './target-fleet.js';
+
+export type FleetOptions = SupervisorOptions;
+
+export class Fleet {
+  readonly config: FleetConfig;
+  readonly shards: Supervisor;
+  /** The iSNS server and its targets, when the fleet file has `isns:`. */
+  readonly targets: TargetFleet | null;
+  /** The control API, unless turned off. */
+  readonly control: ControlApi | null;
+  private readonly parts: StartedParts;
+
+  private constructor(config: FleetConfig, shards: Supervisor, targets: TargetFleet | null, control: ControlApi | null, parts: StartedParts) {
+    this.config = config;
+    this.shards = shards;
+    this.targets = targets;
+    this.control = control;
+    this.parts = parts;
+  }
+
+  /** Resolves once every part serves; throws RangeError for an impossible plan, or the failing part's error. */
+  static async start(config: FleetConfig, clock: Clock = systemClock, options: FleetOptions = {}): Promise<Fleet> {
+    const kinds = options.kinds ?? NODE_KINDS;
+    const shards = new Supervisor(config, { ...options, kinds, clock });
+    const parts = new StartedParts();
+    // A shard's failure names itself (a BindError names the address): it is thrown as it is.
+    await parts.start(null, () => shards.start(), () => shards.stop());
+    const isns = config.isns;
+    const targets = isns && await parts.start(
+      `cannot start the fleet's iSNS server on ${formatHostPort(isns.host, isns.port)}`,
+      () => TargetFleet.start(isns, config.targets, config.stateDir && join(config.stateDir, 'isns'), clock),
+      (t) => t.stop(),
+    );
+    const where = config.control;
+    const control = where && await parts.start(
+      `cannot start the control API on ${formatHostPort(where.host, where.port)}`,
+      () => startControlApi({ shards, metrics: fleetMetrics(shards), targets }, [...FLEET_ROUTES, ...kinds.flatMap((k) => k.routes)], where.host, where.port),
+      (c) => c.close(),
+    );
+    return new Fleet(config, shards, targets, control, parts);
+  }
+
+  /** Stops the control API, the iSNS server and targets, then the shards. */
+  stop(): Promise<void> {
+    return this.parts.stopAll();
+  }
+}

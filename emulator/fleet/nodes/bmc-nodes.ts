@@ -1,0 +1,171 @@
+// The BMCs one shard runs: built from the fleet's plan with their saved state (when the fleet keeps a state
+// directory), written back within a second of a change, and the control requests on them (control/bmcs.ts,
+// control/faults.ts, control/counters.ts).
+import { EmulatedBmc } from '../../bmc/emulated-bmc.js';
+import { BmcCounters } from '../../bmc/counters.js';
+import { LAN_CHANNEL } from '../../bmc/model.js';
+import { POWER_ACTIONS, controlPower } from '../../bmc/power.js';
+import { captureState, restoreState } from '../../bmc/persistent-state.js';
+import { formatMac } from '../../../protocols/ipmi/mac.js';
+import type { Clock } from '../../../runtime/clock.js';
+import { ControlError } from '../control-error.js';
+import type { FleetConfig } from '../fleet-config.js';
+import { bmcOptions, placements } from '../plan.js';
+import { StateStore } from '../state-store.js';
+import type { BmcDetail, BmcRequest, BmcSummary, ShardCounters } from './bmc-requests.js';
+import type { ShardContext, ShardNodes } from './node-kind.js';
+
+/** How often changed BMCs are written to the state directory. */
+const STATE_FLUSH_MS = 1000;
+
+export class BmcNodes implements ShardNodes<EmulatedBmc> {
+  readonly totals = new BmcCounters();
+  readonly nodes: EmulatedBmc[] = [];
+  private readonly shardNo: number;
+  private readonly clock: Clock;
+  private readonly racks: string[] = [];
+  private readonly byIp = new Map<string, EmulatedBmc>();
+  private readonly store: StateStore | null;
+  /** Per BMC: datagrams seen at the last flush, and the JSON last written (to skip unchanged BMCs). */
+  private readonly flushedIn: number[] = [];
+  private readonly written: string[] = [];
+  private readonly dirty = new Set<EmulatedBmc>();
+  private flushTimer: { cancel(): void } | null = null;
+
+  /** Throws with the file named if a saved state cannot be read back. */
+  constructor(config: FleetConfig, from: number, to: number, context: ShardContext) {
+    this.shardNo = context.shard;
+    this.clock = context.clock;
+    this.store = config.stateDir ? new StateStore(config.stateDir) : null;
+    for (const p of placements(config, from, to)) {
+      const bmc = new EmulatedBmc({ ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock });
+      const saved = this.store?.load(p.ip);
+      if (saved) {
+        try {
+          restoreState(bmc.model, saved);
+        } catch (err) {
+          throw new Error(`state of ${p.ip} in ${config.stateDir}: ${(err as Error).message}`);
+        }
+      }
+      this.nodes.push(bmc);
+      this.racks.push(p.rack.name);
+      this.byIp.set(p.ip, bmc);
+      this.flushedIn.push(0);
+      this.written.push('');
+    }
+    if (this.store) this.scheduleFlush();
+  }
+
+  at(ip: string): EmulatedBmc | undefined {
+    return this.byIp.get(ip);
+  }
+
+  /** Writes the state of every BMC that saw traffic or a control change since the last flush, if it changed. */
+  flushState(): void {
+    if (!this.store) return;
+    this.nodes.forEach((bmc, i) => {
+      if (bmc.counters.datagramsIn === this.flushedIn[i] && !this.dirty.has(bmc)) return;
+      this.flushedIn[i] = bmc.counters.datagramsIn;
+      const json = JSON.stringify(captureState(bmc.model));
+      if (json === this.written[i]) return;
+      this.store!.save(bmc.model.ip, json);
+      this.written[i] = json;
+    });
+    this.dirty.clear();
+  }
+
+  close(): void {
+    this.flushTimer?.cancel();
+    this.flushTimer = null;
+    this.flushState();
+    for (const bmc of this.nodes) bmc.close();
+  }
+
+  /** Runs one control request; throws ControlError for requests that cannot be done. */
+  run(req: BmcRequest): unknown {
+    switch (req.op) {
+      case 'list':
+        return this.nodes.slice(req.offset, req.offset + req.limit).map((b, i) => this.summary(b, req.offset + i));
+      case 'bmc':
+        return this.detail(this.find(req.ip));
+      case 'console':
+        return this.find(req.ip).host.history(req.after, this.clock.now(), req.limit);
+      case 'faults': {
+        const targets = this.targets(req.ip);
+        // All or nothing: check the change against every target before changing any.
+        for (const bmc of targets) bmc.faults.check(req.change);
+        for (const bmc of targets) bmc.setFaults(req.change);
+        return { changed: targets.length };
+      }
+      case 'stall':
+        if (!(req.ms > 0 && req.ms <= 3_600_000)) throw new ControlError(400, 'ms must be 1-3600000');
+        for (const bmc of this.targets(req.ip)) bmc.stall(req.ms);
+        return { stalled: this.targets(req.ip).length, ms: req.ms };
+      case 'reboot': {
+        if (!(req.ms > 0 && req.ms <= 3_600_000)) throw new ControlError(400, 'ms must be 1-3600000');
+        this.find(req.ip).reboot(req.ms);
+        return { rebooting: req.ip, ms: req.ms };
+      }
+      case 'power': {
+        const action = POWER_ACTIONS[req.action];
+        if (action === undefined) throw new ControlError(400, `action must be one of ${Object.keys(POWER_ACTIONS).join(', ')}`);
+        const bmc = this.find(req.ip);
+        const outcome = controlPower(bmc.model, action, this.clock.now(), LAN_CHANNEL);
+        this.dirty.add(bmc); // the SEL logged it
+        if (outcome === 'not-in-present-state') throw new ControlError(409, `cannot ${req.action}: the host is off`);
+        return { outcome, power: bmc.model.powerOn ? 'on' : 'off' };
+      }
+      case 'counters':
+        return this.counters();
+    }
+  }
+
+  counters(): ShardCounters {
+    let sessions = 0;
+    for (const bmc of this.nodes) sessions += bmc.channel.sessions.size;
+    return { shard: this.shardNo, bmcs: this.nodes.length, sessions, ...this.totals.snapshot() };
+  }
+
+  private scheduleFlush(): void {
+    this.flushTimer = this.clock.setTimeout(() => {
+      this.flushState();
+      this.scheduleFlush();
+    }, STATE_FLUSH_MS);
+  }
+
+  private find(ip: string): EmulatedBmc {
+    const bmc = this.byIp.get(ip);
+    if (!bmc) throw new ControlError(404, `no BMC at ${ip}`);
+    return bmc;
+  }
+
+  private targets(ip: string | null): EmulatedBmc[] {
+    return ip === null ? this.nodes : [this.find(ip)];
+  }
+
+  private summary(bmc: EmulatedBmc, local = this.nodes.indexOf(bmc)): BmcSummary {
+    const now = this.clock.now();
+    return {
+      index: bmc.model.index, ip: bmc.model.ip, rack: this.racks[local], power: bmc.model.powerOn ? 'on' : 'off',
+      sessions: bmc.channel.sessions.size, faults: bmc.faults.settings, busy: bmc.faults.isBusy(now), rebooting: now < bmc.faults.rebootUntil,
+    };
+  }
+
+  private detail(bmc: EmulatedBmc): BmcDetail {
+    const d = bmc.model.device;
+    return {
+      ...this.summary(bmc),
+      guid: formatGuid(bmc.model.guid),
+      mac: formatMac(bmc.model.mac),
+      bootDevice: bmc.model.bootDevice,
+      firmware: `${d.firmwareMajor}.${String(d.firmwareMinor).padStart(2, '0')}`,
+      counters: bmc.counters.snapshot(),
+    };
+  }
+}
+
+/** RFC 4122 text of a GUID that IPMI stores least significant byte first (§20.8). */
+function formatGuid(lsbFirst: Buffer): string {
+  const h = Buffer.from(lsbFirst).reverse().toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

@@ -1,0 +1,43 @@
+// What the control API asks of the shard running a BMC (or of every shard, for `ip: null`), and what it answers:
+// plain data, as it crosses from the supervisor to the shard processes and back.
+import type { CountersSnapshot } from '../../bmc/counters.js';
+import type { FaultSettings } from '../../bmc/faults.js';
+
+/** The BMC kind's name in control requests. */
+export const BMC = 'bmc';
+
+export type BmcRequest =
+  | { op: 'list'; offset: number; limit: number }
+  | { op: 'bmc'; ip: string }
+  | { op: 'console'; ip: string; after: number; limit: number }
+  | { op: 'faults'; ip: string | null; change: Partial<FaultSettings> }
+  | { op: 'stall'; ip: string | null; ms: number }
+  | { op: 'reboot'; ip: string; ms: number }
+  | { op: 'power'; ip: string; action: string }
+  | { op: 'counters' };
+
+/** One BMC as the control API lists it. */
+export interface BmcSummary {
+  index: number;
+  ip: string;
+  rack: string;
+  power: 'on' | 'off';
+  sessions: number;
+  faults: FaultSettings;
+  busy: boolean;
+  rebooting: boolean;
+}
+
+export interface BmcDetail extends BmcSummary {
+  guid: string;
+  mac: string;
+  bootDevice: string;
+  firmware: string;
+  counters: CountersSnapshot;
+}
+
+export interface ShardCounters extends CountersSnapshot {
+  shard: number;
+  bmcs: number;
+  sessions: number;
+}

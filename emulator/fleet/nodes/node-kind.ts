@@ -1,0 +1,59 @@
+// A kind of node the fleet runs (today a BMC and its host; rack controllers, virtual media, Redfish services
+// next): where its nodes sit, how a shard builds them, the endpoints they serve and the control routes that
+// reach them. Shards, the supervisor and the control API know nodes only through this declaration, so a new
+// kind is one file and a line in nodes/index.ts.
+import type { Socket } from 'node:net';
+import type { Clock } from '../../../runtime/clock.js';
+import type { DatagramHandler } from '../../../runtime/udp-endpoint.js';
+import type { Route } from '../control/route.js';
+import type { FleetConfig } from '../fleet-config.js';
+
+/** Serves TCP connections made to one node's address, handed over by the fleet's one listener for the port. */
+export interface ConnectionHandler {
+  accept(socket: Socket): void;
+}
+
+/**
+ * A service every node of a kind offers on its own address. UDP: a socket per node (Node's dgram cannot tell which
+ * local address a datagram came to). TCP: one listener per port for the whole fleet, each connection routed by its
+ * local address (DESIGN "Scale facts"). The functions are called once per node at start: no object per node.
+ */
+export type Endpoint<N> =
+  | { readonly transport: 'udp'; port(config: FleetConfig): number; handler(node: N): DatagramHandler }
+  | { readonly transport: 'tcp'; port(config: FleetConfig): number; handler(node: N): ConnectionHandler };
+
+/** What a kind's nodes get from the shard that runs them. */
+export interface ShardContext {
+  readonly shard: number;
+  readonly clock: Clock;
+}
+
+/** The nodes of one kind that one shard runs. */
+export interface ShardNodes<N> {
+  /** In fleet order. */
+  readonly nodes: readonly N[];
+  /** The node serving `address`, if it runs here. */
+  at(address: string): N | undefined;
+  /** Runs one of the kind's control requests (plain data from its routes); throws ControlError when it cannot be done. */
+  run(request: unknown): unknown;
+  /** Stops the nodes' timers and saves what outlives them; their sockets close after. */
+  close(): void;
+}
+
+export interface NodeKind<N> {
+  /** The kind in control requests ("bmc"). */
+  readonly name: string;
+  /** One node, for people: "no BMC at 127.1.0.9". */
+  readonly label: string;
+  /**
+   * Each node's address and the fleet position (BMC number) it sits with: a node runs in the shard serving that BMC,
+   * so a device follows the BMC it belongs to. Throws RangeError when two nodes would share an address.
+   */
+  positions(config: FleetConfig): Map<string, number>;
+  /** Builds the nodes at fleet positions [from, to); throws, naming what, when one cannot be built. */
+  create(config: FleetConfig, from: number, to: number, context: ShardContext): ShardNodes<N>;
+  address(node: N): string;
+  readonly endpoints: readonly Endpoint<N>[];
+  /** The control API's routes to these nodes. */
+  readonly routes: readonly Route[];
+}

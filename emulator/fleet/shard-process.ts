@@ -1,0 +1,52 @@
+// A shard process (forked by the supervisor): builds its slice of the fleet, serves it, takes the TCP
+// connections and control requests the supervisor sends, and exits when told to (SIGTERM) or when the
+// supervisor is gone.
+import type { Socket } from 'node:net';
+import { ControlError } from './control-error.js';
+import type { NodeKind } from './nodes/node-kind.js';
+import type { ShardMessage, SupervisorMessage } from './shard-protocol.js';
+import { Shard } from './shard.js';
+
+/** Serves the shard the supervisor asks for, with these node kinds (the supervisor's own). */
+export function serveShard(kinds: readonly NodeKind<unknown>[]): void {
+  let shard: Shard | null = null;
+  const send = (msg: ShardMessage) => { process.send?.(msg); };
+  const stop = async (code: number): Promise<never> => {
+    await shard?.close();
+    process.exit(code);
+  };
+
+  process.on('message', async (msg: SupervisorMessage, handle?: Socket) => {
+    if (msg.type === 'start') {
+      try {
+        shard = new Shard(msg.config, msg.shard, msg.from, msg.to, kinds);
+        await shard.bind((bound) => send({ type: 'progress', bound }));
+        send({ type: 'ready' });
+      } catch (err) {
+        send({ type: 'failed', error: (err as Error).message });
+        await stop(1);
+      }
+      return;
+    }
+    if (msg.type === 'connection') {
+      if (shard && handle) shard.accept(msg.port, handle);
+      else handle?.destroy();
+      return;
+    }
+    if (!shard) {
+      send({ type: 'reply', id: msg.id, ok: false, error: 'shard not started', status: 503 });
+      return;
+    }
+    try {
+      send({ type: 'reply', id: msg.id, ok: true, result: shard.run(msg.kind, msg.request) });
+    } catch (err) {
+      const status = err instanceof ControlError ? err.status : err instanceof RangeError ? 400 : 500;
+      send({ type: 'reply', id: msg.id, ok: false, error: (err as Error).message, status });
+    }
+  });
+
+  // Ctrl-C reaches the whole process group: the supervisor decides when shards stop.
+  process.on('SIGINT', () => {});
+  process.on('SIGTERM', () => { void stop(0); });
+  process.on('disconnect', () => { void stop(0); });
+}
