@@ -73,6 +73,7 @@ export const emulateCommand = {
       return 0;
     }
     const config = configFrom(values);
+    if (config.allowCipherSuite0) process.stderr.write(SUITE_0_WARNING);
     const fleet = await Fleet.start(config, systemClock, {
       progress: progressReporter(),
       log: (line) => process.stderr.write(`${line}\n`),
@@ -90,6 +91,8 @@ export const emulateCommand = {
     return 0;
   },
 };
+
+const SUITE_0_WARNING = 'warning: cipher suite 0 is on: any client logs in with any password, and no packet is signed or encrypted\n';
 
 type Values = Parameters<typeof str>[0];
 

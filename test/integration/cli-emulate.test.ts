@@ -25,6 +25,15 @@ t.test('an IPv6 control address is bracketed in the ready line, and that URL wor
   t.equal(await emu.stop(), 0);
 });
 
+t.test('--allow-cipher-0 warns on stderr; without it, no warning', async (t) => {
+  const open = await startEmulator(['--bmcs', '1', '--first-ip', '127.23.3.1', '--ipmi-port', '9823', '--allow-cipher-0']);
+  t.match(open.output(), /warning: cipher suite 0 is on: any client logs in with any password/);
+  t.equal(await open.stop(), 0);
+  const closed = await startEmulator(['--bmcs', '1', '--first-ip', '127.23.3.1', '--ipmi-port', '9823']);
+  t.notMatch(closed.output(), /cipher suite 0/);
+  t.equal(await closed.stop(), 0);
+});
+
 t.test('SIGINT stops cleanly too', async (t) => {
   const emu = await startEmulator(['--bmcs', '1', '--first-ip', '127.23.1.1', '--ipmi-port', '9823']);
   t.equal(await emu.stop('SIGINT'), 0);
