@@ -15,7 +15,7 @@ import { Privilege } from '../../../protocols/ipmi/users.js';
 import { SetInProgress, peerIpv4Bytes } from '../lan-config.js';
 import type { BmcModel, ChannelAccess } from '../model.js';
 import { handler, refuse } from './define.js';
-import type { CommandSpec, SessionView } from './types.js';
+import type { CommandContext, CommandSpec, SessionView } from './types.js';
 
 const SELF_TEST_PASSED = { result: SelfTestResult.NO_ERROR, detail: 0 } as const;
 
@@ -61,7 +61,7 @@ function validPrivilege(p: number): boolean {
 }
 
 export function appCommands(model: BmcModel): CommandSpec[] {
-  const bmcReset = (cold: boolean) => (_req: void, ctx: { now: number }) => {
+  const bmcReset = (cold: boolean) => (_req: void, ctx: CommandContext) => {
     model.bootOptions.resetSetInProgress();
     model.lan.setInProgress = SetInProgress.COMPLETE;
     model.emit({ kind: 'bmc-reset', cold }, ctx.now);
