@@ -1,23 +1,8 @@
 // System boot options the BMC keeps for the host's BIOS — IPMI 2.0 §28.12/§28.13, Table 28-14
-// (boot option parameters 0-7: set in progress, service partition, valid-bit clearing, ack, flags, initiator).
+// (boot option parameters 0-7: set in progress, service partition, valid-bit clearing, ack, flags, initiator),
+// kept as the parameter data bytes (protocols/ipmi/commands/boot-options.ts reads and writes them).
+import { BOOT_MAILBOX_BLOCK_BYTES, BootParam } from '../../protocols/ipmi/commands/boot-options.js';
 import { SetInProgress, writeSetInProgress } from './lan-config.js';
-
-export const BootParam = {
-  SET_IN_PROGRESS: 0,
-  SERVICE_PARTITION_SELECTOR: 1,
-  SERVICE_PARTITION_SCAN: 2,
-  FLAG_VALID_BIT_CLEARING: 3,
-  BOOT_INFO_ACK: 4,
-  BOOT_FLAGS: 5,
-  BOOT_INITIATOR_INFO: 6,
-  BOOT_INITIATOR_MAILBOX: 7,
-} as const;
-
-/** Boot flags data 2 [5:2], "boot device selector". */
-export const BootDeviceCode = {
-  NONE: 0x0, PXE: 0x1, DISK: 0x2, SAFE: 0x3, DIAG: 0x4, CDROM: 0x5, BIOS: 0x6,
-  REMOTE_FLOPPY: 0x7, REMOTE_CDROM: 0x8, REMOTE_MEDIA: 0x9, REMOTE_DISK: 0xb, FLOPPY: 0xf,
-} as const;
 
 const DEVICE_NAMES = {
   0x0: 'none', 0x1: 'pxe', 0x2: 'disk', 0x3: 'safe', 0x4: 'diag', 0x5: 'cdrom', 0x6: 'bios',
@@ -32,7 +17,6 @@ const FLAGS_PERSISTENT = 0x40;
 const FLAGS_EFI = 0x20;
 
 export const BOOT_MAILBOX_BLOCKS = 16;
-export const BOOT_MAILBOX_BLOCK_BYTES = 16;
 
 /** Data length of each parameter as Get returns it (the mailbox adds its block selector). */
 const READ_LENGTH: Record<number, number> = { 0: 1, 1: 1, 2: 1, 3: 1, 4: 2, 5: 5, 6: 9, 7: 1 + BOOT_MAILBOX_BLOCK_BYTES };

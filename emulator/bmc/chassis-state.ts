@@ -1,38 +1,15 @@
 // The host chassis as the BMC sees it — IPMI 2.0 §28.2 (status bits), §28.3 (control actions), §28.5
 // (identify), §28.8 (power restore policy), §28.11 (restart cause), §28.14 (power-on hours). No timers:
-// every time-dependent answer is computed from the `now` it is given.
-
-/** Chassis Control data 1 [3:0]. */
-export const ChassisAction = {
-  POWER_DOWN: 0x0,
-  POWER_UP: 0x1,
-  POWER_CYCLE: 0x2,
-  HARD_RESET: 0x3,
-  PULSE_DIAGNOSTIC_INTERRUPT: 0x4,
-  SOFT_SHUTDOWN: 0x5,
-} as const;
-
-export type ChassisActionCode = (typeof ChassisAction)[keyof typeof ChassisAction];
-
-/** Get Chassis Status byte 1 [6:5] and Set Power Restore Policy data 1 [2:0]. */
-export const PowerRestorePolicy = { ALWAYS_OFF: 0x0, PREVIOUS: 0x1, ALWAYS_ON: 0x2 } as const;
-
-/** Get System Restart Cause data 1 [3:0]. */
-export const RestartCause = {
-  UNKNOWN: 0x0, CHASSIS_CONTROL: 0x1, RESET_BUTTON: 0x2, POWER_BUTTON: 0x3, WATCHDOG: 0x4, OEM: 0x5,
-  ALWAYS_RESTORE: 0x6, RESTORE_PREVIOUS: 0x7, PEF_RESET: 0x8, PEF_POWER_CYCLE: 0x9, SOFT_RESET: 0xa, RTC_WAKEUP: 0xb,
-} as const;
-
-/** Get Chassis Status byte 2, "last power event". */
-export const LastPowerEvent = { AC_FAILED: 0x01, OVERLOAD: 0x02, INTERLOCK: 0x04, POWER_FAULT: 0x08, IPMI_COMMAND: 0x10 } as const;
-
-export type IdentifyState = 'off' | 'temporary' | 'indefinite';
+// every time-dependent answer is computed from the `now` it is given. The codes are the wire's
+// (protocols/ipmi/commands/chassis.ts).
+import {
+  ChassisAction, LastPowerEvent, RestartCause, type IdentifyState,
+} from '../../protocols/ipmi/commands/chassis.js';
 
 /** 'unchanged' = accepted with nothing to do; 'not-in-present-state' = the spec's D5h advice for a powered-off host. */
 export type ChassisControlOutcome = 'powered-off' | 'powered-on' | 'power-cycled' | 'reset' | 'diagnostic-interrupt'
   | 'unchanged' | 'not-in-present-state' | 'invalid';
 
-export const DEFAULT_IDENTIFY_SECONDS = 15;
 export const POH_MINUTES_PER_COUNT = 1;
 
 export class ChassisState {

@@ -1,5 +1,6 @@
 // What changes in a BMC's model, as its listeners (the SEL, the host console, the state store) hear it.
-import type { ChassisControlOutcome, IdentifyState } from './chassis-state.js';
+import type { IdentifyState } from '../../protocols/ipmi/commands/chassis.js';
+import type { ChassisControlOutcome } from './chassis-state.js';
 
 export type BmcChange =
   | { kind: 'power'; outcome: ChassisControlOutcome; powerOn: boolean }

@@ -3,12 +3,15 @@
 // sockets, no timers; time arrives as `now` on the BMC's clock.
 import { createHash } from 'node:crypto';
 import { DEFAULT_BMC_SUITES, offeredSuites } from '../../protocols/ipmi/cipher-suites.js';
+import { AccessMode, type ChannelAccessSettings } from '../../protocols/ipmi/commands/channel.js';
+import { PowerRestorePolicy } from '../../protocols/ipmi/commands/chassis.js';
+import { DeviceSupport } from '../../protocols/ipmi/commands/device.js';
 import { CURRENT_CHANNEL } from '../../protocols/ipmi/commands/session-setup.js';
 import { AuthType } from '../../protocols/ipmi/session-v15.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { parseIpv4 } from '../../runtime/ipv4.js';
 import { BootOptions, type BootDevice } from './boot-options.js';
-import { ChassisState, PowerRestorePolicy } from './chassis-state.js';
+import { ChassisState } from './chassis-state.js';
 import type { BmcChange, BmcEvent, BmcListener } from './events.js';
 import {
   IpSource, SetInProgress, gatewayFor, gatewayMacFor, macFromIp, type LanConfig,
@@ -21,21 +24,6 @@ import { resolveHardware, type HardwareTemplate } from './hardware.js';
 import { SdrRepository, buildSdrRecords } from './sdr-repository.js';
 import { SystemEventLog } from './sel.js';
 import { Sensors } from './sensors.js';
-
-/** Get Device ID byte 7, "additional device support". */
-export const DeviceSupport = {
-  SENSOR: 0x01,
-  SDR_REPOSITORY: 0x02,
-  SEL: 0x04,
-  FRU_INVENTORY: 0x08,
-  IPMB_EVENT_RECEIVER: 0x10,
-  IPMB_EVENT_GENERATOR: 0x20,
-  BRIDGE: 0x40,
-  CHASSIS: 0x80,
-} as const;
-
-/** Get/Set Channel Access access mode [2:0] (§22.22). */
-export const AccessMode = { DISABLED: 0, PRE_BOOT_ONLY: 1, ALWAYS_AVAILABLE: 2, SHARED: 3 } as const;
 
 /** IANA 32473 is reserved for documentation (RFC 5612): no ipmitool OEM quirks key off it. */
 export const DEFAULT_MANUFACTURER_ID = 32473;
@@ -59,13 +47,8 @@ export interface DeviceIdentity {
   auxFirmware: Buffer;
 }
 
-export interface ChannelAccess {
-  alertingDisabled: boolean;
-  perMessageAuthDisabled: boolean;
-  userLevelAuthDisabled: boolean;
-  accessMode: number;
-  privilegeLimit: number;
-}
+/** One copy (volatile or non-volatile) of the LAN channel's access settings (§22.22-22.23). */
+export type ChannelAccess = ChannelAccessSettings;
 
 export interface BmcModelOptions {
   /** The BMC's IPv4 address; everything not given below is derived from it. */

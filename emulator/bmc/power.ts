@@ -1,6 +1,7 @@
 // Host power control shared by Chassis Control (IPMI 2.0 §28.3) and the fleet's control API: one place
 // changes the chassis and tells the model's listeners (SEL, console), whoever asked.
-import { ChassisAction, type ChassisControlOutcome } from './chassis-state.js';
+import { ChassisAction } from '../../protocols/ipmi/commands/chassis.js';
+import type { ChassisControlOutcome } from './chassis-state.js';
 import type { BmcModel } from './model.js';
 
 /** Names the control API accepts, as ipmitool spells them (`chassis power on|off|cycle|reset|soft`). */

@@ -2,7 +2,7 @@
 // history by position, the bounded ring of interactive output, and the login dialogue.
 import t from 'tap';
 import { BmcModel } from '../../emulator/bmc/model.js';
-import { ChassisAction } from '../../emulator/bmc/chassis-state.js';
+import { ChassisAction } from '../../protocols/ipmi/commands/chassis.js';
 import { controlPower } from '../../emulator/bmc/power.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { ConsoleRing, POSITIONS_PER_MS } from '../../emulator/host/console-ring.js';

@@ -4,7 +4,7 @@ import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { EmulatedBmc, type EmulatedBmcOptions } from '../../emulator/bmc/emulated-bmc.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
-import { ChassisAction } from '../../emulator/bmc/chassis-state.js';
+import { ChassisAction } from '../../protocols/ipmi/commands/chassis.js';
 import { ConfidentialityAlgorithm, IntegrityAlgorithm } from '../../protocols/ipmi/cipher-suites.js';
 import { RmcpPlusClientSession } from '../../protocols/ipmi/client-side/rmcpplus-session.js';
 import { aesDecryptPayload, aesEncryptPayload, authCodesEqual, integrityAuthCode, integrityAuthCodeLength } from '../../protocols/ipmi/rmcpplus-crypto.js';
