@@ -100,21 +100,21 @@ export class IpmiLanClient {
    */
   static async connect(opts: IpmiClientOptions): Promise<IpmiLanClient> {
     const socket = createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      const failed = (err: Error) => { socket.close(); reject(err); };
-      socket.once('error', failed);
-      socket.connect(opts.port ?? 623, opts.host, () => { socket.off('error', failed); resolve(); });
-    });
-    const client = new IpmiLanClient(opts, socket);
+    let client: IpmiLanClient | null = null;
     try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('error', reject);
+        socket.connect(opts.port ?? 623, opts.host, () => { socket.off('error', reject); resolve(); });
+      });
+      client = new IpmiLanClient(opts, socket);
       await client.handshake();
       await client.callNamed('Set Session Privilege Level', NetFn.APP, SessionCommand.SET_SESSION_PRIVILEGE_LEVEL, Uint8Array.of(client.opts.privilege));
+      return client;
     } catch (err) {
-      client.closed = true;
+      if (client) client.closed = true;
       socket.close();
       throw err;
     }
-    return client;
   }
 
   /**
