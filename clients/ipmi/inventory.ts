@@ -16,7 +16,7 @@ export interface HardwareInventory {
 }
 
 async function item(client: IpmiLanClient, selector: number, index: number): Promise<{ count: number; record: InventoryRecord }> {
-  const data = await client.call(NetFn.OEM_GROUP, BmcfleetOemCommand.GET_HARDWARE_INVENTORY, encodeInventoryRequest({ selector, index }));
+  const data = await client.callRaw(NetFn.OEM_GROUP, BmcfleetOemCommand.GET_HARDWARE_INVENTORY, encodeInventoryRequest({ selector, index }));
   return decodeInventoryResponse(data, selector);
 }
 
@@ -26,7 +26,7 @@ async function all<T>(client: IpmiLanClient, selector: number, count: number): P
   return out;
 }
 
-/** Throws CompletionCodeError when the BMC does not know the command (C1h: not a bmcfleet BMC). */
+/** Throws CompletionCodeError (ipmi-errors.ts) when the BMC does not know the command (C1h: not a bmcfleet BMC). */
 export async function readInventory(client: IpmiLanClient): Promise<HardwareInventory> {
   const summary = (await item(client, InventorySelector.SUMMARY, 0)).record.item as InventorySummary;
   return {

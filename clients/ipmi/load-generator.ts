@@ -1,6 +1,8 @@
 // An IPMI load generator: C workers, each with its own RMCP+ session (or opening and closing sessions in a
 // loop), spread over the targets, for a fixed time. The same generator measures our emulator and ipmi_sim.
-import { CompletionCodeError, IpmiLanClient, IpmiTimeoutError } from './ipmi-client.js';
+import { IpmiLanClient } from './ipmi-client.js';
+import { CompletionCodeError, IpmiError, IpmiTimeoutError } from './ipmi-errors.js';
+import { DecodeError } from '../../protocols/errors.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 
 export const LOAD_COMMANDS = {
@@ -50,8 +52,10 @@ export async function runIpmiLoad(opts: LoadOptions): Promise<LoadReport> {
   let setups = 0;
   const started = performance.now();
   const deadline = started + opts.durationMs;
+  /** Counts what a BMC can cause; anything else is a bug and surfaces. */
   const error = (err: unknown) => {
-    const kind = err instanceof IpmiTimeoutError ? 'timeout' : err instanceof CompletionCodeError ? `cc-0x${err.completionCode.toString(16)}` : (err as Error).name;
+    if (!(err instanceof IpmiError || err instanceof DecodeError)) throw err;
+    const kind = err instanceof IpmiTimeoutError ? 'timeout' : err instanceof CompletionCodeError ? `cc-0x${err.completionCode.toString(16)}` : err.name;
     errors[kind] = (errors[kind] ?? 0) + 1;
   };
   const connect = (host: string) => IpmiLanClient.connect({
@@ -75,13 +79,13 @@ export async function runIpmiLoad(opts: LoadOptions): Promise<LoadReport> {
             continue;
           }
         }
-        await client.call(netFn, cmd);
+        await client.callRaw(netFn, cmd);
         requests++;
         latencies.push(performance.now() - t0);
       } catch (err) {
         error(err);
         if (err instanceof IpmiTimeoutError && client) {
-          await client.close().catch(() => {});
+          await client.close();
           client = null; // a session that stopped answering may be gone (reboot, idle expiry): open a new one
         }
       }

@@ -3,6 +3,7 @@
 import { createSocket } from 'node:dgram';
 import { DecodeError } from '../../protocols/errors.js';
 import { AsfMessageType, decodeAsf, decodePresencePong, encodePresencePing } from '../../protocols/rmcp/asf.js';
+import { systemClock, type Clock } from '../../runtime/clock.js';
 
 export interface DiscoveredBmc { address: string; ipmi: boolean; iana: number }
 
@@ -14,12 +15,15 @@ export interface DiscoveryOptions {
   retries?: number;
   /** Pings sent before pausing for the socket to drain (keeps the receive buffers from overflowing). */
   burst?: number;
+  /** Runs the waits for pongs (default: the system clock). */
+  clock?: Clock;
 }
 
 /** Pings every address; resolves with those that answered, in the order given. */
 export async function discoverBmcs(addresses: readonly string[], opts: DiscoveryOptions = {}): Promise<DiscoveredBmc[]> {
   const port = opts.port ?? 623;
   const burst = opts.burst ?? 200;
+  const clock = opts.clock ?? systemClock;
   const socket = createSocket('udp4');
   const found = new Map<string, DiscoveredBmc>();
   socket.on('message', (msg, rinfo) => {
@@ -42,7 +46,7 @@ export async function discoverBmcs(addresses: readonly string[], opts: Discovery
         socket.send(encodePresencePing(0xff, i & 0xff), port, left[i]);
         if ((i + 1) % burst === 0) await new Promise((r) => setImmediate(r));
       }
-      await new Promise((r) => setTimeout(r, opts.timeoutMs ?? 1000));
+      await new Promise<void>((r) => clock.setTimeout(r, opts.timeoutMs ?? 1000));
     }
   } finally {
     socket.close();

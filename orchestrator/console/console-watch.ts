@@ -3,6 +3,7 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../runtime/clock.js';
+import { DecodeError } from '../../protocols/errors.js';
 import { NetFn, type IpmiResponse } from '../../protocols/ipmi/message.js';
 import {
   ConsoleOemCommand, decodeHeartbeatResponse, decodeHistoryResponse, encodeHeartbeatRequest, encodeHistoryRequest, type ConsoleHistoryRequest,
@@ -10,6 +11,7 @@ import {
 import { ConsoleCapture, type CaptureEvent, type ConsoleCaptureStats } from './console-capture.js';
 import { HeartbeatRegister, type HeartbeatStats } from './heartbeat-register.js';
 import { IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
+import { IpmiError } from '../../clients/ipmi/ipmi-errors.js';
 
 export interface ConsoleWatchOptions {
   host: string;
@@ -94,7 +96,7 @@ export class ConsoleWatch {
       const client = await IpmiLanClient.connect({
         host: this.opts.host, port: this.opts.port, username: this.opts.username, password: this.opts.password,
         // 5 attempts 1 s apart: a handshake rides out a busy stall and some loss before counting as a failure.
-        cipherSuite: this.opts.cipherSuite, timeoutMs: 1000, retries: 4,
+        cipherSuite: this.opts.cipherSuite, timeoutMs: 1000, retries: 4, clock: this.clock,
       });
       if (this.stopped()) { // stop() came while connecting
         await client.close();
@@ -106,7 +108,9 @@ export class ConsoleWatch {
       this.state = 'watching';
       this.register.reset(this.clock.now());
       this.schedule(0);
-    } catch {
+    } catch (err) {
+      // What a BMC can cause (no answer, a refused login, a malformed answer) is retried; anything else is a bug.
+      if (!(err instanceof IpmiError || err instanceof DecodeError)) throw err;
       this.connectFailures++;
       this.timer = this.clock.setTimeout(() => void this.connect(), this.opts.reconnectDelayMs);
     }
@@ -161,8 +165,9 @@ export class ConsoleWatch {
         if (res.completionCode !== 0) this.capture.onHistoryFailed(request);
         else this.write(this.capture.onHistoryAnswer(request, decodeHistoryResponse(res.data)));
       }
-    } catch {
+    } catch (err) {
       // A malformed answer is ignored: the register counts the missing reply; the capture asks again.
+      if (!(err instanceof DecodeError)) throw err;
     }
     this.sendFetches(now);
   }

@@ -6,7 +6,8 @@ import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process
 import { ipmitool } from '../helpers/ipmitool.js';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import { discoverBmcs } from '../../clients/ipmi/rmcp-discovery.js';
-import { IpmiLanClient, IpmiTimeoutError } from '../../clients/ipmi/ipmi-client.js';
+import { IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
+import { IpmiTimeoutError } from '../../clients/ipmi/ipmi-errors.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { decodeAsf, encodePresencePing } from '../../protocols/rmcp/asf.js';
 
@@ -115,16 +116,16 @@ t.test('a busy stall delays answers but loses none, and keeps their order', asyn
 t.test('a reboot drops every session; the BMC serves again afterwards', async (t) => {
   const ip = ADDRESSES[42];
   const client = await IpmiLanClient.connect({ host: ip, port: PORT, username: 'admin', password: 'password', timeoutMs: 300, retries: 1 });
-  t.ok((await client.call(NetFn.APP, 0x01)).length > 0, 'session works before');
+  t.ok((await client.callRaw(NetFn.APP, 0x01)).length > 0, 'session works before');
   t.equal((await api('GET', `/bmcs/${ip}`)).json.sessions, 1);
   t.equal((await api('POST', `/bmcs/${ip}/reboot`, { ms: 1000 })).status, 200);
   t.equal((await api('GET', `/bmcs/${ip}`)).json.sessions, 0, 'sessions lost at once');
-  await t.rejects(client.call(NetFn.APP, 0x01), IpmiTimeoutError, 'silent while rebooting');
+  await t.rejects(client.callRaw(NetFn.APP, 0x01), IpmiTimeoutError, 'silent while rebooting');
   const found = await discoverBmcs([ip], { port: PORT, timeoutMs: 300, retries: 20 });
   t.equal(found.length, 1, 'answers pings again after the reboot');
-  await t.rejects(client.call(NetFn.APP, 0x01), IpmiTimeoutError, 'the old session is gone for good');
+  await t.rejects(client.callRaw(NetFn.APP, 0x01), IpmiTimeoutError, 'the old session is gone for good');
   const fresh = await IpmiLanClient.connect({ host: ip, port: PORT, username: 'admin', password: 'password' });
-  t.ok((await fresh.call(NetFn.APP, 0x01)).length > 0, 'a new session works');
+  t.ok((await fresh.callRaw(NetFn.APP, 0x01)).length > 0, 'a new session works');
   await fresh.close();
   const drops = (await api('GET', `/bmcs/${ip}`)).json.counters.drops;
   t.ok(drops['fault-rebooting'] >= 1 && drops['unknown-session'] >= 1, `drops counted: ${JSON.stringify(drops)}`);

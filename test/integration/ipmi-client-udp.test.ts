@@ -3,7 +3,8 @@ import t from 'tap';
 import { fleetConfig } from '../../emulator/fleet/fleet-file.js';
 import { Shard } from '../../emulator/fleet/shard.js';
 import { bmcKind } from '../../emulator/fleet/nodes/bmc.js';
-import { CompletionCodeError, IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
+import { IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
+import { CompletionCodeError } from '../../clients/ipmi/ipmi-errors.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { decodeInventoryResponse } from '../../protocols/ipmi/oem/inventory.js';
 import { readInventory } from '../../clients/ipmi/inventory.js';
@@ -19,21 +20,21 @@ t.teardown(() => fleet.close());
 for (const suite of [3, 17, 8, 12]) {
   t.test(`suite ${suite}: Get Device ID and chassis control over UDP`, async (t) => {
     const client = await IpmiLanClient.connect({ host: '127.22.0.2', port: PORT, username: 'admin', password: 'password', cipherSuite: suite });
-    const id = await client.call(NetFn.APP, 0x01);
+    const id = await client.callRaw(NetFn.APP, 0x01);
     t.equal(id.length >= 11, true, 'Get Device ID data');
-    await client.call(NetFn.CHASSIS, 0x02, Buffer.from([0x00])); // power down
-    t.equal((await client.call(NetFn.CHASSIS, 0x01))[0] & 1, 0, 'chassis status shows power off');
-    await client.call(NetFn.CHASSIS, 0x02, Buffer.from([0x01]));
-    t.equal((await client.call(NetFn.CHASSIS, 0x01))[0] & 1, 1, 'chassis status shows power on');
-    await t.rejects(client.call(NetFn.APP, 0x7f), CompletionCodeError, 'unknown command → 0xC1');
+    await client.callRaw(NetFn.CHASSIS, 0x02, Buffer.from([0x00])); // power down
+    t.equal((await client.callRaw(NetFn.CHASSIS, 0x01))[0] & 1, 0, 'chassis status shows power off');
+    await client.callRaw(NetFn.CHASSIS, 0x02, Buffer.from([0x01]));
+    t.equal((await client.callRaw(NetFn.CHASSIS, 0x01))[0] & 1, 1, 'chassis status shows power on');
+    await t.rejects(client.callRaw(NetFn.APP, 0x7f), CompletionCodeError, 'unknown command → 0xC1');
     await client.close();
     t.equal(bmcs[1].channel.sessions.size, 0, 'Close Session freed the slot');
   });
 }
 
-t.test('wrong password is a SessionError, not a timeout', async (t) => {
+t.test('wrong password is an auth error (the SessionError of RAKP 2\'s HMAC), not a timeout', async (t) => {
   await t.rejects(IpmiLanClient.connect({ host: '127.22.0.1', port: PORT, username: 'admin', password: 'nope' }),
-    { name: 'SessionError', code: 'ERR_RAKP2_HMAC' });
+    { name: 'IpmiAuthError', code: 'IPMI_AUTH', host: '127.22.0.1', cause: { name: 'SessionError', code: 'ERR_RAKP2_HMAC' } });
 });
 
 t.test('no BMC at the address: a timeout after the retries', async (t) => {
@@ -44,10 +45,10 @@ t.test('no BMC at the address: a timeout after the retries', async (t) => {
 t.test('each BMC keeps its own state', async (t) => {
   const a = await IpmiLanClient.connect({ host: '127.22.0.1', port: PORT, username: 'admin', password: 'password' });
   const c = await IpmiLanClient.connect({ host: '127.22.0.3', port: PORT, username: 'admin', password: 'password' });
-  await a.call(NetFn.CHASSIS, 0x02, Buffer.from([0x00]));
-  t.equal((await c.call(NetFn.CHASSIS, 0x01))[0] & 1, 1, 'powering off one BMC leaves the other on');
-  const guidA = await a.call(NetFn.APP, 0x37);
-  const guidC = await c.call(NetFn.APP, 0x37);
+  await a.callRaw(NetFn.CHASSIS, 0x02, Buffer.from([0x00]));
+  t.equal((await c.callRaw(NetFn.CHASSIS, 0x01))[0] & 1, 1, 'powering off one BMC leaves the other on');
+  const guidA = await a.callRaw(NetFn.APP, 0x37);
+  const guidC = await c.callRaw(NetFn.APP, 0x37);
   t.not(Buffer.from(guidA).toString('hex'), Buffer.from(guidC).toString('hex'), 'distinct GUIDs');
   await a.close();
   await c.close();
