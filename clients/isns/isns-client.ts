@@ -185,9 +185,8 @@ export class IsnsClient {
   private sock: net.Socket | null = null;
   private udp: dgram.Socket | null = null;
   private readonly session: IsnsClientSession<Waiting>;
-  /** One timer, at the session's earliest deadline. */
+  /** Set while requests wait (see arm()). */
   private timer: { cancel(): void } | null = null;
-  private timerAt: number | null = null;
   private closed = false;
 
   private constructor(options: IsnsClientOptions) {
@@ -236,22 +235,25 @@ export class IsnsClient {
     this.arm();
   }
 
-  /** Keeps the one timer at the earliest deadline of the requests still waiting. */
+  /**
+   * Keeps one timer set while requests wait, at the earliest deadline when it was set. It is not moved
+   * when that request is answered: it fires, times out what is due by then, and is set again if any wait.
+   * (One timer per timeout period, instead of one set and cancelled per request.)
+   */
   private arm(): void {
+    if (this.timer !== null) return;
     const at = this.session.nextDeadline();
-    if (at === this.timerAt) return;
-    this.timer?.cancel();
-    this.timerAt = at;
-    this.timer = at === null ? null : this.options.clock.setTimeout(() => {
+    if (at === null) return;
+    this.timer = this.options.clock.setTimeout(() => {
       this.timer = null;
-      this.timerAt = null;
       this.settle(this.session.expire(this.options.clock.now()));
     }, Math.max(0, at - this.options.clock.now()));
   }
 
   private failAll(err: Error): void {
     for (const w of this.session.abandonAll()) w.reject(err);
-    this.arm();
+    this.timer?.cancel(); // nothing waits any more
+    this.timer = null;
   }
 
   /** Sends one request and resolves with its response whatever the status. */

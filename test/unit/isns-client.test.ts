@@ -82,3 +82,24 @@ t.test('a malformed answer fails its request; a broken stream fails the rest', a
   t.same([eb.code, ed.code], ['ERR_AUTH_LENGTH', 'ERR_AUTH_LENGTH'], 'both waiting requests fail with the break');
   t.ok(eb instanceof ReceiveError);
 });
+
+t.test('each request times out at its own deadline, whatever was answered before it', async (t) => {
+  const clock = new ManualClock(0);
+  const s = await scripted(t);
+  const c = await IsnsClient.connect({ host: HOST, port: s.port, source: 'iqn.t:c', clock, timeoutMs: 5000 });
+  t.teardown(() => c.close());
+  const a = c.request(FunctionId.DEV_ATTR_QRY, [], []);
+  const { pdus, sock } = await s.requests(1);
+  sock.write(reply(pdus[0]));
+  t.equal((await a).status, 0, 'the first is answered at once');
+  clock.advance(3000);
+  let outcome: unknown = 'pending';
+  const settled = c.request(FunctionId.DD_REG, [], []).then((r) => { outcome = r; }, (e: Error) => { outcome = e.message; });
+  clock.advance(4999); // past the first request's deadline (5000), 1 ms before the second's (8000)
+  await new Promise((r) => setTimeout(r, 20));
+  t.equal(outcome, 'pending', 'waiting at 7999 ms');
+  clock.advance(1);
+  await settled;
+  t.equal(outcome, 'isns: no answer to DDReg within 5000 ms', 'timed out at 8000 ms');
+  t.equal(clock.pending, 0, 'no timer left behind');
+});
