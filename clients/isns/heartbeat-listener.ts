@@ -11,6 +11,7 @@ import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { MAX_TIMER_MS, systemClock, type Clock } from '../../runtime/clock.js';
+import { DecodeError } from '../../protocols/errors.js';
 import { FunctionId } from '../../protocols/isns/functions.js';
 import { decodePdu } from '../../protocols/isns/header.js';
 import { isMulticastAddress } from '../../protocols/isns/ip-address.js';
@@ -94,7 +95,8 @@ export class IsnsHeartbeatListener extends EventEmitter {
       const pdu = decodePdu(msg);
       if (pdu.header.functionId !== FunctionId.HEARTBEAT) { this.counters.ignored++; return; }
       hb = decodeHeartbeat(pdu.payload);
-    } catch {
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err; // a bug, not bad bytes
       this.counters.malformed++;
       return;
     }

@@ -3,17 +3,17 @@
 // port (register it as the portal's SCN Port and/or ESI Port; the UDP bit of the port says which
 // transport the server uses). As open-isns does it: SCN and ESI carry no Source and no delimiter;
 // SCNRsp carries the destination iSCSI Name, ESIRsp echoes the ESI's attributes.
+import { systemClock } from '../../runtime/clock.js';
 import { closeTcpUdp } from '../../runtime/tcp-udp.js';
 import dgram from 'node:dgram';
 import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { Tag } from '../../protocols/isns/attributes.js';
-import { decodeMessage, encodeMessage, type IsnsResponse } from '../../protocols/isns/codec.js';
+import { encodeMessage, type IsnsMessage, type IsnsResponse } from '../../protocols/isns/codec.js';
 import { FunctionId } from '../../protocols/isns/functions.js';
-import { Flag, decodePdu, type IsnsPdu } from '../../protocols/isns/header.js';
-import { Reassembler } from '../../protocols/isns/segments.js';
+import { Flag } from '../../protocols/isns/header.js';
+import { IsnsDatagramReceiver, IsnsStreamReceiver, ReceiveError, type Received } from '../../protocols/isns/receive.js';
 import { Status } from '../../protocols/isns/status.js';
-import { PduStreamDecoder } from '../../protocols/isns/stream.js';
 import type { IsnsAttribute } from '../../protocols/isns/tlv.js';
 
 export interface ScnEventItem { bits: number; name: string; ddId?: number }
@@ -58,8 +58,8 @@ export class IsnsClientListener extends EventEmitter {
   private udp: dgram.Socket | null = null;
   private readonly sockets = new Set<net.Socket>();
   private boundPort = 0;
-  /** Joins the UDP datagrams of a multi-PDU message (a Reassembler per datagram could never join two). */
-  private readonly udpJoiner = new Reassembler();
+  /** Joins the UDP datagrams of a multi-PDU message, per sending server (a few send to one listener). */
+  private readonly datagrams = new IsnsDatagramReceiver({ maxPeers: 8 });
 
   get port(): number {
     return this.boundPort;
@@ -74,47 +74,46 @@ export class IsnsClientListener extends EventEmitter {
     const udp = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
     await new Promise<void>((resolve, reject) => { udp.once('error', reject); udp.bind(this.boundPort, host, () => { udp.off('error', reject); resolve(); }); });
     udp.on('message', (msg, rinfo) => {
-      try {
-        const pdu = decodePdu(msg);
-        const raw = this.udpJoiner.push(pdu, 0);
-        const out = raw ? this.handle(raw, 'udp') : [];
-        for (const b of out) udp.send(b, rinfo.port, rinfo.address);
-      } catch {
-        this.counters.malformed++;
-      }
+      for (const b of this.datagram(msg, rinfo)) udp.send(b, rinfo.port, rinfo.address);
     });
     udp.on('error', () => { this.counters.malformed++; });
     this.udp = udp;
   }
 
+  /** One datagram from a server; returns the answer to send back (public so tests can feed bytes directly). */
+  datagram(msg: Uint8Array, from: { address: string; port: number }): Buffer[] {
+    const item = this.datagrams.receive(msg, `${from.address}|${from.port}`, systemClock.now());
+    return item === null ? [] : this.answer(item, 'udp');
+  }
+
   private accept(sock: net.Socket): void {
     this.sockets.add(sock);
-    const frames = new PduStreamDecoder(1 << 20);
-    const joiner = new Reassembler();
+    const receiver = new IsnsStreamReceiver({ maxPduBytes: 1 << 20 });
     sock.on('data', (chunk) => {
-      let pdus: IsnsPdu[];
-      try {
-        pdus = frames.push(chunk);
-      } catch {
-        this.counters.malformed++;
-        sock.destroy();
-        return;
+      const now = systemClock.now();
+      receiver.write(chunk);
+      for (let item = receiver.next(now); item !== null; item = receiver.next(now)) {
+        for (const b of this.answer(item, 'tcp')) sock.write(b);
       }
-      for (const pdu of pdus) {
-        try {
-          const raw = joiner.push(pdu, 0);
-          if (raw) for (const b of this.handle(raw, 'tcp')) sock.write(b);
-        } catch {
-          this.counters.malformed++;
-        }
-      }
+      if (receiver.isBroken) sock.destroy(); // nothing after a PDU that cannot be framed can be
     });
     sock.on('error', () => {});
     sock.on('close', () => this.sockets.delete(sock));
   }
 
-  private handle(raw: Parameters<typeof decodeMessage>[0], transport: 'tcp' | 'udp'): Buffer[] {
-    const m = decodeMessage(raw);
+  /**
+   * What the receive path yields in, the answer out. Malformed input is counted and not answered; any
+   * other exception (in this code, or in an 'scn' or 'esi' listener) is a bug and is not caught here.
+   */
+  private answer(item: Received, transport: 'tcp' | 'udp'): Buffer[] {
+    if (item instanceof ReceiveError) {
+      this.counters.malformed++;
+      return [];
+    }
+    return this.handle(item, transport);
+  }
+
+  private handle(m: IsnsMessage, transport: 'tcp' | 'udp'): Buffer[] {
     if (m.kind !== 'request') return [];
     const attrs = m.source ? [m.source, ...m.key] : [...m.key];
     const reply = (status: number, key: IsnsAttribute[]): Buffer[] => {

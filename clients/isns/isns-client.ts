@@ -1,20 +1,20 @@
 // iSNS client library — RFC 4171 §5.6 (requests), §5.7 (responses): one TCP connection (or a UDP socket)
 // to an iSNS server, requests pipelined and matched to answers by transaction ID (as isnsd matches them),
-// each with a timeout. On top: registration of entities with portals, nodes, portal groups and this
-// project's vendor LUN attributes (vendor-lun.ts), deregistration, queries, DevGetNext iteration, DD
-// management, SCN registration. The SCN/ESI side (a listener on the client's own port) is in
-// isns-client-listener.ts; refreshing before the registration period ends is isns-client-keeper.ts.
-import { nextTransactionId } from '../../protocols/isns/header.js';
+// each with a timeout; the matching, reassembly and timeouts are the sans-I/O IsnsClientSession
+// (protocols/isns/client-session.ts), which this drives over the socket and the Clock. On top: registration
+// of entities with portals, nodes, portal groups and this project's vendor LUN attributes (vendor-lun.ts),
+// deregistration, queries, DevGetNext iteration, DD management, SCN registration. The SCN/ESI side (a
+// listener on the client's own port) is in isns-client-listener.ts; refreshing before the registration
+// period ends is registration-keeper.ts.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { DD_SET_ENABLED, NodeType, Tag } from '../../protocols/isns/attributes.js';
-import { decodeMessage, encodeMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
+import { IsnsClientSession, type ClientEvent } from '../../protocols/isns/client-session.js';
+import type { IsnsResponse } from '../../protocols/isns/codec.js';
 import { FunctionId, functionName } from '../../protocols/isns/functions.js';
-import { Flag, decodePdu } from '../../protocols/isns/header.js';
-import { Reassembler } from '../../protocols/isns/segments.js';
+import { Flag } from '../../protocols/isns/header.js';
 import { Status, statusName } from '../../protocols/isns/status.js';
-import { PduStreamDecoder } from '../../protocols/isns/stream.js';
 import { attr, findAttribute, type IsnsAttribute, type PortValue } from '../../protocols/isns/tlv.js';
 import { LunTag, isBmcfleetLun, lunAttributes, parseLuns, type LunInfo } from '../../protocols/isns/vendor-lun.js';
 
@@ -177,20 +177,21 @@ function parseDds(attrs: readonly IsnsAttribute[]): DdInfo[] {
   return out;
 }
 
-interface Waiting { resolve(r: IsnsResponse): void; reject(e: Error): void; timer: { cancel(): void }; functionId: number }
+/** What the session hands back with a request's outcome: how to settle the caller's promise. */
+interface Waiting { resolve(r: IsnsResponse): void; reject(e: Error): void }
 
 export class IsnsClient {
   readonly options: IsnsClientOptions;
   private sock: net.Socket | null = null;
   private udp: dgram.Socket | null = null;
-  private readonly waiting = new Map<number, Waiting>();
-  private readonly frames = new PduStreamDecoder();
-  private readonly joiner = new Reassembler();
-  private nextTx = 1;
+  private readonly session: IsnsClientSession<Waiting>;
+  /** Set while requests wait (see arm()). */
+  private timer: { cancel(): void } | null = null;
   private closed = false;
 
   private constructor(options: IsnsClientOptions) {
     this.options = options;
+    this.session = new IsnsClientSession({ transport: options.transport, timeoutMs: options.timeoutMs });
   }
 
   static async connect(opts: Partial<IsnsClientOptions> & { host: string; port: number; source: string }): Promise<IsnsClient> {
@@ -204,9 +205,7 @@ export class IsnsClient {
     if (this.options.transport === 'udp') {
       const u = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
       await new Promise<void>((resolve, reject) => { u.once('error', reject); u.connect(port, host, () => { u.off('error', reject); resolve(); }); });
-      u.on('message', (msg) => {
-        try { this.onPdu(decodePdu(msg)); } catch { /* not iSNSP: ignored */ }
-      });
+      u.on('message', (msg) => this.settle(this.session.receive(msg, this.options.clock.now())));
       u.on('error', (err) => this.failAll(err));
       this.udp = u;
       return;
@@ -214,66 +213,65 @@ export class IsnsClient {
     const s = net.connect({ host, port });
     await new Promise<void>((resolve, reject) => { s.once('error', reject); s.once('connect', () => { s.off('error', reject); resolve(); }); });
     s.setNoDelay(true);
-    s.on('data', (chunk) => {
-      try {
-        for (const pdu of this.frames.push(chunk)) this.onPdu(pdu);
-      } catch (err) {
-        this.failAll(err as Error);
-        s.destroy();
-      }
-    });
+    s.on('data', (chunk) => this.settle(this.session.receive(chunk, this.options.clock.now())));
     s.on('error', (err) => this.failAll(err));
     s.on('close', () => this.failAll(new Error('isns: connection closed by the server')));
     this.sock = s;
   }
 
-  private onPdu(pdu: ReturnType<typeof decodePdu>): void {
-    const raw = this.joiner.push(pdu, this.options.clock.now());
-    if (!raw) return;
-    const w = this.waiting.get(raw.transactionId);
-    if (!w) return;
-    this.waiting.delete(raw.transactionId);
-    w.timer.cancel();
-    try {
-      const m = decodeMessage(raw);
-      if (m.kind !== 'response') throw new Error(`isns: expected a response, got ${functionName(raw.functionId)}`);
-      w.resolve(m);
-    } catch (err) {
-      w.reject(err as Error);
+  /** Settles the promises of the requests the session has an outcome for. */
+  private settle(events: ClientEvent<Waiting>[]): void {
+    for (const e of events) {
+      switch (e.kind) {
+        case 'answer': e.context.resolve(e.response); break;
+        case 'failed': e.context.reject(e.error); break;
+        case 'timeout': e.context.reject(new Error(`isns: no answer to ${functionName(e.functionId)} within ${this.options.timeoutMs} ms`)); break;
+        case 'broken':
+          for (const w of e.lost) w.reject(e.error);
+          this.sock?.destroy(); // nothing after the break can be framed
+          break;
+      }
     }
+    this.arm();
+  }
+
+  /**
+   * Keeps one timer set while requests wait, at the earliest deadline when it was set. It is not moved
+   * when that request is answered: it fires, times out what is due by then, and is set again if any wait.
+   * (One timer per timeout period, instead of one set and cancelled per request.)
+   */
+  private arm(): void {
+    if (this.timer !== null) return;
+    const at = this.session.nextDeadline();
+    if (at === null) return;
+    this.timer = this.options.clock.setTimeout(() => {
+      this.timer = null;
+      this.settle(this.session.expire(this.options.clock.now()));
+    }, Math.max(0, at - this.options.clock.now()));
   }
 
   private failAll(err: Error): void {
-    for (const w of this.waiting.values()) {
-      w.timer.cancel();
-      w.reject(err);
-    }
-    this.waiting.clear();
+    for (const w of this.session.abandonAll()) w.reject(err);
+    this.timer?.cancel(); // nothing waits any more
+    this.timer = null;
   }
 
   /** Sends one request and resolves with its response whatever the status. */
   request(functionId: number, key: IsnsAttribute[], operating: IsnsAttribute[], opts: { replace?: boolean; source?: string | null; noDelimiter?: boolean } = {}): Promise<IsnsResponse> {
     if (this.closed) return Promise.reject(new Error('isns: client closed'));
-    let tx = this.nextTx;
-    this.nextTx = nextTransactionId(this.nextTx);
-    while (this.waiting.has(tx)) { tx = this.nextTx; this.nextTx = nextTransactionId(this.nextTx); }
     const source = opts.source === null ? null : attr(Tag.ISCSI_NAME, opts.source ?? this.options.source);
-    const req: IsnsRequest = {
-      kind: 'request', functionId, transactionId: tx, flags: Flag.CLIENT | (opts.replace ? Flag.REPLACE : 0), source, key, operating,
+    let waiting!: Waiting;
+    const answered = new Promise<IsnsResponse>((resolve, reject) => { waiting = { resolve, reject }; });
+    const { pdus } = this.session.send({
+      kind: 'request', functionId, flags: Flag.CLIENT | (opts.replace ? Flag.REPLACE : 0), source, key, operating,
       ...(opts.noDelimiter ? { noDelimiter: true } : {}),
-    };
-    const pdus = encodeMessage(req, this.udp ? 60_000 : undefined);
-    return new Promise<IsnsResponse>((resolve, reject) => {
-      const timer = this.options.clock.setTimeout(() => {
-        this.waiting.delete(tx);
-        reject(new Error(`isns: no answer to ${functionName(functionId)} within ${this.options.timeoutMs} ms`));
-      }, this.options.timeoutMs);
-      this.waiting.set(tx, { resolve, reject, timer, functionId });
-      for (const p of pdus) {
-        if (this.udp) this.udp.send(p);
-        else this.sock!.write(p);
-      }
-    });
+    }, waiting, this.options.clock.now());
+    for (const p of pdus) {
+      if (this.udp) this.udp.send(p);
+      else this.sock!.write(p);
+    }
+    this.arm();
+    return answered;
   }
 
   /** Like request(), but a status other than 0 rejects with IsnsStatusError. */

@@ -6,9 +6,9 @@
 import { nextTransactionId } from '../../protocols/isns/header.js';
 import net from 'node:net';
 import type { Clock } from '../../runtime/clock.js';
-import { decodeMessage, encodeMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
-import { PduStreamDecoder } from '../../protocols/isns/stream.js';
-import { Reassembler } from '../../protocols/isns/segments.js';
+import { encodeMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
+import { IsnsStreamReceiver, ReceiveError } from '../../protocols/isns/receive.js';
+import { UDP_MAX_PDU_PAYLOAD } from '../../protocols/isns/segments.js';
 import type { PortValue } from '../../protocols/isns/tlv.js';
 
 export type UdpSend = (bytes: Buffer, port: number, ip: string) => void;
@@ -66,7 +66,7 @@ export class OutboundCalls {
       this.pending.get(msg.transactionId)?.resolve(null);
       this.pending.set(msg.transactionId, { resolve, timer });
       try {
-        for (const pdu of encodeMessage(msg, 60_000)) send(pdu, port, ip);
+        for (const pdu of encodeMessage(msg, UDP_MAX_PDU_PAYLOAD)) send(pdu, port, ip);
       } catch {
         this.pending.delete(msg.transactionId);
         timer.cancel();
@@ -78,8 +78,7 @@ export class OutboundCalls {
   private callTcp(ip: string, port: number, msg: IsnsRequest): Promise<IsnsResponse | null> {
     return new Promise((resolve) => {
       const sock = net.connect({ host: ip, port });
-      const frames = new PduStreamDecoder(256 * 1024);
-      const joiner = new Reassembler({ maxMessageBytes: 256 * 1024 });
+      const receiver = new IsnsStreamReceiver({ maxPduBytes: 256 * 1024, maxMessageBytes: 256 * 1024 });
       let done = false;
       const finish = (r: IsnsResponse | null) => {
         if (done) return;
@@ -93,15 +92,11 @@ export class OutboundCalls {
         for (const pdu of encodeMessage(msg)) sock.write(pdu);
       });
       sock.on('data', (chunk) => {
-        try {
-          for (const pdu of frames.push(chunk)) {
-            const raw = joiner.push(pdu, this.clock.now());
-            if (!raw || raw.transactionId !== msg.transactionId) continue;
-            const m = decodeMessage(raw);
-            if (m.kind === 'response') finish(m);
-          }
-        } catch {
-          finish(null);
+        const now = this.clock.now();
+        receiver.write(chunk);
+        for (let item = receiver.next(now); item !== null && !done; item = receiver.next(now)) {
+          if (item instanceof ReceiveError) finish(null); // garbage from the client: no answer
+          else if (item.kind === 'response' && item.transactionId === msg.transactionId) finish(item);
         }
       });
       sock.on('error', () => finish(null));

@@ -1,35 +1,31 @@
 // The iSNS server — RFC 4171 §5.1 (iSNSP over TCP and UDP on one address; 3205 by default) around the
-// sans-I/O IsnsRegistry: framing (PduStreamDecoder), reassembly (Reassembler), the registry, and the
-// answers back, in order, on the same connection (requests may be pipelined). Also: SCNs to registered
-// SCN ports (scn.ts), ESI monitoring (esi.ts), registration-period expiry, and a state directory
-// (state.ts). One housekeeping timer on the Clock drives expiry, ESI and stale-reassembly cleanup.
+// sans-I/O IsnsRegistry: the receive path (protocols/isns/receive.ts: framing, reassembly, decoding), the
+// registry, and the answers back, in order, on the same connection (requests may be pipelined). Also: SCNs
+// to registered SCN ports (scn.ts), ESI monitoring (esi.ts), registration-period expiry, and a state
+// directory (state.ts). One housekeeping timer on the Clock drives expiry, ESI and stale-reassembly cleanup.
 // Optionally Name Service Heartbeats (§5.6.5.14, heartbeat-sender.ts) to a configured UDP destination.
 //
 // Bad input (§5.4 status codes): a message whose body does not decode gets 2 (Message Format Error), so
 // does one over the message-size limit; unknown functions get 15; other iSNSP versions 10. A PDU whose
 // header announces more than the PDU limit cannot be skipped on a stream: it gets 2 and the connection
-// closes. Connections over the limit are closed at once. Everything dropped is counted, nothing throws.
+// closes. Connections over the limit are closed at once. Everything dropped is counted.
 import { closeTcpUdp } from '../../runtime/tcp-udp.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
-import { DecodeError } from '../../protocols/errors.js';
-import { decodeMessage, encodeMessage, type IsnsResponse } from '../../protocols/isns/codec.js';
+import { encodeMessage, type IsnsMessage, type IsnsRequest, type IsnsResponse } from '../../protocols/isns/codec.js';
 import { responseIdFor } from '../../protocols/isns/functions.js';
-import { Flag, decodeHeader, decodePdu, type IsnsPdu } from '../../protocols/isns/header.js';
+import { Flag } from '../../protocols/isns/header.js';
 import { errorResponseBody } from '../../protocols/isns/message.js';
-import { Reassembler, type ReassembledMessage } from '../../protocols/isns/segments.js';
+import { IsnsDatagramReceiver, IsnsStreamReceiver, ReceiveError, ReceiveStage, type Received } from '../../protocols/isns/receive.js';
+import { UDP_MAX_PDU_PAYLOAD, type ReassembledMessage } from '../../protocols/isns/segments.js';
 import { Status } from '../../protocols/isns/status.js';
-import { PduStreamDecoder, StreamBrokenError } from '../../protocols/isns/stream.js';
 import { EsiMonitor } from './esi.js';
 import { HeartbeatSender, type HeartbeatConfig } from './heartbeat-sender.js';
 import { IsnsRegistry, type RegistryOptions } from './registry/registry.js';
 import { ScnSender } from './scn.js';
 import { OutboundCalls } from './server-outbound.js';
 import { StateDir } from './state.js';
-
-/** First and Last PDU flags both set: the message is this one PDU (§5.3). */
-const ONE_PDU = Flag.FIRST_PDU | Flag.LAST_PDU;
 
 export interface IsnsServerOptions {
   host: string;
@@ -90,9 +86,9 @@ export class IsnsServer {
   private tcp: net.Server | null = null;
   private udp: dgram.Socket | null = null;
   private readonly sockets = new Set<net.Socket>();
-  private readonly udpPeers = new Map<string, Reassembler>();
-  private readonly udpOnePdu = new Reassembler();
-  private readonly joiners = new Set<Reassembler>();
+  /** The receive path of each TCP connection, and of the UDP socket. */
+  private readonly streams = new Set<IsnsStreamReceiver>();
+  private readonly datagrams: IsnsDatagramReceiver;
   private tickTimer: { cancel(): void } | null = null;
   private heartbeat: HeartbeatSender | null = null;
   private dirty = false;
@@ -105,6 +101,8 @@ export class IsnsServer {
     this.scn = new ScnSender(this.calls);
     this.esi = new EsiMonitor(this.registry, this.calls, this.options.esiRetries);
     this.state = this.options.stateDir ? new StateDir(this.options.stateDir) : null;
+    this.datagrams = new IsnsDatagramReceiver({ maxPeers: this.options.maxUdpPeers, maxMessageBytes: this.options.maxMessageBytes },
+      () => this.drop('udp peer evicted'));
   }
 
   get port(): number {
@@ -188,11 +186,8 @@ export class IsnsServer {
     this.esi.sync(now);
     const dropped = this.esi.tick(now);
     if (expired.length + dropped.length > 0) this.dirty = true;
-    for (const j of this.joiners) j.expire(now, this.options.reassemblyTimeoutMs);
-    for (const [k, j] of this.udpPeers) {
-      j.expire(now, this.options.reassemblyTimeoutMs);
-      if (j.pendingCount === 0) this.udpPeers.delete(k);
-    }
+    for (const r of this.streams) r.expire(now, this.options.reassemblyTimeoutMs);
+    this.datagrams.expire(now, this.options.reassemblyTimeoutMs);
     this.afterChange(now);
     this.persist(false); // at most once per tick, however busy
   }
@@ -224,9 +219,8 @@ export class IsnsServer {
     this.counters.connectionsAccepted++;
     this.counters.connectionsOpen++;
     this.sockets.add(sock);
-    const frames = new PduStreamDecoder(this.options.maxPduBytes);
-    const joiner = new Reassembler({ maxMessageBytes: this.options.maxMessageBytes });
-    this.joiners.add(joiner);
+    const receiver = new IsnsStreamReceiver({ maxPduBytes: this.options.maxPduBytes, maxMessageBytes: this.options.maxMessageBytes });
+    this.streams.add(receiver);
     sock.setNoDelay(true);
     let idle: { cancel(): void } | null = null;
     const rearm = () => {
@@ -238,31 +232,25 @@ export class IsnsServer {
     rearm();
     sock.on('data', (chunk: Buffer) => {
       rearm();
-      let pdus: IsnsPdu[];
-      try {
-        pdus = frames.push(chunk);
-      } catch (err) {
-        // answer what came before the break, then the PDU that broke it (unless it came from a server)
-        const broken = err instanceof StreamBrokenError ? err : null;
-        this.drop(broken ? broken.code : 'framing');
-        const out = broken ? broken.completed.flatMap((pdu) => this.onPdu(pdu, joiner)) : [];
-        const h = broken?.header;
-        if (h && (h.flags & Flag.SERVER) === 0) out.push(...this.errorFor(h.functionId, h.transactionId, Status.MESSAGE_FORMAT_ERROR));
-        this.writeAll(sock, out);
+      const now = this.options.clock.now();
+      receiver.write(chunk);
+      const out: Buffer[] = [];
+      for (let item = receiver.next(now); item !== null; item = receiver.next(now)) {
+        out.push(...this.answer(item, now, false));
+      }
+      if (out.length > 0) this.writeAll(sock, out);
+      if (receiver.isBroken) {
+        // what came before the break is answered (above); nothing after it can be framed
         sock.end();
         sock.destroy();
-        return;
       }
-      const out: Buffer[] = [];
-      for (const pdu of pdus) out.push(...this.onPdu(pdu, joiner));
-      if (out.length > 0) this.writeAll(sock, out);
     });
     sock.on('error', () => this.drop('tcp socket error'));
     sock.on('close', () => {
       idle?.cancel();
       this.counters.connectionsOpen--;
       this.sockets.delete(sock);
-      this.joiners.delete(joiner);
+      this.streams.delete(receiver);
     });
   }
 
@@ -274,78 +262,70 @@ export class IsnsServer {
   // ---------------------------------------------------------------- UDP
 
   private datagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    let pdu: IsnsPdu;
-    try {
-      pdu = decodePdu(msg);
-    } catch (err) {
-      this.drop(err instanceof DecodeError ? `udp ${err.code}` : 'udp malformed');
-      if (msg.length >= 12 && (msg.readUInt16BE(6) & Flag.SERVER) === 0) {
-        const h = decodeHeader(msg);
-        for (const b of this.errorFor(h.functionId, h.transactionId, Status.MESSAGE_FORMAT_ERROR)) this.udp?.send(b, rinfo.port, rinfo.address);
-      }
-      return;
-    }
-    const key = `${rinfo.address}|${rinfo.port}`;
-    let joiner = this.udpPeers.get(key);
-    const onePdu = (pdu.header.flags & ONE_PDU) === ONE_PDU;
-    if (!joiner && onePdu) joiner = this.udpOnePdu; // a one-PDU message keeps no state: no Reassembler per datagram
-    if (!joiner) {
-      if (this.udpPeers.size >= this.options.maxUdpPeers) {
-        const oldest = this.udpPeers.keys().next().value as string;
-        this.udpPeers.delete(oldest);
-        this.drop('udp peer evicted');
-      }
-      joiner = new Reassembler({ maxMessageBytes: this.options.maxMessageBytes });
-      this.udpPeers.set(key, joiner);
-    }
-    const out = this.onPdu(pdu, joiner, true);
-    if (joiner !== this.udpOnePdu && joiner.pendingCount === 0) this.udpPeers.delete(key);
-    for (const b of out) this.udp?.send(b, rinfo.port, rinfo.address);
+    const now = this.options.clock.now();
+    const item = this.datagrams.receive(msg, `${rinfo.address}|${rinfo.port}`, now);
+    if (item === null) return;
+    for (const b of this.answer(item, now, true)) this.udp?.send(b, rinfo.port, rinfo.address);
   }
 
   // ---------------------------------------------------------------- both
 
-  /** One PDU in; the response PDUs out (none while a message is incomplete, or for responses and heartbeats). */
-  private onPdu(pdu: IsnsPdu, joiner: Reassembler, udp = false): Buffer[] {
-    const now = this.options.clock.now();
-    let raw: ReassembledMessage | null;
-    try {
-      raw = joiner.push(pdu, now);
-    } catch (err) {
-      this.drop(err instanceof DecodeError ? err.code : 'reassembly');
-      return this.errorFor(pdu.header.functionId, pdu.header.transactionId, Status.MESSAGE_FORMAT_ERROR);
-    }
-    if (!raw) return [];
-    if (responseIdFor(raw.functionId) === null) {
-      // A response: on UDP it may answer an SCN or ESI we sent from this socket.
-      if (udp) this.settleUdp(raw);
+  /** What the receive path yields in; the response PDUs out. */
+  private answer(item: Received, now: number, udp: boolean): Buffer[] {
+    return item instanceof ReceiveError ? this.answerError(item, now, udp) : this.answerMessage(item, now, udp);
+  }
+
+  /** A whole message: the response PDUs to a request (none for responses and heartbeats). */
+  private answerMessage(m: IsnsMessage, now: number, udp: boolean): Buffer[] {
+    if (m.kind !== 'request') {
+      // on UDP a response may answer an SCN or ESI we sent from this socket
+      if (udp && (m.kind !== 'response' || !this.calls.settle(m))) this.drop('unmatched response');
       return [];
     }
+    return this.respond(m, now, udp);
+  }
+
+  /** Input that did not come through whole: the RFC status (§5.4) when it was a request, and a count. */
+  private answerError(err: ReceiveError, now: number, udp: boolean): Buffer[] {
+    const h = err.header;
+    switch (err.stage) {
+      case ReceiveStage.FRAMING:
+        this.drop(udp ? `udp ${err.code}` : err.code);
+        // a PDU that cannot be cut out is answered by its header, unless a server sent it
+        return h && (h.flags & Flag.SERVER) === 0 ? this.errorFor(h.functionId, h.transactionId, Status.MESSAGE_FORMAT_ERROR) : [];
+      case ReceiveStage.REASSEMBLY:
+        this.drop(err.code);
+        return this.errorFor(h!.functionId, h!.transactionId, Status.MESSAGE_FORMAT_ERROR);
+      default: {
+        const raw = err.raw!;
+        if (responseIdFor(raw.functionId) === null) {
+          if (udp) this.drop('malformed response');
+          return [];
+        }
+        // the registry answers what it cannot read (status 10 for another version, 2 for a bad body) and counts it
+        return this.respond(raw, now, udp);
+      }
+    }
+  }
+
+  /** The registry's answer to a request (decoded, or as received when it could not be read), encoded. */
+  private respond(req: IsnsRequest | ReassembledMessage, now: number, udp: boolean): Buffer[] {
     let rsp: IsnsResponse | null;
     try {
-      rsp = this.registry.handleRaw(raw, now);
+      rsp = 'kind' in req ? this.registry.handle(req, now) : this.registry.handleRaw(req, now);
     } catch {
       this.drop('internal error');
-      return this.errorFor(raw.functionId, raw.transactionId, Status.INTERNAL_ERROR);
+      return this.errorFor(req.functionId, req.transactionId, Status.INTERNAL_ERROR);
     }
-    this.dirty ||= rsp !== null && rsp.status === Status.SUCCESSFUL && isMutation(raw.functionId);
+    this.dirty ||= rsp !== null && rsp.status === Status.SUCCESSFUL && isMutation(req.functionId);
     this.afterChange(now);
     if (!rsp) return [];
     this.counters.answered++;
     try {
-      return encodeMessage(rsp, udp ? 60_000 : undefined);
+      return encodeMessage(rsp, udp ? UDP_MAX_PDU_PAYLOAD : undefined);
     } catch {
       this.drop('response encoding');
-      return this.errorFor(raw.functionId, raw.transactionId, Status.INTERNAL_ERROR);
-    }
-  }
-
-  private settleUdp(raw: ReassembledMessage): void {
-    try {
-      const m = decodeMessage(raw);
-      if (m.kind !== 'response' || !this.calls.settle(m)) this.drop('unmatched response');
-    } catch {
-      this.drop('malformed response');
+      return this.errorFor(req.functionId, req.transactionId, Status.INTERNAL_ERROR);
     }
   }
 

@@ -1,6 +1,6 @@
 // Whole iSNS messages: the body layouts of message.ts and heartbeat.ts on top of the PDUs of header.ts
 // and segments.ts. What a server or client library uses:
-//   receive: PduStreamDecoder (TCP) or decodePdu (UDP) -> Reassembler -> decodeMessage
+//   receive: receive.ts (PduStreamDecoder on TCP or decodePdu on UDP -> Reassembler -> decodeMessage)
 //   send:    encodeMessage -> one or more PDUs
 import { decodeHeartbeat, encodeHeartbeat, type Heartbeat } from './heartbeat.js';
 import {

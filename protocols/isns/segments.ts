@@ -16,6 +16,8 @@ import { TLV_HEADER } from './tlv.js';
 const P = 'isns';
 /** The largest payload that keeps 4-byte alignment under the 16-bit PDU Length. */
 export const DEFAULT_MAX_PDU_PAYLOAD = MAX_PDU_PAYLOAD & ~3;
+/** The payload cut for UDP: a PDU (12-byte header + payload) well inside one datagram (65,507 bytes over IPv4). */
+export const UDP_MAX_PDU_PAYLOAD = 60_000;
 const PDU_FLAGS = Flag.FIRST_PDU | Flag.LAST_PDU;
 
 export interface MessageHeader {

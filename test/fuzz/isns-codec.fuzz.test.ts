@@ -1,8 +1,9 @@
 // Fuzzes the iSNS codec with random buffers and mutations of the real isnsadm-vs-isnsd PDUs
 // (test/vectors/isns): ≥ 100,000 inputs by default over the PDU, attribute and message decoders, the TCP
-// framer and the reassembler. Every call must return a value or throw a DecodeError with sane fields;
-// decoded values must have no undefined/NaN fields, must re-encode, and must decode again equal. The
-// framer and the reassembler must stay within their limits. Seed: FUZZ_SEED; inputs: FUZZ_ITERATIONS.
+// framer, the reassembler and the whole receive path. Every call must return a value or throw a
+// DecodeError with sane fields (the receive path: return them); decoded values must have no undefined/NaN
+// fields, must re-encode, and must decode again equal. The framer, the reassembler and the receive path
+// must stay within their limits. Seed: FUZZ_SEED; inputs: FUZZ_ITERATIONS.
 import t from 'tap';
 import type { DecodeError } from '../../protocols/errors.js';
 import { decodePdu, decodeHeader, encodeHeader, encodePdu, HEADER_LENGTH, Flag } from '../../protocols/isns/header.js';
@@ -11,6 +12,7 @@ import { decodeRequestBody, decodeResponseBody, encodeRequestBody, encodeRespons
 import { decodeMessage, encodeMessage, type IsnsMessage } from '../../protocols/isns/codec.js';
 import { PduStreamDecoder } from '../../protocols/isns/stream.js';
 import { Reassembler } from '../../protocols/isns/segments.js';
+import { IsnsDatagramReceiver, IsnsStreamReceiver, ReceiveError, ReceiveStage, type Received } from '../../protocols/isns/receive.js';
 import { loadFrames } from '../helpers/vectors.js';
 import {
   FailureLog, Rng, decodeErrorProblem, fuzzDecoder, fuzzIterations, fuzzSeed, hex, mutate, randomBuffer, seedHex, valueProblem,
@@ -170,5 +172,53 @@ t.test(`reassembler under random PDU sequences stays within its limits (seed ${s
   t.comment(`${runs} PDUs, ${completed} messages completed, ${errors} DecodeErrors`);
   t.ok(completed > 0, 'some messages complete');
   log.report(t, 'reassembler');
+  t.end();
+});
+
+t.test(`receive path on mutated streams and datagrams: errors as values, within its limits (seed ${seedHex(SEED)})`, (t) => {
+  const rng = new Rng(SEED).fork('receive');
+  const log = new FailureLog(SEED);
+  const LIMIT = 4096;
+  const seen = new Map<string, number>();
+  const check = (item: Received, input: Buffer, i: number) => {
+    const key = item instanceof ReceiveError ? `${item.stage} ${item.code}` : item.kind;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+    const problem = item instanceof ReceiveError ? decodeErrorProblem(item) : valueProblem(plain(item), ['noDelimiter']);
+    if (problem) log.add({ target: 'receive', problem, input: hex(input), iteration: i });
+  };
+  const runs = Math.max(1, Math.floor(PER_TARGET / 4));
+  const datagrams = new IsnsDatagramReceiver({ maxPeers: 4, maxMessageBytes: 2048, maxPending: 4 });
+  for (let i = 0; i < runs; i++) {
+    const parts: Buffer[] = [];
+    for (let k = rng.range(1, 6); k > 0; k--) parts.push(rng.bool(0.7) ? fixLength(mutate(rng, rng.pick(pdus), { corpus: pdus }, 2).bytes) : randomBuffer(rng, 80));
+    const stream = Buffer.concat(parts);
+    const r = new IsnsStreamReceiver({ maxPduBytes: LIMIT, maxMessageBytes: 2048, maxPending: 4 });
+    try {
+      for (let o = 0; o < stream.length;) {
+        const n = rng.range(1, 64);
+        r.write(stream.subarray(o, o + n));
+        o += n;
+        for (let item = r.next(i); item !== null; item = r.next(i)) {
+          check(item, stream, i);
+          if (item instanceof ReceiveError && item.stage === ReceiveStage.FRAMING && !r.isBroken) {
+            log.add({ target: 'receive', problem: 'a framing error left the stream open', input: hex(stream), iteration: i });
+          }
+        }
+        if (r.buffered > LIMIT) log.add({ target: 'receive', problem: `holds ${r.buffered} bytes over the limit`, input: hex(stream), iteration: i });
+        if (r.pendingCount > 4) log.add({ target: 'receive', problem: `${r.pendingCount} partial messages over the limit`, input: hex(stream), iteration: i });
+      }
+      for (const d of parts) {
+        const item = datagrams.receive(d, `peer${rng.range(0, 7)}`, i);
+        if (item !== null) check(item, d, i);
+      }
+      if (datagrams.peerCount > 4) log.add({ target: 'receive', problem: `${datagrams.peerCount} UDP peers over the limit`, input: '', iteration: i });
+    } catch (err) {
+      log.add({ target: 'receive', problem: `threw ${(err as Error).name}: ${(err as Error).message}`, input: hex(stream), iteration: i });
+    }
+    if (i % 100 === 99) datagrams.expire(i, 50);
+  }
+  t.comment(`${runs} streams: ${[...seen].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  t.ok((seen.get('request') ?? 0) + (seen.get('response') ?? 0) > 0, 'some messages get through');
+  log.report(t, 'receive path');
   t.end();
 });
