@@ -1,7 +1,7 @@
 // Small helpers the command handlers share: request length checks (IPMI 2.0 §5.2, CC C7h) and answers.
 import { DecodeError } from '../../../protocols/errors.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
-import type { CommandResult } from './types.js';
+import type { CommandResult, CommandSpec } from './types.js';
 
 /** Throws a DecodeError (answered with CC C7h by the dispatcher) unless `data` holds min..max bytes. */
 export function expectLength(data: Uint8Array, min: number, max: number, field: string): void {
@@ -40,4 +40,23 @@ export function u16At(data: Uint8Array, at: number): number {
 /** A 16-bit value as two bytes, LS byte first. */
 export function u16le(value: number): Buffer {
   return Buffer.from([value & 0xff, (value >> 8) & 0xff]);
+}
+
+/**
+ * `spec`, answering `cc` instead of C7h when it throws a DecodeError with code `code`: for a request of the right
+ * length whose field the spec gives its own completion code (a reserved SEL record type, a position out of range).
+ */
+export function answerDecodeError(spec: CommandSpec, code: string, cc: number): CommandSpec {
+  const answer = { cc };
+  return {
+    ...spec,
+    handle: (req, ctx) => {
+      try {
+        return spec.handle(req, ctx);
+      } catch (err) {
+        if (err instanceof DecodeError && err.code === code) return answer;
+        throw err;
+      }
+    },
+  };
 }
