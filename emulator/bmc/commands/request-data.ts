@@ -1,6 +1,7 @@
 // Small helpers the command handlers share: request length checks (IPMI 2.0 §5.2, CC C7h) and answers.
 import { DecodeError } from '../../../protocols/errors.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
+import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/iana.js';
 import type { CommandResult, CommandSpec } from './types.js';
 
 /** Throws a DecodeError (answered with CC C7h by the dispatcher) unless `data` holds min..max bytes. */
@@ -59,4 +60,11 @@ export function answerDecodeError(spec: CommandSpec, code: string, cc: number): 
       }
     },
   };
+}
+
+const INVALID_COMMAND = { cc: CompletionCode.INVALID_COMMAND };
+
+/** `spec`, answering C1h to a request that does not start with bmcfleet's IANA: netFn 2Eh, another vendor's command (§5.1). */
+export function bmcfleetOnly(spec: CommandSpec): CommandSpec {
+  return { ...spec, handle: (req, ctx) => (isBmcfleetRequest(req.data) ? spec.handle(req, ctx) : INVALID_COMMAND) };
 }
