@@ -1,4 +1,5 @@
-// Small helpers the command handlers share: request length checks (IPMI 2.0 §5.2, CC C7h) and answers.
+// Small helpers the command handlers share: request length checks (IPMI 2.0 §5.2, CC C7h), answers, and wrappers
+// around a handler for the completion codes a spec gives before or instead of C7h.
 import { DecodeError } from '../../../protocols/errors.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/iana.js';
@@ -31,16 +32,6 @@ export function paddedText(text: string, size: number): Buffer {
 export function unpaddedText(field: Uint8Array): string {
   const end = field.indexOf(0);
   return Buffer.from(field.subarray(0, end < 0 ? field.length : end)).toString('latin1');
-}
-
-/** The 16-bit little-endian field at `at` (IDs, offsets: IPMI sends multi-byte fields LS byte first, §13.8). */
-export function u16At(data: Uint8Array, at: number): number {
-  return data[at] | (data[at + 1] << 8);
-}
-
-/** A 16-bit value as two bytes, LS byte first. */
-export function u16le(value: number): Buffer {
-  return Buffer.from([value & 0xff, (value >> 8) & 0xff]);
 }
 
 /**
