@@ -1,6 +1,7 @@
 // The BMC's FRU inventory devices — IPMI 2.0 §34.1 Get FRU Inventory Area Info and §34.2 Read FRU Data, over
 // images in the Platform Management FRU Information Storage Definition v1.0 format built from the hardware
 // template. FRU 0 is the system (chassis, board, product areas); FRU 1.. are the power supplies.
+import type { FruAreaInfo, ReadFruDataResponse } from '../../protocols/ipmi/commands/fru.js';
 import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
 import {
   HEADER_LENGTH, encodeBoard, encodeChassis, encode as encodeFru, mfgMinutesFromMs, type BoardInfo, type FruInventory,
@@ -12,7 +13,8 @@ export const SYSTEM_FRU_ID = 0;
 /** English (§15 of the FRU spec); with it, type/length 11b means 8-bit Latin-1 text. */
 const LANGUAGE_ENGLISH = 0;
 
-export type FruReadResult = { cc: number } | { cc: 0; data: Buffer };
+/** What was asked for, or the completion code to refuse with. */
+export type FruResult<T> = T | { cc: number };
 
 /** Derived text cut to what a type/length byte can carry (63 bytes). */
 const fit = (text: string) => text.slice(0, 63);
@@ -86,25 +88,18 @@ export class FruStore {
     return this.images.get(id);
   }
 
-  /** §34.1: area size in bytes, LS first, and the access mode (0 = by bytes). CBh for an unknown device. */
-  areaInfo(id: number): FruReadResult {
+  /** §34.1: the area size in bytes, read by bytes. CBh for an unknown device. */
+  areaInfo(id: number): FruResult<FruAreaInfo> {
     const image = this.images.get(id);
     if (!image) return { cc: CompletionCode.NOT_PRESENT };
-    const out = Buffer.alloc(3);
-    out.writeUInt16LE(image.length, 0);
-    out[2] = 0x00;
-    return { cc: 0, data: out };
+    return { size: image.length, accessByWords: false };
   }
 
-  /** §34.2: count returned, then the bytes; a read past the end returns what is left, one starting past it C9h. */
-  read(id: number, offset: number, count: number): FruReadResult {
+  /** §34.2: a view of the bytes; a read past the end returns what is left, one starting past it C9h. */
+  read(id: number, offset: number, count: number): FruResult<ReadFruDataResponse> {
     const image = this.images.get(id);
     if (!image) return { cc: CompletionCode.NOT_PRESENT };
     if (offset > image.length) return { cc: CompletionCode.PARAMETER_OUT_OF_RANGE };
-    const end = Math.min(image.length, offset + count);
-    const out = Buffer.alloc(1 + end - offset);
-    out[0] = end - offset;
-    image.copy(out, 1, offset, end);
-    return { cc: 0, data: out };
+    return { data: image.subarray(offset, Math.min(image.length, offset + count)) };
   }
 }

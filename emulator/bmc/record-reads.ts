@@ -1,11 +1,10 @@
 // What the SDR repository (IPMI 2.0 §33.11 Reserve SDR Repository, §33.12 Get SDR) and the SEL (§31.4 Reserve SEL,
 // §31.5 Get SEL Entry) share: a reservation that any repository change cancels, and a read of part of a record.
+import { ENTIRE_RECORD, type RecordReadResponse } from '../../protocols/ipmi/commands/record-read.js';
 import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
 
-/** Bytes to read: FFh means the whole record. */
-export const ENTIRE_RECORD = 0xff;
-
-export type RecordReadResult = { cc: number } | { cc: 0; next: number; data: Buffer };
+/** The part read, or the completion code to refuse with. */
+export type RecordReadResult = RecordReadResponse | { cc: number };
 
 export class Reservation {
   private current = 0;
@@ -33,12 +32,9 @@ export class Reservation {
   }
 }
 
-/** The answer to a read of `count` bytes (FFh: all) of `record` from `offset`: the next record's ID, then the bytes. */
+/** A read of `count` bytes (FFh: all) of `record` from `offset`: the next record's ID, and a view of the bytes. */
 export function partialRead(record: Uint8Array, next: number, offset: number, count: number): RecordReadResult {
   if (offset >= record.length) return { cc: CompletionCode.PARAMETER_OUT_OF_RANGE };
   const end = count === ENTIRE_RECORD ? record.length : Math.min(record.length, offset + count);
-  const data = Buffer.alloc(2 + end - offset);
-  data.writeUInt16LE(next, 0);
-  data.set(record.subarray(offset, end), 2);
-  return { cc: 0, next, data };
+  return { nextRecordId: next, data: record.subarray(offset, end) };
 }

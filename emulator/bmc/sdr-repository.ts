@@ -2,6 +2,8 @@
 // and Get SDR (§33.12) with partial reads and reservations. Read-only from IPMI: the records come from the
 // hardware template; replacing them (a hardware change) cancels every reservation, as any repository change must.
 import { Reservation, partialRead, type RecordReadResult } from './record-reads.js';
+import { FIRST_RECORD, LAST_RECORD } from '../../protocols/ipmi/commands/record-read.js';
+import { SdrUpdateModes, type SdrRepositoryInfo } from '../../protocols/ipmi/commands/sdr.js';
 import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
 import { BMC_SLAVE_ADDRESS } from '../../protocols/ipmi/message.js';
 import {
@@ -10,21 +12,10 @@ import {
 import type { HardwareTemplate } from './hardware.js';
 import { EntityId, sensorRecord } from './sensors.js';
 
-/** Record ID 0000h asks for the first record, FFFFh for the last; FFFFh as "next" means no more (§33.12). */
-export const FIRST_RECORD = 0x0000;
-export const LAST_RECORD = 0xffff;
-
-/** Get SDR Repository Info operation support, byte 15 (Table 33-3). */
-export const SdrOperationSupport = {
-  OVERFLOW: 0x80, NON_MODAL_UPDATE: 0x20, MODAL_UPDATE: 0x40, DELETE: 0x08, PARTIAL_ADD: 0x04, RESERVE: 0x02, ALLOC_INFO: 0x01,
-} as const;
-
 /** The FRU device ID of the first power supply's FRU (FRU 0 is the system, found without a locator). */
 export const PSU_FRU_ID = 1;
 /** Device type 10h: FRU inventory device behind a management controller (Table 43-12). */
 const FRU_INVENTORY_DEVICE = 0x10;
-
-export type SdrReadResult = RecordReadResult;
 
 /** Record sets already built, per sensor set: a fleet of identical servers shares one (frozen) set. */
 const built = new WeakMap<readonly unknown[], Map<string, readonly SdrRecord[]>>();
@@ -98,16 +89,15 @@ export class SdrRepository {
     this.additionTime = nowSeconds >>> 0;
   }
 
-  /** Table 33-3: version, count, free space, addition and erase timestamps, operation support. */
-  info(): Buffer {
-    const out = Buffer.alloc(14);
-    out[0] = SDR_VERSION;
-    out.writeUInt16LE(this.records.length, 1);
-    out.writeUInt16LE(0x0000, 3); // no free space: records are not added over IPMI
-    out.writeUInt32LE(this.additionTime, 5);
-    out.writeUInt32LE(this.eraseTime, 9);
-    out[13] = SdrOperationSupport.NON_MODAL_UPDATE | SdrOperationSupport.RESERVE;
-    return out;
+  /** Get SDR Repository Info (Table 33-3). */
+  info(): SdrRepositoryInfo {
+    return {
+      version: SDR_VERSION, recordCount: this.records.length,
+      freeSpace: 0x0000, // records are not added over IPMI
+      lastAddition: this.additionTime, lastErase: this.eraseTime,
+      overflow: false, updateModes: SdrUpdateModes.NON_MODAL,
+      supportsDelete: false, supportsPartialAdd: false, supportsReserve: true, supportsAllocationInfo: false,
+    };
   }
 
   /** A new reservation ID (never 0000h); the previous one is cancelled. */
@@ -122,7 +112,7 @@ export class SdrRepository {
   }
 
   /** Get SDR: reservation checked for partial reads (offset > 0) and whenever one is given. */
-  read(reservationId: number, recordId: number, offset: number, count: number): SdrReadResult {
+  read(reservationId: number, recordId: number, offset: number, count: number): RecordReadResult {
     if (!this.reservation.permitsRead(reservationId, offset)) return { cc: CompletionCode.RESERVATION_CANCELLED };
     const index = this.indexOf(recordId);
     if (index < 0) return { cc: CompletionCode.NOT_PRESENT };

@@ -3,6 +3,7 @@
 // when full the oldest entry goes and the overflow flag is set. It is also the BMC's event receiver: host changes
 // (model.onChange) and threshold crossings found by a sensor scan become system event records (§32.1).
 import { Reservation, partialRead, type RecordReadResult } from './record-reads.js';
+import { NO_TIMESTAMP, type SelInfo } from '../../protocols/ipmi/commands/sel.js';
 import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
 import { EventReadingType } from '../../protocols/ipmi/sdr-records.js';
 import {
@@ -15,15 +16,6 @@ import type { DiscreteRole, Sensors } from './sensors.js';
 /** SEL version 51h (Table 31-2). */
 export const SEL_VERSION = 0x51;
 export const DEFAULT_SEL_CAPACITY = 512;
-/** Timestamp FFFFFFFFh: "no addition / erase yet". */
-export const NO_TIMESTAMP = 0xffffffff;
-/** Get SEL Info operation support (Table 31-2 byte 14). */
-export const SelOperationSupport = { OVERFLOW: 0x80, DELETE: 0x08, PARTIAL_ADD: 0x04, RESERVE: 0x02, ALLOC_INFO: 0x01 } as const;
-/** Clear SEL data 6 (§31.9). */
-export const ClearAction = { GET_STATUS: 0x00, INITIATE: 0xaa } as const;
-export const ERASE_COMPLETED = 0x01;
-/** Clear SEL data 3-5: 'C', 'L', 'R'. */
-export const CLR = [0x43, 0x4c, 0x52] as const;
 
 /** Offsets of the discrete sensors the BMC logs against (§42.2 Table 42-3). */
 const Offset = {
@@ -57,8 +49,6 @@ export interface SelOptions {
   /** IANA number in the BMC's OEM (identify) records. */
   manufacturerId?: number;
 }
-
-export type SelReadResult = RecordReadResult;
 
 export class SystemEventLog {
   readonly capacity: number;
@@ -150,16 +140,13 @@ export class SystemEventLog {
     }, now);
   }
 
-  /** Table 31-2: version, entries, free space, last addition / erase, operation support. */
-  info(): Buffer {
-    const out = Buffer.alloc(14);
-    out[0] = SEL_VERSION;
-    out.writeUInt16LE(this.entries.length, 1);
-    out.writeUInt16LE((this.capacity - this.entries.length) * SEL_RECORD_LENGTH, 3);
-    out.writeUInt32LE(this.lastAddition >>> 0, 5);
-    out.writeUInt32LE(this.lastErase >>> 0, 9);
-    out[13] = (this.overflow ? SelOperationSupport.OVERFLOW : 0) | SelOperationSupport.DELETE | SelOperationSupport.RESERVE;
-    return out;
+  /** Get SEL Info (Table 31-2). */
+  info(): SelInfo {
+    return {
+      version: SEL_VERSION, entries: this.entries.length, freeSpace: (this.capacity - this.entries.length) * SEL_RECORD_LENGTH,
+      lastAddition: this.lastAddition >>> 0, lastErase: this.lastErase >>> 0,
+      overflow: this.overflow, supportsDelete: true, supportsPartialAdd: false, supportsReserve: true, supportsAllocationInfo: false,
+    };
   }
 
   reserve(): number {
@@ -178,7 +165,7 @@ export class SystemEventLog {
   }
 
   /** Get SEL Entry: a reservation is needed to read from a non-zero offset, and is checked whenever one is given. */
-  read(reservationId: number, recordId: number, offset: number, count: number): SelReadResult {
+  read(reservationId: number, recordId: number, offset: number, count: number): RecordReadResult {
     if (!this.reservation.permitsRead(reservationId, offset)) return { cc: CompletionCode.RESERVATION_CANCELLED };
     const index = this.indexOf(recordId);
     if (index < 0) return { cc: CompletionCode.NOT_PRESENT };

@@ -123,6 +123,10 @@ export function decodeGetPayloadActivationStatusRequest(data: Uint8Array): { pay
   return { payloadType: data[0] & 0x3f };
 }
 
+export function encodeGetPayloadActivationStatusRequest(r: { payloadType: number }): Buffer {
+  return Buffer.from([r.payloadType & 0x3f]);
+}
+
 export function decodePayloadActivationStatus(data: Uint8Array): PayloadActivationStatus {
   expectExactly(data, 3, 'payload activation status');
   const bits = data[1] | (data[2] << 8);
@@ -143,6 +147,10 @@ export function encodePayloadActivationStatus(s: PayloadActivationStatus): Buffe
 export function decodeGetPayloadInstanceInfoRequest(data: Uint8Array): { payloadType: number; instance: number } {
   expectExactly(data, 2, 'get payload instance info request');
   return { payloadType: data[0] & 0x3f, instance: data[1] };
+}
+
+export function encodeGetPayloadInstanceInfoRequest(r: { payloadType: number; instance: number }): Buffer {
+  return Buffer.from([r.payloadType & 0x3f, r.instance]);
 }
 
 export interface PayloadInstanceInfo {
@@ -170,6 +178,10 @@ export function encodePayloadInstanceInfo(i: PayloadInstanceInfo): Buffer {
 export function decodeChannelPayloadRequest(data: Uint8Array, withType: boolean): { channel: number; payloadType: number } {
   expectExactly(data, withType ? 2 : 1, withType ? 'get channel payload version request' : 'get channel payload support request');
   return { channel: data[0] & 0x0f, payloadType: withType ? data[1] & 0x3f : 0 };
+}
+
+export function encodeChannelPayloadRequest(r: { channel: number; payloadType: number }, withType: boolean): Buffer {
+  return Buffer.from(withType ? [r.channel & 0x0f, r.payloadType & 0x3f] : [r.channel & 0x0f]);
 }
 
 /** Get Channel Payload Support response: 8 bytes of bit masks (§24.8). */

@@ -8,34 +8,36 @@ import {
   encodePayloadActivationStatus, encodePayloadInstanceInfo, encodePayloadInstanceRequest, encodePayloadVersion,
 } from '../../protocols/sol/activation.js';
 import {
-  SOL_PARAMETER_LENGTHS, decodeGetSolConfigRequest, decodeGetSolConfigResponse, decodeSetSolConfigRequest, decodeSolParameter,
-  encodeGetSolConfigRequest, encodeGetSolConfigResponse, encodeSetSolConfigRequest, encodeSolParameter, encodingLengthSolParameter,
-  type SolParameterValue,
+  decodeGetConfigRequest, decodeGetConfigResponse, decodeSetConfigRequest, encodeGetConfigRequest, encodeGetConfigResponse,
+  encodeSetConfigRequest,
+} from '../../protocols/ipmi/commands/config-parameters.js';
+import {
+  SOL_PARAMETER_LENGTHS, decodeSolParameter, encodeSolParameter, encodingLengthSolParameter, type SolParameterValue,
 } from '../../protocols/sol/config-parameters.js';
 
 t.test('Get SOL Configuration Parameters request as "ipmitool sol info" sends it', (t) => {
   // ipmitool lib/ipmi_sol.c ipmi_get_sol_info: channel (0Eh without an argument), parameter, 00, 00
-  const r = decodeGetSolConfigRequest(Buffer.from([0x0e, 0x03, 0x00, 0x00]));
+  const r = decodeGetConfigRequest(Buffer.from([0x0e, 0x03, 0x00, 0x00]));
   t.same(r, { revisionOnly: false, channel: 0x0e, parameter: 3, setSelector: 0, blockSelector: 0 });
-  t.same([...encodeGetSolConfigRequest(r)], [0x0e, 0x03, 0x00, 0x00]);
-  t.equal(decodeGetSolConfigRequest(Buffer.from([0x81, 0x01, 0x00, 0x00])).revisionOnly, true);
-  t.throws(() => decodeGetSolConfigRequest(Buffer.from([0x01, 0x01, 0x00])), DecodeError);
-  t.throws(() => decodeGetSolConfigRequest(Buffer.from([0x01, 0x01, 0x00, 0x00, 0x00])), DecodeError);
+  t.same([...encodeGetConfigRequest(r)], [0x0e, 0x03, 0x00, 0x00]);
+  t.equal(decodeGetConfigRequest(Buffer.from([0x81, 0x01, 0x00, 0x00])).revisionOnly, true);
+  t.throws(() => decodeGetConfigRequest(Buffer.from([0x01, 0x01, 0x00])), DecodeError);
+  t.throws(() => decodeGetConfigRequest(Buffer.from([0x01, 0x01, 0x00, 0x00, 0x00])), DecodeError);
   t.end();
 });
 
 t.test('Set request and Get response round-trip', (t) => {
-  const set = decodeSetSolConfigRequest(Buffer.from([0x01, 0x04, 0x06, 0x32]));
+  const set = decodeSetConfigRequest(Buffer.from([0x01, 0x04, 0x06, 0x32]));
   t.equal(set.channel, 1);
   t.equal(set.parameter, 4);
   t.same([...set.data], [0x06, 0x32]);
-  t.same([...encodeSetSolConfigRequest(set)], [0x01, 0x04, 0x06, 0x32]);
-  t.throws(() => decodeSetSolConfigRequest(Buffer.from([0x01, 0x04])), DecodeError, 'no data byte');
-  const rsp = decodeGetSolConfigResponse(Buffer.from([0x11, 0x6f, 0x02]));
+  t.same([...encodeSetConfigRequest(set)], [0x01, 0x04, 0x06, 0x32]);
+  t.throws(() => decodeSetConfigRequest(Buffer.from([0x01, 0x04])), DecodeError, 'no data byte');
+  const rsp = decodeGetConfigResponse(Buffer.from([0x11, 0x6f, 0x02]));
   t.equal(rsp.revision, 0x11);
   t.same([...rsp.data], [0x6f, 0x02]);
-  t.same([...encodeGetSolConfigResponse(rsp)], [0x11, 0x6f, 0x02]);
-  t.throws(() => decodeGetSolConfigResponse(Buffer.alloc(0)), DecodeError);
+  t.same([...encodeGetConfigResponse(rsp)], [0x11, 0x6f, 0x02]);
+  t.throws(() => decodeGetConfigResponse(Buffer.alloc(0)), DecodeError);
   t.end();
 });
 

@@ -1,19 +1,14 @@
-// The bmcfleet OEM commands Console Heartbeat (netFn 2Eh, cmd 10h) and Read Console History (cmd 11h); layout
-// in protocols/ipmi/oem/console-heartbeat.ts. Both answer from the console history the BMC keeps for its host.
+// The bmcfleet OEM commands Console Heartbeat (netFn 2Eh, cmd 10h) and Read Console History (cmd 11h); layouts and
+// definitions in protocols/ipmi/oem/console-heartbeat.ts. Both answer from the console history the BMC keeps for its
+// host.
 //
 // Receive time: a busy BMC queues datagrams and processes them later, so `ctx.now` is the processing time and
 // `ctx.receivedAt` the arrival time (the handler falls back to `ctx.now` without it).
-import { DecodeError } from '../../../protocols/errors.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
-import { NetFn } from '../../../protocols/ipmi/message.js';
-import {
-  ConsoleOemCommand, MAX_CONSOLE_BYTES, decodeHeartbeatRequest, decodeHistoryRequest, encodeHeartbeatResponse, encodeHistoryResponse,
-  type ConsoleSpan,
-} from '../../../protocols/ipmi/oem/console-heartbeat.js';
-import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/iana.js';
-import { Privilege } from '../../../protocols/ipmi/users.js';
-import { fail, ok } from './request-data.js';
-import type { CommandResult, CommandSpec } from './types.js';
+import { ConsoleHeartbeat, MAX_CONSOLE_BYTES, ReadConsoleHistory, type ConsoleSpan } from '../../../protocols/ipmi/oem/console-heartbeat.js';
+import { handler, refuse } from './define.js';
+import { answerDecodeError, bmcfleetOnly } from './request-data.js';
+import type { CommandSpec } from './types.js';
 
 /** What the handler reads the console from. Positions are byte offsets in the console's output stream. */
 export interface ConsoleHistorySource {
@@ -42,34 +37,23 @@ export function oemConsoleCommands(source: ConsoleHistorySource, options: OemCon
     return { streamId: s.streamId, oldest: s.oldest, head: s.head, start: s.start, data };
   }
 
-  return [{
-    netFn: NetFn.OEM_GROUP, cmd: ConsoleOemCommand.CONSOLE_HEARTBEAT, name: 'bmcfleet Console Heartbeat', privilege: Privilege.USER,
-    handle: (req, ctx) => answer(req.data, () => {
-      const r = decodeHeartbeatRequest(req.data);
+  return [
+    oemCommand(handler(ConsoleHeartbeat, (r, ctx) => {
       const span = read(r.ackedPosition, r.maxBytes, ctx.now);
-      if (!span) return fail(CompletionCode.UNSPECIFIED);
+      if (!span) return refuse(CompletionCode.UNSPECIFIED);
       const receivedAt = Math.min(ctx.now, ctx.receivedAt ?? ctx.now);
-      return ok(encodeHeartbeatResponse({ heartbeatSeq: r.heartbeatSeq, receivedAt, processedAt: ctx.now, ...span }));
-    }),
-  }, {
-    netFn: NetFn.OEM_GROUP, cmd: ConsoleOemCommand.READ_CONSOLE_HISTORY, name: 'bmcfleet Read Console History', privilege: Privilege.USER,
-    handle: (req, ctx) => answer(req.data, () => {
-      const r = decodeHistoryRequest(req.data);
-      if (r.maxBytes === 0) return fail(CompletionCode.INVALID_DATA_FIELD);
+      return { heartbeatSeq: r.heartbeatSeq, receivedAt, processedAt: ctx.now, ...span };
+    })),
+    oemCommand(handler(ReadConsoleHistory, (r, ctx) => {
+      if (r.maxBytes === 0) return refuse(CompletionCode.INVALID_DATA_FIELD);
       const span = read(r.fromPosition, r.maxBytes, ctx.now);
-      if (!span) return fail(CompletionCode.UNSPECIFIED);
-      return ok(encodeHistoryResponse({ processedAt: ctx.now, ...span }));
-    }),
-  }];
+      if (!span) return refuse(CompletionCode.UNSPECIFIED);
+      return { processedAt: ctx.now, ...span };
+    })),
+  ];
 }
 
-/** C1h for another vendor's IANA, CCh for an out-of-range position; other DecodeErrors (length) go to the dispatcher (C7h). */
-function answer(data: Uint8Array, run: () => CommandResult): CommandResult {
-  if (!isBmcfleetRequest(data)) return fail(CompletionCode.INVALID_COMMAND);
-  try {
-    return run();
-  } catch (err) {
-    if (err instanceof DecodeError && err.code === 'ERR_RANGE') return fail(CompletionCode.INVALID_DATA_FIELD);
-    throw err;
-  }
+/** C1h for another vendor's IANA, CCh for a position of 2^53 or more; other DecodeErrors (length) give C7h. */
+function oemCommand(spec: CommandSpec): CommandSpec {
+  return bmcfleetOnly(answerDecodeError(spec, 'ERR_RANGE', CompletionCode.INVALID_DATA_FIELD));
 }

@@ -1,15 +1,11 @@
-// The bmcfleet OEM command Get Hardware Inventory (netFn 2Eh, cmd 01h; layout in protocols/ipmi/oem/inventory.ts):
+// The bmcfleet OEM command Get Hardware Inventory (netFn 2Eh, cmd 01h; definition in protocols/ipmi/oem/inventory.ts):
 // the CPUs, memory, disks and NICs of the server behind the BMC, from its hardware template.
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
-import { NetFn } from '../../../protocols/ipmi/message.js';
-import {
-  BmcfleetOemCommand, InventorySelector, decodeInventoryRequest, encodeInventoryResponse, type InventoryRecord,
-} from '../../../protocols/ipmi/oem/inventory.js';
-import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/iana.js';
-import { Privilege } from '../../../protocols/ipmi/users.js';
+import { GetHardwareInventory, InventorySelector, type InventoryRecord } from '../../../protocols/ipmi/oem/inventory.js';
 import type { HardwareTemplate } from '../hardware.js';
 import type { BmcModel } from '../model.js';
-import { fail, ok } from './request-data.js';
+import { handler, refuse } from './define.js';
+import { bmcfleetOnly } from './request-data.js';
 import type { CommandSpec } from './types.js';
 
 /** Items of each selector, as records (the fleet file keeps every number within its field's width). */
@@ -29,15 +25,10 @@ function records(hw: HardwareTemplate, selector: number): InventoryRecord[] | nu
 }
 
 export function oemInventoryCommands(model: BmcModel): CommandSpec[] {
-  return [{
-    netFn: NetFn.OEM_GROUP, cmd: BmcfleetOemCommand.GET_HARDWARE_INVENTORY, name: 'bmcfleet Get Hardware Inventory', privilege: Privilege.USER,
-    handle: (req) => {
-      if (!isBmcfleetRequest(req.data)) return fail(CompletionCode.INVALID_COMMAND);
-      const r = decodeInventoryRequest(req.data);
-      const items = records(model.hardware, r.selector);
-      if (!items) return fail(CompletionCode.INVALID_DATA_FIELD);
-      if (r.index >= items.length) return fail(CompletionCode.PARAMETER_OUT_OF_RANGE);
-      return ok(encodeInventoryResponse({ count: items.length, record: items[r.index] }));
-    },
-  }];
+  return [bmcfleetOnly(handler(GetHardwareInventory, (r) => {
+    const items = records(model.hardware, r.selector);
+    if (!items) return refuse(CompletionCode.INVALID_DATA_FIELD);
+    if (r.index >= items.length) return refuse(CompletionCode.PARAMETER_OUT_OF_RANGE);
+    return { count: items.length, record: items[r.index] };
+  }))];
 }

@@ -1,7 +1,9 @@
-// Small helpers the command handlers share: request length checks (IPMI 2.0 §5.2, CC C7h) and answers.
+// Small helpers the command handlers share: request length checks (IPMI 2.0 §5.2, CC C7h), answers, and wrappers
+// around a handler for the completion codes a spec gives before or instead of C7h.
 import { DecodeError } from '../../../protocols/errors.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
-import type { CommandResult } from './types.js';
+import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/iana.js';
+import type { CommandResult, CommandSpec } from './types.js';
 
 /** Throws a DecodeError (answered with CC C7h by the dispatcher) unless `data` holds min..max bytes. */
 export function expectLength(data: Uint8Array, min: number, max: number, field: string): void {
@@ -32,12 +34,28 @@ export function unpaddedText(field: Uint8Array): string {
   return Buffer.from(field.subarray(0, end < 0 ? field.length : end)).toString('latin1');
 }
 
-/** The 16-bit little-endian field at `at` (IDs, offsets: IPMI sends multi-byte fields LS byte first, §13.8). */
-export function u16At(data: Uint8Array, at: number): number {
-  return data[at] | (data[at + 1] << 8);
+/**
+ * `spec`, answering `cc` instead of C7h when it throws a DecodeError with code `code`: for a request of the right
+ * length whose field the spec gives its own completion code (a reserved SEL record type, a position out of range).
+ */
+export function answerDecodeError(spec: CommandSpec, code: string, cc: number): CommandSpec {
+  const answer = { cc };
+  return {
+    ...spec,
+    handle: (req, ctx) => {
+      try {
+        return spec.handle(req, ctx);
+      } catch (err) {
+        if (err instanceof DecodeError && err.code === code) return answer;
+        throw err;
+      }
+    },
+  };
 }
 
-/** A 16-bit value as two bytes, LS byte first. */
-export function u16le(value: number): Buffer {
-  return Buffer.from([value & 0xff, (value >> 8) & 0xff]);
+const INVALID_COMMAND = { cc: CompletionCode.INVALID_COMMAND };
+
+/** `spec`, answering C1h to a request that does not start with bmcfleet's IANA: netFn 2Eh, another vendor's command (§5.1). */
+export function bmcfleetOnly(spec: CommandSpec): CommandSpec {
+  return { ...spec, handle: (req, ctx) => (isBmcfleetRequest(req.data) ? spec.handle(req, ctx) : INVALID_COMMAND) };
 }

@@ -1,16 +1,14 @@
 // SOL configuration commands (netFn 0Ch) — IPMI 2.0 §26.2 Set SOL Configuration Parameters, §26.3 Get SOL
-// Configuration Parameters; parameter layouts from Table 26-5. Values live in the model's SolConfig.
-import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
-import { NetFn } from '../../../protocols/ipmi/message.js';
+// Configuration Parameters, on the definitions in protocols/ipmi/commands/sol-config.ts. Values live in the model's
+// SolConfig.
+import { GetSolConfigurationParameters, SetSolConfigurationParameters, SolParameters } from '../../../protocols/ipmi/commands/sol-config.js';
+import { CompletionCode, ConfigParameterCC } from '../../../protocols/ipmi/completion-codes.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
-import {
-  SOL_PARAMETER_LENGTHS, SolBitRate, SolConfigCC, SolConfigCommand, SolParameter, decodeGetSolConfigRequest, decodeSetSolConfigRequest,
-  decodeSolParameter, encodeGetSolConfigResponse, encodeSolParameter, type SolParameterValue,
-} from '../../../protocols/sol/config-parameters.js';
+import { SolBitRate, SolParameter, type SolParameterValue } from '../../../protocols/sol/config-parameters.js';
 import { writeSetInProgress } from '../lan-config.js';
 import type { BmcModel } from '../model.js';
 import type { SolConfig } from '../sol-config.js';
-import { fail, ok } from './request-data.js';
+import { handler, refuse } from './define.js';
 import type { CommandSpec } from './types.js';
 
 /** Parameter revision: present revision 1, oldest compatible revision 1. */
@@ -43,7 +41,7 @@ function writeParameter(sol: SolConfig, v: SolParameterValue, now: number): numb
     case 0: {
       const next = writeSetInProgress(sol.setInProgress, v.setInProgress);
       if (next === 'reserved') return CompletionCode.INVALID_DATA_FIELD;
-      if (next === 'locked') return SolConfigCC.SET_IN_PROGRESS_ACTIVE;
+      if (next === 'locked') return ConfigParameterCC.SET_IN_PROGRESS_ACTIVE;
       sol.setInProgress = next;
       return CompletionCode.OK;
     }
@@ -74,37 +72,25 @@ function writeParameter(sol: SolConfig, v: SolParameterValue, now: number): numb
       else sol.volatileBitRate = v.bitRate;
       return CompletionCode.OK;
     default:
-      return SolConfigCC.READ_ONLY;
+      return ConfigParameterCC.READ_ONLY;
   }
 }
 
 export function solCommands(model: BmcModel): CommandSpec[] {
-  const N = NetFn.TRANSPORT;
   return [
-    {
-      // request: [7] revision only + channel, parameter, set selector, block selector; response: revision, data
-      netFn: N, cmd: SolConfigCommand.GET, name: 'Get SOL Configuration Parameters', privilege: Privilege.USER,
-      handle: (req) => {
-        const r = decodeGetSolConfigRequest(req.data);
-        if (model.resolveChannel(r.channel) === null) return fail(CompletionCode.INVALID_DATA_FIELD);
-        if (!(r.parameter in SOL_PARAMETER_LENGTHS)) return fail(SolConfigCC.PARAMETER_NOT_SUPPORTED);
-        if (r.revisionOnly) return ok(Buffer.from([PARAMETER_REVISION]));
-        return ok(encodeGetSolConfigResponse({ revision: PARAMETER_REVISION, data: encodeSolParameter(readParameter(model.sol, r.parameter)) }));
-      },
-    },
-    {
-      // request: channel, parameter, data
-      netFn: N, cmd: SolConfigCommand.SET, name: 'Set SOL Configuration Parameters', privilege: Privilege.ADMINISTRATOR,
-      handle: (req, ctx) => {
-        const r = decodeSetSolConfigRequest(req.data);
-        if (model.resolveChannel(r.channel) === null) return fail(CompletionCode.INVALID_DATA_FIELD);
-        if (!(r.parameter in SOL_PARAMETER_LENGTHS)) return fail(SolConfigCC.PARAMETER_NOT_SUPPORTED);
-        if (READ_ONLY.has(r.parameter)) return fail(SolConfigCC.READ_ONLY);
-        const cc = writeParameter(model.sol, decodeSolParameter(r.parameter, r.data), ctx.now);
-        if (cc !== CompletionCode.OK) return fail(cc);
-        model.sol.emit({ kind: 'parameter', parameter: r.parameter }, ctx.now);
-        return ok();
-      },
-    },
+    handler(GetSolConfigurationParameters, (r) => {
+      if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
+      if (!SolParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
+      if (r.revisionOnly) return { revision: PARAMETER_REVISION };
+      return { revision: PARAMETER_REVISION, value: readParameter(model.sol, r.parameter) };
+    }),
+    handler(SetSolConfigurationParameters, (r, ctx) => {
+      if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
+      if (!SolParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
+      if (READ_ONLY.has(r.parameter)) return refuse(ConfigParameterCC.READ_ONLY);
+      const cc = writeParameter(model.sol, SolParameters.decode(r.parameter, r.data), ctx.now); // wrong length: C7h
+      if (cc !== CompletionCode.OK) return refuse(cc);
+      model.sol.emit({ kind: 'parameter', parameter: r.parameter }, ctx.now);
+    }),
   ];
 }

@@ -1,165 +1,118 @@
-// Transport commands (netFn 0Ch) — IPMI 2.0 §23.1 Set LAN Configuration Parameters, §23.2 Get LAN
-// Configuration Parameters; parameter layouts from Table 23-4. Values live in the model's LanConfig.
-import { requireBytes } from '../../../protocols/errors.js';
+// LAN configuration commands (netFn 0Ch) — IPMI 2.0 §23.1 Set, §23.2 Get LAN Configuration Parameters, on the
+// definitions in protocols/ipmi/commands/lan-config.ts (Table 23-4). Values live in the model's LanConfig.
 import { SUPPORTED_V15_AUTH_TYPES } from '../../../protocols/ipmi/auth-v15.js';
+import {
+  CIPHER_SUITE_ENTRIES, GetLanConfigurationParameters, IpAddressSource, LanParameters, SetLanConfigurationParameters,
+  type LanParameterValue,
+} from '../../../protocols/ipmi/commands/lan-config.js';
 import { CompletionCode, ConfigParameterCC } from '../../../protocols/ipmi/completion-codes.js';
-import { NetFn } from '../../../protocols/ipmi/message.js';
-import { Privilege } from '../../../protocols/ipmi/users.js';
-import { IpSource, ipv4Bytes, ipv4Text, writeSetInProgress } from '../lan-config.js';
+import { formatMac, parseMac } from '../../../protocols/ipmi/mac.js';
+import { writeSetInProgress } from '../lan-config.js';
 import type { BmcModel } from '../model.js';
-import { expectLength, fail, ok, paddedText, unpaddedText } from './request-data.js';
+import { handler, refuse } from './define.js';
 import type { CommandSpec } from './types.js';
-
-export const TransportCommand = { SET_LAN_CONFIG: 0x01, GET_LAN_CONFIG: 0x02 } as const;
-
-/** Set/Get LAN Configuration Parameters completion codes (§23.1, §23.2). */
-export const LanConfigCC = ConfigParameterCC;
 
 /** Parameter revision: present revision 1, oldest compatible revision 1. */
 const PARAMETER_REVISION = 0x11;
-const COMMUNITY_BYTES = 18;
-const CIPHER_SUITE_ENTRIES = 16;
 const MAX_VLAN_ID = 4094;
+/** Parameters 1, 22 and 23 describe the BMC; the rest of Table 23-4 that it supports is writable. */
+const READ_ONLY = new Set<number>([1, 22, 23]);
 
-/** Returned by a setter: true = stored, or the completion code to answer with. */
-type SetOutcome = true | number;
+const SUPPORTED_AUTH_MASK = SUPPORTED_V15_AUTH_TYPES.reduce<number>((mask, t) => mask | (1 << t), 0);
 
-interface LanParameter {
-  get(model: BmcModel): Buffer;
-  /** Absent for read-only parameters. */
-  set?: { length: number; apply(model: BmcModel, data: Uint8Array): SetOutcome };
+/** The current value of a parameter the codec knows. */
+function readParameter(m: BmcModel, parameter: number): LanParameterValue {
+  const lan = m.lan;
+  switch (parameter) {
+    case 0: return { parameter, setInProgress: lan.setInProgress };
+    case 1: return { parameter, authTypes: SUPPORTED_AUTH_MASK };
+    case 2: {
+      const [callback, user, operator, administrator, oem] = lan.authTypeEnables;
+      return { parameter, callback, user, operator, administrator, oem };
+    }
+    case 3: return { parameter, address: lan.ip };
+    case 4: return { parameter, source: lan.ipSource };
+    case 5: return { parameter, mac: formatMac(lan.mac) };
+    case 6: return { parameter, address: lan.netmask };
+    case 7: return LanParameters.decode(parameter, lan.ipHeader); // kept as the bytes written
+    case 10: return { parameter, arpResponses: (lan.arpControl & 0x02) !== 0, gratuitousArps: (lan.arpControl & 0x01) !== 0 };
+    case 11: return { parameter, gratuitousArpInterval: lan.gratuitousArpInterval };
+    case 12: return { parameter, address: lan.gatewayIp };
+    case 13: return { parameter, mac: formatMac(lan.gatewayMac) };
+    case 14: return { parameter, address: lan.backupGatewayIp };
+    case 15: return { parameter, mac: formatMac(lan.backupGatewayMac) };
+    case 16: return { parameter, community: lan.community };
+    case 20: return { parameter, vlanEnabled: lan.vlanEnabled, vlanId: lan.vlanId };
+    case 21: return { parameter, vlanPriority: lan.vlanPriority };
+    case 22: return { parameter, cipherSuiteEntries: Math.min(m.cipherSuites.length, CIPHER_SUITE_ENTRIES) };
+    case 23: return { parameter, cipherSuites: m.cipherSuites.slice(0, CIPHER_SUITE_ENTRIES) };
+    case 24: return { parameter, privileges: lan.cipherSuitePrivileges };
+    default: return LanParameters.decode(26, lan.badPasswordThreshold); // kept as the bytes written
+  }
 }
 
-function bitMask(types: readonly number[]): number {
-  return types.reduce((mask, t) => mask | (1 << t), 0);
+/** Checks and stores a written value (never a read-only one); returns the completion code to answer with. */
+function writeParameter(m: BmcModel, v: LanParameterValue): number {
+  const lan = m.lan;
+  switch (v.parameter) {
+    case 0: {
+      const next = writeSetInProgress(lan.setInProgress, v.setInProgress);
+      if (next === 'reserved') return CompletionCode.INVALID_DATA_FIELD;
+      if (next === 'locked') return ConfigParameterCC.SET_IN_PROGRESS_ACTIVE;
+      lan.setInProgress = next;
+      break;
+    }
+    case 2: {
+      const masks = [v.callback, v.user, v.operator, v.administrator, v.oem];
+      if (masks.some((b) => (b & ~SUPPORTED_AUTH_MASK) !== 0)) return CompletionCode.INVALID_DATA_FIELD;
+      lan.authTypeEnables.set(masks);
+      const union = v.callback | v.user | v.operator | v.administrator;
+      m.v15AuthTypes = SUPPORTED_V15_AUTH_TYPES.filter((t) => union & (1 << t));
+      break;
+    }
+    case 3: lan.ip = v.address; break;
+    case 4:
+      if (v.source > IpAddressSource.OTHER) return CompletionCode.INVALID_DATA_FIELD;
+      lan.ipSource = v.source;
+      break;
+    case 5: lan.mac = parseMac(v.mac); break;
+    case 6: lan.netmask = v.address; break;
+    case 7: lan.ipHeader.set(LanParameters.encode(v)); break;
+    case 10: lan.arpControl = (v.arpResponses ? 0x02 : 0) | (v.gratuitousArps ? 0x01 : 0); break;
+    case 11: lan.gratuitousArpInterval = v.gratuitousArpInterval; break;
+    case 12: lan.gatewayIp = v.address; break;
+    case 13: lan.gatewayMac = parseMac(v.mac); break;
+    case 14: lan.backupGatewayIp = v.address; break;
+    case 15: lan.backupGatewayMac = parseMac(v.mac); break;
+    case 16: lan.community = v.community; break;
+    case 20:
+      if (v.vlanEnabled && (v.vlanId === 0 || v.vlanId > MAX_VLAN_ID)) return CompletionCode.INVALID_DATA_FIELD;
+      lan.vlanEnabled = v.vlanEnabled;
+      lan.vlanId = v.vlanId;
+      break;
+    case 21: lan.vlanPriority = v.vlanPriority; break;
+    case 24: for (let i = 0; i < CIPHER_SUITE_ENTRIES; i++) lan.cipherSuitePrivileges[i] = v.privileges[i]; break;
+    case 26: lan.badPasswordThreshold.set(LanParameters.encode(v)); break;
+    default: return ConfigParameterCC.READ_ONLY;
+  }
+  return CompletionCode.OK;
 }
-
-const SUPPORTED_AUTH_MASK = bitMask(SUPPORTED_V15_AUTH_TYPES);
-
-function ipParameter(read: (m: BmcModel) => string, write: (m: BmcModel, ip: string) => void): LanParameter {
-  return { get: (m) => ipv4Bytes(read(m)), set: { length: 4, apply: (m, d) => { write(m, ipv4Text(d)); return true; } } };
-}
-
-function macParameter(read: (m: BmcModel) => Buffer, write: (m: BmcModel, mac: Buffer) => void): LanParameter {
-  return { get: (m) => Buffer.from(read(m)), set: { length: 6, apply: (m, d) => { write(m, Buffer.from(d)); return true; } } };
-}
-
-function byteParameter(read: (m: BmcModel) => number, write: (m: BmcModel, v: number) => SetOutcome): LanParameter {
-  return { get: (m) => Buffer.from([read(m)]), set: { length: 1, apply: (m, d) => write(m, d[0]) } };
-}
-
-function bytesParameter(read: (m: BmcModel) => Buffer, length: number): LanParameter {
-  return { get: (m) => Buffer.from(read(m)), set: { length, apply: (m, d) => { read(m).set(d); return true; } } };
-}
-
-/** Table 23-4, by parameter number: what `ipmitool lan print` reads, and what `lan set` writes. */
-const PARAMETERS: Record<number, LanParameter> = {
-  0: byteParameter((m) => m.lan.setInProgress, (m, v) => {
-    const next = writeSetInProgress(m.lan.setInProgress, v);
-    if (next === 'reserved') return CompletionCode.INVALID_DATA_FIELD;
-    if (next === 'locked') return LanConfigCC.SET_IN_PROGRESS_ACTIVE;
-    m.lan.setInProgress = next;
-    return true;
-  }),
-  1: { get: () => Buffer.from([SUPPORTED_AUTH_MASK]) }, // authentication type support
-  2: { // authentication type enables: callback, user, operator, admin, OEM
-    get: (m) => Buffer.from(m.lan.authTypeEnables),
-    set: {
-      length: 5,
-      apply: (m, d) => {
-        if (d.some((b) => (b & ~SUPPORTED_AUTH_MASK) !== 0)) return CompletionCode.INVALID_DATA_FIELD;
-        m.lan.authTypeEnables.set(d);
-        const union = d[0] | d[1] | d[2] | d[3];
-        m.v15AuthTypes = SUPPORTED_V15_AUTH_TYPES.filter((t) => union & (1 << t));
-        return true;
-      },
-    },
-  },
-  3: ipParameter((m) => m.lan.ip, (m, ip) => { m.lan.ip = ip; }),
-  4: byteParameter((m) => m.lan.ipSource, (m, v) => {
-    if ((v & 0x0f) > IpSource.OTHER) return CompletionCode.INVALID_DATA_FIELD;
-    m.lan.ipSource = v & 0x0f;
-    return true;
-  }),
-  5: macParameter((m) => m.lan.mac, (m, mac) => { m.lan.mac = mac; }),
-  6: ipParameter((m) => m.lan.netmask, (m, ip) => { m.lan.netmask = ip; }),
-  7: bytesParameter((m) => m.lan.ipHeader, 3), // TTL, flags, precedence/TOS
-  10: byteParameter((m) => m.lan.arpControl, (m, v) => { m.lan.arpControl = v & 0x03; return true; }),
-  11: byteParameter((m) => m.lan.gratuitousArpInterval, (m, v) => { m.lan.gratuitousArpInterval = v; return true; }),
-  12: ipParameter((m) => m.lan.gatewayIp, (m, ip) => { m.lan.gatewayIp = ip; }),
-  13: macParameter((m) => m.lan.gatewayMac, (m, mac) => { m.lan.gatewayMac = mac; }),
-  14: ipParameter((m) => m.lan.backupGatewayIp, (m, ip) => { m.lan.backupGatewayIp = ip; }),
-  15: macParameter((m) => m.lan.backupGatewayMac, (m, mac) => { m.lan.backupGatewayMac = mac; }),
-  16: { // community string, 18 bytes NUL padded
-    get: (m) => paddedText(m.lan.community, COMMUNITY_BYTES),
-    set: { length: COMMUNITY_BYTES, apply: (m, d) => { m.lan.community = unpaddedText(d); return true; } },
-  },
-  20: { // 802.1q VLAN ID: ID [7:0]; [7] enable, [3:0] ID [11:8]
-    get: (m) => Buffer.from([m.lan.vlanId & 0xff, (m.lan.vlanEnabled ? 0x80 : 0) | ((m.lan.vlanId >> 8) & 0x0f)]),
-    set: {
-      length: 2,
-      apply: (m, d) => {
-        const id = d[0] | ((d[1] & 0x0f) << 8);
-        const enabled = (d[1] & 0x80) !== 0;
-        if (enabled && (id === 0 || id > MAX_VLAN_ID)) return CompletionCode.INVALID_DATA_FIELD;
-        m.lan.vlanEnabled = enabled;
-        m.lan.vlanId = id;
-        return true;
-      },
-    },
-  },
-  21: byteParameter((m) => m.lan.vlanPriority, (m, v) => { m.lan.vlanPriority = v & 0x07; return true; }),
-  22: { get: (m) => Buffer.from([Math.min(m.cipherSuites.length, CIPHER_SUITE_ENTRIES)]) }, // cipher suite entry count
-  23: { get: (m) => Buffer.from([0x00, ...m.cipherSuites.slice(0, CIPHER_SUITE_ENTRIES)]) }, // reserved, suite IDs
-  24: { // reserved, then a max privilege nibble per cipher suite entry: entry 2n in [3:0], 2n+1 in [7:4]
-    get: (m) => {
-      const out = Buffer.alloc(9);
-      for (let i = 0; i < CIPHER_SUITE_ENTRIES; i++) out[1 + (i >> 1)] |= (m.lan.cipherSuitePrivileges[i] & 0x0f) << ((i & 1) * 4);
-      return out;
-    },
-    set: {
-      length: 9,
-      apply: (m, d) => {
-        for (let i = 0; i < CIPHER_SUITE_ENTRIES; i++) m.lan.cipherSuitePrivileges[i] = (d[1 + (i >> 1)] >> ((i & 1) * 4)) & 0x0f;
-        return true;
-      },
-    },
-  },
-  26: bytesParameter((m) => m.lan.badPasswordThreshold, 6), // event flag, threshold, reset and lockout intervals
-};
 
 export function transportCommands(model: BmcModel): CommandSpec[] {
-  const N = NetFn.TRANSPORT;
   return [
-    {
-      // request: [7] revision only + channel, parameter, set selector, block selector; response: revision, data
-      netFn: N, cmd: TransportCommand.GET_LAN_CONFIG, name: 'Get LAN Configuration Parameters', privilege: Privilege.OPERATOR,
-      handle: (req) => {
-        expectLength(req.data, 4, 4, 'get lan configuration parameters');
-        if (model.resolveChannel(req.data[0]) === null) return fail(CompletionCode.INVALID_DATA_FIELD);
-        const parameter = PARAMETERS[req.data[1]];
-        if (!parameter) return fail(LanConfigCC.PARAMETER_NOT_SUPPORTED);
-        if (req.data[0] & 0x80) return ok(Buffer.from([PARAMETER_REVISION]));
-        return ok(Buffer.concat([Buffer.from([PARAMETER_REVISION]), parameter.get(model)]));
-      },
-    },
-    {
-      // request: channel, parameter, data
-      netFn: N, cmd: TransportCommand.SET_LAN_CONFIG, name: 'Set LAN Configuration Parameters', privilege: Privilege.ADMINISTRATOR,
-      handle: (req, ctx) => {
-        requireBytes(req.data, 0, 3, 'ipmi', 'set lan configuration parameters');
-        if (model.resolveChannel(req.data[0]) === null) return fail(CompletionCode.INVALID_DATA_FIELD);
-        const number = req.data[1];
-        const parameter = PARAMETERS[number];
-        if (!parameter) return fail(LanConfigCC.PARAMETER_NOT_SUPPORTED);
-        if (!parameter.set) return fail(LanConfigCC.READ_ONLY);
-        const data = req.data.subarray(2);
-        expectLength(data, parameter.set.length, parameter.set.length, `lan parameter ${number}`);
-        const outcome = parameter.set.apply(model, data);
-        if (outcome !== true) return fail(outcome);
-        model.emit({ kind: 'lan', parameter: number }, ctx.now);
-        return ok();
-      },
-    },
+    handler(GetLanConfigurationParameters, (r) => {
+      if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
+      if (!LanParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
+      if (r.revisionOnly) return { revision: PARAMETER_REVISION };
+      return { revision: PARAMETER_REVISION, value: readParameter(model, r.parameter) };
+    }),
+    handler(SetLanConfigurationParameters, (r, ctx) => {
+      if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
+      if (!LanParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
+      if (READ_ONLY.has(r.parameter)) return refuse(ConfigParameterCC.READ_ONLY);
+      const cc = writeParameter(model, LanParameters.decode(r.parameter, r.data)); // wrong length: C7h
+      if (cc !== CompletionCode.OK) return refuse(cc);
+      model.emit({ kind: 'lan', parameter: r.parameter }, ctx.now);
+    }),
   ];
 }

@@ -28,6 +28,9 @@
 // Completion codes: C1h another IANA (not our command), C7h request length other than 15 / 13, CCh a position
 // of 2^53 or more, or maxBytes 0 in Read Console History.
 import { DecodeError } from '../../errors.js';
+import type { IpmiCommand } from '../commands/command.js';
+import { NetFn } from '../message.js';
+import { Privilege } from '../users.js';
 import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO, expectLength } from './fields.js';
 import { BMCFLEET_IANA_BYTES, expectBmcfleetIana } from './iana.js';
 
@@ -137,3 +140,21 @@ export function decodeHistoryResponse(data: Uint8Array): ConsoleHistoryResponse 
   r.end('response');
   return { processedAt, ...span };
 }
+
+// ---- the commands as both sides use them ----------------------------------------------------------------------
+
+export const ConsoleHeartbeat: IpmiCommand<ConsoleHeartbeatRequest, ConsoleHeartbeatResponse> = {
+  name: 'bmcfleet Console Heartbeat', netFn: NetFn.OEM_GROUP, cmd: ConsoleOemCommand.CONSOLE_HEARTBEAT, privilege: Privilege.USER,
+  encodeRequest: encodeHeartbeatRequest,
+  decodeRequest: decodeHeartbeatRequest,
+  encodeResponse: encodeHeartbeatResponse,
+  decodeResponse: decodeHeartbeatResponse,
+};
+
+export const ReadConsoleHistory: IpmiCommand<ConsoleHistoryRequest, ConsoleHistoryResponse> = {
+  name: 'bmcfleet Read Console History', netFn: NetFn.OEM_GROUP, cmd: ConsoleOemCommand.READ_CONSOLE_HISTORY, privilege: Privilege.USER,
+  encodeRequest: encodeHistoryRequest,
+  decodeRequest: decodeHistoryRequest,
+  encodeResponse: encodeHistoryResponse,
+  decodeResponse: decodeHistoryResponse,
+};

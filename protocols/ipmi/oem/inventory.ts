@@ -13,7 +13,10 @@
 // Completion codes: CCh bad selector or request length other than 5 (C7h), C9h index out of range,
 // C1h another IANA (not our command).
 import { DecodeError, requireBytes } from '../../errors.js';
+import type { IpmiCommand } from '../commands/command.js';
 import { formatMac, parseMac } from '../mac.js';
+import { NetFn } from '../message.js';
+import { Privilege } from '../users.js';
 import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO, expectLength } from './fields.js';
 import { BMCFLEET_IANA_BYTES, expectBmcfleetIana } from './iana.js';
 
@@ -85,3 +88,15 @@ export function decodeInventoryResponse(data: Uint8Array, selector: number): Inv
   r.end('record');
   return { count, record };
 }
+
+/** The command as both sides use it; the response is read by the request's selector. */
+export const GetHardwareInventory: IpmiCommand<InventoryRequest, InventoryResponse> = {
+  name: 'bmcfleet Get Hardware Inventory', netFn: NetFn.OEM_GROUP, cmd: BmcfleetOemCommand.GET_HARDWARE_INVENTORY, privilege: Privilege.USER,
+  encodeRequest: encodeInventoryRequest,
+  decodeRequest(data) {
+    expectBmcfleetIana(data);
+    return decodeInventoryRequest(data);
+  },
+  encodeResponse: encodeInventoryResponse,
+  decodeResponse: (data, req) => decodeInventoryResponse(data, req.selector),
+};
