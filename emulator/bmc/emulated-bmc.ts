@@ -12,6 +12,7 @@ import { Privilege } from '../../protocols/ipmi/users.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { DatagramHandler, SendAnswer } from '../../runtime/udp-endpoint.js';
 import { FaultGate, type FaultSettings } from './faults.js';
+import { DelayedAnswers, type DelayedAnswerLimits } from './delayed-answers.js';
 import { createCommandTable, type CommandTable } from './commands/index.js';
 import { oemConsoleCommands } from './commands/oem-console.js';
 import { ConsoleByteStream } from './console-byte-stream.js';
@@ -33,8 +34,10 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   kg?: Buffer | null;
   clock?: Clock;
   faults?: Partial<FaultSettings>;
-  /** Datagrams a busy BMC queues before it drops (like a full receive buffer); default 256. */
+  /** Datagrams a busy BMC queues before it drops (like a full receive buffer); default in DEFAULT_BMC_QUEUE_LIMITS. */
   busyQueueLimit?: number;
+  /** Answers latency and slow-command faults may hold back at once before they drop; defaults in DEFAULT_BMC_QUEUE_LIMITS. */
+  delayedAnswerLimits?: Partial<DelayedAnswerLimits>;
   /** Source of randomness for packet loss; injectable for tests. */
   lossRandom?: () => number;
   /** Counters this BMC's counts are added to as well (its shard's totals). */
@@ -44,6 +47,14 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   /** The host's serial console (line rate, history sizes). */
   console?: HostConsoleSettings;
 }
+
+/** What one BMC holds back at most, each with its drop reason when full. */
+export const DEFAULT_BMC_QUEUE_LIMITS = Object.freeze({
+  /** Datagrams that arrive while busy, queued FIFO ('busy-queue-full'): about what a 212 KB UDP receive buffer holds. */
+  busyQueueLimit: 256,
+  /** Answers held back by latencyMs or slowCommands, waiting for their time ('latency-queue-full'). */
+  delayedAnswers: Object.freeze({ total: 256, perSource: 64 }),
+});
 
 interface Pending { datagram: Buffer; peer: Peer; send: SendAnswer; receivedAt: number }
 
@@ -59,6 +70,8 @@ export class EmulatedBmc implements DatagramHandler {
   private readonly clock: Clock;
   private readonly sessionsView: SessionsView;
   private readonly busyQueueLimit: number;
+  /** Answers waiting out a latency or slow-command fault. */
+  private readonly delayed: DelayedAnswers;
   /** Datagrams that arrived while busy, oldest first. */
   private pending: Pending[] = [];
   private drainTimer: { cancel(): void } | null = null;
@@ -89,7 +102,8 @@ export class EmulatedBmc implements DatagramHandler {
     this.sessionsView = { list: () => table.active().map(view), capacity: table.limits.maxSessions };
     this.faults = new FaultGate(opts.lossRandom);
     if (opts.faults) this.faults.configure(opts.faults, this.clock.now());
-    this.busyQueueLimit = opts.busyQueueLimit ?? 256;
+    this.busyQueueLimit = opts.busyQueueLimit ?? DEFAULT_BMC_QUEUE_LIMITS.busyQueueLimit;
+    this.delayed = new DelayedAnswers({ ...DEFAULT_BMC_QUEUE_LIMITS.delayedAnswers, ...opts.delayedAnswerLimits });
     if (opts.ipmiPort !== undefined) this.model.sol.port = opts.ipmiPort;
     this.host = hostConsoleFor(this.model, this.clock, opts.console);
     this.sol = new SolLink({
@@ -181,9 +195,13 @@ export class EmulatedBmc implements DatagramHandler {
       this.counters.countDrop('fault-lost-outgoing');
       return false;
     }
+    if (delayMs > 0 && !this.delayed.take(peer.address)) {
+      this.counters.countDrop('latency-queue-full');
+      return false;
+    }
     this.counters.countOut();
     if (delayMs <= 0) send(datagram, peer);
-    else this.clock.setTimeout(() => send(datagram, peer), delayMs);
+    else this.clock.setTimeout(() => { this.delayed.release(peer.address); send(datagram, peer); }, delayMs);
     return true;
   }
 
