@@ -20,6 +20,7 @@ import type { SessionsView, SessionView } from './commands/types.js';
 import { BmcCounters } from './counters.js';
 import { BmcModel, type BmcModelOptions } from './model.js';
 import type { BmcSession } from '../../protocols/ipmi/bmc-side/session.js';
+import type { SessionTableLimits } from '../../protocols/ipmi/bmc-side/session-table.js';
 import type { HostConsole, HostConsoleSettings } from '../host/host-console.js';
 import { hostConsoleFor } from './host-link.js';
 import { SolLink } from './sol-link.js';
@@ -29,8 +30,10 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   allowCipherSuite0?: boolean;
   /** IPMI v1.5 auth types enabled on the LAN channel; MD5 only by default. */
   v15AuthTypes?: number[];
+  /** The session table's size (the same as sessionLimits.maxSessions). */
   maxSessions?: number;
-  sessionIdleTimeoutMs?: number;
+  /** Bounds of the session table; what is left out takes its default (DEFAULT_SESSION_LIMITS). */
+  sessionLimits?: Partial<SessionTableLimits>;
   kg?: Buffer | null;
   clock?: Clock;
   faults?: Partial<FaultSettings>;
@@ -48,7 +51,7 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   console?: HostConsoleSettings;
 }
 
-/** What one BMC holds back at most, each with its drop reason when full. */
+/** What one BMC holds back at most, each with its drop reason when full (the session table's bounds: DEFAULT_SESSION_LIMITS). */
 export const DEFAULT_BMC_QUEUE_LIMITS = Object.freeze({
   /** Datagrams that arrive while busy, queued FIFO ('busy-queue-full'): about what a 212 KB UDP receive buffer holds. */
   busyQueueLimit: 256,
@@ -95,11 +98,12 @@ export class EmulatedBmc implements DatagramHandler {
       v15AuthTypes: opts.v15AuthTypes ?? [AuthType.MD5],
       kg: opts.kg ?? null,
       maxPrivilege: Privilege.ADMINISTRATOR,
-      limits: { maxSessions: opts.maxSessions ?? 32, idleTimeoutMs: opts.sessionIdleTimeoutMs ?? 60_000, setupTimeoutMs: 10_000 },
+      limits: { ...opts.sessionLimits, ...(opts.maxSessions !== undefined && { maxSessions: opts.maxSessions }) },
       random: randomBytesPooled,
+      clock: () => this.clock.now(),
     });
     const table = this.channel.sessions;
-    this.sessionsView = { list: () => table.active().map(view), capacity: table.limits.maxSessions };
+    this.sessionsView = { list: () => table.active(this.clock.now()).map(view), capacity: table.limits.maxSessions };
     this.faults = new FaultGate(opts.lossRandom);
     if (opts.faults) this.faults.configure(opts.faults, this.clock.now());
     this.busyQueueLimit = opts.busyQueueLimit ?? DEFAULT_BMC_QUEUE_LIMITS.busyQueueLimit;
@@ -207,15 +211,10 @@ export class EmulatedBmc implements DatagramHandler {
 
   /** A SOL packet to the console of session `sessionId`, in that session's wrapping; false if it did not go out. */
   private transmitSol(sessionId: number, payload: Buffer): boolean {
-    const table = this.channel.sessions;
-    const session = table.get(sessionId);
-    if (!session || session.state !== 'active' || !this.sendOut) return false;
-    // A console that went silent: its session times out here (ending the SOL instance) instead of at the next login.
     const now = this.clock.now();
-    if (now - session.lastActivity > table.limits.idleTimeoutMs) {
-      table.expire(now);
-      return false;
-    }
+    // A console that went silent: its session times out here (ending the SOL instance) instead of at the next login.
+    const session = this.channel.sessions.lookup(sessionId, now);
+    if (!session || session.state !== 'active' || !this.sendOut) return false;
     // A stalled BMC sends nothing either (the SOL retry timer resends later); latency delays SOL like any answer.
     if (this.faults.isBusy(now)) {
       this.counters.countDrop('sol-while-busy');

@@ -1,11 +1,13 @@
 // One EmulatedBmc on a manual clock under attack from clients without credentials: a flood against a BMC with a
-// latency fault (answers held back are bounded in all and per source address).
+// latency fault (answers held back are bounded in all and per source address), and expired sessions that must not be
+// counted where /bmcs and the sessions metric read the table.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_BMC_QUEUE_LIMITS, EmulatedBmc, type EmulatedBmcOptions } from '../../emulator/bmc/emulated-bmc.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { decodeAsf, encodePresencePing } from '../../protocols/rmcp/asf.js';
 import { RmcpPlusClientSession } from '../../protocols/ipmi/client-side/rmcpplus-session.js';
+import { DEFAULT_SESSION_LIMITS } from '../../protocols/ipmi/bmc-side/session-table.js';
 import type { Peer } from '../../protocols/peer.js';
 
 const CONSOLE: Peer = { address: '127.0.0.1', port: 40000 };
@@ -76,5 +78,27 @@ t.test('slow commands share the same bound', (t) => {
   t.equal(h.bmc.counters.drops.get('latency-queue-full'), 3);
   h.clock.advance(300);
   t.same(h.sent.map((s) => c.response(s.datagram)?.rqSeq), [1, 2]);
+  t.end();
+});
+
+t.test('an expired session is not counted where /bmcs and the sessions metric read the table, nor by Get Session Info', (t) => {
+  const h = harness();
+  session(h, { address: '127.0.0.1', port: 40010 });
+  t.equal(h.bmc.channel.sessions.size, 1);
+  h.clock.advance(DEFAULT_SESSION_LIMITS.idleTimeoutMs / 2);
+  const c = session(h); // a second console, logged in later
+  t.equal(h.bmc.channel.sessions.size, 2);
+  h.clock.advance(DEFAULT_SESSION_LIMITS.idleTimeoutMs / 2 + 1);
+  t.equal(h.bmc.channel.sessions.size, 1, 'the first session idled out, with no setup since');
+  h.bmc.handle(c.request(0x06, 0x3d, Buffer.from([0x00]), 3), CONSOLE, h.send); // Get Session Info, this session
+  const res = c.response(h.sent[0].datagram);
+  t.equal(res?.completionCode, 0);
+  t.equal(res!.data[2] & 0x3f, 1, 'Get Session Info: one active session');
+  // A half-open session is counted until its setup timeout, then not.
+  h.bmc.handle(new RmcpPlusClientSession({ username: 'admin', password: 'password', cipherSuite: 17, random: randomBytes }).open(),
+    { address: '127.66.0.4', port: 20000 }, h.send);
+  t.equal(h.bmc.channel.sessions.size, 2);
+  h.clock.advance(DEFAULT_SESSION_LIMITS.setupTimeoutMs + 1);
+  t.equal(h.bmc.channel.sessions.size, 1, 'the half-open one timed out; the console that asked is still there');
   t.end();
 });

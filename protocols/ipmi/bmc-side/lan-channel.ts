@@ -39,7 +39,7 @@ export class BmcLanChannel {
 
   constructor(config: BmcChannelConfig) {
     this.config = config;
-    this.sessions = new SessionTable(config.limits, () => config.random(4).readUInt32LE(0));
+    this.sessions = new SessionTable(config.limits, () => config.random(4).readUInt32LE(0), config.clock);
   }
 
   /** Handles one datagram. Never throws for bad input: malformed packets come back as drops. SOL is not carried. */
@@ -107,7 +107,7 @@ export class BmcLanChannel {
         default: return drop(DropReason.UNSUPPORTED_PAYLOAD);
       }
     }
-    const session = this.sessions.get(pkt.sessionId);
+    const session = this.sessions.lookup(pkt.sessionId, now);
     if (!session || session.state !== 'active' || session.protocol !== 'v2.0') return drop(DropReason.UNKNOWN_SESSION);
     const suite = session.suite!;
     // Integrity first: nothing about the session changes for a packet that fails it (§13.28.4).
@@ -144,7 +144,7 @@ export class BmcLanChannel {
       return reply(encodeSessionV15({ authType: AuthType.NONE, sequence: 0, sessionId: 0, authCode: null,
         message: encodeResponse(responseTo(req, answer.cc, answer.data)) }));
     }
-    const session = this.sessions.get(pkt.sessionId);
+    const session = this.sessions.lookup(pkt.sessionId, now);
     if (!session || session.protocol !== 'v1.5') return drop(DropReason.UNKNOWN_SESSION);
     if (pkt.authType !== session.authType) return drop(DropReason.AUTH_TYPE);
     if (pkt.authType !== AuthType.NONE) {

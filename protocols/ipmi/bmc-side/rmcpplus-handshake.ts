@@ -11,7 +11,7 @@ import { ReplayWindow } from '../replay-window.js';
 import { PayloadType, encodeSessionV20 } from '../session-v20.js';
 import { Privilege, mayLogIn } from '../users.js';
 import type { BmcChannelConfig } from './channel-config.js';
-import type { BmcSession } from './session.js';
+import type { BmcSession, SessionState } from './session.js';
 import type { SessionTable } from './session-table.js';
 
 /** An unauthenticated, sessionless RMCP+ packet carrying a handshake payload. */
@@ -50,15 +50,24 @@ function rakpValues(cfg: BmcChannelConfig, s: BmcSession): RakpValues {
   };
 }
 
+/** A half-open RMCP+ session in one of `states`, not expired. */
+function handshakeSession(sessions: SessionTable, bmcId: number, now: number, states: readonly SessionState[]): BmcSession | undefined {
+  const session = sessions.lookup(bmcId, now);
+  if (!session || session.protocol !== 'v2.0' || !states.includes(session.state)) return undefined;
+  return session;
+}
+
+const RAKP1_STATES: readonly SessionState[] = ['open-requested', 'rakp2-sent'];
+const RAKP3_STATES: readonly SessionState[] = ['rakp2-sent'];
+
+/** RAKP 1 may be resent (RAKP 2 lost): each gets a fresh RAKP 2, but the setup deadline stays where Open Session put it. */
 export function rakp1(cfg: BmcChannelConfig, sessions: SessionTable, payload: Uint8Array, now: number): Buffer {
   const r1 = decodeRakp1(payload);
-  const session = sessions.get(r1.bmcSessionId);
+  const session = handshakeSession(sessions, r1.bmcSessionId, now, RAKP1_STATES);
   const fail = (status: number, consoleSessionId: number) => handshakePacket(PayloadType.RAKP2, encodeRakp2({
     messageTag: r1.messageTag, status, consoleSessionId, bmcRandom: Buffer.alloc(0), bmcGuid: Buffer.alloc(0), authCode: Buffer.alloc(0),
   }));
-  if (!session || session.protocol !== 'v2.0' || (session.state !== 'open-requested' && session.state !== 'rakp2-sent')) {
-    return fail(RakpStatus.INVALID_SESSION_ID, 0);
-  }
+  if (!session) return fail(RakpStatus.INVALID_SESSION_ID, 0);
   const abort = (status: number) => {
     sessions.remove(session.bmcId);
     return fail(status, session.consoleId);
@@ -69,7 +78,6 @@ export function rakp1(cfg: BmcChannelConfig, sessions: SessionTable, payload: Ui
   if (!mayLogIn(user)) return abort(RakpStatus.UNAUTHORIZED_NAME);
   if (requested > user.privilegeLimit || requested > session.maxPrivilege) return abort(RakpStatus.UNAUTHORIZED_ROLE);
   session.state = 'rakp2-sent';
-  session.lastActivity = now;
   session.role = r1.role;
   session.maxPrivilege = requested;
   session.consoleRandom = Buffer.from(r1.consoleRandom);
@@ -87,10 +95,10 @@ export function rakp1(cfg: BmcChannelConfig, sessions: SessionTable, payload: Ui
 /** Returns the RAKP 4 packet, or null when the console aborted (RAKP 3 with an error status: no answer). */
 export function rakp3(cfg: BmcChannelConfig, sessions: SessionTable, payload: Uint8Array, now: number): Buffer | null {
   const r3 = decodeRakp3(payload);
-  const session = sessions.get(r3.bmcSessionId);
+  const session = handshakeSession(sessions, r3.bmcSessionId, now, RAKP3_STATES);
   const reply = (status: number, consoleSessionId: number, icv: Buffer = Buffer.alloc(0)) =>
     handshakePacket(PayloadType.RAKP4, encodeRakp4({ messageTag: r3.messageTag, status, consoleSessionId, icv }));
-  if (!session || session.protocol !== 'v2.0' || session.state !== 'rakp2-sent') return reply(RakpStatus.INVALID_SESSION_ID, 0);
+  if (!session) return reply(RakpStatus.INVALID_SESSION_ID, 0);
   if (r3.status !== RakpStatus.NO_ERRORS) {
     sessions.remove(session.bmcId);
     return null;

@@ -18,6 +18,7 @@ export interface BmcSession {
   handle: number;
   remoteAddress: string;
   remotePort: number;
+  /** Active: the last packet that passed the session's checks. Half-open: when setup began (a resent RAKP 1 leaves it). */
   lastActivity: number;
   /** Maximum privilege requested at open (RMCP+) or activation (v1.5). */
   maxPrivilege: number;
@@ -41,3 +42,4 @@ export interface BmcSession {
   authType?: number;
   challenge?: Buffer;
 }
+
