@@ -1,6 +1,7 @@
 // One EmulatedBmc on a manual clock under attack from clients without credentials: a flood against a BMC with a
-// latency fault (answers held back are bounded in all and per source address), and expired sessions that must not be
-// counted where /bmcs and the sessions metric read the table.
+// latency fault (answers held back are bounded in all and per source address), packets injected into a session from
+// another socket (counted as 'wrong-peer'), and expired sessions that must not be counted where /bmcs and the
+// sessions metric read the table.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import { DEFAULT_BMC_QUEUE_LIMITS, EmulatedBmc, type EmulatedBmcOptions } from '../../emulator/bmc/emulated-bmc.js';
@@ -78,6 +79,20 @@ t.test('slow commands share the same bound', (t) => {
   t.equal(h.bmc.counters.drops.get('latency-queue-full'), 3);
   h.clock.advance(300);
   t.same(h.sent.map((s) => c.response(s.datagram)?.rqSeq), [1, 2]);
+  t.end();
+});
+
+t.test('a packet of a session sent from another socket is dropped and counted as wrong-peer', (t) => {
+  const h = harness();
+  const c = session(h);
+  const pkt = c.request(0x00, 0x02, Buffer.from([0x00]), 1); // Chassis Control: power down
+  h.bmc.handle(pkt, { address: CONSOLE.address, port: CONSOLE.port + 1 }, h.send);
+  h.bmc.handle(pkt, { address: '127.66.0.3', port: CONSOLE.port }, h.send);
+  t.equal(h.bmc.counters.drops.get('wrong-peer'), 2);
+  t.equal(h.sent.length, 0, 'no answer to the injector');
+  t.equal(h.bmc.model.powerOn, true, 'the command did not run');
+  h.bmc.handle(c.request(0x06, 0x01, Buffer.alloc(0), 2), CONSOLE, h.send);
+  t.equal(c.response(h.sent[0].datagram)?.rqSeq, 2, 'the owner is still answered');
   t.end();
 });
 

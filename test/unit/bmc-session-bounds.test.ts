@@ -1,18 +1,22 @@
 // Clients without credentials against the BMC's session table, in memory: floods of Open Session (RMCP+, IPMI 2.0
-// §13.17) and of Get Session Challenge (IPMI 1.5, §22.16) with only a user name, and RAKP 1 resent to keep a setup
-// alive. Each asserts its bound, and that a client with the password still gets in (and keeps working) while the
-// attack runs.
+// §13.17) and of Get Session Challenge (IPMI 1.5, §22.16) with only a user name, RAKP 1 resent to keep a setup
+// alive, and packets injected into a session from another socket. Each asserts its bound, and that a client with
+// the password still gets in (and keeps working) while the attack runs.
 import t from 'tap';
 import { randomBytes } from 'node:crypto';
 import type { BmcLanChannel } from '../../protocols/ipmi/bmc-side/lan-channel.js';
 import { DEFAULT_SESSION_LIMITS } from '../../protocols/ipmi/bmc-side/session-table.js';
 import { RmcpPlusClientSession } from '../../protocols/ipmi/client-side/rmcpplus-session.js';
 import { sessionlessRequest, sessionlessResponse } from '../../protocols/ipmi/client-side/sessionless.js';
-import { SessionCommand, encodeSessionChallengeRequest } from '../../protocols/ipmi/commands/session-setup.js';
-import { NetFn, responseTo } from '../../protocols/ipmi/message.js';
-import { RakpStatus, decodeOpenSessionResponse, decodeRakp2 } from '../../protocols/ipmi/rakp.js';
-import { AuthType } from '../../protocols/ipmi/session-v15.js';
+import {
+  SessionCommand, decodeActivateSessionResponse, decodeSessionChallengeResponse, encodeActivateSessionRequest, encodeSessionChallengeRequest,
+} from '../../protocols/ipmi/commands/session-setup.js';
+import { BMC_SLAVE_ADDRESS, NetFn, REMOTE_CONSOLE_SWID, decodeResponse, encodeRequest, responseTo } from '../../protocols/ipmi/message.js';
+import { RakpStatus, decodeOpenSessionResponse, decodeRakp2, decodeRakp4 } from '../../protocols/ipmi/rakp.js';
+import { authCodeV15 } from '../../protocols/ipmi/auth-v15.js';
+import { AuthType, decodeSessionV15, encodeSessionV15 } from '../../protocols/ipmi/session-v15.js';
 import { decodeSessionV20 } from '../../protocols/ipmi/session-v20.js';
+import { Privilege } from '../../protocols/ipmi/users.js';
 import type { Peer } from '../../protocols/peer.js';
 import { testChannel } from '../helpers/channel.js';
 
@@ -142,5 +146,57 @@ t.test('a resent RAKP 1 does not extend the setup deadline', (t) => {
   for (let now = 0; now <= DEFAULT_SESSION_LIMITS.setupTimeoutMs; now += 1000) t.equal(rakp2Status(now), RakpStatus.NO_ERRORS, `RAKP 1 at ${now} ms answered`);
   t.equal(rakp2Status(DEFAULT_SESSION_LIMITS.setupTimeoutMs + 1), RakpStatus.INVALID_SESSION_ID, 'past the setup timeout since Open Session: gone');
   t.equal(bmc.sessions.size, 0);
+  t.end();
+});
+
+t.test('in-session packets from another address or port are dropped as wrong-peer; the owner is unaffected', (t) => {
+  const bmc = defaultChannel();
+  const c = newClient();
+  establish(bmc, c, CONSOLE, 0);
+  const pkt = c.request(NetFn.APP, 0x01, Buffer.alloc(0), 1);
+  t.match(bmc.receive(pkt, { address: CONSOLE.address, port: CONSOLE.port + 1 }, 1), { kind: 'drop', reason: 'wrong-peer' }, 'same address, other port');
+  t.match(bmc.receive(pkt, { address: '127.66.0.9', port: CONSOLE.port }, 1), { kind: 'drop', reason: 'wrong-peer' }, 'other address, same port');
+  t.equal(bmc.receive(pkt, CONSOLE, 1).kind, 'request', 'the same packet from the owner: its sequence number was not used up');
+  t.end();
+});
+
+t.test('RAKP 1 and RAKP 3 from another peer find no session; the owner completes its login', (t) => {
+  const bmc = defaultChannel();
+  const c = newClient();
+  const open = bmc.receive(c.open(), CONSOLE, 0);
+  const rakp1 = (c.handshake((open as { datagram: Buffer }).datagram) as { datagram: Buffer }).datagram;
+  const other = { address: CONSOLE.address, port: CONSOLE.port + 7 };
+  const stolen1 = bmc.receive(rakp1, other, 0);
+  t.equal(decodeRakp2(payloadOf((stolen1 as { datagram: Buffer }).datagram)).status, RakpStatus.INVALID_SESSION_ID, 'RAKP 1 from another port');
+  const r2 = bmc.receive(rakp1, CONSOLE, 0);
+  const rakp3 = (c.handshake((r2 as { datagram: Buffer }).datagram) as { datagram: Buffer }).datagram;
+  const stolen3 = bmc.receive(rakp3, other, 0);
+  t.equal(decodeRakp4(payloadOf((stolen3 as { datagram: Buffer }).datagram)).status, RakpStatus.INVALID_SESSION_ID, 'RAKP 3 from another port');
+  const r4 = bmc.receive(rakp3, CONSOLE, 0);
+  t.equal(c.handshake((r4 as { datagram: Buffer }).datagram).kind, 'established');
+  t.ok(getDeviceId(bmc, c, CONSOLE, 0, 1));
+  t.end();
+});
+
+t.test('IPMI 1.5: Activate Session and in-session packets from another peer are dropped as wrong-peer', (t) => {
+  const bmc = defaultChannel();
+  const password = Buffer.from('password');
+  const challenge = bmc.receive(sessionlessRequest(NetFn.APP, SessionCommand.GET_SESSION_CHALLENGE,
+    encodeSessionChallengeRequest({ authType: AuthType.MD5, username: 'admin' }), 1), CONSOLE, 0);
+  const ch = decodeSessionChallengeResponse(sessionlessResponse((challenge as { datagram: Buffer }).datagram).data);
+  const packet = (seq: number, cmd: number, data: Buffer) => {
+    const message = encodeRequest({ rsAddr: BMC_SLAVE_ADDRESS, netFn: NetFn.APP, rsLun: 0, rqAddr: REMOTE_CONSOLE_SWID, rqSeq: 2, rqLun: 0, cmd, data });
+    return encodeSessionV15({ authType: AuthType.MD5, sequence: seq, sessionId: ch.tempSessionId, authCode: authCodeV15(AuthType.MD5, password, ch.tempSessionId, seq, message), message });
+  };
+  const activate = packet(0, SessionCommand.ACTIVATE_SESSION,
+    encodeActivateSessionRequest({ authType: AuthType.MD5, maxPrivilege: Privilege.ADMINISTRATOR, challenge: ch.challenge, initialOutboundSeq: 1 }));
+  const other = { address: '127.66.0.9', port: CONSOLE.port };
+  t.match(bmc.receive(activate, other, 0), { kind: 'drop', reason: 'wrong-peer' }, 'Activate Session from another address');
+  const activated = bmc.receive(activate, CONSOLE, 0);
+  const res = decodeResponse(decodeSessionV15((activated as { datagram: Buffer }).datagram).message);
+  t.equal(res.completionCode, 0, 'the owner activates it');
+  const getDeviceIdPkt = packet(decodeActivateSessionResponse(res.data).initialInboundSeq, 0x01, Buffer.alloc(0));
+  t.match(bmc.receive(getDeviceIdPkt, other, 1), { kind: 'drop', reason: 'wrong-peer' });
+  t.equal(bmc.receive(getDeviceIdPkt, CONSOLE, 1).kind, 'request');
   t.end();
 });

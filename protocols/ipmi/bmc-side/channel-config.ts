@@ -36,6 +36,8 @@ export const DropReason = {
   UNSUPPORTED_CLASS: 'unsupported-class',
   UNSUPPORTED_PAYLOAD: 'unsupported-payload',
   UNKNOWN_SESSION: 'unknown-session',
+  /** A packet in a session from an address or port other than the one that set the session up. */
+  WRONG_PEER: 'wrong-peer',
   NOT_AUTHENTICATED: 'not-authenticated',
   ENCRYPTION_MISMATCH: 'encryption-mismatch',
   INTEGRITY: 'integrity',

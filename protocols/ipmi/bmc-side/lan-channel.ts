@@ -14,7 +14,7 @@ import { PayloadType, decodeSessionV20, encodeSessionV20 } from '../session-v20.
 import { DropReason, type BmcChannelConfig, type DropReasonName } from './channel-config.js';
 import { activateSession, closeSession, isInSessionCommand, setSessionPrivilege } from './in-session-commands.js';
 import { openSession, rakp1, rakp3 } from './rmcpplus-handshake.js';
-import type { BmcSession } from './session.js';
+import { isSessionPeer, type BmcSession } from './session.js';
 import { SessionTable } from './session-table.js';
 import { answerSessionless, isSessionlessCommand, type CommandAnswer } from './sessionless-commands.js';
 
@@ -92,9 +92,9 @@ export class BmcLanChannel {
     if (pkt.sessionId === 0) {
       switch (pkt.payloadType) {
         case PayloadType.OPEN_SESSION_REQUEST: return reply(openSession(this.config, this.sessions, pkt.payload, peer, now));
-        case PayloadType.RAKP1: return reply(rakp1(this.config, this.sessions, pkt.payload, now));
+        case PayloadType.RAKP1: return reply(rakp1(this.config, this.sessions, pkt.payload, peer, now));
         case PayloadType.RAKP3: {
-          const out = rakp3(this.config, this.sessions, pkt.payload, now);
+          const out = rakp3(this.config, this.sessions, pkt.payload, peer, now);
           return out ? reply(out) : drop(DropReason.RAKP_ABORTED);
         }
         case PayloadType.IPMI: {
@@ -109,6 +109,9 @@ export class BmcLanChannel {
     }
     const session = this.sessions.lookup(pkt.sessionId, now);
     if (!session || session.state !== 'active' || session.protocol !== 'v2.0') return drop(DropReason.UNKNOWN_SESSION);
+    // A session belongs to the socket that set it up: ipmitool and FreeIPMI keep one per session, and Get Session
+    // Info (§22.20) reports that address and port as the session's console.
+    if (!isSessionPeer(session, peer)) return drop(DropReason.WRONG_PEER);
     const suite = session.suite!;
     // Integrity first: nothing about the session changes for a packet that fails it (§13.28.4).
     if (suite.integrity !== IntegrityAlgorithm.NONE) {
@@ -146,6 +149,7 @@ export class BmcLanChannel {
     }
     const session = this.sessions.lookup(pkt.sessionId, now);
     if (!session || session.protocol !== 'v1.5') return drop(DropReason.UNKNOWN_SESSION);
+    if (!isSessionPeer(session, peer)) return drop(DropReason.WRONG_PEER);
     if (pkt.authType !== session.authType) return drop(DropReason.AUTH_TYPE);
     if (pkt.authType !== AuthType.NONE) {
       const expected = authCodeV15(pkt.authType, session.password, pkt.sessionId, pkt.sequence, pkt.message);
