@@ -12,6 +12,7 @@ import { Privilege } from '../../protocols/ipmi/users.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { DatagramHandler, SendAnswer } from '../../runtime/udp-endpoint.js';
 import { FaultGate, type FaultSettings } from './faults.js';
+import { DelayedAnswers, type DelayedAnswerLimits } from './delayed-answers.js';
 import { createCommandTable, type CommandTable } from './commands/index.js';
 import { oemConsoleCommands } from './commands/oem-console.js';
 import { ConsoleByteStream } from './console-byte-stream.js';
@@ -19,6 +20,7 @@ import type { SessionsView, SessionView } from './commands/types.js';
 import { BmcCounters } from './counters.js';
 import { BmcModel, type BmcModelOptions } from './model.js';
 import type { BmcSession } from '../../protocols/ipmi/bmc-side/session.js';
+import type { SessionTableLimits } from '../../protocols/ipmi/bmc-side/session-table.js';
 import type { HostConsole, HostConsoleSettings } from '../host/host-console.js';
 import { hostConsoleFor } from './host-link.js';
 import { SolLink } from './sol-link.js';
@@ -28,13 +30,17 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   allowCipherSuite0?: boolean;
   /** IPMI v1.5 auth types enabled on the LAN channel; MD5 only by default. */
   v15AuthTypes?: number[];
+  /** The session table's size (the same as sessionLimits.maxSessions). */
   maxSessions?: number;
-  sessionIdleTimeoutMs?: number;
+  /** Bounds of the session table; what is left out takes its default (DEFAULT_SESSION_LIMITS). */
+  sessionLimits?: Partial<SessionTableLimits>;
   kg?: Buffer | null;
   clock?: Clock;
   faults?: Partial<FaultSettings>;
-  /** Datagrams a busy BMC queues before it drops (like a full receive buffer); default 256. */
+  /** Datagrams a busy BMC queues before it drops (like a full receive buffer); default in DEFAULT_BMC_QUEUE_LIMITS. */
   busyQueueLimit?: number;
+  /** Answers latency and slow-command faults may hold back at once before they drop; defaults in DEFAULT_BMC_QUEUE_LIMITS. */
+  delayedAnswerLimits?: Partial<DelayedAnswerLimits>;
   /** Source of randomness for packet loss; injectable for tests. */
   lossRandom?: () => number;
   /** Counters this BMC's counts are added to as well (its shard's totals). */
@@ -44,6 +50,14 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   /** The host's serial console (line rate, history sizes). */
   console?: HostConsoleSettings;
 }
+
+/** What one BMC holds back at most, each with its drop reason when full (the session table's bounds: DEFAULT_SESSION_LIMITS). */
+export const DEFAULT_BMC_QUEUE_LIMITS = Object.freeze({
+  /** Datagrams that arrive while busy, queued FIFO ('busy-queue-full'): about what a 212 KB UDP receive buffer holds. */
+  busyQueueLimit: 256,
+  /** Answers held back by latencyMs or slowCommands, waiting for their time ('latency-queue-full'). */
+  delayedAnswers: Object.freeze({ total: 256, perSource: 64 }),
+});
 
 interface Pending { datagram: Buffer; peer: Peer; send: SendAnswer; receivedAt: number }
 
@@ -59,6 +73,8 @@ export class EmulatedBmc implements DatagramHandler {
   private readonly clock: Clock;
   private readonly sessionsView: SessionsView;
   private readonly busyQueueLimit: number;
+  /** Answers waiting out a latency or slow-command fault. */
+  private readonly delayed: DelayedAnswers;
   /** Datagrams that arrived while busy, oldest first. */
   private pending: Pending[] = [];
   private drainTimer: { cancel(): void } | null = null;
@@ -82,14 +98,16 @@ export class EmulatedBmc implements DatagramHandler {
       v15AuthTypes: opts.v15AuthTypes ?? [AuthType.MD5],
       kg: opts.kg ?? null,
       maxPrivilege: Privilege.ADMINISTRATOR,
-      limits: { maxSessions: opts.maxSessions ?? 32, idleTimeoutMs: opts.sessionIdleTimeoutMs ?? 60_000, setupTimeoutMs: 10_000 },
+      limits: { ...opts.sessionLimits, ...(opts.maxSessions !== undefined && { maxSessions: opts.maxSessions }) },
       random: randomBytesPooled,
+      clock: () => this.clock.now(),
     });
     const table = this.channel.sessions;
-    this.sessionsView = { list: () => table.active().map(view), capacity: table.limits.maxSessions };
+    this.sessionsView = { list: () => table.active(this.clock.now()).map(view), capacity: table.limits.maxSessions };
     this.faults = new FaultGate(opts.lossRandom);
     if (opts.faults) this.faults.configure(opts.faults, this.clock.now());
-    this.busyQueueLimit = opts.busyQueueLimit ?? 256;
+    this.busyQueueLimit = opts.busyQueueLimit ?? DEFAULT_BMC_QUEUE_LIMITS.busyQueueLimit;
+    this.delayed = new DelayedAnswers({ ...DEFAULT_BMC_QUEUE_LIMITS.delayedAnswers, ...opts.delayedAnswerLimits });
     if (opts.ipmiPort !== undefined) this.model.sol.port = opts.ipmiPort;
     this.host = hostConsoleFor(this.model, this.clock, opts.console);
     this.sol = new SolLink({
@@ -181,23 +199,22 @@ export class EmulatedBmc implements DatagramHandler {
       this.counters.countDrop('fault-lost-outgoing');
       return false;
     }
+    if (delayMs > 0 && !this.delayed.take(peer.address)) {
+      this.counters.countDrop('latency-queue-full');
+      return false;
+    }
     this.counters.countOut();
     if (delayMs <= 0) send(datagram, peer);
-    else this.clock.setTimeout(() => send(datagram, peer), delayMs);
+    else this.clock.setTimeout(() => { this.delayed.release(peer.address); send(datagram, peer); }, delayMs);
     return true;
   }
 
   /** A SOL packet to the console of session `sessionId`, in that session's wrapping; false if it did not go out. */
   private transmitSol(sessionId: number, payload: Buffer): boolean {
-    const table = this.channel.sessions;
-    const session = table.get(sessionId);
-    if (!session || session.state !== 'active' || !this.sendOut) return false;
-    // A console that went silent: its session times out here (ending the SOL instance) instead of at the next login.
     const now = this.clock.now();
-    if (now - session.lastActivity > table.limits.idleTimeoutMs) {
-      table.expire(now);
-      return false;
-    }
+    // A console that went silent: its session times out here (ending the SOL instance) instead of at the next login.
+    const session = this.channel.sessions.lookup(sessionId, now);
+    if (!session || session.state !== 'active' || !this.sendOut) return false;
     // A stalled BMC sends nothing either (the SOL retry timer resends later); latency delays SOL like any answer.
     if (this.faults.isBusy(now)) {
       this.counters.countDrop('sol-while-busy');

@@ -4,7 +4,7 @@
 export interface FaultSettings {
   /** Share of datagrams silently lost, 0-100, each way: to the BMC, and the BMC's answers and SOL packets. */
   lossPercent: number;
-  /** Added to every answer, in ms. */
+  /** Added to every answer, in ms (the answers a BMC holds meanwhile are bounded: DEFAULT_BMC_QUEUE_LIMITS). */
   latencyMs: number;
   /** Extra delay for chosen commands, keyed "0xNN/0xNN" (netFn/cmd of the request), in ms. */
   slowCommands: Record<string, number>;

@@ -40,6 +40,7 @@ import { aesEncryptPayload, integrityAuthCode, integrityAuthCodeLength } from '.
 import { AuthType, decodeSessionV15, encodeSessionV15 } from '../../protocols/ipmi/session-v15.js';
 import { PayloadType, decodeSessionV20, encodeSessionV20 } from '../../protocols/ipmi/session-v20.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
+import type { Peer } from '../../protocols/peer.js';
 import { PEER, testChannel } from '../helpers/channel.js';
 import { loadFrames } from '../helpers/vectors.js';
 import {
@@ -174,13 +175,13 @@ class Harness {
 
   // ------------------------------------------------------------ the BMC
 
-  /** One datagram into the channel, with every per-datagram check. */
-  feed(datagram: Buffer, source = this.current): ChannelOutput | null {
+  /** One datagram into the channel (from the console's socket unless `peer` says otherwise), with every per-datagram check. */
+  feed(datagram: Buffer, source = this.current, peer: Peer = PEER): ChannelOutput | null {
     this.now += 1;
     this.count++;
     let out: ChannelOutput;
     try {
-      out = this.bmc.receive(datagram, PEER, this.now);
+      out = this.bmc.receive(datagram, peer, this.now);
     } catch (err) {
       this.fail(`receive() threw ${errorText(err)}`, datagram, `receive [${source}]`);
       return null;
@@ -562,7 +563,7 @@ class Harness {
     const suite = s.suite!;
     const variant = rng.weighted({
       valid: 3, badMessage: 3, badCipher: 2, clearEncrypted: 1, plainMarkedEncrypted: 1, payloadType: 1, unauthenticated: 1,
-      wrongAuthCode: 1, older: 1, seqZero: 0.5, seqFar: 0.5,
+      wrongAuthCode: 1, older: 1, seqZero: 0.5, seqFar: 0.5, otherPeer: 0.5,
     });
     const plain = variant === 'badMessage' ? this.messageVariant(l, s.bmcId, s.handle) : this.requestMessage(l, s.bmcId, s.handle);
     const aes = suite.confidentiality === ConfidentialityAlgorithm.AES_CBC_128;
@@ -588,11 +589,13 @@ class Harness {
       integrityAuthCodeLength(suite.integrity), authenticated ? sign : undefined);
     const headerMutated = rng.bool(0.1);
     if (headerMutated) d = Buffer.concat([mutate(rng, d.subarray(0, 4), { corpus: [] }).bytes.subarray(0, 4), d.subarray(4)]);
-    const out = this.feed(d, `signed ${variant}`);
+    // A genuine packet of the session sent from another socket (same address, other port; or another address).
+    const peer = variant !== 'otherPeer' ? PEER : rng.pick([{ address: PEER.address, port: PEER.port + 1 }, { address: '127.0.0.2', port: PEER.port }]);
+    const out = this.feed(d, `signed ${variant}`, peer);
     if (!headerMutated) {
-      // Checks run in this order (§13.28.4, §13.14): integrity, encryption required, sequence, payload type.
+      // Checks run in this order (§13.28.4, §13.14): the session's peer, integrity, encryption required, sequence, payload type.
       const expected: Partial<Record<typeof variant, string>> = {
-        wrongAuthCode: DropReason.INTEGRITY, unauthenticated: DropReason.NOT_AUTHENTICATED, clearEncrypted: DropReason.ENCRYPTION_MISMATCH,
+        otherPeer: DropReason.WRONG_PEER, wrongAuthCode: DropReason.INTEGRITY, unauthenticated: DropReason.NOT_AUTHENTICATED, clearEncrypted: DropReason.ENCRYPTION_MISMATCH,
         seqZero: DropReason.REPLAY, seqFar: DropReason.REPLAY,
         payloadType: payloadType === PayloadType.IPMI ? undefined : DropReason.UNSUPPORTED_PAYLOAD,
       };

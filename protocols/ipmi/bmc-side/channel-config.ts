@@ -18,9 +18,15 @@ export interface BmcChannelConfig {
   kg: Buffer | null;
   /** Channel privilege limit. */
   maxPrivilege: number;
-  limits: SessionTableLimits;
+  /** Bounds of the session table; what is left out takes its default (DEFAULT_SESSION_LIMITS). */
+  limits: Partial<SessionTableLimits>;
   /** Source of randomness (session IDs, RAKP randoms, challenges, AES IVs); injectable for tests. */
   random: (bytes: number) => Buffer;
+  /**
+   * The time at which the session table answers reads that carry none (its size, which /bmcs and the sessions metric
+   * show), so a session past its timeout is never counted; without it, every session held is.
+   */
+  clock?: () => number;
 }
 
 /** Why a datagram was dropped without an answer; the emulator counts these. */
@@ -30,6 +36,8 @@ export const DropReason = {
   UNSUPPORTED_CLASS: 'unsupported-class',
   UNSUPPORTED_PAYLOAD: 'unsupported-payload',
   UNKNOWN_SESSION: 'unknown-session',
+  /** A packet in a session from an address or port other than the one that set the session up. */
+  WRONG_PEER: 'wrong-peer',
   NOT_AUTHENTICATED: 'not-authenticated',
   ENCRYPTION_MISMATCH: 'encryption-mismatch',
   INTEGRITY: 'integrity',

@@ -14,7 +14,7 @@ import { PayloadType, decodeSessionV20, encodeSessionV20 } from '../session-v20.
 import { DropReason, type BmcChannelConfig, type DropReasonName } from './channel-config.js';
 import { activateSession, closeSession, isInSessionCommand, setSessionPrivilege } from './in-session-commands.js';
 import { openSession, rakp1, rakp3 } from './rmcpplus-handshake.js';
-import type { BmcSession } from './session.js';
+import { isSessionPeer, type BmcSession } from './session.js';
 import { SessionTable } from './session-table.js';
 import { answerSessionless, isSessionlessCommand, type CommandAnswer } from './sessionless-commands.js';
 
@@ -39,7 +39,7 @@ export class BmcLanChannel {
 
   constructor(config: BmcChannelConfig) {
     this.config = config;
-    this.sessions = new SessionTable(config.limits, () => config.random(4).readUInt32LE(0));
+    this.sessions = new SessionTable(config.limits, () => config.random(4).readUInt32LE(0), config.clock);
   }
 
   /** Handles one datagram. Never throws for bad input: malformed packets come back as drops. SOL is not carried. */
@@ -92,9 +92,9 @@ export class BmcLanChannel {
     if (pkt.sessionId === 0) {
       switch (pkt.payloadType) {
         case PayloadType.OPEN_SESSION_REQUEST: return reply(openSession(this.config, this.sessions, pkt.payload, peer, now));
-        case PayloadType.RAKP1: return reply(rakp1(this.config, this.sessions, pkt.payload, now));
+        case PayloadType.RAKP1: return reply(rakp1(this.config, this.sessions, pkt.payload, peer, now));
         case PayloadType.RAKP3: {
-          const out = rakp3(this.config, this.sessions, pkt.payload, now);
+          const out = rakp3(this.config, this.sessions, pkt.payload, peer, now);
           return out ? reply(out) : drop(DropReason.RAKP_ABORTED);
         }
         case PayloadType.IPMI: {
@@ -107,8 +107,11 @@ export class BmcLanChannel {
         default: return drop(DropReason.UNSUPPORTED_PAYLOAD);
       }
     }
-    const session = this.sessions.get(pkt.sessionId);
+    const session = this.sessions.lookup(pkt.sessionId, now);
     if (!session || session.state !== 'active' || session.protocol !== 'v2.0') return drop(DropReason.UNKNOWN_SESSION);
+    // A session belongs to the socket that set it up: ipmitool and FreeIPMI keep one per session, and Get Session
+    // Info (§22.20) reports that address and port as the session's console.
+    if (!isSessionPeer(session, peer)) return drop(DropReason.WRONG_PEER);
     const suite = session.suite!;
     // Integrity first: nothing about the session changes for a packet that fails it (§13.28.4).
     if (suite.integrity !== IntegrityAlgorithm.NONE) {
@@ -144,8 +147,9 @@ export class BmcLanChannel {
       return reply(encodeSessionV15({ authType: AuthType.NONE, sequence: 0, sessionId: 0, authCode: null,
         message: encodeResponse(responseTo(req, answer.cc, answer.data)) }));
     }
-    const session = this.sessions.get(pkt.sessionId);
+    const session = this.sessions.lookup(pkt.sessionId, now);
     if (!session || session.protocol !== 'v1.5') return drop(DropReason.UNKNOWN_SESSION);
+    if (!isSessionPeer(session, peer)) return drop(DropReason.WRONG_PEER);
     if (pkt.authType !== session.authType) return drop(DropReason.AUTH_TYPE);
     if (pkt.authType !== AuthType.NONE) {
       const expected = authCodeV15(pkt.authType, session.password, pkt.sessionId, pkt.sequence, pkt.message);

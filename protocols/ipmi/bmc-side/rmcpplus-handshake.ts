@@ -11,7 +11,8 @@ import { ReplayWindow } from '../replay-window.js';
 import { PayloadType, encodeSessionV20 } from '../session-v20.js';
 import { Privilege, mayLogIn } from '../users.js';
 import type { BmcChannelConfig } from './channel-config.js';
-import type { BmcSession } from './session.js';
+import { isSessionPeer, type BmcSession, type SessionState } from './session.js';
+import type { Peer } from '../../peer.js';
 import type { SessionTable } from './session-table.js';
 
 /** An unauthenticated, sessionless RMCP+ packet carrying a handshake payload. */
@@ -19,8 +20,7 @@ function handshakePacket(payloadType: number, payload: Buffer): Buffer {
   return encodeSessionV20({ payloadType, encrypted: false, authenticated: false, sessionId: 0, sequence: 0, payload });
 }
 
-export function openSession(cfg: BmcChannelConfig, sessions: SessionTable, payload: Uint8Array,
-  peer: { address: string; port: number }, now: number): Buffer {
+export function openSession(cfg: BmcChannelConfig, sessions: SessionTable, payload: Uint8Array, peer: Peer, now: number): Buffer {
   const req = decodeOpenSessionRequest(payload);
   const fail = (status: number) => handshakePacket(PayloadType.OPEN_SESSION_RESPONSE, encodeOpenSessionResponse({
     messageTag: req.messageTag, status, maxPrivilege: 0, consoleSessionId: req.consoleSessionId, bmcSessionId: 0,
@@ -50,15 +50,24 @@ function rakpValues(cfg: BmcChannelConfig, s: BmcSession): RakpValues {
   };
 }
 
-export function rakp1(cfg: BmcChannelConfig, sessions: SessionTable, payload: Uint8Array, now: number): Buffer {
+/** A half-open RMCP+ session in one of `states`, not expired; one that another peer set up is unknown to this one. */
+function handshakeSession(sessions: SessionTable, bmcId: number, peer: Peer, now: number, states: readonly SessionState[]): BmcSession | undefined {
+  const session = sessions.lookup(bmcId, now);
+  if (!session || session.protocol !== 'v2.0' || !states.includes(session.state) || !isSessionPeer(session, peer)) return undefined;
+  return session;
+}
+
+const RAKP1_STATES: readonly SessionState[] = ['open-requested', 'rakp2-sent'];
+const RAKP3_STATES: readonly SessionState[] = ['rakp2-sent'];
+
+/** RAKP 1 may be resent (RAKP 2 lost): each gets a fresh RAKP 2, but the setup deadline stays where Open Session put it. */
+export function rakp1(cfg: BmcChannelConfig, sessions: SessionTable, payload: Uint8Array, peer: Peer, now: number): Buffer {
   const r1 = decodeRakp1(payload);
-  const session = sessions.get(r1.bmcSessionId);
+  const session = handshakeSession(sessions, r1.bmcSessionId, peer, now, RAKP1_STATES);
   const fail = (status: number, consoleSessionId: number) => handshakePacket(PayloadType.RAKP2, encodeRakp2({
     messageTag: r1.messageTag, status, consoleSessionId, bmcRandom: Buffer.alloc(0), bmcGuid: Buffer.alloc(0), authCode: Buffer.alloc(0),
   }));
-  if (!session || session.protocol !== 'v2.0' || (session.state !== 'open-requested' && session.state !== 'rakp2-sent')) {
-    return fail(RakpStatus.INVALID_SESSION_ID, 0);
-  }
+  if (!session) return fail(RakpStatus.INVALID_SESSION_ID, 0);
   const abort = (status: number) => {
     sessions.remove(session.bmcId);
     return fail(status, session.consoleId);
@@ -69,7 +78,6 @@ export function rakp1(cfg: BmcChannelConfig, sessions: SessionTable, payload: Ui
   if (!mayLogIn(user)) return abort(RakpStatus.UNAUTHORIZED_NAME);
   if (requested > user.privilegeLimit || requested > session.maxPrivilege) return abort(RakpStatus.UNAUTHORIZED_ROLE);
   session.state = 'rakp2-sent';
-  session.lastActivity = now;
   session.role = r1.role;
   session.maxPrivilege = requested;
   session.consoleRandom = Buffer.from(r1.consoleRandom);
@@ -85,12 +93,12 @@ export function rakp1(cfg: BmcChannelConfig, sessions: SessionTable, payload: Ui
 }
 
 /** Returns the RAKP 4 packet, or null when the console aborted (RAKP 3 with an error status: no answer). */
-export function rakp3(cfg: BmcChannelConfig, sessions: SessionTable, payload: Uint8Array, now: number): Buffer | null {
+export function rakp3(cfg: BmcChannelConfig, sessions: SessionTable, payload: Uint8Array, peer: Peer, now: number): Buffer | null {
   const r3 = decodeRakp3(payload);
-  const session = sessions.get(r3.bmcSessionId);
+  const session = handshakeSession(sessions, r3.bmcSessionId, peer, now, RAKP3_STATES);
   const reply = (status: number, consoleSessionId: number, icv: Buffer = Buffer.alloc(0)) =>
     handshakePacket(PayloadType.RAKP4, encodeRakp4({ messageTag: r3.messageTag, status, consoleSessionId, icv }));
-  if (!session || session.protocol !== 'v2.0' || session.state !== 'rakp2-sent') return reply(RakpStatus.INVALID_SESSION_ID, 0);
+  if (!session) return reply(RakpStatus.INVALID_SESSION_ID, 0);
   if (r3.status !== RakpStatus.NO_ERRORS) {
     sessions.remove(session.bmcId);
     return null;

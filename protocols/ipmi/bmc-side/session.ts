@@ -1,6 +1,7 @@
 // One BMC-side session record: RMCP+ (IPMI 2.0 §13.14-13.32) or IPMI v1.5 (§6.12).
 import type { CipherSuite } from '../cipher-suites.js';
 import type { ReplayWindow } from '../replay-window.js';
+import type { Peer } from '../../peer.js';
 
 export type SessionState =
   | 'open-requested' // Open Session Response sent, waiting for RAKP 1
@@ -16,8 +17,10 @@ export interface BmcSession {
   /** The console's ID: what we put in packets to it (RMCP+ only; v1.5 uses bmcId both ways). */
   consoleId: number;
   handle: number;
+  /** The console's address and port: its packets come from there (ipmitool keeps one socket per session). */
   remoteAddress: string;
   remotePort: number;
+  /** Active: the last packet that passed the session's checks. Half-open: when setup began (a resent RAKP 1 leaves it). */
   lastActivity: number;
   /** Maximum privilege requested at open (RMCP+) or activation (v1.5). */
   maxPrivilege: number;
@@ -40,4 +43,9 @@ export interface BmcSession {
   // v1.5 only
   authType?: number;
   challenge?: Buffer;
+}
+
+/** Is `peer` the address and port the session was set up from? */
+export function isSessionPeer(session: BmcSession, peer: Peer): boolean {
+  return session.remotePort === peer.port && session.remoteAddress === peer.address;
 }
