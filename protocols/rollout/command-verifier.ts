@@ -1,4 +1,4 @@
-// The RMC's check of the manager's commands (README "The rollout protocol", "Signed commands"). A command (header.ts
+// The RMC's check of the manager's commands (README "The rollout protocol", the signed commands). A command (header.ts
 // COMMAND_TYPES) is acted on only when it is signed by a trusted key, addressed to this RMC or to all, signed
 // within the time window around `now`, and not seen before: its (rollout ID, sequence) is new. Each rejection has a
 // reason, counted here, so the RMC can show how many unsigned, forged or replayed commands it ignored.

@@ -1,4 +1,4 @@
-// The rollout protocol's common header (README "The rollout protocol", table "Header"): 16 bytes in front of
+// The rollout protocol's common header (README "The rollout protocol", the header table): 16 bytes in front of
 // every message, the same over UDP (one message per datagram) and TCP (messages back to back, each sized by
 // its length field). A signed message ends with the 80-byte auth trailer (auth.ts).
 //

@@ -1,4 +1,4 @@
-// The image manifest: README "The rollout protocol", table "Manifest". What the manager says the image is, signed
+// The image manifest: README "The rollout protocol" (its byte tables). What the manager says the image is, signed
 // with its Ed25519 key (keys.ts). It travels in the Image Offer and an RMC keeps it with the image, so it can
 // verify the image again after a restart.
 //

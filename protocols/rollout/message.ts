@@ -57,7 +57,7 @@ export interface AuthTrailer {
   signature: Uint8Array;
 }
 
-/** A decoded message; `auth` is null when unsigned, and then holds views into the input. */
+/** A decoded message; `auth` is null when unsigned, else its bytes (and every body's bytes) are views into the input. */
 export type DecodedMessage = RolloutMessage & { auth: (AuthTrailer & { signedBytes: Uint8Array }) | null };
 
 const CODECS: { [T in MessageType]: BodyCodec<Bodies[T]> } = {

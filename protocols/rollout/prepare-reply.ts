@@ -1,4 +1,4 @@
-// Prepare Reply (02h) body: README "The rollout protocol", table "Prepare Reply". An RMC's answer to a Prepare
+// Prepare Reply (02h) body: README "The rollout protocol" (its byte tables). An RMC's answer to a Prepare
 // (after its reply delay) or to a Poll (at once). The header's rmcId names the RMC.
 //
 //   Prepare Reply (12 + n):  readiness(1) address(4) bmcCount(2) replyDelayUs(4) rackNameLength(1) rackName(n <= 64)

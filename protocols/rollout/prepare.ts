@@ -1,4 +1,4 @@
-// Prepare (01h) and Poll (03h) bodies: README "The rollout protocol", tables "Prepare" and "Poll".
+// Prepare (01h) and Poll (03h) bodies: README "The rollout protocol" (its byte tables).
 // The manager broadcasts Prepare to the RMCs it governs; each targeted RMC that can take the update answers with
 // a Prepare Reply after the delay its reply scheme gives (reply-delay.ts). A Poll re-asks one RMC by unicast: it
 // carries the whole Prepare (the RMC may have missed the broadcast) and is answered at once, whatever the scheme.

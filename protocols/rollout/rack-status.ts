@@ -1,4 +1,4 @@
-// Progress (09h) and Rack Report (0Ah) bodies: README "The rollout protocol", table "Progress and Rack Report".
+// Progress (09h) and Rack Report (0Ah) bodies: README "The rollout protocol" (its byte tables).
 // One layout for both: the rack's phase, its counts, and a page of per-BMC entries. An RMC sends Progress while it
 // works (and to answer a Poll, Flash, Pause, Resume or Abort), and Rack Report when its rack is done or aborted:
 // as many pages as its BMCs need, each naming the index of its first entry in the rack's BMC list.

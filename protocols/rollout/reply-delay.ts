@@ -1,4 +1,4 @@
-// When an RMC answers a Prepare: the reply schemes of README "The rollout protocol" ("Reply schemes") as pure
+// When an RMC answers a Prepare: the reply schemes of README "The rollout protocol" (Prepare, Poll) as pure
 // functions of the RMC (its ID and IPv4 address) and the Prepare's parameters. Delays are in µs; an RMC's timer
 // rounds them to what it can do. A Poll is answered at once, whatever the scheme.
 //

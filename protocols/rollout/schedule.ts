@@ -1,5 +1,5 @@
-// Flash (08h), Pause (0Bh), Resume (0Ch) and Abort (0Dh) bodies: README "The rollout protocol", tables "Flash" and
-// "Pause, Resume, Abort". The manager's schedule and its controls; an RMC answers each with a Progress.
+// Flash (08h), Pause (0Bh), Resume (0Ch) and Abort (0Dh) bodies: README "The rollout protocol" (its byte tables).
+// The manager's schedule and its controls; an RMC answers each with a Progress.
 //
 //   Flash (14):               flashTimeMs(8) concurrency(2) bmcTimeoutMs(4)
 //   Pause, Resume, Abort (0): no body: the header's rollout ID and rmcId (one RMC, or FFFFFFFFh all) say what

@@ -1,5 +1,5 @@
-// Image Offer (04h), Image Chunk (05h) and Transfer Ack (06h) bodies: README "The rollout protocol", tables
-// "Image Offer", "Image Chunk", "Transfer Ack". How the image gets from the manager to an RMC.
+// Image Offer (04h), Image Chunk (05h) and Transfer Ack (06h) bodies: README "The rollout protocol" (its byte
+// tables). How the image gets from the manager to an RMC.
 //
 //   Image Offer (5 + m):   attempt(1) chunkSize(2) manifestLength(2) manifest(m)
 //   Image Chunk (10 + n):  offset(4) length(2) crc32(4) data(n)

@@ -1,4 +1,4 @@
-// Verify Result (07h) body: README "The rollout protocol", table "Verify Result". An RMC's verdict on the image
+// Verify Result (07h) body: README "The rollout protocol" (its byte tables). An RMC's verdict on the image
 // it received: OK, or the first check that failed. On a failure the manager offers the image again (with backoff
 // and a limit); on OK the RMC counts down to the flash time.
 //
