@@ -1,19 +1,7 @@
 // IPv4 address arithmetic for address plans (consecutive BMC addresses).
+import { formatIpv4, parseIpv4 } from '../protocols/ipv4.js';
 
-export function parseIpv4(ip: string): number {
-  const parts = ip.split('.');
-  if (parts.length !== 4) throw new RangeError(`not an IPv4 address: ${ip}`);
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p) || Number(p) > 255) throw new RangeError(`not an IPv4 address: ${ip}`);
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export function formatIpv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join('.');
-}
+export { formatIpv4, parseIpv4 };
 
 /** Can a BMC have this address? Not one ending in .0 or .255 (network and broadcast in a /24). */
 export function isHostAddress(n: number): boolean {

@@ -3,6 +3,7 @@
 // Writing a value that does not fit its field throws a RangeError naming the field (never clamped). Reading past
 // the end throws DecodeError ERR_TRUNCATED, a u64 of 2^53 or more ERR_RANGE, a string that is not UTF-8 ERR_UTF8.
 import { DecodeError, requireBytes } from '../errors.js';
+import { parseIpv4 } from '../ipv4.js';
 
 export const ROLLOUT_PROTOCOL = 'bmcfleet-rollout';
 
@@ -12,12 +13,6 @@ function checkInteger(value: number, max: number, field: string): void {
   if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${field} must be an integer 0..${max}, got ${value}`);
 }
 
-/** Throws a RangeError unless `text` is a dotted-quad IPv4 address; returns its four octets. */
-export function ipv4Octets(text: string): [number, number, number, number] {
-  const parts = text.split('.');
-  if (parts.length !== 4 || parts.some((p) => !/^\d{1,3}$/.test(p) || Number(p) > 255)) throw new RangeError(`not an IPv4 address: ${text}`);
-  return parts.map(Number) as [number, number, number, number];
-}
 
 /** Writes into a buffer of the exact encoded length (the encoders compute it first). */
 export class Writer {
@@ -49,7 +44,9 @@ export class Writer {
     return this.u8(b.length, `${field} length`).bytes(b);
   }
   ipv4(text: string, field: string): this {
-    try { return this.bytes(Uint8Array.from(ipv4Octets(text))); } catch { throw new RangeError(`${field}: not an IPv4 address: ${text}`); }
+    let n: number;
+    try { n = parseIpv4(text); } catch { throw new RangeError(`${field}: not an IPv4 address: ${text}`); }
+    return this.u32(n, field);
   }
   get offset(): number { return this.o; }
   /** The buffer, after checking the encoder's length computation matched what it wrote. */

@@ -7,13 +7,14 @@
 //   window      uniform in [0, W): the first 48 bits of SHA-256(nonce || rmcId as 4 bytes big-endian), scaled to W
 //   rank slots  rank x slot width: rank = the RMC's place among the Prepare's target ranges, in order
 import { createHash } from 'node:crypto';
-import { ipv4Octets } from './fields.js';
+import { parseIpv4 } from '../ipv4.js';
 import { ReplyScheme, type Prepare, type RmcRange } from './prepare.js';
 
 export interface RmcIdentity { rmcId: number; address: string }
 
 export function octetSumDelayUs(address: string): number {
-  const [a, b, c, d] = ipv4Octets(address);
+  const n = parseIpv4(address);
+  const [a, b, c, d] = [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
   return (a + b + c + d) * 1000;
 }
 
