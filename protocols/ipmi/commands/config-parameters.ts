@@ -5,9 +5,9 @@
 //                 absent when only the revision was asked for
 //   Set request:  byte 1 [3:0] channel; 2 parameter selector; 3:N data.   Set response: no data
 // Completion codes 80h not supported, 81h set in progress, 82h read-only: ConfigParameterCC (completion-codes.ts).
-import { DecodeError } from '../../errors.js';
+import { DecodeError, requireBytes } from '../../errors.js';
 import type { IpmiCommand } from './command.js';
-import { NO_DATA, PROTOCOL, expectAtLeast, expectExactly } from './wire.js';
+import { NO_DATA, PROTOCOL, dataLength, requestLength, responseLength } from './command-data.js';
 
 /** Get request byte 1 [7]: return only the parameter revision. */
 const REVISION_ONLY = 0x80;
@@ -26,7 +26,7 @@ export interface GetConfigRequest {
 }
 
 export function decodeGetConfigRequest(data: Uint8Array): GetConfigRequest {
-  expectExactly(data, 4, 'get configuration parameters');
+  requestLength(data, 4, 4, 'Get Configuration Parameters');
   return { revisionOnly: (data[0] & REVISION_ONLY) !== 0, channel: data[0] & 0x0f, parameter: data[1], setSelector: data[2], blockSelector: data[3] };
 }
 
@@ -44,7 +44,7 @@ export interface SetConfigRequest {
 }
 
 export function decodeSetConfigRequest(data: Uint8Array): SetConfigRequest {
-  expectAtLeast(data, 3, 'set configuration parameters');
+  requireBytes(data, 0, 3, PROTOCOL, 'Set Configuration Parameters request');
   return { channel: data[0] & 0x0f, parameter: data[1], data: data.subarray(2) };
 }
 
@@ -64,7 +64,7 @@ export interface GetConfigResponse {
 }
 
 export function decodeGetConfigResponse(data: Uint8Array): GetConfigResponse {
-  expectAtLeast(data, 1, 'parameter revision');
+  responseLength(data, 1, 'Get Configuration Parameters');
   return { revision: data[0], data: data.subarray(1) };
 }
 
@@ -91,7 +91,7 @@ export function unknownParameter(family: string, parameter: number): never {
 
 /** Throws the DecodeError a ParameterCodec gives for data of the wrong length. */
 export function expectParameterLength(family: string, parameter: number, data: Uint8Array, length: number): void {
-  expectExactly(data, length, `${family} parameter ${parameter}`);
+  dataLength(data, length, length, `${family} parameter ${parameter}`);
 }
 
 /** A Get response read by what the request selected. */

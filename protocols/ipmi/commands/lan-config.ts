@@ -8,7 +8,7 @@ import { Privilege } from '../users.js';
 import {
   expectParameterLength, getParametersCommand, setParametersCommand, unknownParameter, type ParameterCodec,
 } from './config-parameters.js';
-import { PROTOCOL, u16At } from './wire.js';
+import { PROTOCOL, u16At } from './command-data.js';
 
 /** Parameter selectors, Table 23-4. */
 export const LanParameter = {

@@ -7,7 +7,7 @@ import { DecodeError } from '../../errors.js';
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
-import { PROTOCOL, expectAtLeast, expectExactly, u16At } from './wire.js';
+import { PROTOCOL, requestLength, responseLength, u16At } from './command-data.js';
 
 export const GroupExtension = { PICMG: 0x00, VITA: 0x03, DCMI: 0xdc } as const;
 /** HPM.x identifier of HPM.2 (the request's second byte). */
@@ -31,12 +31,12 @@ export const GetPicmgProperties: IpmiCommand<void, PicmgProperties> = {
   name: 'Get PICMG Properties', netFn: NetFn.GROUP_EXTENSION, cmd: 0x00, privilege: Privilege.USER,
   encodeRequest: () => Buffer.from([GroupExtension.PICMG]),
   decodeRequest(d) {
-    expectExactly(d, 1, 'get picmg properties');
+    requestLength(d, 1, 1, 'Get PICMG Properties');
     expectPicmg(d, 'get picmg properties');
   },
   encodeResponse: (r) => Buffer.from([GroupExtension.PICMG, ((r.extensionMinor & 0x0f) << 4) | (r.extensionMajor & 0x0f), r.maxFruDeviceId, r.ipmcFruDeviceId]),
   decodeResponse(d) {
-    expectAtLeast(d, 4, 'picmg properties');
+    responseLength(d, 4, 'Get PICMG Properties');
     expectPicmg(d, 'picmg properties');
     return { extensionMajor: d[1] & 0x0f, extensionMinor: d[1] >> 4, maxFruDeviceId: d[2], ipmcFruDeviceId: d[3] };
   },
@@ -62,7 +62,7 @@ export const GetLanAttachCapabilities: IpmiCommand<void, LanAttachCapabilities> 
   name: 'HPM.2 Get LAN Attach Capabilities', netFn: NetFn.GROUP_EXTENSION, cmd: 0x3e, privilege: Privilege.USER,
   encodeRequest: () => Buffer.from([GroupExtension.PICMG, HPM2]),
   decodeRequest(d) {
-    expectExactly(d, 2, 'get lan attach capabilities');
+    requestLength(d, 2, 2, 'HPM.2 Get LAN Attach Capabilities');
     expectPicmg(d, 'get lan attach capabilities');
     if (d[1] !== HPM2) throw new DecodeError(PROTOCOL, 'hpm.x identifier', 1, `0x${d[1].toString(16)} is not HPM.2`, 'ERR_GROUP');
   },
@@ -79,7 +79,7 @@ export const GetLanAttachCapabilities: IpmiCommand<void, LanAttachCapabilities> 
     return out;
   },
   decodeResponse(d) {
-    expectAtLeast(d, 9, 'lan attach capabilities');
+    responseLength(d, 9, 'HPM.2 Get LAN Attach Capabilities');
     expectPicmg(d, 'lan attach capabilities');
     return {
       revision: d[1], lanChannelMask: u16At(d, 2), capabilities: d[4],
