@@ -23,7 +23,7 @@ import { GetSolConfigurationParameters, SetSolConfigurationParameters } from '..
 import { ConsoleHeartbeat, ReadConsoleHistory } from '../../protocols/ipmi/oem/console-heartbeat.js';
 import { GetHardwareInventory } from '../../protocols/ipmi/oem/inventory.js';
 import { SOL_PARAMETER_LENGTHS } from '../../protocols/sol/config-parameters.js';
-import { capturedExchanges, capturedMessages } from '../helpers/vector-messages.js';
+import { capturedExchanges, capturedMessages } from '../helpers/captured-commands.js';
 import { FailureLog, Rng, fuzzDecoder, fuzzIterations, fuzzSeed, hex, sameValue, seedHex, valueProblem, type DecoderTarget } from './fuzz-helpers.js';
 
 const SEED = fuzzSeed();
