@@ -84,14 +84,28 @@ export interface ParameterCodec<V extends { parameter: number }> {
   encode(value: V): Uint8Array;
 }
 
-/** Throws the DecodeError a ParameterCodec gives for a parameter it does not know. */
-export function unknownParameter(family: string, parameter: number): never {
-  throw new DecodeError(PROTOCOL, 'parameter selector', 1, `${family} parameter ${parameter} is not defined`, 'ERR_PARAMETER');
-}
+/** Data bytes of each parameter of a table: one length, or [min, max]. */
+export type ParameterLengths = Readonly<Record<number, number | readonly [number, number]>>;
 
-/** Throws the DecodeError a ParameterCodec gives for data of the wrong length. */
-export function expectParameterLength(family: string, parameter: number, data: Uint8Array, length: number): void {
-  dataLength(data, length, length, `${family} parameter ${parameter}`);
+/**
+ * The ParameterCodec of a family's table: `lengths` says which parameters it has and their data lengths, so that
+ * `decode` gets data of the right length only.
+ */
+export function parameterTable<V extends { parameter: number }>(family: string, lengths: ParameterLengths,
+  decode: (parameter: number, data: Uint8Array) => V, encode: (value: V) => Uint8Array): ParameterCodec<V> {
+  return {
+    knows: (parameter) => parameter in lengths,
+    decode(parameter, data) {
+      const length = lengths[parameter];
+      if (length === undefined) {
+        throw new DecodeError(PROTOCOL, 'parameter selector', 1, `${family} parameter ${parameter} is not defined`, 'ERR_PARAMETER');
+      }
+      const [min, max] = typeof length === 'number' ? [length, length] : length;
+      dataLength(data, min, max, `${family} parameter ${parameter}`);
+      return decode(parameter, data);
+    },
+    encode,
+  };
 }
 
 /** A Get response read by what the request selected. */

@@ -57,17 +57,23 @@ export function recordReadCommand(name: string, netFn: number, cmd: number, priv
   };
 }
 
-/** Reserve SDR Repository (§33.11) and Reserve SEL (§31.4): no request data; the response is the reservation ID. */
-export function reserveCommand(name: string, netFn: number, cmd: number, privilege: number): IpmiCommand<void, number> {
+/**
+ * A response that is one 16-bit ID, LS byte first: the reservation (Reserve SDR Repository, Reserve SEL), the record
+ * added (Add SEL Entry, §31.6) or deleted (Delete SEL Entry, §31.8).
+ */
+export function idResponse(name: string): Pick<IpmiCommand<unknown, number>, 'encodeResponse' | 'decodeResponse'> {
   return {
-    name, netFn, cmd, privilege,
-    ...noRequestData(name),
-    encodeResponse: (reservationId) => u16Bytes(reservationId),
+    encodeResponse: (id) => u16Bytes(id),
     decodeResponse(d) {
       responseLength(d, 2, name);
       return u16At(d, 0);
     },
   };
+}
+
+/** Reserve SDR Repository (§33.11) and Reserve SEL (§31.4): no request data; the response is the reservation ID. */
+export function reserveCommand(name: string, netFn: number, cmd: number, privilege: number): IpmiCommand<void, number> {
+  return { name, netFn, cmd, privilege, ...noRequestData(name), ...idResponse(name) };
 }
 
 /** The operation support byte's bits both repositories have ([6:4] differ: SDR update modes, reserved in the SEL). */

@@ -7,9 +7,9 @@ import { SEL_RECORD_LENGTH, decode as decodeSelRecord, encode as encodeSelRecord
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
 import {
-  decodeOperations, encodeOperations, recordReadCommand, reserveCommand, type RepositoryOperations,
+  decodeOperations, encodeOperations, idResponse, recordReadCommand, reserveCommand, type RepositoryOperations,
 } from './record-read.js';
-import { noRequestData, noResponseData, requestLength, responseLength, u16At, u16Bytes, u32At, u32Bytes } from './command-data.js';
+import { noRequestData, noResponseData, requestLength, responseLength, u16At, u32At, u32Bytes } from './command-data.js';
 
 /** Timestamp FFFFFFFFh: no addition or erase yet (Table 31-2). */
 export const NO_TIMESTAMP = 0xffffffff;
@@ -62,11 +62,7 @@ export const AddSelEntry: IpmiCommand<SelRecord, number> = {
     requestLength(d, SEL_RECORD_LENGTH, SEL_RECORD_LENGTH, 'Add SEL Entry');
     return decodeSelRecord(d); // a reserved record type is DecodeError ERR_UNSUPPORTED
   },
-  encodeResponse: (recordId) => u16Bytes(recordId),
-  decodeResponse(d) {
-    responseLength(d, 2, 'Add SEL Entry');
-    return u16At(d, 0);
-  },
+  ...idResponse('Add SEL Entry'),
 };
 
 export interface DeleteSelEntryRequest {
@@ -89,11 +85,7 @@ export const DeleteSelEntry: IpmiCommand<DeleteSelEntryRequest, number> = {
     requestLength(d, 4, 4, 'Delete SEL Entry');
     return { reservationId: u16At(d, 0), recordId: u16At(d, 2) };
   },
-  encodeResponse: (recordId) => u16Bytes(recordId),
-  decodeResponse(d) {
-    responseLength(d, 2, 'Delete SEL Entry');
-    return u16At(d, 0);
-  },
+  ...idResponse('Delete SEL Entry'),
 };
 
 /** Clear SEL byte 6. */
