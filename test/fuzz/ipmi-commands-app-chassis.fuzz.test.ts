@@ -1,7 +1,7 @@
 // Fuzzes the App and Chassis command codecs (protocols/ipmi/commands/device.ts, channel.ts, users.ts, chassis.ts,
 // boot-options.ts): every decodeRequest and decodeResponse that reads data bytes gets random inputs and mutations
 // of real ones (ipmitool's requests and ipmi_sim's answers from the capture, the emulator's answers, ipmitool's
-// documented writes). Each must return a sane value or throw a DecodeError, and what decodes must re-encode and
+// documented writes, answers with values the spec reserves). Each must return a sane value or throw a DecodeError, and what decodes must re-encode and
 // decode to the same value. FUZZ_SEED and FUZZ_ITERATIONS replay or lengthen a run (fuzz-helpers.ts).
 import t from 'tap';
 import { GetSystemBootOptions, SetSystemBootOptions } from '../../protocols/ipmi/commands/boot-options.js';
@@ -26,7 +26,7 @@ const emulatorSession = hex('03 08 01 02 04 11 c0 a8 07 09 00 00 00 00 00 00 51 
 
 // Targets without bytes or values take their seeds from the capture alone.
 const TARGETS: CommandTarget[] = [
-  responseTarget(GetDeviceId, undefined, { bytes: [hex('20 01 03 47 02 8f de bc 0a 34 12 01 02 03 04')],
+  responseTarget(GetDeviceId, undefined, { bytes: [hex('20 01 03 47 02 8f de bc 0a 34 12 01 02 03 04'), hex('00 00 01 0a 02 00 00 00 00 00 00')],
     lengths: (v) => [['auxFirmware', v.auxFirmware, 4]] }),
   responseTarget(GetSelfTestResults, undefined, { bytes: [hex('55 00'), hex('57 0c')] }),
   responseTarget(GetDeviceGuid, undefined, { bytes: [hex('00112233445566778899aabbccddeeff')], lengths: (v) => [['guid', v.guid, 16]] }),
@@ -43,10 +43,10 @@ const TARGETS: CommandTarget[] = [
   requestTarget(SetUserName, { bytes: [Buffer.concat([hex('03'), pad('bob', 16)])] }),
   requestTarget(SetUserPassword, { bytes: [Buffer.concat([hex('03 02'), pad('secret', 16)]), Buffer.concat([hex('82 03'), pad('twenty', 20)]), hex('03 01')] }),
   requestTarget(GetSessionInfo, { bytes: [hex('00'), hex('02'), hex('fe 07'), hex('ff d0 c0 b0 a0')] }),
-  responseTarget(GetSessionInfo, { by: 'current' }, { bytes: [emulatorSession, hex('00 08 02')],
+  responseTarget(GetSessionInfo, { by: 'current' }, { bytes: [emulatorSession, hex('00 08 02'), hex('03 08 01 02 04 21')],
     lengths: (v) => (v.session?.lan ? [['ip', v.session.lan.ip, 4], ['mac', v.session.lan.mac, 6]] : []) }),
   responseTarget(GetChassisCapabilities, undefined, { bytes: [hex('00 20 20 20 20'), hex('0f 20 20 20 20 22')] }),
-  responseTarget(GetChassisStatus, undefined, { bytes: [hex('21 10 50 00')] }),
+  responseTarget(GetChassisStatus, undefined, { bytes: [hex('21 10 50 00'), hex('01 00 70')] }),
   requestTarget(ChassisControl, { bytes: [hex('00'), hex('02'), hex('05')] }),
   requestTarget(ChassisIdentify, { bytes: [hex(''), hex('0a'), hex('00 01')] }),
   requestTarget(SetPowerRestorePolicy, { bytes: [hex('02'), hex('03')] }),
