@@ -23,7 +23,7 @@ export const SOL_PARAMETER_LENGTHS: Readonly<Record<number, number>> = { 0: 1, 1
 
 /** The value of one parameter, in Table 26-5 field order. Units are the wire units (5 ms, 10 ms). */
 export type SolParameterValue =
-  | { parameter: 0; setInProgress: number }
+  | { parameter: 0; setInProgress: number } // SetInProgress (protocols/ipmi/commands/config-parameters.ts)
   | { parameter: 1; enabled: boolean }
   | { parameter: 2; forceEncryption: boolean; forceAuthentication: boolean; privilege: number }
   | { parameter: 3; accumulateInterval: number; sendThreshold: number }

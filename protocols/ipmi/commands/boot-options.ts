@@ -95,7 +95,7 @@ export interface BootFlags {
 
 /** One boot option parameter's data (Table 28-14). */
 export type BootParameter =
-  /** 0: data 1 [1:0]: 0 set complete, 1 set in progress, 2 commit write */
+  /** 0: data 1 [1:0], SetInProgress (config-parameters.ts): 0 set complete, 1 set in progress, 2 commit write */
   | { kind: 'set-in-progress'; state: number }
   /** 1 */
   | { kind: 'service-partition-selector'; selector: number }

@@ -9,6 +9,9 @@ import { DecodeError, requireBytes } from '../../errors.js';
 import type { IpmiCommand } from './command.js';
 import { NO_DATA, PROTOCOL, dataLength, requestLength, responseLength } from './command-data.js';
 
+/** Parameter 0 of LAN (Table 23-4), SOL (Table 26-5) and boot options (Table 28-14), "set in progress" [1:0]; 11b is reserved. */
+export const SetInProgress = { COMPLETE: 0, IN_PROGRESS: 1, COMMIT_WRITE: 2 } as const;
+
 /** Get request byte 1 [7]: return only the parameter revision. */
 const REVISION_ONLY = 0x80;
 

@@ -41,7 +41,7 @@ export const CIPHER_SUITE_ENTRIES = 16;
 
 /** The value of one parameter, in Table 23-4 field order. Masks are whole bytes: bit n set = v1.5 auth type n. */
 export type LanParameterValue =
-  | { parameter: 0; setInProgress: number } // [1:0]
+  | { parameter: 0; setInProgress: number } // [1:0], SetInProgress
   | { parameter: 1; authTypes: number }
   | { parameter: 2; callback: number; user: number; operator: number; administrator: number; oem: number }
   | { parameter: 3 | 6 | 12 | 14; address: string } // dotted quad
