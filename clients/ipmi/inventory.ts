@@ -1,9 +1,8 @@
 // Reads a BMC's hardware inventory for provisioning: the bmcfleet OEM command (protocols/ipmi/oem/inventory.ts),
 // one request per item, over an open IPMI session.
-import { NetFn } from '../../protocols/ipmi/message.js';
 import {
-  BmcfleetOemCommand, InventorySelector, decodeInventoryResponse, encodeInventoryRequest,
-  type InventoryCpu, type InventoryDisk, type InventoryMemory, type InventoryNic, type InventoryRecord, type InventorySummary,
+  GetHardwareInventory, InventorySelector, type InventoryCpu, type InventoryDisk, type InventoryMemory, type InventoryNic,
+  type InventoryResponse, type InventorySummary,
 } from '../../protocols/ipmi/oem/inventory.js';
 import type { IpmiLanClient } from './ipmi-client.js';
 
@@ -15,9 +14,8 @@ export interface HardwareInventory {
   nics: InventoryNic[];
 }
 
-async function item(client: IpmiLanClient, selector: number, index: number): Promise<{ count: number; record: InventoryRecord }> {
-  const data = await client.callRaw(NetFn.OEM_GROUP, BmcfleetOemCommand.GET_HARDWARE_INVENTORY, encodeInventoryRequest({ selector, index }));
-  return decodeInventoryResponse(data, selector);
+function item(client: IpmiLanClient, selector: number, index: number): Promise<InventoryResponse> {
+  return client.call(GetHardwareInventory, { selector, index });
 }
 
 async function all<T>(client: IpmiLanClient, selector: number, count: number): Promise<T[]> {

@@ -1,15 +1,17 @@
 // System boot options the BMC keeps for the host's BIOS — IPMI 2.0 §28.12/§28.13, Table 28-14
 // (boot option parameters 0-7: set in progress, service partition, valid-bit clearing, ack, flags, initiator),
 // kept as the parameter data bytes (protocols/ipmi/commands/boot-options.ts reads and writes them).
-import { BOOT_MAILBOX_BLOCK_BYTES, BootParam } from '../../protocols/ipmi/commands/boot-options.js';
-import { SetInProgress, writeSetInProgress } from './lan-config.js';
+import { BOOT_MAILBOX_BLOCK_BYTES, BootDeviceCode, BootParam } from '../../protocols/ipmi/commands/boot-options.js';
+import { SetInProgress } from '../../protocols/ipmi/commands/config-parameters.js';
+import { writeSetInProgress } from './lan-config.js';
 
-const DEVICE_NAMES = {
-  0x0: 'none', 0x1: 'pxe', 0x2: 'disk', 0x3: 'safe', 0x4: 'diag', 0x5: 'cdrom', 0x6: 'bios',
-  0x7: 'remote-floppy', 0x8: 'remote-cdrom', 0x9: 'remote-media', 0xb: 'remote-disk', 0xf: 'floppy',
-} as const;
+/** BootDeviceCode's key in lower case with '-' for '_' ('remote-cdrom'): how the control API names a boot device. */
+type DeviceName<K extends string> = K extends `${infer A}_${infer B}` ? `${Lowercase<A>}-${DeviceName<B>}` : Lowercase<K>;
 
-export type BootDevice = (typeof DEVICE_NAMES)[keyof typeof DEVICE_NAMES] | 'reserved';
+export type BootDevice = DeviceName<keyof typeof BootDeviceCode> | 'reserved';
+
+const DEVICE_NAMES = new Map<number, BootDevice>(
+  Object.entries(BootDeviceCode).map(([key, code]) => [code, key.toLowerCase().replaceAll('_', '-') as BootDevice]));
 
 /** Boot flags data 1 bits. */
 const FLAGS_VALID = 0x80;
@@ -33,7 +35,7 @@ export interface BootOverride {
 }
 
 export function bootDeviceName(code: number): BootDevice {
-  return (DEVICE_NAMES as Record<number, BootDevice>)[code & 0x0f] ?? 'reserved';
+  return DEVICE_NAMES.get(code & 0x0f) ?? 'reserved';
 }
 
 export interface BootOptionsState { params: Record<string, string>; locked: number[]; mailbox: string[] }

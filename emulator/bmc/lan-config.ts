@@ -1,12 +1,8 @@
-// What the BMC's LAN channel is configured with — IPMI 2.0 §23.1 Table 23-4 (LAN Configuration Parameters),
-// plus the IPv4 text helpers and the default MACs the model and the handlers share (MAC text: protocols/ipmi/mac.ts).
+// What the BMC's LAN channel is configured with — IPMI 2.0 §23.1 Table 23-4 (LAN Configuration Parameters; the
+// values' codes, IpAddressSource and SetInProgress, are in protocols/ipmi/commands/), plus the IPv4 text helpers and
+// the default MACs the model and the handlers share (MAC text: protocols/ipmi/mac.ts).
+import { SetInProgress } from '../../protocols/ipmi/commands/config-parameters.js';
 import { formatIpv4, parseIpv4 } from '../../runtime/ipv4.js';
-
-/** Parameter 4, IP address source [3:0]. */
-export const IpSource = { UNSPECIFIED: 0, STATIC: 1, DHCP: 2, BIOS: 3, OTHER: 4 } as const;
-
-/** Parameter 0 and Set System Boot Options parameter 0: set-in-progress [1:0]. */
-export const SetInProgress = { COMPLETE: 0, IN_PROGRESS: 1, COMMIT_WRITE: 2 } as const;
 
 /**
  * Writing parameter 0 of LAN (Table 23-4), SOL (Table 26-5) or boot options (Table 28-14): the value to store,
@@ -27,7 +23,7 @@ export interface LanConfig {
   authTypeEnables: Buffer;
   /** 3: IP address. */
   ip: string;
-  /** 4: IP address source. */
+  /** 4: IP address source, IpAddressSource. */
   ipSource: number;
   /** 5: MAC address, 6 bytes. */
   mac: Buffer;

@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { DEFAULT_BMC_SUITES, offeredSuites } from '../../protocols/ipmi/cipher-suites.js';
 import { AccessMode, type ChannelAccessSettings } from '../../protocols/ipmi/commands/channel.js';
 import { PowerRestorePolicy } from '../../protocols/ipmi/commands/chassis.js';
+import { SetInProgress } from '../../protocols/ipmi/commands/config-parameters.js';
 import { DeviceSupport } from '../../protocols/ipmi/commands/device.js';
+import { IpAddressSource } from '../../protocols/ipmi/commands/lan-config.js';
 import { CURRENT_CHANNEL } from '../../protocols/ipmi/commands/session-setup.js';
 import { AuthType } from '../../protocols/ipmi/session-v15.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
@@ -13,9 +15,7 @@ import { parseIpv4 } from '../../runtime/ipv4.js';
 import { BootOptions, type BootDevice } from './boot-options.js';
 import { ChassisState } from './chassis-state.js';
 import type { BmcChange, BmcEvent, BmcListener } from './events.js';
-import {
-  IpSource, SetInProgress, gatewayFor, gatewayMacFor, macFromIp, type LanConfig,
-} from './lan-config.js';
+import { gatewayFor, gatewayMacFor, macFromIp, type LanConfig } from './lan-config.js';
 import { parseMac } from '../../protocols/ipmi/mac.js';
 import { SolConfig } from './sol-config.js';
 import { UserTable, type UserOptions } from './user-table.js';
@@ -163,7 +163,7 @@ export class BmcModel {
       setInProgress: SetInProgress.COMPLETE,
       authTypeEnables: Buffer.from([enabledMask, enabledMask, enabledMask, enabledMask, 0]),
       ip: options.ip,
-      ipSource: IpSource.STATIC,
+      ipSource: IpAddressSource.STATIC,
       mac: options.mac ? parseMac(options.mac) : macFromIp(options.ip),
       netmask: options.netmask ?? '255.255.255.0',
       ipHeader: Buffer.from([0x40, 0x40, 0x10]), // TTL 64, don't fragment, precedence 0 / TOS "minimize delay" (§23.1 defaults)

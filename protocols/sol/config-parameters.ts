@@ -1,8 +1,6 @@
 // SOL configuration parameters — IPMI 2.0 Table 26-5: the value of each parameter 0-8. The commands that carry them,
 // Set/Get SOL Configuration Parameters (§26.2, §26.3), are in protocols/ipmi/commands/sol-config.ts.
-import { DecodeError } from '../errors.js';
-
-const PROTO = 'ipmi';
+import { parameterTable } from '../ipmi/commands/config-parameters.js';
 
 /** Parameter selectors, Table 26-5. */
 export const SolParameter = {
@@ -25,7 +23,7 @@ export const SOL_PARAMETER_LENGTHS: Readonly<Record<number, number>> = { 0: 1, 1
 
 /** The value of one parameter, in Table 26-5 field order. Units are the wire units (5 ms, 10 ms). */
 export type SolParameterValue =
-  | { parameter: 0; setInProgress: number }
+  | { parameter: 0; setInProgress: number } // SetInProgress (protocols/ipmi/commands/config-parameters.ts)
   | { parameter: 1; enabled: boolean }
   | { parameter: 2; forceEncryption: boolean; forceAuthentication: boolean; privilege: number }
   | { parameter: 3; accumulateInterval: number; sendThreshold: number }
@@ -35,13 +33,8 @@ export type SolParameterValue =
   | { parameter: 7; channel: number }
   | { parameter: 8; port: number };
 
-/** Decodes parameter data (reserved bits dropped); throws DecodeError on a length that is not the table's. */
-export function decodeSolParameter(parameter: number, data: Uint8Array): SolParameterValue {
-  const length = SOL_PARAMETER_LENGTHS[parameter];
-  if (length === undefined) throw new DecodeError(PROTO, 'parameter selector', 0, `SOL parameter ${parameter} is not defined`, 'ERR_PARAMETER');
-  if (data.length !== length) {
-    throw new DecodeError(PROTO, `sol parameter ${parameter}`, data.length, `expects ${length} data byte(s), got ${data.length}`, 'ERR_LENGTH');
-  }
+/** `data` has the parameter's length (parameterTable checks it); reserved bits are dropped. */
+function decodeValue(parameter: number, data: Uint8Array): SolParameterValue {
   switch (parameter) {
     case 0: return { parameter, setInProgress: data[0] & 0x03 }; // [1:0] set complete / in progress / commit write
     case 1: return { parameter, enabled: (data[0] & 0x01) !== 0 }; // [0] SOL enable
@@ -68,6 +61,12 @@ export function encodeSolParameter(v: SolParameterValue): Buffer {
     case 8: return Buffer.from([v.port & 0xff, (v.port >> 8) & 0xff]);
   }
 }
+
+/** The table as Set/Get SOL Configuration Parameters (protocols/ipmi/commands/sol-config.ts) read and write it. */
+export const SolParameters = parameterTable('SOL', SOL_PARAMETER_LENGTHS, decodeValue, encodeSolParameter);
+
+/** Throws DecodeError ERR_PARAMETER for a parameter not in the table, ERR_LENGTH for data of another length. */
+export const decodeSolParameter = SolParameters.decode;
 
 export function encodingLengthSolParameter(v: Pick<SolParameterValue, 'parameter'>): number {
   return SOL_PARAMETER_LENGTHS[v.parameter];

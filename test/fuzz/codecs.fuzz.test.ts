@@ -7,7 +7,6 @@
 // Regression case for the bug this fuzzer found is at the end: B1, parseCipherSuiteRecords read a record
 // cut short at the end of the data past the end.
 import t from 'tap';
-import { DecodeError } from '../../protocols/errors.js';
 import { decodeRmcpHeader, encodeRmcpHeader, RmcpClass } from '../../protocols/rmcp/header.js';
 import { AsfMessageType, decodeAsf, decodePresencePong, encodeAsf, encodePresencePong } from '../../protocols/rmcp/asf.js';
 import { AuthType, decodeSessionV15, encodeSessionV15, encodingLengthSessionV15 } from '../../protocols/ipmi/session-v15.js';
@@ -23,11 +22,10 @@ import {
   encodeActivateSessionRequest, encodeActivateSessionResponse, encodeAuthCapsRequest, encodeAuthCapsResponse,
   encodeCipherSuitesRequest, encodeCloseSessionRequest, encodeSessionChallengeRequest, encodeSessionChallengeResponse,
 } from '../../protocols/ipmi/commands/session-setup.js';
-import {
-  ConfidentialityAlgorithm, DEFAULT_BMC_SUITES, cipherSuiteRecords, parseCipherSuiteRecords, suiteByAlgorithms,
-} from '../../protocols/ipmi/cipher-suites.js';
-import { aesDecryptPayload, aesEncryptPayload, deriveK2, sessionIntegrityKey } from '../../protocols/ipmi/rmcpplus-crypto.js';
+import { DEFAULT_BMC_SUITES, cipherSuiteRecords, parseCipherSuiteRecords } from '../../protocols/ipmi/cipher-suites.js';
+import { aesDecryptPayload, aesEncryptPayload } from '../../protocols/ipmi/rmcpplus-crypto.js';
 import { sessionlessResponse } from '../../protocols/ipmi/client-side/sessionless.js';
+import { capturedDatagrams, type CapturedDatagram } from '../helpers/captured-commands.js';
 import { loadFrames } from '../helpers/vectors.js';
 import {
   FailureLog, Rng, fuzzDecoder, fuzzIterations, fuzzSeed, hex, sameValue, seedHex, valueProblem,
@@ -35,14 +33,11 @@ import {
 
 const SEED = fuzzSeed();
 const PER_TARGET = fuzzIterations(4000);
-const PASSWORD = Buffer.from('password'); // the capture's admin password (see the vector file's notes)
 const NETFN_APP = 0x06;
 
-// ---------------------------------------------------------------- the real vectors, taken apart
+// ---------------------------------------------------------------- the real vectors, taken apart (captured-commands.ts decrypts them)
 
-const captured = loadFrames('ipmi/ipmitool-vs-ipmi_sim.json');
 const pings = loadFrames('ipmi/asf-ping-pong.json');
-const allFrames = [...captured, ...pings];
 
 interface Corpus {
   datagrams: Buffer[];
@@ -81,61 +76,22 @@ function takeApart(): Corpus {
       if (r.completionCode === 0) push(c.commandData, `rs:${r.netFn}:${r.cmd}`, r.data);
     }
   };
-  // Handshake state for deriving K2, as the known-answer test does (user admin, password "password", no Kg).
-  let open: ReturnType<typeof decodeOpenSessionRequest> | null = null;
-  let bmcSessionId = 0;
-  let rakp1: ReturnType<typeof decodeRakp1> | null = null;
-  let k2: Buffer | null = null;
-  let encryptedSuite = false;
-  for (const f of allFrames) {
-    const b = f.bytes;
+  const datagrams: CapturedDatagram[] = [...capturedDatagrams(), ...pings.map((frame) => ({ frame }))];
+  for (const { frame, session, message, k2 } of datagrams) {
+    const b = frame.bytes;
     c.datagrams.push(b);
-    const rmcp = decodeRmcpHeader(b);
-    if (rmcp.messageClass === RmcpClass.ASF) {
+    if (decodeRmcpHeader(b).messageClass === RmcpClass.ASF) {
       c.asf.push(b);
       if (decodeAsf(b).messageType === AsfMessageType.PRESENCE_PONG) c.pongs.push(b);
       continue;
     }
-    if ((b[4] & 0x0f) !== AuthType.RMCP_PLUS) {
-      c.v15.push(b);
-      addMessage(f.from, decodeSessionV15(b).message);
-      continue;
+    if (!session) c.v15.push(b);
+    else {
+      c.v20.push(b);
+      if (session.payloadType !== PayloadType.IPMI) push(c.payloads, session.payloadType, session.payload);
     }
-    c.v20.push(b);
-    const s = decodeSessionV20(b);
-    if (s.payloadType !== PayloadType.IPMI) push(c.payloads, s.payloadType, s.payload);
-    switch (s.payloadType) {
-      case PayloadType.OPEN_SESSION_REQUEST: open = decodeOpenSessionRequest(s.payload); k2 = null; break;
-      case PayloadType.OPEN_SESSION_RESPONSE: bmcSessionId = decodeOpenSessionResponse(s.payload).bmcSessionId; break;
-      case PayloadType.RAKP1: rakp1 = decodeRakp1(s.payload); break;
-      case PayloadType.RAKP2: {
-        const r2 = decodeRakp2(s.payload);
-        const suite = open ? suiteByAlgorithms(open.auth, open.integrity, open.confidentiality) : undefined;
-        if (!open || !rakp1 || !suite || r2.status !== RakpStatus.NO_ERRORS) break;
-        const sik = sessionIntegrityKey(suite.auth, PASSWORD, {
-          consoleSessionId: open.consoleSessionId, bmcSessionId, consoleRandom: rakp1.consoleRandom, bmcRandom: r2.bmcRandom,
-          bmcGuid: r2.bmcGuid, role: rakp1.role, username: rakp1.username,
-        });
-        k2 = deriveK2(suite.auth, sik);
-        encryptedSuite = suite.confidentiality === ConfidentialityAlgorithm.AES_CBC_128;
-        break;
-      }
-      case PayloadType.IPMI: {
-        if (!s.encrypted) {
-          addMessage(f.from, s.payload);
-        } else if (k2 && encryptedSuite) {
-          // Sessions ipmitool aborted may carry keys that do not match; only what decrypts and decodes is kept.
-          try {
-            const plain = aesDecryptPayload(k2, s.payload);
-            addMessage(f.from, plain);
-            c.encrypted.push({ k2, payload: Buffer.from(s.payload), n: f.n });
-          } catch (err) {
-            if (!(err instanceof DecodeError)) throw err;
-          }
-        }
-        break;
-      }
-    }
+    if (message) addMessage(frame.from, message);
+    if (k2 && session) c.encrypted.push({ k2, payload: Buffer.from(session.payload), n: frame.n });
   }
   return c;
 }

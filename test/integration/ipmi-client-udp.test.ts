@@ -5,6 +5,9 @@ import { Shard } from '../../emulator/fleet/shard.js';
 import { bmcKind } from '../../emulator/fleet/nodes/bmc.js';
 import { IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
 import { CompletionCodeError } from '../../clients/ipmi/ipmi-errors.js';
+import { BootDeviceCode, BootParam, GetSystemBootOptions, SetSystemBootOptions } from '../../protocols/ipmi/commands/boot-options.js';
+import { ChassisAction, ChassisControl, GetChassisStatus } from '../../protocols/ipmi/commands/chassis.js';
+import { GetDeviceId } from '../../protocols/ipmi/commands/device.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { decodeInventoryResponse } from '../../protocols/ipmi/oem/inventory.js';
 import { readInventory } from '../../clients/ipmi/inventory.js';
@@ -31,6 +34,28 @@ for (const suite of [3, 17, 8, 12]) {
     t.equal(bmcs[1].channel.sessions.size, 0, 'Close Session freed the slot');
   });
 }
+
+t.test('typed calls: Get Device ID, Chassis Control and Get Chassis Status, Set/Get System Boot Options', async (t) => {
+  const client = await IpmiLanClient.connect({ host: '127.22.0.2', port: PORT, username: 'admin', password: 'password' });
+  const model = bmcs[1].model;
+  const id = await client.call(GetDeviceId);
+  t.match(id, { manufacturerId: model.device.manufacturerId, productId: model.device.productId, firmwareMajor: model.device.firmwareMajor,
+    ipmiMajor: 2, ipmiMinor: 0 }, 'Get Device ID decoded');
+
+  await client.call(ChassisControl, { action: ChassisAction.POWER_DOWN });
+  t.equal((await client.call(GetChassisStatus)).powerOn, false, 'Get Chassis Status: off');
+  await client.call(ChassisControl, { action: ChassisAction.POWER_UP });
+  t.equal((await client.call(GetChassisStatus)).powerOn, true, 'Get Chassis Status: on');
+
+  const pxe = { kind: 'boot-flags', valid: true, persistent: false, efi: true, device: BootDeviceCode.PXE } as const;
+  await client.call(SetSystemBootOptions, { locked: false, parameter: pxe });
+  const boot = await client.call(GetSystemBootOptions, { param: BootParam.BOOT_FLAGS, setSelector: 0, blockSelector: 0 });
+  t.match(boot, { version: 1, locked: false, parameter: pxe }, 'Get System Boot Options reads back the boot flags');
+  t.equal(model.bootOptions.bootDevice, 'pxe', 'the BMC keeps it for the next boot');
+  await t.rejects(client.call(GetSystemBootOptions, { param: 0x60, setSelector: 0, blockSelector: 0 }), { name: 'CompletionCodeError', completionCode: 0x80 },
+    'an OEM parameter the BMC lacks: 80h');
+  await client.close();
+});
 
 t.test('wrong password is an auth error (the SessionError of RAKP 2\'s HMAC), not a timeout', async (t) => {
   await t.rejects(IpmiLanClient.connect({ host: '127.22.0.1', port: PORT, username: 'admin', password: 'nope' }),

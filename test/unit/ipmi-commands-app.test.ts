@@ -87,9 +87,21 @@ t.test('Get Device ID: the emulator\'s answer, BCD minor, the optional aux bytes
   t.equal(short.auxFirmware, undefined, 'aux firmware is optional');
   t.same(bytes(GetDeviceId.encodeResponse(short)), bytes(ours.subarray(0, 11)));
   t.equal(GetDeviceId.decodeResponse(hex('00 00 85 00 02 00 00 00 00 00 00')).updateInProgress, true);
-  t.throws(() => GetDeviceId.decodeResponse(hex('00 00 01 0a 02 00 00 00 00 00 00')), { code: 'ERR_RANGE' }, 'minor 0Ah is not BCD');
   t.throws(() => GetDeviceId.decodeResponse(ours.subarray(0, 10)), { name: 'DecodeError', code: 'ERR_TRUNCATED' });
   t.throws(() => GetDeviceId.decodeRequest(hex('00')), { name: 'DecodeError', code: 'ERR_LENGTH' });
+  t.end();
+});
+
+t.test('Get Device ID from a BMC whose firmware minor byte is not BCD: read, kept, sent back as it came', (t) => {
+  const notBcd = hex('00 00 01 0a 02 00 00 00 00 00 00'); // ipmitool prints firmware "1.0a"
+  const id = GetDeviceId.decodeResponse(notBcd);
+  t.equal(id.firmwareMajor, 1);
+  t.equal(id.firmwareMinorByte, 0x0a, 'the byte as sent');
+  t.notOk('firmwareMinor' in id, 'no decimal minor for a byte that is not two BCD digits');
+  t.same(bytes(GetDeviceId.encodeResponse(id)), bytes(notBcd), 'encodes back to the same byte');
+  const bcd = GetDeviceId.decodeResponse(hex('00 00 01 47 02 00 00 00 00 00 00'));
+  t.match(bcd, { firmwareMinor: 47, firmwareMinorByte: 0x47 }, 'a BCD byte: both');
+  t.same(bytes(GetDeviceId.encodeResponse({ ...bcd, firmwareMinorByte: 0x99 })).slice(3, 4), [0x47], 'the decimal wins when both are given');
   t.end();
 });
 
@@ -256,7 +268,9 @@ t.test('Get Session Info: the four selectors; the emulator\'s answers (Table 22-
   t.same(bytes(GetSessionInfo.encodeResponse({ handle: 0, slots: 8, activeCount: 2 })), [0, 8, 2]);
   t.same(GetSessionInfo.decodeResponse(hex('05 04 01 03 02 02 01 01'), ASK_CURRENT).session, { userId: 3, privilege: 2, protocol: 'v1.5', channel: 2 },
     'a serial channel: no LAN fields');
-  t.throws(() => GetSessionInfo.decodeResponse(hex('03 08 01 02 04 21'), ASK_CURRENT), { code: 'ERR_RANGE' }, 'protocol 2 is reserved');
+  const reserved = GetSessionInfo.decodeResponse(hex('03 08 01 02 04 21'), ASK_CURRENT);
+  t.same(reserved.session, { userId: 2, privilege: 4, protocol: 'reserved', protocolBits: 2, channel: 1 }, 'protocol 2 is reserved: read as such');
+  t.same(bytes(GetSessionInfo.encodeResponse(reserved)), [0x03, 0x08, 0x01, 0x02, 0x04, 0x21], 'and sent back as 2');
   t.end();
 });
 

@@ -6,13 +6,13 @@ import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { fixture } from '../helpers/bmc-command-fixture.js';
-import { capturedExchanges } from '../helpers/vector-messages.js';
+import { capturedExchanges } from '../helpers/captured-commands.js';
 
 t.test('ipmitool\'s probes from the capture: PICMG and VITA share command 00h, HPM.2 is 3Eh', (t) => {
   const properties = capturedExchanges(NetFn.GROUP_EXTENSION, GetPicmgProperties.cmd);
   const bodies = new Set(properties.map((x) => x.request.data[0]));
   t.same([...bodies].sort(), [GroupExtension.PICMG, GroupExtension.VITA], 'PICMG then VITA, in every session');
-  for (const x of properties) t.equal(x.response.completionCode, CC.INVALID_COMMAND, `ipmi_sim frame ${x.response.frame}`);
+  for (const x of properties) t.equal(x.response.completionCode, CC.INVALID_COMMAND, `ipmi_sim frame ${x.response.n}`);
   const picmg = properties.find((x) => x.request.data[0] === GroupExtension.PICMG)!;
   t.equal(GetPicmgProperties.decodeRequest(picmg.request.data), undefined);
   t.same([...GetPicmgProperties.encodeRequest()], [...picmg.request.data]);

@@ -18,7 +18,7 @@ import type { SelRecord } from '../../protocols/ipmi/sel-record.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { systemInventory } from '../../emulator/bmc/fru.js';
 import { fixture, type Fixture } from '../helpers/bmc-command-fixture.js';
-import { capturedExchanges } from '../helpers/vector-messages.js';
+import { capturedExchanges } from '../helpers/captured-commands.js';
 
 /** A client's call against the fixture's BMC: encode the request, decode the response (or throw its code). */
 function call<Req, Res>(f: Fixture, def: IpmiCommand<Req, Res>, req: Req): Res {

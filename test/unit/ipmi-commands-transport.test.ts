@@ -12,7 +12,7 @@ import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { fixture, type Fixture } from '../helpers/bmc-command-fixture.js';
-import { capturedExchanges } from '../helpers/vector-messages.js';
+import { capturedExchanges } from '../helpers/captured-commands.js';
 
 function call<Req, Res>(f: Fixture, def: IpmiCommand<Req, Res>, req: Req): Res {
   const r = f.send(def.netFn, def.cmd, def.encodeRequest(req));

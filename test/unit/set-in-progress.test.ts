@@ -1,6 +1,7 @@
 // Parameter 0 "set in progress" of LAN (IPMI 2.0 Table 23-4), SOL (Table 26-5) and boot options (Table 28-14): one rule.
 import t from 'tap';
-import { SetInProgress, writeSetInProgress } from '../../emulator/bmc/lan-config.js';
+import { writeSetInProgress } from '../../emulator/bmc/lan-config.js';
+import { SetInProgress } from '../../protocols/ipmi/commands/config-parameters.js';
 import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { fixture } from '../helpers/bmc-command-fixture.js';
 

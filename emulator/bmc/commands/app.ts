@@ -12,7 +12,8 @@ import {
 } from '../../../protocols/ipmi/commands/device.js';
 import { GetSessionInfo, type SessionInfo, type SessionSelector } from '../../../protocols/ipmi/commands/users.js';
 import { Privilege } from '../../../protocols/ipmi/users.js';
-import { SetInProgress, peerIpv4Bytes } from '../lan-config.js';
+import { SetInProgress } from '../../../protocols/ipmi/commands/config-parameters.js';
+import { peerIpv4Bytes } from '../lan-config.js';
 import type { BmcModel, ChannelAccess } from '../model.js';
 import { handler, refuse } from './define.js';
 import type { CommandContext, CommandSpec, SessionView } from './types.js';

@@ -1,6 +1,10 @@
 // A handler built on a command definition (protocols/ipmi/commands/): decode the request, ask the model,
-// encode the response. A DecodeError from decodeRequest reaches the dispatcher, which answers C7h.
+// encode the response. A DecodeError from decodeRequest reaches the dispatcher, which answers C7h; the wrappers
+// below give the completion codes a spec puts before or instead of C7h (IPMI 2.0 §5.2).
+import { DecodeError } from '../../../protocols/errors.js';
 import type { IpmiCommand } from '../../../protocols/ipmi/commands/command.js';
+import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
+import { isBmcfleetRequest } from '../../../protocols/ipmi/oem/iana.js';
 import type { CommandContext, CommandSpec } from './types.js';
 
 /** A completion code other than 00h, with no response data (IPMI 2.0 §5.2). */
@@ -29,4 +33,30 @@ export function handler<Req, Res>(def: IpmiCommand<Req, Res>, handle: (req: Req,
       return answer instanceof Refusal ? { cc: answer.cc } : { cc: 0, data: def.encodeResponse(answer) };
     },
   };
+}
+
+/**
+ * `spec`, answering `cc` instead of C7h when it throws a DecodeError with code `code`: for a request of the right
+ * length whose field the spec gives its own completion code (a reserved SEL record type, a position out of range).
+ */
+export function answerDecodeError(spec: CommandSpec, code: string, cc: number): CommandSpec {
+  const answer = { cc };
+  return {
+    ...spec,
+    handle: (req, ctx) => {
+      try {
+        return spec.handle(req, ctx);
+      } catch (err) {
+        if (err instanceof DecodeError && err.code === code) return answer;
+        throw err;
+      }
+    },
+  };
+}
+
+const INVALID_COMMAND = { cc: CompletionCode.INVALID_COMMAND };
+
+/** `spec`, answering C1h to a request that does not start with bmcfleet's IANA: netFn 2Eh, another vendor's command (§5.1). */
+export function bmcfleetOnly(spec: CommandSpec): CommandSpec {
+  return { ...spec, handle: (req, ctx) => (isBmcfleetRequest(req.data) ? spec.handle(req, ctx) : INVALID_COMMAND) };
 }

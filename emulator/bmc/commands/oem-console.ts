@@ -6,8 +6,7 @@
 // `ctx.receivedAt` the arrival time (the handler falls back to `ctx.now` without it).
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import { ConsoleHeartbeat, MAX_CONSOLE_BYTES, ReadConsoleHistory, type ConsoleSpan } from '../../../protocols/ipmi/oem/console-heartbeat.js';
-import { handler, refuse } from './define.js';
-import { answerDecodeError, bmcfleetOnly } from './request-data.js';
+import { answerDecodeError, bmcfleetOnly, handler, refuse } from './define.js';
 import type { CommandSpec } from './types.js';
 
 /** What the handler reads the console from. Positions are byte offsets in the console's output stream. */

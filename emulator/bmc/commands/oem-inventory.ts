@@ -4,8 +4,7 @@ import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import { GetHardwareInventory, InventorySelector, type InventoryRecord } from '../../../protocols/ipmi/oem/inventory.js';
 import type { HardwareTemplate } from '../hardware.js';
 import type { BmcModel } from '../model.js';
-import { handler, refuse } from './define.js';
-import { bmcfleetOnly } from './request-data.js';
+import { bmcfleetOnly, handler, refuse } from './define.js';
 import type { CommandSpec } from './types.js';
 
 /** Items of each selector, as records (the fleet file keeps every number within its field's width). */

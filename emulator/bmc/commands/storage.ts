@@ -8,8 +8,7 @@ import {
 } from '../../../protocols/ipmi/commands/sel.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import type { BmcModel } from '../model.js';
-import { handler, refuse, type Refusal } from './define.js';
-import { answerDecodeError } from './request-data.js';
+import { answerDecodeError, handler, refuse, type Refusal } from './define.js';
 import type { CommandSpec } from './types.js';
 
 /** The model's answer, or its completion code as a refusal. */

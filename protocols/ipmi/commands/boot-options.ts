@@ -6,7 +6,7 @@ import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
 import { ChassisCommand } from './chassis.js';
-import { noResponseData, putLe, requestLength, responseLength, u32At } from './command-data.js';
+import { dataLength, noResponseData, putLe, requestLength, responseLength, u32At } from './command-data.js';
 
 /** Parameter selectors (Table 28-14). */
 export const BootParam = {
@@ -95,7 +95,7 @@ export interface BootFlags {
 
 /** One boot option parameter's data (Table 28-14). */
 export type BootParameter =
-  /** 0: data 1 [1:0]: 0 set complete, 1 set in progress, 2 commit write */
+  /** 0: data 1 [1:0], SetInProgress (config-parameters.ts): 0 set complete, 1 set in progress, 2 commit write */
   | { kind: 'set-in-progress'; state: number }
   /** 1 */
   | { kind: 'service-partition-selector'; selector: number }
@@ -230,7 +230,7 @@ export function decodeBootParameter(param: number, data: Uint8Array, from: 'requ
   const c = BY_NUMBER.get(param);
   if (!c) return { kind: 'other', param, data };
   const field = `boot option parameter ${param}`;
-  if (from === 'request') requestLength(data, c.min, c.max, field);
+  if (from === 'request') dataLength(data, c.min, c.max, field);
   else responseLength(data, c.min, field);
   return c.decode(data);
 }

@@ -6,7 +6,7 @@
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
-import { NO_DATA, noRequestData, noResponseData, putLe, requestLength, reservedValue, responseLength, u32At } from './command-data.js';
+import { NO_DATA, noRequestData, noResponseData, putLe, requestLength, responseLength, u32At } from './command-data.js';
 
 export const ChassisCommand = {
   GET_CHASSIS_CAPABILITIES: 0x00,
@@ -94,8 +94,8 @@ export interface ChassisStatus {
   driveFault: boolean;
   /** [3] */
   coolingFault: boolean;
-  /** [5:4]; absent when [6] says the chassis does not report it */
-  identify?: IdentifyState;
+  /** [5:4]; absent when [6] says the chassis does not report it; 'reserved' for 11b, which a BMC may still send */
+  identify?: IdentifyState | 'reserved';
   /** byte 5, optional: front panel buttons, [7:4] "disable allowed", [3:0] "disabled" (standby, diagnostic, reset, power off) */
   frontPanelButtons?: number;
 }
@@ -137,7 +137,7 @@ export interface PohCounter {
 
 const CAPABILITIES_BYTES = 5;
 const IDENTIFY_SUPPORTED = 0x40;
-const IDENTIFY_STATES: readonly IdentifyState[] = ['off', 'temporary', 'indefinite'];
+const IDENTIFY_STATES: readonly (IdentifyState | 'reserved')[] = ['off', 'temporary', 'indefinite', 'reserved'];
 
 export const GetChassisCapabilities: IpmiCommand<void, ChassisCapabilities> = {
   name: 'Get Chassis Capabilities', netFn: NetFn.CHASSIS, cmd: ChassisCommand.GET_CHASSIS_CAPABILITIES, privilege: Privilege.USER,
@@ -177,10 +177,7 @@ export const GetChassisStatus: IpmiCommand<void, ChassisStatus> = {
       lastPowerEvent: d[1] & 0x1f,
       intrusion: (d[2] & 0x01) !== 0, frontPanelLockout: (d[2] & 0x02) !== 0, driveFault: (d[2] & 0x04) !== 0, coolingFault: (d[2] & 0x08) !== 0,
     };
-    if (d[2] & IDENTIFY_SUPPORTED) {
-      const state = (d[2] >> 4) & 0x03;
-      r.identify = IDENTIFY_STATES[state] ?? reservedValue('chassis identify state', 2, state);
-    }
+    if (d[2] & IDENTIFY_SUPPORTED) r.identify = IDENTIFY_STATES[(d[2] >> 4) & 0x03];
     if (d.length > 3) r.frontPanelButtons = d[3];
     return r;
   },

@@ -5,26 +5,27 @@
 import { DecodeError, requireBytes } from '../../errors.js';
 import type { IpmiCommand } from './command.js';
 
-const P = 'ipmi';
+/** The `protocol` of every DecodeError the command codecs throw. */
+export const PROTOCOL = 'ipmi';
 
 /** No data bytes: the request of a command without parameters, the response of one that only acknowledges. */
 export const NO_DATA: Uint8Array = new Uint8Array(0);
 
-/** Throws DecodeError ERR_LENGTH (the BMC answers C7h) unless a request's data holds `min`..`max` bytes. */
-export function requestLength(data: Uint8Array, min: number, max: number, command: string): void {
+/** Throws DecodeError ERR_LENGTH unless `data` holds `min`..`max` bytes; `field` names what they are. */
+export function dataLength(data: Uint8Array, min: number, max: number, field: string): void {
   if (data.length >= min && data.length <= max) return;
   const want = max === Infinity ? `at least ${min}` : min === max ? `${min}` : `${min}..${max}`;
-  throw new DecodeError(P, `${command} request`, data.length, `expects ${want} data byte(s), got ${data.length}`, 'ERR_LENGTH');
+  throw new DecodeError(PROTOCOL, field, data.length, `expects ${want} data byte(s), got ${data.length}`, 'ERR_LENGTH');
+}
+
+/** Throws DecodeError ERR_LENGTH (the BMC answers C7h) unless a request's data holds `min`..`max` bytes. */
+export function requestLength(data: Uint8Array, min: number, max: number, command: string): void {
+  dataLength(data, min, max, `${command} request`);
 }
 
 /** Throws DecodeError ERR_TRUNCATED unless a response's data holds at least `min` bytes. */
 export function responseLength(data: Uint8Array, min: number, command: string): void {
-  requireBytes(data, 0, min, P, `${command} response`);
-}
-
-/** Throws DecodeError ERR_RANGE for a reserved value in a response field. */
-export function reservedValue(field: string, offset: number, value: number): never {
-  throw new DecodeError(P, field, offset, `reserved value ${value}`, 'ERR_RANGE');
+  requireBytes(data, 0, min, PROTOCOL, `${command} response`);
 }
 
 /** Encode and decode of a request with no data bytes (decoding anything else is ERR_LENGTH). */
@@ -55,6 +56,20 @@ export function u32At(data: Uint8Array, at: number): number {
 /** Writes `value` into `size` bytes at `at`, LS byte first. */
 export function putLe(out: Uint8Array, at: number, value: number, size: number): void {
   for (let i = 0; i < size; i++) out[at + i] = Math.floor(value / 2 ** (8 * i)) & 0xff;
+}
+
+/** A 16-bit value as two bytes, LS byte first; a RangeError when it does not fit. */
+export function u16Bytes(value: number): Buffer {
+  const out = Buffer.alloc(2);
+  out.writeUInt16LE(value, 0);
+  return out;
+}
+
+/** A 32-bit value as four bytes, LS byte first; a RangeError when it does not fit. */
+export function u32Bytes(value: number): Buffer {
+  const out = Buffer.alloc(4);
+  out.writeUInt32LE(value, 0);
+  return out;
 }
 
 /** Text up to the first NUL of a fixed-size field (user names, §22.28). */

@@ -5,9 +5,12 @@
 //                 absent when only the revision was asked for
 //   Set request:  byte 1 [3:0] channel; 2 parameter selector; 3:N data.   Set response: no data
 // Completion codes 80h not supported, 81h set in progress, 82h read-only: ConfigParameterCC (completion-codes.ts).
-import { DecodeError } from '../../errors.js';
+import { DecodeError, requireBytes } from '../../errors.js';
 import type { IpmiCommand } from './command.js';
-import { NO_DATA, PROTOCOL, expectAtLeast, expectExactly } from './wire.js';
+import { NO_DATA, PROTOCOL, dataLength, requestLength, responseLength } from './command-data.js';
+
+/** Parameter 0 of LAN (Table 23-4), SOL (Table 26-5) and boot options (Table 28-14), "set in progress" [1:0]; 11b is reserved. */
+export const SetInProgress = { COMPLETE: 0, IN_PROGRESS: 1, COMMIT_WRITE: 2 } as const;
 
 /** Get request byte 1 [7]: return only the parameter revision. */
 const REVISION_ONLY = 0x80;
@@ -26,7 +29,7 @@ export interface GetConfigRequest {
 }
 
 export function decodeGetConfigRequest(data: Uint8Array): GetConfigRequest {
-  expectExactly(data, 4, 'get configuration parameters');
+  requestLength(data, 4, 4, 'Get Configuration Parameters');
   return { revisionOnly: (data[0] & REVISION_ONLY) !== 0, channel: data[0] & 0x0f, parameter: data[1], setSelector: data[2], blockSelector: data[3] };
 }
 
@@ -44,7 +47,7 @@ export interface SetConfigRequest {
 }
 
 export function decodeSetConfigRequest(data: Uint8Array): SetConfigRequest {
-  expectAtLeast(data, 3, 'set configuration parameters');
+  requireBytes(data, 0, 3, PROTOCOL, 'Set Configuration Parameters request');
   return { channel: data[0] & 0x0f, parameter: data[1], data: data.subarray(2) };
 }
 
@@ -64,7 +67,7 @@ export interface GetConfigResponse {
 }
 
 export function decodeGetConfigResponse(data: Uint8Array): GetConfigResponse {
-  expectAtLeast(data, 1, 'parameter revision');
+  responseLength(data, 1, 'Get Configuration Parameters');
   return { revision: data[0], data: data.subarray(1) };
 }
 
@@ -84,14 +87,28 @@ export interface ParameterCodec<V extends { parameter: number }> {
   encode(value: V): Uint8Array;
 }
 
-/** Throws the DecodeError a ParameterCodec gives for a parameter it does not know. */
-export function unknownParameter(family: string, parameter: number): never {
-  throw new DecodeError(PROTOCOL, 'parameter selector', 1, `${family} parameter ${parameter} is not defined`, 'ERR_PARAMETER');
-}
+/** Data bytes of each parameter of a table: one length, or [min, max]. */
+export type ParameterLengths = Readonly<Record<number, number | readonly [number, number]>>;
 
-/** Throws the DecodeError a ParameterCodec gives for data of the wrong length. */
-export function expectParameterLength(family: string, parameter: number, data: Uint8Array, length: number): void {
-  expectExactly(data, length, `${family} parameter ${parameter}`);
+/**
+ * The ParameterCodec of a family's table: `lengths` says which parameters it has and their data lengths, so that
+ * `decode` gets data of the right length only.
+ */
+export function parameterTable<V extends { parameter: number }>(family: string, lengths: ParameterLengths,
+  decode: (parameter: number, data: Uint8Array) => V, encode: (value: V) => Uint8Array): ParameterCodec<V> {
+  return {
+    knows: (parameter) => parameter in lengths,
+    decode(parameter, data) {
+      const length = lengths[parameter];
+      if (length === undefined) {
+        throw new DecodeError(PROTOCOL, 'parameter selector', 1, `${family} parameter ${parameter} is not defined`, 'ERR_PARAMETER');
+      }
+      const [min, max] = typeof length === 'number' ? [length, length] : length;
+      dataLength(data, min, max, `${family} parameter ${parameter}`);
+      return decode(parameter, data);
+    },
+    encode,
+  };
 }
 
 /** A Get response read by what the request selected. */

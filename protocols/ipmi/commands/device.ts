@@ -1,7 +1,6 @@
 // App device commands (netFn 06h) both sides encode and decode — IPMI 2.0 §20.1 Get Device ID (Table 20-2),
 // §20.2 Cold Reset, §20.3 Warm Reset, §20.4 Get Self Test Results (Table 20-4), §20.8 Get Device GUID
 // (Table 20-10), §22.14 Get System GUID (Table 22-17). Privileges: Appendix G.
-import { DecodeError } from '../../errors.js';
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
@@ -48,8 +47,13 @@ export interface DeviceId {
   updateInProgress: boolean;
   /** byte 4 [6:0] */
   firmwareMajor: number;
-  /** byte 5, sent as two BCD digits: 0-99 (a byte that is not BCD is a DecodeError ERR_RANGE) */
-  firmwareMinor: number;
+  /**
+   * byte 5, two BCD digits: 0-99. Decoding leaves it out when the byte is not BCD (some BMCs send one; ipmitool
+   * prints the byte as two hex digits whatever it holds).
+   */
+  firmwareMinor?: number;
+  /** byte 5 as sent, which decoding always sets; encoding sends it only when firmwareMinor is absent */
+  firmwareMinorByte?: number;
   /** byte 6, BCD: [3:0] major, [7:4] minor (02h = IPMI 2.0) */
   ipmiMajor: number;
   ipmiMinor: number;
@@ -82,11 +86,11 @@ function bcd(n: number): number {
   return ((Math.floor(n / 10) % 10) << 4) | (n % 10);
 }
 
-function fromBcd(byte: number, field: string, offset: number): number {
+/** Two BCD digits as a number, or undefined when the byte is not BCD. */
+function fromBcd(byte: number): number | undefined {
   const high = byte >> 4;
   const low = byte & 0x0f;
-  if (high > 9 || low > 9) throw new DecodeError('ipmi', field, offset, `0x${byte.toString(16)} is not two BCD digits`, 'ERR_RANGE');
-  return high * 10 + low;
+  return high > 9 || low > 9 ? undefined : high * 10 + low;
 }
 
 export const GetDeviceId: IpmiCommand<void, DeviceId> = {
@@ -97,7 +101,7 @@ export const GetDeviceId: IpmiCommand<void, DeviceId> = {
     out[0] = r.deviceId;
     out[1] = (r.providesDeviceSdrs ? 0x80 : 0) | (r.deviceRevision & 0x0f);
     out[2] = (r.updateInProgress ? 0x80 : 0) | (r.firmwareMajor & 0x7f);
-    out[3] = bcd(r.firmwareMinor);
+    out[3] = r.firmwareMinor === undefined ? r.firmwareMinorByte ?? 0 : bcd(r.firmwareMinor);
     out[4] = ((r.ipmiMinor & 0x0f) << 4) | (r.ipmiMajor & 0x0f);
     out[5] = r.additionalSupport;
     putLe(out, 6, r.manufacturerId & 0x0fffff, 3);
@@ -113,13 +117,15 @@ export const GetDeviceId: IpmiCommand<void, DeviceId> = {
       deviceRevision: d[1] & 0x0f,
       updateInProgress: (d[2] & 0x80) !== 0,
       firmwareMajor: d[2] & 0x7f,
-      firmwareMinor: fromBcd(d[3], 'firmware minor revision', 3),
+      firmwareMinorByte: d[3],
       ipmiMajor: d[4] & 0x0f,
       ipmiMinor: d[4] >> 4,
       additionalSupport: d[5],
       manufacturerId: u24At(d, 6) & 0x0fffff,
       productId: u16At(d, 9),
     };
+    const minor = fromBcd(d[3]);
+    if (minor !== undefined) r.firmwareMinor = minor;
     if (d.length >= DEVICE_ID_BYTES + AUX_FIRMWARE_BYTES) r.auxFirmware = d.subarray(DEVICE_ID_BYTES, DEVICE_ID_BYTES + AUX_FIRMWARE_BYTES);
     return r;
   },

@@ -4,7 +4,7 @@
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
-import { expectAtLeast, expectExactly, u16At } from './wire.js';
+import { requestLength, responseLength, u16At } from './command-data.js';
 
 export interface FruAreaInfo {
   /** Bytes 2:3: inventory area size in bytes. */
@@ -18,7 +18,7 @@ export const GetFruInventoryAreaInfo: IpmiCommand<number, FruAreaInfo> = {
   name: 'Get FRU Inventory Area Info', netFn: NetFn.STORAGE, cmd: 0x10, privilege: Privilege.USER,
   encodeRequest: (fruId) => Buffer.from([fruId]),
   decodeRequest(d) {
-    expectExactly(d, 1, 'get fru inventory area info');
+    requestLength(d, 1, 1, 'Get FRU Inventory Area Info');
     return d[0];
   },
   encodeResponse(r) {
@@ -28,7 +28,7 @@ export const GetFruInventoryAreaInfo: IpmiCommand<number, FruAreaInfo> = {
     return out;
   },
   decodeResponse(d) {
-    expectAtLeast(d, 3, 'fru inventory area info');
+    responseLength(d, 3, 'Get FRU Inventory Area Info');
     return { size: u16At(d, 0), accessByWords: (d[2] & 0x01) !== 0 };
   },
 };
@@ -57,7 +57,7 @@ export const ReadFruData: IpmiCommand<ReadFruDataRequest, ReadFruDataResponse> =
     return out;
   },
   decodeRequest(d) {
-    expectExactly(d, 4, 'read fru data');
+    requestLength(d, 4, 4, 'Read FRU Data');
     return { fruId: d[0], offset: u16At(d, 1), count: d[3] };
   },
   encodeResponse(r) {
@@ -67,8 +67,8 @@ export const ReadFruData: IpmiCommand<ReadFruDataRequest, ReadFruDataResponse> =
     return out;
   },
   decodeResponse(d) {
-    expectAtLeast(d, 1, 'read fru data response');
-    expectAtLeast(d, 1 + d[0], 'read fru data');
+    responseLength(d, 1, 'Read FRU Data');
+    responseLength(d, 1 + d[0], 'Read FRU Data');
     return { data: d.subarray(1, 1 + d[0]) };
   },
 };

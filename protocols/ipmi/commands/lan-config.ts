@@ -1,14 +1,11 @@
 // Set/Get LAN Configuration Parameters (netFn Transport 0Ch, cmds 01h/02h) — IPMI 2.0 §23.1, §23.2: the layout of
 // config-parameters.ts with the LAN parameter table, Table 23-4 (the parameters `ipmitool lan print` reads and
 // `lan set` writes). Addresses are MS byte first, other multi-byte numbers LS byte first.
-import { DecodeError } from '../../errors.js';
 import { formatMac, parseMac } from '../mac.js';
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
-import {
-  expectParameterLength, getParametersCommand, setParametersCommand, unknownParameter, type ParameterCodec,
-} from './config-parameters.js';
-import { PROTOCOL, u16At } from './wire.js';
+import { fixedText, padField, u16At } from './command-data.js';
+import { getParametersCommand, parameterTable, setParametersCommand, type ParameterLengths } from './config-parameters.js';
 
 /** Parameter selectors, Table 23-4. */
 export const LanParameter = {
@@ -44,7 +41,7 @@ export const CIPHER_SUITE_ENTRIES = 16;
 
 /** The value of one parameter, in Table 23-4 field order. Masks are whole bytes: bit n set = v1.5 auth type n. */
 export type LanParameterValue =
-  | { parameter: 0; setInProgress: number } // [1:0]
+  | { parameter: 0; setInProgress: number } // [1:0], SetInProgress
   | { parameter: 1; authTypes: number }
   | { parameter: 2; callback: number; user: number; operator: number; administrator: number; oem: number }
   | { parameter: 3 | 6 | 12 | 14; address: string } // dotted quad
@@ -61,9 +58,10 @@ export type LanParameterValue =
   | { parameter: 24; privileges: number[] } // maximum privilege per cipher suite entry, in parameter 23's order
   | { parameter: 26; generateEvent: boolean; threshold: number; resetInterval: number; lockoutInterval: number }; // 10 s units
 
-/** Data bytes of each fixed-length parameter; 23 is 1 to 17. */
-const LENGTHS: Readonly<Record<number, number>> = {
-  0: 1, 1: 1, 2: 5, 3: 4, 4: 1, 5: 6, 6: 4, 7: 3, 10: 1, 11: 1, 12: 4, 13: 6, 14: 4, 15: 6, 16: 18, 20: 2, 21: 1, 22: 1, 24: 9, 26: 6,
+/** Data bytes of each parameter. */
+const LENGTHS: ParameterLengths = {
+  0: 1, 1: 1, 2: 5, 3: 4, 4: 1, 5: 6, 6: 4, 7: 3, 10: 1, 11: 1, 12: 4, 13: 6, 14: 4, 15: 6, 16: 18, 20: 2, 21: 1, 22: 1,
+  23: [1, 1 + CIPHER_SUITE_ENTRIES], 24: 9, 26: 6,
 };
 
 function ipv4(data: Uint8Array): string {
@@ -76,28 +74,8 @@ function ipv4Bytes(text: string): Buffer {
   return Buffer.from(parts.map(Number));
 }
 
-function community(data: Uint8Array): string {
-  const end = data.indexOf(0);
-  return Buffer.from(data.subarray(0, end < 0 ? data.length : end)).toString('latin1');
-}
-
-function communityBytes(text: string): Buffer {
-  const out = Buffer.alloc(COMMUNITY_BYTES);
-  if (Buffer.byteLength(text, 'latin1') > COMMUNITY_BYTES) throw new RangeError(`community string longer than ${COMMUNITY_BYTES} bytes`);
-  out.write(text, 'latin1');
-  return out;
-}
-
+/** `d` has the parameter's length (parameterTable checks it). */
 function decodeLanParameter(parameter: number, d: Uint8Array): LanParameterValue {
-  if (parameter === 23) {
-    if (d.length < 1 || d.length > 1 + CIPHER_SUITE_ENTRIES) {
-      throw new DecodeError(PROTOCOL, 'lan parameter 23', d.length, `expects 1..${1 + CIPHER_SUITE_ENTRIES} data bytes, got ${d.length}`, 'ERR_LENGTH');
-    }
-  } else {
-    const length = LENGTHS[parameter];
-    if (length === undefined) unknownParameter('LAN', parameter);
-    expectParameterLength('lan', parameter, d, length);
-  }
   switch (parameter) {
     case 0: return { parameter, setInProgress: d[0] & 0x03 };
     case 1: return { parameter, authTypes: d[0] };
@@ -108,7 +86,7 @@ function decodeLanParameter(parameter: number, d: Uint8Array): LanParameterValue
     case 7: return { parameter, ttl: d[0], flags: d[1] >> 5, precedence: d[2] >> 5, typeOfService: (d[2] >> 1) & 0x0f };
     case 10: return { parameter, arpResponses: (d[0] & 0x02) !== 0, gratuitousArps: (d[0] & 0x01) !== 0 };
     case 11: return { parameter, gratuitousArpInterval: d[0] };
-    case 16: return { parameter, community: community(d) };
+    case 16: return { parameter, community: fixedText(d) };
     case 20: return { parameter, vlanEnabled: (d[1] & 0x80) !== 0, vlanId: d[0] | ((d[1] & 0x0f) << 8) }; // [7] enable, [3:0] ID [11:8]
     case 21: return { parameter, vlanPriority: d[0] & 0x07 };
     case 22: return { parameter, cipherSuiteEntries: d[0] & 0x1f };
@@ -122,7 +100,7 @@ function decodeLanParameter(parameter: number, d: Uint8Array): LanParameterValue
   }
 }
 
-function encodeLanParameter(v: LanParameterValue): Buffer {
+function encodeLanParameter(v: LanParameterValue): Uint8Array {
   switch (v.parameter) {
     case 0: return Buffer.from([v.setInProgress & 0x03]);
     case 1: return Buffer.from([v.authTypes]);
@@ -133,7 +111,7 @@ function encodeLanParameter(v: LanParameterValue): Buffer {
     case 7: return Buffer.from([v.ttl, (v.flags & 0x07) << 5, ((v.precedence & 0x07) << 5) | ((v.typeOfService & 0x0f) << 1)]);
     case 10: return Buffer.from([(v.arpResponses ? 0x02 : 0) | (v.gratuitousArps ? 0x01 : 0)]);
     case 11: return Buffer.from([v.gratuitousArpInterval]);
-    case 16: return communityBytes(v.community);
+    case 16: return padField(Buffer.from(v.community, 'latin1'), COMMUNITY_BYTES, 'community string');
     case 20: return Buffer.from([v.vlanId & 0xff, (v.vlanEnabled ? 0x80 : 0) | ((v.vlanId >> 8) & 0x0f)]);
     case 21: return Buffer.from([v.vlanPriority & 0x07]);
     case 22: return Buffer.from([v.cipherSuiteEntries & 0x1f]);
@@ -157,11 +135,7 @@ function encodeLanParameter(v: LanParameterValue): Buffer {
   }
 }
 
-export const LanParameters: ParameterCodec<LanParameterValue> = {
-  knows: (parameter) => parameter === 23 || parameter in LENGTHS,
-  decode: decodeLanParameter,
-  encode: encodeLanParameter,
-};
+export const LanParameters = parameterTable('LAN', LENGTHS, decodeLanParameter, encodeLanParameter);
 
 export const SetLanConfigurationParameters = setParametersCommand({
   name: 'Set LAN Configuration Parameters', netFn: NetFn.TRANSPORT, cmd: 0x01, privilege: Privilege.ADMINISTRATOR,

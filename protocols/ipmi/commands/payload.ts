@@ -14,7 +14,7 @@ import {
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
-import { NO_DATA } from './wire.js';
+import { noResponseData } from './command-data.js';
 
 const N = NetFn.APP;
 
@@ -31,8 +31,7 @@ export const DeactivatePayload: IpmiCommand<PayloadInstanceRequest, void> = {
   name: 'Deactivate Payload', netFn: N, cmd: PayloadCommand.DEACTIVATE, privilege: Privilege.USER,
   encodeRequest: encodePayloadInstanceRequest,
   decodeRequest: decodePayloadInstanceRequest,
-  encodeResponse: () => NO_DATA,
-  decodeResponse: () => undefined,
+  ...noResponseData(),
 };
 
 export const GetPayloadActivationStatus: IpmiCommand<{ payloadType: number }, PayloadActivationStatus> = {

@@ -7,7 +7,7 @@ import { DecodeError } from '../../errors.js';
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
-import { PROTOCOL, expectAtLeast, expectExactly, u16At } from './wire.js';
+import { PROTOCOL, requestLength, responseLength, u16At } from './command-data.js';
 
 export const GroupExtension = { PICMG: 0x00, VITA: 0x03, DCMI: 0xdc } as const;
 /** HPM.x identifier of HPM.2 (the request's second byte). */
@@ -15,6 +15,19 @@ export const HPM2 = 0x02;
 
 function expectPicmg(d: Uint8Array, what: string): void {
   if (d[0] !== GroupExtension.PICMG) throw new DecodeError(PROTOCOL, what, 0, `defining body 0x${d[0].toString(16)} is not PICMG`, 'ERR_GROUP');
+}
+
+/** A probe's request: the PICMG code, then for an HPM.x command its identifier; other bytes are ERR_GROUP. */
+function probeRequest(name: string, hpm?: number): Pick<IpmiCommand<void, unknown>, 'encodeRequest' | 'decodeRequest'> {
+  const bytes = hpm === undefined ? [GroupExtension.PICMG] : [GroupExtension.PICMG, hpm];
+  return {
+    encodeRequest: () => Uint8Array.from(bytes),
+    decodeRequest(d) {
+      requestLength(d, bytes.length, bytes.length, name);
+      expectPicmg(d, `${name} request`);
+      if (hpm !== undefined && d[1] !== hpm) throw new DecodeError(PROTOCOL, 'hpm.x identifier', 1, `0x${d[1].toString(16)} is not HPM.${hpm}`, 'ERR_GROUP');
+    },
+  };
 }
 
 export interface PicmgProperties {
@@ -29,15 +42,11 @@ export interface PicmgProperties {
 
 export const GetPicmgProperties: IpmiCommand<void, PicmgProperties> = {
   name: 'Get PICMG Properties', netFn: NetFn.GROUP_EXTENSION, cmd: 0x00, privilege: Privilege.USER,
-  encodeRequest: () => Buffer.from([GroupExtension.PICMG]),
-  decodeRequest(d) {
-    expectExactly(d, 1, 'get picmg properties');
-    expectPicmg(d, 'get picmg properties');
-  },
+  ...probeRequest('Get PICMG Properties'),
   encodeResponse: (r) => Buffer.from([GroupExtension.PICMG, ((r.extensionMinor & 0x0f) << 4) | (r.extensionMajor & 0x0f), r.maxFruDeviceId, r.ipmcFruDeviceId]),
   decodeResponse(d) {
-    expectAtLeast(d, 4, 'picmg properties');
-    expectPicmg(d, 'picmg properties');
+    responseLength(d, 4, 'Get PICMG Properties');
+    expectPicmg(d, 'Get PICMG Properties response');
     return { extensionMajor: d[1] & 0x0f, extensionMinor: d[1] >> 4, maxFruDeviceId: d[2], ipmcFruDeviceId: d[3] };
   },
 };
@@ -60,12 +69,7 @@ export interface LanAttachCapabilities {
 
 export const GetLanAttachCapabilities: IpmiCommand<void, LanAttachCapabilities> = {
   name: 'HPM.2 Get LAN Attach Capabilities', netFn: NetFn.GROUP_EXTENSION, cmd: 0x3e, privilege: Privilege.USER,
-  encodeRequest: () => Buffer.from([GroupExtension.PICMG, HPM2]),
-  decodeRequest(d) {
-    expectExactly(d, 2, 'get lan attach capabilities');
-    expectPicmg(d, 'get lan attach capabilities');
-    if (d[1] !== HPM2) throw new DecodeError(PROTOCOL, 'hpm.x identifier', 1, `0x${d[1].toString(16)} is not HPM.2`, 'ERR_GROUP');
-  },
+  ...probeRequest('HPM.2 Get LAN Attach Capabilities', HPM2),
   encodeResponse(r) {
     const out = Buffer.alloc(9);
     out[0] = GroupExtension.PICMG;
@@ -79,8 +83,8 @@ export const GetLanAttachCapabilities: IpmiCommand<void, LanAttachCapabilities> 
     return out;
   },
   decodeResponse(d) {
-    expectAtLeast(d, 9, 'lan attach capabilities');
-    expectPicmg(d, 'lan attach capabilities');
+    responseLength(d, 9, 'HPM.2 Get LAN Attach Capabilities');
+    expectPicmg(d, 'HPM.2 Get LAN Attach Capabilities response');
     return {
       revision: d[1], lanChannelMask: u16At(d, 2), capabilities: d[4],
       lanParametersStart: d[5], lanParametersRevision: d[6], solParametersStart: d[7], solParametersRevision: d[8],

@@ -2,7 +2,7 @@
 // (response: reservation ID), §33.12 Get SDR / §31.5 Get SEL Entry (part of one record, with the next record's ID),
 // and the operation support byte of §33.9 Get SDR Repository Info (Table 33-3) / §31.2 Get SEL Info (Table 31-2).
 import type { IpmiCommand } from './command.js';
-import { NO_DATA, expectAtLeast, expectExactly, u16At, u16Bytes } from './wire.js';
+import { noRequestData, requestLength, responseLength, u16At, u16Bytes } from './command-data.js';
 
 /** Record ID 0000h asks for the first record, FFFFh for the last; FFFFh as the next record ID means "no more". */
 export const FIRST_RECORD = 0x0000;
@@ -41,7 +41,7 @@ export function recordReadCommand(name: string, netFn: number, cmd: number, priv
       return out;
     },
     decodeRequest(d) {
-      expectExactly(d, 6, name);
+      requestLength(d, 6, 6, name);
       return { reservationId: u16At(d, 0), recordId: u16At(d, 2), offset: d[4], count: d[5] };
     },
     encodeResponse(r) {
@@ -51,24 +51,29 @@ export function recordReadCommand(name: string, netFn: number, cmd: number, priv
       return out;
     },
     decodeResponse(d) {
-      expectAtLeast(d, 2, `${name} response`);
+      responseLength(d, 2, name);
       return { nextRecordId: u16At(d, 0), data: d.subarray(2) };
+    },
+  };
+}
+
+/**
+ * A response that is one 16-bit ID, LS byte first: the reservation (Reserve SDR Repository, Reserve SEL), the record
+ * added (Add SEL Entry, §31.6) or deleted (Delete SEL Entry, §31.8).
+ */
+export function idResponse(name: string): Pick<IpmiCommand<unknown, number>, 'encodeResponse' | 'decodeResponse'> {
+  return {
+    encodeResponse: (id) => u16Bytes(id),
+    decodeResponse(d) {
+      responseLength(d, 2, name);
+      return u16At(d, 0);
     },
   };
 }
 
 /** Reserve SDR Repository (§33.11) and Reserve SEL (§31.4): no request data; the response is the reservation ID. */
 export function reserveCommand(name: string, netFn: number, cmd: number, privilege: number): IpmiCommand<void, number> {
-  return {
-    name, netFn, cmd, privilege,
-    encodeRequest: () => NO_DATA,
-    decodeRequest: (d) => expectExactly(d, 0, name),
-    encodeResponse: (reservationId) => u16Bytes(reservationId),
-    decodeResponse(d) {
-      expectAtLeast(d, 2, `${name} response`);
-      return u16At(d, 0);
-    },
-  };
+  return { name, netFn, cmd, privilege, ...noRequestData(name), ...idResponse(name) };
 }
 
 /** The operation support byte's bits both repositories have ([6:4] differ: SDR update modes, reserved in the SEL). */

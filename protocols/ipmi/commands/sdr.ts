@@ -7,7 +7,7 @@ import type { IpmiCommand } from './command.js';
 import {
   decodeOperations, encodeOperations, recordReadCommand, reserveCommand, type RepositoryOperations,
 } from './record-read.js';
-import { NO_DATA, expectAtLeast, expectExactly, u16At, u32At } from './wire.js';
+import { noRequestData, responseLength, u16At, u32At } from './command-data.js';
 
 /** Table 33-3 byte 15 [6:5]: the update modes the repository supports. */
 export const SdrUpdateModes = { UNSPECIFIED: 0, NON_MODAL: 1, MODAL: 2, BOTH: 3 } as const;
@@ -30,8 +30,7 @@ const INFO_LENGTH = 14;
 
 export const GetSdrRepositoryInfo: IpmiCommand<void, SdrRepositoryInfo> = {
   name: 'Get SDR Repository Info', netFn: NetFn.STORAGE, cmd: 0x20, privilege: Privilege.USER,
-  encodeRequest: () => NO_DATA,
-  decodeRequest: (d) => expectExactly(d, 0, 'get sdr repository info'),
+  ...noRequestData('Get SDR Repository Info'),
   encodeResponse(r) {
     const out = Buffer.alloc(INFO_LENGTH);
     out[0] = r.version;
@@ -43,7 +42,7 @@ export const GetSdrRepositoryInfo: IpmiCommand<void, SdrRepositoryInfo> = {
     return out;
   },
   decodeResponse(d) {
-    expectAtLeast(d, INFO_LENGTH, 'sdr repository info');
+    responseLength(d, INFO_LENGTH, 'Get SDR Repository Info');
     return {
       version: d[0], recordCount: u16At(d, 1), freeSpace: u16At(d, 3), lastAddition: u32At(d, 5), lastErase: u32At(d, 9),
       updateModes: (d[13] >> 5) & 0x03, ...decodeOperations(d[13]),

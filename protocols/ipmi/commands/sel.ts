@@ -7,9 +7,9 @@ import { SEL_RECORD_LENGTH, decode as decodeSelRecord, encode as encodeSelRecord
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
 import {
-  decodeOperations, encodeOperations, recordReadCommand, reserveCommand, type RepositoryOperations,
+  decodeOperations, encodeOperations, idResponse, recordReadCommand, reserveCommand, type RepositoryOperations,
 } from './record-read.js';
-import { NO_DATA, expectAtLeast, expectExactly, u16At, u16Bytes, u32At, u32Bytes } from './wire.js';
+import { noRequestData, noResponseData, requestLength, responseLength, u16At, u32At, u32Bytes } from './command-data.js';
 
 /** Timestamp FFFFFFFFh: no addition or erase yet (Table 31-2). */
 export const NO_TIMESTAMP = 0xffffffff;
@@ -30,8 +30,7 @@ const INFO_LENGTH = 14;
 
 export const GetSelInfo: IpmiCommand<void, SelInfo> = {
   name: 'Get SEL Info', netFn: NetFn.STORAGE, cmd: 0x40, privilege: Privilege.USER,
-  encodeRequest: () => NO_DATA,
-  decodeRequest: (d) => expectExactly(d, 0, 'get sel info'),
+  ...noRequestData('Get SEL Info'),
   encodeResponse(r) {
     const out = Buffer.alloc(INFO_LENGTH);
     out[0] = r.version;
@@ -43,7 +42,7 @@ export const GetSelInfo: IpmiCommand<void, SelInfo> = {
     return out;
   },
   decodeResponse(d) {
-    expectAtLeast(d, INFO_LENGTH, 'sel info');
+    responseLength(d, INFO_LENGTH, 'Get SEL Info');
     return {
       version: d[0], entries: u16At(d, 1), freeSpace: u16At(d, 3), lastAddition: u32At(d, 5), lastErase: u32At(d, 9),
       ...decodeOperations(d[13]),
@@ -60,14 +59,10 @@ export const AddSelEntry: IpmiCommand<SelRecord, number> = {
   name: 'Add SEL Entry', netFn: NetFn.STORAGE, cmd: 0x44, privilege: Privilege.OPERATOR,
   encodeRequest: (record) => encodeSelRecord(record),
   decodeRequest(d) {
-    expectExactly(d, SEL_RECORD_LENGTH, 'add sel entry');
+    requestLength(d, SEL_RECORD_LENGTH, SEL_RECORD_LENGTH, 'Add SEL Entry');
     return decodeSelRecord(d); // a reserved record type is DecodeError ERR_UNSUPPORTED
   },
-  encodeResponse: (recordId) => u16Bytes(recordId),
-  decodeResponse(d) {
-    expectAtLeast(d, 2, 'add sel entry response');
-    return u16At(d, 0);
-  },
+  ...idResponse('Add SEL Entry'),
 };
 
 export interface DeleteSelEntryRequest {
@@ -87,14 +82,10 @@ export const DeleteSelEntry: IpmiCommand<DeleteSelEntryRequest, number> = {
     return out;
   },
   decodeRequest(d) {
-    expectExactly(d, 4, 'delete sel entry');
+    requestLength(d, 4, 4, 'Delete SEL Entry');
     return { reservationId: u16At(d, 0), recordId: u16At(d, 2) };
   },
-  encodeResponse: (recordId) => u16Bytes(recordId),
-  decodeResponse(d) {
-    expectAtLeast(d, 2, 'delete sel entry response');
-    return u16At(d, 0);
-  },
+  ...idResponse('Delete SEL Entry'),
 };
 
 /** Clear SEL byte 6. */
@@ -126,12 +117,12 @@ export const ClearSel: IpmiCommand<ClearSelRequest, ClearSelResponse> = {
     return out;
   },
   decodeRequest(d) {
-    expectExactly(d, 6, 'clear sel');
+    requestLength(d, 6, 6, 'Clear SEL');
     return { reservationId: u16At(d, 0), confirmed: d[2] === CLR[0] && d[3] === CLR[1] && d[4] === CLR[2], action: d[5] };
   },
   encodeResponse: (r) => Buffer.from([r.completed ? 0x01 : 0x00]),
   decodeResponse(d) {
-    expectAtLeast(d, 1, 'clear sel response');
+    responseLength(d, 1, 'Clear SEL');
     return { completed: (d[0] & 0x0f) === 0x01 };
   },
 };
@@ -139,11 +130,10 @@ export const ClearSel: IpmiCommand<ClearSelRequest, ClearSelResponse> = {
 /** Response: seconds since 1970-01-01 UTC on the SEL clock (below 20000000h: seconds since the BMC started). */
 export const GetSelTime: IpmiCommand<void, number> = {
   name: 'Get SEL Time', netFn: NetFn.STORAGE, cmd: 0x48, privilege: Privilege.USER,
-  encodeRequest: () => NO_DATA,
-  decodeRequest: (d) => expectExactly(d, 0, 'get sel time'),
+  ...noRequestData('Get SEL Time'),
   encodeResponse: (seconds) => u32Bytes(seconds),
   decodeResponse(d) {
-    expectAtLeast(d, 4, 'sel time');
+    responseLength(d, 4, 'Get SEL Time');
     return u32At(d, 0);
   },
 };
@@ -152,9 +142,8 @@ export const SetSelTime: IpmiCommand<number, void> = {
   name: 'Set SEL Time', netFn: NetFn.STORAGE, cmd: 0x49, privilege: Privilege.OPERATOR,
   encodeRequest: (seconds) => u32Bytes(seconds),
   decodeRequest(d) {
-    expectExactly(d, 4, 'set sel time');
+    requestLength(d, 4, 4, 'Set SEL Time');
     return u32At(d, 0);
   },
-  encodeResponse: () => NO_DATA,
-  decodeResponse: () => undefined,
+  ...noResponseData(),
 };

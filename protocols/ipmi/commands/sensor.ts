@@ -5,7 +5,7 @@
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
-import { expectAtLeast, expectExactly } from './wire.js';
+import { requestLength, responseLength } from './command-data.js';
 
 /** Threshold bits of Get Sensor Thresholds byte 2 and Get Sensor Reading byte 4 [5:0]. */
 export const ThresholdMask = { LNC: 0x01, LC: 0x02, LNR: 0x04, UNC: 0x08, UC: 0x10, UNR: 0x20 } as const;
@@ -39,7 +39,7 @@ function bySensorNumber<Res>(name: string, cmd: number, response: Pick<IpmiComma
     name, netFn: NetFn.SENSOR_EVENT, cmd, privilege: Privilege.USER,
     encodeRequest: (sensorNumber) => Buffer.from([sensorNumber]),
     decodeRequest(d) {
-      expectExactly(d, 1, name);
+      requestLength(d, 1, 1, name);
       return d[0];
     },
     ...response,
@@ -57,12 +57,12 @@ export const GetSensorHysteresis: IpmiCommand<number, SensorHysteresis> = {
   name: 'Get Sensor Hysteresis', netFn: NetFn.SENSOR_EVENT, cmd: 0x25, privilege: Privilege.USER,
   encodeRequest: (sensorNumber) => Buffer.from([sensorNumber, 0xff]),
   decodeRequest(d) {
-    expectExactly(d, 2, 'get sensor hysteresis');
+    requestLength(d, 2, 2, 'Get Sensor Hysteresis');
     return d[0];
   },
   encodeResponse: (r) => Buffer.from([r.positiveGoing, r.negativeGoing]),
   decodeResponse(d) {
-    expectAtLeast(d, 2, 'sensor hysteresis');
+    responseLength(d, 2, 'Get Sensor Hysteresis');
     return { positiveGoing: d[0], negativeGoing: d[1] };
   },
 };
@@ -85,7 +85,7 @@ export const GetSensorThresholds = bySensorNumber<SensorThresholds>('Get Sensor 
     return out;
   },
   decodeResponse(d) {
-    expectAtLeast(d, 7, 'sensor thresholds');
+    responseLength(d, 7, 'Get Sensor Thresholds');
     const out: SensorThresholds = {};
     THRESHOLD_ORDER.forEach((name, i) => {
       if (d[0] & (1 << i)) out[name] = d[1 + i];
@@ -114,7 +114,7 @@ export const GetSensorEventEnable = bySensorNumber<SensorEventEnable>('Get Senso
     return out;
   },
   decodeResponse(d) {
-    expectAtLeast(d, 1, 'sensor event enable');
+    responseLength(d, 1, 'Get Sensor Event Enable');
     return { eventMessagesEnabled: (d[0] & 0x80) !== 0, scanningEnabled: (d[0] & 0x40) !== 0, assertionEvents: events(d, 1), deassertionEvents: events(d, 3) };
   },
 });
@@ -135,7 +135,7 @@ export const GetSensorEventStatus = bySensorNumber<SensorEventStatus>('Get Senso
     return out;
   },
   decodeResponse(d) {
-    expectAtLeast(d, 1, 'sensor event status');
+    responseLength(d, 1, 'Get Sensor Event Status');
     return { ...decodeFlags(d[0]), assertedEvents: events(d, 1), deassertedEvents: events(d, 3) };
   },
 });
@@ -155,7 +155,7 @@ export const GetSensorReading = bySensorNumber<SensorReading>('Get Sensor Readin
     return Buffer.from([r.raw, flags, r.states & 0xff, 0x80 | ((r.states >> 8) & 0x7f)]); // byte 5 [7] returned as 1b
   },
   decodeResponse(d) {
-    expectAtLeast(d, 3, 'sensor reading');
+    responseLength(d, 3, 'Get Sensor Reading');
     const flags = decodeFlags(d[1]);
     if (d.length === 3) return { kind: 'threshold', raw: d[0], ...flags, thresholds: d[2] & 0x3f };
     return { kind: 'discrete', raw: d[0], ...flags, states: events(d, 2) };

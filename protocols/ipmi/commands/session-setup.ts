@@ -2,6 +2,7 @@
 // Authentication Capabilities), §22.15 (Get Channel Cipher Suites), §22.16 (Get Session Challenge),
 // §22.17 (Activate Session), §22.18 (Set Session Privilege Level), §22.19 (Close Session).
 import { DecodeError, requireBytes } from '../../errors.js';
+import { PROTOCOL, fixedText, u32At } from './command-data.js';
 
 export const SessionCommand = {
   GET_CHANNEL_AUTH_CAPABILITIES: 0x38,
@@ -15,17 +16,11 @@ export const SessionCommand = {
 /** Channel number 0Eh means "the channel this request arrived on" (§6.3). */
 export const CURRENT_CHANNEL = 0x0e;
 
-const P = 'ipmi';
-
-function u32(buf: Uint8Array, o: number): number {
-  return (buf[o] | (buf[o + 1] << 8) | (buf[o + 2] << 16) | (buf[o + 3] << 24)) >>> 0;
-}
-
 // --- Get Channel Authentication Capabilities (§22.13)
 export interface AuthCapsRequest { extended: boolean; channel: number; privilege: number }
 
 export function decodeAuthCapsRequest(d: Uint8Array): AuthCapsRequest {
-  requireBytes(d, 0, 2, P, 'get channel auth caps request');
+  requireBytes(d, 0, 2, PROTOCOL, 'get channel auth caps request');
   return { extended: (d[0] & 0x80) !== 0, channel: d[0] & 0x0f, privilege: d[1] & 0x0f };
 }
 
@@ -66,7 +61,7 @@ export function encodeAuthCapsResponse(r: AuthCapsResponse): Buffer {
 }
 
 export function decodeAuthCapsResponse(d: Uint8Array): AuthCapsResponse {
-  requireBytes(d, 0, 8, P, 'get channel auth caps response');
+  requireBytes(d, 0, 8, PROTOCOL, 'get channel auth caps response');
   const extended = (d[1] & 0x80) !== 0;
   return {
     channel: d[0], authTypes: d[1] & 0x37, extended,
@@ -81,7 +76,7 @@ export function decodeAuthCapsResponse(d: Uint8Array): AuthCapsResponse {
 export interface CipherSuitesRequest { channel: number; payloadType: number; listBySuite: boolean; index: number }
 
 export function decodeCipherSuitesRequest(d: Uint8Array): CipherSuitesRequest {
-  requireBytes(d, 0, 3, P, 'get channel cipher suites request');
+  requireBytes(d, 0, 3, PROTOCOL, 'get channel cipher suites request');
   return { channel: d[0] & 0x0f, payloadType: d[1] & 0x3f, listBySuite: (d[2] & 0x80) !== 0, index: d[2] & 0x3f };
 }
 
@@ -96,8 +91,8 @@ export const CIPHER_SUITE_CHUNK = 16;
 export interface SessionChallengeRequest { authType: number; username: string }
 
 export function decodeSessionChallengeRequest(d: Uint8Array): SessionChallengeRequest {
-  requireBytes(d, 0, 17, P, 'get session challenge request');
-  return { authType: d[0] & 0x0f, username: nulTerminated(d.subarray(1, 17)) };
+  requireBytes(d, 0, 17, PROTOCOL, 'get session challenge request');
+  return { authType: d[0] & 0x0f, username: fixedText(d.subarray(1, 17)) };
 }
 
 export function encodeSessionChallengeRequest(r: SessionChallengeRequest): Buffer {
@@ -117,16 +112,16 @@ export function encodeSessionChallengeResponse(r: SessionChallengeResponse): Buf
 }
 
 export function decodeSessionChallengeResponse(d: Uint8Array): SessionChallengeResponse {
-  requireBytes(d, 0, 20, P, 'get session challenge response');
-  return { tempSessionId: u32(d, 0), challenge: d.subarray(4, 20) };
+  requireBytes(d, 0, 20, PROTOCOL, 'get session challenge response');
+  return { tempSessionId: u32At(d, 0), challenge: d.subarray(4, 20) };
 }
 
 // --- Activate Session (§22.17)
 export interface ActivateSessionRequest { authType: number; maxPrivilege: number; challenge: Uint8Array; initialOutboundSeq: number }
 
 export function decodeActivateSessionRequest(d: Uint8Array): ActivateSessionRequest {
-  requireBytes(d, 0, 22, P, 'activate session request');
-  return { authType: d[0] & 0x0f, maxPrivilege: d[1] & 0x0f, challenge: d.subarray(2, 18), initialOutboundSeq: u32(d, 18) };
+  requireBytes(d, 0, 22, PROTOCOL, 'activate session request');
+  return { authType: d[0] & 0x0f, maxPrivilege: d[1] & 0x0f, challenge: d.subarray(2, 18), initialOutboundSeq: u32At(d, 18) };
 }
 
 export function encodeActivateSessionRequest(r: ActivateSessionRequest): Buffer {
@@ -150,8 +145,8 @@ export function encodeActivateSessionResponse(r: ActivateSessionResponse): Buffe
 }
 
 export function decodeActivateSessionResponse(d: Uint8Array): ActivateSessionResponse {
-  requireBytes(d, 0, 10, P, 'activate session response');
-  return { authType: d[0] & 0x0f, sessionId: u32(d, 1), initialInboundSeq: u32(d, 5), maxPrivilege: d[9] & 0x0f };
+  requireBytes(d, 0, 10, PROTOCOL, 'activate session response');
+  return { authType: d[0] & 0x0f, sessionId: u32At(d, 1), initialInboundSeq: u32At(d, 5), maxPrivilege: d[9] & 0x0f };
 }
 
 /** Activate Session completion codes (§22.17). */
@@ -174,9 +169,9 @@ export const CloseSessionCC = { INVALID_SESSION_ID: 0x87, INVALID_SESSION_HANDLE
 export const SessionChallengeCC = { INVALID_USER_NAME: 0x81, NULL_USER_NAME_DISABLED: 0x82 } as const;
 
 export function decodeCloseSessionRequest(d: Uint8Array): { sessionId: number; handle: number | null } {
-  requireBytes(d, 0, 4, P, 'close session request');
-  const sessionId = u32(d, 0);
-  if (sessionId === 0 && d.length < 5) throw new DecodeError(P, 'sessionHandle', 4, 'session ID 0 needs a handle', 'ERR_TRUNCATED');
+  requireBytes(d, 0, 4, PROTOCOL, 'close session request');
+  const sessionId = u32At(d, 0);
+  if (sessionId === 0 && d.length < 5) throw new DecodeError(PROTOCOL, 'sessionHandle', 4, 'session ID 0 needs a handle', 'ERR_TRUNCATED');
   return { sessionId, handle: sessionId === 0 ? d[4] : null };
 }
 
@@ -184,9 +179,4 @@ export function encodeCloseSessionRequest(sessionId: number): Buffer {
   const out = Buffer.alloc(4);
   out.writeUInt32LE(sessionId >>> 0, 0);
   return out;
-}
-
-function nulTerminated(b: Uint8Array): string {
-  const end = b.indexOf(0);
-  return Buffer.from(b.subarray(0, end < 0 ? b.length : end)).toString('latin1');
 }

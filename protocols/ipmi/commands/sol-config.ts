@@ -1,15 +1,11 @@
 // Set/Get SOL Configuration Parameters (netFn Transport 0Ch, cmds 21h/22h) — IPMI 2.0 §26.2, §26.3: the layout of
 // config-parameters.ts with the SOL parameter table, Table 26-5 (values in protocols/sol/config-parameters.ts).
-import { SOL_PARAMETER_LENGTHS, decodeSolParameter, encodeSolParameter, type SolParameterValue } from '../../sol/config-parameters.js';
+import { SolParameters } from '../../sol/config-parameters.js';
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
-import { getParametersCommand, setParametersCommand, type ParameterCodec } from './config-parameters.js';
+import { getParametersCommand, setParametersCommand } from './config-parameters.js';
 
-export const SolParameters: ParameterCodec<SolParameterValue> = {
-  knows: (parameter) => parameter in SOL_PARAMETER_LENGTHS,
-  decode: decodeSolParameter,
-  encode: encodeSolParameter,
-};
+export { SolParameters };
 
 export const SetSolConfigurationParameters = setParametersCommand({
   name: 'Set SOL Configuration Parameters', netFn: NetFn.TRANSPORT, cmd: 0x21, privilege: Privilege.ADMINISTRATOR,

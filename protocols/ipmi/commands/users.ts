@@ -6,7 +6,7 @@ import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
 import {
-  fixedText, noResponseData, padField, putLe, requestLength, reservedValue, responseLength, u16At, u32At,
+  fixedText, noResponseData, padField, putLe, requestLength, responseLength, u16At, u32At,
 } from './command-data.js';
 
 export const UserCommand = {
@@ -114,12 +114,21 @@ export interface ActiveSessionInfo {
   userId: number;
   /** byte 6 [3:0], Privilege */
   privilege: number;
-  /** byte 7 [7:4] on a LAN channel: 0h IPMI v1.5, 1h IPMI v2.0 (RMCP+) */
-  protocol: 'v1.5' | 'v2.0';
+  /** byte 7 [7:4] on a LAN channel: 0h IPMI v1.5, 1h IPMI v2.0 (RMCP+); 'reserved' for 2h-Fh, which a BMC may still send */
+  protocol: 'v1.5' | 'v2.0' | 'reserved';
+  /** byte 7 [7:4] as sent when protocol is 'reserved' (decoding sets it, encoding sends it; absent: Fh) */
+  protocolBits?: number;
   /** byte 7 [3:0] */
   channel: number;
   /** bytes 8-19 of an 802.3 LAN channel: the remote console */
   lan?: { ip: Uint8Array; mac: Uint8Array; port: number };
+}
+
+/** Byte 7 [7:4] of Get Session Info, by value. */
+const SESSION_PROTOCOLS: readonly ('v1.5' | 'v2.0')[] = ['v1.5', 'v2.0'];
+
+function protocolBits(s: ActiveSessionInfo): number {
+  return s.protocol === 'reserved' ? (s.protocolBits ?? 0x0f) & 0x0f : SESSION_PROTOCOLS.indexOf(s.protocol);
 }
 
 const SESSION_BY_HANDLE = 0xfe;
@@ -275,7 +284,7 @@ export const GetSessionInfo: IpmiCommand<SessionSelector, SessionInfo> = {
     if (!s) return out;
     out[3] = s.userId & 0x3f;
     out[4] = s.privilege & 0x0f;
-    out[5] = ((s.protocol === 'v2.0' ? 1 : 0) << 4) | (s.channel & 0x0f);
+    out[5] = (protocolBits(s) << 4) | (s.channel & 0x0f);
     if (!s.lan) return out;
     out.set(s.lan.ip.subarray(0, 4), 6); // MS byte first
     out.set(s.lan.mac.subarray(0, 6), 10);
@@ -286,9 +295,9 @@ export const GetSessionInfo: IpmiCommand<SessionSelector, SessionInfo> = {
     responseLength(d, INFO_HEAD_BYTES, 'Get Session Info');
     const r: SessionInfo = { handle: d[0], slots: d[1] & 0x3f, activeCount: d[2] & 0x3f };
     if (d.length < INFO_HEAD_BYTES + SESSION_BYTES) return r;
-    const protocol = d[5] >> 4;
-    if (protocol > 1) reservedValue('session protocol', 5, protocol);
-    const s: ActiveSessionInfo = { userId: d[3] & 0x3f, privilege: d[4] & 0x0f, protocol: protocol === 1 ? 'v2.0' : 'v1.5', channel: d[5] & 0x0f };
+    const bits = d[5] >> 4;
+    const s: ActiveSessionInfo = { userId: d[3] & 0x3f, privilege: d[4] & 0x0f, protocol: SESSION_PROTOCOLS[bits] ?? 'reserved', channel: d[5] & 0x0f };
+    if (s.protocol === 'reserved') s.protocolBits = bits;
     if (d.length >= INFO_HEAD_BYTES + SESSION_BYTES + LAN_BYTES) s.lan = { ip: d.subarray(6, 10), mac: d.subarray(10, 16), port: u16At(d, 16) };
     r.session = s;
     return r;
