@@ -1,5 +1,6 @@
-// The IPMI messages inside the RMCP+ sessions of test/vectors/ipmi/ipmitool-vs-ipmi_sim.json, decrypted with the
-// capture's known password ("password", no Kg): what ipmitool really sent and what ipmi_sim answered, by command.
+// The IPMI messages inside the RMCP+ sessions of a capture, by default test/vectors/ipmi/ipmitool-vs-ipmi_sim.json,
+// decrypted with the capture's known password ("password", no Kg): what ipmitool really sent and what the BMC
+// (ipmi_sim there) answered, by command.
 import { ConfidentialityAlgorithm, suiteByAlgorithms, type CipherSuite } from '../../protocols/ipmi/cipher-suites.js';
 import { decodeRequest, decodeResponse } from '../../protocols/ipmi/message.js';
 import { decodeOpenSessionRequest, decodeOpenSessionResponse, decodeRakp1, decodeRakp2 } from '../../protocols/ipmi/rakp.js';
@@ -25,9 +26,11 @@ function isRmcpPlus(b: Uint8Array): boolean {
   return b[3] === 0x07 && b[4] === 0x06; // RMCP class IPMI, auth type RMCP+ (IPMI 2.0 §13.6)
 }
 
+const DEFAULT_CAPTURE = 'ipmi/ipmitool-vs-ipmi_sim.json';
+
 /** Every in-session IPMI message of the capture's RMCP+ sessions, in capture order. */
-export function capturedMessages(): VectorMessage[] {
-  const frames = loadFrames('ipmi/ipmitool-vs-ipmi_sim.json');
+export function capturedMessages(capture = DEFAULT_CAPTURE): VectorMessage[] {
+  const frames = loadFrames(capture);
   const out: VectorMessage[] = [];
   let suite: CipherSuite | undefined;
   let k2: Buffer | undefined;
@@ -65,9 +68,9 @@ export function capturedMessages(): VectorMessage[] {
   return out;
 }
 
-/** The requests ipmitool sent for (netFn, cmd), each with ipmi_sim's answer (the next message from the BMC). */
-export function capturedExchanges(netFn: number, cmd: number): { request: VectorMessage; response: VectorMessage }[] {
-  const messages = capturedMessages();
+/** The requests ipmitool sent for (netFn, cmd), each with the BMC's answer (the next message from the BMC). */
+export function capturedExchanges(netFn: number, cmd: number, capture = DEFAULT_CAPTURE): { request: VectorMessage; response: VectorMessage }[] {
+  const messages = capturedMessages(capture);
   const out: { request: VectorMessage; response: VectorMessage }[] = [];
   messages.forEach((m, i) => {
     if (m.from !== 'client' || m.netFn !== netFn || m.cmd !== cmd) return;

@@ -78,14 +78,16 @@ export interface Guid {
 const DEVICE_ID_BYTES = 11;
 const AUX_FIRMWARE_BYTES = 4;
 
-function bcd(n: number): number {
+/** `n` (0-99) as two BCD digits. */
+export function bcd(n: number): number {
   return ((Math.floor(n / 10) % 10) << 4) | (n % 10);
 }
 
-function fromBcd(byte: number, field: string, offset: number): number {
+/** Two BCD digits as a number 0-99; DecodeError ERR_RANGE for a byte that is not BCD. */
+export function fromBcd(byte: number, field: string, offset: number, protocol = 'ipmi'): number {
   const high = byte >> 4;
   const low = byte & 0x0f;
-  if (high > 9 || low > 9) throw new DecodeError('ipmi', field, offset, `0x${byte.toString(16)} is not two BCD digits`, 'ERR_RANGE');
+  if (high > 9 || low > 9) throw new DecodeError(protocol, field, offset, `0x${byte.toString(16)} is not two BCD digits`, 'ERR_RANGE');
   return high * 10 + low;
 }
 
