@@ -36,7 +36,8 @@ export function hpmCommands(model: BmcModel): CommandSpec[] {
     }),
     handler(FinishFirmwareUpload, (req, ctx) => answer(fw.finish(req.component, req.imageLength, ctx.now))),
     handler(GetUpgradeStatus, () => fw.status()),
-    handler(ActivateFirmware, (_req, ctx) => answer(fw.activate(ctx.now))), // the override byte: nothing here rolls back on its own but a power loss
+    // The rollback override byte is read, not used: the only automatic rollback here follows a power loss, which it cannot prevent
+    handler(ActivateFirmware, (_req, ctx) => answer(fw.activate(ctx.now))),
     handler(QuerySelfTestResults, () => valueOr(fw.selfTest())),
     handler(QueryRollbackStatus, () => valueOr(fw.rollbackStatus())),
     handler(InitiateManualRollback, (_req, ctx) => answer(fw.manualRollback(ctx.now))),

@@ -4,7 +4,8 @@
 // Upgrade, 31h Initiate Upgrade Action, 32h Upload Firmware Block, 33h Finish Firmware Upload, 34h Get Upgrade
 // Status, 35h Activate Firmware, 36h Query Self-test Results, 37h Query Rollback Status, 38h Initiate Manual
 // Rollback. Multi-byte fields go LS byte first. Layouts as ipmitool 1.8.19 (lib/ipmi_hpmfwupg.c) and Wireshark's
-// PICMG dissector read them. Privileges: HPM.1 names none; reading is User, changing firmware Administrator.
+// PICMG dissector read them. Privileges are bmcfleet's choice: reading at User, changing firmware at
+// Administrator.
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
