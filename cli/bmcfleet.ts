@@ -3,6 +3,7 @@
 import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
 import { emulateCommand } from './emulate.js';
+import { firmwareCommand } from './firmware.js';
 import { solCommand } from './sol.js';
 import { isnsCommand } from './isns.js';
 
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Subcommand> = {
   bench: benchCommand,
   sol: solCommand,
   isns: isnsCommand,
+  firmware: firmwareCommand,
 };
 
 function usage(): string {

@@ -13,6 +13,7 @@ import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { DatagramHandler, SendAnswer } from '../../runtime/udp-endpoint.js';
 import { FaultGate, type FaultSettings } from './faults.js';
 import { DelayedAnswers, type DelayedAnswerLimits } from './delayed-answers.js';
+import { FirmwareLink } from './firmware-link.js';
 import { createCommandTable, type CommandTable } from './commands/index.js';
 import { oemConsoleCommands } from './commands/oem-console.js';
 import { ConsoleByteStream } from './console-byte-stream.js';
@@ -69,6 +70,8 @@ export class EmulatedBmc implements DatagramHandler {
   /** The host's serial console (follows the chassis power). */
   readonly host: HostConsole;
   readonly sol: SolLink;
+  /** HPM.1 upgrade steps on the clock, and power loss mid-flash (losePower). */
+  readonly firmware: FirmwareLink;
   private readonly commands: CommandTable;
   private readonly clock: Clock;
   private readonly sessionsView: SessionsView;
@@ -119,6 +122,7 @@ export class EmulatedBmc implements DatagramHandler {
     this.channel.hasSolInstance = (s) => solState.hasSession(s.bmcId);
     // §24.2: a session's payload instances end with it (Close Session, idle expiry, BMC reboot).
     table.onEnd((s) => { solState.deactivateSession(s.bmcId, this.clock.now()); });
+    this.firmware = new FirmwareLink(this.model.firmware, this.clock, (ms) => this.reboot(ms));
   }
 
   handle(datagram: Buffer, peer: Peer, send: SendAnswer): void {
@@ -168,6 +172,7 @@ export class EmulatedBmc implements DatagramHandler {
     this.drainTimer?.cancel();
     this.drainTimer = null;
     this.pending = [];
+    this.firmware.close();
     this.sol.close();
     this.host.close();
   }

@@ -20,6 +20,7 @@ import { parseMac } from '../../protocols/ipmi/mac.js';
 import { SolConfig } from './sol-config.js';
 import { UserTable, type UserOptions } from './user-table.js';
 import { FruStore } from './fru.js';
+import { FirmwareUpgrade, type FirmwareUpgradeOptions } from './firmware-upgrade.js';
 import { resolveHardware, type HardwareTemplate } from './hardware.js';
 import { SdrRepository, buildSdrRecords } from './sdr-repository.js';
 import { SystemEventLog } from './sel.js';
@@ -81,6 +82,8 @@ export interface BmcModelOptions {
   now?: number;
   /** The server behind the BMC (FRU, sensors); unset fields come from the default template and the IP. */
   hardware?: Partial<HardwareTemplate>;
+  /** HPM.1 firmware upgrade: step durations and the largest firmware accepted. */
+  firmwareUpgrade?: FirmwareUpgradeOptions;
 }
 
 
@@ -113,6 +116,8 @@ export class BmcModel {
   readonly sdr: SdrRepository;
   readonly sel: SystemEventLog;
   readonly fru: FruStore;
+  /** HPM.1 firmware upgrade: the flash banks and the upgrade in progress. */
+  readonly firmware: FirmwareUpgrade;
   cipherSuites: number[];
   v15AuthTypes: number[];
   private readonly listeners = new Set<BmcListener>();
@@ -148,6 +153,7 @@ export class BmcModel {
     this.sdr = new SdrRepository(buildSdrRecords(this.hardware, this.device.additionalSupport), Math.floor((options.now ?? Date.now()) / 1000));
     this.sel = new SystemEventLog({ sensors: this.sensors, manufacturerId: this.device.manufacturerId });
     this.fru = new FruStore(this.hardware);
+    this.firmware = new FirmwareUpgrade(this.device, options.firmwareUpgrade);
     this.onChange((event) => this.sel.recordChange(event));
   }
 

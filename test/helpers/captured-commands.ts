@@ -50,7 +50,7 @@ function toMessage(n: number, from: 'client' | 'bmc', msg: Uint8Array): Captured
 
 interface Capture { datagrams: CapturedDatagram[]; messages: CapturedMessage[] }
 
-function takeApart(): Capture {
+function takeApart(file: string): Capture {
   const datagrams: CapturedDatagram[] = [];
   const messages: CapturedMessage[] = [];
   /** Keeps a message that decodes; one that does not throws its DecodeError before anything is kept. */
@@ -62,7 +62,7 @@ function takeApart(): Capture {
   let bmcSessionId = 0;
   let rakp1: ReturnType<typeof decodeRakp1> | null = null;
   let k2: Buffer | null = null;
-  for (const frame of loadFrames('ipmi/ipmitool-vs-ipmi_sim.json')) {
+  for (const frame of loadFrames(file)) {
     const b = frame.bytes;
     if (b[3] !== RMCP_CLASS_IPMI) {
       datagrams.push({ frame }); // ASF
@@ -108,16 +108,24 @@ function takeApart(): Capture {
   return { datagrams, messages };
 }
 
-let capture: Capture | null = null;
+/** ipmitool against ipmi_sim, the default; others (ipmi/ipmitool-hpm-vs-bmcfleet.json) by name. */
+const DEFAULT_CAPTURE = 'ipmi/ipmitool-vs-ipmi_sim.json';
+const captures = new Map<string, Capture>();
+
+function capture(file: string): Capture {
+  let c = captures.get(file);
+  if (!c) captures.set(file, (c = takeApart(file)));
+  return c;
+}
 
 /** Every datagram of the capture, in order. */
-export function capturedDatagrams(): CapturedDatagram[] {
-  return (capture ??= takeApart()).datagrams;
+export function capturedDatagrams(file = DEFAULT_CAPTURE): CapturedDatagram[] {
+  return capture(file).datagrams;
 }
 
 /** Every IPMI message of the capture that could be read, in order. */
-export function capturedMessages(): CapturedMessage[] {
-  return (capture ??= takeApart()).messages;
+export function capturedMessages(file = DEFAULT_CAPTURE): CapturedMessage[] {
+  return capture(file).messages;
 }
 
 /** ipmitool's request data for one command. */

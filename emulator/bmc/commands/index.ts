@@ -7,6 +7,7 @@ import type { BmcModel } from '../model.js';
 import { appCommands } from './app.js';
 import { userCommands } from './app-users.js';
 import { chassisCommands } from './chassis.js';
+import { hpmCommands } from './hpm.js';
 import { oemInventoryCommands } from './oem-inventory.js';
 import { payloadCommands } from './payload.js';
 import { picmgCommands } from './picmg.js';
@@ -41,6 +42,7 @@ export function createCommandTable(model: BmcModel, options: CommandTableOptions
     ...chassisCommands(model),
     ...transportCommands(model),
     ...picmgCommands(),
+    ...hpmCommands(model),
     ...solCommands(model),
     ...payloadCommands(model),
     ...storageCommands(model),

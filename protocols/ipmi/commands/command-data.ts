@@ -28,6 +28,11 @@ export function responseLength(data: Uint8Array, min: number, command: string): 
   requireBytes(data, 0, min, PROTOCOL, `${command} response`);
 }
 
+/** Throws DecodeError ERR_RANGE for a reserved value in a request field (responses are read leniently). */
+export function reservedValue(field: string, offset: number, value: number): never {
+  throw new DecodeError(PROTOCOL, field, offset, `reserved value ${value}`, 'ERR_RANGE');
+}
+
 /** Encode and decode of a request with no data bytes (decoding anything else is ERR_LENGTH). */
 export function noRequestData(command: string): Pick<IpmiCommand<void, unknown>, 'encodeRequest' | 'decodeRequest'> {
   return { encodeRequest: () => NO_DATA, decodeRequest: (data) => requestLength(data, 0, 0, command) };

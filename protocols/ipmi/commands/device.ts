@@ -1,6 +1,7 @@
 // App device commands (netFn 06h) both sides encode and decode — IPMI 2.0 §20.1 Get Device ID (Table 20-2),
 // §20.2 Cold Reset, §20.3 Warm Reset, §20.4 Get Self Test Results (Table 20-4), §20.8 Get Device GUID
 // (Table 20-10), §22.14 Get System GUID (Table 22-17). Privileges: Appendix G.
+import { DecodeError } from '../../errors.js';
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
@@ -82,15 +83,23 @@ export interface Guid {
 const DEVICE_ID_BYTES = 11;
 const AUX_FIRMWARE_BYTES = 4;
 
-function bcd(n: number): number {
+/** `n` (0-99) as two BCD digits. */
+export function bcd(n: number): number {
   return ((Math.floor(n / 10) % 10) << 4) | (n % 10);
 }
 
 /** Two BCD digits as a number, or undefined when the byte is not BCD. */
-function fromBcd(byte: number): number | undefined {
+export function bcdValue(byte: number): number | undefined {
   const high = byte >> 4;
   const low = byte & 0x0f;
   return high > 9 || low > 9 ? undefined : high * 10 + low;
+}
+
+/** Two BCD digits as a number 0-99; DecodeError ERR_RANGE for a byte that is not BCD. */
+export function fromBcd(byte: number, field: string, offset: number, protocol = 'ipmi'): number {
+  const value = bcdValue(byte);
+  if (value === undefined) throw new DecodeError(protocol, field, offset, `0x${byte.toString(16)} is not two BCD digits`, 'ERR_RANGE');
+  return value;
 }
 
 export const GetDeviceId: IpmiCommand<void, DeviceId> = {
@@ -124,7 +133,7 @@ export const GetDeviceId: IpmiCommand<void, DeviceId> = {
       manufacturerId: u24At(d, 6) & 0x0fffff,
       productId: u16At(d, 9),
     };
-    const minor = fromBcd(d[3]);
+    const minor = bcdValue(d[3]);
     if (minor !== undefined) r.firmwareMinor = minor;
     if (d.length >= DEVICE_ID_BYTES + AUX_FIRMWARE_BYTES) r.auxFirmware = d.subarray(DEVICE_ID_BYTES, DEVICE_ID_BYTES + AUX_FIRMWARE_BYTES);
     return r;

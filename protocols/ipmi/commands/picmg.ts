@@ -13,7 +13,8 @@ export const GroupExtension = { PICMG: 0x00, VITA: 0x03, DCMI: 0xdc } as const;
 /** HPM.x identifier of HPM.2 (the request's second byte). */
 export const HPM2 = 0x02;
 
-function expectPicmg(d: Uint8Array, what: string): void {
+/** Throws DecodeError ERR_GROUP unless `d` starts with the PICMG identifier (00h). */
+export function expectPicmg(d: Uint8Array, what: string): void {
   if (d[0] !== GroupExtension.PICMG) throw new DecodeError(PROTOCOL, what, 0, `defining body 0x${d[0].toString(16)} is not PICMG`, 'ERR_GROUP');
 }
 
