@@ -39,7 +39,7 @@ export interface ShardStatus {
   state: ShardState;
   /** Times it died and was started again. */
   restarts: number;
-  /** While restarting: seconds until its next process starts (0: now); null otherwise. */
+  /** While restarting: seconds until its next process starts (0: it is starting); null otherwise. */
   restartInSeconds: number | null;
   /** How its last process ended ("SIGKILL", "code 1", "could not start: ..."), and when (ISO 8601); null if none has. */
   lastExit: { reason: string; at: string } | null;

@@ -124,7 +124,7 @@ export class Supervisor implements ShardRouter {
     const now = this.clock.now();
     return this.shards.map((s) => ({
       shard: s.no, pid: s.child?.pid ?? null, from: s.from, to: s.to, state: s.state, restarts: s.restarts,
-      restartInSeconds: s.restartAt === null ? null : Math.max(0, Math.ceil((s.restartAt - now) / 1000)),
+      restartInSeconds: s.state !== 'restarting' ? null : s.restartAt === null ? 0 : Math.max(0, Math.ceil((s.restartAt - now) / 1000)),
       lastExit: s.lastExit && { reason: s.lastExit.reason, at: new Date(s.lastExit.at).toISOString() },
     }));
   }
@@ -268,6 +268,7 @@ export class Supervisor implements ShardRouter {
       s.restartTimer = null;
       s.restartAt = null;
       s.restarts++;
+      // A process that fails to start exits too: its exit schedules the next try, so the rejection needs nothing more.
       this.launch(s).then(() => this.options.log?.(`shard ${s.no} back (pid ${s.child?.pid})`), () => {});
     }, wait);
   }
