@@ -40,6 +40,7 @@ t.test('--allow-cipher-0 warns on stderr; without it, no warning', async (t) => 
 t.test('a control API beyond loopback warns, and asks every request for the token kept in the state directory', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-cli-'));
   const emu = await startEmulator(['--bmcs', '1', '--first-ip', '127.71.5.1', '--ipmi-port', '18713', '--control', '0.0.0.0:0', '--state-dir', dir]);
+  t.teardown(() => emu.stop());
   const url = /control (http:\/\/0\.0\.0\.0:\d+)$/m.exec(emu.readyLine)![1];
   t.match(emu.output(), new RegExp(`warning: the control API on ${url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${dir}/control-token`));
   const token = readFileSync(join(dir, 'control-token'), 'utf8').trim();
@@ -57,6 +58,7 @@ t.test('beyond loopback with nowhere to keep a token: it does not start, and say
 t.test('--control-token-file on loopback: the token is asked for there too; no warning', async (t) => {
   const file = join(mkdtempSync(join(tmpdir(), 'bmcfleet-cli-')), 'token');
   const emu = await startEmulator(['--bmcs', '1', '--first-ip', '127.71.5.3', '--ipmi-port', '18713', '--control-token-file', file]);
+  t.teardown(() => emu.stop());
   const url = /control (http:\S+)$/m.exec(emu.readyLine)![1];
   t.notMatch(emu.output(), /warning/);
   const token = readFileSync(file, 'utf8').trim();
