@@ -4,11 +4,13 @@ import { SingleBar } from 'cli-progress';
 import { UsageError, integer, login, parse, str } from './args.js';
 import { fleetConfig, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
 import { Fleet } from '../emulator/fleet/fleet.js';
+import { isLoopbackHost } from '../emulator/fleet/control/loopback.js';
 import { placements } from '../emulator/fleet/plan.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT] [--state-dir DIR]
+                        [--control-token-file FILE]
        bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--user U] [--password W]
 
 Runs emulated BMCs, each on its own IPv4 address and UDP port P, speaking RMCP, IPMI 1.5 and RMCP+
@@ -35,21 +37,29 @@ options:
   --shards N         processes to spread the BMCs over (default: 1 up to 1,000 BMCs, then one per
                      12,500 and at least 2); overrides the fleet file
   --control H:P      control API and /metrics address (default 127.0.0.1 on a free port, shown in the
-                     ready line; "none" turns it off); overrides the fleet file
+                     ready line; "none" turns it off); overrides the fleet file. Beyond loopback
+                     (e.g. 0.0.0.0:8623) it warns, and asks every request for a token
+  --control-token-file FILE
+                     the control API asks every request for the token in FILE (Authorization:
+                     Bearer TOKEN); FILE is made with a new token (mode 0600) when missing. Without
+                     it, a control API beyond loopback keeps its token in DIR/control-token
+                     (--state-dir), and one on loopback asks for none
   --state-dir DIR    keep each BMC's users, SEL, boot options and firmware version in DIR (one JSON
-                     file per BMC, written within a second of a change and on stop) and load them at
-                     start; overrides the fleet file
+                     file per BMC, mode 0600, written within a second of a change and on stop) and
+                     load them at start (a file that cannot be read back is renamed *.bad-TIME and its
+                     BMC starts from its defaults); overrides the fleet file
   -h, --help         this help
 
 control API (HTTP + JSON):
   GET /bmcs, GET /bmcs/IP, PUT /bmcs/IP/faults, PUT /faults, POST /bmcs/IP/stall|reboot|power,
-  GET /shards, GET /counters, GET /metrics (Prometheus)
+  GET /shards, GET /counters, GET /metrics (Prometheus). Bodies are sent as application/json;
+  requests from web pages (an Origin other than the API's own, a Host naming another site) are refused.
 
 examples:
   bmcfleet emulate --bmcs 100 --first-ip 127.1.0.1
   ipmitool -I lanplus -H 127.1.0.7 -U admin -P password chassis power status
   bmcfleet emulate --config fleets/default.yaml --ipmi-port 9623 --control 127.0.0.1:8623
-  curl -X PUT -d '{"lossPercent": 5}' http://127.0.0.1:8623/bmcs/127.1.0.7/faults
+  curl -X PUT -H 'content-type: application/json' -d '{"lossPercent": 5}' http://127.0.0.1:8623/bmcs/127.1.0.7/faults
 `;
 
 export const emulateCommand = {
@@ -67,6 +77,7 @@ export const emulateCommand = {
       shards: { type: 'string' },
       control: { type: 'string' },
       'state-dir': { type: 'string' },
+      'control-token-file': { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -78,6 +89,10 @@ export const emulateCommand = {
       progress: progressReporter(),
       log: (line) => process.stderr.write(`${line}\n`),
     });
+    // Fleet.start refuses a control API beyond loopback that has no token.
+    if (fleet.control && !isLoopbackHost(config.control!.host)) {
+      process.stderr.write(`warning: the control API on ${fleet.control.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${fleet.controlToken!.file}\n`);
+    }
     process.stdout.write(`${readyLine(fleet)}\n`);
     const first = placements(config, 0, 1)[0].ip;
     const user = config.users[0];
@@ -115,6 +130,8 @@ function configFrom(values: Values): FleetConfig {
   if (shards !== undefined) config.shards = integer(shards, 'shards', 0, 1, 64);
   const stateDir = str(values, 'state-dir');
   if (stateDir !== undefined) config.stateDir = stateDir;
+  const tokenFile = str(values, 'control-token-file');
+  if (tokenFile !== undefined) config.controlTokenFile = tokenFile;
   const control = str(values, 'control');
   if (control === 'none') config.control = null;
   else if (control !== undefined) config.control = hostPort(control);

@@ -1,9 +1,18 @@
 // Per-BMC counters the fleet reports; a shard's totals are a BmcCounters too (the parent of its BMCs').
+import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
+
+/**
+ * Requests answered Invalid Command (C1h, IPMI 2.0 §5.2: a command this BMC does not have, or refuses like one, as
+ * PICMG probes) are counted in this one bucket, whatever their netFn and command: otherwise a client sweeping netFn/cmd
+ * values would add a counter (and a metric series) for each.
+ */
+export const UNKNOWN_COMMAND = 'unknown';
+const UNKNOWN_KEY = -1;
 
 export class BmcCounters {
   datagramsIn = 0;
   datagramsOut = 0;
-  /** Dispatched requests by netFn << 16 | cmd << 8 | cc (a number: no string per request; snapshot() names them). */
+  /** Dispatched requests by netFn << 16 | cmd << 8 | cc (a number: no string per request; snapshot() names them), C1h ones by UNKNOWN_KEY. */
   readonly requests = new Map<number, number>();
   /** Dropped datagrams by reason. */
   readonly drops = new Map<string, number>();
@@ -27,7 +36,7 @@ export class BmcCounters {
   }
 
   countRequest(netFn: number, cmd: number, cc: number): void {
-    const key = ((netFn & 0x3f) << 16) | ((cmd & 0xff) << 8) | (cc & 0xff);
+    const key = cc === CompletionCode.INVALID_COMMAND ? UNKNOWN_KEY : ((netFn & 0x3f) << 16) | ((cmd & 0xff) << 8) | (cc & 0xff);
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1);
     this.parent?.countRequest(netFn, cmd, cc);
   }
@@ -46,7 +55,7 @@ export class BmcCounters {
   snapshot(): CountersSnapshot {
     return {
       datagramsIn: this.datagramsIn, datagramsOut: this.datagramsOut,
-      requests: Object.fromEntries([...this.requests].map(([k, n]) => [`${hex(k >> 16)}/${hex((k >> 8) & 0xff)}/${hex(k & 0xff)}`, n])),
+      requests: Object.fromEntries([...this.requests].map(([k, n]) => [k === UNKNOWN_KEY ? UNKNOWN_COMMAND : `${hex(k >> 16)}/${hex((k >> 8) & 0xff)}/${hex(k & 0xff)}`, n])),
       drops: Object.fromEntries(this.drops),
       sol: { ...this.sol },
     };
@@ -56,7 +65,7 @@ export class BmcCounters {
 export interface CountersSnapshot {
   datagramsIn: number;
   datagramsOut: number;
-  /** By "netFn/cmd/cc" in hex. */
+  /** By "netFn/cmd/cc" in hex; requests answered C1h under UNKNOWN_COMMAND. */
   requests: Record<string, number>;
   drops: Record<string, number>;
   sol: SolCounters;

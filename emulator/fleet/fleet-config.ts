@@ -37,6 +37,8 @@ export interface FleetConfig {
   shards: number;
   /** Control API (HTTP) listen address (port 0: a free one), or null for none. */
   control: { host: string; port: number } | null;
+  /** The control API's bearer token, read from this file (made there when missing); null: see control/control-token.ts. */
+  controlTokenFile: string | null;
   stateDir: string | null;
   /** Hardware templates by name; their fields go to each BMC's model as they are. */
   templates: Record<string, Record<string, unknown>>;
@@ -96,7 +98,7 @@ const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
 export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
   const r = new Reader(where);
   const top = r.object(doc, '');
-  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'stateDir', 'templates', 'firmware', 'faults', 'console', 'racks', 'bmcs', 'isns', 'targets']);
+  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'controlTokenFile', 'stateDir', 'templates', 'firmware', 'faults', 'console', 'racks', 'bmcs', 'isns', 'targets']);
   const fleetConsole = r.console(top.console, 'console', DEFAULT_CONSOLE_LINE_INTERVAL_MS);
   const security = r.object(top.security ?? {}, 'security');
   r.known(security, 'security', ['allowCipherSuite0', 'maxSessions']);
@@ -154,6 +156,7 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
     maxSessions: security.maxSessions === undefined ? 32 : r.integer(security.maxSessions, 'security.maxSessions', 1, 255),
     shards: top.shards === undefined || top.shards === 'auto' ? 0 : r.integer(top.shards, 'shards', 1, 64),
     control: top.control === undefined ? { host: '127.0.0.1', port: 0 } : top.control === null || top.control === 'none' ? null : r.hostPort(top.control, 'control'),
+    controlTokenFile: top.controlTokenFile === undefined || top.controlTokenFile === null ? null : r.string(top.controlTokenFile, 'controlTokenFile'),
     stateDir: top.stateDir === undefined || top.stateDir === null ? null : r.string(top.stateDir, 'stateDir'),
     templates,
     racks,

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
 import { FLEET_ROUTES, startControlApi, type ControlApi } from './control/control-api.js';
+import { controlToken, type ControlToken } from './control/control-token.js';
 import type { FleetConfig } from './fleet-config.js';
 import { fleetMetrics } from './metrics.js';
 import { NODE_KINDS } from './nodes/index.js';
 import { StartedParts } from './started-parts.js';
+import { makeStateDir } from './state-store.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 import { TargetFleet } from './target-fleet.js';
 
@@ -21,18 +23,26 @@ export class Fleet {
   readonly targets: TargetFleet | null;
   /** The control API, unless turned off. */
   readonly control: ControlApi | null;
+  /** The token the control API asks for and the file it is in; null when it asks for none. */
+  readonly controlToken: ControlToken | null;
   private readonly parts: StartedParts;
 
-  private constructor(config: FleetConfig, shards: Supervisor, targets: TargetFleet | null, control: ControlApi | null, parts: StartedParts) {
+  private constructor(config: FleetConfig, shards: Supervisor, targets: TargetFleet | null, control: ControlApi | null, token: ControlToken | null, parts: StartedParts) {
     this.config = config;
     this.shards = shards;
     this.targets = targets;
     this.control = control;
+    this.controlToken = token;
     this.parts = parts;
   }
 
-  /** Resolves once every part serves; throws RangeError for an impossible plan, or the failing part's error. */
+  /**
+   * Resolves once every part serves; throws RangeError for an impossible plan, an Error when the control API needs a
+   * token and has nowhere to keep it (control/control-token.ts), or the failing part's error.
+   */
   static async start(config: FleetConfig, clock: Clock = systemClock, options: FleetOptions = {}): Promise<Fleet> {
+    if (config.stateDir) makeStateDir(config.stateDir);
+    const token = controlToken(config);
     const kinds = options.kinds ?? NODE_KINDS;
     const shards = new Supervisor(config, { ...options, kinds, clock });
     const parts = new StartedParts();
@@ -47,10 +57,11 @@ export class Fleet {
     const where = config.control;
     const control = where && await parts.start(
       `cannot start the control API on ${formatHostPort(where.host, where.port)}`,
-      () => startControlApi({ shards, metrics: fleetMetrics(shards), targets }, [...FLEET_ROUTES, ...kinds.flatMap((k) => k.routes)], where.host, where.port),
+      () => startControlApi({ shards, metrics: fleetMetrics(shards), targets }, [...FLEET_ROUTES, ...kinds.flatMap((k) => k.routes)], where.host, where.port,
+        { token: token?.token }),
       (c) => c.close(),
     );
-    return new Fleet(config, shards, targets, control, parts);
+    return new Fleet(config, shards, targets, control, token, parts);
   }
 
   /** Stops the control API, the iSNS server and targets, then the shards. */

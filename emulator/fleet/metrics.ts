@@ -1,5 +1,6 @@
 // Prometheus metrics for the whole fleet, per shard: each scrape asks every shard for its counters.
 import { Counter, Gauge, Registry } from 'prom-client';
+import { UNKNOWN_COMMAND } from '../bmc/counters.js';
 import type { ShardRouter } from './control/route.js';
 import { BMC, type BmcRequest, type ShardCounters } from './nodes/bmc-requests.js';
 
@@ -41,14 +42,20 @@ export function fleetMetrics(supervisor: ShardRouter): Registry {
     },
   });
   new Counter({
-    name: 'bmcfleet_ipmi_requests_total', help: 'IPMI requests dispatched to a command handler, by command and completion code',
+    name: 'bmcfleet_ipmi_requests_total',
+    help: 'IPMI requests dispatched to a command handler, by command and completion code; those answered Invalid Command (C1h) in one series, netfn and cmd "unknown"',
     labelNames: ['shard', 'netfn', 'cmd', 'cc'], registers: [registry],
     async collect() {
       this.reset();
       for (const c of await counters()) {
         for (const [key, n] of Object.entries(c.requests)) {
+          const shard = String(c.shard);
+          if (key === UNKNOWN_COMMAND) {
+            this.inc({ shard, netfn: UNKNOWN_COMMAND, cmd: UNKNOWN_COMMAND, cc: '0xc1' }, n);
+            continue;
+          }
           const [netfn, cmd, cc] = key.split('/');
-          this.inc({ shard: String(c.shard), netfn: `0x${netfn}`, cmd: `0x${cmd}`, cc: `0x${cc}` }, n);
+          this.inc({ shard, netfn: `0x${netfn}`, cmd: `0x${cmd}`, cc: `0x${cc}` }, n);
         }
       }
     },

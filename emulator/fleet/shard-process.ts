@@ -19,7 +19,11 @@ export function serveShard(kinds: readonly NodeKind<unknown>[]): void {
   process.on('message', async (msg: SupervisorMessage, handle?: Socket) => {
     if (msg.type === 'start') {
       try {
-        shard = new Shard(msg.config, msg.shard, msg.from, msg.to, kinds);
+        shard = new Shard(msg.config, msg.shard, msg.from, msg.to, kinds, {
+          log: (line) => send({ type: 'log', line }),
+          keep: (kind, entries) => send({ type: 'keep', kind, entries }),
+          kept: msg.kept,
+        });
         await shard.bind((bound) => send({ type: 'progress', bound }));
         send({ type: 'ready' });
       } catch (err) {

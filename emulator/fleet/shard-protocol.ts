@@ -2,8 +2,11 @@
 // with a connection message.
 import type { FleetConfig } from './fleet-config.js';
 
-/** Supervisor -> shard, once: build and bind the nodes at fleet positions [from, to). */
-export interface StartMessage { type: 'start'; config: FleetConfig; shard: number; from: number; to: number }
+/**
+ * Supervisor -> shard, once: build and bind the nodes at fleet positions [from, to), with the run-time state an
+ * earlier process of this shard kept (by node kind, then address; empty on a first start).
+ */
+export interface StartMessage { type: 'start'; config: FleetConfig; shard: number; from: number; to: number; kept: Record<string, [string, unknown][]> }
 
 /** A control request to this shard's nodes of one kind (see nodes/node-kind.ts). */
 export interface RequestMessage { type: 'request'; id: number; kind: string; request: unknown }
@@ -18,9 +21,26 @@ export type ShardMessage =
   | { type: 'ready' }
   | { type: 'failed'; error: string }
   | { type: 'reply'; id: number; ok: true; result: unknown }
-  | { type: 'reply'; id: number; ok: false; error: string; status: number };
+  | { type: 'reply'; id: number; ok: false; error: string; status: number }
+  /** Run-time state of nodes of `kind` to give the next process of this shard (ShardContext.keep). */
+  | { type: 'keep'; kind: string; entries: [string, unknown][] }
+  /** A line for the operator. */
+  | { type: 'log'; line: string };
 
-export type ShardState = 'starting' | 'ready' | 'restarting' | 'down';
+/** ready: serving; starting: its process is coming up; restarting: it died and a new process starts at `restartAt`. */
+export type ShardState = 'starting' | 'ready' | 'restarting';
 
 /** One shard as GET /shards lists it: its process, the fleet positions (BMC numbers) it serves, its state. */
-export interface ShardStatus { shard: number; pid: number | null; from: number; to: number; state: ShardState; restarts: number }
+export interface ShardStatus {
+  shard: number;
+  pid: number | null;
+  from: number;
+  to: number;
+  state: ShardState;
+  /** Times it died and was started again. */
+  restarts: number;
+  /** While restarting: seconds until its next process starts (0: it is starting); null otherwise. */
+  restartInSeconds: number | null;
+  /** How its last process ended ("SIGKILL", "code 1", "could not start: ..."), and when (ISO 8601); null if none has. */
+  lastExit: { reason: string; at: string } | null;
+}

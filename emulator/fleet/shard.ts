@@ -14,16 +14,36 @@ const BIND_BATCH = 256;
 
 interface Running { kind: NodeKind<unknown>; nodes: ShardNodes<unknown> }
 
+/** What a shard reports to its supervisor, and what the supervisor kept for it (ShardContext). */
+export interface ShardLinks {
+  clock?: Clock;
+  log?(line: string): void;
+  /** Run-time state of nodes of `kind`, by address, to hand back to the next process of this shard. */
+  keep?(kind: string, entries: [string, unknown][]): void;
+  /** What an earlier process of this shard kept, by kind, then address. */
+  kept?: Record<string, [string, unknown][]>;
+}
+
 export class Shard {
   private readonly config: FleetConfig;
   private readonly running: Running[] = [];
   private readonly sockets: UdpSocket[] = [];
 
-  /** Throws, naming what, when a node cannot be built (e.g. its saved state is unreadable). */
-  constructor(config: FleetConfig, shardNo: number, from: number, to: number, kinds: readonly NodeKind<unknown>[] = NODE_KINDS, clock: Clock = systemClock) {
+  /** Throws, naming what, when a node cannot be built (e.g. its state file cannot be read: EACCES). */
+  constructor(config: FleetConfig, shardNo: number, from: number, to: number, kinds: readonly NodeKind<unknown>[] = NODE_KINDS, links: ShardLinks = {}) {
     this.config = config;
+    const clock = links.clock ?? systemClock;
+    const log = links.log ?? ((line: string) => { process.stderr.write(`${line}\n`); });
     try {
-      for (const kind of kinds) this.running.push({ kind, nodes: kind.create(config, from, to, { shard: shardNo, clock }) });
+      for (const kind of kinds) {
+        const kept = new Map(links.kept?.[kind.name] ?? []);
+        const context = {
+          shard: shardNo, clock, log,
+          keep: (entries: [string, unknown][]) => links.keep?.(kind.name, entries),
+          kept: (address: string) => kept.get(address),
+        };
+        this.running.push({ kind, nodes: kind.create(config, from, to, context) });
+      }
     } catch (err) {
       for (const r of this.running) r.nodes.close();
       throw err;

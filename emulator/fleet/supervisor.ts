@@ -1,7 +1,8 @@
 // The supervisor: splits a fleet across shard processes (one UDP socket per BMC, so at most ~12,500 BMCs a
 // process under the fd limit, and both cores used), waits for them to serve, restarts a shard that dies
-// while the others keep serving, routes control requests to the shard running a node, and hands each TCP
-// connection to the shard running the node it was made to.
+// while the others keep serving (for as long as the fleet runs, waiting longer after each quick death, and
+// with the run-time state its nodes kept), routes control requests to the shard running a node, and hands
+// each TCP connection to the shard running the node it was made to.
 import { fork, type ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -17,9 +18,12 @@ import type { ShardMessage, ShardState, ShardStatus, SupervisorMessage } from '.
 import { TcpPorts } from './tcp-ports.js';
 
 const SHARD_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'shard-main.js');
-/** A shard that dies this many times within RESTART_WINDOW_MS is left down (and reported). */
-const MAX_RESTARTS = 5;
-const RESTART_WINDOW_MS = 60_000;
+/**
+ * Restart backoff: a shard that dies is started again at once; if its new process dies within STABLE_MS of starting,
+ * the next start waits FIRST_BACKOFF_MS, then twice as long after each further quick death, up to MAX_BACKOFF_MS.
+ * A process that lived STABLE_MS starts the count over.
+ */
+export const RESTART_BACKOFF = Object.freeze({ STABLE_MS: 60_000, FIRST_BACKOFF_MS: 1000, MAX_BACKOFF_MS: 60_000 });
 
 interface Pending { resolve(v: unknown): void; reject(e: Error): void }
 
@@ -27,7 +31,15 @@ class ShardHandle {
   child: ChildProcess | null = null;
   state: ShardState = 'starting';
   restarts = 0;
-  recentDeaths: number[] = [];
+  /** Deaths in a row, each within STABLE_MS of its process starting. */
+  quickDeaths = 0;
+  startedAt = 0;
+  /** While restarting: when the next process starts, and the timer that starts it. */
+  restartAt: number | null = null;
+  restartTimer: { cancel(): void } | null = null;
+  lastExit: { reason: string; at: number } | null = null;
+  /** Run-time state the shard's nodes kept (ShardContext.keep): kind -> address -> state, handed to its next process. */
+  readonly kept = new Map<string, Map<string, unknown>>();
   bound = 0;
   readonly pending = new Map<number, Pending>();
   readonly no: number;
@@ -109,7 +121,12 @@ export class Supervisor implements ShardRouter {
   }
 
   status(): ShardStatus[] {
-    return this.shards.map((s) => ({ shard: s.no, pid: s.child?.pid ?? null, from: s.from, to: s.to, state: s.state, restarts: s.restarts }));
+    const now = this.clock.now();
+    return this.shards.map((s) => ({
+      shard: s.no, pid: s.child?.pid ?? null, from: s.from, to: s.to, state: s.state, restarts: s.restarts,
+      restartInSeconds: s.state !== 'restarting' ? null : s.restartAt === null ? 0 : Math.max(0, Math.ceil((s.restartAt - now) / 1000)),
+      lastExit: s.lastExit && { reason: s.lastExit.reason, at: new Date(s.lastExit.at).toISOString() },
+    }));
   }
 
   callFor(kind: string, address: string, request: unknown): Promise<unknown> {
@@ -139,6 +156,7 @@ export class Supervisor implements ShardRouter {
 
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const s of this.shards) s.restartTimer?.cancel();
     await this.tcp?.close();
     this.tcp = null;
     await Promise.all(this.shards.map((s) => new Promise<void>((resolve) => {
@@ -184,12 +202,14 @@ export class Supervisor implements ShardRouter {
     socket.destroy();
   }
 
+  /** Starts a process for `s`; resolves when it serves, rejects if it fails first (its exit then restarts it, unless it was the first start). */
   private launch(s: ShardHandle): Promise<void> {
     return new Promise((resolve, reject) => {
       const child = fork(this.options.shardMain ?? SHARD_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       s.child = child;
       s.bound = 0;
-      let settled = false;
+      s.startedAt = this.clock.now();
+      let failure: string | null = null;
       child.on('message', (msg: ShardMessage) => {
         switch (msg.type) {
           case 'progress':
@@ -198,11 +218,10 @@ export class Supervisor implements ShardRouter {
             break;
           case 'ready':
             s.state = 'ready';
-            settled = true;
             resolve();
             break;
           case 'failed':
-            settled = true;
+            failure = msg.error;
             reject(new Error(msg.error));
             break;
           case 'reply': {
@@ -212,40 +231,45 @@ export class Supervisor implements ShardRouter {
             else p?.reject(new ControlError(msg.status, msg.error));
             break;
           }
+          case 'keep': {
+            const byAddress = s.kept.get(msg.kind) ?? new Map<string, unknown>();
+            s.kept.set(msg.kind, byAddress);
+            for (const [address, state] of msg.entries) byAddress.set(address, state);
+            break;
+          }
+          case 'log':
+            this.options.log?.(msg.line);
+            break;
         }
       });
       child.once('exit', (code, signal) => {
         for (const p of s.pending.values()) p.reject(new ControlError(503, `shard ${s.no} exited`));
         s.pending.clear();
-        if (!settled) {
-          settled = true;
-          reject(new Error(`shard ${s.no} exited (${signal ?? `code ${code}`}) before it was ready`));
-          return;
-        }
-        if (!this.stopping) this.restart(s, signal ?? `code ${code}`);
+        const how = signal ?? `code ${code}`;
+        reject(new Error(`shard ${s.no} exited (${how}) before it was ready`)); // nothing if it was
+        this.exited(s, child.pid, failure === null ? how : `could not start: ${failure}`);
       });
-      child.send({ type: 'start', config: this.config, shard: s.no, from: s.from, to: s.to } satisfies SupervisorMessage);
+      const kept = Object.fromEntries([...s.kept].map(([kind, byAddress]) => [kind, [...byAddress]]));
+      child.send({ type: 'start', config: this.config, shard: s.no, from: s.from, to: s.to, kept } satisfies SupervisorMessage);
     });
   }
 
-  private restart(s: ShardHandle, why: string): void {
+  /** A shard's process ended: starts another after the backoff, unless the fleet is stopping or was starting (start() fails then). */
+  private exited(s: ShardHandle, pid: number | undefined, reason: string): void {
+    if (this.stopping || s.state === 'starting') return;
     const now = this.clock.now();
-    s.recentDeaths = [...s.recentDeaths.filter((t) => now - t < RESTART_WINDOW_MS), now];
-    const pid = s.child?.pid;
-    if (s.recentDeaths.length > MAX_RESTARTS) {
-      s.state = 'down';
-      this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${why}) ${s.recentDeaths.length} times within a minute: left down; BMCs ${s.from}-${s.to - 1} are not served`);
-      return;
-    }
+    s.lastExit = { reason, at: now };
+    s.quickDeaths = now - s.startedAt < RESTART_BACKOFF.STABLE_MS ? s.quickDeaths + 1 : 1;
+    const wait = s.quickDeaths <= 1 ? 0 : Math.min(RESTART_BACKOFF.MAX_BACKOFF_MS, RESTART_BACKOFF.FIRST_BACKOFF_MS * 2 ** (s.quickDeaths - 2));
     s.state = 'restarting';
-    s.restarts++;
-    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${why}); restarting its ${s.to - s.from} BMCs, the other shards keep serving`);
-    this.launch(s).then(
-      () => this.options.log?.(`shard ${s.no} back (pid ${s.child?.pid})`),
-      (err: Error) => {
-        s.state = 'down';
-        this.options.log?.(`shard ${s.no} could not restart: ${err.message}`);
-      },
-    );
+    s.restartAt = now + wait;
+    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${reason}); restarting its ${s.to - s.from} BMCs ${wait === 0 ? 'now' : `in ${wait / 1000} s (${s.quickDeaths} quick exits in a row)`}, the other shards keep serving`);
+    s.restartTimer = this.clock.setTimeout(() => {
+      s.restartTimer = null;
+      s.restartAt = null;
+      s.restarts++;
+      // A process that fails to start exits too: its exit schedules the next try, so the rejection needs nothing more.
+      this.launch(s).then(() => this.options.log?.(`shard ${s.no} back (pid ${s.child?.pid})`), () => {});
+    }, wait);
   }
 }

@@ -1,6 +1,9 @@
 // The `bmcfleet emulate` command as a user runs it: ready line, help, bind errors, clean stop.
 import t from 'tap';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLI, startEmulator } from '../helpers/emulator-process.js';
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -32,6 +35,36 @@ t.test('--allow-cipher-0 warns on stderr; without it, no warning', async (t) => 
   const closed = await startEmulator(['--bmcs', '1', '--first-ip', '127.23.3.1', '--ipmi-port', '9823']);
   t.notMatch(closed.output(), /cipher suite 0/);
   t.equal(await closed.stop(), 0);
+});
+
+t.test('a control API beyond loopback warns, and asks every request for the token kept in the state directory', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-cli-'));
+  const emu = await startEmulator(['--bmcs', '1', '--first-ip', '127.71.5.1', '--ipmi-port', '18713', '--control', '0.0.0.0:0', '--state-dir', dir]);
+  t.teardown(() => emu.stop());
+  const url = /control (http:\/\/0\.0\.0\.0:\d+)$/m.exec(emu.readyLine)![1];
+  t.match(emu.output(), new RegExp(`warning: the control API on ${url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${dir}/control-token`));
+  const token = readFileSync(join(dir, 'control-token'), 'utf8').trim();
+  t.equal((await fetch(`${url}/shards`)).status, 401, 'no token');
+  t.equal((await fetch(`${url}/shards`, { headers: { authorization: `Bearer ${token}` } })).status, 200, 'the token');
+  t.equal(await emu.stop(), 0);
+});
+
+t.test('beyond loopback with nowhere to keep a token: it does not start, and says why', async (t) => {
+  const r = await run(['emulate', '--bmcs', '1', '--first-ip', '127.71.5.2', '--ipmi-port', '18713', '--control', '0.0.0.0:0']);
+  t.not(r.code, 0);
+  t.match(r.stderr, /control API on 0\.0\.0\.0:0 is reachable beyond this machine and needs a token: give --control-token-file FILE/);
+});
+
+t.test('--control-token-file on loopback: the token is asked for there too; no warning', async (t) => {
+  const file = join(mkdtempSync(join(tmpdir(), 'bmcfleet-cli-')), 'token');
+  const emu = await startEmulator(['--bmcs', '1', '--first-ip', '127.71.5.3', '--ipmi-port', '18713', '--control-token-file', file]);
+  t.teardown(() => emu.stop());
+  const url = /control (http:\S+)$/m.exec(emu.readyLine)![1];
+  t.notMatch(emu.output(), /warning/);
+  const token = readFileSync(file, 'utf8').trim();
+  t.equal((await fetch(`${url}/bmcs`)).status, 401);
+  t.equal((await fetch(`${url}/bmcs`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  t.equal(await emu.stop(), 0);
 });
 
 t.test('SIGINT stops cleanly too', async (t) => {

@@ -29,7 +29,7 @@ t.test('targets register, then follow additions, removals and degraded LUNs, wit
   const beat = await discoverIsnsServer(BEATS.host, BEATS.port, 30);
   t.match(beat, { address: ISNS.host, tcpPort: ISNS.port, udpPort: ISNS.port, intervalSeconds: 1 }, "the fleet's server announces itself by heartbeat");
   const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${control}${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${control}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, json: await res.json() as any };
   };
 

@@ -42,7 +42,7 @@ t.test('every line captured once and in order under loss, stalls and a BMC reboo
   });
   await ready; // every console tried, the rebooted one among them
   // Silent longer than the default 8 missed heartbeats: the watcher must give the session up and reconnect.
-  const reboot = await fetch(`${control}/bmcs/${REBOOTED}/reboot`, { method: 'POST', body: JSON.stringify({ ms: 11_000 }) });
+  const reboot = await fetch(`${control}/bmcs/${REBOOTED}/reboot`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ms: 11_000 }) });
   t.equal(reboot.status, 200, 'one BMC rebooted mid-run (silent 11 s, sessions lost)');
   const r = await watch;
   await emu.stop();

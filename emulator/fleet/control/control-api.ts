@@ -1,10 +1,14 @@
 // The fleet's control API: HTTP + JSON on a local address, and Prometheus /metrics, answered from a routing table
-// (route.ts): the fleet's own routes below, then each node kind's (README "The control API" lists them all).
+// (route.ts): the fleet's own routes below, then each node kind's (README "The control API" lists them all). Every
+// request passes the guard first (request-guard.ts: no web page may use it; the token when one is set), and slow or
+// idle clients are bounded (connection-limits.ts).
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ControlError } from '../control-error.js';
 import { formatHostPort } from '../../../runtime/host-port.js';
+import { DEFAULT_CONNECTION_LIMITS, limitConnections, serverTimeouts, type ConnectionLimits } from './connection-limits.js';
 import { counterRoutes } from './counters.js';
 import { metricsRoutes } from './metrics.js';
+import { RequestGuard } from './request-guard.js';
 import { ControlRequest, RouteTable, TextAnswer, type FleetControl, type Route } from './route.js';
 import { shardRoutes } from './shards.js';
 import { targetRoutes } from './targets.js';
@@ -14,22 +18,32 @@ export const FLEET_ROUTES: readonly Route[] = [...shardRoutes, ...counterRoutes,
 
 export interface ControlApi { url: string; close(): Promise<void> }
 
+export interface ControlApiOptions {
+  /** Every request must show it (Authorization: Bearer TOKEN); none asked for when null or absent. */
+  token?: string | null;
+  /** DEFAULT_CONNECTION_LIMITS where not given. */
+  limits?: Partial<ConnectionLimits>;
+}
+
 /** Serves `routes` on host:port (port 0: a free one, shown in `url`). */
-export function startControlApi(fleet: FleetControl, routes: readonly Route[], host: string, port: number): Promise<ControlApi> {
+export function startControlApi(fleet: FleetControl, routes: readonly Route[], host: string, port: number, options: ControlApiOptions = {}): Promise<ControlApi> {
   const table = new RouteTable(routes);
-  const server = createServer((message, res) => {
-    answer(table, message, fleet).then(
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  let guard: RequestGuard | null = null;
+  const server = createServer(serverTimeouts(limits), (message, res) => {
+    answer(table, guard!, message, fleet).then(
       (result) => reply(res, 200, result),
       (err: Error) => reply(res, err instanceof ControlError ? err.status : 500, { error: err.message }),
     );
   });
-  server.maxConnections = 64;
+  limitConnections(server, limits);
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
       server.off('error', reject);
       const addr = server.address();
       const bound = typeof addr === 'object' && addr ? addr.port : port;
+      guard = new RequestGuard({ host, port: bound, token: options.token ?? null });
       resolve({
         url: `http://${formatHostPort(host, bound)}`,
         close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
@@ -38,7 +52,8 @@ export function startControlApi(fleet: FleetControl, routes: readonly Route[], h
   });
 }
 
-async function answer(table: RouteTable, message: IncomingMessage, fleet: FleetControl): Promise<unknown> {
+async function answer(table: RouteTable, guard: RequestGuard, message: IncomingMessage, fleet: FleetControl): Promise<unknown> {
+  guard.check(message.headers);
   const req = new ControlRequest(message);
   const found = table.match(req.method, req.parts);
   if (!found) throw new ControlError(404, `no such endpoint: ${req.method} ${req.url.pathname} (see GET /shards, /bmcs, /bmcs/IP, /counters, /metrics)`);
@@ -52,6 +67,8 @@ function reply(res: ServerResponse, status: number, answer: unknown): void {
     res.end(answer.text);
     return;
   }
-  res.writeHead(status, { 'content-type': 'application/json' });
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (status === 401) headers['www-authenticate'] = 'Bearer'; // RFC 6750 §3
+  res.writeHead(status, headers);
   res.end(`${JSON.stringify(answer, null, 1)}\n`);
 }

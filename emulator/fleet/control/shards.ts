@@ -1,4 +1,5 @@
-// GET /shards: the shard processes: pid, BMC range, state (starting, ready, restarting, down), restarts.
+// GET /shards: the shard processes: pid, BMC range, state (starting, ready, restarting), restarts, seconds until the
+// next start while restarting, and how the last process ended.
 import type { Route } from './route.js';
 
 export const shardRoutes: readonly Route[] = [

@@ -1,22 +1,28 @@
 // The BMCs one shard runs: built from the fleet's plan with their saved state (when the fleet keeps a state
-// directory), written back within a second of a change, and the control requests on them (control/bmcs.ts,
-// control/faults.ts, control/counters.ts).
-import { EmulatedBmc } from '../../bmc/emulated-bmc.js';
+// directory; an unreadable file is quarantined and its BMC starts from its defaults), written back within a second
+// of a change, and the control requests on them (control/bmcs.ts, control/faults.ts, control/counters.ts). What the
+// state directory does not hold, the host's power and the faults set at run time, is kept by the supervisor: a
+// shard's next process starts with it (ShardContext.keep).
+import { EmulatedBmc, type EmulatedBmcOptions } from '../../bmc/emulated-bmc.js';
+import type { FaultSettings } from '../../bmc/faults.js';
 import { BmcCounters } from '../../bmc/counters.js';
 import { LAN_CHANNEL } from '../../bmc/model.js';
 import { POWER_ACTIONS, controlPower } from '../../bmc/power.js';
-import { captureState, restoreState } from '../../bmc/persistent-state.js';
+import { captureState, restoreState, type BmcState } from '../../bmc/persistent-state.js';
 import { formatMac } from '../../../protocols/ipmi/mac.js';
 import type { Clock } from '../../../runtime/clock.js';
 import { ControlError } from '../control-error.js';
 import type { FleetConfig } from '../fleet-config.js';
-import { bmcOptions, placements } from '../plan.js';
+import { bmcOptions, placements, type Placement } from '../plan.js';
 import { StateStore } from '../state-store.js';
 import type { BmcDetail, BmcRequest, BmcSummary, ShardCounters } from './bmc-requests.js';
 import type { ShardContext, ShardNodes } from './node-kind.js';
 
 /** How often changed BMCs are written to the state directory. */
 const STATE_FLUSH_MS = 1000;
+
+/** What a BMC's next process gets back from the supervisor (ShardContext.keep): EmulatedBmc options of those names. */
+interface KeptBmc { powerOn: boolean; faults: FaultSettings }
 
 export class BmcNodes implements ShardNodes<EmulatedBmc> {
   readonly totals = new BmcCounters();
@@ -31,22 +37,18 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   private readonly written: string[] = [];
   private readonly dirty = new Set<EmulatedBmc>();
   private flushTimer: { cancel(): void } | null = null;
+  private readonly context: ShardContext;
 
-  /** Throws with the file named if a saved state cannot be read back. */
+  /** Throws (naming the file) when a state file cannot be read at all (EACCES); one that is not a BMC state is quarantined. */
   constructor(config: FleetConfig, from: number, to: number, context: ShardContext) {
     this.shardNo = context.shard;
     this.clock = context.clock;
+    this.context = context;
     this.store = config.stateDir ? new StateStore(config.stateDir) : null;
     for (const p of placements(config, from, to)) {
-      const bmc = new EmulatedBmc({ ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock });
-      const saved = this.store?.load(p.ip);
-      if (saved) {
-        try {
-          restoreState(bmc.model, saved);
-        } catch (err) {
-          throw new Error(`state of ${p.ip} in ${config.stateDir}: ${(err as Error).message}`);
-        }
-      }
+      const kept = context.kept(p.ip) as KeptBmc | undefined;
+      const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, ...kept });
+      bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
       this.nodes.push(bmc);
       this.racks.push(p.rack.name);
       this.byIp.set(p.ip, bmc);
@@ -95,6 +97,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
         // All or nothing: check the change against every target before changing any.
         for (const bmc of targets) bmc.faults.check(req.change);
         for (const bmc of targets) bmc.setFaults(req.change);
+        this.keep(targets);
         return { changed: targets.length };
       }
       case 'stall':
@@ -124,6 +127,29 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     let sessions = 0;
     for (const bmc of this.nodes) sessions += bmc.channel.sessions.size;
     return { shard: this.shardNo, bmcs: this.nodes.length, sessions, ...this.totals.snapshot() };
+  }
+
+  /** The BMC at `p`, with its saved state if the state directory has a readable one; an unreadable one is moved aside. */
+  private restored(p: Placement, options: EmulatedBmcOptions): EmulatedBmc {
+    const bmc = new EmulatedBmc(options);
+    let saved: unknown = null;
+    try {
+      saved = this.store?.load(p.ip) ?? null;
+      if (saved !== null) restoreState(bmc.model, saved as BmcState);
+      return bmc;
+    } catch (err) {
+      // Not JSON (load's SyntaxError), or not a BMC state (whatever restoring it threw); a file that cannot be read stops the shard.
+      if (saved === null && !(err instanceof SyntaxError)) throw err;
+      bmc.close(); // it may be half restored
+      const moved = this.store!.quarantine(p.ip, this.clock.now());
+      this.context.log(`state of ${p.ip} in ${this.store!.dir} cannot be read back (${(err as Error).message}): moved to ${moved}; this BMC starts from its defaults`);
+      return new EmulatedBmc(options);
+    }
+  }
+
+  /** Hands the host's power and the faults of `bmcs` to the supervisor, for this shard's next process. */
+  private keep(bmcs: readonly EmulatedBmc[]): void {
+    this.context.keep(bmcs.map((bmc) => [bmc.model.ip, { powerOn: bmc.model.powerOn, faults: bmc.faults.settings } satisfies KeptBmc]));
   }
 
   private scheduleFlush(): void {

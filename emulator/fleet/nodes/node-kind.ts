@@ -26,6 +26,15 @@ export type Endpoint<N> =
 export interface ShardContext {
   readonly shard: number;
   readonly clock: Clock;
+  /** One line for the operator (the supervisor's log). */
+  log(line: string): void;
+  /**
+   * Hands the supervisor run-time state of nodes, by address, that nothing saves (a host's power, faults set through
+   * the control API): if this shard's process dies, the one that replaces it gets it back through `kept`.
+   */
+  keep(entries: [address: string, state: unknown][]): void;
+  /** The state last kept for the node at `address` by an earlier process of this shard; undefined on a first start. */
+  kept(address: string): unknown;
 }
 
 /** The nodes of one kind that one shard runs. */

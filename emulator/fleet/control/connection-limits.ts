@@ -1,0 +1,55 @@
+// Bounds on the control API's connections, so that slow or idle clients cannot hold every slot: a limit in all and
+// per source address (a connection past either is closed at once), and timeouts on each stage of a request.
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+
+export interface ConnectionLimits {
+  /** Connections open at once, in all. */
+  maxConnections: number;
+  /** Connections open at once from one source address. */
+  maxConnectionsPerSource: number;
+  /** From a connection's first byte until its request's headers are in (then 408). */
+  headersTimeoutMs: number;
+  /** From a connection's first byte until its whole request, body included, is in (then 408). */
+  requestTimeoutMs: number;
+  /** A connection with no traffic either way (nothing sent yet, or an answer not read) for this long is closed. */
+  idleTimeoutMs: number;
+}
+
+export const DEFAULT_CONNECTION_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
+  maxConnections: 128,
+  maxConnectionsPerSource: 16,
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  idleTimeoutMs: 30_000,
+});
+
+/** The options of http.createServer that apply `limits` (Node checks the header and request timeouts periodically). */
+export function serverTimeouts(limits: ConnectionLimits): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  return {
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),
+    connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+}
+
+/** Applies the connection counts and the idle timeout to `server`. */
+export function limitConnections(server: Server, limits: ConnectionLimits): void {
+  server.maxConnections = limits.maxConnections;
+  server.setTimeout(limits.idleTimeoutMs); // no 'timeout' listener: Node destroys the idle socket
+  const perSource = new Map<string, number>();
+  server.on('connection', (socket: Socket) => {
+    const source = socket.remoteAddress ?? '';
+    const open = perSource.get(source) ?? 0;
+    if (open >= limits.maxConnectionsPerSource) {
+      socket.destroy();
+      return;
+    }
+    perSource.set(source, open + 1);
+    socket.once('close', () => {
+      const left = (perSource.get(source) ?? 1) - 1;
+      if (left === 0) perSource.delete(source);
+      else perSource.set(source, left);
+    });
+  });
+}
