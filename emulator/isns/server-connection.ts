@@ -42,31 +42,39 @@ export class ServerConnection {
     });
   }
 
-  /** Answers the messages the receiver holds, in order, until the output bound; stops reading past it. */
+  /** Answers the messages the receiver holds, in order, up to the output bound; stops reading past it. */
   private pump(): void {
     const now = this.now();
-    const out: Buffer[] = [];
-    let bytes = 0;
-    while (this.socket.writableLength + bytes < this.maxOutputBytes) {
-      const item = this.receiver.next(now);
-      if (item === null) break;
-      this.lastMessageAt = now;
-      for (const b of this.answer(item, now)) {
-        out.push(b);
-        bytes += b.length;
+    while (!this.socket.destroyed) {
+      const out: Buffer[] = [];
+      let bytes = 0;
+      let held = true; // the receiver may hold more messages
+      while (this.socket.writableLength + bytes < this.maxOutputBytes) {
+        const item = this.receiver.next(now);
+        if (item === null) { held = false; break; }
+        this.lastMessageAt = now;
+        for (const b of this.answer(item, now)) {
+          out.push(b);
+          bytes += b.length;
+        }
       }
-    }
-    if (out.length > 0 && !this.socket.destroyed) this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out, bytes));
-    if (this.receiver.isBroken) {
-      // what came before the break is answered (above); nothing after it can be framed
-      this.socket.end();
-      this.socket.destroy();
-      return;
-    }
-    if (this.socket.writableLength >= this.maxOutputBytes && !this.paused) {
-      // over the bound the last write returned false, so 'drain' comes once the client reads
-      this.paused = true;
-      this.socket.pause();
+      if (out.length > 0) this.socket.write(out.length === 1 ? out[0] : Buffer.concat(out, bytes));
+      if (this.receiver.isBroken) {
+        // what came before the break is answered (above); nothing after it can be framed
+        this.socket.end();
+        this.socket.destroy();
+        return;
+      }
+      if (!held) return;
+      if (this.socket.writableLength >= this.maxOutputBytes) {
+        // over the bound the last write returned false, so 'drain' comes once the client reads
+        if (!this.paused) {
+          this.paused = true;
+          this.socket.pause();
+        }
+        return;
+      }
+      // the kernel took the batch at once: go on with what the receiver holds
     }
   }
 }
