@@ -19,19 +19,30 @@ export interface Registering {
  * ones are made for every pair). Stops counting once over `limit`.
  */
 export function objectsAfter(entity: EntityObj | undefined, keep: boolean, reg: Registering, limit: number): number {
-  const names = new Set<string>(keep && entity ? entity.nodes.map((n) => n.name) : []);
+  const kept = keep ? entity : undefined;
+  if (!kept && reg.pgs.length === 0) {
+    // the common case, a new (or replaced) entity with no explicit PG: what the message names, a PG per pair
+    const n = distinct(reg.nodes, (x) => x.name);
+    const p = distinct(reg.portals, (x) => portKey(x.ip!, x.port!));
+    return n + p + n * p;
+  }
+  const names = new Set<string>(kept ? kept.nodes.map((n) => n.name) : []);
   for (const n of reg.nodes) names.add(n.name);
-  const portals = new Set<string>(keep && entity ? entity.portals.map((p) => portKey(p.ip, p.port)) : []);
+  const portals = new Set<string>(kept ? kept.portals.map((p) => portKey(p.ip, p.port)) : []);
   for (const p of reg.portals) if (p.ip !== null && p.port !== null) portals.add(portKey(p.ip, p.port));
-  const pairs = names.size * portals.size;
-  const count = names.size + portals.size + pairs;
+  const count = names.size + portals.size + names.size * portals.size;
   if (count > limit) return count;
   // explicit PGs outside the node x portal pairs (a PG may name a node of another entity)
   const others = new Set<string>();
   const outside = (name: string, ip: string, port: PortValue) => !(names.has(name) && portals.has(portKey(ip, port)));
-  if (keep && entity) for (const g of entity.pgs) if (outside(g.name, g.ip, g.port)) others.add(pgKey(g.name, g.ip, g.port));
+  if (kept) for (const g of kept.pgs) if (outside(g.name, g.ip, g.port)) others.add(pgKey(g.name, g.ip, g.port));
   for (const g of reg.pgs) if (g.ip !== null && g.port !== null && outside(g.name, g.ip, g.port)) others.add(pgKey(g.name, g.ip, g.port));
   return count + others.size;
+}
+
+/** How many different keys `items` have (no set for one item or none). */
+function distinct<T>(items: readonly T[], key: (x: T) => string): number {
+  return items.length < 2 ? items.length : new Set(items.map(key)).size;
 }
 
 /** Which limit a registration would break, or null. */
