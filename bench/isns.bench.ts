@@ -46,7 +46,9 @@ async function isnsd(dir: string): Promise<Server> {
 }
 
 async function startOurs(): Promise<Server> {
-  const child = spawn(process.execPath, [CLI, 'isns', 'serve', '--listen', `${OURS.host}:${OURS.port}`, '--default-dd', '--registration-period', '600'],
+  // every registration comes from one address (127.0.0.1) here: lift the per-source quota, which isnsd does not have
+  const child = spawn(process.execPath, [CLI, 'isns', 'serve', '--listen', `${OURS.host}:${OURS.port}`, '--default-dd', '--registration-period', '600',
+    '--max-entities-per-source', '100000'],
     { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';

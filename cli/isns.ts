@@ -2,10 +2,11 @@
 // change any iSNS server (ours or open-isns isnsd): list, register, deregister, discovery domains.
 import { UsageError, integer, parse, str, type Values } from './args.js';
 import { IsnsServer } from '../emulator/isns/server.js';
+import { REGISTRY_LIMITS, SERVER_LIMITS, type LimitSpec } from '../emulator/isns/limits.js';
 import type { HeartbeatConfig } from '../emulator/isns/heartbeat-sender.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '../clients/isns/heartbeat-listener.js';
-import { IsnsClient, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../clients/isns/isns-client.js';
+import { IsnsClient, IsnsConnectionError, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../clients/isns/isns-client.js';
 import { NodeType } from '../protocols/isns/attributes.js';
 import { LunState, type LunInfo } from '../protocols/isns/vendor-lun.js';
 
@@ -42,9 +43,8 @@ examples:
   bmcfleet isns dd create --server 127.0.0.1:3205 --name rack1 --member iqn.2024-01.lab:disk1 --member iqn.2024-01.lab:host1
 `;
 
-const SERVE_HELP = `usage: bmcfleet isns serve --listen HOST:PORT [--state-dir DIR] [--no-udp] [--max-connections N]
-                          [--max-message-bytes N] [--registration-period S] [--default-dd]
-                          [--heartbeat HOST:PORT [--heartbeat-interval S]]
+const SERVE_HELP = `usage: bmcfleet isns serve --listen HOST:PORT [--state-dir DIR] [--no-udp] [--registration-period S] [--default-dd]
+                          [--heartbeat HOST:PORT [--heartbeat-interval S]] [--LIMIT N]...
 
 Serves iSNS on TCP and UDP at HOST:PORT (3205 is the iSNS port). Prints one line starting with "ready"
 once it serves; stops cleanly on Ctrl-C (SIGINT) or SIGTERM, saving the state directory.
@@ -69,13 +69,15 @@ options:
   --state-dir DIR          keep the database in DIR/isns-registry.json (written within a second of a
                            change and on stop) and load it at start; registration periods restart at load
   --no-udp                 TCP only
-  --max-connections N      open TCP connections at once (default 1024); more are closed at once
-  --max-message-bytes N    largest message after reassembly (default 1048576); larger ones get status 2
-  --registration-period S  period granted when a client asks for none (default 7200 s; 0 = never expire)
+  --registration-period S  period granted when a client asks for none (default 7200 s; 0: the longest allowed,
+                           --max-registration-period)
   --default-dd             nodes in no DD see each other (open-isns isnsd's DefaultDiscoveryDomain = 1)
   --heartbeat HOST:PORT    send heartbeats there (unicast, broadcast or multicast address)
   --heartbeat-interval S   seconds between heartbeats (default ${DEFAULT_HEARTBEAT_INTERVAL}; a whole number, 1 to 86400)
 
+limits, so that no single client can exhaust the server (a source is a client's address; an IPv6 one counts
+by its /64). Sizes in bytes, times in ms, periods in seconds:
+${limitHelp(SERVER_LIMITS)}${limitHelp(REGISTRY_LIMITS)}
 example:
   bmcfleet isns serve --listen 127.0.0.1:3205 --state-dir ./isns-state &
   isnsadm -c isnsadm.conf --list nodes      # isnsadm.conf: ServerAddress = 127.0.0.1:3205, Security = 0
@@ -146,6 +148,31 @@ its members to each other only while one of those sets is enabled; a DD in no se
 is disabled unless created with --enabled, so creating one switches its DDs off. When a DD goes on or off,
 each member registered for SCNs is told. open-isns isnsd does not support sets (status 15).
 `;
+
+/** maxConnectionsPerSource -> max-connections-per-source: each limit of limits.ts is an option of serve. */
+function optionName(limit: string): string {
+  return limit.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function limitHelp(table: Record<string, LimitSpec>): string {
+  return Object.entries(table).map(([name, spec]) => {
+    const words = [...spec.about.split(' '), `(default ${spec.default})`];
+    const lines = [`  --${optionName(name)} N`.padEnd(37)];
+    for (const w of words) {
+      if (lines[lines.length - 1].length + w.length + 1 > 118) lines.push(' '.repeat(37));
+      lines[lines.length - 1] += `${lines[lines.length - 1].endsWith(' ') ? '' : ' '}${w}`;
+    }
+    return `${lines.join('\n')}\n`;
+  }).join('');
+}
+
+const limitOptions = (table: Record<string, LimitSpec>) => Object.fromEntries(Object.keys(table).map((k) => [optionName(k), { type: 'string' as const }]));
+
+/** The limits of `table` from the command line, each within its range, the default when not given. */
+function limits<T extends Record<string, LimitSpec>>(table: T, values: Values): { [K in keyof T]: number } {
+  return Object.fromEntries(Object.entries(table).map(([k, spec]) =>
+    [k, integer(str(values, optionName(k)), optionName(k), spec.default, spec.min, spec.max)])) as { [K in keyof T]: number };
+}
 
 function hostPort(spec: string | undefined, what: string, fallback?: string): { host: string; port: number } {
   const s = spec ?? fallback;
@@ -220,18 +247,17 @@ const ddText = (d: DdInfo) => `DD ${d.id}${d.name ? ` "${d.name}"` : ''}: ${d.me
 
 async function serve(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
-    listen: { type: 'string' }, 'state-dir': { type: 'string' }, 'no-udp': { type: 'boolean' }, 'max-connections': { type: 'string' },
-    'max-message-bytes': { type: 'string' }, 'registration-period': { type: 'string' }, 'default-dd': { type: 'boolean' },
-    heartbeat: { type: 'string' }, 'heartbeat-interval': { type: 'string' },
+    listen: { type: 'string' }, 'state-dir': { type: 'string' }, 'no-udp': { type: 'boolean' }, 'registration-period': { type: 'string' },
+    'default-dd': { type: 'boolean' }, heartbeat: { type: 'string' }, 'heartbeat-interval': { type: 'string' },
+    ...limitOptions(SERVER_LIMITS), ...limitOptions(REGISTRY_LIMITS),
   });
   if (values.help) { process.stdout.write(SERVE_HELP); return 0; }
   const { host, port } = hostPort(str(values, 'listen'), 'listen');
   const heartbeat = heartbeatOption(values);
   const server = new IsnsServer({
-    host, port, udp: !values['no-udp'], stateDir: str(values, 'state-dir') ?? null, heartbeat,
-    maxConnections: integer(str(values, 'max-connections'), 'max-connections', 1024, 1, 100_000),
-    maxMessageBytes: integer(str(values, 'max-message-bytes'), 'max-message-bytes', 1 << 20, 1024, 64 << 20),
+    host, port, udp: !values['no-udp'], stateDir: str(values, 'state-dir') ?? null, heartbeat, ...limits(SERVER_LIMITS, values),
     registry: {
+      ...limits(REGISTRY_LIMITS, values),
       defaultRegistrationPeriod: integer(str(values, 'registration-period'), 'registration-period', 7200, 0, 86_400 * 365),
       defaultDiscoveryDomain: values['default-dd'] === true,
     },
@@ -426,6 +452,11 @@ export const isnsCommand = {
         if (sub === 'register' && err.status === 3 && rest.includes('--lun')) {
           process.stderr.write('(open-isns isnsd refuses vendor attributes it does not define, such as the LUN tags 641-643, with status 3: register without --lun there)\n');
         }
+        return 1;
+      }
+      if (err instanceof IsnsConnectionError) {
+        // e.g. the server dropped the connection: nothing was done, or nothing is known to be
+        process.stderr.write(`bmcfleet isns ${sub}: ${err.message}\n`);
         return 1;
       }
       throw err;

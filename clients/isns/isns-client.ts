@@ -9,6 +9,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
+import { formatHostPort } from '../../runtime/host-port.js';
 import { DD_SET_ENABLED, NodeType, Tag } from '../../protocols/isns/attributes.js';
 import { IsnsClientSession, type ClientEvent } from '../../protocols/isns/client-session.js';
 import type { IsnsResponse } from '../../protocols/isns/codec.js';
@@ -26,6 +27,8 @@ export interface IsnsClientOptions {
   transport: 'tcp' | 'udp';
   timeoutMs: number;
   clock: Clock;
+  /** The address to send from (default: the one the system picks); a server counts its limits per source address. */
+  localAddress?: string;
 }
 
 /** A response with a status other than 0 (the request, the status and its RFC name). */
@@ -37,6 +40,20 @@ export class IsnsStatusError extends Error {
     this.name = 'IsnsStatusError';
     this.status = status;
     this.functionId = functionId;
+  }
+}
+
+/**
+ * The server could not be reached, or the connection to it ended (closed or reset) before the answer came.
+ * The message names the server and what happened, for a person to read.
+ */
+export class IsnsConnectionError extends Error {
+  /** HOST:PORT of the server. */
+  readonly server: string;
+  constructor(server: string, message: string) {
+    super(message);
+    this.name = 'IsnsConnectionError';
+    this.server = server;
   }
 }
 
@@ -178,7 +195,7 @@ function parseDds(attrs: readonly IsnsAttribute[]): DdInfo[] {
 }
 
 /** What the session hands back with a request's outcome: how to settle the caller's promise. */
-interface Waiting { resolve(r: IsnsResponse): void; reject(e: Error): void }
+interface Waiting { resolve(r: IsnsResponse): void; reject(e: Error): void; functionId: number }
 
 export class IsnsClient {
   readonly options: IsnsClientOptions;
@@ -188,6 +205,8 @@ export class IsnsClient {
   /** Set while requests wait (see arm()). */
   private timer: { cancel(): void } | null = null;
   private closed = false;
+  /** Why the connection can carry no more requests (closed or reset by the server, a socket error). */
+  private lost: string | null = null;
 
   private constructor(options: IsnsClientOptions) {
     this.options = options;
@@ -200,23 +219,50 @@ export class IsnsClient {
     return c;
   }
 
+  /** HOST:PORT of the server, for messages. */
+  private get server(): string {
+    return formatHostPort(this.options.host, this.options.port);
+  }
+
   private async open(): Promise<void> {
     const { host, port } = this.options;
+    const unreachable = (err: Error) => new IsnsConnectionError(this.server, `cannot reach the iSNS server at ${this.server}: ${err.message}`);
     if (this.options.transport === 'udp') {
       const u = dgram.createSocket(net.isIPv6(host) ? 'udp6' : 'udp4');
-      await new Promise<void>((resolve, reject) => { u.once('error', reject); u.connect(port, host, () => { u.off('error', reject); resolve(); }); });
+      await new Promise<void>((resolve, reject) => {
+        u.once('error', (err) => reject(unreachable(err)));
+        const connect = () => u.connect(port, host, () => { u.removeAllListeners('error'); resolve(); });
+        if (this.options.localAddress) u.bind(0, this.options.localAddress, connect);
+        else connect();
+      });
       u.on('message', (msg) => this.settle(this.session.receive(msg, this.options.clock.now())));
-      u.on('error', (err) => this.failAll(err));
+      // an ICMP error fails what waits, not the socket: a later datagram may get through
+      u.on('error', (err) => this.failAll((w) => new IsnsConnectionError(this.server,
+        `the iSNS server at ${this.server} did not answer ${functionName(w.functionId)} (${err.message})`)));
       this.udp = u;
       return;
     }
-    const s = net.connect({ host, port });
-    await new Promise<void>((resolve, reject) => { s.once('error', reject); s.once('connect', () => { s.off('error', reject); resolve(); }); });
+    const s = net.connect({ host, port, ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}) });
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', (err) => reject(unreachable(err)));
+      s.once('connect', () => { s.removeAllListeners('error'); resolve(); });
+    });
     s.setNoDelay(true);
     s.on('data', (chunk) => this.settle(this.session.receive(chunk, this.options.clock.now())));
-    s.on('error', (err) => this.failAll(err));
-    s.on('close', () => this.failAll(new Error('isns: connection closed by the server')));
+    s.on('error', (err) => this.lose(`failed (${err.message})`));
+    s.on('close', () => this.lose('was closed by the server'));
     this.sock = s;
+  }
+
+  /** The connection is gone: every waiting request fails, and so will every later one. */
+  private lose(what: string): void {
+    this.lost ??= what; // an error comes before its close: keep the first, more telling, reason
+    this.failAll((w) => this.lostError(w.functionId));
+  }
+
+  private lostError(functionId: number): IsnsConnectionError {
+    return new IsnsConnectionError(this.server,
+      `the connection to the iSNS server at ${this.server} ${this.lost} before it answered ${functionName(functionId)}`);
   }
 
   /** Settles the promises of the requests the session has an outcome for. */
@@ -250,8 +296,8 @@ export class IsnsClient {
     }, Math.max(0, at - this.options.clock.now()));
   }
 
-  private failAll(err: Error): void {
-    for (const w of this.session.abandonAll()) w.reject(err);
+  private failAll(err: (w: Waiting) => Error): void {
+    for (const w of this.session.abandonAll()) w.reject(err(w));
     this.timer?.cancel(); // nothing waits any more
     this.timer = null;
   }
@@ -259,9 +305,10 @@ export class IsnsClient {
   /** Sends one request and resolves with its response whatever the status. */
   request(functionId: number, key: IsnsAttribute[], operating: IsnsAttribute[], opts: { replace?: boolean; source?: string | null; noDelimiter?: boolean } = {}): Promise<IsnsResponse> {
     if (this.closed) return Promise.reject(new Error('isns: client closed'));
+    if (this.lost !== null) return Promise.reject(this.lostError(functionId));
     const source = opts.source === null ? null : attr(Tag.ISCSI_NAME, opts.source ?? this.options.source);
     let waiting!: Waiting;
-    const answered = new Promise<IsnsResponse>((resolve, reject) => { waiting = { resolve, reject }; });
+    const answered = new Promise<IsnsResponse>((resolve, reject) => { waiting = { resolve, reject, functionId }; });
     const { pdus } = this.session.send({
       kind: 'request', functionId, flags: Flag.CLIENT | (opts.replace ? Flag.REPLACE : 0), source, key, operating,
       ...(opts.noDelimiter ? { noDelimiter: true } : {}),
@@ -416,12 +463,13 @@ export class IsnsClient {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.failAll(new Error('isns: client closed'));
+    this.failAll(() => new Error('isns: client closed'));
     if (this.sock) {
       const s = this.sock;
       this.sock = null;
       s.removeAllListeners('close');
-      await new Promise<void>((r) => { s.once('close', () => r()); s.end(); s.destroySoon?.(); setTimeout(() => { s.destroy(); }, 100).unref(); });
+      // a socket the server already closed emits no second 'close'
+      if (!s.closed) await new Promise<void>((r) => { s.once('close', () => r()); s.end(); s.destroySoon?.(); setTimeout(() => { s.destroy(); }, 100).unref(); });
     }
     if (this.udp) {
       const u = this.udp;

@@ -8,7 +8,13 @@
 // Bad input (§5.4 status codes): a message whose body does not decode gets 2 (Message Format Error), so
 // does one over the message-size limit; unknown functions get 15; other iSNSP versions 10. A PDU whose
 // header announces more than the PDU limit cannot be skipped on a stream: it gets 2 and the connection
-// closes. Connections over the limit are closed at once. Everything dropped is counted.
+// closes. Everything dropped is counted.
+//
+// No single client can exhaust the server (issue 17; every bound and its default: limits.ts): connections in
+// all and per source (source.ts) are capped, and one that completes no message for the idle timeout is
+// closed; a connection whose answers are not read is not read either (server-connection.ts); half-received
+// messages of all connections and UDP peers share one reassembly budget; UDP answers are bounded by the size
+// of the question (udp-answer.ts); the registry keeps quotas per source and per entity.
 import { closeTcpUdp } from '../../runtime/tcp-udp.js';
 import dgram from 'node:dgram';
 import net from 'node:net';
@@ -18,33 +24,28 @@ import { responseIdFor } from '../../protocols/isns/functions.js';
 import { Flag } from '../../protocols/isns/header.js';
 import { errorResponseBody } from '../../protocols/isns/message.js';
 import { IsnsDatagramReceiver, IsnsStreamReceiver, ReceiveError, ReceiveStage, type Received } from '../../protocols/isns/receive.js';
-import { UDP_MAX_PDU_PAYLOAD, type ReassembledMessage } from '../../protocols/isns/segments.js';
+import { ReassemblyBudget } from '../../protocols/isns/reassembly-budget.js';
+import { type ReassembledMessage } from '../../protocols/isns/segments.js';
 import { Status } from '../../protocols/isns/status.js';
 import { EsiMonitor } from './esi.js';
 import { HeartbeatSender, type HeartbeatConfig } from './heartbeat-sender.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './limits.js';
 import { IsnsRegistry, type RegistryOptions } from './registry/registry.js';
 import { ScnSender } from './scn.js';
+import { ServerConnection } from './server-connection.js';
 import { OutboundCalls } from './server-outbound.js';
+import { sourceOf } from './source.js';
 import { StateDir } from './state.js';
+import { questionBytes, udpAnswer } from './udp-answer.js';
 
-export interface IsnsServerOptions {
+/** Where to serve, what to run, and the bounds of limits.ts (SERVER_LIMITS: what each means, and its default). */
+export interface IsnsServerOptions extends ServerLimits {
   host: string;
   /** TCP and UDP port; 0 = any free port (TCP's, then UDP binds the same number). */
   port: number;
   udp: boolean;
-  maxConnections: number;
-  /** Largest reassembled message (bytes of payload). */
-  maxMessageBytes: number;
-  /** Largest single PDU on a stream (header + payload + auth block). */
-  maxPduBytes: number;
-  /** UDP peers with partial messages held at once. */
-  maxUdpPeers: number;
-  /** Housekeeping period (expiry, ESI, reassembly cleanup). */
+  /** Housekeeping period (expiry, ESI, reassembly cleanup, idle connections). */
   tickMs: number;
-  /** How long a partial multi-PDU message may wait for its other PDUs. */
-  reassemblyTimeoutMs: number;
-  /** A TCP connection with no bytes for this long is closed (0 = never), so idle peers cannot hold every slot. */
-  idleTimeoutMs: number;
   /** How long the server waits for an SCNRsp or ESIRsp. */
   outboundTimeoutMs: number;
   esiRetries: number;
@@ -56,8 +57,7 @@ export interface IsnsServerOptions {
 }
 
 export const DEFAULT_SERVER_OPTIONS: IsnsServerOptions = {
-  host: '127.0.0.1', port: 3205, udp: true, maxConnections: 1024, maxMessageBytes: 1 << 20, maxPduBytes: 12 + 0xffff + 4096,
-  maxUdpPeers: 1024, tickMs: 1000, idleTimeoutMs: 300_000, reassemblyTimeoutMs: 30_000, outboundTimeoutMs: 5000, esiRetries: 3, stateDir: null,
+  ...DEFAULT_SERVER_LIMITS, host: '127.0.0.1', port: 3205, udp: true, tickMs: 1000, outboundTimeoutMs: 5000, esiRetries: 3, stateDir: null,
   clock: systemClock, registry: {}, heartbeat: null,
 };
 
@@ -85,10 +85,13 @@ export class IsnsServer {
   private readonly state: StateDir | null;
   private tcp: net.Server | null = null;
   private udp: dgram.Socket | null = null;
-  private readonly sockets = new Set<net.Socket>();
-  /** The receive path of each TCP connection, and of the UDP socket. */
-  private readonly streams = new Set<IsnsStreamReceiver>();
+  private readonly connections = new Set<ServerConnection>();
+  /** Open connections per source. */
+  private readonly perSource = new Map<string, number>();
+  /** The receive path of the UDP socket (each connection has its own). */
   private readonly datagrams: IsnsDatagramReceiver;
+  /** Bytes of half-received messages, all connections and UDP peers together. */
+  private readonly budget: ReassemblyBudget;
   private tickTimer: { cancel(): void } | null = null;
   private heartbeat: HeartbeatSender | null = null;
   private dirty = false;
@@ -101,8 +104,17 @@ export class IsnsServer {
     this.scn = new ScnSender(this.calls);
     this.esi = new EsiMonitor(this.registry, this.calls, this.options.esiRetries);
     this.state = this.options.stateDir ? new StateDir(this.options.stateDir) : null;
-    this.datagrams = new IsnsDatagramReceiver({ maxPeers: this.options.maxUdpPeers, maxMessageBytes: this.options.maxMessageBytes },
-      () => this.drop('udp peer evicted'));
+    this.budget = new ReassemblyBudget(this.options.reassemblyBudgetBytes, () => this.drop('reassembly budget'));
+    this.datagrams = new IsnsDatagramReceiver({ ...this.reassemblyLimits(), maxPeers: this.options.maxUdpPeers }, () => this.drop('udp peer evicted'));
+  }
+
+  private reassemblyLimits(): { maxMessageBytes: number; maxPending: number; budget: ReassemblyBudget } {
+    return { maxMessageBytes: this.options.maxMessageBytes, maxPending: this.options.maxPartialMessages, budget: this.budget };
+  }
+
+  /** Bytes of half-received messages held now (within reassemblyBudgetBytes). */
+  get reassemblyBytes(): number {
+    return this.budget.heldBytes;
   }
 
   get port(): number {
@@ -115,7 +127,7 @@ export class IsnsServer {
 
   async start(): Promise<void> {
     const now = this.options.clock.now();
-    if (this.state && this.state.load(this.registry.store, now)) this.esi.sync(now);
+    if (this.state && this.state.load(this.registry.store, now, this.registry.options.maxRegistrationPeriod)) this.esi.sync(now);
     this.registry.store.drainEvents();
     const tcp = net.createServer((sock) => this.accept(sock));
     tcp.maxConnections = this.options.maxConnections + 64; // our own check answers first; this is the backstop
@@ -166,7 +178,7 @@ export class IsnsServer {
     await this.heartbeat?.stop();
     this.heartbeat = null;
     this.calls.close();
-    await closeTcpUdp(this.tcp, this.udp, this.sockets);
+    await closeTcpUdp(this.tcp, this.udp, [...this.connections].map((c) => c.socket));
     this.tcp = null;
     this.udp = null;
     this.persist(true);
@@ -179,14 +191,21 @@ export class IsnsServer {
     }, this.options.tickMs);
   }
 
-  /** Expiry, ESI, stale partial messages, SCNs for what changed, and saving. Public for tests on a fake clock. */
+  /** Expiry, ESI, stale partial messages, idle connections, SCNs for what changed, and saving. Public for tests on a fake clock. */
   housekeeping(): void {
     const now = this.options.clock.now();
     const expired = this.registry.expire(now);
     this.esi.sync(now);
     const dropped = this.esi.tick(now);
     if (expired.length + dropped.length > 0) this.dirty = true;
-    for (const r of this.streams) r.expire(now, this.options.reassemblyTimeoutMs);
+    const idleMs = this.options.idleTimeoutMs;
+    for (const c of this.connections) {
+      c.receiver.expire(now, this.options.reassemblyTimeoutMs);
+      if (idleMs > 0 && now - c.lastMessageAt >= idleMs && !c.socket.destroyed) {
+        this.drop('idle timeout');
+        c.socket.destroy();
+      }
+    }
     this.datagrams.expire(now, this.options.reassemblyTimeoutMs);
     this.afterChange(now);
     this.persist(false); // at most once per tick, however busy
@@ -211,52 +230,31 @@ export class IsnsServer {
   // ---------------------------------------------------------------- TCP
 
   private accept(sock: net.Socket): void {
-    if (this.counters.connectionsOpen >= this.options.maxConnections) {
+    const source = sourceOf(sock.remoteAddress);
+    const fromSource = this.perSource.get(source) ?? 0;
+    if (this.connections.size >= this.options.maxConnections || fromSource >= this.options.maxConnectionsPerSource) {
       this.counters.connectionsRefused++;
+      if (this.connections.size < this.options.maxConnections) this.drop('connections per source');
       sock.destroy();
       return;
     }
     this.counters.connectionsAccepted++;
     this.counters.connectionsOpen++;
-    this.sockets.add(sock);
-    const receiver = new IsnsStreamReceiver({ maxPduBytes: this.options.maxPduBytes, maxMessageBytes: this.options.maxMessageBytes });
-    this.streams.add(receiver);
+    this.perSource.set(source, fromSource + 1);
     sock.setNoDelay(true);
-    let idle: { cancel(): void } | null = null;
-    const rearm = () => {
-      idle?.cancel();
-      if (this.options.idleTimeoutMs > 0) {
-        idle = this.options.clock.setTimeout(() => { this.drop('idle timeout'); sock.destroy(); }, this.options.idleTimeoutMs);
-      }
-    };
-    rearm();
-    sock.on('data', (chunk: Buffer) => {
-      rearm();
-      const now = this.options.clock.now();
-      receiver.write(chunk);
-      const out: Buffer[] = [];
-      for (let item = receiver.next(now); item !== null; item = receiver.next(now)) {
-        out.push(...this.answer(item, now, false));
-      }
-      if (out.length > 0) this.writeAll(sock, out);
-      if (receiver.isBroken) {
-        // what came before the break is answered (above); nothing after it can be framed
-        sock.end();
-        sock.destroy();
-      }
-    });
+    const receiver = new IsnsStreamReceiver({ ...this.reassemblyLimits(), maxPduBytes: this.options.maxPduBytes });
+    const conn = new ServerConnection(sock, source, receiver, { maxOutputBytes: this.options.maxOutputBytes, now: () => this.options.clock.now() },
+      (item, now) => this.answer(item, now, source, null));
+    this.connections.add(conn);
     sock.on('error', () => this.drop('tcp socket error'));
     sock.on('close', () => {
-      idle?.cancel();
       this.counters.connectionsOpen--;
-      this.sockets.delete(sock);
-      this.streams.delete(receiver);
+      this.connections.delete(conn);
+      const left = (this.perSource.get(source) ?? 1) - 1;
+      if (left > 0) this.perSource.set(source, left);
+      else this.perSource.delete(source);
+      receiver.clear(); // partial messages give their bytes back to the budget
     });
-  }
-
-  private writeAll(sock: net.Socket, bufs: Buffer[]): void {
-    if (sock.destroyed) return;
-    sock.write(bufs.length === 1 ? bufs[0] : Buffer.concat(bufs));
   }
 
   // ---------------------------------------------------------------- UDP
@@ -265,28 +263,34 @@ export class IsnsServer {
     const now = this.options.clock.now();
     const item = this.datagrams.receive(msg, `${rinfo.address}|${rinfo.port}`, now);
     if (item === null) return;
-    for (const b of this.answer(item, now, true)) this.udp?.send(b, rinfo.port, rinfo.address);
+    // the source address is not verified: answers stay within a few times the question (udp-answer.ts)
+    const maxAnswer = this.options.udpAnswerFactor * questionBytes(item, msg.length);
+    for (const b of this.answer(item, now, sourceOf(rinfo.address), maxAnswer)) this.udp?.send(b, rinfo.port, rinfo.address);
   }
 
   // ---------------------------------------------------------------- both
 
-  /** What the receive path yields in; the response PDUs out. */
-  private answer(item: Received, now: number, udp: boolean): Buffer[] {
-    return item instanceof ReceiveError ? this.answerError(item, now, udp) : this.answerMessage(item, now, udp);
+  /**
+   * What the receive path yields in (from `source`); the response PDUs out. `udpMax`: the bytes a UDP answer
+   * may take (null on TCP).
+   */
+  private answer(item: Received, now: number, source: string, udpMax: number | null): Buffer[] {
+    return item instanceof ReceiveError ? this.answerError(item, now, source, udpMax) : this.answerMessage(item, now, source, udpMax);
   }
 
   /** A whole message: the response PDUs to a request (none for responses and heartbeats). */
-  private answerMessage(m: IsnsMessage, now: number, udp: boolean): Buffer[] {
+  private answerMessage(m: IsnsMessage, now: number, source: string, udpMax: number | null): Buffer[] {
     if (m.kind !== 'request') {
       // on UDP a response may answer an SCN or ESI we sent from this socket
-      if (udp && (m.kind !== 'response' || !this.calls.settle(m))) this.drop('unmatched response');
+      if (udpMax !== null && (m.kind !== 'response' || !this.calls.settle(m))) this.drop('unmatched response');
       return [];
     }
-    return this.respond(m, now, udp);
+    return this.respond(m, now, source, udpMax);
   }
 
   /** Input that did not come through whole: the RFC status (§5.4) when it was a request, and a count. */
-  private answerError(err: ReceiveError, now: number, udp: boolean): Buffer[] {
+  private answerError(err: ReceiveError, now: number, source: string, udpMax: number | null): Buffer[] {
+    const udp = udpMax !== null;
     const h = err.header;
     switch (err.stage) {
       case ReceiveStage.FRAMING:
@@ -303,26 +307,30 @@ export class IsnsServer {
           return [];
         }
         // the registry answers what it cannot read (status 10 for another version, 2 for a bad body) and counts it
-        return this.respond(raw, now, udp);
+        return this.respond(raw, now, source, udpMax);
       }
     }
   }
 
   /** The registry's answer to a request (decoded, or as received when it could not be read), encoded. */
-  private respond(req: IsnsRequest | ReassembledMessage, now: number, udp: boolean): Buffer[] {
+  private respond(req: IsnsRequest | ReassembledMessage, now: number, source: string, udpMax: number | null): Buffer[] {
     let rsp: IsnsResponse | null;
     try {
-      rsp = 'kind' in req ? this.registry.handle(req, now) : this.registry.handleRaw(req, now);
+      rsp = 'kind' in req ? this.registry.handle(req, now, source) : this.registry.handleRaw(req, now, source);
     } catch {
       this.drop('internal error');
       return this.errorFor(req.functionId, req.transactionId, Status.INTERNAL_ERROR);
     }
-    this.dirty ||= rsp !== null && rsp.status === Status.SUCCESSFUL && isMutation(req.functionId);
+    const changed = rsp !== null && rsp.status === Status.SUCCESSFUL && isMutation(req.functionId);
+    this.dirty ||= changed;
     this.afterChange(now);
     if (!rsp) return [];
     this.counters.answered++;
     try {
-      return encodeMessage(rsp, udp ? UDP_MAX_PDU_PAYLOAD : undefined);
+      if (udpMax === null) return encodeMessage(rsp);
+      const { pdus, cut } = udpAnswer(rsp, changed, udpMax);
+      if (cut !== null) this.drop(`udp answer ${cut}`);
+      return pdus;
     } catch {
       this.drop('response encoding');
       return this.errorFor(req.functionId, req.transactionId, Status.INTERNAL_ERROR);

@@ -2,11 +2,15 @@
 // attributes, SCN registrations, DDs and DD sets, and the index/EID/DD counters) saved as one JSON file,
 // written to a temporary name and renamed, so a crash leaves the old or the new file, never half of one.
 // On load every entity's registration period restarts from the load time (the server was away; its
-// clients could not refresh), which is what isnsd does with its database file too.
+// clients could not refresh), which is what isnsd does with its database file too, and is granted anew
+// under today's cap (a period of 0 saved before the cap existed expires like the others). Each entity keeps
+// the source that registered it, so per-source quotas hold across restarts.
 import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { IsnsValue } from '../../protocols/isns/tlv.js';
-import { portKey, type RegistryStore } from './registry/model.js';
+import { pgKey, portKey, type PgObj, type RegistryStore } from './registry/model.js';
+import { grantedPeriod } from './registry/register.js';
+import { LOCAL_SOURCE } from './source.js';
 
 const FILE = 'isns-registry.json';
 const FORMAT = 1;
@@ -35,7 +39,7 @@ export function snapshot(store: RegistryStore): unknown {
     format: FORMAT,
     allocators: store.allocators,
     entities: [...store.entities.values()].map((e) => ({
-      index: e.index, eid: e.eid, protocol: e.protocol, registrationPeriod: e.registrationPeriod, attrs: encMap(e.attrs),
+      index: e.index, eid: e.eid, source: e.source, protocol: e.protocol, registrationPeriod: e.registrationPeriod, attrs: encMap(e.attrs),
       portals: e.portals.map((p) => ({ index: p.index, ip: p.ip, port: p.port, attrs: encMap(p.attrs) })),
       nodes: e.nodes.map((n) => ({
         index: n.index, name: n.name, nodeType: n.nodeType, attrs: encMap(n.attrs),
@@ -49,13 +53,18 @@ export function snapshot(store: RegistryStore): unknown {
   };
 }
 
-/** Fills an empty store from a snapshot; `now` becomes every entity's last refresh. Throws on a bad file. */
-export function restore(store: RegistryStore, data: any, now: number): void {
+/**
+ * Fills an empty store from a snapshot; `now` becomes every entity's last refresh, and periods are granted
+ * again under `maxRegistrationPeriod` (register.ts's rule). Throws on a bad file.
+ */
+export function restore(store: RegistryStore, data: any, now: number, maxRegistrationPeriod = 0): void {
   if (!data || data.format !== FORMAT) throw new Error(`iSNS state: unknown format ${data?.format}`);
   for (const e of data.entities) {
+    const pgs: PgObj[] = e.pgs;
     const entity = {
-      index: e.index, eid: e.eid, protocol: e.protocol, registrationPeriod: e.registrationPeriod, lastSeen: now,
-      attrs: decMap(e.attrs), nodes: [] as any[], portals: [] as any[], pgs: e.pgs,
+      index: e.index, eid: e.eid, source: e.source ?? LOCAL_SOURCE, protocol: e.protocol,
+      registrationPeriod: grantedPeriod(e.registrationPeriod, maxRegistrationPeriod), lastSeen: now,
+      attrs: decMap(e.attrs), nodes: [] as any[], portals: [] as any[], pgs, pgIndex: new Map(pgs.map((g) => [pgKey(g.name, g.ip, g.port), g])),
     };
     store.entities.set(entity.eid, entity);
     for (const p of e.portals) {
@@ -78,6 +87,7 @@ export function restore(store: RegistryStore, data: any, now: number): void {
   for (const n of store.nodes.values()) store.noteScn(n);
   for (const p of store.portals.values()) store.noteEsi(p);
   store.allocators = data.allocators;
+  store.recount();
 }
 
 export class StateDir {
@@ -91,9 +101,9 @@ export class StateDir {
   }
 
   /** Loads the saved database into `store` (left empty when there is none); true when there was one. */
-  load(store: RegistryStore, now: number): boolean {
+  load(store: RegistryStore, now: number, maxRegistrationPeriod = 0): boolean {
     if (!existsSync(this.file)) return false;
-    restore(store, JSON.parse(readFileSync(this.file, 'utf8')), now);
+    restore(store, JSON.parse(readFileSync(this.file, 'utf8')), now, maxRegistrationPeriod);
     return true;
   }
 

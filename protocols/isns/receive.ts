@@ -8,13 +8,15 @@
 // and is thrown on.
 //
 // Bounds: the size of one PDU on a stream, a message's bytes and PDUs, partial messages per connection or
-// per UDP peer, and UDP peers holding partial messages (the oldest is evicted). Every Reassembler is made
-// here, so a budget shared by all receivers would be handed to them here too. next() frames one PDU at a
+// per UDP peer, UDP peers holding partial messages (the oldest is evicted), and, when a ReassemblyBudget is
+// given, the bytes of partial messages of every receiver sharing it (reassembly-budget.ts: the oldest partial
+// message goes first). Every Reassembler is made here, with that budget. next() frames one PDU at a
 // time: bytes not yet read stay in the framer (`buffered`), so a caller may stop reading while it cannot
 // send its answers.
 import { DecodeError } from '../errors.js';
 import { decodeMessage, type IsnsMessage } from './codec.js';
 import { Flag, HEADER_LENGTH, ISNSP_VERSION, decodeHeader, decodePdu, type IsnsHeader, type IsnsPdu } from './header.js';
+import type { ReassemblyBudget } from './reassembly-budget.js';
 import { Reassembler, type ReassembledMessage, type ReassemblerLimits } from './segments.js';
 import { DEFAULT_MAX_PDU_BYTES, PduStreamDecoder, StreamBrokenError } from './stream.js';
 
@@ -79,7 +81,12 @@ function receivePdu(joiner: Reassembler, pdu: IsnsPdu, now: number): Received | 
   }
 }
 
-export interface StreamReceiveLimits extends ReassemblerLimits {
+/** A budget for the partial messages of several receivers together (none: each is bounded alone). */
+export interface SharedBudget {
+  budget: ReassemblyBudget | null;
+}
+
+export interface StreamReceiveLimits extends ReassemblerLimits, SharedBudget {
   /** Largest single PDU (header + payload + authentication block). */
   maxPduBytes: number;
 }
@@ -91,9 +98,9 @@ export class IsnsStreamReceiver {
   private broken = false;
 
   constructor(limits: Partial<StreamReceiveLimits> = {}) {
-    const { maxPduBytes = DEFAULT_MAX_PDU_BYTES, ...joining } = limits;
+    const { maxPduBytes = DEFAULT_MAX_PDU_BYTES, budget = null, ...joining } = limits;
     this.frames = new PduStreamDecoder(maxPduBytes);
-    this.joiner = new Reassembler(joining);
+    this.joiner = new Reassembler(joining, budget);
   }
 
   /** Appends bytes from the socket (copied). Ignored once the stream has broken. */
@@ -142,9 +149,15 @@ export class IsnsStreamReceiver {
   expire(now: number, maxAgeMs: number): number {
     return this.joiner.expire(now, maxAgeMs);
   }
+
+  /** Drops everything held (the connection is gone), giving partial messages' bytes back to the budget. */
+  clear(): void {
+    this.frames.reset();
+    this.joiner.clear();
+  }
 }
 
-export interface DatagramReceiveLimits extends ReassemblerLimits {
+export interface DatagramReceiveLimits extends ReassemblerLimits, SharedBudget {
   /** Peers with partial messages held at once; one more evicts the peer that has held them longest. */
   maxPeers: number;
 }
@@ -156,6 +169,7 @@ const ONE_PDU = Flag.FIRST_PDU | Flag.LAST_PDU;
 export class IsnsDatagramReceiver {
   private readonly maxPeers: number;
   private readonly joining: Partial<ReassemblerLimits>;
+  private readonly budget: ReassemblyBudget | null;
   /** A Reassembler per peer with partial messages, oldest first. */
   private readonly peers = new Map<string, Reassembler>();
   /** One-PDU messages from peers holding nothing: no state is kept for them. */
@@ -164,9 +178,10 @@ export class IsnsDatagramReceiver {
 
   /** `onPeerEvicted` hears of each peer whose partial messages were dropped to make room for another's. */
   constructor(limits: Partial<DatagramReceiveLimits> = {}, onPeerEvicted: (peer: string) => void = () => {}) {
-    const { maxPeers = 1024, ...joining } = limits;
+    const { maxPeers = 1024, budget = null, ...joining } = limits;
     this.maxPeers = maxPeers;
     this.joining = joining;
+    this.budget = budget;
     this.onPeerEvicted = onPeerEvicted;
   }
 
@@ -189,10 +204,11 @@ export class IsnsDatagramReceiver {
   private addPeer(peer: string): Reassembler {
     if (this.peers.size >= this.maxPeers) {
       const oldest = this.peers.keys().next().value as string;
+      this.peers.get(oldest)!.clear(); // its bytes go back to the budget
       this.peers.delete(oldest);
       this.onPeerEvicted(oldest);
     }
-    const joiner = new Reassembler(this.joining);
+    const joiner = new Reassembler(this.joining, this.budget);
     this.peers.set(peer, joiner);
     return joiner;
   }

@@ -8,9 +8,10 @@
 // receiver that parses each PDU on its own copes; only an attribute larger than a PDU is split inside.
 // Receiving: `Reassembler` joins PDUs per (function, transaction), accepts them in any order (UDP),
 // and bounds memory: message size, number of partial messages, and age (time passed in, no timers).
-// One Reassembler per TCP connection or per UDP peer.
+// One Reassembler per TCP connection or per UDP peer; a ReassemblyBudget shared by all of them bounds the sum.
 import { DecodeError } from '../errors.js';
 import { Flag, MAX_PDU_PAYLOAD, encodePdu, type IsnsPdu } from './header.js';
+import type { ReassemblyBudget } from './reassembly-budget.js';
 import { TLV_HEADER } from './tlv.js';
 
 const P = 'isns';
@@ -121,9 +122,20 @@ interface PartialMessage {
 export class Reassembler {
   readonly limits: ReassemblerLimits;
   private readonly pending = new Map<number, PartialMessage>();
+  private readonly budget: ReassemblyBudget | null;
 
-  constructor(limits: Partial<ReassemblerLimits> = {}) {
+  /** `budget`, when given, is shared with other Reassemblers: it may drop this one's partial messages for theirs. */
+  constructor(limits: Partial<ReassemblerLimits> = {}, budget: ReassemblyBudget | null = null) {
     this.limits = { maxMessageBytes: 1 << 20, maxPending: 8, maxPdus: 1024, ...limits };
+    this.budget = budget;
+  }
+
+  /** Drops the partial message under `key`, giving its bytes back to the budget. */
+  private forget(key: number): void {
+    const p = this.pending.get(key);
+    if (!p) return;
+    this.pending.delete(key);
+    this.budget?.release(p);
   }
 
   get pendingCount(): number {
@@ -135,7 +147,8 @@ export class Reassembler {
    * Payloads of multi-PDU messages are copied (the input may be reused); a one-PDU message is passed
    * through as a view. Errors drop the partial message and throw DecodeError: ERR_SEQUENCE (a Sequence
    * ID repeated or outside the First..Last range), ERR_MESSAGE_TOO_LARGE (bytes or PDUs over the limits),
-   * ERR_TOO_MANY_PENDING.
+   * ERR_TOO_MANY_PENDING, ERR_REASSEMBLY_BUDGET (the shared budget is full and this message is the oldest
+   * in it; older messages of anyone are dropped first).
    */
   push(pdu: IsnsPdu, now: number): ReassembledMessage | null {
     const h = pdu.header;
@@ -143,7 +156,7 @@ export class Reassembler {
     const isLast = (h.flags & Flag.LAST_PDU) !== 0;
     const key = (h.functionId << 16) | h.transactionId;
     if (isFirst && isLast) {
-      this.pending.delete(key); // a fresh one-PDU message replaces any stale partial one
+      this.forget(key); // a fresh one-PDU message replaces any stale partial one
       return {
         version: h.version, functionId: h.functionId, transactionId: h.transactionId, flags: h.flags & ~PDU_FLAGS,
         payload: pdu.payload, pduCount: 1, authBlock: pdu.authBlock,
@@ -151,7 +164,7 @@ export class Reassembler {
     }
     let p = this.pending.get(key);
     if (p && isFirst && p.first !== null) {
-      this.pending.delete(key); // a retransmitted message starts over
+      this.forget(key); // a retransmitted message starts over
       p = undefined;
     }
     if (!p) {
@@ -165,7 +178,7 @@ export class Reassembler {
       this.pending.set(key, p);
     }
     const fail = (reason: string, code: string): never => {
-      this.pending.delete(key);
+      this.forget(key);
       throw new DecodeError(P, 'sequence id', 10, reason, code);
     };
     if (p.parts.has(h.sequenceId)) fail(`sequence id ${h.sequenceId} received twice`, 'ERR_SEQUENCE');
@@ -177,6 +190,11 @@ export class Reassembler {
     p.bytes += pdu.payload.length;
     if (p.bytes > this.limits.maxMessageBytes) fail(`message exceeds ${this.limits.maxMessageBytes} bytes`, 'ERR_MESSAGE_TOO_LARGE');
     if (p.parts.size >= this.limits.maxPdus) fail(`message exceeds ${this.limits.maxPdus} PDUs`, 'ERR_MESSAGE_TOO_LARGE');
+    const held = p;
+    const dropped = () => { if (this.pending.get(key) === held) this.pending.delete(key); };
+    if (this.budget && !this.budget.take(held, pdu.payload.length, dropped)) {
+      fail(`partial messages exceed the reassembly budget of ${this.budget.maxBytes} bytes`, 'ERR_REASSEMBLY_BUDGET');
+    }
     p.parts.set(h.sequenceId, Buffer.from(pdu.payload));
     if (pdu.authBlock && !p.authBlock) p.authBlock = Buffer.from(pdu.authBlock);
     if (p.first === null || p.last === null) return null;
@@ -187,7 +205,7 @@ export class Reassembler {
       if (((s - first) & 0xffff) >= span) fail(`sequence id ${s} outside ${first}..${p.last}`, 'ERR_SEQUENCE');
     }
     if (p.parts.size !== span) return null;
-    this.pending.delete(key);
+    this.forget(key);
     const chunks: Uint8Array[] = [];
     for (let i = 0; i < span; i++) chunks.push(p.parts.get((p.first! + i) & 0xffff)!);
     return {
@@ -200,12 +218,12 @@ export class Reassembler {
   expire(now: number, maxAgeMs: number): number {
     let n = 0;
     for (const [k, p] of this.pending) {
-      if (now - p.startedAt > maxAgeMs) { this.pending.delete(k); n++; }
+      if (now - p.startedAt > maxAgeMs) { this.forget(k); n++; }
     }
     return n;
   }
 
   clear(): void {
-    this.pending.clear();
+    for (const k of [...this.pending.keys()]) this.forget(k);
   }
 }

@@ -4,6 +4,11 @@
 //
 // Indexes: one counter for every object, in creation order (entity, its nodes and portals in message order,
 // then their portal groups), which is what open-isns isnsd does (target1: entity 1, node 2, portal 3, PG 4).
+//
+// What the store holds is counted as it changes, so that limits cost nothing to check (limits.ts): entities,
+// and objects (storage nodes, portals, portal groups), in all and per source (the address that registered
+// the entity). An entity's portal groups are indexed by node and portal, so registering N nodes x P portals
+// costs N x P steps, not (N x P)^2.
 import { DD_SET_ENABLED, NodeType, ScnBitmap, Tag, VendorRange } from '../../../protocols/isns/attributes.js';
 import type { IsnsValue, PortValue } from '../../../protocols/isns/tlv.js';
 import type { LunInfo } from '../../../protocols/isns/vendor-lun.js';
@@ -12,6 +17,8 @@ import { encodeIsnsAddress } from '../../../protocols/isns/ip-address.js';
 export interface EntityObj {
   index: number;
   eid: string;
+  /** Who registered it (source.ts): its objects count against that source's quota. */
+  source: string;
   protocol: number;
   /** Seconds; 0 = never expires. */
   registrationPeriod: number;
@@ -21,7 +28,9 @@ export interface EntityObj {
   attrs: Map<number, IsnsValue>;
   nodes: NodeObj[];
   portals: PortalObj[];
+  /** Portal groups in creation order, and by pgKey. */
   pgs: PgObj[];
+  pgIndex: Map<string, PgObj>;
 }
 
 export interface NodeObj {
@@ -125,6 +134,15 @@ export function comparePortals(a: { ip: string; port: PortValue }, b: { ip: stri
 }
 
 export const portKey = (ip: string, port: PortValue) => `${ip}|${port.port}|${port.udp ? 'udp' : 'tcp'}`;
+/** A portal group's key (§3.4: the PG iSCSI Name, PG Portal IP Address and PG Portal TCP/UDP Port). */
+export const pgKey = (name: string, ip: string, port: PortValue) => `${name}|${portKey(ip, port)}`;
+
+/** Objects an entity holds: storage nodes, portals and portal groups. */
+export const objectsIn = (e: EntityObj) => e.nodes.length + e.portals.length + e.pgs.length;
+
+/** What one source holds: entities, and objects in them. */
+export interface Usage { entities: number; objects: number }
+const NO_USAGE: Usage = Object.freeze({ entities: 0, objects: 0 });
 
 export class RegistryStore {
   readonly entities = new Map<string, EntityObj>();
@@ -139,6 +157,9 @@ export class RegistryStore {
   private readonly order: { names: string[] | null; entities: EntityObj[] | null; portals: PortalObj[] | null } = { names: null, entities: null, portals: null };
   private nextEid = 1;
   private nextDd = 1;
+  /** Storage nodes, portals and portal groups in all entities. */
+  private objects = 0;
+  private readonly usage = new Map<string, Usage>();
 
   /** The counters behind indexes, EIDs and DD IDs, for saving and restoring the database. */
   get allocators(): { nextIndex: number; nextEid: number; nextDd: number } {
@@ -175,6 +196,33 @@ export class RegistryStore {
     return this.nextIndex++;
   }
 
+  /** Storage nodes, portals and portal groups held. */
+  get objectCount(): number {
+    return this.objects;
+  }
+
+  /** What `source` holds (entities it registered, and their objects). */
+  usageOf(source: string): Usage {
+    return this.usage.get(source) ?? NO_USAGE;
+  }
+
+  /** Counts `objects` more (or fewer) in `e`, and `entities` for its source. */
+  private count(e: EntityObj, objects: number, entities = 0): void {
+    this.objects += objects;
+    const u = this.usage.get(e.source) ?? { entities: 0, objects: 0 };
+    u.objects += objects;
+    u.entities += entities;
+    if (u.entities === 0 && u.objects === 0) this.usage.delete(e.source);
+    else this.usage.set(e.source, u);
+  }
+
+  /** Counts everything again (after a restore filled the maps directly). */
+  recount(): void {
+    this.objects = 0;
+    this.usage.clear();
+    for (const e of this.entities.values()) this.count(e, objectsIn(e), 1);
+  }
+
   /** A fresh EID like isnsd's ("isns.entity.0001"), skipping ones clients chose. */
   allocateEid(prefix: string): string {
     for (;;) {
@@ -192,18 +240,20 @@ export class RegistryStore {
     return this.portals.get(portKey(ip, port));
   }
 
-  addEntity(eid: string, now: number, registrationPeriod: number, protocol: number): EntityObj {
+  addEntity(eid: string, now: number, registrationPeriod: number, protocol: number, source: string): EntityObj {
     const e: EntityObj = {
-      index: this.allocateIndex(), eid, protocol, registrationPeriod, lastSeen: now, attrs: new Map(), nodes: [], portals: [], pgs: [],
+      index: this.allocateIndex(), eid, source, protocol, registrationPeriod, lastSeen: now, attrs: new Map(), nodes: [], portals: [], pgs: [], pgIndex: new Map(),
     };
     this.entities.set(eid, e);
     this.order.entities = null;
+    this.count(e, 0, 1);
     return e;
   }
 
   addNode(entity: EntityObj, name: string, nodeType: number): NodeObj {
     const n: NodeObj = { index: this.allocateIndex(), entity, name, nodeType, attrs: new Map(), luns: [] };
     entity.nodes.push(n);
+    this.count(entity, 1);
     this.nodes.set(name, n);
     this.order.names = null;
     if (this.defaultDdEnabled && this.ddsOf(name).length === 0) {
@@ -218,6 +268,7 @@ export class RegistryStore {
   addPortal(entity: EntityObj, ip: string, port: PortValue): PortalObj {
     const p: PortalObj = { index: this.allocateIndex(), entity, ip, port, attrs: new Map() };
     entity.portals.push(p);
+    this.count(entity, 1);
     this.portals.set(portKey(ip, port), p);
     this.order.portals = null;
     return p;
@@ -225,17 +276,36 @@ export class RegistryStore {
 
   /** The PG for (node, portal), creating it (implicit, PGT 1, as isnsd does) when missing. */
   ensurePg(entity: EntityObj, name: string, ip: string, port: PortValue): PgObj {
-    const found = entity.pgs.find((g) => g.name === name && g.ip === ip && g.port.port === port.port && g.port.udp === port.udp);
+    const key = pgKey(name, ip, port);
+    const found = entity.pgIndex.get(key);
     if (found) return found;
     const g: PgObj = { index: this.allocateIndex(), name, ip, port, tag: 1, explicit: false };
     entity.pgs.push(g);
+    entity.pgIndex.set(key, g);
+    this.count(entity, 1);
     return g;
+  }
+
+  /** Removes the entity's portal groups that `gone` picks. */
+  private dropPgs(e: EntityObj, gone: (g: PgObj) => boolean): void {
+    const kept: PgObj[] = [];
+    for (const g of e.pgs) {
+      if (gone(g)) e.pgIndex.delete(pgKey(g.name, g.ip, g.port));
+      else kept.push(g);
+    }
+    this.count(e, kept.length - e.pgs.length);
+    e.pgs = kept;
   }
 
   removeNode(n: NodeObj): void {
     const e = n.entity;
     e.nodes = e.nodes.filter((x) => x !== n);
-    e.pgs = e.pgs.filter((g) => g.name !== n.name);
+    this.count(e, -1);
+    this.dropPgs(e, (g) => g.name === n.name);
+    this.unlinkNode(n);
+  }
+
+  private unlinkNode(n: NodeObj): void {
     this.nodes.delete(n.name);
     this.order.names = null;
     this.scnNodes.delete(n);
@@ -245,7 +315,12 @@ export class RegistryStore {
   removePortal(p: PortalObj): void {
     const e = p.entity;
     e.portals = e.portals.filter((x) => x !== p);
-    e.pgs = e.pgs.filter((g) => !(g.ip === p.ip && g.port.port === p.port.port && g.port.udp === p.port.udp));
+    this.count(e, -1);
+    this.dropPgs(e, (g) => g.ip === p.ip && g.port.port === p.port.port && g.port.udp === p.port.udp);
+    this.unlinkPortal(p);
+  }
+
+  private unlinkPortal(p: PortalObj): void {
     this.portals.delete(portKey(p.ip, p.port));
     this.order.portals = null;
     this.esiPortals.delete(p);
@@ -253,18 +328,26 @@ export class RegistryStore {
 
   /** Removes the entity and everything in it; DD memberships stay (they name nodes, not objects). */
   removeEntity(e: EntityObj): void {
-    for (const n of [...e.nodes]) this.removeNode(n);
-    for (const p of [...e.portals]) this.removePortal(p);
+    this.emptyEntity(e);
     this.entities.delete(e.eid);
     this.order.entities = null;
+    this.count(e, 0, -1);
   }
 
   /** Empties an entity for a Replace registration (§5.6.5.1), keeping the entity itself. */
   clearEntity(e: EntityObj): void {
-    for (const n of [...e.nodes]) this.removeNode(n);
-    for (const p of [...e.portals]) this.removePortal(p);
-    e.pgs = [];
+    this.emptyEntity(e);
     e.attrs.clear();
+  }
+
+  /** Removes every node, portal and portal group of `e` at once (one by one would cost the square). */
+  private emptyEntity(e: EntityObj): void {
+    this.dropPgs(e, () => true);
+    for (const n of e.nodes) this.unlinkNode(n);
+    for (const p of e.portals) this.unlinkPortal(p);
+    this.count(e, -(e.nodes.length + e.portals.length));
+    e.nodes = [];
+    e.portals = [];
   }
 
   /** Keeps scnNodes in step with a node's SCN bitmap attribute. */

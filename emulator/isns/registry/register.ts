@@ -3,23 +3,38 @@
 // Portal (opened by Portal IP Address) and each iSCSI Node (opened by iSCSI Name), then Portal Groups
 // (opened by PG iSCSI Name). The Replace flag replaces the entity's objects instead of adding to them.
 // isnsadm sends a zero-length Entity ID key: the server assigns the EID (or finds the node's entity).
+// What a registration may add is bounded (quota.ts): over a limit it is refused before anything changes.
 import { DecodeError } from '../../../protocols/errors.js';
 import { EntityProtocol, ScnBitmap, Tag } from '../../../protocols/isns/attributes.js';
 import { Status } from '../../../protocols/isns/status.js';
 import { attr, type IsnsAttribute, type IsnsValue, type PortValue } from '../../../protocols/isns/tlv.js';
 import { parseLuns, isBmcfleetLun } from '../../../protocols/isns/vendor-lun.js';
+import type { RegistryLimits } from '../limits.js';
 import { SERVER_ASSIGNED, category, type EntityObj, type RegistryStore } from './model.js';
+import { objectsAfter, quotaRefusal, type QuotaRefusal } from './quota.js';
 
-export interface RegisterOptions {
+export interface RegisterOptions extends RegistryLimits {
   eidPrefix: string;
   /** Seconds, when the registration names none. */
   defaultRegistrationPeriod: number;
-  /** Longest period granted (the server may shorten what a client asks, §6.2.6). */
-  maxRegistrationPeriod: number;
-  maxEntities: number;
 }
 
-export interface RegisterResult { status: number; key: IsnsAttribute[]; operating: IsnsAttribute[] }
+export interface RegisterResult {
+  status: number;
+  key: IsnsAttribute[];
+  operating: IsnsAttribute[];
+  /** The limit that refused it, if one did. */
+  refused?: QuotaRefusal;
+}
+
+/**
+ * The period granted for `asked` seconds (§6.2.6: the server may return another). A request for 0, "never
+ * expires", gets the longest period like any other; only with no cap configured (0) is 0 granted.
+ */
+export function grantedPeriod(asked: number, max: number): number {
+  if (max === 0) return asked;
+  return asked === 0 ? max : Math.min(asked, max);
+}
 
 interface PortalSpec { ip: string | null; port: PortValue | null; attrs: Map<number, IsnsValue> }
 interface NodeSpec { name: string; nodeType: number | null; attrs: Map<number, IsnsValue>; lunAttrs: IsnsAttribute[] }
@@ -121,8 +136,9 @@ function keyedEntity(store: RegistryStore, key: readonly IsnsAttribute[]): { ent
   return ip === null && port === null ? {} : null;
 }
 
+/** A DevAttrReg from the node `sourceName`, sent from `origin` (source.ts: who the new objects count against). */
 export function register(store: RegistryStore, opts: RegisterOptions, sourceName: string, key: readonly IsnsAttribute[],
-  operating: readonly IsnsAttribute[], replace: boolean, now: number): RegisterResult {
+  operating: readonly IsnsAttribute[], replace: boolean, now: number, origin: string): RegisterResult {
   const keyed = keyedEntity(store, key);
   const parsed = parseOperating(operating);
   if (!keyed || !parsed) return fail(Status.INVALID_REGISTRATION);
@@ -155,20 +171,24 @@ export function register(store: RegistryStore, opts: RegisterOptions, sourceName
     if (!member) return fail(Status.SOURCE_UNAUTHORIZED);
   } else if (parsed.nodes.length === 0 && parsed.portals.length === 0) {
     return fail(Status.INVALID_REGISTRATION); // a new entity with nothing in it
-  } else if (store.entities.size >= opts.maxEntities) {
-    return fail(Status.INTERNAL_ERROR);
   }
 
-  // What the message leaves out keeps its value; a new entity gets the defaults (period 0 = never expires, §6.2.6).
+  // isnsd: a Replace without an EID wipes the entity; a new one, the sender's, takes its place
+  const anew = entity !== undefined && replace && keyed.eid === undefined && !parsed.eid;
+  const owner = entity && !anew ? entity.source : origin;
+  const refused = quotaRefusal(store, opts, owner, entity, objectsAfter(entity, entity !== undefined && !replace, parsed, opts.maxObjectsPerEntity));
+  if (refused) return { ...fail(refused === 'objects per entity' ? Status.INVALID_REGISTRATION : Status.INTERNAL_ERROR), refused };
+
+  // What the message leaves out keeps its value; a new entity gets the defaults.
   const askedPeriod = parsed.entityAttrs.get(Tag.REGISTRATION_PERIOD) as number | undefined;
-  const period = Math.min(opts.maxRegistrationPeriod, askedPeriod ?? (entity && !replace ? entity.registrationPeriod : opts.defaultRegistrationPeriod));
+  const period = grantedPeriod(askedPeriod ?? (entity && !replace ? entity.registrationPeriod : opts.defaultRegistrationPeriod), opts.maxRegistrationPeriod);
   const protocol = (parsed.entityAttrs.get(Tag.ENTITY_PROTOCOL) as number | undefined) ?? entity?.protocol ?? EntityProtocol.ISCSI;
-  if (entity && replace && keyed.eid === undefined && !parsed.eid) {
-    store.removeEntity(entity); // isnsd: a Replace without an EID wipes the entity; a new one takes its place
+  if (anew) {
+    store.removeEntity(entity!);
     entity = undefined;
   }
   if (!entity) {
-    entity = store.addEntity(keyed.eid ?? parsed.eid ?? store.allocateEid(opts.eidPrefix), now, period, protocol);
+    entity = store.addEntity(keyed.eid ?? parsed.eid ?? store.allocateEid(opts.eidPrefix), now, period, protocol, owner);
   } else {
     if (replace) store.clearEntity(entity);
     entity.lastSeen = now;

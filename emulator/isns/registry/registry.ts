@@ -23,7 +23,10 @@ import { getNext, query } from './query.js';
 import { register, type RegisterOptions } from './register.js';
 import { buildScns, scnDeregister, scnEvent, scnRegister, type ScnDelivery } from './scn.js';
 import { deregisterDds, registerDds } from './dds.js';
+import { DEFAULT_REGISTRY_LIMITS } from '../limits.js';
+import { LOCAL_SOURCE } from '../source.js';
 
+/** What to do, and the bounds of limits.ts (REGISTRY_LIMITS: what each means, and its default). */
 export interface RegistryOptions extends RegisterOptions {
   /**
    * isnsd's DefaultDiscoveryDomain = 1: DD 0, with explicit members. A node joins it when first registered
@@ -31,17 +34,14 @@ export interface RegistryOptions extends RegisterOptions {
    * its members. Off, a node sees only the nodes it shares an active DD with.
    */
   defaultDiscoveryDomain: boolean;
-  maxDiscoveryDomains: number;
 }
 
 /** isnsd's defaults where the capture shows them (EID names, 7200 s period). */
 export const DEFAULT_REGISTRY_OPTIONS: RegistryOptions = {
+  ...DEFAULT_REGISTRY_LIMITS,
   eidPrefix: 'isns.entity.',
   defaultRegistrationPeriod: 7200,
-  maxRegistrationPeriod: 86_400,
-  maxEntities: 100_000,
   defaultDiscoveryDomain: false,
-  maxDiscoveryDomains: 10_000,
 };
 
 export interface RegistryCounters {
@@ -53,11 +53,13 @@ export interface RegistryCounters {
   malformed: number;
   /** Entities dropped by expire(). */
   expired: number;
+  /** Registrations refused by a limit, by the limit's name (limits.ts, quota.ts). */
+  refused: Map<string, number>;
 }
 
 /** A stand-in for a query source that is not registered: no type, no entity of its own, in no DD unless listed. */
 function unregisteredSource(name: string): NodeObj {
-  const entity = { index: 0, eid: '', protocol: 0, registrationPeriod: 0, lastSeen: 0, attrs: new Map(), nodes: [], portals: [], pgs: [] };
+  const entity = { index: 0, eid: '', source: '', protocol: 0, registrationPeriod: 0, lastSeen: 0, attrs: new Map(), nodes: [], portals: [], pgs: [], pgIndex: new Map() };
   return { index: 0, entity, name, nodeType: 0, attrs: new Map(), luns: [] };
 }
 
@@ -72,7 +74,7 @@ const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1
 export class IsnsRegistry {
   readonly options: RegistryOptions;
   readonly store = new RegistryStore();
-  readonly counters: RegistryCounters = { requests: new Map(), statuses: new Map(), malformed: 0, expired: 0 };
+  readonly counters: RegistryCounters = { requests: new Map(), statuses: new Map(), malformed: 0, expired: 0, refused: new Map() };
 
   constructor(options: Partial<RegistryOptions> = {}) {
     this.options = { ...DEFAULT_REGISTRY_OPTIONS, ...options };
@@ -81,9 +83,10 @@ export class IsnsRegistry {
 
   /**
    * One reassembled message in, its response out (null: nothing to send). Bodies that do not decode get
-   * status 2 (Message Format Error), other iSNSP versions status 10 (Version Not Supported).
+   * status 2 (Message Format Error), other iSNSP versions status 10 (Version Not Supported). `origin`: who
+   * sent it (source.ts), for the per-source quotas.
    */
-  handleRaw(raw: RawMessage & { version: number }, now: number): IsnsResponse | null {
+  handleRaw(raw: RawMessage & { version: number }, now: number, origin: string = LOCAL_SOURCE): IsnsResponse | null {
     const rspId = responseIdFor(raw.functionId);
     if (rspId === null) return null; // a response, or a heartbeat: never answered
     if (raw.version !== ISNSP_VERSION) return this.reply(raw, errorResponseBody(Status.VERSION_NOT_SUPPORTED));
@@ -95,22 +98,24 @@ export class IsnsRegistry {
       this.counters.malformed++;
       return this.reply(raw, errorResponseBody(Status.MESSAGE_FORMAT_ERROR));
     }
-    return this.handle(msg, now);
+    return this.handle(msg, now, origin);
   }
 
-  /** A decoded request in, its response out (null for heartbeats and responses). */
-  handle(msg: IsnsMessage, now: number): IsnsResponse | null {
+  /** A decoded request in (from `origin`), its response out (null for heartbeats and responses). */
+  handle(msg: IsnsMessage, now: number, origin: string = LOCAL_SOURCE): IsnsResponse | null {
     if (msg.kind !== 'request') return null;
     bump(this.counters.requests, functionName(msg.functionId));
-    return this.reply(msg, this.dispatch(msg, now));
+    return this.reply(msg, this.dispatch(msg, now, origin));
   }
 
-  private dispatch(req: IsnsRequest, now: number): IsnsResponseBody {
+  private dispatch(req: IsnsRequest, now: number, origin: string): IsnsResponseBody {
     const sourceName = req.source?.tag === Tag.ISCSI_NAME && typeof req.source.value === 'string' ? req.source.value : null;
     if (req.functionId === FunctionId.DEV_ATTR_REG) {
       if (!req.source) return errorResponseBody(Status.SOURCE_ABSENT);
       if (sourceName === null) return errorResponseBody(Status.SOURCE_UNKNOWN);
-      return register(this.store, this.options, sourceName, req.key, req.operating, (req.flags & Flag.REPLACE) !== 0, now);
+      const r = register(this.store, this.options, sourceName, req.key, req.operating, (req.flags & Flag.REPLACE) !== 0, now, origin);
+      if (r.refused) bump(this.counters.refused, r.refused);
+      return r;
     }
     if (!SERVED.includes(req.functionId)) return errorResponseBody(Status.MESSAGE_NOT_SUPPORTED);
     if (!req.source) return errorResponseBody(Status.SOURCE_ABSENT);
