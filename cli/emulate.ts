@@ -154,7 +154,9 @@ function readyLine({ config, shards, targets, control }: Fleet): string {
   const hb = config.isns?.heartbeat;
   const beats = hb ? `, heartbeat to ${formatHostPort(hb.address, hb.port)} every ${hb.intervalSeconds} s` : '';
   const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';
-  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${isns}${control ? `, control ${control.url}` : ''}`;
+  const rmcCount = config.racks.filter((r) => r.rmc).length;
+  const rmcs = rmcCount > 0 ? `, ${rmcCount} RMC${rmcCount === 1 ? '' : 's'} udp/${config.rollout.port}` : '';
+  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${rmcs}${isns}${control ? `, control ${control.url}` : ''}`;
 }
 
 /** A progress bar on a terminal; nothing when output goes to a file or a pipe (CI). */

@@ -29,15 +29,24 @@ export class BindError extends Error {
   }
 }
 
-export function bindUdp(address: string, port: number, handler: DatagramHandler): Promise<Socket> {
+/** How a socket sends: what a handler is given with each datagram, or a node before any arrives. */
+export function sendVia(socket: Socket): SendAnswer {
+  return (answer, peer) => socket.send(answer, peer.port, peer.address);
+}
+
+/**
+ * Binds a socket for `handler`. `reuseAddr` lets it share its port with a socket on 0.0.0.0 (DESIGN "Scale facts":
+ * only that one hears broadcasts); both must set it, and then a second bind to the same address is not refused.
+ */
+export function bindUdp(address: string, port: number, handler: DatagramHandler, options: { reuseAddr?: boolean } = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: 'udp4', reuseAddr: false });
+    const socket = createSocket({ type: 'udp4', reuseAddr: options.reuseAddr ?? false });
     const onError = (err: NodeJS.ErrnoException) => {
       socket.close();
       reject(new BindError(address, port, err.code ?? err.message));
     };
     socket.once('error', onError);
-    const send: SendAnswer = (answer, peer) => socket.send(answer, peer.port, peer.address);
+    const send = sendVia(socket);
     socket.on('message', (msg, rinfo) => handler.handle(msg, rinfo, send));
     socket.bind(port, address, () => {
       socket.off('error', onError);

@@ -10,6 +10,9 @@ import { FIELD_ENCODING, MAX_FIELD as MAX_FRU_FIELD } from '../../protocols/ipmi
 import { parseMac } from '../../protocols/ipmi/mac.js';
 import type { CpuInfo, DiskInfo, HardwareTemplate, MemoryModule, NicInfo, PowerSupplyInfo } from '../bmc/hardware.js';
 import { PSU_FRU_ID } from '../bmc/sdr-repository.js';
+import { ALL_RMCS, DEFAULT_ROLLOUT_PORT } from '../../protocols/rollout/header.js';
+import { PUBLIC_KEY_LENGTH } from '../../protocols/rollout/keys.js';
+import { MAX_RACK_NAME_BYTES } from '../../protocols/rollout/prepare-reply.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
 
@@ -25,6 +28,18 @@ export interface RackConfig {
   faults: Partial<FaultSettings>;
   /** The host consoles' numbered log line interval, ms. */
   consoleLineIntervalMs: number;
+  /** The rack's controller (README "The rollout protocol"), or null when the rack has none. */
+  rmc: RmcConfig | null;
+}
+
+/** A rack management controller: its own address (it listens on the rollout port there) and its RMC ID. */
+export interface RmcConfig { ip: string; id: number }
+
+/** The fleet's side of the rollout protocol: the port RMCs listen on and the manager keys they trust. */
+export interface RolloutConfig {
+  port: number;
+  /** Raw Ed25519 public keys (32 bytes each), base64; none: every RMC ignores every signed command. */
+  managerKeys: string[];
 }
 
 export interface FleetConfig {
@@ -52,6 +67,7 @@ export interface FleetConfig {
   isns: { host: string; port: number; defaultDiscoveryDomain: boolean; heartbeat?: HeartbeatConfig } | null;
   /** Emulated iSCSI targets, registered with the iSNS server. */
   targets: TargetSpec[];
+  rollout: RolloutConfig;
 }
 
 export class FleetFileError extends Error {
@@ -98,7 +114,7 @@ const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
 export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
   const r = new Reader(where);
   const top = r.object(doc, '');
-  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'controlTokenFile', 'stateDir', 'templates', 'firmware', 'faults', 'console', 'racks', 'bmcs', 'isns', 'targets']);
+  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'controlTokenFile', 'stateDir', 'templates', 'firmware', 'faults', 'console', 'racks', 'bmcs', 'isns', 'targets', 'rollout']);
   const fleetConsole = r.console(top.console, 'console', DEFAULT_CONSOLE_LINE_INTERVAL_MS);
   const security = r.object(top.security ?? {}, 'security');
   r.known(security, 'security', ['allowCipherSuite0', 'maxSessions']);
@@ -111,19 +127,27 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
   const racks = racksIn.map((raw, i) => {
     const at = `racks[${i}]`;
     const rack = r.object(raw, at);
-    r.known(rack, at, ['name', 'bmcs', 'firstIp', 'template', 'firmware', 'faults', 'console']);
+    r.known(rack, at, ['name', 'bmcs', 'firstIp', 'template', 'firmware', 'faults', 'console', 'rmc']);
     const template = rack.template === undefined ? null : r.string(rack.template, `${at}.template`);
     if (template !== null && !(template in templates)) throw new FleetFileError(where, `${at}.template: no template named "${template}"`);
+    const name = rack.name === undefined ? `rack-${i + 1}` : r.string(rack.name, `${at}.name`);
+    const count = r.integer(rack.bmcs, `${at}.bmcs`, 1, 1_000_000);
+    const rmc = rack.rmc === undefined || rack.rmc === null ? null : r.rmc(rack.rmc, `${at}.rmc`, i + 1);
+    // Its Prepare Reply carries both (protocols/rollout/prepare-reply.ts).
+    if (rmc && Buffer.byteLength(name) > MAX_RACK_NAME_BYTES) r.fail(`${at}.name`, `at most ${MAX_RACK_NAME_BYTES} bytes in a rack with an RMC`);
+    if (rmc && count > 0xffff) r.fail(`${at}.bmcs`, 'at most 65535 in a rack with an RMC');
     return {
-      name: rack.name === undefined ? `rack-${i + 1}` : r.string(rack.name, `${at}.name`),
-      count: r.integer(rack.bmcs, `${at}.bmcs`, 1, 1_000_000),
+      name,
+      count,
       firstIp: r.ipv4(rack.firstIp, `${at}.firstIp`),
       template,
       firmware: rack.firmware === undefined ? fleetFirmware : r.firmware(rack.firmware, `${at}.firmware`),
       faults: { ...fleetFaults, ...(rack.faults === undefined ? {} : r.faults(rack.faults, `${at}.faults`)) },
       consoleLineIntervalMs: r.console(rack.console, `${at}.console`, fleetConsole),
+      rmc,
     };
   });
+  r.distinctRmcs(racks);
   const bmcFaults: Record<string, Partial<FaultSettings>> = {};
   for (const [ip, raw] of Object.entries(r.object(top.bmcs ?? {}, 'bmcs'))) {
     r.ipv4(ip, `bmcs.${ip}`);
@@ -163,6 +187,7 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
     bmcFaults,
     isns,
     targets,
+    rollout: r.rollout(top.rollout ?? {}, 'rollout'),
   };
 }
 
@@ -290,6 +315,42 @@ class Reader {
       const alias = count === 1 ? name : `${name}-${n + 1}`;
       return { iqn: `iqn.2026-11.org.bmcfleet:${alias}`, alias, ip, port, luns: luns.map((l) => ({ ...l })) };
     });
+  }
+
+  /** `rmc: { ip: A, id: N }`: the rack's controller; its ID defaults to the rack's number in the file, from 1. */
+  rmc(v: unknown, path: string, defaultId: number): RmcConfig {
+    const o = this.object(v, path);
+    this.known(o, path, ['ip', 'id']);
+    if (o.ip === undefined) this.fail(`${path}.ip`, 'required: the RMC\'s own address (it listens on the rollout port there)');
+    // FFFFFFFFh is the header's "every RMC" (protocols/rollout/header.ts ALL_RMCS).
+    return { ip: this.ipv4(o.ip, `${path}.ip`), id: o.id === undefined ? defaultId : this.integer(o.id, `${path}.id`, 0, ALL_RMCS - 1) };
+  }
+
+  /** No two RMCs share an address or an ID. */
+  distinctRmcs(racks: readonly RackConfig[]): void {
+    const ips = new Map<string, number>();
+    const ids = new Map<number, number>();
+    racks.forEach(({ rmc }, i) => {
+      if (!rmc) return;
+      const sameIp = ips.get(rmc.ip);
+      if (sameIp !== undefined) this.fail(`racks[${i}].rmc.ip`, `${rmc.ip} is racks[${sameIp}]'s RMC already`);
+      const sameId = ids.get(rmc.id);
+      if (sameId !== undefined) this.fail(`racks[${i}].rmc.id`, `ID ${rmc.id} is racks[${sameId}]'s RMC already`);
+      ips.set(rmc.ip, i);
+      ids.set(rmc.id, i);
+    });
+  }
+
+  /** `rollout: { port: 4623, managerKey: BASE64 }`: the key is the manager's raw Ed25519 public key (32 bytes). */
+  rollout(v: unknown, path: string): RolloutConfig {
+    const o = this.object(v, path);
+    this.known(o, path, ['port', 'managerKey']);
+    const port = o.port === undefined ? DEFAULT_ROLLOUT_PORT : this.integer(o.port, `${path}.port`, 1, 65535);
+    if (o.managerKey === undefined || o.managerKey === null) return { port, managerKeys: [] };
+    const key = this.string(o.managerKey, `${path}.managerKey`);
+    const raw = /^[A-Za-z0-9+/]+={0,2}$/.test(key) ? Buffer.from(key, 'base64') : Buffer.alloc(0);
+    if (raw.length !== PUBLIC_KEY_LENGTH) this.fail(`${path}.managerKey`, `expected the manager's raw Ed25519 public key, ${PUBLIC_KEY_LENGTH} bytes in base64 (44 characters), got ${JSON.stringify(key)}`);
+    return { port, managerKeys: [raw.toString('base64')] };
   }
 
   /** `console: { lineIntervalMs: N }`: how often each host prints a numbered log line once booted. */

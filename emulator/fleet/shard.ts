@@ -4,13 +4,14 @@
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
-import { bindUdp } from '../../runtime/udp-endpoint.js';
+import { bindUdp, sendVia } from '../../runtime/udp-endpoint.js';
 import { ControlError } from './control-error.js';
 import type { FleetConfig } from './fleet-config.js';
 import { NODE_KINDS } from './nodes/index.js';
 import type { NodeKind, ShardNodes } from './nodes/node-kind.js';
 
 const BIND_BATCH = 256;
+const ANY_ADDRESS = '0.0.0.0';
 
 interface Running { kind: NodeKind<unknown>; nodes: ShardNodes<unknown> }
 
@@ -57,7 +58,10 @@ export class Shard {
     return running.nodes as ShardNodes<N>;
   }
 
-  /** Binds every node's UDP endpoints, in batches; calls `progress` with the sockets bound so far. Throws BindError. */
+  /**
+   * Binds every node's UDP endpoints, in batches, then the kinds' shard endpoints; calls `progress` with the node
+   * sockets bound so far. Throws BindError.
+   */
   async bind(progress: (bound: number) => void = () => {}): Promise<void> {
     for (const { kind, nodes } of this.running) {
       for (const endpoint of kind.endpoints) {
@@ -65,12 +69,22 @@ export class Shard {
         const port = endpoint.port(this.config);
         for (let i = 0; i < nodes.nodes.length; i += BIND_BATCH) {
           const batch = nodes.nodes.slice(i, i + BIND_BATCH);
-          const bound = await Promise.allSettled(batch.map((node) => bindUdp(kind.address(node), port, endpoint.handler(node))));
-          for (const b of bound) if (b.status === 'fulfilled') this.sockets.push(b.value);
+          const bound = await Promise.allSettled(batch.map((node) => bindUdp(kind.address(node), port, endpoint.handler(node), { reuseAddr: endpoint.reuseAddr })));
+          bound.forEach((b, k) => {
+            if (b.status !== 'fulfilled') return;
+            this.sockets.push(b.value);
+            endpoint.attach?.(batch[k], sendVia(b.value));
+          });
           const failed = bound.find((b): b is PromiseRejectedResult => b.status === 'rejected');
           if (failed) throw failed.reason;
           progress(this.sockets.length);
         }
+      }
+    }
+    for (const { kind, nodes } of this.running) {
+      if (nodes.nodes.length === 0) continue;
+      for (const endpoint of kind.shardEndpoints ?? []) {
+        this.sockets.push(await bindUdp(ANY_ADDRESS, endpoint.port(this.config), endpoint.handler(nodes), { reuseAddr: true }));
       }
     }
   }

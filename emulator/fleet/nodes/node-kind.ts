@@ -4,7 +4,7 @@
 // kind is one file and a line in nodes/index.ts.
 import type { Socket } from 'node:net';
 import type { Clock } from '../../../runtime/clock.js';
-import type { DatagramHandler } from '../../../runtime/udp-endpoint.js';
+import type { DatagramHandler, SendAnswer } from '../../../runtime/udp-endpoint.js';
 import type { Route } from '../control/route.js';
 import type { FleetConfig } from '../fleet-config.js';
 
@@ -19,8 +19,25 @@ export interface ConnectionHandler {
  * local address (DESIGN "Scale facts"). The functions are called once per node at start: no object per node.
  */
 export type Endpoint<N> =
-  | { readonly transport: 'udp'; port(config: FleetConfig): number; handler(node: N): DatagramHandler }
+  | {
+    readonly transport: 'udp'; port(config: FleetConfig): number; handler(node: N): DatagramHandler;
+    /** Share the port with the kind's shard endpoint on 0.0.0.0 (bindUdp's reuseAddr). */
+    readonly reuseAddr?: boolean;
+    /** Hands the node its socket's send once bound: for a node that sends before anything arrives on it. */
+    attach?(node: N, send: SendAnswer): void;
+  }
   | { readonly transport: 'tcp'; port(config: FleetConfig): number; handler(node: N): ConnectionHandler };
+
+/**
+ * A UDP service a shard offers for all its nodes of a kind, on 0.0.0.0 with reuseAddr: the only kind of socket a
+ * broadcast reaches (DESIGN "Scale facts"), so every shard hears it and hands it on in user space. Bound only in a
+ * shard that runs nodes of the kind.
+ */
+export interface ShardEndpoint<S> {
+  readonly transport: 'udp';
+  port(config: FleetConfig): number;
+  handler(nodes: S): DatagramHandler;
+}
 
 /** What a kind's nodes get from the shard that runs them. */
 export interface ShardContext {
@@ -49,7 +66,7 @@ export interface ShardNodes<N> {
   close(): void;
 }
 
-export interface NodeKind<N> {
+export interface NodeKind<N, S extends ShardNodes<N> = ShardNodes<N>> {
   /** The kind in control requests ("bmc"). */
   readonly name: string;
   /** One node, for people: "no BMC at 127.1.0.9". */
@@ -60,9 +77,10 @@ export interface NodeKind<N> {
    */
   positions(config: FleetConfig): Map<string, number>;
   /** Builds the nodes at fleet positions [from, to); throws, naming what, when one cannot be built. */
-  create(config: FleetConfig, from: number, to: number, context: ShardContext): ShardNodes<N>;
+  create(config: FleetConfig, from: number, to: number, context: ShardContext): S;
   address(node: N): string;
   readonly endpoints: readonly Endpoint<N>[];
+  readonly shardEndpoints?: readonly ShardEndpoint<S>[];
   /** The control API's routes to these nodes. */
   readonly routes: readonly Route[];
 }
