@@ -14,7 +14,7 @@ import { octetSumDelayUs } from '../../protocols/rollout/reply-delay.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
 import { targetRanges } from './target-ranges.js';
 
-/** The store setting where a finished round leaves the reply rate it measured (replies/s). */
+/** The store setting where a finished burst round (immediate replies) leaves the reply rate it measured (replies/s). */
 export const REPLY_RATE_SETTING = 'replyRatePerSecond';
 
 export interface PrepareRoundOptions {
@@ -179,7 +179,8 @@ export class PrepareRound {
     this.store.saveRoundStep(this.rollout.id, round, changed);
     this.round = round;
     for (const m of changed) this.byId.set(m.rmcId, m);
-    const rate = round.phase === RoundPhase.DONE ? this.replyRate() : null;
+    // Only a burst shows how fast the manager drains replies; a spreading scheme's rate is its own pacing.
+    const rate = round.phase === RoundPhase.DONE && this.rollout.reply.scheme === ReplyScheme.IMMEDIATE ? this.replyRate() : null;
     if (rate !== null) this.store.setSetting(REPLY_RATE_SETTING, rate);
   }
 }

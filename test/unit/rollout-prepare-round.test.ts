@@ -10,9 +10,10 @@ import { CommandVerifier } from '../../protocols/rollout/command-verifier.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import { generateManagerKey, trustedKeyFromRaw } from '../../protocols/rollout/keys.js';
 import { decodeMessage, encodeMessage, type DecodedMessage, type MessageOf } from '../../protocols/rollout/message.js';
-import { ReplyScheme } from '../../protocols/rollout/prepare.js';
+import { ReplyScheme, type ReplySchemeParams } from '../../protocols/rollout/prepare.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { PrepareRound, REPLY_RATE_SETTING, longestReplyDelayMs, type RoundAction } from '../../orchestrator/rollout/prepare-round.js';
+import { ASSUMED_REPLY_RATE, windowSchemeFor } from '../../orchestrator/rollout/reply-window.js';
 import { targetRanges } from '../../orchestrator/rollout/target-ranges.js';
 import { SqliteRolloutStore } from '../../orchestrator/store/sqlite-rollout-store.js';
 
@@ -22,12 +23,12 @@ const trusted = [trustedKeyFromRaw(rawPublicKey)];
 // RMC IDs 10-12 then 20-21: two target ranges
 const TARGETS = [10, 11, 12, 20, 21].map((rmcId) => ({ rmcId, address: `127.50.0.${rmcId}` }));
 
-function setUp(dbPath = join(mkdtempSync(join(tmpdir(), 'bmcfleet-round-')), 'manager.db')) {
+function setUp(dbPath = join(mkdtempSync(join(tmpdir(), 'bmcfleet-round-')), 'manager.db'), reply: ReplySchemeParams = { scheme: ReplyScheme.WINDOW, windowUs: 300_000 }) {
   const clock = new ManualClock(START);
   const store = new SqliteRolloutStore(dbPath);
   const rolloutId = store.createRollout({
     createdAtMs: START, nonce: new Uint8Array(16).fill(7), imageSize: 1 << 20, imageSha256: new Uint8Array(32).fill(0x5a),
-    flashTimeMs: START + 3_600_000, reply: { scheme: ReplyScheme.WINDOW, windowUs: 300_000 }, targets: TARGETS,
+    flashTimeMs: START + 3_600_000, reply, targets: TARGETS,
   });
   return { clock, store, rolloutId, dbPath };
 }
@@ -85,7 +86,7 @@ t.test('every RMC answers the broadcast: no Poll, the round ends with the last r
   t.same(store.rmcs(rolloutId).map((m) => [m.rmcId, m.step, m.answer?.readiness, m.answer?.rackName]),
     [[10, 'answered', 0, 'rack-10'], [11, 'answered', 0, 'rack-11'], [12, 'answered', 1, 'rack-12'], [20, 'answered', 0, 'rack-20'], [21, 'answered', 0, 'rack-21']]);
   t.equal(round.replyRate(), 20, '5 replies 50 ms apart: 4 gaps in 200 ms');
-  t.equal(store.setting(REPLY_RATE_SETTING), 20, 'kept for sizing the next window');
+  t.equal(store.setting(REPLY_RATE_SETTING), null, 'a window round paces replies itself: its rate says nothing of the manager');
   t.equal(store.rollout(rolloutId)?.round.phase, 'done');
   t.end();
 });
@@ -166,5 +167,18 @@ t.test('a manager restarted mid-round resumes from the store and re-asks only th
   t.ok(after.done);
   t.same(reopened.rmcs(rolloutId).map((m) => m.step), ['answered', 'answered', 'answered', 'answered', 'answered']);
   reopened.close();
+  t.end();
+});
+
+t.test('a burst round measures the rate the manager drains replies at; the next window is sized from it', (t) => {
+  const { clock, store, rolloutId } = setUp(undefined, { scheme: ReplyScheme.IMMEDIATE });
+  t.same(windowSchemeFor(4_000, store), { scheme: ReplyScheme.WINDOW, windowUs: Math.ceil((4_000 / (0.8 * ASSUMED_REPLY_RATE)) * 1e6) }, 'before any measurement');
+  const round = new PrepareRound({ store, rolloutId, key: signing });
+  t.equal(round.start(clock.now()).length, 1);
+  TARGETS.forEach(({ rmcId }, i) => round.receive(replyFrom(rmcId, rolloutId), clock.now() + 2 + i * 0.25));
+  t.ok(round.done);
+  t.equal(round.replyRate(), 4_000, '5 replies in 1 ms');
+  t.equal(store.setting(REPLY_RATE_SETTING), 4_000);
+  t.same(windowSchemeFor(4_000, store), { scheme: ReplyScheme.WINDOW, windowUs: 1_250_000 }, 'W = N / (0.8 R)');
   t.end();
 });
