@@ -90,7 +90,7 @@ export class EmulatedBmc implements DatagramHandler {
     this.counters = new BmcCounters(opts.parentCounters ?? null);
     // The console watcher's OEM commands read the host console as a byte stream, made when first watched.
     const consoleSource = { read: (from: number, max: number, now: number) => (this.consoleStream ??= new ConsoleByteStream(this.host, now)).read(from, max, now) };
-    this.commands = createCommandTable(this.model, { extraCommands: oemConsoleCommands(consoleSource) });
+    this.commands = createCommandTable({ extraCommands: oemConsoleCommands(consoleSource) });
     this.clock = opts.clock ?? systemClock;
     this.channel = new BmcLanChannel({
       channel: 1,
@@ -193,7 +193,7 @@ export class EmulatedBmc implements DatagramHandler {
       return;
     }
     const req = out.request;
-    const result = this.commands.dispatch(req, { session: view(out.session), sessions: this.sessionsView, now, receivedAt });
+    const result = this.commands.dispatch(req, { model: this.model, session: view(out.session), sessions: this.sessionsView, now, receivedAt });
     this.counters.countRequest(req.netFn, req.cmd, result.cc);
     this.answer(this.channel.respond(out.session, responseTo(req, result.cc, result.data)), peer, this.faults.answerDelay(req.netFn, req.cmd), send);
   }

@@ -32,7 +32,7 @@ export function fixture(model: Partial<BmcModelOptions> = {}, tableOptions: Comm
   };
   const f: Fixture = {
     model: bmc,
-    table: createCommandTable(bmc, tableOptions),
+    table: createCommandTable(tableOptions),
     session,
     active: [session],
     capacity: 8,
@@ -40,6 +40,7 @@ export function fixture(model: Partial<BmcModelOptions> = {}, tableOptions: Comm
     events: [],
     send(netFn, cmd, data = []) {
       return f.table.dispatch(request(netFn, cmd, data), {
+        model: f.model,
         session: f.session,
         sessions: { list: () => f.active, capacity: f.capacity },
         now: f.now,

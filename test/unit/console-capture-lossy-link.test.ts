@@ -5,6 +5,7 @@
 import t from 'tap';
 import { oemConsoleCommands } from '../../emulator/bmc/commands/oem-console.js';
 import type { CommandContext, SessionView } from '../../emulator/bmc/commands/types.js';
+import { BmcModel } from '../../emulator/bmc/model.js';
 import { ConsoleCapture, type CaptureEvent } from '../../orchestrator/console/console-capture.js';
 import { HeartbeatRegister } from '../../orchestrator/console/heartbeat-register.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
@@ -111,7 +112,8 @@ function simulate(link: Link): Outcome {
     }
     run(time.now);
   };
-  const ctx = (receivedAt: number): CommandContext => ({ session, sessions: { list: () => [session], capacity: 4 }, now: time.now, receivedAt });
+  const model = new BmcModel({ ip: '127.0.0.1', now: 0 });
+  const ctx = (receivedAt: number): CommandContext => ({ model, session, sessions: { list: () => [session], capacity: 4 }, now: time.now, receivedAt });
 
   // The watcher.
   const sendHeartbeat = (heartbeatSeq: number) => {

@@ -8,6 +8,7 @@ import {
 } from '../../protocols/ipmi/oem/console-heartbeat.js';
 import { oemConsoleCommands } from '../../emulator/bmc/commands/oem-console.js';
 import type { CommandContext, CommandSpec, SessionView } from '../../emulator/bmc/commands/types.js';
+import { BmcModel } from '../../emulator/bmc/model.js';
 import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
@@ -94,8 +95,10 @@ const session: SessionView = {
   id: 1, handle: 1, userId: 2, privilege: Privilege.USER, channel: 1, protocol: 'v2.0', remoteAddress: '127.0.0.1', remotePort: 50000,
 };
 
+const model = new BmcModel({ ip: '127.0.0.1', now: 0 });
+
 function ctx(now: number, receivedAt?: number): CommandContext {
-  return { session, sessions: { list: () => [session], capacity: 4 }, now, receivedAt };
+  return { model, session, sessions: { list: () => [session], capacity: 4 }, now, receivedAt };
 }
 
 function specs(ring: ConsoleHistoryRing, maxBytes?: number): { heartbeat: CommandSpec; history: CommandSpec } {

@@ -61,60 +61,64 @@ function validPrivilege(p: number): boolean {
   return p >= Privilege.CALLBACK && p <= Privilege.OEM;
 }
 
-export function appCommands(model: BmcModel): CommandSpec[] {
-  const bmcReset = (cold: boolean) => (_req: void, ctx: CommandContext) => {
+/** Cold Reset and Warm Reset (§20.2, §20.3): configuration writes left in progress are ended. */
+function bmcReset(cold: boolean) {
+  return (_req: void, ctx: CommandContext): void => {
+    const model = ctx.model;
     model.bootOptions.resetSetInProgress();
     model.lan.setInProgress = SetInProgress.COMPLETE;
     model.emit({ kind: 'bmc-reset', cold }, ctx.now);
   };
-  return [
-    handler(GetDeviceId, () => {
-      const d = model.device;
-      return {
-        deviceId: d.deviceId, providesDeviceSdrs: d.providesDeviceSdrs, deviceRevision: d.deviceRevision,
-        updateInProgress: false, firmwareMajor: d.firmwareMajor, firmwareMinor: d.firmwareMinor,
-        ipmiMajor: d.ipmiVersion & 0x0f, ipmiMinor: d.ipmiVersion >> 4, additionalSupport: d.additionalSupport,
-        manufacturerId: d.manufacturerId, productId: d.productId, auxFirmware: d.auxFirmware,
-      };
-    }),
-    handler(ColdReset, bmcReset(true)),
-    handler(WarmReset, bmcReset(false)),
-    handler(GetSelfTestResults, () => SELF_TEST_PASSED),
-    handler(GetDeviceGuid, () => ({ guid: model.deviceGuid })),
-    handler(GetSystemGuid, () => ({ guid: model.guid })),
-    handler(GetSessionInfo, (selector, ctx) => {
-      const active = ctx.sessions.list();
-      return sessionInfo(findSession(selector, ctx.session, active), ctx.sessions.capacity, active.length);
-    }),
-    handler(GetChannelInfo, (req, ctx) => {
-      const channel = model.resolveChannel(req.channel);
-      if (channel === null) return INVALID_DATA_FIELD;
-      return {
-        channel, medium: ChannelMedium.LAN_802_3, protocol: ChannelProtocol.IPMB_1_0,
-        sessionSupport: SessionSupport.MULTI_SESSION, activeSessions: Math.min(ctx.sessions.list().length, 0x3f),
-        vendorId: IPMI_FORUM_IANA, auxInfo: NO_AUX_INFO,
-      };
-    }),
-    handler(GetChannelAccess, (req) => {
-      const access = accessCopy(model, req.target);
-      if (model.resolveChannel(req.channel) === null || !access) return INVALID_DATA_FIELD;
-      return access;
-    }),
-    handler(SetChannelAccess, (req, ctx) => {
-      const accessTarget = accessCopy(model, req.accessTarget);
-      const privilegeTarget = accessCopy(model, req.privilegeTarget);
-      if (model.resolveChannel(req.channel) === null || accessTarget === undefined || privilegeTarget === undefined ||
-        (accessTarget && req.accessMode > AccessMode.SHARED) || (privilegeTarget && !validPrivilege(req.privilegeLimit))) {
-        return INVALID_DATA_FIELD;
-      }
-      if (accessTarget) {
-        accessTarget.alertingDisabled = req.alertingDisabled;
-        accessTarget.perMessageAuthDisabled = req.perMessageAuthDisabled;
-        accessTarget.userLevelAuthDisabled = req.userLevelAuthDisabled;
-        accessTarget.accessMode = req.accessMode;
-      }
-      if (privilegeTarget) privilegeTarget.privilegeLimit = req.privilegeLimit;
-      model.emit({ kind: 'channel-access' }, ctx.now);
-    }),
-  ];
 }
+
+export const appCommands: readonly CommandSpec[] = [
+  handler(GetDeviceId, (_req, ctx) => {
+    const d = ctx.model.device;
+    return {
+      deviceId: d.deviceId, providesDeviceSdrs: d.providesDeviceSdrs, deviceRevision: d.deviceRevision,
+      updateInProgress: false, firmwareMajor: d.firmwareMajor, firmwareMinor: d.firmwareMinor,
+      ipmiMajor: d.ipmiVersion & 0x0f, ipmiMinor: d.ipmiVersion >> 4, additionalSupport: d.additionalSupport,
+      manufacturerId: d.manufacturerId, productId: d.productId, auxFirmware: d.auxFirmware,
+    };
+  }),
+  handler(ColdReset, bmcReset(true)),
+  handler(WarmReset, bmcReset(false)),
+  handler(GetSelfTestResults, () => SELF_TEST_PASSED),
+  handler(GetDeviceGuid, (_req, ctx) => ({ guid: ctx.model.deviceGuid })),
+  handler(GetSystemGuid, (_req, ctx) => ({ guid: ctx.model.guid })),
+  handler(GetSessionInfo, (selector, ctx) => {
+    const active = ctx.sessions.list();
+    return sessionInfo(findSession(selector, ctx.session, active), ctx.sessions.capacity, active.length);
+  }),
+  handler(GetChannelInfo, (req, ctx) => {
+    const channel = ctx.model.resolveChannel(req.channel);
+    if (channel === null) return INVALID_DATA_FIELD;
+    return {
+      channel, medium: ChannelMedium.LAN_802_3, protocol: ChannelProtocol.IPMB_1_0,
+      sessionSupport: SessionSupport.MULTI_SESSION, activeSessions: Math.min(ctx.sessions.list().length, 0x3f),
+      vendorId: IPMI_FORUM_IANA, auxInfo: NO_AUX_INFO,
+    };
+  }),
+  handler(GetChannelAccess, (req, ctx) => {
+    const access = accessCopy(ctx.model, req.target);
+    if (ctx.model.resolveChannel(req.channel) === null || !access) return INVALID_DATA_FIELD;
+    return access;
+  }),
+  handler(SetChannelAccess, (req, ctx) => {
+    const model = ctx.model;
+    const accessTarget = accessCopy(model, req.accessTarget);
+    const privilegeTarget = accessCopy(model, req.privilegeTarget);
+    if (model.resolveChannel(req.channel) === null || accessTarget === undefined || privilegeTarget === undefined ||
+      (accessTarget && req.accessMode > AccessMode.SHARED) || (privilegeTarget && !validPrivilege(req.privilegeLimit))) {
+      return INVALID_DATA_FIELD;
+    }
+    if (accessTarget) {
+      accessTarget.alertingDisabled = req.alertingDisabled;
+      accessTarget.perMessageAuthDisabled = req.perMessageAuthDisabled;
+      accessTarget.userLevelAuthDisabled = req.userLevelAuthDisabled;
+      accessTarget.accessMode = req.accessMode;
+    }
+    if (privilegeTarget) privilegeTarget.privilegeLimit = req.privilegeLimit;
+    model.emit({ kind: 'channel-access' }, ctx.now);
+  }),
+];

@@ -14,7 +14,6 @@ import { CompletionCode, ConfigParameterCC } from '../../../protocols/ipmi/compl
 import { BMC_SLAVE_ADDRESS } from '../../../protocols/ipmi/message.js';
 import type { BootOptionError } from '../boot-options.js';
 import { POH_MINUTES_PER_COUNT } from '../chassis-state.js';
-import type { BmcModel } from '../model.js';
 import { controlPower } from '../power.js';
 import { handler, refuse, type Refusal } from './define.js';
 import type { CommandSpec } from './types.js';
@@ -44,53 +43,54 @@ function bootOptionFailure(error: BootOptionError): Refusal {
   }
 }
 
-export function chassisCommands(model: BmcModel): CommandSpec[] {
-  const chassis = model.chassis;
-  return [
-    handler(GetChassisCapabilities, () => CAPABILITIES),
-    handler(GetChassisStatus, (_req, ctx) => ({
+export const chassisCommands: readonly CommandSpec[] = [
+  handler(GetChassisCapabilities, () => CAPABILITIES),
+  handler(GetChassisStatus, (_req, ctx) => {
+    const chassis = ctx.model.chassis;
+    return {
       ...NO_FAULTS,
       powerOn: chassis.powerOn,
       powerRestorePolicy: chassis.powerRestorePolicy,
       lastPowerEvent: chassis.lastPowerEvent,
       identify: chassis.identifyState(ctx.now),
       frontPanelButtons: 0, // no front panel buttons to disable
-    })),
-    handler(ChassisControl, (req, ctx) => {
-      const outcome = controlPower(model, req.action, ctx.now, ctx.session.channel);
-      if (outcome === 'invalid') return INVALID_DATA_FIELD;
-      if (outcome === 'not-in-present-state') return refuse(CompletionCode.NOT_SUPPORTED_IN_PRESENT_STATE);
-    }),
-    handler(ChassisIdentify, (req, ctx) => {
-      chassis.identify(req.seconds ?? DEFAULT_IDENTIFY_SECONDS, req.force ?? false, ctx.now);
-      model.emit({ kind: 'identify', state: chassis.identifyState(ctx.now) }, ctx.now);
-    }),
-    handler(SetPowerRestorePolicy, (req, ctx) => {
-      if (req.policy > POWER_RESTORE_NO_CHANGE) return INVALID_DATA_FIELD;
-      if (req.policy !== POWER_RESTORE_NO_CHANGE) {
-        chassis.powerRestorePolicy = req.policy;
-        model.emit({ kind: 'power-restore-policy', policy: req.policy }, ctx.now);
-      }
-      return ALL_POLICIES;
-    }),
-    handler(GetSystemRestartCause, () => ({ cause: chassis.restartCause, channel: chassis.restartChannel })),
-    handler(SetSystemBootOptions, (req, ctx) => {
-      const param = bootParameterNumber(req.parameter);
-      const result = model.bootOptions.write(param, encodeBootParameter(req.parameter), req.locked);
-      if (!result.ok) return bootOptionFailure(result.error);
-      model.emit({ kind: 'boot-option', parameter: param }, ctx.now);
-    }),
-    handler(GetSystemBootOptions, (req) => {
-      const result = model.bootOptions.read(req.param, req.setSelector);
-      if (!result.ok) return bootOptionFailure(result.error);
-      return {
-        version: BOOT_OPTIONS_PARAMETER_VERSION, locked: result.locked,
-        parameter: decodeBootParameter(req.param, result.data, 'response'),
-      };
-    }),
-    handler(GetPohCounter, (_req, ctx) => ({
-      minutesPerCount: POH_MINUTES_PER_COUNT,
-      counter: Math.floor(chassis.powerOnMinutes(ctx.now) / POH_MINUTES_PER_COUNT),
-    })),
-  ];
-}
+    };
+  }),
+  handler(ChassisControl, (req, ctx) => {
+    const outcome = controlPower(ctx.model, req.action, ctx.now, ctx.session.channel);
+    if (outcome === 'invalid') return INVALID_DATA_FIELD;
+    if (outcome === 'not-in-present-state') return refuse(CompletionCode.NOT_SUPPORTED_IN_PRESENT_STATE);
+  }),
+  handler(ChassisIdentify, (req, ctx) => {
+    const chassis = ctx.model.chassis;
+    chassis.identify(req.seconds ?? DEFAULT_IDENTIFY_SECONDS, req.force ?? false, ctx.now);
+    ctx.model.emit({ kind: 'identify', state: chassis.identifyState(ctx.now) }, ctx.now);
+  }),
+  handler(SetPowerRestorePolicy, (req, ctx) => {
+    if (req.policy > POWER_RESTORE_NO_CHANGE) return INVALID_DATA_FIELD;
+    if (req.policy !== POWER_RESTORE_NO_CHANGE) {
+      ctx.model.chassis.powerRestorePolicy = req.policy;
+      ctx.model.emit({ kind: 'power-restore-policy', policy: req.policy }, ctx.now);
+    }
+    return ALL_POLICIES;
+  }),
+  handler(GetSystemRestartCause, (_req, ctx) => ({ cause: ctx.model.chassis.restartCause, channel: ctx.model.chassis.restartChannel })),
+  handler(SetSystemBootOptions, (req, ctx) => {
+    const param = bootParameterNumber(req.parameter);
+    const result = ctx.model.bootOptions.write(param, encodeBootParameter(req.parameter), req.locked);
+    if (!result.ok) return bootOptionFailure(result.error);
+    ctx.model.emit({ kind: 'boot-option', parameter: param }, ctx.now);
+  }),
+  handler(GetSystemBootOptions, (req, ctx) => {
+    const result = ctx.model.bootOptions.read(req.param, req.setSelector);
+    if (!result.ok) return bootOptionFailure(result.error);
+    return {
+      version: BOOT_OPTIONS_PARAMETER_VERSION, locked: result.locked,
+      parameter: decodeBootParameter(req.param, result.data, 'response'),
+    };
+  }),
+  handler(GetPohCounter, (_req, ctx) => ({
+    minutesPerCount: POH_MINUTES_PER_COUNT,
+    counter: Math.floor(ctx.model.chassis.powerOnMinutes(ctx.now) / POH_MINUTES_PER_COUNT),
+  })),
+];

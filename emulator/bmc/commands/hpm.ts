@@ -6,7 +6,6 @@ import {
   InitiateManualRollback, InitiateUpgradeAction, QueryRollbackStatus, QuerySelfTestResults, UploadFirmwareBlock,
 } from '../../../protocols/ipmi/commands/hpm.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
-import type { BmcModel } from '../model.js';
 import { answerDecodeError, handler, refuse, type Refusal } from './define.js';
 import type { CommandSpec } from './types.js';
 
@@ -22,23 +21,20 @@ function valueOr<V>(result: V | number): V | Refusal {
   return typeof result === 'number' ? refuse(result) : result;
 }
 
-export function hpmCommands(model: BmcModel): CommandSpec[] {
-  const fw = model.firmware;
-  return [
-    handler(GetTargetUpgradeCapabilities, () => fw.capabilities()),
-    handler(GetComponentProperties, (req) => valueOr(fw.componentProperty(req.component, req.selector))),
-    handler(AbortFirmwareUpgrade, () => answer(fw.abort())),
-    handler(InitiateUpgradeAction, (req, ctx) => answer(fw.initiate(req.components, req.action, ctx.now))),
-    handler(UploadFirmwareBlock, (req) => {
-      const cc = fw.uploadBlock(req.blockNumber, req.data);
-      return cc === CompletionCode.OK ? NO_DATA : refuse(cc);
-    }),
-    handler(FinishFirmwareUpload, (req, ctx) => answer(fw.finish(req.component, req.imageLength, ctx.now))),
-    handler(GetUpgradeStatus, () => fw.status()),
-    // The rollback override byte is read, not used: the only automatic rollback here follows a power loss, which it cannot prevent
-    handler(ActivateFirmware, (_req, ctx) => answer(fw.activate(ctx.now))),
-    handler(QuerySelfTestResults, () => valueOr(fw.selfTest())),
-    handler(QueryRollbackStatus, () => valueOr(fw.rollbackStatus())),
-    handler(InitiateManualRollback, (_req, ctx) => answer(fw.manualRollback(ctx.now))),
-  ].map((spec) => answerDecodeError(spec, 'ERR_GROUP', CompletionCode.INVALID_COMMAND));
-}
+export const hpmCommands: readonly CommandSpec[] = [
+  handler(GetTargetUpgradeCapabilities, (_req, ctx) => ctx.model.firmware.capabilities()),
+  handler(GetComponentProperties, (req, ctx) => valueOr(ctx.model.firmware.componentProperty(req.component, req.selector))),
+  handler(AbortFirmwareUpgrade, (_req, ctx) => answer(ctx.model.firmware.abort())),
+  handler(InitiateUpgradeAction, (req, ctx) => answer(ctx.model.firmware.initiate(req.components, req.action, ctx.now))),
+  handler(UploadFirmwareBlock, (req, ctx) => {
+    const cc = ctx.model.firmware.uploadBlock(req.blockNumber, req.data);
+    return cc === CompletionCode.OK ? NO_DATA : refuse(cc);
+  }),
+  handler(FinishFirmwareUpload, (req, ctx) => answer(ctx.model.firmware.finish(req.component, req.imageLength, ctx.now))),
+  handler(GetUpgradeStatus, (_req, ctx) => ctx.model.firmware.status()),
+  // The rollback override byte is read, not used: the only automatic rollback here follows a power loss, which it cannot prevent
+  handler(ActivateFirmware, (_req, ctx) => answer(ctx.model.firmware.activate(ctx.now))),
+  handler(QuerySelfTestResults, (_req, ctx) => valueOr(ctx.model.firmware.selfTest())),
+  handler(QueryRollbackStatus, (_req, ctx) => valueOr(ctx.model.firmware.rollbackStatus())),
+  handler(InitiateManualRollback, (_req, ctx) => answer(ctx.model.firmware.manualRollback(ctx.now))),
+].map((spec) => answerDecodeError(spec, 'ERR_GROUP', CompletionCode.INVALID_COMMAND));

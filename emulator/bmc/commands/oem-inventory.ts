@@ -3,7 +3,6 @@
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import { GetHardwareInventory, InventorySelector, type InventoryRecord } from '../../../protocols/ipmi/oem/inventory.js';
 import type { HardwareTemplate } from '../hardware.js';
-import type { BmcModel } from '../model.js';
 import { bmcfleetOnly, handler, refuse } from './define.js';
 import type { CommandSpec } from './types.js';
 
@@ -23,11 +22,9 @@ function records(hw: HardwareTemplate, selector: number): InventoryRecord[] | nu
   }
 }
 
-export function oemInventoryCommands(model: BmcModel): CommandSpec[] {
-  return [bmcfleetOnly(handler(GetHardwareInventory, (r) => {
-    const items = records(model.hardware, r.selector);
-    if (!items) return refuse(CompletionCode.INVALID_DATA_FIELD);
-    if (r.index >= items.length) return refuse(CompletionCode.PARAMETER_OUT_OF_RANGE);
-    return { count: items.length, record: items[r.index] };
-  }))];
-}
+export const oemInventoryCommands: readonly CommandSpec[] = [bmcfleetOnly(handler(GetHardwareInventory, (r, ctx) => {
+  const items = records(ctx.model.hardware, r.selector);
+  if (!items) return refuse(CompletionCode.INVALID_DATA_FIELD);
+  if (r.index >= items.length) return refuse(CompletionCode.PARAMETER_OUT_OF_RANGE);
+  return { count: items.length, record: items[r.index] };
+}))];

@@ -14,9 +14,7 @@ function notThisKindOfDevice(def: IpmiCommand<void, unknown>, name = def.name): 
   return { netFn: def.netFn, cmd: def.cmd, name, privilege: Privilege.CALLBACK, handle: () => INVALID_COMMAND };
 }
 
-export function picmgCommands(): CommandSpec[] {
-  return [
-    notThisKindOfDevice(GetPicmgProperties, 'Get PICMG Properties / VITA probe'), // the same command number with VITA's code 03h
-    notThisKindOfDevice(GetLanAttachCapabilities),
-  ];
-}
+export const picmgCommands: readonly CommandSpec[] = [
+  notThisKindOfDevice(GetPicmgProperties, 'Get PICMG Properties / VITA probe'), // the same command number with VITA's code 03h
+  notThisKindOfDevice(GetLanAttachCapabilities),
+];

@@ -5,8 +5,8 @@ import {
   GetSensorEventEnable, GetSensorEventStatus, GetSensorHysteresis, GetSensorReading, GetSensorThresholds, type SensorFlags,
 } from '../../../protocols/ipmi/commands/sensor.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
-import type { BmcModel } from '../model.js';
-import { ReadingFlag, ThresholdBit, thresholdRaw, type SensorSpec, type ThresholdSensorSpec } from '../sensors.js';
+import type { SystemEventLog } from '../sel.js';
+import { ReadingFlag, ThresholdBit, thresholdRaw, type Sensors, type SensorSpec, type ThresholdSensorSpec } from '../sensors.js';
 import { handler, refuse, type Refusal } from './define.js';
 import type { CommandSpec } from './types.js';
 
@@ -24,62 +24,64 @@ function flags(readingFlags: number): SensorFlags {
   };
 }
 
-export function sensorCommands(model: BmcModel): CommandSpec[] {
-  const { sensors, sel } = model;
-
-  /** The sensor numbered `n`, or CBh. */
-  const lookup = (n: number): SensorSpec | Refusal => sensors.find(n) ?? refuse(CompletionCode.NOT_PRESENT);
-
-  /** The threshold sensor numbered `n`, or CBh / CDh (a discrete sensor has no thresholds). */
-  function thresholdSensor(n: number): ThresholdSensorSpec | Refusal {
-    const s = lookup(n);
-    if (!('kind' in s)) return s;
-    return s.kind === 'threshold' ? s : refuse(CompletionCode.ILLEGAL_FOR_SENSOR_OR_RECORD);
-  }
-
-  const selContext = () => ({ selFull: sel.overflowed, selAlmostFull: sel.count >= sel.capacity * 0.75 });
-
-  return [
-    handler(GetSensorHysteresis, (n) => {
-      const s = thresholdSensor(n);
-      return 'kind' in s ? { positiveGoing: s.hysteresis, negativeGoing: s.hysteresis } : s;
-    }),
-    handler(GetSensorThresholds, (n) => {
-      const s = thresholdSensor(n);
-      if (!('kind' in s)) return s;
-      return {
-        lnc: thresholdRaw(s, 'lnc'), lc: thresholdRaw(s, 'lc'), lnr: thresholdRaw(s, 'lnr'),
-        unc: thresholdRaw(s, 'unc'), uc: thresholdRaw(s, 'uc'), unr: thresholdRaw(s, 'unr'),
-      };
-    }),
-    handler(GetSensorEventEnable, (n) => {
-      const s = lookup(n);
-      if (!('kind' in s)) return s;
-      const record = model.sdr.sensorRecord(s.number);
-      return {
-        eventMessagesEnabled: true, scanningEnabled: true,
-        assertionEvents: record ? record.assertionMask & 0x0fff : 0, deassertionEvents: record ? record.deassertionMask & 0x0fff : 0,
-      };
-    }),
-    handler(GetSensorEventStatus, (n, ctx) => {
-      const s = lookup(n);
-      if (!('kind' in s)) return s;
-      const reading = sensors.reading(s.number, ctx.now, selContext())!;
-      let asserted = 0;
-      if (s.kind === 'threshold') {
-        for (const [bit, offset] of BIT_TO_OFFSET) if (reading.state & bit) asserted |= 1 << offset;
-      } else {
-        asserted = reading.state;
-      }
-      return { ...flags(reading.flags), assertedEvents: asserted, deassertedEvents: 0 };
-    }),
-    handler(GetSensorReading, (n, ctx) => {
-      const s = lookup(n);
-      if (!('kind' in s)) return s;
-      sel.scan(ctx.now);
-      const r = sensors.reading(s.number, ctx.now, selContext())!;
-      if (s.kind === 'threshold') return { kind: 'threshold', raw: r.raw, ...flags(r.flags), thresholds: r.state };
-      return { kind: 'discrete', raw: 0, ...flags(r.flags), states: r.state };
-    }),
-  ];
+/** The sensor numbered `n`, or CBh. */
+function lookup(sensors: Sensors, n: number): SensorSpec | Refusal {
+  return sensors.find(n) ?? refuse(CompletionCode.NOT_PRESENT);
 }
+
+/** The threshold sensor numbered `n`, or CBh / CDh (a discrete sensor has no thresholds). */
+function thresholdSensor(sensors: Sensors, n: number): ThresholdSensorSpec | Refusal {
+  const s = lookup(sensors, n);
+  if (!('kind' in s)) return s;
+  return s.kind === 'threshold' ? s : refuse(CompletionCode.ILLEGAL_FOR_SENSOR_OR_RECORD);
+}
+
+function selContext(sel: SystemEventLog): { selFull: boolean; selAlmostFull: boolean } {
+  return { selFull: sel.overflowed, selAlmostFull: sel.count >= sel.capacity * 0.75 };
+}
+
+export const sensorCommands: readonly CommandSpec[] = [
+  handler(GetSensorHysteresis, (n, ctx) => {
+    const s = thresholdSensor(ctx.model.sensors, n);
+    return 'kind' in s ? { positiveGoing: s.hysteresis, negativeGoing: s.hysteresis } : s;
+  }),
+  handler(GetSensorThresholds, (n, ctx) => {
+    const s = thresholdSensor(ctx.model.sensors, n);
+    if (!('kind' in s)) return s;
+    return {
+      lnc: thresholdRaw(s, 'lnc'), lc: thresholdRaw(s, 'lc'), lnr: thresholdRaw(s, 'lnr'),
+      unc: thresholdRaw(s, 'unc'), uc: thresholdRaw(s, 'uc'), unr: thresholdRaw(s, 'unr'),
+    };
+  }),
+  handler(GetSensorEventEnable, (n, ctx) => {
+    const s = lookup(ctx.model.sensors, n);
+    if (!('kind' in s)) return s;
+    const record = ctx.model.sdr.sensorRecord(s.number);
+    return {
+      eventMessagesEnabled: true, scanningEnabled: true,
+      assertionEvents: record ? record.assertionMask & 0x0fff : 0, deassertionEvents: record ? record.deassertionMask & 0x0fff : 0,
+    };
+  }),
+  handler(GetSensorEventStatus, (n, ctx) => {
+    const { sensors, sel } = ctx.model;
+    const s = lookup(sensors, n);
+    if (!('kind' in s)) return s;
+    const reading = sensors.reading(s.number, ctx.now, selContext(sel))!;
+    let asserted = 0;
+    if (s.kind === 'threshold') {
+      for (const [bit, offset] of BIT_TO_OFFSET) if (reading.state & bit) asserted |= 1 << offset;
+    } else {
+      asserted = reading.state;
+    }
+    return { ...flags(reading.flags), assertedEvents: asserted, deassertedEvents: 0 };
+  }),
+  handler(GetSensorReading, (n, ctx) => {
+    const { sensors, sel } = ctx.model;
+    const s = lookup(sensors, n);
+    if (!('kind' in s)) return s;
+    sel.scan(ctx.now);
+    const r = sensors.reading(s.number, ctx.now, selContext(sel))!;
+    if (s.kind === 'threshold') return { kind: 'threshold', raw: r.raw, ...flags(r.flags), thresholds: r.state };
+    return { kind: 'discrete', raw: 0, ...flags(r.flags), states: r.state };
+  }),
+];

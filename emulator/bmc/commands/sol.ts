@@ -6,7 +6,6 @@ import { CompletionCode, ConfigParameterCC } from '../../../protocols/ipmi/compl
 import { Privilege } from '../../../protocols/ipmi/users.js';
 import { SolBitRate, SolParameter, type SolParameterValue } from '../../../protocols/sol/config-parameters.js';
 import { writeSetInProgress } from '../lan-config.js';
-import type { BmcModel } from '../model.js';
 import type { SolConfig } from '../sol-config.js';
 import { handler, refuse } from './define.js';
 import type { CommandSpec } from './types.js';
@@ -76,21 +75,20 @@ function writeParameter(sol: SolConfig, v: SolParameterValue, now: number): numb
   }
 }
 
-export function solCommands(model: BmcModel): CommandSpec[] {
-  return [
-    handler(GetSolConfigurationParameters, (r) => {
-      if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
-      if (!SolParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
-      if (r.revisionOnly) return { revision: PARAMETER_REVISION };
-      return { revision: PARAMETER_REVISION, value: readParameter(model.sol, r.parameter) };
-    }),
-    handler(SetSolConfigurationParameters, (r, ctx) => {
-      if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
-      if (!SolParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
-      if (READ_ONLY.has(r.parameter)) return refuse(ConfigParameterCC.READ_ONLY);
-      const cc = writeParameter(model.sol, SolParameters.decode(r.parameter, r.data), ctx.now); // wrong length: C7h
-      if (cc !== CompletionCode.OK) return refuse(cc);
-      model.sol.emit({ kind: 'parameter', parameter: r.parameter }, ctx.now);
-    }),
-  ];
-}
+export const solCommands: readonly CommandSpec[] = [
+  handler(GetSolConfigurationParameters, (r, ctx) => {
+    if (ctx.model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
+    if (!SolParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
+    if (r.revisionOnly) return { revision: PARAMETER_REVISION };
+    return { revision: PARAMETER_REVISION, value: readParameter(ctx.model.sol, r.parameter) };
+  }),
+  handler(SetSolConfigurationParameters, (r, ctx) => {
+    const model = ctx.model;
+    if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
+    if (!SolParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
+    if (READ_ONLY.has(r.parameter)) return refuse(ConfigParameterCC.READ_ONLY);
+    const cc = writeParameter(model.sol, SolParameters.decode(r.parameter, r.data), ctx.now); // wrong length: C7h
+    if (cc !== CompletionCode.OK) return refuse(cc);
+    model.sol.emit({ kind: 'parameter', parameter: r.parameter }, ctx.now);
+  }),
+];

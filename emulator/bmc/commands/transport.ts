@@ -98,21 +98,20 @@ function writeParameter(m: BmcModel, v: LanParameterValue): number {
   return CompletionCode.OK;
 }
 
-export function transportCommands(model: BmcModel): CommandSpec[] {
-  return [
-    handler(GetLanConfigurationParameters, (r) => {
-      if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
-      if (!LanParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
-      if (r.revisionOnly) return { revision: PARAMETER_REVISION };
-      return { revision: PARAMETER_REVISION, value: readParameter(model, r.parameter) };
-    }),
-    handler(SetLanConfigurationParameters, (r, ctx) => {
-      if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
-      if (!LanParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
-      if (READ_ONLY.has(r.parameter)) return refuse(ConfigParameterCC.READ_ONLY);
-      const cc = writeParameter(model, LanParameters.decode(r.parameter, r.data)); // wrong length: C7h
-      if (cc !== CompletionCode.OK) return refuse(cc);
-      model.emit({ kind: 'lan', parameter: r.parameter }, ctx.now);
-    }),
-  ];
-}
+export const transportCommands: readonly CommandSpec[] = [
+  handler(GetLanConfigurationParameters, (r, ctx) => {
+    if (ctx.model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
+    if (!LanParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
+    if (r.revisionOnly) return { revision: PARAMETER_REVISION };
+    return { revision: PARAMETER_REVISION, value: readParameter(ctx.model, r.parameter) };
+  }),
+  handler(SetLanConfigurationParameters, (r, ctx) => {
+    const model = ctx.model;
+    if (model.resolveChannel(r.channel) === null) return refuse(CompletionCode.INVALID_DATA_FIELD);
+    if (!LanParameters.knows(r.parameter)) return refuse(ConfigParameterCC.PARAMETER_NOT_SUPPORTED);
+    if (READ_ONLY.has(r.parameter)) return refuse(ConfigParameterCC.READ_ONLY);
+    const cc = writeParameter(model, LanParameters.decode(r.parameter, r.data)); // wrong length: C7h
+    if (cc !== CompletionCode.OK) return refuse(cc);
+    model.emit({ kind: 'lan', parameter: r.parameter }, ctx.now);
+  }),
+];

@@ -1,5 +1,6 @@
 // The contract between the BMC's session layer and its command handlers.
 import type { IpmiRequest } from '../../../protocols/ipmi/message.js';
+import type { BmcModel } from '../model.js';
 
 /** What a handler may know about the session a request arrived in. */
 export interface SessionView {
@@ -26,6 +27,8 @@ export interface SessionsView {
 }
 
 export interface CommandContext {
+  /** The BMC the request is for: the command specs are shared by every BMC of the process. */
+  model: BmcModel;
   session: SessionView;
   sessions: SessionsView;
   /** Milliseconds, from the BMC's clock. */
