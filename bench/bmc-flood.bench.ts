@@ -11,6 +11,7 @@
 //   session-inject    a live session's requests copied, replayed and forged (bad auth code) from another socket
 //                     while its owner keeps using it
 //   latency-flood     latencyMs 200 on every BMC, and 4 sessions posting Get Device ID as fast as they can
+// The BMCs' own counters (datagrams in and out, drops by reason) are added to what each attack got.
 // `--quick` runs each for 3 s instead of 30 s; `--only NAME` runs one. Prints one JSON object.
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
@@ -184,9 +185,22 @@ const ATTACKS: Record<string, Attack> = {
     }
     await sleep(500);
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
-    return { latencyMs: 200, sessions: clients.length, requestsPosted: posted, answers };
+    return { latencyMs: 200, sessions: clients.length, requestsPosted: posted, answersAccepted: answers };
   },
 };
+
+/** What the BMCs say they did, summed over the fleet: datagrams in and out, drops by reason ("drop:malformed"). */
+async function bmcCounters(controlUrl: string): Promise<AttackResult> {
+  const sum: Record<string, number> = {};
+  const add = (k: string, n: number) => { sum[k] = (sum[k] ?? 0) + n; };
+  for (const ip of BMCS) {
+    const { counters } = await (await fetch(`${controlUrl}/bmcs/${ip}`)).json() as { counters: { datagramsIn: number; datagramsOut: number; drops: Record<string, number> } };
+    add('bmcDatagramsIn', counters.datagramsIn);
+    add('bmcDatagramsOut', counters.datagramsOut);
+    for (const [reason, n] of Object.entries(counters.drops)) add(`drop:${reason}`, n);
+  }
+  return sum;
+}
 
 /** The legitimate client: connect (RMCP+, suite 17), Get Device ID, close; again and again. */
 const legitimate = (port: number) => (until: number) => legitimateLoop(until, async () => {
@@ -204,7 +218,8 @@ async function run(name: string, attack: Attack): Promise<FloodRun> {
   try {
     const controlUrl = /control (http:\/\/\S+)/.exec(emu.readyLine)?.[1];
     if (!controlUrl) throw new Error(`no control API in the ready line: ${emu.readyLine}`);
-    return await floodRun(name, emu.child.pid!, SECONDS, (until) => attack(until, { port, controlUrl }), legitimate(port));
+    return await floodRun(name, emu.child.pid!, SECONDS, 
+      async (until) => ({ ...await attack(until, { port, controlUrl }), ...await bmcCounters(controlUrl) }), legitimate(port));
   } finally {
     await emu.stop();
   }
