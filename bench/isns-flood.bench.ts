@@ -20,7 +20,8 @@ import { encodeMessage, encodeMessageBody } from '../protocols/isns/codec.js';
 import { FunctionId } from '../protocols/isns/functions.js';
 import { Flag, encodePdu } from '../protocols/isns/header.js';
 import { attr, type IsnsAttribute } from '../protocols/isns/tlv.js';
-import { machine, treeRssKb } from './lib/measure.js';
+import { floodRatios, floodRun, legitimateLoop, sleep, type AttackResult, type FloodRun } from './lib/flood.js';
+import { machine } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 3 : 30;
@@ -28,7 +29,6 @@ const CLI = fileURLToPath(new URL('../cli/bmcfleet.js', import.meta.url));
 const HOST = '127.25.18.1';
 const PORT = 17501;
 const LEGIT = '127.25.18.100';
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function startServer(): Promise<ChildProcess> {
   const child = spawn(process.execPath, [CLI, 'isns', 'serve', '--listen', `${HOST}:${PORT}`, '--default-dd'], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -84,7 +84,7 @@ async function askLoop(s: net.Socket, until: number, next: () => Buffer): Promis
   return { sent, answers };
 }
 
-type Attack = (until: number) => Promise<Record<string, number | string>>;
+type Attack = (until: number) => Promise<AttackResult>;
 
 const ATTACKS: Record<string, Attack> = {
   async 'unread-answers'(until) {
@@ -177,47 +177,21 @@ const ATTACKS: Record<string, Attack> = {
 };
 
 /** The legitimate client: from its own address, connect, re-register, query one target, close; again and again. */
-async function legitimate(until: number): Promise<{ attempts: number; ok: number; successRate: number; p50Ms: number; p99Ms: number }> {
-  const ms: number[] = [];
-  let attempts = 0;
-  while (performance.now() < until) {
-    attempts++;
-    const t0 = performance.now();
-    try {
-      const c = await IsnsClient.connect({ host: HOST, port: PORT, source: 'iqn.flood:legit', localAddress: LEGIT, timeoutMs: 2000 });
-      try {
-        await c.register({ eid: 'legit', nodes: [{ name: 'iqn.flood:legit', type: NodeType.INITIATOR }] });
-        const n = await c.node('iqn.flood:t042');
-        if (!n) throw new Error('target not found');
-      } finally {
-        await c.close();
-      }
-      ms.push(performance.now() - t0);
-    } catch {
-      await sleep(100);
-    }
-    await sleep(50);
+const legitimate = (until: number) => legitimateLoop(until, async () => {
+  const c = await IsnsClient.connect({ host: HOST, port: PORT, source: 'iqn.flood:legit', localAddress: LEGIT, timeoutMs: 2000 });
+  try {
+    await c.register({ eid: 'legit', nodes: [{ name: 'iqn.flood:legit', type: NodeType.INITIATOR }] });
+    const n = await c.node('iqn.flood:t042');
+    if (!n) throw new Error('target not found');
+  } finally {
+    await c.close();
   }
-  ms.sort((a, b) => a - b);
-  const at = (q: number) => (ms.length ? Math.round(ms[Math.min(ms.length - 1, Math.floor(q * ms.length))] * 10) / 10 : -1);
-  return { attempts, ok: ms.length, successRate: attempts ? Math.round((ms.length / attempts) * 1000) / 1000 : 0, p50Ms: at(0.5), p99Ms: at(0.99) };
-}
+});
 
-async function run(name: string, attack: Attack): Promise<unknown> {
+async function run(name: string, attack: Attack): Promise<FloodRun> {
   const server = await startServer();
   try {
-    const pid = server.pid!;
-    const before = treeRssKb([pid]);
-    let max = before;
-    const until = performance.now() + SECONDS * 1000;
-    const sampler = setInterval(() => { try { max = Math.max(max, treeRssKb([pid])); } catch { /* exited */ } }, 250);
-    const [result, legit] = await Promise.all([attack(until), legitimate(until)]);
-    clearInterval(sampler);
-    await sleep(500);
-    const after = treeRssKb([pid]);
-    max = Math.max(max, after);
-    process.stderr.write(`  ${name}: RSS ${before} -> max ${max} -> ${after} KB; legitimate ${legit.ok}/${legit.attempts}; ${JSON.stringify(result)}\n`);
-    return { rssKb: { before, max, after }, legitimate: legit, attack: result };
+    return await floodRun(name, server.pid!, SECONDS, attack, legitimate);
   } finally {
     await new Promise<void>((r) => { server.once('exit', () => r()); server.kill('SIGTERM'); });
   }
@@ -225,9 +199,9 @@ async function run(name: string, attack: Attack): Promise<unknown> {
 
 async function main(): Promise<void> {
   const load1m = loadavg()[0]; // other work on the machine shows in the legitimate client's latency
-  const attacks: Record<string, unknown> = {};
+  const attacks: Record<string, FloodRun> = {};
   for (const [name, attack] of Object.entries(ATTACKS)) attacks[name] = await run(name, attack);
-  process.stdout.write(`${JSON.stringify({ benchmark: 'isns-flood', quick: QUICK, secondsPerAttack: SECONDS, machine: machine(), loadAverageAtStart: load1m, attacks })}\n`);
+  process.stdout.write(`${JSON.stringify({ benchmark: 'isns-flood', quick: QUICK, secondsPerAttack: SECONDS, machine: machine(), loadAverageAtStart: load1m, attacks, ratios: floodRatios(attacks) })}\n`);
 }
 
 main().catch((err) => {

@@ -1,4 +1,4 @@
-// Smoke test of the fleet, SOL and iSNS benchmarks: a --quick run of each prints one well-formed JSON result with its
+// Smoke test of the fleet, SOL, iSNS and flood benchmarks: a --quick run of each prints one well-formed JSON result with its
 // ratios. It keeps them from rotting; it asserts nothing about speed (that is what the full runs report).
 import t from 'tap';
 import { execFile } from 'node:child_process';
@@ -8,8 +8,8 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const bench = (name: string) => fileURLToPath(new URL(`../../bench/${name}.bench.js`, import.meta.url));
 
-async function quick(name: string) {
-  const { stdout } = await run(process.execPath, [bench(name), '--quick'], { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 });
+async function quick(name: string, ...args: string[]) {
+  const { stdout } = await run(process.execPath, [bench(name), '--quick', ...args], { maxBuffer: 16 * 1024 * 1024, timeout: 300_000 });
   const lines = stdout.split('\n').filter((l) => l.trim() !== '');
   return { lines, report: JSON.parse(lines[lines.length - 1]) };
 }
@@ -73,3 +73,18 @@ t.test('isns --quick: both servers registered, answered queries and delivered ev
   }
   for (const k of ['registrationsPerSec', 'queriesPerSec', 'listAllNodesMs', 'scnFanOutMs']) t.ok(report.ratios[k] > 0, `ratio ${k}`);
 });
+
+// The flood benchmarks run one attack each here (3 s): all of them take a minute and more.
+for (const [name, attack] of [['bmc-flood', 'open-session'], ['control-api-flood', 'bad-headers']]) {
+  t.test(`${name} --quick --only ${attack}: RSS sampled, the legitimate client served, the attack counted`, async (t) => {
+    const { lines, report } = await quick(name, '--only', attack);
+    t.equal(lines.length, 1, 'exactly one line on stdout');
+    t.equal(report.benchmark, name);
+    t.same(Object.keys(report.attacks), [attack], 'only the attack asked for ran');
+    const r = report.attacks[attack];
+    t.ok(r.rssKb.before > 0 && r.rssKb.max >= r.rssKb.before && r.rssKb.after > 0, 'RSS before, at most and after');
+    t.ok(r.legitimate.attempts > 0 && r.legitimate.ok > 0, 'the legitimate client got through');
+    t.ok(Object.keys(r.attack).length > 0, 'the attack reported what it got');
+    for (const [k, v] of Object.entries(report.ratios)) t.ok(typeof v === 'number' && v >= 0, `ratio ${k}`);
+  });
+}
