@@ -41,6 +41,23 @@ t.test('64 idle connections from one address: its share stays open, the rest are
   t.ok(more.closed, 'one more from the attacker is closed at once');
 });
 
+t.test('slow connections from many addresses fill the table: the oldest that sent no whole request makes room for a client', async (t) => {
+  const { api, port } = await startStubApi(HOST);
+  const { maxConnections, maxConnectionsPerSource } = DEFAULT_CONNECTION_LIMITS;
+  const addresses = Math.ceil(maxConnections / maxConnectionsPerSource);
+  const attack = Array.from({ length: addresses * maxConnectionsPerSource }, (_, i) => idleSocket(port, `127.71.2.${1 + (i % addresses)}`));
+  for (const a of attack) a.socket.write('GET /shards HTTP/1.1\r\nHost: 127.71.1.1\r\n'); // headers never finished
+  t.teardown(async () => {
+    for (const a of attack) a.socket.destroy();
+    await api.close();
+  });
+  await until(() => attack.every((a) => a.socket.readyState === 'open' || a.closed));
+  const answer = await rawRequest(HOST, port, 'GET', '/shards', {}, undefined, CLIENT);
+  t.equal(answer.status, 200, 'a client from a fresh address is answered although slow connections filled the table');
+  t.ok(attack.some((a) => a.closed), 'the oldest slow connection was closed to make room');
+  t.ok(attack.filter((a) => !a.closed).length < maxConnections, 'the table stays within its bound');
+});
+
 t.test('an idle connection, and one that sends its headers a byte at a time, are closed after their timeouts', async (t) => {
   const { api, port } = await startStubApi(HOST, { limits: { headersTimeoutMs: 300, requestTimeoutMs: 300, idleTimeoutMs: 300 } });
   t.teardown(() => api.close());

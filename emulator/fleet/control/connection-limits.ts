@@ -33,20 +33,41 @@ export function serverTimeouts(limits: ConnectionLimits): { headersTimeout: numb
   };
 }
 
-/** Applies the connection counts and the idle timeout to `server`. */
+/**
+ * Applies the connection counts and the idle timeout to `server`. A connection past its source's share is closed at
+ * once. When the table is full, the oldest connection that has not yet sent a whole request makes room (slow and
+ * idle clients from many loopback addresses could otherwise hold every slot until their timeouts); when every open
+ * connection has sent one, the new connection is closed.
+ */
 export function limitConnections(server: Server, limits: ConnectionLimits): void {
-  server.maxConnections = limits.maxConnections;
   server.setTimeout(limits.idleTimeoutMs); // no 'timeout' listener: Node destroys the idle socket
   const perSource = new Map<string, number>();
+  /** Open connections, oldest first (a Map keeps insertion order), and whether each has sent a whole request. */
+  const open = new Map<Socket, { requested: boolean }>();
+  server.on('request', (req) => {
+    const entry = open.get(req.socket);
+    if (entry) entry.requested = true;
+  });
   server.on('connection', (socket: Socket) => {
     const source = socket.remoteAddress ?? '';
-    const open = perSource.get(source) ?? 0;
-    if (open >= limits.maxConnectionsPerSource) {
+    const fromSource = perSource.get(source) ?? 0;
+    if (fromSource >= limits.maxConnectionsPerSource) {
       socket.destroy();
       return;
     }
-    perSource.set(source, open + 1);
+    if (open.size >= limits.maxConnections) {
+      const oldestWaiting = [...open].find(([, e]) => !e.requested)?.[0];
+      if (!oldestWaiting) {
+        socket.destroy();
+        return;
+      }
+      oldestWaiting.destroy();
+      open.delete(oldestWaiting); // its 'close' comes later: the slot is free now
+    }
+    open.set(socket, { requested: false });
+    perSource.set(source, fromSource + 1);
     socket.once('close', () => {
+      open.delete(socket);
       const left = (perSource.get(source) ?? 1) - 1;
       if (left === 0) perSource.delete(source);
       else perSource.set(source, left);
