@@ -69,7 +69,7 @@ t.test('an idle connection, and one that sends its headers a byte at a time, are
   let sent = 0;
   const drip = setInterval(() => { if (!slow.closed && sent < header.length) slow.socket.write(header[sent++]); }, 20);
   t.teardown(() => clearInterval(drip));
-  await until(() => idle.closed && slow.closed);
+  await until(() => idle.closed && slow.closed, 30_000); // a bound for a loaded CI machine, not a timing assertion
   t.ok(idle.closed, 'the idle connection is closed');
   t.ok(slow.closed, 'the slow one is closed');
   t.ok(sent < header.length, 'before its headers were all sent');
