@@ -15,7 +15,6 @@
 // `--quick` runs each for 3 s instead of 30 s; `--only NAME` runs one. Prints one JSON object.
 import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
-import { loadavg } from 'node:os';
 import { IpmiLanClient } from '../clients/ipmi/ipmi-client.js';
 import { RmcpPlusClientSession } from '../protocols/ipmi/client-side/rmcpplus-session.js';
 import { sessionlessRequest } from '../protocols/ipmi/client-side/sessionless.js';
@@ -25,8 +24,7 @@ import { NetFn } from '../protocols/ipmi/message.js';
 import { AuthType } from '../protocols/ipmi/session-v15.js';
 import { encodePresencePing } from '../protocols/rmcp/asf.js';
 import { startEmulator, type EmulatorProcess } from '../test/helpers/emulator-process.js';
-import { floodRatios, floodRun, freePort, legitimateLoop, onlyAttack, sleep, type AttackResult, type FloodRun } from './lib/flood.js';
-import { machine } from './lib/measure.js';
+import { floodRun, runFloodBench, freePort, legitimateLoop, sleep, type AttackResult, type FloodRun } from './lib/flood.js';
 
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 3 : 30;
@@ -225,13 +223,8 @@ async function run(name: string, attack: Attack): Promise<FloodRun> {
   }
 }
 
-async function main(): Promise<void> {
-  const load1m = loadavg()[0]; // other work on the machine shows in the legitimate client's latency
-  const only = onlyAttack(process.argv);
-  if (only !== null && !(only in ATTACKS)) throw new Error(`--only: no attack ${only}; there are ${Object.keys(ATTACKS).join(', ')}`);
-  const attacks: Record<string, FloodRun> = {};
-  for (const [name, attack] of Object.entries(ATTACKS)) if (only === null || only === name) attacks[name] = await run(name, attack);
-  process.stdout.write(`${JSON.stringify({ benchmark: 'bmc-flood', quick: QUICK, secondsPerAttack: SECONDS, bmcs: BMCS.length, machine: machine(), loadAverageAtStart: load1m, attacks, ratios: floodRatios(attacks) })}\n`);
+function main(): Promise<void> {
+  return runFloodBench('bmc-flood', ATTACKS, run, { quick: QUICK, secondsPerAttack: SECONDS, bmcs: BMCS.length });
 }
 
 main().catch((err) => {

@@ -11,10 +11,8 @@
 // `--quick` runs each for 3 s instead of 30 s; `--only NAME` runs one. Prints one JSON object.
 import http from 'node:http';
 import net from 'node:net';
-import { loadavg } from 'node:os';
 import { startEmulator, type EmulatorProcess } from '../test/helpers/emulator-process.js';
-import { floodRatios, floodRun, freePort, legitimateLoop, onlyAttack, sleep, type AttackResult, type FloodRun } from './lib/flood.js';
-import { machine } from './lib/measure.js';
+import { floodRun, runFloodBench, freePort, legitimateLoop, sleep, type AttackResult, type FloodRun } from './lib/flood.js';
 
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 3 : 30;
@@ -145,13 +143,8 @@ async function run(name: string, attack: Attack): Promise<FloodRun> {
   }
 }
 
-async function main(): Promise<void> {
-  const load1m = loadavg()[0]; // other work on the machine shows in the legitimate client's latency
-  const only = onlyAttack(process.argv);
-  if (only !== null && !(only in ATTACKS)) throw new Error(`--only: no attack ${only}; there are ${Object.keys(ATTACKS).join(', ')}`);
-  const attacks: Record<string, FloodRun> = {};
-  for (const [name, attack] of Object.entries(ATTACKS)) if (only === null || only === name) attacks[name] = await run(name, attack);
-  process.stdout.write(`${JSON.stringify({ benchmark: 'control-api-flood', quick: QUICK, secondsPerAttack: SECONDS, bmcs: BMCS, machine: machine(), loadAverageAtStart: load1m, attacks, ratios: floodRatios(attacks) })}\n`);
+function main(): Promise<void> {
+  return runFloodBench('control-api-flood', ATTACKS, run, { quick: QUICK, secondsPerAttack: SECONDS, bmcs: BMCS });
 }
 
 main().catch((err) => {

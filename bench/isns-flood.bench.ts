@@ -12,7 +12,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { IsnsClient } from '../clients/isns/isns-client.js';
 import { NodeType, Tag } from '../protocols/isns/attributes.js';
@@ -20,8 +19,7 @@ import { encodeMessage, encodeMessageBody } from '../protocols/isns/codec.js';
 import { FunctionId } from '../protocols/isns/functions.js';
 import { Flag, encodePdu } from '../protocols/isns/header.js';
 import { attr, type IsnsAttribute } from '../protocols/isns/tlv.js';
-import { floodRatios, floodRun, legitimateLoop, sleep, type AttackResult, type FloodRun } from './lib/flood.js';
-import { machine } from './lib/measure.js';
+import { floodRun, runFloodBench, legitimateLoop, sleep, type AttackResult, type FloodRun } from './lib/flood.js';
 
 const QUICK = process.argv.includes('--quick');
 const SECONDS = QUICK ? 3 : 30;
@@ -197,11 +195,8 @@ async function run(name: string, attack: Attack): Promise<FloodRun> {
   }
 }
 
-async function main(): Promise<void> {
-  const load1m = loadavg()[0]; // other work on the machine shows in the legitimate client's latency
-  const attacks: Record<string, FloodRun> = {};
-  for (const [name, attack] of Object.entries(ATTACKS)) attacks[name] = await run(name, attack);
-  process.stdout.write(`${JSON.stringify({ benchmark: 'isns-flood', quick: QUICK, secondsPerAttack: SECONDS, machine: machine(), loadAverageAtStart: load1m, attacks, ratios: floodRatios(attacks) })}\n`);
+function main(): Promise<void> {
+  return runFloodBench('isns-flood', ATTACKS, run, { quick: QUICK, secondsPerAttack: SECONDS });
 }
 
 main().catch((err) => {

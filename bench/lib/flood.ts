@@ -2,7 +2,8 @@
 // attack run while the server's RSS is sampled, a free port, and the report's ratios.
 import dgram from 'node:dgram';
 import net from 'node:net';
-import { treeRssKb } from './measure.js';
+import { loadavg } from 'node:os';
+import { machine, treeRssKb } from './measure.js';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -93,4 +94,18 @@ export async function freePort(address: string): Promise<number> {
 export function onlyAttack(argv: readonly string[]): string | null {
   const i = argv.indexOf('--only');
   return i >= 0 ? argv[i + 1] ?? null : null;
+}
+
+/**
+ * The flood benches' main: runs each attack (or `--only NAME`) with `run`, then prints one JSON line with `extra`
+ * fields, the machine, the load at start and the ratios.
+ */
+export async function runFloodBench<A>(benchmark: string, attacks: Record<string, A>, run: (name: string, attack: A) => Promise<FloodRun>,
+  extra: Record<string, unknown>): Promise<void> {
+  const load1m = loadavg()[0]; // other work on the machine shows in the legitimate client's latency
+  const only = onlyAttack(process.argv);
+  if (only !== null && !(only in attacks)) throw new Error(`--only: no attack ${only}; there are ${Object.keys(attacks).join(', ')}`);
+  const runs: Record<string, FloodRun> = {};
+  for (const [name, attack] of Object.entries(attacks)) if (only === null || only === name) runs[name] = await run(name, attack);
+  process.stdout.write(`${JSON.stringify({ benchmark, ...extra, machine: machine(), loadAverageAtStart: load1m, attacks: runs, ratios: floodRatios(runs) })}\n`);
 }

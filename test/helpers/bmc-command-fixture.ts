@@ -4,6 +4,7 @@ import type { CommandResult, SessionView } from '../../emulator/bmc/commands/typ
 import { BmcModel, type BmcModelOptions } from '../../emulator/bmc/model.js';
 import type { BmcEvent } from '../../emulator/bmc/events.js';
 import type { IpmiRequest } from '../../protocols/ipmi/message.js';
+import type { IpmiCommand } from '../../protocols/ipmi/commands/command.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 
 export interface Fixture {
@@ -61,4 +62,17 @@ export function padded(text: string, size: number): number[] {
   const out = new Array<number>(size).fill(0);
   for (let i = 0; i < text.length && i < size; i++) out[i] = text.charCodeAt(i);
   return out;
+}
+
+/** Runs `def` through the fixture's handlers as a client would: the decoded response, or the completion code. */
+export function tryCommand<Req, Res>(f: Fixture, def: IpmiCommand<Req, Res>, req: Req): Res | { cc: number } {
+  const r = f.send(def.netFn, def.cmd, def.encodeRequest(req));
+  return r.cc === 0 ? def.decodeResponse(r.data ?? new Uint8Array(0), req) : { cc: r.cc };
+}
+
+/** Like tryCommand, but a completion code other than 00h throws (an Error carrying `cc`). */
+export function callCommand<Req, Res>(f: Fixture, def: IpmiCommand<Req, Res>, req: Req): Res {
+  const r = f.send(def.netFn, def.cmd, def.encodeRequest(req));
+  if (r.cc !== 0) throw Object.assign(new Error(`${def.name}: completion code 0x${r.cc.toString(16)}`), { cc: r.cc });
+  return def.decodeResponse(r.data ?? new Uint8Array(0), req);
 }

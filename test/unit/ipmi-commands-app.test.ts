@@ -16,8 +16,9 @@ import {
 } from '../../protocols/ipmi/commands/users.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
-import { fixture, padded, type Fixture } from '../helpers/bmc-command-fixture.js';
+import { fixture, padded } from '../helpers/bmc-command-fixture.js';
 import { capturedRequests, capturedResponses } from '../helpers/captured-commands.js';
+import { tryCommand as call } from '../helpers/bmc-command-fixture.js';
 
 // What the decoders are told was asked (only a configuration parameter's answer depends on it).
 const ASK_CHANNEL = { channel: 1 };
@@ -30,10 +31,6 @@ const hex = (s: string) => Buffer.from(s.replace(/ /g, ''), 'hex');
 const bytes = (b: Uint8Array) => [...b];
 
 /** A client's call through the BMC's command table: encode, dispatch, decode; { cc } for a completion code other than 00h. */
-function call<Req, Res>(f: Fixture, def: IpmiCommand<Req, Res>, req: Req): Res | { cc: number } {
-  const r = f.send(def.netFn, def.cmd, def.encodeRequest(req));
-  return r.cc === 0 ? def.decodeResponse(r.data ?? new Uint8Array(0), req) : { cc: r.cc };
-}
 
 t.test('the definitions carry the spec\'s netFn, command and privilege (Appendix G)', (t) => {
   const table: Array<[Pick<IpmiCommand<unknown, unknown>, 'name' | 'netFn' | 'cmd' | 'privilege'>, string, number, number, number]> = [

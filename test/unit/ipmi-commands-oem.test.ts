@@ -3,20 +3,15 @@
 // C7h to a bad length and CCh to a position past 2^53.
 import t from 'tap';
 import { oemConsoleCommands } from '../../emulator/bmc/commands/oem-console.js';
-import type { IpmiCommand } from '../../protocols/ipmi/commands/command.js';
 import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { ConsoleHeartbeat, ReadConsoleHistory } from '../../protocols/ipmi/oem/console-heartbeat.js';
 import { GetHardwareInventory, InventorySelector } from '../../protocols/ipmi/oem/inventory.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
-import { fixture, type Fixture } from '../helpers/bmc-command-fixture.js';
+import { fixture } from '../helpers/bmc-command-fixture.js';
 import { ConsoleHistoryRing } from '../helpers/console-history-ring.js';
+import { callCommand as call } from '../helpers/bmc-command-fixture.js';
 
-function call<Req, Res>(f: Fixture, def: IpmiCommand<Req, Res>, req: Req): Res {
-  const r = f.send(def.netFn, def.cmd, def.encodeRequest(req));
-  if (r.cc !== CC.OK) throw Object.assign(new Error(`${def.name}: completion code 0x${r.cc.toString(16)}`), { cc: r.cc });
-  return def.decodeResponse(r.data ?? new Uint8Array(0), req);
-}
 
 t.test('the definitions: netFn 2Eh, commands 01h, 10h, 11h, User', (t) => {
   t.same([GetHardwareInventory, ConsoleHeartbeat, ReadConsoleHistory].map((d) => [d.netFn, d.cmd, d.privilege]), [

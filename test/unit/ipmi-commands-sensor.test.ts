@@ -9,13 +9,9 @@ import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { rawToValue } from '../../protocols/ipmi/sdr-records.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
-import { fixture, type Fixture } from '../helpers/bmc-command-fixture.js';
+import { fixture } from '../helpers/bmc-command-fixture.js';
+import { callCommand as call } from '../helpers/bmc-command-fixture.js';
 
-function call<Req, Res>(f: Fixture, def: IpmiCommand<Req, Res>, req: Req): Res {
-  const r = f.send(def.netFn, def.cmd, def.encodeRequest(req));
-  if (r.cc !== CC.OK) throw Object.assign(new Error(`${def.name}: completion code 0x${r.cc.toString(16)}`), { cc: r.cc });
-  return def.decodeResponse(r.data ?? new Uint8Array(0), req);
-}
 
 const ON = { eventMessagesEnabled: true, scanningEnabled: true, unavailable: false };
 

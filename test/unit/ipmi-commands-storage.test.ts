@@ -17,15 +17,11 @@ import { SdrRecordType, decode as decodeSdr } from '../../protocols/ipmi/sdr-rec
 import type { SelRecord } from '../../protocols/ipmi/sel-record.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { systemInventory } from '../../emulator/bmc/fru.js';
-import { fixture, type Fixture } from '../helpers/bmc-command-fixture.js';
+import { fixture } from '../helpers/bmc-command-fixture.js';
 import { capturedExchanges } from '../helpers/captured-commands.js';
+import { callCommand as call } from '../helpers/bmc-command-fixture.js';
 
 /** A client's call against the fixture's BMC: encode the request, decode the response (or throw its code). */
-function call<Req, Res>(f: Fixture, def: IpmiCommand<Req, Res>, req: Req): Res {
-  const r = f.send(def.netFn, def.cmd, def.encodeRequest(req));
-  if (r.cc !== CC.OK) throw Object.assign(new Error(`${def.name}: completion code 0x${r.cc.toString(16)}`), { cc: r.cc });
-  return def.decodeResponse(r.data ?? new Uint8Array(0), req);
-}
 
 function ccOf(fn: () => unknown): number | undefined {
   try {

@@ -2,7 +2,6 @@
 // sol-config.ts): ipmitool's real `lan print 1` and ipmi_sim's answers decode and re-encode, every LAN parameter
 // round-trips, and a client built on the definitions reads and writes the emulated BMC's LAN and SOL settings.
 import t from 'tap';
-import type { IpmiCommand } from '../../protocols/ipmi/commands/command.js';
 import { setParameterRequest } from '../../protocols/ipmi/commands/config-parameters.js';
 import {
   GetLanConfigurationParameters, LanParameters, SetLanConfigurationParameters, type LanParameterValue,
@@ -11,14 +10,10 @@ import { GetSolConfigurationParameters, SetSolConfigurationParameters, SolParame
 import { CompletionCode as CC } from '../../protocols/ipmi/completion-codes.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
-import { fixture, type Fixture } from '../helpers/bmc-command-fixture.js';
+import { fixture } from '../helpers/bmc-command-fixture.js';
 import { capturedExchanges } from '../helpers/captured-commands.js';
+import { callCommand as call } from '../helpers/bmc-command-fixture.js';
 
-function call<Req, Res>(f: Fixture, def: IpmiCommand<Req, Res>, req: Req): Res {
-  const r = f.send(def.netFn, def.cmd, def.encodeRequest(req));
-  if (r.cc !== CC.OK) throw Object.assign(new Error(`${def.name}: completion code 0x${r.cc.toString(16)}`), { cc: r.cc });
-  return def.decodeResponse(r.data ?? new Uint8Array(0), req);
-}
 
 const get = (parameter: number, channel = 1) => ({ revisionOnly: false, channel, parameter, setSelector: 0, blockSelector: 0 });
 
