@@ -23,7 +23,7 @@ async function load(targets: string[], concurrency: number): Promise<LoadReport>
   return run(SECONDS);
 }
 
-interface Side { requestsPerSec: number; p50Ms: number; p99Ms: number; errors: Record<string, number>; rssKb: number; readyMs: number }
+interface Side { requestsPerSec: number; p50Ms: number; p99Ms: number; errors: LoadReport['errors']; rssKb: number; readyMs: number }
 
 async function ours(addresses: string[], concurrency: number): Promise<Side> {
   const t0 = performance.now();

@@ -1,7 +1,7 @@
 // bmcfleet bench ipmi: load-test BMCs (emulated or real) with RMCP+ sessions and report throughput and latency.
 import { UsageError, integer, login, parse, str } from './args.js';
 import { parseTargets } from './targets.js';
-import { LOAD_COMMANDS, runIpmiLoad, type LoadCommand } from '../clients/ipmi/load-generator.js';
+import { LOAD_COMMANDS, runIpmiLoad, type LoadCommand, type LoadReport } from '../clients/ipmi/load-generator.js';
 
 const HELP = `usage: bmcfleet bench ipmi --targets A-B [--port P] [--concurrency C] [--duration S]
                           [--cipher 17|3|...] [--command get-device-id|chassis-status]
@@ -23,6 +23,11 @@ options:
   --timeout MS       per-request timeout (default 1000)
   --user U, --password W   credentials (default admin / password, or BMCFLEET_PASSWORD)
   --json             one JSON object instead of the summary
+
+Failures are counted by cause, each with one example: no-answer, wrong-password, unknown-user,
+privilege-refused, cipher-suite-refused, session-table-full, completion-code, other. A worker whose
+login cannot succeed (the first four) stops rather than fill the BMC's session table. The exit status
+is 1 when not one request (or session setup) succeeded.
 
 example:
   bmcfleet emulate --bmcs 100 --ipmi-port 9623 &
@@ -66,11 +71,18 @@ export const benchCommand = {
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else {
       const l = report.latencyMs;
-      const errs = Object.entries(report.errors).map(([k, n]) => `${k} ${n}`).join(', ') || 'none';
       process.stdout.write(`${report.mode === 'sessions' ? `${report.sessionSetupsPerSec} session setups/s` : `${report.requestsPerSec} requests/s`}` +
         ` over ${report.seconds} s, ${report.concurrency} workers on ${report.targets} targets, suite ${report.cipherSuite}\n` +
-        `latency ms: p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  max ${l.max}\nerrors: ${errs}\n`);
+        `latency ms: p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  max ${l.max}\nerrors: ${errorLines(report).join('\n        ') || 'none'}\n`);
     }
-    return 0;
+    const worked = report.mode === 'sessions' ? report.sessionSetups : report.requests;
+    if (worked > 0) return 0;
+    process.stderr.write(`bmcfleet bench ipmi: nothing succeeded: ${errorLines(report).join('; ') || 'no attempt finished'}\n`);
+    return 1;
   },
 };
+
+/** "wrong-password x16 (127.1.0.1: session setup: RAKP 2 HMAC is invalid: wrong password (or BMC key))". */
+function errorLines(report: LoadReport): string[] {
+  return Object.entries(report.errors).map(([cause, n]) => `${cause} x${n} (${report.errorExamples[cause as keyof LoadReport['errors']]})`);
+}

@@ -15,7 +15,10 @@ only more than N heartbeats missed in a row do, and then it reconnects and fetch
 the BMC's console history (Read Console History, cmd 11h), so no line is lost while the BMC still holds it.
 
 Prints one line starting with "ready" once every console has been tried; stops on Ctrl-C (SIGINT),
-SIGTERM or after --duration, then prints a summary per console (--json: one JSON object).
+SIGTERM or after --duration, then prints a summary per console (--json: one JSON object on stdout, and
+the ready line on stderr). A console that could not be reached is named with the cause (no-answer,
+wrong-password, unknown-user, cipher-suite-refused, session-table-full, ...); the exit status is 1 when
+not one console was ever watched.
 
 options:
   --targets LIST       addresses: A, A-B, or a comma-separated mix (required)
@@ -67,7 +70,10 @@ export const solCommand = {
     const watches = parseTargets(targetSpec).map((host) => new ConsoleWatch({ host, ...common }));
     await Promise.all(watches.map((w) => w.start()));
     const watching = watches.filter((w) => w.stats().state === 'watching').length;
-    process.stdout.write(`ready: watching ${watching} of ${watches.length} consoles (the rest keep retrying), logs in ${logDir}\n`);
+    // With --json, stdout carries only the JSON summary: the ready line goes to stderr.
+    const say = values.json ? process.stderr : process.stdout;
+    const why = watching < watches.length ? `; not yet: ${failureLines(watches.map((w) => w.stats())).join('; ')}` : '';
+    say.write(`ready: watching ${watching} of ${watches.length} consoles (the rest keep retrying), logs in ${logDir}${why}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -76,7 +82,9 @@ export const solCommand = {
     await Promise.all(watches.map((w) => w.stop()));
     const stats = watches.map((w) => w.stats());
     process.stdout.write(values.json ? `${JSON.stringify(summary(stats))}\n` : humanSummary(stats));
-    return 0;
+    if (stats.some((s) => s.connects > 0)) return 0;
+    process.stderr.write(`bmcfleet sol watch: no console was ever watched: ${failureLines(stats).join('; ') || 'no login finished'}\n`);
+    return 1;
   },
 };
 
@@ -92,6 +100,18 @@ function summary(stats: ConsoleWatchStats[]) {
     connectFailures: sum((s) => s.connectFailures),
     perConsole: stats,
   };
+}
+
+/** Consoles not watched now, grouped by why their last login failed: "wrong-password: 127.1.0.1, 127.1.0.2 (...)". */
+function failureLines(stats: ConsoleWatchStats[]): string[] {
+  const byCause = new Map<string, { hosts: string[]; example: string }>();
+  for (const s of stats) {
+    if (s.state === 'watching' || !s.lastFailure) continue;
+    const entry = byCause.get(s.lastFailure.cause) ?? { hosts: [], example: s.lastFailure.message };
+    entry.hosts.push(s.host);
+    byCause.set(s.lastFailure.cause, entry);
+  }
+  return [...byCause].map(([cause, e]) => `${cause}: ${e.hosts.join(', ')} (${e.example})`);
 }
 
 function humanSummary(stats: ConsoleWatchStats[]): string {

@@ -1,9 +1,13 @@
 // An IPMI load generator: C workers, each with its own RMCP+ session (or opening and closing sessions in a
 // loop), spread over the targets, for a fixed time. The same generator measures our emulator and ipmi_sim.
+// Failures are counted by cause (failure-cause.ts). A worker whose login cannot succeed (wrong password, unknown
+// user, cipher suite refused) stops at once instead of filling the BMC's session table with half-open sessions;
+// one told the table is full waits before trying again, longer each time.
 import { IpmiLanClient } from './ipmi-client.js';
-import { CompletionCodeError, IpmiError, IpmiTimeoutError } from './ipmi-errors.js';
-import { DecodeError } from '../../protocols/errors.js';
+import { IpmiTimeoutError } from './ipmi-errors.js';
+import { FailureCause, FailureTally, LASTING_CAUSES } from './failure-cause.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
+import { systemClock } from '../../runtime/clock.js';
 
 export const LOAD_COMMANDS = {
   'get-device-id': { netFn: NetFn.APP, cmd: 0x01 },
@@ -40,24 +44,27 @@ export interface LoadReport {
   sessionSetupsPerSec: number;
   /** Of each request (mode requests) or each session setup (mode sessions). */
   latencyMs: { p50: number; p90: number; p99: number; max: number };
-  errors: Record<string, number>;
+  /** Failures by cause (failure-cause.ts FailureCause). */
+  errors: Partial<Record<FailureCause, number>>;
+  /** The first message of each cause. */
+  errorExamples: Partial<Record<FailureCause, string>>;
+  /** Workers that stopped early on a cause retrying cannot cure (wrong password, unknown user, suite refused). */
+  workersStopped: number;
 }
+
+/** Waits after "session table full": doubling from the first to the last. */
+const FULL_TABLE_BACKOFF_MS = { first: 50, last: 2000 };
 
 export async function runIpmiLoad(opts: LoadOptions): Promise<LoadReport> {
   if (opts.targets.length === 0) throw new RangeError('no targets');
   const { netFn, cmd } = LOAD_COMMANDS[opts.command];
   const latencies: number[] = [];
-  const errors: Record<string, number> = {};
+  const failures = new FailureTally();
+  let workersStopped = 0;
   let requests = 0;
   let setups = 0;
   const started = performance.now();
   const deadline = started + opts.durationMs;
-  /** Counts what a BMC can cause; anything else is a bug and surfaces. */
-  const error = (err: unknown) => {
-    if (!(err instanceof IpmiError || err instanceof DecodeError)) throw err;
-    const kind = err instanceof IpmiTimeoutError ? 'timeout' : err instanceof CompletionCodeError ? `cc-0x${err.completionCode.toString(16)}` : err.name;
-    errors[kind] = (errors[kind] ?? 0) + 1;
-  };
   const connect = (host: string) => IpmiLanClient.connect({
     host, port: opts.port, username: opts.username, password: opts.password, cipherSuite: opts.cipherSuite,
     timeoutMs: opts.timeoutMs ?? 1000, retries: 0,
@@ -66,6 +73,7 @@ export async function runIpmiLoad(opts: LoadOptions): Promise<LoadReport> {
   const worker = async (i: number) => {
     const host = opts.targets[i % opts.targets.length];
     let client: IpmiLanClient | null = null;
+    let backoffMs = 0;
     while (performance.now() < deadline) {
       const t0 = performance.now();
       try {
@@ -82,8 +90,17 @@ export async function runIpmiLoad(opts: LoadOptions): Promise<LoadReport> {
         await client.callRaw(netFn, cmd);
         requests++;
         latencies.push(performance.now() - t0);
+        backoffMs = 0;
       } catch (err) {
-        error(err);
+        const cause = failures.add(err); // rethrows anything a BMC cannot cause: a bug surfaces
+        if (LASTING_CAUSES.has(cause)) {
+          workersStopped++;
+          break;
+        }
+        if (cause === FailureCause.SESSION_TABLE_FULL) {
+          backoffMs = Math.min(FULL_TABLE_BACKOFF_MS.last, Math.max(FULL_TABLE_BACKOFF_MS.first, backoffMs * 2));
+          await new Promise<void>((resolve) => systemClock.setTimeout(resolve, Math.min(backoffMs, Math.max(0, deadline - performance.now()))));
+        }
         if (err instanceof IpmiTimeoutError && client) {
           await client.close();
           client = null; // a session that stopped answering may be gone (reboot, idle expiry): open a new one
@@ -97,7 +114,7 @@ export async function runIpmiLoad(opts: LoadOptions): Promise<LoadReport> {
   return {
     mode: opts.mode, command: opts.command, cipherSuite: opts.cipherSuite, targets: opts.targets.length, concurrency: opts.concurrency,
     seconds: round(seconds), requests, requestsPerSec: round(requests / seconds), sessionSetups: setups, sessionSetupsPerSec: round(setups / seconds),
-    latencyMs: percentiles(latencies), errors,
+    latencyMs: percentiles(latencies), errors: failures.counts, errorExamples: failures.examples, workersStopped,
   };
 }
 

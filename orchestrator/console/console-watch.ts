@@ -11,7 +11,7 @@ import {
 import { ConsoleCapture, type CaptureEvent, type ConsoleCaptureStats } from './console-capture.js';
 import { HeartbeatRegister, type HeartbeatStats } from './heartbeat-register.js';
 import { IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
-import { IpmiError } from '../../clients/ipmi/ipmi-errors.js';
+import { explainFailure, type ExplainedFailure } from '../../clients/ipmi/failure-cause.js';
 
 export interface ConsoleWatchOptions {
   host: string;
@@ -34,6 +34,8 @@ export interface ConsoleWatchStats {
   state: 'connecting' | 'watching' | 'stopped';
   connects: number;
   connectFailures: number;
+  /** Why the last login failed (failure-cause.ts), or null when none has. */
+  lastFailure: ExplainedFailure | null;
   heartbeat: HeartbeatStats;
   capture: ConsoleCaptureStats;
 }
@@ -57,6 +59,7 @@ export class ConsoleWatch {
   private readonly fetching = new Map<number, ConsoleHistoryRequest>();
   private connects = 0;
   private connectFailures = 0;
+  private lastFailure: ExplainedFailure | null = null;
 
   constructor(options: ConsoleWatchOptions) {
     this.opts = { ...CONSOLE_WATCH_DEFAULTS, ...options } as Required<Omit<ConsoleWatchOptions, 'clock'>>;
@@ -84,7 +87,7 @@ export class ConsoleWatch {
 
   stats(): ConsoleWatchStats {
     return {
-      host: this.opts.host, state: this.state, connects: this.connects, connectFailures: this.connectFailures,
+      host: this.opts.host, state: this.state, connects: this.connects, connectFailures: this.connectFailures, lastFailure: this.lastFailure,
       heartbeat: this.register.stats(), capture: this.capture.stats(),
     };
   }
@@ -110,7 +113,7 @@ export class ConsoleWatch {
       this.schedule(0);
     } catch (err) {
       // What a BMC can cause (no answer, a refused login, a malformed answer) is retried; anything else is a bug.
-      if (!(err instanceof IpmiError || err instanceof DecodeError)) throw err;
+      this.lastFailure = explainFailure(err); // rethrows anything a BMC cannot cause: a bug surfaces
       this.connectFailures++;
       this.timer = this.clock.setTimeout(() => void this.connect(), this.opts.reconnectDelayMs);
     }

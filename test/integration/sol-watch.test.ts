@@ -34,8 +34,9 @@ t.test('every line captured once and in order under loss, stalls and a BMC reboo
   let stderr = '';
   let sawReady: () => void = () => {};
   const ready = new Promise<void>((r) => { sawReady = r; });
-  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); if (stdout.includes('\n')) sawReady(); });
-  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); });
+  child.stdout!.on('data', (c: Buffer) => { stdout += c.toString(); });
+  // With --json the ready line goes to stderr: stdout is the JSON summary alone.
+  child.stderr!.on('data', (c: Buffer) => { stderr += c.toString(); if (stderr.includes('ready')) sawReady(); });
   const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
   const watch = new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
     child.once('exit', (code) => { clearTimeout(killer); sawReady(); resolve({ code: code ?? 1, stdout, stderr }); });
@@ -47,8 +48,8 @@ t.test('every line captured once and in order under loss, stalls and a BMC reboo
   const r = await watch;
   await emu.stop();
   t.equal(r.code, 0, `the watcher exits 0${r.code ? `\n${r.stderr}` : ''}`);
-  t.match(r.stdout, /^ready: watching \d of 7 consoles/);
-  const summary = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  t.match(r.stderr, /^ready: watching \d of 7 consoles/m);
+  const summary = JSON.parse(r.stdout);
   const byHost = new Map<string, any>(summary.perConsole.map((s: { host: string }) => [s.host, s]));
 
   for (const host of [...CLEAN, ...FAULTY, REBOOTED]) {
