@@ -6,6 +6,7 @@ import { emulateCommand } from './emulate.js';
 import { firmwareCommand } from './firmware.js';
 import { solCommand } from './sol.js';
 import { isnsCommand } from './isns.js';
+import { packageVersion } from './package-info.js';
 
 interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
 
@@ -22,6 +23,7 @@ function usage(): string {
   return `bmcfleet: emulated BMC fleets that real IPMI tools talk to
 
 usage: bmcfleet <command> [options]      (bmcfleet <command> --help for its options)
+       bmcfleet --version
 
 commands:
 ${lines.join('\n')}
@@ -30,6 +32,10 @@ ${lines.join('\n')}
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(`bmcfleet ${packageVersion()}\n`);
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     if (name === 'help' && rest[0] && COMMANDS[rest[0]]) return COMMANDS[rest[0]].run(['--help']);
     process.stdout.write(usage());

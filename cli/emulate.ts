@@ -1,5 +1,6 @@
 // bmcfleet emulate: run a fleet of emulated BMCs (from a fleet file, or N on consecutive addresses) until
 // SIGINT/SIGTERM, spread over shard processes, with a control API and Prometheus metrics.
+import { existsSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { UsageError, integer, login, parse, str } from './args.js';
 import { fleetConfig, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
@@ -8,6 +9,7 @@ import { isLoopbackHost } from '../emulator/fleet/control/loopback.js';
 import { placements } from '../emulator/fleet/plan.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
+import { shippedFleetFile } from './package-info.js';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT] [--state-dir DIR]
                         [--control-token-file FILE]
@@ -24,7 +26,7 @@ the per-process file limit (one socket per BMC) and to use every core; a shard t
 while the others keep serving.
 
 options:
-  --config FILE      the fleet file (YAML)
+  --config FILE      the fleet file (YAML); "default" is the one shipped with bmcfleet, fleets/default.yaml
   --bmcs N           quick form: how many BMCs (default 4)
   --first-ip A       quick form: address of the first BMC (default 127.1.0.1; any 127.x.y.z works on
                      Linux without configuration)
@@ -111,12 +113,17 @@ const SUITE_0_WARNING = 'warning: cipher suite 0 is on: any client logs in with 
 
 type Values = Parameters<typeof str>[0];
 
+/** FILE as given, or the shipped fleet file when FILE is "default" and no such file is here (a global install). */
+function fleetFilePath(file: string): string {
+  return file === 'default' && !existsSync(file) ? shippedFleetFile('default') : file;
+}
+
 function configFrom(values: Values): FleetConfig {
   const file = str(values, 'config');
   const quick = ['bmcs', 'first-ip', 'user', 'password', 'allow-cipher-0', 'max-sessions'].filter((k) => values[k] !== undefined);
   if (file && quick.length > 0) throw new UsageError(`--${quick[0]} is for the quick form; with --config, put it in the fleet file`);
   const admin = login(values);
-  const config = file ? loadFleetFile(file) : fleetConfig({
+  const config = file ? loadFleetFile(fleetFilePath(file)) : fleetConfig({
     users: [{ name: admin.username, password: admin.password }],
     security: {
       allowCipherSuite0: values['allow-cipher-0'] === true,
