@@ -8,6 +8,7 @@ import { parseIpv4 } from '../../protocols/ipv4.js';
 import { MAX_RACK_NAME_BYTES } from '../../protocols/rollout/prepare-reply.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { RolloutRmc } from '../rollout/rollout-service.js';
+import { DEFAULT_TIMEOUT_MS, errorOf, requestJson } from './http-json.js';
 
 /** A bad inventory, naming where (`rmcs.yaml: [2].ip: not an IPv4 address`). */
 export class InventoryError extends Error {
@@ -63,33 +64,16 @@ export function loadRmcFile(file: string): RolloutRmc[] {
 }
 
 /** The RMCs an emulated fleet runs, from its control API (GET URL/rmcs); `token` when its API asks for one. */
-export async function fetchFleetRmcs(url: string, clock: Clock, token: string | null = null, timeoutMs = 10_000): Promise<RolloutRmc[]> {
+export async function fetchFleetRmcs(url: string, clock: Clock, token: string | null = null, timeoutMs = DEFAULT_TIMEOUT_MS): Promise<RolloutRmc[]> {
   const where = `${url.replace(/\/+$/, '')}/rmcs`;
-  const abort = new AbortController();
-  const timer = clock.setTimeout(() => abort.abort(), timeoutMs);
-  let body: unknown;
+  let answer;
   try {
-    const res = await fetch(where, { signal: abort.signal, headers: token ? { authorization: `Bearer ${token}` } : {} });
-    body = await res.json().catch(() => null);
-    if (!res.ok) throw new InventoryError(`${where}: HTTP ${res.status}${errorOf(body)}`);
+    answer = await requestJson(where, { token, clock, timeoutMs });
   } catch (err) {
-    if (err instanceof InventoryError) throw err;
-    throw new InventoryError(`${where}: ${abort.signal.aborted ? `no answer within ${timeoutMs} ms` : causeOf(err)}`);
-  } finally {
-    timer.cancel();
+    throw new InventoryError((err as Error).message);
   }
-  const rmcs = (body as { rmcs?: unknown } | null)?.rmcs;
+  if (answer.status !== 200) throw new InventoryError(`${where}: ${errorOf(answer)}`);
+  const rmcs = (answer.body as { rmcs?: unknown } | null)?.rmcs;
   if (!Array.isArray(rmcs)) throw new InventoryError(`${where}: no "rmcs" list in the answer (is this an emulated fleet's control API?)`);
   return checkInventory(rmcs.map((r: Record<string, unknown>) => ({ id: r.id, ip: r.ip, rack: r.rack })), where);
-}
-
-function errorOf(body: unknown): string {
-  const e = (body as { error?: unknown } | null)?.error;
-  return typeof e === 'string' ? `: ${e}` : '';
-}
-
-/** fetch's "fetch failed" says little: the cause (ECONNREFUSED ...) says more. */
-export function causeOf(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (err as Error).message;
 }

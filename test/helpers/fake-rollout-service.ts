@@ -14,6 +14,8 @@ export class FakeRolloutService implements RolloutService {
   private readonly rollouts: RolloutStatus[] = [];
   /** The next call throws this (a bug inside the manager, as the API sees it). */
   failNext: Error | null = null;
+  /** status() calls so far (a watcher's polls). */
+  statusCalls = 0;
   now: () => number;
 
   constructor(now: () => number = Date.now) {
@@ -44,6 +46,7 @@ export class FakeRolloutService implements RolloutService {
 
   status(id: number): RolloutStatus {
     this.failIfAsked();
+    this.statusCalls++;
     const r = this.rollouts[id - 1];
     if (!r) throw new UnknownRolloutError(id);
     return structuredClone(r);

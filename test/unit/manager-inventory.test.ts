@@ -54,7 +54,7 @@ t.test('an emulated fleet\'s control API: GET /rmcs', async (t) => {
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   t.same(await fetchFleetRmcs(`${url}/`, systemClock, 'tok'), [{ rmcId: 1, address: '127.1.0.250', rackName: 'rack-1' }]);
   t.equal(auth, 'Bearer tok');
-  await t.rejects(fetchFleetRmcs(`${url}/other`, systemClock), /\/other\/rmcs: HTTP 404: no such endpoint/);
+  await t.rejects(fetchFleetRmcs(`${url}/other`, systemClock), /\/other\/rmcs: no such endpoint \(HTTP 404\)/);
   const closed = createServer();
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
   const closedPort = (closed.address() as { port: number }).port;
