@@ -115,22 +115,40 @@ export function serverTimeouts(limits: ConnectionLimits): { headersTimeout: numb
   };
 }
 
-/** Closes at once a connection past the limit in all or its source's share. */
+/**
+ * Closes at once a connection past its source's share. When the table is full, the oldest connection that has not
+ * yet sent a whole request makes room (slow clients on many loopback addresses could otherwise hold every slot until
+ * their timeouts); when every open connection has sent one, the new connection is closed.
+ */
 export function limitConnections(server: Server, limits: ConnectionLimits): void {
   server.setTimeout(limits.idleTimeoutMs); // no 'timeout' listener: Node destroys the idle socket
   const perSource = new Map<string, number>();
-  let open = 0;
+  /** Open connections, oldest first (a Map keeps insertion order), and whether each has sent a whole request. */
+  const open = new Map<Socket, { requested: boolean }>();
+  server.on('request', (req) => {
+    const entry = open.get(req.socket);
+    if (entry) entry.requested = true;
+  });
   server.on('connection', (socket: Socket) => {
     const source = socket.remoteAddress ?? '';
     const fromSource = perSource.get(source) ?? 0;
-    if (open >= limits.maxConnections || fromSource >= limits.maxConnectionsPerSource) {
+    if (fromSource >= limits.maxConnectionsPerSource) {
       socket.destroy();
       return;
     }
-    open++;
+    if (open.size >= limits.maxConnections) {
+      const oldestWaiting = [...open].find(([, e]) => !e.requested)?.[0];
+      if (!oldestWaiting) {
+        socket.destroy();
+        return;
+      }
+      oldestWaiting.destroy();
+      open.delete(oldestWaiting); // its 'close' comes later: the slot is free now
+    }
+    open.set(socket, { requested: false });
     perSource.set(source, fromSource + 1);
     socket.once('close', () => {
-      open--;
+      open.delete(socket);
       const left = (perSource.get(source) ?? 1) - 1;
       if (left === 0) perSource.delete(source);
       else perSource.set(source, left);

@@ -155,3 +155,15 @@ t.test('connections: one past the per-source bound is closed at once', async (t)
   const closed = await new Promise<boolean>((r) => { second.once('close', () => r(true)); second.once('data', () => r(false)); });
   t.ok(closed);
 });
+
+t.test('connections: with the table full, a slow client that sent nothing makes room for a new one', async (t) => {
+  const { port, call } = await start(t, { limits: { maxConnections: 2 } });
+  const { connect } = await import('node:net');
+  const slow = [connect(port, HOST), connect(port, HOST)];
+  t.teardown(() => slow.forEach((s) => s.destroy()));
+  await Promise.all(slow.map((s) => new Promise((r) => s.once('connect', r))));
+  const closed = new Promise((r) => slow[0].once('close', r));
+  t.equal((await call('GET', '/rollouts')).status, 200, 'the legitimate client gets through');
+  await closed;
+  t.pass('the oldest silent connection was closed');
+});
