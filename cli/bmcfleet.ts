@@ -7,6 +7,9 @@ import { firmwareCommand } from './firmware.js';
 import { solCommand } from './sol.js';
 import { isnsCommand } from './isns.js';
 import { packageVersion } from './package-info.js';
+import { managerCommand } from './manager.js';
+import { rmcCommand } from './rmc.js';
+import { rolloutCommand } from './rollout.js';
 
 interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
 
@@ -16,6 +19,9 @@ const COMMANDS: Record<string, Subcommand> = {
   sol: solCommand,
   isns: isnsCommand,
   firmware: firmwareCommand,
+  manager: managerCommand,
+  rollout: rolloutCommand,
+  rmc: rmcCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,145 @@
+// bmcfleet manager: the firmware manager (README "The rollout protocol"): `serve` runs its HTTP API over the rollout
+// service until SIGINT/SIGTERM; `key` prints the public key RMCs must trust.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError, integer, parse, str, type Values } from './args.js';
+import { tokenFromFile } from './manager-client.js';
+import { KEY_FILE_NAME, loadOrCreateManagerKey, type ManagerKey } from '../orchestrator/manager/manager-key.js';
+import { apiToken } from '../orchestrator/manager/api-token.js';
+import { isLoopbackHost } from '../orchestrator/manager/http-guard.js';
+import { startManagerApi } from '../orchestrator/manager/manager-api.js';
+import { fetchFleetRmcs, loadRmcFile } from '../orchestrator/manager/rmc-inventory.js';
+import type { RolloutRmc, RolloutService } from '../orchestrator/rollout/rollout-service.js';
+import { SqliteRolloutStore } from '../orchestrator/store/sqlite-rollout-store.js';
+import { LOOPBACK_BROADCAST } from '../orchestrator/rollout/prepare-round-udp.js';
+import { DEFAULT_ROLLOUT_PORT } from '../protocols/rollout/header.js';
+import { parseIpv4 } from '../protocols/ipv4.js';
+import { parseHostPort } from '../runtime/host-port.js';
+import { systemClock } from '../runtime/clock.js';
+
+export const DEFAULT_LISTEN = '127.0.0.1:4680';
+const DB_FILE_NAME = 'rollouts.db';
+
+/** $XDG_STATE_HOME/bmcfleet/manager, or ~/.local/state/bmcfleet/manager. */
+export function defaultStateDir(): string {
+  return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'bmcfleet', 'manager');
+}
+
+const HELP = `usage: bmcfleet manager serve [--state DIR] [--listen HOST:PORT] (--rmcs FILE | --fleet URL) [--broadcast A]
+                              [--rmc-port P] [--token-file F] [--fleet-token-file F]
+       bmcfleet manager key [--state DIR] [--json]
+
+The firmware manager hands an HPM.1 image to the rack controllers (RMCs) it governs; each RMC flashes the
+BMCs of its own rack at the flash time and reports every BMC's result (README "The rollout protocol").
+"bmcfleet rollout" drives it.
+
+  serve   runs the manager's HTTP API (JSON) until Ctrl-C (SIGINT) or SIGTERM; prints one line starting
+          with "ready" once it serves. A rollout under way when it stops goes on when it starts again.
+  key     prints the manager's public key in base64: what a fleet file's rollout.managerKey takes, and
+          what "bmcfleet rmc trust" sends. Made (with the state directory) when missing.
+
+options:
+  --state DIR          the manager's state: its Ed25519 key (${KEY_FILE_NAME}, mode 0600), the rollouts
+                       database (${DB_FILE_NAME}) and, beyond loopback, the API token (default ${defaultStateDir()})
+  --listen HOST:PORT   where the API listens (default ${DEFAULT_LISTEN}). Beyond loopback (0.0.0.0:4680) every
+                       request needs "Authorization: Bearer TOKEN", TOKEN in STATE/api-token (or --token-file)
+  --rmcs FILE          the RMCs it governs: a YAML list of {id, ip, rack}, e.g.
+                         - { id: 1, ip: 10.0.1.250, rack: rack-1 }
+  --fleet URL          or those of an emulated fleet, read from its control API (GET URL/rmcs) at start
+  --fleet-token-file F that control API's token, when it asks for one
+  --broadcast A        where the Prepare is broadcast (default ${LOOPBACK_BROADCAST}: every emulated RMC on loopback)
+  --rmc-port P         the RMCs' UDP port (default ${DEFAULT_ROLLOUT_PORT})
+  --token-file F       ask every request for the token in F, on loopback too (made, mode 0600, when missing)
+  --json               key: print {publicKey, keyId, file}
+
+API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
+GET /rollouts/ID/report, GET /rmcs. Errors are {"error": "..."}: 400 bad input, 404 unknown rollout,
+409 racks already in a running rollout. Bodies are application/json; requests from web pages are refused.
+
+examples:
+  bmcfleet manager key                                  # put it in the fleet file: rollout: { managerKey: ... }
+  bmcfleet manager serve --fleet http://127.0.0.1:8623
+  bmcfleet rollout start --image bmc-1.02.hpm --at +5m --racks 'rack-*'
+`;
+
+export const managerCommand = {
+  summary: 'the firmware manager: its HTTP API (serve) and its public key (key)',
+  async run(argv: string[]): Promise<number> {
+    const [what, ...rest] = argv;
+    if (what === '--help' || what === '-h' || what === undefined) {
+      process.stdout.write(HELP);
+      return what === undefined ? 2 : 0;
+    }
+    if (what !== 'serve' && what !== 'key') throw new UsageError(`unknown manager command "${what}" (known: serve, key)`);
+    const { values } = parse(rest, {
+      state: { type: 'string' }, listen: { type: 'string' }, rmcs: { type: 'string' }, fleet: { type: 'string' },
+      'fleet-token-file': { type: 'string' }, broadcast: { type: 'string' }, 'rmc-port': { type: 'string' },
+      'token-file': { type: 'string' }, json: { type: 'boolean' },
+    });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    return what === 'key' ? printKey(values) : serve(values);
+  },
+};
+
+function printKey(values: Values): number {
+  const key = loadOrCreateManagerKey(str(values, 'state') ?? defaultStateDir());
+  if (key.created) process.stderr.write(`made a new manager key in ${key.file}\n`);
+  const publicKey = key.rawPublicKey.toString('base64');
+  process.stdout.write(values.json ? `${JSON.stringify({ publicKey, keyId: Buffer.from(key.signing.keyId).toString('hex'), file: key.file })}\n` : `${publicKey}\n`);
+  return 0;
+}
+
+async function serve(values: Values): Promise<number> {
+  const listen = parseHostPort(str(values, 'listen') ?? DEFAULT_LISTEN);
+  if (!listen) throw new UsageError(`--listen must be HOST:PORT, e.g. ${DEFAULT_LISTEN}`);
+  const broadcast = str(values, 'broadcast') ?? LOOPBACK_BROADCAST;
+  try {
+    parseIpv4(broadcast);
+  } catch {
+    throw new UsageError(`--broadcast must be an IPv4 address, got "${broadcast}"`);
+  }
+  const rmcPort = integer(str(values, 'rmc-port'), 'rmc-port', DEFAULT_ROLLOUT_PORT, 1, 65535);
+  const stateDir = str(values, 'state') ?? defaultStateDir();
+  const key = loadOrCreateManagerKey(stateDir);
+  if (key.created) process.stderr.write(`made a new manager key in ${key.file}: RMCs must trust ${key.rawPublicKey.toString('base64')}\n`);
+  const token = apiToken(listen.host, str(values, 'token-file') ?? null, stateDir);
+  const inventory = await governedRmcs(values);
+  const service = await openRolloutService(stateDir, key, broadcast, rmcPort);
+  const api = await startManagerApi(service, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null });
+  if (!isLoopbackHost(listen.host)) {
+    process.stderr.write(`warning: the manager API on ${api.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${token!.file}\n`);
+  }
+  process.stdout.write(`ready: manager API ${api.url}, ${inventory.length} RMC${inventory.length === 1 ? '' : 's'}, key ID ${Buffer.from(key.signing.keyId).toString('hex')}, state ${stateDir}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await api.close();
+  await (service as { close?: () => unknown }).close?.();
+  process.stdout.write('stopped\n');
+  return 0;
+}
+
+async function governedRmcs(values: Values): Promise<RolloutRmc[]> {
+  const file = str(values, 'rmcs');
+  const fleet = str(values, 'fleet');
+  if ((file === undefined) === (fleet === undefined)) throw new UsageError('give the RMCs the manager governs: --rmcs FILE or --fleet URL (one of them)');
+  if (file !== undefined) return loadRmcFile(file);
+  return fetchFleetRmcs(fleet!, systemClock, tokenFromFile(str(values, 'fleet-token-file')));
+}
+
+/**
+ * RolloutManager (orchestrator/rollout/rollout-manager.ts, another part of issue 11) over the database in the state
+ * directory: the one place `serve` meets it. Loaded by name so this command builds before that class lands; until
+ * then `serve` stops here, saying so.
+ */
+async function openRolloutService(stateDir: string, key: ManagerKey, broadcastAddress: string, rmcPort: number): Promise<RolloutService> {
+  const modulePath = '../orchestrator/rollout/rollout-manager.js';
+  const mod = await import(modulePath).catch(() => null) as { RolloutManager?: new (options: object) => RolloutService } | null;
+  if (!mod?.RolloutManager) throw new Error('this build has no rollout manager (orchestrator/rollout/rollout-manager.ts) yet: the API cannot start');
+  const store = new SqliteRolloutStore(join(stateDir, DB_FILE_NAME));
+  return new mod.RolloutManager({ store, signingKey: key.signing, broadcastAddress, rmcPort, clock: systemClock });
+}

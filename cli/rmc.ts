@@ -1,0 +1,74 @@
+// bmcfleet rmc trust: tells the RMCs of an emulated fleet to trust a manager's key, through the fleet's control API
+// (POST /rmcs/trust), so signed commands from that manager are obeyed without editing the fleet file.
+import { UsageError, parse, str } from './args.js';
+import { defaultStateDir } from './manager.js';
+import { tokenFromFile } from './manager-client.js';
+import { loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
+import { errorOf, requestJson, UnreachableError } from '../orchestrator/manager/http-json.js';
+import { PUBLIC_KEY_LENGTH, keyIdOf } from '../protocols/rollout/keys.js';
+import { systemClock } from '../runtime/clock.js';
+
+const HELP = `usage: bmcfleet rmc trust --fleet URL [--key BASE64 | --state DIR] [--fleet-token-file F] [--json]
+
+A rack controller (RMC) obeys only commands signed by a manager key it trusts; it ignores, and counts, every
+other one (unsigned, unknown key, bad signature, replayed). The fleet file gives the keys each emulated RMC
+trusts at start (rollout: { managerKey: BASE64 }); "rmc trust" adds one at run time, to every RMC of the fleet.
+
+options:
+  --fleet URL           the emulated fleet's control API (what "bmcfleet emulate" printed: control http://...)
+  --key BASE64          the manager's raw Ed25519 public key, ${PUBLIC_KEY_LENGTH} bytes in base64 (bmcfleet manager key)
+  --state DIR           or the key of the manager whose state is in DIR (default ${defaultStateDir()})
+  --fleet-token-file F  the control API's token, when it asks for one
+  --json                print the control API's answer as JSON
+
+examples:
+  bmcfleet rmc trust --fleet http://127.0.0.1:8623
+  bmcfleet rmc trust --fleet http://127.0.0.1:8623 --key "$(bmcfleet manager key --state /var/lib/bmcfleet)"
+`;
+
+export const rmcCommand = {
+  summary: 'rack controllers: make an emulated fleet\'s RMCs trust a manager\'s key (trust)',
+  async run(argv: string[]): Promise<number> {
+    const [what, ...rest] = argv;
+    if (what === '--help' || what === '-h' || what === undefined) {
+      process.stdout.write(HELP);
+      return what === undefined ? 2 : 0;
+    }
+    if (what !== 'trust') throw new UsageError(`unknown rmc command "${what}" (known: trust)`);
+    const { values } = parse(rest, {
+      fleet: { type: 'string' }, key: { type: 'string' }, state: { type: 'string' }, 'fleet-token-file': { type: 'string' }, json: { type: 'boolean' },
+    });
+    if (values.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const fleet = str(values, 'fleet');
+    if (fleet === undefined || !/^https?:\/\/[^/\s]+\/?$/.test(fleet)) throw new UsageError('--fleet URL is required: the fleet\'s control API, e.g. http://127.0.0.1:8623');
+    const key = trustedKey(str(values, 'key'), str(values, 'state'));
+    const url = `${fleet.replace(/\/$/, '')}/rmcs/trust`;
+    let answer;
+    try {
+      answer = await requestJson(url, { method: 'POST', body: { key }, token: tokenFromFile(str(values, 'fleet-token-file')), clock: systemClock });
+    } catch (err) {
+      if (err instanceof UnreachableError) throw new Error(`cannot reach the fleet's control API: ${err.message}`);
+      throw err;
+    }
+    if (answer.status >= 400) throw new Error(`${url}: ${errorOf(answer)}`);
+    const keyId = keyIdOf(Buffer.from(key, 'base64')).toString('hex');
+    process.stdout.write(values.json ? `${JSON.stringify(answer.body)}\n` : `the fleet's RMCs trust key ID ${keyId} (${key})\n`);
+    return 0;
+  },
+};
+
+/** --key checked, or the manager's own public key (made when missing, as `manager key` does). */
+function trustedKey(given: string | undefined, stateDir: string | undefined): string {
+  if (given !== undefined) {
+    if (stateDir !== undefined) throw new UsageError('give --key or --state, not both');
+    const raw = Buffer.from(given, 'base64');
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(given) || raw.length !== PUBLIC_KEY_LENGTH) {
+      throw new UsageError(`--key must be a raw Ed25519 public key: ${PUBLIC_KEY_LENGTH} bytes in base64 (bmcfleet manager key prints it)`);
+    }
+    return raw.toString('base64');
+  }
+  return loadOrCreateManagerKey(stateDir ?? defaultStateDir()).rawPublicKey.toString('base64');
+}

@@ -1,0 +1,159 @@
+// The manager's HTTP API (JSON), what `bmcfleet manager serve` runs and `bmcfleet rollout` talks to:
+//
+//   POST /rollouts                      start one (body: rollout-request.ts)         201, the rollout's status
+//   GET  /rollouts                      every rollout's status, oldest first
+//   GET  /rollouts/ID                   one rollout: its state and each rack's progress
+//   POST /rollouts/ID/pause|resume|abort                                             the rollout's status after
+//   GET  /rollouts/ID/report            every BMC: flashed, skipped, or failed with a reason
+//   GET  /rmcs                          the RMCs this manager governs, and the running rollout each is in
+//
+// Errors are {"error": "..."} with 400 (bad input: image, flash time, field, unknown rack), 404 (no such rollout or
+// endpoint), 409 (racks already in a running rollout), 413 (body too large), or the guard's 401, 403, 415 (see
+// http-guard.ts). Anything else is a bug: 500, and `onError` hears of it.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { formatHostPort } from '../../runtime/host-port.js';
+import {
+  RmcBusyError, RolloutError, RolloutState, UnknownRolloutError, type RolloutRmc, type RolloutService,
+} from '../rollout/rollout-service.js';
+import { DEFAULT_CONNECTION_LIMITS, HttpError, RequestGuard, limitConnections, serverTimeouts, type ConnectionLimits } from './http-guard.js';
+import { SelectorError } from './rack-selector.js';
+import { RequestFieldError, startRequestFrom } from './rollout-request.js';
+
+/** The body of any request but POST /rollouts. */
+const MAX_SMALL_BODY = 64 * 1024;
+/** POST /rollouts: room for the fields beside the image. */
+const MAX_FIELDS_BYTES = 4096;
+/** The largest image POST /rollouts takes by default: 64 MiB of firmware and its HPM.1 header and actions. */
+export const DEFAULT_MAX_IMAGE_BYTES = 65 * 1024 * 1024;
+
+export interface ManagerApiOptions {
+  host: string;
+  /** 0: a free one, shown in `url`. */
+  port: number;
+  /** Every request must show it (Authorization: Bearer TOKEN); null: none asked for. */
+  token: string | null;
+  limits?: Partial<ConnectionLimits>;
+  maxImageBytes?: number;
+  /** Told of every error that is not a refused request (a bug); default: stderr. */
+  onError?: (err: Error) => void;
+}
+
+export interface ManagerApi { url: string; close(): Promise<void> }
+
+export function startManagerApi(service: RolloutService, inventory: readonly RolloutRmc[], o: ManagerApiOptions): Promise<ManagerApi> {
+  const limits = { ...DEFAULT_CONNECTION_LIMITS, ...o.limits };
+  const maxRolloutBody = Math.ceil((o.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES) / 3) * 4 + MAX_FIELDS_BYTES;
+  const onError = o.onError ?? ((err: Error) => process.stderr.write(`manager API: ${err.stack ?? err.message}\n`));
+  let guard: RequestGuard | null = null;
+  const server = createServer(serverTimeouts(limits), (req, res) => {
+    answer(req).then(
+      ({ status, body }) => reply(res, status, body),
+      (err: Error) => {
+        const status = statusOf(err);
+        if (status === 500) onError(err);
+        reply(res, status, errorBody(err, status));
+      },
+    );
+  });
+  limitConnections(server, limits);
+
+  async function answer(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
+    guard!.check(req.headers);
+    const method = req.method ?? 'GET';
+    const parts = new URL(req.url ?? '/', 'http://manager').pathname.split('/').filter(Boolean);
+    if (parts[0] === 'rollouts' && parts.length === 1 && method === 'POST') {
+      const request = startRequestFrom(await bodyOf(req, maxRolloutBody), inventory);
+      const id = await service.start(request);
+      return { status: 201, body: await service.status(id) };
+    }
+    await bodyOf(req, MAX_SMALL_BODY); // read (and bounded) whatever comes, so the connection can serve the next request
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'rmcs') return { status: 200, body: { rmcs: await governed() } };
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'rollouts') return { status: 200, body: { rollouts: await service.list() } };
+    if (parts[0] === 'rollouts' && parts.length >= 2 && parts.length <= 3) {
+      const id = rolloutId(parts[1]);
+      const action = parts[2];
+      if (method === 'GET' && action === undefined) return { status: 200, body: await service.status(id) };
+      if (method === 'GET' && action === 'report') return { status: 200, body: await service.report(id) };
+      if (method === 'POST' && (action === 'pause' || action === 'resume' || action === 'abort')) {
+        await service[action](id);
+        return { status: 200, body: await service.status(id) };
+      }
+    }
+    throw new HttpError(404, `no such endpoint: ${method} /${parts.join('/')} (see GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs; POST /rollouts, /rollouts/ID/pause|resume|abort)`);
+  }
+
+  /** The inventory, with the running rollout each RMC is in (null when none). */
+  async function governed(): Promise<{ id: number; ip: string; rack: string; rollout: number | null }[]> {
+    const runningIn = new Map<number, number>();
+    for (const r of await service.list()) {
+      if (r.state === RolloutState.DONE || r.state === RolloutState.ABORTED) continue;
+      for (const rack of r.racks) runningIn.set(rack.rmcId, r.id);
+    }
+    return inventory.map((r) => ({ id: r.rmcId, ip: r.address, rack: r.rackName, rollout: runningIn.get(r.rmcId) ?? null }));
+  }
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      const bound = typeof addr === 'object' && addr ? addr.port : o.port;
+      guard = new RequestGuard(o.host, bound, o.token);
+      resolve({
+        url: `http://${formatHostPort(o.host, bound)}`,
+        close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
+      });
+    });
+  });
+}
+
+function rolloutId(text: string): number {
+  if (!/^\d{1,10}$/.test(text) || Number(text) < 1 || Number(text) > 0xffff_ffff) throw new HttpError(400, `a rollout ID is a whole number from 1 to ${0xffff_ffff}, not "${text}"`);
+  return Number(text);
+}
+
+/** The body as a JSON object ({} when empty); HttpError 413 past `max` bytes, 400 when not a JSON object. */
+async function bodyOf(req: IncomingMessage, max: number): Promise<Record<string, unknown>> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > max) throw new HttpError(413, `body larger than ${max} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > max) throw new HttpError(413, `body larger than ${max} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'body is not JSON');
+  }
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new HttpError(400, 'body must be a JSON object');
+  return v as Record<string, unknown>;
+}
+
+function statusOf(err: Error): number {
+  if (err instanceof HttpError) return err.status;
+  if (err instanceof UnknownRolloutError) return 404;
+  if (err instanceof RmcBusyError) return 409;
+  if (err instanceof RolloutError || err instanceof SelectorError || err instanceof RequestFieldError) return 400;
+  return 500;
+}
+
+function errorBody(err: Error, status: number): Record<string, unknown> {
+  if (status === 500) return { error: 'internal error (logged by the manager)' };
+  const body: Record<string, unknown> = { error: err.message };
+  if (err instanceof RolloutError) body.code = err.code;
+  if (err instanceof RmcBusyError) Object.assign(body, { rolloutId: err.rolloutId, rmcIds: err.rmcIds });
+  return body;
+}
+
+function reply(res: ServerResponse, status: number, body: unknown): void {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (status === 401) headers['www-authenticate'] = 'Bearer'; // RFC 6750 §3
+  if (status === 413) headers.connection = 'close'; // the rest of the body is not read
+  res.writeHead(status, headers);
+  res.end(`${JSON.stringify(body)}\n`);
+}
