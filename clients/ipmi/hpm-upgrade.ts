@@ -73,8 +73,13 @@ export class HpmUpgrade {
     this.enter('login');
     this.client = await this.login();
     this.enter('check');
-    this.before = this.firmware = await this.readFirmware();
+    const id = await this.call(GetDeviceId, undefined);
+    this.before = this.firmware = firmwareOf(id);
     if (sameVersion(this.firmware, this.request.target)) return this.result(BmcOutcome.SKIPPED);
+    // As ipmitool does before it sends anything: the image header names the manufacturer and product it is for (§4)
+    if (image.manufacturerId !== id.manufacturerId || image.productId !== id.productId) {
+      throw new Stop(FailureReason.UPGRADE_REFUSED, `the image is for manufacturer ${image.manufacturerId} product ${image.productId}, the BMC is ${id.manufacturerId} product ${id.productId}`);
+    }
     await this.call(GetTargetUpgradeCapabilities, undefined);
     let contactLost = false;
     try {

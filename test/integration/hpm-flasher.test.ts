@@ -122,6 +122,48 @@ t.test('a BMC whose upgrade hangs: timed out, Abort Firmware Upgrade sent, the s
   t.equal(running(b), '1.00');
 });
 
+t.test('an error completion code: upgrade refused, naming the command and the code; nothing else sent', async (t) => {
+  const gate = await startUdpBmc('127.81.0.7', PORT, { firmwareUpgrade: { ...TIMINGS, maxFirmwareBytes: 10_000 } });
+  bmcs.push(gate);
+  const b = gate.bmc;
+  const result = await flasher.flash(request(b));
+  t.match(result, { outcome: BmcOutcome.FAILED, reason: FailureReason.UPGRADE_REFUSED, firmware: { major: 1, minor: 0 }, detail: 'Upload Firmware Block answered C4h' });
+  t.equal(received(b, HpmCommand.UPLOAD_FIRMWARE_BLOCK), Math.floor(10_000 / UPLOAD_BLOCK_BYTES) + 1, 'the block that went past 10,000 bytes was the last');
+  t.equal(received(b, HpmCommand.FINISH_FIRMWARE_UPLOAD), 0);
+  t.equal(b.channel.sessions.size, 0);
+});
+
+t.test('an image for another product: refused before anything is sent, as ipmitool does', async (t) => {
+  const { bmc: b } = await bmc(8);
+  const d = b.model.device;
+  const other = packFirmwareImage(buildFirmware({ deviceId: d.deviceId, manufacturerId: d.manufacturerId, productId: d.productId + 1 },
+    { ...TARGET, aux: new Uint8Array(4) }, FIRMWARE_BYTES), 1_700_000_000);
+  const result = await flasher.flash(request(b, { image: other }));
+  t.match(result, { outcome: BmcOutcome.FAILED, reason: FailureReason.UPGRADE_REFUSED, detail: `the image is for manufacturer ${d.manufacturerId} product ${d.productId + 1}, the BMC is ${d.manufacturerId} product ${d.productId}` });
+  t.equal(received(b, HpmCommand.GET_TARGET_UPGRADE_CAPABILITIES), 0);
+});
+
+t.test('a lost 80h answer: the retransmission\'s D5h is read as the step already running', async (t) => {
+  const gate = await startUdpBmc('127.81.0.9', PORT, { firmwareUpgrade: { ...TIMINGS, backupMs: 1000 } });
+  bmcs.push(gate);
+  const b = gate.bmc;
+  const firmware = b.model.firmware;
+  const initiate = firmware.initiate.bind(firmware);
+  let lost = false;
+  firmware.initiate = (components, action, now) => {
+    const cc = initiate(components, action, now);
+    if (!lost) {
+      lost = true;
+      gate.holding = true; // the backup's 80h never leaves
+      setImmediate(() => { gate.held.length = 0; gate.holding = false; });
+    }
+    return cc;
+  };
+  const result = await flasher.flash(request(b));
+  t.match(result, { outcome: BmcOutcome.FLASHED, firmware: TARGET });
+  t.equal(b.counters.requests.get((NetFn.GROUP_EXTENSION << 16) | (HpmCommand.INITIATE_UPGRADE_ACTION << 8) | 0xd5), 1, 'one D5h: the retransmitted backup');
+});
+
 t.test('a wrong password: login failed', async (t) => {
   const { bmc: b } = await bmc(6);
   const r = request(b);
