@@ -65,6 +65,20 @@ t.test('flashed: every stage in ipmitool\'s order, one-datagram blocks, the BMC 
   t.same(await flasher.readVersion(request(b).bmc), { ok: true, firmware: TARGET }, 'readVersion agrees');
 });
 
+t.test('a BMC that reports activation done before it reboots: the flasher waits for the reboot or the new version', async (t) => {
+  const { bmc: b } = await bmc(15);
+  const reboot = b.reboot.bind(b);
+  let rebootLater = () => {};
+  b.reboot = (ms) => { rebootLater = () => reboot(ms); }; // Get Upgrade Status answers 00h, and the BMC goes on answering
+  const stages: FlashStage[] = [];
+  const result = await flasher.flash(request(b, {
+    onStage: (s) => { stages.push(s); if (s === 'confirm') rebootLater(); },
+  }));
+  t.match(result, { outcome: BmcOutcome.FLASHED, firmware: TARGET });
+  t.same(stages.slice(-2), ['activate', 'confirm'], 'the new version showed before the BMC went silent');
+  t.equal(received(b, HpmCommand.ACTIVATE_FIRMWARE), 1);
+});
+
 t.test('skipped: already at the target, nothing upgraded', async (t) => {
   const { bmc: b } = await bmc(2);
   b.model.device.firmwareMinor = 2;
@@ -115,8 +129,8 @@ t.test('power lost mid-activation: the BMC rolls back on its own and says so', a
 t.test('a BMC whose upgrade hangs: timed out, Abort Firmware Upgrade sent, the session closed', async (t) => {
   const { bmc: b } = await bmc(5);
   b.setFaults({ firmwareHang: true });
-  const result = await flasher.flash(request(b, { timeoutMs: 1500 }));
-  t.match(result, { outcome: BmcOutcome.FAILED, reason: FailureReason.TIMED_OUT, firmware: { major: 1, minor: 0 }, detail: /1500 ms \(at backup\)/ });
+  const result = await flasher.flash(request(b, { timeoutMs: 3000 }));
+  t.match(result, { outcome: BmcOutcome.FAILED, reason: FailureReason.TIMED_OUT, firmware: { major: 1, minor: 0 }, detail: /3000 ms \(at backup\)/ });
   t.equal(received(b, HpmCommand.ABORT_FIRMWARE_UPGRADE), 1);
   t.equal(b.channel.sessions.size, 0);
   t.equal(running(b), '1.00');
