@@ -1,5 +1,5 @@
 // One emulated BMC: its device model, its command table and its LAN channel, glued per datagram, with the
-// faults it has been told to show (loss, latency, busy stalls, reboots, slow commands) applied on the way, and the
+// faults it has been told to show (loss, latency, busy stalls, reboots, slow commands, a hung upgrade) applied on the way, and the
 // host behind it, whose serial console Serial-over-LAN carries (IPMI 2.0 §15, §24).
 import { randomBytesPooled } from '../../protocols/random-pool.js';
 import { BmcLanChannel } from '../../protocols/ipmi/bmc-side/lan-channel.js';
@@ -123,6 +123,7 @@ export class EmulatedBmc implements DatagramHandler {
     // §24.2: a session's payload instances end with it (Close Session, idle expiry, BMC reboot).
     table.onEnd((s) => { solState.deactivateSession(s.bmcId, this.clock.now()); });
     this.firmware = new FirmwareLink(this.model.firmware, this.clock, (ms) => this.reboot(ms));
+    this.firmware.setHang(this.faults.settings.firmwareHang);
   }
 
   handle(datagram: Buffer, peer: Peer, send: SendAnswer): void {
@@ -149,6 +150,7 @@ export class EmulatedBmc implements DatagramHandler {
   /** Merges `change` into the fault settings (RangeError, and no change, if it is invalid). */
   setFaults(change: Partial<FaultSettings>): void {
     this.faults.configure(change, this.clock.now());
+    this.firmware.setHang(this.faults.settings.firmwareHang);
   }
 
   /** Busy for `ms` from now: requests queue, then are answered in order. */

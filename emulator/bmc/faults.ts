@@ -1,5 +1,5 @@
-// Faults an emulated BMC can be told to show: packet loss, added latency, busy stalls, reboots and slow
-// commands. Pure state: the BMC asks it what to do with each datagram and when; time comes in as `now`.
+// Faults an emulated BMC can be told to show: packet loss, added latency, busy stalls, reboots, slow
+// commands and a firmware upgrade that never finishes. Pure state: the BMC asks it what to do with each datagram and when; time comes in as `now`.
 
 export interface FaultSettings {
   /** Share of datagrams silently lost, 0-100, each way: to the BMC, and the BMC's answers and SOL packets. */
@@ -11,10 +11,12 @@ export interface FaultSettings {
   /** Periodic busy stalls: every `everyMs` the BMC stops processing for `stallMs` (both 0 = none). */
   busyStallMs: number;
   busyEveryMs: number;
+  /** The HPM.1 steps that answer 80h (backup, flash write, activation, rollback) never finish while set (firmware-link.ts). */
+  firmwareHang: boolean;
 }
 
 export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
-  lossPercent: 0, latencyMs: 0, slowCommands: Object.freeze({}), busyStallMs: 0, busyEveryMs: 0,
+  lossPercent: 0, latencyMs: 0, slowCommands: Object.freeze({}), busyStallMs: 0, busyEveryMs: 0, firmwareHang: false,
 });
 
 /** What happens to a datagram that just arrived: handled (now, or queued while busy), or dropped and why. */
@@ -106,6 +108,7 @@ export function validateFaults(f: FaultSettings): void {
   if (f.busyStallMs > 0 && f.busyEveryMs > 0 && f.busyStallMs >= f.busyEveryMs) {
     throw new RangeError(`busyStallMs (${f.busyStallMs}) must be shorter than busyEveryMs (${f.busyEveryMs})`);
   }
+  if (typeof f.firmwareHang !== 'boolean') throw new RangeError(`firmwareHang must be true or false, got ${JSON.stringify(f.firmwareHang)}`);
   for (const [key, v] of Object.entries(f.slowCommands)) {
     if (!/^0x[0-9a-f]{2}\/0x[0-9a-f]{2}$/.test(key)) throw new RangeError(`slowCommands key must look like "0x06/0x01" (netFn/cmd), got "${key}"`);
     ms(v, `slowCommands["${key}"]`);

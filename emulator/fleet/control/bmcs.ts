@@ -4,6 +4,8 @@
 //   GET  /bmcs/IP                     one BMC: identity (GUID, MAC, firmware), state, counters (sol included)
 //   GET  /bmcs/IP/console?after=P&limit=N   the host's serial console output after position P (default: all kept)
 //   POST /bmcs/IP/reboot   {"ms": 5000}     BMC controller reboot: silent, sessions lost
+//   POST /bmcs/IP/power-loss {"offMs": 3000}  the BMC loses power mid-flash: the step running is cut short, the active
+//                                             firmware survives; silent for offMs, sessions lost, then it boots
 //   POST /bmcs/IP/power    {"action": "on|off|cycle|reset|soft|diag"}
 import { ControlError } from '../control-error.js';
 import { BMC, type BmcRequest } from '../nodes/bmc-requests.js';
@@ -51,6 +53,14 @@ export const bmcRoutes: readonly Route[] = [
   {
     method: 'POST', path: '/bmcs/:ip/reboot',
     answer: async (req, fleet) => askBmc(fleet, req.params.ip, { op: 'reboot', ip: req.params.ip, ms: msBody(await req.body()) }),
+  },
+  {
+    method: 'POST', path: '/bmcs/:ip/power-loss',
+    async answer(req, fleet) {
+      const b = await req.body();
+      if (typeof b.offMs !== 'number') throw new ControlError(400, 'body must be {"offMs": N}');
+      return askBmc(fleet, req.params.ip, { op: 'power-loss', ip: req.params.ip, offMs: b.offMs });
+    },
   },
   {
     method: 'POST', path: '/bmcs/:ip/power',

@@ -1,6 +1,6 @@
 // Faults of one BMC or of all, and busy stalls: the fleet file's fault checks apply to every body.
 //
-//   PUT  /bmcs/IP/faults   {lossPercent, latencyMs, busyStallMs, busyEveryMs, slowCommands}  (merged)
+//   PUT  /bmcs/IP/faults   {lossPercent, latencyMs, busyStallMs, busyEveryMs, slowCommands, firmwareHang}  (merged)
 //   PUT  /faults           same body, every BMC (all or nothing)
 //   POST /bmcs/IP/stall    {"ms": 1500}     busy now: requests queue, then are answered in order
 //   POST /stall            {"ms": 1500}     every BMC

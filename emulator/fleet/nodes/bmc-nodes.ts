@@ -109,6 +109,11 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
         this.find(req.ip).reboot(req.ms);
         return { rebooting: req.ip, ms: req.ms };
       }
+      case 'power-loss': {
+        if (!(req.offMs > 0 && req.offMs <= 3_600_000)) throw new ControlError(400, 'offMs must be 1-3600000');
+        this.find(req.ip).firmware.losePower(req.offMs);
+        return { powerLost: req.ip, offMs: req.offMs };
+      }
       case 'power': {
         const action = POWER_ACTIONS[req.action];
         if (action === undefined) throw new ControlError(400, `action must be one of ${Object.keys(POWER_ACTIONS).join(', ')}`);

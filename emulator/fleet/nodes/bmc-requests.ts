@@ -13,6 +13,7 @@ export type BmcRequest =
   | { op: 'faults'; ip: string | null; change: Partial<FaultSettings> }
   | { op: 'stall'; ip: string | null; ms: number }
   | { op: 'reboot'; ip: string; ms: number }
+  | { op: 'power-loss'; ip: string; offMs: number }
   | { op: 'power'; ip: string; action: string }
   | { op: 'counters' };
 
