@@ -24,7 +24,7 @@ import { rankOf, replyDelayUs } from '../../protocols/rollout/reply-delay.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 import { ChunkVerdict, DEFAULT_WINDOW, ImageReceiver } from './image-receiver.js';
 import { verifyImage, type BmcIdentity } from './image-verifier.js';
-import { FlashStage, RackFlash, type FlashJob } from './rack-flash.js';
+import { FlashStage, RackFlash, type BmcProgress, type FlashJob } from './rack-flash.js';
 import { reportPages, statusPage } from './rack-report.js';
 import { SAVED_RMC_VERSION, prepareFromHex, prepareToHex, type RestoredRmc, type SavedRmc } from './rmc-state.js';
 
@@ -157,7 +157,18 @@ export class RackController {
     return this.trustedKeys.map((k) => k.keyId);
   }
 
-  /** Each BMC's progress in the flash (null before the image is verified). */
+  /** Each BMC's progress, in rack order (null before an image is verified). */
+  get bmcs(): readonly BmcProgress[] | null {
+    return this.flash?.bmcs ?? null;
+  }
+
+  /** The image being received or held: bytes held of its size. */
+  get image(): { held: number; size: number; verified: boolean } | null {
+    const r = this.receiver;
+    return r && { held: r.nextOffset, size: r.manifest.imageSize, verified: this.verified !== null };
+  }
+
+  /** The first page of the rack's status (null before an image is verified). */
   get bmcProgress(): RackStatus | null {
     return this.flash && statusPage(this.phase, this.bmcAddresses, this.flash.bmcs, 0);
   }
