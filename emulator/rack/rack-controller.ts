@@ -42,9 +42,13 @@ export interface RackControllerOptions {
   bmcAddresses?: readonly string[];
   /** Whom its BMCs say they are: an image for others fails verification (default: the emulated BMC's). */
   bmcIdentity?: BmcIdentity;
+  /** The largest image it takes (default 256 MiB): a Prepare for a larger one is answered NO_SPACE. */
+  maxImageBytes?: number;
   /** What it kept before a restart. */
   restored?: RestoredRmc | null;
 }
+
+export const DEFAULT_MAX_IMAGE_BYTES = 256 * 1024 * 1024;
 
 /** The emulated BMC's Get Device ID identity (emulator/bmc/model.ts defaults). */
 export const DEFAULT_BMC_IDENTITY: BmcIdentity = { deviceId: 0x20, manufacturerId: 32473, productId: 0x0001 };
@@ -122,6 +126,7 @@ export class RackController {
   manager: Peer | null = null;
   private readonly trustedKeys: readonly TrustedKey[];
   private readonly identity: BmcIdentity;
+  private readonly maxImageBytes: number;
   private readonly verifier: CommandVerifier;
   /** This RMC's own message count (README: the sender's count from 1). */
   private sequence = 0;
@@ -138,6 +143,7 @@ export class RackController {
     if (this.bmcAddresses.length !== o.bmcCount) throw new RangeError(`${this.bmcAddresses.length} BMC addresses for ${o.bmcCount} BMCs`);
     this.trustedKeys = o.trustedKeys;
     this.identity = o.bmcIdentity ?? DEFAULT_BMC_IDENTITY;
+    this.maxImageBytes = o.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
     this.verifier = new CommandVerifier({ rmcId: o.rmcId, trustedKeys: o.trustedKeys, notBeforeMs: o.startedAtMs });
     if (o.restored) this.restore(o.restored);
   }
@@ -279,11 +285,12 @@ export class RackController {
       return [];
     }
     const actions: RmcAction[] = [];
-    if (!this.inRollout(m.rolloutId) && this.free) {
+    const fits = m.body.imageSize <= this.maxImageBytes;
+    if (!this.inRollout(m.rolloutId) && this.free && fits) {
       this.join(m.rolloutId, m.body);
       this.save(actions);
     }
-    const readiness = this.inRollout(m.rolloutId) ? Readiness.READY : Readiness.BUSY;
+    const readiness = !fits ? Readiness.NO_SPACE : this.inRollout(m.rolloutId) ? Readiness.READY : Readiness.BUSY;
     const afterUs = Math.min(delayUs, MAX_REPLY_DELAY_US);
     const body = { readiness, address: this.address, bmcCount: this.bmcCount, replyDelayUs: afterUs, rackName: this.rackName };
     actions.push({ kind: 'send', message: this.message(MessageType.PREPARE_REPLY, body, m.rolloutId), afterUs, to: from });
@@ -337,6 +344,8 @@ export class RackController {
     }
     const check = verifyManifest(m.body.manifest, this.trustedKeys);
     if (!check.ok) return [this.verifyResult(VerifyOutcome.MANIFEST_SIGNATURE, ZERO_SHA256, from)];
+    // larger than it takes: refused as a size it cannot hold, before a byte is sent
+    if (check.manifest.imageSize > this.maxImageBytes) return [this.verifyResult(VerifyOutcome.MANIFEST_SHA256, ZERO_SHA256, from)];
     const offered = new ImageReceiver(m.body.manifest, check.manifest);
     const same = this.receiver !== null && this.receiver.manifestSha256.equals(offered.manifestSha256);
     if (same && this.verified) return [this.verifyResult(VerifyOutcome.OK, this.verified.receiver.manifest.imageSha256, from)];

@@ -7,6 +7,7 @@ import { encodeHpmImage, decodeHpmImage } from '../../protocols/ipmi/hpm-image.j
 import type { Peer } from '../../protocols/peer.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import { generateManagerKey, trustedKeyFromRaw } from '../../protocols/rollout/keys.js';
+import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { RackPhase } from '../../protocols/rollout/rack-status.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
@@ -160,5 +161,25 @@ t.test('a chunk the corruptChunkPercent fault spoils after its CRC-32 passed fai
   sendAll(node, manager, image);
   t.ok(node.faultCounts.chunksCorrupted >= 1);
   t.match(sent[sent.length - 1], { m: { type: MessageType.VERIFY_RESULT, body: { result: VerifyOutcome.MANIFEST_SHA256 } } });
+  t.end();
+});
+
+t.test('an image larger than the RMC takes: its Prepare answered NO_SPACE, its Offer refused before a byte is sent', (t) => {
+  const clock = new ManualClock(NOW);
+  const rack = new RackController({
+    rmcId: 5, address: '127.3.0.5', rackName: 'r', bmcCount: 1, trustedKeys: [trustedKeyFromRaw(key.rawPublicKey)], startedAtMs: NOW - 1000, maxImageBytes: 1000,
+  });
+  const node = new RmcNode(rack, clock);
+  const { sent, send } = recorder(() => clock.now());
+  node.attach(send);
+  const manager = new TestManager(key.signing, 7, 5, () => clock.now());
+  const image = hpmImage(1200);
+  node.handle(manager.command(MessageType.PREPARE, {
+    nonce: new Uint8Array(16), imageSize: image.length, imageSha256: sha256(image), flashTimeMs: NOW, reply: { scheme: 0 }, targets: [{ firstRmcId: 5, count: 1 }],
+  }), MANAGER);
+  t.match(sent, [{ m: { type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.NO_SPACE } } }]);
+  t.equal(node.rmc.rollout, null, 'it did not join');
+  node.handle(manager.offer(manifestFor(image, key.signing)), MANAGER);
+  t.match(sent[1], { m: { type: MessageType.VERIFY_RESULT, body: { result: VerifyOutcome.MANIFEST_SHA256 } } });
   t.end();
 });
