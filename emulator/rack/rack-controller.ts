@@ -10,20 +10,19 @@
 // Unsigned, forged, stale and replayed commands are ignored and counted by the verifier; commands for a rollout
 // this RMC is not in are counted `unhandled`.
 import type { FirmwareVersion, FlashResult, VersionRead } from '../../clients/ipmi/bmc-flasher.js';
-import { DecodeError } from '../../protocols/errors.js';
 import type { Peer } from '../../protocols/peer.js';
 import { CommandVerifier, type RejectReason } from '../../protocols/rollout/command-verifier.js';
 import { COMMAND_TYPES, MessageType } from '../../protocols/rollout/header.js';
 import type { TrustedKey } from '../../protocols/rollout/keys.js';
-import { verifyManifest, type Manifest } from '../../protocols/rollout/manifest.js';
 import type { DecodedMessage, MessageOf, RolloutMessage } from '../../protocols/rollout/message.js';
 import type { Prepare } from '../../protocols/rollout/prepare.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { RackPhase, type RackStatus } from '../../protocols/rollout/rack-status.js';
 import { rankOf, replyDelayUs } from '../../protocols/rollout/reply-delay.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
-import { ChunkVerdict, DEFAULT_WINDOW, ImageReceiver } from './image-receiver.js';
-import { verifyImage, type BmcIdentity } from './image-verifier.js';
+import { ChunkVerdict, DEFAULT_WINDOW } from './image-receiver.js';
+import type { BmcIdentity } from './image-verifier.js';
+import { RackImage } from './rack-image.js';
 import { FlashStage, RackFlash, type BmcProgress, type FlashJob } from './rack-flash.js';
 import { reportPages, statusPage } from './rack-report.js';
 import { SAVED_RMC_VERSION, prepareFromHex, prepareToHex, type RestoredRmc, type SavedRmc } from './rmc-state.js';
@@ -107,9 +106,6 @@ const MAX_REPLY_DELAY_US = 0xffff_ffff;
 const SEQUENCE_GAP_AFTER_RESTART = 0x1_0000;
 const ZERO_SHA256 = new Uint8Array(32);
 
-/** A verified image, ready to flash. */
-interface VerifiedImage { receiver: ImageReceiver; bytes: Buffer }
-
 export class RackController {
   readonly rmcId: number;
   readonly address: string;
@@ -125,13 +121,11 @@ export class RackController {
   /** Where the manager's last command came from. */
   manager: Peer | null = null;
   private readonly trustedKeys: readonly TrustedKey[];
-  private readonly identity: BmcIdentity;
   private readonly maxImageBytes: number;
   private readonly verifier: CommandVerifier;
   /** This RMC's own message count (README: the sender's count from 1). */
   private sequence = 0;
-  private receiver: ImageReceiver | null = null;
-  private verified: VerifiedImage | null = null;
+  private readonly rackImage: RackImage;
   private flash: RackFlash | null = null;
 
   constructor(o: RackControllerOptions) {
@@ -142,9 +136,9 @@ export class RackController {
     this.bmcAddresses = o.bmcAddresses ?? Array.from({ length: o.bmcCount }, () => '0.0.0.0');
     if (this.bmcAddresses.length !== o.bmcCount) throw new RangeError(`${this.bmcAddresses.length} BMC addresses for ${o.bmcCount} BMCs`);
     this.trustedKeys = o.trustedKeys;
-    this.identity = o.bmcIdentity ?? DEFAULT_BMC_IDENTITY;
     this.maxImageBytes = o.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
     this.verifier = new CommandVerifier({ rmcId: o.rmcId, trustedKeys: o.trustedKeys, notBeforeMs: o.startedAtMs });
+    this.rackImage = new RackImage({ trustedKeys: o.trustedKeys, identity: o.bmcIdentity ?? DEFAULT_BMC_IDENTITY, maxImageBytes: this.maxImageBytes });
     if (o.restored) this.restore(o.restored);
   }
 
@@ -170,8 +164,8 @@ export class RackController {
 
   /** The image being received or held: bytes held of its size. */
   get image(): { held: number; size: number; verified: boolean } | null {
-    const r = this.receiver;
-    return r && { held: r.nextOffset, size: r.manifest.imageSize, verified: this.verified !== null };
+    const r = this.rackImage.held;
+    return r && { held: r.nextOffset, size: r.manifest.imageSize, verified: this.rackImage.verified !== null };
   }
 
   /** The first page of the rack's status (null before an image is verified). */
@@ -242,7 +236,7 @@ export class RackController {
 
   get phase(): RackPhase {
     if (this.flash) return this.flash.phase;
-    return this.receiver ? RackPhase.RECEIVING : RackPhase.PREPARED;
+    return this.rackImage.held ? RackPhase.RECEIVING : RackPhase.PREPARED;
   }
 
   /** Everything it would need after a restart, but the image's bytes and manifest (those go as they arrive). */
@@ -253,7 +247,7 @@ export class RackController {
       rollout: r && { rolloutId: r.rolloutId, phase: r.phase, prepareHex: prepareToHex(r.prepare) },
       sequence: this.sequence,
       manager: this.manager,
-      image: this.receiver && { verified: this.verified !== null },
+      image: this.rackImage.held && { verified: this.rackImage.verified !== null },
       flash: this.flash?.saved ?? null,
     };
   }
@@ -307,8 +301,7 @@ export class RackController {
 
   private join(rolloutId: number, prepare: Prepare): void {
     this.rollout = { rolloutId, phase: RackPhase.PREPARED, prepare };
-    this.receiver = null;
-    this.verified = null;
+    this.rackImage.clear();
     this.flash = null;
   }
 
@@ -328,7 +321,7 @@ export class RackController {
   }
 
   private transferAck(to: Peer): RmcAction {
-    const body = { nextOffset: this.receiver!.nextOffset, window: DEFAULT_WINDOW };
+    const body = { nextOffset: this.rackImage.held!.nextOffset, window: DEFAULT_WINDOW };
     return { kind: 'send', message: this.message(MessageType.TRANSFER_ACK, body, this.rollout!.rolloutId), afterUs: 0, to };
   }
 
@@ -342,41 +335,40 @@ export class RackController {
       }
       this.join(m.rolloutId, emptyPrepare());
     }
-    const check = verifyManifest(m.body.manifest, this.trustedKeys);
-    if (!check.ok) return [this.verifyResult(VerifyOutcome.MANIFEST_SIGNATURE, ZERO_SHA256, from)];
-    // larger than it takes: refused as a size it cannot hold, before a byte is sent
-    if (check.manifest.imageSize > this.maxImageBytes) return [this.verifyResult(VerifyOutcome.MANIFEST_SHA256, ZERO_SHA256, from)];
-    const offered = new ImageReceiver(m.body.manifest, check.manifest);
-    const same = this.receiver !== null && this.receiver.manifestSha256.equals(offered.manifestSha256);
-    if (same && this.verified) return [this.verifyResult(VerifyOutcome.OK, this.verified.receiver.manifest.imageSha256, from)];
-    const actions: RmcAction[] = [];
-    if (!same) {
-      if (this.flash && !this.flash.settled && this.flash.stage !== FlashStage.COUNTDOWN) {
-        this.counts.unhandled++;
-        return [];
+    const verdict = this.rackImage.examine(m.body.manifest);
+    switch (verdict.kind) {
+      case 'refused': return [this.verifyResult(verdict.result, ZERO_SHA256, from)];
+      case 'verified': return [this.verifyResult(VerifyOutcome.OK, verdict.imageSha256, from)];
+      case 'same': break;
+      case 'other': {
+        // another image replaces the one held only before the flash has begun
+        if (this.flash && !this.flash.settled && this.flash.stage !== FlashStage.COUNTDOWN) {
+          this.counts.unhandled++;
+          return [];
+        }
+        this.rackImage.begin(verdict.receiver);
+        this.flash = null;
       }
-      this.receiver = offered;
-      this.verified = null;
-      this.flash = null;
-      actions.push({ kind: 'image-begin', manifest: offered.manifestBytes });
     }
-    if (this.receiver!.complete) return this.save(this.check(actions, from));
+    const actions: RmcAction[] = verdict.kind === 'other' ? [{ kind: 'image-begin', manifest: verdict.receiver.manifestBytes }] : [];
+    if (this.rackImage.held!.complete) return this.save(this.check(actions, from));
     actions.push(this.transferAck(from));
     return this.save(actions);
   }
 
   /** Step 2: a chunk stored only in order; each answered with a Transfer Ack; the last one is followed by the check. */
   private chunk(m: MessageOf<typeof MessageType.IMAGE_CHUNK>, from: Peer): RmcAction[] {
-    if (!this.inRollout(m.rolloutId) || !this.receiver || this.verified) {
+    const receiver = this.rackImage.held;
+    if (!this.inRollout(m.rolloutId) || !receiver || this.rackImage.verified) {
       this.counts.unhandled++;
       return [];
     }
-    const { verdict, stored } = this.receiver.accept(m.body.offset, m.body.data);
+    const { verdict, stored } = receiver.accept(m.body.offset, m.body.data);
     const actions: RmcAction[] = [];
     switch (verdict) {
       case ChunkVerdict.STORED:
         this.counts.chunksStored++;
-        actions.push({ kind: 'image-append', offset: this.receiver.nextOffset - stored!.length, data: stored! });
+        actions.push({ kind: 'image-append', offset: receiver.nextOffset - stored!.length, data: stored! });
         break;
       case ChunkVerdict.DUPLICATE:
         this.counts.chunksDuplicate++;
@@ -386,23 +378,20 @@ export class RackController {
         return [];
     }
     actions.push(this.transferAck(from));
-    if (verdict === ChunkVerdict.STORED && this.receiver.complete) return this.save(this.check(actions, from));
+    if (verdict === ChunkVerdict.STORED && receiver.complete) return this.save(this.check(actions, from));
     return actions;
   }
 
   /** Step 3: the image checked; OK -> counting down (no schedule until a Flash), else the bytes discarded. */
   private check(actions: RmcAction[], to: Peer): RmcAction[] {
-    const receiver = this.receiver!;
-    const bytes = receiver.bytes();
-    const verdict = verifyImage(bytes, receiver.manifest, this.identity);
+    const manifest = this.rackImage.manifest!;
+    const verdict = this.rackImage.check();
     actions.push(this.verifyResult(verdict.result, verdict.imageSha256, to));
     if (verdict.result === VerifyOutcome.OK) {
       this.counts.verifiedOk++;
-      this.verified = { receiver, bytes };
-      this.flash = new RackFlash(this.bmcCount, receiver.manifest.firmware);
+      this.flash = new RackFlash(this.bmcCount, manifest.firmware);
     } else {
       this.counts.verifyFailed++;
-      this.receiver = null;
       actions.push({ kind: 'image-discard' });
     }
     return actions;
@@ -418,7 +407,7 @@ export class RackController {
     const flash = this.flash;
     if (flash?.settled) return this.report(from);
     const actions: RmcAction[] = [];
-    if (flash && this.verified && flash.setSchedule(m.body)) this.advance(nowMs, actions);
+    if (flash && this.rackImage.verified && flash.setSchedule(m.body)) this.advance(nowMs, actions);
     actions.push(this.progress(from));
     return actions;
   }
@@ -435,7 +424,7 @@ export class RackController {
     if (m.type === MessageType.RESUME) { this.counts.resumes++; flash?.resume(); }
     if (m.type === MessageType.ABORT) {
       this.counts.aborts++;
-      if (!flash) this.flash = new RackFlash(this.bmcCount, this.receiver?.manifest.firmware ?? { major: 0, minor: 0 });
+      if (!flash) this.flash = new RackFlash(this.bmcCount, this.rackImage.manifest?.firmware ?? { major: 0, minor: 0 });
       this.flash!.abort();
     }
     const actions = this.advance(nowMs, [], wasSettled);
@@ -461,7 +450,7 @@ export class RackController {
   private jobAction(job: FlashJob): RmcAction {
     if (job.kind === 'read-version') return job;
     const schedule = this.flash!.schedule!;
-    return { kind: 'flash', index: job.index, image: this.verified!.bytes, target: this.flash!.target, timeoutMs: schedule.bmcTimeoutMs };
+    return { kind: 'flash', index: job.index, image: this.rackImage.verified!, target: this.flash!.target, timeoutMs: schedule.bmcTimeoutMs };
   }
 
   private restore(r: RestoredRmc): void {
@@ -470,29 +459,9 @@ export class RackController {
     this.manager = s.manager;
     if (!s.rollout) return;
     this.rollout = { rolloutId: s.rollout.rolloutId, phase: s.rollout.phase, prepare: prepareFromHex(s.rollout.prepareHex) };
-    const check = s.image && r.manifest ? manifestCheck(r.manifest, this.trustedKeys) : null;
-    if (check) {
-      this.receiver = new ImageReceiver(r.manifest!, check, r.image);
-      if (s.image!.verified && this.receiver.complete) {
-        // checked again: the bytes on disk are what gets flashed
-        const bytes = this.receiver.bytes();
-        if (verifyImage(bytes, check, this.identity).result === VerifyOutcome.OK) this.verified = { receiver: this.receiver, bytes };
-        else this.receiver = null;
-      }
-    }
-    if (s.flash && (this.verified || s.flash.stage === FlashStage.SETTLED)) this.flash = new RackFlash(this.bmcCount, s.flash.target, s.flash);
+    if (s.image && r.manifest) this.rackImage.restore(r.manifest, r.image, s.image.verified);
+    if (s.flash && (this.rackImage.verified || s.flash.stage === FlashStage.SETTLED)) this.flash = new RackFlash(this.bmcCount, s.flash.target, s.flash);
     this.rollout.phase = this.phase;
-  }
-}
-
-/** The manifest kept with an image, if it still decodes and its signature still holds. */
-function manifestCheck(bytes: Uint8Array, keys: readonly TrustedKey[]): Manifest | null {
-  try {
-    const check = verifyManifest(bytes, keys);
-    return check.ok ? check.manifest : null;
-  } catch (err) {
-    if (err instanceof DecodeError) return null;
-    throw err;
   }
 }
 
