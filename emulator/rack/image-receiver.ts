@@ -64,6 +64,6 @@ export class ImageReceiver {
   /** The whole image held so far, as one buffer. */
   bytes(): Buffer {
     if (this.parts.length !== 1) this.parts = [Buffer.concat(this.parts, this.held)];
-    return this.parts[0] ?? Buffer.alloc(0);
+    return this.parts[0];
   }
 }

@@ -1,5 +1,5 @@
 // What an RMC keeps across a restart (README "Rack controllers in the emulator"): plain JSON, beside the image's
-// bytes and its signed manifest (rmc-store.ts keeps the three). The Prepare is kept as its encoded body, in hex.
+// bytes and its signed manifest (rmc-store.ts keeps the three). The Prepare is kept encoded (as a whole message), in hex.
 import type { Peer } from '../../protocols/peer.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import { decodeMessage, encodeMessage } from '../../protocols/rollout/message.js';
@@ -28,7 +28,7 @@ export interface RestoredRmc {
   image: Buffer;
 }
 
-/** The Prepare's body as hex, through the codec (a header in front, taken off again by prepareFromHex). */
+/** The Prepare as hex, through the codec: a whole message with a blank header, read back by prepareFromHex. */
 export function prepareToHex(p: Prepare): string {
   return encodeMessage({ type: MessageType.PREPARE, rolloutId: 0, rmcId: 0, sequence: 0, body: p }).toString('hex');
 }
