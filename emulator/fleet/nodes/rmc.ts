@@ -6,16 +6,16 @@ import type { BmcFlasher } from '../../../clients/ipmi/bmc-flasher.js';
 import { RMC, RmcNodes, rmcPositions } from '../../rack/rmc-nodes.js';
 import type { RmcNode } from '../../rack/rmc-node.js';
 import { rmcRoutes } from '../../rack/rmc-routes.js';
-import { UnreachableFlasherPlaceholder } from '../../rack/unreachable-flasher.js';
-import type { NodeKind } from './node-kind.js';
+import { HpmFlasher } from '../../../clients/ipmi/hpm-flasher.js';
+import type { NodeKind, ShardContext } from './node-kind.js';
 
-/** The RMC kind whose RMCs read and flash their BMCs through `flasher()` (one per shard). */
-export function rmcKindWith(flasher: () => BmcFlasher): NodeKind<RmcNode, RmcNodes> {
+/** The RMC kind whose RMCs read and flash their BMCs through `flasher(context)` (one per shard). */
+export function rmcKindWith(flasher: (context: ShardContext) => BmcFlasher): NodeKind<RmcNode, RmcNodes> {
   return {
     name: RMC,
     label: 'RMC',
     positions: rmcPositions,
-    create: (config, from, to, context) => new RmcNodes(config, from, to, context, flasher()),
+    create: (config, from, to, context) => new RmcNodes(config, from, to, context, flasher(context)),
     address: (node) => node.address,
     endpoints: [{
       transport: 'udp', port: (config) => config.rollout.port, handler: (node) => node,
@@ -27,5 +27,5 @@ export function rmcKindWith(flasher: () => BmcFlasher): NodeKind<RmcNode, RmcNod
   };
 }
 
-// The placeholder fails every BMC UNREACHABLE: swap in the real flasher (clients/ipmi/hpm-upgrader.ts) here.
-export const rmcKind = rmcKindWith(() => new UnreachableFlasherPlaceholder());
+/** RMCs flash their BMCs over real IPMI on loopback: HPM.1 through RMCP+ sessions (clients/ipmi/hpm-flasher.ts). */
+export const rmcKind = rmcKindWith((context) => new HpmFlasher({ clock: context.clock }));
