@@ -2,6 +2,7 @@
 // faults and run settings, checked into one plain-data FleetConfig that can cross to shard processes.
 // fleet-file.ts reads it from YAML; the control API checks its bodies with the same readers.
 import { NO_FAULTS, validateFaults, type FaultSettings } from '../bmc/faults.js';
+import { DEFAULT_FIRMWARE_TIMINGS, type FirmwareTimings } from '../bmc/firmware-upgrade.js';
 import { consecutiveAddresses, parseIpv4 } from '../../runtime/ipv4.js';
 import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
 import { parseHostPort } from '../../runtime/host-port.js';
@@ -68,6 +69,8 @@ export interface FleetConfig {
   /** Emulated iSCSI targets, registered with the iSNS server. */
   targets: TargetSpec[];
   rollout: RolloutConfig;
+  /** How long each HPM.1 upgrade step of every BMC takes (firmware-upgrade.ts FirmwareTimings); unset ones keep their default. */
+  firmwareTimings: Partial<FirmwareTimings>;
 }
 
 export class FleetFileError extends Error {
@@ -114,7 +117,7 @@ const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
 export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
   const r = new Reader(where);
   const top = r.object(doc, '');
-  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'controlTokenFile', 'stateDir', 'templates', 'firmware', 'faults', 'console', 'racks', 'bmcs', 'isns', 'targets', 'rollout']);
+  r.known(top, '', ['name', 'ipmiPort', 'users', 'security', 'shards', 'control', 'controlTokenFile', 'stateDir', 'templates', 'firmware', 'faults', 'console', 'racks', 'bmcs', 'isns', 'targets', 'rollout', 'firmwareTimings']);
   const fleetConsole = r.console(top.console, 'console', DEFAULT_CONSOLE_LINE_INTERVAL_MS);
   const security = r.object(top.security ?? {}, 'security');
   r.known(security, 'security', ['allowCipherSuite0', 'maxSessions']);
@@ -188,6 +191,7 @@ export function fleetConfig(doc: unknown, where = 'fleet'): FleetConfig {
     isns,
     targets,
     rollout: r.rollout(top.rollout ?? {}, 'rollout'),
+    firmwareTimings: r.firmwareTimings(top.firmwareTimings ?? {}, 'firmwareTimings'),
   };
 }
 
@@ -354,6 +358,16 @@ class Reader {
   }
 
   /** `console: { lineIntervalMs: N }`: how often each host prints a numbered log line once booted. */
+  /** `{ backupMs, prepareMs, writeMs, activateMs, rollbackMs, rebootMs }`, each 0 to an hour. */
+  firmwareTimings(v: unknown, path: string): Partial<FirmwareTimings> {
+    const o = this.object(v, path);
+    const keys = Object.keys(DEFAULT_FIRMWARE_TIMINGS) as (keyof FirmwareTimings)[];
+    this.known(o, path, keys);
+    const out: Partial<FirmwareTimings> = {};
+    for (const k of keys) if (o[k] !== undefined) out[k] = this.integer(o[k], `${path}.${k}`, 0, 3_600_000);
+    return out;
+  }
+
   console(v: unknown, path: string, fallback: number): number {
     if (v === undefined) return fallback;
     const c = this.object(v, path);

@@ -64,5 +64,6 @@ export function bmcOptions(cfg: FleetConfig, p: Placement): EmulatedBmcOptions {
     ipmiPort: cfg.ipmiPort,
     console: { lineIntervalMs: p.rack.consoleLineIntervalMs },
     hardware: p.rack.template === null ? undefined : cfg.templates[p.rack.template] as Partial<HardwareTemplate>,
+    firmwareUpgrade: cfg.firmwareTimings,
   };
 }

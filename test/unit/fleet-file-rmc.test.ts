@@ -4,6 +4,7 @@
 import t from 'tap';
 import { fleetConfig } from '../../emulator/fleet/fleet-file.js';
 import { rmcPositions } from '../../emulator/rack/rmc-nodes.js';
+import { bmcOptions, placements } from '../../emulator/fleet/plan.js';
 
 // RFC 8032 §7.1 TEST 1's public key, base64.
 const KEY = Buffer.from('d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a', 'hex').toString('base64');
@@ -41,5 +42,15 @@ t.test('each RMC runs with its rack\'s first BMC, and never on a BMC\'s address'
   t.same([...rmcPositions(fleetConfig({ racks: racks({ ip: '127.42.0.1' }, { ip: '127.42.0.2' }) }))], [['127.42.0.1', 0], ['127.42.0.2', 3]]);
   t.same([...rmcPositions(fleetConfig({ racks: racks(null, { ip: '127.42.0.2' }) }))], [['127.42.0.2', 3]]);
   t.throws(() => rmcPositions(fleetConfig({ racks: racks({ ip: '127.41.1.2' }) })), /rack a's RMC is on 127\.41\.1\.2, BMC number 4's address/);
+  t.end();
+});
+
+t.test('firmwareTimings: each HPM.1 step\'s duration for every BMC, checked; the rest keep their defaults', (t) => {
+  const c = fleetConfig({ firmwareTimings: { writeMs: 20, rebootMs: 300 }, racks: racks(null) });
+  t.same(c.firmwareTimings, { writeMs: 20, rebootMs: 300 });
+  t.same(bmcOptions(c, placements(c)[0]).firmwareUpgrade, { writeMs: 20, rebootMs: 300 }, 'every BMC gets them');
+  t.same(fleetConfig({ racks: racks(null) }).firmwareTimings, {}, 'none given: the defaults');
+  t.throws(() => fleetConfig({ firmwareTimings: { flashMs: 1 }, racks: racks(null) }), /firmwareTimings\.flashMs: unknown key/);
+  t.throws(() => fleetConfig({ firmwareTimings: { rebootMs: -1 }, racks: racks(null) }), /firmwareTimings\.rebootMs/);
   t.end();
 });
