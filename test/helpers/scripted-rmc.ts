@@ -37,6 +37,8 @@ export class ScriptedRmc {
   readonly heard: Message[] = [];
   /** Offsets of the chunks it stored, in order. */
   readonly stored: number[] = [];
+  /** Offers of an image it had already verified (answered Verify Result OK again). */
+  offersAfterVerified = 0;
   /** Times each BMC was flashed. */
   readonly flashes: number[];
   /** Drop what arrives (true: lost before the RMC sees it) or what it would send. */
@@ -118,7 +120,10 @@ export class ScriptedRmc {
   private offer(manifestBytes: Uint8Array): Buffer[] {
     const manifest = decodeManifest(manifestBytes);
     const sha = Buffer.from(manifest.imageSha256);
-    if (this.verifiedSha?.equals(sha)) return this.out({ type: MessageType.VERIFY_RESULT, body: { result: VerifyOutcome.OK, imageSha256: sha } });
+    if (this.verifiedSha?.equals(sha)) {
+      this.offersAfterVerified++;
+      return this.out({ type: MessageType.VERIFY_RESULT, body: { result: VerifyOutcome.OK, imageSha256: sha } });
+    }
     if (!this.manifestSha?.equals(sha)) this.reset();
     this.manifestSha = sha;
     this.manifestSize = manifest.imageSize;
