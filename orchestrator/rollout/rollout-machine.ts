@@ -111,6 +111,11 @@ export class RolloutMachine {
   private readonly rmcs = new Map<number, Rmc>();
   private runRecord: RunRecord;
   private round: PrepareRound | null;
+  /** RMCs transferring (holding a slot), and RMCs not yet reported, failed or left out. */
+  private transferring = 0;
+  private open = 0;
+  /** The deadline kept between full looks (Infinity: none); undefined: look at every RMC again. */
+  private soonest: number | undefined = undefined;
 
   /** Loads the rollout from the store: a new one starts with its prepare round, a restarted one where it stood. */
   constructor(o: RolloutMachineOptions) {
@@ -139,6 +144,7 @@ export class RolloutMachine {
         flashDueMs: 0, controlDueMs: 0, controlAnswered: false, reported: reported.get(run.rmcId) ?? new Set(),
       });
     }
+    for (const m of this.rmcs.values()) this.count(m.run.stage, 1);
     this.round = rollout.round.phase === RoundPhase.DONE ? null : new PrepareRound({ ...o.round, store: o.store, rolloutId: o.rolloutId, key: o.key });
   }
 
@@ -154,23 +160,33 @@ export class RolloutMachine {
     return sum;
   }
 
-  /** When the glue must call tick next (ms since the Unix epoch; at or before now: at once), or null. */
+  /**
+   * When the glue must call tick next (ms since the Unix epoch; at or before now: at once), or null. Kept from the
+   * last full look at every RMC, lowered by what each datagram changes, so a datagram costs O(1), not O(RMCs): a
+   * deadline that comes early only costs a tick that finds nothing due (and looks at every RMC again).
+   */
   get deadlineMs(): number | null {
     if (this.round) return this.round.deadlineMs;
     if (this.done) return null;
-    const running = this.status === RolloutStatus.RUNNING;
-    const slotFree = this.slotsUsed() < this.o.transferSlots;
-    let soonest = Infinity;
-    for (const m of this.rmcs.values()) {
-      if (m.run.control) soonest = Math.min(soonest, m.controlDueMs);
-      if (!running) continue;
+    if (this.soonest === undefined) {
+      this.soonest = Infinity;
+      for (const m of this.rmcs.values()) this.wake(m);
+    }
+    return this.soonest === Infinity ? null : this.soonest;
+  }
+
+  /** Lowers the kept deadline to the RMC's own, when one is kept. */
+  private wake(m: Rmc): void {
+    if (this.soonest === undefined) return;
+    let at = m.run.control ? m.controlDueMs : Infinity;
+    if (this.status === RolloutStatus.RUNNING) {
       switch (m.run.stage) {
-        case RmcStage.TRANSFERRING: soonest = Math.min(soonest, m.sender ? m.sender.deadlineMs ?? Infinity : 0); break;
-        case RmcStage.VERIFIED: case RmcStage.FLASHING: soonest = Math.min(soonest, m.flashDueMs); break;
-        case RmcStage.QUEUED: if (slotFree) soonest = Math.min(soonest, m.run.nextRetryMs ?? 0); break;
+        case RmcStage.TRANSFERRING: at = Math.min(at, m.sender ? m.sender.deadlineMs ?? Infinity : 0); break;
+        case RmcStage.VERIFIED: case RmcStage.FLASHING: at = Math.min(at, m.flashDueMs); break;
+        case RmcStage.QUEUED: if (this.transferring < this.o.transferSlots) at = Math.min(at, m.run.nextRetryMs ?? 0); break;
       }
     }
-    return soonest === Infinity ? null : soonest;
+    this.soonest = Math.min(this.soonest, at);
   }
 
   /** What a new rollout (the broadcast) or a restarted one (whatever is owed) sends now. */
@@ -200,11 +216,15 @@ export class RolloutMachine {
     const rmc = this.rmcs.get(m.rmcId);
     if (!rmc) { this.counts.notTargeted++; return []; }
     if (this.done || TERMINAL_STAGES.includes(rmc.run.stage)) { this.counts.unexpected++; return []; }
+    const transferringBefore = this.transferring;
     const actions = m.type === MessageType.TRANSFER_ACK ? this.onAck(rmc, m.body, nowMs)
       : m.type === MessageType.VERIFY_RESULT ? this.onVerify(rmc, m.body, nowMs)
         : m.type === MessageType.PROGRESS || m.type === MessageType.RACK_REPORT ? this.onStatus(rmc, m.body, m.type === MessageType.RACK_REPORT, nowMs)
           : null;
     if (actions === null) { this.counts.unexpected++; return []; }
+    // a slot set free may let a queued RMC's backoff time count: look at every RMC again
+    if (this.transferring < transferringBefore) this.soonest = undefined;
+    this.wake(rmc);
     return [...actions, ...this.fillSlots(nowMs), ...this.finishIfOver()];
   }
 
@@ -215,6 +235,7 @@ export class RolloutMachine {
       return this.round.done ? [...actions, ...this.afterRound(nowMs)] : actions;
     }
     if (this.done) return [];
+    this.soonest = undefined;
     const actions: RolloutAction[] = [];
     const running = this.status === RolloutStatus.RUNNING;
     for (const m of this.rmcs.values()) {
@@ -286,22 +307,18 @@ export class RolloutMachine {
     return this.tick(nowMs);
   }
 
-  private slotsUsed(): number {
-    let used = 0;
-    for (const m of this.rmcs.values()) if (m.run.stage === RmcStage.TRANSFERRING) used++;
-    return used;
-  }
-
   /** Offers the image to queued RMCs whose backoff is over, in plan order, while transfer slots are free. */
   private fillSlots(nowMs: number): RolloutAction[] {
     if (this.status !== RolloutStatus.RUNNING) return [];
-    let free = this.o.transferSlots - this.slotsUsed();
+    let free = this.o.transferSlots - this.transferring;
     const actions: RolloutAction[] = [];
+    if (free <= 0) return actions;
     for (const m of this.rmcs.values()) {
       if (free === 0) break;
       if (m.run.stage !== RmcStage.QUEUED || (m.run.nextRetryMs !== null && m.run.nextRetryMs > nowMs)) continue;
       this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.TRANSFERRING, attempt: Math.max(1, m.run.attempt), nextRetryMs: null }]]);
       actions.push(this.offer(m, nowMs));
+      this.wake(m);
       free--;
     }
     return actions;
@@ -418,8 +435,7 @@ export class RolloutMachine {
 
   /** When every RMC is reported, failed or left out: the rollout is done (or aborted, after an abort). */
   private finishIfOver(): RolloutAction[] {
-    if (this.round || this.done) return [];
-    for (const m of this.rmcs.values()) if (!TERMINAL_STAGES.includes(m.run.stage)) return [];
+    if (this.round || this.done || this.open > 0) return [];
     this.commit(this.status === RolloutStatus.ABORTING ? RolloutStatus.ABORTED : RolloutStatus.DONE, []);
     return [];
   }
@@ -440,8 +456,20 @@ export class RolloutMachine {
   /** Saves one step (status, RMC runs and BMCs together), then applies it here. */
   private commit(status: RolloutStatus | undefined, changes: readonly [Rmc, RmcRun][], bmcs: readonly BmcRecord[] = []): void {
     this.store.saveRunStep(this.rolloutId, { status, rmcs: changes.map(([, run]) => run), bmcs });
-    if (status !== undefined) this.runRecord = { ...this.runRecord, status };
-    for (const [m, run] of changes) m.run = run;
+    if (status !== undefined) {
+      this.runRecord = { ...this.runRecord, status };
+      this.soonest = undefined;
+    }
+    for (const [m, run] of changes) {
+      this.count(m.run.stage, -1);
+      this.count(run.stage, 1);
+      m.run = run;
+    }
+  }
+
+  private count(stage: RmcStage, by: number): void {
+    if (stage === RmcStage.TRANSFERRING) this.transferring += by;
+    if (!TERMINAL_STAGES.includes(stage)) this.open += by;
   }
 }
 

@@ -61,11 +61,13 @@ export class Harness {
   store: SqliteRolloutStore;
   readonly rmcs: ScriptedRmc[];
   machine: RolloutMachine;
+  private readonly byId: Map<number, ScriptedRmc>;
 
   constructor(clock: ManualClock, store: SqliteRolloutStore, rmcs: ScriptedRmc[], machine: RolloutMachine) {
     this.clock = clock;
     this.store = store;
     this.rmcs = rmcs;
+    this.byId = new Map(rmcs.map((r) => [r.rmcId, r]));
     this.machine = machine;
   }
 

@@ -63,14 +63,14 @@ export class ScriptedRmc {
   constructor(o: ScriptedRmcOptions) {
     this.o = o;
     this.rmcId = o.rmcId;
-    this.address = `127.50.0.${o.rmcId}`;
+    this.address = `127.50.${o.rmcId >> 8}.${o.rmcId & 0xff}`;
     this.silent = o.silent ?? false;
     this.verifier = new CommandVerifier({ rmcId: o.rmcId, trustedKeys: o.trustedKeys });
     this.failuresLeft = o.failVerifications ?? 0;
     const count = o.bmcCount ?? 3;
     this.flashes = new Array(count).fill(0);
     this.outcomes = Array.from({ length: count }, (_, i) => ({
-      address: `127.1.${o.rmcId}.${i + 1}`, outcome: BmcOutcome.PENDING, reason: FailureReason.NONE, firmware: { major: 1, minor: 0 },
+      address: `127.${100 + (o.rmcId >> 8)}.${o.rmcId & 0xff}.${i + 1}`, outcome: BmcOutcome.PENDING, reason: FailureReason.NONE, firmware: { major: 1, minor: 0 },
     }));
   }
 
