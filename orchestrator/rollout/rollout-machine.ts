@@ -225,7 +225,7 @@ export class RolloutMachine {
     // a slot set free may let a queued RMC's backoff time count: look at every RMC again
     if (this.transferring < transferringBefore) this.soonest = undefined;
     this.wake(rmc);
-    return [...actions, ...this.fillSlots(nowMs), ...this.finishIfOver()];
+    return this.andThen(actions, nowMs);
   }
 
   /** Called at (or after) the deadline: retransmissions, offers, Flashes, status queries and controls that are due. */
@@ -247,7 +247,15 @@ export class RolloutMachine {
       if (m.run.stage === RmcStage.TRANSFERRING) actions.push(...this.transferDue(m, nowMs));
       else if ((m.run.stage === RmcStage.VERIFIED || m.run.stage === RmcStage.FLASHING) && nowMs >= m.flashDueMs) actions.push(this.flash(m, nowMs));
     }
-    return [...actions, ...this.fillSlots(nowMs), ...this.finishIfOver()];
+    return this.andThen(actions, nowMs);
+  }
+
+  /** After a step: offers into free slots, and the rollout's end once every RMC is over. */
+  private andThen(actions: RolloutAction[], nowMs: number): RolloutAction[] {
+    const offers = this.fillSlots(nowMs);
+    for (const a of offers) actions.push(a);
+    this.finishIfOver();
+    return actions;
   }
 
   /** Stops new work: transfers stop, and every RMC still in the run gets a Pause until it answers. */
@@ -434,10 +442,9 @@ export class RolloutMachine {
   }
 
   /** When every RMC is reported, failed or left out: the rollout is done (or aborted, after an abort). */
-  private finishIfOver(): RolloutAction[] {
-    if (this.round || this.done || this.open > 0) return [];
+  private finishIfOver(): void {
+    if (this.round || this.done || this.open > 0) return;
     this.commit(this.status === RolloutStatus.ABORTING ? RolloutStatus.ABORTED : RolloutStatus.DONE, []);
-    return [];
   }
 
   private backoff(failures: number): number {

@@ -1,5 +1,6 @@
 // The manager's state, behind a small interface so the database can change (SQLite now, PostgreSQL later):
-// rollouts, the RMCs each one targets with their per-step state, and the manager's command sequence counter.
+// rollouts, the RMCs each one targets with their per-step state, and the manager's command sequence counter; for a
+// rollout the manager runs past its prepare round, its run (run-records.ts: status, image, per-RMC and per-BMC state).
 // Every method is one atomic step: after a crash (kill -9) a reader sees each step whole or not at all.
 import type { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import type { ReplySchemeParams } from '../../protocols/rollout/prepare.js';

@@ -137,3 +137,32 @@ t.test('restarted mid-flash: a reported RMC hears nothing more; a flashing one g
   t.same(rmcs.map((r) => r.flashes), [[1, 1, 1], [1, 1, 1]]);
   t.end();
 });
+
+t.test('restarted while paused it stays paused and sends nothing; restarted while aborting it sends the Abort again', (t) => {
+  const { h, path, tuning, rolloutId, rmcs } = setUp([{ rmcId: 1 }, { rmcId: 2 }]);
+  h.start();
+  h.run(100);
+  h.deliver(h.machine.pause(h.clock.now()));
+  h.run(1000);
+  const reopen = () => {
+    h.store.close();
+    h.store = new SqliteRolloutStore(path);
+    h.machine = new RolloutMachine({ ...tuning, store: h.store, rolloutId, key: signing });
+    h.start();
+  };
+  const heard = rmcs.map((r) => r.heard.length);
+  reopen();
+  t.equal(h.machine.status, 'paused');
+  t.same(rmcs.map((r) => r.heard.length), heard, 'every Pause was answered before: nothing to send');
+  t.equal(h.machine.deadlineMs, null);
+  rmcs[1].silent = true;
+  h.deliver(h.machine.abort(h.clock.now()));
+  h.run(1000);
+  t.same(h.store.rmcRuns(rolloutId).map((m) => [m.stage, m.control]), [['reported', null], ['flashing', 'abort']]);
+  reopen();
+  rmcs[1].silent = false;
+  h.runUntilDone(10_000);
+  t.equal(h.store.run(rolloutId)?.status, 'aborted');
+  t.same(h.store.bmcs(rolloutId).map((b) => b.reason), [7, 7, 7, 7, 7, 7], 'every BMC failed "aborted"');
+  t.end();
+});
