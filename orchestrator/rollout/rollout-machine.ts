@@ -96,7 +96,8 @@ const VERIFY_NAMES: Record<number, string> = {
 function answers(command: ControlCommand, phase: RackPhase): boolean {
   const over = phase === RackPhase.DONE || phase === RackPhase.ABORTED;
   switch (command) {
-    case ControlCommand.PAUSE: return phase === RackPhase.PAUSED || over;
+    // an RMC with no image verified has nothing to pause, and says so with its phase (prepared or receiving)
+    case ControlCommand.PAUSE: return phase === RackPhase.PAUSED || phase === RackPhase.PREPARED || phase === RackPhase.RECEIVING || over;
     case ControlCommand.RESUME: return phase !== RackPhase.PAUSED;
     case ControlCommand.ABORT: return over;
   }

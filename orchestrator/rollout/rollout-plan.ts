@@ -15,7 +15,7 @@ import { ReplyScheme, type ReplySchemeParams } from '../../protocols/rollout/pre
 import type { NewRollout, RolloutStore } from '../store/rollout-store.js';
 import type { RolloutPlan } from '../store/run-records.js';
 import { FlashTimeInPastError, InvalidImageError, InvalidPlanError, RmcsBusyError } from './rollout-errors.js';
-import { windowSchemeFor } from './reply-window.js';
+import { rankSlotSchemeFor, windowSchemeFor } from './reply-window.js';
 import { targetRanges } from './target-ranges.js';
 
 export interface RolloutRmc { rmcId: number; address: string; rackName: string }
@@ -27,8 +27,11 @@ export interface StartRequest {
   flashTimeMs: number;
   /** In plan order. */
   rmcs: readonly RolloutRmc[];
-  /** Default: the window scheme sized from the RMC count and the reply rate the manager measured (reply-window.ts). */
-  replyScheme?: ReplySchemeParams;
+  /**
+   * A scheme with its parameter, or a scheme alone (the manager sizes its parameter from the RMC count and the reply
+   * rate it measured: reply-window.ts). Default: the window scheme, sized so.
+   */
+  replyScheme?: ReplySchemeParams | ReplyScheme;
   /** BMCs each RMC flashes at once. Default 8. */
   concurrency?: number;
   /** A BMC not done this long after its upgrade began has failed. Default 10 minutes. */
@@ -71,6 +74,17 @@ function checkInteger(value: number, min: number, max: number, what: string): vo
   if (!Number.isInteger(value) || value < min || value > max) throw new InvalidPlanError(`${what} must be an integer ${min}..${max}, got ${value}`);
 }
 
+function replySchemeOf(req: StartRequest, store: Pick<RolloutStore, 'setting'>): ReplySchemeParams {
+  const r = req.replyScheme ?? ReplyScheme.WINDOW;
+  if (typeof r !== 'number') return r;
+  switch (r) {
+    case ReplyScheme.IMMEDIATE: case ReplyScheme.OCTET_SUM: return { scheme: r };
+    case ReplyScheme.WINDOW: return windowSchemeFor(req.rmcs.length, store);
+    case ReplyScheme.RANK_SLOTS: return rankSlotSchemeFor(store);
+    default: throw new InvalidPlanError(`unknown reply scheme ${r as number}`);
+  }
+}
+
 function checkReplyScheme(r: ReplySchemeParams): void {
   switch (r.scheme) {
     case ReplyScheme.IMMEDIATE: case ReplyScheme.OCTET_SUM: return;
@@ -90,7 +104,8 @@ export function planRollout(req: StartRequest, nowMs: number, key: SigningKey, s
   checkInteger(concurrency, 1, 0xffff, 'concurrency');
   checkInteger(bmcTimeoutMs, 1, 0xffff_ffff, 'the BMC timeout');
   checkRmcs(req.rmcs);
-  if (req.replyScheme) checkReplyScheme(req.replyScheme);
+  const reply = replySchemeOf(req, store);
+  checkReplyScheme(reply);
   const held = store.heldRmcs(req.rmcs.map((m) => m.rmcId));
   if (held.length > 0) throw new RmcsBusyError(held);
   const version = hpm.firmwareVersion!;
@@ -103,7 +118,7 @@ export function planRollout(req: StartRequest, nowMs: number, key: SigningKey, s
   return {
     rollout: {
       createdAtMs: nowMs, nonce: randomBytes(16), imageSize: req.image.length, imageSha256, flashTimeMs: req.flashTimeMs,
-      reply: req.replyScheme ?? windowSchemeFor(req.rmcs.length, store), targets: req.rmcs.map(({ rmcId, address }) => ({ rmcId, address })),
+      reply, targets: req.rmcs.map(({ rmcId, address }) => ({ rmcId, address })),
     },
     plan: { concurrency, bmcTimeoutMs, image: req.image, manifest, rackNames: req.rmcs.map((m) => m.rackName) },
   };

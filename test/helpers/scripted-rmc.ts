@@ -26,6 +26,8 @@ export interface ScriptedRmcOptions {
   failWith?: VerifyOutcome;
   /** Never answers anything. */
   silent?: boolean;
+  /** Before its image is verified a Pause leaves its phase as it is (prepared, receiving), as the emulator's RMC does. */
+  pausesOnlyOnceVerified?: boolean;
 }
 
 type Message = ReturnType<typeof decodeMessage>;
@@ -178,7 +180,7 @@ export class ScriptedRmc {
   private status(entries: BmcEntry[], firstIndex: number): RackStatus {
     const count = (o: BmcOutcome) => this.outcomes.filter((e) => e.outcome === o).length;
     return {
-      phase: this.paused && !this.over() ? RackPhase.PAUSED : this.phase, bmcCount: this.outcomes.length,
+      phase: this.paused && !this.over() && (this.verifiedSha || !this.o.pausesOnlyOnceVerified) ? RackPhase.PAUSED : this.phase, bmcCount: this.outcomes.length,
       flashed: count(BmcOutcome.FLASHED), skipped: count(BmcOutcome.SKIPPED), failed: count(BmcOutcome.FAILED), firstIndex, entries,
     };
   }

@@ -169,6 +169,25 @@ t.test('pause stops transfers and countdowns; resume goes on; each repeated unti
   t.end();
 });
 
+t.test('an RMC still receiving answers a Pause with its own phase: that answers it too', (t) => {
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1, pausesOnlyOnceVerified: true }]);
+  rmcs[0].dropIn = (m) => m.type === MessageType.IMAGE_CHUNK && m.body.offset >= 3000;
+  h.start();
+  h.run(50);
+  t.equal(store.rmcRuns(rolloutId)[0].stage, 'transferring');
+  h.deliver(h.machine.pause(h.clock.now()));
+  t.equal(rmcs[0].phase, RackPhase.RECEIVING);
+  t.same(store.rmcRuns(rolloutId).map((m) => [m.stage, m.control]), [['queued', null]], 'answered: the transfer waits for the resume');
+  h.run(5000);
+  t.same(typesTo(h.sent, 1).filter((x) => x === MessageType.PAUSE).length, 1, 'one Pause');
+  rmcs[0].dropIn = () => false;
+  h.deliver(h.machine.resume(h.clock.now()));
+  h.runUntilDone();
+  t.equal(store.run(rolloutId)?.status, 'done');
+  t.same(rmcs[0].stored.length, 11, 'resumed at its nextOffset');
+  t.end();
+});
+
 t.test('abort: every RMC still in the run gets Abort until its report (phase 8) is whole; pending BMCs fail "aborted"', (t) => {
   const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1 }, { rmcId: 2 }, { rmcId: 3 }]);
   rmcs[2].dropIn = (m) => m.type === MessageType.IMAGE_CHUNK;

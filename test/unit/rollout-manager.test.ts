@@ -130,6 +130,17 @@ t.test('a started rollout: signed Prepare out at once, status and report from th
   t.throws(() => manager.pause(id), { code: 'ERR_STATE', message: /is done: it cannot pause/ });
 });
 
+t.test('a reply scheme given alone gets its parameter from the RMC count and the measured reply rate', async (t) => {
+  const { manager, store, close } = await open();
+  t.teardown(close);
+  store.setSetting('replyRatePerSecond', 20_000);
+  const window = manager.start(request({ rmcs: [RMCS[0]], replyScheme: ReplyScheme.WINDOW }));
+  const slots = manager.start(request({ rmcs: [RMCS[1]], replyScheme: ReplyScheme.RANK_SLOTS }));
+  t.equal(store.rollout(window)?.reply.scheme, ReplyScheme.WINDOW);
+  t.same(store.rollout(slots)?.reply, { scheme: ReplyScheme.RANK_SLOTS, slotUs: 50 }, 'one reply per slot at 20,000 replies/s');
+  t.throws(() => manager.start(request({ rmcs: [{ ...RMCS[0], rmcId: 9 }], replyScheme: 7 as ReplyScheme })), { code: 'ERR_PLAN' });
+});
+
 t.test('pause, resume and abort through the manager; a reopened manager resumes what was live', async (t) => {
   const { manager, close, path, clock } = await open();
   const id = manager.start(request());
