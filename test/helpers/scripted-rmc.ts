@@ -5,6 +5,7 @@
 // with a Progress, and at the flash time "flashes" its BMCs at once and sends its Rack Report pages unsolicited.
 // `drop` hooks let a test lose what it receives or sends.
 import { createHash } from 'node:crypto';
+import { formatIpv4, parseIpv4 } from '../../protocols/ipv4.js';
 import { CommandVerifier } from '../../protocols/rollout/command-verifier.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import type { TrustedKey } from '../../protocols/rollout/keys.js';
@@ -31,6 +32,9 @@ export interface ScriptedRmcOptions {
 }
 
 type Message = ReturnType<typeof decodeMessage>;
+
+/** Its BMCs' addresses: 1,024 per RMC from 127.100.0.0. */
+const BMC_BASE = parseIpv4('127.100.0.0');
 
 export class ScriptedRmc {
   readonly rmcId: number;
@@ -72,7 +76,7 @@ export class ScriptedRmc {
     const count = o.bmcCount ?? 3;
     this.flashes = new Array(count).fill(0);
     this.outcomes = Array.from({ length: count }, (_, i) => ({
-      address: `127.${100 + (o.rmcId >> 8)}.${o.rmcId & 0xff}.${i + 1}`, outcome: BmcOutcome.PENDING, reason: FailureReason.NONE, firmware: { major: 1, minor: 0 },
+      address: formatIpv4(BMC_BASE + o.rmcId * 1024 + i + 1), outcome: BmcOutcome.PENDING, reason: FailureReason.NONE, firmware: { major: 1, minor: 0 },
     }));
   }
 

@@ -50,6 +50,21 @@ t.test('the whole run: prepare, transfers two at a time, Flash, reports; every B
   t.end();
 });
 
+t.test('a lost Rack Report page is asked for again (the status query) until the report is whole', (t) => {
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1, bmcCount: 300 }]);
+  let pagesLost = 1;
+  rmcs[0].dropOut = (m) => m.type === MessageType.RACK_REPORT && m.body.firstIndex === 128 && pagesLost-- > 0;
+  h.start();
+  h.run(FLASH_AT - h.clock.now() + 10);
+  t.same(store.rmcRuns(rolloutId).map((m) => [m.stage, m.reportComplete]), [['flashing', false]], 'pages 0 and 256 in, 128 lost');
+  t.same(new Set(store.bmcs(rolloutId).filter((b) => b.reported).map((b) => Math.floor(b.rackIndex / 128))), new Set([0, 2]));
+  h.runUntilDone();
+  t.same(store.rmcRuns(rolloutId).map((m) => [m.stage, m.reportComplete]), [['reported', true]]);
+  t.equal(store.bmcs(rolloutId).filter((b) => b.reported).length, 300);
+  t.same(rmcs[0].flashes.every((n) => n === 1), true);
+  t.end();
+});
+
 t.test('lossy chunks and acks: the transfers still complete, resending from the acknowledged offset', (t) => {
   const { h, store, rolloutId, rmcs, image } = setUp([{ rmcId: 1 }, { rmcId: 2 }], { image: Buffer.alloc(30_000, 0x5a) });
   const chunkLost = lossy(20, 7);
