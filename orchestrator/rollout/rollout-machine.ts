@@ -349,7 +349,8 @@ export class RolloutMachine {
     if (due.kind === 'offer') return [this.send(m, this.commands.offer(m.run.rmcId, m.run.attempt, this.o.chunkSize, this.runRecord.manifest, nowMs))];
     if (due.kind === 'chunks') return this.chunks(m, due.offsets);
     const broken = m.run.brokenTransfers + 1;
-    const ackedOffset = m.sender.ackedOffset;
+    // a transfer that broke before any ack leaves the offset saved before as it was
+    const ackedOffset = m.sender.state === SenderState.OFFERED ? m.run.ackedOffset : m.sender.ackedOffset;
     m.sender = null;
     if (broken >= this.o.maxAttempts) {
       this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, brokenTransfers: broken, ackedOffset, failure: `the transfer broke ${broken} times (no ack progress)` }]]);
