@@ -3,7 +3,6 @@
 // being built in emulator/rack/), each on its own 127.50.0.x address, with one 0.0.0.0 listener fanning the
 // broadcast out in user space as a shard does (../shared/DESIGN.md). One RMC loses a fifth of its chunks.
 import t from 'tap';
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,42 +13,13 @@ import { RolloutManager } from '../../orchestrator/rollout/rollout-manager.js';
 import { SqliteRolloutStore } from '../../orchestrator/store/sqlite-rollout-store.js';
 import { ScriptedRmc } from '../helpers/scripted-rmc.js';
 import { signing, trustedKeys } from '../helpers/rollout-harness.js';
-
-function bind(socket: Socket, port: number, address: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, address, () => { socket.off('error', reject); resolve(socket.address().port); });
-  });
-}
-
-async function serve(rmcs: ScriptedRmc[]): Promise<{ port: number; close(): void }> {
-  const listener = createSocket({ type: 'udp4', reuseAddr: true });
-  const port = await bind(listener, 0, '0.0.0.0');
-  const sockets: Socket[] = [listener];
-  const timers: NodeJS.Timeout[] = [];
-  for (const rmc of rmcs) {
-    const own = createSocket({ type: 'udp4', reuseAddr: true });
-    await bind(own, port, rmc.address);
-    sockets.push(own);
-    let manager: { address: string; port: number } | null = null;
-    const handle = (d: Buffer, from: { address: string; port: number }) => {
-      manager = from;
-      for (const answer of rmc.handle(d, Date.now())) own.send(answer, from.port, from.address);
-    };
-    own.on('message', handle);
-    listener.on('message', (d, from) => { if (d[1] === (0x80 | MessageType.PREPARE)) handle(d, from); });
-    timers.push(setInterval(() => {
-      if (manager) for (const answer of rmc.tick(Date.now())) own.send(answer, manager.port, manager.address);
-    }, 20));
-  }
-  return { port, close: () => { timers.forEach(clearInterval); sockets.forEach((s) => s.close()); } };
-}
+import { serveRmcs } from '../helpers/udp-rmcs.js';
 
 t.test('over loopback UDP: prepare, transfer (one link lossy), Flash, reports, done', async (t) => {
   const rmcs = [1, 2, 3].map((rmcId) => new ScriptedRmc({ rmcId, trustedKeys, bmcCount: 4 }));
   let n = 0;
   rmcs[1].dropIn = (m) => m.type === MessageType.IMAGE_CHUNK && ++n % 5 === 0;
-  const fleet = await serve(rmcs);
+  const fleet = await serveRmcs(rmcs);
   t.teardown(() => fleet.close());
   const store = new SqliteRolloutStore(join(mkdtempSync(join(tmpdir(), 'bmcfleet-manager-udp-')), 'manager.db'));
   const manager = await RolloutManager.open({
