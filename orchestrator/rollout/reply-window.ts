@@ -13,3 +13,9 @@ export function windowSchemeFor(rmcCount: number, store: Pick<RolloutStore, 'set
   const rate = store.setting(REPLY_RATE_SETTING) ?? ASSUMED_REPLY_RATE;
   return { scheme: ReplyScheme.WINDOW, windowUs: windowUsFor(rmcCount, rate) };
 }
+
+/** The rank-slots scheme for a rollout: one reply per slot at the reply rate the manager measured (or assumed). */
+export function rankSlotSchemeFor(store: Pick<RolloutStore, 'setting'>): ReplySchemeParams {
+  const rate = store.setting(REPLY_RATE_SETTING) ?? ASSUMED_REPLY_RATE;
+  return { scheme: ReplyScheme.RANK_SLOTS, slotUs: Math.max(1, Math.ceil(1_000_000 / rate)) };
+}

@@ -1,8 +1,10 @@
 // The manager's state, behind a small interface so the database can change (SQLite now, PostgreSQL later):
-// rollouts, the RMCs each one targets with their per-step state, and the manager's command sequence counter.
+// rollouts, the RMCs each one targets with their per-step state, and the manager's command sequence counter; for a
+// rollout the manager runs past its prepare round, its run (run-records.ts: status, image, per-RMC and per-BMC state).
 // Every method is one atomic step: after a crash (kill -9) a reader sees each step whole or not at all.
 import type { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import type { ReplySchemeParams } from '../../protocols/rollout/prepare.js';
+import type { BmcRecord, RmcRun, RolloutPlan, RolloutStatus, RunRecord, RunStep } from './run-records.js';
 
 /** Where the prepare round of a rollout stands. */
 export const RoundPhase = {
@@ -79,6 +81,23 @@ export interface RolloutStore {
    * this returns, so no number is handed out twice, across restarts too. RangeError past 2^32 - 1.
    */
   reserveSequences(count: number): number;
+  /**
+   * Stores a rollout the manager runs past its prepare round: createRollout's records plus the plan (image, signed
+   * manifest, schedule), status running and every RMC preparing, in one transaction. Returns its ID.
+   */
+  startRollout(r: NewRollout, plan: RolloutPlan): number;
+  /** The run of a rollout started with startRollout, or null (none, or a prepare round alone). */
+  run(rolloutId: number): RunRecord | null;
+  /** Every started rollout's ID and status, oldest first. */
+  runs(): { rolloutId: number; status: RolloutStatus }[];
+  /** Its RMCs' run state, in plan order. */
+  rmcRuns(rolloutId: number): RmcRun[];
+  /** The BMCs its RMCs reported, by RMC (plan order) and place in the rack. */
+  bmcs(rolloutId: number): BmcRecord[];
+  /** One engine step: status, the RMCs and BMCs it changed, together. */
+  saveRunStep(rolloutId: number, step: RunStep): void;
+  /** Those of `rmcIds` that a running, paused or aborting rollout holds. */
+  heldRmcs(rmcIds: readonly number[]): number[];
   /** A number the manager remembers between rollouts (the measured reply rate), or null. */
   setting(name: string): number | null;
   setSetting(name: string, value: number): void;

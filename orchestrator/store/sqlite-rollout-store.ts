@@ -1,46 +1,21 @@
 // RolloutStore on embedded SQLite (better-sqlite3, synchronous). WAL journal: a killed process loses at most the
-// transaction it was in, never a committed one, and never leaves one half-applied. The schema version lives in
-// PRAGMA user_version; a newer database than this code is refused rather than misread.
+// transaction it was in, never a committed one, and never leaves one half-applied. The schema and its migrations
+// are in sqlite-schema.ts (version in PRAGMA user_version; a newer database than this code is refused, not misread).
 import Database from 'better-sqlite3';
 import type { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { ReplyScheme, type ReplySchemeParams } from '../../protocols/rollout/prepare.js';
 import type { NewRollout, RmcRecord, RmcStep, RolloutRecord, RolloutStore, RoundPhase, RoundState } from './rollout-store.js';
+import { LIVE_STATUSES, RmcStage, RolloutStatus, type BmcRecord, type RmcRun, type RolloutPlan, type RunRecord, type RunStep } from './run-records.js';
+import { migrate } from './sqlite-schema.js';
+import {
+  BMC_UPSERT_SQL, RUN_RMC_COLUMNS, RUN_UPDATE_SQL, bmcOf, bmcParams, runOf, runParams, type BmcRow, type RunRmcRow,
+} from './sqlite-run-rows.js';
 
-export const SCHEMA_VERSION = 1;
+export { SCHEMA_VERSION } from './sqlite-schema.js';
 const MAX_SEQUENCE = 0xffff_ffff;
-
-const SCHEMA_V1 = `
-  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-  CREATE TABLE settings (name TEXT PRIMARY KEY, value REAL NOT NULL);
-  CREATE TABLE rollouts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    created_at_ms INTEGER NOT NULL,
-    nonce BLOB NOT NULL,
-    image_size INTEGER NOT NULL,
-    image_sha256 BLOB NOT NULL,
-    flash_time_ms INTEGER NOT NULL,
-    reply_scheme INTEGER NOT NULL,
-    scheme_parameter_us INTEGER NOT NULL,
-    round_phase TEXT NOT NULL,
-    round_attempt INTEGER NOT NULL,
-    round_deadline_ms INTEGER
-  );
-  CREATE TABLE rollout_rmcs (
-    rollout_id INTEGER NOT NULL REFERENCES rollouts(id),
-    rmc_id INTEGER NOT NULL,
-    address TEXT NOT NULL,
-    rank INTEGER NOT NULL,
-    step TEXT NOT NULL,
-    polls INTEGER NOT NULL,
-    readiness INTEGER,
-    bmc_count INTEGER,
-    rack_name TEXT,
-    answered_at_ms INTEGER,
-    PRIMARY KEY (rollout_id, rmc_id)
-  );
-  CREATE INDEX rollout_rmcs_by_rank ON rollout_rmcs (rollout_id, rank);
-  INSERT INTO counters VALUES ('sequence', 0);
-`;
+const ROLLOUT_COLUMNS = `id, created_at_ms, nonce, image_size, image_sha256, flash_time_ms, reply_scheme, scheme_parameter_us,
+  round_phase, round_attempt, round_deadline_ms`;
+const RMC_COLUMNS = 'rmc_id, address, rank, step, polls, readiness, bmc_count, rack_name, answered_at_ms';
 
 interface RolloutRow {
   id: number; created_at_ms: number; nonce: Buffer; image_size: number; image_sha256: Buffer; flash_time_ms: number;
@@ -79,6 +54,8 @@ export class SqliteRolloutStore implements RolloutStore {
   private readonly insertRmc: Database.Statement;
   private readonly updateRound: Database.Statement;
   private readonly updateRmc: Database.Statement;
+  private readonly updateRun: Database.Statement;
+  private readonly upsertBmc: Database.Statement;
 
   /** Opens (creating when absent) the database file at `path`; ':memory:' for a throwaway one. */
   constructor(path: string) {
@@ -87,7 +64,7 @@ export class SqliteRolloutStore implements RolloutStore {
     // NORMAL in WAL mode: a process crash loses nothing committed (only a power loss may lose the last commits).
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
-    this.migrate();
+    migrate(this.db);
     this.insertRollout = this.db.prepare(`INSERT INTO rollouts (created_at_ms, nonce, image_size, image_sha256, flash_time_ms,
       reply_scheme, scheme_parameter_us, round_phase, round_attempt, round_deadline_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', 0, NULL)`);
     this.insertRmc = this.db.prepare(`INSERT INTO rollout_rmcs (rollout_id, rmc_id, address, rank, step, polls)
@@ -95,32 +72,85 @@ export class SqliteRolloutStore implements RolloutStore {
     this.updateRound = this.db.prepare('UPDATE rollouts SET round_phase = ?, round_attempt = ?, round_deadline_ms = ? WHERE id = ?');
     this.updateRmc = this.db.prepare(`UPDATE rollout_rmcs SET step = ?, polls = ?, readiness = ?, bmc_count = ?, rack_name = ?,
       answered_at_ms = ? WHERE rollout_id = ? AND rmc_id = ?`);
-  }
-
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION) throw new Error(`the database is schema version ${version}, this bmcfleet knows up to ${SCHEMA_VERSION}`);
-    if (version === 0) {
-      this.db.transaction(() => {
-        this.db.exec(SCHEMA_V1);
-        this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
-      }).immediate();
-    }
+    this.updateRun = this.db.prepare(RUN_UPDATE_SQL);
+    this.upsertBmc = this.db.prepare(BMC_UPSERT_SQL);
   }
 
   createRollout(r: NewRollout): number {
+    return this.db.transaction(() => this.insertRolloutRows(r)).immediate();
+  }
+
+  startRollout(r: NewRollout, plan: RolloutPlan): number {
+    if (plan.rackNames.length !== r.targets.length) throw new RangeError(`${r.targets.length} targets, ${plan.rackNames.length} rack names`);
     return this.db.transaction(() => {
-      const { lastInsertRowid } = this.insertRollout.run(r.createdAtMs, Buffer.from(r.nonce), r.imageSize, Buffer.from(r.imageSha256),
-        r.flashTimeMs, r.reply.scheme, schemeParameterUs(r.reply));
-      const id = Number(lastInsertRowid);
-      if (id > MAX_SEQUENCE) throw new RangeError('rollout IDs are u32: the database ran out of them');
-      r.targets.forEach((t, rank) => this.insertRmc.run(id, t.rmcId, t.address, rank));
+      const id = this.insertRolloutRows(r);
+      this.db.prepare('UPDATE rollouts SET status = ?, concurrency = ?, bmc_timeout_ms = ?, manifest = ?, image = ? WHERE id = ?')
+        .run(RolloutStatus.RUNNING, plan.concurrency, plan.bmcTimeoutMs, Buffer.from(plan.manifest), Buffer.from(plan.image), id);
+      const named = this.db.prepare('UPDATE rollout_rmcs SET planned_rack_name = ?, stage = ? WHERE rollout_id = ? AND rmc_id = ?');
+      r.targets.forEach((t, rank) => named.run(plan.rackNames[rank], RmcStage.PREPARING, id, t.rmcId));
       return id;
     }).immediate();
   }
 
+  private insertRolloutRows(r: NewRollout): number {
+    const { lastInsertRowid } = this.insertRollout.run(r.createdAtMs, Buffer.from(r.nonce), r.imageSize, Buffer.from(r.imageSha256),
+      r.flashTimeMs, r.reply.scheme, schemeParameterUs(r.reply));
+    const id = Number(lastInsertRowid);
+    if (id > MAX_SEQUENCE) throw new RangeError('rollout IDs are u32: the database ran out of them');
+    r.targets.forEach((t, rank) => this.insertRmc.run(id, t.rmcId, t.address, rank));
+    return id;
+  }
+
+  run(rolloutId: number): RunRecord | null {
+    const row = this.db.prepare(`SELECT status, flash_time_ms, concurrency, bmc_timeout_ms, manifest, image FROM rollouts
+      WHERE id = ? AND status IS NOT NULL`).get(rolloutId) as
+      { status: string; flash_time_ms: number; concurrency: number; bmc_timeout_ms: number; manifest: Buffer; image: Buffer } | undefined;
+    if (!row) return null;
+    return {
+      rolloutId, status: row.status as RolloutStatus, flashTimeMs: row.flash_time_ms, concurrency: row.concurrency,
+      bmcTimeoutMs: row.bmc_timeout_ms, manifest: row.manifest, image: row.image,
+    };
+  }
+
+  runs(): { rolloutId: number; status: RolloutStatus }[] {
+    const rows = this.db.prepare('SELECT id, status FROM rollouts WHERE status IS NOT NULL ORDER BY id').all() as { id: number; status: string }[];
+    return rows.map((r) => ({ rolloutId: r.id, status: r.status as RolloutStatus }));
+  }
+
+  rmcRuns(rolloutId: number): RmcRun[] {
+    const rows = this.db.prepare(`SELECT ${RUN_RMC_COLUMNS} FROM rollout_rmcs WHERE rollout_id = ? ORDER BY rank`).all(rolloutId) as RunRmcRow[];
+    return rows.map(runOf);
+  }
+
+  bmcs(rolloutId: number): BmcRecord[] {
+    const rows = this.db.prepare(`SELECT b.* FROM rollout_bmcs b JOIN rollout_rmcs m ON m.rollout_id = b.rollout_id AND m.rmc_id = b.rmc_id
+      WHERE b.rollout_id = ? ORDER BY m.rank, b.rack_index`).all(rolloutId) as BmcRow[];
+    return rows.map(bmcOf);
+  }
+
+  saveRunStep(rolloutId: number, step: RunStep): void {
+    this.db.transaction(() => {
+      if (step.status !== undefined) {
+        const done = this.db.prepare('UPDATE rollouts SET status = ? WHERE id = ? AND status IS NOT NULL').run(step.status, rolloutId);
+        if (done.changes !== 1) throw new Error(`no started rollout ${rolloutId}`);
+      }
+      for (const m of step.rmcs ?? []) {
+        if (this.updateRun.run(...runParams(m), rolloutId, m.rmcId).changes !== 1) throw new Error(`RMC ${m.rmcId} is not a target of rollout ${rolloutId}`);
+      }
+      for (const b of step.bmcs ?? []) this.upsertBmc.run(...bmcParams(rolloutId, b));
+    }).immediate();
+  }
+
+  heldRmcs(rmcIds: readonly number[]): number[] {
+    if (rmcIds.length === 0) return [];
+    const held = this.db.prepare(`SELECT DISTINCT m.rmc_id FROM rollout_rmcs m JOIN rollouts r ON r.id = m.rollout_id
+      WHERE r.status IN (${LIVE_STATUSES.map(() => '?').join(', ')})`).all(...LIVE_STATUSES) as { rmc_id: number }[];
+    const ids = new Set(held.map((h) => h.rmc_id));
+    return rmcIds.filter((id) => ids.has(id));
+  }
+
   rollout(id: number): RolloutRecord | null {
-    const row = this.db.prepare('SELECT * FROM rollouts WHERE id = ?').get(id) as RolloutRow | undefined;
+    const row = this.db.prepare(`SELECT ${ROLLOUT_COLUMNS} FROM rollouts WHERE id = ?`).get(id) as RolloutRow | undefined;
     if (!row) return null;
     return {
       id: row.id, createdAtMs: row.created_at_ms, nonce: row.nonce, imageSize: row.image_size, imageSha256: row.image_sha256,
@@ -130,7 +160,7 @@ export class SqliteRolloutStore implements RolloutStore {
   }
 
   rmcs(rolloutId: number): RmcRecord[] {
-    const rows = this.db.prepare('SELECT * FROM rollout_rmcs WHERE rollout_id = ? ORDER BY rank').all(rolloutId) as RmcRow[];
+    const rows = this.db.prepare(`SELECT ${RMC_COLUMNS} FROM rollout_rmcs WHERE rollout_id = ? ORDER BY rank`).all(rolloutId) as RmcRow[];
     return rows.map(rmcOf);
   }
 

@@ -1,0 +1,103 @@
+// The manager's SQLite schema and its migrations, one per version (PRAGMA user_version holds the version).
+// v1: rollouts, their RMCs' prepare-round state, the sequence counter, settings.
+// v2: the exchange after the prepare round: a rollout's status, schedule, image and signed manifest; per RMC its
+//     transfer, verification, flash and report state; per BMC its result. A v1 rollout (a prepare round alone)
+//     gets a NULL status: it is not a run, and holds no RMC.
+import type Database from 'better-sqlite3';
+
+export const SCHEMA_VERSION = 2;
+
+const V1 = `
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+  CREATE TABLE settings (name TEXT PRIMARY KEY, value REAL NOT NULL);
+  CREATE TABLE rollouts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at_ms INTEGER NOT NULL,
+    nonce BLOB NOT NULL,
+    image_size INTEGER NOT NULL,
+    image_sha256 BLOB NOT NULL,
+    flash_time_ms INTEGER NOT NULL,
+    reply_scheme INTEGER NOT NULL,
+    scheme_parameter_us INTEGER NOT NULL,
+    round_phase TEXT NOT NULL,
+    round_attempt INTEGER NOT NULL,
+    round_deadline_ms INTEGER
+  );
+  CREATE TABLE rollout_rmcs (
+    rollout_id INTEGER NOT NULL REFERENCES rollouts(id),
+    rmc_id INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    rank INTEGER NOT NULL,
+    step TEXT NOT NULL,
+    polls INTEGER NOT NULL,
+    readiness INTEGER,
+    bmc_count INTEGER,
+    rack_name TEXT,
+    answered_at_ms INTEGER,
+    PRIMARY KEY (rollout_id, rmc_id)
+  );
+  CREATE INDEX rollout_rmcs_by_rank ON rollout_rmcs (rollout_id, rank);
+  INSERT INTO counters VALUES ('sequence', 0);
+`;
+
+const V2 = `
+  ALTER TABLE rollouts ADD COLUMN status TEXT;
+  ALTER TABLE rollouts ADD COLUMN concurrency INTEGER;
+  ALTER TABLE rollouts ADD COLUMN bmc_timeout_ms INTEGER;
+  ALTER TABLE rollouts ADD COLUMN manifest BLOB;
+  ALTER TABLE rollouts ADD COLUMN image BLOB;
+  CREATE INDEX rollouts_by_status ON rollouts (status);
+  ALTER TABLE rollout_rmcs ADD COLUMN planned_rack_name TEXT;
+  ALTER TABLE rollout_rmcs ADD COLUMN stage TEXT;
+  ALTER TABLE rollout_rmcs ADD COLUMN transfer_attempt INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollout_rmcs ADD COLUMN broken_transfers INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollout_rmcs ADD COLUMN acked_offset INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollout_rmcs ADD COLUMN verify_result INTEGER;
+  ALTER TABLE rollout_rmcs ADD COLUMN next_retry_ms INTEGER;
+  ALTER TABLE rollout_rmcs ADD COLUMN flash_acked INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollout_rmcs ADD COLUMN report_complete INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollout_rmcs ADD COLUMN control TEXT;
+  ALTER TABLE rollout_rmcs ADD COLUMN rack_phase INTEGER;
+  ALTER TABLE rollout_rmcs ADD COLUMN rack_bmc_count INTEGER;
+  ALTER TABLE rollout_rmcs ADD COLUMN rack_flashed INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollout_rmcs ADD COLUMN rack_skipped INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollout_rmcs ADD COLUMN rack_failed INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollout_rmcs ADD COLUMN bytes_sent INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE rollout_rmcs ADD COLUMN failure TEXT;
+  CREATE TABLE rollout_bmcs (
+    rollout_id INTEGER NOT NULL,
+    rmc_id INTEGER NOT NULL,
+    rack_index INTEGER NOT NULL,
+    address TEXT NOT NULL,
+    outcome INTEGER NOT NULL,
+    reason INTEGER NOT NULL,
+    firmware_major INTEGER NOT NULL,
+    firmware_minor INTEGER NOT NULL,
+    reported INTEGER NOT NULL,
+    PRIMARY KEY (rollout_id, rmc_id, rack_index),
+    FOREIGN KEY (rollout_id, rmc_id) REFERENCES rollout_rmcs (rollout_id, rmc_id)
+  );
+`;
+
+/** MIGRATIONS[v] takes a database at version v to v + 1. */
+const MIGRATIONS = [V1, V2];
+
+/** Brings the database to SCHEMA_VERSION, each migration in its own transaction; refuses a newer one. */
+export function migrate(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) throw new Error(`the database is schema version ${version}, this bmcfleet knows up to ${SCHEMA_VERSION}`);
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+/** The v1 schema alone: for the migration test, which builds a v1 database as an older bmcfleet left it. */
+export function createV1(db: Database.Database): void {
+  db.transaction(() => {
+    db.exec(V1);
+    db.pragma('user_version = 1');
+  }).immediate();
+}
