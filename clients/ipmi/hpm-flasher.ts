@@ -24,7 +24,7 @@ export interface HpmFlasherOptions extends Partial<Omit<HpmFlasherSettings, 'clo
   clock?: Clock;
 }
 
-export const DEFAULT_FLASHER_SETTINGS: Readonly<Omit<HpmFlasherSettings, 'clock'>> = Object.freeze({
+export const DEFAULT_FLASHER_SETTINGS: Readonly<Omit<HpmFlasherSettings, 'clock' | 'traffic'>> = Object.freeze({
   requestTimeoutMs: 1000, retries: 3, pollIntervalMs: 500, rebootWaitMs: 180_000, blockBytes: UPLOAD_BLOCK_BYTES,
 });
 

@@ -4,7 +4,7 @@ import { DecodeError } from '../../protocols/errors.js';
 import type { DeviceId } from '../../protocols/ipmi/commands/device.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { BmcLogin, FirmwareVersion } from './bmc-flasher.js';
-import { IpmiLanClient } from './ipmi-client.js';
+import { IpmiLanClient, type TrafficCount } from './ipmi-client.js';
 import { IpmiError } from './ipmi-errors.js';
 
 export interface HpmFlasherSettings {
@@ -19,6 +19,8 @@ export interface HpmFlasherSettings {
   rebootWaitMs: number;
   /** Firmware bytes in one Upload Firmware Block. */
   blockBytes: number;
+  /** Counts every datagram the flasher's sessions send (a benchmark's bytes on the wire). */
+  traffic?: TrafficCount;
 }
 
 export const DEFAULT_CIPHER_SUITE = 17;
@@ -27,7 +29,7 @@ export const DEFAULT_CIPHER_SUITE = 17;
 export function openSession(bmc: BmcLogin, s: HpmFlasherSettings): Promise<IpmiLanClient> {
   return IpmiLanClient.connect({
     host: bmc.host, port: bmc.port, username: bmc.username, password: bmc.password, cipherSuite: bmc.cipherSuite ?? DEFAULT_CIPHER_SUITE,
-    timeoutMs: s.requestTimeoutMs, retries: s.retries, clock: s.clock,
+    timeoutMs: s.requestTimeoutMs, retries: s.retries, clock: s.clock, traffic: s.traffic,
   });
 }
 

@@ -25,7 +25,12 @@ export interface IpmiClientOptions {
   retries?: number;
   /** Runs the timeouts and retransmissions (default: the system clock). */
   clock?: Clock;
+  /** Counts what this client sends, added to what others sharing it sent (a benchmark's bytes on the wire). */
+  traffic?: TrafficCount;
 }
+
+/** Datagrams and their bytes (IPMI payload and RMCP/RMCP+ headers; not UDP/IP). */
+export interface TrafficCount { datagrams: number; bytes: number }
 
 /**
  * Requests awaiting their answers at once; more wait their turn. The BMC takes a session sequence number up to 15
@@ -68,7 +73,8 @@ export class IpmiLanClient {
   private readonly socket: Socket;
   private readonly session: RmcpPlusClientSession;
   private readonly clock: Clock;
-  private readonly opts: Required<Omit<IpmiClientOptions, 'kg' | 'clock'>> & { kg: Buffer | null };
+  private readonly opts: Required<Omit<IpmiClientOptions, 'kg' | 'clock' | 'traffic'>> & { kg: Buffer | null };
+  private readonly traffic: TrafficCount | null;
   private rqSeq = 0;
   private closed = false;
   /** The handshake step awaiting the BMC's answer: one at a time, each needs the last one's answer. */
@@ -85,6 +91,7 @@ export class IpmiLanClient {
     this.host = opts.host;
     this.socket = socket;
     this.clock = opts.clock ?? systemClock;
+    this.traffic = opts.traffic ?? null;
     this.session = new RmcpPlusClientSession({
       username: opts.username, password: opts.password, kg: this.opts.kg, cipherSuite: this.opts.cipherSuite,
       privilege: this.opts.privilege, random: randomBytesPooled,
@@ -146,7 +153,7 @@ export class IpmiLanClient {
   post(netFn: number, cmd: number, data: Uint8Array = NO_DATA): number {
     if (this.closed) throw new IpmiClosedError(commandName(null, netFn, cmd), this.host);
     const rqSeq = this.nextRqSeq(netFn, cmd);
-    this.socket.send(this.session.request(netFn, cmd, data, rqSeq));
+    this.transmit(this.session.request(netFn, cmd, data, rqSeq));
     return rqSeq;
   }
 
@@ -204,6 +211,14 @@ export class IpmiLanClient {
     return this.rqSeq;
   }
 
+  private transmit(datagram: Buffer): void {
+    if (this.traffic) {
+      this.traffic.datagrams++;
+      this.traffic.bytes += datagram.length;
+    }
+    this.socket.send(datagram);
+  }
+
   /** Sends the next attempt, or ends the exchange with a timeout once the retries are spent. */
   private attempt<T>(x: Exchange<T>): void {
     if (x.sent++ > this.opts.retries) {
@@ -211,7 +226,7 @@ export class IpmiLanClient {
       return;
     }
     // A retransmitted request gets a fresh session sequence number (§13.14): the BMC drops a repeated one.
-    this.socket.send(x.datagram ?? this.session.request(x.netFn, x.cmd, x.data, x.rqSeq));
+    this.transmit(x.datagram ?? this.session.request(x.netFn, x.cmd, x.data, x.rqSeq));
     x.timer = this.clock.setTimeout(() => this.attempt(x), this.opts.timeoutMs);
   }
 

@@ -143,3 +143,16 @@ t.test('a lost answer is sent again when the ManualClock says so, in the handsha
   t.equal(drops('replay'), 0, 'the retransmission had a fresh session sequence number: not dropped as a replay (§13.14)');
   t.equal(clock.pending, 0, 'no timer left behind');
 });
+
+t.test('traffic counts every datagram the client sends, the handshake\'s too, as the BMC receives them', async (t) => {
+  const clock = new ManualClock();
+  const before = udp.bmc.counters.datagramsIn;
+  const traffic = { datagrams: 0, bytes: 0 };
+  const client = await IpmiLanClient.connect({ host: IP, port: PORT, username: 'admin', password: 'password', clock, timeoutMs: TIMEOUT_MS, traffic });
+  t.teardown(() => client.close());
+  await client.call(GetDeviceId, undefined);
+  t.equal(traffic.datagrams, 5, 'Open Session, RAKP 1, RAKP 3, Set Session Privilege Level, Get Device ID');
+  t.equal(udp.bmc.counters.datagramsIn - before, traffic.datagrams, 'what the BMC received');
+  // Get Device ID over suite 17: RMCP (4) + session header (12) + confidentiality header and trailer (16 + 16) + message (7) + ICV (16) at least.
+  t.ok(traffic.bytes > 5 * 40, `${traffic.bytes} bytes`);
+});
