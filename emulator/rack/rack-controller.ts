@@ -6,7 +6,7 @@
 // the delay of its reply scheme (reply-delay.ts); a Poll is answered at once. Unsigned, forged, stale and replayed
 // commands are ignored and counted by the verifier. The rest of the flow (image transfer and verification, reading
 // the BMCs' versions, HPM.1 flash, state kept across restarts) builds on `rollout`, which is plain data for that.
-import { CommandVerifier, type RejectReason } from '../../protocols/rollout/command-verifier.js';
+import { CommandVerifier, type RejectReason, type SignatureVerdicts } from '../../protocols/rollout/command-verifier.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import type { TrustedKey } from '../../protocols/rollout/keys.js';
 import type { DecodedMessage, MessageOf, RolloutMessage } from '../../protocols/rollout/message.js';
@@ -24,6 +24,8 @@ export interface RackControllerOptions {
   trustedKeys: readonly TrustedKey[];
   /** When it started (ms since the Unix epoch): commands signed before are stale (command-verifier.ts). */
   startedAtMs: number;
+  /** Shared with the shard's other RMCs, so a broadcast's signature is checked once (command-verifier.ts). */
+  signatures?: SignatureVerdicts;
 }
 
 /** A message to send to whoever sent the one it answers, after `afterUs` µs. */
@@ -70,7 +72,7 @@ export class RackController {
     this.rackName = o.rackName;
     this.bmcCount = o.bmcCount;
     this.trustedKeyIds = o.trustedKeys.map((k) => k.keyId);
-    this.verifier = new CommandVerifier({ rmcId: o.rmcId, trustedKeys: o.trustedKeys, notBeforeMs: o.startedAtMs });
+    this.verifier = new CommandVerifier({ rmcId: o.rmcId, trustedKeys: o.trustedKeys, notBeforeMs: o.startedAtMs, signatures: o.signatures });
   }
 
   /** Commands acted on. */

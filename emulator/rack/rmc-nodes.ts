@@ -2,6 +2,7 @@
 // shard that runs the rack's first BMC, each on its own address, with the shard's broadcast listener
 // (rmc-broadcast.ts), and the control requests on them (rmc-routes.ts).
 import { RackPhase } from '../../protocols/rollout/rack-status.js';
+import { SignatureVerdicts } from '../../protocols/rollout/command-verifier.js';
 import { trustedKeyFromRaw } from '../../protocols/rollout/keys.js';
 import type { Clock } from '../../runtime/clock.js';
 import { ControlError } from '../fleet/control-error.js';
@@ -80,10 +81,12 @@ export class RmcNodes implements ShardNodes<RmcNode> {
     this.shardNo = context.shard;
     const clock: Clock = context.clock;
     const trustedKeys = config.rollout.managerKeys.map((k) => trustedKeyFromRaw(Buffer.from(k, 'base64')));
+    // The listener hands one decoded broadcast to each RMC in turn: its signature is checked once, not once per RMC.
+    const signatures = new SignatureVerdicts();
     for (const { rack, rmc, position } of racksWithRmcs(config)) {
       if (position < from || position >= to) continue;
       const controller = new RackController({
-        rmcId: rmc.id, address: rmc.ip, rackName: rack.name, bmcCount: rack.count, trustedKeys, startedAtMs: clock.now(),
+        rmcId: rmc.id, address: rmc.ip, rackName: rack.name, bmcCount: rack.count, trustedKeys, startedAtMs: clock.now(), signatures,
       });
       const node = new RmcNode(controller, clock);
       this.nodes.push(node);
