@@ -14,7 +14,7 @@ import { windowUsFor } from '../protocols/rollout/reply-delay.js';
 import { PollRound } from '../orchestrator/rollout/poll-round.js';
 import { PrepareRound, REPLY_RATE_SETTING, type RoundAction } from '../orchestrator/rollout/prepare-round.js';
 import { ASSUMED_REPLY_RATE, windowSchemeFor } from '../orchestrator/rollout/reply-window.js';
-import { RmcStep, type RmcRecord, type RmcTarget } from '../orchestrator/store/rollout-store.js';
+import { RmcStep, type RmcRecord } from '../orchestrator/store/rollout-store.js';
 import { SqliteRolloutStore } from '../orchestrator/store/sqlite-rollout-store.js';
 import { systemClock } from '../runtime/clock.js';
 import type { RunResult, RunSpec, Scheme } from './congestion-run.js';

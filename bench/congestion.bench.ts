@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fleetConfig } from '../emulator/fleet/fleet-config.js';
 import { Fleet } from '../emulator/fleet/fleet.js';
+import { autoShards } from '../emulator/fleet/plan.js';
 import { generateManagerKey } from '../protocols/rollout/keys.js';
 import { consecutiveAddresses, formatIpv4, parseIpv4 } from '../runtime/ipv4.js';
 import { SCHEMES, type RunResult, type RunSpec, type Scheme } from './congestion-run.js';
@@ -72,7 +73,6 @@ const POLL_CONCURRENCY = 32;
 const MAX_BINS = 1000;
 
 type Layout = typeof LAYOUTS[number];
-type Network = typeof NETWORKS[number];
 
 /**
  * The first `n` RMC addresses of a layout: consecutive subnets of that size from 127.170.0.0, each filled with its
@@ -166,7 +166,7 @@ async function main(): Promise<void> {
   const link: Link | null = 'link' in made ? made.link : null;
   if (!link) process.stderr.write(`congestion: loopback only: ${'unavailable' in made ? made.unavailable : ''}\n`);
   const cleanUp = () => link?.remove();
-  process.once('SIGINT', () => { cleanUp(); process.exit(130); });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { cleanUp(); process.exit(130); });
   const networks = NETWORKS.filter((n) => n === 'loopback' || link);
   const rows: Record<string, unknown>[] = [];
   /** R per (network, N, buffer): measured by the burst on the first layout, used for every layout's bound. */
@@ -177,11 +177,21 @@ async function main(): Promise<void> {
       const rmcIps = layoutAddresses(layout, fleetSize);
       const bmcIps = consecutiveAddresses('127.180.0.1', fleetSize);
       const [rolloutPort, ipmiPort] = [await freePort(), await freePort()];
+      // RMC j (ID j + 1, the j-th address of the layout) sits in the rack at fleetPosition(j): the first N, whatever
+      // N, are dealt round-robin over the shards, so a small rollout uses every core as a real fleet's own CPUs would.
+      const shards = fleetSize % autoShards(2 * fleetSize) === 0 ? autoShards(2 * fleetSize) : 1;
+      const perShard = Math.ceil(fleetSize / shards);
+      const fleetPosition = (j: number) => (j % shards) * perShard + Math.floor(j / shards);
+      const racks = new Array<{ name: string; bmcs: number; firstIp: string; rmc: { ip: string; id: number } }>(fleetSize);
+      rmcIps.forEach((ip, j) => {
+        const p = fleetPosition(j);
+        racks[p] = { name: `r${j + 1}`, bmcs: 1, firstIp: bmcIps[p], rmc: { ip, id: j + 1 } };
+      });
       const config = fleetConfig({
         ipmiPort, control: 'none',
         rollout: { port: rolloutPort, managerKey: key.rawPublicKey.toString('base64') },
         // One rack per RMC, one BMC each (on 127.180.x.y): the prepare round never talks to BMCs.
-        racks: rmcIps.map((ip, i) => ({ name: `r${i + 1}`, bmcs: 1, firstIp: bmcIps[i], rmc: { ip, id: i + 1 } })),
+        racks,
       });
       const startedAt = Date.now();
       const fleet = await Fleet.start(config);
