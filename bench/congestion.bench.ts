@@ -141,18 +141,18 @@ const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Waits until the fleet's shards are idle (under 5% of a core for 250 ms; at most 120 s), so one run's late Polls
- * and replies never spill into the next: the emulated RMCs share this machine's cores, and each Poll costs one an
- * Ed25519 check.
+ * Waits until the fleet's shards are idle (under 5% of a core each over 250 ms; at most 60 s), so one run's late
+ * Polls and replies never spill into the next: the emulated RMCs share this machine's cores, and each Poll costs
+ * one an Ed25519 check.
  */
 async function shardsIdle(fleet: Fleet): Promise<void> {
   const pids = fleet.shards.status().flatMap((s) => (s.pid === null ? [] : [s.pid]));
-  const until = Date.now() + 120_000;
+  const until = Date.now() + 60_000;
   let before = treeCpuSeconds(pids);
   do {
     await sleep(250);
     const now = treeCpuSeconds(pids);
-    if (now - before < 0.0125) return;
+    if (now - before < 0.0125 * pids.length) return;
     before = now;
   } while (Date.now() < until);
 }
@@ -172,6 +172,21 @@ async function main(): Promise<void> {
   /** R per (network, N, buffer): measured by the burst on the first layout, used for every layout's bound. */
   const rates = new Map<string, number>();
   const fleetSize = Math.max(...SIZES);
+  mkdirSync(OUT, { recursive: true });
+  /** Writes OUT/congestion.json: after each run (complete: false), so a stopped run keeps its rows, and at the end. */
+  const save = (plots: string[], complete: boolean) => {
+    const report = {
+      benchmark: 'congestion', node: process.version, mode: QUICK ? 'quick' : 'full', complete, machine: machine(),
+      note: option('--note') ?? null, loadAverage: { atStart: loadAtStart.map(round3), atEnd: loadavg().map(round3) },
+      tookSeconds: Math.round((Date.now() - began) / 1000),
+      networks, link: link ? { shape: link.shape } : { unavailable: 'unavailable' in made ? made.unavailable : null },
+      anchor: 'boundMs = N / R, R the replies/s the manager drained the burst of the same (network, N, rcvbuf) at',
+      settings: { maxPolls: MAX_POLLS, pollConcurrency: POLL_CONCURRENCY, waits: Object.fromEntries(SIZES.map((n) => [n, waitsFor(n)])) },
+      plots, rows,
+    };
+    writeFileSync(join(OUT, 'congestion.json'), `${JSON.stringify(report, null, 1)}\n`);
+    return report;
+  };
   try {
     for (const layout of LAYOUTS) {
       const rmcIps = layoutAddresses(layout, fleetSize);
@@ -227,6 +242,7 @@ async function main(): Promise<void> {
                     kernelDrops: { rcvbufErrors: r.kernel.rcvbufErrors, socketDrops: r.kernel.socketDrops, qdiscDrops, softnetDrops: r.kernel.softnetDrops },
                     arrivalsPerMs: histogram(r.arrivals),
                   });
+                  save([], false);
                   process.stderr.write(`congestion: ${network} ${layout} n=${n} rcvbuf=${rcvbuf} ${scheme}: first round ${r.firstRound}/${n}, `
                     + `${r.rounds ?? '-'} rounds, ${r.timeToAllMs === null ? 'not all' : `${Math.round(r.timeToAllMs)} ms`} (bound ${Math.round(boundMs)} ms), `
                     + `drops ${r.kernel.socketDrops ?? '?'} socket / ${r.kernel.rcvbufErrors} rcvbuf${qdiscDrops === null ? '' : ` / ${qdiscDrops} qdisc`} [${Math.round((Date.now() - began) / 1000)} s]\n`);
@@ -246,23 +262,13 @@ async function main(): Promise<void> {
     cleanUp();
   }
 
-  mkdirSync(OUT, { recursive: true });
   const plots: string[] = [];
   for (const n of SIZES) {
     const file = `congestion-${n}.svg`;
     writeFileSync(join(OUT, file), await arrivalsSvg(rows as never, n));
     plots.push(file);
   }
-  const report = {
-    benchmark: 'congestion', node: process.version, mode: QUICK ? 'quick' : 'full', machine: machine(),
-    note: option('--note') ?? null, loadAverage: { atStart: loadAtStart.map(round3), atEnd: loadavg().map(round3) },
-    tookSeconds: Math.round((Date.now() - began) / 1000),
-    networks, link: link ? { shape: link.shape } : { unavailable: 'unavailable' in made ? made.unavailable : null },
-    anchor: 'boundMs = N / R, R the replies/s the manager drained the burst of the same (layout, network, N, rcvbuf) at',
-    settings: { maxPolls: MAX_POLLS, pollConcurrency: POLL_CONCURRENCY, waits: Object.fromEntries(SIZES.map((n) => [n, waitsFor(n)])) },
-    plots, rows,
-  };
-  writeFileSync(join(OUT, 'congestion.json'), `${JSON.stringify(report, null, 1)}\n`);
+  const report = save(plots, true);
   const windowRatio = (n: number) => (rows.find((r) => r.scheme === 'window' && r.n === n && r.network === 'loopback' && r.rcvbuf === 'default')?.ratioToBound ?? null);
   process.stdout.write(`${JSON.stringify({
     benchmark: 'congestion', mode: report.mode, machine: report.machine, results: join(OUT, 'congestion.json'), rows: rows.length,
