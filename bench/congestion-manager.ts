@@ -53,6 +53,7 @@ function bind(socket: Socket, address: string): Promise<void> {
 }
 
 async function run(spec: RunSpec): Promise<RunResult> {
+  if (spec.replyRate !== null) store.setSetting(REPLY_RATE_SETTING, spec.replyRate);
   const rate = store.setting(REPLY_RATE_SETTING) ?? ASSUMED_REPLY_RATE;
   const reply = replyFor(spec.scheme, spec.targets.length, rate);
   const now = Date.now();

@@ -12,6 +12,8 @@ export interface RunSpec {
   targets: RmcTarget[];
   /** SO_RCVBUF asked for the manager's socket, or null for the system default. */
   rcvbufBytes: number | null;
+  /** R to size the window and the rank slot with (the store's reply rate is set to it first), or null: the store's. */
+  replyRate: number | null;
   rmcPort: number;
   broadcastAddress: string;
   bindAddress: string;
