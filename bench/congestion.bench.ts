@@ -140,6 +140,12 @@ function histogram(arrivals: [number, number][]): { binMs: number; counts: numbe
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The results as JSON: the header indented, each row on one line (its histogram makes it long), so diffs stay readable. */
+function resultsJson(report: { rows: unknown[] }): string {
+  const head = JSON.stringify({ ...report, rows: 'ROWS' }, null, 1);
+  return `${head.replace('"rows": "ROWS"', `"rows": [\n${report.rows.map((r) => JSON.stringify(r)).join(',\n')}\n ]`)}\n`;
+}
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -190,7 +196,7 @@ async function main(): Promise<void> {
       settings: { maxPolls: MAX_POLLS, pollConcurrency: POLL_CONCURRENCY, waits: Object.fromEntries(SIZES.map((n) => [n, waitsFor(n)])) },
       plots, rows,
     };
-    writeFileSync(join(OUT, 'congestion.json'), `${JSON.stringify(report, null, 1)}\n`);
+    writeFileSync(join(OUT, 'congestion.json'), resultsJson(report));
     return report;
   };
   try {

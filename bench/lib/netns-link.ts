@@ -77,6 +77,11 @@ export function createLink(shape: LinkShape = {}): { link: Link } | { unavailabl
     run([...inNs, 'ip', 'route', 'del', 'local', '127.0.0.0/8', 'dev', 'lo', 'table', 'local']);
     run([...inNs, 'ip', 'route', 'add', '127.0.0.0/8', 'via', `${subnet}.1`, 'dev', managerSide, 'src', managerAddress]);
     run([...inNs, 'tc', 'qdisc', 'add', 'dev', managerSide, 'root', ...tbf]);
+    // Static neighbours, as on a switched network whose ARP caches are warm: otherwise the first burst waits on ARP
+    // and the kernel holds only a few packets meanwhile (unres_qlen), so a run would measure address resolution.
+    const macOf = (dev: string, ns: string[]) => run([...ns, 'cat', `/sys/class/net/${dev}/address`]).trim();
+    run(['ip', 'neigh', 'replace', managerAddress, 'lladdr', macOf(managerSide, inNs), 'dev', rmcSide, 'nud', 'permanent']);
+    run([...inNs, 'ip', 'neigh', 'replace', `${subnet}.1`, 'lladdr', macOf(rmcSide, []), 'dev', managerSide, 'nud', 'permanent']);
   } catch (err) {
     remove();
     return { unavailable: `cannot set up the veth link (${(err as Error).message.split('\n')[0]})` };
