@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench [-- args]`: build, then run every benchmark in bench/*.bench.ts (compiled to
-// dist/bench/*.bench.js) one after another, forwarding the arguments (e.g. --quick). Each benchmark prints one
+// `npm run bench [-- NAME...] [-- args]`: build, then run every benchmark in bench/*.bench.ts (compiled to
+// dist/bench/*.bench.js), or only those NAMEd (`npm run bench -- congestion`), one after another, forwarding the
+// other arguments (e.g. --quick). Each benchmark prints one
 // JSON object; this prints it as one line on stdout. Build output and progress go to stderr. Exits non-zero
 // if the build or any benchmark fails.
 import { spawnSync } from 'node:child_process';
@@ -9,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = process.argv.slice(2);
+const names = new Set(benchmarks().map((b) => b.name));
+const chosen = process.argv.slice(2).filter((a) => names.has(a));
+const args = process.argv.slice(2).filter((a) => !names.has(a));
 
 /** Always builds, so dist is never stale; any type error stops the run, as in `npm test`. */
 function build() {
@@ -45,7 +48,7 @@ function parseResult(stdout) {
 }
 
 build();
-const list = benchmarks();
+const list = benchmarks().filter((b) => chosen.length === 0 || chosen.includes(b.name));
 if (list.length === 0) {
   console.error('bench: no benchmarks in bench/');
   process.exit(1);

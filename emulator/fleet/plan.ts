@@ -44,11 +44,50 @@ export function shardRange(total: number, shards: number, k: number): [number, n
   return [Math.min(total, k * size), Math.min(total, (k + 1) * size)];
 }
 
-/** The shard count when the fleet file says "auto": both cores once the fleet is big, and at most 12,500
- *  BMCs (sockets) a process, well under the ~20,000 file descriptors a process may hold here. */
-export function autoShards(total: number): number {
-  if (total <= 1000) return 1;
-  return Math.max(2, Math.ceil(total / 12_500));
+/** Sockets a shard may hold: one per BMC and one per RMC, well under the ~20,000 file descriptors a process may hold here. */
+export const SOCKETS_PER_SHARD = 12_500;
+
+/** The shard count when the fleet file says "auto", for a fleet of `sockets` UDP sockets (BMCs and RMCs): one
+ *  process for a small fleet, else both cores and at most SOCKETS_PER_SHARD sockets a process. */
+export function autoShards(sockets: number): number {
+  if (sockets <= 1000) return 1;
+  return Math.max(2, Math.ceil(sockets / SOCKETS_PER_SHARD));
+}
+
+/** UDP sockets the fleet's nodes need: one per BMC, and one per rack controller. */
+export function fleetSockets(cfg: FleetConfig): number {
+  return cfg.racks.reduce((n, r) => n + r.count + (r.rmc ? 1 : 0), 0);
+}
+
+/**
+ * The shards' BMC ranges [from, to), in order, none empty. They are cut by sockets, not BMCs: an RMC runs in the
+ * shard of its rack's first BMC and costs a socket there, so a fleet of many small racks with RMCs gets shards
+ * enough (`cfg.shards`, or autoShards) and each about the same number of sockets. For BMCs alone this is
+ * shardRange's slicing.
+ */
+export function shardRanges(cfg: FleetConfig): [number, number][] {
+  const total = fleetSize(cfg);
+  const sockets = fleetSockets(cfg);
+  const shards = Math.min(total, cfg.shards || autoShards(sockets));
+  if (total === 0) return [];
+  const perShard = Math.ceil(sockets / shards);
+  const ranges: [number, number][] = [];
+  let position = 0;
+  let before = 0;
+  let current = -1;
+  for (const rack of cfg.racks) {
+    for (let i = 0; i < rack.count; i++, position++) {
+      // The shard of a BMC is where the sockets before it fall: floor(sockets before / perShard).
+      const shard = Math.floor(before / perShard);
+      if (shard !== current) {
+        if (ranges.length > 0) ranges[ranges.length - 1][1] = position;
+        ranges.push([position, total]);
+        current = shard;
+      }
+      before += i === 0 && rack.rmc ? 2 : 1;
+    }
+  }
+  return ranges;
 }
 
 /** What EmulatedBmc needs for the BMC at `p`. */

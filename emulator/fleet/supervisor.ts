@@ -1,4 +1,4 @@
-// The supervisor: splits a fleet across shard processes (one UDP socket per BMC, so at most ~12,500 BMCs a
+// The supervisor: splits a fleet across shard processes (one UDP socket per BMC or RMC, so at most ~12,500 a
 // process under the fd limit, and both cores used), waits for them to serve, restarts a shard that dies
 // while the others keep serving (for as long as the fleet runs, waiting longer after each quick death, and
 // with the run-time state its nodes kept), routes control requests to the shard running a node, and hands
@@ -13,7 +13,7 @@ import { ControlError } from './control-error.js';
 import type { FleetConfig } from './fleet-config.js';
 import { NODE_KINDS } from './nodes/index.js';
 import type { NodeKind } from './nodes/node-kind.js';
-import { autoShards, fleetSize, shardRange } from './plan.js';
+import { fleetSize, shardRanges } from './plan.js';
 import type { ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
 import { TcpPorts } from './tcp-ports.js';
 
@@ -102,11 +102,7 @@ export class Supervisor implements ShardRouter {
       }
     }
     this.udpSockets = sockets;
-    const n = Math.min(this.total, config.shards || autoShards(this.total));
-    for (let k = 0; k < n; k++) {
-      const [from, to] = shardRange(this.total, n, k);
-      if (from < to) this.shards.push(new ShardHandle(k, from, to));
-    }
+    shardRanges(config).forEach(([from, to], k) => this.shards.push(new ShardHandle(k, from, to)));
   }
 
   /** Starts every shard, then the TCP listeners; resolves when all serve, rejects with the first failure (all stopped then). */

@@ -11,7 +11,7 @@
 // this RMC is not in are counted `unhandled`.
 import type { FirmwareVersion, FlashResult, VersionRead } from '../../clients/ipmi/bmc-flasher.js';
 import type { Peer } from '../../protocols/peer.js';
-import { CommandVerifier, type RejectReason } from '../../protocols/rollout/command-verifier.js';
+import { CommandVerifier, type RejectReason, type SignatureVerdicts } from '../../protocols/rollout/command-verifier.js';
 import { COMMAND_TYPES, MessageType } from '../../protocols/rollout/header.js';
 import type { TrustedKey } from '../../protocols/rollout/keys.js';
 import type { DecodedMessage, MessageOf, RolloutMessage } from '../../protocols/rollout/message.js';
@@ -45,6 +45,8 @@ export interface RackControllerOptions {
   maxImageBytes?: number;
   /** What it kept before a restart. */
   restored?: RestoredRmc | null;
+  /** Shared with the shard's other RMCs, so a broadcast's signature is checked once (command-verifier.ts). */
+  signatures?: SignatureVerdicts;
 }
 
 export const DEFAULT_MAX_IMAGE_BYTES = 256 * 1024 * 1024;
@@ -137,7 +139,7 @@ export class RackController {
     if (this.bmcAddresses.length !== o.bmcCount) throw new RangeError(`${this.bmcAddresses.length} BMC addresses for ${o.bmcCount} BMCs`);
     this.trustedKeys = o.trustedKeys;
     this.maxImageBytes = o.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
-    this.verifier = new CommandVerifier({ rmcId: o.rmcId, trustedKeys: o.trustedKeys, notBeforeMs: o.startedAtMs });
+    this.verifier = new CommandVerifier({ rmcId: o.rmcId, trustedKeys: o.trustedKeys, notBeforeMs: o.startedAtMs, signatures: o.signatures });
     this.rackImage = new RackImage({ trustedKeys: o.trustedKeys, identity: o.bmcIdentity ?? DEFAULT_BMC_IDENTITY, maxImageBytes: this.maxImageBytes });
     if (o.restored) this.restore(o.restored);
   }

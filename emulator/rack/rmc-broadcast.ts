@@ -1,7 +1,8 @@
 // A shard's one listener on 0.0.0.0 at the rollout port (DESIGN "Scale facts": only a socket on 0.0.0.0 hears a
 // broadcast to 127.255.255.255). Each datagram is decoded once and handed on in user space: a message addressed to
 // one RMC (the header's rmcId) to that RMC if it runs here; one to every RMC (ALL_RMCS) to the RMCs a Prepare or
-// Poll targets, or to all of them for any other message. Each RMC then checks it itself and counts what it ignores.
+// Poll targets, or to all of them for any other message. Each RMC then checks it itself and counts what it ignores;
+// the signature of the one decoded message is verified once for them all (their shared SignatureVerdicts, rmc-nodes.ts).
 import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
 import type { DecodedMessage } from '../../protocols/rollout/message.js';
 import { rankOf } from '../../protocols/rollout/reply-delay.js';

@@ -6,6 +6,7 @@
 // manager keys set at run time are kept by the supervisor for the shard's next process.
 import type { BmcFlasher, BmcLogin } from '../../clients/ipmi/bmc-flasher.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
+import { SignatureVerdicts } from '../../protocols/rollout/command-verifier.js';
 import { trustedKeyFromRaw, type TrustedKey } from '../../protocols/rollout/keys.js';
 import { BmcOutcome, FailureReason, RackPhase } from '../../protocols/rollout/rack-status.js';
 import type { Clock } from '../../runtime/clock.js';
@@ -130,6 +131,8 @@ export class RmcNodes implements ShardNodes<RmcNode> {
     const clock: Clock = context.clock;
     for (const key of config.rollout.managerKeys) this.addKey(key);
     const admin = adminOf(config);
+    // The listener hands one decoded broadcast to each RMC in turn: its signature is checked once, not once per RMC.
+    const signatures = new SignatureVerdicts();
     for (const { rack, rmc, position } of racksWithRmcs(config)) {
       if (position < from || position >= to) continue;
       const kept = context.kept(rmc.ip) as KeptRmc | undefined;
@@ -138,7 +141,7 @@ export class RmcNodes implements ShardNodes<RmcNode> {
       const logins: BmcLogin[] = bmcAddresses.map((host) => ({ host, port: config.ipmiPort, ...admin }));
       const options = {
         rmcId: rmc.id, address: rmc.ip, rackName: rack.name, bmcCount: rack.count, trustedKeys: this.trustedKeys,
-        bmcAddresses, bmcIdentity: rackIdentity(config, rack, position),
+        bmcAddresses, bmcIdentity: rackIdentity(config, rack, position), signatures,
       };
       const store = config.stateDir ? new FileRmcStore(config.stateDir, rmc.ip, context.log) : new MemoryRmcStore();
       const controller = new RackController({ ...options, startedAtMs: clock.now(), restored: store.load() });

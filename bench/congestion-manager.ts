@@ -1,0 +1,152 @@
+// The congestion bench's manager (issue 12), a child process of congestion.bench.ts so it can run in its own
+// network namespace for the link network. It runs the manager's real rounds (orchestrator/rollout: PrepareRound for
+// the broadcast schemes, PollRound for the bounded unicast poll) on one UDP socket and a store in a temporary
+// SQLite file, and reports per run when each datagram arrived and what the kernel dropped on the way to it.
+// Asked over IPC (process.send): { kind: 'run', spec } -> { kind: 'result', result }; 'exit' ends it.
+import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { signingKeyFrom } from '../protocols/rollout/keys.js';
+import { ReplyScheme, type ReplySchemeParams } from '../protocols/rollout/prepare.js';
+import { windowUsFor } from '../protocols/rollout/reply-delay.js';
+import { PollRound } from '../orchestrator/rollout/poll-round.js';
+import { PrepareRound, REPLY_RATE_SETTING, type RoundAction } from '../orchestrator/rollout/prepare-round.js';
+import { ASSUMED_REPLY_RATE, windowSchemeFor } from '../orchestrator/rollout/reply-window.js';
+import { RmcStep, type RmcRecord } from '../orchestrator/store/rollout-store.js';
+import { SqliteRolloutStore } from '../orchestrator/store/sqlite-rollout-store.js';
+import { systemClock } from '../runtime/clock.js';
+import type { RunResult, RunSpec, Scheme } from './congestion-run.js';
+import { softnetDrops, udpRcvbufErrors, udpSocketDrops } from './lib/udp-drops.js';
+
+type Round = {
+  start(nowMs: number): RoundAction[];
+  receive(datagram: Uint8Array, nowMs: number): RoundAction[] | void;
+  tick(nowMs: number): RoundAction[];
+  readonly deadlineMs: number | null;
+  readonly done: boolean;
+  rmcs(): RmcRecord[];
+  readonly counts: { replies: number };
+};
+
+const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-congestion-'));
+const store = new SqliteRolloutStore(join(dir, 'manager.db'));
+let key: ReturnType<typeof signingKeyFrom>;
+
+/** The reply scheme a run's Prepare carries: the window and the rank slot sized from the measured rate R. */
+function replyFor(scheme: Scheme, n: number, rate: number): ReplySchemeParams {
+  switch (scheme) {
+    case 'octet-sum': return { scheme: ReplyScheme.OCTET_SUM };
+    case 'window': return windowSchemeFor(n, store);
+    // One slot per RMC at the same utilisation as the window: rank x 1 / (0.8 R).
+    case 'rank': return { scheme: ReplyScheme.RANK_SLOTS, slotUs: Math.max(1, Math.round(windowUsFor(n, rate) / n)) };
+    default: return { scheme: ReplyScheme.IMMEDIATE };
+  }
+}
+
+function bind(socket: Socket, address: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, address, () => { socket.off('error', reject); resolve(); });
+  });
+}
+
+async function run(spec: RunSpec): Promise<RunResult> {
+  if (spec.replyRate !== null) store.setSetting(REPLY_RATE_SETTING, spec.replyRate);
+  const rate = store.setting(REPLY_RATE_SETTING) ?? ASSUMED_REPLY_RATE;
+  const reply = replyFor(spec.scheme, spec.targets.length, rate);
+  const now = Date.now();
+  const rolloutId = store.createRollout({
+    createdAtMs: now, nonce: Buffer.from(Array.from({ length: 16 }, () => Math.floor(Math.random() * 256))), imageSize: 1 << 20,
+    imageSha256: new Uint8Array(32).fill(0x5a), flashTimeMs: now + 3_600_000, reply, targets: spec.targets,
+  });
+  const round: Round = spec.scheme === 'poll'
+    ? new PollRound({ store, rolloutId, key, concurrency: spec.pollConcurrency, maxPolls: spec.maxPolls })
+    : new PrepareRound({ store, rolloutId, key, maxPolls: spec.maxPolls, marginMs: spec.marginMs, pollTimeoutMs: spec.pollTimeoutMs });
+
+  const socket = createSocket({ type: 'udp4', ...(spec.rcvbufBytes ? { recvBufferSize: spec.rcvbufBytes } : {}) });
+  await bind(socket, spec.bindAddress);
+  socket.setBroadcast(true);
+  const port = socket.address().port;
+  const effectiveRcvbuf = socket.getRecvBufferSize();
+  const before = { rcvbufErrors: udpRcvbufErrors(), softnetDrops: softnetDrops() };
+  const perMs = new Map<number, number>();
+  let datagramsIn = 0;
+  let polls = 0;
+  let lastAnswerMs = 0;
+  let t0 = 0;
+  let timer: { cancel(): void } | null = null;
+
+  const result = await new Promise<RunResult>((resolve, reject) => {
+    const send = (actions: RoundAction[] | void) => {
+      for (const a of actions ?? []) {
+        if (a.kind === 'unicast') polls++;
+        socket.send(a.bytes, spec.rmcPort, a.kind === 'broadcast' ? spec.broadcastAddress : a.address);
+      }
+    };
+    const finish = () => {
+      const socketDrops = udpSocketDrops(port);
+      socket.close();
+      const rmcs = round.rmcs();
+      const answered = rmcs.filter((m) => m.step === RmcStep.ANSWERED);
+      const firstPolls = spec.scheme === 'poll' ? 1 : 0;
+      const all = answered.length === rmcs.length;
+      resolve({
+        replyRate: rate, reply, answered: answered.length, missing: rmcs.length - answered.length,
+        measuredRate: round instanceof PrepareRound && spec.scheme === 'burst' ? round.replyRate() : null,
+        firstRound: answered.filter((m) => m.polls === firstPolls).length,
+        rounds: all ? Math.max(...answered.map((m) => m.polls)) + 1 - firstPolls : null,
+        timeToAllMs: all ? Math.round(lastAnswerMs * 1000) / 1000 : null,
+        datagramsIn, polls, arrivals: [...perMs.entries()].sort((a, b) => a[0] - b[0]),
+        kernel: {
+          rcvbufErrors: udpRcvbufErrors() - before.rcvbufErrors, socketDrops, softnetDrops: softnetDrops() - before.softnetDrops,
+        },
+        effectiveRcvbuf,
+      });
+    };
+    // One step of the round: send what it asks, then wait for its next deadline, or finish.
+    const step = (run: () => RoundAction[] | void) => {
+      try {
+        send(run());
+      } catch (err) {
+        socket.close();
+        reject(err);
+        return;
+      }
+      timer?.cancel();
+      timer = null;
+      if (round.done) { finish(); return; }
+      const deadline = round.deadlineMs;
+      if (deadline !== null) timer = systemClock.setTimeout(() => step(() => round.tick(systemClock.now())), deadline - systemClock.now());
+    };
+    socket.on('message', (datagram) => {
+      const at = performance.now() - t0;
+      datagramsIn++;
+      const ms = Math.floor(at);
+      perMs.set(ms, (perMs.get(ms) ?? 0) + 1);
+      const replies = round.counts.replies;
+      step(() => round.receive(datagram, systemClock.now()));
+      if (round.counts.replies > replies) lastAnswerMs = at;
+    });
+    t0 = performance.now();
+    step(() => round.start(systemClock.now()));
+  });
+  return result;
+}
+
+process.on('message', (m: { kind: 'key'; pem: string } | { kind: 'run'; spec: RunSpec } | { kind: 'exit' }) => {
+  if (m.kind === 'key') {
+    key = signingKeyFrom(m.pem);
+    process.send!({ kind: 'ready' });
+  } else if (m.kind === 'run') {
+    run(m.spec).then(
+      (result) => process.send!({ kind: 'result', result }),
+      (err: Error) => process.send!({ kind: 'error', message: err.stack ?? String(err) }),
+    );
+  } else {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  }
+});
