@@ -38,9 +38,15 @@ export function sendVia(socket: Socket): SendAnswer {
  * Binds a socket for `handler`. `reuseAddr` lets it share its port with a socket on 0.0.0.0 (DESIGN "Scale facts":
  * only that one hears broadcasts); both must set it, and then a second bind to the same address is not refused.
  */
-export function bindUdp(address: string, port: number, handler: DatagramHandler, options: { reuseAddr?: boolean } = {}): Promise<Socket> {
+export interface BindOptions {
+  reuseAddr?: boolean;
+  /** SO_RCVBUF asked for, in bytes (the kernel caps it at net.core.rmem_max); default: net.core.rmem_default. */
+  recvBufferSize?: number;
+}
+
+export function bindUdp(address: string, port: number, handler: DatagramHandler, options: BindOptions = {}): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: 'udp4', reuseAddr: options.reuseAddr ?? false });
+    const socket = createSocket({ type: 'udp4', reuseAddr: options.reuseAddr ?? false, ...(options.recvBufferSize ? { recvBufferSize: options.recvBufferSize } : {}) });
     const onError = (err: NodeJS.ErrnoException) => {
       socket.close();
       reject(new BindError(address, port, err.code ?? err.message));

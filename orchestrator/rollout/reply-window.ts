@@ -14,8 +14,12 @@ export function windowSchemeFor(rmcCount: number, store: Pick<RolloutStore, 'set
   return { scheme: ReplyScheme.WINDOW, windowUs: windowUsFor(rmcCount, rate) };
 }
 
-/** The rank-slots scheme for a rollout: one reply per slot at the reply rate the manager measured (or assumed). */
+/**
+ * The rank-slots scheme for a rollout: one reply per slot, the slot the window's share of one reply (W / N, so replies
+ * come at the same 0.8 R the window aims at), from the reply rate the manager measured (or assumed). The congestion
+ * benchmark measured it the best of the schemes (README "Broadcast replies"): the rollout's default.
+ */
 export function rankSlotSchemeFor(store: Pick<RolloutStore, 'setting'>): ReplySchemeParams {
   const rate = store.setting(REPLY_RATE_SETTING) ?? ASSUMED_REPLY_RATE;
-  return { scheme: ReplyScheme.RANK_SLOTS, slotUs: Math.max(1, Math.ceil(1_000_000 / rate)) };
+  return { scheme: ReplyScheme.RANK_SLOTS, slotUs: windowUsFor(1, rate) };
 }

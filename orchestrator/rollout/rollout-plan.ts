@@ -29,7 +29,7 @@ export interface StartRequest {
   rmcs: readonly RolloutRmc[];
   /**
    * A scheme with its parameter, or a scheme alone (the manager sizes its parameter from the RMC count and the reply
-   * rate it measured: reply-window.ts). Default: the window scheme, sized so.
+   * rate it measured: reply-window.ts). Default: rank slots, sized so (the congestion benchmark's best).
    */
   replyScheme?: ReplySchemeParams | ReplyScheme;
   /** BMCs each RMC flashes at once. Default 8. */
@@ -75,7 +75,7 @@ function checkInteger(value: number, min: number, max: number, what: string): vo
 }
 
 function replySchemeOf(req: StartRequest, store: Pick<RolloutStore, 'setting'>): ReplySchemeParams {
-  const r = req.replyScheme ?? ReplyScheme.WINDOW;
+  const r = req.replyScheme ?? ReplyScheme.RANK_SLOTS;
   if (typeof r !== 'number') return r;
   switch (r) {
     case ReplyScheme.IMMEDIATE: case ReplyScheme.OCTET_SUM: return { scheme: r };

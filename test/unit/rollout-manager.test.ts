@@ -137,7 +137,9 @@ t.test('a reply scheme given alone gets its parameter from the RMC count and the
   const window = manager.start(request({ rmcs: [RMCS[0]], replyScheme: ReplyScheme.WINDOW }));
   const slots = manager.start(request({ rmcs: [RMCS[1]], replyScheme: ReplyScheme.RANK_SLOTS }));
   t.equal(store.rollout(window)?.reply.scheme, ReplyScheme.WINDOW);
-  t.same(store.rollout(slots)?.reply, { scheme: ReplyScheme.RANK_SLOTS, slotUs: 50 }, 'one reply per slot at 20,000 replies/s');
+  t.same(store.rollout(slots)?.reply, { scheme: ReplyScheme.RANK_SLOTS, slotUs: 63 }, 'one reply per slot at 0.8 x 20,000 replies/s');
+  const byDefault = manager.start(request({ rmcs: [{ rmcId: 3, address: '127.50.0.3', rackName: 'rack-c' }], replyScheme: undefined }));
+  t.same(store.rollout(byDefault)?.reply, { scheme: ReplyScheme.RANK_SLOTS, slotUs: 63 }, 'rank slots unless asked otherwise');
   t.throws(() => manager.start(request({ rmcs: [{ ...RMCS[0], rmcId: 9 }], replyScheme: 7 as ReplyScheme })), { code: 'ERR_PLAN' });
 });
 
