@@ -5,7 +5,7 @@ import { SingleBar } from 'cli-progress';
 import { UsageError, integer, login, parse, str } from './args.js';
 import { fleetConfig, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
 import { Fleet } from '../emulator/fleet/fleet.js';
-import { isLoopbackHost } from '../emulator/fleet/control/loopback.js';
+import { isLoopbackHost } from '../runtime/http/loopback.js';
 import { placements } from '../emulator/fleet/plan.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';

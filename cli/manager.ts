@@ -6,7 +6,7 @@ import { UsageError, integer, parse, str, type Values } from './args.js';
 import { tokenFromFile } from './manager-client.js';
 import { KEY_FILE_NAME, loadOrCreateManagerKey, type ManagerKey } from '../orchestrator/manager/manager-key.js';
 import { apiToken } from '../orchestrator/manager/api-token.js';
-import { isLoopbackHost } from '../orchestrator/manager/http-guard.js';
+import { isLoopbackHost } from '../runtime/http/loopback.js';
 import { startManagerApi } from '../orchestrator/manager/manager-api.js';
 import { fetchFleetRmcs, loadRmcFile } from '../orchestrator/manager/rmc-inventory.js';
 import type { RolloutRmc, RolloutService } from '../orchestrator/rollout/rollout-service.js';

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { controlToken } from '../../emulator/fleet/control/control-token.js';
-import { isLoopbackHost } from '../../emulator/fleet/control/loopback.js';
+import { isLoopbackHost } from '../../runtime/http/loopback.js';
 import { fleetConfig } from '../../emulator/fleet/fleet-config.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bmcfleet-token-'));

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { generateKeyPairSync } from 'node:crypto';
 import { KEY_FILE_NAME, loadOrCreateManagerKey } from '../../orchestrator/manager/manager-key.js';
 import { keyIdOf, signBytes, signatureValid, trustedKeyFromRaw } from '../../protocols/rollout/keys.js';
-import { apiToken, readOrMakeToken } from '../../orchestrator/manager/api-token.js';
+import { apiToken } from '../../orchestrator/manager/api-token.js';
+import { readOrMakeToken } from '../../runtime/http/token-file.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bmcfleet-manager-key-'));
 

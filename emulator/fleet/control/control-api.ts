@@ -5,7 +5,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ControlError } from '../control-error.js';
 import { formatHostPort } from '../../../runtime/host-port.js';
-import { DEFAULT_CONNECTION_LIMITS, limitConnections, serverTimeouts, type ConnectionLimits } from './connection-limits.js';
+import { limitConnections, serverTimeouts, type ConnectionLimits } from '../../../runtime/http/connection-limits.js';
+import { DEFAULT_CONNECTION_LIMITS } from './connection-limits.js';
 import { counterRoutes } from './counters.js';
 import { metricsRoutes } from './metrics.js';
 import { RequestGuard } from './request-guard.js';

@@ -1,12 +1,11 @@
-// The control API's bearer token: read from a file, or made (32 random bytes, base64url) into it when it is missing,
-// readable by its owner only. A token file given (--control-token-file) always applies; without one, the API asks for
-// a token only when it listens beyond loopback, and keeps it in the state directory.
-import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+// The control API's bearer token (made and read by runtime/http/token-file.ts). A token file given
+// (--control-token-file) always applies; without one, the API asks for a token only when it listens beyond loopback,
+// and keeps it in the state directory.
 import { join } from 'node:path';
 import { formatHostPort } from '../../../runtime/host-port.js';
+import { isLoopbackHost } from '../../../runtime/http/loopback.js';
+import { readOrMakeToken } from '../../../runtime/http/token-file.js';
 import type { FleetConfig } from '../fleet-config.js';
-import { isLoopbackHost } from './loopback.js';
 
 /** Where the token is kept in a state directory. */
 export const TOKEN_FILE_NAME = 'control-token';
@@ -25,20 +24,5 @@ export function controlToken(config: FleetConfig): ControlToken | null {
     }
     file = join(config.stateDir, TOKEN_FILE_NAME);
   }
-  return { token: readOrMake(file), file };
-}
-
-function readOrMake(file: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    const token = randomBytes(32).toString('base64url');
-    writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-    return token;
-  }
-  const token = text.trim();
-  if (!/^\S+$/.test(token)) throw new Error(`${file}: a control token is one word (no spaces), and this file holds ${token === '' ? 'nothing' : 'more'}`);
-  return token;
+  return { token: readOrMakeToken(file, 'control token'), file };
 }

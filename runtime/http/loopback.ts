@@ -1,4 +1,4 @@
-// Which host names stay on this machine: the control API trusts them in Host and Origin, and needs no token on them.
+// Which host names stay on this machine: an HTTP API trusts them in Host and Origin, and asks no token on them.
 import { isIP } from 'node:net';
 
 /** localhost, 127.0.0.0/8 (also IPv4-mapped, ::ffff:127.x.y.z) and ::1; brackets around an IPv6 address allowed. */
