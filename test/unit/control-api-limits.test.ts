@@ -19,6 +19,8 @@ async function until(done: () => boolean, ms = 10_000): Promise<void> {
 function idleSocket(port: number, localAddress: string): { socket: Socket; closed: boolean } {
   const s = { socket: connect({ host: HOST, port, localAddress }), closed: false };
   s.socket.on('error', () => {});
+  // Reads (and drops) what the server sends: a socket left paused with a 408 unread never sees the FIN, so never 'close'.
+  s.socket.resume();
   s.socket.on('close', () => { s.closed = true; });
   return s;
 }
