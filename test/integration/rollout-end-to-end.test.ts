@@ -160,3 +160,48 @@ t.test('a rollout: every BMC at the new version, activated once, reported flashe
   t.same(Object.keys(results).sort(), [...BMCS].sort(), 'the report lists every BMC');
   for (const ip of BMCS) t.match(results[ip], ip === preset ? { result: 'skipped', firmware: '1.02' } : { result: 'flashed', firmware: '1.02' }, ip);
 });
+
+/** Polls the manager's API until `when` holds of the rollout's status; that status. */
+async function until(id: number, when: (s: RolloutStatusView) => boolean, what: string, timeoutMs = 20_000): Promise<RolloutStatusView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await api<RolloutStatusView>(managerUrl, 'GET', `/rollouts/${id}`);
+    if (when(s)) return s;
+    if (Date.now() > deadline) throw new Error(`rollout ${id} never ${what}: ${JSON.stringify(s)}`);
+    await sleep(15);
+  }
+}
+
+const KILL_POINTS: { step: string; when: (s: RolloutStatusView) => boolean }[] = [
+  { step: 'preparing', when: (s) => s.phase === 'preparing' },
+  { step: 'transferring', when: (s) => s.phase === 'transferring' },
+  { step: 'waiting for the flash time', when: (s) => s.rmcs.every((m) => m.rackPhase === 3) && s.flashTimeMs - Date.now() > 500 },
+  { step: 'flashing', when: (s) => Date.now() > s.flashTimeMs + 300 && s.rmcs.some((m) => m.stage !== 'reported') },
+];
+
+t.test('the manager killed with SIGKILL at each step and started again on its state dir: the same end state', async (t) => {
+  const version = '1.03';
+  const image = await pack(version);
+  const before = await activations();
+  // RMC 2 fails every verification until the fault is cleared: the manager sends it the image again and again, with
+  // backoff, so the transfer lasts long enough to be caught in it
+  await api(control, 'PUT', '/rmcs/127.111.2.250/faults', { corruptChunkPercent: 100 });
+  // octet-sum: each RMC answers after 127+111+r+250 ms, so the prepare round lasts half a second
+  const started = await start(image, '--at', '+10s', '--reply-scheme', 'octet-sum');
+  for (const point of KILL_POINTS) {
+    const seen = await until(started.rolloutId, point.when, point.step);
+    await killManager();
+    t.ok(point.when(seen), `killed while ${point.step}`);
+    if (point.step === 'transferring') await api(control, 'PUT', '/rmcs/127.111.2.250/faults', { corruptChunkPercent: 0 });
+    await startManager();
+    t.match(manager!.output(), new RegExp(`resumed rollout ${started.rolloutId}\\n`), `after ${point.step}: serve resumes the rollout it left`);
+  }
+
+  const { code, last } = await watch(started.rolloutId);
+  t.equal(code, 0, 'done, no BMC failed');
+  t.match(last.bmcs, { flashed: 9, skipped: 0, failed: 0, pending: 0 });
+  t.same(await versions(), every(version), `every BMC at ${version}`);
+  t.same(await activationsSince(before), every(1), 'no BMC activated twice, none forgotten');
+  const results = await report(started.rolloutId);
+  t.same(Object.values(results).map((r) => r.result), BMCS.map(() => 'flashed'));
+});
