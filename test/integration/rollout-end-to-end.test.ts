@@ -205,3 +205,84 @@ t.test('the manager killed with SIGKILL at each step and started again on its st
   const results = await report(started.rolloutId);
   t.same(Object.values(results).map((r) => r.result), BMCS.map(() => 'flashed'));
 });
+
+t.test('bad input through the CLI: each a clear error, exit 1, and no rollout stored', async (t) => {
+  const image = await pack('1.04');
+  const held = await start(image, '--at', '+60s', '--racks', 'rack-1');
+  const stored = (await listed()).length;
+  const bytes = readFileSync(image);
+  const corrupt = join(dir, 'corrupt.hpm');
+  writeFileSync(corrupt, Buffer.concat([bytes.subarray(0, 2000), Buffer.from([bytes[2000] ^ 0xff]), bytes.subarray(2001)]));
+  const truncated = join(dir, 'truncated.hpm');
+  writeFileSync(truncated, bytes.subarray(0, bytes.length - 5000));
+  const cases: [string[], RegExp][] = [
+    [['--image', corrupt, '--at', '+30s', '--racks', 'rack-2'], /not a usable HPM\.1 image: .*\(HTTP 400\)/],
+    [['--image', truncated, '--at', '+30s', '--racks', 'rack-2'], /not a usable HPM\.1 image: .*\(HTTP 400\)/],
+    [['--image', image, '--at', '2026-01-01T00:00:00Z', '--racks', 'rack-2'], /the flash time 2026-01-01T00:00:00\.000Z is in the past .*\(HTTP 400\)/],
+    [['--image', image, '--at', '+30s', '--racks', 'rack-2,rack-9'], /unknown rack: rack-9 \(racks: rack-1, rack-2, rack-3\) \(HTTP 400\)/],
+    [['--image', image, '--at', '+30s', '--racks', 'rack-*'], new RegExp(`RMC 1 already in a running rollout: rollout ${held.rolloutId} \\(HTTP 409\\)`)],
+  ];
+  for (const [args, error] of cases) {
+    const r = await bmcfleet('rollout', 'start', ...args, '--manager', managerUrl);
+    t.match(r, { code: 1, stdout: '', stderr: error }, args.join(' '));
+    t.equal((await listed()).length, stored, 'no new rollout');
+  }
+
+  t.match(await bmcfleet('rollout', 'abort', String(held.rolloutId), '--manager', managerUrl), { code: 0 });
+  const { code, last } = await watch(held.rolloutId);
+  t.equal(code, 1, 'watch exits 1: aborted');
+  t.equal(last.status, 'aborted');
+  const results = await report(held.rolloutId);
+  t.same(Object.values(results).map((r) => `${r.result}: ${r.reason}`), ['failed: aborted', 'failed: aborted', 'failed: aborted'], 'rack-1 aborted before its flash time');
+  t.same(await versions(), every('1.03'), 'no BMC flashed');
+});
+
+/** Polls the control API's GET PATH until `when` holds of the answer. */
+async function untilControl<T>(path: string, when: (body: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const body = await api<T>(control, 'GET', path);
+    if (when(body)) return body;
+    if (Date.now() > deadline) throw new Error(`${path}: never ${what}`);
+    await sleep(15);
+  }
+}
+
+interface RmcView { counters: { verifyFailed: number }; faultCounters: { lostIn: number; lostOut: number; chunksCorrupted: number } }
+interface BmcView { counters: { requests: Record<string, number> } }
+const upgradeActions = (b: BmcView) => Object.entries(b.counters.requests).filter(([k]) => k.startsWith('2c/31/')).reduce((n, [, c]) => n + c, 0);
+
+t.test('faults set at run time: a lossy, corrupting RMC verifies in the end; power lost mid-flash rolls back; a hung BMC times out', async (t) => {
+  const image = await pack('1.05');
+  const lossy = '127.111.1.250';
+  const powerLost = '127.111.2.2';
+  const hung = '127.111.3.1';
+  const before = await activations();
+  const actionsBefore = upgradeActions(await api<BmcView>(control, 'GET', `/bmcs/${powerLost}`));
+  await api(control, 'PUT', `/rmcs/${lossy}/faults`, { lossPercent: 10, corruptChunkPercent: 100 });
+  await api(control, 'PUT', `/bmcs/${hung}/faults`, { firmwareHang: true });
+  t.teardown(() => api(control, 'PUT', `/bmcs/${hung}/faults`, { firmwareHang: false }));
+
+  const started = await start(image, '--at', '+5s', '--bmc-timeout', '8');
+  await untilControl<RmcView>(`/rmcs/${lossy}`, (r) => r.counters.verifyFailed >= 1, 'failed a verification');
+  await api(control, 'PUT', `/rmcs/${lossy}/faults`, { corruptChunkPercent: 0 });
+  // the power goes as soon as the BMC has begun its upgrade (Initiate Upgrade Action, HPM.1 cmd 31h)
+  await untilControl<BmcView>(`/bmcs/${powerLost}`, (b) => upgradeActions(b) > actionsBefore, 'began its upgrade');
+  await api(control, 'POST', `/bmcs/${powerLost}/power-loss`, { offMs: 1000 });
+
+  const { code, last } = await watch(started.rolloutId);
+  t.equal(code, 1, 'watch exits 1: BMCs failed');
+  t.match(last, { status: 'done', bmcs: { flashed: 7, skipped: 0, failed: 2, pending: 0 } });
+  t.ok(last.rmcs[0].attempt >= 2, 'the lossy RMC was sent the image again after a failed verification');
+  const rmc = await api<RmcView>(control, 'GET', `/rmcs/${lossy}`);
+  t.ok(rmc.faultCounters.chunksCorrupted >= 1 && rmc.faultCounters.lostIn + rmc.faultCounters.lostOut >= 1, JSON.stringify(rmc.faultCounters));
+  await api(control, 'PUT', `/rmcs/${lossy}/faults`, { lossPercent: 0 });
+
+  const results = await report(started.rolloutId);
+  t.match(results[powerLost], { result: 'failed', reason: 'rolled back', firmware: '1.03' });
+  t.match(results[hung], { result: 'failed', reason: 'timed out' });
+  for (const ip of BMCS.filter((b) => b !== powerLost && b !== hung)) t.match(results[ip], { result: 'flashed', firmware: '1.05' }, ip);
+  t.same(await versions(), every('1.05', { [powerLost]: '1.03', [hung]: '1.03' }), 'the failed BMCs still answer, at the old version');
+  // the power went during the backup (answered 80h, polled every 500 ms), the hung BMC never got past it
+  t.same(await activationsSince(before), every(1, { [hung]: 0, [powerLost]: 0 }), 'the others activated once each');
+});
