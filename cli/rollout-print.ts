@@ -53,8 +53,10 @@ export function summaryLine(s: RolloutSummary, nowMs: number): string {
 /** One line: its ID, state, racks, BMCs done and flash time (and how far off it is, unless nowMs is null). */
 export function rolloutLine(s: RolloutStatusView, nowMs: number | null): string {
   const total = doneOf(s.bmcs) + s.bmcs.pending;
-  return `rollout ${s.rolloutId}: ${stateOf(s)}, ${racks(s.rmcs.length)}, ` +
-    `${doneOf(s.bmcs)}/${total} BMCs done (${s.bmcs.flashed} flashed, ${s.bmcs.skipped} skipped, ${s.bmcs.failed} failed), ${flashAt(s.flashTimeMs, nowMs)}`;
+  // an RMC tells its BMC count in its Prepare Reply: none known before the first reply
+  const bmcs = total === 0 && s.phase === 'preparing' ? 'BMCs not counted yet'
+    : `${doneOf(s.bmcs)}/${total} BMCs done (${s.bmcs.flashed} flashed, ${s.bmcs.skipped} skipped, ${s.bmcs.failed} failed)`;
+  return `rollout ${s.rolloutId}: ${stateOf(s)}, ${racks(s.rmcs.length)}, ${bmcs}, ${flashAt(s.flashTimeMs, nowMs)}`;
 }
 
 /** The rollout's line, then one per rack. */

@@ -12,6 +12,7 @@ import { startManagerApi } from '../../orchestrator/manager/manager-api.js';
 import { UsageError } from '../../cli/args.js';
 import { parseFlashTime } from '../../cli/flash-time.js';
 import { parseRollout, startBody } from '../../cli/rollout.js';
+import { reportText, rolloutLine, statusText } from '../../cli/rollout-print.js';
 import { FakeRolloutService } from '../helpers/fake-rollout-service.js';
 import { CLI } from '../helpers/emulator-process.js';
 
@@ -54,6 +55,23 @@ t.test('rollout start: the body it sends', async (t) => {
   for (const [args, message] of cases) t.throws(() => startBody(parseRollout(args).values, NOW), message);
   t.throws(() => parseRollout(['--bogus']), /Unknown option '--bogus'/);
   t.same(parseRollout(['7', '--json']).positionals, ['7']);
+});
+
+t.test('printing the engine\'s views: BMCs not counted before any RMC answered; the rack\'s own phase; an RMC left out', async (t) => {
+  const rmc = { rmcId: 4, rackName: 'rack-4', address: '127.73.4.250', attempt: 0, ackedOffset: 0, bmcCount: 0, flashed: 0, skipped: 0, failed: 0, failure: null };
+  const view = {
+    rolloutId: 3, status: 'running' as const, phase: 'preparing' as const, createdAtMs: NOW, flashTimeMs: NOW + 90_000, imageSize: 2048, bytesSent: 0,
+    bmcs: { flashed: 0, skipped: 0, failed: 0, pending: 0 }, rmcs: [{ ...rmc, stage: 'preparing' as const, rackPhase: null }],
+  };
+  t.equal(rolloutLine(view, NOW), 'rollout 3: preparing, 1 rack, BMCs not counted yet, flash at 2026-12-06T07:01:30.000Z (in 1m 30s)');
+  const flashing = { ...view, phase: 'flashing' as const, bmcs: { flashed: 1, skipped: 0, failed: 0, pending: 2 }, rmcs: [{ ...rmc, stage: 'flashing' as const, rackPhase: 5, bmcCount: 3, flashed: 1 }] };
+  t.equal(statusText(flashing, NOW), 'rollout 3: flashing, 1 rack, 1/3 BMCs done (1 flashed, 0 skipped, 0 failed), flash at 2026-12-06T07:01:30.000Z (in 1m 30s)\n' +
+    '  rack-4  RMC 4  127.73.4.250  flashing  1/3 (1 flashed, 0 skipped, 0 failed)\n');
+  const counting = { ...flashing, rmcs: [{ ...flashing.rmcs[0], rackPhase: 3 }] };
+  t.match(statusText(counting, NOW), /127\.73\.4\.250  flashing \(counting down\)  1\/3/);
+  const report = { rolloutId: 3, status: 'done' as const, racks: [{ rmcId: 4, rackName: 'rack-4', address: '127.73.4.250', stage: 'left-out' as const, failure: 'missing: no answer to the Prepare or its Polls', bmcs: [] }] };
+  t.equal(reportText(report), 'rollout 3 (done): 0 BMCs: 0 flashed, 0 skipped, 0 failed\nrack    RMC  BMC  result                                                    firmware\n' +
+    'rack-4  4    -    left-out: missing: no answer to the Prepare or its Polls  -\n');
 });
 
 async function manager(t: Test) {
