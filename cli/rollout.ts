@@ -35,7 +35,8 @@ skipping those already at the image's version. The manager never flashes a BMC i
   resume   goes on
   abort    BMCs not yet begun fail with reason "aborted"; each rack then reports
   report   every BMC: flashed, skipped (already at the version) or failed, with the reason (unreachable,
-           login-failed, upgrade-refused, timed-out, rolled-back, wrong-version, aborted)
+           login failed, upgrade refused, timed out, rolled back, wrong version after the reboot,
+           aborted); a rack whose RMC took no part or failed, with why
 
 options:
   --image FILE        the HPM.1 upgrade image
@@ -49,7 +50,7 @@ options:
                         window      at a random time in a window the manager sizes for the number of racks
                         rank-slots  one slot each, in plan order
   --concurrency N     BMCs each RMC flashes at once (1-65535; default: the manager's)
-  --bmc-timeout S     seconds one BMC's upgrade may take before it fails with "timed-out"
+  --bmc-timeout S     seconds one BMC's upgrade may take before it fails with "timed out"
   --watch             status: follow until it ends
   --interval S        --watch: seconds between looks (default 1)
   --json              print the API's answer as JSON (--watch: one line each time it changed)
