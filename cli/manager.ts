@@ -54,8 +54,10 @@ options:
   --json               key: print {publicKey, keyId, file}
 
 API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
-GET /rollouts/ID/report, GET /rmcs. Errors are {"error": "..."}: 400 bad input, 404 unknown rollout,
-409 racks already in a running rollout. Bodies are application/json; requests from web pages are refused.
+GET /rollouts/ID/report, GET /rmcs. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
+ERR_FLASH_TIME, ERR_PLAN, an unknown rack or field), 404 unknown rollout (ERR_NO_ROLLOUT), 409 racks already in a
+running rollout (ERR_RMCS_BUSY) or a rollout whose status forbids the action (ERR_STATE). Bodies are
+application/json; requests from web pages are refused.
 
 examples:
   bmcfleet manager key                                  # put it in the fleet file: rollout: { managerKey: ... }
