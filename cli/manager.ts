@@ -4,14 +4,15 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, integer, parse, str, type Values } from './args.js';
 import { tokenFromFile } from './manager-client.js';
-import { KEY_FILE_NAME, loadOrCreateManagerKey, type ManagerKey } from '../orchestrator/manager/manager-key.js';
+import { KEY_FILE_NAME, loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
 import { apiToken } from '../orchestrator/manager/api-token.js';
 import { isLoopbackHost } from '../runtime/http/loopback.js';
 import { startManagerApi } from '../orchestrator/manager/manager-api.js';
 import { fetchFleetRmcs, loadRmcFile } from '../orchestrator/manager/rmc-inventory.js';
-import type { RolloutRmc, RolloutService } from '../orchestrator/rollout/rollout-service.js';
+import type { RolloutRmc } from '../orchestrator/rollout/rollout-plan.js';
+import { RolloutManager } from '../orchestrator/rollout/rollout-manager.js';
 import { SqliteRolloutStore } from '../orchestrator/store/sqlite-rollout-store.js';
-import { LOOPBACK_BROADCAST } from '../orchestrator/rollout/prepare-round-udp.js';
+import { LOOPBACK_BROADCAST } from '../orchestrator/rollout/manager-socket.js';
 import { DEFAULT_ROLLOUT_PORT } from '../protocols/rollout/header.js';
 import { parseIpv4 } from '../protocols/ipv4.js';
 import { parseHostPort } from '../runtime/host-port.js';
@@ -53,8 +54,10 @@ options:
   --json               key: print {publicKey, keyId, file}
 
 API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
-GET /rollouts/ID/report, GET /rmcs. Errors are {"error": "..."}: 400 bad input, 404 unknown rollout,
-409 racks already in a running rollout. Bodies are application/json; requests from web pages are refused.
+GET /rollouts/ID/report, GET /rmcs. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
+ERR_FLASH_TIME, ERR_PLAN, an unknown rack or field), 404 unknown rollout (ERR_NO_ROLLOUT), 409 racks already in a
+running rollout (ERR_RMCS_BUSY) or a rollout whose status forbids the action (ERR_STATE). Bodies are
+application/json; requests from web pages are refused.
 
 examples:
   bmcfleet manager key                                  # put it in the fleet file: rollout: { managerKey: ... }
@@ -107,18 +110,22 @@ async function serve(values: Values): Promise<number> {
   if (key.created) process.stderr.write(`made a new manager key in ${key.file}: RMCs must trust ${key.rawPublicKey.toString('base64')}\n`);
   const token = apiToken(listen.host, str(values, 'token-file') ?? null, stateDir);
   const inventory = await governedRmcs(values);
-  const service = await openRolloutService(stateDir, key, broadcast, rmcPort);
-  const api = await startManagerApi(service, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null });
+  const store = new SqliteRolloutStore(join(stateDir, DB_FILE_NAME));
+  const manager = await RolloutManager.open({ store, key: key.signing, clock: systemClock, broadcastAddress: broadcast, rmcPort });
+  const resumed = manager.resumeAll();
+  const api = await startManagerApi(manager, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null });
   if (!isLoopbackHost(listen.host)) {
     process.stderr.write(`warning: the manager API on ${api.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${token!.file}\n`);
   }
+  if (resumed.length > 0) process.stdout.write(`resumed rollout${resumed.length === 1 ? '' : 's'} ${resumed.join(', ')}\n`);
   process.stdout.write(`ready: manager API ${api.url}, ${inventory.length} RMC${inventory.length === 1 ? '' : 's'}, key ID ${Buffer.from(key.signing.keyId).toString('hex')}, state ${stateDir}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   await api.close();
-  await (service as { close?: () => unknown }).close?.();
+  manager.close();
+  store.close();
   process.stdout.write('stopped\n');
   return 0;
 }
@@ -129,17 +136,4 @@ async function governedRmcs(values: Values): Promise<RolloutRmc[]> {
   if ((file === undefined) === (fleet === undefined)) throw new UsageError('give the RMCs the manager governs: --rmcs FILE or --fleet URL (one of them)');
   if (file !== undefined) return loadRmcFile(file);
   return fetchFleetRmcs(fleet!, systemClock, tokenFromFile(str(values, 'fleet-token-file')));
-}
-
-/**
- * RolloutManager (orchestrator/rollout/rollout-manager.ts, another part of issue 11) over the database in the state
- * directory: the one place `serve` meets it. Loaded by name so this command builds before that class lands; until
- * then `serve` stops here, saying so.
- */
-async function openRolloutService(stateDir: string, key: ManagerKey, broadcastAddress: string, rmcPort: number): Promise<RolloutService> {
-  const modulePath = '../orchestrator/rollout/rollout-manager.js';
-  const mod = await import(modulePath).catch(() => null) as { RolloutManager?: new (options: object) => RolloutService } | null;
-  if (!mod?.RolloutManager) throw new Error('this build has no rollout manager (orchestrator/rollout/rollout-manager.ts) yet: the API cannot start');
-  const store = new SqliteRolloutStore(join(stateDir, DB_FILE_NAME));
-  return new mod.RolloutManager({ store, signingKey: key.signing, broadcastAddress, rmcPort, clock: systemClock });
 }

@@ -1,23 +1,34 @@
-// How `bmcfleet rollout` prints rollouts for people: one line per rollout in a list, a rollout with a line per rack,
-// and a report with a line per BMC (--json prints the API's answers as they are).
-import { RolloutState, type RolloutReport, type RolloutStatus } from '../orchestrator/rollout/rollout-service.js';
+// How `bmcfleet rollout` prints the manager's views (orchestrator/rollout/rollout-views.ts) for people: one line per
+// rollout in a list, a rollout with a line per rack, and a report with a line per BMC (--json prints the API's
+// answers as they are).
+import { RackPhase } from '../protocols/rollout/rack-status.js';
+import type { RmcStatus, RolloutReport, RolloutStatusView, RolloutSummary } from '../orchestrator/rollout/rollout-views.js';
+import { RolloutStatus } from '../orchestrator/store/run-records.js';
 
-export interface Totals { bmcs: number; flashed: number; skipped: number; failed: number; done: number }
+const RACK_PHASE_NAMES: Record<number, string> = {
+  [RackPhase.PREPARED]: 'prepared', [RackPhase.RECEIVING]: 'receiving', [RackPhase.VERIFIED]: 'counting down',
+  [RackPhase.READING_VERSIONS]: 'reading versions', [RackPhase.FLASHING]: 'flashing', [RackPhase.PAUSED]: 'paused',
+  [RackPhase.DONE]: 'done', [RackPhase.ABORTED]: 'aborted',
+};
 
-export function totalsOf(s: RolloutStatus): Totals {
-  const t = { bmcs: 0, flashed: 0, skipped: 0, failed: 0, done: 0 };
-  for (const r of s.racks) {
-    t.bmcs += r.bmcs;
-    t.flashed += r.flashed;
-    t.skipped += r.skipped;
-    t.failed += r.failed;
-  }
-  t.done = t.flashed + t.skipped + t.failed;
-  return t;
+export function hasEnded(s: { status: RolloutStatus }): boolean {
+  return s.status === RolloutStatus.DONE || s.status === RolloutStatus.ABORTED;
 }
 
-export function hasEnded(s: RolloutStatus): boolean {
-  return s.state === RolloutState.DONE || s.state === RolloutState.ABORTED;
+/** The rollout's step while it runs (preparing, transferring, flashing, finished), else its status (paused, done...). */
+export function stateOf(s: RolloutStatusView): string {
+  return s.status === RolloutStatus.RUNNING ? s.phase : s.status;
+}
+
+/** The manager's stage of one RMC, with its rack's own phase when the RMC reported one. */
+export function rackStateOf(m: RmcStatus): string {
+  const phase = m.rackPhase === null ? null : RACK_PHASE_NAMES[m.rackPhase] ?? `phase ${m.rackPhase}`;
+  return `${m.stage}${phase !== null && phase !== m.stage ? ` (${phase})` : ''}${m.failure ? `: ${m.failure}` : ''}`;
+}
+
+/** BMCs with a result (flashed, skipped or failed). */
+export function doneOf(c: { flashed: number; skipped: number; failed: number }): number {
+  return c.flashed + c.skipped + c.failed;
 }
 
 /** "in 4m 12s" or "4m 12s ago". */
@@ -28,29 +39,44 @@ export function fromNow(atMs: number, nowMs: number): string {
   return atMs >= nowMs ? `in ${text}` : `${text} ago`;
 }
 
-function countsText(t: Totals): string {
-  return `${t.done}/${t.bmcs} BMCs done (${t.flashed} flashed, ${t.skipped} skipped, ${t.failed} failed)`;
+function flashAt(flashTimeMs: number, nowMs: number | null): string {
+  return `flash at ${new Date(flashTimeMs).toISOString()}${nowMs === null ? '' : ` (${fromNow(flashTimeMs, nowMs)})`}`;
+}
+
+const racks = (n: number) => `${n} rack${n === 1 ? '' : 's'}`;
+
+/** A list's line: ID, status, racks and flash time. */
+export function summaryLine(s: RolloutSummary, nowMs: number): string {
+  return `rollout ${s.rolloutId}: ${s.status}, ${racks(s.rmcCount)}, ${flashAt(s.flashTimeMs, nowMs)}`;
 }
 
 /** One line: its ID, state, racks, BMCs done and flash time (and how far off it is, unless nowMs is null). */
-export function rolloutLine(s: RolloutStatus, nowMs: number | null): string {
-  return `rollout ${s.id}: ${s.state}, ${s.racks.length} rack${s.racks.length === 1 ? '' : 's'}, ${countsText(totalsOf(s))}, ` +
-    `flash at ${new Date(s.flashTimeMs).toISOString()}${nowMs === null ? '' : ` (${fromNow(s.flashTimeMs, nowMs)})`}`;
+export function rolloutLine(s: RolloutStatusView, nowMs: number | null): string {
+  const total = doneOf(s.bmcs) + s.bmcs.pending;
+  // an RMC tells its BMC count in its Prepare Reply: none known before the first reply
+  const bmcs = total === 0 && s.phase === 'preparing' ? 'BMCs not counted yet'
+    : `${doneOf(s.bmcs)}/${total} BMCs done (${s.bmcs.flashed} flashed, ${s.bmcs.skipped} skipped, ${s.bmcs.failed} failed)`;
+  return `rollout ${s.rolloutId}: ${stateOf(s)}, ${racks(s.rmcs.length)}, ${bmcs}, ${flashAt(s.flashTimeMs, nowMs)}`;
 }
 
 /** The rollout's line, then one per rack. */
-export function statusText(s: RolloutStatus, nowMs: number): string {
-  const rows = s.racks.map((r) => [r.rackName, `RMC ${r.rmcId}`, r.address, r.phase,
-    `${r.flashed + r.skipped + r.failed}/${r.bmcs} (${r.flashed} flashed, ${r.skipped} skipped, ${r.failed} failed)${r.error ? `: ${r.error}` : ''}`]);
+export function statusText(s: RolloutStatusView, nowMs: number): string {
+  const rows = s.rmcs.map((m) => [m.rackName, `RMC ${m.rmcId}`, m.address, rackStateOf(m),
+    `${doneOf(m)}/${m.bmcCount} (${m.flashed} flashed, ${m.skipped} skipped, ${m.failed} failed)`]);
   return `${rolloutLine(s, nowMs)}\n${table(rows, '  ')}`;
 }
 
+/** Its line, then one per BMC; a rack whose RMC took no part or failed, with why (its BMCs were never learnt). */
 export function reportText(r: RolloutReport): string {
-  const count = (o: string) => r.bmcs.filter((b) => b.outcome === o).length;
-  const pending = r.bmcs.length - count('flashed') - count('skipped') - count('failed');
-  const head = `rollout ${r.id} (${r.state}): ${r.bmcs.length} BMCs: ${count('flashed')} flashed, ${count('skipped')} skipped, ${count('failed')} failed` +
+  const bmcs = r.racks.flatMap((rack) => rack.bmcs);
+  const count = (o: string) => bmcs.filter((b) => b.result === o).length;
+  const pending = bmcs.length - count('flashed') - count('skipped') - count('failed');
+  const head = `rollout ${r.rolloutId} (${r.status}): ${bmcs.length} BMCs: ${count('flashed')} flashed, ${count('skipped')} skipped, ${count('failed')} failed` +
     `${pending ? `, ${pending} not done` : ''}\n`;
-  const rows = r.bmcs.map((b) => [b.rackName, String(b.rmcId), b.address, b.reason ? `${b.outcome}: ${b.reason}` : b.outcome, b.firmware ?? '-']);
+  const rows = r.racks.flatMap((rack) => [
+    ...rack.bmcs.map((b) => [rack.rackName, String(rack.rmcId), b.address, b.reason ? `${b.result}: ${b.reason}` : b.result, b.firmware]),
+    ...(rack.failure ? [[rack.rackName, String(rack.rmcId), '-', `${rack.stage}: ${rack.failure}`, '-']] : []),
+  ]);
   return head + table([['rack', 'RMC', 'BMC', 'result', 'firmware'], ...rows], '');
 }
 

@@ -3,20 +3,20 @@
 // time something changed; with --json, the status as one JSON line each time it changed.
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { setTimeout as wait } from 'node:timers/promises';
-import type { RolloutStatus } from '../orchestrator/rollout/rollout-service.js';
+import type { RolloutStatusView } from '../orchestrator/rollout/rollout-views.js';
 import type { ManagerClient } from './manager-client.js';
-import { hasEnded, rolloutLine, statusText, totalsOf } from './rollout-print.js';
+import { doneOf, hasEnded, rackStateOf, rolloutLine, stateOf, statusText } from './rollout-print.js';
 
 const MAX_RACK_BARS = 24;
 
 export interface WatchOptions { intervalMs: number; json: boolean; tty: boolean; out: NodeJS.WritableStream }
 
 /** The rollout's last status, once it has ended. */
-export async function watchRollout(client: ManagerClient, id: number, o: WatchOptions): Promise<RolloutStatus> {
+export async function watchRollout(client: ManagerClient, id: number, o: WatchOptions): Promise<RolloutStatusView> {
   const bars = o.tty && !o.json ? new RolloutBars(o.out) : null;
   let last = '';
   for (;;) {
-    const s = await client.call<RolloutStatus>('GET', `/rollouts/${id}`);
+    const s = await client.call<RolloutStatusView>('GET', `/rollouts/${id}`);
     if (bars) {
       bars.show(s);
     } else {
@@ -45,19 +45,20 @@ class RolloutBars {
     });
   }
 
-  show(s: RolloutStatus): void {
-    const t = totalsOf(s);
-    const width = Math.max(8, ...s.racks.slice(0, MAX_RACK_BARS).map((r) => r.rackName.length));
+  show(s: RolloutStatusView): void {
+    const total = doneOf(s.bmcs) + s.bmcs.pending;
+    const shown = s.rmcs.slice(0, MAX_RACK_BARS);
+    const width = Math.max(8, ...shown.map((m) => m.rackName.length));
     if (!this.total) {
-      this.total = this.multi.create(t.bmcs, t.done, { name: `rollout ${s.id}`.padEnd(width), phase: s.state });
-      for (const r of s.racks.slice(0, MAX_RACK_BARS)) this.racks.push(this.multi.create(r.bmcs, 0, { name: r.rackName.padEnd(width), phase: r.phase }));
+      this.total = this.multi.create(total, doneOf(s.bmcs), { name: `rollout ${s.rolloutId}`.padEnd(width), phase: stateOf(s) });
+      for (const m of shown) this.racks.push(this.multi.create(m.bmcCount, 0, { name: m.rackName.padEnd(width), phase: rackStateOf(m) }));
     }
-    this.total.setTotal(t.bmcs);
-    this.total.update(t.done, { phase: `${s.state}: ${t.flashed} flashed, ${t.skipped} skipped, ${t.failed} failed${s.racks.length > MAX_RACK_BARS ? ` (first ${MAX_RACK_BARS} racks below)` : ''}` });
+    this.total.setTotal(total);
+    this.total.update(doneOf(s.bmcs), { phase: `${stateOf(s)}: ${s.bmcs.flashed} flashed, ${s.bmcs.skipped} skipped, ${s.bmcs.failed} failed${s.rmcs.length > MAX_RACK_BARS ? ` (first ${MAX_RACK_BARS} racks below)` : ''}` });
     this.racks.forEach((bar, i) => {
-      const r = s.racks[i];
-      bar.setTotal(r.bmcs);
-      bar.update(r.flashed + r.skipped + r.failed, { phase: r.error ? `${r.phase}: ${r.error}` : r.phase });
+      const m = s.rmcs[i];
+      bar.setTotal(m.bmcCount);
+      bar.update(doneOf(m), { phase: rackStateOf(m) });
     });
   }
 

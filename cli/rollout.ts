@@ -5,10 +5,11 @@ import { parseArgs } from 'node:util';
 import { UsageError, integer, str, type Values } from './args.js';
 import { parseFlashTime } from './flash-time.js';
 import { MANAGER_OPTIONS, MANAGER_OPTIONS_HELP, ManagerClient } from './manager-client.js';
-import { reportText, rolloutLine, statusText, totalsOf } from './rollout-print.js';
+import { reportText, rolloutLine, stateOf, statusText, summaryLine } from './rollout-print.js';
 import { watchRollout } from './rollout-watch.js';
 import { REPLY_SCHEME_NAMES } from '../orchestrator/manager/rollout-request.js';
-import { RolloutState, type RolloutReport, type RolloutStatus } from '../orchestrator/rollout/rollout-service.js';
+import type { RolloutReport, RolloutStatusView, RolloutSummary } from '../orchestrator/rollout/rollout-views.js';
+import { RolloutStatus } from '../orchestrator/store/run-records.js';
 
 const SCHEMES = Object.keys(REPLY_SCHEME_NAMES).join('|');
 
@@ -34,7 +35,8 @@ skipping those already at the image's version. The manager never flashes a BMC i
   resume   goes on
   abort    BMCs not yet begun fail with reason "aborted"; each rack then reports
   report   every BMC: flashed, skipped (already at the version) or failed, with the reason (unreachable,
-           login-failed, upgrade-refused, timed-out, rolled-back, wrong-version, aborted)
+           login failed, upgrade refused, timed out, rolled back, wrong version after the reboot,
+           aborted); a rack whose RMC took no part or failed, with why
 
 options:
   --image FILE        the HPM.1 upgrade image
@@ -48,7 +50,7 @@ options:
                         window      at a random time in a window the manager sizes for the number of racks
                         rank-slots  one slot each, in plan order
   --concurrency N     BMCs each RMC flashes at once (1-65535; default: the manager's)
-  --bmc-timeout S     seconds one BMC's upgrade may take before it fails with "timed-out"
+  --bmc-timeout S     seconds one BMC's upgrade may take before it fails with "timed out"
   --watch             status: follow until it ends
   --interval S        --watch: seconds between looks (default 1)
   --json              print the API's answer as JSON (--watch: one line each time it changed)
@@ -94,8 +96,8 @@ export const rolloutCommand = {
       process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : reportText(report));
       return 0;
     }
-    const after = await client.call<RolloutStatus>('POST', `/rollouts/${id}/${what}`);
-    process.stdout.write(values.json ? `${JSON.stringify(after)}\n` : `rollout ${id} ${what === 'abort' ? 'aborting' : `${what}d`}: now ${after.state}\n`);
+    const after = await client.call<RolloutStatusView>('POST', `/rollouts/${id}/${what}`);
+    process.stdout.write(values.json ? `${JSON.stringify(after)}\n` : `rollout ${id} ${what === 'abort' ? 'aborting' : `${what}d`}: now ${stateOf(after)}\n`);
     return 0;
   },
 };
@@ -153,11 +155,11 @@ export function startBody(values: Values, nowMs: number): Record<string, unknown
 
 async function start(client: ManagerClient, values: Values, positionals: string[]): Promise<number> {
   if (positionals.length > 0) throw new UsageError(`start takes no ID (got ${positionals[0]})`);
-  const started = await client.call<RolloutStatus>('POST', '/rollouts', startBody(values, Date.now()));
+  const started = await client.call<RolloutStatusView>('POST', '/rollouts', startBody(values, Date.now()));
   if (values.json) {
     process.stdout.write(`${JSON.stringify(started)}\n`);
   } else {
-    process.stdout.write(`started ${rolloutLine(started, Date.now())}\n  follow it: bmcfleet rollout status ${started.id} --watch\n`);
+    process.stdout.write(`started ${rolloutLine(started, Date.now())}\n  follow it: bmcfleet rollout status ${started.rolloutId} --watch\n`);
   }
   return 0;
 }
@@ -165,22 +167,22 @@ async function start(client: ManagerClient, values: Values, positionals: string[
 async function status(client: ManagerClient, values: Values, positionals: string[]): Promise<number> {
   let id = rolloutId(positionals, false);
   if (id === null && !values.watch) {
-    const { rollouts } = await client.call<{ rollouts: RolloutStatus[] }>('GET', '/rollouts');
+    const { rollouts } = await client.call<{ rollouts: RolloutSummary[] }>('GET', '/rollouts');
     if (values.json) process.stdout.write(`${JSON.stringify(rollouts)}\n`);
-    else process.stdout.write(rollouts.length ? rollouts.map((r) => `${rolloutLine(r, Date.now())}\n`).join('') : 'no rollouts yet (bmcfleet rollout start --help)\n');
+    else process.stdout.write(rollouts.length ? rollouts.map((r) => `${summaryLine(r, Date.now())}\n`).join('') : 'no rollouts yet (bmcfleet rollout start --help)\n');
     return 0;
   }
   if (id === null) {
-    const { rollouts } = await client.call<{ rollouts: RolloutStatus[] }>('GET', '/rollouts');
+    const { rollouts } = await client.call<{ rollouts: RolloutSummary[] }>('GET', '/rollouts');
     if (rollouts.length === 0) throw new Error('no rollouts to watch');
-    id = rollouts[rollouts.length - 1].id;
+    id = rollouts[rollouts.length - 1].rolloutId;
   }
   if (!values.watch) {
-    const s = await client.call<RolloutStatus>('GET', `/rollouts/${id}`);
+    const s = await client.call<RolloutStatusView>('GET', `/rollouts/${id}`);
     process.stdout.write(values.json ? `${JSON.stringify(s)}\n` : statusText(s, Date.now()));
     return 0;
   }
   const intervalMs = integer(str(values, 'interval'), 'interval', 1, 1, 3600) * 1000;
   const last = await watchRollout(client, id, { intervalMs, json: values.json === true, tty: process.stdout.isTTY === true, out: process.stdout });
-  return last.state === RolloutState.DONE && totalsOf(last).failed === 0 ? 0 : 1;
+  return last.status === RolloutStatus.DONE && last.bmcs.failed === 0 ? 0 : 1;
 }

@@ -7,14 +7,16 @@
 //   GET  /rollouts/ID/report            every BMC: flashed, skipped, or failed with a reason
 //   GET  /rmcs                          the RMCs this manager governs, and the running rollout each is in
 //
-// Errors are {"error": "..."} with 400 (bad input: image, flash time, field, unknown rack), 404 (no such rollout or
-// endpoint), 409 (racks already in a running rollout), 413 (body too large), or the guard's 401, 403, 415 (see
-// http-guard.ts). Anything else is a bug: 500, and `onError` hears of it.
+// Errors are {"error": "...", "code": "ERR_..."} (the engine's codes, rollout-errors.ts) with 400 (bad input: image,
+// flash time, plan, field, unknown rack), 404 (no such rollout or endpoint), 409 (racks already in a running rollout,
+// with its rolloutId; or a rollout whose status forbids the action), 413 (body too large), or the guard's 401, 403,
+// 415 (see http-guard.ts). Anything else is a bug: 500, and `onError` hears of it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { formatHostPort } from '../../runtime/host-port.js';
-import {
-  RmcBusyError, RolloutError, RolloutState, UnknownRolloutError, type RolloutRmc, type RolloutService,
-} from '../rollout/rollout-service.js';
+import { RmcsBusyError, RolloutRequestError } from '../rollout/rollout-errors.js';
+import type { RolloutRmc } from '../rollout/rollout-plan.js';
+import type { RolloutService } from '../rollout/rollout-service.js';
+import { LIVE_STATUSES } from '../store/run-records.js';
 import { DEFAULT_CONNECTION_LIMITS, HttpError, RequestGuard, limitConnections, serverTimeouts, type ConnectionLimits } from './http-guard.js';
 import { SelectorError } from './rack-selector.js';
 import { RequestFieldError, startRequestFrom } from './rollout-request.js';
@@ -51,7 +53,7 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
       (err: Error) => {
         const status = statusOf(err);
         if (status === 500) onError(err);
-        reply(res, status, errorBody(err, status));
+        reply(res, status, errorBody(err, status, service));
       },
     );
   });
@@ -63,32 +65,28 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
     const parts = new URL(req.url ?? '/', 'http://manager').pathname.split('/').filter(Boolean);
     if (parts[0] === 'rollouts' && parts.length === 1 && method === 'POST') {
       const request = startRequestFrom(await bodyOf(req, maxRolloutBody), inventory);
-      const id = await service.start(request);
-      return { status: 201, body: await service.status(id) };
+      const id = service.start(request);
+      return { status: 201, body: service.status(id) };
     }
     await bodyOf(req, MAX_SMALL_BODY); // read (and bounded) whatever comes, so the connection can serve the next request
-    if (method === 'GET' && parts.length === 1 && parts[0] === 'rmcs') return { status: 200, body: { rmcs: await governed() } };
-    if (method === 'GET' && parts.length === 1 && parts[0] === 'rollouts') return { status: 200, body: { rollouts: await service.list() } };
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'rmcs') return { status: 200, body: { rmcs: governed() } };
+    if (method === 'GET' && parts.length === 1 && parts[0] === 'rollouts') return { status: 200, body: { rollouts: service.list() } };
     if (parts[0] === 'rollouts' && parts.length >= 2 && parts.length <= 3) {
       const id = rolloutId(parts[1]);
       const action = parts[2];
-      if (method === 'GET' && action === undefined) return { status: 200, body: await service.status(id) };
-      if (method === 'GET' && action === 'report') return { status: 200, body: await service.report(id) };
+      if (method === 'GET' && action === undefined) return { status: 200, body: service.status(id) };
+      if (method === 'GET' && action === 'report') return { status: 200, body: service.report(id) };
       if (method === 'POST' && (action === 'pause' || action === 'resume' || action === 'abort')) {
-        await service[action](id);
-        return { status: 200, body: await service.status(id) };
+        service[action](id);
+        return { status: 200, body: service.status(id) };
       }
     }
     throw new HttpError(404, `no such endpoint: ${method} /${parts.join('/')} (see GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs; POST /rollouts, /rollouts/ID/pause|resume|abort)`);
   }
 
   /** The inventory, with the running rollout each RMC is in (null when none). */
-  async function governed(): Promise<{ id: number; ip: string; rack: string; rollout: number | null }[]> {
-    const runningIn = new Map<number, number>();
-    for (const r of await service.list()) {
-      if (r.state === RolloutState.DONE || r.state === RolloutState.ABORTED) continue;
-      for (const rack of r.racks) runningIn.set(rack.rmcId, r.id);
-    }
+  function governed(): { id: number; ip: string; rack: string; rollout: number | null }[] {
+    const runningIn = liveRolloutOf(service);
     return inventory.map((r) => ({ id: r.rmcId, ip: r.address, rack: r.rackName, rollout: runningIn.get(r.rmcId) ?? null }));
   }
 
@@ -134,19 +132,36 @@ async function bodyOf(req: IncomingMessage, max: number): Promise<Record<string,
   return v as Record<string, unknown>;
 }
 
+/** Each RMC in a live rollout (running, paused, aborting): that rollout's ID. */
+function liveRolloutOf(service: RolloutService): Map<number, number> {
+  const runningIn = new Map<number, number>();
+  for (const r of service.list()) {
+    if (!LIVE_STATUSES.includes(r.status)) continue;
+    for (const m of service.status(r.rolloutId).rmcs) runningIn.set(m.rmcId, r.rolloutId);
+  }
+  return runningIn;
+}
+
+/** The answer for each of the engine's refusals (rollout-errors.ts). */
+const STATUS_OF_CODE: Record<string, number> = {
+  ERR_IMAGE: 400, ERR_FLASH_TIME: 400, ERR_PLAN: 400, ERR_NO_ROLLOUT: 404, ERR_RMCS_BUSY: 409, ERR_STATE: 409,
+};
+
 function statusOf(err: Error): number {
   if (err instanceof HttpError) return err.status;
-  if (err instanceof UnknownRolloutError) return 404;
-  if (err instanceof RmcBusyError) return 409;
-  if (err instanceof RolloutError || err instanceof SelectorError || err instanceof RequestFieldError) return 400;
+  if (err instanceof RolloutRequestError) return STATUS_OF_CODE[err.code] ?? 500;
+  if (err instanceof SelectorError || err instanceof RequestFieldError) return 400;
   return 500;
 }
 
-function errorBody(err: Error, status: number): Record<string, unknown> {
+function errorBody(err: Error, status: number, service: RolloutService): Record<string, unknown> {
   if (status === 500) return { error: 'internal error (logged by the manager)' };
   const body: Record<string, unknown> = { error: err.message };
-  if (err instanceof RolloutError) body.code = err.code;
-  if (err instanceof RmcBusyError) Object.assign(body, { rolloutId: err.rolloutId, rmcIds: err.rmcIds });
+  if (err instanceof RolloutRequestError) body.code = err.code;
+  if (err instanceof RmcsBusyError) {
+    const rolloutId = liveRolloutOf(service).get(err.rmcIds[0]) ?? null;
+    Object.assign(body, { error: rolloutId === null ? err.message : `${err.message}: rollout ${rolloutId}`, rolloutId, rmcIds: err.rmcIds });
+  }
   return body;
 }
 

@@ -1,7 +1,7 @@
 // Which RMCs a rollout is for: a selector of comma-separated items, each a rack name ("rack-3"), a glob over rack
 // names ("rack-*", "row?-*": * any run of characters, ? one), or an RMC ID ("12"; a rack of that name wins). The
 // chosen RMCs keep the inventory's order (the plan order). An item that matches no rack is an error naming it.
-import type { RolloutRmc } from '../rollout/rollout-service.js';
+import type { RolloutRmc } from '../rollout/rollout-plan.js';
 
 export class SelectorError extends Error {
   constructor(message: string) {

@@ -7,7 +7,7 @@ import { ALL_RMCS } from '../../protocols/rollout/header.js';
 import { parseIpv4 } from '../../protocols/ipv4.js';
 import { MAX_RACK_NAME_BYTES } from '../../protocols/rollout/prepare-reply.js';
 import type { Clock } from '../../runtime/clock.js';
-import type { RolloutRmc } from '../rollout/rollout-service.js';
+import type { RolloutRmc } from '../rollout/rollout-plan.js';
 import { DEFAULT_TIMEOUT_MS, errorOf, requestJson } from './http-json.js';
 
 /** A bad inventory, naming where (`rmcs.yaml: [2].ip: not an IPv4 address`). */

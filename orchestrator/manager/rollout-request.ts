@@ -1,4 +1,4 @@
-// POST /rollouts: the JSON body an operator sends, checked field by field into what RolloutService.start takes.
+// POST /rollouts: the JSON body an operator sends, checked field by field into what RolloutManager.start takes.
 //   image          the HPM.1 file, base64
 //   flashTime      when to flash: ISO 8601 with a zone ("2026-12-06T07:00:00Z") or ms since the Unix epoch
 //   racks          a selector (rack-selector.ts): a string or a list; every governed RMC when left out
@@ -6,7 +6,7 @@
 //   concurrency    BMCs flashed at once per rack, 1 to 65535 (the Flash's 2 bytes)
 //   bmcTimeoutMs   one BMC's upgrade, 1 to 2^32 - 1 ms (the Flash's 4 bytes)
 import { ReplyScheme } from '../../protocols/rollout/prepare.js';
-import type { RolloutRmc, StartRollout } from '../rollout/rollout-service.js';
+import type { RolloutRmc, StartRequest } from '../rollout/rollout-plan.js';
 import { selectRmcs, selectorItems } from './rack-selector.js';
 
 /** Reply schemes by the names the API and the CLI take. */
@@ -30,10 +30,10 @@ export class RequestFieldError extends Error {
 }
 
 /** The rollout a body asks for; RequestFieldError or SelectorError (unknown racks) when it cannot be. */
-export function startRequestFrom(body: Record<string, unknown>, inventory: readonly RolloutRmc[]): StartRollout {
+export function startRequestFrom(body: Record<string, unknown>, inventory: readonly RolloutRmc[]): StartRequest {
   const unknown = Object.keys(body).find((k) => !FIELDS.includes(k));
   if (unknown !== undefined) throw new RequestFieldError(`unknown field ${unknown} (known: ${FIELDS.join(', ')})`);
-  const request: StartRollout = {
+  const request: StartRequest = {
     image: imageOf(body.image),
     flashTimeMs: timeOf(body.flashTime),
     rmcs: selectRmcs(inventory, racksOf(body.racks)),

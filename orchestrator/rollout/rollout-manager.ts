@@ -12,6 +12,7 @@ import { ManagerSocket, type ManagerSocketOptions, type SocketCounters } from '.
 import { UnknownRolloutError, RolloutStateError } from './rollout-errors.js';
 import { RolloutMachine, type RolloutAction, type RolloutMachineOptions } from './rollout-machine.js';
 import { planRollout, type StartRequest } from './rollout-plan.js';
+import type { RolloutService } from './rollout-service.js';
 import { listView, reportView, statusView, type RolloutReport, type RolloutStatusView, type RolloutSummary } from './rollout-views.js';
 
 export interface RolloutManagerOptions extends ManagerSocketOptions {
@@ -30,7 +31,7 @@ export interface ManagerCounters extends SocketCounters {
 
 interface Live { machine: RolloutMachine; timer: { cancel(): void } | null }
 
-export class RolloutManager {
+export class RolloutManager implements RolloutService {
   private readonly store: RolloutStore;
   private readonly key: SigningKey;
   private readonly clock: Clock;

@@ -20,6 +20,10 @@ export interface RmcStatus {
   /** The rack's phase from its last Progress or Rack Report (README: 1 prepared ... 8 aborted), or null. */
   rackPhase: number | null;
   bmcCount: number;
+  /** Of bmcCount, as the RMC's last Progress or Rack Report gave them. */
+  flashed: number;
+  skipped: number;
+  failed: number;
   failure: string | null;
 }
 
@@ -93,7 +97,7 @@ export function statusView(store: RolloutStore, id: number, liveBytesSent?: numb
     bmcs.pending += bmcCount - rack.flashed - rack.skipped - failed;
     return {
       rmcId: m.rmcId, rackName: m.rackName, address: records[i].address, stage: m.stage, attempt: m.attempt, ackedOffset: m.ackedOffset,
-      rackPhase: m.rack?.phase ?? null, bmcCount, failure: m.failure,
+      rackPhase: m.rack?.phase ?? null, bmcCount, flashed: rack.flashed, skipped: rack.skipped, failed, failure: m.failure,
     };
   });
   return {

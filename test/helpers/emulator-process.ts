@@ -1,4 +1,4 @@
-// Starts `bmcfleet emulate` as a child process and waits for its "ready" line.
+// Starts `bmcfleet emulate` (or any long-running bmcfleet command) as a child process and waits for its "ready" line.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +13,16 @@ export interface EmulatorProcess {
 }
 
 export function startEmulator(args: string[], readyTimeoutMs = 60_000): Promise<EmulatorProcess> {
-  const child = spawn(process.execPath, [CLI, 'emulate', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return startCli(['emulate', ...args], readyTimeoutMs);
+}
+
+/** `bmcfleet ARGS` (emulate, manager serve, ...) once it printed its ready line. */
+export function startCli(args: string[], readyTimeoutMs = 60_000): Promise<EmulatorProcess> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`emulator not ready in time:\n${out}`)); }, readyTimeoutMs);
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`bmcfleet ${args[0]} not ready in time:\n${out}`)); }, readyTimeoutMs);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const line = out.split('\n').find((l) => l.startsWith('ready'));
@@ -31,6 +36,6 @@ export function startEmulator(args: string[], readyTimeoutMs = 60_000): Promise<
     };
     child.stdout!.on('data', onData);
     child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`emulator exited with ${code} before ready:\n${out}`)); });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`bmcfleet ${args[0]} exited with ${code} before ready:\n${out}`)); });
   });
 }

@@ -12,6 +12,7 @@ import { startManagerApi } from '../../orchestrator/manager/manager-api.js';
 import { UsageError } from '../../cli/args.js';
 import { parseFlashTime } from '../../cli/flash-time.js';
 import { parseRollout, startBody } from '../../cli/rollout.js';
+import { reportText, rolloutLine, statusText } from '../../cli/rollout-print.js';
 import { FakeRolloutService } from '../helpers/fake-rollout-service.js';
 import { CLI } from '../helpers/emulator-process.js';
 
@@ -56,6 +57,23 @@ t.test('rollout start: the body it sends', async (t) => {
   t.same(parseRollout(['7', '--json']).positionals, ['7']);
 });
 
+t.test('printing the engine\'s views: BMCs not counted before any RMC answered; the rack\'s own phase; an RMC left out', async (t) => {
+  const rmc = { rmcId: 4, rackName: 'rack-4', address: '127.73.4.250', attempt: 0, ackedOffset: 0, bmcCount: 0, flashed: 0, skipped: 0, failed: 0, failure: null };
+  const view = {
+    rolloutId: 3, status: 'running' as const, phase: 'preparing' as const, createdAtMs: NOW, flashTimeMs: NOW + 90_000, imageSize: 2048, bytesSent: 0,
+    bmcs: { flashed: 0, skipped: 0, failed: 0, pending: 0 }, rmcs: [{ ...rmc, stage: 'preparing' as const, rackPhase: null }],
+  };
+  t.equal(rolloutLine(view, NOW), 'rollout 3: preparing, 1 rack, BMCs not counted yet, flash at 2026-12-06T07:01:30.000Z (in 1m 30s)');
+  const flashing = { ...view, phase: 'flashing' as const, bmcs: { flashed: 1, skipped: 0, failed: 0, pending: 2 }, rmcs: [{ ...rmc, stage: 'flashing' as const, rackPhase: 5, bmcCount: 3, flashed: 1 }] };
+  t.equal(statusText(flashing, NOW), 'rollout 3: flashing, 1 rack, 1/3 BMCs done (1 flashed, 0 skipped, 0 failed), flash at 2026-12-06T07:01:30.000Z (in 1m 30s)\n' +
+    '  rack-4  RMC 4  127.73.4.250  flashing  1/3 (1 flashed, 0 skipped, 0 failed)\n');
+  const counting = { ...flashing, rmcs: [{ ...flashing.rmcs[0], rackPhase: 3 }] };
+  t.match(statusText(counting, NOW), /127\.73\.4\.250  flashing \(counting down\)  1\/3/);
+  const report = { rolloutId: 3, status: 'done' as const, racks: [{ rmcId: 4, rackName: 'rack-4', address: '127.73.4.250', stage: 'left-out' as const, failure: 'missing: no answer to the Prepare or its Polls', bmcs: [] }] };
+  t.equal(reportText(report), 'rollout 3 (done): 0 BMCs: 0 flashed, 0 skipped, 0 failed\nrack    RMC  BMC  result                                                    firmware\n' +
+    'rack-4  4    -    left-out: missing: no answer to the Prepare or its Polls  -\n');
+});
+
 async function manager(t: Test) {
   const service = new FakeRolloutService();
   const inventory = ['rack-1', 'rack-2', 'rack-3'].map((rackName, i) => ({ rmcId: i + 1, address: `127.73.${i + 1}.250`, rackName }));
@@ -74,10 +92,10 @@ t.test('rollout start, status, pause, resume, abort, report against the manager'
   t.same(service.started[0].image, IMAGE);
 
   const list = await bmcfleet(['rollout', 'status', ...m]);
-  t.match(list.stdout, /^rollout 1: preparing, 2 racks/);
+  t.match(list.stdout, /^rollout 1: running, 2 racks, flash at \S+Z \(in \d+m \d+s\)\n$/);
   const one = await bmcfleet(['rollout', 'status', '1', ...m]);
-  t.match(one.stdout, /\n  rack-1  RMC 1  127\.73\.1\.250  silent  0\/2 \(0 flashed, 0 skipped, 0 failed\)\n  rack-2  RMC 2/);
-  t.match(JSON.parse((await bmcfleet(['rollout', 'status', '1', '--json', ...m])).stdout), { id: 1, state: 'preparing' });
+  t.match(one.stdout, /\n  rack-1  RMC 1  127\.73\.1\.250  preparing  0\/2 \(0 flashed, 0 skipped, 0 failed\)\n  rack-2  RMC 2/);
+  t.match(JSON.parse((await bmcfleet(['rollout', 'status', '1', '--json', ...m])).stdout), { rolloutId: 1, status: 'running', phase: 'preparing' });
 
   t.match(await bmcfleet(['rollout', 'pause', '1', ...m]), { code: 0, stdout: 'rollout 1 paused: now paused\n' });
   t.match(await bmcfleet(['rollout', 'resume', '1', ...m]), { code: 0, stdout: 'rollout 1 resumed: now preparing\n' });
@@ -85,8 +103,8 @@ t.test('rollout start, status, pause, resume, abort, report against the manager'
   service.finish(1, 1);
   const report = await bmcfleet(['rollout', 'report', '1', ...m]);
   t.equal(report.code, 0);
-  t.match(report.stdout, /^rollout 1 \(done\): 4 BMCs: 2 flashed, 0 skipped, 2 failed\nrack +RMC +BMC +result +firmware\nrack-1 +1 +127\.73\.1\.10 +flashed +1\.02\nrack-1 +1 +127\.73\.1\.11 +failed: timed-out +1\.01\n/);
-  t.match(JSON.parse((await bmcfleet(['rollout', 'report', '1', '--json', ...m])).stdout).bmcs[1], { outcome: 'failed', reason: 'timed-out' });
+  t.match(report.stdout, /^rollout 1 \(done\): 4 BMCs: 2 flashed, 0 skipped, 2 failed\nrack +RMC +BMC +result +firmware\nrack-1 +1 +127\.73\.1\.10 +flashed +1\.02\nrack-1 +1 +127\.73\.1\.11 +failed: timed out +1\.01\n/);
+  t.match(JSON.parse((await bmcfleet(['rollout', 'report', '1', '--json', ...m])).stdout).racks[0].bmcs[1], { result: 'failed', reason: 'timed out' });
 
   const watched = await bmcfleet(['rollout', 'status', '1', '--watch', ...m]);
   t.equal(watched.code, 1, 'a rollout that ended with failed BMCs: exit 1');
@@ -94,6 +112,7 @@ t.test('rollout start, status, pause, resume, abort, report against the manager'
 
   t.match(await bmcfleet(['rollout', 'start', '--image', IMAGE_FILE, '--at', '+1m', '--racks', '3', ...m]), { code: 0 });
   t.match(await bmcfleet(['rollout', 'abort', '2', ...m]), { code: 0, stdout: 'rollout 2 aborting: now aborted\n' });
+  t.match(await bmcfleet(['rollout', 'abort', '2', ...m]), { code: 1, stderr: /rollout 2 is aborted: it cannot abort \(HTTP 409\)/ });
 });
 
 t.test('rollout status --watch follows a rollout until it ends: a line per change off a terminal', async (t) => {
@@ -105,7 +124,7 @@ t.test('rollout status --watch follows a rollout until it ends: a line per chang
   const r = await watching;
   t.equal(r.code, 0, 'done with no BMC failed: exit 0');
   const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-  t.same(lines.map((l) => l.state), ['preparing', 'done'], 'one line per change');
+  t.same(lines.map((l) => l.status), ['running', 'done'], 'one line per change');
 });
 
 t.test('failures: the manager\'s error, exit 1; bad usage, exit 2', async (t) => {
@@ -113,10 +132,10 @@ t.test('failures: the manager\'s error, exit 1; bad usage, exit 2', async (t) =>
   const m = ['--manager', url];
   t.equal((await bmcfleet(['rollout', 'start', '--image', IMAGE_FILE, '--at', '+1m', '--racks', 'rack-*', ...m])).code, 0);
   const busy = await bmcfleet(['rollout', 'start', '--image', IMAGE_FILE, '--at', '+1m', '--racks', 'rack-2', ...m]);
-  t.match(busy, { code: 1, stderr: /bmcfleet rollout: racks already in rollout 1: 2 \(HTTP 409\)/ });
+  t.match(busy, { code: 1, stderr: /bmcfleet rollout: RMC 2 already in a running rollout: rollout 1 \(HTTP 409\)/ });
   t.match(await bmcfleet(['rollout', 'start', '--image', IMAGE_FILE, '--at', '+1m', '--racks', 'rack-9', ...m]), { code: 1, stderr: /unknown rack: rack-9 \(racks: rack-1, rack-2, rack-3\) \(HTTP 400\)/ });
   writeFileSync(join(dir, 'junk.hpm'), 'not an image');
-  t.match(await bmcfleet(['rollout', 'start', '--image', join(dir, 'junk.hpm'), '--at', '+1m', ...m]), { code: 1, stderr: /not an HPM\.1 upgrade image.*\(HTTP 400\)/ });
+  t.match(await bmcfleet(['rollout', 'start', '--image', join(dir, 'junk.hpm'), '--at', '+1m', ...m]), { code: 1, stderr: /not a usable HPM\.1 image.*\(HTTP 400\)/ });
   const usage: [string[], { code: number; stderr: RegExp }][] = [
     [['rollout', 'report', '9', ...m], { code: 1, stderr: /no rollout 9 \(HTTP 404\)/ }],
     [['rollout', 'pause', ...m], { code: 2, stderr: /the rollout ID is required/ }],

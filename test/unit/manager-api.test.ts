@@ -5,7 +5,7 @@ import t, { type Test } from 'tap';
 import { buildFirmware, packFirmwareImage } from '../../protocols/ipmi/oem/bmcfleet-firmware.js';
 import { ReplyScheme } from '../../protocols/rollout/prepare.js';
 import { startManagerApi, type ManagerApiOptions } from '../../orchestrator/manager/manager-api.js';
-import type { RolloutRmc } from '../../orchestrator/rollout/rollout-service.js';
+import type { RolloutRmc } from '../../orchestrator/rollout/rollout-plan.js';
 import { FakeRolloutService } from '../helpers/fake-rollout-service.js';
 import { rawRequest } from '../helpers/control-stub.js';
 
@@ -36,43 +36,45 @@ t.test('POST /rollouts: 201 with the new rollout; the selector picks racks in in
   const { service, call } = await start(t);
   const r = await call('POST', '/rollouts', startBody({ racks: 'row2-*,1', replyScheme: 'window', concurrency: 8, bmcTimeoutMs: 600000 }));
   t.equal(r.status, 201, JSON.stringify(r.json));
-  t.match(r.json, { id: 1, state: 'preparing', flashTimeMs: NOW + 3_600_000, racks: [{ rmcId: 1, rackName: 'rack-1' }, { rmcId: 3, rackName: 'row2-a' }] });
+  t.match(r.json, { rolloutId: 1, status: 'running', phase: 'preparing', flashTimeMs: NOW + 3_600_000, rmcs: [{ rmcId: 1, rackName: 'rack-1' }, { rmcId: 3, rackName: 'row2-a' }] });
   t.same(service.started[0].rmcs.map((m) => m.rmcId), [1, 3]);
   t.match(service.started[0], { replyScheme: ReplyScheme.WINDOW, concurrency: 8, bmcTimeoutMs: 600000 });
   t.ok(Buffer.compare(service.started[0].image, IMAGE) === 0, 'the image arrives byte for byte');
 
   const all = await call('POST', '/rollouts', startBody({ racks: ['rack-2'], flashTime: NOW + 60_000 }));
   t.equal(all.status, 201);
-  t.equal(all.json.id, 2);
+  t.equal(all.json.rolloutId, 2);
 });
 
 t.test('GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs; POST pause, resume, abort: 200', async (t) => {
   const { service, call } = await start(t);
   await call('POST', '/rollouts', startBody({ racks: 'rack-1' }));
-  t.match((await call('GET', '/rollouts')).json, { rollouts: [{ id: 1 }] });
-  t.match((await call('GET', '/rollouts/1')), { status: 200, json: { id: 1, racks: [{ rackName: 'rack-1' }] } });
+  t.match((await call('GET', '/rollouts')).json, { rollouts: [{ rolloutId: 1, status: 'running', rmcCount: 1 }] });
+  t.match((await call('GET', '/rollouts/1')), { status: 200, json: { rolloutId: 1, rmcs: [{ rackName: 'rack-1' }] } });
   t.same((await call('GET', '/rmcs')).json.rmcs, [
     { id: 1, ip: '127.72.1.250', rack: 'rack-1', rollout: 1 },
     { id: 2, ip: '127.72.2.250', rack: 'rack-2', rollout: null },
     { id: 3, ip: '127.72.3.250', rack: 'row2-a', rollout: null },
   ]);
-  t.match((await call('POST', '/rollouts/1/pause')), { status: 200, json: { state: 'paused' } });
-  t.match((await call('POST', '/rollouts/1/resume', {})), { status: 200, json: { state: 'preparing' } });
+  t.match((await call('POST', '/rollouts/1/pause')), { status: 200, json: { status: 'paused' } });
+  t.match((await call('POST', '/rollouts/1/resume', {})), { status: 200, json: { status: 'running' } });
   service.finish(1, 1);
   const report = await call('GET', '/rollouts/1/report');
   t.equal(report.status, 200);
-  t.match(report.json.bmcs, [{ outcome: 'flashed', reason: null }, { outcome: 'failed', reason: 'timed-out' }]);
-  t.match((await call('POST', '/rollouts/1/abort')), { status: 200, json: { state: 'aborted' } });
+  t.match(report.json.racks[0].bmcs, [{ result: 'flashed', reason: null }, { result: 'failed', reason: 'timed out' }]);
+  t.match((await call('POST', '/rollouts/1/resume')), { status: 409, json: { code: 'ERR_STATE', error: /rollout 1 is done: it cannot resume/ } });
+  await call('POST', '/rollouts', startBody({ racks: 'rack-1' }));
+  t.match((await call('POST', '/rollouts/2/abort')), { status: 200, json: { status: 'aborted' } });
   t.equal((await call('GET', '/rmcs')).json.rmcs[0].rollout, null, 'an RMC is free again once its rollout ended');
 });
 
 t.test('400: bad input named, nothing started', async (t) => {
   const { service, call, port } = await start(t);
   const cases: [unknown, RegExp, string?][] = [
-    [startBody({ image: 'AAAA' }), /not an HPM\.1 upgrade image/, 'bad-image'],
+    [startBody({ image: 'AAAA' }), /not a usable HPM\.1 image/, 'ERR_IMAGE'],
     [startBody({ image: '!!' }), /image is not base64/],
     [{ flashTime: '2026-12-06T08:00:00Z' }, /image is required/],
-    [startBody({ flashTime: '2026-12-06T06:59:00Z' }), /flash time .* has passed/, 'flash-time-past'],
+    [startBody({ flashTime: '2026-12-06T06:59:00Z' }), /flash time .* is in the past/, 'ERR_FLASH_TIME'],
     [startBody({ flashTime: '2026-12-06T08:00:00' }), /flashTime is required: ISO 8601 with a zone/],
     [startBody({ flashTime: '2026-02-30T08:00:00Z' }), /flashTime/],
     [startBody({ racks: 'rack-1,rack-9,rock-*' }), /unknown racks: rack-9, rock-\* \(racks: rack-1, rack-2, row2-a\)/],
@@ -98,7 +100,7 @@ t.test('404: an unknown rollout or endpoint', async (t) => {
   for (const [method, path] of [['GET', '/rollouts/9'], ['GET', '/rollouts/9/report'], ['POST', '/rollouts/9/pause'], ['POST', '/rollouts/9/abort']]) {
     const r = await call(method, path);
     t.equal(r.status, 404, `${method} ${path}`);
-    t.match(r.json, { error: 'no rollout 9', code: 'unknown-rollout' });
+    t.match(r.json, { error: 'no rollout 9', code: 'ERR_NO_ROLLOUT' });
   }
   t.match(await call('GET', '/nothing'), { status: 404, json: { error: /no such endpoint: GET \/nothing/ } });
   t.equal((await call('DELETE', '/rollouts/1')).status, 404);
@@ -110,7 +112,7 @@ t.test('409: racks already in a running rollout, named with the rollout', async 
   t.equal((await call('POST', '/rollouts', startBody({ racks: 'rack-*' }))).status, 201);
   const again = await call('POST', '/rollouts', startBody({ racks: 'rack-2,row2-a' }));
   t.equal(again.status, 409);
-  t.match(again.json, { code: 'rmc-busy', rolloutId: 1, rmcIds: [2], error: /already in rollout 1/ });
+  t.match(again.json, { code: 'ERR_RMCS_BUSY', rolloutId: 1, rmcIds: [2], error: /RMC 2 already in a running rollout: rollout 1/ });
   t.equal(service.started.length, 1);
   await call('POST', '/rollouts/1/abort');
   t.equal((await call('POST', '/rollouts', startBody({ racks: 'rack-2' }))).status, 201, 'free again after the abort');

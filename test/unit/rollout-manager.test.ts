@@ -113,8 +113,8 @@ t.test('a started rollout: signed Prepare out at once, status and report from th
   t.same(manager.status(id), {
     rolloutId: id, status: 'running', phase: 'preparing', createdAtMs: NOW, flashTimeMs: NOW + 3_600_000, imageSize: IMAGE.length,
     rmcs: [
-      { rmcId: 1, rackName: 'rack-a', address: '127.50.0.1', stage: 'preparing', attempt: 0, ackedOffset: 0, rackPhase: null, bmcCount: 0, failure: null },
-      { rmcId: 2, rackName: 'rack-b', address: '127.50.0.2', stage: 'preparing', attempt: 0, ackedOffset: 0, rackPhase: null, bmcCount: 0, failure: null },
+      { rmcId: 1, rackName: 'rack-a', address: '127.50.0.1', stage: 'preparing', attempt: 0, ackedOffset: 0, rackPhase: null, bmcCount: 0, flashed: 0, skipped: 0, failed: 0, failure: null },
+      { rmcId: 2, rackName: 'rack-b', address: '127.50.0.2', stage: 'preparing', attempt: 0, ackedOffset: 0, rackPhase: null, bmcCount: 0, flashed: 0, skipped: 0, failed: 0, failure: null },
     ],
     bmcs: { flashed: 0, skipped: 0, failed: 0, pending: 0 }, bytesSent: 0,
   });
