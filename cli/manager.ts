@@ -19,7 +19,8 @@ import { parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4680';
-const DB_FILE_NAME = 'rollouts.db';
+/** The manager's database in its state directory (bmcfleet rmc upload opens the same one). */
+export const DB_FILE_NAME = 'rollouts.db';
 
 /** $XDG_STATE_HOME/bmcfleet/manager, or ~/.local/state/bmcfleet/manager. */
 export function defaultStateDir(): string {

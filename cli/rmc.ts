@@ -7,8 +7,10 @@ import { loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
 import { errorOf, requestJson, UnreachableError } from '../orchestrator/manager/http-json.js';
 import { PUBLIC_KEY_LENGTH, keyIdOf } from '../protocols/rollout/keys.js';
 import { systemClock } from '../runtime/clock.js';
+import { uploadCommand } from './rmc-upload.js';
 
 const HELP = `usage: bmcfleet rmc trust --fleet URL [--key BASE64 | --state DIR] [--fleet-token-file F] [--json]
+       bmcfleet rmc upload --rmc IP --id N --image FILE --at TIME ...   (bmcfleet rmc upload --help)
 
 A rack controller (RMC) obeys only commands signed by a manager key it trusts; it ignores, and counts, every
 other one (unsigned, unknown key, bad signature, replayed). The fleet file gives the keys each emulated RMC
@@ -27,14 +29,15 @@ examples:
 `;
 
 export const rmcCommand = {
-  summary: 'rack controllers: make an emulated fleet\'s RMCs trust a manager\'s key (trust)',
+  summary: 'rack controllers: trust a manager\'s key (trust), push an image to one RMC (upload)',
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
       process.stdout.write(HELP);
       return what === undefined ? 2 : 0;
     }
-    if (what !== 'trust') throw new UsageError(`unknown rmc command "${what}" (known: trust)`);
+    if (what === 'upload') return uploadCommand(rest);
+    if (what !== 'trust') throw new UsageError(`unknown rmc command "${what}" (known: trust, upload)`);
     const { values } = parse(rest, {
       fleet: { type: 'string' }, key: { type: 'string' }, state: { type: 'string' }, 'fleet-token-file': { type: 'string' }, json: { type: 'boolean' },
     });
