@@ -1,7 +1,8 @@
 // bmcfleet rmc upload: push an image to one rack controller directly, without a manager running (issue 11: "where
 // there are only a few racks"). This process is the manager for that one rollout: the same RolloutManager, key and
-// database as `manager serve` (so the RMC already trusts it, and the rollout is listed and resumable there), an
-// immediate-reply Prepare, the image, the Flash, and the rack's report printed at the end.
+// database as `manager serve` (so the RMC already trusts it, and the rollout is listed and resumable there), a Prepare
+// for that RMC alone answered at once (an RMC the broadcast misses is polled by unicast), the image, the Flash, and the
+// rack's report printed at the end.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError, integer, parse, str } from './args.js';
@@ -19,13 +20,13 @@ import { parseIpv4 } from '../protocols/ipv4.js';
 import { systemClock } from '../runtime/clock.js';
 
 export const UPLOAD_HELP = `usage: bmcfleet rmc upload --rmc IP --id N --image FILE --at TIME [--rack NAME] [--state DIR]
-                         [--rmc-port P] [--concurrency C] [--json]
+                         [--broadcast A] [--rmc-port P] [--concurrency C] [--json]
 
 Pushes an HPM.1 image to one rack controller and has it flash its rack at TIME, with no manager running: this
 command is the manager for that one rollout, with the key and database of "bmcfleet manager serve" in DIR (so an
-RMC that trusts that manager obeys it, and the rollout shows in its list). It asks the RMC by unicast (no
-broadcast), sends the image, the Flash, waits for the rack's report and prints it. Exit status 0 when every BMC
-was flashed or skipped, 1 otherwise.
+RMC that trusts that manager obeys it, and the rollout shows in its list). Its Prepare targets that RMC alone and is
+answered at once (one the broadcast does not reach is asked again by unicast Poll); then it sends the image and the
+Flash, waits for the rack's report and prints it. Exit status 0 when every BMC was flashed or skipped, 1 otherwise.
 
 options:
   --rmc IP          the RMC's address
@@ -34,6 +35,7 @@ options:
   --at TIME         when to flash: ISO 8601 or +30s / +5m from now
   --rack NAME       its rack's name, for the report (default: rmc-N)
   --state DIR       the manager's state (default ${defaultStateDir()})
+  --broadcast A     where the Prepare goes (default 127.255.255.255, loopback's broadcast address)
   --rmc-port P      the RMCs' UDP port (default ${DEFAULT_ROLLOUT_PORT})
   --concurrency C   BMCs the RMC flashes at once (default 8)
   --json            the report as JSON
@@ -45,7 +47,7 @@ example:
 export async function uploadCommand(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     rmc: { type: 'string' }, id: { type: 'string' }, image: { type: 'string' }, at: { type: 'string' }, rack: { type: 'string' },
-    state: { type: 'string' }, 'rmc-port': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' },
+    state: { type: 'string' }, broadcast: { type: 'string' }, 'rmc-port': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(UPLOAD_HELP);
@@ -67,7 +69,9 @@ export async function uploadCommand(argv: string[]): Promise<number> {
   const store = new SqliteRolloutStore(join(stateDir, DB_FILE_NAME));
   let manager: RolloutManager | null = null;
   try {
-    manager = await RolloutManager.open({ store, key: key.signing, rmcPort: integer(str(values, 'rmc-port'), 'rmc-port', DEFAULT_ROLLOUT_PORT, 1, 65535) });
+    manager = await RolloutManager.open({
+      store, key: key.signing, broadcastAddress: str(values, 'broadcast'), rmcPort: integer(str(values, 'rmc-port'), 'rmc-port', DEFAULT_ROLLOUT_PORT, 1, 65535),
+    });
     const id = manager.start({
       image: readFileSync(imageFile), flashTimeMs, replyScheme: { scheme: ReplyScheme.IMMEDIATE },
       rmcs: [{ rmcId, address, rackName: str(values, 'rack') ?? `rmc-${rmcId}` }],
