@@ -28,6 +28,8 @@ const RMC_IPS = ['127.64.9.1', '127.64.9.2'];
 const CHUNK = 1024;
 const WINDOW = 16;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Rounds of 100 ms with no ack progress before the stand-in manager offers the image again. */
+const STALLED_ROUNDS_BEFORE_REOFFER = 10;
 
 async function freePort(): Promise<number> {
   const s = createSocket('udp4');
@@ -93,10 +95,15 @@ class Manager {
     Promise<{ verify: VerifyResult; firstAck: number | null }> {
     let firstAck: number | null = null;
     let acked = -1;
+    let stalled = 0;
     for (let round = 0; round < 2000; round++) {
+      // README "The exchange after the prepare round", step 2: after timeouts in a row the attempt has broken, and a new
+      // Offer resumes at the RMC's nextOffset (a restarted RMC may hold fewer bytes than it had acknowledged).
+      if (stalled >= STALLED_ROUNDS_BEFORE_REOFFER) [acked, stalled] = [-1, 0];
       if (acked < 0) this.command(ip, rmcId, MessageType.IMAGE_OFFER, { attempt, chunkSize: CHUNK, manifest });
       else for (let o = acked, n = 0; o < image.length && n < WINDOW; o += CHUNK, n++) this.chunk(ip, rmcId, image, o);
       await sleep(100);
+      stalled++;
       for (const m of this.take(ip)) {
         if (m.type === MessageType.VERIFY_RESULT) return { verify: m.body, firstAck };
         if (m.type !== MessageType.TRANSFER_ACK) continue;
@@ -104,6 +111,7 @@ class Manager {
         if (firstAck === null) firstAck = next;
         if (next > acked) {
           acked = next;
+          stalled = 0;
           await onProgress(next);
         }
       }
