@@ -17,7 +17,6 @@
 // `--sizes`, `--layouts`, `--rcvbufs`, `--networks`, `--schemes` (comma-separated) rerun part of the matrix.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createSocket } from 'node:dgram';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +29,7 @@ import { SCHEMES, type RunResult, type RunSpec, type Scheme } from './congestion
 import { arrivalsSvg } from './congestion-plot.js';
 import { createLink, type Link } from './lib/netns-link.js';
 import { machine, treeCpuSeconds } from './lib/measure.js';
+import { freeUdpPort } from '../test/helpers/free-port.js';
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');
@@ -88,14 +88,6 @@ export function layoutAddresses(layout: Layout, n: number): string[] {
     for (let host = 1; host < size - 1 && out.length < n; host++) out.push(formatIpv4(base + subnet * size + host));
   }
   return out;
-}
-
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
 }
 
 /** The manager child: in this namespace, or through `prefix` (ip netns exec NS) in another. */
@@ -203,7 +195,7 @@ async function main(): Promise<void> {
     for (const layout of LAYOUTS) {
       const rmcIps = layoutAddresses(layout, fleetSize);
       const bmcIps = consecutiveAddresses('127.180.0.1', fleetSize);
-      const [rolloutPort, ipmiPort] = [await freePort(), await freePort()];
+      const [rolloutPort, ipmiPort] = [await freeUdpPort(), await freeUdpPort()];
       // RMC j (ID j + 1, the j-th address of the layout) sits in the rack at fleetPosition(j): the first N, whatever
       // N, are dealt round-robin over the shards, so a small rollout uses every core as a real fleet's own CPUs would.
       const shards = fleetSize % autoShards(2 * fleetSize) === 0 ? autoShards(2 * fleetSize) : 1;

@@ -3,7 +3,6 @@
 // while a step hangs brings the BMC back on its old firmware; once the fault is lifted the same BMC flashes.
 // The power loss is sent when the flasher reports the stage that hangs, so nothing depends on how fast things run.
 import t from 'tap';
-import { createSocket } from 'node:dgram';
 import { Fleet } from '../../emulator/fleet/fleet.js';
 import { fleetConfig } from '../../emulator/fleet/fleet-config.js';
 import { IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
@@ -12,22 +11,15 @@ import type { FlashRequest } from '../../clients/ipmi/bmc-flasher.js';
 import { GetDeviceId } from '../../protocols/ipmi/commands/device.js';
 import { buildFirmware, packFirmwareImage } from '../../protocols/ipmi/oem/bmcfleet-firmware.js';
 import { BmcOutcome, FailureReason } from '../../protocols/rollout/rack-status.js';
+import { freeUdpPort } from '../helpers/free-port.js';
 
 const [HUNG, CUT] = ['127.83.0.1', '127.83.0.2'];
 const TARGET = { major: 1, minor: 2 };
 
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
 const flasher = new HpmFlasher({ requestTimeoutMs: 250, retries: 2, pollIntervalMs: 50, rebootWaitMs: 20_000 });
 
 t.test('firmwareHang and power-loss through the control API', async (t) => {
-  const port = await freePort();
+  const port = await freeUdpPort();
   const fleet = await Fleet.start(fleetConfig({ ipmiPort: port, shards: 1, control: '127.0.0.1:0', racks: [{ bmcs: 2, firstIp: HUNG }] }));
   t.teardown(() => fleet.stop());
   const api = async (method: string, path: string, body?: unknown) => {

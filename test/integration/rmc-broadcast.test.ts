@@ -13,18 +13,10 @@ import { generateManagerKey } from '../../protocols/rollout/keys.js';
 import { decodeMessage, encodeMessage, type DecodedMessage, type RolloutMessage } from '../../protocols/rollout/message.js';
 import { ReplyScheme, type Prepare } from '../../protocols/rollout/prepare.js';
 import { octetSumDelayUs } from '../../protocols/rollout/reply-delay.js';
+import { freeUdpPort } from '../helpers/free-port.js';
 
 const RMC_IPS = ['127.63.9.1', '127.63.9.2', '127.63.9.3', '127.63.9.4'];
 const BROADCAST = '127.255.255.255';
-
-/** A UDP port free right now (the rollout and IPMI ports of this fleet, so parallel runs do not meet). */
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Arrival { m: DecodedMessage; from: string; atMs: number }
 
@@ -42,7 +34,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 t.test('a signed broadcast Prepare: one reply per RMC, from its own address, after its delay; unsigned: none, counted', async (t) => {
   const key = generateManagerKey();
-  const [port, ipmiPort] = [await freePort(), await freePort()];
+  const [port, ipmiPort] = [await freeUdpPort(), await freeUdpPort()];
   const config = fleetConfig({
     ipmiPort, shards: 2, control: '127.0.0.1:0',
     rollout: { port, managerKey: key.rawPublicKey.toString('base64') },

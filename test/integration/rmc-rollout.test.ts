@@ -22,6 +22,7 @@ import { VerifyOutcome, type VerifyResult } from '../../protocols/rollout/verify
 import type { TransferAck } from '../../protocols/rollout/transfer.js';
 import { hpmImage, manifestFor } from '../helpers/rollout-rmc.js';
 import { RMC_TEST_KINDS } from '../helpers/rmc-test-kinds.js';
+import { freeUdpPort } from '../helpers/free-port.js';
 
 const SHARD_MAIN = fileURLToPath(new URL('../helpers/rmc-shard-main.js', import.meta.url));
 const RMC_IPS = ['127.64.9.1', '127.64.9.2'];
@@ -30,14 +31,6 @@ const WINDOW = 16;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Rounds of 100 ms with no ack progress before the stand-in manager offers the image again. */
 const STALLED_ROUNDS_BEFORE_REOFFER = 10;
-
-async function freePort(): Promise<number> {
-  const s = createSocket('udp4');
-  await new Promise<void>((r) => s.bind(0, '127.0.0.1', r));
-  const { port } = s.address();
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** The manager's side: one socket, every answer queued by the RMC it came from. */
 class Manager {
@@ -124,7 +117,7 @@ t.test('through a real fleet: transfer with loss, a crash and a corrupted attemp
   const key = generateManagerKey();
   const stateDir = mkdtempSync(join(tmpdir(), 'rmc-rollout-'));
   t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
-  const [port, ipmiPort] = [await freePort(), await freePort()];
+  const [port, ipmiPort] = [await freeUdpPort(), await freeUdpPort()];
   const config = fleetConfig({
     ipmiPort, shards: 1, control: '127.0.0.1:0', stateDir,
     rollout: { port, managerKey: key.rawPublicKey.toString('base64') },

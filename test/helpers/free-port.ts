@@ -1,0 +1,11 @@
+// A UDP port free on loopback at the moment of asking: each test or benchmark fleet gets its own rollout and IPMI
+// ports, so runs in parallel do not meet.
+import { createSocket } from 'node:dgram';
+
+export async function freeUdpPort(address = '127.0.0.1'): Promise<number> {
+  const s = createSocket('udp4');
+  await new Promise<void>((r) => s.bind(0, address, r));
+  const { port } = s.address();
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
