@@ -44,7 +44,15 @@ const files = process.argv.slice(2);
 const tap = spawn(process.execPath, ['node_modules/tap/dist/esm/run.mjs', '--reporter=tap', '-j2', ...(files.length ? files : testFiles('dist/test'))],
   { stdio: ['ignore', 'pipe', 'inherit'] });
 let tail = '';
-tap.stdout.on('data', (chunk) => { process.stdout.write(chunk); tail = (tail + chunk).slice(-4096); });
+let partial = '';
+const failures = []; // "not ok" lines with their indentation: files at the top, failing assertions under them
+tap.stdout.on('data', (chunk) => {
+  process.stdout.write(chunk);
+  tail = (tail + chunk).slice(-4096);
+  const lines = (partial + chunk).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) if (/^\s*not ok /.test(line) && failures.length < 40) failures.push(line);
+});
 tap.on('close', (code) => {
   // tap closes with "# { total: N, pass: N, fail: N, todo: N, skip: N }" (keys only when non-zero).
   const m = /# \{ (total: \d+[^}]*)\}/.exec(tail);
@@ -52,6 +60,8 @@ tap.on('close', (code) => {
   const passed = counts.pass ?? 0;
   const failed = m ? (counts.fail ?? 0) : 1;
   const skipped = (counts.skip ?? 0) + (counts.todo ?? 0);
+  // CI shows only the end of the output: name what failed there.
+  if (failures.length > 0) console.log(`failed:\n${failures.join('\n')}`);
   console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
   process.exit(code === 0 && failed === 0 ? 0 : 1);
 });
