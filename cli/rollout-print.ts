@@ -1,15 +1,9 @@
 // How `bmcfleet rollout` prints the manager's views (orchestrator/rollout/rollout-views.ts) for people: one line per
 // rollout in a list, a rollout with a line per rack, and a report with a line per BMC (--json prints the API's
 // answers as they are).
-import { RackPhase } from '../protocols/rollout/rack-status.js';
+import { rackPhaseName } from '../protocols/rollout/rack-status.js';
 import type { RmcStatus, RolloutReport, RolloutStatusView, RolloutSummary } from '../orchestrator/rollout/rollout-views.js';
 import { RolloutStatus } from '../orchestrator/store/run-records.js';
-
-const RACK_PHASE_NAMES: Record<number, string> = {
-  [RackPhase.PREPARED]: 'prepared', [RackPhase.RECEIVING]: 'receiving', [RackPhase.VERIFIED]: 'counting down',
-  [RackPhase.READING_VERSIONS]: 'reading versions', [RackPhase.FLASHING]: 'flashing', [RackPhase.PAUSED]: 'paused',
-  [RackPhase.DONE]: 'done', [RackPhase.ABORTED]: 'aborted',
-};
 
 export function hasEnded(s: { status: RolloutStatus }): boolean {
   return s.status === RolloutStatus.DONE || s.status === RolloutStatus.ABORTED;
@@ -22,7 +16,7 @@ export function stateOf(s: RolloutStatusView): string {
 
 /** The manager's stage of one RMC, with its rack's own phase when the RMC reported one. */
 export function rackStateOf(m: RmcStatus): string {
-  const phase = m.rackPhase === null ? null : RACK_PHASE_NAMES[m.rackPhase] ?? `phase ${m.rackPhase}`;
+  const phase = m.rackPhase === null ? null : rackPhaseName(m.rackPhase);
   return `${m.stage}${phase !== null && phase !== m.stage ? ` (${phase})` : ''}${m.failure ? `: ${m.failure}` : ''}`;
 }
 

@@ -15,7 +15,7 @@ import { MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
 import { decodeMessage } from '../../protocols/rollout/message.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
-import { RackPhase, type RackStatus } from '../../protocols/rollout/rack-status.js';
+import { RackPhase, rackPhaseName, type RackStatus } from '../../protocols/rollout/rack-status.js';
 import type { TransferAck } from '../../protocols/rollout/transfer.js';
 import { VerifyOutcome, type VerifyResult } from '../../protocols/rollout/verify-result.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutStore } from '../store/rollout-store.js';
@@ -56,6 +56,11 @@ export interface RolloutMachineOptions {
   statusIntervalMs?: number;
   /** Ack progress is saved every this many chunks. Default 16. */
   checkpointChunks?: number;
+  /**
+   * An RMC owed a Flash, a status query or a control that answers nothing for this long has failed ("no answer"), so
+   * a dead RMC cannot hold the rollout (or an abort) open for ever. Default 10 min: 120 status queries unanswered.
+   */
+  silenceLimitMs?: number;
 }
 
 /** What the machine ignored, by reason (counted since this process loaded it). */
@@ -80,6 +85,8 @@ interface Rmc {
   flashDueMs: number;
   controlDueMs: number;
   controlAnswered: boolean;
+  /** When the first datagram since the RMC's last answer went to it (null: nothing unanswered); not saved, so a restart gives it a new limit. */
+  unansweredSinceMs: number | null;
   /** Rack indices a Rack Report page gave. */
   reported: Set<number>;
 }
@@ -131,7 +138,7 @@ export class RolloutMachine {
       chunkSize: o.chunkSize ?? 16 * 1024, transferSlots: o.transferSlots ?? 32, retransmitTimeoutMs: o.retransmitTimeoutMs ?? 500,
       maxTimeouts: o.maxTimeouts ?? 4, backoffMs: o.backoffMs ?? 1000, maxBackoffMs: o.maxBackoffMs ?? 60_000,
       maxAttempts: o.maxAttempts ?? 5, repeatMs: o.repeatMs ?? 1000, statusIntervalMs: o.statusIntervalMs ?? 5000,
-      checkpointChunks: o.checkpointChunks ?? 16,
+      checkpointChunks: o.checkpointChunks ?? 16, silenceLimitMs: o.silenceLimitMs ?? 600_000,
     };
     const records = new Map(o.store.rmcs(o.rolloutId).map((m) => [m.rmcId, m]));
     const reported = new Map<number, Set<number>>();
@@ -142,7 +149,7 @@ export class RolloutMachine {
       const record = records.get(run.rmcId)!;
       this.rmcs.set(run.rmcId, {
         run, address: record.address, bmcCount: run.rack?.bmcCount ?? record.answer?.bmcCount ?? 0, sender: null, bytesSent: run.bytesSent,
-        flashDueMs: 0, controlDueMs: 0, controlAnswered: false, reported: reported.get(run.rmcId) ?? new Set(),
+        flashDueMs: 0, controlDueMs: 0, controlAnswered: false, unansweredSinceMs: null, reported: reported.get(run.rmcId) ?? new Set(),
       });
     }
     for (const m of this.rmcs.values()) this.count(m.run.stage, 1);
@@ -216,6 +223,7 @@ export class RolloutMachine {
     if (m.rolloutId !== this.rolloutId) { this.counts.otherRollout++; return []; }
     const rmc = this.rmcs.get(m.rmcId);
     if (!rmc) { this.counts.notTargeted++; return []; }
+    rmc.unansweredSinceMs = null;
     if (this.done || TERMINAL_STAGES.includes(rmc.run.stage)) { this.counts.unexpected++; return []; }
     const transferringBefore = this.transferring;
     const actions = m.type === MessageType.TRANSFER_ACK ? this.onAck(rmc, m.body, nowMs)
@@ -240,8 +248,9 @@ export class RolloutMachine {
     const actions: RolloutAction[] = [];
     const running = this.status === RolloutStatus.RUNNING;
     for (const m of this.rmcs.values()) {
+      if (this.silentTooLong(m, nowMs)) continue;
       if (m.run.control && nowMs >= m.controlDueMs) {
-        actions.push(this.send(m, this.commands.control(m.run.rmcId, m.run.control, nowMs)));
+        actions.push(this.send(m, this.commands.control(m.run.rmcId, m.run.control, nowMs), nowMs));
         m.controlDueMs = nowMs + (m.controlAnswered ? this.o.statusIntervalMs : this.o.repeatMs);
       }
       if (!running) continue;
@@ -249,6 +258,19 @@ export class RolloutMachine {
       else if ((m.run.stage === RmcStage.VERIFIED || m.run.stage === RmcStage.FLASHING) && nowMs >= m.flashDueMs) actions.push(this.flash(m, nowMs));
     }
     return this.andThen(actions, nowMs);
+  }
+
+  /**
+   * Fails an RMC that has answered nothing for silenceLimitMs while owed a Flash, a status query or a control. A
+   * transfer is not judged here: the image sender's timeouts and maxAttempts bound it.
+   */
+  private silentTooLong(m: Rmc, nowMs: number): boolean {
+    if (m.unansweredSinceMs === null || nowMs - m.unansweredSinceMs < this.o.silenceLimitMs || TERMINAL_STAGES.includes(m.run.stage)) return false;
+    if (m.run.stage === RmcStage.TRANSFERRING && !m.run.control) return false;
+    const phase = m.run.rack ? `, rack last ${rackPhaseName(m.run.rack.phase)}` : '';
+    m.sender = null;
+    this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, control: null, failure: `no answer for ${Math.round(this.o.silenceLimitMs / 1000)} s while ${m.run.stage}${phase}` }]]);
+    return true;
   }
 
   /** After a step: offers into free slots, and the rollout's end once every RMC is over. */
@@ -440,7 +462,7 @@ export class RolloutMachine {
   private flash(m: Rmc, nowMs: number): RolloutAction {
     m.flashDueMs = nowMs + (m.run.stage === RmcStage.FLASHING ? this.o.statusIntervalMs : this.o.repeatMs);
     const r = this.runRecord;
-    return this.send(m, this.commands.flash(m.run.rmcId, { flashTimeMs: r.flashTimeMs, concurrency: r.concurrency, bmcTimeoutMs: r.bmcTimeoutMs }, nowMs));
+    return this.send(m, this.commands.flash(m.run.rmcId, { flashTimeMs: r.flashTimeMs, concurrency: r.concurrency, bmcTimeoutMs: r.bmcTimeoutMs }, nowMs), nowMs);
   }
 
   /** When every RMC is reported, failed or left out: the rollout is done (or aborted, after an abort). */
@@ -458,7 +480,8 @@ export class RolloutMachine {
     return { ...m.run, bytesSent: m.bytesSent };
   }
 
-  private send(m: Rmc, bytes: Buffer): RolloutAction {
+  private send(m: Rmc, bytes: Buffer, nowMs?: number): RolloutAction {
+    if (nowMs !== undefined && m.unansweredSinceMs === null) m.unansweredSinceMs = nowMs;
     return { kind: 'unicast', rmcId: m.run.rmcId, address: m.address, bytes };
   }
 

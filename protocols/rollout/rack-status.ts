@@ -27,6 +27,17 @@ export const RackPhase = {
 } as const;
 export type RackPhase = typeof RackPhase[keyof typeof RackPhase];
 
+/** Each phase as people read it (`rollout status`, failure texts); an unknown one as "phase N". */
+export function rackPhaseName(phase: number): string {
+  return RACK_PHASE_NAMES[phase] ?? `phase ${phase}`;
+}
+
+const RACK_PHASE_NAMES: Record<number, string> = {
+  [RackPhase.PREPARED]: 'prepared', [RackPhase.RECEIVING]: 'receiving', [RackPhase.VERIFIED]: 'counting down',
+  [RackPhase.READING_VERSIONS]: 'reading versions', [RackPhase.FLASHING]: 'flashing', [RackPhase.PAUSED]: 'paused',
+  [RackPhase.DONE]: 'done', [RackPhase.ABORTED]: 'aborted',
+};
+
 export const BmcOutcome = {
   PENDING: 0,
   IN_PROGRESS: 1,

@@ -8,7 +8,7 @@ import { decodeMessage } from '../../protocols/rollout/message.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { BmcOutcome, FailureReason, RackPhase } from '../../protocols/rollout/rack-status.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
-import { FLASH_AT, setUp } from '../helpers/rollout-harness.js';
+import { FAST, FLASH_AT, setUp } from '../helpers/rollout-harness.js';
 
 function typesTo(sent: { action: { kind: string; bytes: Buffer } & ({ rmcId?: number }) }[], rmcId: number): number[] {
   return sent.filter((s) => s.action.kind === 'unicast' && s.action.rmcId === rmcId).map((s) => decodeMessage(s.action.bytes).type);
@@ -240,5 +240,43 @@ t.test('noise is counted and ignored', (t) => {
   m.receive(ack(1, 1), h.clock.now());
   t.same(m.counts, { malformed: 1, otherRollout: 1, notTargeted: 1, unexpected: 1 });
   t.equal(rmcs[0].stored.length, 11);
+  t.end();
+});
+
+t.test('an RMC that goes silent while flashing fails after silenceLimitMs ("no answer"); the rollout ends with the others reported', (t) => {
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1 }, { rmcId: 2 }], { tuning: { ...FAST, silenceLimitMs: 30_000 } });
+  h.start();
+  h.run(1000);
+  t.same(store.rmcRuns(rolloutId).map((m) => m.stage), ['flashing', 'flashing']);
+  rmcs[1].silent = true;
+  h.run(29_000);
+  t.equal(store.rmcRuns(rolloutId)[1].stage, 'flashing', 'not given up before the limit');
+  h.runUntilDone(120_000);
+  t.equal(store.run(rolloutId)?.status, 'done', 'the silent RMC does not hold the rollout open');
+  const [first, second] = store.rmcRuns(rolloutId);
+  t.equal(first.stage, 'reported');
+  t.equal(second.stage, 'failed');
+  t.match(second.failure, /^no answer for 30 s while flashing, rack last counting down$/);
+  t.end();
+});
+
+t.test('an RMC that answers its status queries is never given up, however long the countdown', (t) => {
+  const { h, store, rolloutId } = setUp([{ rmcId: 1 }], { tuning: { ...FAST, silenceLimitMs: 5000 } });
+  h.start();
+  h.runUntilDone(120_000);
+  t.same(store.rmcRuns(rolloutId).map((m) => m.stage), ['reported'], 'a 60 s countdown with a 5 s limit: every query answered');
+  t.end();
+});
+
+t.test('an abort with a dead RMC ends: that RMC fails "no answer", the others report aborted', (t) => {
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1 }, { rmcId: 2 }], { tuning: { ...FAST, silenceLimitMs: 10_000 } });
+  h.start();
+  h.run(1000);
+  rmcs[0].silent = true;
+  h.deliver(h.machine.abort(h.clock.now()));
+  h.runUntilDone(60_000);
+  t.equal(store.run(rolloutId)?.status, 'aborted');
+  t.same(store.rmcRuns(rolloutId).map((m) => m.stage), ['failed', 'reported']);
+  t.match(store.rmcRuns(rolloutId)[0].failure, /^no answer for 10 s while flashing/);
   t.end();
 });
