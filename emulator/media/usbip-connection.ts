@@ -7,7 +7,8 @@
 //     an ISO transfer gets -EINVAL (there is no ISO endpoint), an endpoint the device lacks a stall;
 //   - CMD_UNLINK: a pending URB is dropped and answered -ECONNRESET (its RET_SUBMIT is never sent), any other 0.
 // Malformed bytes (a DecodeError) and a wrong devid end the connection, counted. The device is released when the
-// connection closes, however it closes. Reading stops while too many URBs wait or too many answers are unsent.
+// connection closes, however it closes. Too many URBs pending end the connection; while too many answers wait unsent
+// (the client does not read), the connection is not read either.
 import type { Socket } from 'node:net';
 import type { Clock } from '../../runtime/clock.js';
 import { DecodeError } from '../../protocols/errors.js';
@@ -26,7 +27,10 @@ import type { UsbipCounters } from './usbip-counters.js';
 export interface UsbipExportLimits {
   /** Connections open at once to one BMC's export; one more is closed at once. */
   maxConnections: number;
-  /** URBs of one connection waiting for the USB function; past it the connection is not read until one completes. */
+  /**
+   * URBs of one connection waiting for the USB function; one more ends the connection, counted (the kernel stub drops
+   * a connection it cannot allocate for). Not a pause: a host must always get its CMD_UNLINK through.
+   */
   maxPendingUrbs: number;
   /** Largest transfer_buffer_length accepted; a larger one is malformed (the connection ends). */
   maxTransfer: number;
@@ -38,7 +42,7 @@ export interface UsbipExportLimits {
 
 export const DEFAULT_USBIP_EXPORT_LIMITS: UsbipExportLimits = {
   maxConnections: 8,
-  maxPendingUrbs: 32,
+  maxPendingUrbs: 64,
   maxTransfer: 1024 * 1024,
   maxOutputBytes: 4 * 1024 * 1024,
   opTimeoutMs: 10_000,
@@ -111,8 +115,8 @@ export class UsbipConnection {
   /** Serves what the stream holds, until it is empty or a bound says wait. */
   private pump(): void {
     while (!this.finished) {
-      if (this.pending() >= this.host.limits.maxPendingUrbs || this.socket.writableLength >= this.host.limits.maxOutputBytes) {
-        this.setPaused(true); // a completing URB or 'drain' pumps again
+      if (this.socket.writableLength >= this.host.limits.maxOutputBytes) {
+        this.setPaused(true); // 'drain' pumps again
         return;
       }
       let message: ReturnType<UsbipRequestStream['read']>;
@@ -176,7 +180,6 @@ export class UsbipConnection {
     const fn = this.host.functionFor(drive.kind);
     const done = (urb: QueuedUrb, outcome: UrbOutcome, direction: Direction) => {
       if (!urb.cancelled) this.answer(urb.seqnum, direction, outcome, urb.length);
-      this.pump(); // one fewer pending
     };
     const bug = (err: unknown) => {
       this.end();
@@ -221,6 +224,11 @@ export class UsbipConnection {
       // no such endpoint until SET_CONFIGURATION (USB 2.0 §9.1.1.5): the transfer stalls
       this.host.counters.drop('no-endpoint');
       this.answer(m.seqnum, m.direction, { status: UrbStatus.stall, actualLength: 0 }, 0);
+      return;
+    }
+    if (this.pending() >= this.host.limits.maxPendingUrbs) {
+      this.host.counters.drop('too-many-urbs');
+      this.end();
       return;
     }
     const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);

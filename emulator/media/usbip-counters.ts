@@ -13,7 +13,7 @@ export class UsbipCounters {
   unlinks = 0;
   /**
    * By reason: `malformed:ERR_...` (a DecodeError: the connection was closed), `import-no-device`, `import-busy`,
-   * `wrong-devid`, `connections-full`, `op-timeout`, `iso-refused`, `no-endpoint`, `socket-error`.
+   * `wrong-devid`, `too-many-urbs`, `connections-full`, `op-timeout`, `iso-refused`, `no-endpoint`, `socket-error`.
    */
   readonly drops = new Map<string, number>();
   private readonly parent: UsbipCounters | null;
