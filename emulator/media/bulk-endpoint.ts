@@ -9,7 +9,7 @@ export interface QueuedUrb {
   /** IN: the most the host takes; OUT: data.length. */
   readonly length: number;
   /** OUT data (a view into the connection's bytes); empty for IN. */
-  readonly data: Uint8Array;
+  readonly data: Buffer;
   /** Unlinked while the function had it: its outcome is not sent. */
   cancelled: boolean;
 }

@@ -189,7 +189,7 @@ export class UsbipConnection {
       drive, fn,
       control: new UsbControlEndpoint(drive.descriptors, fn),
       bulkIn: new BulkEndpoint((urb) => fn.bulkIn(urb.length), (urb, o) => done(urb, o, Direction.in), bug),
-      bulkOut: new BulkEndpoint((urb) => fn.bulkOut(urb.data as Buffer), (urb, o) => done(urb, o, Direction.out), bug),
+      bulkOut: new BulkEndpoint((urb) => fn.bulkOut(urb.data), (urb, o) => done(urb, o, Direction.out), bug),
     };
     this.stream.enterUrbPhase();
     this.host.counters.count('imports');
