@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export interface Frame { n: number; from: 'client' | 'bmc'; hex: string; info: string; bytes: Buffer }
+export interface Frame { n: number; from: 'client' | 'bmc'; hex: string; info: string; bytes: Buffer; /** The TCP connection it travelled on, in captures of several. */ stream?: number }
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'test', 'vectors');
 

@@ -1,0 +1,164 @@
+// USB/IP over one TCP connection — Linux Documentation/usb/usbip_protocol.rst: first the operation phase (one
+// OP_REQ_DEVLIST or OP_REQ_IMPORT and its reply), then, on the same connection after an import that succeeded, the URB
+// phase (CMD_SUBMIT / CMD_UNLINK one way, RET_SUBMIT / RET_UNLINK the other). Sans-I/O framers: write() whatever the
+// socket delivered, read() whole messages out one at a time. The server's side reads requests and commands
+// (UsbipRequestStream), the client's side replies (UsbipReplyStream).
+//
+// Chunks are kept as given (not copied: do not reuse their memory) and joined only when a message spans several;
+// decoded data and setup fields are views into them. A malformed header cannot be skipped, as nothing says where the
+// next message starts: the DecodeError is thrown, and thrown again by every later read().
+import { DecodeError } from '../errors.js';
+import { decodeOpReply, decodeOpRequest, opReplyLengthAt, opRequestLengthAt, OpStatus, type OpReply, type OpRequest } from './usbip-op.js';
+import {
+  DEFAULT_MAX_TRANSFER, MAX_ISO_PACKETS, decodeUrbCommand, decodeUrbReply, urbCommandLengthAt, urbReplyLengthAt,
+  type Direction, type UrbCommandMessage, type UrbLimits, type UrbReplyMessage,
+} from './usbip-urb.js';
+
+export const StreamPhase = { op: 'op', urb: 'urb' } as const;
+export type StreamPhase = (typeof StreamPhase)[keyof typeof StreamPhase];
+
+/** The bytes of a connection not yet read out as messages. */
+class HeldBytes {
+  private parts: Buffer[] = [];
+  held = 0;
+
+  write(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.held += chunk.length;
+  }
+
+  /** Everything held, as one buffer. */
+  joined(): Buffer {
+    if (this.parts.length > 1) this.parts = [Buffer.concat(this.parts, this.held)];
+    return this.parts[0] ?? Buffer.alloc(0);
+  }
+
+  /** Drops the first `n` bytes (already joined). */
+  consume(n: number): void {
+    const rest = this.parts[0].subarray(n);
+    this.parts = rest.length > 0 ? [rest] : [];
+    this.held -= n;
+  }
+
+  clear(): void {
+    this.parts = [];
+    this.held = 0;
+  }
+}
+
+/**
+ * Frames one side of a connection: `lengthAt` says how long the message at the front is (null: not yet known),
+ * `decode` reads exactly that many bytes. Waits without rejoining until enough bytes are held.
+ */
+abstract class UsbipStream<M> {
+  protected readonly bytes = new HeldBytes();
+  protected readonly limits: UrbLimits;
+  private phaseNow: StreamPhase = StreamPhase.op;
+  /** Bytes needed before the next look: a header first, then the whole message once its length is known. */
+  private waitFor = 0;
+  private broken: DecodeError | null = null;
+
+  constructor(limits: Partial<UrbLimits>) {
+    this.limits = { maxTransfer: DEFAULT_MAX_TRANSFER, maxIsoPackets: MAX_ISO_PACKETS, ...limits };
+  }
+
+  get phase(): StreamPhase {
+    return this.phaseNow;
+  }
+
+  protected setPhase(phase: StreamPhase): void {
+    this.phaseNow = phase;
+    this.waitFor = 0;
+  }
+
+  /** Bytes held that no read() has returned yet. */
+  get buffered(): number {
+    return this.bytes.held;
+  }
+
+  /** Holds `chunk` (not copied). Ignored once the stream has broken. */
+  write(chunk: Uint8Array): void {
+    if (this.broken === null) this.bytes.write(chunk);
+  }
+
+  /** The next whole message, or null until more bytes come; throws the DecodeError that broke the stream. */
+  read(): M | null {
+    if (this.broken) throw this.broken;
+    if (this.bytes.held === 0 || this.bytes.held < this.waitFor) return null;
+    const buf = this.bytes.joined();
+    try {
+      const length = this.lengthAt(buf);
+      if (length === null || length > buf.length) {
+        this.waitFor = length ?? buf.length + 1;
+        return null;
+      }
+      const message = this.decode(buf.subarray(0, length));
+      this.bytes.consume(length);
+      this.waitFor = 0;
+      this.after(message);
+      return message;
+    } catch (err) {
+      if (err instanceof DecodeError) {
+        this.broken = err;
+        this.bytes.clear();
+      }
+      throw err;
+    }
+  }
+
+  /** Drops everything held (the connection is gone). */
+  clear(): void {
+    this.bytes.clear();
+    this.waitFor = 0;
+  }
+
+  protected abstract lengthAt(buf: Buffer): number | null;
+  protected abstract decode(buf: Buffer): M;
+  protected after(_message: M): void {}
+}
+
+/** What a USB/IP server reads: OP_REQ_* until it grants an import (enterUrbPhase), CMD_SUBMIT / CMD_UNLINK after. */
+export class UsbipRequestStream extends UsbipStream<OpRequest | UrbCommandMessage> {
+  constructor(limits: Partial<UrbLimits> = {}) {
+    super(limits);
+  }
+
+  /** The server granted an import: what follows on the connection is URBs. */
+  enterUrbPhase(): void {
+    this.setPhase(StreamPhase.urb);
+  }
+
+  protected lengthAt(buf: Buffer): number | null {
+    return this.phase === StreamPhase.op ? opRequestLengthAt(buf) : urbCommandLengthAt(buf, 0, this.limits);
+  }
+
+  protected decode(buf: Buffer): OpRequest | UrbCommandMessage {
+    return this.phase === StreamPhase.op ? decodeOpRequest(buf) : decodeUrbCommand(buf, this.limits);
+  }
+}
+
+/**
+ * What a USB/IP client reads: OP_REP_*, then, once an OP_REP_IMPORT granted the import, RET_SUBMIT / RET_UNLINK.
+ * `directionOf` tells the direction of the command a RET_SUBMIT answers (see urbReplyLengthAt).
+ */
+export class UsbipReplyStream extends UsbipStream<OpReply | UrbReplyMessage> {
+  private readonly directionOf: (seqnum: number) => Direction | undefined;
+
+  constructor(directionOf: (seqnum: number) => Direction | undefined, limits: Partial<UrbLimits> = {}) {
+    super(limits);
+    this.directionOf = directionOf;
+  }
+
+  protected lengthAt(buf: Buffer): number | null {
+    return this.phase === StreamPhase.op ? opReplyLengthAt(buf) : urbReplyLengthAt(buf, this.directionOf, 0, this.limits);
+  }
+
+  protected decode(buf: Buffer): OpReply | UrbReplyMessage {
+    return this.phase === StreamPhase.op ? decodeOpReply(buf) : decodeUrbReply(buf, this.directionOf, this.limits);
+  }
+
+  protected override after(message: OpReply | UrbReplyMessage): void {
+    if (message.kind === 'import-reply' && message.status === OpStatus.ok) this.setPhase(StreamPhase.urb);
+  }
+}

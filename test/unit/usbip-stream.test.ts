@@ -1,0 +1,104 @@
+// The USB/IP framers on a TCP byte stream: whole messages out however the bytes are cut, the operation phase then the
+// URB phase, and a malformed header breaking the stream for good (nothing says where the next message would start).
+import t from 'tap';
+import { DecodeError } from '../../protocols/errors.js';
+import { OpStatus, encodeDevlistReply, encodeImportReply, type ExportedDevice } from '../../protocols/usb-mass-storage/usbip-op.js';
+import { StreamPhase, UsbipReplyStream, UsbipRequestStream } from '../../protocols/usb-mass-storage/usbip-stream.js';
+import { Direction, encodeUrb, encodeUrbHeader, type CmdSubmit, type RetSubmit } from '../../protocols/usb-mass-storage/usbip-urb.js';
+import { loadFrames } from '../helpers/vectors.js';
+
+const frames = loadFrames('usbip/usbip-list-attach.json');
+const devlistRequest = frames.find((f) => f.from === 'client' && f.stream === 0)!.bytes;
+const importRequest = Buffer.concat(frames.filter((f) => f.from === 'client' && f.stream === 1).map((f) => f.bytes));
+
+function cmdSubmit(seqnum: number, direction: Direction, ep: number, data: Buffer, length = data.length): Buffer {
+  return encodeUrb({
+    kind: 'cmd-submit', seqnum, devid: 0x10002, direction, ep, transferFlags: 0, transferBufferLength: direction === Direction.out ? data.length : length,
+    startFrame: 0, numberOfPackets: 0, interval: 0, setup: new Uint8Array(8), data: direction === Direction.out ? data : new Uint8Array(0), iso: [],
+  });
+}
+
+/** Everything `stream` yields when `bytes` arrive `step` bytes at a time. */
+function drip<M>(stream: { write(c: Uint8Array): void; read(): M | null }, bytes: Buffer, step: number): M[] {
+  const out: M[] = [];
+  for (let o = 0; o < bytes.length; o += step) {
+    stream.write(bytes.subarray(o, o + step));
+    for (let m = stream.read(); m !== null; m = stream.read()) out.push(m);
+  }
+  return out;
+}
+
+t.test('requests come out whole however the bytes are cut; the server switches to URBs after granting an import', async (t) => {
+  for (const step of [1, 3, 8, 40, 1000]) {
+    const s = new UsbipRequestStream();
+    t.same(drip(s, devlistRequest, step), [{ kind: 'devlist-request', status: 0 }], `devlist, ${step} byte(s) at a time`);
+    const s2 = new UsbipRequestStream();
+    const payload = Buffer.alloc(5000, 0xab);
+    const urbs = Buffer.concat([cmdSubmit(1, Direction.out, 2, payload), cmdSubmit(2, Direction.in, 1, Buffer.alloc(0), 512)]);
+    t.same(drip(s2, importRequest, step), [{ kind: 'import-request', status: 0, busid: '1-1' }]);
+    t.equal(s2.phase, StreamPhase.op);
+    s2.enterUrbPhase();
+    const got = drip(s2, urbs, step) as CmdSubmit[];
+    t.same(got.map((m) => [m.seqnum, m.direction, m.ep, m.data.length, m.transferBufferLength]), [[1, 0, 2, 5000, 5000], [2, 1, 1, 0, 512]]);
+    t.same(Buffer.from(got[0].data), payload, 'OUT data intact');
+    t.equal(s2.buffered, 0);
+  }
+});
+
+t.test('bytes after the import request wait until the server has decided', async (t) => {
+  const s = new UsbipRequestStream();
+  s.write(Buffer.concat([importRequest, cmdSubmit(7, Direction.in, 0, Buffer.alloc(0), 18)]));
+  t.match(s.read(), { kind: 'import-request' });
+  s.enterUrbPhase();
+  t.match(s.read(), { kind: 'cmd-submit', seqnum: 7, transferBufferLength: 18 });
+  t.equal(s.read(), null);
+});
+
+t.test('a malformed header breaks the stream: the same DecodeError on every later read, later bytes ignored', async (t) => {
+  const s = new UsbipRequestStream();
+  s.write(Buffer.from('0110800500000000', 'hex'));
+  const first = (() => { try { s.read(); } catch (e) { return e; } })();
+  t.ok(first instanceof DecodeError);
+  t.equal((first as DecodeError).code, 'ERR_VERSION');
+  s.write(devlistRequest);
+  t.throws(() => s.read(), first as Error, 'thrown again');
+  t.equal(s.buffered, 0, 'nothing held after the break');
+  const big = new UsbipRequestStream({ maxTransfer: 4096 });
+  big.enterUrbPhase();
+  big.write(cmdSubmit(1, Direction.out, 2, Buffer.alloc(4097)).subarray(0, 48));
+  t.throws(() => big.read(), { code: 'ERR_TRANSFER_TOO_LARGE' }, 'the header alone is enough to refuse');
+});
+
+t.test('the client side: devlist reply, then an import reply that moves it to URBs, then RET_SUBMITs by direction', async (t) => {
+  const device: ExportedDevice = {
+    device: {
+      path: '/sys/devices/platform/bmcfleet/usb1/1-2', busid: '1-2', busnum: 1, devnum: 3, speed: 3, idVendor: 0x046b, idProduct: 0xff31,
+      bcdDevice: 0x100, deviceClass: 0, deviceSubClass: 0, deviceProtocol: 0, configurationValue: 1, numConfigurations: 1, numInterfaces: 1,
+    },
+    interfaces: [{ interfaceClass: 8, interfaceSubClass: 6, interfaceProtocol: 0x50 }],
+  };
+  for (const step of [1, 7, 500]) {
+    const list = new UsbipReplyStream(() => undefined);
+    t.same(drip(list, encodeDevlistReply([device, device]), step), [{ kind: 'devlist-reply', status: 0, devices: [device, device] }]);
+    const directions = new Map([[1, Direction.in], [2, Direction.out]]);
+    const s = new UsbipReplyStream((seq) => directions.get(seq));
+    const ret = (seqnum: number, actualLength: number, data: Buffer): Buffer => encodeUrb({
+      kind: 'ret-submit', seqnum, devid: 0, direction: 0, ep: 0, status: 0, actualLength, startFrame: 0, numberOfPackets: 0, errorCount: 0, data, iso: [],
+    } satisfies RetSubmit);
+    const bytes = Buffer.concat([
+      encodeImportReply(OpStatus.ok, device.device),
+      ret(1, 13, Buffer.from('USBS-answer!!')),
+      ret(2, 31, Buffer.alloc(0)),
+      encodeUrbHeader({ kind: 'ret-unlink', seqnum: 3, devid: 0, direction: 0, ep: 0, status: -104 }),
+    ]);
+    const got = drip(s, bytes, step);
+    t.same(got.map((m) => m.kind), ['import-reply', 'ret-submit', 'ret-submit', 'ret-unlink'], `${step} byte(s) at a time`);
+    t.equal(s.phase, StreamPhase.urb);
+    t.same(Buffer.from((got[1] as RetSubmit).data).toString(), 'USBS-answer!!');
+    t.equal((got[2] as RetSubmit).data.length, 0, 'an OUT answer carries no data');
+  }
+  const refused = new UsbipReplyStream(() => undefined);
+  refused.write(encodeImportReply(OpStatus.devBusy, null));
+  t.match(refused.read(), { kind: 'import-reply', status: OpStatus.devBusy });
+  t.equal(refused.phase, StreamPhase.op, 'a refused import leaves the operation phase');
+});
