@@ -39,7 +39,7 @@ export interface RackControllerOptions {
   startedAtMs: number;
   /** Its BMCs' addresses, in rack order (default: bmcCount times 0.0.0.0, for a machine that never flashes). */
   bmcAddresses?: readonly string[];
-  /** Whom its BMCs say they are: an image for others fails verification (default: the emulated BMC's). */
+  /** Whom its BMCs say they are (its Prepare Replies name them): an image for others fails verification (default: the emulated BMC's). */
   bmcIdentity?: BmcIdentity;
   /** The largest image it takes (default 256 MiB): a Prepare for a larger one is answered NO_SPACE. */
   maxImageBytes?: number;
@@ -123,6 +123,7 @@ export class RackController {
   /** Where the manager's last command came from. */
   manager: Peer | null = null;
   private readonly trustedKeys: readonly TrustedKey[];
+  private readonly identity: BmcIdentity;
   private readonly maxImageBytes: number;
   private readonly verifier: CommandVerifier;
   /** This RMC's own message count (README: the sender's count from 1). */
@@ -138,9 +139,10 @@ export class RackController {
     this.bmcAddresses = o.bmcAddresses ?? Array.from({ length: o.bmcCount }, () => '0.0.0.0');
     if (this.bmcAddresses.length !== o.bmcCount) throw new RangeError(`${this.bmcAddresses.length} BMC addresses for ${o.bmcCount} BMCs`);
     this.trustedKeys = o.trustedKeys;
+    this.identity = o.bmcIdentity ?? DEFAULT_BMC_IDENTITY;
     this.maxImageBytes = o.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
     this.verifier = new CommandVerifier({ rmcId: o.rmcId, trustedKeys: o.trustedKeys, notBeforeMs: o.startedAtMs, signatures: o.signatures });
-    this.rackImage = new RackImage({ trustedKeys: o.trustedKeys, identity: o.bmcIdentity ?? DEFAULT_BMC_IDENTITY, maxImageBytes: this.maxImageBytes });
+    this.rackImage = new RackImage({ trustedKeys: o.trustedKeys, identity: this.identity, maxImageBytes: this.maxImageBytes });
     if (o.restored) this.restore(o.restored);
   }
 
@@ -288,7 +290,10 @@ export class RackController {
     }
     const readiness = !fits ? Readiness.NO_SPACE : this.inRollout(m.rolloutId) ? Readiness.READY : Readiness.BUSY;
     const afterUs = Math.min(delayUs, MAX_REPLY_DELAY_US);
-    const body = { readiness, address: this.address, bmcCount: this.bmcCount, replyDelayUs: afterUs, rackName: this.rackName };
+    const body = {
+      readiness, address: this.address, bmcCount: this.bmcCount, manufacturerId: this.identity.manufacturerId, productId: this.identity.productId,
+      replyDelayUs: afterUs, rackName: this.rackName,
+    };
     actions.push({ kind: 'send', message: this.message(MessageType.PREPARE_REPLY, body, m.rolloutId), afterUs, to: from });
     return actions;
   }
@@ -470,7 +475,7 @@ export class RackController {
 /** The Prepare of a rollout joined through its Offer (the RMC missed the prepare round, or restarted without it). */
 function emptyPrepare(): Prepare {
   return {
-    nonce: new Uint8Array(16), imageSize: 0, imageSha256: new Uint8Array(32), flashTimeMs: 0,
+    nonce: new Uint8Array(16), imageSize: 0, imageSha256: new Uint8Array(32), manufacturerId: 0, productId: 0, flashTimeMs: 0,
     reply: { scheme: 0 }, targets: [{ firstRmcId: 0, count: 1 }],
   };
 }

@@ -12,6 +12,7 @@ import type { TrustedKey } from '../../protocols/rollout/keys.js';
 import { decodeManifest } from '../../protocols/rollout/manifest.js';
 import { decodeMessage, encodeMessage, type RolloutMessage } from '../../protocols/rollout/message.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
+import type { ProductIds } from '../../protocols/rollout/prepare.js';
 import { BmcOutcome, FailureReason, MAX_BMC_ENTRIES, RackPhase, type BmcEntry, type RackStatus } from '../../protocols/rollout/rack-status.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 
@@ -20,6 +21,8 @@ export interface ScriptedRmcOptions {
   bmcCount?: number;
   trustedKeys: TrustedKey[];
   readiness?: Readiness;
+  /** Whom its BMCs say they are. Default: manufacturer 32473, product 1 (the harness's image's). */
+  product?: ProductIds;
   /** Chunks it takes beyond nextOffset. Default 8. */
   window?: number;
   /** Verify Results to fail (with this outcome) before one passes. */
@@ -93,10 +96,13 @@ export class ScriptedRmc {
     this.heard.push(m);
     this.rolloutId = m.rolloutId;
     switch (m.type) {
-      case MessageType.PREPARE: case MessageType.POLL:
+      case MessageType.PREPARE: case MessageType.POLL: {
+        const product = this.o.product ?? { manufacturerId: 32473, productId: 1 };
         return this.out({ type: MessageType.PREPARE_REPLY, body: {
-          readiness: this.o.readiness ?? Readiness.READY, address: this.address, bmcCount: this.outcomes.length, replyDelayUs: 0, rackName: `rack-${this.rmcId}`,
+          readiness: this.o.readiness ?? Readiness.READY, address: this.address, bmcCount: this.outcomes.length,
+          ...product, replyDelayUs: 0, rackName: `rack-${this.rmcId}`,
         } });
+      }
       case MessageType.IMAGE_OFFER: return this.offer(m.body.manifest);
       case MessageType.IMAGE_CHUNK: return this.chunk(m.body.offset, m.body.data);
       case MessageType.FLASH:

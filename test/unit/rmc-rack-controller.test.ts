@@ -7,7 +7,7 @@ import { signMessage } from '../../protocols/rollout/auth.js';
 import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
 import { generateManagerKey, signingKeyFrom, trustedKeyFromRaw } from '../../protocols/rollout/keys.js';
 import { decodeMessage, encodeMessage, type RolloutMessage } from '../../protocols/rollout/message.js';
-import { ReplyScheme, type Prepare, type ReplySchemeParams, type RmcRange } from '../../protocols/rollout/prepare.js';
+import { ReplyScheme, type Prepare, type ProductIds, type ReplySchemeParams, type RmcRange } from '../../protocols/rollout/prepare.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { windowDelayUs } from '../../protocols/rollout/reply-delay.js';
 import type { Peer } from '../../protocols/peer.js';
@@ -24,8 +24,9 @@ const trusted = trustedKeyFromRaw(Buffer.from('d75a980182b10ab7d54bfed3c964073a0
 const NOW = 1_767_225_600_000;
 const MANAGER: Peer = { address: '127.0.0.1', port: 40000 };
 
-function prepareBody(reply: ReplySchemeParams, targets: RmcRange[] = [{ firstRmcId: 1, count: 10 }]): Prepare {
-  return { nonce: new Uint8Array(16).fill(0xab), imageSize: 1024, imageSha256: new Uint8Array(32).fill(2), flashTimeMs: NOW + 3_600_000, reply, targets };
+/** A Prepare for an image of the emulated BMC's manufacturer and product (those of the RMC's rack by default). */
+function prepareBody(reply: ReplySchemeParams, targets: RmcRange[] = [{ firstRmcId: 1, count: 10 }], product: ProductIds = { manufacturerId: 32473, productId: 1 }): Prepare {
+  return { nonce: new Uint8Array(16).fill(0xab), imageSize: 1024, imageSha256: new Uint8Array(32).fill(2), ...product, flashTimeMs: NOW + 3_600_000, reply, targets };
 }
 
 function prepare(sequence: number, reply: ReplySchemeParams, targets?: RmcRange[], rmcId = ALL_RMCS): RolloutMessage {
@@ -46,8 +47,9 @@ t.test('immediate: the Prepare Reply goes at once, to the sender, these bytes', 
   node.handle(signMessage(prepare(1, { scheme: ReplyScheme.IMMEDIATE }), manager, NOW), MANAGER);
   t.equal(sent.length, 1);
   t.same(sent[0].to, MANAGER);
-  // header: version 1, type 02h, length 34, rollout 7, RMC 5, sequence 1; body: ready, 127.3.0.5, 4 BMCs, 0 µs, "rack-a"
-  t.equal(sent[0].bytes.toString('hex'), '01020022' + '00000007' + '00000005' + '00000001' + '00' + '7f030005' + '0004' + '00000000' + '06' + Buffer.from('rack-a').toString('hex'));
+  // header: version 1, type 02h, length 40, rollout 7, RMC 5, sequence 1; body: ready, 127.3.0.5, 4 BMCs, its BMCs' manufacturer
+  // 32473 and product 1, 0 µs, "rack-a"
+  t.equal(sent[0].bytes.toString('hex'), '01020028' + '00000007' + '00000005' + '00000001' + '00' + '7f030005' + '0004' + '00007ed9' + '0001' + '00000000' + '06' + Buffer.from('rack-a').toString('hex'));
   t.match(decodeMessage(sent[0].bytes), { type: MessageType.PREPARE_REPLY, rmcId: 5, auth: null, body: { readiness: Readiness.READY, address: '127.3.0.5', bmcCount: 4, rackName: 'rack-a' } });
   t.match(node.rmc.rollout, { rolloutId: 7, phase: 1 });
   t.match(node.rmc.counts, { messagesIn: 1, prepares: 1, repliesSent: 1 });

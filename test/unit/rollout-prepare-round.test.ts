@@ -20,6 +20,8 @@ import { SqliteRolloutStore } from '../../orchestrator/store/sqlite-rollout-stor
 const START = 1_767_225_600_000;
 const { signing, rawPublicKey } = generateManagerKey();
 const trusted = [trustedKeyFromRaw(rawPublicKey)];
+/** Whom the image is for: a round alone (no signed manifest) is told. */
+const PRODUCT = { manufacturerId: 32473, productId: 1 };
 // RMC IDs 10-12 then 20-21: two target ranges
 const TARGETS = [10, 11, 12, 20, 21].map((rmcId) => ({ rmcId, address: `127.50.0.${rmcId}` }));
 
@@ -44,7 +46,7 @@ function commandFor(rmcId: number, a: RoundAction, verifier = new CommandVerifie
 function replyFrom(rmcId: number, rolloutId: number, readiness: Readiness = Readiness.READY): Buffer {
   const reply: MessageOf<typeof MessageType.PREPARE_REPLY> = {
     type: MessageType.PREPARE_REPLY, rolloutId, rmcId, sequence: 1,
-    body: { readiness, address: `127.50.0.${rmcId}`, bmcCount: 40, replyDelayUs: 0, rackName: `rack-${rmcId}` },
+    body: { readiness, address: `127.50.0.${rmcId}`, bmcCount: 40, ...PRODUCT, replyDelayUs: 0, rackName: `rack-${rmcId}` },
   };
   return encodeMessage(reply);
 }
@@ -66,7 +68,7 @@ t.test('the longest reply delay of each scheme', (t) => {
 
 t.test('every RMC answers the broadcast: no Poll, the round ends with the last reply', (t) => {
   const { clock, store, rolloutId } = setUp();
-  const round = new PrepareRound({ store, rolloutId, key: signing });
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   const [broadcast, ...more] = round.start(clock.now());
   t.same(more, []);
   t.equal(broadcast.kind, 'broadcast');
@@ -93,7 +95,7 @@ t.test('every RMC answers the broadcast: no Poll, the round ends with the last r
 
 t.test('RMCs that missed the broadcast are polled by unicast after the window, and their answers end the round', (t) => {
   const { clock, store, rolloutId } = setUp();
-  const round = new PrepareRound({ store, rolloutId, key: signing });
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   const [broadcast] = round.start(clock.now());
   const broadcastSequence = decodeMessage(broadcast.bytes).sequence;
   for (const rmcId of [10, 12, 21]) round.receive(replyFrom(rmcId, rolloutId), clock.now() + 100);
@@ -117,7 +119,7 @@ t.test('RMCs that missed the broadcast are polled by unicast after the window, a
 
 t.test('an RMC that never answers is polled maxPolls times, then declared missing; noise is counted, not taken', (t) => {
   const { clock, store, rolloutId } = setUp();
-  const round = new PrepareRound({ store, rolloutId, key: signing, maxPolls: 2, marginMs: 100, pollTimeoutMs: 250 });
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT, maxPolls: 2, marginMs: 100, pollTimeoutMs: 250 });
   round.receive(replyFrom(10, rolloutId), clock.now());
   t.equal(round.counts.unexpected, 1, 'a reply before the broadcast is unexpected');
   const [broadcast] = round.start(clock.now());
@@ -145,14 +147,14 @@ t.test('an RMC that never answers is polled maxPolls times, then declared missin
 
 t.test('a manager restarted mid-round resumes from the store and re-asks only the silent RMCs', (t) => {
   const { clock, store, rolloutId, dbPath } = setUp();
-  const before = new PrepareRound({ store, rolloutId, key: signing });
+  const before = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   const broadcastSequence = decodeMessage(before.start(clock.now())[0].bytes).sequence;
   for (const rmcId of [10, 20, 21]) before.receive(replyFrom(rmcId, rolloutId), clock.now() + 30);
   store.close(); // the manager dies here (the kill -9 test in rollout-store.test.ts shows a kill leaves the same file)
 
   clock.advance(200);
   const reopened = new SqliteRolloutStore(dbPath);
-  const after = new PrepareRound({ store: reopened, rolloutId, key: signing });
+  const after = new PrepareRound({ store: reopened, rolloutId, key: signing, product: PRODUCT });
   t.equal(after.phase, 'collecting');
   t.same(after.start(clock.now()), [], 'no second broadcast, and no Poll before the deadline it had set');
   clock.advance(300);
@@ -173,12 +175,21 @@ t.test('a manager restarted mid-round resumes from the store and re-asks only th
 t.test('a burst round measures the rate the manager drains replies at; the next window is sized from it', (t) => {
   const { clock, store, rolloutId } = setUp(undefined, { scheme: ReplyScheme.IMMEDIATE });
   t.same(windowSchemeFor(4_000, store), { scheme: ReplyScheme.WINDOW, windowUs: Math.ceil((4_000 / (0.8 * ASSUMED_REPLY_RATE)) * 1e6) }, 'before any measurement');
-  const round = new PrepareRound({ store, rolloutId, key: signing });
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   t.equal(round.start(clock.now()).length, 1);
   TARGETS.forEach(({ rmcId }, i) => round.receive(replyFrom(rmcId, rolloutId), clock.now() + 2 + i * 0.25));
   t.ok(round.done);
   t.equal(round.replyRate(), 4_000, '5 replies in 1 ms');
   t.equal(store.setting(REPLY_RATE_SETTING), 4_000);
   t.same(windowSchemeFor(4_000, store), { scheme: ReplyScheme.WINDOW, windowUs: 1_250_000 }, 'W = N / (0.8 R)');
+  t.end();
+});
+
+t.test('the Prepare names whom the image is for, which a round alone must be given', (t) => {
+  const { clock, store, rolloutId } = setUp();
+  t.throws(() => new PrepareRound({ store, rolloutId, key: signing }), /a prepare round alone must be told whom the image is for/, 'no manifest, no product: refused');
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: { manufacturerId: 343, productId: 0x0b0f } });
+  const [broadcast] = round.start(clock.now());
+  t.match(commandFor(10, broadcast), { type: MessageType.PREPARE, body: { manufacturerId: 343, productId: 0x0b0f } });
   t.end();
 });
