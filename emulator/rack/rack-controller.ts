@@ -5,8 +5,10 @@
 // store is rmc-node.ts.
 //
 // A Prepare that passes the CommandVerifier and targets this RMC is answered with a Prepare Reply after the delay of
-// its reply scheme (reply-delay.ts); a Poll at once (later, with a Progress). Then the image: Offer, chunks, Verify
-// Result (image-receiver.ts, image-verifier.ts); then the flash (rack-flash.ts) and its reports (rack-report.ts).
+// its reply scheme (reply-delay.ts); a Poll at once (later, with a Progress). One for an image of another
+// manufacturer or product than its BMCs' is answered WRONG_PRODUCT, one for an image larger than it takes NO_SPACE:
+// it joins neither. Then the image: Offer, chunks, Verify Result (image-receiver.ts, image-verifier.ts); then the
+// flash (rack-flash.ts) and its reports (rack-report.ts).
 // Unsigned, forged, stale and replayed commands are ignored and counted by the verifier; commands for a rollout
 // this RMC is not in are counted `unhandled`.
 import type { FirmwareVersion, FlashResult, VersionRead } from '../../clients/ipmi/bmc-flasher.js';
@@ -21,7 +23,7 @@ import { RackPhase, type RackStatus } from '../../protocols/rollout/rack-status.
 import { rankOf, replyDelayUs } from '../../protocols/rollout/reply-delay.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 import { ChunkVerdict, DEFAULT_WINDOW } from './image-receiver.js';
-import type { BmcIdentity } from './image-verifier.js';
+import { sameProduct, type BmcIdentity } from './image-verifier.js';
 import { RackImage } from './rack-image.js';
 import { FlashStage, RackFlash, type BmcProgress, type FlashJob } from './rack-flash.js';
 import { reportPages, statusPage } from './rack-report.js';
@@ -39,7 +41,7 @@ export interface RackControllerOptions {
   startedAtMs: number;
   /** Its BMCs' addresses, in rack order (default: bmcCount times 0.0.0.0, for a machine that never flashes). */
   bmcAddresses?: readonly string[];
-  /** Whom its BMCs say they are (its Prepare Replies name them): an image for others fails verification (default: the emulated BMC's). */
+  /** Whom its BMCs say they are: a Prepare for others is answered WRONG_PRODUCT (default: the emulated BMC's). */
   bmcIdentity?: BmcIdentity;
   /** The largest image it takes (default 256 MiB): a Prepare for a larger one is answered NO_SPACE. */
   maxImageBytes?: number;
@@ -283,12 +285,13 @@ export class RackController {
       return [];
     }
     const actions: RmcAction[] = [];
+    const forRack = sameProduct(m.body, this.identity);
     const fits = m.body.imageSize <= this.maxImageBytes;
-    if (!this.inRollout(m.rolloutId) && this.free && fits) {
+    if (!this.inRollout(m.rolloutId) && this.free && forRack && fits) {
       this.join(m.rolloutId, m.body);
       this.save(actions);
     }
-    const readiness = !fits ? Readiness.NO_SPACE : this.inRollout(m.rolloutId) ? Readiness.READY : Readiness.BUSY;
+    const readiness = !forRack ? Readiness.WRONG_PRODUCT : !fits ? Readiness.NO_SPACE : this.inRollout(m.rolloutId) ? Readiness.READY : Readiness.BUSY;
     const afterUs = Math.min(delayUs, MAX_REPLY_DELAY_US);
     const body = {
       readiness, address: this.address, bmcCount: this.bmcCount, manufacturerId: this.identity.manufacturerId, productId: this.identity.productId,

@@ -33,6 +33,11 @@ function prepare(sequence: number, reply: ReplySchemeParams, targets?: RmcRange[
   return { type: MessageType.PREPARE, rolloutId: 7, rmcId, sequence, body: prepareBody(reply, targets) };
 }
 
+/** A Prepare with immediate replies for an image of `product`. */
+function prepareFor(sequence: number, product: ProductIds, rolloutId = 7, over: Partial<Prepare> = {}): RolloutMessage {
+  return { type: MessageType.PREPARE, rolloutId, rmcId: ALL_RMCS, sequence, body: { ...prepareBody({ scheme: ReplyScheme.IMMEDIATE }, undefined, product), ...over } };
+}
+
 /** An RMC at 127.3.0.5 (octet sum 135), ID 5, on the clock, with what it sends. */
 function rmcAt(clock: ManualClock, rmcId = 5, address = '127.3.0.5') {
   const sent: { bytes: Buffer; to: Peer; at: number }[] = [];
@@ -108,6 +113,42 @@ t.test('a Poll is answered at once whatever the scheme; a later Prepare of anoth
   node.handle(signMessage({ ...prepare(1, { scheme: ReplyScheme.IMMEDIATE }), rolloutId: 8 }, manager, NOW), MANAGER);
   t.match(decodeMessage(sent[1].bytes), { rolloutId: 8, sequence: 2, body: { readiness: Readiness.READY } });
   t.match(node.rmc.rollout, { rolloutId: 8 });
+  t.end();
+});
+
+t.test('an image for another product: WRONG_PRODUCT with its BMCs\' IDs, before any byte; it joins nothing and stays free', (t) => {
+  const clock = new ManualClock(NOW);
+  const { node, sent } = rmcAt(clock);
+  const otherProduct = { manufacturerId: 32473, productId: 2 };
+  const immediate = { scheme: ReplyScheme.IMMEDIATE } as const;
+  node.handle(signMessage(prepareFor(1, otherProduct), manager, NOW), MANAGER);
+  // body: wrong product (3), 127.3.0.5, 4 BMCs, its BMCs' manufacturer 32473 (00007ed9) and product 1, 0 µs, "rack-a"
+  t.equal(sent[0].bytes.subarray(16).toString('hex'), '03' + '7f030005' + '0004' + '00007ed9' + '0001' + '00000000' + '06' + Buffer.from('rack-a').toString('hex'));
+  t.equal(node.rmc.rollout, null, 'it did not join');
+  const poll: RolloutMessage = { type: MessageType.POLL, rolloutId: 7, rmcId: 5, sequence: 2, body: { attempt: 1, ...prepareBody(immediate, undefined, { manufacturerId: 343, productId: 1 }) } };
+  node.handle(signMessage(poll, manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[1].bytes).body, { readiness: Readiness.WRONG_PRODUCT, manufacturerId: 32473, productId: 1 }, 'a Poll too: another manufacturer');
+  node.handle(signMessage({ ...prepare(3, immediate), rolloutId: 8 }, manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[2].bytes), { rolloutId: 8, body: { readiness: Readiness.READY } }, 'the next rollout, for its product, finds it free');
+  node.handle(signMessage(prepareFor(4, otherProduct, 9, { imageSize: 2 ** 31 }), manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[3].bytes), { rolloutId: 9, body: { readiness: Readiness.WRONG_PRODUCT } }, 'held by rollout 8, and the image too big: the product is said first');
+  t.match(node.rmc.rollout, { rolloutId: 8 });
+  t.end();
+});
+
+t.test('an RMC whose rack has other BMCs names them', (t) => {
+  const clock = new ManualClock(NOW);
+  const sent: Buffer[] = [];
+  const rack = new RackController({
+    rmcId: 5, address: '127.3.0.5', rackName: 'rack-z', bmcCount: 2, trustedKeys: [trusted], startedAtMs: NOW - 1000,
+    bmcIdentity: { deviceId: 0x20, manufacturerId: 343, productId: 0x0b0f },
+  });
+  const node = new RmcNode(rack, clock);
+  node.attach((bytes) => sent.push(bytes));
+  node.handle(signMessage(prepare(1, { scheme: ReplyScheme.IMMEDIATE }), manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[0]).body, { readiness: Readiness.WRONG_PRODUCT, manufacturerId: 343, productId: 0x0b0f, rackName: 'rack-z' });
+  node.handle(signMessage(prepareFor(2, { manufacturerId: 343, productId: 0x0b0f }), manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[1]).body, { readiness: Readiness.READY, manufacturerId: 343, productId: 0x0b0f }, 'an image for them: ready');
   t.end();
 });
 
