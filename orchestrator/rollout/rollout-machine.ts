@@ -515,7 +515,10 @@ function leftOutBecause(record: RmcRecord, image: ProductIds): string | null {
     case Readiness.READY: return null;
     case Readiness.BUSY: return 'busy: another rollout holds it';
     case Readiness.NO_SPACE: return 'no space for the image';
-    case Readiness.WRONG_PRODUCT:
-      return `wrong product: the image is for manufacturer ${image.manufacturerId} product ${image.productId}, not the rack's BMCs`;
+    case Readiness.WRONG_PRODUCT: {
+      const rack = record.answer.rackProduct;
+      return `wrong product: the image is for manufacturer ${image.manufacturerId} product ${image.productId}, ` +
+        (rack ? `the rack's BMCs are ${rack.manufacturerId}/${rack.productId}` : 'not the rack\'s BMCs');
+    }
   }
 }

@@ -27,5 +27,8 @@ function manifestProduct(store: Pick<RolloutStore, 'run'>, rolloutId: number): P
 
 /** What the store keeps of an RMC's Prepare Reply that arrived at `atMs`. */
 export function answerOf(reply: PrepareReply, atMs: number): RmcAnswer {
-  return { readiness: reply.readiness, bmcCount: reply.bmcCount, rackName: reply.rackName, atMs };
+  return {
+    readiness: reply.readiness, bmcCount: reply.bmcCount, rackName: reply.rackName,
+    rackProduct: { manufacturerId: reply.manufacturerId, productId: reply.productId }, atMs,
+  };
 }

@@ -1,6 +1,6 @@
 // A small scripted RMC for the manager's tests, written from the README's exchange with the protocol's own codecs:
 // the real RMC (emulator/rack/) is being built by someone else, and the manager's tests must not wait for it. It
-// answers Prepare and Poll at once, checks every command with the real CommandVerifier, takes chunks only at its
+// answers Prepare and Poll at once (WRONG_PRODUCT when the image is for another product than its BMCs), checks every command with the real CommandVerifier, takes chunks only at its
 // nextOffset, verifies the image against the manifest (SHA-256 and size), answers Flash, Pause, Resume and Abort
 // with a Progress, and at the flash time "flashes" its BMCs at once and sends its Rack Report pages unsolicited.
 // `drop` hooks let a test lose what it receives or sends.
@@ -98,8 +98,9 @@ export class ScriptedRmc {
     switch (m.type) {
       case MessageType.PREPARE: case MessageType.POLL: {
         const product = this.o.product ?? { manufacturerId: 32473, productId: 1 };
+        const forUs = m.body.manufacturerId === product.manufacturerId && m.body.productId === product.productId;
         return this.out({ type: MessageType.PREPARE_REPLY, body: {
-          readiness: this.o.readiness ?? Readiness.READY, address: this.address, bmcCount: this.outcomes.length,
+          readiness: forUs ? this.o.readiness ?? Readiness.READY : Readiness.WRONG_PRODUCT, address: this.address, bmcCount: this.outcomes.length,
           ...product, replyDelayUs: 0, rackName: `rack-${this.rmcId}`,
         } });
       }

@@ -185,11 +185,13 @@ t.test('a burst round measures the rate the manager drains replies at; the next 
   t.end();
 });
 
-t.test('the Prepare names whom the image is for, which a round alone must be given', (t) => {
+t.test('the Prepare names whom the image is for; a reply keeps the product the RMC gave for its BMCs', (t) => {
   const { clock, store, rolloutId } = setUp();
   t.throws(() => new PrepareRound({ store, rolloutId, key: signing }), /a prepare round alone must be told whom the image is for/, 'no manifest, no product: refused');
   const round = new PrepareRound({ store, rolloutId, key: signing, product: { manufacturerId: 343, productId: 0x0b0f } });
   const [broadcast] = round.start(clock.now());
   t.match(commandFor(10, broadcast), { type: MessageType.PREPARE, body: { manufacturerId: 343, productId: 0x0b0f } });
+  round.receive(replyFrom(10, rolloutId, Readiness.WRONG_PRODUCT), clock.now());
+  t.same(store.rmcs(rolloutId)[0].answer, { readiness: Readiness.WRONG_PRODUCT, bmcCount: 40, rackName: 'rack-10', rackProduct: PRODUCT, atMs: START });
   t.end();
 });
