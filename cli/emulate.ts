@@ -98,7 +98,7 @@ export const emulateCommand = {
     process.stdout.write(`${readyLine(fleet)}\n`);
     const first = placements(config, 0, 1)[0].ip;
     const user = config.users[0];
-    process.stdout.write(`  try: ipmitool -I lanplus -H ${first}${config.ipmiPort === 623 ? '' : ` -p ${config.ipmiPort}`} -U ${user.name} -P <password> chassis status\n`);
+    process.stdout.write(`${tryLine(first, config.ipmiPort, user)}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -108,6 +108,17 @@ export const emulateCommand = {
     return 0;
   },
 };
+
+/**
+ * A line to paste into a shell. The built-in user's password is printed (it is in the README); a password from the
+ * fleet file is not: the line asks for it, and ipmitool -E reads it from IPMI_PASSWORD.
+ */
+export function tryLine(ip: string, port: number, user: { name: string; password: string }): string {
+  const target = `ipmitool -I lanplus -H ${ip}${port === 623 ? '' : ` -p ${port}`} -U ${user.name}`;
+  return user.name === 'admin' && user.password === 'password'
+    ? `  try: ${target} -P password chassis status`
+    : `  try: read -rsp 'password of ${user.name}: ' IPMI_PASSWORD && export IPMI_PASSWORD && ${target} -E chassis status`;
+}
 
 const SUITE_0_WARNING = 'warning: cipher suite 0 is on: any client logs in with any password, and no packet is signed or encrypted\n';
 

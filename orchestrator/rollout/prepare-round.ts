@@ -3,7 +3,10 @@
 // and once the reply scheme's longest delay plus a margin has passed, asks the RMCs still silent again by
 // unicast Poll, at most `maxPolls` times, then declares them missing. Every step is saved through the store
 // before its actions are returned, so a manager restarted from the store re-asks only the RMCs still silent.
-// A step saved whose sends were lost (a kill between the two) costs one attempt, never a reply.
+// A step saved whose sends were lost (a kill between the two) costs one attempt, never a reply. Replies, which ask
+// for no send, are saved in batches (SAVE_BATCH replies, or SAVE_DELAY_MS after the first unsaved one): one SQLite
+// transaction per reply would cap how fast the manager drains a burst. A reply a kill loses is asked for again by
+// the restarted round's Poll, which the RMC answers at once.
 import { DecodeError } from '../../protocols/errors.js';
 import { signMessage } from '../../protocols/rollout/auth.js';
 import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
@@ -13,6 +16,10 @@ import { ReplyScheme, type Prepare, type ProductIds } from '../../protocols/roll
 import { octetSumDelayUs } from '../../protocols/rollout/reply-delay.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
 import { answerOf, prepareOf } from './round-messages.js';
+
+/** Replies saved in one transaction at most, and the longest a reply waits unsaved. */
+const SAVE_BATCH = 256;
+const SAVE_DELAY_MS = 20;
 
 /** The store setting where a finished burst round (immediate replies) leaves the reply rate it measured (replies/s). */
 export const REPLY_RATE_SETTING = 'replyRatePerSecond';
@@ -74,6 +81,9 @@ export class PrepareRound {
   private readonly maxPolls: number;
   private round: RoundState;
   private silent: number;
+  /** Replies recorded here but not yet in the store, and when the first of them came. */
+  private unsaved: RmcRecord[] = [];
+  private unsavedSinceMs = 0;
   /** First-round replies for the rate: the first and last arrival times and how many. */
   private firstReplyMs = 0;
   private lastReplyMs = 0;
@@ -99,7 +109,12 @@ export class PrepareRound {
   get phase(): RoundPhase { return this.round.phase; }
   get done(): boolean { return this.round.phase === RoundPhase.DONE; }
   /** When the glue must call tick next (ms since the Unix epoch), or null (not started, or done). */
-  get deadlineMs(): number | null { return this.round.deadlineMs; }
+  get deadlineMs(): number | null {
+    const due = this.round.deadlineMs;
+    if (this.unsaved.length === 0) return due;
+    const save = this.unsavedSinceMs + SAVE_DELAY_MS;
+    return due === null ? save : Math.min(due, save);
+  }
 
   /** What a fresh round (the broadcast) or a restarted one (a Poll round, if its wait is over) sends now. */
   start(nowMs: number): RoundAction[] {
@@ -132,11 +147,16 @@ export class PrepareRound {
       answer: answerOf(m.body, nowMs),
     };
     this.silent--;
-    this.save(this.silent === 0 ? { ...this.round, phase: RoundPhase.DONE, deadlineMs: null } : this.round, [answered]);
+    this.byId.set(answered.rmcId, answered);
+    if (this.unsaved.length === 0) this.unsavedSinceMs = nowMs;
+    this.unsaved.push(answered);
+    if (this.silent === 0) this.save({ ...this.round, phase: RoundPhase.DONE, deadlineMs: null }, []);
+    else if (this.unsaved.length >= SAVE_BATCH) this.save(this.round, []);
   }
 
   /** Called at (or after) the deadline: polls the silent RMCs again, or declares them missing. */
   tick(nowMs: number): RoundAction[] {
+    if (this.unsaved.length > 0 && nowMs >= this.unsavedSinceMs + SAVE_DELAY_MS) this.save(this.round, []);
     if (this.round.deadlineMs === null || nowMs < this.round.deadlineMs) return [];
     const silent = [...this.byId.values()].filter((m) => m.step === RmcStep.SILENT);
     if (silent.length > 0 && this.round.attempt < this.maxPolls) return this.poll(silent, nowMs);
@@ -173,9 +193,10 @@ export class PrepareRound {
     }));
   }
 
-  /** Saves one step (round state and changed RMCs together), then applies it here. */
+  /** Saves one step (round state and changed RMCs together, with the replies not saved yet), then applies it here. */
   private save(round: RoundState, changed: RmcRecord[]): void {
-    this.store.saveRoundStep(this.rollout.id, round, changed);
+    this.store.saveRoundStep(this.rollout.id, round, this.unsaved.length === 0 ? changed : [...this.unsaved, ...changed]);
+    this.unsaved = [];
     this.round = round;
     for (const m of changed) this.byId.set(m.rmcId, m);
     // Only a burst shows how fast the manager drains replies; a spreading scheme's rate is its own pacing.

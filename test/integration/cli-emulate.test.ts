@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, startEmulator } from '../helpers/emulator-process.js';
+import { tryLine } from '../../cli/emulate.js';
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -18,6 +19,26 @@ t.test('ready line names the addresses, SIGTERM stops cleanly', async (t) => {
   const emu = await startEmulator(['--bmcs', '3', '--first-ip', '127.23.0.1', '--ipmi-port', '9823']);
   t.match(emu.readyLine, /^ready: 3 BMCs on 127\.23\.0\.1-127\.23\.0\.3 udp\/9823/);
   t.equal(await emu.stop('SIGTERM'), 0, 'exit code 0 on SIGTERM');
+});
+
+t.test('the "try:" line pastes into a shell as it is, and the real ipmitool it runs answers', async (t) => {
+  const emu = await startEmulator(['--bmcs', '1', '--first-ip', '127.23.1.1', '--ipmi-port', '9825']);
+  t.teardown(() => emu.stop());
+  for (let i = 0; i < 100 && !/try: .*\n/.test(emu.output()); i++) await new Promise((r) => setTimeout(r, 20));
+  const line = /try: (.*)\n/.exec(emu.output())?.[1];
+  t.equal(line, 'ipmitool -I lanplus -H 127.23.1.1 -p 9825 -U admin -P password chassis status');
+  const ran = await new Promise<{ code: number; stdout: string }>((resolve) => {
+    execFile('sh', ['-c', line!], { timeout: 30_000 }, (err, stdout) => resolve({ code: err ? 1 : 0, stdout }));
+  });
+  t.equal(ran.code, 0);
+  t.match(ran.stdout, /System Power\s+: on/);
+});
+
+t.test('a password from the fleet file is not printed: the line asks for it and hands it to ipmitool -E', (t) => {
+  const line = tryLine('127.1.0.1', 623, { name: 'ops', password: 's3cret' });
+  t.notMatch(line, /s3cret/);
+  t.match(line, /read -rsp 'password of ops: ' IPMI_PASSWORD && export IPMI_PASSWORD && ipmitool -I lanplus -H 127\.1\.0\.1 -U ops -E chassis status$/);
+  t.end();
 });
 
 t.test('an IPv6 control address is bracketed in the ready line, and that URL works', async (t) => {

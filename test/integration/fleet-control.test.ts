@@ -158,8 +158,12 @@ t.test('the control API refuses bad requests with the right status and a reason'
   t.equal(bad.status, 400);
   t.match(bad.json.error, /lossPercent/);
   t.equal((await api('PUT', '/faults', { jitter: 1 })).status, 400);
+  t.same((await api('PUT', '/faults', { lossPercent: 0 })).json, { changed: COUNT }, 'every BMC, one answer shaped like one BMC\'s, whatever the shards');
+  t.same((await api('PUT', `/bmcs/${ADDRESSES[0]}/faults`, { lossPercent: 0 })).json, { changed: 1 });
   t.equal((await api('POST', `/bmcs/${ADDRESSES[0]}/power`, { action: 'explode' })).status, 400);
-  t.equal((await api('DELETE', '/bmcs')).status, 404);
+  const unknown = await api('DELETE', '/bmcs');
+  t.equal(unknown.status, 404);
+  t.match(unknown.json.error, /no such endpoint: DELETE \/bmcs; the endpoints are: .*GET \/bmcs\/:ip.*PUT \/faults/, 'the 404 lists what there is to call');
 });
 
 t.test('Prometheus metrics count requests by command and completion code, per shard', async (t) => {

@@ -150,6 +150,8 @@ t.test('a manager restarted mid-round resumes from the store and re-asks only th
   const before = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   const broadcastSequence = decodeMessage(before.start(clock.now())[0].bytes).sequence;
   for (const rmcId of [10, 20, 21]) before.receive(replyFrom(rmcId, rolloutId), clock.now() + 30);
+  t.equal(before.deadlineMs, clock.now() + 50, 'the replies are saved 20 ms after the first of them');
+  t.same(before.tick(clock.now() + 50), [], 'saving them sends nothing');
   store.close(); // the manager dies here (the kill -9 test in rollout-store.test.ts shows a kill leaves the same file)
 
   clock.advance(200);
@@ -168,6 +170,25 @@ t.test('a manager restarted mid-round resumes from the store and re-asks only th
   after.receive(replyFrom(12, rolloutId), clock.now());
   t.ok(after.done);
   t.same(reopened.rmcs(rolloutId).map((m) => m.step), ['answered', 'answered', 'answered', 'answered', 'answered']);
+  reopened.close();
+  t.end();
+});
+
+t.test('replies not yet saved when the manager dies are asked for again by the restarted round\'s Poll', (t) => {
+  const { clock, store, rolloutId, dbPath } = setUp();
+  const before = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
+  before.start(clock.now());
+  before.receive(replyFrom(10, rolloutId), clock.now() + 30);
+  before.tick(clock.now() + 50);
+  before.receive(replyFrom(11, rolloutId), clock.now() + 60);
+  store.close(); // killed 10 ms after RMC 11's reply: that one was not saved yet
+  const reopened = new SqliteRolloutStore(dbPath);
+  t.same(reopened.rmcs(rolloutId).filter((m) => m.step === 'answered').map((m) => m.rmcId), [10], 'RMC 10\'s reply was saved, 11\'s lost');
+  clock.advance(1000);
+  const after = new PrepareRound({ store: reopened, rolloutId, key: signing, product: PRODUCT });
+  const polls = after.start(clock.now());
+  t.ok(polls.some((a) => a.kind === 'unicast' && a.rmcId === 11), 'RMC 11 is polled again');
+  t.notOk(polls.some((a) => a.kind === 'unicast' && a.rmcId === 10), 'RMC 10 is not');
   reopened.close();
   t.end();
 });
@@ -192,6 +213,7 @@ t.test('the Prepare names whom the image is for; a reply keeps the product the R
   const [broadcast] = round.start(clock.now());
   t.match(commandFor(10, broadcast), { type: MessageType.PREPARE, body: { manufacturerId: 343, productId: 0x0b0f } });
   round.receive(replyFrom(10, rolloutId, Readiness.WRONG_PRODUCT), clock.now());
+  round.tick(clock.now() + 20); // replies are saved in batches: this one 20 ms after it came
   t.same(store.rmcs(rolloutId)[0].answer, { readiness: Readiness.WRONG_PRODUCT, bmcCount: 40, rackName: 'rack-10', rackProduct: PRODUCT, atMs: START });
   t.end();
 });

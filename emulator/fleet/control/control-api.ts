@@ -57,7 +57,7 @@ async function answer(table: RouteTable, guard: RequestGuard, message: IncomingM
   guard.check(message.headers);
   const req = new ControlRequest(message);
   const found = table.match(req.method, req.parts);
-  if (!found) throw new ControlError(404, `no such endpoint: ${req.method} ${req.url.pathname} (see GET /shards, /bmcs, /bmcs/IP, /counters, /metrics)`);
+  if (!found) throw new ControlError(404, `no such endpoint: ${req.method} ${req.url.pathname}; the endpoints are: ${table.list().join(', ')}`);
   req.params = found.params;
   return found.route.answer(req, fleet);
 }

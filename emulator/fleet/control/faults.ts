@@ -11,7 +11,7 @@ import { checkedBody, type Route } from './route.js';
 export const faultRoutes: readonly Route[] = [
   {
     method: 'PUT', path: '/faults',
-    answer: async (req, fleet) => askAllBmcs(fleet, { op: 'faults', ip: null, change: faultBody(await req.body()) }),
+    answer: async (req, fleet) => summed(await askAllBmcs(fleet, { op: 'faults', ip: null, change: faultBody(await req.body()) }), 'changed'),
   },
   {
     method: 'PUT', path: '/bmcs/:ip/faults',
@@ -19,13 +19,23 @@ export const faultRoutes: readonly Route[] = [
   },
   {
     method: 'POST', path: '/stall',
-    answer: async (req, fleet) => askAllBmcs(fleet, { op: 'stall', ip: null, ms: msBody(await req.body()) }),
+    answer: async (req, fleet) => {
+      const ms = msBody(await req.body());
+      return { ...summed(await askAllBmcs(fleet, { op: 'stall', ip: null, ms }), 'stalled'), ms };
+    },
   },
   {
     method: 'POST', path: '/bmcs/:ip/stall',
     answer: async (req, fleet) => askBmc(fleet, req.params.ip, { op: 'stall', ip: req.params.ip, ms: msBody(await req.body()) }),
   },
 ];
+
+/** One answer for the whole fleet, shaped like one BMC's: each shard's count added up ({"changed": 150}). */
+function summed<K extends string>(perShard: readonly unknown[], key: K): Record<K, number> {
+  let total = 0;
+  for (const answer of perShard) total += (answer as Record<K, number>)[key];
+  return { [key]: total } as Record<K, number>;
+}
 
 function faultBody(b: Record<string, unknown>): ReturnType<typeof faultsEntry> {
   return checkedBody(() => faultsEntry(b, 'faults'));

@@ -113,6 +113,11 @@ export class RouteTable {
     this.routes = routes.map((route) => ({ route, segments: route.path.split('/').filter(Boolean) }));
   }
 
+  /** Every endpoint as "METHOD /path", for the 404 answer: what a caller who guessed wrong can call instead. */
+  list(): string[] {
+    return this.routes.map(({ route }) => `${route.method === '*' ? 'ANY' : route.method} ${route.path}`);
+  }
+
   match(method: string, parts: readonly string[]): { route: Route; params: Record<string, string> } | null {
     for (const { route, segments } of this.routes) {
       if (route.method !== '*' && route.method !== method) continue;
