@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { signingKeyFrom } from '../protocols/rollout/keys.js';
 import { ReplyScheme, type ReplySchemeParams } from '../protocols/rollout/prepare.js';
 import { windowUsFor } from '../protocols/rollout/reply-delay.js';
+import { DEFAULT_BMC_IDENTITY } from '../emulator/rack/rack-controller.js';
 import { PollRound } from '../orchestrator/rollout/poll-round.js';
 import { PrepareRound, REPLY_RATE_SETTING, type RoundAction } from '../orchestrator/rollout/prepare-round.js';
 import { ASSUMED_REPLY_RATE, windowSchemeFor } from '../orchestrator/rollout/reply-window.js';
@@ -61,9 +62,11 @@ async function run(spec: RunSpec): Promise<RunResult> {
     createdAtMs: now, nonce: Buffer.from(Array.from({ length: 16 }, () => Math.floor(Math.random() * 256))), imageSize: 1 << 20,
     imageSha256: new Uint8Array(32).fill(0x5a), flashTimeMs: now + 3_600_000, reply, targets: spec.targets,
   });
+  // an image for the fleet's BMCs (the emulated BMC's IDs), so every RMC answers ready, as in a real rollout
+  const product = DEFAULT_BMC_IDENTITY;
   const round: Round = spec.scheme === 'poll'
-    ? new PollRound({ store, rolloutId, key, concurrency: spec.pollConcurrency, maxPolls: spec.maxPolls })
-    : new PrepareRound({ store, rolloutId, key, maxPolls: spec.maxPolls, marginMs: spec.marginMs, pollTimeoutMs: spec.pollTimeoutMs });
+    ? new PollRound({ store, rolloutId, key, product, concurrency: spec.pollConcurrency, maxPolls: spec.maxPolls })
+    : new PrepareRound({ store, rolloutId, key, product, maxPolls: spec.maxPolls, marginMs: spec.marginMs, pollTimeoutMs: spec.pollTimeoutMs });
 
   const socket = createSocket({ type: 'udp4', ...(spec.rcvbufBytes ? { recvBufferSize: spec.rcvbufBytes } : {}) });
   await bind(socket, spec.bindAddress);

@@ -6,10 +6,11 @@ import { createHash } from 'node:crypto';
 import { DecodeError } from '../../protocols/errors.js';
 import { decodeHpmImage } from '../../protocols/ipmi/hpm-image.js';
 import type { ManifestFields } from '../../protocols/rollout/manifest.js';
+import type { ProductIds } from '../../protocols/rollout/prepare.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 
 /** Whom a rack's BMCs say they are in Get Device ID (the fleet template's identity). */
-export interface BmcIdentity { deviceId: number; manufacturerId: number; productId: number }
+export interface BmcIdentity extends ProductIds { deviceId: number }
 
 export interface ImageVerdict { result: VerifyOutcome; imageSha256: Buffer }
 
@@ -32,6 +33,11 @@ function headerProblem(image: Uint8Array): VerifyOutcome | null {
   return sum === 0 ? null : VerifyOutcome.HPM1_HEADER_CHECKSUM;
 }
 
+/** Is firmware for `ids` made for the rack's BMCs, by manufacturer and product? (A Prepare names no device ID.) */
+export function sameProduct(ids: ProductIds, bmcs: ProductIds): boolean {
+  return ids.manufacturerId === bmcs.manufacturerId && ids.productId === bmcs.productId;
+}
+
 /** Checks `image` against the signed manifest's fields and the rack's BMCs; the SHA-256 goes back to the manager. */
 export function verifyImage(image: Uint8Array, manifest: ManifestFields, bmcs: BmcIdentity): ImageVerdict {
   const imageSha256 = createHash('sha256').update(image).digest();
@@ -46,8 +52,7 @@ export function verifyImage(image: Uint8Array, manifest: ManifestFields, bmcs: B
     if (!(err instanceof DecodeError)) throw err;
     return verdict(err.code === 'ERR_MD5' ? VerifyOutcome.HPM1_MD5 : VerifyOutcome.HPM1_FORMAT);
   }
-  const forRack = (ids: BmcIdentity) =>
-    ids.deviceId === bmcs.deviceId && ids.manufacturerId === bmcs.manufacturerId && ids.productId === bmcs.productId;
+  const forRack = (ids: BmcIdentity) => ids.deviceId === bmcs.deviceId && sameProduct(ids, bmcs);
   if (!forRack(header) || !forRack(manifest)) return verdict(VerifyOutcome.WRONG_PRODUCT);
   return verdict(VerifyOutcome.OK);
 }

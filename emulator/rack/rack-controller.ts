@@ -5,8 +5,10 @@
 // store is rmc-node.ts.
 //
 // A Prepare that passes the CommandVerifier and targets this RMC is answered with a Prepare Reply after the delay of
-// its reply scheme (reply-delay.ts); a Poll at once (later, with a Progress). Then the image: Offer, chunks, Verify
-// Result (image-receiver.ts, image-verifier.ts); then the flash (rack-flash.ts) and its reports (rack-report.ts).
+// its reply scheme (reply-delay.ts); a Poll at once (later, with a Progress). One for an image of another
+// manufacturer or product than its BMCs' is answered WRONG_PRODUCT, one for an image larger than it takes NO_SPACE:
+// it joins neither. Then the image: Offer, chunks, Verify Result (image-receiver.ts, image-verifier.ts); then the
+// flash (rack-flash.ts) and its reports (rack-report.ts).
 // Unsigned, forged, stale and replayed commands are ignored and counted by the verifier; commands for a rollout
 // this RMC is not in are counted `unhandled`.
 import type { FirmwareVersion, FlashResult, VersionRead } from '../../clients/ipmi/bmc-flasher.js';
@@ -21,7 +23,7 @@ import { RackPhase, type RackStatus } from '../../protocols/rollout/rack-status.
 import { rankOf, replyDelayUs } from '../../protocols/rollout/reply-delay.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 import { ChunkVerdict, DEFAULT_WINDOW } from './image-receiver.js';
-import type { BmcIdentity } from './image-verifier.js';
+import { sameProduct, type BmcIdentity } from './image-verifier.js';
 import { RackImage } from './rack-image.js';
 import { FlashStage, RackFlash, type BmcProgress, type FlashJob } from './rack-flash.js';
 import { reportPages, statusPage } from './rack-report.js';
@@ -39,7 +41,7 @@ export interface RackControllerOptions {
   startedAtMs: number;
   /** Its BMCs' addresses, in rack order (default: bmcCount times 0.0.0.0, for a machine that never flashes). */
   bmcAddresses?: readonly string[];
-  /** Whom its BMCs say they are: an image for others fails verification (default: the emulated BMC's). */
+  /** Whom its BMCs say they are: a Prepare for others is answered WRONG_PRODUCT (default: the emulated BMC's). */
   bmcIdentity?: BmcIdentity;
   /** The largest image it takes (default 256 MiB): a Prepare for a larger one is answered NO_SPACE. */
   maxImageBytes?: number;
@@ -123,6 +125,7 @@ export class RackController {
   /** Where the manager's last command came from. */
   manager: Peer | null = null;
   private readonly trustedKeys: readonly TrustedKey[];
+  private readonly identity: BmcIdentity;
   private readonly maxImageBytes: number;
   private readonly verifier: CommandVerifier;
   /** This RMC's own message count (README: the sender's count from 1). */
@@ -138,9 +141,10 @@ export class RackController {
     this.bmcAddresses = o.bmcAddresses ?? Array.from({ length: o.bmcCount }, () => '0.0.0.0');
     if (this.bmcAddresses.length !== o.bmcCount) throw new RangeError(`${this.bmcAddresses.length} BMC addresses for ${o.bmcCount} BMCs`);
     this.trustedKeys = o.trustedKeys;
+    this.identity = o.bmcIdentity ?? DEFAULT_BMC_IDENTITY;
     this.maxImageBytes = o.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES;
     this.verifier = new CommandVerifier({ rmcId: o.rmcId, trustedKeys: o.trustedKeys, notBeforeMs: o.startedAtMs, signatures: o.signatures });
-    this.rackImage = new RackImage({ trustedKeys: o.trustedKeys, identity: o.bmcIdentity ?? DEFAULT_BMC_IDENTITY, maxImageBytes: this.maxImageBytes });
+    this.rackImage = new RackImage({ trustedKeys: o.trustedKeys, identity: this.identity, maxImageBytes: this.maxImageBytes });
     if (o.restored) this.restore(o.restored);
   }
 
@@ -281,14 +285,18 @@ export class RackController {
       return [];
     }
     const actions: RmcAction[] = [];
+    const forRack = sameProduct(m.body, this.identity);
     const fits = m.body.imageSize <= this.maxImageBytes;
-    if (!this.inRollout(m.rolloutId) && this.free && fits) {
+    if (!this.inRollout(m.rolloutId) && this.free && forRack && fits) {
       this.join(m.rolloutId, m.body);
       this.save(actions);
     }
-    const readiness = !fits ? Readiness.NO_SPACE : this.inRollout(m.rolloutId) ? Readiness.READY : Readiness.BUSY;
+    const readiness = !forRack ? Readiness.WRONG_PRODUCT : !fits ? Readiness.NO_SPACE : this.inRollout(m.rolloutId) ? Readiness.READY : Readiness.BUSY;
     const afterUs = Math.min(delayUs, MAX_REPLY_DELAY_US);
-    const body = { readiness, address: this.address, bmcCount: this.bmcCount, replyDelayUs: afterUs, rackName: this.rackName };
+    const body = {
+      readiness, address: this.address, bmcCount: this.bmcCount, manufacturerId: this.identity.manufacturerId, productId: this.identity.productId,
+      replyDelayUs: afterUs, rackName: this.rackName,
+    };
     actions.push({ kind: 'send', message: this.message(MessageType.PREPARE_REPLY, body, m.rolloutId), afterUs, to: from });
     return actions;
   }
@@ -470,7 +478,7 @@ export class RackController {
 /** The Prepare of a rollout joined through its Offer (the RMC missed the prepare round, or restarted without it). */
 function emptyPrepare(): Prepare {
   return {
-    nonce: new Uint8Array(16), imageSize: 0, imageSha256: new Uint8Array(32), flashTimeMs: 0,
+    nonce: new Uint8Array(16), imageSize: 0, imageSha256: new Uint8Array(32), manufacturerId: 0, productId: 0, flashTimeMs: 0,
     reply: { scheme: 0 }, targets: [{ firstRmcId: 0, count: 1 }],
   };
 }

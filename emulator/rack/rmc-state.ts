@@ -7,7 +7,8 @@ import type { Prepare } from '../../protocols/rollout/prepare.js';
 import type { RackPhase } from '../../protocols/rollout/rack-status.js';
 import type { SavedFlash } from './rack-flash.js';
 
-export const SAVED_RMC_VERSION = 1;
+/** 2: the saved Prepare carries the image's manufacturer and product IDs. A state of another version is set aside. */
+export const SAVED_RMC_VERSION = 2;
 
 export interface SavedRmc {
   version: typeof SAVED_RMC_VERSION;

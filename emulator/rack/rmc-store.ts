@@ -5,7 +5,7 @@
 // outlives a crash of the RMC (POST /rmcs/IP/crash) but not its process.
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RestoredRmc, SavedRmc } from './rmc-state.js';
+import { SAVED_RMC_VERSION, type RestoredRmc, type SavedRmc } from './rmc-state.js';
 
 export interface RmcStore {
   /** What was kept, or null on a first start. */
@@ -74,12 +74,18 @@ export class FileRmcStore implements RmcStore {
     try {
       state = JSON.parse(text.toString('utf8')) as SavedRmc;
     } catch {
-      const moved = `${this.path('state.json')}.bad-${Date.now()}`;
-      renameSync(this.path('state.json'), moved);
-      this.log(`RMC state ${moved}: not JSON; moved aside, the RMC starts afresh`);
-      return null;
+      return this.moveAside('not JSON');
     }
+    // another version's state (its saved Prepare in another layout) is not read as this one's
+    if (state.version !== SAVED_RMC_VERSION) return this.moveAside(`version ${String(state.version)}, this bmcfleet keeps ${SAVED_RMC_VERSION}`);
     return { state, manifest: readIfThere(this.path('manifest.bin')), image: readIfThere(this.path('image.bin')) ?? Buffer.alloc(0) };
+  }
+
+  private moveAside(why: string): null {
+    const moved = `${this.path('state.json')}.bad-${Date.now()}`;
+    renameSync(this.path('state.json'), moved);
+    this.log(`RMC state ${moved}: ${why}; moved aside, the RMC starts afresh`);
+    return null;
   }
 
   beginImage(manifest: Uint8Array): void {

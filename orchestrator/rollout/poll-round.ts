@@ -10,10 +10,10 @@ import { signMessage } from '../../protocols/rollout/auth.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
 import { decodeMessage } from '../../protocols/rollout/message.js';
-import type { Prepare } from '../../protocols/rollout/prepare.js';
+import type { Prepare, ProductIds } from '../../protocols/rollout/prepare.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
 import type { RoundAction, RoundCounts } from './prepare-round.js';
-import { targetRanges } from './target-ranges.js';
+import { answerOf, prepareOf } from './round-messages.js';
 
 export interface PollRoundOptions {
   store: RolloutStore;
@@ -26,6 +26,8 @@ export interface PollRoundOptions {
   pollTimeoutMs?: number;
   /** Polls to one RMC before it is declared missing (at most 255: the Poll's attempt is a byte). Default 3. */
   maxPolls?: number;
+  /** Whom the image is for (the Prepare names it). Default: the rollout's signed manifest's IDs; a round alone must give it. */
+  product?: ProductIds;
 }
 
 export class PollRound {
@@ -67,10 +69,7 @@ export class PollRound {
     const silent = rmcs.filter((m) => m.step === RmcStep.SILENT);
     this.queue = [...silent.filter((m) => m.polls > 0), ...silent.filter((m) => m.polls === 0)];
     this.silent = silent.length;
-    this.prepare = {
-      nonce: rollout.nonce, imageSize: rollout.imageSize, imageSha256: rollout.imageSha256, flashTimeMs: rollout.flashTimeMs,
-      reply: rollout.reply, targets: targetRanges(rmcs.map((m) => m.rmcId)),
-    };
+    this.prepare = prepareOf(o.store, rollout, rmcs, o.product);
   }
 
   get phase(): RoundPhase { return this.round.phase; }
@@ -104,7 +103,7 @@ export class PollRound {
     this.silent--;
     const answered: RmcRecord = {
       ...rmc, step: RmcStep.ANSWERED,
-      answer: { readiness: m.body.readiness, bmcCount: m.body.bmcCount, rackName: m.body.rackName, atMs: nowMs },
+      answer: answerOf(m.body, nowMs),
     };
     return this.step(nowMs, [answered]);
   }

@@ -12,10 +12,10 @@ import { signMessage } from '../../protocols/rollout/auth.js';
 import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
 import { decodeMessage } from '../../protocols/rollout/message.js';
-import { ReplyScheme, type Prepare } from '../../protocols/rollout/prepare.js';
+import { ReplyScheme, type Prepare, type ProductIds } from '../../protocols/rollout/prepare.js';
 import { octetSumDelayUs } from '../../protocols/rollout/reply-delay.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
-import { targetRanges } from './target-ranges.js';
+import { answerOf, prepareOf } from './round-messages.js';
 
 /** Replies saved in one transaction at most, and the longest a reply waits unsaved. */
 const SAVE_BATCH = 256;
@@ -35,6 +35,8 @@ export interface PrepareRoundOptions {
   pollTimeoutMs?: number;
   /** Poll rounds before a silent RMC is declared missing. Default 3. */
   maxPolls?: number;
+  /** Whom the image is for (the Prepare names it). Default: the rollout's signed manifest's IDs; a round alone must give it. */
+  product?: ProductIds;
 }
 
 export type RoundAction =
@@ -101,10 +103,7 @@ export class PrepareRound {
     const rmcs = o.store.rmcs(o.rolloutId);
     for (const m of rmcs) this.byId.set(m.rmcId, m);
     this.silent = rmcs.filter((m) => m.step === RmcStep.SILENT).length;
-    this.prepare = {
-      nonce: rollout.nonce, imageSize: rollout.imageSize, imageSha256: rollout.imageSha256, flashTimeMs: rollout.flashTimeMs,
-      reply: rollout.reply, targets: targetRanges(rmcs.map((m) => m.rmcId)),
-    };
+    this.prepare = prepareOf(o.store, rollout, rmcs, o.product);
   }
 
   get phase(): RoundPhase { return this.round.phase; }
@@ -145,7 +144,7 @@ export class PrepareRound {
     if (this.round.phase === RoundPhase.COLLECTING) this.timeReply(nowMs);
     const answered: RmcRecord = {
       ...rmc, step: RmcStep.ANSWERED,
-      answer: { readiness: m.body.readiness, bmcCount: m.body.bmcCount, rackName: m.body.rackName, atMs: nowMs },
+      answer: answerOf(m.body, nowMs),
     };
     this.silent--;
     this.byId.set(answered.rmcId, answered);

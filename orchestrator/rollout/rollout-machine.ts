@@ -13,8 +13,10 @@
 import { DecodeError } from '../../protocols/errors.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
+import { decodeManifest } from '../../protocols/rollout/manifest.js';
 import { decodeMessage } from '../../protocols/rollout/message.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
+import type { ProductIds } from '../../protocols/rollout/prepare.js';
 import { RackPhase, rackPhaseName, type RackStatus } from '../../protocols/rollout/rack-status.js';
 import type { TransferAck } from '../../protocols/rollout/transfer.js';
 import { VerifyOutcome, type VerifyResult } from '../../protocols/rollout/verify-result.js';
@@ -327,11 +329,12 @@ export class RolloutMachine {
     this.round = null;
     const owed = this.status === RolloutStatus.PAUSED ? ControlCommand.PAUSE : this.status === RolloutStatus.ABORTING ? ControlCommand.ABORT : null;
     const changes: [Rmc, RmcRun][] = [];
+    const image = decodeManifest(this.runRecord.manifest);
     for (const record of records) {
       const m = this.rmcs.get(record.rmcId)!;
       if (m.run.stage !== RmcStage.PREPARING) continue;
       m.bmcCount = record.answer?.bmcCount ?? 0;
-      const failure = leftOutBecause(record);
+      const failure = leftOutBecause(record, image);
       changes.push([m, failure === null ? { ...m.run, stage: RmcStage.QUEUED, control: owed } : { ...m.run, stage: RmcStage.LEFT_OUT, failure }]);
     }
     if (changes.length > 0) this.commit(undefined, changes);
@@ -506,11 +509,16 @@ export class RolloutMachine {
 }
 
 /** Why an RMC the prepare round ended with takes no part in the run, or null (it answered ready). */
-function leftOutBecause(record: RmcRecord): string | null {
+function leftOutBecause(record: RmcRecord, image: ProductIds): string | null {
   if (record.step !== RmcStep.ANSWERED || !record.answer) return 'missing: no answer to the Prepare or its Polls';
   switch (record.answer.readiness) {
     case Readiness.READY: return null;
     case Readiness.BUSY: return 'busy: another rollout holds it';
     case Readiness.NO_SPACE: return 'no space for the image';
+    case Readiness.WRONG_PRODUCT: {
+      const rack = record.answer.rackProduct;
+      return `wrong product: the image is for manufacturer ${image.manufacturerId} product ${image.productId}, ` +
+        (rack ? `the rack's BMCs are ${rack.manufacturerId}/${rack.productId}` : 'not the rack\'s BMCs');
+    }
   }
 }

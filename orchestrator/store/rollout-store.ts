@@ -3,7 +3,7 @@
 // rollout the manager runs past its prepare round, its run (run-records.ts: status, image, per-RMC and per-BMC state).
 // Every method is one atomic step: after a crash (kill -9) a reader sees each step whole or not at all.
 import type { Readiness } from '../../protocols/rollout/prepare-reply.js';
-import type { ReplySchemeParams } from '../../protocols/rollout/prepare.js';
+import type { ProductIds, ReplySchemeParams } from '../../protocols/rollout/prepare.js';
 import type { BmcRecord, RmcRun, RolloutPlan, RolloutStatus, RunRecord, RunStep } from './run-records.js';
 
 /** Where the prepare round of a rollout stands. */
@@ -57,7 +57,14 @@ export interface RolloutRecord extends Omit<NewRollout, 'targets'> {
   round: RoundState;
 }
 
-export interface RmcAnswer { readiness: Readiness; bmcCount: number; rackName: string; atMs: number }
+export interface RmcAnswer {
+  readiness: Readiness;
+  bmcCount: number;
+  rackName: string;
+  /** Whom its BMCs say they are (absent in an answer a store before schema v3 kept). */
+  rackProduct?: ProductIds;
+  atMs: number;
+}
 
 export interface RmcRecord extends RmcTarget {
   /** Place in the plan, from 0. */

@@ -15,7 +15,7 @@ export { SCHEMA_VERSION } from './sqlite-schema.js';
 const MAX_SEQUENCE = 0xffff_ffff;
 const ROLLOUT_COLUMNS = `id, created_at_ms, nonce, image_size, image_sha256, flash_time_ms, reply_scheme, scheme_parameter_us,
   round_phase, round_attempt, round_deadline_ms`;
-const RMC_COLUMNS = 'rmc_id, address, rank, step, polls, readiness, bmc_count, rack_name, answered_at_ms';
+const RMC_COLUMNS = 'rmc_id, address, rank, step, polls, readiness, bmc_count, rack_name, rack_manufacturer_id, rack_product_id, answered_at_ms';
 
 interface RolloutRow {
   id: number; created_at_ms: number; nonce: Buffer; image_size: number; image_sha256: Buffer; flash_time_ms: number;
@@ -23,7 +23,8 @@ interface RolloutRow {
 }
 interface RmcRow {
   rmc_id: number; address: string; rank: number; step: string; polls: number;
-  readiness: number | null; bmc_count: number | null; rack_name: string | null; answered_at_ms: number | null;
+  readiness: number | null; bmc_count: number | null; rack_name: string | null;
+  rack_manufacturer_id: number | null; rack_product_id: number | null; answered_at_ms: number | null;
 }
 
 function schemeParameterUs(reply: ReplySchemeParams): number {
@@ -44,6 +45,7 @@ function rmcOf(row: RmcRow): RmcRecord {
     rmcId: row.rmc_id, address: row.address, rank: row.rank, step: row.step as RmcStep, polls: row.polls,
     answer: row.readiness === null ? null : {
       readiness: row.readiness as Readiness, bmcCount: row.bmc_count ?? 0, rackName: row.rack_name ?? '', atMs: row.answered_at_ms ?? 0,
+      ...(row.rack_manufacturer_id === null ? {} : { rackProduct: { manufacturerId: row.rack_manufacturer_id, productId: row.rack_product_id ?? 0 } }),
     },
   };
 }
@@ -71,7 +73,7 @@ export class SqliteRolloutStore implements RolloutStore {
       VALUES (?, ?, ?, ?, 'silent', 0)`);
     this.updateRound = this.db.prepare('UPDATE rollouts SET round_phase = ?, round_attempt = ?, round_deadline_ms = ? WHERE id = ?');
     this.updateRmc = this.db.prepare(`UPDATE rollout_rmcs SET step = ?, polls = ?, readiness = ?, bmc_count = ?, rack_name = ?,
-      answered_at_ms = ? WHERE rollout_id = ? AND rmc_id = ?`);
+      rack_manufacturer_id = ?, rack_product_id = ?, answered_at_ms = ? WHERE rollout_id = ? AND rmc_id = ?`);
     this.updateRun = this.db.prepare(RUN_UPDATE_SQL);
     this.upsertBmc = this.db.prepare(BMC_UPSERT_SQL);
   }
@@ -169,7 +171,8 @@ export class SqliteRolloutStore implements RolloutStore {
       if (this.updateRound.run(round.phase, round.attempt, round.deadlineMs, rolloutId).changes !== 1) throw new Error(`no rollout ${rolloutId}`);
       for (const m of changed) {
         const a = m.answer;
-        const done = this.updateRmc.run(m.step, m.polls, a?.readiness ?? null, a?.bmcCount ?? null, a?.rackName ?? null, a?.atMs ?? null, rolloutId, m.rmcId);
+        const done = this.updateRmc.run(m.step, m.polls, a?.readiness ?? null, a?.bmcCount ?? null, a?.rackName ?? null,
+          a?.rackProduct?.manufacturerId ?? null, a?.rackProduct?.productId ?? null, a?.atMs ?? null, rolloutId, m.rmcId);
         if (done.changes !== 1) throw new Error(`RMC ${m.rmcId} is not a target of rollout ${rolloutId}`);
       }
     }).immediate();

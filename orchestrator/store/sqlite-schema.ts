@@ -3,9 +3,10 @@
 // v2: the exchange after the prepare round: a rollout's status, schedule, image and signed manifest; per RMC its
 //     transfer, verification, flash and report state; per BMC its result. A v1 rollout (a prepare round alone)
 //     gets a NULL status: it is not a run, and holds no RMC.
+// v3: the manufacturer and product IDs an RMC's Prepare Reply gives for its BMCs (NULL in an answer kept before).
 import type Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 const V1 = `
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -79,8 +80,13 @@ const V2 = `
   );
 `;
 
+const V3 = `
+  ALTER TABLE rollout_rmcs ADD COLUMN rack_manufacturer_id INTEGER;
+  ALTER TABLE rollout_rmcs ADD COLUMN rack_product_id INTEGER;
+`;
+
 /** MIGRATIONS[v] takes a database at version v to v + 1. */
-const MIGRATIONS = [V1, V2];
+const MIGRATIONS = [V1, V2, V3];
 
 /** Brings the database to SCHEMA_VERSION, each migration in its own transaction; refuses a newer one. */
 export function migrate(db: Database.Database): void {

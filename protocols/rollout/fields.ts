@@ -6,6 +6,8 @@ import { DecodeError, requireBytes } from '../errors.js';
 import { parseIpv4 } from '../ipv4.js';
 
 export const ROLLOUT_PROTOCOL = 'bmcfleet-rollout';
+/** IPMI manufacturer IDs are 20 bits (IPMI 2.0 §20.1, Get Device ID bytes 8-10); the protocol carries one in 4 bytes. */
+export const MAX_MANUFACTURER_ID = 0xf_ffff;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -43,6 +45,8 @@ export class Writer {
     if (b.length > maxBytes) throw new RangeError(`${field} is ${b.length} bytes of UTF-8, at most ${maxBytes}`);
     return this.u8(b.length, `${field} length`).bytes(b);
   }
+  /** An IPMI manufacturer ID: a u32 on the wire, at most 20 bits. */
+  manufacturerId(v: number, field: string): this { checkInteger(v, MAX_MANUFACTURER_ID, field); return this.u32(v, field); }
   ipv4(text: string, field: string): this {
     let n: number;
     try { n = parseIpv4(text); } catch { throw new RangeError(`${field}: not an IPv4 address: ${text}`); }
@@ -88,6 +92,13 @@ export class Reader {
     if (n > maxBytes) throw new DecodeError(ROLLOUT_PROTOCOL, `${f} length`, at, `${n} bytes, at most ${maxBytes}`, 'ERR_RANGE');
     const b = this.bytes(n, f);
     try { return utf8.decode(b); } catch { throw new DecodeError(ROLLOUT_PROTOCOL, f, at + 1, 'not UTF-8', 'ERR_UTF8'); }
+  }
+  /** An IPMI manufacturer ID: a u32 on the wire; over 20 bits is ERR_RANGE. */
+  manufacturerId(f: string): number {
+    const at = this.o;
+    const v = this.u32(f);
+    if (v > MAX_MANUFACTURER_ID) throw new DecodeError(ROLLOUT_PROTOCOL, f, at, `${v} is over 20 bits`, 'ERR_RANGE');
+    return v;
   }
   ipv4(f: string): string { const b = this.bytes(4, f); return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`; }
   /** A one-byte code that must be one of `allowed` (an `as const` enum's values), else ERR_ENUM. */

@@ -14,8 +14,6 @@ export const MANIFEST_VERSION = 1;
 export const MAX_IMAGE_NAME_BYTES = 64;
 const FIXED_LENGTH = 59 + KEY_ID_LENGTH + SIGNATURE_LENGTH;
 export const MAX_MANIFEST_LENGTH = FIXED_LENGTH + MAX_IMAGE_NAME_BYTES;
-/** IPMI manufacturer IDs are 20 bits (IPMI 2.0 §20.1, Get Device ID bytes 8-10). */
-const MAX_MANUFACTURER_ID = 0xf_ffff;
 
 /** What the manager states about the image. */
 export interface ManifestFields {
@@ -38,11 +36,10 @@ function nameBytes(name: string): number { return Buffer.byteLength(name, 'utf8'
 
 /** Encodes the manifest and signs it with the manager's key. */
 export function signManifest(m: ManifestFields, key: SigningKey): Buffer {
-  if (m.manufacturerId > MAX_MANUFACTURER_ID) throw new RangeError(`manufacturerId must be at most ${MAX_MANUFACTURER_ID}`);
   if (m.firmware.major > 0x7f || m.firmware.minor > 99) throw new RangeError('firmware major is 0-127 and minor 0-99');
   const w = new Writer(FIXED_LENGTH + nameBytes(m.name));
   w.u8(MANIFEST_VERSION, 'version').u32(m.imageSize, 'imageSize').fixed(m.imageSha256, SHA256_LENGTH, 'imageSha256')
-    .u32(m.manufacturerId, 'manufacturerId').u16(m.productId, 'productId').u8(m.deviceId, 'deviceId')
+    .manufacturerId(m.manufacturerId, 'manufacturerId').u16(m.productId, 'productId').u8(m.deviceId, 'deviceId')
     .u8(m.firmware.major, 'firmwareMajor').u8(m.firmware.minor, 'firmwareMinor').u32(m.firmware.aux, 'firmwareAux')
     .u64(m.createdAtMs, 'createdAtMs').str(m.name, MAX_IMAGE_NAME_BYTES, 'name').fixed(key.keyId, KEY_ID_LENGTH, 'keyId');
   const signed = w.offset;
@@ -63,8 +60,7 @@ export function readManifest(r: Reader): Manifest {
   const imageSize = r.u32('imageSize');
   const imageSha256 = r.bytes(SHA256_LENGTH, 'imageSha256');
   const at = r.offset;
-  const manufacturerId = r.u32('manufacturerId');
-  if (manufacturerId > MAX_MANUFACTURER_ID) throw r.fail('manufacturerId', `${manufacturerId} is over 20 bits`, 'ERR_RANGE', at);
+  const manufacturerId = r.manufacturerId('manufacturerId');
   const productId = r.u16('productId');
   const deviceId = r.u8('deviceId');
   const major = r.u8('firmwareMajor');

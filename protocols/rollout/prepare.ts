@@ -1,18 +1,20 @@
 // Prepare (01h) and Poll (03h) bodies: README "The rollout protocol" (its byte tables).
-// The manager broadcasts Prepare to the RMCs it governs; each targeted RMC that can take the update answers with
-// a Prepare Reply after the delay its reply scheme gives (reply-delay.ts). A Poll re-asks one RMC by unicast: it
-// carries the whole Prepare (the RMC may have missed the broadcast) and is answered at once, whatever the scheme.
+// The manager broadcasts Prepare to the RMCs it governs; each targeted RMC answers with a Prepare Reply after the
+// delay its reply scheme gives (reply-delay.ts), saying whether it can take the update: an RMC whose BMCs are another
+// manufacturer or product than the image's says so here, before any byte of the image is sent. A Poll re-asks one
+// RMC by unicast: it carries the whole Prepare (the RMC may have missed the broadcast) and is answered at once,
+// whatever the scheme.
 //
-//   Prepare (66 + 8r):  nonce(16) imageSize(4) imageSha256(32) flashTimeMs(8) replyScheme(1) schemeParameterUs(4)
-//                       rangeCount(1) ranges(8 each: firstRmcId(4) count(4))
-//   Poll (67 + 8r):     attempt(1) then the Prepare body
+//   Prepare (72 + 8r):  nonce(16) imageSize(4) imageSha256(32) manufacturerId(4) productId(2) flashTimeMs(8)
+//                       replyScheme(1) schemeParameterUs(4) rangeCount(1) ranges(8 each: firstRmcId(4) count(4))
+//   Poll (73 + 8r):     attempt(1) then the Prepare body
 import { DecodeError } from '../errors.js';
 import { ROLLOUT_PROTOCOL, valuesOf, type BodyCodec, type Reader, type Writer } from './fields.js';
 
 export const NONCE_LENGTH = 16;
 export const SHA256_LENGTH = 32;
 export const MAX_TARGET_RANGES = 64;
-const FIXED_LENGTH = 66;
+const FIXED_LENGTH = 72;
 
 export const ReplyScheme = {
   /** Answer at once (the "burst"). */
@@ -32,6 +34,9 @@ export type ReplySchemeParams =
   | { scheme: typeof ReplyScheme.WINDOW; windowUs: number }
   | { scheme: typeof ReplyScheme.RANK_SLOTS; slotUs: number };
 
+/** Whom firmware is for, as Get Device ID reports it (IPMI 2.0 §20.1): the maker's IANA number (20 bits) and its product. */
+export interface ProductIds { manufacturerId: number; productId: number }
+
 /** RMC IDs firstRmcId .. firstRmcId + count - 1. */
 export interface RmcRange { firstRmcId: number; count: number }
 
@@ -40,6 +45,9 @@ export interface Prepare {
   nonce: Uint8Array;
   imageSize: number;
   imageSha256: Uint8Array;
+  /** Whom the image is for (its signed manifest's IDs): an RMC whose BMCs are another product answers WRONG_PRODUCT. */
+  manufacturerId: number;
+  productId: number;
   /** When the BMCs are to be flashed, ms since the Unix epoch. */
   flashTimeMs: number;
   reply: ReplySchemeParams;
@@ -83,6 +91,7 @@ function writePrepare(w: Writer, p: Prepare): void {
   const problem = targetsProblem(p.targets);
   if (problem) throw new RangeError(`targets: ${problem}`);
   w.fixed(p.nonce, NONCE_LENGTH, 'nonce').u32(p.imageSize, 'imageSize').fixed(p.imageSha256, SHA256_LENGTH, 'imageSha256')
+    .manufacturerId(p.manufacturerId, 'manufacturerId').u16(p.productId, 'productId')
     .u64(p.flashTimeMs, 'flashTimeMs').u8(p.reply.scheme, 'replyScheme').u32(param, 'schemeParameterUs').u8(p.targets.length, 'rangeCount');
   for (const t of p.targets) w.u32(t.firstRmcId, 'firstRmcId').u32(t.count, 'count');
 }
@@ -106,6 +115,8 @@ function readPrepare(r: Reader): Prepare {
   const nonce = r.bytes(NONCE_LENGTH, 'nonce');
   const imageSize = r.u32('imageSize');
   const imageSha256 = r.bytes(SHA256_LENGTH, 'imageSha256');
+  const manufacturerId = r.manufacturerId('manufacturerId');
+  const productId = r.u16('productId');
   const flashTimeMs = r.u64('flashTimeMs');
   const reply = readReply(r);
   const at = r.offset;
@@ -114,7 +125,7 @@ function readPrepare(r: Reader): Prepare {
   for (let i = 0; i < rangeCount; i++) targets.push({ firstRmcId: r.u32('firstRmcId'), count: r.u32('count') });
   const problem = targetsProblem(targets);
   if (problem) throw new DecodeError(ROLLOUT_PROTOCOL, 'ranges', at, problem, 'ERR_RANGE');
-  return { nonce, imageSize, imageSha256, flashTimeMs, reply, targets };
+  return { nonce, imageSize, imageSha256, manufacturerId, productId, flashTimeMs, reply, targets };
 }
 
 export const prepareCodec: BodyCodec<Prepare> = {

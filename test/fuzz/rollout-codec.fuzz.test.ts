@@ -30,7 +30,7 @@ const manifest = signManifest({
   firmware: { major: 1, minor: 2, aux: 0 }, createdAtMs: NOW, name: 'bmc-1.02.hpm',
 }, key);
 const prepare = {
-  nonce: new Uint8Array(16).fill(7), imageSize: 4096, imageSha256: new Uint8Array(32).fill(0xaa), flashTimeMs: NOW,
+  nonce: new Uint8Array(16).fill(7), imageSize: 4096, imageSha256: new Uint8Array(32).fill(0xaa), manufacturerId: 32473, productId: 1, flashTimeMs: NOW,
   reply: { scheme: ReplyScheme.WINDOW, windowUs: 250_000 } as const, targets: [{ firstRmcId: 0, count: 40 }, { firstRmcId: 1000, count: 2 }],
 };
 const env = { rolloutId: 7, rmcId: 5, sequence: 3 };
@@ -41,7 +41,7 @@ const entries = [
 const MESSAGES: RolloutMessage[] = [
   { ...env, rmcId: ALL_RMCS, type: MessageType.PREPARE, body: prepare },
   { ...env, type: MessageType.POLL, body: { attempt: 2, ...prepare, reply: { scheme: ReplyScheme.RANK_SLOTS, slotUs: 20 } } },
-  { ...env, type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.BUSY, address: '127.2.0.5', bmcCount: 40, replyDelayUs: 77, rackName: 'rack-é' } },
+  { ...env, type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.BUSY, address: '127.2.0.5', bmcCount: 40, manufacturerId: 32473, productId: 2, replyDelayUs: 77, rackName: 'rack-é' } },
   { ...env, type: MessageType.IMAGE_OFFER, body: { attempt: 1, chunkSize: 1400, manifest } },
   { ...env, type: MessageType.IMAGE_CHUNK, body: { offset: 1400, data: Buffer.alloc(300, 0x42) } },
   { ...env, type: MessageType.TRANSFER_ACK, body: { nextOffset: 2800, window: 8 } },

@@ -1,6 +1,6 @@
 // A small scripted RMC for the manager's tests, written from the README's exchange with the protocol's own codecs:
 // the real RMC (emulator/rack/) is being built by someone else, and the manager's tests must not wait for it. It
-// answers Prepare and Poll at once, checks every command with the real CommandVerifier, takes chunks only at its
+// answers Prepare and Poll at once (WRONG_PRODUCT when the image is for another product than its BMCs), checks every command with the real CommandVerifier, takes chunks only at its
 // nextOffset, verifies the image against the manifest (SHA-256 and size), answers Flash, Pause, Resume and Abort
 // with a Progress, and at the flash time "flashes" its BMCs at once and sends its Rack Report pages unsolicited.
 // `drop` hooks let a test lose what it receives or sends.
@@ -12,6 +12,7 @@ import type { TrustedKey } from '../../protocols/rollout/keys.js';
 import { decodeManifest } from '../../protocols/rollout/manifest.js';
 import { decodeMessage, encodeMessage, type RolloutMessage } from '../../protocols/rollout/message.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
+import type { ProductIds } from '../../protocols/rollout/prepare.js';
 import { BmcOutcome, FailureReason, MAX_BMC_ENTRIES, RackPhase, type BmcEntry, type RackStatus } from '../../protocols/rollout/rack-status.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 
@@ -20,6 +21,8 @@ export interface ScriptedRmcOptions {
   bmcCount?: number;
   trustedKeys: TrustedKey[];
   readiness?: Readiness;
+  /** Whom its BMCs say they are. Default: manufacturer 32473, product 1 (the harness's image's). */
+  product?: ProductIds;
   /** Chunks it takes beyond nextOffset. Default 8. */
   window?: number;
   /** Verify Results to fail (with this outcome) before one passes. */
@@ -93,10 +96,14 @@ export class ScriptedRmc {
     this.heard.push(m);
     this.rolloutId = m.rolloutId;
     switch (m.type) {
-      case MessageType.PREPARE: case MessageType.POLL:
+      case MessageType.PREPARE: case MessageType.POLL: {
+        const product = this.o.product ?? { manufacturerId: 32473, productId: 1 };
+        const forUs = m.body.manufacturerId === product.manufacturerId && m.body.productId === product.productId;
         return this.out({ type: MessageType.PREPARE_REPLY, body: {
-          readiness: this.o.readiness ?? Readiness.READY, address: this.address, bmcCount: this.outcomes.length, replyDelayUs: 0, rackName: `rack-${this.rmcId}`,
+          readiness: forUs ? this.o.readiness ?? Readiness.READY : Readiness.WRONG_PRODUCT, address: this.address, bmcCount: this.outcomes.length,
+          ...product, replyDelayUs: 0, rackName: `rack-${this.rmcId}`,
         } });
+      }
       case MessageType.IMAGE_OFFER: return this.offer(m.body.manifest);
       case MessageType.IMAGE_CHUNK: return this.chunk(m.body.offset, m.body.data);
       case MessageType.FLASH:

@@ -47,7 +47,7 @@ t.test('a signed broadcast Prepare: one reply per RMC, from its own address, aft
   const api = async (path: string) => (await fetch(`${fleet.control!.url}${path}`)).json() as Promise<any>;
 
   const body: Prepare = {
-    nonce: new Uint8Array(16).fill(9), imageSize: 4096, imageSha256: new Uint8Array(32).fill(1), flashTimeMs: Date.now() + 3_600_000,
+    nonce: new Uint8Array(16).fill(9), imageSize: 4096, imageSha256: new Uint8Array(32).fill(1), manufacturerId: 32473, productId: 1, flashTimeMs: Date.now() + 3_600_000,
     reply: { scheme: ReplyScheme.OCTET_SUM }, targets: [{ firstRmcId: 1, count: 4 }],
   };
   const prepare: RolloutMessage = { type: MessageType.PREPARE, rolloutId: 1, rmcId: ALL_RMCS, sequence: 1, body };

@@ -21,6 +21,8 @@ import { systemClock } from '../../runtime/clock.js';
 
 const { signing, rawPublicKey } = generateManagerKey();
 const trustedKeys = [trustedKeyFromRaw(rawPublicKey)];
+/** Whom the image is for: a round alone (no signed manifest) is told. */
+const PRODUCT = { manufacturerId: 32473, productId: 1 };
 
 interface FakeRmc { rmcId: number; address: string; missesBroadcast?: boolean; silent?: boolean; answersTwice?: boolean; heard: number[] }
 
@@ -51,7 +53,7 @@ async function fakeRmcs(rmcs: FakeRmc[]): Promise<{ port: number; close(): void 
       if (delayUs === null) return;
       const reply = encodeMessage({
         type: MessageType.PREPARE_REPLY, rolloutId: m.rolloutId, rmcId: rmc.rmcId, sequence: 1,
-        body: { readiness: Readiness.READY, address: rmc.address, bmcCount: 40, replyDelayUs: delayUs, rackName: `rack-${rmc.rmcId}` },
+        body: { readiness: Readiness.READY, address: rmc.address, bmcCount: 40, ...PRODUCT, replyDelayUs: delayUs, rackName: `rack-${rmc.rmcId}` },
       });
       setTimeout(() => {
         own.send(reply, from.port, from.address);
@@ -81,7 +83,7 @@ t.test('over loopback UDP: broadcast answered, a missed broadcast polled, a sile
     createdAtMs: Date.now(), nonce: new Uint8Array(16).fill(3), imageSize: 1 << 20, imageSha256: new Uint8Array(32),
     flashTimeMs: Date.now() + 3_600_000, reply: { scheme: ReplyScheme.WINDOW, windowUs: 60_000 }, targets: rmcs,
   });
-  const round = new PrepareRound({ store, rolloutId, key: signing, marginMs: 60, pollTimeoutMs: 150, maxPolls: 2 });
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT, marginMs: 60, pollTimeoutMs: 150, maxPolls: 2 });
   const started = Date.now();
   const glue = await PrepareRoundUdp.start({ round, clock: systemClock, rmcPort: fleet.port, bindAddress: '127.0.0.1' });
   // RMC 99 is not a target (it would ignore the Prepare): a reply from it anyway is counted and ignored
@@ -89,7 +91,7 @@ t.test('over loopback UDP: broadcast answered, a missed broadcast polled, a sile
   await bind(stranger, 0, '127.50.0.99');
   stranger.send(encodeMessage({
     type: MessageType.PREPARE_REPLY, rolloutId, rmcId: 99, sequence: 1,
-    body: { readiness: Readiness.READY, address: '127.50.0.99', bmcCount: 1, replyDelayUs: 0, rackName: 'not-ours' },
+    body: { readiness: Readiness.READY, address: '127.50.0.99', bmcCount: 1, ...PRODUCT, replyDelayUs: 0, rackName: 'not-ours' },
   }), glue.port, '127.0.0.1');
   t.teardown(() => stranger.close());
 

@@ -72,7 +72,7 @@ t.test('Flash: Progress, the countdown, reads, skips, flashes two at a time, the
 
   const late = sent.length;
   node.handle(manager.command(MessageType.POLL, {
-    attempt: 1, nonce: new Uint8Array(16), imageSize: 1, imageSha256: new Uint8Array(32), flashTimeMs: NOW, reply: { scheme: 0 }, targets: [{ firstRmcId: 1, count: 9 }],
+    attempt: 1, nonce: new Uint8Array(16), imageSize: 1, imageSha256: new Uint8Array(32), manufacturerId: 32473, productId: 1, flashTimeMs: NOW, reply: { scheme: 0 }, targets: [{ firstRmcId: 1, count: 9 }],
   }), MANAGER);
   t.match(sent[late], { m: { type: MessageType.PROGRESS, body: { phase: RackPhase.FLASHING } } }, 'a late Poll: Progress');
 

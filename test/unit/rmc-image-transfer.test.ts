@@ -175,7 +175,8 @@ t.test('an image larger than the RMC takes: its Prepare answered NO_SPACE, its O
   const manager = new TestManager(key.signing, 7, 5, () => clock.now());
   const image = hpmImage(1200);
   node.handle(manager.command(MessageType.PREPARE, {
-    nonce: new Uint8Array(16), imageSize: image.length, imageSha256: sha256(image), flashTimeMs: NOW, reply: { scheme: 0 }, targets: [{ firstRmcId: 5, count: 1 }],
+    nonce: new Uint8Array(16), imageSize: image.length, imageSha256: sha256(image), manufacturerId: EMULATED_BMC.manufacturerId, productId: EMULATED_BMC.productId,
+    flashTimeMs: NOW, reply: { scheme: 0 }, targets: [{ firstRmcId: 5, count: 1 }],
   }), MANAGER);
   t.match(sent, [{ m: { type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.NO_SPACE } } }]);
   t.equal(node.rmc.rollout, null, 'it did not join');

@@ -7,7 +7,7 @@ import { signMessage } from '../../protocols/rollout/auth.js';
 import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
 import { generateManagerKey, signingKeyFrom, trustedKeyFromRaw } from '../../protocols/rollout/keys.js';
 import { decodeMessage, encodeMessage, type RolloutMessage } from '../../protocols/rollout/message.js';
-import { ReplyScheme, type Prepare, type ReplySchemeParams, type RmcRange } from '../../protocols/rollout/prepare.js';
+import { ReplyScheme, type Prepare, type ProductIds, type ReplySchemeParams, type RmcRange } from '../../protocols/rollout/prepare.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { windowDelayUs } from '../../protocols/rollout/reply-delay.js';
 import type { Peer } from '../../protocols/peer.js';
@@ -24,12 +24,18 @@ const trusted = trustedKeyFromRaw(Buffer.from('d75a980182b10ab7d54bfed3c964073a0
 const NOW = 1_767_225_600_000;
 const MANAGER: Peer = { address: '127.0.0.1', port: 40000 };
 
-function prepareBody(reply: ReplySchemeParams, targets: RmcRange[] = [{ firstRmcId: 1, count: 10 }]): Prepare {
-  return { nonce: new Uint8Array(16).fill(0xab), imageSize: 1024, imageSha256: new Uint8Array(32).fill(2), flashTimeMs: NOW + 3_600_000, reply, targets };
+/** A Prepare for an image of the emulated BMC's manufacturer and product (those of the RMC's rack by default). */
+function prepareBody(reply: ReplySchemeParams, targets: RmcRange[] = [{ firstRmcId: 1, count: 10 }], product: ProductIds = { manufacturerId: 32473, productId: 1 }): Prepare {
+  return { nonce: new Uint8Array(16).fill(0xab), imageSize: 1024, imageSha256: new Uint8Array(32).fill(2), ...product, flashTimeMs: NOW + 3_600_000, reply, targets };
 }
 
 function prepare(sequence: number, reply: ReplySchemeParams, targets?: RmcRange[], rmcId = ALL_RMCS): RolloutMessage {
   return { type: MessageType.PREPARE, rolloutId: 7, rmcId, sequence, body: prepareBody(reply, targets) };
+}
+
+/** A Prepare with immediate replies for an image of `product`. */
+function prepareFor(sequence: number, product: ProductIds, rolloutId = 7, over: Partial<Prepare> = {}): RolloutMessage {
+  return { type: MessageType.PREPARE, rolloutId, rmcId: ALL_RMCS, sequence, body: { ...prepareBody({ scheme: ReplyScheme.IMMEDIATE }, undefined, product), ...over } };
 }
 
 /** An RMC at 127.3.0.5 (octet sum 135), ID 5, on the clock, with what it sends. */
@@ -46,8 +52,9 @@ t.test('immediate: the Prepare Reply goes at once, to the sender, these bytes', 
   node.handle(signMessage(prepare(1, { scheme: ReplyScheme.IMMEDIATE }), manager, NOW), MANAGER);
   t.equal(sent.length, 1);
   t.same(sent[0].to, MANAGER);
-  // header: version 1, type 02h, length 34, rollout 7, RMC 5, sequence 1; body: ready, 127.3.0.5, 4 BMCs, 0 µs, "rack-a"
-  t.equal(sent[0].bytes.toString('hex'), '01020022' + '00000007' + '00000005' + '00000001' + '00' + '7f030005' + '0004' + '00000000' + '06' + Buffer.from('rack-a').toString('hex'));
+  // header: version 1, type 02h, length 40, rollout 7, RMC 5, sequence 1; body: ready, 127.3.0.5, 4 BMCs, its BMCs' manufacturer
+  // 32473 and product 1, 0 µs, "rack-a"
+  t.equal(sent[0].bytes.toString('hex'), '01020028' + '00000007' + '00000005' + '00000001' + '00' + '7f030005' + '0004' + '00007ed9' + '0001' + '00000000' + '06' + Buffer.from('rack-a').toString('hex'));
   t.match(decodeMessage(sent[0].bytes), { type: MessageType.PREPARE_REPLY, rmcId: 5, auth: null, body: { readiness: Readiness.READY, address: '127.3.0.5', bmcCount: 4, rackName: 'rack-a' } });
   t.match(node.rmc.rollout, { rolloutId: 7, phase: 1 });
   t.match(node.rmc.counts, { messagesIn: 1, prepares: 1, repliesSent: 1 });
@@ -106,6 +113,42 @@ t.test('a Poll is answered at once whatever the scheme; a later Prepare of anoth
   node.handle(signMessage({ ...prepare(1, { scheme: ReplyScheme.IMMEDIATE }), rolloutId: 8 }, manager, NOW), MANAGER);
   t.match(decodeMessage(sent[1].bytes), { rolloutId: 8, sequence: 2, body: { readiness: Readiness.READY } });
   t.match(node.rmc.rollout, { rolloutId: 8 });
+  t.end();
+});
+
+t.test('an image for another product: WRONG_PRODUCT with its BMCs\' IDs, before any byte; it joins nothing and stays free', (t) => {
+  const clock = new ManualClock(NOW);
+  const { node, sent } = rmcAt(clock);
+  const otherProduct = { manufacturerId: 32473, productId: 2 };
+  const immediate = { scheme: ReplyScheme.IMMEDIATE } as const;
+  node.handle(signMessage(prepareFor(1, otherProduct), manager, NOW), MANAGER);
+  // body: wrong product (3), 127.3.0.5, 4 BMCs, its BMCs' manufacturer 32473 (00007ed9) and product 1, 0 µs, "rack-a"
+  t.equal(sent[0].bytes.subarray(16).toString('hex'), '03' + '7f030005' + '0004' + '00007ed9' + '0001' + '00000000' + '06' + Buffer.from('rack-a').toString('hex'));
+  t.equal(node.rmc.rollout, null, 'it did not join');
+  const poll: RolloutMessage = { type: MessageType.POLL, rolloutId: 7, rmcId: 5, sequence: 2, body: { attempt: 1, ...prepareBody(immediate, undefined, { manufacturerId: 343, productId: 1 }) } };
+  node.handle(signMessage(poll, manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[1].bytes).body, { readiness: Readiness.WRONG_PRODUCT, manufacturerId: 32473, productId: 1 }, 'a Poll too: another manufacturer');
+  node.handle(signMessage({ ...prepare(3, immediate), rolloutId: 8 }, manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[2].bytes), { rolloutId: 8, body: { readiness: Readiness.READY } }, 'the next rollout, for its product, finds it free');
+  node.handle(signMessage(prepareFor(4, otherProduct, 9, { imageSize: 2 ** 31 }), manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[3].bytes), { rolloutId: 9, body: { readiness: Readiness.WRONG_PRODUCT } }, 'held by rollout 8, and the image too big: the product is said first');
+  t.match(node.rmc.rollout, { rolloutId: 8 });
+  t.end();
+});
+
+t.test('an RMC whose rack has other BMCs names them', (t) => {
+  const clock = new ManualClock(NOW);
+  const sent: Buffer[] = [];
+  const rack = new RackController({
+    rmcId: 5, address: '127.3.0.5', rackName: 'rack-z', bmcCount: 2, trustedKeys: [trusted], startedAtMs: NOW - 1000,
+    bmcIdentity: { deviceId: 0x20, manufacturerId: 343, productId: 0x0b0f },
+  });
+  const node = new RmcNode(rack, clock);
+  node.attach((bytes) => sent.push(bytes));
+  node.handle(signMessage(prepare(1, { scheme: ReplyScheme.IMMEDIATE }), manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[0]).body, { readiness: Readiness.WRONG_PRODUCT, manufacturerId: 343, productId: 0x0b0f, rackName: 'rack-z' });
+  node.handle(signMessage(prepareFor(2, { manufacturerId: 343, productId: 0x0b0f }), manager, NOW), MANAGER);
+  t.match(decodeMessage(sent[1]).body, { readiness: Readiness.READY, manufacturerId: 343, productId: 0x0b0f }, 'an image for them: ready');
   t.end();
 });
 

@@ -5,7 +5,7 @@
 // test/helpers/rollout-rmc.ts, not the real one. Then a crash through the node (POST /rmcs/IP/crash): silent, then
 // back from its memory store.
 import t from 'tap';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BmcLogin } from '../../clients/ipmi/bmc-flasher.js';
@@ -126,4 +126,23 @@ t.test('a crash: silent while off, then back from its memory store, resuming the
   node.handle(manager.offer(manifest), MANAGER);
   t.match(sent, [{ m: { type: MessageType.TRANSFER_ACK, body: { nextOffset: 512 } } }], 'back at the bytes it held');
   t.equal(node.faultCounts.crashes, 1);
+});
+
+t.test('a state.json of another version (its Prepare in another layout) is moved aside: the RMC starts afresh', (t) => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'rmc-restart-'));
+  t.teardown(() => rmSync(stateDir, { recursive: true, force: true }));
+  const lines: string[] = [];
+  const store = new FileRmcStore(stateDir, '127.3.0.5', (line) => lines.push(line));
+  const dir = join(stateDir, 'rmcs', '127.3.0.5');
+  // what bmcfleet wrote before the Prepare carried the image's IDs: version 1, a 66-byte Prepare body
+  writeFileSync(join(dir, 'state.json'), JSON.stringify({
+    version: 1, rollout: { rolloutId: 7, phase: 1, prepareHex: '01010052000000000000000000000000' + '00'.repeat(66) }, sequence: 3, manager: null, image: null, flash: null,
+  }));
+  t.equal(store.load(), null, 'nothing restored');
+  t.same(readdirSync(dir).filter((f) => f.startsWith('state.json.bad-')).length, 1, 'the old file kept aside');
+  t.match(lines, [/state\.json\.bad-\d+: version 1, this bmcfleet keeps 2; moved aside, the RMC starts afresh/]);
+  const clock = new ManualClock(NOW);
+  const rmc = boot(clock, store, new ScriptedFlasher());
+  t.equal(rmc.node.rmc.rollout, null, 'an RMC on that store starts with no rollout');
+  t.end();
 });

@@ -26,8 +26,8 @@ const NOW = 1_767_225_600_000;
 
 const image = Buffer.from('an HPM.1 image, for the test');
 const prepare = {
-  nonce: new Uint8Array(16).fill(1), imageSize: image.length, imageSha256: createHash('sha256').update(image).digest(), flashTimeMs: NOW + 3_600_000,
-  reply: { scheme: ReplyScheme.IMMEDIATE } as const, targets: [{ firstRmcId: 0, count: 100 }],
+  nonce: new Uint8Array(16).fill(1), imageSize: image.length, imageSha256: createHash('sha256').update(image).digest(), manufacturerId: 32473, productId: 1,
+  flashTimeMs: NOW + 3_600_000, reply: { scheme: ReplyScheme.IMMEDIATE } as const, targets: [{ firstRmcId: 0, count: 100 }],
 };
 const prepareMessage = (sequence: number, rolloutId = 7): RolloutMessage => ({ type: MessageType.PREPARE, rolloutId, rmcId: ALL_RMCS, sequence, body: prepare });
 const flashMessage = (rmcId: number, sequence: number): RolloutMessage => ({
@@ -67,7 +67,7 @@ t.test('the verifier accepts a fresh, signed command for this RMC or all, once',
   t.same(v.check(decodeMessage(signMessage(flashMessage(5, 2), manager, NOW)), NOW), { ok: true }, 'Flash for RMC 5');
   const reply: RolloutMessage = {
     type: MessageType.PREPARE_REPLY, rolloutId: 7, rmcId: 5, sequence: 1,
-    body: { readiness: Readiness.READY, address: '127.2.0.5', bmcCount: 40, replyDelayUs: 0, rackName: 'r5' },
+    body: { readiness: Readiness.READY, address: '127.2.0.5', bmcCount: 40, manufacturerId: 32473, productId: 1, replyDelayUs: 0, rackName: 'r5' },
   };
   t.same(v.check(decodeMessage(encodeMessage(reply)), NOW), { ok: true }, 'an RMC message is not a command: nothing to check');
   t.equal(v.accepted, 2);

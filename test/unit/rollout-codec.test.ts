@@ -16,7 +16,7 @@ const NEW_YEAR_2026 = 1_767_225_600_000;
 const nonce = Uint8Array.from({ length: 16 }, (_, i) => i);
 const digest = new Uint8Array(32).fill(0xaa);
 const prepareBody = {
-  nonce, imageSize: 0x200000, imageSha256: digest, flashTimeMs: NEW_YEAR_2026,
+  nonce, imageSize: 0x200000, imageSha256: digest, manufacturerId: 32473, productId: 0x0b0f, flashTimeMs: NEW_YEAR_2026,
   reply: { scheme: ReplyScheme.WINDOW, windowUs: 500_000 } as const,
   targets: [{ firstRmcId: 1, count: 40 }, { firstRmcId: 100, count: 10 }],
 };
@@ -24,14 +24,14 @@ const prepareBody = {
 const VECTORS: { name: string; hex: string; message: RolloutMessage }[] = [
   {
     name: 'Prepare (window 500 ms, two target ranges)',
-    hex: '0101006200000007ffffffff00000001000102030405060708090a0b0c0d0e0f00200000' + 'aa'.repeat(32) +
-      '0000019b76daa800020007a120020000000100000028000000640000000a',
+    hex: '0101006800000007ffffffff00000001000102030405060708090a0b0c0d0e0f00200000' + 'aa'.repeat(32) +
+      '00007ed90b0f' + '0000019b76daa800020007a120020000000100000028000000640000000a',
     message: { type: MessageType.PREPARE, rolloutId: 7, rmcId: ALL_RMCS, sequence: 1, body: prepareBody },
   },
   {
     name: 'Poll (attempt 3, octet sum, one range)',
-    hex: '0103005b00000007000000050000000903000102030405060708090a0b0c0d0e0f00200000' + 'aa'.repeat(32) +
-      '0000019b76daa8000100000000010000000500000001',
+    hex: '0103006100000007000000050000000903000102030405060708090a0b0c0d0e0f00200000' + 'aa'.repeat(32) +
+      '00007ed90b0f' + '0000019b76daa8000100000000010000000500000001',
     message: {
       type: MessageType.POLL, rolloutId: 7, rmcId: 5, sequence: 9,
       body: { attempt: 3, ...prepareBody, reply: { scheme: ReplyScheme.OCTET_SUM }, targets: [{ firstRmcId: 5, count: 1 }] },
@@ -39,10 +39,10 @@ const VECTORS: { name: string; hex: string; message: RolloutMessage }[] = [
   },
   {
     name: 'Prepare Reply',
-    hex: '01020022000000070000000500000001007f0200010028000004d2067261636b2d61',
+    hex: '01020028000000070000000500000001007f020001002800007ed90b0f000004d2067261636b2d61',
     message: {
       type: MessageType.PREPARE_REPLY, rolloutId: 7, rmcId: 5, sequence: 1,
-      body: { readiness: Readiness.READY, address: '127.2.0.1', bmcCount: 40, replyDelayUs: 1234, rackName: 'rack-a' },
+      body: { readiness: Readiness.READY, address: '127.2.0.1', bmcCount: 40, manufacturerId: 32473, productId: 0x0b0f, replyDelayUs: 1234, rackName: 'rack-a' },
     },
   },
   {
@@ -86,6 +86,14 @@ const VECTORS: { name: string; hex: string; message: RolloutMessage }[] = [
     name: 'Abort (every RMC)',
     hex: '010d001000000007ffffffff0000000b',
     message: { type: MessageType.ABORT, rolloutId: 7, rmcId: ALL_RMCS, sequence: 11, body: {} },
+  },
+  {
+    name: 'Prepare Reply (wrong product: the rack\'s BMCs are manufacturer 343, product 2)',
+    hex: '01020028000000070000000600000001037f020002001000000157000200000000067261636b2d62',
+    message: {
+      type: MessageType.PREPARE_REPLY, rolloutId: 7, rmcId: 6, sequence: 1,
+      body: { readiness: Readiness.WRONG_PRODUCT, address: '127.2.0.2', bmcCount: 16, manufacturerId: 343, productId: 2, replyDelayUs: 0, rackName: 'rack-b' },
+    },
   },
 ];
 
@@ -132,10 +140,11 @@ t.test('malformed messages fail with a stable code, the field and its offset', (
     [prepare.slice(0, -2), 'ERR_LENGTH', 'length', 2],
     ['0101000f' + prepare.slice(8, 30), 'ERR_LENGTH', 'length', 2],
     ['0181001000000007ffffffff00000001', 'ERR_LENGTH', 'length', 2], // SIGNED, but no room for the trailer
-    [prepare.slice(0, 4) + '0061' + prepare.slice(8, -2), 'ERR_TRUNCATED', 'count', 94],
-    [reply.slice(0, 4) + '0023' + reply.slice(8) + '00', 'ERR_TRAILING', 'body', 34],
-    [reply.slice(0, 32) + '03' + reply.slice(34), 'ERR_ENUM', 'readiness', 16],
-    [reply.slice(0, -12) + 'ff' + reply.slice(-10), 'ERR_UTF8', 'rackName', 28],
+    [prepare.slice(0, 4) + '0067' + prepare.slice(8, -2), 'ERR_TRUNCATED', 'count', 100],
+    [reply.slice(0, 4) + '0029' + reply.slice(8) + '00', 'ERR_TRAILING', 'body', 40],
+    [reply.slice(0, 32) + '04' + reply.slice(34), 'ERR_ENUM', 'readiness', 16],
+    [reply.slice(0, 46) + '00100000' + reply.slice(54), 'ERR_RANGE', 'manufacturerId', 23],
+    [reply.slice(0, -12) + 'ff' + reply.slice(-10), 'ERR_UTF8', 'rackName', 34],
     [chunk.slice(0, -2) + '32', 'ERR_CRC', 'crc32', 22],
     [verify.slice(0, 32) + '07' + verify.slice(34), 'ERR_ENUM', 'result', 16],
     [flash.slice(0, 48) + '0000' + flash.slice(52), 'ERR_RANGE', 'concurrency', 24],
@@ -153,15 +162,16 @@ t.test('malformed messages fail with a stable code, the field and its offset', (
 
 t.test('the Prepare\'s reply scheme and target ranges are checked both ways', (t) => {
   const prepare = VECTORS[0].hex;
-  // scheme byte at 16 + 60, parameter after it; range count at 16 + 65
+  // manufacturer ID at 16 + 52; scheme byte at 16 + 66, parameter after it; range count at 16 + 71
   const at = (byte: number) => 2 * (16 + byte);
   const withBytes = (byte: number, hex: string) => prepare.slice(0, at(byte)) + hex + prepare.slice(at(byte) + hex.length);
-  t.match(decodeError(withBytes(60, '04')), { code: 'ERR_ENUM', field: 'replyScheme', offset: 76 });
-  t.match(decodeError(withBytes(60, '0000000001')), { code: 'ERR_RESERVED', field: 'schemeParameterUs', offset: 77 });
-  t.match(decodeError(withBytes(60, '0200000000')), { code: 'ERR_RANGE', field: 'schemeParameterUs', offset: 77 });
-  t.match(decodeError(withBytes(70, '00000000')), { code: 'ERR_RANGE', field: 'ranges' }, 'an empty range');
-  t.match(decodeError(withBytes(66, 'ffffffff')), { code: 'ERR_RANGE', field: 'ranges' }, 'a range past the last ID');
-  const none = prepare.slice(0, at(65)) + '00';
+  t.match(decodeError(withBytes(52, '00100000')), { code: 'ERR_RANGE', field: 'manufacturerId', offset: 68 }, 'a manufacturer ID over 20 bits');
+  t.match(decodeError(withBytes(66, '04')), { code: 'ERR_ENUM', field: 'replyScheme', offset: 82 });
+  t.match(decodeError(withBytes(66, '0000000001')), { code: 'ERR_RESERVED', field: 'schemeParameterUs', offset: 83 });
+  t.match(decodeError(withBytes(66, '0200000000')), { code: 'ERR_RANGE', field: 'schemeParameterUs', offset: 83 });
+  t.match(decodeError(withBytes(76, '00000000')), { code: 'ERR_RANGE', field: 'ranges' }, 'an empty range');
+  t.match(decodeError(withBytes(72, 'ffffffff')), { code: 'ERR_RANGE', field: 'ranges' }, 'a range past the last ID');
+  const none = prepare.slice(0, at(71)) + '00';
   t.match(decodeError(none.slice(0, 4) + (none.length / 2).toString(16).padStart(4, '0') + none.slice(8)), { code: 'ERR_RANGE', field: 'ranges' }, 'no range');
 
   const message = VECTORS[0].message;
@@ -171,6 +181,8 @@ t.test('the Prepare\'s reply scheme and target ranges are checked both ways', (t
   t.throws(encode({ reply: { scheme: ReplyScheme.WINDOW, windowUs: 0 } }), RangeError);
   t.throws(encode({ nonce: new Uint8Array(15) }), RangeError);
   t.throws(encode({ flashTimeMs: 2 ** 53 }), RangeError);
+  t.throws(encode({ manufacturerId: 0x10_0000 }), /manufacturerId/);
+  t.throws(encode({ productId: 0x1_0000 }), /productId/);
   t.end();
 });
 
@@ -187,11 +199,15 @@ t.test('encoders refuse what decoders would reject', (t) => {
   t.throws(() => encodeMessage({ ...env, type: MessageType.IMAGE_CHUNK, body: { offset: 0, data: new Uint8Array(MAX_CHUNK_LENGTH + 1) } }), RangeError);
   t.throws(() => encodeMessage({ ...env, type: MessageType.FLASH, body: { flashTimeMs: 0, concurrency: 0, bmcTimeoutMs: 0 } }), RangeError);
   t.throws(() => encodeMessage({
-    ...env, type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.READY, address: '127.0.0.256', bmcCount: 1, replyDelayUs: 0, rackName: 'r' },
+    ...env, type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.READY, address: '127.0.0.256', bmcCount: 1, manufacturerId: 1, productId: 1, replyDelayUs: 0, rackName: 'r' },
   }), /address/);
   t.throws(() => encodeMessage({
-    ...env, type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.READY, address: '127.0.0.1', bmcCount: 1, replyDelayUs: 0, rackName: 'r'.repeat(65) },
+    ...env, type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.READY, address: '127.0.0.1', bmcCount: 1, manufacturerId: 1, productId: 1, replyDelayUs: 0, rackName: 'r'.repeat(65) },
   }), /rackName/);
+  t.throws(() => encodeMessage({
+    ...env, type: MessageType.PREPARE_REPLY,
+    body: { readiness: Readiness.WRONG_PRODUCT, address: '127.0.0.1', bmcCount: 1, manufacturerId: 0x10_0000, productId: 1, replyDelayUs: 0, rackName: 'r' },
+  }), /manufacturerId/);
   t.throws(() => encodeMessage({ ...env, sequence: 2 ** 32, type: MessageType.PAUSE, body: {} }), /sequence/);
   t.end();
 });

@@ -8,7 +8,9 @@ import { decodeMessage } from '../../protocols/rollout/message.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { BmcOutcome, FailureReason, RackPhase } from '../../protocols/rollout/rack-status.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
-import { FAST, FLASH_AT, setUp } from '../helpers/rollout-harness.js';
+import { PrepareRound } from '../../orchestrator/rollout/prepare-round.js';
+import { RolloutMachine } from '../../orchestrator/rollout/rollout-machine.js';
+import { FAST, FLASH_AT, setUp, signing } from '../helpers/rollout-harness.js';
 
 function typesTo(sent: { action: { kind: string; bytes: Buffer } & ({ rmcId?: number }) }[], rmcId: number): number[] {
   return sent.filter((s) => s.action.kind === 'unicast' && s.action.rmcId === rmcId).map((s) => decodeMessage(s.action.bytes).type);
@@ -47,6 +49,38 @@ t.test('the whole run: prepare, transfers two at a time, Flash, reports; every B
   t.same(store.rmcRuns(rolloutId).map((m) => [m.stage, m.reportComplete, m.flashAcked]),
     [['reported', true, true], ['reported', true, true], ['reported', true, true], ['left-out', false, false], ['left-out', false, false]]);
   t.same(h.machine.tick(h.clock.now() + 100_000), [], 'nothing more once done');
+  t.end();
+});
+
+t.test('an RMC whose BMCs are another product: left out at the prepare round, never offered the image', (t) => {
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1 }, { rmcId: 2, product: { manufacturerId: 32473, productId: 2 } }, { rmcId: 3, product: { manufacturerId: 343, productId: 1 } }]);
+  h.start();
+  const prepare = decodeMessage(h.sent[0].action.bytes);
+  t.match(prepare, { type: MessageType.PREPARE, body: { manufacturerId: 32473, productId: 1 } }, 'the Prepare names the manifest\'s manufacturer and product');
+  h.runUntilDone();
+  t.same(store.rmcRuns(rolloutId).map((m) => [m.stage, m.failure]), [
+    ['reported', null],
+    ['left-out', 'wrong product: the image is for manufacturer 32473 product 1, the rack\'s BMCs are 32473/2'],
+    ['left-out', 'wrong product: the image is for manufacturer 32473 product 1, the rack\'s BMCs are 343/1'],
+  ]);
+  t.same(rmcs.map((r) => r.heard.map((m) => m.type).includes(MessageType.IMAGE_OFFER)), [true, false, false], 'no Offer to the others');
+  t.same(rmcs.slice(1).map((r) => r.heard.map((m) => m.type)), [[MessageType.PREPARE], [MessageType.PREPARE]], 'nothing after the Prepare');
+  t.same(rmcs.slice(1).map((r) => r.flashes.every((n) => n === 0)), [true, true], 'none of their BMCs touched');
+  t.equal(store.run(rolloutId)?.status, 'done');
+  t.end();
+});
+
+t.test('a manager started again after the round: the wrong-product reason comes from the answer the store kept', (t) => {
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1, product: { manufacturerId: 32473, productId: 9 } }]);
+  // the round alone (as a manager killed right after it would leave it): the Prepare built from the stored manifest
+  const round = new PrepareRound({ ...FAST.round, store, rolloutId, key: signing });
+  for (const a of round.start(h.clock.now())) for (const answer of rmcs[0].handle(a.bytes, h.clock.now())) round.receive(answer, h.clock.now());
+  t.ok(round.done);
+  t.same(store.rmcRuns(rolloutId).map((m) => m.stage), ['preparing'], 'not yet left out');
+  const machine = new RolloutMachine({ ...FAST, store, rolloutId, key: signing });
+  t.same(machine.start(h.clock.now()), [], 'nothing to send');
+  t.same(store.rmcRuns(rolloutId).map((m) => m.failure), ['wrong product: the image is for manufacturer 32473 product 1, the rack\'s BMCs are 32473/9']);
+  t.ok(machine.done);
   t.end();
 });
 

@@ -18,6 +18,8 @@ import { SqliteRolloutStore } from '../../orchestrator/store/sqlite-rollout-stor
 const START = 1_767_225_600_000;
 const { signing, rawPublicKey } = generateManagerKey();
 const trusted = [trustedKeyFromRaw(rawPublicKey)];
+/** Whom the image is for: a round alone (no signed manifest) is told. */
+const PRODUCT = { manufacturerId: 32473, productId: 1 };
 const TARGETS = [1, 2, 3, 4, 5].map((rmcId) => ({ rmcId, address: `127.60.0.${rmcId}` }));
 
 function setUp(dbPath = join(mkdtempSync(join(tmpdir(), 'bmcfleet-poll-')), 'manager.db')) {
@@ -32,7 +34,7 @@ function setUp(dbPath = join(mkdtempSync(join(tmpdir(), 'bmcfleet-poll-')), 'man
 function replyFrom(rmcId: number, rolloutId: number): Buffer {
   return encodeMessage({
     type: MessageType.PREPARE_REPLY, rolloutId, rmcId, sequence: 1,
-    body: { readiness: Readiness.READY, address: `127.60.0.${rmcId}`, bmcCount: 1, replyDelayUs: 0, rackName: `r${rmcId}` },
+    body: { readiness: Readiness.READY, address: `127.60.0.${rmcId}`, bmcCount: 1, ...PRODUCT, replyDelayUs: 0, rackName: `r${rmcId}` },
   });
 }
 
@@ -49,7 +51,7 @@ function polls(actions: RoundAction[]): [number, number, number][] {
 
 t.test('k = 2: two asked at once, the next on each answer or timeout, a silent one missing after maxPolls', (t) => {
   const { store, rolloutId } = setUp();
-  const round = new PollRound({ store, rolloutId, key: signing, concurrency: 2, pollTimeoutMs: 100, maxPolls: 2 });
+  const round = new PollRound({ store, rolloutId, key: signing, product: PRODUCT, concurrency: 2, pollTimeoutMs: 100, maxPolls: 2 });
   t.same(polls(round.start(START)), [[1, 1, 1], [2, 1, 2]], 'RMCs 1 and 2, in plan order');
   t.equal(round.deadlineMs, START + 100);
   t.same(polls(round.receive(replyFrom(1, rolloutId), START + 5)), [[3, 1, 3]], 'RMC 1 answered: RMC 3 asked');
@@ -73,7 +75,7 @@ t.test('k = 2: two asked at once, the next on each answer or timeout, a silent o
 
 t.test('never more than k Polls outstanding, however the answers come', (t) => {
   const { store, rolloutId } = setUp();
-  const round = new PollRound({ store, rolloutId, key: signing, concurrency: 3 });
+  const round = new PollRound({ store, rolloutId, key: signing, product: PRODUCT, concurrency: 3 });
   const outstanding = new Set(polls(round.start(START)).map(([id]) => id));
   t.equal(outstanding.size, 3);
   while (outstanding.size > 0) {
@@ -89,7 +91,7 @@ t.test('never more than k Polls outstanding, however the answers come', (t) => {
 
 t.test('what it ignores: other rollouts, strangers, malformed bytes, a reply before it starts', (t) => {
   const { store, rolloutId } = setUp();
-  const round = new PollRound({ store, rolloutId, key: signing, concurrency: 1 });
+  const round = new PollRound({ store, rolloutId, key: signing, product: PRODUCT, concurrency: 1 });
   t.same(round.receive(replyFrom(1, rolloutId), START), [], 'not started: unexpected');
   round.start(START);
   t.same(round.receive(replyFrom(1, rolloutId + 1), START), []);
@@ -101,12 +103,12 @@ t.test('what it ignores: other rollouts, strangers, malformed bytes, a reply bef
 
 t.test('a manager restarted from the store: asks again only the silent, those it had asked first, with new sequences', (t) => {
   const first = setUp();
-  const before = new PollRound({ store: first.store, rolloutId: first.rolloutId, key: signing, concurrency: 2 });
+  const before = new PollRound({ store: first.store, rolloutId: first.rolloutId, key: signing, product: PRODUCT, concurrency: 2 });
   before.start(START);
   before.receive(replyFrom(1, first.rolloutId), START + 1); // RMC 3 asked; RMCs 2 and 3 outstanding
   first.store.close();
   const store = new SqliteRolloutStore(first.dbPath);
-  const after = new PollRound({ store, rolloutId: first.rolloutId, key: signing, concurrency: 2 });
+  const after = new PollRound({ store, rolloutId: first.rolloutId, key: signing, product: PRODUCT, concurrency: 2 });
   const asked = polls(after.start(START + 1000));
   t.same(asked.map(([id, attempt]) => [id, attempt]), [[2, 2], [3, 2]], 'the two it had asked, each a second time');
   t.ok(asked.every(([, , sequence]) => sequence > 3), `sequences past those reserved before (${asked.map((a) => a[2])})`);

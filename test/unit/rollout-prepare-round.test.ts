@@ -20,6 +20,8 @@ import { SqliteRolloutStore } from '../../orchestrator/store/sqlite-rollout-stor
 const START = 1_767_225_600_000;
 const { signing, rawPublicKey } = generateManagerKey();
 const trusted = [trustedKeyFromRaw(rawPublicKey)];
+/** Whom the image is for: a round alone (no signed manifest) is told. */
+const PRODUCT = { manufacturerId: 32473, productId: 1 };
 // RMC IDs 10-12 then 20-21: two target ranges
 const TARGETS = [10, 11, 12, 20, 21].map((rmcId) => ({ rmcId, address: `127.50.0.${rmcId}` }));
 
@@ -44,7 +46,7 @@ function commandFor(rmcId: number, a: RoundAction, verifier = new CommandVerifie
 function replyFrom(rmcId: number, rolloutId: number, readiness: Readiness = Readiness.READY): Buffer {
   const reply: MessageOf<typeof MessageType.PREPARE_REPLY> = {
     type: MessageType.PREPARE_REPLY, rolloutId, rmcId, sequence: 1,
-    body: { readiness, address: `127.50.0.${rmcId}`, bmcCount: 40, replyDelayUs: 0, rackName: `rack-${rmcId}` },
+    body: { readiness, address: `127.50.0.${rmcId}`, bmcCount: 40, ...PRODUCT, replyDelayUs: 0, rackName: `rack-${rmcId}` },
   };
   return encodeMessage(reply);
 }
@@ -66,7 +68,7 @@ t.test('the longest reply delay of each scheme', (t) => {
 
 t.test('every RMC answers the broadcast: no Poll, the round ends with the last reply', (t) => {
   const { clock, store, rolloutId } = setUp();
-  const round = new PrepareRound({ store, rolloutId, key: signing });
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   const [broadcast, ...more] = round.start(clock.now());
   t.same(more, []);
   t.equal(broadcast.kind, 'broadcast');
@@ -93,7 +95,7 @@ t.test('every RMC answers the broadcast: no Poll, the round ends with the last r
 
 t.test('RMCs that missed the broadcast are polled by unicast after the window, and their answers end the round', (t) => {
   const { clock, store, rolloutId } = setUp();
-  const round = new PrepareRound({ store, rolloutId, key: signing });
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   const [broadcast] = round.start(clock.now());
   const broadcastSequence = decodeMessage(broadcast.bytes).sequence;
   for (const rmcId of [10, 12, 21]) round.receive(replyFrom(rmcId, rolloutId), clock.now() + 100);
@@ -117,7 +119,7 @@ t.test('RMCs that missed the broadcast are polled by unicast after the window, a
 
 t.test('an RMC that never answers is polled maxPolls times, then declared missing; noise is counted, not taken', (t) => {
   const { clock, store, rolloutId } = setUp();
-  const round = new PrepareRound({ store, rolloutId, key: signing, maxPolls: 2, marginMs: 100, pollTimeoutMs: 250 });
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT, maxPolls: 2, marginMs: 100, pollTimeoutMs: 250 });
   round.receive(replyFrom(10, rolloutId), clock.now());
   t.equal(round.counts.unexpected, 1, 'a reply before the broadcast is unexpected');
   const [broadcast] = round.start(clock.now());
@@ -145,7 +147,7 @@ t.test('an RMC that never answers is polled maxPolls times, then declared missin
 
 t.test('a manager restarted mid-round resumes from the store and re-asks only the silent RMCs', (t) => {
   const { clock, store, rolloutId, dbPath } = setUp();
-  const before = new PrepareRound({ store, rolloutId, key: signing });
+  const before = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   const broadcastSequence = decodeMessage(before.start(clock.now())[0].bytes).sequence;
   for (const rmcId of [10, 20, 21]) before.receive(replyFrom(rmcId, rolloutId), clock.now() + 30);
   t.equal(before.deadlineMs, clock.now() + 50, 'the replies are saved 20 ms after the first of them');
@@ -154,7 +156,7 @@ t.test('a manager restarted mid-round resumes from the store and re-asks only th
 
   clock.advance(200);
   const reopened = new SqliteRolloutStore(dbPath);
-  const after = new PrepareRound({ store: reopened, rolloutId, key: signing });
+  const after = new PrepareRound({ store: reopened, rolloutId, key: signing, product: PRODUCT });
   t.equal(after.phase, 'collecting');
   t.same(after.start(clock.now()), [], 'no second broadcast, and no Poll before the deadline it had set');
   clock.advance(300);
@@ -174,7 +176,7 @@ t.test('a manager restarted mid-round resumes from the store and re-asks only th
 
 t.test('replies not yet saved when the manager dies are asked for again by the restarted round\'s Poll', (t) => {
   const { clock, store, rolloutId, dbPath } = setUp();
-  const before = new PrepareRound({ store, rolloutId, key: signing });
+  const before = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   before.start(clock.now());
   before.receive(replyFrom(10, rolloutId), clock.now() + 30);
   before.tick(clock.now() + 50);
@@ -183,7 +185,7 @@ t.test('replies not yet saved when the manager dies are asked for again by the r
   const reopened = new SqliteRolloutStore(dbPath);
   t.same(reopened.rmcs(rolloutId).filter((m) => m.step === 'answered').map((m) => m.rmcId), [10], 'RMC 10\'s reply was saved, 11\'s lost');
   clock.advance(1000);
-  const after = new PrepareRound({ store: reopened, rolloutId, key: signing });
+  const after = new PrepareRound({ store: reopened, rolloutId, key: signing, product: PRODUCT });
   const polls = after.start(clock.now());
   t.ok(polls.some((a) => a.kind === 'unicast' && a.rmcId === 11), 'RMC 11 is polled again');
   t.notOk(polls.some((a) => a.kind === 'unicast' && a.rmcId === 10), 'RMC 10 is not');
@@ -194,12 +196,24 @@ t.test('replies not yet saved when the manager dies are asked for again by the r
 t.test('a burst round measures the rate the manager drains replies at; the next window is sized from it', (t) => {
   const { clock, store, rolloutId } = setUp(undefined, { scheme: ReplyScheme.IMMEDIATE });
   t.same(windowSchemeFor(4_000, store), { scheme: ReplyScheme.WINDOW, windowUs: Math.ceil((4_000 / (0.8 * ASSUMED_REPLY_RATE)) * 1e6) }, 'before any measurement');
-  const round = new PrepareRound({ store, rolloutId, key: signing });
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: PRODUCT });
   t.equal(round.start(clock.now()).length, 1);
   TARGETS.forEach(({ rmcId }, i) => round.receive(replyFrom(rmcId, rolloutId), clock.now() + 2 + i * 0.25));
   t.ok(round.done);
   t.equal(round.replyRate(), 4_000, '5 replies in 1 ms');
   t.equal(store.setting(REPLY_RATE_SETTING), 4_000);
   t.same(windowSchemeFor(4_000, store), { scheme: ReplyScheme.WINDOW, windowUs: 1_250_000 }, 'W = N / (0.8 R)');
+  t.end();
+});
+
+t.test('the Prepare names whom the image is for; a reply keeps the product the RMC gave for its BMCs', (t) => {
+  const { clock, store, rolloutId } = setUp();
+  t.throws(() => new PrepareRound({ store, rolloutId, key: signing }), /a prepare round alone must be told whom the image is for/, 'no manifest, no product: refused');
+  const round = new PrepareRound({ store, rolloutId, key: signing, product: { manufacturerId: 343, productId: 0x0b0f } });
+  const [broadcast] = round.start(clock.now());
+  t.match(commandFor(10, broadcast), { type: MessageType.PREPARE, body: { manufacturerId: 343, productId: 0x0b0f } });
+  round.receive(replyFrom(10, rolloutId, Readiness.WRONG_PRODUCT), clock.now());
+  round.tick(clock.now() + 20); // replies are saved in batches: this one 20 ms after it came
+  t.same(store.rmcs(rolloutId)[0].answer, { readiness: Readiness.WRONG_PRODUCT, bmcCount: 40, rackName: 'rack-10', rackProduct: PRODUCT, atMs: START });
   t.end();
 });

@@ -22,7 +22,7 @@ function prepare(sequence: number, rmcId = ALL_RMCS): RolloutMessage {
   return {
     type: MessageType.PREPARE, rolloutId: 3, rmcId, sequence,
     body: {
-      nonce: new Uint8Array(16), imageSize: 1, imageSha256: new Uint8Array(32), flashTimeMs: NOW + 60_000,
+      nonce: new Uint8Array(16), imageSize: 1, imageSha256: new Uint8Array(32), manufacturerId: 32473, productId: 1, flashTimeMs: NOW + 60_000,
       reply: { scheme: ReplyScheme.IMMEDIATE }, targets: [{ firstRmcId: 1, count: 100 }],
     },
   };

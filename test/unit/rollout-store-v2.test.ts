@@ -108,6 +108,7 @@ t.test('a v1 database migrates to v2: its rollouts and counters stay, and none o
   const s = new SqliteRolloutStore(path);
   t.equal(s.rollout(1)?.round.phase, 'done');
   t.same(s.rmcs(1).map((m) => [m.rmcId, m.step, m.answer?.rackName]), [[4, 'answered', 'rack-4']]);
+  t.equal(s.rmcs(1)[0].answer?.rackProduct, undefined, 'an answer kept before v3 names no product for its BMCs');
   t.equal(s.reserveSequences(1), 42, 'the sequence counter carries on');
   t.equal(s.run(1), null);
   t.same(s.runs(), []);
@@ -116,7 +117,7 @@ t.test('a v1 database migrates to v2: its rollouts and counters stay, and none o
   s.close();
   const after = new Database(path);
   t.equal(after.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-  t.equal(SCHEMA_VERSION, 2);
+  t.equal(SCHEMA_VERSION, 3, 'and on to v3 (the BMCs\' product in an answer)');
   after.close();
   t.end();
 });

@@ -49,6 +49,22 @@ t.test('a rollout, its RMCs and a round step read back the same after close and 
   t.end();
 });
 
+t.test('the manufacturer and product an RMC gave for its BMCs read back with its answer', (t) => {
+  const path = dbPath();
+  const a = new SqliteRolloutStore(path);
+  const id = a.createRollout(rollout);
+  const [first] = a.rmcs(id);
+  a.saveRoundStep(id, { phase: RoundPhase.COLLECTING, attempt: 0, deadlineMs: 5000 }, [{
+    ...first, step: RmcStep.ANSWERED,
+    answer: { readiness: Readiness.WRONG_PRODUCT, bmcCount: 40, rackName: 'rack-7', rackProduct: { manufacturerId: 343, productId: 2 }, atMs: 1200 },
+  }]);
+  a.close();
+  const b = new SqliteRolloutStore(path);
+  t.same(b.rmcs(id)[0].answer, { readiness: 3, bmcCount: 40, rackName: 'rack-7', rackProduct: { manufacturerId: 343, productId: 2 }, atMs: 1200 });
+  b.close();
+  t.end();
+});
+
 t.test('a step naming a non-target changes nothing (the whole step is rolled back)', (t) => {
   const s = new SqliteRolloutStore(dbPath());
   const id = s.createRollout(rollout);

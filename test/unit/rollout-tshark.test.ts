@@ -35,7 +35,7 @@ const manifest = signManifest({
   firmware: { major: 1, minor: 2, aux: 7 }, createdAtMs: NEW_YEAR_2026, name: 'bmc-1.02.hpm',
 }, key);
 const prepare = {
-  nonce: new Uint8Array(16).fill(0x11), imageSize: image.length, imageSha256: digest, flashTimeMs: NEW_YEAR_2026,
+  nonce: new Uint8Array(16).fill(0x11), imageSize: image.length, imageSha256: digest, manufacturerId: 32473, productId: 0x0b0f, flashTimeMs: NEW_YEAR_2026,
   reply: { scheme: ReplyScheme.WINDOW, windowUs: 500_000 } as const, targets: [{ firstRmcId: 1, count: 40 }, { firstRmcId: 100, count: 10 }],
 };
 const env = { rolloutId: 7, rmcId: 5 };
@@ -46,7 +46,7 @@ const entries = [
 ];
 const MESSAGES: RolloutMessage[] = [
   { ...env, rmcId: ALL_RMCS, sequence: 1, type: MessageType.PREPARE, body: prepare },
-  { ...env, sequence: 1, type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.READY, address: '127.2.0.5', bmcCount: 40, replyDelayUs: 123_456, rackName: 'rack-a' } },
+  { ...env, sequence: 1, type: MessageType.PREPARE_REPLY, body: { readiness: Readiness.READY, address: '127.2.0.5', bmcCount: 40, manufacturerId: 32473, productId: 0x0b0f, replyDelayUs: 123_456, rackName: 'rack-a' } },
   { ...env, sequence: 2, type: MessageType.POLL, body: { attempt: 2, ...prepare, reply: { scheme: ReplyScheme.OCTET_SUM } } },
   { ...env, sequence: 3, type: MessageType.IMAGE_OFFER, body: { attempt: 1, chunkSize: 1400, manifest } },
   { ...env, sequence: 4, type: MessageType.IMAGE_CHUNK, body: { offset: 1400, data: image.subarray(1400, 2800) } },
@@ -58,6 +58,10 @@ const MESSAGES: RolloutMessage[] = [
   { ...env, rmcId: ALL_RMCS, sequence: 6, type: MessageType.PAUSE, body: {} },
   { ...env, rmcId: ALL_RMCS, sequence: 7, type: MessageType.RESUME, body: {} },
   { ...env, sequence: 8, type: MessageType.ABORT, body: {} },
+  {
+    ...env, rmcId: 6, sequence: 1, type: MessageType.PREPARE_REPLY,
+    body: { readiness: Readiness.WRONG_PRODUCT, address: '127.2.0.6', bmcCount: 16, manufacturerId: 343, productId: 2, replyDelayUs: 0, rackName: 'rack-b' },
+  },
 ];
 /** Every message unsigned, then every command signed with the manager's key. */
 const GOOD = [...MESSAGES.map((m) => encodeMessage(m)), ...MESSAGES.filter((m) => COMMAND_TYPES.has(m.type)).map((m) => signMessage(m, key, NEW_YEAR_2026))];
@@ -71,7 +75,8 @@ const BAD: [string, Buffer][] = [
   ['length says one more byte', (() => { const b = Buffer.from(replyBytes); b.writeUInt16BE(b.length + 1, 2); return b; })()],
   ['cut short', (() => { const b = Buffer.from(prepareBytes.subarray(0, prepareBytes.length - 3)); b.writeUInt16BE(b.length, 2); return b; })()],
   ['a byte after the body', (() => { const b = Buffer.concat([flashBytes, Buffer.of(0)]); b.writeUInt16BE(b.length, 2); return b; })()],
-  ['window of 0', (() => { const b = Buffer.from(prepareBytes); b.writeUInt32BE(0, 16 + 61); return b; })()],
+  ['manufacturer ID over 20 bits', (() => { const b = Buffer.from(prepareBytes); b.writeUInt32BE(0x10_0000, 16 + 52); return b; })()],
+  ['window of 0', (() => { const b = Buffer.from(prepareBytes); b.writeUInt32BE(0, 16 + 67); return b; })()],
   ['unknown readiness', withByte(replyBytes, 16, 9)],
   ['chunk CRC mismatch', withByte(chunkBytes, chunkBytes.length - 1, chunkBytes[chunkBytes.length - 1] ^ 0xff)],
   ['concurrency 0', (() => { const b = Buffer.from(flashBytes); b.writeUInt16BE(0, 24); return b; })()],
@@ -137,6 +142,8 @@ t.test('tshark with our dissector decodes every rollout message, over UDP and TC
     'Type: Prepare (0x01)', 'RMC ID: 4294967295 (every RMC)', 'RMC ID: 5\n', 'Reply scheme: Window (2)', 'Window (us): 500000',
     'Target range 2: RMC 100, 10 of them', 'Flash time: Jan  1, 2026 00:00:00.000000000 UTC', 'Rack: rack-a',
     'Reply delay (us): 123456', 'Address: 127.2.0.5', 'Manufacturer ID: 32473', 'Image name: bmc-1.02.hpm',
+    'Image manufacturer ID: 32473', 'Image product ID: 0x0b0f', "BMCs' manufacturer ID: 32473", 'Readiness: Wrong product (3)',
+    "BMCs' manufacturer ID: 343", "BMCs' product ID: 0x0002",
     'Firmware aux: 0x00000007', 'Next offset: 2800', 'Result: HPM.1 header checksum wrong (4)', 'Concurrency: 8',
     'BMC 2: 127.1.0.3 Failed, firmware 1.00', 'Reason: Timed out (4)', 'Phase: Done (7)', 'Signed: True',
     'Signed at: Jan  1, 2026 00:00:00.000000000 UTC', 'Data length: 32768',

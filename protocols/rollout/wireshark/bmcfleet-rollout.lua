@@ -25,7 +25,7 @@ local TYPES = {
   [0x0b] = "Pause", [0x0c] = "Resume", [0x0d] = "Abort",
 }
 local SCHEMES = { [0] = "Immediate", [1] = "Octet sum", [2] = "Window", [3] = "Rank slots" }
-local READINESS = { [0] = "Ready", [1] = "Busy", [2] = "No space" }
+local READINESS = { [0] = "Ready", [1] = "Busy", [2] = "No space", [3] = "Wrong product" }
 local VERIFY = {
   [0] = "OK", [1] = "Manifest SHA-256 mismatch", [2] = "Manifest signature invalid", [3] = "Not an HPM.1 image",
   [4] = "HPM.1 header checksum wrong", [5] = "HPM.1 MD5 wrong", [6] = "Wrong product",
@@ -59,6 +59,8 @@ local f = {
   nonce = pf("bytes", "nonce", "Nonce"),
   image_size = pf("uint32", "image_size", "Image size"),
   image_sha256 = pf("bytes", "image_sha256", "Image SHA-256"),
+  image_manufacturer_id = pf("uint32", "image_manufacturer_id", "Image manufacturer ID"),
+  image_product_id = pf("uint16", "image_product_id", "Image product ID", base.HEX),
   flash_time = pf("absolute_time", "flash_time", "Flash time", base.UTC),
   reply_scheme = pf("uint8", "reply_scheme", "Reply scheme", base.DEC, SCHEMES),
   window_us = pf("uint32", "window_us", "Window (us)"),
@@ -71,6 +73,8 @@ local f = {
   readiness = pf("uint8", "readiness", "Readiness", base.DEC, READINESS),
   address = pf("ipv4", "address", "Address"),
   bmc_count = pf("uint16", "bmc_count", "BMCs"),
+  bmc_manufacturer_id = pf("uint32", "bmc_manufacturer_id", "BMCs' manufacturer ID"),
+  bmc_product_id = pf("uint16", "bmc_product_id", "BMCs' product ID", base.HEX),
   reply_delay_us = pf("uint32", "reply_delay_us", "Reply delay (us)"),
   rack_name_length = pf("uint8", "rack_name_length", "Rack name length"),
   rack_name = pf("string", "rack_name", "Rack"),
@@ -173,6 +177,12 @@ local function add_time_ms(c, tree, field)
   tree:add(field, r, NSTime.new(secs, (ms - secs * 1000) * 1000000))
 end
 
+-- An IPMI manufacturer ID: 4 bytes, at most 20 bits (IPMI 2.0 section 20.1).
+local function add_manufacturer_id(c, tree, field)
+  local item, m = add(c, tree, field, 4)
+  if m:uint() > 0xfffff then flag(item, "over 20 bits") end
+end
+
 -- A length byte, then that many bytes of UTF-8.
 local function add_string(c, tree, length_field, field)
   local n_item, n = add(c, tree, length_field, 1)
@@ -184,6 +194,8 @@ local function dissect_prepare(c, tree)
   add(c, tree, f.nonce, 16)
   add(c, tree, f.image_size, 4)
   add(c, tree, f.image_sha256, 32)
+  add_manufacturer_id(c, tree, f.image_manufacturer_id)
+  add(c, tree, f.image_product_id, 2)
   add_time_ms(c, tree, f.flash_time)
   local scheme = add_enum(c, tree, f.reply_scheme, SCHEMES)
   local r = take(c, 4)
@@ -213,6 +225,8 @@ local function dissect_prepare_reply(c, tree)
   add_enum(c, tree, f.readiness, READINESS)
   add(c, tree, f.address, 4)
   add(c, tree, f.bmc_count, 2)
+  add_manufacturer_id(c, tree, f.bmc_manufacturer_id)
+  add(c, tree, f.bmc_product_id, 2)
   add(c, tree, f.reply_delay_us, 4)
   add_string(c, tree, f.rack_name_length, f.rack_name)
 end
@@ -222,8 +236,7 @@ local function dissect_manifest(c, tree)
   if v:uint() ~= 1 then flag(v_item, "manifest version " .. v:uint() .. ", this is 1") return end
   add(c, tree, f.image_size, 4)
   add(c, tree, f.image_sha256, 32)
-  local m_item, m = add(c, tree, f.manufacturer_id, 4)
-  if m:uint() > 0xfffff then flag(m_item, "over 20 bits") end
+  add_manufacturer_id(c, tree, f.manufacturer_id)
   add(c, tree, f.product_id, 2)
   add(c, tree, f.device_id, 1)
   local major_item, major = add(c, tree, f.firmware_major, 1)
