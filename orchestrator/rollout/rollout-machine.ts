@@ -101,6 +101,12 @@ const VERIFY_NAMES: Record<number, string> = {
   [VerifyOutcome.HPM1_MD5]: 'HPM.1 MD5', [VerifyOutcome.WRONG_PRODUCT]: 'another manufacturer or product',
 };
 
+/**
+ * Verification failures worth another attempt: bytes damaged on the way (SHA-256), or a manifest key the RMC may be
+ * told to trust meanwhile. The later checks run on bytes that passed SHA-256, the manager's own: they fail again.
+ */
+const RETRIED_OUTCOMES: readonly number[] = [VerifyOutcome.MANIFEST_SHA256, VerifyOutcome.MANIFEST_SIGNATURE];
+
 /** Does a Progress or Rack Report in `phase` answer the control command? */
 function answers(command: ControlCommand, phase: RackPhase): boolean {
   const over = phase === RackPhase.DONE || phase === RackPhase.ABORTED;
@@ -420,7 +426,9 @@ export class RolloutMachine {
     m.sender = null;
     const attempt = m.run.attempt;
     const why = VERIFY_NAMES[v.result];
-    if (attempt >= this.o.maxAttempts) {
+    if (!RETRIED_OUTCOMES.includes(v.result)) {
+      this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, verifyResult: v.result, failure: `verification failed: ${why} (the image itself, so not offered again)` }]]);
+    } else if (attempt >= this.o.maxAttempts) {
       this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, verifyResult: v.result, failure: `verification failed ${attempt} times, last: ${why}` }]]);
     } else {
       this.commit(undefined, [[m, {

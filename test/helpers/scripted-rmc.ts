@@ -27,6 +27,7 @@ export interface ScriptedRmcOptions {
   window?: number;
   /** Verify Results to fail (with this outcome) before one passes. */
   failVerifications?: number;
+  /** Default MANIFEST_SHA256: bytes damaged on the way, the failure worth another attempt. */
   failWith?: VerifyOutcome;
   /** Never answers anything. */
   silent?: boolean;
@@ -160,7 +161,7 @@ export class ScriptedRmc {
     let result: VerifyOutcome = sha.equals(this.manifestSha!) ? VerifyOutcome.OK : VerifyOutcome.MANIFEST_SHA256;
     if (result === VerifyOutcome.OK && this.failuresLeft > 0) {
       this.failuresLeft--;
-      result = this.o.failWith ?? VerifyOutcome.HPM1_MD5;
+      result = this.o.failWith ?? VerifyOutcome.MANIFEST_SHA256;
     }
     if (result === VerifyOutcome.OK) {
       this.verifiedSha = sha;

@@ -161,7 +161,7 @@ t.test('a transfer that keeps breaking fails the RMC after maxAttempts, with dou
 });
 
 t.test('a failed verification is offered again (attempt n + 1, from byte 0) after a doubling backoff, up to the limit', (t) => {
-  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1, failVerifications: 1 }, { rmcId: 2, failVerifications: 5, failWith: VerifyOutcome.WRONG_PRODUCT }]);
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1, failVerifications: 1, failWith: VerifyOutcome.MANIFEST_SHA256 }, { rmcId: 2, failVerifications: 5, failWith: VerifyOutcome.MANIFEST_SHA256 }]);
   h.start();
   h.runUntilDone(120_000);
   const offersTo = (id: number) => h.sent.filter((s) => s.action.kind === 'unicast' && s.action.rmcId === id).map((s) => ({ at: s.atMs, m: decodeMessage(s.action.bytes) }))
@@ -173,9 +173,22 @@ t.test('a failed verification is offered again (attempt n + 1, from byte 0) afte
   t.same(rmcs[0].stored.filter((o) => o === 0).length, 2, 'the second attempt starts at byte 0');
   t.same(store.rmcRuns(rolloutId).map((m) => [m.stage, m.attempt, m.verifyResult, m.failure]), [
     ['reported', 2, VerifyOutcome.OK, null],
-    ['failed', 3, VerifyOutcome.WRONG_PRODUCT, 'verification failed 3 times, last: another manufacturer or product'],
+    ['failed', 3, VerifyOutcome.MANIFEST_SHA256, 'verification failed 3 times, last: SHA-256 or size not the manifest\'s'],
   ]);
   t.same(rmcs[1].flashes, [0, 0, 0]);
+  t.end();
+});
+
+t.test('a verification that fails on the image itself (HPM.1 MD5, product) fails the RMC at once: offering the same bytes again cannot help', (t) => {
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1, failVerifications: 5, failWith: VerifyOutcome.HPM1_MD5 }, { rmcId: 2 }]);
+  h.start();
+  h.runUntilDone(120_000);
+  const offers = h.sent.filter((s) => s.action.kind === 'unicast' && s.action.rmcId === 1 && decodeMessage(s.action.bytes).type === MessageType.IMAGE_OFFER);
+  t.equal(offers.length, 1, 'one Offer');
+  t.same(store.rmcRuns(rolloutId).map((m) => [m.stage, m.failure]), [
+    ['failed', 'verification failed: HPM.1 MD5 (the image itself, so not offered again)'], ['reported', null],
+  ]);
+  t.same(rmcs[0].flashes, [0, 0, 0]);
   t.end();
 });
 

@@ -43,7 +43,10 @@ const request = (over: Partial<StartRequest> = {}): StartRequest => ({
   image: IMAGE, flashTimeMs: NOW + 3_600_000, rmcs: RMCS, replyScheme: { scheme: ReplyScheme.IMMEDIATE }, ...over,
 });
 
-const settle = () => new Promise((resolve) => setTimeout(resolve, 30));
+/** Waits until `done()` holds (datagrams on loopback, timers the manual clock set off), at most 5 s; the assertion after it says what failed. */
+async function until(done: () => boolean): Promise<void> {
+  for (let waited = 0; waited < 5000 && !done(); waited += 10) await new Promise((resolve) => setTimeout(resolve, 10));
+}
 
 t.test('each bad input is refused with a typed error, and the store is unchanged', async (t) => {
   const { manager, store, close } = await open();
@@ -101,7 +104,7 @@ t.test('a started rollout: signed Prepare out at once, status and report from th
   const { manager, store, heard, close, clock } = await open();
   t.teardown(close);
   const id = manager.start(request());
-  await settle();
+  await until(() => heard.length >= 1);
   t.equal(heard.length, 1);
   const prepare = decodeMessage(heard[0]);
   t.equal(prepare.type, MessageType.PREPARE);
@@ -120,7 +123,7 @@ t.test('a started rollout: signed Prepare out at once, status and report from th
   });
   t.same(manager.list(), [{ rolloutId: id, status: 'running', createdAtMs: NOW, flashTimeMs: NOW + 3_600_000, rmcCount: 2 }]);
   clock.advance(60_000);
-  await settle();
+  await until(() => manager.report(id).racks.every((r) => r.stage === 'left-out'));
   t.same(manager.report(id).racks.map((r) => [r.rmcId, r.stage, r.failure]), [
     [1, 'left-out', 'missing: no answer to the Prepare or its Polls'], [2, 'left-out', 'missing: no answer to the Prepare or its Polls'],
   ], 'nobody answered: both racks left out, with why');
@@ -159,6 +162,6 @@ t.test('pause, resume and abort through the manager; a reopened manager resumes 
   again.manager.abort(id);
   t.equal(again.manager.status(id).status, 'aborting');
   clock.advance(60_000);
-  await settle();
+  await until(() => again.manager.status(id).status === 'aborted');
   t.equal(again.manager.status(id).status, 'aborted', 'no RMC answered the round: none to abort');
 });
