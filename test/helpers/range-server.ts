@@ -2,11 +2,14 @@
 // 206 with Content-Range, ETag and Last-Modified, 416 past the end. It counts what it sends, so tests can check
 // how many bytes a cache read from it. Paths: /NAME for an image, /redirect/NAME (302 to /NAME), anything else 404.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface RangeServerOptions {
   /** Answers every GET with 200 and the whole image, as a server without range support does. */
   ignoreRange?: boolean;
+  /** Serves https with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
 }
 
 export interface RangeServer {
@@ -17,6 +20,7 @@ export interface RangeServer {
   readonly requests: Map<number, number>;
   /** The most connections open at once. */
   maxConnections: number;
+
   /** Serves `data` at /NAME, under a new ETag. */
   put(name: string, data: Buffer): void;
   close(): Promise<void>;
@@ -26,7 +30,7 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
   const images = new Map<string, { data: Buffer; etag: string; lastModified: string }>();
   let version = 0;
   let open = 0;
-  const server = http.createServer((req, res) => {
+  const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const answer = (status: number, headers: http.OutgoingHttpHeaders, body?: Buffer) => {
       state.requests.set(status, (state.requests.get(status) ?? 0) + 1);
       res.writeHead(status, headers);
@@ -45,7 +49,8 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
     if (first >= image.data.length) return answer(416, { ...common, 'content-range': `bytes */${image.data.length}` });
     const body = image.data.subarray(first, last + 1);
     answer(206, { ...common, 'content-range': `bytes ${first}-${last}/${image.data.length}`, 'content-length': body.length }, body);
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   server.on('connection', (socket) => {
     open++;
     state.maxConnections = Math.max(state.maxConnections, open);
@@ -54,7 +59,7 @@ export async function startRangeServer(options: RangeServerOptions = {}): Promis
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   const state: RangeServer = {
-    url: `http://127.0.0.1:${port}`,
+    url: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     bytesServed: 0,
     requests: new Map(),
     maxConnections: 0,
