@@ -1,6 +1,7 @@
 // The chunks of images that hosts read, shared by every host of the process: 1,000 hosts reading one image read
 // its backing (file or URL) once. Fixed-size chunks keyed by (image key, chunk index), least recently used dropped
-// first past a byte bound; concurrent misses on one chunk share one backing read (single flight).
+// first past a byte bound; concurrent misses on one chunk share one backing read (single flight); a reader going
+// through an image in order has the next chunks read ahead, so an HTTP source is not one round trip per chunk.
 import { checkReadRange, type ImageSource } from './image-source.js';
 
 export interface BlockCacheOptions {
@@ -8,6 +9,8 @@ export interface BlockCacheOptions {
   chunkSize?: number;
   /** Bytes of chunks kept at most (default 256 MiB, at least one chunk). */
   maxBytes?: number;
+  /** Chunks read ahead of a reader that reads in order: chunk i asked for when i - 1 is there (default 4; 0: none). */
+  readaheadChunks?: number;
 }
 
 export interface BlockCacheCounters {
@@ -19,6 +22,8 @@ export interface BlockCacheCounters {
   misses: number;
   /** Chunk lookups that waited for a backing read another lookup had started. */
   sharedMisses: number;
+  /** Backing reads started ahead of the readers. */
+  readaheads: number;
   /** Chunks dropped to stay within maxBytes. */
   evictions: number;
 }
@@ -34,7 +39,8 @@ interface Chunk {
 export class BlockCache {
   readonly chunkSize: number;
   readonly maxBytes: number;
-  readonly counters: BlockCacheCounters = { backingBytesRead: 0, hits: 0, misses: 0, sharedMisses: 0, evictions: 0 };
+  readonly readaheadChunks: number;
+  readonly counters: BlockCacheCounters = { backingBytesRead: 0, hits: 0, misses: 0, sharedMisses: 0, readaheads: 0, evictions: 0 };
   private residentBytes = 0;
   /** Chunks in memory, by image key then chunk index (two levels: no key string built per lookup). */
   private readonly images = new Map<string, Map<number, Chunk>>();
@@ -46,6 +52,7 @@ export class BlockCache {
   constructor(options: BlockCacheOptions = {}) {
     this.chunkSize = options.chunkSize ?? 64 * 1024;
     this.maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    this.readaheadChunks = options.readaheadChunks ?? 4;
     if (!Number.isSafeInteger(this.chunkSize) || this.chunkSize <= 0) throw new RangeError(`chunkSize ${this.chunkSize}: a positive integer`);
     if (!(this.maxBytes >= this.chunkSize)) throw new RangeError(`maxBytes ${this.maxBytes}: at least one chunk (${this.chunkSize})`);
   }
@@ -82,21 +89,47 @@ export class BlockCache {
     return out;
   }
 
-  private async chunk(source: ImageSource, index: number): Promise<Buffer> {
+  private chunk(source: ImageSource, index: number): Promise<Buffer> {
+    const found = this.lookUp(source, index);
+    if (this.readaheadChunks > 0 && index > 0 && this.present(source.key, index - 1)) this.readAhead(source, index);
+    return found;
+  }
+
+  private lookUp(source: ImageSource, index: number): Promise<Buffer> {
     const resident = this.images.get(source.key)?.get(index);
     if (resident) {
       this.counters.hits++;
       this.recency.delete(resident);
       this.recency.add(resident);
-      return resident.data;
+      return Promise.resolve(resident.data);
     }
-    let reads = this.inFlight.get(source.key);
-    const under = reads?.get(index);
+    const under = this.inFlight.get(source.key)?.get(index);
     if (under) {
       this.counters.sharedMisses++;
       return under;
     }
     this.counters.misses++;
+    return this.startRead(source, index);
+  }
+
+  /** In memory or being read. */
+  private present(key: string, index: number): boolean {
+    return this.images.get(key)?.has(index) === true || this.inFlight.get(key)?.has(index) === true;
+  }
+
+  /** Starts reading the chunks after `index` that are neither in memory nor being read. */
+  private readAhead(source: ImageSource, index: number): void {
+    const lastChunk = Math.ceil(source.size / this.chunkSize) - 1;
+    for (let i = index + 1; i <= Math.min(lastChunk, index + this.readaheadChunks); i++) {
+      if (this.present(source.key, i)) continue;
+      this.counters.readaheads++;
+      // nobody waits on it yet: a failure is not kept, and the reader that gets there reads again (or joins and sees it)
+      this.startRead(source, i).catch(() => {});
+    }
+  }
+
+  private startRead(source: ImageSource, index: number): Promise<Buffer> {
+    let reads = this.inFlight.get(source.key);
     if (!reads) this.inFlight.set(source.key, (reads = new Map()));
     const read = this.fetch(source, index, reads);
     reads.set(index, read);
