@@ -11,6 +11,7 @@ export class FileSource implements ImageSource {
   readonly size: number;
   private readonly handle: fs.FileHandle;
   private readonly identity: string;
+  private closed = false;
 
   private constructor(path: string, handle: fs.FileHandle, stat: FileIdentity) {
     this.location = path;
@@ -43,6 +44,7 @@ export class FileSource implements ImageSource {
 
   async readAt(offset: number, length: number): Promise<Buffer> {
     checkReadRange(this, offset, length);
+    if (this.closed) throw new MediaError(MediaErrorCode.CLOSED, this.location, 'read after the image was closed (ejected)');
     const out = Buffer.allocUnsafe(length);
     let done = 0;
     // a positional read may return fewer bytes than asked (pread(2)): go on until all are in or the file ends
@@ -65,7 +67,9 @@ export class FileSource implements ImageSource {
     }
   }
 
+  /** Waits for reads under way (FileHandle.close does), then closes. */
   async close(): Promise<void> {
+    this.closed = true;
     await this.handle.close();
   }
 }

@@ -45,6 +45,7 @@ export class HttpRangeSource implements ImageSource {
   private readonly validators: Validators;
   private readonly client: RangeClient;
   private changed = false;
+  private closed = false;
 
   private constructor(location: string, target: URL, size: number, validators: Validators, client: RangeClient) {
     this.location = location;
@@ -93,6 +94,7 @@ export class HttpRangeSource implements ImageSource {
 
   async readAt(offset: number, length: number): Promise<Buffer> {
     checkReadRange(this, offset, length);
+    if (this.closed) throw new MediaError(MediaErrorCode.CLOSED, this.location, 'read after the image was closed (ejected)');
     if (length === 0) return Buffer.alloc(0);
     try {
       return await this.readRange(offset, length);
@@ -124,6 +126,7 @@ export class HttpRangeSource implements ImageSource {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.client.close();
   }
 

@@ -12,7 +12,7 @@ export interface ImageSource {
   readAt(offset: number, length: number): Promise<Buffer>;
   /** False once the image is known to have changed since it was opened, so a new insert opens it afresh. */
   isCurrent(): Promise<boolean>;
-  /** Releases the file handle or the HTTP connections. */
+  /** Releases the file handle or the HTTP connections; a read after this rejects with MEDIA_CLOSED. */
   close(): Promise<void>;
 }
 

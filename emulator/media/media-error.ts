@@ -28,6 +28,8 @@ export const MediaErrorCode = {
   NETWORK: 'MEDIA_NETWORK',
   /** No whole answer within the source's timeout. */
   TIMEOUT: 'MEDIA_TIMEOUT',
+  /** A read after every drive using the image let go of it (a host's command still under way at the eject). */
+  CLOSED: 'MEDIA_CLOSED',
   /** A write would take a copy-on-write overlay past its host's or the process's byte limit. */
   OVERLAY_FULL: 'MEDIA_OVERLAY_FULL',
 } as const;

@@ -55,6 +55,14 @@ t.test('a bounded pool of kept-alive connections, however many reads are asked a
   t.equal(server.requests.get(206), 201, 'one GET per read and the probe');
 });
 
+t.test('a read after close: MEDIA_CLOSED, and nothing asked of the server', async (t) => {
+  const server = await serving(t);
+  const s = await HttpRangeSource.open(`${server.url}/image.iso`);
+  await s.close();
+  t.match(await failure(s.readAt(0, 10)), { code: MediaErrorCode.CLOSED });
+  t.equal(server.requests.get(206), 1, 'the probe only');
+});
+
 t.test('redirects are followed (up to 5); reads go where they led, the location stays the one given', async (t) => {
   const server = await serving(t);
   const s = await HttpRangeSource.open(`${server.url}/redirect/image.iso`);

@@ -51,6 +51,15 @@ t.test('a file that got shorter than when opened: MEDIA_IMAGE_CHANGED, not short
   await t.rejects(s.readAt(4000, 1000), { code: MediaErrorCode.IMAGE_CHANGED, message: /ended at 4096 bytes, it had 8192/ });
 });
 
+t.test('a read after close: MEDIA_CLOSED; a read under way at the close completes', async (t) => {
+  const s = await FileSource.open(path);
+  const during = s.readAt(1000, 50_000);
+  const closing = s.close();
+  t.same(await during, image.subarray(1000, 51_000));
+  await closing;
+  await t.rejects(s.readAt(0, 10), { code: MediaErrorCode.CLOSED, message: /read after the image was closed/ });
+});
+
 t.test('what cannot be an image is refused with a clear MediaError naming the path', async (t) => {
   const empty = join(dir, 'empty.img');
   writeFileSync(empty, '');
