@@ -161,10 +161,10 @@ t.test('MODE SENSE(6) of the disk: Caching page, WP for a read-only medium', asy
 
 t.test('MODE SENSE(10) of the CD-ROM: page 2Ah, the tray and its lock', async (t) => {
   const { fn } = drive(DriveKind.cdrom, cdImage());
-  const page = (lock: string) => hex(`2a 14 00 00 00 00 ${lock} 00 10 80 00 00 00 00 10 80`) + '00'.repeat(6);
-  t.equal(await data(fn, [0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 128, 0], 128), hex('00 1c 00 00 00 00 00 00') + page('29'), 'Linux sr: 128 bytes');
+  const page = (lock: string) => hex(`2a 1e 00 00 00 00 ${lock} 00 10 80 00 00 00 00 10 80`) + '00'.repeat(16);
+  t.equal(await data(fn, [0x5a, 0, 0x2a, 0, 0, 0, 0, 0, 128, 0], 128), hex('00 26 00 00 00 00 00 00') + page('29'), 'Linux sr: 128 bytes');
   t.equal((await run(fn, [0x1e, 0, 0, 0, 1, 0])).csw.status, CswStatus.passed, 'PREVENT');
-  t.equal(await data(fn, [0x5a, 0, 0x3f, 0xff, 0, 0, 0, 0, 128, 0], 128), hex('00 1c 00 00 00 00 00 00') + page('2b'), 'LOCK STATE');
+  t.equal(await data(fn, [0x5a, 0, 0x3f, 0xff, 0, 0, 0, 0, 128, 0], 128), hex('00 26 00 00 00 00 00 00') + page('2b'), 'LOCK STATE');
   t.equal((await run(fn, [0x5a, 0, 0x08, 0, 0, 0, 0, 0, 128, 0], 128)).csw.status, CswStatus.failed);
   t.equal(await sense(fn), '05/24/00');
 });

@@ -63,11 +63,15 @@ function cachingPage(changeable: boolean): Buffer {
 /** 24x, in kB/s: MMC speeds count 176.4 kB/s per x; Linux sr divides by 176. */
 const READ_SPEED_KBPS = 24 * 176;
 
-/** CD Capabilities and Mechanical Status page (MMC-3 §5.5.10): 22 bytes, PAGE LENGTH 14h. Nothing is changeable. */
+/**
+ * CD Capabilities and Mechanical Status page (MMC-3 §5.5.10) in its MMC-3 length: 32 bytes, PAGE LENGTH 1Eh, no
+ * write speed performance descriptors (the older 22-byte form makes Wireshark's MMC dissector read past it).
+ * Nothing is changeable.
+ */
 function capabilitiesPage(changeable: boolean, locked: boolean): Buffer {
-  const out = Buffer.alloc(22);
+  const out = Buffer.alloc(32);
   out[0] = ModePage.capabilities; // PS = 0, PAGE CODE
-  out[1] = 0x14; // PAGE LENGTH
+  out[1] = out.length - 2; // PAGE LENGTH
   if (changeable) return out;
   // byte 2: DVD-RAM/DVD-R/DVD-ROM/Method 2/CD-RW/CD-R read = 0: a CD-ROM drive; byte 3: no write capability
   // byte 4: no audio play, digital ports or multi-session; byte 5: no CD-DA commands
@@ -75,6 +79,8 @@ function capabilitiesPage(changeable: boolean, locked: boolean): Buffer {
   out.writeUInt16BE(READ_SPEED_KBPS, 8); // MAXIMUM READ SPEED SUPPORTED (obsolete in MMC-6, read by Linux sr)
   // bytes 10-11 NUMBER OF VOLUME LEVELS SUPPORTED = 0, bytes 12-13 BUFFER SIZE SUPPORTED = 0
   out.writeUInt16BE(READ_SPEED_KBPS, 14); // CURRENT READ SPEED SELECTED
+  // bytes 18-21 write speeds = 0; 22-23 COPY MANAGEMENT REVISION SUPPORTED = 0; 27 ROTATION CONTROL SELECTED = 0;
+  // 28-29 CURRENT WRITE SPEED SELECTED = 0; 30-31 NUMBER OF WRITE SPEED PERFORMANCE DESCRIPTOR TABLES = 0
   return out;
 }
 
