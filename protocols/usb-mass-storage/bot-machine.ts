@@ -14,11 +14,12 @@
 //   - Ho > Dn, Ho > Do (9, 11): the device accepts all H bytes and drops what it does not use (the
 //     recommended choice); residue H - used;
 //   - Ho <> Di (10), Ho < Do (13): the H bytes are accepted and dropped, phase error, not run.
-// Out-of-phase transfers: a bulk IN before any CBW, or in the middle of a data-out phase, and a bulk OUT during
-// a data-in or status phase, STALL that endpoint (the latter two also make the CSW a phase error); so does a
-// bulk OUT longer than the data the CBW declared. An invalid or not meaningful CBW STALLs both endpoints until a
-// reset recovery (§6.6.1, §5.3.4): Bulk-Only Mass Storage Reset, then CLEAR_FEATURE(HALT) on both. The reset
-// keeps the endpoints halted (§3.1), CLEAR_FEATURE before it does not clear them.
+// Out-of-phase transfers STALL their endpoint: a bulk IN before any CBW; a bulk IN during a data-out phase and a
+// bulk OUT during a data-in or status phase, which also make the CSW a phase error; and the excess of a bulk OUT
+// longer than the CBW declared (the declared part is taken, phase error).
+// An invalid or not meaningful CBW STALLs both endpoints until a reset recovery (§6.6.1, §5.3.4): Bulk-Only Mass
+// Storage Reset, then CLEAR_FEATURE(HALT) on both. The reset keeps the endpoints halted (§3.1); CLEAR_FEATURE
+// before it does not clear them.
 import { DecodeError } from '../errors.js';
 import { CBW_LENGTH, CSW_LENGTH, CswStatus, decodeCbw, encodeCsw } from './bot.js';
 import { LogicalUnit, type MediumInfo } from './scsi/logical-unit.js';
