@@ -125,7 +125,8 @@ export class MassStorageFunction implements UsbFunction {
     try {
       switch (action.kind) {
         case 'read': data = await this.medium!.read(action.lba, action.blocks); break;
-        case 'write': await this.medium!.write(action.lba, action.data); break;
+        // a copy the medium may keep: the URB's buffer belongs to the USB/IP layer, which may reuse it
+        case 'write': await this.medium!.write(action.lba, Buffer.from(action.data)); break;
         case 'flush': await this.medium!.flush(); break;
         default: this.slot.eject();
       }

@@ -164,6 +164,19 @@ t.test('an invalid CBW (bad signature, wrong length, LUN 1) stalls both endpoint
   }
 });
 
+t.test('the medium gets written data it may keep: not a view of the URB buffer', async (t) => {
+  const { fn, medium } = disk();
+  const kept: Buffer[] = [];
+  const write = medium!.write.bind(medium!);
+  medium!.write = (lba, data) => { kept.push(data); return write(lba, data); };
+  await fn.bulkOut(cbw(write10(0, 1), 512, false));
+  const urb = Buffer.alloc(512, 0x61);
+  t.ok(ok(await fn.bulkOut(urb)));
+  urb.fill(0); // the USB/IP layer reuses its buffer
+  t.equal(kept[0][0], 0x61);
+  t.equal((await csw(fn)).status, CswStatus.passed);
+});
+
 t.test('a transfer longer than declared: the declared part is taken, the URB stalls, phase error', async (t) => {
   const { fn, medium } = disk();
   await fn.bulkOut(cbw(write10(0, 1), 512, false));
