@@ -1,0 +1,62 @@
+// Block transfers — SBC-3 READ(10), READ(12), READ(16), WRITE(10), WRITE(16) and SYNCHRONIZE CACHE(10)
+// (MMC-6 READ(10) and READ(12) have the same layout). DPO, FUA and the group number are accepted and ignored;
+// a non-zero RDPROTECT/WRPROTECT asks for protection information this device does not have.
+import { ScsiOpcode, invalidField, readCdb, readU64 } from './cdb.js';
+
+export interface BlockTransferCommand {
+  op: 'read' | 'write';
+  /** LOGICAL BLOCK ADDRESS of the first block. */
+  lba: number;
+  /** TRANSFER LENGTH in blocks; 0 moves nothing and is not an error. */
+  blocks: number;
+}
+
+export interface SynchronizeCacheCommand {
+  op: 'synchronize-cache';
+  lba: number;
+  /** NUMBER OF LOGICAL BLOCKS; 0 means from `lba` to the last block. */
+  blocks: number;
+}
+
+/** Byte 1 [7:5] RDPROTECT / WRPROTECT: only 000b, no protection information (SBC-3, protection information). */
+function checkProtect(cdb: Buffer, command: string): void {
+  if ((cdb[1] & 0xe0) !== 0) throw invalidField(command, 'RDPROTECT/WRPROTECT', 1, 'protection information is not supported');
+}
+
+/** READ or WRITE in any of its sizes; `input[0]` must be one of their operation codes. */
+export function decodeBlockTransfer(input: Uint8Array): BlockTransferCommand {
+  const opcode = input[0];
+  const op = opcode === ScsiOpcode.write10 || opcode === ScsiOpcode.write16 ? 'write' : 'read';
+  switch (opcode) {
+    case ScsiOpcode.read10:
+    case ScsiOpcode.write10: {
+      // bytes 2-5 LOGICAL BLOCK ADDRESS, byte 6 GROUP NUMBER, bytes 7-8 TRANSFER LENGTH
+      const cdb = readCdb(input, 10, op === 'read' ? 'READ(10)' : 'WRITE(10)');
+      checkProtect(cdb, op === 'read' ? 'READ(10)' : 'WRITE(10)');
+      return { op, lba: cdb.readUInt32BE(2), blocks: cdb.readUInt16BE(7) };
+    }
+    case ScsiOpcode.read12: {
+      // bytes 2-5 LOGICAL BLOCK ADDRESS, bytes 6-9 TRANSFER LENGTH
+      const cdb = readCdb(input, 12, 'READ(12)');
+      checkProtect(cdb, 'READ(12)');
+      return { op, lba: cdb.readUInt32BE(2), blocks: cdb.readUInt32BE(6) };
+    }
+    default: {
+      // READ(16), WRITE(16): bytes 2-9 LOGICAL BLOCK ADDRESS, bytes 10-13 TRANSFER LENGTH
+      const cdb = readCdb(input, 16, op === 'read' ? 'READ(16)' : 'WRITE(16)');
+      checkProtect(cdb, op === 'read' ? 'READ(16)' : 'WRITE(16)');
+      return { op, lba: readU64(cdb, 2), blocks: cdb.readUInt32BE(10) };
+    }
+  }
+}
+
+/** SYNCHRONIZE CACHE(10): bytes 2-5 LOGICAL BLOCK ADDRESS, bytes 7-8 NUMBER OF LOGICAL BLOCKS; IMMED and SYNC_NV ignored. */
+export function decodeSynchronizeCache10(input: Uint8Array): SynchronizeCacheCommand {
+  const cdb = readCdb(input, 10, 'SYNCHRONIZE CACHE(10)');
+  return { op: 'synchronize-cache', lba: cdb.readUInt32BE(2), blocks: cdb.readUInt16BE(7) };
+}
+
+/** Whether blocks [lba, lba + blocks) lie on a medium of `blockCount` blocks (else LOGICAL BLOCK ADDRESS OUT OF RANGE). */
+export function inRange(lba: number, blocks: number, blockCount: number): boolean {
+  return lba + blocks <= blockCount;
+}

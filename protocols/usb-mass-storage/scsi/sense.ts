@@ -1,0 +1,86 @@
+// Sense data — SPC-4 §4.5: the sense keys and additional sense codes this device reports, the fixed format
+// (§4.5.3, response code 70h: current error) and the REQUEST SENSE command that returns it.
+import { DecodeError, requireBytes } from '../../errors.js';
+import { PROTO, invalidField, readCdb } from './cdb.js';
+
+/** SENSE KEY (SPC-4 §4.5.6, sense key descriptions). */
+export const SenseKey = {
+  noSense: 0x0,
+  notReady: 0x2,
+  mediumError: 0x3,
+  illegalRequest: 0x5,
+  unitAttention: 0x6,
+  dataProtect: 0x7,
+} as const;
+
+export interface SenseCondition {
+  readonly key: number;
+  /** ADDITIONAL SENSE CODE. */
+  readonly asc: number;
+  /** ADDITIONAL SENSE CODE QUALIFIER. */
+  readonly ascq: number;
+}
+
+/** The conditions this device reports (SPC-4 Annex D, ASC and ASCQ assignments). */
+export const Sense = {
+  none: { key: SenseKey.noSense, asc: 0x00, ascq: 0x00 },
+  /** MEDIUM NOT PRESENT: the drive is empty. */
+  mediumNotPresent: { key: SenseKey.notReady, asc: 0x3a, ascq: 0x00 },
+  /** NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED: a medium was inserted since this host last looked. */
+  mediumMayHaveChanged: { key: SenseKey.unitAttention, asc: 0x28, ascq: 0x00 },
+  /** INVALID COMMAND OPERATION CODE. */
+  invalidOpcode: { key: SenseKey.illegalRequest, asc: 0x20, ascq: 0x00 },
+  /** LOGICAL BLOCK ADDRESS OUT OF RANGE. */
+  lbaOutOfRange: { key: SenseKey.illegalRequest, asc: 0x21, ascq: 0x00 },
+  /** INVALID FIELD IN CDB. */
+  invalidFieldInCdb: { key: SenseKey.illegalRequest, asc: 0x24, ascq: 0x00 },
+  /** SAVING PARAMETERS NOT SUPPORTED: MODE SENSE asked for saved values. */
+  savingParametersNotSupported: { key: SenseKey.illegalRequest, asc: 0x39, ascq: 0x00 },
+  /** MEDIUM REMOVAL PREVENTED: an eject while PREVENT ALLOW MEDIUM REMOVAL holds the medium. */
+  mediumRemovalPrevented: { key: SenseKey.illegalRequest, asc: 0x53, ascq: 0x02 },
+  /** WRITE PROTECTED: a write to a CD-ROM or a read-only disk. */
+  writeProtected: { key: SenseKey.dataProtect, asc: 0x27, ascq: 0x00 },
+  /** UNRECOVERED READ ERROR: the image behind the medium could not be read. */
+  unrecoveredReadError: { key: SenseKey.mediumError, asc: 0x11, ascq: 0x00 },
+  /** WRITE ERROR: the medium refused a write or a flush. */
+  writeError: { key: SenseKey.mediumError, asc: 0x0c, ascq: 0x00 },
+} as const satisfies Record<string, SenseCondition>;
+
+/** Fixed format sense data is 18 bytes with ADDITIONAL SENSE LENGTH 10 (SPC-4 §4.5.3). */
+export const FIXED_SENSE_LENGTH = 18;
+/** RESPONSE CODE 70h: current error, fixed format (SPC-4 §4.5.1). */
+export const FIXED_CURRENT = 0x70;
+
+/** Fixed format sense data (SPC-4 §4.5.3); VALID is 0, so INFORMATION carries nothing, nor the sense-key-specific bytes. */
+export function encodeFixedSense(sense: SenseCondition): Buffer {
+  const out = Buffer.alloc(FIXED_SENSE_LENGTH);
+  out[0] = FIXED_CURRENT; // VALID (7) = 0, RESPONSE CODE (6-0)
+  out[2] = sense.key & 0x0f; // FILEMARK, EOM, ILI, SDAT_OVFL = 0; SENSE KEY (3-0)
+  out[7] = FIXED_SENSE_LENGTH - 8; // ADDITIONAL SENSE LENGTH: bytes after byte 7
+  out[12] = sense.asc;
+  out[13] = sense.ascq;
+  return out;
+}
+
+/** Reads the sense key, ASC and ASCQ of fixed format sense data, as a host does (response codes 70h and 71h). */
+export function decodeFixedSense(buf: Uint8Array): SenseCondition {
+  requireBytes(buf, 0, 14, PROTO, 'fixed sense data');
+  const responseCode = buf[0] & 0x7f;
+  if (responseCode !== 0x70 && responseCode !== 0x71) {
+    throw new DecodeError(PROTO, 'RESPONSE CODE', 0, `0x${responseCode.toString(16)} is not fixed format`, 'ERR_SENSE_FORMAT');
+  }
+  return { key: buf[2] & 0x0f, asc: buf[12], ascq: buf[13] };
+}
+
+export interface RequestSenseCommand {
+  op: 'request-sense';
+  allocationLength: number;
+}
+
+/** REQUEST SENSE (SPC-4, REQUEST SENSE command): byte 1 bit 0 DESC, byte 4 ALLOCATION LENGTH. */
+export function decodeRequestSense(input: Uint8Array): RequestSenseCommand {
+  const cdb = readCdb(input, 6, 'REQUEST SENSE');
+  // DESC = 1 asks for descriptor format, which this device does not produce: INVALID FIELD IN CDB.
+  if ((cdb[1] & 0x01) !== 0) throw invalidField('REQUEST SENSE', 'DESC', 1, 'descriptor format sense data is not supported');
+  return { op: 'request-sense', allocationLength: cdb[4] };
+}
