@@ -11,13 +11,12 @@ import { formatHostPort } from '../../runtime/host-port.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { UrbStatus } from '../../protocols/usb-mass-storage/usb-function.js';
 import { encodeSetup, isDeviceToHost, type SetupPacket } from '../../protocols/usb-mass-storage/usb-setup.js';
-import { encodeDevlistRequest, encodeImportRequest, OpStatus, type ExportedDevice, type OpReply, type UsbipDevice } from '../../protocols/usb-mass-storage/usbip-op.js';
+import { encodeDevlistRequest, encodeImportRequest, OpStatus, USBIP_PORT, type ExportedDevice, type OpReply, type UsbipDevice } from '../../protocols/usb-mass-storage/usbip-op.js';
 import { UsbipReplyStream } from '../../protocols/usb-mass-storage/usbip-stream.js';
 import {
   Direction, encodeUrbHeader, type RetSubmit, type RetUnlink, type UrbReplyMessage,
 } from '../../protocols/usb-mass-storage/usbip-urb.js';
 
-export const DEFAULT_USBIP_PORT = 3240;
 
 export interface UsbipClientOptions {
   host: string;
@@ -91,7 +90,7 @@ interface Resolved {
 }
 
 function resolved(o: UsbipClientOptions): Resolved {
-  return { server: formatHostPort(o.host, o.port ?? DEFAULT_USBIP_PORT), timeoutMs: o.timeoutMs ?? 10_000, clock: o.clock ?? systemClock };
+  return { server: formatHostPort(o.host, o.port ?? USBIP_PORT), timeoutMs: o.timeoutMs ?? 10_000, clock: o.clock ?? systemClock };
 }
 
 /** `promise`, or a UsbipTimeoutError after `ms` on the clock (then `onTimeout` runs). */
@@ -106,7 +105,7 @@ function within<T>(clock: Clock, ms: number, what: string, promise: Promise<T>, 
 }
 
 async function connect(o: UsbipClientOptions, r: Resolved): Promise<net.Socket> {
-  const socket = net.connect({ host: o.host, port: o.port ?? DEFAULT_USBIP_PORT, localAddress: o.localAddress });
+  const socket = net.connect({ host: o.host, port: o.port ?? USBIP_PORT, localAddress: o.localAddress });
   socket.setNoDelay(true); // as usbip_net_tcp_connect does
   const connected = new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());

@@ -42,7 +42,8 @@ export function serveShard(kinds: readonly NodeKind<unknown>[]): void {
       return;
     }
     try {
-      send({ type: 'reply', id: msg.id, ok: true, result: shard.run(msg.kind, msg.request) });
+      // a request that waits on I/O (a virtual-media insert reads its image's size first) answers when it is done
+      send({ type: 'reply', id: msg.id, ok: true, result: await shard.run(msg.kind, msg.request) });
     } catch (err) {
       const status = err instanceof ControlError ? err.status : err instanceof RangeError ? 400 : 500;
       send({ type: 'reply', id: msg.id, ok: false, error: (err as Error).message, status });

@@ -11,8 +11,6 @@ import { exportedDrives, type ExportedDrive } from './exported-drive.js';
 import { UsbipCounters } from './usbip-counters.js';
 import { DEFAULT_USBIP_EXPORT_LIMITS, UsbipConnection, type ExportHost, type UsbipExportLimits } from './usbip-connection.js';
 
-/** The USB/IP port (tools/usb/usbip/src/usbip_network.c usbip_port). */
-export const USBIP_PORT = 3240;
 
 export interface UsbipExportOptions {
   /** The BMC's IPv4 address: the drives' serial numbers derive from it. */

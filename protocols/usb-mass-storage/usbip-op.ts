@@ -12,6 +12,9 @@
 // bNumInterfaces (u8 each). usbip_usb_interface: bInterfaceClass, bInterfaceSubClass, bInterfaceProtocol, padding.
 import { DecodeError, requireBytes } from '../errors.js';
 
+/** The USB/IP TCP port (tools/usb/usbip/src/usbip_network.c usbip_port). */
+export const USBIP_PORT = 3240;
+
 const P = 'usbip';
 
 export const USBIP_VERSION = 0x0111;

@@ -1,0 +1,134 @@
+// One BMC's virtual media (issue 13): its CD-ROM and disk drives, their USB/IP export (TCP 3240 at the BMC's address),
+// and inserts that take time (an HTTP image is asked for its size first), with the state the OEM status command and
+// the control API show: empty, inserting, inserted, or failed with why.
+import type { Clock } from '../../runtime/clock.js';
+import { parseIpv4 } from '../../protocols/ipv4.js';
+import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DRIVE_PROFILES, MANUFACTURER, massStorageSerial } from '../../protocols/usb-mass-storage/usb-descriptors.js';
+import type { ImageLibrary } from './image-library.js';
+import { MassStorageFunction } from './mass-storage-function.js';
+import { MediaError } from './media-error.js';
+import type { DriveDescription } from './media-slot.js';
+import type { UsbipCounters } from './usbip-counters.js';
+import { UsbipExport } from './usbip-export.js';
+import { VirtualDrives } from './virtual-drives.js';
+
+export const DriveState = { empty: 'empty', inserting: 'inserting', inserted: 'inserted', failed: 'failed' } as const;
+export type DriveState = typeof DriveState[keyof typeof DriveState];
+
+/** A drive as the control API and Get Virtual Media Status show it. */
+export interface DriveStatus extends DriveDescription {
+  state: DriveState;
+  /** The image being inserted, or the one that failed. */
+  pending: string | null;
+  /** Why the last insert failed (a MediaError's message), while the drive is empty since. */
+  error: string | null;
+  /** A host has this drive's USB device imported. */
+  hostAttached: boolean;
+}
+
+/** An insert while another is under way on the same drive. */
+export class InsertBusyError extends Error {
+  readonly code = 'MEDIA_INSERT_BUSY';
+  constructor(kind: DriveKind, location: string) {
+    super(`the ${kind} drive is inserting ${location} already`);
+  }
+}
+
+export interface BmcMediaOptions {
+  address: string;
+  clock: Clock;
+  library: ImageLibrary;
+  /** The shard's USB/IP totals. */
+  usbipCounters?: UsbipCounters;
+}
+
+interface DriveWork {
+  /** Moves on each insert and eject: an insert that finishes after a newer one, or an eject, lets its image go. */
+  ticket: number;
+  inserting: string | null;
+  failed: { location: string; error: string } | null;
+}
+
+export class BmcMedia {
+  readonly drives = new VirtualDrives();
+  readonly usbip: UsbipExport;
+  private readonly library: ImageLibrary;
+  private readonly work: Record<DriveKind, DriveWork> = {
+    [DriveKind.cdrom]: { ticket: 0, inserting: null, failed: null },
+    [DriveKind.disk]: { ticket: 0, inserting: null, failed: null },
+  };
+
+  constructor(o: BmcMediaOptions) {
+    this.library = o.library;
+    const ipv4 = parseIpv4(o.address);
+    this.usbip = new UsbipExport({
+      address: o.address, clock: o.clock, parentCounters: o.usbipCounters,
+      // one function per import: each host keeps its own sense data and UNIT ATTENTION
+      functionFor: (kind) => new MassStorageFunction(this.drives.slot(kind), {
+        identity: { vendor: MANUFACTURER, product: DRIVE_PROFILES[kind].product, revision: '1.00', serial: massStorageSerial(ipv4, kind) },
+      }),
+    });
+  }
+
+  /**
+   * Inserts the image at `location` (a path or an http(s) URL) into the drive, replacing what it holds; resolves with
+   * the drive once inserted, rejects with a MediaError (why it cannot be) or InsertBusyError.
+   */
+  async insert(kind: DriveKind, location: string, options: { writeProtected?: boolean } = {}): Promise<DriveStatus> {
+    const w = this.work[kind];
+    if (w.inserting !== null) throw new InsertBusyError(kind, w.inserting);
+    const ticket = ++w.ticket;
+    w.inserting = location;
+    w.failed = null;
+    try {
+      const loaded = await this.library.load(location, kind, options);
+      if (w.ticket !== ticket) {
+        loaded.release(); // ejected meanwhile: the operator's last word wins
+      } else {
+        this.drives.slot(kind).insert(loaded);
+      }
+    } catch (err) {
+      if (!(err instanceof MediaError)) throw err;
+      if (w.ticket === ticket) w.failed = { location, error: err.message };
+      throw err;
+    } finally {
+      if (w.ticket === ticket) w.inserting = null;
+    }
+    return this.status(kind);
+  }
+
+  /** Ejects the drive's medium (nothing happens to an empty drive); an insert under way is called off. */
+  eject(kind: DriveKind): DriveStatus {
+    const w = this.work[kind];
+    w.ticket++;
+    w.inserting = null;
+    w.failed = null;
+    this.drives.slot(kind).eject();
+    return this.status(kind);
+  }
+
+  status(kind: DriveKind): DriveStatus {
+    const w = this.work[kind];
+    const description = this.drives.slot(kind).describe();
+    const state = w.inserting !== null ? DriveState.inserting
+      : description.inserted ? DriveState.inserted
+        : w.failed ? DriveState.failed : DriveState.empty;
+    const busid = this.usbip.drives.find((d) => d.kind === kind)?.busid;
+    return {
+      ...description, state, pending: w.inserting ?? w.failed?.location ?? null, error: w.failed?.error ?? null,
+      hostAttached: busid !== undefined && this.usbip.importedBusids().includes(busid),
+    };
+  }
+
+  describe(): { drives: DriveStatus[]; usbip: ReturnType<UsbipCounters['snapshot']> } {
+    return { drives: [this.status(DriveKind.cdrom), this.status(DriveKind.disk)], usbip: this.usbip.counters.snapshot() };
+  }
+
+  /** The BMC stops: hosts are let go and both images released. */
+  close(): void {
+    this.usbip.close();
+    for (const kind of [DriveKind.cdrom, DriveKind.disk]) this.work[kind].ticket++;
+    this.drives.ejectAll();
+  }
+}
