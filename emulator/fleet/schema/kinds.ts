@@ -29,7 +29,7 @@ export function text(what = 'a non-empty string') {
 
 export function ipv4Text(what = 'an IPv4 address') {
   return text(what).refine((s) => isIpv4(s), { error: (issue) => `not an IPv4 address: ${shown(issue.input)}` })
-    .meta({ format: 'ipv4', examples: ['127.1.0.1'] });
+    .meta({ examples: ['127.1.0.1'] });
 }
 
 function isIpv4(s: string): boolean {
@@ -45,28 +45,28 @@ const HOST_PORT = 'HOST:PORT (0-65535), e.g. 127.0.0.1:8623';
 
 /** HOST:PORT (runtime/host-port.ts) read into host and port. */
 export function hostPortText(what = HOST_PORT) {
-  return text(what).transform((s, ctx) => {
+  return text(what).meta({ examples: ['127.0.0.1:8623'] }).transform((s, ctx) => {
     const hp = parseHostPort(s);
     if (!hp) ctx.addIssue({ code: 'custom', message: `expected ${HOST_PORT}, got ${shown(s)}`, input: s });
     return hp ?? z.NEVER;
-  }).meta({ examples: ['127.0.0.1:8623'] });
+  });
 }
 
-/** A string that goes into a FRU field: 8-bit text of at most 63 bytes (FRU spec §13, protocols/ipmi/fru-format.ts). */
+/**
+ * A string that goes into a FRU field: 8-bit text of at most 63 bytes (FRU spec §13, protocols/ipmi/fru-format.ts).
+ * Its encoding, Latin-1, takes one byte per character, so the bound is the string's length (maxLength to an editor).
+ */
 export function fruText() {
-  return text().check(fruLength());
+  return text().max(MAX_FRU_FIELD, { error: fruTooLong });
 }
 
 /** FRU text that may be left out, null or "": it is then derived from the BMC's address (emulator/bmc/hardware.ts). */
 export function derivedFruText() {
-  return z.string({ error: expected('a string (or ~ to derive it)') }).check(fruLength()).nullable().optional();
+  return z.string({ error: expected('a string (or ~ to derive it)') }).max(MAX_FRU_FIELD, { error: fruTooLong }).nullable().optional();
 }
 
-function fruLength() {
-  return z.superRefine<string>((s, ctx) => {
-    const bytes = Buffer.byteLength(s, FIELD_ENCODING);
-    if (bytes > MAX_FRU_FIELD) ctx.addIssue({ code: 'custom', message: `${bytes} bytes: at most ${MAX_FRU_FIELD} (it goes into a FRU field)`, input: s });
-  });
+function fruTooLong(issue: { input?: unknown }): string {
+  return `${Buffer.byteLength(String(issue.input), FIELD_ENCODING)} bytes: at most ${MAX_FRU_FIELD} (it goes into a FRU field)`;
 }
 
 /** A MAC, colon or dash separated (protocols/ipmi/mac.ts); left out, null or "": derived. */
@@ -90,14 +90,14 @@ export interface FirmwareVersion { major: number; minor: number }
 /** MAJOR.MINOR as Get Device ID reports it: major 0-127, minor 0-99 (two BCD digits); a YAML number 1.2 is "1.20". */
 export function firmwareVersion() {
   const error = expected('a version MAJOR.MINOR (major 0-127, minor 0-99), e.g. "1.02"');
-  return z.union([z.string(), z.number()], { error }).transform((v, ctx): FirmwareVersion => {
+  return z.union([z.string(), z.number()], { error }).meta({ examples: ['1.02'] }).transform((v, ctx): FirmwareVersion => {
     const m = /^(\d{1,3})\.(\d{1,2})$/.exec(typeof v === 'number' ? v.toFixed(2) : v);
     if (!m || Number(m[1]) > 127) {
       ctx.addIssue({ code: 'custom', message: error({ input: v }), input: v });
       return z.NEVER;
     }
     return { major: Number(m[1]), minor: Number(m[2]) };
-  }).meta({ examples: ['1.02'] });
+  });
 }
 
 /** One of `names`, given as a string. */
@@ -111,10 +111,10 @@ export function flag() {
 
 /** HOST:PORT, or "none" (or null) for nothing. */
 export function hostPortOrNone() {
-  return z.string({ error: expected(`${HOST_PORT}, or "none"`) }).nullable().transform((s, ctx) => {
+  return z.string({ error: expected(`${HOST_PORT}, or "none"`) }).nullable().meta({ examples: ['127.0.0.1:8623', 'none'] }).transform((s, ctx) => {
     if (s === null || s === 'none') return null;
     const hp = parseHostPort(s);
     if (!hp) ctx.addIssue({ code: 'custom', message: `expected ${HOST_PORT}, or "none", got ${shown(s)}`, input: s });
     return hp ?? z.NEVER;
-  }).meta({ examples: ['127.0.0.1:8623', 'none'] });
+  });
 }

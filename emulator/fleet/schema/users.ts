@@ -5,11 +5,11 @@ import { shown, text, wholeNumber, flag } from './kinds.js';
 /** Privilege levels by name (IPMI 2.0 §6.8, Table 6-11 values). */
 export const PRIVILEGES: Readonly<Record<string, number>> = { callback: 1, user: 2, operator: 3, administrator: 4, admin: 4, oem: 5 };
 
-const privilege = text().transform((name, ctx) => {
+const privilege = text().meta({ examples: Object.keys(PRIVILEGES) }).transform((name, ctx) => {
   const level = PRIVILEGES[name.toLowerCase()];
   if (level === undefined) ctx.addIssue({ code: 'custom', message: `expected one of ${Object.keys(PRIVILEGES).join(', ')}, got ${shown(name)}`, input: name });
   return level ?? z.NEVER;
-}).meta({ examples: Object.keys(PRIVILEGES) });
+});
 
 const user = z.strictObject({
   name: text().refine((s) => Buffer.byteLength(s) <= 16, { error: 'at most 16 bytes (IPMI user names)' }),
