@@ -21,10 +21,12 @@ Runs emulated BMCs, each on its own IPv4 address and UDP port P, speaking RMCP, 
 is serving; stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 
 The fleet is either described by a fleet file (racks, address plan, credentials, hardware templates,
-firmware, faults: see fleets/default.yaml, which \`npm start\` runs) or, in the quick form, N BMCs on
-consecutive addresses from A. Large fleets are spread over several processes (shards) to stay under
-the per-process file limit (one socket per BMC) and to use every core; a shard that dies is restarted
-while the others keep serving.
+firmware, faults: see fleets/default.yaml, which \`npm start\` runs; \`bmcfleet fleet init\` writes a
+starter, \`bmcfleet fleet validate FILE\` checks one) or, in the quick form, N BMCs on consecutive
+addresses from A. Addresses ending in .0 or .255 are skipped (a real network's subnet and broadcast
+addresses), so 300 BMCs from 127.1.0.1 end at 127.1.1.46. Large fleets are spread over several
+processes (shards) to stay under the per-process file limit (one socket per BMC) and to use every
+core; a shard that dies is restarted while the others keep serving.
 
 options:
   --config FILE      the fleet file (YAML); "default" is the one shipped with bmcfleet, fleets/default.yaml

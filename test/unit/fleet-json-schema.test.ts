@@ -18,7 +18,7 @@ t.test('the committed schema is what the zod schema generates (else: npm run sch
 t.test('an editor reading it: the shipped fleet files pass, mistakes do not, defaults and help are there', (t) => {
   const schema = JSON.parse(committed);
   const jsonSchema = z.fromJSONSchema(schema);
-  for (const name of ['default']) {
+  for (const name of ['default', 'starter']) {
     const doc = parseYaml(readFileSync(join(PACKAGE_ROOT, 'fleets', `${name}.yaml`), 'utf8'));
     t.ok(jsonSchema.safeParse(doc).success, `fleets/${name}.yaml passes`);
   }
