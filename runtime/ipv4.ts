@@ -46,6 +46,16 @@ function addressOfOrdinal(k: number): number {
   return Math.floor(k / 254) * 256 + (k % 254) + 1;
 }
 
+/** Is `text` a dotted-quad IPv4 address (parseIpv4 takes it)? */
+export function isIpv4(text: string): boolean {
+  try {
+    parseIpv4(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isLoopback(ip: string): boolean {
   return (parseIpv4(ip) >>> 24) === 127;
 }

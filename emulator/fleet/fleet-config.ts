@@ -7,7 +7,7 @@ import type { FaultSettings } from '../bmc/faults.js';
 import type { FirmwareTimings } from '../bmc/firmware-upgrade.js';
 import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
 import type { TargetSpec } from '../isns/target-spec.js';
-import { consecutiveAddresses, parseIpv4 } from '../../runtime/ipv4.js';
+import { consecutiveAddresses, isIpv4 } from '../../runtime/ipv4.js';
 import { IQN_PREFIX, fleetChecks, rackName, targetAliases, type FleetParts } from './fleet-checks.js';
 import { FleetFileError, type FleetIssue } from './fleet-issues.js';
 import { faultsSection } from './schema/faults.js';
@@ -127,15 +127,6 @@ function partsThatParse(doc: unknown): FleetParts {
 
 function isMapping(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function isIpv4(s: string): boolean {
-  try {
-    parseIpv4(s);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The document with the defaults that come from elsewhere in it: a rack's name, firmware, faults, console and RMC ID. */

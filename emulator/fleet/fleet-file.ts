@@ -29,7 +29,7 @@ export function readFleetText(text: string): { config: FleetConfig; issues: [] }
       issues: doc.errors.map((e) => ({ path: null, message: `not valid YAML: ${e.message.split('\n')[0]}`, ...position(lines, e.pos[0]) })),
     };
   }
-  const checked = checkFleetDocument(doc.toJS({ maxAliasCount: 1000 }));
+  const checked = checkFleetDocument(doc.toJS());
   if (checked.config) return checked;
   return { config: null, issues: inFileOrder(checked.issues.map((issue) => ({ ...issue, ...position(lines, offsetOf(doc, issue)) }))) };
 }

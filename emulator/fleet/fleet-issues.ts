@@ -33,11 +33,6 @@ export class FleetFileError extends Error {
     this.where = where;
     this.issues = issues;
   }
-
-  /** One mistake of the file as a whole, or at one path. */
-  static of(where: string, message: string, path: FleetPath | null = null): FleetFileError {
-    return new FleetFileError(where, [{ path, message }]);
-  }
 }
 
 /** `racks[1].firstIp`, `bmcs.127.1.0.4.faults`; `top level` for the document itself. */

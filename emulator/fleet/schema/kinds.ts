@@ -1,7 +1,7 @@
 // The kinds of value a fleet file holds (whole numbers in a range, addresses, HOST:PORT, FRU text, MACs, versions),
 // each a zod schema whose every mistake says what was expected and what was given. The sections build on these.
 import { z } from 'zod';
-import { parseIpv4 } from '../../../runtime/ipv4.js';
+import { isIpv4 } from '../../../runtime/ipv4.js';
 import { parseHostPort } from '../../../runtime/host-port.js';
 import { FIELD_ENCODING, MAX_FIELD as MAX_FRU_FIELD } from '../../../protocols/ipmi/fru-format.js';
 import { parseMac } from '../../../protocols/ipmi/mac.js';
@@ -30,15 +30,6 @@ export function text(what = 'a non-empty string') {
 export function ipv4Text(what = 'an IPv4 address') {
   return text(what).refine((s) => isIpv4(s), { error: (issue) => `not an IPv4 address: ${shown(issue.input)}` })
     .meta({ examples: ['127.1.0.1'] });
-}
-
-function isIpv4(s: string): boolean {
-  try {
-    parseIpv4(s);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const HOST_PORT = 'HOST:PORT (0-65535), e.g. 127.0.0.1:8623';

@@ -1,9 +1,12 @@
 // users: the IPMI users of every BMC (IDs 2, 3, ...), and security: cipher suite 0 and the session table's size.
 import { z } from 'zod';
-import { shown, text, wholeNumber, flag } from './kinds.js';
+import { Privilege } from '../../../protocols/ipmi/users.js';
+import { expected, flag, shown, text, wholeNumber } from './kinds.js';
 
-/** Privilege levels by name (IPMI 2.0 §6.8, Table 6-11 values). */
-export const PRIVILEGES: Readonly<Record<string, number>> = { callback: 1, user: 2, operator: 3, administrator: 4, admin: 4, oem: 5 };
+/** Privilege levels by name, any case (IPMI 2.0 §6.8). */
+const PRIVILEGES: Readonly<Record<string, number>> = {
+  callback: Privilege.CALLBACK, user: Privilege.USER, operator: Privilege.OPERATOR, administrator: Privilege.ADMINISTRATOR, admin: Privilege.ADMINISTRATOR, oem: Privilege.OEM,
+};
 
 const privilege = text().meta({ examples: Object.keys(PRIVILEGES) }).transform((name, ctx) => {
   const level = PRIVILEGES[name.toLowerCase()];
@@ -14,7 +17,7 @@ const privilege = text().meta({ examples: Object.keys(PRIVILEGES) }).transform((
 const user = z.strictObject({
   name: text().refine((s) => Buffer.byteLength(s) <= 16, { error: 'at most 16 bytes (IPMI user names)' }),
   // A YAML number (password: 1234) is the password's text.
-  password: z.union([text(), z.number().transform(String)], { error: (issue) => `expected a non-empty string${issue.input === undefined ? '' : `, got ${shown(issue.input)}`}` })
+  password: z.union([text(), z.number().transform(String)], { error: expected('a non-empty string') })
     .refine((s) => Buffer.byteLength(s) <= 20, { error: 'at most 20 bytes (IPMI passwords)' }),
   privilege: privilege.prefault('administrator').describe('callback, user, operator, administrator (admin) or oem'),
 });
