@@ -2,7 +2,7 @@
 // path, and the checks across entries: unique rack names, BMC, RMC and target addresses in 127/8 and of their own,
 // ranges that fit, RMC IDs, `bmcs:` addresses of the fleet, unique IQNs.
 import t from 'tap';
-import { FleetFileError, checkFleetDocument, fleetConfig, readFleetText } from '../../emulator/fleet/fleet-file.js';
+import { FleetFileError, checkFleetDocument, faultsEntry, fleetConfig, readFleetText, targetEntry } from '../../emulator/fleet/fleet-file.js';
 import { fleetEnds, placements } from '../../emulator/fleet/plan.js';
 import { formatIssue, type FleetIssue } from '../../emulator/fleet/fleet-issues.js';
 
@@ -152,5 +152,15 @@ t.test('the fleet\'s real first and last addresses: a firstIp ending in .0 or .2
   t.same(fleetEnds(c), { first: '127.60.1.1', last: '127.60.3.2' });
   const all = placements(c);
   t.same([all[0].ip, all[all.length - 1].ip], ['127.60.1.1', '127.60.3.2'], 'as the plan places them');
+  t.end();
+});
+
+t.test('the control API\'s bodies get the same checks, reported under "body"', (t) => {
+  t.throws(() => faultsEntry({ lossPercent: 150 }, 'faults'), { message: 'faults: body: lossPercent must be 0-100, got 150' });
+  t.throws(() => faultsEntry({ jitter: 1 }, 'faults'), /faults: body\.jitter: unknown key/);
+  t.same(faultsEntry({ latencyMs: 5 }, 'faults'), { latencyMs: 5 });
+  t.throws(() => targetEntry({ name: 'x', firstIp: '10.2.0.1' }, 'POST /targets'), /POST \/targets: body\.firstIp: 10\.2\.0\.1 is not in 127\.0\.0\.0\/8/);
+  t.same(targetEntry({ name: 'x', count: 2, firstIp: '127.2.0.254' }, 'POST /targets').map((s) => [s.iqn, s.ip]),
+    [['iqn.2026-11.org.bmcfleet:x-1', '127.2.0.254'], ['iqn.2026-11.org.bmcfleet:x-2', '127.2.1.1']]);
   t.end();
 });
