@@ -10,9 +10,10 @@ export class UsageError extends Error {
 
 export type Values = Record<string, string | boolean | undefined>;
 
-export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>): { values: Values } {
+/** argv's options (and, when `allowPositionals`, its other arguments); a mistake is a UsageError. */
+export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, allowPositionals = false): { values: Values; positionals: string[] } {
   try {
-    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true });
+    return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

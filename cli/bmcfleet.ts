@@ -4,6 +4,7 @@ import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
 import { emulateCommand } from './emulate.js';
 import { firmwareCommand } from './firmware.js';
+import { fleetCommand } from './fleet.js';
 import { solCommand } from './sol.js';
 import { isnsCommand } from './isns.js';
 import { packageVersion } from './package-info.js';
@@ -15,6 +16,7 @@ interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
 
 const COMMANDS: Record<string, Subcommand> = {
   emulate: emulateCommand,
+  fleet: fleetCommand,
   bench: benchCommand,
   sol: solCommand,
   isns: isnsCommand,

@@ -3,10 +3,11 @@
 import { existsSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { UsageError, integer, login, parse, str } from './args.js';
-import { fleetConfig, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
+import { checkFleetDocument, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
 import { Fleet } from '../emulator/fleet/fleet.js';
 import { isLoopbackHost } from '../runtime/http/loopback.js';
-import { placements } from '../emulator/fleet/plan.js';
+import { fleetEnds } from '../emulator/fleet/plan.js';
+import { formatPath } from '../emulator/fleet/fleet-issues.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
 import { shippedFleetFile } from './package-info.js';
@@ -20,10 +21,12 @@ Runs emulated BMCs, each on its own IPv4 address and UDP port P, speaking RMCP, 
 is serving; stops cleanly on Ctrl-C (SIGINT) or SIGTERM.
 
 The fleet is either described by a fleet file (racks, address plan, credentials, hardware templates,
-firmware, faults: see fleets/default.yaml, which \`npm start\` runs) or, in the quick form, N BMCs on
-consecutive addresses from A. Large fleets are spread over several processes (shards) to stay under
-the per-process file limit (one socket per BMC) and to use every core; a shard that dies is restarted
-while the others keep serving.
+firmware, faults: see fleets/default.yaml, which \`npm start\` runs; \`bmcfleet fleet init\` writes a
+starter, \`bmcfleet fleet validate FILE\` checks one) or, in the quick form, N BMCs on consecutive
+addresses from A. Addresses ending in .0 or .255 are skipped (a real network's subnet and broadcast
+addresses), so 300 BMCs from 127.1.0.1 end at 127.1.1.46. Large fleets are spread over several
+processes (shards) to stay under the per-process file limit (one socket per BMC) and to use every
+core; a shard that dies is restarted while the others keep serving.
 
 options:
   --config FILE      the fleet file (YAML); "default" is the one shipped with bmcfleet, fleets/default.yaml
@@ -96,9 +99,8 @@ export const emulateCommand = {
       process.stderr.write(`warning: the control API on ${fleet.control.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${fleet.controlToken!.file}\n`);
     }
     process.stdout.write(`${readyLine(fleet)}\n`);
-    const first = placements(config, 0, 1)[0].ip;
     const user = config.users[0];
-    process.stdout.write(`${tryLine(first, config.ipmiPort, user)}\n`);
+    process.stdout.write(`${tryLine(fleetEnds(config).first, config.ipmiPort, user)}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -133,15 +135,7 @@ function configFrom(values: Values): FleetConfig {
   const file = str(values, 'config');
   const quick = ['bmcs', 'first-ip', 'user', 'password', 'allow-cipher-0', 'max-sessions'].filter((k) => values[k] !== undefined);
   if (file && quick.length > 0) throw new UsageError(`--${quick[0]} is for the quick form; with --config, put it in the fleet file`);
-  const admin = login(values);
-  const config = file ? loadFleetFile(fleetFilePath(file)) : fleetConfig({
-    users: [{ name: admin.username, password: admin.password }],
-    security: {
-      allowCipherSuite0: values['allow-cipher-0'] === true,
-      maxSessions: integer(str(values, 'max-sessions'), 'max-sessions', 32, 1, 255),
-    },
-    racks: [{ name: 'rack-1', bmcs: integer(str(values, 'bmcs'), 'bmcs', 4, 1, 1_000_000), firstIp: str(values, 'first-ip') ?? '127.1.0.1' }],
-  }, 'command line');
+  const config = file ? loadFleetFile(fleetFilePath(file)) : quickConfig(values);
   const port = str(values, 'ipmi-port');
   if (port !== undefined) config.ipmiPort = integer(port, 'ipmi-port', 623, 1, 65535);
   const shards = str(values, 'shards');
@@ -156,6 +150,28 @@ function configFrom(values: Values): FleetConfig {
   return config;
 }
 
+/** The quick form's fleet: one rack, one administrator. A value the fleet's checks refuse is reported as its flag. */
+function quickConfig(values: Values): FleetConfig {
+  const admin = login(values);
+  const { config, issues } = checkFleetDocument({
+    users: [{ name: admin.username, password: admin.password }],
+    security: {
+      allowCipherSuite0: values['allow-cipher-0'] === true,
+      maxSessions: integer(str(values, 'max-sessions'), 'max-sessions', 32, 1, 255),
+    },
+    racks: [{ name: 'rack-1', bmcs: integer(str(values, 'bmcs'), 'bmcs', 4, 1, 1_000_000), firstIp: str(values, 'first-ip') ?? '127.1.0.1' }],
+  });
+  if (config) return config;
+  const flags: Record<string, string> = {
+    'racks[0].firstIp': '--first-ip', 'racks[0].bmcs': '--bmcs', 'users[0].name': '--user',
+    'users[0].password': values.password === undefined ? 'BMCFLEET_PASSWORD' : '--password', 'security.maxSessions': '--max-sessions',
+  };
+  throw new UsageError(issues.map((issue) => {
+    const path = formatPath(issue.path ?? []);
+    return `${flags[path] ?? path}: ${issue.message}`;
+  }).join('\n'));
+}
+
 function hostPort(s: string): { host: string; port: number } {
   const hp = parseHostPort(s);
   if (!hp) throw new UsageError(`--control must be HOST:PORT (e.g. 127.0.0.1:8623) or "none", got "${s}"`);
@@ -166,9 +182,8 @@ function readyLine({ config, shards, targets, control }: Fleet): string {
   const n = shards.total;
   const bmcs = `${n} BMC${n === 1 ? '' : 's'}`;
   const shardCount = shards.status().length;
-  const where = config.racks.length === 1
-    ? `on ${config.racks[0].firstIp}${n > 1 ? `-${placements(config, n - 1, n)[0].ip}` : ''}`
-    : `in ${config.racks.length} racks from ${config.racks[0].firstIp}`;
+  const { first, last } = fleetEnds(config);
+  const where = config.racks.length === 1 ? `on ${first}${n > 1 ? `-${last}` : ''}` : `in ${config.racks.length} racks from ${first} to ${last}`;
   const hb = config.isns?.heartbeat;
   const beats = hb ? `, heartbeat to ${formatHostPort(hb.address, hb.port)} every ${hb.intervalSeconds} s` : '';
   const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';

@@ -21,6 +21,41 @@ export function consecutiveAddresses(first: string, count: number): string[] {
   return out;
 }
 
+/**
+ * The first and last of `count` consecutive addresses from `first` (as consecutiveAddresses gives them: .0 and .255
+ * skipped), as numbers, without listing them: each /24 holds 254 host addresses. `last` may lie past 255.255.255.255
+ * (above 0xffffffff) when the range does not fit.
+ */
+export function addressRange(first: number, count: number): { first: number; last: number } {
+  const start = hostOrdinal(first);
+  return { first: addressOfOrdinal(start), last: addressOfOrdinal(start + count - 1) };
+}
+
+/** How many host addresses lie before `n` in the range starting at `first` (n a host address in it). */
+export function addressOffset(first: number, n: number): number {
+  return hostOrdinal(n) - hostOrdinal(first);
+}
+
+/** Host addresses numbered in order, 0.0.0.1 as 0, 0.0.0.254 as 253, 0.0.1.1 as 254; a .0 or .255 gets the next one's. */
+function hostOrdinal(n: number): number {
+  const last = n & 0xff;
+  return Math.floor(n / 256) * 254 + (last === 0 ? 0 : last === 255 ? 254 : last - 1);
+}
+
+function addressOfOrdinal(k: number): number {
+  return Math.floor(k / 254) * 256 + (k % 254) + 1;
+}
+
+/** Is `text` a dotted-quad IPv4 address (parseIpv4 takes it)? */
+export function isIpv4(text: string): boolean {
+  try {
+    parseIpv4(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function isLoopback(ip: string): boolean {
   return (parseIpv4(ip) >>> 24) === 127;
 }

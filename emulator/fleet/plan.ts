@@ -2,7 +2,7 @@
 // from the same FleetConfig, so a shard builds only its own slice and identities never depend on sharding.
 import type { EmulatedBmcOptions } from '../bmc/emulated-bmc.js';
 import type { HardwareTemplate } from '../bmc/hardware.js';
-import { consecutiveAddresses } from '../../runtime/ipv4.js';
+import { addressRange, consecutiveAddresses, formatIpv4, parseIpv4 } from '../../runtime/ipv4.js';
 import type { FleetConfig, RackConfig } from './fleet-config.js';
 
 export interface Placement { index: number; ip: string; rack: RackConfig }
@@ -25,6 +25,12 @@ export function placements(cfg: FleetConfig, from = 0, to = fleetSize(cfg)): Pla
     base += rack.count;
   }
   return out;
+}
+
+/** The addresses of the fleet's first and last BMC (a rack's firstIp ending in .0 or .255 is not one: it is skipped). */
+export function fleetEnds(cfg: FleetConfig): { first: string; last: string } {
+  const [head, tail] = [cfg.racks[0], cfg.racks[cfg.racks.length - 1]];
+  return { first: formatIpv4(addressRange(parseIpv4(head.firstIp), 1).first), last: formatIpv4(addressRange(parseIpv4(tail.firstIp), tail.count).last) };
 }
 
 /** Address -> BMC number for the whole fleet; throws if two BMCs would share an address. */

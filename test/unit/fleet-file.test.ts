@@ -63,8 +63,10 @@ t.test('the plan: fleet order across racks, any slice, identical whichever proce
 });
 
 t.test('overlapping racks are refused', (t) => {
-  const c = fleetConfig({ racks: [rack({ bmcs: 10 }), rack({ firstIp: '127.40.0.5' })] });
-  t.throws(() => addressIndex(c), /two BMCs on 127\.40\.0\.5/);
+  t.throws(() => fleetConfig({ racks: [rack({ bmcs: 10 }), rack({ firstIp: '127.40.0.5' })] }), /two BMCs on 127\.40\.0\.5/, 'when the file is read');
+  const c = fleetConfig({ racks: [rack({ bmcs: 10 })] });
+  c.racks.push({ ...c.racks[0], firstIp: '127.40.0.5' });
+  t.throws(() => addressIndex(c), /two BMCs on 127\.40\.0\.5/, 'and by the plan, whatever built the config');
   t.end();
 });
 
@@ -86,7 +88,7 @@ t.test('YAML files: the shipped default loads; syntax errors and missing files a
   t.equal(fleetSize(shipped), 8);
   const dir = mkdtempSync(join(tmpdir(), 'fleet-'));
   writeFileSync(join(dir, 'bad.yaml'), 'racks: [ {bmcs: 2\n');
-  t.throws(() => loadFleetFile(join(dir, 'bad.yaml')), /bad\.yaml: not valid YAML/);
+  t.throws(() => loadFleetFile(join(dir, 'bad.yaml')), /bad\.yaml:2:1: not valid YAML/);
   t.throws(() => loadFleetFile(join(dir, 'missing.yaml')), /missing\.yaml: cannot read: ENOENT/);
   t.end();
 });

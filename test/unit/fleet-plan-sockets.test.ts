@@ -3,6 +3,7 @@
 import t, { type Test } from 'tap';
 import { fleetConfig, type FleetConfig } from '../../emulator/fleet/fleet-config.js';
 import { SOCKETS_PER_SHARD, fleetSockets, fleetSize, shardRange, shardRanges } from '../../emulator/fleet/plan.js';
+import { consecutiveAddresses } from '../../runtime/ipv4.js';
 
 /** Sockets in each shard: its BMCs, and the RMCs of the racks whose first BMC it runs. */
 function socketsPerShard(cfg: FleetConfig, ranges: [number, number][]): number[] {
@@ -26,12 +27,12 @@ function contiguous(t: Test, ranges: [number, number][], total: number): void {
   t.ok(ranges.every(([from, to]) => from < to), 'none empty');
 }
 
-/** `n` racks of one BMC each with an RMC: BMCs from 127.100.0.0 (up), RMCs from 127.200.0.0. */
+/** `n` racks of one BMC each with an RMC: BMCs from 127.100.0.1 (up), RMCs from 127.200.0.1 (.0 and .255 skipped, as in a rack). */
 function oneBmcRacks(n: number, shards?: number): FleetConfig {
-  const ip = (base: number, i: number) => `127.${base + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+  const [bmcs, rmcs] = [consecutiveAddresses('127.100.0.1', n), consecutiveAddresses('127.200.0.1', n)];
   return fleetConfig({
     ...(shards ? { shards } : {}),
-    racks: Array.from({ length: n }, (_, i) => ({ name: `r${i}`, bmcs: 1, firstIp: ip(100, i), rmc: { ip: ip(200, i), id: i + 1 } })),
+    racks: Array.from({ length: n }, (_, i) => ({ name: `r${i}`, bmcs: 1, firstIp: bmcs[i], rmc: { ip: rmcs[i], id: i + 1 } })),
   });
 }
 
@@ -48,9 +49,8 @@ t.test('50,000 racks of one BMC and an RMC: 100,000 sockets over 8 shards, none 
 
 t.test('mixed racks: big racks without RMCs, then many small ones with: shards balanced by sockets', (t) => {
   const big = Array.from({ length: 200 }, (_, i) => ({ name: `big${i}`, bmcs: 40, firstIp: `127.1.${i}.1` }));
-  const small = Array.from({ length: 12_000 }, (_, i) => ({
-    name: `s${i}`, bmcs: 1, firstIp: `127.2.${i >> 8}.${i & 255}`, rmc: { ip: `127.3.${i >> 8}.${i & 255}`, id: i + 1 },
-  }));
+  const [bmcs, rmcs] = [consecutiveAddresses('127.2.0.1', 12_000), consecutiveAddresses('127.3.0.1', 12_000)];
+  const small = Array.from({ length: 12_000 }, (_, i) => ({ name: `s${i}`, bmcs: 1, firstIp: bmcs[i], rmc: { ip: rmcs[i], id: i + 1 } }));
   const cfg = fleetConfig({ racks: [...big, ...small] });
   const ranges = shardRanges(cfg);
   contiguous(t, ranges, fleetSize(cfg));

@@ -11,7 +11,7 @@ t.test('npm pack ships what runs and nothing else', async (t) => {
   const out = execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: PACKAGE_ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   const files = (JSON.parse(out) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
   for (const needed of ['package.json', 'README.md', 'dist/cli/bmcfleet.js', 'dist/emulator/fleet/shard-main.js', 'fleets/default.yaml',
-    'protocols/rollout/wireshark/bmcfleet-rollout.lua']) {
+    'fleets/starter.yaml', 'schema/fleet.schema.json', 'protocols/rollout/wireshark/bmcfleet-rollout.lua']) {
     t.ok(files.includes(needed), `ships ${needed}`);
   }
   const unwanted = files.filter((f) => /^(test|bench|scripts|\.ci)\/|^dist\/(test|bench)\/|(?<!\.d)\.ts$/.test(f));

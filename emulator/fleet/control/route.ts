@@ -3,7 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Registry } from 'prom-client';
 import { ControlError } from '../control-error.js';
-import { FleetFileError } from '../fleet-config.js';
+import { FleetFileError } from '../fleet-issues.js';
 import type { ShardStatus } from '../shard-protocol.js';
 import type { TargetFleet } from '../target-fleet.js';
 
