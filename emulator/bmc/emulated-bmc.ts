@@ -1,6 +1,8 @@
 // One emulated BMC: its device model, its command table and its LAN channel, glued per datagram, with the
 // faults it has been told to show (loss, latency, busy stalls, reboots, slow commands, a hung upgrade) applied on the way, and the
 // host behind it, whose serial console Serial-over-LAN carries (IPMI 2.0 §15, §24).
+import type { VirtualMediaPort } from './virtual-media-port.js';
+import { oemVirtualMediaCommands } from './commands/oem-virtual-media.js';
 import { randomBytesPooled } from '../../protocols/random-pool.js';
 import { BmcLanChannel } from '../../protocols/ipmi/bmc-side/lan-channel.js';
 import type { Peer } from '../../protocols/peer.js';
@@ -50,6 +52,8 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   ipmiPort?: number;
   /** The host's serial console (line rate, history sizes). */
   console?: HostConsoleSettings;
+  /** Virtual media: the drives the OEM commands insert into and eject from, and the USB/IP port. */
+  virtualMedia?: VirtualMediaPort;
 }
 
 /** What one BMC holds back at most, each with its drop reason when full (the session table's bounds: DEFAULT_SESSION_LIMITS). */
@@ -72,6 +76,7 @@ export class EmulatedBmc implements DatagramHandler {
   readonly sol: SolLink;
   /** HPM.1 upgrade steps on the clock, and power loss mid-flash (losePower). */
   readonly firmware: FirmwareLink;
+  readonly virtualMedia: VirtualMediaPort | null;
   private readonly commands: CommandTable;
   private readonly clock: Clock;
   private readonly sessionsView: SessionsView;
@@ -90,7 +95,10 @@ export class EmulatedBmc implements DatagramHandler {
     this.counters = new BmcCounters(opts.parentCounters ?? null);
     // The console watcher's OEM commands read the host console as a byte stream, made when first watched.
     const consoleSource = { read: (from: number, max: number, now: number) => (this.consoleStream ??= new ConsoleByteStream(this.host, now)).read(from, max, now) };
-    this.commands = createCommandTable({ extraCommands: oemConsoleCommands(consoleSource) });
+    this.virtualMedia = opts.virtualMedia ?? null;
+    this.commands = createCommandTable({
+      extraCommands: [...oemConsoleCommands(consoleSource), ...(this.virtualMedia ? oemVirtualMediaCommands(this.virtualMedia) : [])],
+    });
     this.clock = opts.clock ?? systemClock;
     this.channel = new BmcLanChannel({
       channel: 1,

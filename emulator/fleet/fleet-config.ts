@@ -21,6 +21,8 @@ import { fleetErrorMap, fleetIssues } from './schema/zod-issues.js';
 export { FleetFileError, type FleetIssue } from './fleet-issues.js';
 export type { FirmwareVersion } from './schema/kinds.js';
 export type { RolloutConfig } from './schema/rollout.js';
+export type { VirtualMediaConfig } from './schema/virtual-media.js';
+import type { VirtualMediaConfig } from './schema/virtual-media.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
 
@@ -69,6 +71,8 @@ export interface FleetConfig {
   rollout: RolloutConfig;
   /** How long each HPM.1 upgrade step of every BMC takes (firmware-upgrade.ts FirmwareTimings); unset ones keep their default. */
   firmwareTimings: Partial<FirmwareTimings>;
+  /** Every BMC's virtual media (a CD-ROM and a disk over USB/IP), or null for none. */
+  virtualMedia: VirtualMediaConfig | null;
 }
 
 const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
@@ -158,6 +162,7 @@ function resolved(d: FleetDocument): FleetConfig {
     targets: d.targets.flatMap(targetSpecs),
     rollout: d.rollout,
     firmwareTimings: d.firmwareTimings,
+    virtualMedia: d.virtualMedia ?? null,
   };
 }
 

@@ -97,7 +97,7 @@ export class Supervisor implements ShardRouter {
           sockets += index.positions.size;
         } else {
           const port = endpoint.port(config);
-          this.tcpKinds.set(port, [...this.tcpKinds.get(port) ?? [], index]);
+          if (port !== null) this.tcpKinds.set(port, [...this.tcpKinds.get(port) ?? [], index]);
         }
       }
     }

@@ -1,7 +1,10 @@
 // One BMC's virtual media (issue 13): its CD-ROM and disk drives, their USB/IP export (TCP 3240 at the BMC's address),
 // and inserts that take time (an HTTP image is asked for its size first), with the state the OEM status command and
 // the control API show: empty, inserting, inserted, or failed with why.
+import type { Socket } from 'node:net';
+import { isAbsolute, join } from 'node:path';
 import type { Clock } from '../../runtime/clock.js';
+import { MediaState, type VirtualMediaStatus } from '../../protocols/ipmi/oem/virtual-media.js';
 import { parseIpv4 } from '../../protocols/ipv4.js';
 import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
 import { DRIVE_PROFILES, MANUFACTURER, massStorageSerial } from '../../protocols/usb-mass-storage/usb-descriptors.js';
@@ -12,6 +15,7 @@ import type { DriveDescription } from './media-slot.js';
 import type { UsbipCounters } from './usbip-counters.js';
 import { UsbipExport } from './usbip-export.js';
 import { VirtualDrives } from './virtual-drives.js';
+import type { InsertStart, VirtualMediaPort } from '../bmc/virtual-media-port.js';
 
 export const DriveState = { empty: 'empty', inserting: 'inserting', inserted: 'inserted', failed: 'failed' } as const;
 export type DriveState = typeof DriveState[keyof typeof DriveState];
@@ -41,6 +45,8 @@ export interface BmcMediaOptions {
   library: ImageLibrary;
   /** The shard's USB/IP totals. */
   usbipCounters?: UsbipCounters;
+  /** Where file names given over IPMI are looked for; null: IPMI may name only http(s) URLs. */
+  imageDir?: string | null;
 }
 
 interface DriveWork {
@@ -50,10 +56,15 @@ interface DriveWork {
   failed: { location: string; error: string } | null;
 }
 
-export class BmcMedia {
+const IPMI_STATES: Record<DriveState, MediaState> = {
+  empty: MediaState.EMPTY, inserting: MediaState.INSERTING, inserted: MediaState.INSERTED, failed: MediaState.FAILED,
+};
+
+export class BmcMedia implements VirtualMediaPort {
   readonly drives = new VirtualDrives();
   readonly usbip: UsbipExport;
   private readonly library: ImageLibrary;
+  private readonly imageDir: string | null;
   private readonly work: Record<DriveKind, DriveWork> = {
     [DriveKind.cdrom]: { ticket: 0, inserting: null, failed: null },
     [DriveKind.disk]: { ticket: 0, inserting: null, failed: null },
@@ -61,6 +72,7 @@ export class BmcMedia {
 
   constructor(o: BmcMediaOptions) {
     this.library = o.library;
+    this.imageDir = o.imageDir ?? null;
     const ipv4 = parseIpv4(o.address);
     this.usbip = new UsbipExport({
       address: o.address, clock: o.clock, parentCounters: o.usbipCounters,
@@ -95,7 +107,41 @@ export class BmcMedia {
     } finally {
       if (w.ticket === ticket) w.inserting = null;
     }
-    return this.status(kind);
+    return this.drive(kind);
+  }
+
+  /**
+   * An insert asked for over IPMI: an http(s) URL, or a bare file name in the image folder (no path: an IPMI user
+   * must not read any file the fleet can). It goes on in the background; status() shows how it ends.
+   */
+  startInsert(kind: DriveKind, source: string): InsertStart {
+    const location = this.ipmiLocation(source);
+    if (location === null) return 'refused';
+    if (this.work[kind].inserting !== null) return 'busy';
+    this.insert(kind, location).catch((err: unknown) => {
+      // a MediaError is in the drive's state; anything else is a bug, and must surface
+      if (!(err instanceof MediaError) && !(err instanceof InsertBusyError)) queueMicrotask(() => { throw err; });
+    });
+    return 'started';
+  }
+
+  private ipmiLocation(source: string): string | null {
+    if (/^https?:\/\//i.test(source)) return source;
+    if (this.imageDir === null || source === '' || source.startsWith('.') || /[/\\]/.test(source) || isAbsolute(source)) return null;
+    return join(this.imageDir, source);
+  }
+
+  /** Get Virtual Media Status's view of a drive. */
+  status(kind: DriveKind): Omit<VirtualMediaStatus, 'drive'> {
+    const d = this.drive(kind);
+    return {
+      state: IPMI_STATES[d.state], generation: d.generation, blockSize: d.blockSize ?? 0, blocks: d.blockCount ?? 0,
+      readOnly: d.readOnly ?? false, hostAttached: d.hostAttached, source: d.image ?? d.pending ?? '', error: d.error ?? '',
+    };
+  }
+
+  accept(socket: Socket): void {
+    this.usbip.accept(socket);
   }
 
   /** Ejects the drive's medium (nothing happens to an empty drive); an insert under way is called off. */
@@ -105,10 +151,11 @@ export class BmcMedia {
     w.inserting = null;
     w.failed = null;
     this.drives.slot(kind).eject();
-    return this.status(kind);
+    return this.drive(kind);
   }
 
-  status(kind: DriveKind): DriveStatus {
+  /** A drive as the control API shows it. */
+  drive(kind: DriveKind): DriveStatus {
     const w = this.work[kind];
     const description = this.drives.slot(kind).describe();
     const state = w.inserting !== null ? DriveState.inserting
@@ -122,7 +169,7 @@ export class BmcMedia {
   }
 
   describe(): { drives: DriveStatus[]; usbip: ReturnType<UsbipCounters['snapshot']> } {
-    return { drives: [this.status(DriveKind.cdrom), this.status(DriveKind.disk)], usbip: this.usbip.counters.snapshot() };
+    return { drives: [this.drive(DriveKind.cdrom), this.drive(DriveKind.disk)], usbip: this.usbip.counters.snapshot() };
   }
 
   /** The BMC stops: hosts are let go and both images released. */

@@ -17,6 +17,7 @@ import { bmcOptions, placements, type Placement } from '../plan.js';
 import { StateStore } from '../state-store.js';
 import type { BmcDetail, BmcRequest, BmcSummary, ShardCounters } from './bmc-requests.js';
 import type { ShardContext, ShardNodes } from './node-kind.js';
+import { ShardMedia } from './shard-media.js';
 
 /** How often changed BMCs are written to the state directory. */
 const STATE_FLUSH_MS = 1000;
@@ -38,6 +39,8 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   private readonly dirty = new Set<EmulatedBmc>();
   private flushTimer: { cancel(): void } | null = null;
   private readonly context: ShardContext;
+  /** The BMCs' virtual media, when the fleet file has a virtualMedia section. */
+  readonly media: ShardMedia | null;
 
   /** Throws (naming the file) when a state file cannot be read at all (EACCES); one that is not a BMC state is quarantined. */
   constructor(config: FleetConfig, from: number, to: number, context: ShardContext) {
@@ -45,9 +48,11 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.clock = context.clock;
     this.context = context;
     this.store = config.stateDir ? new StateStore(config.stateDir) : null;
+    this.media = config.virtualMedia ? new ShardMedia(config.virtualMedia, this.clock) : null;
     for (const p of placements(config, from, to)) {
       const kept = context.kept(p.ip) as KeptBmc | undefined;
-      const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, ...kept });
+      const virtualMedia = this.media?.forBmc(p.ip);
+      const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, ...kept });
       bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
       this.nodes.push(bmc);
       this.racks.push(p.rack.name);
@@ -81,6 +86,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.flushTimer = null;
     this.flushState();
     for (const bmc of this.nodes) bmc.close();
+    this.media?.close();
   }
 
   /** Runs one control request; throws ControlError for requests that cannot be done. */
@@ -125,6 +131,9 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
       }
       case 'counters':
         return this.counters();
+      case 'media': case 'media-insert': case 'media-eject':
+        if (!this.media) throw new ControlError(404, 'this fleet has no virtual media: add a virtualMedia section to the fleet file (README "Virtual media")');
+        return this.media.run(req);
     }
   }
 

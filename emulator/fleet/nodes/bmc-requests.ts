@@ -2,6 +2,7 @@
 // plain data, as it crosses from the supervisor to the shard processes and back.
 import type { CountersSnapshot } from '../../bmc/counters.js';
 import type { FaultSettings } from '../../bmc/faults.js';
+import type { MediaRequest } from './shard-media.js';
 
 /** The BMC kind's name in control requests. */
 export const BMC = 'bmc';
@@ -15,7 +16,8 @@ export type BmcRequest =
   | { op: 'reboot'; ip: string; ms: number }
   | { op: 'power-loss'; ip: string; offMs: number }
   | { op: 'power'; ip: string; action: string }
-  | { op: 'counters' };
+  | { op: 'counters' }
+  | MediaRequest;
 
 /** One BMC as the control API lists it. */
 export interface BmcSummary {

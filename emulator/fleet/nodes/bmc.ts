@@ -1,12 +1,17 @@
 // The BMC node kind: an emulated BMC and its host on the BMC's address, RMCP/IPMI on UDP (the fleet's IPMI port),
-// controlled through /bmcs, /faults, /stall (and /counters, /metrics for the fleet).
+// virtual media over USB/IP on TCP (when configured), controlled through /bmcs, /faults, /stall, /bmcs/IP/media (and
+// /counters, /metrics for the fleet).
 import type { EmulatedBmc } from '../../bmc/emulated-bmc.js';
 import { bmcRoutes } from '../control/bmcs.js';
 import { faultRoutes } from '../control/faults.js';
+import { mediaRoutes } from '../control/media.js';
 import { addressIndex } from '../plan.js';
 import { BMC } from './bmc-requests.js';
 import { BmcNodes } from './bmc-nodes.js';
 import type { NodeKind } from './node-kind.js';
+
+/** A BMC without virtual media (never asked: the port is not served then) closes the connection. */
+const NO_MEDIA = { accept: (socket: { destroy(): void }) => socket.destroy() };
 
 export const bmcKind: NodeKind<EmulatedBmc> = {
   name: BMC,
@@ -14,6 +19,10 @@ export const bmcKind: NodeKind<EmulatedBmc> = {
   positions: addressIndex,
   create: (config, from, to, context) => new BmcNodes(config, from, to, context),
   address: (bmc) => bmc.model.ip,
-  endpoints: [{ transport: 'udp', port: (config) => config.ipmiPort, handler: (bmc) => bmc }],
-  routes: [...bmcRoutes, ...faultRoutes],
+  endpoints: [
+    { transport: 'udp', port: (config) => config.ipmiPort, handler: (bmc) => bmc },
+    // virtual media over USB/IP, when the fleet file has a virtualMedia section
+    { transport: 'tcp', port: (config) => config.virtualMedia?.port ?? null, handler: (bmc) => bmc.virtualMedia ?? NO_MEDIA },
+  ],
+  routes: [...bmcRoutes, ...faultRoutes, ...mediaRoutes],
 };

@@ -26,7 +26,8 @@ export type Endpoint<N> =
     /** Hands the node its socket's send once bound: for a node that sends before anything arrives on it. */
     attach?(node: N, send: SendAnswer): void;
   }
-  | { readonly transport: 'tcp'; port(config: FleetConfig): number; handler(node: N): ConnectionHandler };
+  /** `port` null: this fleet does not serve it (a section left out of the fleet file). */
+  | { readonly transport: 'tcp'; port(config: FleetConfig): number | null; handler(node: N): ConnectionHandler };
 
 /**
  * A UDP service a shard offers for all its nodes of a kind, on 0.0.0.0 with reuseAddr: the only kind of socket a

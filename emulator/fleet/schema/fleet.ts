@@ -10,6 +10,7 @@ import { expected, firmwareVersion, hostPortOrNone, ipv4Text, text, wholeNumber 
 import { consoleSection, racksSection } from './racks.js';
 import { firmwareTimingsSection, rolloutSection } from './rollout.js';
 import { securitySection, usersSection } from './users.js';
+import { virtualMediaSection } from './virtual-media.js';
 
 const path = () => text().nullable().optional();
 
@@ -35,6 +36,7 @@ export const fleetSchema = z.strictObject({
   targets: targetsSection.prefault([]),
   rollout: rolloutSection,
   firmwareTimings: firmwareTimingsSection,
+  virtualMedia: virtualMediaSection.nullable().optional(),
 }).describe('a bmcfleet fleet file: racks of emulated BMCs and what they run with (README "bmcfleet emulate", fleets/default.yaml)');
 
 export type FleetDocument = z.output<typeof fleetSchema>;

@@ -1,0 +1,71 @@
+// The virtual media of one shard's BMCs (issue 13): one image library for all of them (one block cache, one read of
+// an image however many hosts use it), a BmcMedia per BMC, and the control API's media requests.
+//
+//   GET    /bmcs/IP/media                 both drives (state, image, size, generation, host attached) and USB/IP counters
+//   PUT    /bmcs/IP/media/cdrom|disk      {"image": "PATH or http(s) URL", "writeProtected": false}: insert, answered
+//                                        once inserted (an HTTP image is asked for its size first)
+//   DELETE /bmcs/IP/media/cdrom|disk      eject
+import type { Clock } from '../../../runtime/clock.js';
+import { DriveKind } from '../../../protocols/usb-mass-storage/medium.js';
+import { BmcMedia, InsertBusyError } from '../../media/bmc-media.js';
+import { ImageLibrary } from '../../media/image-library.js';
+import { MediaError, MediaErrorCode } from '../../media/media-error.js';
+import { UsbipCounters } from '../../media/usbip-counters.js';
+import { ControlError } from '../control-error.js';
+import type { VirtualMediaConfig } from '../fleet-config.js';
+
+export type MediaRequest =
+  | { op: 'media'; ip: string }
+  | { op: 'media-insert'; ip: string; drive: DriveKind; image: string; writeProtected: boolean }
+  | { op: 'media-eject'; ip: string; drive: DriveKind };
+
+/** A location the server could not read (or that is no image): the caller's mistake, 400; the rest came from afar, 502. */
+const CALLER_MISTAKES: readonly string[] = [
+  MediaErrorCode.BAD_LOCATION, MediaErrorCode.UNSUPPORTED_SCHEME, MediaErrorCode.NO_SUCH_FILE, MediaErrorCode.NO_ACCESS,
+  MediaErrorCode.NOT_A_FILE, MediaErrorCode.EMPTY_IMAGE, MediaErrorCode.IMAGE_TOO_SMALL,
+];
+
+export class ShardMedia {
+  readonly library: ImageLibrary;
+  readonly usbipTotals = new UsbipCounters(null);
+  private readonly byIp = new Map<string, BmcMedia>();
+  private readonly config: VirtualMediaConfig;
+  private readonly clock: Clock;
+
+  constructor(config: VirtualMediaConfig, clock: Clock) {
+    this.config = config;
+    this.clock = clock;
+    this.library = new ImageLibrary({ cache: { maxBytes: config.cacheMiB * 1024 * 1024 } });
+  }
+
+  /** The BMC at `ip`'s media, made on first ask. */
+  forBmc(ip: string): BmcMedia {
+    let media = this.byIp.get(ip);
+    if (!media) {
+      media = new BmcMedia({ address: ip, clock: this.clock, library: this.library, usbipCounters: this.usbipTotals, imageDir: this.config.imageDir });
+      this.byIp.set(ip, media);
+    }
+    return media;
+  }
+
+  async run(req: MediaRequest): Promise<unknown> {
+    const media = this.byIp.get(req.ip);
+    if (!media) throw new ControlError(404, `no BMC at ${req.ip}`);
+    switch (req.op) {
+      case 'media': return media.describe();
+      case 'media-eject': return media.eject(req.drive);
+      case 'media-insert':
+        try {
+          return await media.insert(req.drive, req.image, { writeProtected: req.writeProtected });
+        } catch (err) {
+          if (err instanceof InsertBusyError) throw new ControlError(409, err.message);
+          if (err instanceof MediaError) throw new ControlError(CALLER_MISTAKES.includes(err.code) ? 400 : 502, `${err.message} (${err.code})`);
+          throw err;
+        }
+    }
+  }
+
+  close(): void {
+    for (const media of this.byIp.values()) media.close();
+  }
+}
