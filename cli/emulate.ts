@@ -1,5 +1,6 @@
 // bmcfleet emulate: run a fleet of emulated BMCs (from a fleet file, or N on consecutive addresses) until
 // SIGINT/SIGTERM, spread over shard processes, with a control API and Prometheus metrics.
+import { USBIP_PORT } from '../protocols/usb-mass-storage/usbip-op.js';
 import { existsSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { UsageError, integer, login, parse, str } from './args.js';
@@ -100,7 +101,9 @@ export const emulateCommand = {
     }
     process.stdout.write(`${readyLine(fleet)}\n`);
     const user = config.users[0];
-    process.stdout.write(`${tryLine(fleetEnds(config).first, config.ipmiPort, user)}\n`);
+    const first = fleetEnds(config).first;
+    process.stdout.write(`${tryLine(first, config.ipmiPort, user)}\n`);
+    if (config.virtualMedia) process.stdout.write(`  virtual media: usbip${config.virtualMedia.port === USBIP_PORT ? '' : ` --tcp-port ${config.virtualMedia.port}`} list -r ${first}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -189,7 +192,8 @@ function readyLine({ config, shards, targets, control }: Fleet): string {
   const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';
   const rmcCount = config.racks.filter((r) => r.rmc).length;
   const rmcs = rmcCount > 0 ? `, ${rmcCount} RMC${rmcCount === 1 ? '' : 's'} udp/${config.rollout.port}` : '';
-  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${rmcs}${isns}${control ? `, control ${control.url}` : ''}`;
+  const media = config.virtualMedia ? `, virtual media tcp/${config.virtualMedia.port}` : '';
+  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${media}${rmcs}${isns}${control ? `, control ${control.url}` : ''}`;
 }
 
 /** A progress bar on a terminal; nothing when output goes to a file or a pipe (CI). */
