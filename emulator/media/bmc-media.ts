@@ -47,13 +47,20 @@ export interface BmcMediaOptions {
   usbipCounters?: UsbipCounters;
   /** Where file names given over IPMI are looked for; null: IPMI may name only http(s) URLs. */
   imageDir?: string | null;
+  /** Called after an insert or an eject: what kept() returns changed. */
+  onChange?: () => void;
 }
+
+/** What a drive holds, as it was asked for: enough to insert it again in a new process. */
+export interface InsertedImage { image: string; writeProtected: boolean }
+export type KeptMedia = Partial<Record<DriveKind, InsertedImage>>;
 
 interface DriveWork {
   /** Moves on each insert and eject: an insert that finishes after a newer one, or an eject, lets its image go. */
   ticket: number;
   inserting: string | null;
   failed: { location: string; error: string } | null;
+  inserted: InsertedImage | null;
 }
 
 const IPMI_STATES: Record<DriveState, MediaState> = {
@@ -66,13 +73,15 @@ export class BmcMedia implements VirtualMediaPort {
   private readonly library: ImageLibrary;
   private readonly imageDir: string | null;
   private readonly work: Record<DriveKind, DriveWork> = {
-    [DriveKind.cdrom]: { ticket: 0, inserting: null, failed: null },
-    [DriveKind.disk]: { ticket: 0, inserting: null, failed: null },
+    [DriveKind.cdrom]: { ticket: 0, inserting: null, failed: null, inserted: null },
+    [DriveKind.disk]: { ticket: 0, inserting: null, failed: null, inserted: null },
   };
+  private readonly onChange: () => void;
 
   constructor(o: BmcMediaOptions) {
     this.library = o.library;
     this.imageDir = o.imageDir ?? null;
+    this.onChange = o.onChange ?? (() => {});
     const ipv4 = parseIpv4(o.address);
     this.usbip = new UsbipExport({
       address: o.address, clock: o.clock, parentCounters: o.usbipCounters,
@@ -99,6 +108,8 @@ export class BmcMedia implements VirtualMediaPort {
         loaded.release(); // ejected meanwhile: the operator's last word wins
       } else {
         this.drives.slot(kind).insert(loaded);
+        w.inserted = { image: location, writeProtected: options.writeProtected === true };
+        this.onChange();
       }
     } catch (err) {
       if (!(err instanceof MediaError)) throw err;
@@ -118,11 +129,15 @@ export class BmcMedia implements VirtualMediaPort {
     const location = this.ipmiLocation(source);
     if (location === null) return 'refused';
     if (this.work[kind].inserting !== null) return 'busy';
-    this.insert(kind, location).catch((err: unknown) => {
+    this.startInsertAt(kind, location, false);
+    return 'started';
+  }
+
+  private startInsertAt(kind: DriveKind, location: string, writeProtected: boolean): void {
+    this.insert(kind, location, { writeProtected }).catch((err: unknown) => {
       // a MediaError is in the drive's state; anything else is a bug, and must surface
       if (!(err instanceof MediaError) && !(err instanceof InsertBusyError)) queueMicrotask(() => { throw err; });
     });
-    return 'started';
   }
 
   private ipmiLocation(source: string): string | null {
@@ -151,6 +166,10 @@ export class BmcMedia implements VirtualMediaPort {
     w.inserting = null;
     w.failed = null;
     this.drives.slot(kind).eject();
+    if (w.inserted) {
+      w.inserted = null;
+      this.onChange();
+    }
     return this.drive(kind);
   }
 
@@ -170,6 +189,21 @@ export class BmcMedia implements VirtualMediaPort {
 
   describe(): { drives: DriveStatus[]; usbip: ReturnType<UsbipCounters['snapshot']> } {
     return { drives: [this.drive(DriveKind.cdrom), this.drive(DriveKind.disk)], usbip: this.usbip.counters.snapshot() };
+  }
+
+  /** The images inserted now, as asked for (a fleet process that replaces this one inserts them again). */
+  kept(): KeptMedia {
+    const out: KeptMedia = {};
+    for (const kind of [DriveKind.cdrom, DriveKind.disk]) if (this.work[kind].inserted) out[kind] = { ...this.work[kind].inserted! };
+    return out;
+  }
+
+  /** Inserts again what kept() said, in the background; a failure shows in the drive's state. The hosts' disk writes are gone. */
+  restore(kept: KeptMedia): void {
+    for (const kind of [DriveKind.cdrom, DriveKind.disk]) {
+      const k = kept[kind];
+      if (k) this.startInsertAt(kind, k.image, k.writeProtected);
+    }
   }
 
   /** The BMC stops: hosts are let go and both images released. */

@@ -16,9 +16,29 @@ export function startEmulator(args: string[], readyTimeoutMs = 60_000): Promise<
   return startCli(['emulate', ...args], readyTimeoutMs);
 }
 
+/** Every bmcfleet process a test started and that has not exited: killed when the test process ends, however it ends. */
+const live = new Set<ChildProcess>();
+let reaping = false;
+
+/** A test that times out is ended by tap with SIGTERM, and its teardowns do not run: its fleets must not outlive it. */
+function reapOnExit(): void {
+  if (reaping) return;
+  reaping = true;
+  process.once('exit', () => { for (const child of live) child.kill('SIGKILL'); });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      for (const child of live) child.kill('SIGKILL');
+      process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
+    });
+  }
+}
+
 /** `bmcfleet ARGS` (emulate, manager serve, ...) once it printed its ready line. */
 export function startCli(args: string[], readyTimeoutMs = 60_000): Promise<EmulatorProcess> {
+  reapOnExit();
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let out = '';
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -112,3 +112,20 @@ t.test('ipmitool raw: Set Virtual Media inserts a file of the image folder; Get 
   t.equal((await oem(ip, 0x20, [0x00, 0x00, 0x00])).code, 0, 'eject');
   t.equal((await oem(ip, 0x21, [0x00])).bytes[1], 0, 'state 0: empty');
 });
+
+t.test('a shard process killed with -9: its replacement inserts the same images again', async (t) => {
+  const ip = BMCS[0];
+  t.equal((await api('PUT', `/bmcs/${ip}/media/disk`, { image: join(dir, 'install.iso'), writeProtected: true })).status, 200);
+  const before = (await api('GET', '/shards')).json;
+  process.kill(before[0].pid, 'SIGKILL');
+  let media: any = null;
+  for (let i = 0; i < 200; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    const shards = (await api('GET', '/shards')).json;
+    if (shards[0].state !== 'ready' || shards[0].pid === before[0].pid) continue;
+    media = (await api('GET', `/bmcs/${ip}/media`)).json;
+    if (media.drives?.[1]?.state === 'inserted') break;
+  }
+  t.match(media, { drives: [{ kind: 'cdrom', state: 'empty' }, { kind: 'disk', state: 'inserted', image: join(dir, 'install.iso'), readOnly: true }] },
+    'the disk is inserted again, write-protected as asked; the CD-ROM ejected before stays empty');
+});

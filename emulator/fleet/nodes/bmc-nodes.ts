@@ -1,8 +1,8 @@
 // The BMCs one shard runs: built from the fleet's plan with their saved state (when the fleet keeps a state
 // directory; an unreadable file is quarantined and its BMC starts from its defaults), written back within a second
 // of a change, and the control requests on them (control/bmcs.ts, control/faults.ts, control/counters.ts). What the
-// state directory does not hold, the host's power and the faults set at run time, is kept by the supervisor: a
-// shard's next process starts with it (ShardContext.keep).
+// state directory does not hold, the host's power, the faults set at run time and the virtual media inserted, is kept
+// by the supervisor: a shard's next process starts with it (ShardContext.keep).
 import { EmulatedBmc, type EmulatedBmcOptions } from '../../bmc/emulated-bmc.js';
 import type { FaultSettings } from '../../bmc/faults.js';
 import { BmcCounters } from '../../bmc/counters.js';
@@ -18,12 +18,13 @@ import { StateStore } from '../state-store.js';
 import type { BmcDetail, BmcRequest, BmcSummary, ShardCounters } from './bmc-requests.js';
 import type { ShardContext, ShardNodes } from './node-kind.js';
 import { ShardMedia } from './shard-media.js';
+import type { KeptMedia } from '../../media/bmc-media.js';
 
 /** How often changed BMCs are written to the state directory. */
 const STATE_FLUSH_MS = 1000;
 
 /** What a BMC's next process gets back from the supervisor (ShardContext.keep): EmulatedBmc options of those names. */
-interface KeptBmc { powerOn: boolean; faults: FaultSettings }
+interface KeptBmc { powerOn: boolean; faults: FaultSettings; media?: KeptMedia }
 
 export class BmcNodes implements ShardNodes<EmulatedBmc> {
   readonly totals = new BmcCounters();
@@ -50,9 +51,10 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.store = config.stateDir ? new StateStore(config.stateDir) : null;
     this.media = config.virtualMedia ? new ShardMedia(config.virtualMedia, this.clock) : null;
     for (const p of placements(config, from, to)) {
-      const kept = context.kept(p.ip) as KeptBmc | undefined;
-      const virtualMedia = this.media?.forBmc(p.ip);
+      const { media: keptMedia, ...kept } = (context.kept(p.ip) as KeptBmc | undefined) ?? {};
+      const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
       const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, ...kept });
+      if (keptMedia) virtualMedia?.restore(keptMedia);
       bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
       this.nodes.push(bmc);
       this.racks.push(p.rack.name);
@@ -163,7 +165,9 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
 
   /** Hands the host's power and the faults of `bmcs` to the supervisor, for this shard's next process. */
   private keep(bmcs: readonly EmulatedBmc[]): void {
-    this.context.keep(bmcs.map((bmc) => [bmc.model.ip, { powerOn: bmc.model.powerOn, faults: bmc.faults.settings } satisfies KeptBmc]));
+    this.context.keep(bmcs.map((bmc) => [bmc.model.ip, {
+      powerOn: bmc.model.powerOn, faults: bmc.faults.settings, media: this.media?.at(bmc.model.ip)?.kept(),
+    } satisfies KeptBmc]));
   }
 
   private scheduleFlush(): void {

@@ -38,14 +38,17 @@ export class ShardMedia {
     this.library = new ImageLibrary({ cache: { maxBytes: config.cacheMiB * 1024 * 1024 } });
   }
 
-  /** The BMC at `ip`'s media, made on first ask. */
-  forBmc(ip: string): BmcMedia {
-    let media = this.byIp.get(ip);
-    if (!media) {
-      media = new BmcMedia({ address: ip, clock: this.clock, library: this.library, usbipCounters: this.usbipTotals, imageDir: this.config.imageDir });
-      this.byIp.set(ip, media);
-    }
+  /** The BMC at `ip`'s media; `onChange` hears each insert and eject. */
+  forBmc(ip: string, onChange: () => void): BmcMedia {
+    const media = new BmcMedia({
+      address: ip, clock: this.clock, library: this.library, usbipCounters: this.usbipTotals, imageDir: this.config.imageDir, onChange,
+    });
+    this.byIp.set(ip, media);
     return media;
+  }
+
+  at(ip: string): BmcMedia | undefined {
+    return this.byIp.get(ip);
   }
 
   async run(req: MediaRequest): Promise<unknown> {
