@@ -70,6 +70,26 @@ export function fleetMetrics(supervisor: ShardRouter): Registry {
       }
     },
   });
+  const media = (name: string, help: string, type: 'counter' | 'gauge', pick: (m: NonNullable<ShardCounters['media']>) => number) =>
+    perShard(name, help, type, (c) => (c.media ? pick(c.media) : 0));
+  media('bmcfleet_usbip_connections_open', 'USB/IP connections to the BMCs\' virtual media', 'gauge', (m) => m.usbip.connectionsOpen);
+  media('bmcfleet_usbip_imports_total', 'USB/IP imports granted (a host attached a drive)', 'counter', (m) => m.usbip.imports);
+  media('bmcfleet_usbip_urbs_total', 'USB/IP URBs submitted to the drives', 'counter', (m) => m.usbip.urbs);
+  media('bmcfleet_media_backing_bytes_read_total', 'Bytes read from virtual-media images (files, HTTP) into the block cache', 'counter', (m) => m.cache.backingBytesRead);
+  media('bmcfleet_media_cache_bytes', 'Bytes the block cache holds', 'gauge', (m) => m.cache.bytes);
+  media('bmcfleet_media_cache_hits_total', 'Block-cache reads answered from memory', 'counter', (m) => m.cache.hits);
+  media('bmcfleet_media_cache_misses_total', 'Block-cache reads that went to the image', 'counter', (m) => m.cache.misses);
+  media('bmcfleet_media_open_images', 'Images open for at least one drive', 'gauge', (m) => m.openImages);
+  media('bmcfleet_media_overlay_bytes', 'Bytes the hosts\' disk writes hold in copy-on-write overlays', 'gauge', (m) => m.overlayBytes);
+  new Counter({
+    name: 'bmcfleet_usbip_drops_total', help: 'USB/IP connections closed or messages refused, by reason', labelNames: ['shard', 'reason'], registers: [registry],
+    async collect() {
+      this.reset();
+      for (const c of await counters()) {
+        for (const [reason, n] of Object.entries(c.media?.usbip.drops ?? {})) this.inc({ shard: String(c.shard), reason }, n);
+      }
+    },
+  });
   new Counter({
     name: 'bmcfleet_shard_restarts_total', help: 'Times a shard process died and was restarted', labelNames: ['shard'], registers: [registry],
     collect() {

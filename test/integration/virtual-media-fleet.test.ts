@@ -83,6 +83,9 @@ t.test('the control API inserts a file into the CD-ROM; a host attached over USB
   t.equal((await api('PUT', `/bmcs/${ip}/media/floppy`, { image: 'x' })).status, 404);
   t.equal((await api('PUT', `/bmcs/${ip}/media/cdrom`, {})).status, 400);
   t.match((await api('DELETE', `/bmcs/${ip}/media/cdrom`)).json, { state: 'empty', inserted: false });
+  const metrics = await (await fetch(`${control}/metrics`)).text();
+  t.match(metrics, /^bmcfleet_usbip_imports_total\{shard="0"\} [1-9]/m, 'the import shows in the metrics');
+  t.match(metrics, /^bmcfleet_media_open_images\{shard="0"\} 0$/m, 'the ejected image is closed');
 });
 
 t.test('ipmitool raw: Set Virtual Media inserts a file of the image folder; Get Virtual Media Status follows it', async (t) => {

@@ -161,7 +161,7 @@ t.test('SOL counts reach the shard\'s totals and its Prometheus metrics', async 
   t.ok(totals.sol.packetsOut > 0, `${totals.sol.packetsOut} packets out`);
   t.same([totals.drops.get('sol-malformed'), totals.drops.get('sol-orphan')], [1, 1]);
 
-  const shard: ShardCounters = { shard: 0, bmcs: 1, sessions: 1, ...totals.snapshot() };
+  const shard: ShardCounters = { shard: 0, bmcs: 1, sessions: 1, ...totals.snapshot(), media: null };
   const supervisor = { callAll: async () => [shard], status: () => [] } as unknown as Supervisor;
   const text = await fleetMetrics(supervisor).metrics();
   const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);

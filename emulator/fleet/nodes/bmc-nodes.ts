@@ -142,7 +142,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   counters(): ShardCounters {
     let sessions = 0;
     for (const bmc of this.nodes) sessions += bmc.channel.sessions.size;
-    return { shard: this.shardNo, bmcs: this.nodes.length, sessions, ...this.totals.snapshot() };
+    return { shard: this.shardNo, bmcs: this.nodes.length, sessions, ...this.totals.snapshot(), media: this.media?.counters() ?? null };
   }
 
   /** The BMC at `p`, with its saved state if the state directory has a readable one; an unreadable one is moved aside. */

@@ -3,6 +3,8 @@
 import type { CountersSnapshot } from '../../bmc/counters.js';
 import type { FaultSettings } from '../../bmc/faults.js';
 import type { MediaRequest } from './shard-media.js';
+import type { BlockCacheCounters } from '../../media/block-cache.js';
+import type { UsbipCountersSnapshot } from '../../media/usbip-counters.js';
 
 /** The BMC kind's name in control requests. */
 export const BMC = 'bmc';
@@ -43,4 +45,15 @@ export interface ShardCounters extends CountersSnapshot {
   shard: number;
   bmcs: number;
   sessions: number;
+  /** The shard's virtual media (null without a virtualMedia section). */
+  media: ShardMediaCounters | null;
+}
+
+export interface ShardMediaCounters {
+  usbip: UsbipCountersSnapshot;
+  /** The shard's block cache: bytes held, and what reads found (emulator/media/block-cache.ts). */
+  cache: BlockCacheCounters & { bytes: number };
+  openImages: number;
+  /** Bytes the hosts' disk writes hold in copy-on-write overlays. */
+  overlayBytes: number;
 }

@@ -13,6 +13,7 @@ import { MediaError, MediaErrorCode } from '../../media/media-error.js';
 import { UsbipCounters } from '../../media/usbip-counters.js';
 import { ControlError } from '../control-error.js';
 import type { VirtualMediaConfig } from '../fleet-config.js';
+import type { ShardMediaCounters } from './bmc-requests.js';
 
 export type MediaRequest =
   | { op: 'media'; ip: string }
@@ -66,6 +67,14 @@ export class ShardMedia {
           throw err;
         }
     }
+  }
+
+  counters(): ShardMediaCounters {
+    const { library } = this;
+    return {
+      usbip: this.usbipTotals.snapshot(), cache: { ...library.cache.counters, bytes: library.cache.bytes },
+      openImages: library.openImages, overlayBytes: library.overlayBudget.usedBytes,
+    };
   }
 
   close(): void {
