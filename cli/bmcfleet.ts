@@ -2,6 +2,7 @@
 // bmcfleet: the command-line entry point; each subcommand lives in its own file.
 import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
+import { ctlCommand } from './ctl.js';
 import { emulateCommand } from './emulate.js';
 import { firmwareCommand } from './firmware.js';
 import { fleetCommand } from './fleet.js';
@@ -16,6 +17,7 @@ interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
 
 const COMMANDS: Record<string, Subcommand> = {
   emulate: emulateCommand,
+  ctl: ctlCommand,
   fleet: fleetCommand,
   bench: benchCommand,
   sol: solCommand,

@@ -1,0 +1,178 @@
+// bmcfleet ctl: a running fleet's control API (README "The control API") from the command line, so no one needs
+// curl: list and show BMCs, power, faults, stalls, reboots and virtual media. Tables for people, --json for scripts.
+import { parseArgs } from 'node:util';
+import { UsageError, str, type Values } from './args.js';
+import { tokenFromFile } from './manager-client.js';
+import { errorOf, requestJson, UnreachableError } from '../orchestrator/manager/http-json.js';
+import { systemClock } from '../runtime/clock.js';
+
+export const DEFAULT_CONTROL_URL = 'http://127.0.0.1:8623';
+
+const HELP = `usage: bmcfleet ctl [--control URL] [--token-file F] [--json] COMMAND ...
+
+A running fleet's control API (what "bmcfleet emulate" printed as "control http://..."):
+
+  list [--offset N] [--limit N]          BMCs in fleet order: address, rack, power, sessions, faults
+  show IP                                one BMC: identity, state, counters
+  power IP on|off|cycle|reset|soft|diag  the host's power, as Chassis Control does
+  reboot IP [--ms N]                     the BMC controller reboots: silent N ms (default 5000), sessions lost
+  stall IP|all --ms N                    busy for N ms: requests queue, then are answered in order
+  fault IP|all [--loss P] [--latency MS] set faults (merged with those set before); --clear sets both to 0
+  media IP                               the BMC's virtual CD-ROM and disk
+  insert IP cdrom|disk IMAGE [--write-protected]   insert a file or an http(s) URL (answered once inserted)
+  eject IP cdrom|disk
+  shards                                 the fleet's processes
+
+options:
+  --control URL      the control API (default ${DEFAULT_CONTROL_URL}, fleets/default.yaml's)
+  --token-file F     its token, needed beyond loopback (the fleet keeps it in STATE_DIR/control-token)
+  --json             print the API's answer as it is: pure JSON on stdout
+
+examples:
+  bmcfleet ctl list
+  bmcfleet ctl power 127.1.0.1 off
+  bmcfleet ctl fault all --loss 5
+  bmcfleet ctl insert 127.1.0.1 cdrom /srv/debian-12.iso
+`;
+
+const OPTIONS = {
+  control: { type: 'string' }, 'token-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  offset: { type: 'string' }, limit: { type: 'string' }, ms: { type: 'string' }, loss: { type: 'string' }, latency: { type: 'string' },
+  clear: { type: 'boolean' }, 'write-protected': { type: 'boolean' },
+} as const;
+
+/** Each command's arguments and the options it takes beside --control, --token-file and --json. */
+const COMMANDS: Record<string, { args: string[]; options: string[] }> = {
+  list: { args: [], options: ['offset', 'limit'] },
+  show: { args: ['IP'], options: [] },
+  power: { args: ['IP', 'ACTION'], options: [] },
+  reboot: { args: ['IP'], options: ['ms'] },
+  stall: { args: ['IP|all'], options: ['ms'] },
+  fault: { args: ['IP|all'], options: ['loss', 'latency', 'clear'] },
+  media: { args: ['IP'], options: [] },
+  insert: { args: ['IP', 'DRIVE', 'IMAGE'], options: ['write-protected'] },
+  eject: { args: ['IP', 'DRIVE'], options: [] },
+  shards: { args: [], options: [] },
+};
+const COMMON = ['control', 'token-file', 'json', 'help'];
+
+type Row = Record<string, unknown>;
+
+export const ctlCommand = {
+  summary: 'a running fleet\'s control API: list, show, power, fault, stall, reboot, virtual media',
+  async run(argv: string[]): Promise<number> {
+    let parsed;
+    try {
+      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const { values, positionals } = parsed as { values: Values; positionals: string[] };
+    const [what, ...args] = positionals;
+    if (values.help || what === undefined) {
+      process.stdout.write(HELP);
+      return what === undefined && !values.help ? 2 : 0;
+    }
+    const command = COMMANDS[what];
+    if (!command) throw new UsageError(`unknown ctl command "${what}" (known: ${Object.keys(COMMANDS).join(', ')})`);
+    const foreign = Object.keys(values).find((k) => !COMMON.includes(k) && !command.options.includes(k));
+    if (foreign !== undefined) throw new UsageError(`--${foreign} is not an option of ctl ${what}`);
+    if (args.length !== command.args.length) throw new UsageError(`ctl ${what} takes ${command.args.join(' ') || 'no arguments'}`);
+    const api = new ControlClient(values);
+    const answer = await api.call(...request(what, args, values));
+    process.stdout.write(values.json ? `${JSON.stringify(answer)}\n` : print(what, answer));
+    return 0;
+  },
+};
+
+/** The API request a command makes. */
+function request(what: string, args: string[], values: Values): [string, string, unknown?] {
+  const [ip] = args;
+  const all = ip === 'all';
+  const number = (name: string, fallback?: number) => {
+    const v = str(values, name);
+    if (v === undefined) {
+      if (fallback === undefined) throw new UsageError(`ctl ${what} needs --${name}`);
+      return fallback;
+    }
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number, got "${v}"`);
+    return n;
+  };
+  switch (what) {
+    case 'list': return ['GET', `/bmcs?offset=${number('offset', 0)}&limit=${number('limit', 100)}`];
+    case 'show': return ['GET', `/bmcs/${ip}`];
+    case 'power': return ['POST', `/bmcs/${ip}/power`, { action: args[1] }];
+    case 'reboot': return ['POST', `/bmcs/${ip}/reboot`, { ms: number('ms', 5000) }];
+    case 'stall': return ['POST', all ? '/stall' : `/bmcs/${ip}/stall`, { ms: number('ms') }];
+    case 'fault': {
+      const change: Row = values.clear ? { lossPercent: 0, latencyMs: 0 } : {};
+      if (str(values, 'loss') !== undefined) change.lossPercent = number('loss');
+      if (str(values, 'latency') !== undefined) change.latencyMs = number('latency');
+      if (Object.keys(change).length === 0) throw new UsageError('ctl fault needs --loss, --latency or --clear');
+      return ['PUT', all ? '/faults' : `/bmcs/${ip}/faults`, change];
+    }
+    case 'media': return ['GET', `/bmcs/${ip}/media`];
+    case 'insert': return ['PUT', `/bmcs/${ip}/media/${args[1]}`, { image: args[2], writeProtected: values['write-protected'] === true }];
+    case 'eject': return ['DELETE', `/bmcs/${ip}/media/${args[1]}`];
+    default: return ['GET', '/shards'];
+  }
+}
+
+/** What people read: a table for lists, "key: value" lines for one thing. */
+function print(what: string, answer: unknown): string {
+  switch (what) {
+    case 'list': return table((answer as { bmcs: Row[] }).bmcs.map((b) => ({
+      ip: b.ip, rack: b.rack, power: b.power, sessions: b.sessions, faults: faultsText(b.faults as Row), busy: b.busy ? 'busy' : '',
+    })));
+    case 'shards': return table((answer as Row[]).map((s) => ({ shard: s.shard, pid: s.pid, state: s.state, restarts: s.restarts })));
+    case 'media': case 'insert': case 'eject': {
+      const drives = what === 'media' ? (answer as { drives: Row[] }).drives : [answer as Row];
+      return table(drives.map((d) => ({
+        drive: d.kind, state: d.state, image: d.image ?? d.pending ?? '', size: d.size ?? '', host: d.hostAttached ? 'attached' : '', error: d.error ?? '',
+      })));
+    }
+    default: return lines(answer as Row);
+  }
+}
+
+function faultsText(f: Row): string {
+  return Object.entries(f).filter(([, v]) => v !== 0 && v !== false && !(typeof v === 'object' && v !== null && Object.keys(v).length === 0))
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' ');
+}
+
+function table(rows: Row[]): string {
+  if (rows.length === 0) return '(none)\n';
+  const keys = Object.keys(rows[0]);
+  const cells = [keys, ...rows.map((r) => keys.map((k) => String(r[k] ?? '')))];
+  const widths = keys.map((_, i) => Math.max(...cells.map((c) => c[i].length)));
+  return cells.map((c) => c.map((v, i) => v.padEnd(widths[i])).join('  ').trimEnd()).join('\n') + '\n';
+}
+
+function lines(o: Row): string {
+  return Object.entries(o).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : v}`).join('\n') + '\n';
+}
+
+class ControlClient {
+  private readonly url: string;
+  private readonly token: string | null;
+
+  constructor(values: Values) {
+    const url = str(values, 'control') ?? DEFAULT_CONTROL_URL;
+    if (!/^https?:\/\/[^/\s]+\/?$/.test(url)) throw new UsageError(`--control must be a URL such as ${DEFAULT_CONTROL_URL}, got "${url}"`);
+    this.url = url.replace(/\/$/, '');
+    this.token = tokenFromFile(str(values, 'token-file'));
+  }
+
+  async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    let answer;
+    try {
+      answer = await requestJson(`${this.url}${path}`, { method, body, token: this.token, clock: systemClock, timeoutMs: 120_000 });
+    } catch (err) {
+      if (err instanceof UnreachableError) throw new Error(`cannot reach the fleet's control API: ${err.message} (is "bmcfleet emulate" running? --control URL names another)`);
+      throw err;
+    }
+    if (answer.status >= 400) throw new Error(errorOf(answer));
+    return answer.body;
+  }
+}
