@@ -185,7 +185,7 @@ t.test(`random bulk sequences never throw, hang or get stuck (seed ${seedHex(SEE
       // a reset recovery always brings the function back
       const m = slot.current() as MemoryMedium | undefined;
       if (m) m.failReads = m.failWrites = false;
-      resetRecovery(fn);
+      await resetRecovery(fn);
       trace.push('recovery');
       const tur = await runCommand(fn, { cdb: [0, 0, 0, 0, 0, 0], tag: 77 });
       const inq = await runCommand(fn, { cdb: [0x12, 0, 0, 0, 36, 0], length: 36, tag: 78 });
