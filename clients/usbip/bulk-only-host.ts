@@ -77,56 +77,90 @@ function urbFailed(what: string, status: number): BulkOnlyError {
   return new BulkOnlyError(BotHostError.urbStatus, `${what} URB ended with status ${status}`);
 }
 
+export interface TransferOptions extends EndpointAddresses {
+  /** Largest data URB. */
+  maxUrbBytes: number;
+  /**
+   * Submit the data-in URB (when one carries all the data) and the CSW's URB together with the CBW, instead of each
+   * after the one before (as Linux does): the device takes a bulk endpoint's URBs in order, so over USB/IP a command
+   * costs one round trip instead of three. Data-out commands are not queued (the CSW's URB on bulk IN would reach the
+   * device before the data on bulk OUT).
+   */
+  queued?: boolean;
+}
+
+/** A URB submitted ahead: awaited later, and meanwhile never an unhandled rejection. */
+function ahead(p: Promise<UrbOutcome>): Promise<UrbOutcome> {
+  p.catch(() => undefined);
+  return p;
+}
+
 /**
  * One command, CBW to CSW, with no recovery: what a test needs to see every case of §6.7. Throws BulkOnlyError for a
  * URB status it cannot handle or a CSW of another tag, and the DecodeError of a CSW that is not valid.
  */
-export async function bulkOnlyTransfer(t: BulkOnlyTransport, c: BotCommand, maxUrbBytes: number, endpoints: EndpointAddresses = {}): Promise<BotTransferResult> {
-  const bulkIn = endpoints.bulkIn ?? BULK_IN_ENDPOINT;
-  const bulkOut = endpoints.bulkOut ?? BULK_OUT_ENDPOINT;
+export async function bulkOnlyTransfer(t: BulkOnlyTransport, c: BotCommand, o: TransferOptions): Promise<BotTransferResult> {
   const dataIn = c.out === undefined;
   const length = c.length ?? c.out?.length ?? 0;
-  const cbw = await t.bulkOut(encodeCbw({ tag: c.tag, dataTransferLength: length, dataIn: dataIn && length > 0, lun: c.lun ?? 0, cb: Buffer.from(c.cb.buffer, c.cb.byteOffset, c.cb.byteLength) }));
+  const cbwSent = t.bulkOut(encodeCbw({ tag: c.tag, dataTransferLength: length, dataIn: dataIn && length > 0, lun: c.lun ?? 0, cb: Buffer.from(c.cb.buffer, c.cb.byteOffset, c.cb.byteLength) }));
+  const queue = o.queued === true && dataIn && length <= o.maxUrbBytes;
+  const dataAhead = queue && length > 0 ? ahead(t.bulkIn(length)) : null;
+  const cswAhead = queue ? ahead(t.bulkIn(CSW_LENGTH)) : null;
+  try {
+    return await phases(t, c, o, length, cbwSent, dataAhead, cswAhead);
+  } catch (err) {
+    // URBs queued ahead are let finish before anyone (a reset recovery) touches the device again
+    if (queue) await Promise.allSettled([dataAhead, cswAhead]);
+    throw err;
+  }
+}
+
+/** The CBW's outcome, the data phase and the CSW, URBs queued ahead taken in their turn. */
+async function phases(t: BulkOnlyTransport, c: BotCommand, o: TransferOptions, length: number, cbwSent: Promise<UrbOutcome>,
+  dataAhead: Promise<UrbOutcome> | null, cswAhead: Promise<UrbOutcome> | null): Promise<BotTransferResult> {
+  const bulkIn = o.bulkIn ?? BULK_IN_ENDPOINT;
+  const bulkOut = o.bulkOut ?? BULK_OUT_ENDPOINT;
+  const cbw = await cbwSent;
   if (cbw.status !== UrbStatus.ok) throw urbFailed('CBW', cbw.status);
   const pieces: number[] = [];
   const chunks: Buffer[] = [];
   let dataStalled = false;
   if (length > 0 && c.out === undefined) {
     for (let got = 0; got < length;) {
-      const ask = Math.min(maxUrbBytes, length - got);
-      const o = await t.bulkIn(ask);
-      if (o.status === UrbStatus.stall) {
+      const ask = Math.min(o.maxUrbBytes, length - got);
+      const d = got === 0 && dataAhead ? await dataAhead : await t.bulkIn(ask);
+      if (d.status === UrbStatus.stall) {
         dataStalled = true;
-        await t.clearHalt(bulkIn);
+        if (!cswAhead) await t.clearHalt(bulkIn); // a CSW URB already queued meets the halt too: cleared after it
         break;
       }
-      if (o.status !== UrbStatus.ok || o.data === undefined) throw urbFailed('data-in', o.status);
-      chunks.push(o.data);
-      pieces.push(o.actualLength);
-      got += o.actualLength;
-      if (o.actualLength < ask) break; // a short packet ends the data phase
+      if (d.status !== UrbStatus.ok || d.data === undefined) throw urbFailed('data-in', d.status);
+      chunks.push(d.data);
+      pieces.push(d.actualLength);
+      got += d.actualLength;
+      if (d.actualLength < ask) break; // a short packet ends the data phase
     }
   } else if (length > 0 && c.out !== undefined) {
     for (let sent = 0; sent < c.out.length;) {
-      const o = await t.bulkOut(c.out.subarray(sent, sent + maxUrbBytes));
-      sent += o.actualLength;
-      if (o.status === UrbStatus.stall) {
+      const d = await t.bulkOut(c.out.subarray(sent, sent + o.maxUrbBytes));
+      sent += d.actualLength;
+      if (d.status === UrbStatus.stall) {
         dataStalled = true;
         await t.clearHalt(bulkOut);
         break;
       }
-      if (o.status !== UrbStatus.ok) throw urbFailed('data-out', o.status);
+      if (d.status !== UrbStatus.ok) throw urbFailed('data-out', d.status);
     }
   }
   let cswStalled = false;
-  let o = await t.bulkIn(CSW_LENGTH);
-  if (o.status === UrbStatus.stall) {
+  let s = cswAhead ? await cswAhead : await t.bulkIn(CSW_LENGTH);
+  if (s.status === UrbStatus.stall) {
     cswStalled = true;
     await t.clearHalt(bulkIn);
-    o = await t.bulkIn(CSW_LENGTH);
+    s = await t.bulkIn(CSW_LENGTH);
   }
-  if (o.status !== UrbStatus.ok || o.data === undefined) throw urbFailed('CSW', o.status);
-  const csw = decodeCsw(o.data);
+  if (s.status !== UrbStatus.ok || s.data === undefined) throw urbFailed('CSW', s.status);
+  const csw = decodeCsw(s.data);
   if (csw.tag !== c.tag) throw new BulkOnlyError(BotHostError.invalidCsw, `CSW tag ${csw.tag} is not the CBW's ${c.tag}`);
   const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   return { data, pieces, dataStalled, cswStalled, csw };
@@ -144,6 +178,8 @@ export interface BulkOnlyHostOptions extends EndpointAddresses {
   maxUrbBytes?: number;
   /** bCBWLUN. Default 0. */
   lun?: number;
+  /** Queue each data-in command's URBs behind its CBW (TransferOptions.queued). Default false: one at a time, as Linux. */
+  queued?: boolean;
 }
 
 /** What a command came to: the CSW said passed (00h) or failed (01h: the host asks REQUEST SENSE why). */
@@ -162,7 +198,7 @@ export class BulkOnlyHost {
   readonly maxUrbBytes: number;
   /** Reset recoveries done after a phase error or a bad CSW. */
   resets = 0;
-  private readonly endpoints: EndpointAddresses;
+  private readonly options: TransferOptions;
   private readonly lun: number;
   private nextTag = 1;
   private queue: Promise<unknown> = Promise.resolve();
@@ -170,7 +206,7 @@ export class BulkOnlyHost {
   constructor(transport: BulkOnlyTransport, options: BulkOnlyHostOptions = {}) {
     this.transport = transport;
     this.maxUrbBytes = options.maxUrbBytes ?? DEFAULT_MAX_URB_BYTES;
-    this.endpoints = { bulkIn: options.bulkIn, bulkOut: options.bulkOut };
+    this.options = { maxUrbBytes: this.maxUrbBytes, bulkIn: options.bulkIn, bulkOut: options.bulkOut, queued: options.queued };
     this.lun = options.lun ?? 0;
   }
 
@@ -186,7 +222,7 @@ export class BulkOnlyHost {
 
   /** A reset recovery between commands (a host that gave up on one, or is starting afresh). */
   resetRecovery(): Promise<void> {
-    return this.inTurn(() => resetRecovery(this.transport, this.endpoints));
+    return this.inTurn(() => resetRecovery(this.transport, this.options));
   }
 
   private tag(): number {
@@ -205,7 +241,7 @@ export class BulkOnlyHost {
   private async run(c: BotCommand): Promise<BotResult> {
     let r: BotTransferResult;
     try {
-      r = await bulkOnlyTransfer(this.transport, c, this.maxUrbBytes, this.endpoints);
+      r = await bulkOnlyTransfer(this.transport, c, this.options);
     } catch (err) {
       if (!(err instanceof BulkOnlyError) && !(err instanceof DecodeError)) throw err;
       await this.recover();
@@ -221,6 +257,6 @@ export class BulkOnlyHost {
 
   private async recover(): Promise<void> {
     this.resets++;
-    await resetRecovery(this.transport, this.endpoints);
+    await resetRecovery(this.transport, this.options);
   }
 }

@@ -25,5 +25,5 @@ export type HostResult = BotTransferResult;
 let nextTag = 1;
 
 export function runCommand(fn: UsbFunction, c: HostCommand): Promise<HostResult> {
-  return bulkOnlyTransfer(fn, { cb: Buffer.from(c.cdb), length: c.length, out: c.out, tag: c.tag ?? nextTag++ }, c.urb ?? 64 * 1024);
+  return bulkOnlyTransfer(fn, { cb: Buffer.from(c.cdb), length: c.length, out: c.out, tag: c.tag ?? nextTag++ }, { maxUrbBytes: c.urb ?? 64 * 1024 });
 }

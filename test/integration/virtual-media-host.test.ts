@@ -2,7 +2,7 @@
 // file inserted with PUT /bmcs/IP/media/disk, the emulated host attaches the BMC's disk over TCP (device list, import,
 // enumeration, INQUIRY, TEST UNIT READY, READ CAPACITY) and reads the whole image byte for byte; its writes read back
 // and never reach the file; an eject while attached gives NOT READY, the next insert one UNIT ATTENTION; close()
-// detaches and the BMC releases the busid. The CD-ROM reads an ISO-sized image the same way.
+// detaches and the BMC releases the busid. The CD-ROM reads an ISO-sized image in 1 MiB READs with queued URBs.
 import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,10 +94,10 @@ t.test('an emulated host attaches its BMC\'s disk and CD-ROM over USB/IP through
   again.close();
 
   t.equal((await api('PUT', `/bmcs/${BMC}/media/cdrom`, { image: cdFile })).status, 200);
-  const cd = await VirtualMediaDisk.attach({ bmc: BMC, port, drive: DriveKind.cdrom, timeoutMs: 5000 });
+  const cd = await VirtualMediaDisk.attach({ bmc: BMC, port, drive: DriveKind.cdrom, timeoutMs: 5000, maxTransferBytes: 1024 * 1024, queued: true });
   t.teardown(() => cd.close());
   t.same([cd.busid, cd.inquiry.peripheralDeviceType, cd.blockSize, cd.blockCount], ['1-1', 5, 2048, CD_BYTES / 2048]);
-  t.ok((await cd.read(0, cd.blockCount)).equals(cdImage), 'the whole ISO, byte for byte');
+  t.ok((await cd.read(0, cd.blockCount)).equals(cdImage), 'the whole ISO, byte for byte (1 MiB READs, URBs queued)');
   t.equal(sense(await cd.write(0, Buffer.alloc(2048)).catch((e: unknown) => e)), '07/27/00', 'a CD is write protected');
 });
 
