@@ -227,8 +227,10 @@ async function main(): Promise<void> {
     process.stderr.write(`  ${many.aggregateMbPerSec} MB/s in all, the server sent ${many.backingBytesRead} bytes\n`);
     const loadAverageAtEnd = Math.round(loadavg()[0] * 100) / 100;
     const warm = (transfer: number, queued: boolean) => single.find((x) => x.maxTransferBytes === transfer && x.queued === queued)!.warm.mbPerSec;
+    const loaded = Math.max(loadAverageAtStart, loadAverageAtEnd) > 1.5;
     process.stdout.write(`${JSON.stringify({
       benchmark: 'usbip-read', node: process.version, mode: QUICK ? 'quick' : 'full', machine: machine(), loadAverageAtStart, loadAverageAtEnd,
+      note: loaded ? `measured while other work loaded the machine (load average ${loadAverageAtStart} at start, ${loadAverageAtEnd} at end): round trips wait for a core` : 'an otherwise idle machine',
       settings: {
         imageBytes: IMAGE_BYTES, hosts: HOSTS, blockSize: BLOCK, manyHostsTransfer: LINUX_TRANSFER, shards: 1, minSeconds: MIN_SECONDS,
         urbPerCommand: 1,
