@@ -40,8 +40,9 @@ export interface BotTransferResult {
   data: Buffer;
   /** Sizes of the data-phase URBs that completed with data. */
   pieces: number[];
-  /** A STALL ended the data phase; the CSW's URB stalled once before it came. */
+  /** A STALL ended the data phase. */
   dataStalled: boolean;
+  /** The CSW's URB stalled once before the CSW came. */
   cswStalled: boolean;
   csw: CommandStatusWrapper;
 }
