@@ -53,7 +53,7 @@ export const BotHostError = {
   phaseError: 'ERR_BOT_PHASE',
   /** The CSW was not valid or not meaningful (length, signature, status) or carried another tag. */
   invalidCsw: 'ERR_BOT_CSW',
-  /** A URB ended with a status other than success or a STALL where one is handled (e.g. -EOVERFLOW). */
+  /** A URB ended with a status other than success or a STALL where one is handled (e.g. -EOVERFLOW), or brought more than asked. */
   urbStatus: 'ERR_BOT_URB',
 } as const;
 export type BotHostError = (typeof BotHostError)[keyof typeof BotHostError];
@@ -136,21 +136,25 @@ async function phases(t: BulkOnlyTransport, c: BotCommand, o: TransferOptions, l
         break;
       }
       if (d.status !== UrbStatus.ok || d.data === undefined) throw urbFailed('data-in', d.status);
+      if (d.data.length > ask) throw new BulkOnlyError(BotHostError.urbStatus, `data-in URB brought ${d.data.length} bytes for ${ask} asked (babble)`);
       chunks.push(d.data);
-      pieces.push(d.actualLength);
-      got += d.actualLength;
-      if (d.actualLength < ask) break; // a short packet ends the data phase
+      pieces.push(d.data.length);
+      got += d.data.length;
+      if (d.data.length < ask) break; // a short packet ends the data phase
     }
   } else if (length > 0 && c.out !== undefined) {
     for (let sent = 0; sent < c.out.length;) {
-      const d = await t.bulkOut(c.out.subarray(sent, sent + o.maxUrbBytes));
-      sent += d.actualLength;
+      const piece = c.out.subarray(sent, sent + o.maxUrbBytes);
+      const d = await t.bulkOut(piece);
       if (d.status === UrbStatus.stall) {
         dataStalled = true;
         await t.clearHalt(bulkOut);
         break;
       }
       if (d.status !== UrbStatus.ok) throw urbFailed('data-out', d.status);
+      // a bulk OUT URB that completes is taken whole (only a STALL ends one early)
+      if (d.actualLength !== piece.length) throw new BulkOnlyError(BotHostError.urbStatus, `data-out URB took ${d.actualLength} of ${piece.length} bytes`);
+      sent += piece.length;
     }
   }
   let cswStalled = false;
