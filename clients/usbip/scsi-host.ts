@@ -54,6 +54,8 @@ export const ScsiHostErrorCode = {
   shortData: 'ERR_SCSI_SHORT_DATA',
   /** REQUEST SENSE after a CHECK CONDITION failed too: nothing says why. */
   noSense: 'ERR_SCSI_NO_SENSE',
+  /** READ CAPACITY gave a block length of 0: no block could be read. */
+  badCapacity: 'ERR_SCSI_CAPACITY',
 } as const;
 export type ScsiHostErrorCode = (typeof ScsiHostErrorCode)[keyof typeof ScsiHostErrorCode];
 
@@ -129,6 +131,7 @@ export class ScsiHost {
     if (c.lastLba === CAPACITY_10_OVERFLOW) {
       c = decodeReadCapacity16Data(await this.dataIn('READ CAPACITY(16)', encodeReadCapacity16(), READ_CAPACITY_16_LENGTH));
     }
+    if (c.blockSize === 0) throw new ScsiHostError(ScsiHostErrorCode.badCapacity, 'READ CAPACITY: a block length of 0');
     return { blockSize: c.blockSize, blockCount: c.lastLba + 1 };
   }
 

@@ -6,6 +6,7 @@
 import t, { type Test } from 'tap';
 import { BulkOnlyError, BulkOnlyHost, type BulkOnlyTransport } from '../../clients/usbip/bulk-only-host.js';
 import { ScsiHost, SenseError } from '../../clients/usbip/scsi-host.js';
+import { CswStatus, encodeCsw } from '../../protocols/usb-mass-storage/bot.js';
 import { DriveKind, type Medium } from '../../protocols/usb-mass-storage/medium.js';
 import { encodeBlockTransfer } from '../../protocols/usb-mass-storage/scsi/block-io.js';
 import { encodeInquiry } from '../../protocols/usb-mass-storage/scsi/inquiry.js';
@@ -208,4 +209,18 @@ t.test('queued: the data and status URBs go out before the CBW completes; stalls
   await t.rejects(bot.commandIn(encodeTestUnitReady(), 0), { name: 'BulkOnlyError', code: 'ERR_BOT_URB' });
   t.same(events, ['out 31', 'in 13', 'done out -32', 'done in -32', 'reset', 'clear 81', 'clear 2'], 'the queued URB is let finish before the reset recovery');
   t.ok((await bot.commandIn(encodeTestUnitReady(), 0)).passed, 'then the device is back');
+});
+
+t.test('READ CAPACITY saying a block length of 0 is refused (no block could be read)', async (t) => {
+  let tag = 0;
+  const device: BulkOnlyTransport = {
+    async bulkOut(d) { tag = d.readUInt32LE(4); return { status: UrbStatus.ok, actualLength: d.length }; },
+    async bulkIn(n) {
+      const data = n === 13 ? encodeCsw({ tag, dataResidue: 0, status: CswStatus.passed }) : Buffer.from('0000000900000000', 'hex');
+      return { status: UrbStatus.ok, data, actualLength: data.length };
+    },
+    clearHalt() {},
+    reset() {},
+  };
+  await t.rejects(new ScsiHost(new BulkOnlyHost(device)).readCapacity(), { name: 'ScsiHostError', code: 'ERR_SCSI_CAPACITY' });
 });
