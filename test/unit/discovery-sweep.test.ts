@@ -1,0 +1,191 @@
+// The discovery sweep, sans-I/O: real emulated BMCs (in this process, no sockets) answer its probes with their real
+// bytes; time is an argument, moved by hand. Window bound, resends, give-up times and the bound on silent addresses.
+import t from 'tap';
+import { DiscoverySweep, type SweepAction, type SweepFinding } from '../../protocols/ipmi/client-side/discovery-sweep.js';
+import { decodeAsf } from '../../protocols/rmcp/asf.js';
+import { encodePresencePong } from '../../protocols/rmcp/asf.js';
+import { EmulatedBmc } from '../../emulator/bmc/emulated-bmc.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
+
+const PEER = { address: '127.0.0.1', port: 40000 };
+
+/** Emulated BMCs at some addresses; what the sweep sends goes to them, their answers are collected. */
+class Network {
+  readonly bmcs = new Map<string, EmulatedBmc>();
+  readonly answers: { from: string; datagram: Buffer }[] = [];
+  readonly sent: string[] = [];
+  readonly found: SweepFinding[] = [];
+
+  constructor(addresses: readonly string[], clock = new ManualClock()) {
+    for (const ip of addresses) this.bmcs.set(ip, new EmulatedBmc({ ip, clock }));
+  }
+
+  /** Sends the probes; a BMC's answer waits in `answers` until delivered. */
+  carry(actions: SweepAction[]): void {
+    for (const a of actions) {
+      if (a.kind === 'found') { this.found.push(a.finding); continue; }
+      this.sent.push(a.address);
+      this.bmcs.get(a.address)?.handle(a.datagram, PEER, (answer) => this.answers.push({ from: a.address, datagram: answer }));
+    }
+  }
+
+  /** Every answer waiting, into the sweep at `nowMs`, and what it sends in turn, until nothing is left. */
+  deliver(sweep: DiscoverySweep, nowMs: number): void {
+    for (let a = this.answers.shift(); a; a = this.answers.shift()) this.carry(sweep.receive(a.from, a.datagram, nowMs));
+  }
+
+  close(): void {
+    for (const b of this.bmcs.values()) b.close();
+  }
+}
+
+const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}.${i + 1}`);
+
+t.test('a BMC answers the ping and Get Channel Authentication Capabilities: one finding with both', async (t) => {
+  const net = new Network(['127.9.0.1']);
+  t.teardown(() => net.close());
+  const sweep = new DiscoverySweep(['127.9.0.1'], { window: 4, timeoutMs: 500, retries: 2 });
+  net.carry(sweep.start(0));
+  t.same(net.sent, ['127.9.0.1'], 'the ping');
+  net.deliver(sweep, 3);
+  t.same(net.sent, ['127.9.0.1', '127.9.0.1'], 'then the question, to the same address');
+  t.equal(net.found.length, 1);
+  const f = net.found[0];
+  t.equal(f.address, '127.9.0.1');
+  t.equal(f.ipmi, true, 'the pong says IPMI');
+  t.equal(f.pong.iana, 4542, 'the ASF IANA');
+  t.ok(f.authCaps?.supportsV20, 'IPMI v2.0 sessions');
+  t.equal(f.authCaps!.authTypes, 1 << 2, 'MD5 alone among the v1.5 auth types (the emulator\'s default)');
+  t.equal(f.authCapsError, null);
+  t.ok(sweep.done, 'done');
+  t.equal(sweep.deadlineMs, null, 'nothing waits');
+});
+
+t.test('never more probes awaiting an answer than the window; each finished address lets the next one in', async (t) => {
+  const live = range('127.9.1', 10);
+  const net = new Network(live);
+  t.teardown(() => net.close());
+  const sweep = new DiscoverySweep(live, { window: 3, timeoutMs: 500, retries: 2 });
+  net.carry(sweep.start(0));
+  t.same(net.sent, live.slice(0, 3), 'three pings');
+  t.equal(sweep.inFlight, 3);
+  let now = 0;
+  while (!sweep.done) {
+    t.ok(sweep.inFlight <= 3, `at most 3 in flight (${sweep.inFlight})`);
+    const answer = net.answers.shift();
+    if (!answer) break;
+    net.carry(sweep.receive(answer.from, answer.datagram, ++now));
+  }
+  t.ok(sweep.done);
+  t.same(net.found.map((f) => f.address).sort(), [...live].sort(), 'every BMC found');
+  t.equal(sweep.counts.sent, 20, 'two probes each, none sent again');
+  t.equal(sweep.counts.resent, 0);
+});
+
+t.test('a silent address is asked again at each timeout, then given up; the bound holds', async (t) => {
+  const sweep = new DiscoverySweep(['127.9.2.1'], { window: 8, timeoutMs: 400, retries: 2 });
+  const sends = (actions: SweepAction[]) => actions.filter((a) => a.kind === 'send').length;
+  t.equal(sends(sweep.start(1000)), 1);
+  t.equal(sweep.deadlineMs, 1400);
+  t.equal(sends(sweep.tick(1399)), 0, 'not before its wait ends');
+  t.equal(sends(sweep.tick(1400)), 1, 'sent again');
+  t.equal(sweep.deadlineMs, 1800);
+  t.equal(sends(sweep.tick(1800)), 1, 'the second retry');
+  t.notOk(sweep.done);
+  t.same(sweep.tick(2200), [], 'given up after (retries + 1) x timeout, nothing found');
+  t.ok(sweep.done);
+  t.same(sweep.counts, { sent: 3, resent: 2, silent: 1, unexpected: 0, malformed: 0 });
+  t.equal(sweep.swept, 1);
+  t.equal(sweep.found, 0);
+});
+
+t.test('N silent addresses take N x (retries + 1) x timeout / window, to the ms', async (t) => {
+  const addresses = range('127.9.3', 100);
+  const sweep = new DiscoverySweep(addresses, { window: 10, timeoutMs: 100, retries: 2 });
+  let now = 0;
+  sweep.start(now);
+  let ticks = 0;
+  while (!sweep.done) {
+    now = sweep.deadlineMs!;
+    sweep.tick(now);
+    ticks++;
+  }
+  t.equal(now, (100 * 3 * 100) / 10, '3000 ms');
+  t.equal(ticks, 30, 'one tick per timeout: the window moves together');
+  t.equal(sweep.counts.silent, 100);
+});
+
+t.test('the live answer at once while the silent wait: a sweep of both is found complete', async (t) => {
+  const live = range('127.9.4', 20);
+  const silent = range('127.9.5', 20);
+  const net = new Network(live);
+  t.teardown(() => net.close());
+  const all = live.flatMap((a, i) => [a, silent[i]]);
+  const sweep = new DiscoverySweep(all, { window: 5, timeoutMs: 250, retries: 1 });
+  let now = 0;
+  net.carry(sweep.start(now));
+  while (!sweep.done) {
+    net.deliver(sweep, now);
+    if (sweep.done) break;
+    now = sweep.deadlineMs!;
+    net.carry(sweep.tick(now));
+  }
+  t.same(net.found.map((f) => f.address).sort(), [...live].sort(), 'every live BMC, no silent one');
+  t.equal(sweep.counts.silent, 20);
+  t.equal(sweep.swept, 40);
+  t.ok(now <= (20 * 2 * 250) / 5 + 250, `done at ${now} ms, within the bound for the silent ones`);
+});
+
+t.test('an address that answers the ping but not the question is found, saying why the capabilities are missing', async (t) => {
+  const sweep = new DiscoverySweep(['127.9.6.1'], { window: 1, timeoutMs: 100, retries: 1 });
+  const ping = sweep.start(0)[0] as { datagram: Buffer };
+  const pong = encodePresencePong(decodeAsf(ping.datagram));
+  const after = sweep.receive('127.9.6.1', pong, 10);
+  t.equal(after.length, 1, 'the question goes out');
+  t.same(sweep.tick(110), [after[0]], 'and again after its timeout (the same bytes)');
+  const end = sweep.tick(210);
+  t.equal(end.length, 1);
+  const found = (end[0] as { finding: SweepFinding }).finding;
+  t.equal(found.authCaps, null);
+  t.equal(found.authCapsError, 'no answer to Get Channel Authentication Capabilities (2 tries)');
+  t.ok(sweep.done);
+});
+
+t.test('a pong that says "no IPMI" is found without the question; late, stray and malformed datagrams are counted', async (t) => {
+  const sweep = new DiscoverySweep(['127.9.7.1', '127.9.7.2'], { window: 2, timeoutMs: 100, retries: 0 });
+  const [ping] = sweep.start(0) as { datagram: Buffer }[];
+  const asfOnly = encodePresencePong(decodeAsf(ping.datagram), { supportedEntities: 0x01 });
+  const actions = sweep.receive('127.9.7.1', asfOnly, 5);
+  t.equal(actions.length, 1);
+  t.match((actions[0] as { finding: SweepFinding }).finding, { address: '127.9.7.1', ipmi: false, authCaps: null, authCapsError: null });
+  t.same(sweep.receive('127.9.7.1', asfOnly, 6), [], 'a second pong: not being probed any more');
+  t.same(sweep.receive('127.9.9.9', asfOnly, 6), [], 'from an address never asked');
+  t.same(sweep.receive('127.9.7.2', Buffer.from([6, 0, 0xff]), 7), [], 'three bytes');
+  t.same(sweep.receive('127.9.7.2', Buffer.from('nonsense, not RMCP at all'), 7), []);
+  t.same(sweep.counts, { sent: 2, resent: 0, silent: 0, unexpected: 2, malformed: 2 });
+  sweep.tick(100);
+  t.ok(sweep.done, 'the silent one given up');
+  t.same(sweep.receive('127.9.7.2', asfOnly, 150), [], 'its late pong is not a finding');
+  t.equal(sweep.counts.unexpected, 3);
+});
+
+t.test('addresses come from an iterator, pulled only as the window frees', async (t) => {
+  let pulled = 0;
+  function* addresses() {
+    for (let i = 1; i <= 1000; i++) { pulled++; yield `127.9.${i >> 8}.${i & 0xff}`; }
+  }
+  const sweep = new DiscoverySweep(addresses(), { window: 16, timeoutMs: 100, retries: 0 });
+  sweep.start(0);
+  t.equal(pulled, 16, 'a window\'s worth');
+  sweep.tick(100);
+  t.equal(pulled, 32);
+});
+
+t.test('options are checked', async (t) => {
+  t.throws(() => new DiscoverySweep([], { window: 0, timeoutMs: 1, retries: 0 }), RangeError);
+  t.throws(() => new DiscoverySweep([], { window: 1, timeoutMs: 0, retries: 0 }), RangeError);
+  t.throws(() => new DiscoverySweep([], { window: 1, timeoutMs: 1, retries: -1 }), RangeError);
+  const empty = new DiscoverySweep([], { window: 1, timeoutMs: 1, retries: 0 });
+  t.same(empty.start(0), []);
+  t.ok(empty.done, 'nothing to sweep: done at once');
+});
