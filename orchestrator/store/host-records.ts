@@ -1,6 +1,9 @@
 // The provisioning flow's records (issue 14): every host the manager found behind a BMC, where it stands in the flow
 // (orchestrator/provisioning/host-machine.ts moves it) and what was read of it. Steps 1-3 (discover, inventory, pick
 // by policy) fill them; the install and the hand-over to the pool (steps 4-5) add their stages and steps here.
+import type { BmcIdentity } from '../../clients/ipmi/bmc-identity.js';
+
+export type { BmcIdentity } from '../../clients/ipmi/bmc-identity.js';
 
 /** How far a host has come. A step that fails leaves the stage as it was and says why in `failure`. */
 export const HostStage = {
@@ -35,21 +38,6 @@ export interface AuthCapabilities {
   nonNullUsers: boolean;
   nullUsers: boolean;
   anonymousLogin: boolean;
-}
-
-/** Who the BMC is: Get System GUID (§22.14) and Get Device ID (§20.1). */
-export interface BmcIdentity {
-  /** RFC 4122 text. */
-  guid: string;
-  deviceId: number;
-  deviceRevision: number;
-  /** MAJOR.MINOR as ipmitool prints it: "1.02". */
-  firmware: string;
-  /** "2.0". */
-  ipmiVersion: string;
-  /** The IANA enterprise number of the BMC's maker. */
-  manufacturerId: number;
-  productId: number;
 }
 
 export interface Cpu { model: string; cores: number; threads: number; mhz: number }

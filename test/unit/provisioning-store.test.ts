@@ -9,15 +9,9 @@ import { HostStage, HostStep, type HostRecord } from '../../orchestrator/store/h
 import { SqliteProvisioningStore } from '../../orchestrator/store/sqlite-provisioning-store.js';
 import { SqliteRolloutStore } from '../../orchestrator/store/sqlite-rollout-store.js';
 import { SCHEMA_VERSION, createVersion } from '../../orchestrator/store/sqlite-schema.js';
+import { foundHost as host } from '../helpers/host-records.js';
 
 const dbPath = () => join(mkdtempSync(join(tmpdir(), 'bmcfleet-hosts-')), 'rollouts.db');
-
-export function host(address: string, over: Partial<HostRecord> = {}): HostRecord {
-  return {
-    address, port: 623, stage: HostStage.FOUND, stageSinceMs: 1000, firstSeenMs: 1000, lastSeenMs: 1000,
-    authCaps: null, identity: null, identifiedAtMs: null, hardware: null, inventoriedAtMs: null, failure: null, ...over,
-  };
-}
 
 const inventoried = host('127.140.0.2', {
   stage: HostStage.INVENTORIED, stageSinceMs: 3000, lastSeenMs: 2000,
