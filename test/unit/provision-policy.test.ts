@@ -132,3 +132,11 @@ t.test('the plan: smallest fitting hosts first, every other host with its reason
   t.throws(() => planRole(policy(), 'gpu', 1, hosts), new UnknownRoleError('gpu', policy()));
   t.throws(() => planRole(policy(), 'gpu', 1, hosts), /no role "gpu" in the policy \(its roles: compute, storage\)/);
 });
+
+t.test('the shipped example policy is valid and fits npm start\'s fleet', async (t) => {
+  const shipped = loadPolicyFile(join(import.meta.dirname, '..', '..', '..', 'fleets', 'policy.yaml'));
+  t.same(Object.keys(shipped.roles), ['compute', 'storage']);
+  const builtIn = hardware({ cores: 48, memoryGiB: 256, disksGB: [960, 960], nics: 2 });
+  t.equal(unmetNeed(builtIn, shipped.roles.compute.needs), null, 'rack-a\'s built-in servers are compute hosts');
+  t.equal(unmetNeed({ ...builtIn, nics: builtIn.nics.map((n) => ({ ...n, speedMbps: 25_000 })) }, shipped.roles.storage.needs), '0 disks of 8000 GB or more < 2 required');
+});
