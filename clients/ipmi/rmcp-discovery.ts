@@ -1,7 +1,7 @@
 // BMC discovery by ASF Presence Ping over one UDP socket: the glue of the sans-I/O sweep
 // (protocols/ipmi/client-side/discovery-sweep.ts), which bounds the probes in flight, sends again what goes
 // unanswered and asks each BMC found for its authentication capabilities. Its one timer, for the oldest probe's
-// wait, runs on the Clock.
+// wait, runs on the Clock; the sweep's markers go to the socket's own port on loopback, behind what it has queued.
 import { createSocket } from 'node:dgram';
 import { DiscoverySweep, type SweepAction, type SweepCounts, type SweepFinding } from '../../protocols/ipmi/client-side/discovery-sweep.js';
 import { MAX_TIMER_MS, systemClock, type Clock } from '../../runtime/clock.js';
@@ -45,6 +45,11 @@ export interface SweepReport extends SweepCounts {
   found: number;
 }
 
+function markerOf(buf: Buffer, token: number): Buffer {
+  buf.writeUInt32BE(token >>> 0, 0);
+  return buf;
+}
+
 /** Probes every address (pulled from `addresses` as the window frees); resolves once each answered or was given up. */
 export async function sweepForBmcs(addresses: Iterable<string>, o: SweepOptions = {}): Promise<SweepReport> {
   const port = o.port ?? SWEEP_DEFAULTS.port;
@@ -56,14 +61,16 @@ export async function sweepForBmcs(addresses: Iterable<string>, o: SweepOptions 
   const sweep = new DiscoverySweep(addresses, {
     window, timeoutMs: o.timeoutMs ?? SWEEP_DEFAULTS.timeoutMs, retries: o.retries ?? SWEEP_DEFAULTS.retries, authCaps: o.authCaps ?? true,
   });
+  const ownPort = socket.address().port;
+  const marker = Buffer.alloc(4);
   let timer: { cancel(): void } | null = null;
+  let armedAtMs = Infinity;
   let finished!: () => void;
   const over = new Promise<void>((resolve) => { finished = resolve; });
-  // A timer set for the oldest wait is never later than the next deadline (later probes wait longer), so it is set
-  // only when none is, not moved on every datagram.
   const run = (actions: SweepAction[]) => {
     for (const a of actions) {
       if (a.kind === 'send') socket.send(a.datagram, port, a.address);
+      else if (a.kind === 'mark') socket.send(markerOf(marker, a.token), ownPort, '127.0.0.1');
       else o.onFound?.(a.finding);
     }
     o.onProgress?.(sweep.swept, sweep.found);
@@ -72,12 +79,23 @@ export async function sweepForBmcs(addresses: Iterable<string>, o: SweepOptions 
       finished();
       return;
     }
+    // Set for the next deadline; moved only when that comes earlier, not on every datagram (most leave it later).
     const deadline = sweep.deadlineMs;
-    if (timer === null && deadline !== null) {
-      timer = clock.setTimeout(() => { timer = null; run(sweep.tick(clock.now())); }, Math.min(MAX_TIMER_MS, Math.max(0, deadline - clock.now())));
+    if (deadline !== null && deadline < armedAtMs) {
+      timer?.cancel();
+      armedAtMs = deadline;
+      timer = clock.setTimeout(() => {
+        timer = null;
+        armedAtMs = Infinity;
+        run(sweep.tick(clock.now()));
+      }, Math.min(MAX_TIMER_MS, Math.max(0, deadline - clock.now())));
     }
   };
-  socket.on('message', (datagram, rinfo) => run(sweep.receive(rinfo.address, datagram, clock.now())));
+  socket.on('message', (datagram, rinfo) => {
+    const now = clock.now();
+    if (rinfo.port === ownPort && rinfo.address === '127.0.0.1' && datagram.length === 4) run(sweep.marked(datagram.readUInt32BE(0), now));
+    else run(sweep.receive(rinfo.address, datagram, now));
+  });
   try {
     run(sweep.start(clock.now()));
     await over;

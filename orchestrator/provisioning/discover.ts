@@ -1,8 +1,9 @@
 // Provisioning step 1, discover (issue 14): a presence-ping sweep of addresses (clients/ipmi/rmcp-discovery.ts), and
 // for each BMC it finds, while the sweep goes on, its identity over an RMCP+ session (Get System GUID, Get Device
-// ID), at most `concurrency` at once, each within `identifyTimeoutMs`. Every host found is saved as it is settled,
-// one transaction each: a BMC that refuses the login, or does not answer, is saved with the reason and the sweep
-// goes on. A host that answers the ping without IPMI is saved as found.
+// ID), at most `concurrency` at once, each within `identifyTimeoutMs`. Every host found is saved once it is settled,
+// one transaction each (a process killed meanwhile loses the hosts not settled yet: a new sweep finds them again):
+// a BMC that refuses the login, or does not answer, is saved with the reason and the sweep goes on. A host that
+// answers the ping without IPMI is saved as found.
 import { readBmcIdentity } from '../../clients/ipmi/bmc-identity.js';
 import { withBmcSession } from '../../clients/ipmi/bmc-session.js';
 import { explainFailure } from '../../clients/ipmi/failure-cause.js';
@@ -90,10 +91,12 @@ export async function discover(o: DiscoverOptions): Promise<DiscoverResult> {
       o.onProgress?.(progress);
     },
   });
+  // A BMC is saved once, when its identify step is over; a device without IPMI at once.
   const onFound = (f: SweepFinding) => {
     const host = sighted(known.get(f.address) ?? null, { address: f.address, port, authCaps: f.authCaps && authCapabilitiesOf(f.authCaps) }, o.clock.now());
-    save(host);
+    foundNow.set(host.address, host);
     if (f.ipmi) identify.add(f.address);
+    else save(host);
   };
   const sweep = await sweepForBmcs(o.addresses, {
     port, window: o.window, timeoutMs: o.timeoutMs, retries: o.retries, clock: o.clock, onFound,

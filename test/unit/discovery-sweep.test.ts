@@ -20,10 +20,14 @@ class Network {
     for (const ip of addresses) this.bmcs.set(ip, new EmulatedBmc({ ip, clock }));
   }
 
+  /** Markers sent to the sweep's own socket, behind the answers queued before them. */
+  readonly marks: number[] = [];
+
   /** Sends the probes; a BMC's answer waits in `answers` until delivered. */
   carry(actions: SweepAction[]): void {
     for (const a of actions) {
       if (a.kind === 'found') { this.found.push(a.finding); continue; }
+      if (a.kind === 'mark') { this.marks.push(a.token); continue; }
       this.sent.push(a.address);
       this.bmcs.get(a.address)?.handle(a.datagram, PEER, (answer) => this.answers.push({ from: a.address, datagram: answer }));
     }
@@ -34,12 +38,30 @@ class Network {
     for (let a = this.answers.shift(); a; a = this.answers.shift()) this.carry(sweep.receive(a.from, a.datagram, nowMs));
   }
 
+  /** The time comes: the sweep's tick, then the answers queued before its marker, then the marker. */
+  expire(sweep: DiscoverySweep, nowMs: number): void {
+    this.carry(sweep.tick(nowMs));
+    this.deliver(sweep, nowMs);
+    for (let m = this.marks.shift(); m !== undefined; m = this.marks.shift()) this.carry(sweep.marked(m, nowMs));
+  }
+
   close(): void {
     for (const b of this.bmcs.values()) b.close();
   }
 }
 
 const range = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}.${i + 1}`);
+const sends = (actions: SweepAction[]) => actions.filter((a) => a.kind === 'send').length;
+
+/** tick, and its marker straight back (nothing queued before it): what the sweep does when the time comes. */
+function expire(sweep: DiscoverySweep, nowMs: number): SweepAction[] {
+  const out: SweepAction[] = [];
+  for (const a of sweep.tick(nowMs)) {
+    if (a.kind === 'mark') out.push(...sweep.marked(a.token, nowMs));
+    else out.push(a);
+  }
+  return out;
+}
 
 t.test('a BMC answers the ping and Get Channel Authentication Capabilities: one finding with both', async (t) => {
   const net = new Network(['127.9.0.1']);
@@ -84,19 +106,59 @@ t.test('never more probes awaiting an answer than the window; each finished addr
 
 t.test('a silent address is asked again at each timeout, then given up; the bound holds', async (t) => {
   const sweep = new DiscoverySweep(['127.9.2.1'], { window: 8, timeoutMs: 400, retries: 2 });
-  const sends = (actions: SweepAction[]) => actions.filter((a) => a.kind === 'send').length;
   t.equal(sends(sweep.start(1000)), 1);
   t.equal(sweep.deadlineMs, 1400);
-  t.equal(sends(sweep.tick(1399)), 0, 'not before its wait ends');
-  t.equal(sends(sweep.tick(1400)), 1, 'sent again');
+  t.same(sweep.tick(1399), [], 'not before its wait ends');
+  t.equal(sends(expire(sweep, 1400)), 1, 'sent again');
   t.equal(sweep.deadlineMs, 1800);
-  t.equal(sends(sweep.tick(1800)), 1, 'the second retry');
+  t.equal(sends(expire(sweep, 1800)), 1, 'the second retry');
   t.notOk(sweep.done);
-  t.same(sweep.tick(2200), [], 'given up after (retries + 1) x timeout, nothing found');
+  t.same(expire(sweep, 2200), [], 'given up after (retries + 1) x timeout, nothing found');
   t.ok(sweep.done);
   t.same(sweep.counts, { sent: 3, resent: 2, silent: 1, unexpected: 0, malformed: 0 });
   t.equal(sweep.swept, 1);
   t.equal(sweep.found, 0);
+});
+
+t.test('an answer that waited in the receive queue while the process was busy does not give the address up', async (t) => {
+  const net = new Network(['127.9.8.1']);
+  t.teardown(() => net.close());
+  const sweep = new DiscoverySweep(['127.9.8.1'], { window: 1, timeoutMs: 100, retries: 0 });
+  net.carry(sweep.start(0));
+  // The pong arrived at once, but the process only looks again at 5000 ms: the last try's wait has long ended.
+  net.carry(sweep.tick(5000));
+  t.same(net.marks, [1], 'a marker goes out first; nothing is given up yet');
+  t.equal(sweep.deadlineMs, 5100, 'should the marker be lost, another after a timeout');
+  net.expire(sweep, 5000);
+  t.equal(net.found.length, 1, 'the pong queued before the marker counts');
+  t.ok(net.found[0].authCaps, 'and the question it led to was answered');
+  t.equal(sweep.counts.silent, 0);
+  t.ok(sweep.done);
+});
+
+t.test('a probe not last is simply sent again, the answer to either taken', async (t) => {
+  const net = new Network(['127.9.8.3']);
+  t.teardown(() => net.close());
+  const sweep = new DiscoverySweep(['127.9.8.3'], { window: 1, timeoutMs: 100, retries: 1 });
+  net.carry(sweep.start(0));
+  net.carry(sweep.tick(100));
+  t.same([net.sent.length, net.marks.length], [2, 0], 'the ping again, no marker');
+  net.deliver(sweep, 101);
+  t.equal(net.found.length, 1, 'found once');
+  t.equal(sweep.counts.unexpected, 1, 'the second pong is not a second finding');
+});
+
+t.test('a marker lost is sent again; an old one coming back late is ignored', async (t) => {
+  const sweep = new DiscoverySweep(['127.9.8.2'], { window: 1, timeoutMs: 100, retries: 0 });
+  sweep.start(0);
+  const [first] = sweep.tick(100) as { kind: 'mark'; token: number }[];
+  t.same(sweep.tick(150), [], 'while it may still come back');
+  const [second] = sweep.tick(200) as { kind: 'mark'; token: number }[];
+  t.not(second.token, first.token, 'another marker');
+  t.same(sweep.marked(first.token, 210), [], 'the first, late: ignored');
+  t.notOk(sweep.done);
+  sweep.marked(second.token, 220);
+  t.ok(sweep.done, 'given up when the second came back');
 });
 
 t.test('N silent addresses take N x (retries + 1) x timeout / window, to the ms', async (t) => {
@@ -107,7 +169,7 @@ t.test('N silent addresses take N x (retries + 1) x timeout / window, to the ms'
   let ticks = 0;
   while (!sweep.done) {
     now = sweep.deadlineMs!;
-    sweep.tick(now);
+    expire(sweep, now);
     ticks++;
   }
   t.equal(now, (100 * 3 * 100) / 10, '3000 ms');
@@ -128,7 +190,7 @@ t.test('the live answer at once while the silent wait: a sweep of both is found 
     net.deliver(sweep, now);
     if (sweep.done) break;
     now = sweep.deadlineMs!;
-    net.carry(sweep.tick(now));
+    net.expire(sweep, now);
   }
   t.same(net.found.map((f) => f.address).sort(), [...live].sort(), 'every live BMC, no silent one');
   t.equal(sweep.counts.silent, 20);
@@ -142,8 +204,8 @@ t.test('an address that answers the ping but not the question is found, saying w
   const pong = encodePresencePong(decodeAsf(ping.datagram));
   const after = sweep.receive('127.9.6.1', pong, 10);
   t.equal(after.length, 1, 'the question goes out');
-  t.same(sweep.tick(110), [after[0]], 'and again after its timeout (the same bytes)');
-  const end = sweep.tick(210);
+  t.same(expire(sweep, 110), [after[0]], 'and again after its timeout (the same bytes)');
+  const end = expire(sweep, 210);
   t.equal(end.length, 1);
   const found = (end[0] as { finding: SweepFinding }).finding;
   t.equal(found.authCaps, null);
@@ -163,7 +225,7 @@ t.test('a pong that says "no IPMI" is found without the question; late, stray an
   t.same(sweep.receive('127.9.7.2', Buffer.from([6, 0, 0xff]), 7), [], 'three bytes');
   t.same(sweep.receive('127.9.7.2', Buffer.from('nonsense, not RMCP at all'), 7), []);
   t.same(sweep.counts, { sent: 2, resent: 0, silent: 0, unexpected: 2, malformed: 2 });
-  sweep.tick(100);
+  expire(sweep, 100);
   t.ok(sweep.done, 'the silent one given up');
   t.same(sweep.receive('127.9.7.2', asfOnly, 150), [], 'its late pong is not a finding');
   t.equal(sweep.counts.unexpected, 3);
@@ -177,7 +239,7 @@ t.test('addresses come from an iterator, pulled only as the window frees', async
   const sweep = new DiscoverySweep(addresses(), { window: 16, timeoutMs: 100, retries: 0 });
   sweep.start(0);
   t.equal(pulled, 16, 'a window\'s worth');
-  sweep.tick(100);
+  expire(sweep, 100);
   t.equal(pulled, 32);
 });
 

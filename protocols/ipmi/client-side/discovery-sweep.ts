@@ -6,6 +6,13 @@
 // unanswered for `timeoutMs` is sent again, at most `retries` times. An address with no BMC therefore holds one slot
 // of the window for (retries + 1) x timeoutMs and then is given up: N silent addresses add at most
 // N x (retries + 1) x timeoutMs / window to a sweep.
+//
+// A timeout measures the network and the BMC, not this process: an answer that arrived in time but waits in the
+// socket's receive queue while the process is busy (it reads a few datagrams per turn of its event loop) must not
+// make the sweep give an address up. A probe whose wait ends is simply sent again (a second answer is ignored); when
+// the last try's wait ends, the sweep asks the glue to send a marker datagram to its own socket ('mark') and gives
+// the address up only when the marker comes back (marked()): the queue is first in, first out, so every answer that
+// arrived before the wait ended has been read by then.
 import { DecodeError } from '../../errors.js';
 import { AsfMessageType, decodeAsf, decodePresencePong, encodePresencePing, type PresencePong } from '../../rmcp/asf.js';
 import { RMCP_SEQ_NO_ACK, RmcpClass, decodeRmcpHeader } from '../../rmcp/header.js';
@@ -49,7 +56,9 @@ export interface SweepFinding {
 
 export type SweepAction =
   | { kind: 'send'; address: string; datagram: Buffer }
-  | { kind: 'found'; finding: SweepFinding };
+  | { kind: 'found'; finding: SweepFinding }
+  /** Send a datagram carrying `token` to the sweep's own socket; pass it to marked() when it comes back. */
+  | { kind: 'mark'; token: number };
 
 export interface SweepCounts {
   /** Probes sent, resends included. */
@@ -92,6 +101,11 @@ export class DiscoverySweep {
   private exhausted = false;
   private finished = 0;
   private answered = 0;
+  /** Last tries whose wait ended, given up once a marker sent after that comes back. */
+  private lastWaits: Wait[] = [];
+  /** The marker on its way through the receive queue, sent at `atMs`. */
+  private mark: { token: number; atMs: number } | null = null;
+  private marks = 0;
 
   constructor(addresses: Iterable<string>, o: SweepOptions) {
     if (!Number.isInteger(o.window) || o.window < 1) throw new RangeError(`the window is at least 1 probe, not ${o.window}`);
@@ -110,10 +124,15 @@ export class DiscoverySweep {
   /** Probes awaiting an answer now. */
   get inFlight(): number { return this.probing.size; }
 
-  /** When the oldest probe's wait ends (ms), or null with none waiting: call tick then. */
+  /**
+   * When to call tick (ms): the oldest probe's wait ends, or, a marker on its way, the time to send another should it
+   * have been lost; null with nothing waiting.
+   */
   get deadlineMs(): number | null {
     this.dropStaleWaits();
-    return this.waitsHead < this.waits.length ? this.waits[this.waitsHead].dueMs : null;
+    const wait = this.waitsHead < this.waits.length ? this.waits[this.waitsHead].dueMs : null;
+    if (!this.mark) return wait;
+    return Math.min(wait ?? Infinity, this.mark.atMs + this.o.timeoutMs);
   }
 
   /** The first probes: as many addresses as the window holds. */
@@ -123,23 +142,56 @@ export class DiscoverySweep {
     return actions;
   }
 
-  /** Probes whose wait ended: sent again, or given up (an unanswered Get Channel Authentication Capabilities is a finding without them). */
+  /**
+   * Probes whose wait ended are sent again; those that were the last try wait for a marker to go through the receive
+   * queue before they are given up (marked()). A marker that has not come back within a timeout is sent again.
+   */
   tick(nowMs: number): SweepAction[] {
     const actions: SweepAction[] = [];
     for (this.dropStaleWaits(); this.waitsHead < this.waits.length && this.waits[this.waitsHead].dueMs <= nowMs; this.dropStaleWaits()) {
-      const { probe } = this.waits[this.waitsHead++];
-      if (probe.attempt <= this.o.retries) {
+      const wait = this.waits[this.waitsHead++];
+      if (wait.probe.attempt <= this.o.retries) {
         this.counts.resent++;
-        this.ask(probe, nowMs, actions);
-      } else if (probe.question === Question.PING) {
+        this.ask(wait.probe, nowMs, actions);
+      } else {
+        this.lastWaits.push(wait);
+      }
+    }
+    if (this.lastWaits.length > 0 && (!this.mark || nowMs >= this.mark.atMs + this.o.timeoutMs)) this.markAt(nowMs, actions);
+    return actions;
+  }
+
+  /**
+   * The marker is back: every answer that had arrived when it was sent has been read, so the last tries whose wait
+   * had ended by then are given up (an unanswered Get Channel Authentication Capabilities is a finding without them).
+   * An older marker (sent again meanwhile) is ignored.
+   */
+  marked(token: number, nowMs: number): SweepAction[] {
+    if (!this.mark || token !== this.mark.token) return [];
+    const endedBy = this.mark.atMs;
+    this.mark = null;
+    const actions: SweepAction[] = [];
+    const later: Wait[] = [];
+    for (const wait of this.lastWaits) {
+      const { probe } = wait;
+      if (this.probing.get(probe.address) !== probe || probe.sends !== wait.send) continue; // answered meanwhile
+      if (wait.dueMs > endedBy) later.push(wait);
+      else if (probe.question === Question.PING) {
         this.counts.silent++;
         this.finish(probe, null, actions);
       } else {
         this.finish(probe, { authCaps: null, error: `no answer to Get Channel Authentication Capabilities (${probe.attempt} tries)` }, actions);
       }
     }
+    this.lastWaits = later;
+    if (later.length > 0) this.markAt(nowMs, actions);
     this.fill(nowMs, actions);
     return actions;
+  }
+
+  private markAt(nowMs: number, actions: SweepAction[]): void {
+    this.mark = { token: ++this.marks, atMs: nowMs };
+    actions.push({ kind: 'mark', token: this.mark.token });
   }
 
   /** A datagram from `address`: a pong or an answer, which may finish the address and free its slot for the next. */
