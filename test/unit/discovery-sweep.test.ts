@@ -243,7 +243,23 @@ t.test('addresses come from an iterator, pulled only as the window frees', async
   t.equal(pulled, 32);
 });
 
+t.test('at most a burst of probes per step; the rest at once, at the next', async (t) => {
+  const sweep = new DiscoverySweep(range('127.9.10', 200), { window: 150, timeoutMs: 100, retries: 1, burst: 64 });
+  t.equal(sends(sweep.start(0)), 64, 'a burst');
+  t.equal(sweep.deadlineMs, 0, 'slots left: go on at once');
+  t.equal(sends(sweep.tick(1)), 64);
+  t.equal(sends(sweep.tick(2)), 22, 'the window is full');
+  t.equal(sweep.deadlineMs, 100, 'now the first waits');
+  t.equal(sends(sweep.tick(100)), 64, 'those sent at 0 again');
+  t.equal(sweep.deadlineMs, 101);
+  t.equal(sends(sweep.tick(102)), 64, 'those due at 101 and 102: a burst');
+  t.equal(sweep.deadlineMs, 102, 'and the rest at once');
+  t.equal(sends(sweep.tick(102)), 22);
+  t.equal(sweep.counts.resent, 150);
+});
+
 t.test('options are checked', async (t) => {
+  t.throws(() => new DiscoverySweep([], { window: 1, timeoutMs: 1, retries: 0, burst: 0 }), RangeError);
   t.throws(() => new DiscoverySweep([], { window: 0, timeoutMs: 1, retries: 0 }), RangeError);
   t.throws(() => new DiscoverySweep([], { window: 1, timeoutMs: 0, retries: 0 }), RangeError);
   t.throws(() => new DiscoverySweep([], { window: 1, timeoutMs: 1, retries: -1 }), RangeError);

@@ -40,6 +40,13 @@ export interface SweepOptions {
   retries: number;
   /** Ask each BMC that answered the ping for its authentication capabilities. Default true. */
   authCaps?: boolean;
+  /**
+   * Probes sent in one step at most (default 64); the rest go at the next, at once (deadlineMs). A process sending a
+   * whole window's worth in one go serves nothing else meanwhile: on loopback, with 50,000 emulated BMCs sharing the
+   * port, each ping to an address where none listens costs the kernel about 1.7 ms (it looks through every socket
+   * bound to that port), so 1,024 at once would hold the event loop for 1.7 s.
+   */
+  burst?: number;
 }
 
 /** A device that answered the ping. */
@@ -106,13 +113,17 @@ export class DiscoverySweep {
   /** The marker on its way through the receive queue, sent at `atMs`. */
   private mark: { token: number; atMs: number } | null = null;
   private marks = 0;
+  /** Probes this step may still send, and when the last step ran. */
+  private budget = 0;
+  private lastNowMs = 0;
 
   constructor(addresses: Iterable<string>, o: SweepOptions) {
     if (!Number.isInteger(o.window) || o.window < 1) throw new RangeError(`the window is at least 1 probe, not ${o.window}`);
     if (!(o.timeoutMs > 0)) throw new RangeError(`a probe waits more than 0 ms, not ${o.timeoutMs}`);
     if (!Number.isInteger(o.retries) || o.retries < 0) throw new RangeError(`retries are a whole number, not ${o.retries}`);
     this.addresses = addresses[Symbol.iterator]();
-    this.o = { authCaps: true, ...o };
+    this.o = { authCaps: true, burst: 64, ...o };
+    if (!Number.isInteger(this.o.burst) || this.o.burst < 1) throw new RangeError(`a burst is at least 1 probe, not ${this.o.burst}`);
   }
 
   /** Every address was answered or given up. */
@@ -130,14 +141,16 @@ export class DiscoverySweep {
    */
   get deadlineMs(): number | null {
     this.dropStaleWaits();
-    const wait = this.waitsHead < this.waits.length ? this.waits[this.waitsHead].dueMs : null;
-    if (!this.mark) return wait;
-    return Math.min(wait ?? Infinity, this.mark.atMs + this.o.timeoutMs);
+    let at = this.waitsHead < this.waits.length ? this.waits[this.waitsHead].dueMs : Infinity;
+    if (this.mark) at = Math.min(at, this.mark.atMs + this.o.timeoutMs);
+    // slots free and addresses perhaps left: the last step's burst ran out
+    if (!this.exhausted && this.probing.size < this.o.window) at = Math.min(at, this.lastNowMs);
+    return at === Infinity ? null : at;
   }
 
   /** The first probes: as many addresses as the window holds. */
   start(nowMs: number): SweepAction[] {
-    const actions: SweepAction[] = [];
+    const actions = this.step(nowMs);
     this.fill(nowMs, actions);
     return actions;
   }
@@ -147,17 +160,21 @@ export class DiscoverySweep {
    * queue before they are given up (marked()). A marker that has not come back within a timeout is sent again.
    */
   tick(nowMs: number): SweepAction[] {
-    const actions: SweepAction[] = [];
+    const actions = this.step(nowMs);
     for (this.dropStaleWaits(); this.waitsHead < this.waits.length && this.waits[this.waitsHead].dueMs <= nowMs; this.dropStaleWaits()) {
-      const wait = this.waits[this.waitsHead++];
+      const wait = this.waits[this.waitsHead];
       if (wait.probe.attempt <= this.o.retries) {
+        if (this.budget === 0) break;
+        this.waitsHead++;
         this.counts.resent++;
         this.ask(wait.probe, nowMs, actions);
       } else {
+        this.waitsHead++;
         this.lastWaits.push(wait);
       }
     }
     if (this.lastWaits.length > 0 && (!this.mark || nowMs >= this.mark.atMs + this.o.timeoutMs)) this.markAt(nowMs, actions);
+    this.fill(nowMs, actions);
     return actions;
   }
 
@@ -170,7 +187,7 @@ export class DiscoverySweep {
     if (!this.mark || token !== this.mark.token) return [];
     const endedBy = this.mark.atMs;
     this.mark = null;
-    const actions: SweepAction[] = [];
+    const actions = this.step(nowMs);
     const later: Wait[] = [];
     for (const wait of this.lastWaits) {
       const { probe } = wait;
@@ -197,7 +214,7 @@ export class DiscoverySweep {
   /** A datagram from `address`: a pong or an answer, which may finish the address and free its slot for the next. */
   receive(address: string, datagram: Uint8Array, nowMs: number): SweepAction[] {
     const probe = this.probing.get(address);
-    const actions: SweepAction[] = [];
+    const actions = this.step(nowMs);
     try {
       const messageClass = decodeRmcpHeader(datagram).messageClass;
       if (messageClass === RmcpClass.ASF) this.onAsf(probe, datagram, nowMs, actions);
@@ -242,9 +259,16 @@ export class DiscoverySweep {
     this.finish(probe, { authCaps: decodeAuthCapsResponse(res.data), error: null }, actions);
   }
 
-  /** New addresses into the free slots of the window. */
+  /** A new step at `nowMs`, with a burst's worth of probes to send. */
+  private step(nowMs: number): SweepAction[] {
+    this.lastNowMs = nowMs;
+    this.budget = this.o.burst;
+    return [];
+  }
+
+  /** New addresses into the free slots of the window, as many as the step's burst allows. */
   private fill(nowMs: number, actions: SweepAction[]): void {
-    while (!this.exhausted && this.probing.size < this.o.window) {
+    while (!this.exhausted && this.probing.size < this.o.window && this.budget > 0) {
       const next = this.addresses.next();
       if (next.done) { this.exhausted = true; break; }
       if (this.probing.has(next.value)) continue; // listed twice: it is being probed already
@@ -255,6 +279,7 @@ export class DiscoverySweep {
   }
 
   private ask(probe: Probe, nowMs: number, actions: SweepAction[]): void {
+    this.budget--;
     probe.attempt++;
     this.waits.push({ probe, send: ++probe.sends, dueMs: nowMs + this.o.timeoutMs });
     this.counts.sent++;
