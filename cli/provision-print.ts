@@ -6,6 +6,9 @@ import { cores, type RolePlan } from '../orchestrator/provisioning/policy-match.
 import type { Needs } from '../orchestrator/provisioning/policy.js';
 import type { HostHardware, HostRecord } from '../orchestrator/store/host-records.js';
 
+/** "1 disk", "2 disks". */
+const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+
 /** Failures listed one per line before "... and N more". */
 const LISTED_FAILURES = 20;
 
@@ -51,10 +54,10 @@ export function hardwareLine(hw: HostHardware): string {
   const diskGB = hw.disks.reduce((n, d) => n + d.sizeGB, 0);
   return [
     `${hw.vendor} ${hw.product}`.trim(),
-    `${hw.cpus.length} CPU${hw.cpus.length === 1 ? "" : "s"} ${cores(hw)} cores`,
+    `${count(hw.cpus.length, 'CPU')} ${count(cores(hw), 'core')}`,
     `${hw.memoryGiB} GiB`,
-    `${hw.disks.length} disks ${diskGB.toLocaleString('en-US')} GB`,
-    `${hw.nics.length} NICs ${hw.nics.map((n) => n.mac).join(' ')}`.trim(),
+    `${count(hw.disks.length, 'disk')} ${diskGB.toLocaleString('en-US')} GB`,
+    `${count(hw.nics.length, 'NIC')} ${hw.nics.map((n) => n.mac).join(' ')}`.trim(),
   ].join('  ');
 }
 
@@ -71,10 +74,10 @@ export function inventoryText(r: InventoryResult): string {
 
 export function needsText(n: Needs): string {
   const parts = [
-    n.cores !== undefined ? `${n.cores} cores` : null,
+    n.cores !== undefined ? count(n.cores, 'core') : null,
     n.memoryGiB !== undefined ? `${n.memoryGiB} GiB` : null,
-    n.disks ? `${n.disks.count} disks${n.disks.sizeGB !== undefined ? ` of ${n.disks.sizeGB} GB` : ''}` : null,
-    n.nics ? `${n.nics.count} NICs${n.nics.speedMbps !== undefined ? ` of ${n.nics.speedMbps} Mb/s` : ''}` : null,
+    n.disks ? `${count(n.disks.count, 'disk')}${n.disks.sizeGB !== undefined ? ` of ${n.disks.sizeGB} GB` : ''}` : null,
+    n.nics ? `${count(n.nics.count, 'NIC')}${n.nics.speedMbps !== undefined ? ` of ${n.nics.speedMbps} Mb/s` : ''}` : null,
   ].filter((p) => p !== null);
   return parts.length ? parts.join(', ') : 'nothing';
 }
@@ -84,7 +87,7 @@ export function planText(p: RolePlan, policyFile: string): string {
   const lines = [
     `role ${p.role} (${policyFile}): needs ${needsText(rp.needs)}; image ${rp.image}${rp.packages.length ? `, packages ${rp.packages.join(' ')}` : ''}`,
     `picked ${p.picked.length} of ${p.count}:`,
-    ...p.picked.map((h) => `  ${h.address.padEnd(15)} ${h.cores} cores  ${h.memoryGiB} GiB  ${h.disks} disks ${h.diskGB.toLocaleString('en-US')} GB  ${h.nics} NICs  ${h.product}`),
+    ...p.picked.map((h) => `  ${h.address.padEnd(15)} ${count(h.cores, 'core')}  ${h.memoryGiB} GiB  ${count(h.disks, 'disk')} ${h.diskGB.toLocaleString('en-US')} GB  ${count(h.nics, 'NIC')}  ${h.product}`),
   ];
   if (p.notPicked.length > 0) lines.push('not picked:', ...p.notPicked.map((h) => `  ${h.address.padEnd(15)} ${h.reason}`));
   return `${lines.join('\n')}\n`;
