@@ -9,6 +9,7 @@ import { fleetCommand } from './fleet.js';
 import { solCommand } from './sol.js';
 import { isnsCommand } from './isns.js';
 import { packageVersion } from './package-info.js';
+import { provisionCommand } from './provision.js';
 import { managerCommand } from './manager.js';
 import { rmcCommand } from './rmc.js';
 import { rolloutCommand } from './rollout.js';
@@ -26,6 +27,7 @@ const COMMANDS: Record<string, Subcommand> = {
   manager: managerCommand,
   rollout: rolloutCommand,
   rmc: rmcCommand,
+  provision: provisionCommand,
 };
 
 function usage(): string {

@@ -59,3 +59,34 @@ export function isIpv4(text: string): boolean {
 export function isLoopback(ip: string): boolean {
   return (parseIpv4(ip) >>> 24) === 127;
 }
+
+/** An IPv4 block in CIDR notation (RFC 4632 §3.1): its first and last address, as numbers. */
+export interface Cidr { text: string; prefix: number; first: number; last: number }
+
+/** "10.1.0.0/16"; a RangeError saying what is wrong (no prefix, a prefix past 32, host bits set). */
+export function parseCidr(text: string): Cidr {
+  const m = /^([^/]+)\/(\d{1,2})$/.exec(text.trim());
+  if (!m) throw new RangeError(`not a CIDR block (ADDRESS/PREFIX, e.g. 10.1.0.0/16): "${text}"`);
+  const base = parseIpv4(m[1]);
+  const prefix = Number(m[2]);
+  if (prefix > 32) throw new RangeError(`a prefix is 0 to 32, not ${prefix}: "${text}"`);
+  const size = 2 ** (32 - prefix);
+  const first = Math.floor(base / size) * size;
+  if (first !== base) throw new RangeError(`${m[1]} has bits set past the /${prefix}: the block is ${formatIpv4(first)}/${prefix}`);
+  return { text: `${m[1]}/${prefix}`, prefix, first, last: first + size - 1 };
+}
+
+/**
+ * The addresses a host may have in the block: all but its network and broadcast addresses, except in a /31 (a
+ * point-to-point link, RFC 3021) and a /32.
+ */
+export function cidrHostCount(c: Cidr): number {
+  const size = c.last - c.first + 1;
+  return c.prefix >= 31 ? size : size - 2;
+}
+
+/** Those addresses in order, one at a time. */
+export function* cidrHosts(c: Cidr): Generator<string> {
+  const [from, to] = c.prefix >= 31 ? [c.first, c.last] : [c.first + 1, c.last - 1];
+  for (let n = from; n <= to; n++) yield formatIpv4(n);
+}

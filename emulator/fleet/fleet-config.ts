@@ -16,7 +16,7 @@ import { targetEntry as targetEntrySchema } from './schema/isns.js';
 import type { FirmwareVersion } from './schema/kinds.js';
 import { rack as rackSchema } from './schema/racks.js';
 import type { RolloutConfig } from './schema/rollout.js';
-import { fleetErrorMap, fleetIssues } from './schema/zod-issues.js';
+import { documentErrorMap, documentIssues } from '../../runtime/document/zod-issues.js';
 
 export { FleetFileError, type FleetIssue } from './fleet-issues.js';
 export type { FirmwareVersion } from './schema/kinds.js';
@@ -79,8 +79,8 @@ const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
 
 /** A parsed fleet document checked: its FleetConfig, or every mistake (without lines: the document has none). */
 export function checkFleetDocument(doc: unknown): { config: FleetConfig; issues: [] } | { config: null; issues: FleetIssue[] } {
-  const parsed = fleetSchema.safeParse(doc, { error: fleetErrorMap });
-  const issues = parsed.success ? [] : fleetIssues(parsed.error, fleetSchema);
+  const parsed = fleetSchema.safeParse(doc, { error: documentErrorMap });
+  const issues = parsed.success ? [] : documentIssues(parsed.error, fleetSchema);
   issues.push(...fleetChecks(parsed.success ? partsOf(parsed.data) : partsThatParse(doc)));
   return parsed.success && issues.length === 0 ? { config: resolved(parsed.data), issues: [] } : { config: null, issues };
 }
@@ -107,8 +107,8 @@ export function faultsEntry(v: unknown, where: string): Partial<FaultSettings> {
 
 /** `v` through one section's schema; its mistakes are reported under `body`. */
 function section<T extends z.ZodType>(schema: T, v: unknown, where: string): z.output<T> {
-  const parsed = schema.safeParse(v, { error: fleetErrorMap });
-  if (!parsed.success) throw new FleetFileError(where, fleetIssues(parsed.error, schema, ['body']));
+  const parsed = schema.safeParse(v, { error: documentErrorMap });
+  if (!parsed.success) throw new FleetFileError(where, documentIssues(parsed.error, schema, ['body']));
   return parsed.data;
 }
 

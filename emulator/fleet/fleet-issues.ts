@@ -1,55 +1,14 @@
-// What is wrong with a fleet file: every mistake found, each with its path in the document (racks[1].firstIp) and,
-// when read from YAML, its line and column, printed the way compilers print theirs (FILE:LINE:COLUMN: ...), so
-// editors and terminals link each one to its place.
+// What is wrong with a fleet file: the document issues of runtime/document/issues.ts, and the error that lists them,
+// which names `bmcfleet fleet validate` for the whole list.
+import { DocumentError, type DocumentIssue, type DocumentPath } from '../../runtime/document/issues.js';
 
-/** Keys and list indexes from the top of the document down to the value. */
-export type FleetPath = readonly (string | number)[];
+export { formatIssue, formatPath, inFileOrder } from '../../runtime/document/issues.js';
+export type FleetPath = DocumentPath;
+export type FleetIssue = DocumentIssue;
 
-export interface FleetIssue {
-  /** Where in the document; null for the file as a whole (cannot be read, not YAML). */
-  path: FleetPath | null;
-  message: string;
-  /** Where in the file it points, when not at `path` (a fault's value, reported at its faults mapping). */
-  at?: FleetPath;
-  /** It points at the key of the last path element (an unknown key), not at its value. */
-  key?: boolean;
-  /** 1-based, when the document came from a file. */
-  line?: number;
-  column?: number;
-}
-
-/** How many a FleetFileError's message lists; `bmcfleet fleet validate` prints them all. */
-const LISTED_ISSUES = 20;
-
-export class FleetFileError extends Error {
-  readonly where: string;
-  readonly issues: readonly FleetIssue[];
-
+export class FleetFileError extends DocumentError {
   constructor(where: string, issues: readonly FleetIssue[]) {
-    const lines = issues.slice(0, LISTED_ISSUES).map((issue) => formatIssue(where, issue));
-    if (issues.length > LISTED_ISSUES) lines.push(`... and ${issues.length - LISTED_ISSUES} more (bmcfleet fleet validate ${where} lists them all)`);
-    super(issues.length === 1 ? lines[0] : `${where}: ${issues.length} errors\n${lines.join('\n')}`);
+    super(where, issues, `bmcfleet fleet validate ${where}`);
     this.name = 'FleetFileError';
-    this.where = where;
-    this.issues = issues;
   }
-}
-
-/** `racks[1].firstIp`, `bmcs.127.1.0.4.faults`; `top level` for the document itself. */
-export function formatPath(path: FleetPath): string {
-  let out = '';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : out === '' ? part : `.${part}`;
-  return out || 'top level';
-}
-
-/** `fleet.yaml:12:5: racks[1].firstIp: not an IPv4 address: "127.1.0"`. */
-export function formatIssue(where: string, issue: FleetIssue): string {
-  const at = issue.line === undefined ? where : `${where}:${issue.line}:${issue.column}`;
-  return issue.path === null ? `${at}: ${issue.message}` : `${at}: ${formatPath(issue.path)}: ${issue.message}`;
-}
-
-/** Issues in the order of the file (those without a position keep their place after the others). */
-export function inFileOrder(issues: readonly FleetIssue[]): FleetIssue[] {
-  return issues.map((issue, i) => ({ issue, i })).sort((a, b) =>
-    (a.issue.line ?? Infinity) - (b.issue.line ?? Infinity) || (a.issue.column ?? 0) - (b.issue.column ?? 0) || a.i - b.i).map((x) => x.issue);
 }

@@ -1,12 +1,12 @@
 // RolloutStore on embedded SQLite (better-sqlite3, synchronous). WAL journal: a killed process loses at most the
 // transaction it was in, never a committed one, and never leaves one half-applied. The schema and its migrations
 // are in sqlite-schema.ts (version in PRAGMA user_version; a newer database than this code is refused, not misread).
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { ReplyScheme, type ReplySchemeParams } from '../../protocols/rollout/prepare.js';
 import type { NewRollout, RmcRecord, RmcStep, RolloutRecord, RolloutStore, RoundPhase, RoundState } from './rollout-store.js';
 import { LIVE_STATUSES, RmcStage, RolloutStatus, type BmcRecord, type RmcRun, type RolloutPlan, type RunRecord, type RunStep } from './run-records.js';
-import { migrate } from './sqlite-schema.js';
+import { openDatabase } from './sqlite-schema.js';
 import {
   BMC_UPSERT_SQL, RUN_RMC_COLUMNS, RUN_UPDATE_SQL, bmcOf, bmcParams, runOf, runParams, type BmcRow, type RunRmcRow,
 } from './sqlite-run-rows.js';
@@ -61,12 +61,7 @@ export class SqliteRolloutStore implements RolloutStore {
 
   /** Opens (creating when absent) the database file at `path`; ':memory:' for a throwaway one. */
   constructor(path: string) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    // NORMAL in WAL mode: a process crash loses nothing committed (only a power loss may lose the last commits).
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('foreign_keys = ON');
-    migrate(this.db);
+    this.db = openDatabase(path);
     this.insertRollout = this.db.prepare(`INSERT INTO rollouts (created_at_ms, nonce, image_size, image_sha256, flash_time_ms,
       reply_scheme, scheme_parameter_us, round_phase, round_attempt, round_deadline_ms) VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', 0, NULL)`);
     this.insertRmc = this.db.prepare(`INSERT INTO rollout_rmcs (rollout_id, rmc_id, address, rank, step, polls)

@@ -4,9 +4,12 @@
 //     transfer, verification, flash and report state; per BMC its result. A v1 rollout (a prepare round alone)
 //     gets a NULL status: it is not a run, and holds no RMC.
 // v3: the manufacturer and product IDs an RMC's Prepare Reply gives for its BMCs (NULL in an answer kept before).
-import type Database from 'better-sqlite3';
+// v4: provisioning (issue 14): the hosts found behind BMCs, their stage in the flow, their BMC's identity and
+//     authentication capabilities, their hardware (JSON: read and shown whole, never queried inside) and the last
+//     step's failure.
+import Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 const V1 = `
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -85,8 +88,51 @@ const V3 = `
   ALTER TABLE rollout_rmcs ADD COLUMN rack_product_id INTEGER;
 `;
 
+const V4 = `
+  CREATE TABLE hosts (
+    address TEXT PRIMARY KEY,
+    port INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    stage_since_ms INTEGER NOT NULL,
+    first_seen_ms INTEGER NOT NULL,
+    last_seen_ms INTEGER NOT NULL,
+    auth_caps TEXT,
+    guid TEXT,
+    device_id INTEGER,
+    device_revision INTEGER,
+    firmware TEXT,
+    ipmi_version TEXT,
+    manufacturer_id INTEGER,
+    product_id INTEGER,
+    identified_at_ms INTEGER,
+    hardware TEXT,
+    inventoried_at_ms INTEGER,
+    failure_step TEXT,
+    failure_cause TEXT,
+    failure TEXT,
+    failed_at_ms INTEGER
+  );
+  CREATE INDEX hosts_by_stage ON hosts (stage);
+  CREATE INDEX hosts_by_guid ON hosts (guid);
+`;
+
 /** MIGRATIONS[v] takes a database at version v to v + 1. */
-const MIGRATIONS = [V1, V2, V3];
+const MIGRATIONS = [V1, V2, V3, V4];
+
+/**
+ * Opens (creating when absent) the manager's database at `path` (':memory:' for a throwaway one) at SCHEMA_VERSION.
+ * WAL journal: a killed process loses at most the transaction it was in, never a committed one, and a reader (another
+ * process: the CLI beside `manager serve`) never waits for a writer.
+ */
+export function openDatabase(path: string): Database.Database {
+  const db = new Database(path);
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a process crash loses nothing committed (only a power loss may lose the last commits).
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  migrate(db);
+  return db;
+}
 
 /** Brings the database to SCHEMA_VERSION, each migration in its own transaction; refuses a newer one. */
 export function migrate(db: Database.Database): void {
@@ -102,8 +148,14 @@ export function migrate(db: Database.Database): void {
 
 /** The v1 schema alone: for the migration test, which builds a v1 database as an older bmcfleet left it. */
 export function createV1(db: Database.Database): void {
+  createVersion(db, 1);
+}
+
+/** The schema up to `version` alone, as a bmcfleet of that version left it: for migration tests. */
+export function createVersion(db: Database.Database, version: number): void {
+  if (version < 1 || version > SCHEMA_VERSION) throw new RangeError(`no schema version ${version}`);
   db.transaction(() => {
-    db.exec(V1);
-    db.pragma('user_version = 1');
+    for (const v of MIGRATIONS.slice(0, version)) db.exec(v);
+    db.pragma(`user_version = ${version}`);
   }).immediate();
 }

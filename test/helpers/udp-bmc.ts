@@ -16,13 +16,16 @@ export interface UdpBmc {
 export async function startUdpBmc(ip: string, port: number, opts: Partial<EmulatedBmcOptions> = {}): Promise<UdpBmc> {
   const bmc = new EmulatedBmc({ ip, ipmiPort: port, ...opts });
   const gate: UdpBmc = { bmc, holding: false, held: [], close: async () => {} };
+  let closed = false;
   const socket: Socket = await bindUdp(ip, port, {
     handle: (datagram, peer, send) => bmc.handle(datagram, peer, (answer, to) => {
+      if (closed) return; // an answer a latency fault held past the close
       if (gate.holding) gate.held.push(() => send(answer, to));
       else send(answer, to);
     }),
   });
   gate.close = async () => {
+    closed = true;
     bmc.close();
     await new Promise<void>((resolve) => socket.close(() => resolve()));
   };

@@ -117,7 +117,7 @@ t.test('a v1 database migrates to v2: its rollouts and counters stay, and none o
   s.close();
   const after = new Database(path);
   t.equal(after.pragma('user_version', { simple: true }), SCHEMA_VERSION);
-  t.equal(SCHEMA_VERSION, 3, 'and on to v3 (the BMCs\' product in an answer)');
+  t.ok(SCHEMA_VERSION >= 3, 'and on to v3 (the BMCs\' product in an answer) and beyond');
   after.close();
   t.end();
 });

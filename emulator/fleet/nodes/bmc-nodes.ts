@@ -10,6 +10,7 @@ import { LAN_CHANNEL } from '../../bmc/model.js';
 import { POWER_ACTIONS, controlPower } from '../../bmc/power.js';
 import { captureState, restoreState, type BmcState } from '../../bmc/persistent-state.js';
 import { formatMac } from '../../../protocols/ipmi/mac.js';
+import { formatGuid } from '../../../protocols/ipmi/commands/device.js';
 import type { Clock } from '../../../runtime/clock.js';
 import { ControlError } from '../control-error.js';
 import type { FleetConfig } from '../fleet-config.js';
@@ -206,10 +207,4 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
       counters: bmc.counters.snapshot(),
     };
   }
-}
-
-/** RFC 4122 text of a GUID that IPMI stores least significant byte first (§20.8). */
-function formatGuid(lsbFirst: Buffer): string {
-  const h = Buffer.from(lsbFirst).reverse().toString('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

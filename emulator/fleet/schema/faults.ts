@@ -4,7 +4,7 @@
 import { z } from 'zod';
 import type { FaultSettings } from '../../bmc/faults.js';
 import { shown } from './kinds.js';
-import { reportedAtSection } from './zod-issues.js';
+import { reportedAtSection } from '../../../runtime/document/zod-issues.js';
 
 const MAX_MS = 3_600_000;
 

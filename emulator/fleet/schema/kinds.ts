@@ -1,31 +1,14 @@
-// The kinds of value a fleet file holds (whole numbers in a range, addresses, HOST:PORT, FRU text, MACs, versions),
-// each a zod schema whose every mistake says what was expected and what was given. The sections build on these.
+// The kinds of value a fleet file holds (addresses, HOST:PORT, FRU text, MACs, versions; and, from
+// runtime/document/zod-kinds.ts, whole numbers in a range, text, choices), each a zod schema whose every mistake says
+// what was expected and what was given. The sections build on these.
 import { z } from 'zod';
 import { isIpv4 } from '../../../runtime/ipv4.js';
 import { parseHostPort } from '../../../runtime/host-port.js';
 import { FIELD_ENCODING, MAX_FIELD as MAX_FRU_FIELD } from '../../../protocols/ipmi/fru-format.js';
 import { parseMac } from '../../../protocols/ipmi/mac.js';
+import { expected, shown, text } from '../../../runtime/document/zod-kinds.js';
 
-/** A value as a message quotes it. */
-export function shown(v: unknown): string {
-  const text = JSON.stringify(v) ?? String(v);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** An error message for a value that is not `what`: "required: ..." when it is missing. */
-export function expected(what: string): (issue: { input?: unknown }) => string {
-  return (issue) => issue.input === undefined ? `required: ${what}` : `expected ${what}, got ${shown(issue.input)}`;
-}
-
-export function wholeNumber(min: number, max: number) {
-  const error = expected(`a whole number from ${min} to ${max}`);
-  return z.number({ error }).int({ error }).min(min, { error }).max(max, { error });
-}
-
-/** A non-empty string; `what` says what it is when it is missing. */
-export function text(what = 'a non-empty string') {
-  return z.string({ error: expected(what) }).min(1, { error: 'expected a non-empty string', abort: true });
-}
+export { expected, flag, oneOf, shown, text, wholeNumber } from '../../../runtime/document/zod-kinds.js';
 
 export function ipv4Text(what = 'an IPv4 address') {
   return text(what).refine((s) => isIpv4(s), { error: (issue) => `not an IPv4 address: ${shown(issue.input)}` })
@@ -89,15 +72,6 @@ export function firmwareVersion() {
     }
     return { major: Number(m[1]), minor: Number(m[2]) };
   });
-}
-
-/** One of `names`, given as a string. */
-export function oneOf<const T extends readonly [string, ...string[]]>(names: T) {
-  return z.enum(names, { error: (issue) => `expected one of ${names.join(', ')}${issue.input === undefined ? '' : `, got ${shown(issue.input)}`}` });
-}
-
-export function flag() {
-  return z.boolean({ error: expected('true or false') });
 }
 
 /** HOST:PORT, or "none" (or null) for nothing. */

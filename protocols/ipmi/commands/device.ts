@@ -164,6 +164,12 @@ export const GetSelfTestResults: IpmiCommand<void, SelfTestResults> = {
 
 const GUID_BYTES = 16;
 
+/** RFC 4122 text of a GUID that IPMI sends least significant byte first (§20.8): what ipmitool and SMBIOS show. */
+export function formatGuid(lsbFirst: Uint8Array): string {
+  const h = Buffer.from(lsbFirst).reverse().toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 function guidCommand(name: string, cmd: number, privilege: number): IpmiCommand<void, Guid> {
   return {
     name, netFn: NetFn.APP, cmd, privilege,

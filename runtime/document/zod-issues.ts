@@ -1,8 +1,8 @@
-// zod's issues in the fleet file's words: "expected a list", "unknown key (known here: ...)", each at its path,
-// one issue per unknown key (pointing at the key), and the fields of a section that reports at itself (faults)
-// reported there.
+// zod's issues in a document's words (a fleet file's, a policy's): "expected a list", "unknown key (known here:
+// ...)", each at its path, one issue per unknown key (pointing at the key), and the fields of a section that reports
+// at itself (a fleet file's faults) reported there.
 import { z } from 'zod';
-import type { FleetIssue, FleetPath } from '../fleet-issues.js';
+import type { DocumentIssue, DocumentPath } from './issues.js';
 
 /** Sections whose fields' mistakes are reported at the section, the message naming the field. */
 export const reportedAtSection = new WeakSet<z.ZodType>();
@@ -16,7 +16,7 @@ const EXPECTED: Record<string, string> = {
 };
 
 /** The error map of every parse: wording for the issues a schema gives no message of its own. */
-export function fleetErrorMap(issue: z.core.$ZodRawIssue): string | undefined {
+export function documentErrorMap(issue: z.core.$ZodRawIssue): string | undefined {
   switch (issue.code) {
     case 'invalid_type': {
       const what = EXPECTED[issue.expected] ?? issue.expected;
@@ -38,9 +38,9 @@ export function fleetErrorMap(issue: z.core.$ZodRawIssue): string | undefined {
   }
 }
 
-/** `error`'s issues under `root` (the schema that was parsed), as fleet issues below `prefix`. */
-export function fleetIssues(error: z.ZodError, root: z.ZodType, prefix: FleetPath = []): FleetIssue[] {
-  const out: FleetIssue[] = [];
+/** `error`'s issues under `root` (the schema that was parsed), as document issues below `prefix`. */
+export function documentIssues(error: z.ZodError, root: z.ZodType, prefix: DocumentPath = []): DocumentIssue[] {
+  const out: DocumentIssue[] = [];
   for (const issue of error.issues) {
     const path = issue.path.map((p) => typeof p === 'symbol' ? String(p) : p);
     if (issue.code === 'unrecognized_keys') {
