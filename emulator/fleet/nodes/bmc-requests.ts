@@ -2,7 +2,7 @@
 // plain data, as it crosses from the supervisor to the shard processes and back.
 import type { CountersSnapshot } from '../../bmc/counters.js';
 import type { FaultSettings } from '../../bmc/faults.js';
-import type { MediaRequest } from './shard-media.js';
+import type { DriveKind } from '../../../protocols/usb-mass-storage/medium.js';
 import type { BlockCacheCounters } from '../../media/block-cache.js';
 import type { UsbipCountersSnapshot } from '../../media/usbip-counters.js';
 
@@ -20,6 +20,12 @@ export type BmcRequest =
   | { op: 'power'; ip: string; action: string }
   | { op: 'counters' }
   | MediaRequest;
+
+/** A BMC's virtual media (nodes/shard-media.ts runs them). */
+export type MediaRequest =
+  | { op: 'media'; ip: string }
+  | { op: 'media-insert'; ip: string; drive: DriveKind; image: string; writeProtected: boolean }
+  | { op: 'media-eject'; ip: string; drive: DriveKind };
 
 /** One BMC as the control API lists it. */
 export interface BmcSummary {

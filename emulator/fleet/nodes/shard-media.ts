@@ -13,12 +13,7 @@ import { MediaError, MediaErrorCode } from '../../media/media-error.js';
 import { UsbipCounters } from '../../media/usbip-counters.js';
 import { ControlError } from '../control-error.js';
 import type { VirtualMediaConfig } from '../fleet-config.js';
-import type { ShardMediaCounters } from './bmc-requests.js';
-
-export type MediaRequest =
-  | { op: 'media'; ip: string }
-  | { op: 'media-insert'; ip: string; drive: DriveKind; image: string; writeProtected: boolean }
-  | { op: 'media-eject'; ip: string; drive: DriveKind };
+import type { MediaRequest, ShardMediaCounters } from './bmc-requests.js';
 
 /** A location the server could not read (or that is no image): the caller's mistake, 400; the rest came from afar, 502. */
 const CALLER_MISTAKES: readonly string[] = [
