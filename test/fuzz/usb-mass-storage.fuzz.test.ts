@@ -1,5 +1,5 @@
-// Fuzzes the Bulk-Only Transport and SCSI layers: the CBW/CSW codecs, the CDB decoder (both drive kinds) and the
-// fixed sense decoder with random and mutated real inputs; then whole sequences of random CBWs, CDBs, bulk
+// Fuzzes the Bulk-Only Transport and SCSI layers: the CBW/CSW codecs, the CDB decoder (both drive kinds), the
+// fixed sense decoder and the host's INQUIRY and READ CAPACITY data decoders with random and mutated real inputs; then whole sequences of random CBWs, CDBs, bulk
 // transfers, halts, resets and medium changes into a MassStorageFunction. Every decoder call must return a sane
 // value or throw a DecodeError; every URB must complete (ok, STALL or overflow, within 2 s, never more bytes than
 // asked for) and nothing may throw out of the function; after every sequence a reset recovery must bring the
@@ -9,6 +9,8 @@ import t from 'tap';
 import { CswStatus, decodeCbw, decodeCsw, encodeCbw, encodeCsw } from '../../protocols/usb-mass-storage/bot.js';
 import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
 import { decodeCommand } from '../../protocols/usb-mass-storage/scsi/commands.js';
+import { decodeReadCapacity10Data, decodeReadCapacity16Data, readCapacity10Data, readCapacity16Data } from '../../protocols/usb-mass-storage/scsi/capacity.js';
+import { PeripheralDeviceType, decodeStandardInquiryData, standardInquiryData } from '../../protocols/usb-mass-storage/scsi/inquiry.js';
 import { decodeFixedSense, encodeFixedSense, Sense } from '../../protocols/usb-mass-storage/scsi/sense.js';
 import { UrbStatus, type UrbOutcome } from '../../protocols/usb-mass-storage/usb-function.js';
 import { MassStorageFunction } from '../../emulator/media/mass-storage-function.js';
@@ -35,6 +37,9 @@ const CDBS: Buffer[] = [
 const CBWS = CDBS.map((cb, i) => encodeCbw({ tag: i + 1, dataTransferLength: [0, 8, 36, 512, 4096][i % 5], dataIn: i % 3 !== 0, lun: 0, cb: cb.subarray(0, 16) }));
 const CSWS = [0, 1, 2].map((status) => encodeCsw({ tag: 7 + status, dataResidue: status * 100, status: status as CswStatus }));
 const SENSES = Object.values(Sense).map((s) => encodeFixedSense(s));
+const INQUIRY_ID = { vendor: 'BMCFLEET', product: 'Virtual CD-ROM', revision: '1.00', serial: 'CD0001' };
+const INQUIRIES = [standardInquiryData(PeripheralDeviceType.cdDvd, INQUIRY_ID), standardInquiryData(PeripheralDeviceType.directAccess, INQUIRY_ID)];
+const CAPACITIES = [readCapacity10Data(300, 2048), readCapacity10Data(2 ** 33, 512), readCapacity16Data(2 ** 33, 512), readCapacity16Data(2048, 512)];
 
 t.test(`BOT and SCSI decoders return a value or throw DecodeError (seed ${seedHex(SEED)}, ${PER_TARGET} inputs per decoder)`, (t) => {
   const root = new Rng(SEED);
@@ -45,6 +50,10 @@ t.test(`BOT and SCSI decoders return a value or throw DecodeError (seed ${seedHe
     { name: 'decodeCommand(cdrom)', seeds: CDBS, decode: (b: Uint8Array) => decodeCommand(b, DriveKind.cdrom) },
     { name: 'decodeCommand(disk)', seeds: CDBS, decode: (b: Uint8Array) => decodeCommand(b, DriveKind.disk) },
     { name: 'decodeFixedSense', seeds: SENSES, decode: (b: Uint8Array) => decodeFixedSense(b) },
+    // what a host reads from a device that may be anything
+    { name: 'decodeStandardInquiryData', seeds: INQUIRIES, decode: (b: Uint8Array) => decodeStandardInquiryData(b) },
+    { name: 'decodeReadCapacity10Data', seeds: CAPACITIES, decode: (b: Uint8Array) => decodeReadCapacity10Data(b) },
+    { name: 'decodeReadCapacity16Data', seeds: CAPACITIES, decode: (b: Uint8Array) => decodeReadCapacity16Data(b) },
   ];
   const rows: string[] = [];
   for (const tg of targets) {
@@ -185,7 +194,7 @@ t.test(`random bulk sequences never throw, hang or get stuck (seed ${seedHex(SEE
       // a reset recovery always brings the function back
       const m = slot.current() as MemoryMedium | undefined;
       if (m) m.failReads = m.failWrites = false;
-      resetRecovery(fn);
+      await resetRecovery(fn);
       trace.push('recovery');
       const tur = await runCommand(fn, { cdb: [0, 0, 0, 0, 0, 0], tag: 77 });
       const inq = await runCommand(fn, { cdb: [0x12, 0, 0, 0, 36, 0], length: 36, tag: 78 });

@@ -157,7 +157,7 @@ t.test('an invalid CBW (bad signature, wrong length, LUN 1) stalls both endpoint
     t.ok(stalled(await fn.bulkIn(13)), `${what}: CLEAR_FEATURE alone does not end it`);
     fn.reset();
     t.ok(stalled(await fn.bulkIn(13)), `${what}: the reset keeps the halt (§3.1)`);
-    resetRecovery(fn);
+    await resetRecovery(fn);
     const r = await runCommand(fn, { cdb: TUR });
     t.equal(r.csw.status, CswStatus.passed, `${what}: a full reset recovery restores it`);
     t.equal(fn.stats.invalidCbws, 1);
@@ -201,7 +201,7 @@ t.test('out-of-phase transfers: IN before any CBW, OUT during data-in, a CSW URB
   t.equal((await csw(fn)).status, CswStatus.phaseError);
   await fn.bulkOut(cbw(write10(0, 1), 512, false));
   t.ok(stalled(await fn.bulkIn(13)), 'a bulk IN while the device waits for data');
-  resetRecovery(fn);
+  await resetRecovery(fn);
   t.equal((await runCommand(fn, { cdb: TUR })).csw.status, CswStatus.passed);
 });
 
@@ -253,7 +253,7 @@ t.test('a reset in the middle of a READ drops it; the next command works', async
   const { fn } = disk(diskImage(4096));
   await fn.bulkOut(cbw(read10(0, 256), 256 * 512, true));
   await fn.bulkIn(65536);
-  resetRecovery(fn);
+  await resetRecovery(fn);
   const r = await runCommand(fn, { cdb: read10(1, 1), length: 512 });
   t.ok(r.data.equals(patternBytes(512, 512)));
   t.equal(r.csw.status, CswStatus.passed);

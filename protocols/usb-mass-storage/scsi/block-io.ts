@@ -1,7 +1,7 @@
 // Block transfers — SBC-3 READ(10), READ(12), READ(16), WRITE(10), WRITE(16) and SYNCHRONIZE CACHE(10)
 // (MMC-6 READ(10) and READ(12) have the same layout). DPO, FUA and the group number are accepted and ignored;
 // a non-zero RDPROTECT/WRPROTECT asks for protection information this device does not have.
-import { ScsiOpcode, invalidField, readCdb, readU64 } from './cdb.js';
+import { ScsiOpcode, checkCdbField, invalidField, readCdb, readU64, writeU64 } from './cdb.js';
 
 export interface BlockTransferCommand {
   op: 'read' | 'write';
@@ -48,6 +48,42 @@ export function decodeBlockTransfer(input: Uint8Array): BlockTransferCommand {
       return { op, lba: readU64(cdb, 2), blocks: cdb.readUInt32BE(10) };
     }
   }
+}
+
+/** The largest LBA + blocks a (10) CDB can carry (32-bit LBA), and its largest TRANSFER LENGTH (16 bits). */
+const LBA_LIMIT_10 = 0x1_0000_0000;
+const BLOCKS_LIMIT_10 = 0xffff;
+
+/** Whether a transfer needs READ(16) / WRITE(16): blocks past the 32-bit LBA range, or more than 65,535 of them (as Linux sd picks). */
+export function needsCdb16(lba: number, blocks: number): boolean {
+  return lba + blocks > LBA_LIMIT_10 || blocks > BLOCKS_LIMIT_10;
+}
+
+/** READ or WRITE of `blocks` blocks from `lba`: the (10) CDB when it can say it, else the (16) one; DPO, FUA, group 0. */
+export function encodeBlockTransfer(c: BlockTransferCommand): Buffer {
+  const sixteen = needsCdb16(c.lba, c.blocks);
+  const name = `${c.op === 'read' ? 'READ' : 'WRITE'}(${sixteen ? 16 : 10})`;
+  checkCdbField(name, 'LOGICAL BLOCK ADDRESS', c.lba, Number.MAX_SAFE_INTEGER);
+  checkCdbField(name, 'TRANSFER LENGTH', c.blocks, 0xffffffff);
+  if (sixteen) {
+    const cdb = Buffer.alloc(16);
+    cdb[0] = c.op === 'read' ? ScsiOpcode.read16 : ScsiOpcode.write16;
+    writeU64(cdb, c.lba, 2);
+    cdb.writeUInt32BE(c.blocks, 10);
+    return cdb;
+  }
+  const cdb = Buffer.alloc(10);
+  cdb[0] = c.op === 'read' ? ScsiOpcode.read10 : ScsiOpcode.write10;
+  cdb.writeUInt32BE(c.lba, 2);
+  cdb.writeUInt16BE(c.blocks, 7);
+  return cdb;
+}
+
+/** SYNCHRONIZE CACHE(10) of the whole medium (LBA 0, NUMBER OF LOGICAL BLOCKS 0), as Linux sd sends it. */
+export function encodeSynchronizeCache10(): Buffer {
+  const cdb = Buffer.alloc(10);
+  cdb[0] = ScsiOpcode.synchronizeCache10;
+  return cdb;
 }
 
 /** SYNCHRONIZE CACHE(10): bytes 2-5 LOGICAL BLOCK ADDRESS, bytes 7-8 NUMBER OF LOGICAL BLOCKS; IMMED and SYNC_NV ignored. */

@@ -51,6 +51,17 @@ export function invalidField(command: string, field: string, offset: number, rea
   return new DecodeError(PROTO, `${command} ${field}`, offset, reason, CdbError.field);
 }
 
+/** An encoder's argument out of its field's range is the caller's bug: a RangeError, not a CDB that says something else. */
+export function checkCdbField(command: string, field: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) throw new RangeError(`${command} ${field} ${value} is outside 0..${max}`);
+}
+
+/** Writes `value` (0..2^53) as a 64-bit big-endian number, the layout readU64 reads. */
+export function writeU64(out: Buffer, value: number, offset: number): void {
+  out.writeUInt32BE(Math.floor(value / 0x1_0000_0000), offset);
+  out.writeUInt32BE(value % 0x1_0000_0000, offset + 4);
+}
+
 /** A 64-bit big-endian LBA as a number: exact up to 2^53, and beyond that still larger than any medium here. */
 export function readU64(buf: Buffer, offset: number): number {
   return buf.readUInt32BE(offset) * 0x1_0000_0000 + buf.readUInt32BE(offset + 4);

@@ -1,6 +1,7 @@
 // INQUIRY — SPC-4, INQUIRY command: the CDB, the 36-byte standard INQUIRY data, and the vital product data
 // pages 00h (Supported VPD Pages), 80h (Unit Serial Number) and 83h (Device Identification) of SPC-4 §7.8.
-import { invalidField, readCdb, writeAsciiField } from './cdb.js';
+import { requireBytes } from '../../errors.js';
+import { PROTO, ScsiOpcode, checkCdbField, invalidField, readCdb, writeAsciiField } from './cdb.js';
 
 /** PERIPHERAL DEVICE TYPE (SPC-4, standard INQUIRY data byte 0). */
 export const PeripheralDeviceType = { directAccess: 0x00, cdDvd: 0x05 } as const;
@@ -27,6 +28,20 @@ export interface InquiryCommand {
   evpd: boolean;
   pageCode: number;
   allocationLength: number;
+}
+
+/** The INQUIRY CDB for the standard data (no `pageCode`) or a VPD page. */
+export function encodeInquiry(allocationLength: number, pageCode?: number): Buffer {
+  checkCdbField('INQUIRY', 'ALLOCATION LENGTH', allocationLength, 0xffff);
+  const cdb = Buffer.alloc(6);
+  cdb[0] = ScsiOpcode.inquiry;
+  if (pageCode !== undefined) {
+    checkCdbField('INQUIRY', 'PAGE CODE', pageCode, 0xff);
+    cdb[1] = 0x01; // EVPD
+    cdb[2] = pageCode;
+  }
+  cdb.writeUInt16BE(allocationLength, 3);
+  return cdb;
 }
 
 /** INQUIRY CDB: byte 1 bit 0 EVPD (bit 1 the obsolete CMDDT), byte 2 PAGE CODE, bytes 3-4 ALLOCATION LENGTH. */
@@ -57,6 +72,41 @@ export function standardInquiryData(type: PeripheralDeviceType, id: InquiryIdent
   writeAsciiField(out, 16, 16, id.product); // PRODUCT IDENTIFICATION
   writeAsciiField(out, 32, 4, id.revision); // PRODUCT REVISION LEVEL
   return out;
+}
+
+/** What a host reads from the standard INQUIRY data. */
+export interface StandardInquiry {
+  /** PERIPHERAL QUALIFIER, byte 0 [7:5]: 0 when a logical unit is connected. */
+  peripheralQualifier: number;
+  /** PERIPHERAL DEVICE TYPE, byte 0 [4:0]. */
+  peripheralDeviceType: number;
+  /** RMB, byte 1 bit 7. */
+  removable: boolean;
+  /** VERSION, byte 2. */
+  version: number;
+  /** The identification fields, trailing spaces removed. */
+  vendor: string;
+  product: string;
+  revision: string;
+}
+
+function asciiField(buf: Buffer, offset: number, width: number): string {
+  return buf.toString('latin1', offset, offset + width).replace(/ +$/, '');
+}
+
+/** The standard INQUIRY data as a host reads it: the first 36 bytes, which every device returns (SPC-4). */
+export function decodeStandardInquiryData(input: Uint8Array): StandardInquiry {
+  requireBytes(input, 0, STANDARD_INQUIRY_LENGTH, PROTO, 'standard INQUIRY data');
+  const buf = Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  return {
+    peripheralQualifier: buf[0] >> 5,
+    peripheralDeviceType: buf[0] & 0x1f,
+    removable: (buf[1] & 0x80) !== 0,
+    version: buf[2],
+    vendor: asciiField(buf, 8, 8),
+    product: asciiField(buf, 16, 16),
+    revision: asciiField(buf, 32, 4),
+  };
 }
 
 const MAX_SERIAL = 64;

@@ -1,7 +1,7 @@
 // Sense data — SPC-4 §4.5: the sense keys and additional sense codes this device reports, the fixed format
 // (§4.5.3, response code 70h: current error) and the REQUEST SENSE command that returns it.
 import { DecodeError, requireBytes } from '../../errors.js';
-import { PROTO, invalidField, readCdb } from './cdb.js';
+import { PROTO, ScsiOpcode, checkCdbField, invalidField, readCdb } from './cdb.js';
 
 /** SENSE KEY (SPC-4 §4.5.6, sense key descriptions). */
 export const SenseKey = {
@@ -46,6 +46,35 @@ export const Sense = {
   writeError: { key: SenseKey.mediumError, asc: 0x0c, ascq: 0x00 },
 } as const satisfies Record<string, SenseCondition>;
 
+/** SENSE KEY names as SPC-4 §4.5.6 spells them (0Ch is obsolete, 09h vendor specific). */
+const SENSE_KEY_NAMES: readonly string[] = [
+  'NO SENSE', 'RECOVERED ERROR', 'NOT READY', 'MEDIUM ERROR', 'HARDWARE ERROR', 'ILLEGAL REQUEST', 'UNIT ATTENTION', 'DATA PROTECT',
+  'BLANK CHECK', 'VENDOR SPECIFIC', 'COPY ABORTED', 'ABORTED COMMAND', 'SENSE KEY 0CH', 'VOLUME OVERFLOW', 'MISCOMPARE', 'COMPLETED',
+];
+
+/** ASC/ASCQ descriptions (SPC-4 Annex D) of the conditions in `Sense`, keyed asc << 8 | ascq. */
+const CONDITION_NAMES: ReadonlyMap<number, string> = new Map([
+  [0x3a00, 'MEDIUM NOT PRESENT'],
+  [0x2800, 'NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED'],
+  [0x2000, 'INVALID COMMAND OPERATION CODE'],
+  [0x2100, 'LOGICAL BLOCK ADDRESS OUT OF RANGE'],
+  [0x2400, 'INVALID FIELD IN CDB'],
+  [0x3900, 'SAVING PARAMETERS NOT SUPPORTED'],
+  [0x5302, 'MEDIUM REMOVAL PREVENTED'],
+  [0x2700, 'WRITE PROTECTED'],
+  [0x1100, 'UNRECOVERED READ ERROR'],
+  [0x0c00, 'WRITE ERROR'],
+]);
+
+const hex2 = (v: number) => v.toString(16).padStart(2, '0');
+
+/** "NOT READY, MEDIUM NOT PRESENT (02/3a/00)": the key, the condition when known, and the three codes. */
+export function describeSense(sense: SenseCondition): string {
+  const condition = CONDITION_NAMES.get((sense.asc << 8) | sense.ascq);
+  const codes = `${hex2(sense.key)}/${hex2(sense.asc)}/${hex2(sense.ascq)}`;
+  return `${SENSE_KEY_NAMES[sense.key & 0x0f]}${condition ? `, ${condition}` : ''} (${codes})`;
+}
+
 /** Fixed format sense data is 18 bytes with ADDITIONAL SENSE LENGTH 10 (SPC-4 §4.5.3). */
 export const FIXED_SENSE_LENGTH = 18;
 /** RESPONSE CODE 70h: current error, fixed format (SPC-4 §4.5.1). */
@@ -75,6 +104,12 @@ export function decodeFixedSense(buf: Uint8Array): SenseCondition {
 export interface RequestSenseCommand {
   op: 'request-sense';
   allocationLength: number;
+}
+
+/** REQUEST SENSE for fixed format data (DESC = 0), `allocationLength` bytes at most (18: all of it). */
+export function encodeRequestSense(allocationLength = FIXED_SENSE_LENGTH): Buffer {
+  checkCdbField('REQUEST SENSE', 'ALLOCATION LENGTH', allocationLength, 0xff);
+  return Buffer.from([ScsiOpcode.requestSense, 0, 0, 0, allocationLength, 0]);
 }
 
 /** REQUEST SENSE (SPC-4, REQUEST SENSE command): byte 1 bit 0 DESC, byte 4 ALLOCATION LENGTH. */

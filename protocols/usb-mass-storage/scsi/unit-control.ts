@@ -1,6 +1,6 @@
 // The unit's state commands — SPC-4 TEST UNIT READY and PREVENT ALLOW MEDIUM REMOVAL, SBC-3 / MMC-6
 // START STOP UNIT (LOEJ with START = 0 ejects the medium; power conditions are accepted and change nothing).
-import { readCdb } from './cdb.js';
+import { ScsiOpcode, readCdb } from './cdb.js';
 
 export interface TestUnitReadyCommand {
   op: 'test-unit-ready';
@@ -20,6 +20,11 @@ export interface StartStopUnitCommand {
   loadEject: boolean;
   /** START, byte 4 bit 0. */
   start: boolean;
+}
+
+/** TEST UNIT READY: the operation code, then 4 reserved bytes and CONTROL, all 0. */
+export function encodeTestUnitReady(): Buffer {
+  return Buffer.from([ScsiOpcode.testUnitReady, 0, 0, 0, 0, 0]);
 }
 
 export function decodeTestUnitReady(input: Uint8Array): TestUnitReadyCommand {

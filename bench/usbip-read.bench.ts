@@ -1,0 +1,289 @@
+// Issue 13: reading virtual media the way a host does, through a real fleet (one shard process, shards: 1, so one
+// block cache serves every BMC): USB/IP over TCP, Bulk-Only Transport and SCSI, by the emulated host's block device
+// (emulator/host/virtual-media-disk.ts), against raw loopback TCP measured in the same run, just before each
+// measurement it anchors (the load other work puts on the machine drifts): a process sending 1 MiB writes as fast as a
+// reader in this process takes them, the same two-process shape as the shard serving a host here.
+//   1. One host reads a 64 MiB image on its BMC's CD-ROM from start to end (the image a file), once (first pass),
+//      then again and again for 2 s (warm), in 3 rounds interleaved with the other ways and each just after an anchor
+//      (the ratio is the median round's); with READ(10)s of 120 KiB, one URB each (Linux usb-storage's
+//      max_sectors of 240 for a high-speed device: what a Linux host sends), and of 1 MiB (max_sectors 2048, what
+//      Linux uses for a SuperSpeed device, or this one after `echo 2048 > .../max_sectors`). Goal: >= 50% of raw TCP.
+//   2. 1,000 hosts, each attached to its own BMC's CD-ROM, all holding the same 64 MiB image from an HTTP server
+//      (node:http in this process, counting the bytes it sends: the backing), read it whole at once in 120 KiB
+//      READs: aggregate throughput, bytes read from the backing (goal: one image's worth), RSS of the fleet's shard.
+// `--quick`: a 4 MiB image, 20 hosts, short passes. Prints one JSON object.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { consecutiveAddresses } from '../runtime/ipv4.js';
+import { DriveKind } from '../protocols/usb-mass-storage/medium.js';
+import { Fleet } from '../emulator/fleet/fleet.js';
+import { fleetConfig } from '../emulator/fleet/fleet-config.js';
+import { VirtualMediaDisk } from '../emulator/host/virtual-media-disk.js';
+import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
+import { patternedImage, startRangeServer } from '../test/helpers/range-server.js';
+import { machine, treeRssKb } from './lib/measure.js';
+
+const QUICK = process.argv.includes('--quick');
+const IMAGE_BYTES = (QUICK ? 4 : 64) * 1024 * 1024;
+const HOSTS = QUICK ? 20 : 1000;
+/** The anchor's length, and the least a single host's warm passes take. */
+const ANCHOR_SECONDS = QUICK ? 0.3 : 1.5;
+const WARM_SECONDS = QUICK ? 0.3 : 2;
+/** Rounds of anchor-then-variant for each variant, interleaved; each variant's ratio is the median of its rounds. */
+const ROUNDS = QUICK ? 1 : 3;
+const BLOCK = 2048;
+const LINUX_TRANSFER = 120 * 1024;
+const LARGE_TRANSFER = 1024 * 1024;
+/** The single host's ways of reading: READ size, and whether its data and status URBs are queued behind the CBW. */
+const VARIANTS = [
+  { maxTransferBytes: LINUX_TRANSFER, queued: false },
+  { maxTransferBytes: LINUX_TRANSFER, queued: true },
+  { maxTransferBytes: LARGE_TRANSFER, queued: false },
+  { maxTransferBytes: LARGE_TRANSFER, queued: true },
+] as const;
+const FIRST_BMC = '127.59.0.1';
+const SOURCE_ADDRESS = '127.59.250.1';
+const ATTACH_CONCURRENCY = 50;
+/** The control API takes 16 connections from one address. */
+const API_CONCURRENCY = 8;
+const TCP_SOURCE = fileURLToPath(new URL('./lib/tcp-source.js', import.meta.url));
+
+const image = patternedImage(IMAGE_BYTES);
+const mb = (bytes: number, seconds: number) => Math.round(bytes / seconds / 1e5) / 10;
+const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+/** The anchor: bytes/s a reader here takes from a process sending as fast as loopback TCP carries them. */
+async function rawTcp(): Promise<{ seconds: number; bytes: number; mbPerSec: number }> {
+  const child = spawn(process.execPath, [TCP_SOURCE, SOURCE_ADDRESS], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await readyPort(child);
+    const socket = net.connect({ host: SOURCE_ADDRESS, port });
+    let bytes = 0;
+    let t0 = 0;
+    await new Promise<void>((resolve, reject) => {
+      socket.on('error', reject);
+      socket.on('data', (chunk: Buffer) => {
+        if (t0 === 0) t0 = performance.now(); // from the first byte: connecting is not throughput
+        else bytes += chunk.length;
+        if (performance.now() - t0 >= ANCHOR_SECONDS * 1000) resolve();
+      });
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    socket.destroy();
+    return { seconds: round3(seconds), bytes, mbPerSec: mb(bytes, seconds) };
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
+function readyPort(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /ready (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`tcp-source exited ${code}`)));
+  });
+}
+
+/** Reads the whole medium from start to end in `blocksPerRead` READs; checks the first and last byte of each. */
+async function readThrough(disk: VirtualMediaDisk, blocksPerRead: number): Promise<number> {
+  let bytes = 0;
+  for (let lba = 0; lba < disk.blockCount; lba += blocksPerRead) {
+    const data = await disk.read(lba, Math.min(blocksPerRead, disk.blockCount - lba));
+    const at = lba * BLOCK;
+    if (data[0] !== image[at] || data[data.length - 1] !== image[at + data.length - 1]) throw new Error(`self-check failed: a read at block ${lba}`);
+    bytes += data.length;
+  }
+  return bytes;
+}
+
+interface Api { (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> }
+
+function controlApi(fleet: Fleet): Api {
+  return async (method, path, body) => {
+    const res = await fetch(`${fleet.control!.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const json = await res.json();
+    if (res.status !== 200) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
+    return { status: res.status, json };
+  };
+}
+
+/** Runs `job` on every item, `concurrency` at a time. */
+async function each<T, R>(items: readonly T[], concurrency: number, job: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await job(items[i]);
+  }));
+  return out;
+}
+
+interface Variant { maxTransferBytes: number; queued: boolean }
+
+interface Trial {
+  rawTcpMbPerSec: number;
+  firstPassMbPerSec: number;
+  warm: { seconds: number; passes: number; bytes: number; mbPerSec: number };
+  ratio: number | null;
+}
+
+interface SingleHost extends Variant {
+  trials: Trial[];
+  /** The median trial's. */
+  warmMbPerSec: number;
+  ratio: number | null;
+}
+
+/** One host on BMC `ip`: its CD-ROM holds the image file; a first pass, then warm passes for WARM_SECONDS. */
+async function singleHost(api: Api, ip: string, port: number, file: string, v: Variant): Promise<Omit<Trial, 'rawTcpMbPerSec' | 'ratio'>> {
+  await api('PUT', `/bmcs/${ip}/media/cdrom`, { image: file });
+  const disk = await VirtualMediaDisk.attach({ bmc: ip, port, drive: DriveKind.cdrom, ...v, timeoutMs: 60_000 });
+  try {
+    const per = v.maxTransferBytes / BLOCK;
+    const f0 = performance.now();
+    await readThrough(disk, per);
+    const firstSeconds = (performance.now() - f0) / 1000;
+    let passes = 0;
+    let bytes = 0;
+    const w0 = performance.now();
+    do {
+      bytes += await readThrough(disk, per);
+      passes++;
+    } while (performance.now() - w0 < WARM_SECONDS * 1000);
+    const seconds = (performance.now() - w0) / 1000;
+    return { firstPassMbPerSec: mb(IMAGE_BYTES, firstSeconds), warm: { seconds: round3(seconds), passes, bytes, mbPerSec: mb(bytes, seconds) } };
+  } finally {
+    disk.close();
+    await api('DELETE', `/bmcs/${ip}/media/cdrom`);
+  }
+}
+
+/** The trial with the median ratio (the lower middle one of an even count). */
+function medianTrial(trials: Trial[]): Trial {
+  const sorted = [...trials].sort((a, b) => (a.ratio ?? 0) - (b.ratio ?? 0));
+  return sorted[Math.floor((sorted.length - 1) / 2)];
+}
+
+interface ManyHosts {
+  hosts: number;
+  attachSeconds: number;
+  seconds: number;
+  bytesDelivered: number;
+  aggregateMbPerSec: number;
+  backingBytesRead: number;
+  rssKb: { shardBefore: number; shardMax: number; shardAfter: number; benchMax: number };
+}
+
+/** Every BMC's CD-ROM holds the HTTP image; every host attaches to its own and reads it whole, all at once. */
+async function manyHosts(api: Api, fleet: Fleet, ips: readonly string[], port: number, url: string, served: () => number): Promise<ManyHosts> {
+  const shardPid = fleet.shards.status()[0].pid!;
+  const before = treeRssKb([shardPid]);
+  const servedBefore = served();
+  await each(ips, API_CONCURRENCY, (ip) => api('PUT', `/bmcs/${ip}/media/cdrom`, { image: url }));
+  const a0 = performance.now();
+  const disks = await each(ips, ATTACH_CONCURRENCY, (ip) => VirtualMediaDisk.attach({ bmc: ip, port, drive: DriveKind.cdrom, timeoutMs: 120_000 }));
+  const attachSeconds = (performance.now() - a0) / 1000;
+  let shardMax = before;
+  let benchMax = Math.round(process.memoryUsage().rss / 1024);
+  const sampler = setInterval(() => {
+    shardMax = Math.max(shardMax, treeRssKb([shardPid]));
+    benchMax = Math.max(benchMax, Math.round(process.memoryUsage().rss / 1024));
+  }, 1000);
+  try {
+    const t0 = performance.now();
+    const delivered = await Promise.all(disks.map((d) => readThrough(d, LINUX_TRANSFER / BLOCK)));
+    const seconds = (performance.now() - t0) / 1000;
+    shardMax = Math.max(shardMax, treeRssKb([shardPid]));
+    const bytesDelivered = delivered.reduce((a, b) => a + b, 0);
+    return {
+      hosts: ips.length, attachSeconds: round3(attachSeconds), seconds: round3(seconds), bytesDelivered, aggregateMbPerSec: mb(bytesDelivered, seconds),
+      backingBytesRead: served() - servedBefore, rssKb: { shardBefore: before, shardMax, shardAfter: treeRssKb([shardPid]), benchMax },
+    };
+  } finally {
+    clearInterval(sampler);
+    for (const d of disks) d.close();
+  }
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-usbip-read-bench-'));
+  const server = await startRangeServer();
+  let fleet: Fleet | null = null;
+  try {
+    const file = join(dir, 'install.iso');
+    writeFileSync(file, image);
+    server.put('install.iso', image);
+    const loadAverageAtStart = Math.round(loadavg()[0] * 100) / 100;
+    const port = await freeTcpPort();
+    const ips = consecutiveAddresses(FIRST_BMC, HOSTS);
+    process.stderr.write(`usbip-read: a fleet of ${HOSTS} BMCs, virtual media on TCP ${port}\n`);
+    fleet = await Fleet.start(fleetConfig({
+      ipmiPort: await freeUdpPort(), shards: 1, control: '127.0.0.1:0', racks: [{ bmcs: HOSTS, firstIp: FIRST_BMC }], virtualMedia: { port },
+    }));
+    const api = controlApi(fleet);
+    const anchor = async () => {
+      const raw = await rawTcp();
+      process.stderr.write(`anchor: raw loopback TCP, one process to another: ${raw.mbPerSec} MB/s\n`);
+      return raw;
+    };
+    const trials = new Map<Variant, Trial[]>(VARIANTS.map((v) => [v, []]));
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const v of VARIANTS) {
+        const raw = await anchor();
+        process.stderr.write(`one host, ${v.maxTransferBytes / 1024} KiB READs${v.queued ? ', URBs queued' : ''} (round ${round} of ${ROUNDS})\n`);
+        const trial = await singleHost(api, ips[0], port, file, v);
+        trials.get(v)!.push({ ...trial, rawTcpMbPerSec: raw.mbPerSec, ratio: ratio(trial.warm.mbPerSec, raw.mbPerSec) });
+        process.stderr.write(`  first pass ${trial.firstPassMbPerSec} MB/s, warm ${trial.warm.mbPerSec} MB/s\n`);
+      }
+    }
+    const single: SingleHost[] = VARIANTS.map((v) => {
+      const median = medianTrial(trials.get(v)!);
+      return { ...v, trials: trials.get(v)!, warmMbPerSec: median.warm.mbPerSec, ratio: median.ratio };
+    });
+    const raw = await anchor();
+    process.stderr.write(`${HOSTS} hosts on one HTTP image at once\n`);
+    const many = await manyHosts(api, fleet, ips, port, `${server.url}/install.iso`, () => server.bytesServed);
+    process.stderr.write(`  ${many.aggregateMbPerSec} MB/s in all, the server sent ${many.backingBytesRead} bytes\n`);
+    const loadAverageAtEnd = Math.round(loadavg()[0] * 100) / 100;
+    const vsRaw = (transfer: number, queued: boolean) => single.find((y) => y.maxTransferBytes === transfer && y.queued === queued)!.ratio;
+    // the load at the end counts this run's own two busy processes; at the start, before the fleet, only other work
+    const loaded = loadAverageAtStart > 0.7;
+    process.stdout.write(`${JSON.stringify({
+      benchmark: 'usbip-read', node: process.version, mode: QUICK ? 'quick' : 'full', machine: machine(), loadAverageAtStart, loadAverageAtEnd,
+      note: loaded
+        ? `measured while other work loaded the machine (load average ${loadAverageAtStart} before the run began): round trips wait for a core, and the anchor varies between rounds`
+        : `an otherwise idle machine (load average ${loadAverageAtStart} before the run began)`,
+      settings: {
+        imageBytes: IMAGE_BYTES, hosts: HOSTS, blockSize: BLOCK, manyHostsTransfer: LINUX_TRANSFER, shards: 1, anchorSeconds: ANCHOR_SECONDS, warmSeconds: WARM_SECONDS, rounds: ROUNDS,
+        urbPerCommand: 1,
+        note: 'one data URB per READ, as Linux usb-storage over vhci_hcd (scatter-gather) sends it; not queued: CBW, data and CSW each wait for the one before (Linux); queued: the data and CSW URBs go out with the CBW',
+      },
+      results: { singleHost: single, rawTcpBeforeManyHosts: raw, manyHosts: many },
+      ratios: {
+        singleHost_120KiB_vs_rawTcp: vsRaw(LINUX_TRANSFER, false),
+        singleHost_120KiB_queued_vs_rawTcp: vsRaw(LINUX_TRANSFER, true),
+        singleHost_1MiB_vs_rawTcp: vsRaw(LARGE_TRANSFER, false),
+        singleHost_1MiB_queued_vs_rawTcp: vsRaw(LARGE_TRANSFER, true),
+        manyHosts_aggregate_vs_rawTcp: ratio(many.aggregateMbPerSec, raw.mbPerSec),
+        manyHosts_backingBytes_vs_image: ratio(many.backingBytesRead, IMAGE_BYTES),
+      },
+    })}\n`);
+  } finally {
+    await fleet?.stop();
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack ?? err}\n`);
+  process.exitCode = 1;
+});
