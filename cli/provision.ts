@@ -18,7 +18,7 @@ import { cidrHostCount, cidrHosts, isIpv4, parseCidr, type Cidr } from '../runti
 
 /** The largest range one sweep takes: a /12. An empty one takes about 25 minutes with the defaults. */
 const MAX_SWEEP_ADDRESSES = 2 ** 20 - 2;
-export const POLICY_FILE_NAME = 'policy.yaml';
+const POLICY_FILE_NAME = 'policy.yaml';
 
 const HELP = `usage: bmcfleet provision discover --range CIDR [--port P] [--window N] [--retries N] [--timeout MS]
                                   [--concurrency N] [--user U] [--password-file F] [--state DIR] [--json]
@@ -118,7 +118,7 @@ function existingStore(values: Values): SqliteProvisioningStore {
 }
 
 /** --user and the password from --password-file (its first line), $BMCFLEET_PASSWORD or the emulated fleets' default. */
-export function bmcLogin(values: Values): BmcLogin {
+function bmcLogin(values: Values): BmcLogin {
   const file = str(values, 'password-file');
   let password = process.env.BMCFLEET_PASSWORD ?? 'password';
   if (file !== undefined) {
@@ -132,7 +132,7 @@ export function bmcLogin(values: Values): BmcLogin {
   return { username: str(values, 'user') ?? 'admin', password };
 }
 
-export function sweepRange(text: string | undefined): Cidr {
+function sweepRange(text: string | undefined): Cidr {
   if (text === undefined) throw new UsageError('--range CIDR is required, e.g. --range 10.1.0.0/16');
   let c: Cidr;
   try {

@@ -60,7 +60,7 @@ const AUTH_TYPE_NAMES: [number, string][] = [
 ];
 
 /** Get Channel Authentication Capabilities in the store's words (IPMI 2.0 §22.13). */
-export function authCapabilitiesOf(r: AuthCapsResponse): AuthCapabilities {
+function authCapabilitiesOf(r: AuthCapsResponse): AuthCapabilities {
   return {
     authTypes: AUTH_TYPE_NAMES.filter(([bit]) => (r.authTypes & (1 << bit)) !== 0).map(([, name]) => name),
     ipmi15: r.supportsV15, ipmi20: r.supportsV20, kgSet: r.kgNonZero, perMessageAuth: !r.perMessageAuthDisabled,

@@ -43,7 +43,7 @@ export function cores(hw: HostHardware): number {
   return hw.cpus.reduce((n, c) => n + c.cores, 0);
 }
 
-export function summaryOf(address: string, hw: HostHardware): HostSummary {
+function summaryOf(address: string, hw: HostHardware): HostSummary {
   return {
     address, cores: cores(hw), memoryGiB: hw.memoryGiB, disks: hw.disks.length, diskGB: hw.disks.reduce((n, d) => n + d.sizeGB, 0),
     nics: hw.nics.length, macs: hw.nics.map((n) => n.mac), product: `${hw.vendor} ${hw.product}`.trim(),

@@ -30,8 +30,6 @@ export class StepDriver<T> {
     this.o = o;
   }
 
-  get counts() { return this.run.counts; }
-
   add(address: string): void {
     this.act(this.run.add(address, this.o.clock.now()));
   }

@@ -36,7 +36,6 @@ export class StepRun {
   get done(): boolean { return this.closed && this.running.size === 0 && this.queuedHead === this.queued.length; }
   /** Hosts waiting for a slot. */
   get waiting(): number { return this.queued.length - this.queuedHead; }
-  get inStep(): number { return this.running.size; }
 
   /** The first deadline of a host in the step, or null with none in it: call tick then. */
   get deadlineMs(): number | null {
