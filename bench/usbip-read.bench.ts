@@ -1,8 +1,9 @@
 // Issue 13: reading virtual media the way a host does, through a real fleet (one shard process, shards: 1, so one
 // block cache serves every BMC): USB/IP over TCP, Bulk-Only Transport and SCSI, by the emulated host's block device
 // (emulator/host/virtual-media-disk.ts), against raw loopback TCP measured in the same run, just before each
-// measurement it anchors (the load other work puts on the machine drifts): a process sending 1 MiB writes as fast as a
-// reader in this process takes them, the same two-process shape as the shard serving a host here.
+// measurement it anchors (the load other work puts on the machine drifts): a process sending 1 MiB writes as fast as
+// another takes them (the same two-process shape as the shard serving a host here; neither is this process, so the
+// anchor's garbage does not weigh on the host measured after it).
 //   1. One host reads a 64 MiB image on its BMC's CD-ROM from start to end (the image a file), once (first pass),
 //      then again and again for 2 s (warm), in 3 rounds interleaved with the other ways and each just after an anchor
 //      (the ratio is the median round's); with READ(10)s of 120 KiB, one URB each (Linux usb-storage's
@@ -14,7 +15,6 @@
 // `--quick`: a 4 MiB image, 20 hosts, short passes. Prints one JSON object.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,34 +50,30 @@ const SOURCE_ADDRESS = '127.59.250.1';
 const ATTACH_CONCURRENCY = 50;
 /** The control API takes 16 connections from one address. */
 const API_CONCURRENCY = 8;
-const TCP_SOURCE = fileURLToPath(new URL('./lib/tcp-source.js', import.meta.url));
+const TCP_ANCHOR = fileURLToPath(new URL('./lib/tcp-anchor.js', import.meta.url));
 
 const image = patternedImage(IMAGE_BYTES);
 const mb = (bytes: number, seconds: number) => Math.round(bytes / seconds / 1e5) / 10;
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** The anchor: bytes/s a reader here takes from a process sending as fast as loopback TCP carries them. */
+/**
+ * The anchor: bytes/s one process takes from another sending as fast as loopback TCP carries them (both children:
+ * this process keeps none of their buffers, which would load its garbage collector for the measurements after).
+ */
 async function rawTcp(): Promise<{ seconds: number; bytes: number; mbPerSec: number }> {
-  const child = spawn(process.execPath, [TCP_SOURCE, SOURCE_ADDRESS], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const source = spawn(process.execPath, [TCP_ANCHOR, 'source', SOURCE_ADDRESS], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
-    const port = await readyPort(child);
-    const socket = net.connect({ host: SOURCE_ADDRESS, port });
-    let bytes = 0;
-    let t0 = 0;
-    await new Promise<void>((resolve, reject) => {
-      socket.on('error', reject);
-      socket.on('data', (chunk: Buffer) => {
-        if (t0 === 0) t0 = performance.now(); // from the first byte: connecting is not throughput
-        else bytes += chunk.length;
-        if (performance.now() - t0 >= ANCHOR_SECONDS * 1000) resolve();
-      });
-    });
-    const seconds = (performance.now() - t0) / 1000;
-    socket.destroy();
+    const port = await readyPort(source);
+    const sink = spawn(process.execPath, [TCP_ANCHOR, 'sink', SOURCE_ADDRESS, String(port), String(ANCHOR_SECONDS)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    sink.stdout!.on('data', (c: Buffer) => { out += c.toString(); });
+    const code = await new Promise<number | null>((resolve) => sink.once('exit', resolve));
+    if (code !== 0) throw new Error(`tcp-anchor sink exited ${code}`);
+    const { seconds, bytes } = JSON.parse(out) as { seconds: number; bytes: number };
     return { seconds: round3(seconds), bytes, mbPerSec: mb(bytes, seconds) };
   } finally {
-    child.kill('SIGTERM');
+    source.kill('SIGTERM');
   }
 }
 
@@ -89,7 +85,7 @@ function readyPort(child: ChildProcess): Promise<number> {
       const m = /ready (\d+)/.exec(out);
       if (m) resolve(Number(m[1]));
     });
-    child.once('exit', (code) => reject(new Error(`tcp-source exited ${code}`)));
+    child.once('exit', (code) => reject(new Error(`tcp-anchor source exited ${code}`)));
   });
 }
 

@@ -4,8 +4,8 @@
 // socket delivered, read() whole messages out one at a time. The server's side reads requests and commands
 // (UsbipRequestStream), the client's side replies (UsbipReplyStream).
 //
-// Chunks are kept as given (not copied: do not reuse their memory) and joined only when a message spans several;
-// decoded data and setup fields are views into them. A malformed header cannot be skipped, as nothing says where the
+// Chunks are kept as given (not copied: do not reuse their memory) and joined only when a message spans several (only
+// the chunks that message covers); decoded data and setup fields are views into them. A malformed header cannot be skipped, as nothing says where the
 // next message starts: the DecodeError is thrown, and thrown again by every later read().
 import { DecodeError } from '../errors.js';
 import { decodeOpReply, decodeOpRequest, opReplyLengthAt, opRequestLengthAt, OpStatus, type OpReply, type OpRequest } from './usbip-op.js';
@@ -28,17 +28,34 @@ class HeldBytes {
     this.held += chunk.length;
   }
 
-  /** Everything held, as one buffer. */
-  joined(): Buffer {
-    if (this.parts.length > 1) this.parts = [Buffer.concat(this.parts, this.held)];
-    return this.parts[0] ?? Buffer.alloc(0);
+  /**
+   * At least the first `n` bytes held (n <= held), in one buffer: the first part as it came when it holds them, else
+   * the parts that cover them joined into one. Parts after those are left as they are, so a message is copied at most
+   * once however many others are held behind it.
+   */
+  front(n: number): Buffer {
+    const first = this.parts[0];
+    if (first.length >= n) return first;
+    let covered = 0;
+    let count = 0;
+    while (covered < n) covered += this.parts[count++].length;
+    const joined = Buffer.concat(this.parts.slice(0, count), covered);
+    this.parts.splice(0, count, joined);
+    return joined;
   }
 
-  /** Drops the first `n` bytes (already joined). */
+  /** Drops the first `n` bytes. */
   consume(n: number): void {
-    const rest = this.parts[0].subarray(n);
-    this.parts = rest.length > 0 ? [rest] : [];
     this.held -= n;
+    while (n > 0) {
+      const first = this.parts[0];
+      if (first.length > n) {
+        this.parts[0] = first.subarray(n);
+        return;
+      }
+      this.parts.shift();
+      n -= first.length;
+    }
   }
 
   clear(): void {
@@ -57,6 +74,8 @@ abstract class UsbipStream<M> {
   private phaseNow: StreamPhase = StreamPhase.op;
   /** Bytes needed before the next look: a header first, then the whole message once its length is known. */
   private waitFor = 0;
+  /** The length of the message at the front, once known. */
+  private known: number | null = null;
   private broken: DecodeError | null = null;
 
   constructor(limits: Partial<UrbLimits>) {
@@ -70,6 +89,7 @@ abstract class UsbipStream<M> {
   protected setPhase(phase: StreamPhase): void {
     this.phaseNow = phase;
     this.waitFor = 0;
+    this.known = null;
   }
 
   /** Bytes held that no read() has returned yet. */
@@ -86,15 +106,21 @@ abstract class UsbipStream<M> {
   read(): M | null {
     if (this.broken) throw this.broken;
     if (this.bytes.held === 0 || this.bytes.held < this.waitFor) return null;
-    const buf = this.bytes.joined();
     try {
-      const length = this.lengthAt(buf);
-      if (length === null || length > buf.length) {
-        this.waitFor = length ?? buf.length + 1;
+      // a header is nearly always in the first part as it came; all that is held is joined only when it is not
+      const length = this.known ?? this.lengthAt(this.bytes.front(1)) ?? this.lengthAt(this.bytes.front(this.bytes.held));
+      if (length === null) {
+        this.waitFor = this.bytes.held + 1;
         return null;
       }
-      const message = this.decode(buf.subarray(0, length));
+      this.known = length;
+      if (length > this.bytes.held) {
+        this.waitFor = length;
+        return null;
+      }
+      const message = this.decode(this.bytes.front(length).subarray(0, length));
       this.bytes.consume(length);
+      this.known = null;
       this.waitFor = 0;
       this.after(message);
       return message;
@@ -111,6 +137,7 @@ abstract class UsbipStream<M> {
   clear(): void {
     this.bytes.clear();
     this.waitFor = 0;
+    this.known = null;
   }
 
   protected abstract lengthAt(buf: Buffer): number | null;

@@ -102,3 +102,22 @@ t.test('the client side: devlist reply, then an import reply that moves it to UR
   t.match(refused.read(), { kind: 'import-reply', status: OpStatus.devBusy });
   t.equal(refused.phase, StreamPhase.op, 'a refused import leaves the operation phase');
 });
+
+t.test('messages held behind one another are not copied again: a view of the chunk they are in, or their own chunks joined', async (t) => {
+  const s = new UsbipRequestStream();
+  s.write(importRequest);
+  t.match(s.read(), { kind: 'import-request' });
+  s.enterUrbPhase();
+  const a = cmdSubmit(1, Direction.out, 2, Buffer.alloc(100, 1));
+  const b = cmdSubmit(2, Direction.out, 2, Buffer.alloc(3000, 2));
+  const c = cmdSubmit(3, Direction.out, 2, Buffer.alloc(200, 3));
+  const chunks = [Buffer.concat([a, b.subarray(0, 1000)]), Buffer.from(b.subarray(1000)), Buffer.from(c)];
+  for (const chunk of chunks) s.write(chunk); // all held before the first read, as when the reader lags
+  const [ma, mb, mc] = [s.read(), s.read(), s.read()] as CmdSubmit[];
+  t.same([ma.seqnum, mb.seqnum, mc.seqnum], [1, 2, 3]);
+  t.equal(ma.data.buffer, chunks[0].buffer, 'the first: a view of its chunk');
+  t.same(Buffer.from(mb.data), Buffer.alloc(3000, 2), 'the second: joined from the two chunks it spans');
+  t.equal(mc.data.buffer, chunks[2].buffer, 'the third: a view of its own chunk, not copied with the others');
+  t.equal(s.read(), null);
+  t.equal(s.buffered, 0);
+});

@@ -1,0 +1,52 @@
+// The raw TCP anchor of the USB/IP read benchmark: two processes of their own, so neither the fleet nor the benchmark
+// (the host reading USB/IP) carries the anchor's gigabytes of buffers and garbage.
+//   `node tcp-anchor.js source HOST`: listens on HOST, port 0, prints "ready PORT", and sends every connection the same
+//     1 MiB buffer over and over, as fast as the socket drains, until the reader closes it;
+//   `node tcp-anchor.js sink HOST PORT SECONDS`: reads from HOST:PORT for SECONDS from the first byte, prints
+//     {"seconds": S, "bytes": B} and exits.
+import net from 'node:net';
+
+const [role, host = '127.0.0.1', port, seconds] = process.argv.slice(2);
+
+function source(): void {
+  const chunk = Buffer.alloc(1024 * 1024, 0xa5);
+  const pump = (socket: net.Socket) => {
+    while (!socket.destroyed && socket.write(chunk));
+  };
+  const server = net.createServer((socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.on('drain', () => pump(socket));
+    pump(socket);
+  });
+  server.listen(0, host, () => process.stdout.write(`ready ${(server.address() as net.AddressInfo).port}\n`));
+  process.on('SIGTERM', () => process.exit(0));
+}
+
+function sink(): void {
+  const socket = net.connect({ host, port: Number(port) });
+  let bytes = 0;
+  let t0 = 0;
+  socket.on('data', (chunk: Buffer) => {
+    if (t0 === 0) {
+      t0 = performance.now(); // from the first byte: connecting is not throughput
+      return;
+    }
+    bytes += chunk.length;
+    const elapsed = (performance.now() - t0) / 1000;
+    if (elapsed >= Number(seconds)) {
+      socket.destroy();
+      process.stdout.write(`${JSON.stringify({ seconds: elapsed, bytes })}\n`);
+    }
+  });
+  socket.on('error', (err) => {
+    process.stderr.write(`tcp-anchor sink: ${err.message}\n`);
+    process.exitCode = 1;
+  });
+}
+
+if (role === 'source') source();
+else if (role === 'sink') sink();
+else {
+  process.stderr.write('usage: tcp-anchor.js source HOST | sink HOST PORT SECONDS\n');
+  process.exitCode = 2;
+}
