@@ -2,9 +2,7 @@
 // curl: list and show BMCs, power, faults, stalls, reboots and virtual media. Tables for people, --json for scripts.
 import { parseArgs } from 'node:util';
 import { UsageError, str, type Values } from './args.js';
-import { tokenFromFile } from './manager-client.js';
-import { errorOf, requestJson, UnreachableError } from '../orchestrator/manager/http-json.js';
-import { systemClock } from '../runtime/clock.js';
+import { ApiClient } from './api-client.js';
 
 export const DEFAULT_CONTROL_URL = 'http://127.0.0.1:8623';
 
@@ -78,8 +76,12 @@ export const ctlCommand = {
     const foreign = Object.keys(values).find((k) => !COMMON.includes(k) && !command.options.includes(k));
     if (foreign !== undefined) throw new UsageError(`--${foreign} is not an option of ctl ${what}`);
     if (args.length !== command.args.length) throw new UsageError(`ctl ${what} takes ${command.args.join(' ') || 'no arguments'}`);
-    const api = new ControlClient(values);
-    const answer = await api.call(...request(what, args, values));
+    const api = new ApiClient(str(values, 'control') ?? DEFAULT_CONTROL_URL, str(values, 'token-file'), {
+      what: 'the fleet\'s control API', flag: '--control', example: DEFAULT_CONTROL_URL, hint: 'is "bmcfleet emulate" running? --control URL names another',
+    });
+    const [method, path, body] = request(what, args, values);
+    // an insert is answered once the image is open: an HTTP image may take a while
+    const answer = await api.call(method, path, body, 120_000);
     process.stdout.write(values.json ? `${JSON.stringify(answer)}\n` : print(what, answer));
     return 0;
   },
@@ -151,28 +153,4 @@ function table(rows: Row[]): string {
 
 function lines(o: Row): string {
   return Object.entries(o).map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? JSON.stringify(v) : v}`).join('\n') + '\n';
-}
-
-class ControlClient {
-  private readonly url: string;
-  private readonly token: string | null;
-
-  constructor(values: Values) {
-    const url = str(values, 'control') ?? DEFAULT_CONTROL_URL;
-    if (!/^https?:\/\/[^/\s]+\/?$/.test(url)) throw new UsageError(`--control must be a URL such as ${DEFAULT_CONTROL_URL}, got "${url}"`);
-    this.url = url.replace(/\/$/, '');
-    this.token = tokenFromFile(str(values, 'token-file'));
-  }
-
-  async call(method: string, path: string, body?: unknown): Promise<unknown> {
-    let answer;
-    try {
-      answer = await requestJson(`${this.url}${path}`, { method, body, token: this.token, clock: systemClock, timeoutMs: 120_000 });
-    } catch (err) {
-      if (err instanceof UnreachableError) throw new Error(`cannot reach the fleet's control API: ${err.message} (is "bmcfleet emulate" running? --control URL names another)`);
-      throw err;
-    }
-    if (answer.status >= 400) throw new Error(errorOf(answer));
-    return answer.body;
-  }
 }

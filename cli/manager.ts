@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError, integer, parse, str, type Values } from './args.js';
-import { tokenFromFile } from './manager-client.js';
+import { tokenFromFile } from './api-client.js';
 import { KEY_FILE_NAME, loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
 import { apiToken } from '../orchestrator/manager/api-token.js';
 import { isLoopbackHost } from '../runtime/http/loopback.js';

@@ -2,11 +2,9 @@
 // (POST /rmcs/trust), so signed commands from that manager are obeyed without editing the fleet file.
 import { UsageError, parse, str } from './args.js';
 import { defaultStateDir } from './manager.js';
-import { tokenFromFile } from './manager-client.js';
+import { ApiClient, ApiError, isApiRoot } from './api-client.js';
 import { loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
-import { errorOf, requestJson, UnreachableError } from '../orchestrator/manager/http-json.js';
 import { PUBLIC_KEY_LENGTH, keyIdOf } from '../protocols/rollout/keys.js';
-import { systemClock } from '../runtime/clock.js';
 import { uploadCommand } from './rmc-upload.js';
 
 const HELP = `usage: bmcfleet rmc trust --fleet URL [--key BASE64 | --state DIR] [--fleet-token-file F] [--json]
@@ -46,19 +44,15 @@ export const rmcCommand = {
       return 0;
     }
     const fleet = str(values, 'fleet');
-    if (fleet === undefined || !/^https?:\/\/[^/\s]+\/?$/.test(fleet)) throw new UsageError('--fleet URL is required: the fleet\'s control API, e.g. http://127.0.0.1:8623');
+    if (fleet === undefined || !isApiRoot(fleet)) throw new UsageError('--fleet URL is required: the fleet\'s control API, e.g. http://127.0.0.1:8623');
     const key = trustedKey(str(values, 'key'), str(values, 'state'));
-    const url = `${fleet.replace(/\/$/, '')}/rmcs/trust`;
-    let answer;
-    try {
-      answer = await requestJson(url, { method: 'POST', body: { key }, token: tokenFromFile(str(values, 'fleet-token-file')), clock: systemClock });
-    } catch (err) {
-      if (err instanceof UnreachableError) throw new Error(`cannot reach the fleet's control API: ${err.message}`);
-      throw err;
-    }
-    if (answer.status >= 400) throw new Error(`${url}: ${errorOf(answer)}`);
+    const api = new ApiClient(fleet, str(values, 'fleet-token-file'), { what: 'the fleet\'s control API', flag: '--fleet', example: 'http://127.0.0.1:8623', hint: '' });
+    const path = '/rmcs/trust';
+    const body = await api.call('POST', path, { key }).catch((err: unknown) => {
+      throw err instanceof ApiError ? new Error(`${api.url}${path}: ${err.message}`) : err;
+    });
     const keyId = keyIdOf(Buffer.from(key, 'base64')).toString('hex');
-    process.stdout.write(values.json ? `${JSON.stringify(answer.body)}\n` : `the fleet's RMCs trust key ID ${keyId} (${key})\n`);
+    process.stdout.write(values.json ? `${JSON.stringify(body)}\n` : `the fleet's RMCs trust key ID ${keyId} (${key})\n`);
     return 0;
   },
 };
