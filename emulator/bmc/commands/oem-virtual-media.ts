@@ -7,9 +7,6 @@ import type { VirtualMediaPort } from '../virtual-media-port.js';
 import { bmcfleetOnly, handler, refuse } from './define.js';
 import type { CommandSpec } from './types.js';
 
-/** IPMI 2.0 §5.2: D5h, "command not supported in present state" (an insert under way on that drive). */
-const NOT_IN_PRESENT_STATE = 0xd5;
-
 function driveKind(drive: number): DriveKind | null {
   return drive === VirtualDrive.CDROM ? DriveKind.cdrom : drive === VirtualDrive.DISK ? DriveKind.disk : null;
 }
@@ -25,7 +22,7 @@ export function oemVirtualMediaCommands(media: VirtualMediaPort): CommandSpec[] 
       } else if (r.action === MediaAction.INSERT) {
         const started = r.source === '' ? 'refused' : media.startInsert(kind, r.source);
         if (started === 'refused') return refuse(CompletionCode.INVALID_DATA_FIELD);
-        if (started === 'busy') return refuse(NOT_IN_PRESENT_STATE);
+        if (started === 'busy') return refuse(CompletionCode.NOT_SUPPORTED_IN_PRESENT_STATE); // an insert under way on that drive
       } else {
         return refuse(CompletionCode.INVALID_DATA_FIELD);
       }
