@@ -20,7 +20,10 @@ export function startEmulator(args: string[], readyTimeoutMs = 60_000): Promise<
 const live = new Set<ChildProcess>();
 let reaping = false;
 
-/** A test that times out is ended by tap with SIGTERM, and its teardowns do not run: its fleets must not outlive it. */
+/**
+ * A test process ended by a signal (a runner's SIGTERM, Ctrl-C) runs no teardowns: its fleets must not outlive it.
+ * (A SIGKILL cannot be caught: a fleet started then is left running.)
+ */
 function reapOnExit(): void {
   if (reaping) return;
   reaping = true;

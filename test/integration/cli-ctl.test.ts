@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
-import { freeUdpPort } from '../helpers/free-port.js';
+import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 
 const FIRST = '127.76.0.1';
 let emu: EmulatorProcess;
@@ -25,7 +25,7 @@ function ctl(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 t.before(async () => {
   const fleet = join(dir, 'fleet.yaml');
   writeFileSync(fleet, [
-    `ipmiPort: ${await freeUdpPort()}`, 'control: 127.0.0.1:0', `virtualMedia: { port: 13276 }`,
+    `ipmiPort: ${await freeUdpPort()}`, 'control: 127.0.0.1:0', `virtualMedia: { port: ${await freeTcpPort()} }`,
     'racks:', `  - { name: r1, bmcs: 3, firstIp: ${FIRST} }`, '',
   ].join('\n'));
   emu = await startEmulator(['--config', fleet]);

@@ -11,9 +11,11 @@ import { UsbipClient } from '../../clients/usbip/usbip-client.js';
 import { enumerateMassStorage } from '../../clients/usbip/enumerate.js';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { ipmitool } from '../helpers/ipmitool.js';
+import { freeTcpPort } from '../helpers/free-port.js';
 
 const IPMI_PORT = 9743;
-const USBIP_PORT = 13243;
+/** Set before the fleet starts: a TCP port free on every address, as the fleet's listener takes it. */
+let USBIP_PORT = 0;
 const BMCS = ['127.74.0.1', '127.74.0.2'];
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-vmedia-'));
 const IMAGE = Buffer.alloc(64 * 2048);
@@ -45,6 +47,7 @@ async function oem(ip: string, cmd: number, data: number[]): Promise<{ code: num
 }
 
 t.before(async () => {
+  USBIP_PORT = await freeTcpPort();
   const fleet = join(dir, 'fleet.yaml');
   writeFileSync(fleet, [
     `ipmiPort: ${IPMI_PORT}`, 'control: 127.0.0.1:0',
