@@ -1,7 +1,6 @@
 // bmcfleet ctl: a running fleet's control API (README "The control API") from the command line, so no one needs
 // curl: list and show BMCs, power, faults, stalls, reboots and virtual media. Tables for people, --json for scripts.
-import { parseArgs } from 'node:util';
-import { UsageError, str, type Values } from './args.js';
+import { UsageError, parse, str, type Values } from './args.js';
 import { ApiClient } from './api-client.js';
 
 export const DEFAULT_CONTROL_URL = 'http://127.0.0.1:8623';
@@ -34,7 +33,7 @@ examples:
 `;
 
 const OPTIONS = {
-  control: { type: 'string' }, 'token-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+  control: { type: 'string' }, 'token-file': { type: 'string' }, json: { type: 'boolean' },
   offset: { type: 'string' }, limit: { type: 'string' }, ms: { type: 'string' }, loss: { type: 'string' }, latency: { type: 'string' },
   clear: { type: 'boolean' }, 'write-protected': { type: 'boolean' },
 } as const;
@@ -59,13 +58,7 @@ type Row = Record<string, unknown>;
 export const ctlCommand = {
   summary: 'a running fleet\'s control API: list, show, power, fault, stall, reboot, virtual media',
   async run(argv: string[]): Promise<number> {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
-    const { values, positionals } = parsed as { values: Values; positionals: string[] };
+    const { values, positionals } = parse(argv, OPTIONS, true);
     const [what, ...args] = positionals;
     if (values.help || what === undefined) {
       process.stdout.write(HELP);
