@@ -360,13 +360,12 @@ export class BotMachine {
     const useEnd = Math.min(this.received, this.useBytes);
     const action = useEnd > start ? this.collectBlocks(data.subarray(0, useEnd - start)) : undefined;
     if (action === undefined) this.endDataOutWhenDone();
+    let step: OutStep = { accepted: take, stall: false };
     if (take < data.length) {
       // more data than the CBW declared: take what it declared, STALL the rest, and the CSW says phase error
       this.status = CswStatus.phaseError;
-      this.outHalted = true;
-      this.stats.stalls++;
+      step = this.stallOut(take);
     }
-    const step: OutStep = { accepted: take, stall: take < data.length };
     if (action) step.action = action;
     return step;
   }
