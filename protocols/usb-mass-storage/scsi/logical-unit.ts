@@ -82,16 +82,6 @@ export class LogicalUnit {
     this.medium = medium;
   }
 
-  /** The medium in the drive now, if any. */
-  get currentMedium(): MediumInfo | null {
-    return this.medium;
-  }
-
-  /** Whether PREVENT ALLOW MEDIUM REMOVAL holds the medium for this host. */
-  get removalPrevented(): boolean {
-    return this.prevented;
-  }
-
   /**
    * The drive's medium changed since this host last looked. A new medium raises UNIT ATTENTION 28h (a not
    * ready to ready change) and a NewMedia event; an empty drive drops a UNIT ATTENTION not yet reported (the
