@@ -11,7 +11,7 @@
 import { DecodeError } from '../../errors.js';
 import { DriveKind } from '../medium.js';
 import { inRange } from './block-io.js';
-import { readCapacity10Data, readCapacity16Data } from './capacity.js';
+import { READ_CAPACITY_10_LENGTH, readCapacity10Data, readCapacity16Data } from './capacity.js';
 import { CdbError, truncateToAllocation } from './cdb.js';
 import { decodeCommand, type ScsiCommand } from './commands.js';
 import { PeripheralDeviceType, standardInquiryData, vpdPageData, type InquiryIdentity } from './inquiry.js';
@@ -118,7 +118,7 @@ export class LogicalUnit {
         return { direction: length === 0 ? 'none' : c.op === 'read' ? 'in' : 'out', length };
       }
       case 'read-capacity-10':
-        return { direction: 'in', length: 8 };
+        return { direction: 'in', length: READ_CAPACITY_10_LENGTH };
       case 'request-sense':
       case 'inquiry':
       case 'mode-sense':
@@ -182,7 +182,7 @@ export class LogicalUnit {
   private executeMediumCommand(c: ScsiCommand, medium: MediumInfo): ScsiOutcome {
     switch (c.op) {
       case 'read-capacity-10':
-        return this.data(readCapacity10Data(medium.blockCount, medium.blockSize), 8);
+        return this.data(readCapacity10Data(medium.blockCount, medium.blockSize), READ_CAPACITY_10_LENGTH);
       case 'read-capacity-16':
         return this.data(readCapacity16Data(medium.blockCount, medium.blockSize), c.allocationLength);
       case 'read':
