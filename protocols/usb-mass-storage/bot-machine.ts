@@ -55,8 +55,6 @@ export interface OutStep {
 }
 
 export interface BotMachineOptions {
-  /** Highest LUN (Get Max LUN); CBWs for another LUN are not meaningful. Default 0: one logical unit. */
-  maxLun?: number;
   /** A medium read fetches at least this many bytes (bounded read-ahead for small bulk IN URBs). Default 64 KiB. */
   minReadBytes?: number;
 }
@@ -79,7 +77,6 @@ type Direction = 'none' | 'in' | 'out';
 export class BotMachine {
   readonly lu: LogicalUnit;
   readonly stats: BotStats = { commands: 0, invalidCbws: 0, phaseErrors: 0, failedCommands: 0, stalls: 0 };
-  private readonly maxLun: number;
   private readonly minReadBytes: number;
   private phase: Phase = Phase.command;
   private inHalted = false;
@@ -114,7 +111,6 @@ export class BotMachine {
 
   constructor(lu: LogicalUnit, options: BotMachineOptions = {}) {
     this.lu = lu;
-    this.maxLun = options.maxLun ?? 0;
     this.minReadBytes = options.minReadBytes ?? 64 * 1024;
   }
 
@@ -241,7 +237,7 @@ export class BotMachine {
   private receiveCbw(data: Buffer): OutStep {
     let cbw;
     try {
-      cbw = decodeCbw(data, this.maxLun);
+      cbw = decodeCbw(data); // one logical unit: a CBW for any LUN but 0 is not meaningful
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       // §6.6.1: the transfer is taken, then bulk IN and OUT STALL until a reset recovery
@@ -364,13 +360,12 @@ export class BotMachine {
     const useEnd = Math.min(this.received, this.useBytes);
     const action = useEnd > start ? this.collectBlocks(data.subarray(0, useEnd - start)) : undefined;
     if (action === undefined) this.endDataOutWhenDone();
+    let step: OutStep = { accepted: take, stall: false };
     if (take < data.length) {
       // more data than the CBW declared: take what it declared, STALL the rest, and the CSW says phase error
       this.status = CswStatus.phaseError;
-      this.outHalted = true;
-      this.stats.stalls++;
+      step = this.stallOut(take);
     }
-    const step: OutStep = { accepted: take, stall: take < data.length };
     if (action) step.action = action;
     return step;
   }

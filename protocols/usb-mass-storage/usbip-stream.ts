@@ -10,7 +10,7 @@
 import { DecodeError } from '../errors.js';
 import { decodeOpReply, decodeOpRequest, opReplyLengthAt, opRequestLengthAt, OpStatus, type OpReply, type OpRequest } from './usbip-op.js';
 import {
-  DEFAULT_MAX_TRANSFER, MAX_ISO_PACKETS, decodeUrbCommand, decodeUrbReply, urbCommandLengthAt, urbReplyLengthAt,
+  DEFAULT_MAX_TRANSFER, MAX_ISO_PACKETS, decodeFramedUrbCommand, decodeFramedUrbReply, urbCommandLengthAt, urbReplyLengthAt,
   type Direction, type UrbCommandMessage, type UrbLimits, type UrbReplyMessage,
 } from './usbip-urb.js';
 
@@ -66,7 +66,7 @@ class HeldBytes {
 
 /**
  * Frames one side of a connection: `lengthAt` says how long the message at the front is (null: not yet known),
- * `decode` reads exactly that many bytes. Waits without rejoining until enough bytes are held.
+ * `decode` reads exactly that many bytes (their header already checked by `lengthAt`). Waits without rejoining until enough bytes are held.
  */
 abstract class UsbipStream<M> {
   protected readonly bytes = new HeldBytes();
@@ -161,7 +161,7 @@ export class UsbipRequestStream extends UsbipStream<OpRequest | UrbCommandMessag
   }
 
   protected decode(buf: Buffer): OpRequest | UrbCommandMessage {
-    return this.phase === StreamPhase.op ? decodeOpRequest(buf) : decodeUrbCommand(buf, this.limits);
+    return this.phase === StreamPhase.op ? decodeOpRequest(buf) : decodeFramedUrbCommand(buf);
   }
 }
 
@@ -182,7 +182,7 @@ export class UsbipReplyStream extends UsbipStream<OpReply | UrbReplyMessage> {
   }
 
   protected decode(buf: Buffer): OpReply | UrbReplyMessage {
-    return this.phase === StreamPhase.op ? decodeOpReply(buf) : decodeUrbReply(buf, this.directionOf, this.limits);
+    return this.phase === StreamPhase.op ? decodeOpReply(buf) : decodeFramedUrbReply(buf);
   }
 
   protected override after(message: OpReply | UrbReplyMessage): void {

@@ -202,12 +202,25 @@ export function decodeUrbCommand(buf: Uint8Array, limits: UrbLimits = DEFAULT_LI
   if (length === null) throw new DecodeError(P, 'urb header', 0, `needs ${URB_HEADER_LENGTH} bytes, ${buf.length} left`, 'ERR_TRUNCATED');
   requireBytes(buf, 0, length, P, 'transfer buffer');
   trailing(buf, length);
+  return decodeFramedUrbCommand(buf);
+}
+
+/** Where a framed message's data ends: where its ISO descriptors, the last thing in it, begin. */
+function dataEndOf(buf: Uint8Array, numberOfPackets: number): number {
+  return buf.length - (isIso(numberOfPackets) ? ISO_DESCRIPTOR_LENGTH * numberOfPackets : 0);
+}
+
+/**
+ * decodeUrbCommand for `buf` that is exactly one message as urbCommandLengthAt framed it (a stream that has already
+ * read the header): nothing is checked again.
+ */
+export function decodeFramedUrbCommand(buf: Uint8Array): UrbCommandMessage {
   const v = view(buf, 0);
   const basic = readBasic(v, 0);
   if (v.getUint32(0) === UrbCommand.cmdUnlink) return { kind: 'cmd-unlink', ...basic, unlinkSeqnum: v.getUint32(0x14) };
   const transferBufferLength = v.getUint32(0x18);
   const numberOfPackets = v.getUint32(0x20);
-  const dataEnd = URB_HEADER_LENGTH + (basic.direction === Direction.out ? transferBufferLength : 0);
+  const dataEnd = dataEndOf(buf, numberOfPackets);
   return {
     kind: 'cmd-submit', ...basic,
     transferFlags: v.getUint32(0x14),
@@ -228,12 +241,20 @@ export function decodeUrbReply(buf: Uint8Array, directionOf: (seqnum: number) =>
   if (length === null) throw new DecodeError(P, 'urb header', 0, `needs ${URB_HEADER_LENGTH} bytes, ${buf.length} left`, 'ERR_TRUNCATED');
   requireBytes(buf, 0, length, P, 'transfer buffer');
   trailing(buf, length);
+  return decodeFramedUrbReply(buf);
+}
+
+/**
+ * decodeUrbReply for `buf` that is exactly one message as urbReplyLengthAt framed it: nothing is checked again, and the
+ * data is what lies between the header and the ISO descriptors (the framing already asked `directionOf`).
+ */
+export function decodeFramedUrbReply(buf: Uint8Array): UrbReplyMessage {
   const v = view(buf, 0);
   const basic = readBasic(v, 0);
   if (v.getUint32(0) === UrbCommand.retUnlink) return { kind: 'ret-unlink', ...basic, status: v.getInt32(0x14) };
   const actualLength = v.getUint32(0x18);
   const numberOfPackets = v.getUint32(0x20);
-  const dataEnd = URB_HEADER_LENGTH + (directionOf(basic.seqnum) === Direction.in ? actualLength : 0);
+  const dataEnd = dataEndOf(buf, numberOfPackets);
   return {
     kind: 'ret-submit', ...basic,
     status: v.getInt32(0x14),

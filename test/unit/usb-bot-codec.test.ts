@@ -81,12 +81,7 @@ t.test('invalid CBWs (BOT 1.0 §6.2.1): wrong length or signature', (t) => {
   const usbs = Buffer.from(LINUX_INQUIRY);
   usbs.write('USBS', 0, 'latin1');
   t.equal(codeOf(() => decodeCbw(usbs)), BotError.cbwSignature);
-  try {
-    decodeCbw(usbs);
-  } catch (err) {
-    const e = err as DecodeError;
-    t.same({ protocol: e.protocol, field: e.field, offset: e.offset }, { protocol: 'usb-bot', field: 'dCBWSignature', offset: 0 });
-  }
+  t.throws(() => decodeCbw(usbs), { name: 'DecodeError', protocol: 'usb-bot', field: 'dCBWSignature', offset: 0 });
   t.end();
 });
 

@@ -111,7 +111,10 @@ t.test('messages held behind one another are not copied again: a view of the chu
   const a = cmdSubmit(1, Direction.out, 2, Buffer.alloc(100, 1));
   const b = cmdSubmit(2, Direction.out, 2, Buffer.alloc(3000, 2));
   const c = cmdSubmit(3, Direction.out, 2, Buffer.alloc(200, 3));
-  const chunks = [Buffer.concat([a, b.subarray(0, 1000)]), Buffer.from(b.subarray(1000)), Buffer.from(c)];
+  // each chunk in memory of its own: Buffer.from and Buffer.concat take small buffers from one shared pool, where a copy
+  // of a chunk could share its ArrayBuffer and pass the checks below
+  const own = (b: Buffer) => { const o = Buffer.alloc(b.length); b.copy(o); return o; };
+  const chunks = [own(Buffer.concat([a, b.subarray(0, 1000)])), own(b.subarray(1000)), own(c)];
   for (const chunk of chunks) s.write(chunk); // all held before the first read, as when the reader lags
   const [ma, mb, mc] = [s.read(), s.read(), s.read()] as CmdSubmit[];
   t.same([ma.seqnum, mb.seqnum, mc.seqnum], [1, 2, 3]);

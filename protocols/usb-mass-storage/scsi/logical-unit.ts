@@ -11,7 +11,7 @@
 import { DecodeError } from '../../errors.js';
 import { DriveKind } from '../medium.js';
 import { inRange } from './block-io.js';
-import { readCapacity10Data, readCapacity16Data } from './capacity.js';
+import { READ_CAPACITY_10_LENGTH, readCapacity10Data, readCapacity16Data } from './capacity.js';
 import { CdbError, truncateToAllocation } from './cdb.js';
 import { decodeCommand, type ScsiCommand } from './commands.js';
 import { PeripheralDeviceType, standardInquiryData, vpdPageData, type InquiryIdentity } from './inquiry.js';
@@ -82,16 +82,6 @@ export class LogicalUnit {
     this.medium = medium;
   }
 
-  /** The medium in the drive now, if any. */
-  get currentMedium(): MediumInfo | null {
-    return this.medium;
-  }
-
-  /** Whether PREVENT ALLOW MEDIUM REMOVAL holds the medium for this host. */
-  get removalPrevented(): boolean {
-    return this.prevented;
-  }
-
   /**
    * The drive's medium changed since this host last looked. A new medium raises UNIT ATTENTION 28h (a not
    * ready to ready change) and a NewMedia event; an empty drive drops a UNIT ATTENTION not yet reported (the
@@ -128,7 +118,7 @@ export class LogicalUnit {
         return { direction: length === 0 ? 'none' : c.op === 'read' ? 'in' : 'out', length };
       }
       case 'read-capacity-10':
-        return { direction: 'in', length: 8 };
+        return { direction: 'in', length: READ_CAPACITY_10_LENGTH };
       case 'request-sense':
       case 'inquiry':
       case 'mode-sense':
@@ -192,7 +182,7 @@ export class LogicalUnit {
   private executeMediumCommand(c: ScsiCommand, medium: MediumInfo): ScsiOutcome {
     switch (c.op) {
       case 'read-capacity-10':
-        return this.data(readCapacity10Data(medium.blockCount, medium.blockSize), 8);
+        return this.data(readCapacity10Data(medium.blockCount, medium.blockSize), READ_CAPACITY_10_LENGTH);
       case 'read-capacity-16':
         return this.data(readCapacity16Data(medium.blockCount, medium.blockSize), c.allocationLength);
       case 'read':

@@ -52,25 +52,31 @@ const SENSE_KEY_NAMES: readonly string[] = [
   'BLANK CHECK', 'VENDOR SPECIFIC', 'COPY ABORTED', 'ABORTED COMMAND', 'SENSE KEY 0CH', 'VOLUME OVERFLOW', 'MISCOMPARE', 'COMPLETED',
 ];
 
-/** ASC/ASCQ descriptions (SPC-4 Annex D) of the conditions in `Sense`, keyed asc << 8 | ascq. */
-const CONDITION_NAMES: ReadonlyMap<number, string> = new Map([
-  [0x3a00, 'MEDIUM NOT PRESENT'],
-  [0x2800, 'NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED'],
-  [0x2000, 'INVALID COMMAND OPERATION CODE'],
-  [0x2100, 'LOGICAL BLOCK ADDRESS OUT OF RANGE'],
-  [0x2400, 'INVALID FIELD IN CDB'],
-  [0x3900, 'SAVING PARAMETERS NOT SUPPORTED'],
-  [0x5302, 'MEDIUM REMOVAL PREVENTED'],
-  [0x2700, 'WRITE PROTECTED'],
-  [0x1100, 'UNRECOVERED READ ERROR'],
-  [0x0c00, 'WRITE ERROR'],
-]);
+/** ASC/ASCQ descriptions (SPC-4 Annex D) of the conditions in `Sense`: one for each but `none`. */
+const CONDITION_NAMES: Record<Exclude<keyof typeof Sense, 'none'>, string> = {
+  mediumNotPresent: 'MEDIUM NOT PRESENT',
+  mediumMayHaveChanged: 'NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED',
+  invalidOpcode: 'INVALID COMMAND OPERATION CODE',
+  lbaOutOfRange: 'LOGICAL BLOCK ADDRESS OUT OF RANGE',
+  invalidFieldInCdb: 'INVALID FIELD IN CDB',
+  savingParametersNotSupported: 'SAVING PARAMETERS NOT SUPPORTED',
+  mediumRemovalPrevented: 'MEDIUM REMOVAL PREVENTED',
+  writeProtected: 'WRITE PROTECTED',
+  unrecoveredReadError: 'UNRECOVERED READ ERROR',
+  writeError: 'WRITE ERROR',
+};
+
+/** The same names keyed asc << 8 | ascq, the codes taken from `Sense`. */
+const NAME_BY_CODE: ReadonlyMap<number, string> = new Map(Object.entries(CONDITION_NAMES).map(([condition, name]) => {
+  const { asc, ascq } = Sense[condition as keyof typeof CONDITION_NAMES];
+  return [(asc << 8) | ascq, name];
+}));
 
 const hex2 = (v: number) => v.toString(16).padStart(2, '0');
 
 /** "NOT READY, MEDIUM NOT PRESENT (02/3a/00)": the key, the condition when known, and the three codes. */
 export function describeSense(sense: SenseCondition): string {
-  const condition = CONDITION_NAMES.get((sense.asc << 8) | sense.ascq);
+  const condition = NAME_BY_CODE.get((sense.asc << 8) | sense.ascq);
   const codes = `${hex2(sense.key)}/${hex2(sense.asc)}/${hex2(sense.ascq)}`;
   return `${SENSE_KEY_NAMES[sense.key & 0x0f]}${condition ? `, ${condition}` : ''} (${codes})`;
 }
