@@ -79,6 +79,7 @@ const SET_CONFIGURATION = { requestType: 0x00, request: 9, value: 1, index: 0, l
 
 t.test('the device list, then an import: the imported drive leaves the list until its connection ends', async (t) => {
   const r = await rig(t);
+  t.notOk(r.exp.isImported(DriveKind.cdrom), 'nothing imported before any connection');
   const list = await UsbipClient.list({ host: HOST, port: r.port });
   t.same(list.map((d) => [d.device.busid, d.device.idVendor.toString(16), d.device.idProduct.toString(16), d.device.speed, d.device.devnum]),
     [['1-1', '46b', 'ff20', 3, 2], ['1-2', '46b', 'ff31', 3, 3]]);
@@ -87,6 +88,7 @@ t.test('the device list, then an import: the imported drive leaves the list unti
   t.equal(cd.device.path, '/sys/devices/platform/bmcfleet/usb1/1-1');
   t.equal(cd.devid, CDROM_DEVID);
   t.same(r.exp.importedBusids(), ['1-1']);
+  t.same([r.exp.isImported(DriveKind.cdrom), r.exp.isImported(DriveKind.disk)], [true, false], 'the CD-ROM (1-1) imported, the disk not');
   t.same((await UsbipClient.list({ host: HOST, port: r.port })).map((d) => d.device.busid), ['1-2'], 'usbipd lists only devices not in use');
   await t.rejects(r.client('1-1'), { name: 'UsbipStatusError', status: OpStatus.devBusy }, 'a second import of 1-1: ST_DEV_BUSY');
   await t.rejects(r.client('9-9'), { name: 'UsbipStatusError', status: OpStatus.noDev }, 'an unknown busid: ST_NODEV');
