@@ -7,6 +7,7 @@
 //     defined status), ends in a reset recovery (§5.3.4): Bulk-Only Mass Storage Reset, then CLEAR_FEATURE(HALT)
 //     on bulk IN and on bulk OUT.
 // It drives anything shaped like a UsbFunction: the device's own function in memory, or RemoteFunction over USB/IP.
+import { InTurn } from '../../runtime/in-turn.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { CSW_LENGTH, CswStatus, decodeCsw, encodeCbw, type CommandStatusWrapper } from '../../protocols/usb-mass-storage/bot.js';
 import { BULK_IN_ENDPOINT, BULK_OUT_ENDPOINT } from '../../protocols/usb-mass-storage/usb-descriptors.js';
@@ -206,7 +207,8 @@ export class BulkOnlyHost {
   private readonly options: TransferOptions;
   private readonly lun: number;
   private nextTag = 1;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** One command at a time, in the order asked; one that fails does not hold up the next. */
+  private readonly turns = new InTurn();
 
   constructor(transport: BulkOnlyTransport, options: BulkOnlyHostOptions = {}) {
     this.transport = transport;
@@ -217,30 +219,23 @@ export class BulkOnlyHost {
 
   /** Data-in of `length` bytes (0: no data phase). */
   commandIn(cb: Uint8Array, length: number): Promise<BotResult> {
-    return this.inTurn(() => this.run({ cb, length, tag: this.tag(), lun: this.lun }));
+    return this.turns.run(() => this.run({ cb, length, tag: this.tag(), lun: this.lun }));
   }
 
   /** Data-out of `data`. */
   commandOut(cb: Uint8Array, data: Buffer): Promise<BotResult> {
-    return this.inTurn(() => this.run({ cb, out: data, tag: this.tag(), lun: this.lun }));
+    return this.turns.run(() => this.run({ cb, out: data, tag: this.tag(), lun: this.lun }));
   }
 
   /** A reset recovery between commands (a host that gave up on one, or is starting afresh). */
   resetRecovery(): Promise<void> {
-    return this.inTurn(() => resetRecovery(this.transport, this.options));
+    return this.turns.run(() => resetRecovery(this.transport, this.options));
   }
 
   private tag(): number {
     const tag = this.nextTag;
     this.nextTag = (this.nextTag % 0xffffffff) + 1;
     return tag;
-  }
-
-  /** Runs `op` after every command asked for before it; one that fails does not hold up the next. */
-  private inTurn<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(op);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private async run(c: BotCommand): Promise<BotResult> {

@@ -10,6 +10,7 @@
 //     SYNCHRONIZE CACHE(10) of the whole medium.
 // A command and the REQUEST SENSE after it run as one, so commands asked for at once cannot clear each other's sense.
 // The CDBs and the data are the protocols/ codecs the device side decodes and encodes.
+import { InTurn } from '../../runtime/in-turn.js';
 import { encodeBlockTransfer, encodeSynchronizeCache10 } from '../../protocols/usb-mass-storage/scsi/block-io.js';
 import { ScsiOpcode } from '../../protocols/usb-mass-storage/scsi/cdb.js';
 import {
@@ -95,7 +96,8 @@ export class ScsiHost {
   readonly bot: BulkOnlyHost;
   readonly maxTransferBytes: number;
   readonly stats: ScsiHostStats = { commands: 0, checkConditions: 0, unitAttentions: 0 };
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Each command with its REQUEST SENSE is one turn. */
+  private readonly turns = new InTurn();
 
   constructor(bot: BulkOnlyHost, options: ScsiHostOptions = {}) {
     this.bot = bot;
@@ -122,7 +124,7 @@ export class ScsiHost {
 
   /** REQUEST SENSE on its own: the sense the device holds now (a pending UNIT ATTENTION, or NO SENSE). */
   requestSense(): Promise<SenseCondition> {
-    return this.inTurn(() => this.senseNow());
+    return this.turns.run(() => this.senseNow());
   }
 
   /** READ CAPACITY(10), and (16) when the last LBA does not fit in 32 bits. */
@@ -202,7 +204,7 @@ export class ScsiHost {
 
   /** Runs the command; a CHECK CONDITION is asked about with REQUEST SENSE at once and thrown as a SenseError. */
   private check(name: string, command: () => Promise<BotResult>): Promise<Buffer> {
-    return this.inTurn(async () => {
+    return this.turns.run(async () => {
       const r = await command();
       if (r.passed) return r.data;
       this.stats.checkConditions++;
@@ -210,13 +212,6 @@ export class ScsiHost {
       if (isUnitAttention(sense)) this.stats.unitAttentions++;
       throw new SenseError(name, sense);
     });
-  }
-
-  /** Runs `op` after every command asked for before it; one that fails does not hold up the next. */
-  private inTurn<T>(op: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(op);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 }
 

@@ -180,10 +180,9 @@ export class BmcMedia implements VirtualMediaPort {
     const state = w.inserting !== null ? DriveState.inserting
       : description.inserted ? DriveState.inserted
         : w.failed ? DriveState.failed : DriveState.empty;
-    const busid = this.usbip.drives.find((d) => d.kind === kind)?.busid;
     return {
       ...description, state, pending: w.inserting ?? w.failed?.location ?? null, error: w.failed?.error ?? null,
-      hostAttached: busid !== undefined && this.usbip.importedBusids().includes(busid),
+      hostAttached: this.usbip.isImported(kind),
     };
   }
 

@@ -5,6 +5,7 @@
 // (a shard's descriptors go to its thousands of sockets), no state directory to clean, and a host's writes live
 // as long as its disk is inserted, like a BMC's virtual USB stick over a read-only share. They are gone after an
 // eject or a restart of the emulator's process.
+import { InTurn } from '../../runtime/in-turn.js';
 import type { Medium } from '../../protocols/usb-mass-storage/medium.js';
 import { checkBlockRange, type ImageMedium } from './image-medium.js';
 import { MediaError, MediaErrorCode } from './media-error.js';
@@ -24,7 +25,7 @@ export class CowOverlay implements Medium {
   private heldBytes = 0;
   private discarded = false;
   /** Writes run one after another in the order issued, so a later write over the same blocks wins even when an earlier one waits on the base. */
-  private writes: Promise<void> = Promise.resolve();
+  private readonly writes = new InTurn();
 
   constructor(base: ImageMedium, budget: OverlayBudget) {
     this.base = base;
@@ -74,14 +75,12 @@ export class CowOverlay implements Medium {
   async write(lba: number, data: Buffer): Promise<void> {
     if (data.length % this.blockSize !== 0) throw new RangeError(`write of ${data.length} bytes: not whole ${this.blockSize}-byte blocks`);
     checkBlockRange(this, lba, data.length / this.blockSize);
-    const done = this.writes.then(() => this.apply(lba * this.blockSize, data));
-    this.writes = done.catch(() => {});
-    return done;
+    return this.writes.run(() => this.apply(lba * this.blockSize, data));
   }
 
   /** Resolves when every earlier write is in the overlay: that is all the durability it has (process memory). */
   async flush(): Promise<void> {
-    await this.writes;
+    await this.writes.settled();
   }
 
   /** Forgets this host's writes and gives their bytes back to the budget (the disk was ejected); a write still under way is dropped too. */

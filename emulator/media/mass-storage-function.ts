@@ -9,6 +9,7 @@
 // - Nothing the host sends makes it throw: bad input gets a STALL, a phase error or sense data. A medium that
 //   fails to read, write or flush (an I/O error: an unreadable file, an HTTP source gone) becomes MEDIUM ERROR
 //   sense; a TypeError, RangeError or ReferenceError from it is a bug and is rethrown.
+import { InTurn } from '../../runtime/in-turn.js';
 import { BotMachine, type BotAction, type BotStats } from '../../protocols/usb-mass-storage/bot-machine.js';
 import type { Medium, MediumSlot } from '../../protocols/usb-mass-storage/medium.js';
 import type { InquiryIdentity } from '../../protocols/usb-mass-storage/scsi/inquiry.js';
@@ -40,7 +41,8 @@ export class MassStorageFunction implements UsbFunction {
   /** The medium this host's commands use: the slot's, as of the last CBW. */
   private medium: Medium | undefined;
   private seenGeneration: number;
-  private queue: Promise<unknown> = Promise.resolve();
+  /** Bulk URBs one at a time, in the order handed over; one that throws does not hold up the next. */
+  private readonly turns = new InTurn();
   private closed = false;
   private mediumErrors = 0;
 
@@ -57,11 +59,11 @@ export class MassStorageFunction implements UsbFunction {
   }
 
   bulkOut(data: Buffer): Promise<UrbOutcome> {
-    return this.inTurn(() => this.out(data));
+    return this.turns.run(() => this.out(data));
   }
 
   bulkIn(maxLength: number): Promise<UrbOutcome> {
-    return this.inTurn(() => this.in(maxLength));
+    return this.turns.run(() => this.in(maxLength));
   }
 
   reset(): void {
@@ -79,13 +81,6 @@ export class MassStorageFunction implements UsbFunction {
   close(): void {
     this.closed = true;
     this.machine.reset();
-  }
-
-  /** Runs `op` after every transfer handed over before it; one that throws does not hold up the next. */
-  private inTurn(op: () => Promise<UrbOutcome>): Promise<UrbOutcome> {
-    const run = this.queue.then(op);
-    this.queue = run.catch(() => undefined);
-    return run;
   }
 
   private async out(data: Buffer): Promise<UrbOutcome> {

@@ -79,6 +79,11 @@ export class UsbipExport implements ExportHost {
     if (this.holders.get(drive.busid) === by) this.holders.delete(drive.busid);
   }
 
+  /** Whether a host has the `kind` drive imported now; asking builds no descriptors (none imported before a connection). */
+  isImported(kind: DriveKind): boolean {
+    return this.built?.some((d) => d.kind === kind && this.holders.has(d.busid)) ?? false;
+  }
+
   isClaimed(drive: ExportedDrive): boolean {
     return this.holders.has(drive.busid);
   }

@@ -79,6 +79,7 @@ const SET_CONFIGURATION = { requestType: 0x00, request: 9, value: 1, index: 0, l
 
 t.test('the device list, then an import: the imported drive leaves the list until its connection ends', async (t) => {
   const r = await rig(t);
+  t.notOk(r.exp.isImported(DriveKind.cdrom), 'nothing imported before any connection');
   const list = await UsbipClient.list({ host: HOST, port: r.port });
   t.same(list.map((d) => [d.device.busid, d.device.idVendor.toString(16), d.device.idProduct.toString(16), d.device.speed, d.device.devnum]),
     [['1-1', '46b', 'ff20', 3, 2], ['1-2', '46b', 'ff31', 3, 3]]);
@@ -87,6 +88,7 @@ t.test('the device list, then an import: the imported drive leaves the list unti
   t.equal(cd.device.path, '/sys/devices/platform/bmcfleet/usb1/1-1');
   t.equal(cd.devid, CDROM_DEVID);
   t.same(r.exp.importedBusids(), ['1-1']);
+  t.same([r.exp.isImported(DriveKind.cdrom), r.exp.isImported(DriveKind.disk)], [true, false], 'the CD-ROM (1-1) imported, the disk not');
   t.same((await UsbipClient.list({ host: HOST, port: r.port })).map((d) => d.device.busid), ['1-2'], 'usbipd lists only devices not in use');
   await t.rejects(r.client('1-1'), { name: 'UsbipStatusError', status: OpStatus.devBusy }, 'a second import of 1-1: ST_DEV_BUSY');
   await t.rejects(r.client('9-9'), { name: 'UsbipStatusError', status: OpStatus.noDev }, 'an unknown busid: ST_NODEV');
@@ -201,22 +203,24 @@ t.test('ISO transfers get -EINVAL, endpoints the device lacks a stall; the conne
   await cd.control(SET_CONFIGURATION);
   t.match(await cd.bulkIn(2, 64), { status: UrbStatus.stall }, 'endpoint 2 IN does not exist (02h is OUT)');
   t.match(await cd.bulkOut(5, Buffer.from('x')), { status: UrbStatus.stall }, 'endpoint 5');
-  // ISO descriptors are framed and answered, not executed
+  // ISO descriptors are framed and answered, not executed: on a configured device, where bulk OUT 02h exists
   const s = net.connect({ host: HOST, port: r.port });
   const got: Buffer[] = [];
   s.on('data', (c) => got.push(c));
   await new Promise((res) => s.once('connect', res));
-  s.write(Buffer.concat([encodeImportRequest('1-2'), encodeUrb({
+  const setConfiguration = submit({ seqnum: 3, devid: (1 << 16) | 3, direction: Direction.out, setup: Buffer.from('0009010000000000', 'hex') });
+  s.write(Buffer.concat([encodeImportRequest('1-2'), setConfiguration, encodeUrb({
     kind: 'cmd-submit', seqnum: 4, devid: (1 << 16) | 3, direction: Direction.out, ep: 2, transferFlags: 0, transferBufferLength: 2, startFrame: 0,
     numberOfPackets: 1, interval: 1, setup: new Uint8Array(8), data: Buffer.from('hi'), iso: [{ offset: 0, length: 2, actualLength: 0, status: 0 }],
   })]));
-  await until('the ISO answer', () => Buffer.concat(got).length >= 320 + 48);
-  const ret = Buffer.concat(got).subarray(320);
+  await until('the ISO answer', () => Buffer.concat(got).length >= 320 + 48 + 48);
+  t.equal(Buffer.concat(got).readInt32BE(320 + 0x14), 0, 'SET_CONFIGURATION done');
+  const ret = Buffer.concat(got).subarray(320 + 48);
   t.equal(ret.readUInt32BE(0), 3, 'RET_SUBMIT');
   t.equal(ret.readUInt32BE(4), 4);
   t.equal(ret.readInt32BE(0x14), Errno.EINVAL);
   s.destroy();
-  t.same(r.functions.get(DriveKind.disk)?.calls ?? [], [], 'the function never saw it');
+  t.same(r.functions.get(DriveKind.disk)?.calls, ['reset'], 'the function never saw it (only the reset SET_CONFIGURATION makes)');
   t.match(r.exp.counters.snapshot().drops, { 'iso-refused': 1, 'no-endpoint': 3 });
 });
 

@@ -10,12 +10,9 @@ import { join } from 'node:path';
 import { UsbipClient } from '../../clients/usbip/usbip-client.js';
 import { enumerateMassStorage } from '../../clients/usbip/enumerate.js';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
+import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
-import { freeTcpPort } from '../helpers/free-port.js';
 
-const IPMI_PORT = 9743;
-/** Set before the fleet starts: a TCP port free on every address, as the fleet's listener takes it. */
-let USBIP_PORT = 0;
 const BMCS = ['127.74.0.1', '127.74.0.2'];
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-vmedia-'));
 const IMAGE = Buffer.alloc(64 * 2048);
@@ -24,6 +21,9 @@ writeFileSync(join(dir, 'install.iso'), IMAGE);
 
 let emu: EmulatorProcess;
 let control: string;
+/** Ports of this run: a fleet of another run at the same time (the USB/IP port is on 0.0.0.0) does not meet it. */
+let ipmiPort: number;
+let usbipPort: number;
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -41,17 +41,18 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 /** `ipmitool raw 0x2e CMD` with the bmcfleet IANA first: the response bytes after the IANA, or the failure. */
 async function oem(ip: string, cmd: number, data: number[]): Promise<{ code: number; bytes: number[]; stderr: string }> {
   const hex = (n: number) => `0x${n.toString(16).padStart(2, '0')}`;
-  const r = await ipmitool({ host: ip, port: IPMI_PORT }, ['raw', '0x2e', hex(cmd), '0xd9', '0x7e', '0x00', ...data.map(hex)]);
+  const r = await ipmitool({ host: ip, port: ipmiPort }, ['raw', '0x2e', hex(cmd), '0xd9', '0x7e', '0x00', ...data.map(hex)]);
   const bytes = r.stdout.trim().split(/\s+/).filter(Boolean).map((b) => parseInt(b, 16));
   return { code: r.code, bytes: bytes.slice(3), stderr: r.stderr };
 }
 
 t.before(async () => {
-  USBIP_PORT = await freeTcpPort();
+  ipmiPort = await freeUdpPort();
+  usbipPort = await freeTcpPort();
   const fleet = join(dir, 'fleet.yaml');
   writeFileSync(fleet, [
-    `ipmiPort: ${IPMI_PORT}`, 'control: 127.0.0.1:0',
-    `virtualMedia: { port: ${USBIP_PORT}, imageDir: ${dir} }`,
+    `ipmiPort: ${ipmiPort}`, 'control: 127.0.0.1:0',
+    `virtualMedia: { port: ${usbipPort}, imageDir: ${dir} }`,
     'racks:', `  - { name: media, bmcs: ${BMCS.length}, firstIp: ${BMCS[0]} }`, '',
   ].join('\n'));
   emu = await startEmulator(['--config', fleet]);
@@ -60,7 +61,7 @@ t.before(async () => {
 t.teardown(() => emu?.stop());
 
 t.test('usbip list -r against a BMC of the fleet shows its CD-ROM and disk', async (t) => {
-  const r = await run('usbip', ['--tcp-port', String(USBIP_PORT), 'list', '-r', BMCS[1]]);
+  const r = await run('usbip', ['--tcp-port', String(usbipPort), 'list', '-r', BMCS[1]]);
   t.equal(r.code, 0, r.stderr);
   t.match(r.stdout, /1-1: American Megatrends, Inc\. : Virtual CDROM \(046b:ff20\)/);
   t.match(r.stdout, /1-2: American Megatrends, Inc\. : .*\(046b:ff31\)/);
@@ -74,7 +75,7 @@ t.test('the control API inserts a file into the CD-ROM; a host attached over USB
   t.match(inserted.json, { kind: 'cdrom', state: 'inserted', inserted: true, size: IMAGE.length, blockSize: 2048, blockCount: 64, readOnly: true });
   t.match((await api('GET', `/bmcs/${ip}/media`)).json, { drives: [{ kind: 'cdrom', state: 'inserted' }, { kind: 'disk', state: 'empty' }] });
 
-  const client = await UsbipClient.import({ host: ip, port: USBIP_PORT, busid: '1-1' });
+  const client = await UsbipClient.import({ host: ip, port: usbipPort, busid: '1-1' });
   t.teardown(() => client.close());
   const device = await enumerateMassStorage(client);
   t.equal(device.product, 'Virtual CDROM');

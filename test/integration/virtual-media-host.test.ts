@@ -7,6 +7,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import { Fleet } from '../../emulator/fleet/fleet.js';
 import { fleetConfig } from '../../emulator/fleet/fleet-config.js';
 import { DriveNotListedError, VirtualMediaDisk } from '../../emulator/host/virtual-media-disk.js';
@@ -19,6 +20,7 @@ import { patternedImage } from '../helpers/range-server.js';
 const BMC = '127.57.0.1';
 const DISK_BYTES = 2 * 1024 * 1024 + 5 * 512;
 const CD_BYTES = 700 * 2048;
+const POLL_MS = 50;
 
 const sense = (e: unknown) => e instanceof SenseError ? [e.key, e.asc, e.ascq].map((v) => v.toString(16).padStart(2, '0')).join('/') : String(e);
 
@@ -107,8 +109,18 @@ t.test('attach waits for a medium: an empty drive is waited on, then NOT READY w
     ipmiPort: await freeUdpPort(), shards: 1, control: '127.0.0.1:0', racks: [{ bmcs: 1, firstIp: '127.57.1.1' }], virtualMedia: { port },
   }));
   t.teardown(() => fleet.stop());
-  const started = Date.now();
-  const err = await VirtualMediaDisk.attach({ bmc: '127.57.1.1', port, drive: DriveKind.cdrom, readyTimeoutMs: 300, readyPollMs: 50 }).catch((e: unknown) => e);
+  // the host's time moves only by its pauses between TEST UNIT READYs (each over at once); the USB/IP waits run on real time
+  let now = 0;
+  const clock: Clock = {
+    now: () => now,
+    setTimeout(fn, ms) {
+      if (ms !== POLL_MS) return systemClock.setTimeout(fn, ms);
+      now += ms;
+      setImmediate(fn);
+      return { cancel: () => {} };
+    },
+  };
+  const err = await VirtualMediaDisk.attach({ bmc: '127.57.1.1', port, drive: DriveKind.cdrom, clock, readyTimeoutMs: 300, readyPollMs: POLL_MS }).catch((e: unknown) => e);
   t.equal(sense(err), '02/3a/00');
-  t.ok(Date.now() - started >= 250, 'it waited before giving up');
+  t.ok(now >= 250, 'it waited before giving up');
 });
