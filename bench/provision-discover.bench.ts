@@ -15,6 +15,8 @@ import { runIpmiLoad } from '../clients/ipmi/load-generator.js';
 import { discoverBmcs } from '../clients/ipmi/rmcp-discovery.js';
 import { DISCOVER_DEFAULTS, discover } from '../orchestrator/provisioning/discover.js';
 import { SqliteProvisioningStore } from '../orchestrator/store/sqlite-provisioning-store.js';
+import { encodePresencePing } from '../protocols/rmcp/asf.js';
+import { RMCP_SEQ_NO_ACK } from '../protocols/rmcp/header.js';
 import { systemClock } from '../runtime/clock.js';
 import { cidrHostCount, cidrHosts, consecutiveAddresses, parseCidr } from '../runtime/ipv4.js';
 import { startEmulator } from '../test/helpers/emulator-process.js';
@@ -111,7 +113,7 @@ async function silentPingCost(addresses: string[], port: number): Promise<number
   const socket = createSocket('udp4');
   socket.on('error', () => {});
   await new Promise<void>((resolve) => socket.bind(0, resolve));
-  const ping = Buffer.from('0600ff06000011be80010000', 'hex');
+  const ping = encodePresencePing(RMCP_SEQ_NO_ACK, 1); // the sweep's ping, byte for byte
   const before = process.cpuUsage();
   await Promise.all(addresses.map((a) => new Promise((resolve) => socket.send(ping, port, a, resolve))));
   const used = process.cpuUsage(before);

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MultiBar, type SingleBar } from 'cli-progress';
-import { UsageError, integer, parse, str, type Values } from './args.js';
+import { UsageError, integer, login, parse, str, type Values } from './args.js';
 import { DB_FILE_NAME, defaultStateDir } from './manager.js';
 import { discoverText, hostView, inventoryText, planText } from './provision-print.js';
 import { DISCOVER_DEFAULTS, discover, type BmcLogin } from '../orchestrator/provisioning/discover.js';
@@ -117,19 +117,18 @@ function existingStore(values: Values): SqliteProvisioningStore {
   return new SqliteProvisioningStore(file);
 }
 
-/** --user and the password from --password-file (its first line), $BMCFLEET_PASSWORD or the emulated fleets' default. */
+/** login()'s --user and password (no --password here: $BMCFLEET_PASSWORD or the default), or --password-file's first line. */
 function bmcLogin(values: Values): BmcLogin {
   const file = str(values, 'password-file');
-  let password = process.env.BMCFLEET_PASSWORD ?? 'password';
-  if (file !== undefined) {
-    try {
-      password = readFileSync(file, 'utf8').split(/\r?\n/)[0];
-    } catch (err) {
-      throw new UsageError(`--password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-    }
-    if (password === '') throw new UsageError(`--password-file ${file}: its first line is empty`);
+  if (file === undefined) return login(values);
+  let password: string;
+  try {
+    password = readFileSync(file, 'utf8').split(/\r?\n/)[0];
+  } catch (err) {
+    throw new UsageError(`--password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  return { username: str(values, 'user') ?? 'admin', password };
+  if (password === '') throw new UsageError(`--password-file ${file}: its first line is empty`);
+  return { ...login(values), password };
 }
 
 function sweepRange(text: string | undefined): Cidr {

@@ -1,8 +1,8 @@
 // One piece of work over a fresh RMCP+ session with a BMC: log in, run it, close the session whatever happened. An
 // AbortSignal ends it early (a caller's timeout): the client closes, so what waits on it fails with IpmiClosedError.
-import { DecodeError } from '../../protocols/errors.js';
+import { closeQuietly } from './hpm-session.js';
 import { IpmiLanClient, type IpmiClientOptions } from './ipmi-client.js';
-import { IpmiClosedError, IpmiError } from './ipmi-errors.js';
+import { IpmiClosedError } from './ipmi-errors.js';
 
 export async function withBmcSession<T>(o: IpmiClientOptions, work: (client: IpmiLanClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
   if (signal?.aborted) throw new IpmiClosedError('RMCP+ session setup', o.host);
@@ -15,14 +15,5 @@ export async function withBmcSession<T>(o: IpmiClientOptions, work: (client: Ipm
   } finally {
     signal?.removeEventListener('abort', abort);
     await closeQuietly(client);
-  }
-}
-
-/** Closes the session: a BMC that refuses or ignores Close Session cannot spoil work that is done. */
-async function closeQuietly(client: IpmiLanClient): Promise<void> {
-  try {
-    await client.close();
-  } catch (err) {
-    if (!(err instanceof IpmiError) && !(err instanceof DecodeError)) throw err;
   }
 }

@@ -2,7 +2,7 @@
 // unique, every BMC, RMC and target address is a loopback one of its own (racks and targets do not overlap, no range
 // runs past 127.255.255.254, no RMC sits on a BMC's address), RMC IDs are unique, `bmcs:` names BMCs of the fleet,
 // and target IQNs are unique. Entries the schema refused are left out, so one run reports every mistake.
-import { addressOffset, addressRange, formatIpv4, isHostAddress, parseIpv4 } from '../../runtime/ipv4.js';
+import { addressOffset, addressRange, formatIpv4, isHostAddress, isLoopback, parseIpv4 } from '../../runtime/ipv4.js';
 import type { FleetIssue, FleetPath } from './fleet-issues.js';
 import type { RackDocument, TargetDocument } from './schema/fleet.js';
 
@@ -85,7 +85,7 @@ function checkRanges(kind: Kind, entries: readonly (RangeEntry | undefined)[], c
     if (!e) continue;
     const given = parseIpv4(e.firstIp);
     const { first, last } = addressRange(given, e.count);
-    if ((given >>> 24) !== 127) {
+    if (!isLoopback(e.firstIp)) {
       report([...e.path, 'firstIp'], `${e.firstIp} is not in 127.0.0.0/8: each ${kind.one} binds its own address, and only loopback addresses reach this machine without configuration`);
     } else if (last > LOOPBACK_LAST) {
       const fit = first > LOOPBACK_LAST ? 0 : addressOffset(first, LOOPBACK_LAST) + 1;
@@ -139,7 +139,7 @@ function checkRmcs({ racks }: FleetParts, bmcRanges: readonly Placed[], report: 
     const { ip } = r.rmc;
     const id = r.rmc.id ?? i + 1;
     const n = parseIpv4(ip);
-    if ((n >>> 24) !== 127) report([...at, 'ip'], `${ip} is not in 127.0.0.0/8: an RMC binds its own address, and only loopback addresses reach this machine without configuration`);
+    if (!isLoopback(ip)) report([...at, 'ip'], `${ip} is not in 127.0.0.0/8: an RMC binds its own address, and only loopback addresses reach this machine without configuration`);
     const sameIp = ips.get(ip);
     if (sameIp !== undefined) report([...at, 'ip'], `${ip} is racks[${sameIp}]'s RMC already`);
     const sameId = ids.get(id);

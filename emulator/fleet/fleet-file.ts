@@ -1,30 +1,30 @@
 // The fleet file: YAML read into a checked FleetConfig (fleet-config.ts), every mistake with its line and column
 // (runtime/document/yaml-document.ts). Kept apart from the checks so that shard processes, which only receive
 // a FleetConfig, never load the YAML parser.
-import { readFileSync } from 'node:fs';
-import { checkYamlText } from '../../runtime/document/yaml-document.js';
+import { checkYamlFile, checkYamlText, type Checked } from '../../runtime/document/yaml-document.js';
 import { checkFleetDocument, type FleetConfig } from './fleet-config.js';
 import { FleetFileError, type FleetIssue } from './fleet-issues.js';
 
 export * from './fleet-config.js';
 
+type CheckedFleet = { config: FleetConfig; issues: [] } | { config: null; issues: FleetIssue[] };
+
 /** The fleet file at `path` checked: its FleetConfig, or every mistake in the order of the file. */
-export function readFleetFile(path: string): { config: FleetConfig; issues: [] } | { config: null; issues: FleetIssue[] } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    return { config: null, issues: [{ path: null, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] };
-  }
-  return readFleetText(text);
+export function readFleetFile(path: string): CheckedFleet {
+  return asFleet(checkYamlFile(path, checkFleet));
 }
 
 /** A fleet file's text checked, as readFleetFile. */
-export function readFleetText(text: string): { config: FleetConfig; issues: [] } | { config: null; issues: FleetIssue[] } {
-  const checked = checkYamlText(text, (doc) => {
-    const { config, issues } = checkFleetDocument(doc);
-    return config ? { value: config, issues: [] } : { value: null, issues };
-  });
+export function readFleetText(text: string): CheckedFleet {
+  return asFleet(checkYamlText(text, checkFleet));
+}
+
+function checkFleet(doc: unknown): Checked<FleetConfig> {
+  const { config, issues } = checkFleetDocument(doc);
+  return config ? { value: config, issues: [] } : { value: null, issues };
+}
+
+function asFleet(checked: Checked<FleetConfig>): CheckedFleet {
   return checked.value ? { config: checked.value, issues: [] } : { config: null, issues: checked.issues };
 }
 

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { ALL_RMCS } from '../../protocols/rollout/header.js';
-import { parseIpv4 } from '../../protocols/ipv4.js';
 import { MAX_RACK_NAME_BYTES } from '../../protocols/rollout/prepare-reply.js';
 import type { Clock } from '../../runtime/clock.js';
+import { isIpv4 } from '../../runtime/ipv4.js';
 import type { RolloutRmc } from '../rollout/rollout-plan.js';
 import { DEFAULT_TIMEOUT_MS, errorOf, requestJson } from './http-json.js';
 
@@ -41,15 +41,6 @@ export function checkInventory(entries: unknown, where: string): RolloutRmc[] {
     rmcs.push({ rmcId: id, address: ip, rackName: rack });
   });
   return rmcs;
-}
-
-function isIpv4(text: string): boolean {
-  try {
-    parseIpv4(text);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The RMCs listed in a YAML file. */

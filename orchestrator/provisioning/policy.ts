@@ -7,10 +7,9 @@
 //       needs: { cores: 32, memoryGiB: 128, disks: { count: 1, sizeGB: 400 }, nics: { count: 2, speedMbps: 10000 } }
 //       image: debian-12-compute.iso
 //       packages: [openssh-server, slurmd]
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DocumentError, type DocumentIssue } from '../../runtime/document/issues.js';
-import { checkYamlText, type Checked } from '../../runtime/document/yaml-document.js';
+import { DocumentError } from '../../runtime/document/issues.js';
+import { checkYamlFile, checkYamlText, type Checked } from '../../runtime/document/yaml-document.js';
 import { documentErrorMap, documentIssues } from '../../runtime/document/zod-issues.js';
 import { expected, shown, text, wholeNumber } from '../../runtime/document/zod-kinds.js';
 
@@ -54,24 +53,19 @@ export type Policy = z.output<typeof policySchema>;
 export type RolePolicy = Policy['roles'][string];
 export type Needs = RolePolicy['needs'];
 
+function checkPolicy(doc: unknown): Checked<Policy> {
+  const parsed = policySchema.safeParse(doc, { error: documentErrorMap });
+  return parsed.success ? { value: parsed.data, issues: [] } : { value: null, issues: documentIssues(parsed.error, policySchema) };
+}
+
 /** A policy file's text checked: the policy, or every mistake in file order. */
 export function readPolicyText(text: string): Checked<Policy> {
-  return checkYamlText(text, (doc) => {
-    const parsed = policySchema.safeParse(doc, { error: documentErrorMap });
-    return parsed.success ? { value: parsed.data, issues: [] } : { value: null, issues: documentIssues(parsed.error, policySchema) };
-  });
+  return checkYamlText(text, checkPolicy);
 }
 
 /** The policy file at `path`; a DocumentError listing every mistake (FILE:LINE:COLUMN: path: message). */
 export function loadPolicyFile(path: string): Policy {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    const issue: DocumentIssue = { path: null, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
-    throw new DocumentError(path, [issue]);
-  }
-  const checked = readPolicyText(text);
+  const checked = checkYamlFile(path, checkPolicy);
   if (checked.value === null) throw new DocumentError(path, checked.issues);
   return checked.value;
 }

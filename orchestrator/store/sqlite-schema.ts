@@ -146,11 +146,6 @@ export function migrate(db: Database.Database): void {
   }
 }
 
-/** The v1 schema alone: for the migration test, which builds a v1 database as an older bmcfleet left it. */
-export function createV1(db: Database.Database): void {
-  createVersion(db, 1);
-}
-
 /** The schema up to `version` alone, as a bmcfleet of that version left it: for migration tests. */
 export function createVersion(db: Database.Database, version: number): void {
   if (version < 1 || version > SCHEMA_VERSION) throw new RangeError(`no schema version ${version}`);

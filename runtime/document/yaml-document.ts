@@ -1,5 +1,6 @@
 // A YAML document checked into a value, every mistake with its line and column, found from the YAML nodes' own
 // positions: the caller's check reports issues by path in the parsed document, and each is placed here.
+import { readFileSync } from 'node:fs';
 import { isAlias, isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { inFileOrder, type DocumentIssue } from './issues.js';
 
@@ -18,6 +19,17 @@ export function checkYamlText<T>(text: string, check: (doc: unknown) => Checked<
   const checked = check(doc.toJS());
   if (checked.value !== null) return checked;
   return { value: null, issues: inFileOrder(checked.issues.map((issue) => ({ ...issue, ...position(lines, offsetOf(doc, issue)) }))) };
+}
+
+/** The file at `path` read and checked as checkYamlText does; a file that cannot be read is one issue (path null). */
+export function checkYamlFile<T>(path: string, check: (doc: unknown) => Checked<T>): Checked<T> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    return { value: null, issues: [{ path: null, message: `cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` }] };
+  }
+  return checkYamlText(text, check);
 }
 
 function position(lines: LineCounter, offset: number | undefined): { line?: number; column?: number } {

@@ -1,4 +1,5 @@
 // Host records for provisioning tests: a found host, and a fully read one to vary.
+import type { HardwareTemplate } from '../../emulator/bmc/hardware.js';
 import { HostStage, type HostHardware, type HostRecord } from '../../orchestrator/store/host-records.js';
 
 export function foundHost(address: string, over: Partial<HostRecord> = {}): HostRecord {
@@ -29,4 +30,12 @@ export function inventoriedHost(address: string, hw: HostHardware = hardware(), 
     identity: { guid: `guid-${address}`, deviceId: 32, deviceRevision: 1, firmware: '1.00', ipmiVersion: '2.0', manufacturerId: 32473, productId: 1 },
     ...over,
   });
+}
+
+/** An emulated server's hardware (emulator/bmc/hardware.ts) as inventory reads it through the BMC (oem-inventory.ts). */
+export function hardwareOf(hw: HardwareTemplate): HostHardware {
+  return {
+    vendor: hw.vendor, product: hw.product, serial: hw.serial, memoryGiB: hw.memory.reduce((n, m) => n + m.sizeGiB, 0),
+    cpus: hw.cpus, memory: hw.memory, disks: hw.disks, nics: hw.nics, fru: null, fruError: null,
+  };
 }

@@ -4,12 +4,15 @@ import t from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveHardware } from '../../emulator/bmc/hardware.js';
+import { loadFleetFile } from '../../emulator/fleet/fleet-file.js';
+import { bmcOptions, placements } from '../../emulator/fleet/plan.js';
 import { UnknownRoleError, planRole, unmetNeed } from '../../orchestrator/provisioning/policy-match.js';
 import { loadPolicyFile, readPolicyText, type Policy } from '../../orchestrator/provisioning/policy.js';
 import { HostStage, HostStep } from '../../orchestrator/store/host-records.js';
 import { formatIssue } from '../../runtime/document/issues.js';
 import { DocumentError } from '../../runtime/document/issues.js';
-import { foundHost, hardware, inventoriedHost } from '../helpers/host-records.js';
+import { foundHost, hardware, hardwareOf, inventoriedHost } from '../helpers/host-records.js';
 
 const POLICY = `# roles of the lab
 roles:
@@ -134,9 +137,16 @@ t.test('the plan: smallest fitting hosts first, every other host with its reason
 });
 
 t.test('the shipped example policy is valid and fits npm start\'s fleet', async (t) => {
-  const shipped = loadPolicyFile(join(import.meta.dirname, '..', '..', '..', 'fleets', 'policy.yaml'));
+  const fleets = join(import.meta.dirname, '..', '..', '..', 'fleets');
+  const shipped = loadPolicyFile(join(fleets, 'policy.yaml'));
   t.same(Object.keys(shipped.roles), ['compute', 'storage']);
-  const builtIn = hardware({ cores: 48, memoryGiB: 256, disksGB: [960, 960], nics: 2 });
+  // Each rack's first server as npm start's fleet (fleets/default.yaml) builds it: what inventory reads of it.
+  const fleet = loadFleetFile(join(fleets, 'default.yaml'));
+  const [builtIn, storage2u] = fleet.racks.map((rack) => {
+    const p = placements(fleet).find((x) => x.rack === rack)!;
+    return hardwareOf(resolveHardware(p.ip, bmcOptions(fleet, p).hardware));
+  });
   t.equal(unmetNeed(builtIn, shipped.roles.compute.needs), null, 'rack-a\'s built-in servers are compute hosts');
-  t.equal(unmetNeed({ ...builtIn, nics: builtIn.nics.map((n) => ({ ...n, speedMbps: 25_000 })) }, shipped.roles.storage.needs), '0 disks of 8000 GB or more < 2 required');
+  t.equal(unmetNeed(builtIn, shipped.roles.storage.needs), '0 disks of 8000 GB or more < 2 required');
+  t.equal(unmetNeed(storage2u, shipped.roles.storage.needs), null, 'rack-b\'s storage-2u servers are storage hosts');
 });

@@ -11,7 +11,7 @@ import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 import type { NewRollout } from '../../orchestrator/store/rollout-store.js';
 import { ControlCommand, RmcStage, RolloutStatus, type RolloutPlan } from '../../orchestrator/store/run-records.js';
 import { SCHEMA_VERSION, SqliteRolloutStore } from '../../orchestrator/store/sqlite-rollout-store.js';
-import { createV1 } from '../../orchestrator/store/sqlite-schema.js';
+import { createVersion } from '../../orchestrator/store/sqlite-schema.js';
 
 const dbPath = () => join(mkdtempSync(join(tmpdir(), 'bmcfleet-store-v2-')), 'manager.db');
 
@@ -98,7 +98,7 @@ t.test('RMCs are held by running, paused and aborting rollouts only', (t) => {
 t.test('a v1 database migrates to v2: its rollouts and counters stay, and none of them is a run', (t) => {
   const path = dbPath();
   const raw = new Database(path);
-  createV1(raw);
+  createVersion(raw, 1);
   raw.exec(`INSERT INTO rollouts (created_at_ms, nonce, image_size, image_sha256, flash_time_ms, reply_scheme, scheme_parameter_us,
     round_phase, round_attempt, round_deadline_ms) VALUES (1, x'00', 10, x'ab', 2, 0, 0, 'done', 1, NULL)`);
   raw.exec(`INSERT INTO rollout_rmcs (rollout_id, rmc_id, address, rank, step, polls, readiness, bmc_count, rack_name, answered_at_ms)

@@ -14,9 +14,8 @@ function milliseconds(name: (path: readonly PropertyKey[]) => string) {
 }
 const named = (name: string) => milliseconds(() => name);
 
-const percent = z.number({ error: (issue) => `lossPercent must be 0-100, got ${shown(issue.input)}` })
-  .min(0, { error: (issue) => `lossPercent must be 0-100, got ${shown(issue.input)}` })
-  .max(100, { error: (issue) => `lossPercent must be 0-100, got ${shown(issue.input)}` });
+const percentError = (issue: { input?: unknown }) => `lossPercent must be 0-100, got ${shown(issue.input)}`;
+const percent = z.number({ error: percentError }).min(0, { error: percentError }).max(100, { error: percentError });
 
 const NETFN_CMD = /^0x[0-9a-f]{2}\/0x[0-9a-f]{2}$/;
 
