@@ -14,6 +14,7 @@ import type { Prepare, ProductIds } from '../../protocols/rollout/prepare.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
 import type { RoundAction, RoundCounts } from './prepare-round.js';
 import { answerOf, prepareOf } from './round-messages.js';
+import { SequencePool } from './sequence-pool.js';
 
 export interface PollRoundOptions {
   store: RolloutStore;
@@ -47,9 +48,8 @@ export class PollRound {
   private readonly waiting = new Map<number, number>();
   private round: RoundState;
   private silent: number;
-  /** Sequence numbers reserved in the store and not used yet: [nextSequence, reservedUpTo]. */
-  private nextSequence = 1;
-  private reservedUpTo = 0;
+  /** Reserved `concurrency` at a time: numbers lost to a restart are skipped, never reused. */
+  private readonly sequences: SequencePool;
 
   /** Loads the round from the store: a new rollout starts with its first Polls, a restarted one asks the silent again. */
   constructor(o: PollRoundOptions) {
@@ -63,6 +63,7 @@ export class PollRound {
     this.pollTimeoutMs = o.pollTimeoutMs ?? 500;
     this.maxPolls = o.maxPolls ?? 3;
     if (!(this.concurrency >= 1) || !(this.maxPolls >= 1 && this.maxPolls <= 255)) throw new RangeError('a concurrency of at least 1 and 1 to 255 Polls');
+    this.sequences = new SequencePool(o.store, this.concurrency);
     const rmcs = o.store.rmcs(o.rolloutId);
     for (const m of rmcs) this.byId.set(m.rmcId, m);
     // Those asked before a restart first: their Polls may have been lost with the process.
@@ -149,16 +150,7 @@ export class PollRound {
     for (const m of [...changed, ...polled]) this.byId.set(m.rmcId, m);
     return polled.map((m) => ({
       kind: 'unicast', rmcId: m.rmcId, address: m.address,
-      bytes: signMessage({ type: MessageType.POLL, rolloutId: this.rollout.id, rmcId: m.rmcId, sequence: this.sequence(), body: { attempt: m.polls, ...this.prepare } }, this.key, nowMs),
+      bytes: signMessage({ type: MessageType.POLL, rolloutId: this.rollout.id, rmcId: m.rmcId, sequence: this.sequences.take(), body: { attempt: m.polls, ...this.prepare } }, this.key, nowMs),
     }));
-  }
-
-  /** The next unused sequence number, reserving `concurrency` at a time (numbers lost to a restart are skipped, never reused). */
-  private sequence(): number {
-    if (this.nextSequence > this.reservedUpTo) {
-      this.nextSequence = this.store.reserveSequences(this.concurrency);
-      this.reservedUpTo = this.nextSequence + this.concurrency - 1;
-    }
-    return this.nextSequence++;
   }
 }
