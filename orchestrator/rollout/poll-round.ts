@@ -5,15 +5,13 @@
 // still silent after `maxPolls` Polls is declared missing. Same store, actions and counts as PrepareRound
 // (prepare-round.ts): each step is saved before its Polls are returned, so a restarted manager asks again only the
 // RMCs still silent (those it had asked get a new Poll at once), and never reuses a sequence number.
-import { DecodeError } from '../../protocols/errors.js';
 import { signMessage } from '../../protocols/rollout/auth.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
-import { decodeMessage } from '../../protocols/rollout/message.js';
 import type { Prepare, ProductIds } from '../../protocols/rollout/prepare.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
-import type { RoundAction, RoundCounts } from './prepare-round.js';
-import { answerOf, prepareOf } from './round-messages.js';
+import type { RoundAction } from './prepare-round.js';
+import { answeredRmc, newRoundCounts, prepareOf } from './round-messages.js';
 import { SequencePool } from './sequence-pool.js';
 
 export interface PollRoundOptions {
@@ -32,7 +30,7 @@ export interface PollRoundOptions {
 }
 
 export class PollRound {
-  readonly counts: RoundCounts = { replies: 0, duplicates: 0, notTargeted: 0, otherRollout: 0, unexpected: 0, malformed: 0 };
+  readonly counts = newRoundCounts();
   private readonly store: RolloutStore;
   private readonly key: SigningKey;
   private readonly rollout: RolloutRecord;
@@ -86,26 +84,10 @@ export class PollRound {
 
   /** One datagram that arrived at `nowMs`; an answer frees a place, so the next RMC's Poll comes back. */
   receive(datagram: Uint8Array, nowMs: number): RoundAction[] {
-    let m;
-    try {
-      m = decodeMessage(datagram);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      this.counts.malformed++;
-      return [];
-    }
-    if (m.type !== MessageType.PREPARE_REPLY || this.done || this.round.phase === RoundPhase.PLANNED) { this.counts.unexpected++; return []; }
-    if (m.rolloutId !== this.rollout.id) { this.counts.otherRollout++; return []; }
-    const rmc = this.byId.get(m.rmcId);
-    if (!rmc) { this.counts.notTargeted++; return []; }
-    if (rmc.step !== RmcStep.SILENT) { this.counts.duplicates++; return []; }
-    this.counts.replies++;
-    this.waiting.delete(rmc.rmcId);
+    const answered = answeredRmc(datagram, nowMs, this.rollout.id, !this.done && this.round.phase !== RoundPhase.PLANNED, this.byId, this.counts);
+    if (!answered) return [];
+    this.waiting.delete(answered.rmcId);
     this.silent--;
-    const answered: RmcRecord = {
-      ...rmc, step: RmcStep.ANSWERED,
-      answer: answerOf(m.body, nowMs),
-    };
     return this.step(nowMs, [answered]);
   }
 
