@@ -5,13 +5,10 @@
 // still silent after `maxPolls` Polls is declared missing. Same store, actions and counts as PrepareRound
 // (prepare-round.ts): each step is saved before its Polls are returned, so a restarted manager asks again only the
 // RMCs still silent (those it had asked get a new Poll at once), and never reuses a sequence number.
-import { signMessage } from '../../protocols/rollout/auth.js';
-import { MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
 import type { Prepare, ProductIds } from '../../protocols/rollout/prepare.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
-import type { RoundAction } from './prepare-round.js';
-import { answeredRmc, newRoundCounts, prepareOf } from './round-messages.js';
+import { answeredRmc, newRoundCounts, pollAction, prepareOf, type RoundAction } from './round-messages.js';
 import { SequencePool } from './sequence-pool.js';
 
 export interface PollRoundOptions {
@@ -130,9 +127,6 @@ export class PollRound {
     this.store.saveRoundStep(this.rollout.id, round, [...changed, ...polled]);
     this.round = round;
     for (const m of [...changed, ...polled]) this.byId.set(m.rmcId, m);
-    return polled.map((m) => ({
-      kind: 'unicast', rmcId: m.rmcId, address: m.address,
-      bytes: signMessage({ type: MessageType.POLL, rolloutId: this.rollout.id, rmcId: m.rmcId, sequence: this.sequences.take(), body: { attempt: m.polls, ...this.prepare } }, this.key, nowMs),
-    }));
+    return polled.map((m) => pollAction(this.rollout.id, m, m.polls, this.prepare, this.sequences.take(), this.key, nowMs));
   }
 }

@@ -13,9 +13,9 @@ import type { SigningKey } from '../../protocols/rollout/keys.js';
 import { ReplyScheme, type Prepare, type ProductIds } from '../../protocols/rollout/prepare.js';
 import { octetSumDelayUs } from '../../protocols/rollout/reply-delay.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
-import { answeredRmc, newRoundCounts, prepareOf } from './round-messages.js';
+import { answeredRmc, newRoundCounts, pollAction, prepareOf, type RoundAction } from './round-messages.js';
 
-export type { RoundCounts } from './round-messages.js';
+export type { RoundAction, RoundCounts } from './round-messages.js';
 
 /** Replies saved in one transaction at most, and the longest a reply waits unsaved. */
 const SAVE_BATCH = 256;
@@ -38,10 +38,6 @@ export interface PrepareRoundOptions {
   /** Whom the image is for (the Prepare names it). Default: the rollout's signed manifest's IDs; a round alone must give it. */
   product?: ProductIds;
 }
-
-export type RoundAction =
-  | { kind: 'broadcast'; bytes: Buffer }
-  | { kind: 'unicast'; rmcId: number; address: string; bytes: Buffer };
 
 /** The longest delay the rollout's reply scheme gives any of its RMCs, in ms (rounded up). */
 export function longestReplyDelayMs(rollout: Pick<RolloutRecord, 'reply'>, rmcs: readonly Pick<RmcRecord, 'address'>[]): number {
@@ -156,10 +152,7 @@ export class PrepareRound {
     const polled = silent.map((m) => ({ ...m, polls: m.polls + 1 }));
     this.save({ phase: RoundPhase.POLLING, attempt, deadlineMs: nowMs + this.pollTimeoutMs }, polled);
     const first = this.store.reserveSequences(polled.length);
-    return polled.map((m, i) => ({
-      kind: 'unicast', rmcId: m.rmcId, address: m.address,
-      bytes: signMessage({ type: MessageType.POLL, rolloutId: this.rollout.id, rmcId: m.rmcId, sequence: first + i, body: { attempt, ...this.prepare } }, this.key, nowMs),
-    }));
+    return polled.map((m, i) => pollAction(this.rollout.id, m, attempt, this.prepare, first + i, this.key, nowMs));
   }
 
   /** Saves one step (round state and changed RMCs together, with the replies not saved yet), then applies it here. */

@@ -1,14 +1,20 @@
 // What both ways of collecting a prepare round (prepare-round.ts, poll-round.ts) do alike: build the Prepare a rollout
-// sends (README "The rollout protocol", Prepare; a Poll carries it whole), and read a datagram into the answer a
-// Prepare Reply leaves in the store, counting what is not one. The Prepare names whom the image is for from the
+// sends (README "The rollout protocol", Prepare) and the Poll that carries it whole, and read a datagram into the
+// answer a Prepare Reply leaves in the store, counting what is not one. The Prepare names whom the image is for from the
 // rollout's signed manifest, so the store keeps it once.
 import { DecodeError } from '../../protocols/errors.js';
+import { signMessage } from '../../protocols/rollout/auth.js';
 import { MessageType } from '../../protocols/rollout/header.js';
+import type { SigningKey } from '../../protocols/rollout/keys.js';
 import { decodeManifest } from '../../protocols/rollout/manifest.js';
 import { decodeMessage, type DecodedMessage } from '../../protocols/rollout/message.js';
 import type { Prepare, ProductIds } from '../../protocols/rollout/prepare.js';
 import { RmcStep, type RmcRecord, type RolloutRecord, type RolloutStore } from '../store/rollout-store.js';
 import { targetRanges } from './target-ranges.js';
+
+export type RoundAction =
+  | { kind: 'broadcast'; bytes: Buffer }
+  | { kind: 'unicast'; rmcId: number; address: string; bytes: Buffer };
 
 /** What the round ignored, by reason (counted since this process loaded the round). */
 export interface RoundCounts {
@@ -45,6 +51,14 @@ function manifestProduct(store: Pick<RolloutStore, 'run'>, rolloutId: number): P
   const run = store.run(rolloutId);
   if (!run) throw new Error(`rollout ${rolloutId} has no signed manifest: a prepare round alone must be told whom the image is for`);
   return decodeManifest(run.manifest);
+}
+
+/** The signed Poll (its `attempt`, then the whole Prepare) of rollout `rolloutId` to `rmc`, as the action that sends it. */
+export function pollAction(
+  rolloutId: number, rmc: Pick<RmcRecord, 'rmcId' | 'address'>, attempt: number, prepare: Prepare, sequence: number, key: SigningKey, nowMs: number,
+): RoundAction {
+  const poll = { type: MessageType.POLL, rolloutId, rmcId: rmc.rmcId, sequence, body: { attempt, ...prepare } } as const;
+  return { kind: 'unicast', rmcId: rmc.rmcId, address: rmc.address, bytes: signMessage(poll, key, nowMs) };
 }
 
 /** The message in `datagram`, or null when it does not decode (counted `malformed`). */
