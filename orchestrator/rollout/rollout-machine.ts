@@ -10,11 +10,9 @@
 // again goes on: a transfer is offered again (the RMC's ack resumes it at its nextOffset), a Flash and any control
 // owed are sent again (both idempotent), and nothing finished is done again. Ack progress is saved every
 // `checkpointChunks` chunks, not per chunk: the RMC's ack, not the store, says where a transfer resumes.
-import { DecodeError } from '../../protocols/errors.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
 import { decodeManifest } from '../../protocols/rollout/manifest.js';
-import { decodeMessage } from '../../protocols/rollout/message.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import type { ProductIds } from '../../protocols/rollout/prepare.js';
 import { RackPhase, rackPhaseName, type RackStatus } from '../../protocols/rollout/rack-status.js';
@@ -28,6 +26,7 @@ import { ImageSender, SenderState } from './image-sender.js';
 import { PrepareRound, type PrepareRoundOptions, type RoundAction } from './prepare-round.js';
 import { RolloutCommands } from './rollout-commands.js';
 import { RolloutStateError } from './rollout-errors.js';
+import { decodeCounted } from './round-messages.js';
 import { SequencePool } from './sequence-pool.js';
 
 export type RolloutAction = RoundAction;
@@ -220,14 +219,8 @@ export class RolloutMachine {
       this.round.receive(datagram, nowMs);
       return this.round.done ? this.afterRound(nowMs) : [];
     }
-    let m;
-    try {
-      m = decodeMessage(datagram);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      this.counts.malformed++;
-      return [];
-    }
+    const m = decodeCounted(datagram, this.counts);
+    if (!m) return [];
     if (m.rolloutId !== this.rolloutId) { this.counts.otherRollout++; return []; }
     const rmc = this.rmcs.get(m.rmcId);
     if (!rmc) { this.counts.notTargeted++; return []; }

@@ -1,7 +1,7 @@
 // What both ways of collecting a prepare round (prepare-round.ts, poll-round.ts) do alike: build the Prepare a rollout
 // sends (README "The rollout protocol", Prepare) and the Poll that carries it whole, and read a datagram into the
-// answer a Prepare Reply leaves in the store, counting what is not one. The Prepare names whom the image is for from the
-// rollout's signed manifest, so the store keeps it once.
+// answer a Prepare Reply leaves in the store, counting what is not one (the rollout machine decodes and counts the
+// same way). The Prepare names whom the image is for from the rollout's signed manifest, so the store keeps it once.
 import { DecodeError } from '../../protocols/errors.js';
 import { signMessage } from '../../protocols/rollout/auth.js';
 import { MessageType } from '../../protocols/rollout/header.js';
