@@ -125,6 +125,8 @@ export class RolloutMachine {
   private readonly o: Required<Omit<RolloutMachineOptions, 'store' | 'rolloutId' | 'key' | 'round'>>;
   private readonly rmcs = new Map<number, Rmc>();
   private runRecord: RunRecord;
+  /** Whom the image is for: its signed manifest's manufacturer and product. */
+  private readonly product: ProductIds;
   private round: PrepareRound | null;
   /** RMCs transferring (holding a slot), and RMCs not yet reported, failed or left out. */
   private transferring = 0;
@@ -140,6 +142,8 @@ export class RolloutMachine {
     this.store = o.store;
     this.rolloutId = o.rolloutId;
     this.runRecord = run;
+    const { manufacturerId, productId } = decodeManifest(run.manifest);
+    this.product = { manufacturerId, productId };
     this.commands = new RolloutCommands(o.rolloutId, o.key, new SequencePool(o.store));
     this.o = {
       chunkSize: o.chunkSize ?? 16 * 1024, transferSlots: o.transferSlots ?? 32, retransmitTimeoutMs: o.retransmitTimeoutMs ?? 500,
@@ -160,7 +164,7 @@ export class RolloutMachine {
       });
     }
     for (const m of this.rmcs.values()) this.count(m.run.stage, 1);
-    this.round = rollout.round.phase === RoundPhase.DONE ? null : new PrepareRound({ ...o.round, store: o.store, rolloutId: o.rolloutId, key: o.key });
+    this.round = rollout.round.phase === RoundPhase.DONE ? null : new PrepareRound({ ...o.round, store: o.store, rolloutId: o.rolloutId, key: o.key, product: this.product });
   }
 
   get status(): RolloutStatus { return this.runRecord.status; }
@@ -328,12 +332,11 @@ export class RolloutMachine {
     this.round = null;
     const owed = this.status === RolloutStatus.PAUSED ? ControlCommand.PAUSE : this.status === RolloutStatus.ABORTING ? ControlCommand.ABORT : null;
     const changes: [Rmc, RmcRun][] = [];
-    const image = decodeManifest(this.runRecord.manifest);
     for (const record of records) {
       const m = this.rmcs.get(record.rmcId)!;
       if (m.run.stage !== RmcStage.PREPARING) continue;
       m.bmcCount = record.answer?.bmcCount ?? 0;
-      const failure = leftOutBecause(record, image);
+      const failure = leftOutBecause(record, this.product);
       changes.push([m, failure === null ? { ...m.run, stage: RmcStage.QUEUED, control: owed } : { ...m.run, stage: RmcStage.LEFT_OUT, failure }]);
     }
     if (changes.length > 0) this.commit(undefined, changes);
