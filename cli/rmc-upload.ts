@@ -11,7 +11,6 @@ import { DB_FILE_NAME, defaultStateDir } from './manager.js';
 import { reportText } from './rollout-print.js';
 import { loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
 import { RolloutManager } from '../orchestrator/rollout/rollout-manager.js';
-import { RolloutRequestError } from '../orchestrator/rollout/rollout-errors.js';
 import { SqliteRolloutStore } from '../orchestrator/store/sqlite-rollout-store.js';
 import { LIVE_STATUSES } from '../orchestrator/store/run-records.js';
 import { DEFAULT_ROLLOUT_PORT } from '../protocols/rollout/header.js';
@@ -83,9 +82,6 @@ export async function uploadCommand(argv: string[]): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : reportText(report));
     const allDone = report.racks.every((r) => r.failure === null && r.bmcs.every((b) => b.result === 'flashed' || b.result === 'skipped'));
     return allDone ? 0 : 1;
-  } catch (err) {
-    if (err instanceof RolloutRequestError) throw new Error(err.message);
-    throw err;
   } finally {
     manager?.close();
     store.close();

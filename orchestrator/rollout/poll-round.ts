@@ -5,15 +5,11 @@
 // still silent after `maxPolls` Polls is declared missing. Same store, actions and counts as PrepareRound
 // (prepare-round.ts): each step is saved before its Polls are returned, so a restarted manager asks again only the
 // RMCs still silent (those it had asked get a new Poll at once), and never reuses a sequence number.
-import { DecodeError } from '../../protocols/errors.js';
-import { signMessage } from '../../protocols/rollout/auth.js';
-import { MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
-import { decodeMessage } from '../../protocols/rollout/message.js';
 import type { Prepare, ProductIds } from '../../protocols/rollout/prepare.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
-import type { RoundAction, RoundCounts } from './prepare-round.js';
-import { answerOf, prepareOf } from './round-messages.js';
+import { answeredRmc, newRoundCounts, pollAction, prepareOf, type RoundAction } from './round-messages.js';
+import { SequencePool } from './sequence-pool.js';
 
 export interface PollRoundOptions {
   store: RolloutStore;
@@ -31,7 +27,7 @@ export interface PollRoundOptions {
 }
 
 export class PollRound {
-  readonly counts: RoundCounts = { replies: 0, duplicates: 0, notTargeted: 0, otherRollout: 0, unexpected: 0, malformed: 0 };
+  readonly counts = newRoundCounts();
   private readonly store: RolloutStore;
   private readonly key: SigningKey;
   private readonly rollout: RolloutRecord;
@@ -47,9 +43,8 @@ export class PollRound {
   private readonly waiting = new Map<number, number>();
   private round: RoundState;
   private silent: number;
-  /** Sequence numbers reserved in the store and not used yet: [nextSequence, reservedUpTo]. */
-  private nextSequence = 1;
-  private reservedUpTo = 0;
+  /** Reserved `concurrency` at a time: numbers lost to a restart are skipped, never reused. */
+  private readonly sequences: SequencePool;
 
   /** Loads the round from the store: a new rollout starts with its first Polls, a restarted one asks the silent again. */
   constructor(o: PollRoundOptions) {
@@ -63,6 +58,7 @@ export class PollRound {
     this.pollTimeoutMs = o.pollTimeoutMs ?? 500;
     this.maxPolls = o.maxPolls ?? 3;
     if (!(this.concurrency >= 1) || !(this.maxPolls >= 1 && this.maxPolls <= 255)) throw new RangeError('a concurrency of at least 1 and 1 to 255 Polls');
+    this.sequences = new SequencePool(o.store, this.concurrency);
     const rmcs = o.store.rmcs(o.rolloutId);
     for (const m of rmcs) this.byId.set(m.rmcId, m);
     // Those asked before a restart first: their Polls may have been lost with the process.
@@ -85,26 +81,10 @@ export class PollRound {
 
   /** One datagram that arrived at `nowMs`; an answer frees a place, so the next RMC's Poll comes back. */
   receive(datagram: Uint8Array, nowMs: number): RoundAction[] {
-    let m;
-    try {
-      m = decodeMessage(datagram);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      this.counts.malformed++;
-      return [];
-    }
-    if (m.type !== MessageType.PREPARE_REPLY || this.done || this.round.phase === RoundPhase.PLANNED) { this.counts.unexpected++; return []; }
-    if (m.rolloutId !== this.rollout.id) { this.counts.otherRollout++; return []; }
-    const rmc = this.byId.get(m.rmcId);
-    if (!rmc) { this.counts.notTargeted++; return []; }
-    if (rmc.step !== RmcStep.SILENT) { this.counts.duplicates++; return []; }
-    this.counts.replies++;
-    this.waiting.delete(rmc.rmcId);
+    const answered = answeredRmc(datagram, nowMs, this.rollout.id, !this.done && this.round.phase !== RoundPhase.PLANNED, this.byId, this.counts);
+    if (!answered) return [];
+    this.waiting.delete(answered.rmcId);
     this.silent--;
-    const answered: RmcRecord = {
-      ...rmc, step: RmcStep.ANSWERED,
-      answer: answerOf(m.body, nowMs),
-    };
     return this.step(nowMs, [answered]);
   }
 
@@ -147,18 +127,6 @@ export class PollRound {
     this.store.saveRoundStep(this.rollout.id, round, [...changed, ...polled]);
     this.round = round;
     for (const m of [...changed, ...polled]) this.byId.set(m.rmcId, m);
-    return polled.map((m) => ({
-      kind: 'unicast', rmcId: m.rmcId, address: m.address,
-      bytes: signMessage({ type: MessageType.POLL, rolloutId: this.rollout.id, rmcId: m.rmcId, sequence: this.sequence(), body: { attempt: m.polls, ...this.prepare } }, this.key, nowMs),
-    }));
-  }
-
-  /** The next unused sequence number, reserving `concurrency` at a time (numbers lost to a restart are skipped, never reused). */
-  private sequence(): number {
-    if (this.nextSequence > this.reservedUpTo) {
-      this.nextSequence = this.store.reserveSequences(this.concurrency);
-      this.reservedUpTo = this.nextSequence + this.concurrency - 1;
-    }
-    return this.nextSequence++;
+    return polled.map((m) => pollAction(this.rollout.id, m, m.polls, this.prepare, this.sequences.take(), this.key, nowMs));
   }
 }

@@ -7,15 +7,15 @@
 // for no send, are saved in batches (SAVE_BATCH replies, or SAVE_DELAY_MS after the first unsaved one): one SQLite
 // transaction per reply would cap how fast the manager drains a burst. A reply a kill loses is asked for again by
 // the restarted round's Poll, which the RMC answers at once.
-import { DecodeError } from '../../protocols/errors.js';
 import { signMessage } from '../../protocols/rollout/auth.js';
 import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
-import { decodeMessage } from '../../protocols/rollout/message.js';
 import { ReplyScheme, type Prepare, type ProductIds } from '../../protocols/rollout/prepare.js';
 import { octetSumDelayUs } from '../../protocols/rollout/reply-delay.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutRecord, type RolloutStore, type RoundState } from '../store/rollout-store.js';
-import { answerOf, prepareOf } from './round-messages.js';
+import { answeredRmc, newRoundCounts, pollAction, prepareOf, type RoundAction } from './round-messages.js';
+
+export type { RoundAction, RoundCounts } from './round-messages.js';
 
 /** Replies saved in one transaction at most, and the longest a reply waits unsaved. */
 const SAVE_BATCH = 256;
@@ -39,25 +39,6 @@ export interface PrepareRoundOptions {
   product?: ProductIds;
 }
 
-export type RoundAction =
-  | { kind: 'broadcast'; bytes: Buffer }
-  | { kind: 'unicast'; rmcId: number; address: string; bytes: Buffer };
-
-/** What the round ignored, by reason (counted since this process loaded the round). */
-export interface RoundCounts {
-  replies: number;
-  /** A second reply from an RMC that had answered. */
-  duplicates: number;
-  /** A reply from an RMC this rollout does not target. */
-  notTargeted: number;
-  /** A reply for another rollout. */
-  otherRollout: number;
-  /** A well-formed message that is not a Prepare Reply, or a reply after the round ended. */
-  unexpected: number;
-  /** Bytes that do not decode (DecodeError). */
-  malformed: number;
-}
-
 /** The longest delay the rollout's reply scheme gives any of its RMCs, in ms (rounded up). */
 export function longestReplyDelayMs(rollout: Pick<RolloutRecord, 'reply'>, rmcs: readonly Pick<RmcRecord, 'address'>[]): number {
   const r = rollout.reply;
@@ -70,7 +51,7 @@ export function longestReplyDelayMs(rollout: Pick<RolloutRecord, 'reply'>, rmcs:
 }
 
 export class PrepareRound {
-  readonly counts: RoundCounts = { replies: 0, duplicates: 0, notTargeted: 0, otherRollout: 0, unexpected: 0, malformed: 0 };
+  readonly counts = newRoundCounts();
   private readonly store: RolloutStore;
   private readonly key: SigningKey;
   private readonly rollout: RolloutRecord;
@@ -127,25 +108,9 @@ export class PrepareRound {
 
   /** One datagram that arrived at `nowMs`. Anything but a Prepare Reply from a silent target is counted and ignored. */
   receive(datagram: Uint8Array, nowMs: number): void {
-    let m;
-    try {
-      m = decodeMessage(datagram);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      this.counts.malformed++;
-      return;
-    }
-    if (m.type !== MessageType.PREPARE_REPLY || this.done || this.round.phase === RoundPhase.PLANNED) { this.counts.unexpected++; return; }
-    if (m.rolloutId !== this.rollout.id) { this.counts.otherRollout++; return; }
-    const rmc = this.byId.get(m.rmcId);
-    if (!rmc) { this.counts.notTargeted++; return; }
-    if (rmc.step !== RmcStep.SILENT) { this.counts.duplicates++; return; }
-    this.counts.replies++;
+    const answered = answeredRmc(datagram, nowMs, this.rollout.id, !this.done && this.round.phase !== RoundPhase.PLANNED, this.byId, this.counts);
+    if (!answered) return;
     if (this.round.phase === RoundPhase.COLLECTING) this.timeReply(nowMs);
-    const answered: RmcRecord = {
-      ...rmc, step: RmcStep.ANSWERED,
-      answer: answerOf(m.body, nowMs),
-    };
     this.silent--;
     this.byId.set(answered.rmcId, answered);
     if (this.unsaved.length === 0) this.unsavedSinceMs = nowMs;
@@ -187,10 +152,7 @@ export class PrepareRound {
     const polled = silent.map((m) => ({ ...m, polls: m.polls + 1 }));
     this.save({ phase: RoundPhase.POLLING, attempt, deadlineMs: nowMs + this.pollTimeoutMs }, polled);
     const first = this.store.reserveSequences(polled.length);
-    return polled.map((m, i) => ({
-      kind: 'unicast', rmcId: m.rmcId, address: m.address,
-      bytes: signMessage({ type: MessageType.POLL, rolloutId: this.rollout.id, rmcId: m.rmcId, sequence: first + i, body: { attempt, ...this.prepare } }, this.key, nowMs),
-    }));
+    return polled.map((m, i) => pollAction(this.rollout.id, m, attempt, this.prepare, first + i, this.key, nowMs));
   }
 
   /** Saves one step (round state and changed RMCs together, with the replies not saved yet), then applies it here. */

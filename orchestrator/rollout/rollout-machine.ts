@@ -10,11 +10,9 @@
 // again goes on: a transfer is offered again (the RMC's ack resumes it at its nextOffset), a Flash and any control
 // owed are sent again (both idempotent), and nothing finished is done again. Ack progress is saved every
 // `checkpointChunks` chunks, not per chunk: the RMC's ack, not the store, says where a transfer resumes.
-import { DecodeError } from '../../protocols/errors.js';
 import { MessageType } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
 import { decodeManifest } from '../../protocols/rollout/manifest.js';
-import { decodeMessage } from '../../protocols/rollout/message.js';
 import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import type { ProductIds } from '../../protocols/rollout/prepare.js';
 import { RackPhase, rackPhaseName, type RackStatus } from '../../protocols/rollout/rack-status.js';
@@ -28,6 +26,7 @@ import { ImageSender, SenderState } from './image-sender.js';
 import { PrepareRound, type PrepareRoundOptions, type RoundAction } from './prepare-round.js';
 import { RolloutCommands } from './rollout-commands.js';
 import { RolloutStateError } from './rollout-errors.js';
+import { decodeCounted } from './round-messages.js';
 import { SequencePool } from './sequence-pool.js';
 
 export type RolloutAction = RoundAction;
@@ -126,6 +125,8 @@ export class RolloutMachine {
   private readonly o: Required<Omit<RolloutMachineOptions, 'store' | 'rolloutId' | 'key' | 'round'>>;
   private readonly rmcs = new Map<number, Rmc>();
   private runRecord: RunRecord;
+  /** Whom the image is for: its signed manifest's manufacturer and product. */
+  private readonly product: ProductIds;
   private round: PrepareRound | null;
   /** RMCs transferring (holding a slot), and RMCs not yet reported, failed or left out. */
   private transferring = 0;
@@ -141,6 +142,8 @@ export class RolloutMachine {
     this.store = o.store;
     this.rolloutId = o.rolloutId;
     this.runRecord = run;
+    const { manufacturerId, productId } = decodeManifest(run.manifest);
+    this.product = { manufacturerId, productId };
     this.commands = new RolloutCommands(o.rolloutId, o.key, new SequencePool(o.store));
     this.o = {
       chunkSize: o.chunkSize ?? 16 * 1024, transferSlots: o.transferSlots ?? 32, retransmitTimeoutMs: o.retransmitTimeoutMs ?? 500,
@@ -161,7 +164,7 @@ export class RolloutMachine {
       });
     }
     for (const m of this.rmcs.values()) this.count(m.run.stage, 1);
-    this.round = rollout.round.phase === RoundPhase.DONE ? null : new PrepareRound({ ...o.round, store: o.store, rolloutId: o.rolloutId, key: o.key });
+    this.round = rollout.round.phase === RoundPhase.DONE ? null : new PrepareRound({ ...o.round, store: o.store, rolloutId: o.rolloutId, key: o.key, product: this.product });
   }
 
   get status(): RolloutStatus { return this.runRecord.status; }
@@ -220,14 +223,8 @@ export class RolloutMachine {
       this.round.receive(datagram, nowMs);
       return this.round.done ? this.afterRound(nowMs) : [];
     }
-    let m;
-    try {
-      m = decodeMessage(datagram);
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err;
-      this.counts.malformed++;
-      return [];
-    }
+    const m = decodeCounted(datagram, this.counts);
+    if (!m) return [];
     if (m.rolloutId !== this.rolloutId) { this.counts.otherRollout++; return []; }
     const rmc = this.rmcs.get(m.rmcId);
     if (!rmc) { this.counts.notTargeted++; return []; }
@@ -335,12 +332,11 @@ export class RolloutMachine {
     this.round = null;
     const owed = this.status === RolloutStatus.PAUSED ? ControlCommand.PAUSE : this.status === RolloutStatus.ABORTING ? ControlCommand.ABORT : null;
     const changes: [Rmc, RmcRun][] = [];
-    const image = decodeManifest(this.runRecord.manifest);
     for (const record of records) {
       const m = this.rmcs.get(record.rmcId)!;
       if (m.run.stage !== RmcStage.PREPARING) continue;
       m.bmcCount = record.answer?.bmcCount ?? 0;
-      const failure = leftOutBecause(record, image);
+      const failure = leftOutBecause(record, this.product);
       changes.push([m, failure === null ? { ...m.run, stage: RmcStage.QUEUED, control: owed } : { ...m.run, stage: RmcStage.LEFT_OUT, failure }]);
     }
     if (changes.length > 0) this.commit(undefined, changes);

@@ -3,7 +3,8 @@
 // commands are the CLI's (`rmc trust`, `firmware pack`, `rollout start|status|report|abort`). Every check is made from
 // the outside: Get Device ID over RMCP+ (the project's IPMI client), the control API's per-BMC request counters (HPM.1
 // Activate Firmware, netFn 2Ch cmd 35h), and `rollout report --json`. Then the manager killed with SIGKILL at each
-// step and started again on its state dir; bad input through the CLI; faults set at run time.
+// step (the state it leaves in its state dir read back to show where it was) and started again on that state dir;
+// bad input through the CLI; faults set at run time.
 // Addresses 127.111.x.y, IPMI port 9711 and rollout port 4711 are this file's alone.
 import t from 'tap';
 import { execFile } from 'node:child_process';
@@ -12,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HpmFlasher } from '../../clients/ipmi/hpm-flasher.js';
 import { BmcOutcome } from '../../protocols/rollout/rack-status.js';
-import type { RolloutReport, RolloutStatusView, RolloutSummary } from '../../orchestrator/rollout/rollout-views.js';
+import { statusView, type RolloutReport, type RolloutStatusView, type RolloutSummary } from '../../orchestrator/rollout/rollout-views.js';
+import { SqliteRolloutStore } from '../../orchestrator/store/sqlite-rollout-store.js';
 import { CLI, startCli, type EmulatorProcess } from '../helpers/emulator-process.js';
 
 const IPMI_PORT = 9711;
@@ -172,11 +174,21 @@ async function until(id: number, when: (s: RolloutStatusView) => boolean, what: 
   }
 }
 
-const KILL_POINTS: { step: string; when: (s: RolloutStatusView) => boolean }[] = [
+/** The rollout's status as a killed manager left it in its state dir: where the restarted one goes on from. */
+function leftInStateDir(id: number): RolloutStatusView | null {
+  const store = new SqliteRolloutStore(join(managerState, 'rollouts.db'));
+  try {
+    return statusView(store, id);
+  } finally {
+    store.close();
+  }
+}
+
+const KILL_POINTS: { step: string; when: (s: RolloutStatusView, nowMs: number) => boolean }[] = [
   { step: 'preparing', when: (s) => s.phase === 'preparing' },
   { step: 'transferring', when: (s) => s.phase === 'transferring' },
-  { step: 'waiting for the flash time', when: (s) => s.rmcs.every((m) => m.rackPhase === 3) && s.flashTimeMs - Date.now() > 500 },
-  { step: 'flashing', when: (s) => Date.now() > s.flashTimeMs + 300 && s.rmcs.some((m) => m.stage !== 'reported') },
+  { step: 'waiting for the flash time', when: (s, nowMs) => s.rmcs.every((m) => m.rackPhase === 3) && s.flashTimeMs - nowMs > 500 },
+  { step: 'flashing', when: (s, nowMs) => nowMs > s.flashTimeMs + 300 && s.rmcs.some((m) => m.stage !== 'reported') },
 ];
 
 t.test('the manager killed with SIGKILL at each step and started again on its state dir: the same end state', async (t) => {
@@ -189,9 +201,11 @@ t.test('the manager killed with SIGKILL at each step and started again on its st
   // octet-sum: each RMC answers after 127+111+r+250 ms, so the prepare round lasts half a second
   const started = await start(image, '--at', '+10s', '--reply-scheme', 'octet-sum');
   for (const point of KILL_POINTS) {
-    const seen = await until(started.rolloutId, point.when, point.step);
+    await until(started.rolloutId, (s) => point.when(s, Date.now()), point.step);
+    const killedAtMs = Date.now();
     await killManager();
-    t.ok(point.when(seen), `killed while ${point.step}`);
+    const left = leftInStateDir(started.rolloutId);
+    t.ok(left && point.when(left, killedAtMs), `killed while ${point.step}: so says the state it left${left ? ` (${left.phase})` : ''}`);
     if (point.step === 'transferring') await api(control, 'PUT', '/rmcs/127.111.2.250/faults', { corruptChunkPercent: 0 });
     await startManager();
     t.match(manager!.output(), new RegExp(`resumed rollout ${started.rolloutId}\\n`), `after ${point.step}: serve resumes the rollout it left`);
