@@ -2,6 +2,7 @@
 // bmcfleet: the command-line entry point; each subcommand lives in its own file.
 import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
+import { clusterUpdateCommand } from './cluster-update.js';
 import { ctlCommand } from './ctl.js';
 import { emulateCommand } from './emulate.js';
 import { firmwareCommand } from './firmware.js';
@@ -28,10 +29,12 @@ const COMMANDS: Record<string, Subcommand> = {
   rollout: rolloutCommand,
   rmc: rmcCommand,
   provision: provisionCommand,
+  'cluster-update': clusterUpdateCommand,
 };
 
 function usage(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`);
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(width)} ${c.summary}`);
   return `bmcfleet: emulated BMC fleets that real IPMI tools talk to
 
 usage: bmcfleet <command> [options]      (bmcfleet <command> --help for its options)
