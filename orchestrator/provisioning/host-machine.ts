@@ -28,7 +28,7 @@ export function sighted(prev: HostRecord | null, s: Sighting, nowMs: number): Ho
   if (prev) return { ...prev, port: s.port, lastSeenMs: nowMs, authCaps: s.authCaps ?? prev.authCaps };
   return {
     address: s.address, port: s.port, stage: HostStage.FOUND, stageSinceMs: nowMs, firstSeenMs: nowMs, lastSeenMs: nowMs,
-    authCaps: s.authCaps, identity: null, identifiedAtMs: null, hardware: null, inventoriedAtMs: null, failure: null,
+    authCaps: s.authCaps, identity: null, identifiedAtMs: null, hardware: null, inventoriedAtMs: null, failure: null, install: null,
   };
 }
 

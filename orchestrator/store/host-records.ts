@@ -2,6 +2,7 @@
 // (orchestrator/provisioning/host-machine.ts moves it) and what was read of it. Steps 1-3 (discover, inventory, pick
 // by policy) fill them; the install and the hand-over to the pool (steps 4-5) add their stages and steps here.
 import type { BmcIdentity } from '../../clients/ipmi/bmc-identity.js';
+import type { InstallState } from '../provisioning/install-machine.js';
 
 export type { BmcIdentity } from '../../clients/ipmi/bmc-identity.js';
 
@@ -96,4 +97,6 @@ export interface HostRecord {
   inventoriedAtMs: number | null;
   /** The last step's failure; cleared when a step succeeds. */
   failure: HostFailure | null;
+  /** Its installation (step 4), from the pick to the pool; null until one starts. */
+  install: InstallState | null;
 }

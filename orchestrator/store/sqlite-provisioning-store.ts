@@ -1,8 +1,9 @@
-// ProvisioningStore on the manager's SQLite database (the v4 `hosts` table, sqlite-schema.ts): one row per host,
+// ProvisioningStore on the manager's SQLite database (the v4 `hosts` table and v5's install, sqlite-schema.ts): one row per host,
 // the BMC's identity in columns, its authentication capabilities and hardware as JSON (each read and shown whole).
 import type Database from 'better-sqlite3';
 import { parseIpv4 } from '../../protocols/ipv4.js';
 import type { AuthCapabilities, HostHardware, HostRecord, HostStage, HostStep } from './host-records.js';
+import type { InstallState } from '../provisioning/install-machine.js';
 import type { ProvisioningStore } from './provisioning-store.js';
 import { openDatabase } from './sqlite-schema.js';
 
@@ -11,12 +12,12 @@ interface HostRow {
   auth_caps: string | null; guid: string | null; device_id: number | null; device_revision: number | null; firmware: string | null;
   ipmi_version: string | null; manufacturer_id: number | null; product_id: number | null; identified_at_ms: number | null;
   hardware: string | null; inventoried_at_ms: number | null; failure_step: string | null; failure_cause: string | null;
-  failure: string | null; failed_at_ms: number | null;
+  failure: string | null; failed_at_ms: number | null; install: string | null;
 }
 
 const COLUMNS = `address, port, stage, stage_since_ms, first_seen_ms, last_seen_ms, auth_caps, guid, device_id, device_revision,
   firmware, ipmi_version, manufacturer_id, product_id, identified_at_ms, hardware, inventoried_at_ms, failure_step, failure_cause,
-  failure, failed_at_ms`;
+  failure, failed_at_ms, install`;
 
 function hostOf(r: HostRow): HostRecord {
   return {
@@ -33,6 +34,7 @@ function hostOf(r: HostRow): HostRecord {
     failure: r.failure_step === null ? null : {
       step: r.failure_step as HostStep, cause: r.failure_cause ?? '', message: r.failure ?? '', atMs: r.failed_at_ms ?? 0,
     },
+    install: r.install === null ? null : JSON.parse(r.install) as InstallState,
   };
 }
 
@@ -43,7 +45,7 @@ function rowOf(h: HostRecord): unknown[] {
   return [h.address, h.port, h.stage, h.stageSinceMs, h.firstSeenMs, h.lastSeenMs, h.authCaps && JSON.stringify(h.authCaps),
     id?.guid ?? null, id?.deviceId ?? null, id?.deviceRevision ?? null, id?.firmware ?? null, id?.ipmiVersion ?? null,
     id?.manufacturerId ?? null, id?.productId ?? null, h.identifiedAtMs, h.hardware && JSON.stringify(h.hardware), h.inventoriedAtMs,
-    f?.step ?? null, f?.cause ?? null, f?.message ?? null, f?.atMs ?? null];
+    f?.step ?? null, f?.cause ?? null, f?.message ?? null, f?.atMs ?? null, h.install && JSON.stringify(h.install)];
 }
 
 export class SqliteProvisioningStore implements ProvisioningStore {

@@ -7,9 +7,11 @@
 // v4: provisioning (issue 14): the hosts found behind BMCs, their stage in the flow, their BMC's identity and
 //     authentication capabilities, their hardware (JSON: read and shown whole, never queried inside) and the last
 //     step's failure.
+// v5: a host's installation (issue 14, step 4: orchestrator/provisioning/install-machine.ts), as JSON read and written
+//     whole with the host; NULL for a host never installed.
 import Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 const V1 = `
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -116,8 +118,12 @@ const V4 = `
   CREATE INDEX hosts_by_guid ON hosts (guid);
 `;
 
+const V5 = `
+  ALTER TABLE hosts ADD COLUMN install TEXT;
+`;
+
 /** MIGRATIONS[v] takes a database at version v to v + 1. */
-const MIGRATIONS = [V1, V2, V3, V4];
+const MIGRATIONS = [V1, V2, V3, V4, V5];
 
 /**
  * Opens (creating when absent) the manager's database at `path` (':memory:' for a throwaway one) at SCHEMA_VERSION.

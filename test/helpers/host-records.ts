@@ -5,7 +5,7 @@ import { HostStage, type HostHardware, type HostRecord } from '../../orchestrato
 export function foundHost(address: string, over: Partial<HostRecord> = {}): HostRecord {
   return {
     address, port: 623, stage: HostStage.FOUND, stageSinceMs: 1000, firstSeenMs: 1000, lastSeenMs: 1000,
-    authCaps: null, identity: null, identifiedAtMs: null, hardware: null, inventoriedAtMs: null, failure: null, ...over,
+    authCaps: null, identity: null, identifiedAtMs: null, hardware: null, inventoriedAtMs: null, failure: null, install: null, ...over,
   };
 }
 

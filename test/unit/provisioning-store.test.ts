@@ -9,6 +9,7 @@ import { HostStage, HostStep, type HostRecord } from '../../orchestrator/store/h
 import { SqliteProvisioningStore } from '../../orchestrator/store/sqlite-provisioning-store.js';
 import { SqliteRolloutStore } from '../../orchestrator/store/sqlite-rollout-store.js';
 import { SCHEMA_VERSION, createVersion } from '../../orchestrator/store/sqlite-schema.js';
+import { startInstall } from '../../orchestrator/provisioning/install-machine.js';
 import { foundHost as host } from '../helpers/host-records.js';
 
 const dbPath = () => join(mkdtempSync(join(tmpdir(), 'bmcfleet-hosts-')), 'rollouts.db');
@@ -73,8 +74,8 @@ t.test('v3 -> v4: a manager\'s database from before provisioning gets the hosts 
   hosts.saveHosts([inventoried]);
   hosts.close();
   const after = new Database(path);
-  t.equal(after.pragma('user_version', { simple: true }), 4);
-  t.equal(SCHEMA_VERSION, 4);
+  t.equal(after.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'on through v4 to the newest');
+  t.equal(SCHEMA_VERSION, 5);
   after.close();
   const rollouts = new SqliteRolloutStore(path);
   t.same(rollouts.runs(), [{ rolloutId: 1, status: 'done' }], 'the rollout is still there');
@@ -82,6 +83,25 @@ t.test('v3 -> v4: a manager\'s database from before provisioning gets the hosts 
   rollouts.close();
   const again = new SqliteProvisioningStore(path);
   t.same(again.hosts(), [inventoried], 'the rollout store opening it changed nothing of the hosts');
+  again.close();
+  t.end();
+});
+
+t.test('v4 -> v5: hosts found before installs existed keep everything, with no install; an install is kept whole', (t) => {
+  const path = dbPath();
+  const raw = new Database(path);
+  createVersion(raw, 4);
+  // a host as a v4 manager wrote it: no install column yet
+  raw.exec(`INSERT INTO hosts (address, port, stage, stage_since_ms, first_seen_ms, last_seen_ms) VALUES ('127.140.9.1', 623, 'found', 1, 1, 2)`);
+  raw.close();
+  const s = new SqliteProvisioningStore(path);
+  t.match(s.host('127.140.9.1'), { address: '127.140.9.1', stage: 'found', lastSeenMs: 2, install: null });
+  s.saveHosts([inventoried]);
+  const installing = { ...inventoried, install: { ...startInstall('compute', 'debian.iso', 5000), runBefore: 3 } };
+  s.saveHosts([installing]);
+  s.close();
+  const again = new SqliteProvisioningStore(path);
+  t.same(again.host(inventoried.address), installing, 'read back as it was saved');
   again.close();
   t.end();
 });
