@@ -16,3 +16,8 @@ export const systemClock: Clock = {
     return { cancel: () => clearTimeout(t) };
   },
 };
+
+/** Resolves after `ms` on `clock` (capped at MAX_TIMER_MS: wait again for longer). */
+export function sleepOn(clock: Clock, ms: number): Promise<void> {
+  return new Promise((resolve) => { clock.setTimeout(resolve, Math.min(ms, MAX_TIMER_MS)); });
+}
