@@ -6,6 +6,7 @@
 import { parseIpv4 } from '../../protocols/ipv4.js';
 import { HostStep, type HostHardware, type HostRecord } from '../store/host-records.js';
 import { refusal } from './host-machine.js';
+import { InstallStep } from './install-machine.js';
 import type { Needs, Policy, RolePolicy } from './policy.js';
 
 /** What the plan shows of a host's hardware. */
@@ -69,12 +70,18 @@ export function unmetNeed(hw: HostHardware, needs: Needs): string | null {
   return null;
 }
 
-/** Why `host` cannot be picked whatever the role asks (not inventoried, its last step failed), or null. */
+/**
+ * Why `host` cannot be picked whatever the role asks (not inventoried, its last step failed, taken by an install), or
+ * null. A host whose install failed may be picked again.
+ */
 function notReady(host: HostRecord): string | null {
   const why = refusal(host, HostStep.INVENTORY);
   if (why !== null) return why;
   if (!host.hardware) return 'not inventoried yet (bmcfleet provision inventory)';
   if (host.failure) return `its last ${host.failure.step} failed: ${host.failure.message}`;
+  const install = host.install;
+  if (install !== null && install.step === InstallStep.DONE) return `installed as ${install.role}`;
+  if (install !== null && install.step !== InstallStep.FAILED) return `installing as ${install.role} (${install.step})`;
   return null;
 }
 

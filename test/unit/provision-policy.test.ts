@@ -10,6 +10,7 @@ import { bmcOptions, placements } from '../../emulator/fleet/plan.js';
 import { UnknownRoleError, planRole, unmetNeed } from '../../orchestrator/provisioning/policy-match.js';
 import { loadPolicyFile, readPolicyText, type Policy } from '../../orchestrator/provisioning/policy.js';
 import { HostStage, HostStep } from '../../orchestrator/store/host-records.js';
+import { InstallStep, startInstall } from '../../orchestrator/provisioning/install-machine.js';
 import { formatIssue } from '../../runtime/document/issues.js';
 import { DocumentError } from '../../runtime/document/issues.js';
 import { foundHost, hardware, hardwareOf, inventoriedHost } from '../helpers/host-records.js';
@@ -134,6 +135,20 @@ t.test('the plan: smallest fitting hosts first, every other host with its reason
   t.notOk(short.satisfied, 'fewer fit than asked for');
   t.throws(() => planRole(policy(), 'gpu', 1, hosts), new UnknownRoleError('gpu', policy()));
   t.throws(() => planRole(policy(), 'gpu', 1, hosts), /no role "gpu" in the policy \(its roles: compute, storage\)/);
+});
+
+t.test('hosts taken by an install are not picked again; a failed install may be', async (t) => {
+  const hosts = [
+    inventoriedHost('127.140.1.1', hardware({ cores: 16 }), { install: { ...startInstall('compute', 'a.iso', 1), step: InstallStep.INSTALLING } }),
+    inventoriedHost('127.140.1.2', hardware({ cores: 16 }), { install: { ...startInstall('compute', 'a.iso', 1), step: InstallStep.DONE } }),
+    inventoriedHost('127.140.1.3', hardware({ cores: 16 }), { install: { ...startInstall('compute', 'a.iso', 1), step: InstallStep.FAILED } }),
+  ];
+  const plan = planRole(policy(), 'compute', 2, hosts);
+  t.same(plan.picked.map((h) => h.address), ['127.140.1.3']);
+  t.same(plan.notPicked, [
+    { address: '127.140.1.1', reason: 'installing as compute (installing)' },
+    { address: '127.140.1.2', reason: 'installed as compute' },
+  ]);
 });
 
 t.test('the shipped example policy is valid and fits npm start\'s fleet', async (t) => {
