@@ -6,6 +6,7 @@
 //   POST /rollouts/ID/pause|resume|abort                                             the rollout's status after
 //   GET  /rollouts/ID/report            every BMC: flashed, skipped, or failed with a reason
 //   GET  /rmcs                          the RMCs this manager governs, and the running rollout each is in
+//   POST /provision/runs, GET /provision/hosts   provisioning (provision-routes.ts)
 //
 // Errors are {"error": "...", "code": "ERR_..."} (the engine's codes, rollout-errors.ts) with 400 (bad input: image,
 // flash time, plan, field, unknown rack), 404 (no such rollout or endpoint), 409 (racks already in a running rollout,
@@ -20,6 +21,8 @@ import { LIVE_STATUSES } from '../store/run-records.js';
 import { DEFAULT_CONNECTION_LIMITS, HttpError, RequestGuard, limitConnections, serverTimeouts, type ConnectionLimits } from './http-guard.js';
 import { SelectorError } from './rack-selector.js';
 import { RequestFieldError, startRequestFrom } from './rollout-request.js';
+import type { ProvisionService } from '../provisioning/provision-service.js';
+import { provisionRoute } from './provision-routes.js';
 
 /** The body of any request but POST /rollouts. */
 const MAX_SMALL_BODY = 64 * 1024;
@@ -38,6 +41,8 @@ export interface ManagerApiOptions {
   maxImageBytes?: number;
   /** Told of every error that is not a refused request (a bug); default: stderr. */
   onError?: (err: Error) => void;
+  /** Provisioning's routes; left out, they answer 404. */
+  provision?: ProvisionService;
 }
 
 export interface ManagerApi { url: string; close(): Promise<void> }
@@ -68,7 +73,9 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
       const id = service.start(request);
       return { status: 201, body: service.status(id) };
     }
-    await bodyOf(req, MAX_SMALL_BODY); // read (and bounded) whatever comes, so the connection can serve the next request
+    const body = await bodyOf(req, MAX_SMALL_BODY); // read (and bounded) whatever comes, so the connection can serve the next request
+    const provisioned = o.provision ? provisionRoute(o.provision, method, parts, body) : null;
+    if (provisioned) return provisioned;
     if (method === 'GET' && parts.length === 1 && parts[0] === 'rmcs') return { status: 200, body: { rmcs: governed() } };
     if (method === 'GET' && parts.length === 1 && parts[0] === 'rollouts') return { status: 200, body: { rollouts: service.list() } };
     if (parts[0] === 'rollouts' && parts.length >= 2 && parts.length <= 3) {
@@ -81,7 +88,7 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
         return { status: 200, body: service.status(id) };
       }
     }
-    throw new HttpError(404, `no such endpoint: ${method} /${parts.join('/')} (see GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs; POST /rollouts, /rollouts/ID/pause|resume|abort)`);
+    throw new HttpError(404, `no such endpoint: ${method} /${parts.join('/')} (see GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs, /provision/hosts; POST /rollouts, /rollouts/ID/pause|resume|abort, /provision/runs)`);
   }
 
   /** The inventory, with the running rollout each RMC is in (null when none). */

@@ -1,57 +1,17 @@
 // The install runner (orchestrator/provisioning/install-runner.ts) on a ManualClock and an in-memory store, against
-// scripted BMCs (stand-ins for the IPMI side, which test/integration drives for real): hosts installed a bounded
+// scripted BMCs (test/helpers/scripted-install-bmc.ts; the IPMI side is driven for real in test/integration): hosts installed a bounded
 // number at once, each state saved before its action, and a runner stopped mid-install and started again (as a
 // killed manager is) installing no host twice.
 import t from 'tap';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { InstallStep, type AgentReport } from '../../orchestrator/provisioning/install-machine.js';
-import { InsertRefusedError, InstallRunner, type InstallBmc } from '../../orchestrator/provisioning/install-runner.js';
+import { InstallStep } from '../../orchestrator/provisioning/install-machine.js';
+import { InstallRunner } from '../../orchestrator/provisioning/install-runner.js';
 import { SqliteProvisioningStore } from '../../orchestrator/store/sqlite-provisioning-store.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { inventoriedHost } from '../helpers/host-records.js';
-
-/** A BMC and its host: the CD takes a poll to insert, a power cycle with CD boot starts one run that ends after 3 s. */
-class ScriptedBmc implements InstallBmc {
-  cd: string | null = null;
-  inserting = false;
-  bootCd = false;
-  cycles = 0;
-  run = 7;
-  runStartedAt: number | null = null;
-  calls: string[] = [];
-  failInsert: string | null = null;
-  onClose = () => {};
-  private readonly clock: ManualClock;
-  constructor(clock: ManualClock) {
-    this.clock = clock;
-  }
-  async insertCd(image: string): Promise<'inserted' | 'inserting'> {
-    this.calls.push('insert');
-    if (this.failInsert) throw new InsertRefusedError(this.failInsert);
-    if (this.cd === image) return 'inserted';
-    this.cd = image;
-    return 'inserting';
-  }
-  async setBootCd(): Promise<void> { this.calls.push('boot-cd'); this.bootCd = true; }
-  async powerCycle(): Promise<void> {
-    this.calls.push('cycle');
-    this.cycles++;
-    if (this.bootCd && this.cd) {
-      this.run++;
-      this.runStartedAt = this.clock.now();
-      this.bootCd = false;
-    }
-  }
-  async progress(): Promise<AgentReport> {
-    this.calls.push('progress');
-    const done = this.runStartedAt !== null && this.clock.now() - this.runStartedAt >= 3000;
-    const phase = this.runStartedAt === null ? 'idle' : done ? 'done' : 'copying';
-    return { run: this.run, phase, percent: done ? 100 : 50, message: '', role: 'compute' };
-  }
-  close(): void { this.onClose(); }
-}
+import { ScriptedBmc } from '../helpers/scripted-install-bmc.js';
 
 function setUp(addresses: string[], concurrency = 20) {
   const store = new SqliteProvisioningStore(join(mkdtempSync(join(tmpdir(), 'bmcfleet-install-')), 'm.db'));
