@@ -16,13 +16,15 @@ export interface ApiName {
   hint: string;
 }
 
-/** The API answered with an error status; the message is its {"error"} and the status. */
+/** The API answered with an error status; the message is its {"error"}, with the status and the whole answer. */
 export class ApiError extends Error {
   readonly status: number;
-  constructor(message: string, status: number) {
+  readonly body: unknown;
+  constructor(message: string, status: number, body: unknown = null) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
+    this.body = body;
   }
 }
 
@@ -48,7 +50,7 @@ export class ApiClient {
       if (err instanceof UnreachableError) throw new Error(`cannot reach ${this.name.what}: ${err.message}${this.name.hint ? ` (${this.name.hint})` : ''}`);
       throw err;
     }
-    if (answer.status >= 400) throw new ApiError(errorOf(answer), answer.status);
+    if (answer.status >= 400) throw new ApiError(errorOf(answer), answer.status, answer.body);
     return answer.body as T;
   }
 }

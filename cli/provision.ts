@@ -1,13 +1,16 @@
-// bmcfleet provision: bare-metal provisioning through the BMCs (issue 14), steps 1-3: discover BMCs in an address
-// range, read each host's hardware, and show which hosts a role of the policy would pick. The commands work on the
-// manager's database (--state, the one `manager serve` uses) directly: discover and inventory are reads a user runs
-// and watches, with credentials that stay in this process.
+// bmcfleet provision: bare-metal provisioning through the BMCs (issue 14): discover BMCs in an address range, read
+// each host's hardware, show which hosts a role of the policy would pick (steps 1-3), and have the manager install
+// them and hand them to the pool (steps 4-5, provision-run.ts). Steps 1-3 work on the manager's database (--state,
+// the one `manager serve` uses) directly: reads a user runs and watches, with credentials that stay in this process;
+// run and status ask the manager, which does the installs.
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MultiBar, type SingleBar } from 'cli-progress';
 import { UsageError, integer, login, parse, str, type Values } from './args.js';
 import { DB_FILE_NAME, defaultStateDir } from './manager.js';
+import { MANAGER_OPTIONS, MANAGER_OPTIONS_HELP } from './manager-client.js';
 import { discoverText, hostView, inventoryText, planText } from './provision-print.js';
+import { runCommand, statusCommand } from './provision-run.js';
 import { DISCOVER_DEFAULTS, discover, type BmcLogin } from '../orchestrator/provisioning/discover.js';
 import { INVENTORY_DEFAULTS, UnknownHostError, readInventories } from '../orchestrator/provisioning/inventory.js';
 import { planRole, UnknownRoleError } from '../orchestrator/provisioning/policy-match.js';
@@ -24,6 +27,8 @@ const HELP = `usage: bmcfleet provision discover --range CIDR [--port P] [--wind
                                   [--concurrency N] [--user U] [--password-file F] [--state DIR] [--json]
        bmcfleet provision inventory [ADDRESS...] [--concurrency N] [--user U] [--password-file F] [--state DIR] [--json]
        bmcfleet provision plan --role R --count K [--policy FILE] [--state DIR] [--json]
+       bmcfleet provision run --role R --count K [--wait] [--manager URL] [--token-file F] [--json]
+       bmcfleet provision status [--manager URL] [--token-file F] [--json]
 
 Bare-metal provisioning through the BMCs: find them, read what hardware each host has, and choose hosts for a
 role by a policy. What is found and read is kept in the manager's database (DIR/${DB_FILE_NAME}).
@@ -42,6 +47,16 @@ role by a policy. What is found and read is kept in the manager's database (DIR/
   plan       shows which hosts the role R of the policy would take (K of them: the smallest that fit
              first) and, for every other host, why not ("12 cores < 16 required"). Nothing is stored.
              Exit status 1 when fewer than K hosts fit.
+  run        asks the manager (bmcfleet manager serve) to install role R on K hosts its policy picks, as
+             plan shows them: for each, the image goes into the BMC's virtual CD-ROM, the next boot is set
+             to CD, the host is power-cycled, and its installation agent reads the image over USB/IP,
+             checks it, installs it to the host's disk and reports its progress through the BMC; then the
+             manager hands the host to the pool (a pool file, a webhook). Nothing starts when fewer than K
+             hosts fit (exit status 1, each host with its reason). --wait follows the hosts to the end:
+             exit status 1 when one failed. Killing the manager and starting it again goes on where it
+             was, and no host is installed twice.
+  status     every host the manager knows, with its install: step, the agent's phase and percent, and why
+             it failed.
 
 options:
   --range CIDR         the addresses to sweep, e.g. 10.1.0.0/16 (at most a /12); its network and broadcast
@@ -65,18 +80,23 @@ options:
                              image: debian-12-compute.iso
                              packages: [openssh-server]
   --state DIR          the manager's state (default ${defaultStateDir()})
+  --wait               run: follow the installs until every host is done or failed
+${MANAGER_OPTIONS_HELP}
   --json               one JSON object instead of text
 
 examples:
   bmcfleet provision discover --range 127.1.0.0/23 --password-file ~/.config/bmcfleet/bmc-password
   bmcfleet provision inventory --password-file ~/.config/bmcfleet/bmc-password
   bmcfleet provision plan --role compute --count 4 --policy fleets/policy.yaml
+  bmcfleet provision run --role compute --count 4 --wait
 `;
 
 const OPTIONS_OF: Record<string, string[]> = {
   discover: ['range', 'port', 'window', 'retries', 'timeout', 'concurrency', 'user', 'password-file', 'state', 'json'],
   inventory: ['concurrency', 'user', 'password-file', 'state', 'json'],
   plan: ['role', 'count', 'policy', 'state', 'json'],
+  run: ['role', 'count', 'wait', 'manager', 'token-file', 'json'],
+  status: ['manager', 'token-file', 'json'],
 };
 
 export const provisionCommand = {
@@ -92,6 +112,7 @@ export const provisionCommand = {
       range: { type: 'string' }, port: { type: 'string' }, window: { type: 'string' }, retries: { type: 'string' },
       timeout: { type: 'string' }, concurrency: { type: 'string' }, user: { type: 'string' }, 'password-file': { type: 'string' },
       role: { type: 'string' }, count: { type: 'string' }, policy: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' },
+      wait: { type: 'boolean' }, ...MANAGER_OPTIONS,
     }, true);
     if (values.help) {
       process.stdout.write(HELP);
@@ -102,6 +123,8 @@ export const provisionCommand = {
     if (what !== 'inventory' && positionals.length > 0) throw new UsageError(`provision ${what} takes no arguments (got ${positionals[0]})`);
     if (what === 'discover') return discoverCommand(values);
     if (what === 'inventory') return inventoryCommand(values, positionals);
+    if (what === 'run') return runCommand(values);
+    if (what === 'status') return statusCommand(values);
     return planCommand(values);
   },
 };
