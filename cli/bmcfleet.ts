@@ -6,6 +6,7 @@ import { ctlCommand } from './ctl.js';
 import { emulateCommand } from './emulate.js';
 import { firmwareCommand } from './firmware.js';
 import { fleetCommand } from './fleet.js';
+import { imageCommand } from './image.js';
 import { solCommand } from './sol.js';
 import { isnsCommand } from './isns.js';
 import { packageVersion } from './package-info.js';
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, Subcommand> = {
   rollout: rolloutCommand,
   rmc: rmcCommand,
   provision: provisionCommand,
+  image: imageCommand,
 };
 
 function usage(): string {
