@@ -7,6 +7,7 @@ import { ctlCommand } from './ctl.js';
 import { emulateCommand } from './emulate.js';
 import { firmwareCommand } from './firmware.js';
 import { fleetCommand } from './fleet.js';
+import { imageCommand } from './image.js';
 import { solCommand } from './sol.js';
 import { isnsCommand } from './isns.js';
 import { packageVersion } from './package-info.js';
@@ -30,6 +31,7 @@ const COMMANDS: Record<string, Subcommand> = {
   rmc: rmcCommand,
   provision: provisionCommand,
   'cluster-update': clusterUpdateCommand,
+  image: imageCommand,
 };
 
 function usage(): string {

@@ -168,6 +168,18 @@ export class BootOptions {
     return o;
   }
 
+  /**
+   * What the host's BIOS does at POST when it can boot the BMC's virtual CD-ROM: true when the boot flags ask for a CD
+   * (cdrom or remote-cdrom) and are valid, and then, unless persistent, the valid bit is cleared as consumeOverride()
+   * does. Any other override is left as it is.
+   */
+  takeCdromBoot(): boolean {
+    const o = this.override;
+    if (!o.valid || (o.device !== 'cdrom' && o.device !== 'remote-cdrom')) return false;
+    this.consumeOverride();
+    return true;
+  }
+
   /** A BMC reset leaves nobody mid-update: set-in-progress returns to "set complete". */
   resetSetInProgress(): void {
     this.setInProgress = SetInProgress.COMPLETE;

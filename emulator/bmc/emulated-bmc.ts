@@ -25,7 +25,7 @@ import { BmcModel, type BmcModelOptions } from './model.js';
 import type { BmcSession } from '../../protocols/ipmi/bmc-side/session.js';
 import type { SessionTableLimits } from '../../protocols/ipmi/bmc-side/session-table.js';
 import type { HostConsole, HostConsoleSettings } from '../host/host-console.js';
-import { hostConsoleFor } from './host-link.js';
+import { hostConsoleFor, type BootChooser } from './host-link.js';
 import { SolLink } from './sol-link.js';
 
 export interface EmulatedBmcOptions extends BmcModelOptions {
@@ -77,6 +77,8 @@ export class EmulatedBmc implements DatagramHandler {
   /** HPM.1 upgrade steps on the clock, and power loss mid-flash (losePower). */
   readonly firmware: FirmwareLink;
   readonly virtualMedia: VirtualMediaPort | null;
+  /** How the host boots at each power-on and restart (set by the host's installation agent); null: from its disk. */
+  hostBoot: BootChooser | null = null;
   private readonly commands: CommandTable;
   private readonly clock: Clock;
   private readonly sessionsView: SessionsView;
@@ -120,7 +122,7 @@ export class EmulatedBmc implements DatagramHandler {
     this.busyQueueLimit = opts.busyQueueLimit ?? DEFAULT_BMC_QUEUE_LIMITS.busyQueueLimit;
     this.delayed = new DelayedAnswers({ ...DEFAULT_BMC_QUEUE_LIMITS.delayedAnswers, ...opts.delayedAnswerLimits });
     if (opts.ipmiPort !== undefined) this.model.sol.port = opts.ipmiPort;
-    this.host = hostConsoleFor(this.model, this.clock, opts.console);
+    this.host = hostConsoleFor(this.model, this.clock, opts.console, (at) => this.hostBoot?.(at) ?? {});
     this.sol = new SolLink({
       sol: this.model.sol, host: this.host, clock: this.clock, counters: this.counters,
       transmit: (sessionId, payload) => this.transmitSol(sessionId, payload),

@@ -24,6 +24,7 @@ import { FirmwareUpgrade, type FirmwareUpgradeOptions } from './firmware-upgrade
 import { resolveHardware, type HardwareTemplate } from './hardware.js';
 import { SdrRepository, buildSdrRecords } from './sdr-repository.js';
 import { SystemEventLog } from './sel.js';
+import { InstallStatus } from './install-status.js';
 import { Sensors } from './sensors.js';
 
 /** IANA 32473 is reserved for documentation (RFC 5612): no ipmitool OEM quirks key off it. */
@@ -118,6 +119,8 @@ export class BmcModel {
   readonly fru: FruStore;
   /** HPM.1 firmware upgrade: the flash banks and the upgrade in progress. */
   readonly firmware: FirmwareUpgrade;
+  /** The host's installation progress, as its agent last reported it (Get Install Progress). */
+  readonly install = new InstallStatus();
   cipherSuites: number[];
   v15AuthTypes: number[];
   private readonly listeners = new Set<BmcListener>();

@@ -57,7 +57,8 @@ const BOOT: readonly TemplateLine[] = [
   kernel(8_100, text('systemd[1]: systemd 252.30-1~deb12u2 running in system mode')),
   kernel(8_200, (id) => `systemd[1]: Hostname set to <${id.hostname}>.`),
   kernel(9_000, (id) => `ice 0000:3b:00.0 eth0: NIC Link is up ${Math.round((id.nics[0]?.speedMbps ?? 25_000) / 1000)} Gbps, Flow Control: None`),
-  firmware(9_800, text('')),
+  // /etc/issue's first line: blank, or what an installer put there (the image and the host's role)
+  firmware(9_800, (id) => (id.installed ? `bmcfleet ${id.installed.image}: role ${id.installed.role}` : '')),
   firmware(9_801, (id) => `Debian GNU/Linux 12 ${id.hostname} ttyS0`),
   firmware(9_802, text('')),
 ];
@@ -87,8 +88,47 @@ function jitter(seed: number, n: number): number {
   return ((x ^ (x >>> 16)) >>> 0) % 1000;
 }
 
+/** What a boot script tells HostConsole: line n's time after power-on and text, and how many lines are out by a time. */
+export interface BootScript {
+  offset(n: number): number;
+  countAt(elapsedMs: number): number;
+  text(n: number): string;
+}
+
+/** A boot from the BMC's virtual CD-ROM: the firmware's POST, then the installer's boot loader; the installer prints the rest. */
+const INSTALLER_BOOT: readonly TemplateLine[] = [
+  ...BOOT.filter((line) => line.offsetMs < 4_400),
+  firmware(4_400, text('Booting from USB CD-ROM: American Megatrends Virtual CDROM')),
+  firmware(4_900, text('ISOLINUX 6.04  bmcfleet installer')),
+  firmware(5_400, text('Loading the installer ...')),
+];
+
+/** When the installer starts, ms after power-on: its agent begins then. */
+export const INSTALLER_START_MS = 5_500;
+
+export class InstallerScript implements BootScript {
+  readonly identity: HostIdentity;
+  constructor(identity: HostIdentity) {
+    this.identity = identity;
+  }
+
+  offset(n: number): number {
+    return n < INSTALLER_BOOT.length ? INSTALLER_BOOT[n].offsetMs : Infinity;
+  }
+
+  countAt(elapsedMs: number): number {
+    let n = 0;
+    while (n < INSTALLER_BOOT.length && INSTALLER_BOOT[n].offsetMs <= elapsedMs) n++;
+    return n;
+  }
+
+  text(n: number): string {
+    return INSTALLER_BOOT[n].render(this.identity) + CRLF;
+  }
+}
+
 /** The console script of one host: line n's time and text, for any n, with steady lines every `intervalMs`. */
-export class ConsoleScript {
+export class ConsoleScript implements BootScript {
   readonly identity: HostIdentity;
   readonly intervalMs: number;
 

@@ -7,8 +7,8 @@
 // chunk at T has T * 1024 + k (k = 1, 2, ...). history(after) returns what came after a position.
 import type { Clock } from '../../runtime/clock.js';
 import { ConsoleRing, POSITIONS_PER_MS } from './console-ring.js';
-import { ConsoleScript, LOGIN_PROMPT_OFFSET_MS, kernelStamp } from './console-script.js';
-import type { HostIdentity } from './host-identity.js';
+import { ConsoleScript, InstallerScript, LOGIN_PROMPT_OFFSET_MS, kernelStamp, type BootScript } from './console-script.js';
+import type { HostIdentity, InstalledIdentity } from './host-identity.js';
 import { LoginShell } from './login-shell.js';
 
 export interface HostConsoleSettings {
@@ -56,6 +56,18 @@ interface Boot {
   /** Power-off or restart time; null while this boot is current. */
   until: number | null;
   shell: LoginShell | null;
+  /** 'installer': booted from the virtual CD-ROM (its installer prints what follows the boot loader). */
+  from: 'disk' | 'installer';
+  /** The bmcfleet-installed system this boot runs, if any. */
+  installed: InstalledIdentity | null;
+  /** The script of an installed system's boot (made when first read). */
+  installedScript?: ConsoleScript;
+}
+
+/** How a boot goes: from the disk (default), with the system an installer put there, or into the installer. */
+export interface BootHow {
+  from?: 'disk' | 'installer';
+  installed?: InstalledIdentity | null;
 }
 
 const HOUR_MS = 3_600_000;
@@ -64,6 +76,7 @@ export class HostConsole {
   readonly ring: ConsoleRing;
   private identitySource: HostIdentity | (() => HostIdentity);
   private scriptCache: ConsoleScript | null = null;
+  private installerScript: InstallerScript | null = null;
   private readonly lineIntervalMs: number;
   private readonly clock: Clock;
   private readonly maxBoots: number;
@@ -83,7 +96,7 @@ export class HostConsole {
     if (opts.powerOn) {
       const seed = opts.seed ?? (typeof opts.identity === 'function' ? 0 : opts.identity.seed);
       const uptime = opts.initialUptimeMs ?? HOUR_MS + (seed % (71 * HOUR_MS));
-      this.boots.push({ at: opts.now - uptime, until: null, shell: null });
+      this.boots.push({ at: opts.now - uptime, until: null, shell: null, from: 'disk', installed: null });
     }
   }
 
@@ -110,11 +123,11 @@ export class HostConsole {
     return this.current()?.at ?? null;
   }
 
-  /** Power on, or restart (reset, cycle): the script starts over at `now`. */
-  boot(now: number): void {
+  /** Power on, or restart (reset, cycle): the script starts over at `now` (`how`: into the installer, or an installed system). */
+  boot(now: number, how: BootHow = {}): void {
     const cur = this.current();
     if (cur) cur.until = now;
-    this.boots.push({ at: now, until: null, shell: null });
+    this.boots.push({ at: now, until: null, shell: null, from: how.from ?? 'disk', installed: how.installed ?? null });
     if (this.boots.length > this.maxBoots) this.boots.splice(0, this.boots.length - this.maxBoots);
     this.cursor = now;
     this.reschedule(now);
@@ -131,7 +144,7 @@ export class HostConsole {
   /** Characters typed on the console (from SOL). The host reads them once its login prompt is up. */
   input(bytes: Uint8Array, now: number): void {
     const cur = this.current();
-    if (!cur || now - cur.at < LOGIN_PROMPT_OFFSET_MS) return;
+    if (!cur || cur.from === 'installer' || now - cur.at < LOGIN_PROMPT_OFFSET_MS) return;
     cur.shell ??= new LoginShell(this.identity);
     const out = cur.shell.input(bytes, now - cur.at);
     if (out.length > 0) this.interactive(now, out);
@@ -178,6 +191,22 @@ export class HostConsole {
     this.cancelTimer();
   }
 
+  /** What the host itself prints beside its boot script (an installer's lines), now. */
+  print(now: number, text: string): void {
+    if (this.current()) this.interactive(now, text);
+  }
+
+  /** True while the current boot runs the installer. */
+  get inInstaller(): boolean {
+    return this.current()?.from === 'installer';
+  }
+
+  private scriptOf(boot: Boot): BootScript {
+    if (boot.from === 'installer') return (this.installerScript ??= new InstallerScript(this.identity));
+    if (boot.installed) return (boot.installedScript ??= new ConsoleScript({ ...this.identity, installed: boot.installed }, this.lineIntervalMs));
+    return this.script;
+  }
+
   private current(): Boot | null {
     const last = this.boots[this.boots.length - 1];
     return last && last.until === null ? last : null;
@@ -189,11 +218,12 @@ export class HostConsole {
     for (const boot of this.boots) {
       const to = Math.min(now, boot.until === null ? Infinity : boot.until - 1);
       if (to < from || to < boot.at) continue;
-      const first = this.script.countAt(Math.max(from, boot.at) - 1 - boot.at);
-      const end = this.script.countAt(to - boot.at);
+      const script = this.scriptOf(boot);
+      const first = script.countAt(Math.max(from, boot.at) - 1 - boot.at);
+      const end = script.countAt(to - boot.at);
       for (let n = first; n < end && out.length < limit; n++) {
-        const at = boot.at + this.script.offset(n);
-        out.push({ position: at * POSITIONS_PER_MS, at, text: this.script.text(n), source: 'script' });
+        const at = boot.at + script.offset(n);
+        out.push({ position: at * POSITIONS_PER_MS, at, text: script.text(n), source: 'script' });
       }
       if (out.length >= limit) break;
     }
@@ -220,10 +250,11 @@ export class HostConsole {
   private pump(now: number): void {
     const cur = this.current();
     if (cur && now > this.cursor) {
-      const first = this.script.countAt(this.cursor - cur.at);
-      const end = this.script.countAt(now - cur.at);
+      const script = this.scriptOf(cur);
+      const first = script.countAt(this.cursor - cur.at);
+      const end = script.countAt(now - cur.at);
       let text = '';
-      for (let n = first; n < end; n++) text += this.script.text(n);
+      for (let n = first; n < end; n++) text += script.text(n);
       this.cursor = now;
       if (text.length > 0) this.deliver(Buffer.from(text, 'latin1'), now);
     }
@@ -234,7 +265,9 @@ export class HostConsole {
     this.cancelTimer();
     const cur = this.current();
     if (!cur || this.listeners.length === 0) return;
-    const next = cur.at + this.script.offset(this.script.countAt(this.cursor - cur.at));
+    const script = this.scriptOf(cur);
+    const next = cur.at + script.offset(script.countAt(this.cursor - cur.at));
+    if (next === Infinity) return; // an installer's boot script has ended: nothing more is scripted
     this.timer = this.clock.setTimeout(() => {
       this.timer = null;
       this.pump(this.clock.now());

@@ -20,6 +20,15 @@ export interface HostIdentity {
   rootUuid: string;
   /** Seeds the sub-millisecond digits of kernel timestamps and the initial uptime. */
   seed: number;
+  /** What an installer put on the host's disk, when it boots a system installed by bmcfleet. */
+  installed?: InstalledIdentity;
+}
+
+/** The installed system as its console shows it. */
+export interface InstalledIdentity {
+  role: string;
+  /** The image's name and version. */
+  image: string;
 }
 
 /** A host name from the BMC's IP: 10.1.2.3 -> "node-010-001-002-003". */

@@ -23,6 +23,8 @@ export interface BlockDevice {
   readonly blockCount: number;
   read(lba: number, blocks: number): Promise<Buffer>;
   write(lba: number, data: Buffer): Promise<void>;
+  /** Resolves once earlier writes are kept (SYNCHRONIZE CACHE), where the device has such a command. */
+  flush?(): Promise<void>;
   close(): void;
 }
 

@@ -4,6 +4,7 @@
 import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
 import { BlockCache, type BlockCacheOptions } from './block-cache.js';
 import { CowOverlay } from './cow-overlay.js';
+import { BlankSource } from './blank-source.js';
 import { FileSource } from './file-source.js';
 import { HttpRangeSource, type HttpSourceOptions } from './http-range-source.js';
 import { ImageMedium } from './image-medium.js';
@@ -64,7 +65,7 @@ export class ImageLibrary {
   }
 
   private async acquire(where: ImageLocation): Promise<{ source: ImageSource; release: () => void }> {
-    const id = where.kind === 'file' ? where.path : where.url.href;
+    const id = where.kind === 'file' ? where.path : where.kind === 'blank' ? `blank:${where.bytes}` : where.url.href;
     const known = this.open.get(id);
     // one still opening is joined as it is: it was just asked for
     if (known?.source && !(await known.source.isCurrent())) {
@@ -100,6 +101,7 @@ export class ImageLibrary {
   }
 
   private openSource(where: ImageLocation): Promise<ImageSource> {
+    if (where.kind === 'blank') return Promise.resolve(new BlankSource(where.bytes));
     return where.kind === 'file' ? FileSource.open(where.path) : HttpRangeSource.open(where.url, this.httpOptions);
   }
 }

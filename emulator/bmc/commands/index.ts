@@ -7,6 +7,7 @@ import { appCommands } from './app.js';
 import { userCommands } from './app-users.js';
 import { chassisCommands } from './chassis.js';
 import { hpmCommands } from './hpm.js';
+import { oemInstallCommands } from './oem-install.js';
 import { oemInventoryCommands } from './oem-inventory.js';
 import { payloadCommands } from './payload.js';
 import { picmgCommands } from './picmg.js';
@@ -47,6 +48,7 @@ const SHARED_COMMANDS: readonly CommandSpec[] = [
   ...storageCommands,
   ...sensorCommands,
   ...oemInventoryCommands,
+  ...oemInstallCommands,
 ];
 
 const SHARED_BY_KEY = new Map<number, CommandSpec>();

@@ -20,6 +20,8 @@ import type { BmcDetail, BmcRequest, BmcSummary, ShardCounters } from './bmc-req
 import type { ShardContext, ShardNodes } from './node-kind.js';
 import { ShardMedia } from './shard-media.js';
 import type { KeptMedia } from '../../media/bmc-media.js';
+import { installAgentFor } from './host-install.js';
+import type { InstallAgent } from '../../host/install-agent.js';
 
 /** How often changed BMCs are written to the state directory. */
 const STATE_FLUSH_MS = 1000;
@@ -43,6 +45,8 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   private readonly context: ShardContext;
   /** The BMCs' virtual media, when the fleet file has a virtualMedia section. */
   readonly media: ShardMedia | null;
+  /** Each host's installation agent (with virtual media only). */
+  private readonly agents: InstallAgent[] = [];
 
   /** Throws (naming the file) when a state file cannot be read at all (EACCES); one that is not a BMC state is quarantined. */
   constructor(config: FleetConfig, from: number, to: number, context: ShardContext) {
@@ -56,6 +60,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
       const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
       const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, ...kept });
       if (keptMedia) virtualMedia?.restore(keptMedia);
+      if (virtualMedia && config.virtualMedia) this.agents.push(installAgentFor(bmc, virtualMedia, config.virtualMedia, this.clock));
       bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
       this.nodes.push(bmc);
       this.racks.push(p.rack.name);
@@ -88,6 +93,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.flushTimer?.cancel();
     this.flushTimer = null;
     this.flushState();
+    for (const agent of this.agents) agent.close();
     for (const bmc of this.nodes) bmc.close();
     this.media?.close();
   }

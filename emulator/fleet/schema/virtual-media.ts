@@ -10,11 +10,17 @@ export interface VirtualMediaConfig {
   imageDir: string | null;
   /** Each fleet process's block cache, shared by every host reading one image. */
   cacheMiB: number;
+  /** What a host's install agent puts into an empty disk drive to install to (`blank:64MiB`, a path or a URL); null: nothing. */
+  hostDisk: string | null;
+  /** Between two package install steps (README "Installing a host"). */
+  installStepMs: number;
 }
 
 export const virtualMediaSection = z.strictObject({
   port: wholeNumber(1, 65535).prefault(USBIP_PORT).describe('USB/IP TCP port at every BMC\'s address (3240, what `usbip` uses)'),
   imageDir: text().nullable().optional().describe('folder of images IPMI clients may insert by file name; left out: over IPMI only http(s) URLs'),
   cacheMiB: wholeNumber(1, 65_536).prefault(256).describe('block cache of each fleet process, shared by every host reading one image'),
-}).transform(({ port, imageDir, cacheMiB }): VirtualMediaConfig => ({ port, imageDir: imageDir ?? null, cacheMiB }))
+  hostDisk: text().nullable().prefault('blank:64MiB').describe('what a host\'s install agent inserts into an empty disk drive to install to: blank:SIZE (KiB, MiB or GiB of zeros), a path or an http(s) URL; null: nothing (an install then fails, no-disk)'),
+  installStepMs: wholeNumber(0, 60_000).prefault(100).describe('ms between two package install steps of a host\'s install agent'),
+}).transform(({ port, imageDir, cacheMiB, hostDisk, installStepMs }): VirtualMediaConfig => ({ port, imageDir: imageDir ?? null, cacheMiB, hostDisk, installStepMs }))
   .describe('every BMC\'s virtual media: a CD-ROM and a disk exported over USB/IP (README "Virtual media")');
