@@ -1,4 +1,5 @@
 // Small helpers over node:util parseArgs for every subcommand: typed numbers, clear errors.
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 
 export class UsageError extends Error {
@@ -28,6 +29,20 @@ export function str(values: Values, name: string): string | undefined {
 /** --user and --password, with the project's defaults: admin, and BMCFLEET_PASSWORD or "password". */
 export function login(values: Values): { username: string; password: string } {
   return { username: str(values, 'user') ?? 'admin', password: str(values, 'password') ?? process.env.BMCFLEET_PASSWORD ?? 'password' };
+}
+
+/** login()'s --user and password (no --password here: $BMCFLEET_PASSWORD or the default), or --password-file's first line. */
+export function bmcLogin(values: Values): { username: string; password: string } {
+  const file = str(values, 'password-file');
+  if (file === undefined) return login(values);
+  let password: string;
+  try {
+    password = readFileSync(file, 'utf8').split(/\r?\n/)[0];
+  } catch (err) {
+    throw new UsageError(`--password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (password === '') throw new UsageError(`--password-file ${file}: its first line is empty`);
+  return { ...login(values), password };
 }
 
 export function integer(value: string | undefined, name: string, fallback: number, min: number, max: number): number {

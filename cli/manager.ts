@@ -2,7 +2,13 @@
 // service until SIGINT/SIGTERM; `key` prints the public key RMCs must trust.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, integer, parse, str, type Values } from './args.js';
+import { UsageError, bmcLogin, integer, parse, str, type Values } from './args.js';
+import { IpmiInstallBmc } from '../orchestrator/provisioning/ipmi-install-bmc.js';
+import { InstallRunner } from '../orchestrator/provisioning/install-runner.js';
+import { loadPolicyFile } from '../orchestrator/provisioning/policy.js';
+import { poolHandOver } from '../orchestrator/provisioning/pool-hand-over.js';
+import { ProvisionService } from '../orchestrator/provisioning/provision-service.js';
+import { SqliteProvisioningStore } from '../orchestrator/store/sqlite-provisioning-store.js';
 import { tokenFromFile } from './api-client.js';
 import { KEY_FILE_NAME, loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
 import { apiToken } from '../orchestrator/manager/api-token.js';
@@ -21,6 +27,10 @@ import { systemClock } from '../runtime/clock.js';
 export const DEFAULT_LISTEN = '127.0.0.1:4680';
 /** The manager's database in its state directory (bmcfleet rmc upload opens the same one). */
 export const DB_FILE_NAME = 'rollouts.db';
+/** The provisioning policy and pool file in the state directory, unless named. */
+export const POLICY_FILE_NAME = 'policy.yaml';
+export const POOL_FILE_NAME = 'pool.json';
+const DEFAULT_INSTALL_CONCURRENCY = 20;
 
 /** $XDG_STATE_HOME/bmcfleet/manager, or ~/.local/state/bmcfleet/manager. */
 export function defaultStateDir(): string {
@@ -29,6 +39,8 @@ export function defaultStateDir(): string {
 
 const HELP = `usage: bmcfleet manager serve [--state DIR] [--listen HOST:PORT] (--rmcs FILE | --fleet URL) [--broadcast A]
                               [--rmc-port P] [--token-file F] [--fleet-token-file F]
+                              [--user U] [--password-file F] [--policy FILE] [--pool-file F] [--pool-webhook URL]
+                              [--install-concurrency N]
        bmcfleet manager key [--state DIR] [--json]
 
 The firmware manager hands an HPM.1 image to the rack controllers (RMCs) it governs; each RMC flashes the
@@ -52,10 +64,19 @@ options:
   --broadcast A        where the Prepare is broadcast (default ${LOOPBACK_BROADCAST}: every emulated RMC on loopback)
   --rmc-port P         the RMCs' UDP port (default ${DEFAULT_ROLLOUT_PORT})
   --token-file F       ask every request for the token in F, on loopback too (made, mode 0600, when missing)
+provisioning (bmcfleet provision run):
+  --user U             the BMCs' user for installs (default admin)
+  --password-file F    a file holding the BMCs' password (its first line); default: $BMCFLEET_PASSWORD, or
+                       "password", the emulated fleets' default
+  --policy FILE        the roles and what they install (default STATE/${POLICY_FILE_NAME}); read for each run
+  --pool-file F        installed hosts are added to this JSON file (default STATE/${POOL_FILE_NAME})
+  --pool-webhook URL   and POSTed here as JSON ({"event": "host-installed", "host": ...}, with an
+                       Idempotency-Key header), tried again until it answers 2xx
+  --install-concurrency N  hosts installing at once (default ${DEFAULT_INSTALL_CONCURRENCY}, Metal3's)
   --json               key: print {publicKey, keyId, file}
 
 API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
-GET /rollouts/ID/report, GET /rmcs. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
+GET /rollouts/ID/report, GET /rmcs, POST /provision/runs, GET /provision/hosts. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
 ERR_FLASH_TIME, ERR_PLAN, an unknown rack or field), 404 unknown rollout (ERR_NO_ROLLOUT), 409 racks already in a
 running rollout (ERR_RMCS_BUSY) or a rollout whose status forbids the action (ERR_STATE). Bodies are
 application/json; requests from web pages are refused.
@@ -78,7 +99,8 @@ export const managerCommand = {
     const { values } = parse(rest, {
       state: { type: 'string' }, listen: { type: 'string' }, rmcs: { type: 'string' }, fleet: { type: 'string' },
       'fleet-token-file': { type: 'string' }, broadcast: { type: 'string' }, 'rmc-port': { type: 'string' },
-      'token-file': { type: 'string' }, json: { type: 'boolean' },
+      'token-file': { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'password-file': { type: 'string' },
+      policy: { type: 'string' }, 'pool-file': { type: 'string' }, 'pool-webhook': { type: 'string' }, 'install-concurrency': { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -114,11 +136,13 @@ async function serve(values: Values): Promise<number> {
   const store = new SqliteRolloutStore(join(stateDir, DB_FILE_NAME));
   const manager = await RolloutManager.open({ store, key: key.signing, clock: systemClock, broadcastAddress: broadcast, rmcPort });
   const resumed = manager.resumeAll();
-  const api = await startManagerApi(manager, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null });
+  const provisioning = startProvisioning(values, stateDir);
+  const api = await startManagerApi(manager, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null, provision: provisioning.service });
   if (!isLoopbackHost(listen.host)) {
     process.stderr.write(`warning: the manager API on ${api.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${token!.file}\n`);
   }
   if (resumed.length > 0) process.stdout.write(`resumed rollout${resumed.length === 1 ? '' : 's'} ${resumed.join(', ')}\n`);
+  if (provisioning.resumed > 0) process.stdout.write(`resumed the install${provisioning.resumed === 1 ? '' : 's'} of ${provisioning.resumed} host${provisioning.resumed === 1 ? '' : 's'}\n`);
   process.stdout.write(`ready: manager API ${api.url}, ${inventory.length} RMC${inventory.length === 1 ? '' : 's'}, key ID ${Buffer.from(key.signing.keyId).toString('hex')}, state ${stateDir}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
@@ -126,9 +150,31 @@ async function serve(values: Values): Promise<number> {
   });
   await api.close();
   manager.close();
+  provisioning.close();
   store.close();
   process.stdout.write('stopped\n');
   return 0;
+}
+
+/** The installs (provision run): every one the database holds unfinished is taken up again at once. */
+function startProvisioning(values: Values, stateDir: string): { service: ProvisionService; resumed: number; close(): void } {
+  const login = bmcLogin(values);
+  const policyFile = str(values, 'policy') ?? join(stateDir, POLICY_FILE_NAME);
+  const webhook = str(values, 'pool-webhook') ?? null;
+  if (webhook !== null && !/^https?:\/\//.test(webhook)) throw new UsageError(`--pool-webhook must be an http(s) URL, got "${webhook}"`);
+  const store = new SqliteProvisioningStore(join(stateDir, DB_FILE_NAME));
+  const runner = new InstallRunner({
+    store, clock: systemClock,
+    bmcFor: (h) => new IpmiInstallBmc({ ...login, host: h.address, port: h.port, clock: systemClock }),
+    handOver: poolHandOver({ file: str(values, 'pool-file') ?? join(stateDir, POOL_FILE_NAME), webhook }),
+    concurrency: integer(str(values, 'install-concurrency'), 'install-concurrency', DEFAULT_INSTALL_CONCURRENCY, 1, 10_000),
+  });
+  const resumed = runner.resume();
+  return {
+    service: new ProvisionService({ store, runner, policy: () => loadPolicyFile(policyFile) }),
+    resumed,
+    close: () => { runner.close(); store.close(); },
+  };
 }
 
 async function governedRmcs(values: Values): Promise<RolloutRmc[]> {

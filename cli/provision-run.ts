@@ -3,7 +3,7 @@
 import { integer, str, UsageError, type Values } from './args.js';
 import { ApiError } from './api-client.js';
 import { ManagerClient } from './manager-client.js';
-import { sleepOn, systemClock } from '../runtime/clock.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 interface HostView {
   address: string;
@@ -55,7 +55,7 @@ export async function runCommand(values: Values): Promise<number> {
       if (values.json) process.stdout.write(`${JSON.stringify({ ...started, hosts })}\n`);
       return hosts.some((h) => h.install!.step === 'failed') ? 1 : 0;
     }
-    await sleepOn(systemClock, WAIT_POLL_MS);
+    await sleep(WAIT_POLL_MS); // a timer that keeps the process alive (the system clock's do not)
   }
 }
 

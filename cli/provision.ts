@@ -3,15 +3,15 @@
 // them and hand them to the pool (steps 4-5, provision-run.ts). Steps 1-3 work on the manager's database (--state,
 // the one `manager serve` uses) directly: reads a user runs and watches, with credentials that stay in this process;
 // run and status ask the manager, which does the installs.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MultiBar, type SingleBar } from 'cli-progress';
-import { UsageError, integer, login, parse, str, type Values } from './args.js';
-import { DB_FILE_NAME, defaultStateDir } from './manager.js';
+import { UsageError, bmcLogin, integer, parse, str, type Values } from './args.js';
+import { DB_FILE_NAME, POLICY_FILE_NAME, defaultStateDir } from './manager.js';
 import { MANAGER_OPTIONS, MANAGER_OPTIONS_HELP } from './manager-client.js';
 import { discoverText, hostView, inventoryText, planText } from './provision-print.js';
 import { runCommand, statusCommand } from './provision-run.js';
-import { DISCOVER_DEFAULTS, discover, type BmcLogin } from '../orchestrator/provisioning/discover.js';
+import { DISCOVER_DEFAULTS, discover } from '../orchestrator/provisioning/discover.js';
 import { INVENTORY_DEFAULTS, UnknownHostError, readInventories } from '../orchestrator/provisioning/inventory.js';
 import { planRole, UnknownRoleError } from '../orchestrator/provisioning/policy-match.js';
 import { loadPolicyFile } from '../orchestrator/provisioning/policy.js';
@@ -21,7 +21,6 @@ import { cidrHostCount, cidrHosts, isIpv4, parseCidr, type Cidr } from '../runti
 
 /** The largest range one sweep takes: a /12. An empty one takes about 25 minutes with the defaults. */
 const MAX_SWEEP_ADDRESSES = 2 ** 20 - 2;
-const POLICY_FILE_NAME = 'policy.yaml';
 
 const HELP = `usage: bmcfleet provision discover --range CIDR [--port P] [--window N] [--retries N] [--timeout MS]
                                   [--concurrency N] [--user U] [--password-file F] [--state DIR] [--json]
@@ -138,20 +137,6 @@ function existingStore(values: Values): SqliteProvisioningStore {
   const file = join(stateDir(values), DB_FILE_NAME);
   if (!existsSync(file)) throw new Error(`no hosts yet: ${file} does not exist (bmcfleet provision discover finds them; --state names another)`);
   return new SqliteProvisioningStore(file);
-}
-
-/** login()'s --user and password (no --password here: $BMCFLEET_PASSWORD or the default), or --password-file's first line. */
-function bmcLogin(values: Values): BmcLogin {
-  const file = str(values, 'password-file');
-  if (file === undefined) return login(values);
-  let password: string;
-  try {
-    password = readFileSync(file, 'utf8').split(/\r?\n/)[0];
-  } catch (err) {
-    throw new UsageError(`--password-file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-  }
-  if (password === '') throw new UsageError(`--password-file ${file}: its first line is empty`);
-  return { ...login(values), password };
 }
 
 function sweepRange(text: string | undefined): Cidr {
