@@ -28,7 +28,10 @@ const model = z.strictObject({
 
 export const descriptorSchema = z.strictObject({
   name: text('a name for the update'),
-  version: z.string().regex(VERSION, { error: (issue) => `expected a version of up to four dotted numbers (2.4.1), got ${shown(issue.input)}` }),
+  version: z.string({ error: (issue) => typeof issue.input === 'number'
+    ? `a version is text: quote it (version: "${issue.input}"), since YAML reads 2.10 as the number 2.1`
+    : `expected a version of up to four dotted numbers (2.4.1), got ${shown(issue.input)}` })
+    .regex(VERSION, { error: (issue) => `expected a version of up to four dotted numbers (2.4.1), got ${shown(issue.input)}` }),
   image: text('the image: a path beside the descriptor or an http(s) URL'),
   sha256: z.string().regex(/^[0-9a-f]{64}$/i, { error: (issue) => `expected 64 hex digits, got ${shown(issue.input)}` }).transform((s) => s.toLowerCase()),
   appliesTo: z.array(model).min(1).describe('the models it is for'),

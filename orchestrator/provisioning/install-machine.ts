@@ -52,6 +52,8 @@ export interface InstallState {
   failure: string | null;
   startedAtMs: number;
   endedAtMs: number | null;
+  /** A new host goes to the pool once installed; a host updated in place (a cluster update) is already in service. */
+  handOver?: boolean;
 }
 
 export interface InstallTiming {
@@ -84,10 +86,10 @@ export type ActionResult =
   | { kind: 'poll-progress'; report: AgentReport }
   | { kind: 'hand-over' };
 
-export function startInstall(role: string, image: string, nowMs: number): InstallState {
+export function startInstall(role: string, image: string, nowMs: number, handOver = true): InstallState {
   return {
     role, image, step: InstallStep.INSERT, stepSinceMs: nowMs, failures: 0, dueMs: null, runBefore: null, cycledAtMs: null,
-    progress: null, progressChangedMs: null, failure: null, startedAtMs: nowMs, endedAtMs: null,
+    progress: null, progressChangedMs: null, failure: null, startedAtMs: nowMs, endedAtMs: null, ...(handOver ? {} : { handOver }),
   };
 }
 
@@ -152,7 +154,7 @@ function polled(s: InstallState, report: AgentReport, nowMs: number, t: InstallT
     || report.percent !== s.progress.percent || report.message !== s.progress.message;
   const next: InstallState = { ...s, progress: report, failure: null, progressChangedMs: changed ? nowMs : s.progressChangedMs, dueMs: nowMs + t.pollMs };
   if (report.run > (s.runBefore ?? 0)) {
-    if (report.phase === 'done') return to(next, InstallStep.HAND_OVER, nowMs);
+    if (report.phase === 'done') return s.handOver === false ? { ...to(next, InstallStep.DONE, nowMs), endedAtMs: nowMs } : to(next, InstallStep.HAND_OVER, nowMs);
     if (report.phase === 'failed') return fail(next, `the installer failed: ${report.message}`, nowMs);
   }
   return overdue(next, nowMs, t) ?? next;

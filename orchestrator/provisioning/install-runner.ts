@@ -55,13 +55,16 @@ export class InstallRunner {
     this.timing = o.timing ?? INSTALL_TIMING;
   }
 
-  /** Starts installing `role`'s image on each host (saved first, all together); a host already installing is refused. */
-  start(addresses: readonly string[], role: string, image: string): void {
+  /**
+   * Starts installing `role`'s image on each host (saved first, all together); a host already installing is refused.
+   * `handOver` false: the host is not handed to the pool after (a cluster update: it is in service already).
+   */
+  start(addresses: readonly string[], role: string, image: string, handOver = true): void {
     const hosts = addresses.map((a) => {
       const h = this.o.store.host(a);
       if (h === null) throw new Error(`${a}: no such host (bmcfleet provision discover finds hosts)`);
       if (h.install !== null && !isFinal(h.install)) throw new Error(`${a}: already installing (${h.install.role}, ${h.install.step})`);
-      return { ...h, install: startInstall(role, image, this.o.clock.now()) };
+      return { ...h, install: startInstall(role, image, this.o.clock.now(), handOver) };
     });
     this.o.store.saveHosts(hosts);
     for (const h of hosts) this.enqueue(h.address);

@@ -9,9 +9,11 @@
 //     step's failure.
 // v5: a host's installation (issue 14, step 4: orchestrator/provisioning/install-machine.ts), as JSON read and written
 //     whole with the host; NULL for a host never installed.
+// v6: cluster updates (issue 14): each update's cluster file, descriptor, status and wave progress (JSON), and each
+//     host's state in it with the reason it was skipped or failed.
 import Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
 
 const V1 = `
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -122,8 +124,26 @@ const V5 = `
   ALTER TABLE hosts ADD COLUMN install TEXT;
 `;
 
+const V6 = `
+  CREATE TABLE cluster_updates (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at_ms INTEGER NOT NULL,
+    cluster TEXT NOT NULL,
+    descriptor TEXT NOT NULL,
+    status TEXT NOT NULL,
+    progress TEXT NOT NULL
+  );
+  CREATE TABLE cluster_update_hosts (
+    update_id INTEGER NOT NULL REFERENCES cluster_updates(id),
+    bmc TEXT NOT NULL,
+    state TEXT NOT NULL,
+    reason TEXT,
+    PRIMARY KEY (update_id, bmc)
+  );
+`;
+
 /** MIGRATIONS[v] takes a database at version v to v + 1. */
-const MIGRATIONS = [V1, V2, V3, V4, V5];
+const MIGRATIONS = [V1, V2, V3, V4, V5, V6];
 
 /**
  * Opens (creating when absent) the manager's database at `path` (':memory:' for a throwaway one) at SCHEMA_VERSION.

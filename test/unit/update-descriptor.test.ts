@@ -42,6 +42,12 @@ extra: 1
   t.end();
 });
 
+t.test('a version YAML reads as a number is refused with how to quote it', (t) => {
+  const checked = readDescriptorText(GOOD.replace('version: 2.10.1', 'version: 2.10'));
+  t.same(checked.issues.map((i) => `${i.line}: ${i.message}`), ['2: a version is text: quote it (version: "2.1"), since YAML reads 2.10 as the number 2.1']);
+  t.end();
+});
+
 t.test('versions compare number by number', (t) => {
   t.equal(compareVersions('2.10.1', '2.9.9'), 1);
   t.equal(compareVersions('2.4', '2.4.0'), 0);
