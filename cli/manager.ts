@@ -9,6 +9,8 @@ import { loadPolicyFile } from '../orchestrator/provisioning/policy.js';
 import { poolHandOver } from '../orchestrator/provisioning/pool-hand-over.js';
 import { ProvisionService } from '../orchestrator/provisioning/provision-service.js';
 import { SqliteProvisioningStore } from '../orchestrator/store/sqlite-provisioning-store.js';
+import { ClusterUpdates } from '../orchestrator/cluster-update/cluster-updates.js';
+import { SqliteClusterUpdateStore } from '../orchestrator/store/cluster-update-store.js';
 import { tokenFromFile } from './api-client.js';
 import { KEY_FILE_NAME, loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
 import { apiToken } from '../orchestrator/manager/api-token.js';
@@ -76,7 +78,8 @@ provisioning (bmcfleet provision run):
   --json               key: print {publicKey, keyId, file}
 
 API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
-GET /rollouts/ID/report, GET /rmcs, POST /provision/runs, GET /provision/hosts. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
+GET /rollouts/ID/report, GET /rmcs, POST /provision/runs, GET /provision/hosts, POST /cluster-updates, GET /cluster-updates,
+GET /cluster-updates/ID, POST /cluster-updates/ID/pause|resume|abort. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
 ERR_FLASH_TIME, ERR_PLAN, an unknown rack or field), 404 unknown rollout (ERR_NO_ROLLOUT), 409 racks already in a
 running rollout (ERR_RMCS_BUSY) or a rollout whose status forbids the action (ERR_STATE). Bodies are
 application/json; requests from web pages are refused.
@@ -137,7 +140,7 @@ async function serve(values: Values): Promise<number> {
   const manager = await RolloutManager.open({ store, key: key.signing, clock: systemClock, broadcastAddress: broadcast, rmcPort });
   const resumed = manager.resumeAll();
   const provisioning = startProvisioning(values, stateDir);
-  const api = await startManagerApi(manager, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null, provision: provisioning.service });
+  const api = await startManagerApi(manager, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null, provision: provisioning.service, clusterUpdates: provisioning.updates });
   if (!isLoopbackHost(listen.host)) {
     process.stderr.write(`warning: the manager API on ${api.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${token!.file}\n`);
   }
@@ -156,24 +159,34 @@ async function serve(values: Values): Promise<number> {
   return 0;
 }
 
-/** The installs (provision run): every one the database holds unfinished is taken up again at once. */
-function startProvisioning(values: Values, stateDir: string): { service: ProvisionService; resumed: number; close(): void } {
+/**
+ * The installs (provision run) and cluster updates, on the manager's database: every install and update it holds
+ * unfinished is taken up again at once.
+ */
+function startProvisioning(values: Values, stateDir: string): { service: ProvisionService; updates: ClusterUpdates; resumed: number; close(): void } {
   const login = bmcLogin(values);
   const policyFile = str(values, 'policy') ?? join(stateDir, POLICY_FILE_NAME);
   const webhook = str(values, 'pool-webhook') ?? null;
   if (webhook !== null && !/^https?:\/\//.test(webhook)) throw new UsageError(`--pool-webhook must be an http(s) URL, got "${webhook}"`);
-  const store = new SqliteProvisioningStore(join(stateDir, DB_FILE_NAME));
+  const dbFile = join(stateDir, DB_FILE_NAME);
+  const store = new SqliteProvisioningStore(dbFile);
+  const updateStore = new SqliteClusterUpdateStore(dbFile);
+  let updates: ClusterUpdates | null = null;
   const runner = new InstallRunner({
     store, clock: systemClock,
     bmcFor: (h) => new IpmiInstallBmc({ ...login, host: h.address, port: h.port, clock: systemClock }),
     handOver: poolHandOver({ file: str(values, 'pool-file') ?? join(stateDir, POOL_FILE_NAME), webhook }),
     concurrency: integer(str(values, 'install-concurrency'), 'install-concurrency', DEFAULT_INSTALL_CONCURRENCY, 1, 10_000),
+    onChange: (host) => updates?.hostChanged(host),
   });
+  updates = new ClusterUpdates({ store: updateStore, hosts: store, runner, clock: systemClock });
   const resumed = runner.resume();
+  updates.resumeAll();
   return {
     service: new ProvisionService({ store, runner, policy: () => loadPolicyFile(policyFile) }),
+    updates,
     resumed,
-    close: () => { runner.close(); store.close(); },
+    close: () => { runner.close(); store.close(); updateStore.close(); },
   };
 }
 

@@ -7,6 +7,7 @@
 //   GET  /rollouts/ID/report            every BMC: flashed, skipped, or failed with a reason
 //   GET  /rmcs                          the RMCs this manager governs, and the running rollout each is in
 //   POST /provision/runs, GET /provision/hosts   provisioning (provision-routes.ts)
+//   /cluster-updates...                 cluster updates (cluster-update-routes.ts)
 //
 // Errors are {"error": "...", "code": "ERR_..."} (the engine's codes, rollout-errors.ts) with 400 (bad input: image,
 // flash time, plan, field, unknown rack), 404 (no such rollout or endpoint), 409 (racks already in a running rollout,
@@ -23,6 +24,8 @@ import { SelectorError } from './rack-selector.js';
 import { RequestFieldError, startRequestFrom } from './rollout-request.js';
 import type { ProvisionService } from '../provisioning/provision-service.js';
 import { provisionRoute } from './provision-routes.js';
+import type { ClusterUpdates } from '../cluster-update/cluster-updates.js';
+import { clusterUpdateRoute } from './cluster-update-routes.js';
 
 /** The body of any request but POST /rollouts. */
 const MAX_SMALL_BODY = 64 * 1024;
@@ -41,8 +44,9 @@ export interface ManagerApiOptions {
   maxImageBytes?: number;
   /** Told of every error that is not a refused request (a bug); default: stderr. */
   onError?: (err: Error) => void;
-  /** Provisioning's routes; left out, they answer 404. */
+  /** Provisioning's and cluster updates' routes; left out, they answer 404. */
   provision?: ProvisionService;
+  clusterUpdates?: ClusterUpdates;
 }
 
 export interface ManagerApi { url: string; close(): Promise<void> }
@@ -74,8 +78,9 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
       return { status: 201, body: service.status(id) };
     }
     const body = await bodyOf(req, MAX_SMALL_BODY); // read (and bounded) whatever comes, so the connection can serve the next request
-    const provisioned = o.provision ? provisionRoute(o.provision, method, parts, body) : null;
-    if (provisioned) return provisioned;
+    const routed = (o.provision ? provisionRoute(o.provision, method, parts, body) : null)
+      ?? (o.clusterUpdates ? clusterUpdateRoute(o.clusterUpdates, method, parts, body) : null);
+    if (routed) return routed;
     if (method === 'GET' && parts.length === 1 && parts[0] === 'rmcs') return { status: 200, body: { rmcs: governed() } };
     if (method === 'GET' && parts.length === 1 && parts[0] === 'rollouts') return { status: 200, body: { rollouts: service.list() } };
     if (parts[0] === 'rollouts' && parts.length >= 2 && parts.length <= 3) {
@@ -88,7 +93,7 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
         return { status: 200, body: service.status(id) };
       }
     }
-    throw new HttpError(404, `no such endpoint: ${method} /${parts.join('/')} (see GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs, /provision/hosts; POST /rollouts, /rollouts/ID/pause|resume|abort, /provision/runs)`);
+    throw new HttpError(404, `no such endpoint: ${method} /${parts.join('/')} (see GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs, /provision/hosts, /cluster-updates, /cluster-updates/ID; POST /rollouts, /rollouts/ID/pause|resume|abort, /provision/runs, /cluster-updates, /cluster-updates/ID/pause|resume|abort)`);
   }
 
   /** The inventory, with the running rollout each RMC is in (null when none). */

@@ -2,15 +2,20 @@
 // agent, the manager (bmcfleet manager serve) running the installs over real IPMI, and the CLI as a user types it:
 // discover, inventory, then `provision run --wait`. Each host's agent reads the image the CLI built (bmcfleet image
 // build) over USB/IP. Then the manager is killed (SIGKILL) while a host installs, and started again: that host is
-// installed once (its BMC's install run counter, read with ipmitool, moves by one) and reaches the pool.
+// installed once (its BMC's install run counter, read with ipmitool, moves by one) and reaches the pool. Last, one
+// cluster update of the three (bmcfleet cluster-update start --wait) with max-down 1: never two down at once.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, startCli, startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
+
+// three flows over real processes: more than the default 120 s on a loaded 2-core machine
+t.setTimeout(360_000);
 
 const BMCS = ['127.92.0.1', '127.92.0.2', '127.92.0.3'];
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-provision-install-'));
@@ -114,4 +119,34 @@ t.test('the manager killed while a host installs, and started again: installed o
   t.equal(await installRun(BMCS[2]), before + 1, 'one install run: the host was not installed twice');
   const pool = JSON.parse(readFileSync(join(state, 'pool.json'), 'utf8')) as { hosts: { bmc: string }[] };
   t.same(pool.hosts.map((h) => h.bmc).sort(), BMCS, 'all three in the pool, each once');
+});
+
+t.test('a cluster update of the three hosts, max-down 1: each updated once, never two down', async (t) => {
+  const source = join(dir, 'update-image');
+  cpSync('fleets/install-image', source, { recursive: true });
+  writeFileSync(join(source, 'image.cfg'), 'name=bmcfleet-demo\nversion=2.0\nrole=compute\nsystem=system.img\n');
+  const built = await bmcfleet('image', 'build', source, '--out', join(images, 'update-2.0.iso'));
+  t.equal(built.code, 0, built.stderr);
+  const sum = createHash('sha256').update(readFileSync(join(images, 'update-2.0.iso'))).digest('hex');
+  writeFileSync(join(dir, 'cluster.yaml'), `cluster: lab\ngroups:\n  - { name: prov, hosts: ${BMCS[0]}-${BMCS[2]}, maxDown: 1 }\n`);
+  writeFileSync(join(dir, 'update.yaml'), `name: demo-os\nversion: "2.0"\nimage: update-2.0.iso\nsha256: ${sum}\nappliesTo: [{ vendor: Bmcfleet Systems }]\nupdates: [os]\n`);
+  const before = await Promise.all(BMCS.map(installRun));
+  let sampling = true;
+  let maxDown = 0;
+  const sampler = (async () => {
+    while (sampling) {
+      const res = await fetch(`${managerUrl}/cluster-updates/1`).catch(() => null);
+      if (res?.ok) maxDown = Math.max(maxDown, ((await res.json()) as { hosts: { state: string }[] }).hosts.filter((h) => h.state === 'updating').length);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+  const run = await bmcfleet('cluster-update', 'start', '--cluster', join(dir, 'cluster.yaml'), '--update', join(dir, 'update.yaml'), '--wait', '--manager', managerUrl);
+  sampling = false;
+  await sampler;
+  t.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+  t.match(run.stdout, /cluster update 1: demo-os 2\.0 on lab: done; 3 updated/);
+  t.same(await Promise.all(BMCS.map(installRun)), before.map((n) => n + 1), 'one install run each');
+  t.equal(maxDown, 1, 'one host down at a time, sampled every 100 ms');
+  const again = await bmcfleet('cluster-update', 'start', '--cluster', join(dir, 'cluster.yaml'), '--update', join(dir, 'update.yaml'), '--manager', managerUrl);
+  t.match(again.stdout, /cluster update 2: demo-os 2\.0 on lab: done; 3 skipped\n.*already current: runs demo-os 2\.0/s, 'the same update again: nothing to do');
 });
