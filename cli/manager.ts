@@ -11,6 +11,11 @@ import { ProvisionService } from '../orchestrator/provisioning/provision-service
 import { SqliteProvisioningStore } from '../orchestrator/store/sqlite-provisioning-store.js';
 import { ClusterUpdates } from '../orchestrator/cluster-update/cluster-updates.js';
 import { SqliteClusterUpdateStore } from '../orchestrator/store/cluster-update-store.js';
+import { loadClusterFile, type ClusterFile } from '../orchestrator/cluster-update/cluster-file.js';
+import { UpdateArrivals } from '../orchestrator/cluster-update/update-arrivals.js';
+import { FeedWatcher } from '../orchestrator/cluster-update/update-feed.js';
+import { DocumentError } from '../runtime/document/issues.js';
+import { readdirSync } from 'node:fs';
 import { tokenFromFile } from './api-client.js';
 import { KEY_FILE_NAME, loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
 import { apiToken } from '../orchestrator/manager/api-token.js';
@@ -33,6 +38,7 @@ export const DB_FILE_NAME = 'rollouts.db';
 export const POLICY_FILE_NAME = 'policy.yaml';
 export const POOL_FILE_NAME = 'pool.json';
 const DEFAULT_INSTALL_CONCURRENCY = 20;
+const DEFAULT_FEED_INTERVAL_S = 60;
 
 /** $XDG_STATE_HOME/bmcfleet/manager, or ~/.local/state/bmcfleet/manager. */
 export function defaultStateDir(): string {
@@ -42,7 +48,7 @@ export function defaultStateDir(): string {
 const HELP = `usage: bmcfleet manager serve [--state DIR] [--listen HOST:PORT] (--rmcs FILE | --fleet URL) [--broadcast A]
                               [--rmc-port P] [--token-file F] [--fleet-token-file F]
                               [--user U] [--password-file F] [--policy FILE] [--pool-file F] [--pool-webhook URL]
-                              [--install-concurrency N]
+                              [--install-concurrency N] [--clusters DIR] [--update-feed DIR|URL] [--feed-interval S]
        bmcfleet manager key [--state DIR] [--json]
 
 The firmware manager hands an HPM.1 image to the rack controllers (RMCs) it governs; each RMC flashes the
@@ -75,11 +81,18 @@ provisioning (bmcfleet provision run):
   --pool-webhook URL   and POSTed here as JSON ({"event": "host-installed", "host": ...}, with an
                        Idempotency-Key header), tried again until it answers 2xx
   --install-concurrency N  hosts installing at once (default ${DEFAULT_INSTALL_CONCURRENCY}, Metal3's)
+cluster updates (bmcfleet cluster-update):
+  --clusters DIR       the clusters it knows: one cluster file (*.yaml) each, read when an update arrives
+  --update-feed F      a folder of update descriptors, or an http(s) URL answering one (or {"updates": [URL...]}),
+                       looked at every --feed-interval seconds (default ${DEFAULT_FEED_INTERVAL_S}); each new update is recorded with what
+                       was decided for each cluster, and starts at once on a cluster with autoUpdate: true.
+                       Alerts (POST /cluster-updates/alerts) arrive the same way.
   --json               key: print {publicKey, keyId, file}
 
 API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
 GET /rollouts/ID/report, GET /rmcs, POST /provision/runs, GET /provision/hosts, POST /cluster-updates, GET /cluster-updates,
-GET /cluster-updates/ID, POST /cluster-updates/ID/pause|resume|abort. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
+GET /cluster-updates/ID, POST /cluster-updates/ID/pause|resume|abort, POST /cluster-updates/alerts,
+GET /cluster-updates/arrivals. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
 ERR_FLASH_TIME, ERR_PLAN, an unknown rack or field), 404 unknown rollout (ERR_NO_ROLLOUT), 409 racks already in a
 running rollout (ERR_RMCS_BUSY) or a rollout whose status forbids the action (ERR_STATE). Bodies are
 application/json; requests from web pages are refused.
@@ -104,6 +117,7 @@ export const managerCommand = {
       'fleet-token-file': { type: 'string' }, broadcast: { type: 'string' }, 'rmc-port': { type: 'string' },
       'token-file': { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'password-file': { type: 'string' },
       policy: { type: 'string' }, 'pool-file': { type: 'string' }, 'pool-webhook': { type: 'string' }, 'install-concurrency': { type: 'string' },
+      clusters: { type: 'string' }, 'update-feed': { type: 'string' }, 'feed-interval': { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -140,7 +154,7 @@ async function serve(values: Values): Promise<number> {
   const manager = await RolloutManager.open({ store, key: key.signing, clock: systemClock, broadcastAddress: broadcast, rmcPort });
   const resumed = manager.resumeAll();
   const provisioning = startProvisioning(values, stateDir);
-  const api = await startManagerApi(manager, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null, provision: provisioning.service, clusterUpdates: provisioning.updates });
+  const api = await startManagerApi(manager, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null, provision: provisioning.service, clusterUpdates: provisioning.updates, updateArrivals: provisioning.arrivals });
   if (!isLoopbackHost(listen.host)) {
     process.stderr.write(`warning: the manager API on ${api.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${token!.file}\n`);
   }
@@ -163,7 +177,7 @@ async function serve(values: Values): Promise<number> {
  * The installs (provision run) and cluster updates, on the manager's database: every install and update it holds
  * unfinished is taken up again at once.
  */
-function startProvisioning(values: Values, stateDir: string): { service: ProvisionService; updates: ClusterUpdates; resumed: number; close(): void } {
+function startProvisioning(values: Values, stateDir: string): { service: ProvisionService; updates: ClusterUpdates; arrivals: UpdateArrivals; resumed: number; close(): void } {
   const login = bmcLogin(values);
   const policyFile = str(values, 'policy') ?? join(stateDir, POLICY_FILE_NAME);
   const webhook = str(values, 'pool-webhook') ?? null;
@@ -182,12 +196,35 @@ function startProvisioning(values: Values, stateDir: string): { service: Provisi
   updates = new ClusterUpdates({ store: updateStore, hosts: store, runner, clock: systemClock });
   const resumed = runner.resume();
   updates.resumeAll();
+  const clustersDir = str(values, 'clusters') ?? null;
+  const arrivals = new UpdateArrivals({ store: updateStore, updates, clock: systemClock, clusters: () => (clustersDir === null ? [] : readClusters(clustersDir)) });
+  const feed = str(values, 'update-feed');
+  const watcher = feed === undefined ? null : new FeedWatcher({
+    feed, arrivals, clock: systemClock, intervalMs: integer(str(values, 'feed-interval'), 'feed-interval', DEFAULT_FEED_INTERVAL_S, 1, 86_400) * 1000,
+    onProblem: (message) => process.stderr.write(`${message}\n`),
+  });
+  void watcher?.start();
   return {
     service: new ProvisionService({ store, runner, policy: () => loadPolicyFile(policyFile) }),
     updates,
+    arrivals,
     resumed,
-    close: () => { runner.close(); store.close(); updateStore.close(); },
+    close: () => { watcher?.stop(); runner.close(); store.close(); updateStore.close(); },
   };
+}
+
+/** Every cluster file in `dir`; one with mistakes is left out, and said so on stderr. */
+function readClusters(dir: string): ClusterFile[] {
+  const out: ClusterFile[] = [];
+  for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
+    try {
+      out.push(loadClusterFile(join(dir, f)));
+    } catch (err) {
+      if (!(err instanceof DocumentError)) throw err;
+      process.stderr.write(`${err.message}\n`);
+    }
+  }
+  return out;
 }
 
 async function governedRmcs(values: Values): Promise<RolloutRmc[]> {

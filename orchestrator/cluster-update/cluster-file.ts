@@ -7,6 +7,7 @@
 //     - { name: rack-b, hosts: "127.60.1.11-127.60.1.20", maxDown: 10% }
 //   pairs: [[127.60.1.1, 127.60.1.11]]     # never down together
 //   failureBudget: 3                        # failures that pause the whole update (or a share: 5%)
+//   autoUpdate: true                        # an update that arrives (feed, alert) and applies starts at once
 import { z } from 'zod';
 import { expandAddressList } from '../../runtime/address-list.js';
 import { DocumentError } from '../../runtime/document/issues.js';
@@ -67,6 +68,7 @@ export const clusterSchema = z.strictObject({
   groups: z.array(group).min(1),
   pairs: z.array(z.tuple([text(), text()], { error: 'expected a pair: [ADDRESS, ADDRESS]' })).prefault([]).describe('redundancy pairs: never down together'),
   failureBudget: share('failures that pause the whole update').prefault(1),
+  autoUpdate: z.boolean({ error: 'expected true or false' }).prefault(false).describe('an update that arrives (feed, alert) and applies starts at once'),
 }).superRefine((c, ctx) => {
   const names = new Set<string>();
   c.groups.forEach((g, i) => {

@@ -56,10 +56,7 @@ export class ClusterUpdates {
       const shared = bmcs.find((b) => l.record.hosts.some((h) => h.bmc === b));
       if (shared !== undefined) throw new ClusterUpdateError(`${shared} is in cluster update ${l.record.id} (${l.record.status}): one update at a time per host`, 409);
     }
-    const hosts: UpdateHostRecord[] = bmcs.map((bmc) => {
-      const a = applicabilityFor(descriptor, hostFacts(bmc, this.o.hosts.host(bmc), this.installedVersion(bmc, descriptor.name)));
-      return a.applies ? { bmc, state: HostUpdate.PENDING, reason: null } : { bmc, state: HostUpdate.SKIPPED, reason: a.reason };
-    });
+    const hosts = this.decide(cluster, descriptor);
     const record: Omit<ClusterUpdateRecord, 'id'> = {
       createdAtMs: this.o.clock.now(), cluster, descriptor, status: UpdateStatus.RUNNING, progress: { failuresSinceResume: 0, paused: null }, hosts,
     };
@@ -67,6 +64,14 @@ export class ClusterUpdates {
     const l = this.track({ ...record, id });
     this.advance(l, []);
     return this.view(id);
+  }
+
+  /** Each host of the cluster: pending (the update applies) or skipped with why. */
+  decide(cluster: ClusterFile, descriptor: UpdateDescriptor): UpdateHostRecord[] {
+    return clusterHosts(cluster).map((bmc) => {
+      const a = applicabilityFor(descriptor, hostFacts(bmc, this.o.hosts.host(bmc), this.installedVersion(bmc, descriptor.name)));
+      return a.applies ? { bmc, state: HostUpdate.PENDING, reason: null } : { bmc, state: HostUpdate.SKIPPED, reason: a.reason };
+    });
   }
 
   /** Takes up every live update after a restart. */

@@ -51,9 +51,14 @@ export function readDescriptorText(yamlOrJson: string): Checked<UpdateDescriptor
   return checkYamlText(yamlOrJson, checkDescriptor);
 }
 
+/** The descriptor file at `path` checked (a file that cannot be read is one issue). */
+export function checkDescriptorFile(path: string): Checked<UpdateDescriptor> {
+  return checkYamlFile(path, checkDescriptor);
+}
+
 /** The descriptor at `path`; a DocumentError listing every mistake (FILE:LINE:COLUMN: path: message). */
 export function loadDescriptorFile(path: string): UpdateDescriptor {
-  const checked = checkYamlFile(path, checkDescriptor);
+  const checked = checkDescriptorFile(path);
   if (checked.value === null) throw new DocumentError(path, checked.issues);
   return checked.value;
 }

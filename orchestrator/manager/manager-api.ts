@@ -26,6 +26,7 @@ import type { ProvisionService } from '../provisioning/provision-service.js';
 import { provisionRoute } from './provision-routes.js';
 import type { ClusterUpdates } from '../cluster-update/cluster-updates.js';
 import { clusterUpdateRoute } from './cluster-update-routes.js';
+import type { UpdateArrivals } from '../cluster-update/update-arrivals.js';
 
 /** The body of any request but POST /rollouts. */
 const MAX_SMALL_BODY = 64 * 1024;
@@ -47,6 +48,8 @@ export interface ManagerApiOptions {
   /** Provisioning's and cluster updates' routes; left out, they answer 404. */
   provision?: ProvisionService;
   clusterUpdates?: ClusterUpdates;
+  /** Where pushed update alerts go; left out, POST /cluster-updates/alerts answers 404. */
+  updateArrivals?: UpdateArrivals;
 }
 
 export interface ManagerApi { url: string; close(): Promise<void> }
@@ -79,7 +82,7 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
     }
     const body = await bodyOf(req, MAX_SMALL_BODY); // read (and bounded) whatever comes, so the connection can serve the next request
     const routed = (o.provision ? provisionRoute(o.provision, method, parts, body) : null)
-      ?? (o.clusterUpdates ? clusterUpdateRoute(o.clusterUpdates, method, parts, body) : null);
+      ?? (o.clusterUpdates ? await clusterUpdateRoute(o.clusterUpdates, o.updateArrivals ?? null, method, parts, body) : null);
     if (routed) return routed;
     if (method === 'GET' && parts.length === 1 && parts[0] === 'rmcs') return { status: 200, body: { rmcs: governed() } };
     if (method === 'GET' && parts.length === 1 && parts[0] === 'rollouts') return { status: 200, body: { rollouts: service.list() } };

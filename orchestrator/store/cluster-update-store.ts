@@ -22,6 +22,19 @@ export interface ClusterUpdateRecord {
   hosts: UpdateHostRecord[];
 }
 
+/** What the manager decided of an arrived update for one cluster. */
+export interface ArrivalDecision { cluster: string; applies: number; skipped: number; started: number | null; note: string }
+
+export interface ArrivalRecord {
+  /** name@version:sha256: the same update arriving again is the same arrival. */
+  key: string;
+  source: string;
+  receivedAtMs: number;
+  description: string;
+  descriptor: UpdateDescriptor;
+  decisions: ArrivalDecision[];
+}
+
 export class SqliteClusterUpdateStore {
   private readonly db: Database.Database;
 
@@ -62,6 +75,24 @@ export class SqliteClusterUpdateStore {
       this.db.prepare('UPDATE cluster_updates SET status = ?, progress = ? WHERE id = ?').run(step.status, JSON.stringify(step.progress), id);
       this.putHosts(id, step.hosts);
     }).immediate();
+  }
+
+  /** Records an arrival; false (nothing written) when one with its key is recorded already. */
+  addArrival(a: ArrivalRecord): boolean {
+    return this.db.prepare('INSERT OR IGNORE INTO update_arrivals (key, source, received_at_ms, description, descriptor, decisions) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(a.key, a.source, a.receivedAtMs, a.description, JSON.stringify(a.descriptor), JSON.stringify(a.decisions)).changes === 1;
+  }
+
+  hasArrival(key: string): boolean {
+    return this.db.prepare('SELECT 1 FROM update_arrivals WHERE key = ?').get(key) !== undefined;
+  }
+
+  arrivals(): ArrivalRecord[] {
+    return (this.db.prepare('SELECT * FROM update_arrivals ORDER BY received_at_ms, key').all() as
+      { key: string; source: string; received_at_ms: number; description: string; descriptor: string; decisions: string }[]).map((r) => ({
+      key: r.key, source: r.source, receivedAtMs: r.received_at_ms, description: r.description,
+      descriptor: JSON.parse(r.descriptor) as UpdateDescriptor, decisions: JSON.parse(r.decisions) as ArrivalDecision[],
+    }));
   }
 
   close(): void {

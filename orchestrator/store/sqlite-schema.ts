@@ -10,7 +10,8 @@
 // v5: a host's installation (issue 14, step 4: orchestrator/provisioning/install-machine.ts), as JSON read and written
 //     whole with the host; NULL for a host never installed.
 // v6: cluster updates (issue 14): each update's cluster file, descriptor, status and wave progress (JSON), and each
-//     host's state in it with the reason it was skipped or failed.
+//     host's state in it with the reason it was skipped or failed; each update that arrived (feed or alert) with
+//     what the manager decided of it per cluster.
 import Database from 'better-sqlite3';
 
 export const SCHEMA_VERSION = 6;
@@ -139,6 +140,14 @@ const V6 = `
     state TEXT NOT NULL,
     reason TEXT,
     PRIMARY KEY (update_id, bmc)
+  );
+  CREATE TABLE update_arrivals (
+    key TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    descriptor TEXT NOT NULL,
+    decisions TEXT NOT NULL
   );
 `;
 

@@ -1,0 +1,102 @@
+// The update feed (issue 14): a folder or an http(s) URL the manager looks at every so often for update descriptors.
+// A folder holds descriptor files (*.yaml, *.yml, *.json); a URL answers one descriptor, or {"updates": [URL, ...]}
+// naming several. Each one read goes to UpdateArrivals, which records a new one once; a malformed one is reported
+// once, with every mistake and its line, and skipped.
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import type { Clock } from '../../runtime/clock.js';
+import { DocumentError } from '../../runtime/document/issues.js';
+import type { Checked } from '../../runtime/document/yaml-document.js';
+import type { UpdateArrivals } from './update-arrivals.js';
+import { checkDescriptorFile, readDescriptorText, type UpdateDescriptor } from './update-descriptor.js';
+
+const DESCRIPTOR_FILE = /\.(ya?ml|json)$/i;
+const FETCH_TIMEOUT_MS = 10_000;
+/** At most this many descriptors named by one feed URL. */
+const MAX_LISTED = 1000;
+
+export interface FeedEntry { source: string; checked: Checked<UpdateDescriptor> }
+
+/** A descriptor by its pointer: an http(s) URL, or a path on the manager's machine. */
+export async function fetchDescriptor(pointer: string): Promise<FeedEntry> {
+  if (!/^https?:\/\//i.test(pointer)) return { source: pointer, checked: checkDescriptorFile(pointer) };
+  return { source: pointer, checked: readDescriptorText(await fetchText(pointer)) };
+}
+
+/** Every descriptor the feed holds now, in name order (a folder) or as listed (a URL). */
+export async function readFeed(feed: string): Promise<FeedEntry[]> {
+  if (!/^https?:\/\//i.test(feed)) {
+    return readdirSync(feed).filter((f) => DESCRIPTOR_FILE.test(f)).sort().map((f) => ({ source: join(feed, f), checked: checkDescriptorFile(join(feed, f)) }));
+  }
+  const text = await fetchText(feed);
+  let listed: unknown = null;
+  try { listed = (JSON.parse(text) as { updates?: unknown }).updates; } catch { /* YAML: one descriptor */ }
+  if (!Array.isArray(listed)) return [{ source: feed, checked: readDescriptorText(text) }];
+  const urls = listed.filter((u): u is string => typeof u === 'string').slice(0, MAX_LISTED).map((u) => new URL(u, feed).href);
+  const out: FeedEntry[] = [];
+  for (const url of urls) {
+    try {
+      out.push(await fetchDescriptor(url));
+    } catch (err) {
+      out.push({ source: url, checked: { value: null, issues: [{ path: null, message: (err as Error).message }] } });
+    }
+  }
+  return out;
+}
+
+async function fetchText(url: string): Promise<string> {
+  let res: Response;
+  try {
+    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch (err) {
+    const cause = (err as Error).cause;
+    throw new Error(`cannot fetch ${url}: ${cause instanceof Error ? cause.message : (err as Error).message}`);
+  }
+  const text = await res.text();
+  if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status}`);
+  return text;
+}
+
+/** Looks at the feed every intervalMs on the Clock; what is new goes to `arrivals`, a problem to `onProblem` once. */
+export class FeedWatcher {
+  private timer: { cancel(): void } | null = null;
+  private readonly reported = new Set<string>();
+  private stopped = false;
+  private readonly o: { feed: string; intervalMs: number; clock: Clock; arrivals: UpdateArrivals; onProblem(message: string): void };
+
+  constructor(o: { feed: string; intervalMs: number; clock: Clock; arrivals: UpdateArrivals; onProblem(message: string): void }) {
+    this.o = o;
+  }
+
+  /** Looks now, then every intervalMs. */
+  start(): Promise<void> {
+    return this.look();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.timer?.cancel();
+  }
+
+  /** One look at the feed. */
+  async look(): Promise<void> {
+    this.timer?.cancel();
+    try {
+      for (const e of await readFeed(this.o.feed)) {
+        if (e.checked.value !== null) this.o.arrivals.receive(e.checked.value, e.source, '');
+        else this.problemOnce(new DocumentError(e.source, e.checked.issues).message);
+      }
+    } catch (err) {
+      this.problemOnce(`update feed ${this.o.feed}: ${(err as Error).message}`);
+    }
+    if (!this.stopped) this.timer = this.o.clock.setTimeout(() => { void this.look(); }, this.o.intervalMs);
+  }
+
+  private problemOnce(message: string): void {
+    const key = createHash('sha256').update(message).digest('hex');
+    if (this.reported.has(key)) return;
+    this.reported.add(key);
+    this.o.onProblem(message);
+  }
+}
