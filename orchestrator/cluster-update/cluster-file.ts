@@ -10,9 +10,7 @@
 //   autoUpdate: true                        # an update that arrives (feed, alert) and applies starts at once
 import { z } from 'zod';
 import { expandAddressList } from '../../runtime/address-list.js';
-import { DocumentError } from '../../runtime/document/issues.js';
-import { checkYamlFile, checkYamlText, type Checked } from '../../runtime/document/yaml-document.js';
-import { documentErrorMap, documentIssues } from '../../runtime/document/zod-issues.js';
+import { documentKind } from '../../runtime/document/zod-document.js';
 import { shown, text, wholeNumber } from '../../runtime/document/zod-kinds.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -86,22 +84,13 @@ export const clusterSchema = z.strictObject({
 export type ClusterFile = z.output<typeof clusterSchema>;
 export type ClusterGroup = ClusterFile['groups'][number];
 
-function checkCluster(doc: unknown): Checked<ClusterFile> {
-  const parsed = clusterSchema.safeParse(doc, { error: documentErrorMap });
-  return parsed.success ? { value: parsed.data, issues: [] } : { value: null, issues: documentIssues(parsed.error, clusterSchema) };
-}
+const clusterDocument = documentKind(clusterSchema);
 
 /** A cluster file's text checked: the cluster, or every mistake in file order. */
-export function readClusterText(yamlText: string): Checked<ClusterFile> {
-  return checkYamlText(yamlText, checkCluster);
-}
+export const readClusterText = clusterDocument.readText;
 
 /** The cluster file at `path`; a DocumentError listing every mistake (FILE:LINE:COLUMN: path: message). */
-export function loadClusterFile(path: string): ClusterFile {
-  const checked = checkYamlFile(path, checkCluster);
-  if (checked.value === null) throw new DocumentError(path, checked.issues);
-  return checked.value;
-}
+export const loadClusterFile = clusterDocument.loadFile;
 
 /** Every host of the cluster once, in the order the groups list them. */
 export function clusterHosts(c: ClusterFile): string[] {

@@ -11,9 +11,7 @@
 //   updates: [os]
 //   description: security fixes
 import { z } from 'zod';
-import { DocumentError } from '../../runtime/document/issues.js';
-import { checkYamlFile, checkYamlText, type Checked } from '../../runtime/document/yaml-document.js';
-import { documentErrorMap, documentIssues } from '../../runtime/document/zod-issues.js';
+import { documentKind } from '../../runtime/document/zod-document.js';
 import { oneOf, shown, text } from '../../runtime/document/zod-kinds.js';
 
 /** What an update can replace on a host. */
@@ -41,27 +39,16 @@ export const descriptorSchema = z.strictObject({
 
 export type UpdateDescriptor = z.output<typeof descriptorSchema>;
 
-function checkDescriptor(doc: unknown): Checked<UpdateDescriptor> {
-  const parsed = descriptorSchema.safeParse(doc, { error: documentErrorMap });
-  return parsed.success ? { value: parsed.data, issues: [] } : { value: null, issues: documentIssues(parsed.error, descriptorSchema) };
-}
+const descriptorDocument = documentKind(descriptorSchema);
 
 /** A descriptor's text (YAML, so JSON too) checked: the descriptor, or every mistake in file order. */
-export function readDescriptorText(yamlOrJson: string): Checked<UpdateDescriptor> {
-  return checkYamlText(yamlOrJson, checkDescriptor);
-}
+export const readDescriptorText = descriptorDocument.readText;
 
 /** The descriptor file at `path` checked (a file that cannot be read is one issue). */
-export function checkDescriptorFile(path: string): Checked<UpdateDescriptor> {
-  return checkYamlFile(path, checkDescriptor);
-}
+export const checkDescriptorFile = descriptorDocument.checkFile;
 
 /** The descriptor at `path`; a DocumentError listing every mistake (FILE:LINE:COLUMN: path: message). */
-export function loadDescriptorFile(path: string): UpdateDescriptor {
-  const checked = checkDescriptorFile(path);
-  if (checked.value === null) throw new DocumentError(path, checked.issues);
-  return checked.value;
-}
+export const loadDescriptorFile = descriptorDocument.loadFile;
 
 /** -1, 0 or 1 as version `a` is older, the same as or newer than `b` (missing parts count as 0: 2.4 = 2.4.0). */
 export function compareVersions(a: string, b: string): number {

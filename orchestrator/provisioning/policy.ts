@@ -8,9 +8,7 @@
 //       image: debian-12-compute.iso
 //       packages: [openssh-server, slurmd]
 import { z } from 'zod';
-import { DocumentError } from '../../runtime/document/issues.js';
-import { checkYamlFile, checkYamlText, type Checked } from '../../runtime/document/yaml-document.js';
-import { documentErrorMap, documentIssues } from '../../runtime/document/zod-issues.js';
+import { documentKind } from '../../runtime/document/zod-document.js';
 import { expected, shown, text, wholeNumber } from '../../runtime/document/zod-kinds.js';
 
 /** Get Hardware Inventory's widths (README "The bmcfleet OEM command"): 255 CPUs of 65,535 cores, u16 GiB, u32 GB, u32 Mb/s. */
@@ -53,19 +51,10 @@ export type Policy = z.output<typeof policySchema>;
 export type RolePolicy = Policy['roles'][string];
 export type Needs = RolePolicy['needs'];
 
-function checkPolicy(doc: unknown): Checked<Policy> {
-  const parsed = policySchema.safeParse(doc, { error: documentErrorMap });
-  return parsed.success ? { value: parsed.data, issues: [] } : { value: null, issues: documentIssues(parsed.error, policySchema) };
-}
+const policyDocument = documentKind(policySchema);
 
 /** A policy file's text checked: the policy, or every mistake in file order. */
-export function readPolicyText(text: string): Checked<Policy> {
-  return checkYamlText(text, checkPolicy);
-}
+export const readPolicyText = policyDocument.readText;
 
 /** The policy file at `path`; a DocumentError listing every mistake (FILE:LINE:COLUMN: path: message). */
-export function loadPolicyFile(path: string): Policy {
-  const checked = checkYamlFile(path, checkPolicy);
-  if (checked.value === null) throw new DocumentError(path, checked.issues);
-  return checked.value;
-}
+export const loadPolicyFile = policyDocument.loadFile;
