@@ -64,7 +64,7 @@ export interface RolloutMachineOptions {
   silenceLimitMs?: number;
 }
 
-/** What the machine ignored, by reason (counted since this process loaded it). */
+/** What the machine ignored, by reason, and the late reports it took (counted since this process loaded it). */
 export interface MachineCounts {
   /** Bytes that do not decode (DecodeError). */
   malformed: number;
@@ -72,6 +72,8 @@ export interface MachineCounts {
   notTargeted: number;
   /** A well-formed message this machine has no use for now (a late Prepare Reply, an ack after the transfer ended, ...). */
   unexpected: number;
+  /** Reports and progress from an RMC given up for silence: recorded (its BMCs' results are the truth). */
+  lateReports: number;
 }
 
 /** One RMC as the machine holds it: its saved run and what lives only in this process. */
@@ -118,7 +120,7 @@ function answers(command: ControlCommand, phase: RackPhase): boolean {
 }
 
 export class RolloutMachine {
-  readonly counts: MachineCounts = { malformed: 0, otherRollout: 0, notTargeted: 0, unexpected: 0 };
+  readonly counts: MachineCounts = { malformed: 0, otherRollout: 0, notTargeted: 0, unexpected: 0, lateReports: 0 };
   private readonly store: RolloutStore;
   private readonly rolloutId: number;
   private readonly commands: RolloutCommands;
@@ -229,7 +231,13 @@ export class RolloutMachine {
     const rmc = this.rmcs.get(m.rmcId);
     if (!rmc) { this.counts.notTargeted++; return []; }
     rmc.unansweredSinceMs = null;
-    if (this.done || TERMINAL_STAGES.includes(rmc.run.stage)) { this.counts.unexpected++; return []; }
+    if (this.done || TERMINAL_STAGES.includes(rmc.run.stage)) {
+      if (!givenUpForSilence(rmc.run) || (m.type !== MessageType.RACK_REPORT && m.type !== MessageType.PROGRESS)) { this.counts.unexpected++; return []; }
+      // it was given up, and speaks again: what it says of its BMCs is the truth, and is kept
+      this.counts.lateReports++;
+      this.onStatus(rmc, m.body, m.type === MessageType.RACK_REPORT, nowMs);
+      return [];
+    }
     const transferringBefore = this.transferring;
     const actions = m.type === MessageType.TRANSFER_ACK ? this.onAck(rmc, m.body, nowMs)
       : m.type === MessageType.VERIFY_RESULT ? this.onVerify(rmc, m.body, nowMs)
@@ -274,7 +282,7 @@ export class RolloutMachine {
     if (m.run.stage === RmcStage.TRANSFERRING && !m.run.control) return false;
     const phase = m.run.rack ? `, rack last ${rackPhaseName(m.run.rack.phase)}` : '';
     m.sender = null;
-    this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, control: null, failure: `no answer for ${Math.round(this.o.silenceLimitMs / 1000)} s while ${m.run.stage}${phase}` }]]);
+    this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, control: null, failure: `${SILENCE_FAILURE} ${Math.round(this.o.silenceLimitMs / 1000)} s while ${m.run.stage}${phase}` }]]);
     return true;
   }
 
@@ -452,7 +460,10 @@ export class RolloutMachine {
       if (next.control !== ControlCommand.ABORT) next.control = null;
     }
     if (next.stage === RmcStage.VERIFIED) Object.assign(next, { stage: RmcStage.FLASHING, flashAcked: true });
-    if (report && reported.size >= s.bmcCount) Object.assign(next, { stage: RmcStage.REPORTED, reportComplete: true, control: null });
+    if (report && reported.size >= s.bmcCount) {
+      const late = givenUpForSilence(next) ? `reported late, after ${next.failure}` : next.failure;
+      Object.assign(next, { stage: RmcStage.REPORTED, reportComplete: true, control: null, failure: late });
+    }
     this.commit(undefined, [[m, next]], bmcs);
     m.reported = reported;
     m.bmcCount = s.bmcCount;
@@ -510,6 +521,13 @@ export class RolloutMachine {
     if (stage === RmcStage.TRANSFERRING) this.transferring += by;
     if (!TERMINAL_STAGES.includes(stage)) this.open += by;
   }
+}
+
+/** How a silent RMC's failure begins (silentTooLong): the one failure a later report from it may amend. */
+const SILENCE_FAILURE = 'no answer for';
+
+function givenUpForSilence(run: RmcRun): boolean {
+  return run.stage === RmcStage.FAILED && run.failure !== null && run.failure.startsWith(SILENCE_FAILURE);
 }
 
 /** Why an RMC the prepare round ended with takes no part in the run, or null (it answered ready). */

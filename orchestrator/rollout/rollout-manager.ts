@@ -3,7 +3,7 @@
 // (manager-socket.ts), wakes each at its deadline through the Clock, and shows status, list and report from the
 // store. resumeAll() on start-up picks up every rollout a killed manager left running, paused or aborting.
 import { DecodeError } from '../../protocols/errors.js';
-import { readHeader } from '../../protocols/rollout/header.js';
+import { MessageType, readHeader, type Header } from '../../protocols/rollout/header.js';
 import type { SigningKey } from '../../protocols/rollout/keys.js';
 import { MAX_TIMER_MS, systemClock, type Clock } from '../../runtime/clock.js';
 import type { RolloutStore } from '../store/rollout-store.js';
@@ -31,12 +31,17 @@ export interface ManagerCounters extends SocketCounters {
 
 interface Live { machine: RolloutMachine; timer: { cancel(): void } | null }
 
+/** Finished rollouts' machines kept for late reports: a late RMC sends its report pages back to back. */
+const KEPT_FINISHED_MACHINES = 4;
+
 export class RolloutManager implements RolloutService {
   private readonly store: RolloutStore;
   private readonly key: SigningKey;
   private readonly clock: Clock;
   private readonly tuning: RolloutManagerOptions['tuning'];
   private readonly live = new Map<number, Live>();
+  /** Machines of rollouts that are over, loaded for late reports. */
+  private readonly finished = new Map<number, RolloutMachine>();
   private socket!: ManagerSocket;
   private strays = 0;
 
@@ -117,17 +122,40 @@ export class RolloutManager implements RolloutService {
 
   /** A datagram: to the machine of the rollout its header names. */
   private receive(datagram: Buffer): void {
-    let rolloutId: number;
+    let header: Header;
     try {
-      rolloutId = readHeader(datagram).rolloutId;
+      header = readHeader(datagram);
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err;
       this.strays++;
       return;
     }
+    const rolloutId = header.rolloutId;
     const l = this.live.get(rolloutId);
-    if (!l) { this.strays++; return; }
+    if (!l) {
+      if (!this.lateReport(header, datagram)) this.strays++;
+      return;
+    }
     this.step(rolloutId, l, () => l.machine.receive(datagram, this.clock.now()));
+  }
+
+  /**
+   * A rack report (or progress) for a rollout that is over, from an RMC it gave up for silence: recorded by a machine
+   * loaded for the rollout (a few kept, the oldest let go). False when it is not one.
+   */
+  private lateReport(h: Header, datagram: Buffer): boolean {
+    if (h.type !== MessageType.RACK_REPORT && h.type !== MessageType.PROGRESS) return false;
+    const run = this.store.run(h.rolloutId);
+    if (!run || LIVE_STATUSES.includes(run.status)) return false;
+    let machine = this.finished.get(h.rolloutId);
+    if (!machine) {
+      machine = new RolloutMachine({ ...this.tuning, store: this.store, rolloutId: h.rolloutId, key: this.key });
+      if (this.finished.size >= KEPT_FINISHED_MACHINES) this.finished.delete(this.finished.keys().next().value!);
+      this.finished.set(h.rolloutId, machine);
+    }
+    const before = machine.counts.lateReports;
+    machine.receive(datagram, this.clock.now());
+    return machine.counts.lateReports > before;
   }
 
   /** Runs one step of a machine, sends what it asks, then sets its timer for its next deadline (or lets it go, done). */

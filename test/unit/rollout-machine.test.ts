@@ -285,7 +285,7 @@ t.test('noise is counted and ignored', (t) => {
   m.receive(ack(99, 1), h.clock.now());
   m.receive(ack(1, 42), h.clock.now());
   m.receive(ack(1, 1), h.clock.now());
-  t.same(m.counts, { malformed: 1, otherRollout: 1, notTargeted: 1, unexpected: 1 });
+  t.same(m.counts, { malformed: 1, otherRollout: 1, notTargeted: 1, unexpected: 1, lateReports: 0 });
   t.equal(rmcs[0].stored.length, 11);
   t.end();
 });
@@ -304,6 +304,31 @@ t.test('an RMC that goes silent while flashing fails after silenceLimitMs ("no a
   t.equal(first.stage, 'reported');
   t.equal(second.stage, 'failed');
   t.match(second.failure, /^no answer for 30 s while flashing, rack last counting down$/);
+  t.end();
+});
+
+t.test('an RMC given up for silence that reports later: its BMCs\' results are kept, the RMC reported late', (t) => {
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1 }, { rmcId: 2 }], { tuning: { ...FAST, silenceLimitMs: 30_000 } });
+  h.start();
+  h.run(1000);
+  rmcs[1].silent = true;
+  h.runUntilDone(120_000);
+  t.equal(store.run(rolloutId)?.status, 'done');
+  t.equal(store.rmcRuns(rolloutId)[1].stage, 'failed');
+  t.same(store.bmcs(rolloutId).filter((b) => b.rmcId === 2 && b.reported), [], 'nothing of its BMCs reported yet');
+  rmcs[1].silent = false; // back: it flashed its rack meanwhile, and sends its report unsolicited
+  const report = rmcs[1].tick(h.clock.now());
+  t.ok(report.length > 0, 'the rack report');
+  for (const page of report) t.same(h.machine.receive(page, h.clock.now()), [], 'nothing sent in answer');
+  t.equal(h.machine.counts.lateReports, report.length);
+  const late = store.rmcRuns(rolloutId)[1];
+  t.equal(late.stage, 'reported');
+  t.match(late.failure, /^reported late, after no answer for 30 s while flashing/);
+  t.ok(store.bmcs(rolloutId).filter((b) => b.rmcId === 2).every((b) => b.reported && b.outcome === BmcOutcome.FLASHED), 'each BMC flashed, as the RMC says');
+  t.equal(store.run(rolloutId)?.status, 'done', 'the rollout stays done');
+  const other = rmcs[0].tick(h.clock.now()); // an RMC not given up: its repeats are not late reports
+  for (const page of other) h.machine.receive(page, h.clock.now());
+  t.equal(h.machine.counts.lateReports, report.length);
   t.end();
 });
 
