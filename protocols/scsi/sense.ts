@@ -1,6 +1,6 @@
 // Sense data — SPC-4 §4.5: the sense keys and additional sense codes this device reports, the fixed format
 // (§4.5.3, response code 70h: current error) and the REQUEST SENSE command that returns it.
-import { DecodeError, requireBytes } from '../../errors.js';
+import { DecodeError, requireBytes } from '../errors.js';
 import { PROTO, ScsiOpcode, checkCdbField, invalidField, readCdb } from './cdb.js';
 
 /** SENSE KEY (SPC-4 §4.5.6, sense key descriptions). */
