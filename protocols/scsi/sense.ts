@@ -34,6 +34,8 @@ export const Sense = {
   lbaOutOfRange: { key: SenseKey.illegalRequest, asc: 0x21, ascq: 0x00 },
   /** INVALID FIELD IN CDB. */
   invalidFieldInCdb: { key: SenseKey.illegalRequest, asc: 0x24, ascq: 0x00 },
+  /** LOGICAL UNIT NOT SUPPORTED: a command to a LUN the target does not have. */
+  lunNotSupported: { key: SenseKey.illegalRequest, asc: 0x25, ascq: 0x00 },
   /** SAVING PARAMETERS NOT SUPPORTED: MODE SENSE asked for saved values. */
   savingParametersNotSupported: { key: SenseKey.illegalRequest, asc: 0x39, ascq: 0x00 },
   /** MEDIUM REMOVAL PREVENTED: an eject while PREVENT ALLOW MEDIUM REMOVAL holds the medium. */
@@ -59,6 +61,7 @@ const CONDITION_NAMES: Record<Exclude<keyof typeof Sense, 'none'>, string> = {
   invalidOpcode: 'INVALID COMMAND OPERATION CODE',
   lbaOutOfRange: 'LOGICAL BLOCK ADDRESS OUT OF RANGE',
   invalidFieldInCdb: 'INVALID FIELD IN CDB',
+  lunNotSupported: 'LOGICAL UNIT NOT SUPPORTED',
   savingParametersNotSupported: 'SAVING PARAMETERS NOT SUPPORTED',
   mediumRemovalPrevented: 'MEDIUM REMOVAL PREVENTED',
   writeProtected: 'WRITE PROTECTED',
