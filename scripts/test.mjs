@@ -5,7 +5,7 @@ import { spawnSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const PEERS = { ipmitool: 'ipmitool', tshark: 'tshark', ipmi_sim: 'openipmi', isnsadm: 'open-isns-utils', isnsd: 'open-isns-server', 'bmc-info': 'freeipmi-tools', usbip: 'usbip' }; // command -> Debian package
+const PEERS = { ipmitool: 'ipmitool', tshark: 'tshark', ipmi_sim: 'openipmi', isnsadm: 'open-isns-utils', isnsd: 'open-isns-server', 'bmc-info': 'freeipmi-tools', usbip: 'usbip', tgtd: 'tgt' }; // command -> Debian package
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

@@ -29,7 +29,7 @@ import {
 import { STANDARD_INQUIRY_LENGTH, decodeStandardInquiryData, encodeInquiry, type StandardInquiry } from '../../protocols/scsi/inquiry.js';
 import { encodeLun } from '../../protocols/scsi/lun.js';
 import { decodeReportLunsData, encodeReportLuns } from '../../protocols/scsi/report-luns.js';
-import { decodeFixedSense, describeSense, type SenseCondition } from '../../protocols/scsi/sense.js';
+import { SenseKey, decodeFixedSense, describeSense, type SenseCondition } from '../../protocols/scsi/sense.js';
 
 export const ISCSI_PORT = 3260;
 
@@ -102,6 +102,7 @@ interface Exchange {
 
 const OUR_MAX_RECV_DATA_SEGMENT = 262144;
 const MAX_LOGIN_ROUNDS = 8;
+const UNIT_ATTENTION_RETRIES = 4;
 
 export class IscsiInitiator {
   /** The parameters both sides hold after login. */
@@ -265,8 +266,22 @@ export class IscsiInitiator {
     return data;
   }
 
-  /** One SCSI command that reads `expected` bytes at most; resolves with the bytes that came. */
+  /**
+   * One SCSI command that reads `expected` bytes at most; resolves with the bytes that came. A UNIT ATTENTION (a
+   * target's first answer after power on or reset, SAM-5 §5.14) is taken as reported and the command sent again,
+   * as hosts do, a few times at most.
+   */
   async command(name: string, lun: number, cdb: Buffer, expected: number): Promise<Buffer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.commandOnce(name, lun, cdb, expected);
+      } catch (err) {
+        if (!(err instanceof IscsiCommandError) || err.sense?.key !== SenseKey.unitAttention || attempt >= UNIT_ATTENTION_RETRIES) throw err;
+      }
+    }
+  }
+
+  private async commandOnce(name: string, lun: number, cdb: Buffer, expected: number): Promise<Buffer> {
     const itt = this.takeItt();
     const pdu = encodeScsiCommand({
       immediate: false, final: true, read: expected > 0, write: false, attribute: TaskAttribute.simple, lun: encodeLun(lun),
