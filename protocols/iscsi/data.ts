@@ -58,15 +58,15 @@ export function encodeDataInHeader(p: Omit<DataInPdu, 'kind' | 'data'>, dataLeng
   if (p.hasStatus && !p.final) throw new RangeError('a Data-In with S must have F');
   const flags = (p.final ? 0x80 : 0) | (p.acknowledge ? 0x40 : 0) | (p.overflow ? 0x04 : 0) | (p.underflow ? 0x02 : 0) | (p.hasStatus ? 0x01 : 0);
   const out = allocPdu(Opcode.dataIn, false, flags, p.initiatorTaskTag, null, dataLength);
-  if (p.hasStatus) out[3] = p.status;
+  out[3] = p.status; // Status, StatSN and Residual Count are reserved (0) without S: the caller passes 0 then
   p.lun.copy(out, 8, 0, 8);
   out.writeUInt32BE(p.targetTransferTag >>> 0, 20);
-  out.writeUInt32BE(p.hasStatus ? p.statSn >>> 0 : 0, 24);
+  out.writeUInt32BE(p.statSn >>> 0, 24);
   out.writeUInt32BE(p.expCmdSn >>> 0, 28);
   out.writeUInt32BE(p.maxCmdSn >>> 0, 32);
   out.writeUInt32BE(p.dataSn >>> 0, 36);
   out.writeUInt32BE(p.bufferOffset >>> 0, 40);
-  out.writeUInt32BE(p.hasStatus ? p.residualCount >>> 0 : 0, 44);
+  out.writeUInt32BE(p.residualCount >>> 0, 44);
   return out;
 }
 

@@ -3,7 +3,7 @@
 //   bytes 16-19 FFFFFFFFh
 //   bytes 24-27 StatSN, 28-31 ExpCmdSN, 32-35 MaxCmdSN, 36-39 DataSN/R2TSN or reserved
 //   data segment: the complete header of the rejected PDU (§11.17.3)
-import { BHS_LENGTH, Opcode, RESERVED_TAG, allocPdu, readBhs } from './bhs.js';
+import { Opcode, RESERVED_TAG, allocPdu, readBhs } from './bhs.js';
 
 /** Reason (§11.17.1). */
 export const RejectReason = {
@@ -26,12 +26,12 @@ export interface RejectPdu {
   expCmdSn: number;
   maxCmdSn: number;
   dataSn: number;
-  /** The rejected PDU's header (48 bytes, or fewer if that is all there was). */
+  /** The rejected PDU's header: its 48 bytes (the sender cuts it, BHS_LENGTH). */
   rejectedHeader: Buffer;
 }
 
 export function encodeReject(p: Omit<RejectPdu, 'kind'>): Buffer {
-  const out = allocPdu(Opcode.reject, false, 0x80, RESERVED_TAG, p.rejectedHeader.subarray(0, BHS_LENGTH));
+  const out = allocPdu(Opcode.reject, false, 0x80, RESERVED_TAG, p.rejectedHeader);
   out[2] = p.reason;
   out.writeUInt32BE(p.statSn >>> 0, 24);
   out.writeUInt32BE(p.expCmdSn >>> 0, 28);

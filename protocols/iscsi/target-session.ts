@@ -20,7 +20,7 @@ import { REPORT_LUNS_OPCODE, decodeReportLuns, reportLunsData } from '../scsi/re
 import { Sense, encodeFixedSense, type SenseCondition } from '../scsi/sense.js';
 import type { InquiryIdentity } from '../scsi/inquiry.js';
 import { truncateToAllocation } from '../scsi/cdb.js';
-import { IscsiError, PADDING, RESERVED_TAG } from './bhs.js';
+import { BHS_LENGTH, IscsiError, PADDING, RESERVED_TAG } from './bhs.js';
 import { encodeDataInHeader } from './data.js';
 import { LOGIN_DATA_SEGMENT_LENGTH } from './framer.js';
 import { ISCSI_VERSION, LoginStage, LoginStatus, encodeLoginResponse, type LoginRequest } from './login.js';
@@ -376,7 +376,7 @@ export class TargetSession {
   private reject(pdu: Buffer, reason: number, step: TargetStep): void {
     this.stats.rejects++;
     step.send.push(encodeReject({
-      reason, statSn: this.takeStatSn(), expCmdSn: this.expCmdSn, maxCmdSn: this.maxCmdSn(), dataSn: 0, rejectedHeader: pdu,
+      reason, statSn: this.takeStatSn(), expCmdSn: this.expCmdSn, maxCmdSn: this.maxCmdSn(), dataSn: 0, rejectedHeader: pdu.subarray(0, BHS_LENGTH),
     }));
   }
 
