@@ -22,6 +22,8 @@ export interface IscsiPortalOptions {
   luns: ReadonlyMap<number, Medium>;
   /** Whether an initiator may log in (and see the target in SendTargets). */
   allows(initiator: string): boolean;
+  /** Whether a LUN is in service now (its iSNS LUN State online or busy). */
+  online(lun: number): boolean;
   clock: Clock;
   maxConnections?: number;
   idleTimeoutMs?: number;
@@ -50,6 +52,7 @@ export class IscsiPortal implements ConnectionHost {
     this.node = {
       name: options.iqn, alias: options.alias, address: formatHostPort(options.ip, options.port), portalGroupTag: 1, luns: infos,
       identity: (lun) => ({ vendor: 'BMCFLEET', product: 'iSCSI LUN', revision: '1.0', serial: `${options.ip}-${lun}` }),
+      online: (lun) => options.online(lun),
     };
   }
 

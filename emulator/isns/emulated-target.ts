@@ -41,7 +41,9 @@ export class EmulatedTarget {
     this.clock = clock;
     this.acl = new InitiatorAcl(() => this.client!.queryNodes(NodeType.INITIATOR));
     const luns = new Map(spec.luns.map((l) => [l.lun, new PatternLun({ seed: spec.iqn, lun: l.lun, sizeBytes: l.sizeGB * 1e9, boot: l.lun === 0 })]));
-    this.portal = new IscsiPortal({ iqn: spec.iqn, alias: spec.alias, ip: spec.ip, port: spec.port, luns, allows: (i) => this.acl.allows(i), clock });
+    this.portal = new IscsiPortal({ iqn: spec.iqn, alias: spec.alias, ip: spec.ip, port: spec.port, luns, allows: (i) => this.acl.allows(i), clock,
+      online: (lun) => this.spec.luns.some((l) => l.lun === lun && (l.state === 'online' || l.state === 'busy')),
+    });
     this.listener.on('scn', () => void this.acl.refresh());
   }
 
@@ -67,6 +69,10 @@ export class EmulatedTarget {
     if (!(state in LUN_STATES)) throw new RangeError(`LUN state must be one of ${Object.keys(LUN_STATES).join(', ')}`);
     l.state = state;
     await this.keeper!.update(this.entity());
+    // Replace registers the node anew, without its SCN registration (RFC 4171 §5.6.5.1): ask again, and catch up
+    // on what the SCNs missed meanwhile
+    await this.client!.scnRegister();
+    await this.acl.refresh();
   }
 
   /** Deregisters (the server tells SCN listeners) and lets go of its connections. */

@@ -46,6 +46,8 @@ export interface TargetNode {
   luns: ReadonlyMap<number, MediumInfo>;
   /** What INQUIRY says of a LUN. */
   identity(lun: number): InquiryIdentity;
+  /** False while a LUN is out of service: its commands but INQUIRY get NOT READY, OFFLINE. Always ready when left out. */
+  online?(lun: number): boolean;
 }
 
 export interface TargetSessionConfig {
@@ -408,7 +410,12 @@ export class TargetSession {
       step.send.push(this.checkCondition(c.initiatorTaskTag, Sense.lunNotSupported, c.expectedDataTransferLength));
       return;
     }
-    const outcome = unit.execute(unit.decode(c.cdb));
+    const request = unit.decode(c.cdb);
+    if (request.command?.op !== 'inquiry' && this.target?.online?.(lun) === false) {
+      step.send.push(this.checkCondition(c.initiatorTaskTag, Sense.lunOffline, c.expectedDataTransferLength));
+      return;
+    }
+    const outcome = unit.execute(request);
     switch (outcome.kind) {
       case 'check':
         step.send.push(this.checkCondition(c.initiatorTaskTag, outcome.sense, c.expectedDataTransferLength));

@@ -24,6 +24,8 @@ export interface SenseCondition {
 /** The conditions this device reports (SPC-4 Annex D, ASC and ASCQ assignments). */
 export const Sense = {
   none: { key: SenseKey.noSense, asc: 0x00, ascq: 0x00 },
+  /** LOGICAL UNIT NOT READY, OFFLINE: the logical unit is taken out of service (an iSCSI LUN set offline). */
+  lunOffline: { key: SenseKey.notReady, asc: 0x04, ascq: 0x12 },
   /** MEDIUM NOT PRESENT: the drive is empty. */
   mediumNotPresent: { key: SenseKey.notReady, asc: 0x3a, ascq: 0x00 },
   /** NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED: a medium was inserted since this host last looked. */
@@ -56,6 +58,7 @@ const SENSE_KEY_NAMES: readonly string[] = [
 
 /** ASC/ASCQ descriptions (SPC-4 Annex D) of the conditions in `Sense`: one for each but `none`. */
 const CONDITION_NAMES: Record<Exclude<keyof typeof Sense, 'none'>, string> = {
+  lunOffline: 'LOGICAL UNIT NOT READY, OFFLINE',
   mediumNotPresent: 'MEDIUM NOT PRESENT',
   mediumMayHaveChanged: 'NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED',
   invalidOpcode: 'INVALID COMMAND OPERATION CODE',

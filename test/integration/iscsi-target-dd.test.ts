@@ -86,6 +86,11 @@ t.test('DD scoping decides who logs in; an authorized initiator reads the LUNs',
   t.same((pastEnd as IscsiCommandError).sense, Sense.lbaOutOfRange, '... LOGICAL BLOCK ADDRESS OUT OF RANGE');
   const noLun = await rejection(session.read(7, 0, 1, 512));
   t.same((noLun as IscsiCommandError).sense, Sense.lunNotSupported, 'an unknown LUN: LOGICAL UNIT NOT SUPPORTED');
+  await fleet.setLunState(IQN, 3, 'offline');
+  t.same(((await rejection(session.read(3, 0, 1, 512))) as IscsiCommandError).sense, Sense.lunOffline, 'a LUN set offline: NOT READY, OFFLINE');
+  t.equal((await session.inquiry(3)).vendor, 'BMCFLEET', 'INQUIRY still answers');
+  await fleet.setLunState(IQN, 3, 'online');
+  t.equal((await session.read(3, 0, 1, 512)).length, 512, 'online again');
   await session.logout();
 
   t.equal(((await rejection(login(B, IQN))) as IscsiLoginError).status, LoginStatus.authorizationFailure,

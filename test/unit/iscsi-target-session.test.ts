@@ -201,6 +201,22 @@ t.test('errors: sense in a SCSI Response, a failed medium read, an unknown LUN',
   t.same(decodeFixedSense((pdus(s.receive(write))[0] as { sense: Buffer }).sense), Sense.writeProtected, 'the LUN is read-only');
 });
 
+t.test('a LUN out of service: NOT READY, OFFLINE to all but INQUIRY', async (t) => {
+  let online = true;
+  const c = config();
+  c.targets = [{ ...c.targets[0], online: () => online }];
+  const s = new TargetSession(c);
+  s.receive(login(0, 3, [['InitiatorName', ALLOWED], ['TargetName', IQN]]));
+  t.equal(s.receive(read(0, 1, { cmdSn: 10 })).actions.length, 1);
+  online = false;
+  t.same(decodeFixedSense((pdus(s.receive(read(0, 1, { cmdSn: 11 })))[0] as { sense: Buffer }).sense), Sense.lunOffline);
+  const inquiry = encodeScsiCommand({
+    immediate: false, final: true, read: true, write: false, attribute: 1, lun: encodeLun(0), initiatorTaskTag: 88, expectedDataTransferLength: 36,
+    cmdSn: 12, expStatSn: 0, cdb: Buffer.from([0x12, 0, 0, 0, 36, 0]), data: Buffer.alloc(0),
+  });
+  t.match(pdus(s.receive(inquiry))[0], { kind: 'data-in', hasStatus: true, status: 0 });
+});
+
 t.test('CmdSN: out of order is dropped and counted; immediate commands do not advance; the window closes with commands in flight', async (t) => {
   const { s } = loggedIn();
   t.same(s.receive(read(0, 1, { cmdSn: 12 })).actions, [], 'CmdSN 12 while 10 is expected');
