@@ -10,6 +10,9 @@ import { TargetSession, type TargetStep } from '../../protocols/iscsi/target-ses
 import type { Medium } from '../../protocols/scsi/medium.js';
 import type { IscsiCounters } from './iscsi-counters.js';
 
+/** Bytes waiting in the socket beyond which the next medium read waits for them to drain. */
+const WRITE_HIGH_WATER = 1 << 20;
+
 export interface ConnectionHost {
   readonly clock: Clock;
   readonly counters: IscsiCounters;
@@ -95,7 +98,22 @@ export class IscsiConnection {
     }
   }
 
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.socket.off('drain', done);
+        this.socket.off('close', done);
+        resolve();
+      };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+
   private async read(task: number, lun: number, lba: number, blocks: number): Promise<void> {
+    // an initiator that does not read what it asked for holds up its next burst, not this process's memory
+    while (this.socket.writableLength > WRITE_HIGH_WATER && !this.ended) await this.drained();
+    if (this.ended) return;
     const medium = this.host.medium(lun);
     let data: Buffer;
     try {

@@ -30,7 +30,7 @@ import { encodeNopIn, type NopOutPdu } from './nop.js';
 import { decodeInitiatorPdu, splitPdu, type InitiatorPdu } from './pdu.js';
 import { RejectReason, encodeReject } from './reject.js';
 import { ScsiResponseCode, ScsiStatus, encodeScsiResponse, type ScsiCommandPdu } from './scsi-command.js';
-import { snAdd } from './sequence.js';
+import { inCommandWindow, snAdd } from './sequence.js';
 import { TaskFunction, TaskResponse, encodeTaskManagementResponse, type TaskManagementRequestPdu } from './task-management.js';
 import { decodeText, encodeText, textValue, type TextPairs } from './text.js';
 import { encodeTextResponse, type TextRequest } from './text-pdu.js';
@@ -135,6 +135,8 @@ export class TargetSession {
   // full feature
   private units = new Map<number, LogicalUnit>();
   private readonly tasks = new Map<number, ReadTask>();
+  /** Initiator Task Tag -> task id, for the reads in flight. */
+  private readonly tags = new Map<number, number>();
   private nextTaskId = 1;
   /** A Text Response longer than one PDU: the rest, sent when the initiator asks with this TTT (§11.10.4). */
   private pendingText: { ttt: number; rest: Buffer } | null = null;
@@ -210,7 +212,7 @@ export class TargetSession {
     const sendable = Math.min(task.total, task.expected);
     const piece = data.subarray(0, Math.max(0, sendable - task.offset));
     const last = task.offset + piece.length >= sendable || task.blocksLeft === 0;
-    if (last) this.tasks.delete(taskId);
+    if (last) this.forget(task);
     this.dataIn(task, piece, last, step);
     if (!last) step.actions.push(this.nextRead(task));
     return step;
@@ -221,7 +223,7 @@ export class TargetSession {
     const step: TargetStep = { send: [], actions: [], close: false };
     const task = this.tasks.get(taskId);
     if (task === undefined || this.phase !== Phase.fullFeature) return step;
-    this.tasks.delete(taskId);
+    this.forget(task);
     task.unit.mediumFailed(Sense.unrecoveredReadError);
     step.send.push(this.checkCondition(task.itt, Sense.unrecoveredReadError, task.expected));
     return step;
@@ -363,8 +365,12 @@ export class TargetSession {
   /** Whether a PDU that carries CmdSN is taken; a non-immediate one advances ExpCmdSN. */
   private ordered(immediate: boolean, cmdSn: number): boolean {
     if (immediate) return true;
+    if (!inCommandWindow(cmdSn, this.expCmdSn, this.maxCmdSn())) {
+      this.drop('cmdsn-outside-window'); // §4.2.2.1: silently ignored (a closed window: the queue is full)
+      return false;
+    }
     if (cmdSn !== this.expCmdSn) {
-      this.drop('cmdsn-out-of-order'); // §4.2.2.1: outside the window, silently ignored; a gap cannot happen on one TCP connection
+      this.drop('cmdsn-out-of-order'); // a gap cannot happen on one TCP connection
       return false;
     }
     this.expCmdSn = snAdd(this.expCmdSn, 1);
@@ -396,7 +402,9 @@ export class TargetSession {
     if (this.discovery) return this.reject(pdu, RejectReason.protocolError, step); // §4.3: no SCSI in a discovery session
     if (!this.ordered(c.immediate, c.cmdSn)) return;
     this.stats.commands++;
-    if ([...this.tasks.values()].some((t) => t.itt === c.initiatorTaskTag)) return this.reject(pdu, RejectReason.taskInProgress, step);
+    if (this.tags.has(c.initiatorTaskTag)) return this.reject(pdu, RejectReason.taskInProgress, step);
+    // immediate commands do not wait for the window: a full queue refuses them (§11.17.1, reason 06h)
+    if (c.immediate && this.tasks.size >= this.queueDepth) return this.reject(pdu, RejectReason.immediateCommandReject, step);
     if (c.cdb[0] === REPORT_LUNS_OPCODE) return this.reportLuns(c, step);
     let lun: number;
     try {
@@ -431,6 +439,7 @@ export class TargetSession {
         task.blockSize = outcome.blockSize;
         if (Math.min(task.total, task.expected) === 0) return this.dataIn(task, NO_DATA, true, step);
         this.tasks.set(task.id, task);
+        this.tags.set(task.itt, task.id);
         step.actions.push(this.nextRead(task));
         return;
       }
@@ -461,6 +470,11 @@ export class TargetSession {
       id: this.nextTaskId++, itt: c.initiatorTaskTag, lun, lunField: c.lun, unit: unit as LogicalUnit, nextLba: 0, blocksLeft: 0, blockSize: 1,
       total, expected: c.read ? c.expectedDataTransferLength : 0, offset: 0, dataSn: 0, sequenceBytes: 0,
     };
+  }
+
+  private forget(task: ReadTask): void {
+    this.tasks.delete(task.id);
+    this.tags.delete(task.itt);
   }
 
   /** The next medium read of a task: one burst's worth, so a task holds one burst at a time. */
@@ -587,6 +601,7 @@ export class TargetSession {
     const closing = response === LogoutResponseCode.closed;
     if (closing) {
       this.tasks.clear();
+      this.tags.clear();
       this.phase = Phase.closed;
     }
     step.send.push(encodeLogoutResponse({
@@ -602,8 +617,8 @@ export class TargetSession {
     let response: number = TaskResponse.complete;
     switch (p.function) {
       case TaskFunction.abortTask: {
-        const task = [...this.tasks.values()].find((t) => t.itt === p.referencedTaskTag);
-        if (task) this.tasks.delete(task.id);
+        const task = this.tasks.get(this.tags.get(p.referencedTaskTag) ?? 0);
+        if (task) this.forget(task);
         else response = TaskResponse.taskDoesNotExist;
         break;
       }
@@ -613,6 +628,7 @@ export class TargetSession {
       case TaskFunction.targetWarmReset:
         // one connection, one initiator: its task set is every task here
         this.tasks.clear();
+        this.tags.clear();
         break;
       default:
         response = TaskResponse.notSupported;

@@ -230,6 +230,16 @@ t.test('CmdSN: out of order is dropped and counted; immediate commands do not ad
   t.match(pdus(s.receive(read(0, 1, { cmdSn: 12, tag: 5 })))[0], { kind: 'reject', reason: RejectReason.taskInProgress }, 'a tag in use');
 });
 
+t.test('a full queue closes the window: a further command is dropped, an immediate one rejected (06h)', async (t) => {
+  const s = new TargetSession(config({ queueDepth: 2 }));
+  s.receive(login(0, 3, [['InitiatorName', ALLOWED], ['TargetName', IQN]]));
+  t.equal(s.receive(read(0, 1, { cmdSn: 10 })).actions.length, 1);
+  t.equal(s.receive(read(0, 1, { cmdSn: 11 })).actions.length, 1);
+  t.same(s.receive(read(0, 1, { cmdSn: 12 })).send, []);
+  t.equal(s.stats.drops['cmdsn-outside-window'], 1);
+  t.match(pdus(s.receive(read(0, 1, { cmdSn: 12, immediate: true })))[0], { kind: 'reject', reason: RejectReason.immediateCommandReject, maxCmdSn: 11 });
+});
+
 t.test('NOP-Out pings, task management, unexpected Data-Out, malformed PDUs, logout', async (t) => {
   const { s } = loggedIn();
   const ping = pdus(s.receive(encodeNopOut({ immediate: true, lun: encodeLun(0), initiatorTaskTag: 9, targetTransferTag: RESERVED_TAG, cmdSn: 10, expStatSn: 0, data: Buffer.from('ping') })));
