@@ -9,7 +9,7 @@
 import { promises as fs, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DriveKind, type Medium } from '../protocols/usb-mass-storage/medium.js';
+import { DriveKind, type Medium } from '../protocols/scsi/medium.js';
 import { ImageLibrary } from '../emulator/media/image-library.js';
 import { patternedImage, startRangeServer } from '../test/helpers/range-server.js';
 import { machine } from './lib/measure.js';

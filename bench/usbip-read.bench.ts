@@ -19,7 +19,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { consecutiveAddresses } from '../runtime/ipv4.js';
-import { DriveKind } from '../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../protocols/scsi/medium.js';
 import { Fleet } from '../emulator/fleet/fleet.js';
 import { fleetConfig } from '../emulator/fleet/fleet-config.js';
 import { VirtualMediaDisk } from '../emulator/host/virtual-media-disk.js';

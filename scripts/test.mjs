@@ -5,7 +5,18 @@ import { spawnSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const PEERS = { ipmitool: 'ipmitool', tshark: 'tshark', ipmi_sim: 'openipmi', isnsadm: 'open-isns-utils', isnsd: 'open-isns-server', 'bmc-info': 'freeipmi-tools', usbip: 'usbip', isoinfo: 'genisoimage' }; // command -> Debian package
+// command -> Debian package, one a line so that peers added by different changes do not collide
+const PEERS = {
+  ipmitool: 'ipmitool',
+  tshark: 'tshark',
+  ipmi_sim: 'openipmi',
+  isnsadm: 'open-isns-utils',
+  isnsd: 'open-isns-server',
+  'bmc-info': 'freeipmi-tools',
+  usbip: 'usbip',
+  isoinfo: 'genisoimage',
+  tgtd: 'tgt',
+};
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

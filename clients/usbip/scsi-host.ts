@@ -11,17 +11,17 @@
 // A command and the REQUEST SENSE after it run as one, so commands asked for at once cannot clear each other's sense.
 // The CDBs and the data are the protocols/ codecs the device side decodes and encodes.
 import { InTurn } from '../../runtime/in-turn.js';
-import { encodeBlockTransfer, encodeSynchronizeCache10 } from '../../protocols/usb-mass-storage/scsi/block-io.js';
-import { ScsiOpcode } from '../../protocols/usb-mass-storage/scsi/cdb.js';
+import { encodeBlockTransfer, encodeSynchronizeCache10 } from '../../protocols/scsi/block-io.js';
+import { ScsiOpcode } from '../../protocols/scsi/cdb.js';
 import {
   CAPACITY_10_OVERFLOW, READ_CAPACITY_10_LENGTH, READ_CAPACITY_16_LENGTH, decodeReadCapacity10Data, decodeReadCapacity16Data, encodeReadCapacity10,
   encodeReadCapacity16,
-} from '../../protocols/usb-mass-storage/scsi/capacity.js';
-import { STANDARD_INQUIRY_LENGTH, decodeStandardInquiryData, encodeInquiry, type StandardInquiry } from '../../protocols/usb-mass-storage/scsi/inquiry.js';
+} from '../../protocols/scsi/capacity.js';
+import { STANDARD_INQUIRY_LENGTH, decodeStandardInquiryData, encodeInquiry, type StandardInquiry } from '../../protocols/scsi/inquiry.js';
 import {
   FIXED_SENSE_LENGTH, SenseKey, decodeFixedSense, describeSense, encodeRequestSense, type SenseCondition,
-} from '../../protocols/usb-mass-storage/scsi/sense.js';
-import { encodeTestUnitReady } from '../../protocols/usb-mass-storage/scsi/unit-control.js';
+} from '../../protocols/scsi/sense.js';
+import { encodeTestUnitReady } from '../../protocols/scsi/unit-control.js';
 import { DEFAULT_MAX_URB_BYTES, type BotResult, type BulkOnlyHost } from './bulk-only-host.js';
 
 /** A command ended in CHECK CONDITION; REQUEST SENSE said why. */

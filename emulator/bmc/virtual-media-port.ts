@@ -1,7 +1,7 @@
 // What a BMC's virtual media offers its IPMI commands and its USB/IP port (emulator/media/bmc-media.ts implements it):
 // the bmcfleet OEM commands insert, eject and read the drives' state; the fleet hands it USB/IP connections.
 import type { Socket } from 'node:net';
-import type { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import type { DriveKind } from '../../protocols/scsi/medium.js';
 import type { VirtualMediaStatus } from '../../protocols/ipmi/oem/virtual-media.js';
 
 export type InsertStart = 'started' | 'busy' | 'refused';

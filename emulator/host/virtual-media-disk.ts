@@ -11,9 +11,9 @@ import { BulkOnlyHost } from '../../clients/usbip/bulk-only-host.js';
 import { RemoteFunction } from '../../clients/usbip/remote-function.js';
 import { ScsiHost, SenseError, type Capacity } from '../../clients/usbip/scsi-host.js';
 import { UsbipClient } from '../../clients/usbip/usbip-client.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
-import type { StandardInquiry } from '../../protocols/usb-mass-storage/scsi/inquiry.js';
-import { SenseKey } from '../../protocols/usb-mass-storage/scsi/sense.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
+import type { StandardInquiry } from '../../protocols/scsi/inquiry.js';
+import { SenseKey } from '../../protocols/scsi/sense.js';
 import { DRIVE_PROFILES, VIRTUAL_MEDIA_VENDOR_ID } from '../../protocols/usb-mass-storage/usb-descriptors.js';
 import { USBIP_PORT } from '../../protocols/usb-mass-storage/usbip-op.js';
 

@@ -1,15 +1,26 @@
 // An emulated iSCSI target as an iSNS client (RFC 4171): it registers its entity, portal, target node, portal
 // group and LUNs (the vendor LUN attributes, protocols/isns/vendor-lun.ts) with the fleet's iSNS server, keeps
 // the registration alive, registers for SCNs and answers ESIs on its own port, and re-registers (Replace) when
-// its LUNs change, so the server notifies everyone watching.
+// its LUNs change, so the server notifies everyone watching. It serves its LUNs over iSCSI on its portal
+// (emulator/iscsi/): a seeded pattern, LUN 0 a bootable disk, to the initiators it shares a discovery domain
+// with, a list it downloads from the iSNS server and fetches again on every SCN (emulator/iscsi/initiator-acl.ts).
 import type { Clock } from '../../runtime/clock.js';
 import { NodeType } from '../../protocols/isns/attributes.js';
 import { IsnsClient, type EntitySpec } from '../../clients/isns/isns-client.js';
 import { LUN_STATES, type TargetLun, type TargetSpec } from './target-spec.js';
 import { RegistrationKeeper } from '../../clients/isns/registration-keeper.js';
 import { IsnsClientListener } from '../../clients/isns/isns-client-listener.js';
+import { InitiatorAcl } from '../iscsi/initiator-acl.js';
+import { IscsiPortal } from '../iscsi/iscsi-portal.js';
+import type { IscsiCounterValues } from '../iscsi/iscsi-counters.js';
+import { PatternLun } from '../iscsi/pattern-lun.js';
 
-export interface TargetSummary extends TargetSpec { eid: string | null; refreshes: number; refreshFailures: number; esisAnswered: number; scnsReceived: number }
+export interface TargetSummary extends TargetSpec {
+  eid: string | null; refreshes: number; refreshFailures: number; esisAnswered: number; scnsReceived: number;
+  /** The initiators allowed to log in now (those the iSNS server shows this target). */
+  initiators: string[];
+  iscsi: IscsiCounterValues & { open: number; drops: Record<string, number> };
+}
 
 /** How often the server should check the target is alive (ESI interval, seconds). */
 const ESI_INTERVAL_S = 30;
@@ -21,11 +32,19 @@ export class EmulatedTarget {
   private client: IsnsClient | null = null;
   private keeper: RegistrationKeeper | null = null;
   private readonly listener = new IsnsClientListener();
+  private readonly acl: InitiatorAcl;
+  private readonly portal: IscsiPortal;
 
   constructor(spec: TargetSpec, server: { host: string; port: number }, clock: Clock) {
     this.spec = spec;
     this.server = server;
     this.clock = clock;
+    this.acl = new InitiatorAcl(() => this.client!.queryNodes(NodeType.INITIATOR));
+    const luns = new Map(spec.luns.map((l) => [l.lun, new PatternLun({ seed: spec.iqn, lun: l.lun, sizeBytes: l.sizeGB * 1e9, boot: l.lun === 0 })]));
+    this.portal = new IscsiPortal({ iqn: spec.iqn, alias: spec.alias, ip: spec.ip, port: spec.port, luns, allows: (i) => this.acl.allows(i), clock,
+      online: (lun) => this.spec.luns.some((l) => l.lun === lun && (l.state === 'online' || l.state === 'busy')),
+    });
+    this.listener.on('scn', () => void this.acl.refresh());
   }
 
   async start(): Promise<void> {
@@ -34,6 +53,13 @@ export class EmulatedTarget {
     this.keeper = new RegistrationKeeper(this.client, this.entity(), this.clock);
     await this.keeper.start();
     await this.client.scnRegister();
+    await this.acl.refresh();
+    try {
+      await this.portal.start();
+    } catch (err) {
+      await this.stop(true);
+      throw err;
+    }
   }
 
   /** Changes one LUN's state (e.g. offline: degraded) and re-registers; throws RangeError for an unknown LUN. */
@@ -43,11 +69,16 @@ export class EmulatedTarget {
     if (!(state in LUN_STATES)) throw new RangeError(`LUN state must be one of ${Object.keys(LUN_STATES).join(', ')}`);
     l.state = state;
     await this.keeper!.update(this.entity());
+    // Replace registers the node anew, without its SCN registration (RFC 4171 §5.6.5.1): ask again, and catch up
+    // on what the SCNs missed meanwhile
+    await this.client!.scnRegister();
+    await this.acl.refresh();
   }
 
   /** Deregisters (the server tells SCN listeners) and lets go of its connections. */
   async stop(deregister = true): Promise<void> {
     try {
+      await this.portal.stop();
       await this.keeper?.stop(deregister);
     } finally {
       await this.client?.close();
@@ -59,6 +90,7 @@ export class EmulatedTarget {
     return {
       ...this.spec, eid: this.keeper?.current?.eid ?? null, refreshes: this.keeper?.refreshes ?? 0, refreshFailures: this.keeper?.failures ?? 0,
       esisAnswered: this.listener.counters.esis, scnsReceived: this.listener.counters.scns,
+      initiators: this.acl.names, iscsi: this.portal.counters.snapshot(),
     };
   }
 

@@ -6,7 +6,7 @@ import { isAbsolute, join } from 'node:path';
 import type { Clock } from '../../runtime/clock.js';
 import { MediaState, type VirtualMediaStatus } from '../../protocols/ipmi/oem/virtual-media.js';
 import { parseIpv4 } from '../../protocols/ipv4.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { DRIVE_PROFILES, MANUFACTURER, massStorageSerial } from '../../protocols/usb-mass-storage/usb-descriptors.js';
 import type { ImageLibrary } from './image-library.js';
 import { MassStorageFunction } from './mass-storage-function.js';

@@ -6,7 +6,7 @@
 // as long as its disk is inserted, like a BMC's virtual USB stick over a read-only share. They are gone after an
 // eject or a restart of the emulator's process.
 import { InTurn } from '../../runtime/in-turn.js';
-import type { Medium } from '../../protocols/usb-mass-storage/medium.js';
+import type { Medium } from '../../protocols/scsi/medium.js';
 import { checkBlockRange, type ImageMedium } from './image-medium.js';
 import { MediaError, MediaErrorCode } from './media-error.js';
 import type { OverlayBudget } from './overlay-budget.js';

@@ -2,7 +2,7 @@
 // 1-1 and a removable disk on 1-2, high-speed devices on bus 1 behind the BMC's virtual hub (devnum 1 is the hub, as
 // the root hub is on Linux). The path has the shape of a Linux sysfs device path (what usbipd sends) under a platform
 // device named for what it is: these devices live in bmcfleet, not in any kernel.
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { massStorageDescriptors, massStorageSerial, type DescriptorSet } from '../../protocols/usb-mass-storage/usb-descriptors.js';
 import { UsbSpeed, type ExportedDevice } from '../../protocols/usb-mass-storage/usbip-op.js';
 

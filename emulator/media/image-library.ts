@@ -1,7 +1,7 @@
 // Turns what a user names (a path or an http(s) URL) into a medium for a drive, for every BMC of the process: one
 // block cache and one overlay budget for all of them, and one open source per image while any drive uses it (one
 // file handle, one HTTP probe and one bounded pool of connections, however many hosts read it).
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { BlockCache, type BlockCacheOptions } from './block-cache.js';
 import { CowOverlay } from './cow-overlay.js';
 import { BlankSource } from './blank-source.js';

@@ -1,6 +1,6 @@
 // A medium read straight from an image through the shared block cache: a CD-ROM, or a write-protected disk, and
 // the base under a disk's copy-on-write overlay. It never writes.
-import { DriveKind, type Medium } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind, type Medium } from '../../protocols/scsi/medium.js';
 import type { BlockCache } from './block-cache.js';
 import type { ImageSource } from './image-source.js';
 import { MediaError, MediaErrorCode } from './media-error.js';

@@ -11,9 +11,9 @@
 //   sense; a TypeError, RangeError or ReferenceError from it is a bug and is rethrown.
 import { InTurn } from '../../runtime/in-turn.js';
 import { BotMachine, type BotAction, type BotStats } from '../../protocols/usb-mass-storage/bot-machine.js';
-import type { Medium, MediumSlot } from '../../protocols/usb-mass-storage/medium.js';
-import type { InquiryIdentity } from '../../protocols/usb-mass-storage/scsi/inquiry.js';
-import { LogicalUnit } from '../../protocols/usb-mass-storage/scsi/logical-unit.js';
+import type { Medium, MediumSlot } from '../../protocols/scsi/medium.js';
+import type { InquiryIdentity } from '../../protocols/scsi/inquiry.js';
+import { LogicalUnit } from '../../protocols/scsi/logical-unit.js';
 import { UrbStatus, type UrbOutcome, type UsbFunction } from '../../protocols/usb-mass-storage/usb-function.js';
 
 export interface MassStorageFunctionOptions {

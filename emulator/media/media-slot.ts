@@ -1,6 +1,6 @@
 // One virtual drive of a BMC (its CD-ROM or its disk): the medium inserted now, if any, and a generation that moves
 // on every insert and eject so each host attached to the drive gets UNIT ATTENTION 28h once (SPC-4 §6.37).
-import type { DriveKind, Medium, MediumSlot } from '../../protocols/usb-mass-storage/medium.js';
+import type { DriveKind, Medium, MediumSlot } from '../../protocols/scsi/medium.js';
 
 /** A medium ready to insert (ImageLibrary.load): where it came from and how to let go of it. */
 export interface LoadedMedium {

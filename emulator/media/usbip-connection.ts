@@ -12,7 +12,7 @@
 import type { Socket } from 'node:net';
 import type { Clock } from '../../runtime/clock.js';
 import { DecodeError } from '../../protocols/errors.js';
-import type { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import type { DriveKind } from '../../protocols/scsi/medium.js';
 import { UsbControlEndpoint } from '../../protocols/usb-mass-storage/usb-control.js';
 import { BULK_IN_ENDPOINT, BULK_OUT_ENDPOINT, ENDPOINT_IN } from '../../protocols/usb-mass-storage/usb-descriptors.js';
 import { UrbStatus, type UrbOutcome, type UsbFunction } from '../../protocols/usb-mass-storage/usb-function.js';

@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import type { Clock } from '../../runtime/clock.js';
 import { parseIpv4 } from '../../protocols/ipv4.js';
-import type { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import type { DriveKind } from '../../protocols/scsi/medium.js';
 import type { UsbFunction } from '../../protocols/usb-mass-storage/usb-function.js';
 import { exportedDrives, type ExportedDrive } from './exported-drive.js';
 import { UsbipCounters } from './usbip-counters.js';

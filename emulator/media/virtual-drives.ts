@@ -1,5 +1,5 @@
 // What one BMC owns for virtual media: a CD-ROM drive and a removable disk drive (issue 13), each a MediaSlot.
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { MediaSlot, type DriveDescription } from './media-slot.js';
 
 export class VirtualDrives {

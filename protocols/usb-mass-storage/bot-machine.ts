@@ -22,8 +22,8 @@
 // before it does not clear them.
 import { DecodeError } from '../errors.js';
 import { CBW_LENGTH, CSW_LENGTH, CswStatus, decodeCbw, encodeCsw } from './bot.js';
-import { LogicalUnit, type MediumInfo } from './scsi/logical-unit.js';
-import { Sense } from './scsi/sense.js';
+import { LogicalUnit, type MediumInfo } from '../scsi/logical-unit.js';
+import { Sense } from '../scsi/sense.js';
 
 export type BotAction =
   /** Read `blocks` blocks from `lba`; hand the bytes to complete(). */

@@ -3,7 +3,7 @@
 // drives' own: a mass-storage device per USB MSC Overview 1.4 §2 (class 08h, subclass 06h SCSI transparent command
 // set) and BOT 1.0 §4.1-§4.3 (protocol 50h Bulk-Only, one bulk IN and one bulk OUT endpoint, a serial number string).
 import { DecodeError, requireBytes } from '../errors.js';
-import { DriveKind } from './medium.js';
+import { DriveKind } from '../scsi/medium.js';
 import { DescriptorType } from './usb-setup.js';
 
 const P = 'usb';

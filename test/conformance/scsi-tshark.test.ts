@@ -8,7 +8,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { MassStorageFunction } from '../../emulator/media/mass-storage-function.js';
 import { malformedLines } from '../helpers/tshark.js';
 import { runCommand, type HostCommand } from '../helpers/bot-host.js';

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemClock } from '../../runtime/clock.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { BmcMedia } from '../../emulator/media/bmc-media.js';
 import { ImageLibrary } from '../../emulator/media/image-library.js';
 import { VirtualMediaDisk } from '../../emulator/host/virtual-media-disk.js';

@@ -9,7 +9,7 @@ import { BulkOnlyError, BulkOnlyHost, type BulkOnlyTransport } from '../../clien
 import { ControlRequestError } from '../../clients/usbip/remote-function.js';
 import { ScsiHost, ScsiHostError, SenseError } from '../../clients/usbip/scsi-host.js';
 import { DecodeError } from '../../protocols/errors.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { UrbStatus, type UrbOutcome } from '../../protocols/usb-mass-storage/usb-function.js';
 import { MassStorageFunction } from '../../emulator/media/mass-storage-function.js';
 import { MemorySlot, cdImage, diskImage } from '../helpers/memory-medium.js';

@@ -7,11 +7,11 @@
 // FUZZ_ITERATIONS (per decoder; sequences get a tenth of it).
 import t from 'tap';
 import { CswStatus, decodeCbw, decodeCsw, encodeCbw, encodeCsw } from '../../protocols/usb-mass-storage/bot.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
-import { decodeCommand } from '../../protocols/usb-mass-storage/scsi/commands.js';
-import { decodeReadCapacity10Data, decodeReadCapacity16Data, readCapacity10Data, readCapacity16Data } from '../../protocols/usb-mass-storage/scsi/capacity.js';
-import { PeripheralDeviceType, decodeStandardInquiryData, standardInquiryData } from '../../protocols/usb-mass-storage/scsi/inquiry.js';
-import { decodeFixedSense, encodeFixedSense, Sense } from '../../protocols/usb-mass-storage/scsi/sense.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
+import { decodeCommand } from '../../protocols/scsi/commands.js';
+import { decodeReadCapacity10Data, decodeReadCapacity16Data, readCapacity10Data, readCapacity16Data } from '../../protocols/scsi/capacity.js';
+import { PeripheralDeviceType, decodeStandardInquiryData, standardInquiryData } from '../../protocols/scsi/inquiry.js';
+import { decodeFixedSense, encodeFixedSense, Sense } from '../../protocols/scsi/sense.js';
 import { UrbStatus, type UrbOutcome } from '../../protocols/usb-mass-storage/usb-function.js';
 import { MassStorageFunction } from '../../emulator/media/mass-storage-function.js';
 import { BULK_IN, BULK_OUT, resetRecovery, runCommand } from '../helpers/bot-host.js';

@@ -5,7 +5,7 @@
 // more than one message's bound; endpoint 0 must answer every setup packet with data or a stall, never more than asked.
 // Seed: FUZZ_SEED; inputs: FUZZ_ITERATIONS (the long run: FUZZ_ITERATIONS=1000000).
 import t from 'tap';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { UsbControlEndpoint } from '../../protocols/usb-mass-storage/usb-control.js';
 import {
   decodeConfiguration, decodeDeviceDescriptor, decodeLanguageIds, decodeString, encodeConfiguration, encodeDeviceDescriptor, encodeLanguageIds,

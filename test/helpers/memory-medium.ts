@@ -1,6 +1,6 @@
 // A Medium held in memory and a MediumSlot to put it in, for the BOT/SCSI tests: every byte of the image is
 // patternByte(offset), so a test can check any range it reads without keeping a copy.
-import type { DriveKind, Medium, MediumSlot } from '../../protocols/usb-mass-storage/medium.js';
+import type { DriveKind, Medium, MediumSlot } from '../../protocols/scsi/medium.js';
 
 /** The byte at `offset` of a fresh image: varies within a block and from block to block. */
 export function patternByte(offset: number): number {

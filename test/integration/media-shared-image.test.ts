@@ -5,7 +5,7 @@ import t from 'tap';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DriveKind, type Medium } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind, type Medium } from '../../protocols/scsi/medium.js';
 import { ImageLibrary } from '../../emulator/media/image-library.js';
 import { patternedImage, startRangeServer } from '../helpers/range-server.js';
 

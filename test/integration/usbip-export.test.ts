@@ -6,7 +6,7 @@ import t, { type Test } from 'tap';
 import net from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { UrbStatus } from '../../protocols/usb-mass-storage/usb-function.js';
 import { OpStatus, encodeImportRequest } from '../../protocols/usb-mass-storage/usbip-op.js';
 import { Direction, Errno, encodeUrb, type CmdSubmit } from '../../protocols/usb-mass-storage/usbip-urb.js';

@@ -12,8 +12,8 @@ import { Fleet } from '../../emulator/fleet/fleet.js';
 import { fleetConfig } from '../../emulator/fleet/fleet-config.js';
 import { DriveNotListedError, VirtualMediaDisk } from '../../emulator/host/virtual-media-disk.js';
 import { SenseError } from '../../clients/usbip/scsi-host.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
-import { encodeInquiry } from '../../protocols/usb-mass-storage/scsi/inquiry.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
+import { encodeInquiry } from '../../protocols/scsi/inquiry.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { patternedImage } from '../helpers/range-server.js';
 

@@ -4,7 +4,7 @@ import t from 'tap';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { BlockCache } from '../../emulator/media/block-cache.js';
 import { CowOverlay, OVERLAY_PAGE_SIZE } from '../../emulator/media/cow-overlay.js';
 import { FileSource } from '../../emulator/media/file-source.js';

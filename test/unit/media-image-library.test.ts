@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { CowOverlay } from '../../emulator/media/cow-overlay.js';
 import { ImageLibrary } from '../../emulator/media/image-library.js';
 import { parseImageLocation } from '../../emulator/media/image-location.js';

@@ -1,7 +1,7 @@
 // A medium read straight from an image (emulator/media/image-medium.ts): block sizes per drive, whole blocks
 // only, reads through the shared cache, never a write.
 import t from 'tap';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { BlockCache } from '../../emulator/media/block-cache.js';
 import { ImageMedium } from '../../emulator/media/image-medium.js';
 import { MediaErrorCode } from '../../emulator/media/media-error.js';

@@ -1,7 +1,7 @@
 // A BMC's virtual drives (emulator/media/media-slot.ts, virtual-drives.ts): insert, eject, replace, and the
 // generation a host compares to know it must report UNIT ATTENTION.
 import t from 'tap';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { BlockCache } from '../../emulator/media/block-cache.js';
 import { ImageMedium } from '../../emulator/media/image-medium.js';
 import { MediaSlot, type LoadedMedium } from '../../emulator/media/media-slot.js';

@@ -1,10 +1,10 @@
 // Every SCSI command of the virtual CD-ROM (MMC-6) and removable disk (SBC-3), sent through the mass-storage
 // function as a host would, with the exact bytes each answers (worked out from the spec tables cited in
-// protocols/usb-mass-storage/scsi/) and the sense data after every error.
+// protocols/scsi/) and the sense data after every error.
 import t from 'tap';
 import { CswStatus } from '../../protocols/usb-mass-storage/bot.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
-import { decodeFixedSense } from '../../protocols/usb-mass-storage/scsi/sense.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
+import { decodeFixedSense } from '../../protocols/scsi/sense.js';
 import { MassStorageFunction } from '../../emulator/media/mass-storage-function.js';
 import { MemorySlot, cdImage, diskImage, patternBytes, type MemoryMedium } from '../helpers/memory-medium.js';
 import { runCommand, type HostCommand } from '../helpers/bot-host.js';

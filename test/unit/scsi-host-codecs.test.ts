@@ -2,17 +2,17 @@
 // checked byte for byte against the SPC-4 / SBC-3 layouts), the parameter data it reads (INQUIRY, READ CAPACITY
 // (10) and (16), decoded from what the device encodes), and the readable text of sense data.
 import t from 'tap';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
-import { decodeCommand } from '../../protocols/usb-mass-storage/scsi/commands.js';
-import { encodeBlockTransfer, encodeSynchronizeCache10, needsCdb16 } from '../../protocols/usb-mass-storage/scsi/block-io.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
+import { decodeCommand } from '../../protocols/scsi/commands.js';
+import { encodeBlockTransfer, encodeSynchronizeCache10, needsCdb16 } from '../../protocols/scsi/block-io.js';
 import {
   decodeReadCapacity10Data, decodeReadCapacity16Data, encodeReadCapacity10, encodeReadCapacity16, readCapacity10Data, readCapacity16Data,
-} from '../../protocols/usb-mass-storage/scsi/capacity.js';
+} from '../../protocols/scsi/capacity.js';
 import {
   PeripheralDeviceType, decodeStandardInquiryData, encodeInquiry, standardInquiryData,
-} from '../../protocols/usb-mass-storage/scsi/inquiry.js';
-import { Sense, describeSense, encodeRequestSense } from '../../protocols/usb-mass-storage/scsi/sense.js';
-import { encodeTestUnitReady } from '../../protocols/usb-mass-storage/scsi/unit-control.js';
+} from '../../protocols/scsi/inquiry.js';
+import { Sense, describeSense, encodeRequestSense } from '../../protocols/scsi/sense.js';
+import { encodeTestUnitReady } from '../../protocols/scsi/unit-control.js';
 
 const hex = (b: Buffer) => b.toString('hex');
 

@@ -4,8 +4,8 @@
 import t from 'tap';
 import { CswStatus, decodeCsw, encodeCbw } from '../../protocols/usb-mass-storage/bot.js';
 import { BotMachine } from '../../protocols/usb-mass-storage/bot-machine.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
-import { LogicalUnit } from '../../protocols/usb-mass-storage/scsi/logical-unit.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
+import { LogicalUnit } from '../../protocols/scsi/logical-unit.js';
 import { UrbStatus, type UrbOutcome } from '../../protocols/usb-mass-storage/usb-function.js';
 import { MassStorageFunction } from '../../emulator/media/mass-storage-function.js';
 import { BULK_IN, BULK_OUT, resetRecovery, runCommand } from '../helpers/bot-host.js';

@@ -3,7 +3,7 @@
 // bytes at high speed, 64 at full speed); requests follow §9.4 and BOT 1.0 §3.1-§3.2.
 import t from 'tap';
 import { DecodeError } from '../../protocols/errors.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { UsbControlEndpoint } from '../../protocols/usb-mass-storage/usb-control.js';
 import {
   configurationTotalLength, decodeConfiguration, decodeDeviceDescriptor, decodeLanguageIds, decodeString, encodeConfiguration, encodeString,

@@ -2,7 +2,7 @@
 // insert an image into, or eject it from, the BMC's CD-ROM or disk, and read a drive's state.
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
 import { GetVirtualMediaStatus, MediaAction, SetVirtualMedia, VirtualDrive } from '../../../protocols/ipmi/oem/virtual-media.js';
-import { DriveKind } from '../../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../../protocols/scsi/medium.js';
 import type { VirtualMediaPort } from '../virtual-media-port.js';
 import { bmcfleetOnly, handler, refuse } from './define.js';
 import type { CommandSpec } from './types.js';

@@ -3,7 +3,7 @@
 //   GET    /bmcs/IP/media                 both drives and the USB/IP counters
 //   PUT    /bmcs/IP/media/cdrom|disk      {"image": "PATH or http(s) URL", "writeProtected": false}: answered once inserted
 //   DELETE /bmcs/IP/media/cdrom|disk      eject
-import { DriveKind } from '../../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../../protocols/scsi/medium.js';
 import { ControlError } from '../control-error.js';
 import { askBmc } from './bmcs.js';
 import type { Route } from './route.js';

@@ -2,7 +2,7 @@
 // plain data, as it crosses from the supervisor to the shard processes and back.
 import type { CountersSnapshot } from '../../bmc/counters.js';
 import type { FaultSettings } from '../../bmc/faults.js';
-import type { DriveKind } from '../../../protocols/usb-mass-storage/medium.js';
+import type { DriveKind } from '../../../protocols/scsi/medium.js';
 import type { BlockCacheCounters } from '../../media/block-cache.js';
 import type { UsbipCountersSnapshot } from '../../media/usbip-counters.js';
 

@@ -6,7 +6,7 @@
 //                                        once inserted (an HTTP image is asked for its size first)
 //   DELETE /bmcs/IP/media/cdrom|disk      eject
 import type { Clock } from '../../../runtime/clock.js';
-import { DriveKind } from '../../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../../protocols/scsi/medium.js';
 import { BmcMedia, InsertBusyError } from '../../media/bmc-media.js';
 import { ImageLibrary } from '../../media/image-library.js';
 import { MediaError, MediaErrorCode } from '../../media/media-error.js';

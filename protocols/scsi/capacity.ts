@@ -1,7 +1,7 @@
 // READ CAPACITY(10) and READ CAPACITY(16) — SBC-3, READ CAPACITY commands (MMC-6 READ CAPACITY for the CD-ROM
 // returns the same 8 bytes). (16) is SERVICE ACTION IN(16), opcode 9Eh with service action 10h.
 // The obsolete LOGICAL BLOCK ADDRESS and PMI fields are ignored: the answer is always the last LBA.
-import { requireBytes } from '../../errors.js';
+import { requireBytes } from '../errors.js';
 import { PROTO, ScsiOpcode, checkCdbField, invalidField, readCdb, readU64, writeU64 } from './cdb.js';
 
 export const READ_CAPACITY_16_SERVICE_ACTION = 0x10;

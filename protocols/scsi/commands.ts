@@ -1,8 +1,8 @@
 // The CDB dispatcher: the operation code picks the family decoder (a file per family in this folder). Which
 // commands a logical unit accepts depends on its kind: the SBC-3 disk set, or the MMC-6 CD-ROM set (no writes
 // to a CD get past DATA PROTECT, but WRITE is still decoded so the host learns why).
-import { DecodeError } from '../../errors.js';
-import { DriveKind } from '../medium.js';
+import { DecodeError } from '../errors.js';
+import { DriveKind } from './medium.js';
 import { decodeBlockTransfer, decodeSynchronizeCache10, type BlockTransferCommand, type SynchronizeCacheCommand } from './block-io.js';
 import { decodeReadCapacity10, decodeServiceActionIn16, type ReadCapacity10Command, type ReadCapacity16Command } from './capacity.js';
 import { CdbError, PROTO, ScsiOpcode } from './cdb.js';

@@ -1,6 +1,6 @@
 // INQUIRY — SPC-4, INQUIRY command: the CDB, the 36-byte standard INQUIRY data, and the vital product data
 // pages 00h (Supported VPD Pages), 80h (Unit Serial Number) and 83h (Device Identification) of SPC-4 §7.8.
-import { requireBytes } from '../../errors.js';
+import { requireBytes } from '../errors.js';
 import { PROTO, ScsiOpcode, checkCdbField, invalidField, readCdb, writeAsciiField } from './cdb.js';
 
 /** PERIPHERAL DEVICE TYPE (SPC-4, standard INQUIRY data byte 0). */

@@ -8,8 +8,8 @@
 //   - whether PREVENT ALLOW MEDIUM REMOVAL holds the medium.
 // The medium's bytes never pass through here: a READ, WRITE, SYNCHRONIZE CACHE or eject comes back as an outcome
 // for the transport to carry out.
-import { DecodeError } from '../../errors.js';
-import { DriveKind } from '../medium.js';
+import { DecodeError } from '../errors.js';
+import { DriveKind } from './medium.js';
 import { inRange } from './block-io.js';
 import { READ_CAPACITY_10_LENGTH, readCapacity10Data, readCapacity16Data } from './capacity.js';
 import { CdbError, truncateToAllocation } from './cdb.js';

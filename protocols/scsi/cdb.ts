@@ -1,7 +1,7 @@
 // What every SCSI command decoder here shares: the operation codes this device knows (SPC-4, SBC-3 and MMC-6
 // command tables), the DecodeError codes a refused CDB carries, and the helpers that read a CDB safely.
 // The logical unit turns each code into the sense data SPC-4 prescribes (logical-unit.ts).
-import { DecodeError } from '../../errors.js';
+import { DecodeError } from '../errors.js';
 
 export const PROTO = 'scsi';
 

@@ -1,6 +1,6 @@
 // Sense data — SPC-4 §4.5: the sense keys and additional sense codes this device reports, the fixed format
 // (§4.5.3, response code 70h: current error) and the REQUEST SENSE command that returns it.
-import { DecodeError, requireBytes } from '../../errors.js';
+import { DecodeError, requireBytes } from '../errors.js';
 import { PROTO, ScsiOpcode, checkCdbField, invalidField, readCdb } from './cdb.js';
 
 /** SENSE KEY (SPC-4 §4.5.6, sense key descriptions). */
@@ -24,6 +24,8 @@ export interface SenseCondition {
 /** The conditions this device reports (SPC-4 Annex D, ASC and ASCQ assignments). */
 export const Sense = {
   none: { key: SenseKey.noSense, asc: 0x00, ascq: 0x00 },
+  /** LOGICAL UNIT NOT READY, OFFLINE: the logical unit is taken out of service (an iSCSI LUN set offline). */
+  lunOffline: { key: SenseKey.notReady, asc: 0x04, ascq: 0x12 },
   /** MEDIUM NOT PRESENT: the drive is empty. */
   mediumNotPresent: { key: SenseKey.notReady, asc: 0x3a, ascq: 0x00 },
   /** NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED: a medium was inserted since this host last looked. */
@@ -34,6 +36,8 @@ export const Sense = {
   lbaOutOfRange: { key: SenseKey.illegalRequest, asc: 0x21, ascq: 0x00 },
   /** INVALID FIELD IN CDB. */
   invalidFieldInCdb: { key: SenseKey.illegalRequest, asc: 0x24, ascq: 0x00 },
+  /** LOGICAL UNIT NOT SUPPORTED: a command to a LUN the target does not have. */
+  lunNotSupported: { key: SenseKey.illegalRequest, asc: 0x25, ascq: 0x00 },
   /** SAVING PARAMETERS NOT SUPPORTED: MODE SENSE asked for saved values. */
   savingParametersNotSupported: { key: SenseKey.illegalRequest, asc: 0x39, ascq: 0x00 },
   /** MEDIUM REMOVAL PREVENTED: an eject while PREVENT ALLOW MEDIUM REMOVAL holds the medium. */
@@ -54,11 +58,13 @@ const SENSE_KEY_NAMES: readonly string[] = [
 
 /** ASC/ASCQ descriptions (SPC-4 Annex D) of the conditions in `Sense`: one for each but `none`. */
 const CONDITION_NAMES: Record<Exclude<keyof typeof Sense, 'none'>, string> = {
+  lunOffline: 'LOGICAL UNIT NOT READY, OFFLINE',
   mediumNotPresent: 'MEDIUM NOT PRESENT',
   mediumMayHaveChanged: 'NOT READY TO READY CHANGE, MEDIUM MAY HAVE CHANGED',
   invalidOpcode: 'INVALID COMMAND OPERATION CODE',
   lbaOutOfRange: 'LOGICAL BLOCK ADDRESS OUT OF RANGE',
   invalidFieldInCdb: 'INVALID FIELD IN CDB',
+  lunNotSupported: 'LOGICAL UNIT NOT SUPPORTED',
   savingParametersNotSupported: 'SAVING PARAMETERS NOT SUPPORTED',
   mediumRemovalPrevented: 'MEDIUM REMOVAL PREVENTED',
   writeProtected: 'WRITE PROTECTED',

@@ -3,8 +3,8 @@
 // and the CD-ROM's CD Capabilities and Mechanical Status page 2Ah (MMC-3 §5.5.10, kept by MMC-6 hosts: Linux sr
 // reads it with MODE SENSE(10) to learn the speed and the tray). No block descriptors are returned (the
 // BLOCK DESCRIPTOR LENGTH is 0, allowed whatever DBD says; MMC-6 drives never return them).
-import { DecodeError } from '../../errors.js';
-import { DriveKind } from '../medium.js';
+import { DecodeError } from '../errors.js';
+import { DriveKind } from './medium.js';
 import { CdbError, PROTO, ScsiOpcode, invalidField, readCdb } from './cdb.js';
 
 /** PC, byte 2 [7:6] (SPC-4, page control field). */
