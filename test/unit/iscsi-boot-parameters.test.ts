@@ -83,6 +83,7 @@ t.test('the BMC keeps them: Set then Get, block by block; out-of-range blocks C9
   t.equal(f.send(CH, SET_BOOT, [100, 16, 0x61]).cc, CC.PARAMETER_OUT_OF_RANGE);
   t.equal(f.send(CH, SET_BOOT, [97, 1, 2, 3]).cc, CC.REQUEST_DATA_LENGTH_INVALID);
   t.equal(f.send(CH, SET_BOOT, [96]).cc, CC.REQUEST_DATA_LENGTH_INVALID, 'a string Set needs its block');
+  t.equal(f.send(CH, SET_BOOT, [102, 0x80, 1, 0, 0, 0, 0, 0, 0]).cc, CC.INVALID_DATA_FIELD, 'a LUN that is not single level');
   for (const unassigned of [98, 99, 103, 106, 107, 127]) t.equal(f.send(CH, GET_BOOT, [unassigned, 0, 0]).cc, 0x80, `${unassigned} is not supported`);
   t.equal(f.send(CH, SET_BOOT, [0x80 | 97, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]).cc, CC.OK, 'lock bit');
   t.same(bytes(f.send(CH, GET_BOOT, [97, 0, 0])).slice(0, 2), [0x01, 0x80 | 97], 'reads back locked');
