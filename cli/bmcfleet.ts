@@ -13,6 +13,7 @@ import { provisionCommand } from './provision.js';
 import { managerCommand } from './manager.js';
 import { rmcCommand } from './rmc.js';
 import { rolloutCommand } from './rollout.js';
+import { slpCommand } from './slp.js';
 
 interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
 
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Subcommand> = {
   bench: benchCommand,
   sol: solCommand,
   isns: isnsCommand,
+  slp: slpCommand,
   firmware: firmwareCommand,
   manager: managerCommand,
   rollout: rolloutCommand,

@@ -9,12 +9,14 @@ import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '.
 import { IsnsClient, IsnsConnectionError, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../clients/isns/isns-client.js';
 import { NodeType } from '../protocols/isns/attributes.js';
 import { LunState, type LunInfo } from '../protocols/isns/vendor-lun.js';
+import { findIsnsServers } from '../clients/slp/slp-client.js';
+import { FIND_OPTIONS, FIND_OPTIONS_HELP, findOptions, runFind } from './slp.js';
 
 const DEFAULT_SOURCE = 'iqn.2026-11.org.bmcfleet:cli'; // the naming authority the emulated targets use
 const DEFAULT_HEARTBEAT_INTERVAL = 5;
 const DEFAULT_DISCOVER_TIMEOUT = 3 * DEFAULT_HEARTBEAT_INTERVAL;
 
-const HELP = `usage: bmcfleet isns <serve|discover|list|register|deregister|dd|dds> [options]   (bmcfleet isns <sub> --help)
+const HELP = `usage: bmcfleet isns <serve|discover|find|list|register|deregister|dd|dds> [options]   (bmcfleet isns <sub> --help)
 
 iSNS (RFC 4171) is the name service iSCSI targets and initiators use to find each other: targets
 register their portals (IP:port) and nodes (iSCSI names), initiators ask which targets they may see.
@@ -22,6 +24,7 @@ Visibility is controlled by discovery domains (DDs): nodes see the nodes they sh
 
   serve       run an iSNS server on TCP and UDP (the emulated fleet's targets register here)
   discover    wait for an iSNS server's heartbeat and print where it serves
+  find        find iSNS servers by SLP (multicast, or a Directory Agent)
   list        show the nodes a server knows, with portals and LUN attributes (or its DDs)
   register    register a target or initiator with its portals and LUNs
   deregister  remove a node or a whole entity
@@ -98,6 +101,15 @@ options:
   --timeout S          give up after S seconds (default ${DEFAULT_DISCOVER_TIMEOUT}: three heartbeats at serve's default interval)
   --json               machine-readable output (one JSON value)
 `;
+
+const FIND_HELP = `usage: bmcfleet isns find --slp [--scope S]... [--da HOST:PORT] [--port P] [--interface A] [--timeout S] [--json]
+
+Finds iSNS servers by SLP (RFC 2608, RFC 4018), as open-isns clients do with "ServerAddress = SLP:": a Service
+Request for service:iscsi:sms with the predicate (protocols=isns), multicast to 239.255.255.253 (or unicast to a
+Directory Agent), and prints each server's address and port. The fleet's iSNS server answers when its fleet
+file has isns.slp. Exits 1 when none answers.
+  --slp             find by SLP (the only way for now; heartbeats: bmcfleet isns discover)
+${FIND_OPTIONS_HELP}`;
 
 const LIST_HELP = `usage: bmcfleet isns list --server HOST:PORT [--source IQN] [--dds] [--json]
 
@@ -303,6 +315,16 @@ async function discover(argv: string[]): Promise<number> {
   return 0;
 }
 
+async function find(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...FIND_OPTIONS, slp: { type: 'boolean' } });
+  if (values.help) { process.stdout.write(FIND_HELP); return 0; }
+  if (!values.slp) throw new UsageError('isns find needs --slp (find by SLP); to wait for heartbeats, use bmcfleet isns discover');
+  const list = await runFind('isns find', () => findIsnsServers(findOptions(values)));
+  if (typeof list === 'number') return list;
+  print(values, list, list.map((s) => `iSNS server ${formatHostPort(s.host, s.port)}  (${s.url}, from ${s.from})\n`).join('') || 'no iSNS server answered\n');
+  return list.length > 0 ? 0 : 1;
+}
+
 async function listCmd(argv: string[]): Promise<number> {
   const { values } = parse(argv, { ...CLIENT_OPTIONS, dds: { type: 'boolean' } });
   if (values.help) { process.stdout.write(LIST_HELP); return 0; }
@@ -431,7 +453,7 @@ async function ddsCmd(argv: string[]): Promise<number> {
 }
 
 export const isnsCommand = {
-  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (discover, list, register, dd, dds)',
+  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (discover, find, list, register, dd, dds)',
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h') { process.stdout.write(HELP); return sub ? 0 : 2; }
@@ -439,12 +461,13 @@ export const isnsCommand = {
       switch (sub) {
         case 'serve': return await serve(rest);
         case 'discover': return await discover(rest);
+        case 'find': return await find(rest);
         case 'list': return await listCmd(rest);
         case 'register': return await registerCmd(rest);
         case 'deregister': return await deregisterCmd(rest);
         case 'dd': return await ddCmd(rest);
         case 'dds': return await ddsCmd(rest);
-        default: throw new UsageError(`unknown isns subcommand "${sub}" (serve, discover, list, register, deregister, dd, dds)`);
+        default: throw new UsageError(`unknown isns subcommand "${sub}" (serve, discover, find, list, register, deregister, dd, dds)`);
       }
     } catch (err) {
       if (err instanceof IsnsStatusError) {
