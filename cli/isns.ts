@@ -4,6 +4,7 @@ import { UsageError, integer, parse, str, type Values } from './args.js';
 import { IsnsServer } from '../emulator/isns/server.js';
 import { REGISTRY_LIMITS, SERVER_LIMITS, type LimitSpec } from '../emulator/isns/limits.js';
 import type { HeartbeatConfig } from '../emulator/isns/heartbeat-sender.js';
+import { DEFAULT_ISNS_SLP, isnsServiceAgent, type IsnsSlpConfig } from '../emulator/isns/isns-slp.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '../clients/isns/heartbeat-listener.js';
 import { IsnsClient, IsnsConnectionError, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../clients/isns/isns-client.js';
@@ -47,7 +48,8 @@ examples:
 `;
 
 const SERVE_HELP = `usage: bmcfleet isns serve --listen HOST:PORT [--state-dir DIR] [--no-udp] [--registration-period S] [--default-dd]
-                          [--heartbeat HOST:PORT [--heartbeat-interval S]] [--LIMIT N]...
+                          [--heartbeat HOST:PORT [--heartbeat-interval S]]
+                          [--slp [--slp-scope S]... [--slp-port P] [--slp-da HOST:PORT]] [--LIMIT N]...
 
 Serves iSNS on TCP and UDP at HOST:PORT (3205 is the iSNS port). Prints one line starting with "ready"
 once it serves; stops cleanly on Ctrl-C (SIGINT) or SIGTERM, saving the state directory.
@@ -67,6 +69,11 @@ serves at this IP, TCP port, UDP port". Clients that were given no server addres
 (bmcfleet isns discover), and notice it is gone when the heartbeats stop. Each carries a counter, so
 a listener also sees heartbeats that were lost. Send errors are counted, never fatal.
 
+SLP (RFC 2608, off by default, as in Debian's isnsd): with --slp the server answers Service Requests for
+service:iscsi:sms with the predicate (protocols=isns), as open-isns clients ask ("ServerAddress = SLP:"),
+on UDP 427 and on the multicast group 239.255.255.253 joined on 127.0.0.1; with --slp-da it also registers
+with that SLP Directory Agent. bmcfleet isns find --slp finds it.
+
 options:
   --listen HOST:PORT       address to serve on (required)
   --state-dir DIR          keep the database in DIR/isns-registry.json (written within a second of a
@@ -77,6 +84,10 @@ options:
   --default-dd             nodes in no DD see each other (open-isns isnsd's DefaultDiscoveryDomain = 1)
   --heartbeat HOST:PORT    send heartbeats there (unicast, broadcast or multicast address)
   --heartbeat-interval S   seconds between heartbeats (default ${DEFAULT_HEARTBEAT_INTERVAL}; a whole number, 1 to 86400)
+  --slp                    answer SLP (scope DEFAULT unless --slp-scope is given)
+  --slp-scope S            an SLP scope to be found in (repeatable)
+  --slp-port P             UDP port of the SLP agent (default 427, the SLP port: needs root)
+  --slp-da HOST:PORT       register with this SLP Directory Agent (bmcfleet slp da runs one)
 
 limits, so that no single client can exhaust the server (a source is a client's address; an IPv6 one counts
 by its /64). Sizes in bytes, times in ms, periods in seconds:
@@ -261,6 +272,7 @@ async function serve(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     listen: { type: 'string' }, 'state-dir': { type: 'string' }, 'no-udp': { type: 'boolean' }, 'registration-period': { type: 'string' },
     'default-dd': { type: 'boolean' }, heartbeat: { type: 'string' }, 'heartbeat-interval': { type: 'string' },
+    slp: { type: 'boolean' }, 'slp-scope': { type: 'string', multiple: true }, 'slp-port': { type: 'string' }, 'slp-da': { type: 'string' },
     ...limitOptions(SERVER_LIMITS), ...limitOptions(REGISTRY_LIMITS),
   });
   if (values.help) { process.stdout.write(SERVE_HELP); return 0; }
@@ -274,16 +286,40 @@ async function serve(argv: string[]): Promise<number> {
       defaultDiscoveryDomain: values['default-dd'] === true,
     },
   });
+  const slpConfig = slpOption(values);
   await server.start();
+  const agent = slpConfig && isnsServiceAgent(host, server.port, slpConfig, server.options.clock);
+  try {
+    await agent?.start();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
   const n = server.registry.store.nodes.size;
   const beats = heartbeat ? `, heartbeat to ${formatHostPort(heartbeat.address, heartbeat.port)} every ${heartbeat.intervalSeconds} s` : '';
-  process.stdout.write(`ready: iSNS on ${formatHostPort(host, server.port)} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}${beats}\n`);
+  const slp = agent ? `, SLP udp/${agent.options.port} scope ${agent.options.scopes.join(',')} multicast ${agent.multicast}` : '';
+  process.stdout.write(`ready: iSNS on ${formatHostPort(host, server.port)} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}${beats}${slp}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await agent?.stop();
   await server.stop();
   return 0;
+}
+
+function slpOption(values: Values): IsnsSlpConfig | null {
+  const scopes = list(values, 'slp-scope');
+  const port = str(values, 'slp-port');
+  const da = str(values, 'slp-da');
+  if (!values.slp) {
+    if (scopes.length || port !== undefined || da !== undefined) throw new UsageError('--slp-scope, --slp-port and --slp-da need --slp');
+    return null;
+  }
+  return {
+    ...DEFAULT_ISNS_SLP, ...(scopes.length ? { scopes } : {}), port: integer(port, 'slp-port', DEFAULT_ISNS_SLP.port, 1, 65535),
+    directoryAgent: da ? hostPort(da, 'slp-da') : null,
+  };
 }
 
 function heartbeatOption(values: Values): HeartbeatConfig | null {

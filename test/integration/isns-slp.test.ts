@@ -13,7 +13,7 @@ import { findIsnsServers, findServices } from '../../clients/slp/slp-client.js';
 import { DirectoryAgent } from '../../emulator/slp/directory-agent.js';
 import { TargetFleet } from '../../emulator/fleet/target-fleet.js';
 import { DEFAULT_ISNS_SLP } from '../../emulator/isns/isns-slp.js';
-import { CLI, startEmulator } from '../helpers/emulator-process.js';
+import { CLI, startCli, startEmulator } from '../helpers/emulator-process.js';
 
 const ISNS = { host: '127.31.0.1', port: 17830 };
 const SLP_PORT = 17831;
@@ -88,4 +88,25 @@ t.test('registered with a Directory Agent, found through it, deregistered on sto
 
   await targets.stop();
   t.same(da.state.services(Date.now()), [], 'deregistered (SrvDeReg) when the fleet stopped');
+});
+
+t.test('the CLI: bmcfleet slp da, isns serve --slp registering with it, slp find through it', async (t) => {
+  const da = await startCli(['slp', 'da', '--listen', '127.31.0.5:17835', '--scope', 'DEFAULT', '--scope', 'lab']);
+  t.teardown(() => da.stop());
+  t.equal(da.readyLine, 'ready: SLP directory agent on udp 127.31.0.5:17835, scopes DEFAULT,lab');
+  const server = await startCli(['isns', 'serve', '--listen', '127.31.0.4:17836', '--slp', '--slp-scope', 'lab', '--slp-port', '17837',
+    '--slp-da', '127.31.0.5:17835']);
+  t.teardown(() => server.stop());
+  t.equal(server.readyLine, 'ready: iSNS on 127.31.0.4:17836 tcp+udp, SLP udp/17837 scope lab multicast joined');
+  let r = { code: 1, out: '', err: '' };
+  for (let i = 0; i < 50 && r.code !== 0; i++) {
+    r = await cli('slp', 'find', '--type', 'service:iscsi:sms', '--predicate', '(protocols=isns)', '--scope', 'lab', '--da', '127.31.0.5:17835', '--timeout', '1');
+    if (r.code !== 0) await new Promise((res) => setTimeout(res, 100));
+  }
+  t.equal(r.out, 'service:iscsi:sms://127.31.0.4:17836  lifetime 10800 s  (from 127.31.0.5)\n', 'found through the DA');
+  const multicast = await cli('isns', 'find', '--slp', '--port', '17837', '--scope', 'lab', '--json');
+  t.same(JSON.parse(multicast.out), [{ host: '127.31.0.4', port: 17836, url: 'service:iscsi:sms://127.31.0.4:17836', from: '127.31.0.4' }]);
+  const usage = await cli('isns', 'serve', '--listen', '127.31.0.4:17838', '--slp-port', '1');
+  t.equal(usage.code, 2);
+  t.match(usage.err, /--slp-scope, --slp-port and --slp-da need --slp/);
 });
