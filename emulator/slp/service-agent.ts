@@ -112,7 +112,10 @@ export class ServiceAgent {
     let wait = this.options.retryMs ?? 2000;
     for (let i = 0; i < tries && !(this.stopped && body.functionId === FunctionId.SRV_REG); i++) {
       const answer = new Promise<number | null>((resolve) => {
-        const timer = this.options.clock.setTimeout(() => { this.pending = null; resolve(null); }, wait);
+        const timer = this.options.clock.setTimeout(() => {
+          if (this.pending?.xid === xid) this.pending = null;
+          resolve(null);
+        }, wait);
         this.pending = { xid, settle: (code) => { timer.cancel(); this.pending = null; resolve(code); } };
       });
       this.endpoint.send(bytes, da.port, da.host);

@@ -5,11 +5,11 @@
 // Sans-I/O: time is an argument (ms).
 import { DecodeError } from '../errors.js';
 import { answerRequest, type AdvertisedService, type Answer, type AnswerContext } from './agent.js';
-import { parseAttributeList } from './attributes.js';
+import { parseAttributeList, type Attribute } from './attributes.js';
 import { Flag, FunctionId, SlpError } from './header.js';
 import { encodeMessage, type SlpMessage } from './message.js';
 import { serviceTypeMatches, serviceTypeOf } from './service-url.js';
-import { scopeKey, scopesIntersect } from './string-list.js';
+import { scopeKey } from './string-list.js';
 
 export interface DirectoryOptions {
   /** "service:directory-agent://ADDR" */
@@ -50,9 +50,9 @@ export class DirectoryState {
     switch (b.functionId) {
       case FunctionId.SRV_REG: {
         if (ctx.multicast) return { silence: 'not-a-request' }; // §8.3: registrations are unicast
-        if (!scopesIntersect(b.scopes, this.options.scopes) || !b.scopes.every((s) => this.serves(s))) return ack(SlpError.SCOPE_NOT_SUPPORTED);
+        if (b.scopes.length === 0 || !b.scopes.every((s) => this.serves(s))) return ack(SlpError.SCOPE_NOT_SUPPORTED);
         if (b.url.lifetime === 0 || !serviceTypeMatches(b.serviceType, serviceTypeOf(b.url.url))) return ack(SlpError.INVALID_REGISTRATION);
-        let attributes;
+        let attributes: Attribute[];
         try {
           attributes = parseAttributeList(b.attributes);
         } catch (err) {
@@ -63,9 +63,11 @@ export class DirectoryState {
         const existing = this.held.get(key);
         if ((req.flags & Flag.FRESH) === 0 && !existing) return ack(SlpError.INVALID_UPDATE);
         if (!existing && this.held.size >= this.options.maxRegistrations) return ack(SlpError.DA_BUSY_NOW);
+        // §9.3: a FRESH registration replaces; an update replaces the attributes it names and keeps the others
+        const updated = new Set(attributes.map((a) => a.tag.trim().toLowerCase()));
+        const kept = (req.flags & Flag.FRESH) !== 0 || !existing ? [] : existing.service.attributes.filter((a) => !updated.has(a.tag.trim().toLowerCase()));
         const service: AdvertisedService = {
-          url: b.url.url, lifetime: b.url.lifetime, serviceType: b.serviceType, scopes: b.scopes, langTag: req.langTag,
-          attributes: (req.flags & Flag.FRESH) !== 0 || !existing ? attributes : [...existing.service.attributes.filter((a) => !attributes.some((n) => n.tag.toLowerCase() === a.tag.toLowerCase())), ...attributes],
+          url: b.url.url, lifetime: b.url.lifetime, serviceType: b.serviceType, scopes: b.scopes, langTag: req.langTag, attributes: [...kept, ...attributes],
         };
         this.held.set(key, { service, expiresAt: now + b.url.lifetime * 1000 });
         return ack(SlpError.OK);
