@@ -3,6 +3,7 @@
 // "service:service-agent"), §6.3 (multicast: not when named in the previous responder list, never with an
 // error, never with nothing), §7 (errors, for unicast requests only), §6.1 (a UDP reply longer than the MTU is
 // cut short and flagged OVERFLOW). Sans-I/O: a decoded request in, the reply out, or null for silence.
+import { DecodeError } from '../errors.js';
 import { attributeMap, formatAttributeList, selectAttributes, type Attribute } from './attributes.js';
 import { Flag, FunctionId, SLP_MTU, SlpError } from './header.js';
 import { encodeMessage, type SlpBody, type SlpMessage } from './message.js';
@@ -10,7 +11,6 @@ import { matchesPredicate, parsePredicate, type Predicate } from './predicate.js
 import { serviceTypeMatches } from './service-url.js';
 import { scopesIntersect } from './string-list.js';
 import type { UrlEntry } from './wire.js';
-import { DecodeError } from '../errors.js';
 
 /** A service an agent answers for. */
 export interface AdvertisedService {

@@ -12,8 +12,8 @@ import { readIscsiBoot, writeIscsiBoot, type IscsiBootConfig } from '../../clien
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { ipmitool, type Target } from '../helpers/ipmitool.js';
 
-const PORT = 9641;
-const BMC: Target = { host: '127.32.0.1', port: PORT };
+const PORT = 9694;
+const BMC: Target = { host: '127.193.3.1', port: PORT };
 const LOGIN = { host: BMC.host, port: PORT, username: 'admin', password: 'password' };
 const stateDir = mkdtempSync(join(tmpdir(), 'bmcfleet-bootparams-'));
 const args = ['--bmcs', '1', '--first-ip', BMC.host, '--ipmi-port', String(PORT), '--control', 'none', '--state-dir', stateDir];
@@ -21,7 +21,7 @@ let emulator: EmulatorProcess | undefined;
 t.teardown(() => emulator?.stop());
 
 const CONFIG: IscsiBootConfig = {
-  initiatorName: 'iqn.2026-11.org.bmcfleet:host-127.32.0.1',
+  initiatorName: 'iqn.2026-11.org.bmcfleet:host-127.193.3.1',
   initiator: { address: '10.0.5.17', netmask: '255.255.255.0', gateway: '10.0.5.1' },
   targetName: 'iqn.2026-11.org.bmcfleet:boot-images-1',
   portal: { address: '127.2.0.1', port: 3260 },
@@ -44,7 +44,7 @@ t.test('pushed with the client helper, read with ipmitool', async (t) => {
   t.match(r.stdout, /^Boot parameter version: 1\nBoot parameter 96 is valid\/unlocked\nBoot parameter data: [0-9a-f]+\n/, 'ipmitool prints the raw data of an OEM parameter');
   t.equal(await bootparam(t, '96'), `00${hex('iqn.2026-11.org')}2e`, '96 block 0: the block number, then 16 bytes');
   t.equal(await bootparam(t, '96', '1'), `01${hex('bmcfleet:host-12')}`, 'ipmitool passes the set selector: block 1');
-  t.equal(await bootparam(t, '96', '2'), `02${hex('7.32.0.1')}${'00'.repeat(8)}`, 'the last block, NUL-padded');
+  t.equal(await bootparam(t, '96', '2'), `02${hex('7.193.3.1')}${'00'.repeat(7)}`, 'the last block, NUL-padded');
   t.equal(await bootparam(t, '97'), '0a000511ffffff000a000501', '97: address, netmask, gateway');
   t.equal(await bootparam(t, '100'), `00${hex('iqn.2026-11.org.')}`);
   t.equal(await bootparam(t, '101'), '7f020001bc0c', '101: 127.2.0.1, port 3260 LS byte first');

@@ -16,9 +16,9 @@ import { decodeMessage, encodeMessage, type SlpMessage } from '../../protocols/s
 import { malformedLines, startCapture } from '../helpers/tshark.js';
 
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const SLP_PORT = 17861;
-const DA = { host: '127.31.1.3', port: SLP_PORT };
-const ISNS = { host: '127.31.1.2', port: 17862 };
+const SLP_PORT = 19341;
+const DA = { host: '127.193.1.3', port: SLP_PORT };
+const ISNS = { host: '127.193.1.2', port: 19342 };
 
 function dissect(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -29,7 +29,7 @@ function dissect(file: string): Promise<string> {
 /** One request to `to`, and its answer. */
 async function ask(to: { host: string; port: number }, m: SlpMessage): Promise<SlpMessage> {
   const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.31.1.9', () => r()));
+  await new Promise<void>((r) => sock.bind(0, '127.193.1.9', () => r()));
   try {
     return await new Promise<SlpMessage>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('no answer')), 5000);
@@ -62,7 +62,7 @@ t.test('tshark dissects our SLP session as SRVLOC, clean and with our values', {
   const advert = await ask(DA, {
     flags: 0, xid: 0x103, langTag: 'en', body: { functionId: FunctionId.SRV_RQST, previousResponders: [], serviceType: 'service:directory-agent', scopes: ['DEFAULT'], predicate: '', spi: '' },
   });
-  t.match(advert.body, { functionId: FunctionId.DA_ADVERT, url: 'service:directory-agent://127.31.1.3' });
+  t.match(advert.body, { functionId: FunctionId.DA_ADVERT, url: 'service:directory-agent://127.193.1.3' });
   const refused = await ask(DA, {
     flags: 0, xid: 0x104, langTag: 'en', body: { functionId: FunctionId.SRV_RQST, previousResponders: [], serviceType: 'service:iscsi:sms', scopes: ['elsewhere'], predicate: '', spi: '' },
   });
@@ -84,7 +84,7 @@ t.test('tshark dissects our SLP session as SRVLOC, clean and with our values', {
   t.ok(count('Function: Service Request (1)') >= 4, 'Service Requests: two multicast rounds, the DA, the DA advert, the refused one');
   for (const want of [
     'Flags: 0x4000, Fresh Registration', 'Flags: 0x2000, Multicast requested', 'Service Type List: service:iscsi:sms', 'Predicate: (protocols=isns)',
-    'Previous Response List: 127.31.1.2', 'URL: service:iscsi:sms://127.31.1.2:17862', 'URL lifetime: 10800', 'Scope List: DEFAULT',
-    'Attribute List: (description=iSNS Server),(protocols=isns)', 'Error Code: Scope list not supported (4)', 'URL: service:directory-agent://127.31.1.3',
+    'Previous Response List: 127.193.1.2', 'URL: service:iscsi:sms://127.193.1.2:19342', 'URL lifetime: 10800', 'Scope List: DEFAULT',
+    'Attribute List: (description=iSNS Server),(protocols=isns)', 'Error Code: Scope list not supported (4)', 'URL: service:directory-agent://127.193.1.3',
   ]) t.ok(out.includes(want), want);
 });

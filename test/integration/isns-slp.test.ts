@@ -15,8 +15,8 @@ import { TargetFleet } from '../../emulator/fleet/target-fleet.js';
 import { DEFAULT_ISNS_SLP } from '../../emulator/isns/isns-slp.js';
 import { CLI, startCli, startEmulator } from '../helpers/emulator-process.js';
 
-const ISNS = { host: '127.31.0.1', port: 17830 };
-const SLP_PORT = 17831;
+const ISNS = { host: '127.193.0.1', port: 19310 };
+const SLP_PORT = 19311;
 
 function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
@@ -27,11 +27,11 @@ function cli(...args: string[]): Promise<{ code: number; out: string; err: strin
 t.test('the fleet\'s iSNS server answers SLP: multicast, unicast, the CLI', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-slp-'));
   const fleet = join(dir, 'fleet.yaml');
-  writeFileSync(fleet, `ipmiPort: 9631\ncontrol: none\nracks:\n  - { bmcs: 1, firstIp: 127.31.9.1 }\n` +
+  writeFileSync(fleet, `ipmiPort: 9693\ncontrol: none\nracks:\n  - { bmcs: 1, firstIp: 127.193.9.1 }\n` +
     `isns: { listen: ${ISNS.host}:${ISNS.port}, slp: { port: ${SLP_PORT}, scopes: [DEFAULT, lab] } }\n`);
   const emu = await startEmulator(['--config', fleet]);
   t.teardown(() => emu.stop());
-  t.match(emu.readyLine, new RegExp(`iSNS 127\\.31\\.0\\.1:17830 \\(0 targets, SLP udp/${SLP_PORT} scope DEFAULT,lab multicast joined\\)`),
+  t.match(emu.readyLine, new RegExp(`iSNS 127\\.193\\.0\\.1:19310 \\(0 targets, SLP udp/${SLP_PORT} scope DEFAULT,lab multicast joined\\)`),
     'multicast on loopback: the kernel lets the group be joined on 127.0.0.1');
 
   const found = await findIsnsServers({ port: SLP_PORT });
@@ -60,26 +60,26 @@ t.test('the fleet\'s iSNS server answers SLP: multicast, unicast, the CLI', asyn
 });
 
 t.test('registered with a Directory Agent, found through it, deregistered on stop; malformed datagrams dropped', async (t) => {
-  const DA = { host: '127.31.0.3', port: 17833 };
+  const DA = { host: '127.193.0.3', port: 19313 };
   const da = new DirectoryAgent({ ...DA });
   await da.start();
   t.teardown(() => da.stop());
   const targets = await TargetFleet.start({
-    host: '127.31.0.2', port: 17832, defaultDiscoveryDomain: true,
-    slp: { ...DEFAULT_ISNS_SLP, port: 17834, multicast: false, directoryAgent: DA, lifetimeSeconds: 600 },
+    host: '127.193.0.2', port: 19312, defaultDiscoveryDomain: true,
+    slp: { ...DEFAULT_ISNS_SLP, port: 19314, multicast: false, directoryAgent: DA, lifetimeSeconds: 600 },
   }, [], null);
   for (let i = 0; i < 200 && targets.slp!.registration.state !== 'registered'; i++) await new Promise((r) => setTimeout(r, 10));
   t.same(targets.slp!.registration, { state: 'registered', registrations: 1, failures: 0 });
   t.equal(targets.slp!.multicast, 'off');
 
   const found = await findIsnsServers({ directoryAgent: DA });
-  t.same(found.map((s) => s.url), ['service:iscsi:sms://127.31.0.2:17832'], 'the DA answers for it');
+  t.same(found.map((s) => s.url), ['service:iscsi:sms://127.193.0.2:19312'], 'the DA answers for it');
   t.equal(found[0].from, DA.host);
 
   const sock = dgram.createSocket('udp4');
-  await new Promise<void>((r) => sock.bind(0, '127.31.0.9', () => r()));
+  await new Promise<void>((r) => sock.bind(0, '127.193.0.9', () => r()));
   for (const junk of [Buffer.from('0201000005', 'hex'), Buffer.from('hello'), Buffer.from('01010000100000000000000000000000', 'hex')]) {
-    await new Promise<void>((r) => sock.send(junk, 17834, '127.31.0.2', () => r()));
+    await new Promise<void>((r) => sock.send(junk, 19314, '127.193.0.2', () => r()));
   }
   sock.close();
   const counters = targets.slp!.endpoint.counters;
@@ -91,22 +91,22 @@ t.test('registered with a Directory Agent, found through it, deregistered on sto
 });
 
 t.test('the CLI: bmcfleet slp da, isns serve --slp registering with it, slp find through it', async (t) => {
-  const da = await startCli(['slp', 'da', '--listen', '127.31.0.5:17835', '--scope', 'DEFAULT', '--scope', 'lab']);
+  const da = await startCli(['slp', 'da', '--listen', '127.193.0.5:19315', '--scope', 'DEFAULT', '--scope', 'lab']);
   t.teardown(() => da.stop());
-  t.equal(da.readyLine, 'ready: SLP directory agent on udp 127.31.0.5:17835, scopes DEFAULT,lab');
-  const server = await startCli(['isns', 'serve', '--listen', '127.31.0.4:17836', '--slp', '--slp-scope', 'lab', '--slp-port', '17837',
-    '--slp-da', '127.31.0.5:17835']);
+  t.equal(da.readyLine, 'ready: SLP directory agent on udp 127.193.0.5:19315, scopes DEFAULT,lab');
+  const server = await startCli(['isns', 'serve', '--listen', '127.193.0.4:19316', '--slp', '--slp-scope', 'lab', '--slp-port', '19317',
+    '--slp-da', '127.193.0.5:19315']);
   t.teardown(() => server.stop());
-  t.equal(server.readyLine, 'ready: iSNS on 127.31.0.4:17836 tcp+udp, SLP udp/17837 scope lab multicast joined');
+  t.equal(server.readyLine, 'ready: iSNS on 127.193.0.4:19316 tcp+udp, SLP udp/19317 scope lab multicast joined');
   let r = { code: 1, out: '', err: '' };
   for (let i = 0; i < 50 && r.code !== 0; i++) {
-    r = await cli('slp', 'find', '--type', 'service:iscsi:sms', '--predicate', '(protocols=isns)', '--scope', 'lab', '--da', '127.31.0.5:17835', '--timeout', '1');
+    r = await cli('slp', 'find', '--type', 'service:iscsi:sms', '--predicate', '(protocols=isns)', '--scope', 'lab', '--da', '127.193.0.5:19315', '--timeout', '1');
     if (r.code !== 0) await new Promise((res) => setTimeout(res, 100));
   }
-  t.equal(r.out, 'service:iscsi:sms://127.31.0.4:17836  lifetime 10800 s  (from 127.31.0.5)\n', 'found through the DA');
-  const multicast = await cli('isns', 'find', '--slp', '--port', '17837', '--scope', 'lab', '--json');
-  t.same(JSON.parse(multicast.out), [{ host: '127.31.0.4', port: 17836, url: 'service:iscsi:sms://127.31.0.4:17836', from: '127.31.0.4' }]);
-  const usage = await cli('isns', 'serve', '--listen', '127.31.0.4:17838', '--slp-port', '1');
+  t.equal(r.out, 'service:iscsi:sms://127.193.0.4:19316  lifetime 10800 s  (from 127.193.0.5)\n', 'found through the DA');
+  const multicast = await cli('isns', 'find', '--slp', '--port', '19317', '--scope', 'lab', '--json');
+  t.same(JSON.parse(multicast.out), [{ host: '127.193.0.4', port: 19316, url: 'service:iscsi:sms://127.193.0.4:19316', from: '127.193.0.4' }]);
+  const usage = await cli('isns', 'serve', '--listen', '127.193.0.4:19318', '--slp-port', '1');
   t.equal(usage.code, 2);
   t.match(usage.err, /--slp-scope, --slp-port and --slp-da need --slp/);
 });

@@ -10,7 +10,7 @@ import { parseAttributeList } from '../../protocols/slp/attributes.js';
 import { Flag, FunctionId, SlpError } from '../../protocols/slp/header.js';
 import { decodeMessage, encodeMessage, type SlpMessage } from '../../protocols/slp/message.js';
 
-const DA = { host: '127.33.0.2', port: 17840 };
+const DA = { host: '127.193.2.2', port: 19350 };
 
 async function fakeDa() {
   const sock = dgram.createSocket('udp4');
@@ -34,14 +34,14 @@ t.test('register: resent while silent, a new round later, registered on SrvAck, 
   t.teardown(da.close);
   const clock = new ManualClock();
   const agent = new ServiceAgent({
-    host: '127.33.0.1', port: 17841, scopes: ['DEFAULT'], multicastInterface: null, directoryAgent: DA, clock,
-    service: { url: 'service:iscsi:sms://127.33.0.1:3205', lifetime: 100, serviceType: 'service:iscsi:sms', scopes: ['DEFAULT'], langTag: 'en', attributes: parseAttributeList('(protocols=isns)') },
+    host: '127.193.2.1', port: 19351, scopes: ['DEFAULT'], multicastInterface: null, directoryAgent: DA, clock,
+    service: { url: 'service:iscsi:sms://127.193.2.1:3205', lifetime: 100, serviceType: 'service:iscsi:sms', scopes: ['DEFAULT'], langTag: 'en', attributes: parseAttributeList('(protocols=isns)') },
   });
   await agent.start();
   const first = await da.waitFor(1);
   t.equal(first.m.flags, Flag.FRESH);
-  t.match(first.m.body, { functionId: FunctionId.SRV_REG, url: { lifetime: 100, url: 'service:iscsi:sms://127.33.0.1:3205' }, serviceType: 'service:iscsi:sms', scopes: ['DEFAULT'], attributes: '(protocols=isns)' });
-  t.equal(first.from.address, '127.33.0.1', 'sent from the agent\'s own address');
+  t.match(first.m.body, { functionId: FunctionId.SRV_REG, url: { lifetime: 100, url: 'service:iscsi:sms://127.193.2.1:3205' }, serviceType: 'service:iscsi:sms', scopes: ['DEFAULT'], attributes: '(protocols=isns)' });
+  t.equal(first.from.address, '127.193.2.1', 'sent from the agent\'s own address');
   clock.advance(1999);
   await settle();
   t.equal(da.got.length, 1, 'nothing before CONFIG_RETRY');
@@ -74,7 +74,7 @@ t.test('register: resent while silent, a new round later, registered on SrvAck, 
   for (let i = 0; i < 100 && agent.registration.state !== 'registered'; i++) await settle();
   const stopping = agent.stop();
   const dereg = await da.waitFor(7);
-  t.match(dereg.m.body, { functionId: FunctionId.SRV_DEREG, scopes: ['DEFAULT'], url: { url: 'service:iscsi:sms://127.33.0.1:3205' }, tags: [] });
+  t.match(dereg.m.body, { functionId: FunctionId.SRV_DEREG, scopes: ['DEFAULT'], url: { url: 'service:iscsi:sms://127.193.2.1:3205' }, tags: [] });
   da.ack(dereg, SlpError.OK);
   await stopping;
 });
