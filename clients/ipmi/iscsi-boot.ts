@@ -1,5 +1,5 @@
 // Writes and reads a host's iSCSI boot parameters on its BMC over an open session: System Boot Options OEM
-// parameters 96-105 (protocols/ipmi/commands/iscsi-boot-parameters.ts; IPMI 2.0 §28.12/§28.13). A write is
+// parameters 100-109 (protocols/ipmi/commands/iscsi-boot-parameters.ts; IPMI 2.0 §28.12/§28.13). A write is
 // bracketed by parameter 0 (set in progress, then commit write and set complete) so a reader never sees half a
 // configuration. The CHAP secret is write-only: a read returns it as "".
 import { GetSystemBootOptions, SetSystemBootOptions } from '../../protocols/ipmi/commands/boot-options.js';

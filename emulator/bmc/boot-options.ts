@@ -1,6 +1,6 @@
 // System boot options the BMC keeps for the host's BIOS — IPMI 2.0 §28.12/§28.13, Table 28-14
 // (boot option parameters 0-7: set in progress, service partition, valid-bit clearing, ack, flags, initiator;
-// and the OEM parameters 96-105, the iSCSI boot parameters of iscsi-boot.ts), kept as the parameter data bytes
+// and the OEM parameters 100-109, the iSCSI boot parameters of iscsi-boot.ts), kept as the parameter data bytes
 // (protocols/ipmi/commands/boot-options.ts reads and writes them).
 import { BOOT_MAILBOX_BLOCK_BYTES, BootDeviceCode, BootParam } from '../../protocols/ipmi/commands/boot-options.js';
 import { SetInProgress } from '../../protocols/ipmi/commands/config-parameters.js';
@@ -50,7 +50,7 @@ export class BootOptions {
   /** Parameters whose "parameter valid" bit was set to 1 (invalid/locked) by the last write. */
   private readonly locked = new Set<number>();
   private readonly mailbox: Buffer[] = [];
-  /** OEM parameters 96-105 (iSCSI boot). */
+  /** OEM parameters 100-109 (iSCSI boot). */
   readonly iscsi = new IscsiBootParameters();
 
   constructor() {

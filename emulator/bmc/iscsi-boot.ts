@@ -1,4 +1,4 @@
-// The iSCSI boot parameters the BMC keeps for the host's firmware: System Boot Options OEM parameters 96-105,
+// The iSCSI boot parameters the BMC keeps for the host's firmware: System Boot Options OEM parameters 100-109,
 // bytes as protocols/ipmi/commands/iscsi-boot-parameters.ts lays them out (docs-draft/bootparams.md). Kept as the
 // parameter data; the CHAP secret is written over IPMI but read back empty (write-only), while the host's own
 // firmware (in-band, emulator/host) reads it through `config`.
@@ -27,7 +27,7 @@ export class IscsiBootParameters {
     for (const p of FIXED_PARAMS) this.fixed.set(p, Buffer.alloc(ISCSI_FIXED_LENGTH[p]));
   }
 
-  /** Whether `param` is one of these (96, 97, 100-102, 104, 105). */
+  /** Whether `param` is one of these (100, 101, 104-106, 108, 109). */
   static has(param: number): boolean {
     return STRING_PARAMS.includes(param) || param in ISCSI_FIXED_LENGTH;
   }

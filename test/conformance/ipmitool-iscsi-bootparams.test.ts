@@ -40,18 +40,18 @@ async function bootparam(t: Test, ...n: string[]): Promise<string> {
 t.test('pushed with the client helper, read with ipmitool', async (t) => {
   emulator = await startEmulator(args);
   await withBmcSession(LOGIN, (c) => writeIscsiBoot(c, CONFIG));
-  const r = await ipmitool(BMC, ['chassis', 'bootparam', 'get', '96']);
-  t.match(r.stdout, /^Boot parameter version: 1\nBoot parameter 96 is valid\/unlocked\nBoot parameter data: [0-9a-f]+\n/, 'ipmitool prints the raw data of an OEM parameter');
-  t.equal(await bootparam(t, '96'), `00${hex('iqn.2026-11.org')}2e`, '96 block 0: the block number, then 16 bytes');
-  t.equal(await bootparam(t, '96', '1'), `01${hex('bmcfleet:host-12')}`, 'ipmitool passes the set selector: block 1');
-  t.equal(await bootparam(t, '96', '2'), `02${hex('7.193.3.1')}${'00'.repeat(7)}`, 'the last block, NUL-padded');
-  t.equal(await bootparam(t, '97'), '0a000511ffffff000a000501', '97: address, netmask, gateway');
-  t.equal(await bootparam(t, '100'), `00${hex('iqn.2026-11.org.')}`);
-  t.equal(await bootparam(t, '101'), '7f020001bc0c', '101: 127.2.0.1, port 3260 LS byte first');
-  t.equal(await bootparam(t, '102'), '0001000000000000', '102: LUN 1');
-  t.equal(await bootparam(t, '104'), `00${hex('host1')}${'00'.repeat(11)}`);
-  t.equal(await bootparam(t, '105'), '00', '105, the CHAP secret: its block number and nothing else');
-  t.equal(await bootparam(t, '105', '1'), '01');
+  const r = await ipmitool(BMC, ['chassis', 'bootparam', 'get', '100']);
+  t.match(r.stdout, /^Boot parameter version: 1\nBoot parameter 100 is valid\/unlocked\nBoot parameter data: [0-9a-f]+\n/, 'ipmitool prints the raw data of an OEM parameter');
+  t.equal(await bootparam(t, '100'), `00${hex('iqn.2026-11.org')}2e`, '100 block 0: the block number, then 16 bytes');
+  t.equal(await bootparam(t, '100', '1'), `01${hex('bmcfleet:host-12')}`, 'ipmitool passes the set selector: block 1');
+  t.equal(await bootparam(t, '100', '2'), `02${hex('7.193.3.1')}${'00'.repeat(7)}`, 'the last block, NUL-padded');
+  t.equal(await bootparam(t, '101'), '0a000511ffffff000a000501', '101: address, netmask, gateway');
+  t.equal(await bootparam(t, '104'), `00${hex('iqn.2026-11.org.')}`);
+  t.equal(await bootparam(t, '105'), '7f020001bc0c', '105: 127.2.0.1, port 3260 LS byte first');
+  t.equal(await bootparam(t, '106'), '0001000000000000', '106: LUN 1');
+  t.equal(await bootparam(t, '108'), `00${hex('host1')}${'00'.repeat(11)}`);
+  t.equal(await bootparam(t, '109'), '00', '109, the CHAP secret: its block number and nothing else');
+  t.equal(await bootparam(t, '109', '1'), '01');
   const refused = await ipmitool(BMC, ['chassis', 'bootparam', 'get', '98']);
   t.not(refused.code, 0);
   t.match(refused.stderr, /Unsupported parameter/, 'an unassigned number answers 80h');
@@ -64,5 +64,5 @@ t.test('a restart on the same state directory keeps them', async (t) => {
   t.equal(await emulator!.stop('SIGTERM'), 0, 'clean stop');
   emulator = await startEmulator(args);
   t.same(await withBmcSession(LOGIN, (c) => readIscsiBoot(c)), { ...CONFIG, chapSecret: '' });
-  t.equal(await bootparam(t, '101'), '7f020001bc0c');
+  t.equal(await bootparam(t, '105'), '7f020001bc0c');
 });

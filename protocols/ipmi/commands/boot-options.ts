@@ -114,7 +114,7 @@ export type BootParameter =
   | { kind: 'boot-initiator-info'; channel: number; sessionId: number; timestamp: number }
   /** 7: data 1 block (the set selector), data 2-17 the block; a Set may write fewer than 16 bytes */
   | { kind: 'boot-initiator-mailbox'; block: number; data: Uint8Array }
-  /** 96-105: bmcfleet's iSCSI boot parameters (iscsi-boot-parameters.ts) */
+  /** 100-109: bmcfleet's iSCSI boot parameters (iscsi-boot-parameters.ts) */
   | IscsiBootParameter
   /** a parameter without a codec here: its data as sent */
   | { kind: 'other'; param: number; data: Uint8Array };
@@ -128,7 +128,7 @@ export interface SetBootOptionRequest {
 export interface GetBootOptionRequest {
   /** byte 1 [6:0] */
   param: number;
-  /** byte 2: the block of parameter 7 (the mailbox) and of the iSCSI boot strings (96, 100, 104, 105), else 0 */
+  /** byte 2: the block of parameter 7 (the mailbox) and of the iSCSI boot strings (100, 104, 108, 109), else 0 */
   setSelector: number;
   /** byte 3 */
   blockSelector: number;

@@ -1,22 +1,23 @@
 // bmcfleet's iSCSI boot parameters: System Boot Options OEM parameters (IPMI 2.0 §28.12/§28.13, Table 28-14:
-// "96-127 OEM parameters"), the byte layout of docs-draft/bootparams.md. Three groups of four numbers, each with
-// room to grow (98-99, 103, 106-107 answer 80h, parameter not supported). Strings span 16-byte blocks picked by
-// the set selector, as parameter 7's mailbox does; numbers and addresses follow the LAN configuration
-// parameters' habits (§23.2, Table 23-4: IP addresses MS byte first, port numbers LS byte first).
+// "96-127 OEM parameters"), the byte layout of docs-draft/bootparams.md. Three groups of four numbers from 100,
+// each with room to grow; 96-99 stay free for other OEM uses, and every number not below answers 80h (parameter
+// not supported). Strings span 16-byte blocks picked by the set selector, as parameter 7's mailbox does; numbers
+// and addresses follow the LAN configuration parameters' habits (§23.2, Table 23-4: IP addresses MS byte first,
+// port numbers LS byte first).
 //
-//   96  initiator IQN           data 1 block (0-15), data 2-17 the block's bytes   (string, NUL-terminated)
-//   97  initiator IP config     data 1-4 address, 5-8 netmask, 9-12 gateway
-//   100 target IQN              as 96
-//   101 target portal           data 1-4 address, data 5-6 TCP port (LS byte first)
-//   102 target LUN              data 1-8 the SCSI LUN field as iSCSI carries it (SAM-5 §4.7, single level)
-//   104 CHAP name               as 96
-//   105 CHAP secret             as 96 for Set; Get answers data 1 (the block) and no bytes: it is write-only
+//   100 initiator IQN           data 1 block (0-15), data 2-17 the block's bytes   (string, NUL-terminated)
+//   101 initiator IP config     data 1-4 address, 5-8 netmask, 9-12 gateway
+//   104 target IQN              as 100
+//   105 target portal           data 1-4 address, data 5-6 TCP port (LS byte first)
+//   106 target LUN              data 1-8 the SCSI LUN field as iSCSI carries it (SAM-5 §4.7, single level)
+//   108 CHAP name               as 100
+//   109 CHAP secret             as 100 for Set; Get answers data 1 (the block) and no bytes: it is write-only
 import { DecodeError } from '../../errors.js';
 import { formatIpv4, parseIpv4 } from '../../ipv4.js';
 import { PROTOCOL, dataLength, putLe, responseLength, u16At } from './command-data.js';
 
 export const IscsiBootParam = {
-  INITIATOR_NAME: 96, INITIATOR_ADDRESS: 97, TARGET_NAME: 100, TARGET_PORTAL: 101, TARGET_LUN: 102, CHAP_NAME: 104, CHAP_SECRET: 105,
+  INITIATOR_NAME: 100, INITIATOR_ADDRESS: 101, TARGET_NAME: 104, TARGET_PORTAL: 105, TARGET_LUN: 106, CHAP_NAME: 108, CHAP_SECRET: 109,
 } as const;
 
 /** Bytes of a string parameter per block, and blocks per string: at most 255 bytes (an IQN is at most 223, RFC 3720 §3.2.6.1). */
