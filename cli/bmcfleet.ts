@@ -15,6 +15,7 @@ import { provisionCommand } from './provision.js';
 import { managerCommand } from './manager.js';
 import { rmcCommand } from './rmc.js';
 import { rolloutCommand } from './rollout.js';
+import { slpCommand } from './slp.js';
 
 interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
 
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, Subcommand> = {
   bench: benchCommand,
   sol: solCommand,
   isns: isnsCommand,
+  slp: slpCommand,
   firmware: firmwareCommand,
   manager: managerCommand,
   rollout: rolloutCommand,

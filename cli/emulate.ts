@@ -14,7 +14,7 @@ import { systemClock } from '../runtime/clock.js';
 import { shippedFleetFile } from './package-info.js';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT] [--state-dir DIR]
-                        [--control-token-file FILE]
+                        [--control-token-file FILE] [--slp-port P]
        bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--user U] [--password W]
 
 Runs emulated BMCs, each on its own IPv4 address and UDP port P, speaking RMCP, IPMI 1.5 and RMCP+
@@ -40,6 +40,8 @@ options:
   --max-sessions N   quick form: session table size per BMC (default 32)
   --ipmi-port P      UDP port of every BMC (default 623, the IPMI port: binding it needs root; use e.g.
                      9623 otherwise); overrides the fleet file
+  --slp-port P       UDP port the fleet's iSNS server answers SLP on (isns.slp; default 427, the SLP
+                     port: binding it needs root; use e.g. 10427 otherwise); overrides the fleet file
   --shards N         processes to spread the BMCs over (default: 1 up to 1,000 BMCs, then one per
                      12,500 and at least 2); overrides the fleet file
   --control H:P      control API and /metrics address (default 127.0.0.1 on a free port, shown in the
@@ -76,6 +78,7 @@ export const emulateCommand = {
       bmcs: { type: 'string' },
       'first-ip': { type: 'string' },
       'ipmi-port': { type: 'string' },
+      'slp-port': { type: 'string' },
       user: { type: 'string' },
       password: { type: 'string' },
       'allow-cipher-0': { type: 'boolean' },
@@ -141,6 +144,11 @@ function configFrom(values: Values): FleetConfig {
   const config = file ? loadFleetFile(fleetFilePath(file)) : quickConfig(values);
   const port = str(values, 'ipmi-port');
   if (port !== undefined) config.ipmiPort = integer(port, 'ipmi-port', 623, 1, 65535);
+  const slpPort = str(values, 'slp-port');
+  if (slpPort !== undefined) {
+    if (!config.isns?.slp) throw new UsageError('--slp-port needs a fleet file whose isns: section has slp:');
+    config.isns.slp.port = integer(slpPort, 'slp-port', 427, 1, 65535);
+  }
   const shards = str(values, 'shards');
   if (shards !== undefined) config.shards = integer(shards, 'shards', 0, 1, 64);
   const stateDir = str(values, 'state-dir');
@@ -189,7 +197,9 @@ function readyLine({ config, shards, targets, control }: Fleet): string {
   const where = config.racks.length === 1 ? `on ${first}${n > 1 ? `-${last}` : ''}` : `in ${config.racks.length} racks from ${first} to ${last}`;
   const hb = config.isns?.heartbeat;
   const beats = hb ? `, heartbeat to ${formatHostPort(hb.address, hb.port)} every ${hb.intervalSeconds} s` : '';
-  const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats})` : '';
+  const slp = targets?.slp ? `, SLP udp/${targets.slp.options.port} scope ${targets.slp.options.scopes.join(',')} multicast ${targets.slp.multicast}` +
+    `${targets.slp.options.directoryAgent ? `, DA ${formatHostPort(targets.slp.options.directoryAgent.host, targets.slp.options.directoryAgent.port)}` : ''}` : '';
+  const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats}${slp})` : '';
   const rmcCount = config.racks.filter((r) => r.rmc).length;
   const rmcs = rmcCount > 0 ? `, ${rmcCount} RMC${rmcCount === 1 ? '' : 's'} udp/${config.rollout.port}` : '';
   const media = config.virtualMedia ? `, virtual media tcp/${config.virtualMedia.port}` : '';

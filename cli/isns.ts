@@ -4,17 +4,20 @@ import { UsageError, integer, parse, str, type Values } from './args.js';
 import { IsnsServer } from '../emulator/isns/server.js';
 import { REGISTRY_LIMITS, SERVER_LIMITS, type LimitSpec } from '../emulator/isns/limits.js';
 import type { HeartbeatConfig } from '../emulator/isns/heartbeat-sender.js';
+import { DEFAULT_ISNS_SLP, isnsServiceAgent, type IsnsSlpConfig } from '../emulator/isns/isns-slp.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { HeartbeatTimeoutError, discoverIsnsServer, type HeartbeatSeen } from '../clients/isns/heartbeat-listener.js';
 import { IsnsClient, IsnsConnectionError, IsnsStatusError, type DdInfo, type EntitySpec, type NodeInfo } from '../clients/isns/isns-client.js';
 import { NodeType } from '../protocols/isns/attributes.js';
 import { LunState, type LunInfo } from '../protocols/isns/vendor-lun.js';
+import { findIsnsServers } from '../clients/slp/slp-client.js';
+import { FIND_OPTIONS, FIND_OPTIONS_HELP, findOptions, runFind } from './slp.js';
 
 const DEFAULT_SOURCE = 'iqn.2026-11.org.bmcfleet:cli'; // the naming authority the emulated targets use
 const DEFAULT_HEARTBEAT_INTERVAL = 5;
 const DEFAULT_DISCOVER_TIMEOUT = 3 * DEFAULT_HEARTBEAT_INTERVAL;
 
-const HELP = `usage: bmcfleet isns <serve|discover|list|register|deregister|dd|dds> [options]   (bmcfleet isns <sub> --help)
+const HELP = `usage: bmcfleet isns <serve|discover|find|list|register|deregister|dd|dds> [options]   (bmcfleet isns <sub> --help)
 
 iSNS (RFC 4171) is the name service iSCSI targets and initiators use to find each other: targets
 register their portals (IP:port) and nodes (iSCSI names), initiators ask which targets they may see.
@@ -22,6 +25,7 @@ Visibility is controlled by discovery domains (DDs): nodes see the nodes they sh
 
   serve       run an iSNS server on TCP and UDP (the emulated fleet's targets register here)
   discover    wait for an iSNS server's heartbeat and print where it serves
+  find        find iSNS servers by SLP (multicast, or a Directory Agent)
   list        show the nodes a server knows, with portals and LUN attributes (or its DDs)
   register    register a target or initiator with its portals and LUNs
   deregister  remove a node or a whole entity
@@ -44,7 +48,8 @@ examples:
 `;
 
 const SERVE_HELP = `usage: bmcfleet isns serve --listen HOST:PORT [--state-dir DIR] [--no-udp] [--registration-period S] [--default-dd]
-                          [--heartbeat HOST:PORT [--heartbeat-interval S]] [--LIMIT N]...
+                          [--heartbeat HOST:PORT [--heartbeat-interval S]]
+                          [--slp [--slp-scope S]... [--slp-port P] [--slp-da HOST:PORT]] [--LIMIT N]...
 
 Serves iSNS on TCP and UDP at HOST:PORT (3205 is the iSNS port). Prints one line starting with "ready"
 once it serves; stops cleanly on Ctrl-C (SIGINT) or SIGTERM, saving the state directory.
@@ -64,6 +69,11 @@ serves at this IP, TCP port, UDP port". Clients that were given no server addres
 (bmcfleet isns discover), and notice it is gone when the heartbeats stop. Each carries a counter, so
 a listener also sees heartbeats that were lost. Send errors are counted, never fatal.
 
+SLP (RFC 2608, off by default, as in Debian's isnsd): with --slp the server answers Service Requests for
+service:iscsi:sms with the predicate (protocols=isns), as open-isns clients ask ("ServerAddress = SLP:"),
+on UDP 427 and on the multicast group 239.255.255.253 joined on 127.0.0.1; with --slp-da it also registers
+with that SLP Directory Agent. bmcfleet isns find --slp finds it.
+
 options:
   --listen HOST:PORT       address to serve on (required)
   --state-dir DIR          keep the database in DIR/isns-registry.json (written within a second of a
@@ -74,6 +84,10 @@ options:
   --default-dd             nodes in no DD see each other (open-isns isnsd's DefaultDiscoveryDomain = 1)
   --heartbeat HOST:PORT    send heartbeats there (unicast, broadcast or multicast address)
   --heartbeat-interval S   seconds between heartbeats (default ${DEFAULT_HEARTBEAT_INTERVAL}; a whole number, 1 to 86400)
+  --slp                    answer SLP (scope DEFAULT unless --slp-scope is given)
+  --slp-scope S            an SLP scope to be found in (repeatable)
+  --slp-port P             UDP port of the SLP agent (default 427, the SLP port: needs root)
+  --slp-da HOST:PORT       register with this SLP Directory Agent (bmcfleet slp da runs one)
 
 limits, so that no single client can exhaust the server (a source is a client's address; an IPv6 one counts
 by its /64). Sizes in bytes, times in ms, periods in seconds:
@@ -98,6 +112,15 @@ options:
   --timeout S          give up after S seconds (default ${DEFAULT_DISCOVER_TIMEOUT}: three heartbeats at serve's default interval)
   --json               machine-readable output (one JSON value)
 `;
+
+const FIND_HELP = `usage: bmcfleet isns find --slp [--scope S]... [--da HOST:PORT] [--port P] [--interface A] [--timeout S] [--json]
+
+Finds iSNS servers by SLP (RFC 2608, RFC 4018), as open-isns clients do with "ServerAddress = SLP:": a Service
+Request for service:iscsi:sms with the predicate (protocols=isns), multicast to 239.255.255.253 (or unicast to a
+Directory Agent), and prints each server's address and port. The fleet's iSNS server answers when its fleet
+file has isns.slp. Exits 1 when none answers.
+  --slp             find by SLP (the only way for now; heartbeats: bmcfleet isns discover)
+${FIND_OPTIONS_HELP}`;
 
 const LIST_HELP = `usage: bmcfleet isns list --server HOST:PORT [--source IQN] [--dds] [--json]
 
@@ -249,6 +272,7 @@ async function serve(argv: string[]): Promise<number> {
   const { values } = parse(argv, {
     listen: { type: 'string' }, 'state-dir': { type: 'string' }, 'no-udp': { type: 'boolean' }, 'registration-period': { type: 'string' },
     'default-dd': { type: 'boolean' }, heartbeat: { type: 'string' }, 'heartbeat-interval': { type: 'string' },
+    slp: { type: 'boolean' }, 'slp-scope': { type: 'string', multiple: true }, 'slp-port': { type: 'string' }, 'slp-da': { type: 'string' },
     ...limitOptions(SERVER_LIMITS), ...limitOptions(REGISTRY_LIMITS),
   });
   if (values.help) { process.stdout.write(SERVE_HELP); return 0; }
@@ -262,16 +286,40 @@ async function serve(argv: string[]): Promise<number> {
       defaultDiscoveryDomain: values['default-dd'] === true,
     },
   });
+  const slpConfig = slpOption(values);
   await server.start();
+  const agent = slpConfig && isnsServiceAgent(host, server.port, slpConfig, server.options.clock);
+  try {
+    await agent?.start();
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
   const n = server.registry.store.nodes.size;
   const beats = heartbeat ? `, heartbeat to ${formatHostPort(heartbeat.address, heartbeat.port)} every ${heartbeat.intervalSeconds} s` : '';
-  process.stdout.write(`ready: iSNS on ${formatHostPort(host, server.port)} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}${beats}\n`);
+  const slp = agent ? `, SLP udp/${agent.options.port} scope ${agent.options.scopes.join(',')} multicast ${agent.multicast}` : '';
+  process.stdout.write(`ready: iSNS on ${formatHostPort(host, server.port)} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}${beats}${slp}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  await agent?.stop();
   await server.stop();
   return 0;
+}
+
+function slpOption(values: Values): IsnsSlpConfig | null {
+  const scopes = list(values, 'slp-scope');
+  const port = str(values, 'slp-port');
+  const da = str(values, 'slp-da');
+  if (!values.slp) {
+    if (scopes.length || port !== undefined || da !== undefined) throw new UsageError('--slp-scope, --slp-port and --slp-da need --slp');
+    return null;
+  }
+  return {
+    ...DEFAULT_ISNS_SLP, ...(scopes.length ? { scopes } : {}), port: integer(port, 'slp-port', DEFAULT_ISNS_SLP.port, 1, 65535),
+    directoryAgent: da ? hostPort(da, 'slp-da') : null,
+  };
 }
 
 function heartbeatOption(values: Values): HeartbeatConfig | null {
@@ -301,6 +349,16 @@ async function discover(argv: string[]): Promise<number> {
   print(values, { address, tcpPort, udpPort, intervalSeconds, counter, from: `${seen.from.address}:${seen.from.port}` },
     `iSNS server ${address} tcp ${tcpPort} udp ${udpPort || 'off'}, heartbeat every ${intervalSeconds} s, counter ${counter} (from ${seen.from.address}:${seen.from.port})\n`);
   return 0;
+}
+
+async function find(argv: string[]): Promise<number> {
+  const { values } = parse(argv, { ...FIND_OPTIONS, slp: { type: 'boolean' } });
+  if (values.help) { process.stdout.write(FIND_HELP); return 0; }
+  if (!values.slp) throw new UsageError('isns find needs --slp (find by SLP); to wait for heartbeats, use bmcfleet isns discover');
+  const list = await runFind('isns find', () => findIsnsServers(findOptions(values)));
+  if (typeof list === 'number') return list;
+  print(values, list, list.map((s) => `iSNS server ${formatHostPort(s.host, s.port)}  (${s.url}, from ${s.from})\n`).join('') || 'no iSNS server answered\n');
+  return list.length > 0 ? 0 : 1;
 }
 
 async function listCmd(argv: string[]): Promise<number> {
@@ -431,7 +489,7 @@ async function ddsCmd(argv: string[]): Promise<number> {
 }
 
 export const isnsCommand = {
-  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (discover, list, register, dd, dds)',
+  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (discover, find, list, register, dd, dds)',
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h') { process.stdout.write(HELP); return sub ? 0 : 2; }
@@ -439,12 +497,13 @@ export const isnsCommand = {
       switch (sub) {
         case 'serve': return await serve(rest);
         case 'discover': return await discover(rest);
+        case 'find': return await find(rest);
         case 'list': return await listCmd(rest);
         case 'register': return await registerCmd(rest);
         case 'deregister': return await deregisterCmd(rest);
         case 'dd': return await ddCmd(rest);
         case 'dds': return await ddsCmd(rest);
-        default: throw new UsageError(`unknown isns subcommand "${sub}" (serve, discover, list, register, deregister, dd, dds)`);
+        default: throw new UsageError(`unknown isns subcommand "${sub}" (serve, discover, find, list, register, deregister, dd, dds)`);
       }
     } catch (err) {
       if (err instanceof IsnsStatusError) {

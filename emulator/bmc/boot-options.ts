@@ -1,14 +1,19 @@
 // System boot options the BMC keeps for the host's BIOS — IPMI 2.0 §28.12/§28.13, Table 28-14
-// (boot option parameters 0-7: set in progress, service partition, valid-bit clearing, ack, flags, initiator),
-// kept as the parameter data bytes (protocols/ipmi/commands/boot-options.ts reads and writes them).
+// (boot option parameters 0-7: set in progress, service partition, valid-bit clearing, ack, flags, initiator;
+// and the OEM parameters 100-109, the iSCSI boot parameters of iscsi-boot.ts), kept as the parameter data bytes
+// (protocols/ipmi/commands/boot-options.ts reads and writes them).
 import { BOOT_MAILBOX_BLOCK_BYTES, BootDeviceCode, BootParam } from '../../protocols/ipmi/commands/boot-options.js';
 import { SetInProgress } from '../../protocols/ipmi/commands/config-parameters.js';
+import type { BootOptionRead, BootOptionWrite } from './boot-option-result.js';
+import { IscsiBootParameters, type IscsiBootState } from './iscsi-boot.js';
 import { writeSetInProgress } from './lan-config.js';
 
 /** BootDeviceCode's key in lower case with '-' for '_' ('remote-cdrom'): how the control API names a boot device. */
 type DeviceName<K extends string> = K extends `${infer A}_${infer B}` ? `${Lowercase<A>}-${DeviceName<B>}` : Lowercase<K>;
 
 export type BootDevice = DeviceName<keyof typeof BootDeviceCode> | 'reserved';
+
+export type { BootOptionError, BootOptionRead, BootOptionWrite } from './boot-option-result.js';
 
 const DEVICE_NAMES = new Map<number, BootDevice>(
   Object.entries(BootDeviceCode).map(([key, code]) => [code, key.toLowerCase().replaceAll('_', '-') as BootDevice]));
@@ -23,9 +28,6 @@ export const BOOT_MAILBOX_BLOCKS = 16;
 /** Data length of each parameter as Get returns it (the mailbox adds its block selector). */
 const READ_LENGTH: Record<number, number> = { 0: 1, 1: 1, 2: 1, 3: 1, 4: 2, 5: 5, 6: 9, 7: 1 + BOOT_MAILBOX_BLOCK_BYTES };
 
-export type BootOptionError = 'unsupported' | 'set-in-progress' | 'length' | 'value' | 'out-of-range';
-export type BootOptionRead = { ok: true; locked: boolean; data: Buffer } | { ok: false; error: BootOptionError };
-export type BootOptionWrite = { ok: true } | { ok: false; error: BootOptionError };
 
 export interface BootOverride {
   valid: boolean;
@@ -38,7 +40,8 @@ export function bootDeviceName(code: number): BootDevice {
   return DEVICE_NAMES.get(code & 0x0f) ?? 'reserved';
 }
 
-export interface BootOptionsState { params: Record<string, string>; locked: number[]; mailbox: string[] }
+/** `iscsi` is absent in files written before the iSCSI boot parameters. */
+export interface BootOptionsState { params: Record<string, string>; locked: number[]; mailbox: string[]; iscsi?: IscsiBootState }
 
 export class BootOptions {
   private setInProgress: number = SetInProgress.COMPLETE;
@@ -47,6 +50,8 @@ export class BootOptions {
   /** Parameters whose "parameter valid" bit was set to 1 (invalid/locked) by the last write. */
   private readonly locked = new Set<number>();
   private readonly mailbox: Buffer[] = [];
+  /** OEM parameters 100-109 (iSCSI boot). */
+  readonly iscsi = new IscsiBootParameters();
 
   constructor() {
     for (let p = 1; p <= 6; p++) this.params.set(p, Buffer.alloc(READ_LENGTH[p]));
@@ -59,6 +64,7 @@ export class BootOptions {
       params: Object.fromEntries([...this.params].map(([p, b]) => [p, b.toString('hex')])),
       locked: [...this.locked],
       mailbox: this.mailbox.map((b) => b.toString('hex')),
+      iscsi: this.iscsi.toJSON(),
     };
   }
 
@@ -73,6 +79,7 @@ export class BootOptions {
       const b = Buffer.from(hex, 'hex');
       if (i < BOOT_MAILBOX_BLOCKS && b.length === BOOT_MAILBOX_BLOCK_BYTES) this.mailbox[i] = b;
     });
+    if (state.iscsi) this.iscsi.load(state.iscsi);
   }
 
   /** Get System Boot Options: parameter data for `param` (set selector picks the mailbox block). */
@@ -88,6 +95,10 @@ export class BootOptions {
         if (setSelector >= BOOT_MAILBOX_BLOCKS) return { ok: false, error: 'out-of-range' };
         return { ok: true, locked, data: Buffer.concat([Buffer.from([setSelector]), this.mailbox[setSelector]]) };
       default: {
+        if (IscsiBootParameters.has(param)) {
+          const r = this.iscsi.read(param, setSelector);
+          return r.ok ? { ...r, locked } : r;
+        }
         const stored = this.params.get(param);
         if (!stored) return { ok: false, error: 'unsupported' };
         return { ok: true, locked, data: Buffer.from(stored) };
@@ -97,8 +108,8 @@ export class BootOptions {
 
   /** Set System Boot Options: `data` is the parameter data; `lock` is request byte 1 bit 7 ("mark invalid/locked"). */
   write(param: number, data: Uint8Array, lock: boolean): BootOptionWrite {
-    if (param > BootParam.BOOT_INITIATOR_MAILBOX) return { ok: false, error: 'unsupported' };
-    const result = this.store(param, data);
+    if (param > BootParam.BOOT_INITIATOR_MAILBOX && !IscsiBootParameters.has(param)) return { ok: false, error: 'unsupported' };
+    const result = IscsiBootParameters.has(param) ? this.iscsi.write(param, data) : this.store(param, data);
     if (result.ok) {
       if (lock) this.locked.add(param);
       else this.locked.delete(param);

@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { FaultSettings } from '../bmc/faults.js';
 import type { FirmwareTimings } from '../bmc/firmware-upgrade.js';
 import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
+import type { IsnsSlpConfig } from '../isns/isns-slp.js';
 import type { TargetSpec } from '../isns/target-spec.js';
 import { consecutiveAddresses, isIpv4 } from '../../runtime/ipv4.js';
 import { IQN_PREFIX, fleetChecks, rackName, targetAliases, type FleetParts } from './fleet-checks.js';
@@ -63,9 +64,10 @@ export interface FleetConfig {
   bmcFaults: Record<string, Partial<FaultSettings>>;
   /**
    * The fleet's iSNS server, or null for none; defaultDiscoveryDomain: nodes in no DD see each other;
-   * heartbeat (only when configured): where and how often it sends Heartbeats (RFC 4171 §5.6.5.14).
+   * heartbeat (only when configured): where and how often it sends Heartbeats (RFC 4171 §5.6.5.14); slp (only when
+   * configured): its SLP Service Agent (RFC 2608).
    */
-  isns: { host: string; port: number; defaultDiscoveryDomain: boolean; heartbeat?: HeartbeatConfig } | null;
+  isns: { host: string; port: number; defaultDiscoveryDomain: boolean; heartbeat?: HeartbeatConfig; slp?: IsnsSlpConfig } | null;
   /** Emulated iSCSI targets, registered with the iSNS server. */
   targets: TargetSpec[];
   rollout: RolloutConfig;

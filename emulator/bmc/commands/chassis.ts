@@ -15,7 +15,7 @@ import { BMC_SLAVE_ADDRESS } from '../../../protocols/ipmi/message.js';
 import type { BootOptionError } from '../boot-options.js';
 import { POH_MINUTES_PER_COUNT } from '../chassis-state.js';
 import { controlPower } from '../power.js';
-import { handler, refuse, type Refusal } from './define.js';
+import { answerDecodeError, handler, refuse, type Refusal } from './define.js';
 import type { CommandSpec } from './types.js';
 
 /** No intrusion sensor, lockout, NMI or interlock; this BMC holds the FRU, SDR and SEL and manages the system. */
@@ -75,12 +75,13 @@ export const chassisCommands: readonly CommandSpec[] = [
     return ALL_POLICIES;
   }),
   handler(GetSystemRestartCause, (_req, ctx) => ({ cause: ctx.model.chassis.restartCause, channel: ctx.model.chassis.restartChannel })),
-  handler(SetSystemBootOptions, (req, ctx) => {
+  // a value the parameter cannot hold (an iSCSI LUN in another addressing method) is CCh, not C7h
+  answerDecodeError(handler(SetSystemBootOptions, (req, ctx) => {
     const param = bootParameterNumber(req.parameter);
     const result = ctx.model.bootOptions.write(param, encodeBootParameter(req.parameter), req.locked);
     if (!result.ok) return bootOptionFailure(result.error);
     ctx.model.emit({ kind: 'boot-option', parameter: param }, ctx.now);
-  }),
+  }), 'ERR_RANGE', CompletionCode.INVALID_DATA_FIELD),
   handler(GetSystemBootOptions, (req, ctx) => {
     const result = ctx.model.bootOptions.read(req.param, req.setSelector);
     if (!result.ok) return bootOptionFailure(result.error);

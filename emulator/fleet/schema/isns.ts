@@ -2,6 +2,7 @@
 // with it (also the control API's POST /targets body).
 import { z } from 'zod';
 import type { HeartbeatConfig } from '../../isns/heartbeat-sender.js';
+import { DEFAULT_ISNS_SLP, type IsnsSlpConfig } from '../../isns/isns-slp.js';
 import { LUN_STATES } from '../../isns/target-spec.js';
 import { flag, hostPortText, ipv4Text, oneOf, text, wholeNumber } from './kinds.js';
 
@@ -13,12 +14,25 @@ const heartbeat = z.strictObject({
   intervalSeconds: wholeNumber(1, 86_400).prefault(5).describe('seconds between heartbeats'),
 }).transform(({ to, intervalSeconds }): HeartbeatConfig => ({ address: to.host, port: to.port, intervalSeconds }));
 
+/** How SLP clients find the server (RFC 2608; service:iscsi:sms as open-isns registers it). */
+const slp = z.strictObject({
+  scopes: z.array(text().regex(/^[^(),\\!<=>~;*+]+$/, { error: 'a scope name cannot hold ( ) , \\ ! < = > ~ ; * +' }))
+    .min(1, { error: 'at least one scope' }).prefault(DEFAULT_ISNS_SLP.scopes).describe('SLP scopes the server is found in'),
+  port: wholeNumber(1, 65535).prefault(DEFAULT_ISNS_SLP.port).describe('UDP port of the Service Agent (427, the SLP port: needs root)'),
+  multicast: flag().prefault(DEFAULT_ISNS_SLP.multicast).describe('answer requests to 239.255.255.253, joined on 127.0.0.1'),
+  directoryAgent: hostPortText('HOST:PORT of an SLP Directory Agent')
+    .refine((hp) => hp.port !== 0, { error: 'port 0 cannot be a destination' }).nullable().optional()
+    .describe('register with this Directory Agent (bmcfleet slp da runs one)'),
+  lifetimeSeconds: wholeNumber(1, 65535).prefault(DEFAULT_ISNS_SLP.lifetimeSeconds).describe('how long the registration is valid'),
+}).transform((s): IsnsSlpConfig => ({ ...s, directoryAgent: s.directoryAgent ?? null }));
+
 export const isnsSection = z.strictObject({
   listen: hostPortText().describe('HOST:PORT the server listens on, TCP and UDP'),
   defaultDiscoveryDomain: flag().prefault(true).describe('nodes in no discovery domain see each other (isnsd\'s DefaultDiscoveryDomain = 1)'),
   heartbeat: heartbeat.nullable().optional().describe('off when left out, as in isnsd'),
-}).transform(({ listen, defaultDiscoveryDomain, heartbeat }) => ({
-  ...listen, defaultDiscoveryDomain, ...(heartbeat ? { heartbeat } : {}),
+  slp: slp.nullable().optional().describe('off when left out; {} for scope DEFAULT on UDP 427'),
+}).transform(({ listen, defaultDiscoveryDomain, heartbeat, slp }) => ({
+  ...listen, defaultDiscoveryDomain, ...(heartbeat ? { heartbeat } : {}), ...(slp ? { slp } : {}),
 })).describe('the fleet\'s iSNS server (RFC 4171)');
 
 const lun = z.strictObject({

@@ -1,12 +1,16 @@
 // System boot options (netFn 00h) both sides encode and decode — IPMI 2.0 §28.12 Set System Boot Options
 // (Table 28-12), §28.13 Get System Boot Options (Table 28-13) and the parameters of Table 28-14. Parameters 0-7
-// are typed; any other (96-127 are OEM) travels as { kind: 'other', param, data } until a codec is added to
-// PARAMETERS below. Completion codes 80h-82h: ConfigParameterCC (completion-codes.ts).
+// are typed, and bmcfleet's iSCSI boot parameters in the OEM range 96-127 (iscsi-boot-parameters.ts); any other
+// travels as { kind: 'other', param, data } until a codec is added to PARAMETERS below. Completion codes 80h-82h: ConfigParameterCC (completion-codes.ts).
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
 import type { IpmiCommand } from './command.js';
 import { ChassisCommand } from './chassis.js';
 import { dataLength, noResponseData, putLe, requestLength, responseLength, u32At } from './command-data.js';
+import {
+  ISCSI_FIXED_LENGTH, ISCSI_STRING_BLOCK_BYTES, ISCSI_STRING_PARAMS, IscsiBootParam, decodeInitiatorAddress, decodeStringBlock, decodeTargetLun,
+  decodeTargetPortal, encodeInitiatorAddress, encodeStringBlock, encodeTargetLun, encodeTargetPortal, type IscsiBootParameter, type IscsiStringKind,
+} from './iscsi-boot-parameters.js';
 
 /** Parameter selectors (Table 28-14). */
 export const BootParam = {
@@ -110,6 +114,8 @@ export type BootParameter =
   | { kind: 'boot-initiator-info'; channel: number; sessionId: number; timestamp: number }
   /** 7: data 1 block (the set selector), data 2-17 the block; a Set may write fewer than 16 bytes */
   | { kind: 'boot-initiator-mailbox'; block: number; data: Uint8Array }
+  /** 100-109: bmcfleet's iSCSI boot parameters (iscsi-boot-parameters.ts) */
+  | IscsiBootParameter
   /** a parameter without a codec here: its data as sent */
   | { kind: 'other'; param: number; data: Uint8Array };
 
@@ -122,7 +128,7 @@ export interface SetBootOptionRequest {
 export interface GetBootOptionRequest {
   /** byte 1 [6:0] */
   param: number;
-  /** byte 2: the mailbox block for parameter 7, else 0 */
+  /** byte 2: the block of parameter 7 (the mailbox) and of the iSCSI boot strings (100, 104, 108, 109), else 0 */
   setSelector: number;
   /** byte 3 */
   blockSelector: number;
@@ -145,11 +151,11 @@ interface ParameterCodec {
   min: number;
   max: number;
   encode(p: Known): Uint8Array;
-  decode(d: Uint8Array): Known;
+  decode(d: Uint8Array, from: 'request' | 'response'): Known;
 }
 
 function codec<K extends Known['kind']>(param: number, min: number, max: number, encode: (p: Of<K>) => Uint8Array,
-  decode: (d: Uint8Array) => Of<K>): ParameterCodec {
+  decode: (d: Uint8Array, from: 'request' | 'response') => Of<K>): ParameterCodec {
   return { param, min, max, encode: encode as (p: Known) => Uint8Array, decode };
 }
 
@@ -208,7 +214,23 @@ const PARAMETERS: { [K in Known['kind']]: ParameterCodec } = {
       return out;
     },
     (d) => ({ kind: 'boot-initiator-mailbox', block: d[0], data: d.subarray(1, 1 + BOOT_MAILBOX_BLOCK_BYTES) })),
+  'iscsi-initiator-name': stringCodec('iscsi-initiator-name'),
+  'iscsi-initiator-address': codec<'iscsi-initiator-address'>(IscsiBootParam.INITIATOR_ADDRESS,
+    ISCSI_FIXED_LENGTH[IscsiBootParam.INITIATOR_ADDRESS], ISCSI_FIXED_LENGTH[IscsiBootParam.INITIATOR_ADDRESS], encodeInitiatorAddress, decodeInitiatorAddress),
+  'iscsi-target-name': stringCodec('iscsi-target-name'),
+  'iscsi-target-portal': codec<'iscsi-target-portal'>(IscsiBootParam.TARGET_PORTAL,
+    ISCSI_FIXED_LENGTH[IscsiBootParam.TARGET_PORTAL], ISCSI_FIXED_LENGTH[IscsiBootParam.TARGET_PORTAL], encodeTargetPortal, decodeTargetPortal),
+  'iscsi-target-lun': codec<'iscsi-target-lun'>(IscsiBootParam.TARGET_LUN,
+    ISCSI_FIXED_LENGTH[IscsiBootParam.TARGET_LUN], ISCSI_FIXED_LENGTH[IscsiBootParam.TARGET_LUN], encodeTargetLun, decodeTargetLun),
+  'iscsi-chap-name': stringCodec('iscsi-chap-name'),
+  'iscsi-chap-secret': stringCodec('iscsi-chap-secret'),
 };
+
+/** A string parameter: its block (the set selector) and up to 16 bytes; min 1 lets the secret's empty answer through. */
+function stringCodec<K extends IscsiStringKind>(kind: K): ParameterCodec {
+  return codec<K>(ISCSI_STRING_PARAMS[kind], 1, 1 + ISCSI_STRING_BLOCK_BYTES, encodeStringBlock,
+    (d, from) => decodeStringBlock(kind, d, from) as Of<K>);
+}
 
 const BY_NUMBER = new Map<number, ParameterCodec>(Object.values(PARAMETERS).map((c) => [c.param, c]));
 
@@ -232,7 +254,7 @@ export function decodeBootParameter(param: number, data: Uint8Array, from: 'requ
   const field = `boot option parameter ${param}`;
   if (from === 'request') dataLength(data, c.min, c.max, field);
   else responseLength(data, c.min, field);
-  return c.decode(data);
+  return c.decode(data, from);
 }
 
 const LOCKED = 0x80;
