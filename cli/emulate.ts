@@ -181,7 +181,7 @@ function hostPort(s: string): { host: string; port: number } {
   return hp;
 }
 
-function readyLine({ config, shards, targets, control }: Fleet): string {
+function readyLine({ config, shards, targets, control, redfishCaFile }: Fleet): string {
   const n = shards.total;
   const bmcs = `${n} BMC${n === 1 ? '' : 's'}`;
   const shardCount = shards.status().length;
@@ -193,7 +193,9 @@ function readyLine({ config, shards, targets, control }: Fleet): string {
   const rmcCount = config.racks.filter((r) => r.rmc).length;
   const rmcs = rmcCount > 0 ? `, ${rmcCount} RMC${rmcCount === 1 ? '' : 's'} udp/${config.rollout.port}` : '';
   const media = config.virtualMedia ? `, virtual media tcp/${config.virtualMedia.port}` : '';
-  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${media}${rmcs}${isns}${control ? `, control ${control.url}` : ''}`;
+  const rf = config.redfish;
+  const redfish = rf ? `, redfish ${rf.tls ? 'https' : 'http'} tcp/${rf.port}${redfishCaFile ? ` (CA ${redfishCaFile})` : ''}` : '';
+  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${media}${redfish}${rmcs}${isns}${control ? `, control ${control.url}` : ''}`;
 }
 
 /** A progress bar on a terminal; nothing when output goes to a file or a pipe (CI). */
