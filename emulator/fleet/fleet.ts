@@ -14,7 +14,7 @@ import { makeStateDir } from './state-store.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 import { TargetFleet } from './target-fleet.js';
 import { loadOrMakeCa } from '../redfish/fleet-ca.js';
-import { tmpdir } from 'node:os';
+import { homedir } from 'node:os';
 
 export type FleetOptions = SupervisorOptions;
 
@@ -77,9 +77,12 @@ export class Fleet {
   }
 }
 
-/** Where the fleet keeps its Redfish CA: the state directory, else a folder of its own under the system's temp folder. */
+/**
+ * Where the fleet keeps its Redfish CA: the state directory, else ~/.local/state/bmcfleet/redfish-NAME (beside the
+ * manager's state; a folder only its user can enter, not a shared temp folder another user could make first).
+ */
 function redfishCaDir(config: FleetConfig): string {
-  return config.stateDir ?? join(tmpdir(), `bmcfleet-redfish-${config.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+  return config.stateDir ?? join(homedir(), '.local', 'state', 'bmcfleet', `redfish-${config.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
 }
 
 /**

@@ -25,7 +25,7 @@ export interface RedfishConfig {
 
 export const redfishSection = z.strictObject({
   port: wholeNumber(1, 65535).prefault(443).describe('TCP port at every BMC\'s address; 443 needs root'),
-  tls: flag().prefault(true).describe('HTTPS with certificates from the fleet\'s own CA (STATE_DIR/redfish-ca.pem); false: plain HTTP'),
+  tls: flag().prefault(true).describe('HTTPS with certificates from the fleet\'s own CA (STATE_DIR/redfish-ca.pem, or ~/.local/state/bmcfleet/redfish-NAME/); false: plain HTTP'),
   maxSessions: wholeNumber(1, 1024).prefault(16).describe('open Redfish sessions per BMC'),
   sessionTimeoutSeconds: wholeNumber(30, 86_400).prefault(1800).describe('an unused session ends after this long'),
   lockoutThreshold: wholeNumber(1, 1000).prefault(5).describe('bad passwords in a row that lock a user out'),
