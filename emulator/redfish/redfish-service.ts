@@ -66,6 +66,10 @@ export class RedfishService {
     };
     this.server = createServer({ ...serverTimeouts(limits) }, (req, res) => { void this.request(req, res); });
     limitConnections(this.server, limits);
+    // The server never listens (connections come from the fleet's listener), and Node starts checking the header and
+    // request timeouts of its connections on 'listening' only: without this, a client that never finishes its headers
+    // would hold its connection until the idle timeout.
+    this.server.emit('listening');
   }
 
   /** A TCP connection made to `ip` (paused, as the fleet hands it over). */
