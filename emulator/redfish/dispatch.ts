@@ -7,7 +7,7 @@ import { RedfishError, errorBody } from '../../protocols/redfish/messages.js';
 import { decodeBasicAuthorization, decodeJsonBody } from '../../protocols/redfish/request-body.js';
 import type { BmcRedfish } from './bmc-redfish.js';
 import { checkPassword, hasPrivilege } from './roles.js';
-import type { Method, RedfishAnswer, Route, RouteContext } from './route.js';
+import type { RedfishAnswer, Route, RouteContext } from './route.js';
 
 export interface RedfishRequest {
   method: string;
@@ -37,7 +37,7 @@ export class RouteTable {
   find(method: string, path: string): { route: Route; params: string[] } {
     const onPath = this.routes.flatMap(({ route, pattern }) => {
       const m = pattern.exec(path);
-      return m ? [{ route, params: m.slice(1).map(decodeURIComponent) }] : [];
+      return m ? [{ route, params: m.slice(1).map((segment) => decodedSegment(segment, path)) }] : [];
     });
     if (onPath.length === 0) throw new RedfishError(404, 'ResourceNotFound', [typeOf(path), path]);
     const found = onPath.find((r) => r.route.method === method);
@@ -75,6 +75,15 @@ export function canonicalPath(url: string): string {
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
 }
 
+/** A path segment's percent-decoding (RFC 3986 §2.1); a malformed one names no resource here. */
+function decodedSegment(segment: string, path: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RedfishError(404, 'ResourceNotFound', [typeOf(path), path]);
+  }
+}
+
 function typeOf(path: string): string {
   const segments = path.split('/').filter(Boolean);
   return segments.length >= 2 ? segments[segments.length - 2] : 'Resource';
@@ -105,5 +114,3 @@ export function logIn(target: BmcRedfish, userName: string, password: string, no
   target.lockout.succeeded(userName);
   return check;
 }
-
-export type { Method };

@@ -1,6 +1,7 @@
 // Every Redfish resource a BMC serves, one file per area under resources/.
 import { accountRoutes } from './resources/accounts.js';
 import { chassisRoutes } from './resources/chassis.js';
+import { logServiceRoutes } from './resources/log-service.js';
 import { managerRoutes } from './resources/manager.js';
 import { serviceRootRoutes } from './resources/service-root.js';
 import { sessionRoutes } from './resources/sessions.js';
@@ -16,6 +17,7 @@ export const REDFISH_ROUTES: readonly Route[] = [
   ...systemRoutes,
   ...systemInventoryRoutes,
   ...managerRoutes,
+  ...logServiceRoutes,
   ...virtualMediaRoutes,
   ...chassisRoutes,
 ];

@@ -9,7 +9,7 @@ export function decodeJsonBody(bytes: Uint8Array): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const at = /position (\d+)/.exec((err as Error).message);
+    const at = /position (\d+)/.exec((err as Error).message); // where V8's message says (not every message does)
     throw new DecodeError('redfish', 'body', at ? Number(at[1]) : 0, (err as Error).message, 'ERR_MALFORMED_JSON');
   }
 }

@@ -140,7 +140,10 @@ t.test('sushy drives a provisioning cycle over HTTPS; ipmitool sees each step on
   t.match(await sushy(t, 'reset', 'ON'), { power: 'On' });
   t.match(await ipmi(t, ['chassis', 'power', 'status']), /Chassis Power is on/);
   t.match(await sushy(t, 'reset', 'FORCE_RESTART'), { power: 'On' });
-  t.match(await ipmi(t, ['sel', 'list']), /Power Unit|System Boot|Chassis/i, 'the SEL logged the power changes');
+  const sel = await ipmi(t, ['sel', 'list']);
+  t.match(sel, /Power Unit|System Boot|Chassis/i, 'the SEL logged the power changes');
+  const entries = await run('curl', ['-s', '--cacert', ca, '-u', 'admin:password', `https://${BMC}:${redfishPort}/redfish/v1/Managers/1/LogServices/SEL/Entries`]);
+  t.equal(JSON.parse(entries.stdout)['Members@odata.count'], sel.trim().split('\n').length, 'Redfish lists as many SEL entries as ipmitool');
 
   const url = `${images.url}/install.iso`;
   t.match(await sushy(t, 'insert', url), { inserted: true, image: url });

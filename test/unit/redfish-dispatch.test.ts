@@ -201,3 +201,22 @@ t.test('inventory from the hardware template the OEM inventory command reads', a
   t.match((await call('GET', '/redfish/v1/Systems/1/Storage/1/Drives/2', { headers: admin })).json, { SerialNumber: hw.disks[1].serial, CapacityBytes: hw.disks[1].sizeGB * 1e9 });
   t.match((await call('GET', '/redfish/v1/Systems/1/EthernetInterfaces/1', { headers: admin })).json, { MACAddress: hw.nics[0].mac.toLowerCase() });
 });
+
+t.test('the SEL log service lists the IPMI SEL entries; ClearLog clears the SEL', async (t) => {
+  const { call, basic, bmc } = setup();
+  const admin = basic('admin', 'password');
+  await call('POST', '/redfish/v1/Systems/1/Actions/ComputerSystem.Reset', { body: { ResetType: 'ForceOff' }, headers: admin });
+  const entries = (await call('GET', '/redfish/v1/Managers/1/LogServices/SEL/Entries', { headers: admin })).json;
+  const sel = bmc.model.sel.list();
+  t.ok(sel.length > 0, 'the power off was logged');
+  t.equal(entries['Members@odata.count'], sel.length);
+  t.same(entries.Members.map((m: { Id: string }) => m.Id), sel.map((r) => String(r.recordId)));
+  const last = entries.Members[entries.Members.length - 1];
+  t.match(last, { EntryType: 'SEL', SensorType: 'Power Unit', EntryCode: 'Assert' });
+  t.same((await call('GET', last['@odata.id'], { headers: admin })).json, last, 'each entry is its own resource too');
+  t.equal((await call('POST', '/redfish/v1/Managers/1/LogServices/SEL/Actions/LogService.ClearLog', { headers: basic('oper', 'oper') })).status, 403);
+  t.equal((await call('POST', '/redfish/v1/Managers/1/LogServices/SEL/Actions/LogService.ClearLog', { headers: admin })).status, 204);
+  const after = (await call('GET', '/redfish/v1/Managers/1/LogServices/SEL/Entries', { headers: admin })).json;
+  t.equal(after['Members@odata.count'], 1, 'one entry left: the log was cleared (§31.9)');
+  t.match(after.Members[0], { SensorType: 'Event Logging Disabled' });
+});

@@ -26,7 +26,7 @@ export const managerRoutes: readonly Route[] = [
         '@odata.id': MANAGER, '@odata.type': '#Manager.v1_10_0.Manager', Id: '1', Name: 'BMC', ManagerType: 'BMC',
         Manufacturer: 'bmcfleet', Model: 'bmcfleet emulated BMC', UUID: formatGuid(model.deviceGuid),
         FirmwareVersion: firmwareVersion(model.device), PowerState: 'On', Status: ENABLED_OK,
-        EthernetInterfaces: link(`${MANAGER}/EthernetInterfaces`),
+        EthernetInterfaces: link(`${MANAGER}/EthernetInterfaces`), LogServices: link(`${MANAGER}/LogServices`),
         ...(target.media ? { VirtualMedia: link(`${MANAGER}/VirtualMedia`) } : {}),
         Links: { ManagerForServers: [link('/redfish/v1/Systems/1')], ManagerForChassis: [link('/redfish/v1/Chassis/1')] },
       });

@@ -24,7 +24,7 @@ export function stringProperty(body: unknown, name: string): string {
   return value;
 }
 
-/** The session named in the path, which the caller may see: their own, or any with ConfigureManager... else 404. */
+/** The session named in the path if the caller may see it (their own; any, with ConfigureManager), else 404. */
 function visibleSession(ctx: RouteContext): RedfishSession {
   const s = ctx.target.sessions.byId(ctx.params[0], ctx.now);
   const user = ctx.user!;
