@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { UsageError, integer, login, parse, str } from './args.js';
 import { checkFleetDocument, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
+import { redfishSection, type RedfishConfig } from '../emulator/fleet/schema/redfish.js';
 import { Fleet } from '../emulator/fleet/fleet.js';
 import { isLoopbackHost } from '../runtime/http/loopback.js';
 import { fleetEnds } from '../emulator/fleet/plan.js';
@@ -13,9 +14,9 @@ import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
 import { shippedFleetFile } from './package-info.js';
 
-const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--shards N] [--control HOST:PORT] [--state-dir DIR]
-                        [--control-token-file FILE] [--slp-port P]
-       bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--user U] [--password W]
+const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--redfish-port P|none] [--shards N] [--control HOST:PORT]
+                        [--state-dir DIR] [--control-token-file FILE] [--slp-port P]
+       bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--redfish-port P] [--user U] [--password W]
 
 Runs emulated BMCs, each on its own IPv4 address and UDP port P, speaking RMCP, IPMI 1.5 and RMCP+
 (IPMI 2.0) to real clients such as ipmitool. Prints one line starting with "ready" once every BMC
@@ -42,6 +43,9 @@ options:
                      9623 otherwise); overrides the fleet file
   --slp-port P       UDP port the fleet's iSNS server answers SLP on (isns.slp; default 427, the SLP
                      port: binding it needs root; use e.g. 10427 otherwise); overrides the fleet file
+  --redfish-port P   TCP port of every BMC's Redfish service (HTTPS; 443 in fleets/default.yaml, which needs
+                     root; use e.g. 8443 otherwise); overrides the fleet file, "none" turns Redfish off. In the
+                     quick form it turns Redfish on, with the fleet file's defaults (README "Redfish")
   --shards N         processes to spread the BMCs over (default: 1 up to 1,000 BMCs, then one per
                      12,500 and at least 2); overrides the fleet file
   --control H:P      control API and /metrics address (default 127.0.0.1 on a free port, shown in the
@@ -79,6 +83,7 @@ export const emulateCommand = {
       'first-ip': { type: 'string' },
       'ipmi-port': { type: 'string' },
       'slp-port': { type: 'string' },
+      'redfish-port': { type: 'string' },
       user: { type: 'string' },
       password: { type: 'string' },
       'allow-cipher-0': { type: 'boolean' },
@@ -106,6 +111,7 @@ export const emulateCommand = {
     const user = config.users[0];
     const first = fleetEnds(config).first;
     process.stdout.write(`${tryLine(first, config.ipmiPort, user)}\n`);
+    if (config.redfish) process.stdout.write(`${redfishTryLine(first, config.redfish, user, fleet.redfishCaFile)}\n`);
     if (config.virtualMedia) process.stdout.write(`  virtual media: usbip${config.virtualMedia.port === USBIP_PORT ? '' : ` --tcp-port ${config.virtualMedia.port}`} list -r ${first}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
@@ -126,6 +132,14 @@ export function tryLine(ip: string, port: number, user: { name: string; password
   return user.name === 'admin' && user.password === 'password'
     ? `  try: ${target} -P password chassis status`
     : `  try: read -rsp 'password of ${user.name}: ' IPMI_PASSWORD && export IPMI_PASSWORD && ${target} -E chassis status`;
+}
+
+/** A curl line reading the first BMC's system over Redfish; like tryLine, the password only when it is the built-in one. */
+function redfishTryLine(ip: string, redfish: RedfishConfig, user: { name: string; password: string }, caFile: string | null): string {
+  const builtIn = user.name === 'admin' && user.password === 'password';
+  const defaultPort = redfish.tls ? 443 : 80;
+  const url = `${redfish.tls ? 'https' : 'http'}://${ip}${redfish.port === defaultPort ? '' : `:${redfish.port}`}/redfish/v1/Systems/1`;
+  return `  redfish: curl${caFile ? ` --cacert ${caFile}` : ''} -u ${user.name}${builtIn ? ':password' : ''} ${url}`;
 }
 
 const SUITE_0_WARNING = 'warning: cipher suite 0 is on: any client logs in with any password, and no packet is signed or encrypted\n';
@@ -149,6 +163,9 @@ function configFrom(values: Values): FleetConfig {
     if (!config.isns?.slp) throw new UsageError('--slp-port needs a fleet file whose isns: section has slp:');
     config.isns.slp.port = integer(slpPort, 'slp-port', 427, 1, 65535);
   }
+  const redfishPort = str(values, 'redfish-port');
+  if (redfishPort === 'none') config.redfish = null;
+  else if (redfishPort !== undefined) config.redfish = { ...(config.redfish ?? redfishSection.parse({})), port: integer(redfishPort, 'redfish-port', 443, 1, 65535) };
   const shards = str(values, 'shards');
   if (shards !== undefined) config.shards = integer(shards, 'shards', 0, 1, 64);
   const stateDir = str(values, 'state-dir');
@@ -189,7 +206,7 @@ function hostPort(s: string): { host: string; port: number } {
   return hp;
 }
 
-function readyLine({ config, shards, targets, control }: Fleet): string {
+function readyLine({ config, shards, targets, control, redfishCaFile }: Fleet): string {
   const n = shards.total;
   const bmcs = `${n} BMC${n === 1 ? '' : 's'}`;
   const shardCount = shards.status().length;
@@ -203,7 +220,9 @@ function readyLine({ config, shards, targets, control }: Fleet): string {
   const rmcCount = config.racks.filter((r) => r.rmc).length;
   const rmcs = rmcCount > 0 ? `, ${rmcCount} RMC${rmcCount === 1 ? '' : 's'} udp/${config.rollout.port}` : '';
   const media = config.virtualMedia ? `, virtual media tcp/${config.virtualMedia.port}` : '';
-  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${media}${rmcs}${isns}${control ? `, control ${control.url}` : ''}`;
+  const rf = config.redfish;
+  const redfish = rf ? `, redfish ${rf.tls ? 'https' : 'http'} tcp/${rf.port}${redfishCaFile ? ` (CA ${redfishCaFile})` : ''}` : '';
+  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${media}${redfish}${rmcs}${isns}${control ? `, control ${control.url}` : ''}`;
 }
 
 /** A progress bar on a terminal; nothing when output goes to a file or a pipe (CI). */

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// `npm test`: install the real peers the conformance tests need, build, run every test with tap,
-// and end with one line "N passed, N failed".
+// `npm test`: install the real peers the conformance tests need (commands, and python3-sushy for Debian's python),
+// build, run every test with tap, and end with one line "N passed, N failed".
 import { spawnSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -16,14 +16,23 @@ const PEERS = {
   usbip: 'usbip',
   isoinfo: 'genisoimage',
   tgtd: 'tgt',
+  redfishtool: 'redfishtool',
 };
+const PYTHON_PEERS = { sushy: 'python3-sushy' }; // module of Debian's /usr/bin/python3 -> Debian package
 
 function have(cmd) {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
 }
 
+function haveModule(module) {
+  return spawnSync('/usr/bin/python3', ['-c', `import ${module}`], { stdio: 'ignore' }).status === 0;
+}
+
 function installPeers() {
-  const missing = Object.entries(PEERS).filter(([cmd]) => !have(cmd)).map(([, pkg]) => pkg);
+  const missing = [
+    ...Object.entries(PEERS).filter(([cmd]) => !have(cmd)).map(([, pkg]) => pkg),
+    ...Object.entries(PYTHON_PEERS).filter(([module]) => !haveModule(module)).map(([, pkg]) => pkg),
+  ];
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
     console.error(`missing peers: ${missing.join(' ')}; run as root or: sudo apt-get install -y ${missing.join(' ')}`);

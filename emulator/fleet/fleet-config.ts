@@ -24,6 +24,9 @@ export type { FirmwareVersion } from './schema/kinds.js';
 export type { RolloutConfig } from './schema/rollout.js';
 export type { VirtualMediaConfig } from './schema/virtual-media.js';
 import type { VirtualMediaConfig } from './schema/virtual-media.js';
+import type { RedfishConfig } from './schema/redfish.js';
+import type { CaMaterial } from '../redfish/fleet-ca.js';
+export type { RedfishConfig } from './schema/redfish.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
 
@@ -75,6 +78,13 @@ export interface FleetConfig {
   firmwareTimings: Partial<FirmwareTimings>;
   /** Every BMC's virtual media (a CD-ROM and a disk over USB/IP), or null for none. */
   virtualMedia: VirtualMediaConfig | null;
+  /** Every BMC's Redfish service, or null for none. */
+  redfish: RedfishConfig | null;
+  /**
+   * The fleet's Redfish CA, which Fleet.start loads or makes (emulator/redfish/fleet-ca.ts) and hands to its shard
+   * processes with the rest; a shard given none makes its own.
+   */
+  redfishCa?: CaMaterial;
 }
 
 const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
@@ -165,6 +175,7 @@ function resolved(d: FleetDocument): FleetConfig {
     rollout: d.rollout,
     firmwareTimings: d.firmwareTimings,
     virtualMedia: d.virtualMedia ?? null,
+    redfish: d.redfish ?? null,
   };
 }
 

@@ -13,6 +13,8 @@ import { StartedParts } from './started-parts.js';
 import { makeStateDir } from './state-store.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 import { TargetFleet } from './target-fleet.js';
+import { loadOrMakeCa } from '../redfish/fleet-ca.js';
+import { homedir } from 'node:os';
 
 export type FleetOptions = SupervisorOptions;
 
@@ -25,9 +27,12 @@ export class Fleet {
   readonly control: ControlApi | null;
   /** The token the control API asks for and the file it is in; null when it asks for none. */
   readonly controlToken: ControlToken | null;
+  /** The fleet's Redfish CA certificate, for clients to trust (curl --cacert); null without Redfish over TLS. */
+  readonly redfishCaFile: string | null;
   private readonly parts: StartedParts;
 
-  private constructor(config: FleetConfig, shards: Supervisor, targets: TargetFleet | null, control: ControlApi | null, token: ControlToken | null, parts: StartedParts) {
+  private constructor(config: FleetConfig, shards: Supervisor, targets: TargetFleet | null, control: ControlApi | null, token: ControlToken | null, redfishCaFile: string | null, parts: StartedParts) {
+    this.redfishCaFile = redfishCaFile;
     this.config = config;
     this.shards = shards;
     this.targets = targets;
@@ -43,6 +48,8 @@ export class Fleet {
   static async start(config: FleetConfig, clock: Clock = systemClock, options: FleetOptions = {}): Promise<Fleet> {
     if (config.stateDir) makeStateDir(config.stateDir);
     const token = controlToken(config);
+    const redfish = withRedfishCa(config, clock.now());
+    config = redfish.config;
     const kinds = options.kinds ?? NODE_KINDS;
     const shards = new Supervisor(config, { ...options, kinds, clock });
     const parts = new StartedParts();
@@ -61,11 +68,29 @@ export class Fleet {
         { token: token?.token }),
       (c) => c.close(),
     );
-    return new Fleet(config, shards, targets, control, token, parts);
+    return new Fleet(config, shards, targets, control, token, redfish.caFile, parts);
   }
 
   /** Stops the control API, the iSNS server and targets, then the shards. */
   stop(): Promise<void> {
     return this.parts.stopAll();
   }
+}
+
+/**
+ * Where the fleet keeps its Redfish CA: the state directory, else ~/.local/state/bmcfleet/redfish-NAME (beside the
+ * manager's state; a folder only its user can enter, not a shared temp folder another user could make first).
+ */
+function redfishCaDir(config: FleetConfig): string {
+  return config.stateDir ?? join(homedir(), '.local', 'state', 'bmcfleet', `redfish-${config.name.replace(/[^A-Za-z0-9._-]/g, '_')}`);
+}
+
+/**
+ * The config with the fleet's Redfish CA (loaded, or made and written), which every shard process issues certificates
+ * from, and the file clients trust; the config as it is without Redfish over TLS.
+ */
+function withRedfishCa(config: FleetConfig, now: number): { config: FleetConfig; caFile: string | null } {
+  if (!config.redfish?.tls) return { config, caFile: null };
+  const { ca, certFile } = loadOrMakeCa(redfishCaDir(config), config.name, now);
+  return { config: { ...config, redfishCa: ca }, caFile: certFile };
 }

@@ -97,7 +97,7 @@ export class Shard {
       if (node === undefined) continue;
       for (const endpoint of kind.endpoints) {
         if (endpoint.transport === 'tcp' && endpoint.port(this.config) === port) {
-          endpoint.handler(node).accept(socket);
+          endpoint.handler(node, nodes).accept(socket);
           return;
         }
       }

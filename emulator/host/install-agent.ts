@@ -12,8 +12,8 @@ import { DecodeError } from '../../protocols/errors.js';
 import {
   INSTALL_ERROR_NAMES, InstallError, InstallPhase, type InstallProgress,
 } from '../../protocols/ipmi/oem/install-progress.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
-import { SenseKey } from '../../protocols/usb-mass-storage/scsi/sense.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
+import { SenseKey } from '../../protocols/scsi/sense.js';
 import { BulkOnlyError } from '../../clients/usbip/bulk-only-host.js';
 import { EnumerationError } from '../../clients/usbip/enumerate.js';
 import { ControlRequestError } from '../../clients/usbip/remote-function.js';

@@ -12,7 +12,7 @@ import { VirtualMediaDisk } from '../../emulator/host/virtual-media-disk.js';
 import { readIsoImage } from '../../protocols/iso9660/iso-image.js';
 import { SYSTEM_HEADER_BYTES, decodeSystemHeader } from '../../protocols/install-image/installed-system.js';
 import { sha256Hex } from '../../protocols/install-image/install-image.js';
-import { DriveKind } from '../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../protocols/scsi/medium.js';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';

@@ -22,6 +22,8 @@ import { ShardMedia } from './shard-media.js';
 import type { KeptMedia } from '../../media/bmc-media.js';
 import { installAgentFor } from './host-install.js';
 import type { InstallAgent } from '../../host/install-agent.js';
+import { RedfishService } from '../../redfish/redfish-service.js';
+import type { ConnectionHandler } from './node-kind.js';
 
 /** How often changed BMCs are written to the state directory. */
 const STATE_FLUSH_MS = 1000;
@@ -47,6 +49,8 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   readonly media: ShardMedia | null;
   /** Each host's installation agent (with virtual media only). */
   private readonly agents: InstallAgent[] = [];
+  /** The BMCs' Redfish services, when the fleet file has a redfish section. */
+  readonly redfish: RedfishService | null;
 
   /** Throws (naming the file) when a state file cannot be read at all (EACCES); one that is not a BMC state is quarantined. */
   constructor(config: FleetConfig, from: number, to: number, context: ShardContext) {
@@ -55,6 +59,10 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.context = context;
     this.store = config.stateDir ? new StateStore(config.stateDir) : null;
     this.media = config.virtualMedia ? new ShardMedia(config.virtualMedia, this.clock) : null;
+    this.redfish = config.redfish && new RedfishService({
+      config: config.redfish, ca: config.redfishCa ?? null, clock: this.clock,
+      targets: { bmc: (ip) => this.byIp.get(ip), media: (ip) => this.media?.at(ip) ?? null, changed: (bmc) => this.dirty.add(bmc) },
+    });
     for (const p of placements(config, from, to)) {
       const { media: keptMedia, ...kept } = (context.kept(p.ip) as KeptBmc | undefined) ?? {};
       const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
@@ -69,6 +77,12 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
       this.written.push('');
     }
     if (this.store) this.scheduleFlush();
+  }
+
+  /** Where a Redfish connection to `bmc` goes (closed when the fleet serves no Redfish). */
+  redfishFor(bmc: EmulatedBmc): ConnectionHandler {
+    const service = this.redfish;
+    return { accept: (socket) => (service ? service.accept(bmc.model.ip, socket) : socket.destroy()) };
   }
 
   at(ip: string): EmulatedBmc | undefined {
@@ -96,6 +110,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     for (const agent of this.agents) agent.close();
     for (const bmc of this.nodes) bmc.close();
     this.media?.close();
+    this.redfish?.close();
   }
 
   /** Runs one control request; throws ControlError for requests that cannot be done. */

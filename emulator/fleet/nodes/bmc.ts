@@ -1,5 +1,5 @@
 // The BMC node kind: an emulated BMC and its host on the BMC's address, RMCP/IPMI on UDP (the fleet's IPMI port),
-// virtual media over USB/IP on TCP (when configured), controlled through /bmcs, /faults, /stall, /bmcs/IP/media (and
+// virtual media over USB/IP and Redfish on TCP (when configured), controlled through /bmcs, /faults, /stall, /bmcs/IP/media (and
 // /counters, /metrics for the fleet).
 import type { EmulatedBmc } from '../../bmc/emulated-bmc.js';
 import { bmcRoutes } from '../control/bmcs.js';
@@ -13,7 +13,7 @@ import type { NodeKind } from './node-kind.js';
 /** A BMC without virtual media (never asked: the port is not served then) closes the connection. */
 const NO_MEDIA = { accept: (socket: { destroy(): void }) => socket.destroy() };
 
-export const bmcKind: NodeKind<EmulatedBmc> = {
+export const bmcKind: NodeKind<EmulatedBmc, BmcNodes> = {
   name: BMC,
   label: 'BMC',
   positions: addressIndex,
@@ -23,6 +23,8 @@ export const bmcKind: NodeKind<EmulatedBmc> = {
     { transport: 'udp', port: (config) => config.ipmiPort, handler: (bmc) => bmc },
     // virtual media over USB/IP, when the fleet file has a virtualMedia section
     { transport: 'tcp', port: (config) => config.virtualMedia?.port ?? null, handler: (bmc) => bmc.virtualMedia ?? NO_MEDIA },
+    // Redfish (HTTPS), when the fleet file has a redfish section: one service per shard, routed by address
+    { transport: 'tcp', port: (config) => config.redfish?.port ?? null, handler: (bmc, nodes) => nodes.redfishFor(bmc) },
   ],
   routes: [...bmcRoutes, ...faultRoutes, ...mediaRoutes],
 };

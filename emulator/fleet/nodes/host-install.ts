@@ -3,7 +3,7 @@
 // an idle host one listener and no connection.
 import type { EmulatedBmc } from '../../bmc/emulated-bmc.js';
 import type { Clock } from '../../../runtime/clock.js';
-import { DriveKind } from '../../../protocols/usb-mass-storage/medium.js';
+import { DriveKind } from '../../../protocols/scsi/medium.js';
 import { InstallAgent } from '../../host/install-agent.js';
 import type { BmcMedia } from '../../media/bmc-media.js';
 import { MediaError } from '../../media/media-error.js';

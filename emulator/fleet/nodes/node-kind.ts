@@ -18,7 +18,7 @@ export interface ConnectionHandler {
  * local address a datagram came to). TCP: one listener per port for the whole fleet, each connection routed by its
  * local address (DESIGN "Scale facts"). The functions are called once per node at start: no object per node.
  */
-export type Endpoint<N> =
+export type Endpoint<N, S = ShardNodes<N>> =
   | {
     readonly transport: 'udp'; port(config: FleetConfig): number; handler(node: N): DatagramHandler;
     /** Share the port with the kind's shard endpoint on 0.0.0.0 (bindUdp's reuseAddr). */
@@ -26,8 +26,11 @@ export type Endpoint<N> =
     /** Hands the node its socket's send once bound: for a node that sends before anything arrives on it. */
     attach?(node: N, send: SendAnswer): void;
   }
-  /** `port` null: this fleet does not serve it (a section left out of the fleet file). */
-  | { readonly transport: 'tcp'; port(config: FleetConfig): number | null; handler(node: N): ConnectionHandler };
+  /**
+   * `port` null: this fleet does not serve it (a section left out of the fleet file). The handler is asked per
+   * connection, and may hand it to a service its shard's nodes share (`nodes`).
+   */
+  | { readonly transport: 'tcp'; port(config: FleetConfig): number | null; handler(node: N, nodes: S): ConnectionHandler };
 
 /**
  * A UDP service a shard offers for all its nodes of a kind, on 0.0.0.0 with reuseAddr: the only kind of socket a
@@ -80,7 +83,7 @@ export interface NodeKind<N, S extends ShardNodes<N> = ShardNodes<N>> {
   /** Builds the nodes at fleet positions [from, to); throws, naming what, when one cannot be built. */
   create(config: FleetConfig, from: number, to: number, context: ShardContext): S;
   address(node: N): string;
-  readonly endpoints: readonly Endpoint<N>[];
+  readonly endpoints: readonly Endpoint<N, S>[];
   readonly shardEndpoints?: readonly ShardEndpoint<S>[];
   /** The control API's routes to these nodes. */
   readonly routes: readonly Route[];

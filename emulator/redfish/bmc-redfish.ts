@@ -1,0 +1,35 @@
+// One BMC's Redfish service state: its sessions and login lockout, over the BMC's own model (the same chassis, boot
+// options, users and hardware IPMI sees) and its virtual media. Made on the BMC's first Redfish request, so an idle
+// fleet holds none.
+import type { EmulatedBmc } from '../bmc/emulated-bmc.js';
+import type { BmcMedia } from '../media/bmc-media.js';
+import type { RedfishConfig } from '../fleet/schema/redfish.js';
+import { LoginLockout } from './login-lockout.js';
+import { SessionTable } from './session-table.js';
+
+export class BmcRedfish {
+  readonly bmc: EmulatedBmc;
+  readonly media: BmcMedia | null;
+  readonly config: RedfishConfig;
+  readonly sessions: SessionTable;
+  readonly lockout: LoginLockout;
+  /** Tells the fleet the BMC's state changed (for its state directory). */
+  readonly changed: () => void;
+  /**
+   * The last boot override set over Redfish asked for UefiHttp, which IPMI's boot flags carry as PXE (network boot,
+   * IPMI 2.0 Table 28-14 has no HTTP boot): while the flags still say PXE, Redfish shows UefiHttp.
+   */
+  uefiHttp = false;
+  /** The end of the BMC's last reboot when this state last looked (redfish-service.ts ends the sessions after a new one). */
+  rebootSeen: number;
+
+  constructor(bmc: EmulatedBmc, media: BmcMedia | null, config: RedfishConfig, changed: () => void) {
+    this.bmc = bmc;
+    this.media = media;
+    this.config = config;
+    this.changed = changed;
+    this.rebootSeen = bmc.faults.rebootUntil;
+    this.sessions = new SessionTable({ maxSessions: config.maxSessions, timeoutMs: config.sessionTimeoutSeconds * 1000 });
+    this.lockout = new LoginLockout({ threshold: config.lockoutThreshold, durationMs: config.lockoutSeconds * 1000 });
+  }
+}

@@ -1,0 +1,116 @@
+// One Redfish request to one BMC, from method, path, headers and body to the answer (DSP0266 §8 "Service requests",
+// §13 "Security details"): the route by path and method (404, 405 with Allow), the caller by X-Auth-Token or HTTP
+// Basic (401), the privilege (403), the JSON body (400), then the resource's handler; a refusal in the Redfish error
+// format. No sockets: redfish-service.ts carries the bytes.
+import { DecodeError } from '../../protocols/errors.js';
+import { RedfishError, errorBody } from '../../protocols/redfish/messages.js';
+import { decodeBasicAuthorization, decodeJsonBody } from '../../protocols/redfish/request-body.js';
+import type { BmcRedfish } from './bmc-redfish.js';
+import { checkPassword, hasPrivilege } from './roles.js';
+import type { RedfishAnswer, Route, RouteContext } from './route.js';
+
+export interface RedfishRequest {
+  method: string;
+  /** The request target: path and query. */
+  url: string;
+  headers: Readonly<Record<string, string | string[] | undefined>>;
+  body: Uint8Array;
+}
+
+/** The realm a 401 names (RFC 7617 §2). */
+const UNAUTHORIZED_HEADERS = Object.freeze({ 'WWW-Authenticate': 'Basic realm="Redfish"' });
+
+interface CompiledRoute { route: Route; pattern: RegExp }
+
+/** Routes matched by path, then method. */
+export class RouteTable {
+  private readonly routes: CompiledRoute[];
+
+  constructor(routes: readonly Route[]) {
+    this.routes = routes.map((route) => ({
+      route,
+      pattern: new RegExp(`^${route.path.replace(/[.$]/g, '\\$&').replace(/\{[^}]+\}/g, '([^/]+)')}$`),
+    }));
+  }
+
+  /** The route for `method` on `path` and its placeholders; throws RedfishError 404 or 405. */
+  find(method: string, path: string): { route: Route; params: string[] } {
+    const onPath = this.routes.flatMap(({ route, pattern }) => {
+      const m = pattern.exec(path);
+      return m ? [{ route, params: m.slice(1).map((segment) => decodedSegment(segment, path)) }] : [];
+    });
+    if (onPath.length === 0) throw new RedfishError(404, 'ResourceNotFound', [typeOf(path), path]);
+    const found = onPath.find((r) => r.route.method === method);
+    if (!found) throw new RedfishError(405, 'GeneralError', [], { Allow: onPath.map((r) => r.route.method).join(', ') });
+    return found;
+  }
+}
+
+/** The answer to `request`; a refusal is an error answer, anything else thrown is a bug and surfaces. */
+export async function dispatch(table: RouteTable, target: BmcRedfish, request: RedfishRequest, now: number): Promise<RedfishAnswer> {
+  try {
+    const path = canonicalPath(request.url);
+    const { route, params } = table.find(request.method, path);
+    const user = route.privilege === null ? null : authenticate(target, request.headers, now);
+    if (user !== null && route.privilege !== null && !hasPrivilege(user.role, route.privilege)) {
+      throw new RedfishError(403, 'InsufficientPrivilege');
+    }
+    const body = decodeJsonBody(request.body);
+    const ctx: RouteContext = { target, params, body, headers: request.headers, now, user };
+    return await route.handle(ctx);
+  } catch (err) {
+    if (err instanceof RedfishError) return { status: err.status, body: errorBody(err.messageId, err.args), headers: { ...err.headers } };
+    if (err instanceof DecodeError) {
+      return err.field === 'body'
+        ? { status: 400, body: errorBody('MalformedJSON') }
+        : { status: 401, body: errorBody('NoValidSession'), headers: { ...UNAUTHORIZED_HEADERS } };
+    }
+    throw err;
+  }
+}
+
+/** The path without query or fragment, one trailing slash dropped (/redfish/v1/ is /redfish/v1). */
+export function canonicalPath(url: string): string {
+  const path = url.split(/[?#]/)[0];
+  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** A path segment's percent-decoding (RFC 3986 §2.1); a malformed one names no resource here. */
+function decodedSegment(segment: string, path: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new RedfishError(404, 'ResourceNotFound', [typeOf(path), path]);
+  }
+}
+
+function typeOf(path: string): string {
+  const segments = path.split('/').filter(Boolean);
+  return segments.length >= 2 ? segments[segments.length - 2] : 'Resource';
+}
+
+/** The caller, by session token or HTTP Basic; throws 401. A Basic login counts toward the lockout like a session login. */
+function authenticate(target: BmcRedfish, headers: RouteContext['headers'], now: number): NonNullable<RouteContext['user']> {
+  const token = headers['x-auth-token'];
+  if (typeof token === 'string') {
+    const session = target.sessions.use(token, now);
+    if (!session) throw new RedfishError(401, 'NoValidSession', [], { ...UNAUTHORIZED_HEADERS });
+    return { name: session.userName, role: session.role, session };
+  }
+  const basic = decodeBasicAuthorization(typeof headers.authorization === 'string' ? headers.authorization : undefined);
+  if (basic === null) throw new RedfishError(401, 'NoValidSession', [], { ...UNAUTHORIZED_HEADERS });
+  const login = logIn(target, basic.userName, basic.password, now);
+  return { name: login.userName, role: login.role, session: null };
+}
+
+/** Checks a password with the lockout: throws 401 for a wrong one or a locked user. */
+export function logIn(target: BmcRedfish, userName: string, password: string, now: number): { userName: string; role: NonNullable<RouteContext['user']>['role'] } {
+  if (target.lockout.isLocked(userName, now)) throw new RedfishError(401, 'NoValidSession', [], { ...UNAUTHORIZED_HEADERS });
+  const check = checkPassword(target.bmc.model.users, userName, password);
+  if (!check.ok) {
+    if (check.known) target.lockout.failed(userName, now);
+    throw new RedfishError(401, 'NoValidSession', [], { ...UNAUTHORIZED_HEADERS });
+  }
+  target.lockout.succeeded(userName);
+  return check;
+}

@@ -1,0 +1,188 @@
+// The Redfish services of one fleet process's BMCs (issue 16): one HTTP server, not listening itself, fed the TCP
+// connections the fleet's one listener for the port hands over by local address (emulator/fleet/tcp-ports.ts), each
+// wrapped in TLS with a certificate for its BMC's address, issued by the fleet CA when first needed. Bounded
+// connections, header and request times and body size; the BMC's faults apply (rebooting: silent, busy: 503 with
+// a date Retry-After, latency: added to every answer). Per-BMC state is made on that BMC's first request.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
+import type { Clock } from '../../runtime/clock.js';
+import { limitConnections, serverTimeouts, type ConnectionLimits } from '../../runtime/http/connection-limits.js';
+import { errorBody } from '../../protocols/redfish/messages.js';
+import type { EmulatedBmc } from '../bmc/emulated-bmc.js';
+import type { BmcMedia } from '../media/bmc-media.js';
+import type { RedfishConfig } from '../fleet/schema/redfish.js';
+import { BmcRedfish } from './bmc-redfish.js';
+import { dispatch, RouteTable } from './dispatch.js';
+import { makeCa, ServerCertificates, type CaMaterial } from './fleet-ca.js';
+import { REDFISH_ROUTES } from './routes.js';
+import type { RedfishAnswer } from './route.js';
+
+/** TLS contexts kept, most recently used last: one per BMC connected to lately. */
+const MAX_TLS_CONTEXTS = 512;
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 30_000;
+const IDLE_TIMEOUT_MS = 60_000;
+
+export interface RedfishTargets {
+  bmc(ip: string): EmulatedBmc | undefined;
+  media(ip: string): BmcMedia | null;
+  /** A BMC's state changed through Redfish (for the state directory). */
+  changed(bmc: EmulatedBmc): void;
+}
+
+export interface RedfishServiceOptions {
+  config: RedfishConfig;
+  /** The fleet's CA; null: this process makes one of its own (a test without a fleet). */
+  ca: CaMaterial | null;
+  clock: Clock;
+  targets: RedfishTargets;
+}
+
+export class RedfishService {
+  private readonly config: RedfishConfig;
+  private readonly clock: Clock;
+  private readonly targets: RedfishTargets;
+  private readonly server: Server;
+  private readonly table = new RouteTable(REDFISH_ROUTES);
+  private readonly ca: CaMaterial | null;
+  private certs: ServerCertificates | null = null;
+  private readonly contexts = new Map<string, SecureContext>();
+  /** BMC address -> its Redfish state, made on its first request. */
+  private readonly states = new Map<string, BmcRedfish>();
+  /** The socket HTTP reads from -> the BMC address it was made to. */
+  private readonly owners = new WeakMap<object, string>();
+  private readonly maxBodyBytes: number;
+
+  constructor(o: RedfishServiceOptions) {
+    this.config = o.config;
+    this.clock = o.clock;
+    this.targets = o.targets;
+    this.ca = o.ca;
+    this.maxBodyBytes = o.config.maxBodyKiB * 1024;
+    const limits: ConnectionLimits = {
+      maxConnections: o.config.maxConnections, maxConnectionsPerSource: o.config.maxConnectionsPerSource,
+      headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS,
+    };
+    this.server = createServer({ ...serverTimeouts(limits) }, (req, res) => { void this.request(req, res); });
+    limitConnections(this.server, limits);
+    // The server never listens (connections come from the fleet's listener), and Node starts checking the header and
+    // request timeouts of its connections on 'listening' only: without this, a client that never finishes its headers
+    // would hold its connection until the idle timeout.
+    this.server.emit('listening');
+  }
+
+  /** A TCP connection made to `ip` (paused, as the fleet hands it over). */
+  accept(ip: string, socket: Socket): void {
+    socket.on('error', () => { /* a peer that resets: only its connection ends */ });
+    let stream: Socket = socket;
+    if (this.config.tls) {
+      stream = new TLSSocket(socket, { isServer: true, secureContext: this.contextFor(ip) });
+      stream.on('error', () => { /* a failed handshake (a client that does not trust the CA) ends the connection */ });
+    }
+    this.owners.set(stream, ip);
+    this.server.emit('connection', stream);
+    socket.resume();
+  }
+
+  close(): void {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+
+  private contextFor(ip: string): SecureContext {
+    let context = this.contexts.get(ip);
+    if (context) {
+      this.contexts.delete(ip); // to the most recent end
+    } else {
+      this.certs ??= new ServerCertificates(this.ca ?? makeCa('shard', this.clock.now()));
+      context = createSecureContext({ key: this.certs.keyPem, cert: this.certs.issue(ip, this.clock.now()) });
+      if (this.contexts.size >= MAX_TLS_CONTEXTS) this.contexts.delete(this.contexts.keys().next().value!);
+    }
+    this.contexts.set(ip, context);
+    return context;
+  }
+
+  private stateFor(ip: string, bmc: EmulatedBmc): BmcRedfish {
+    let state = this.states.get(ip);
+    if (!state) {
+      state = new BmcRedfish(bmc, this.targets.media(ip), this.config, () => this.targets.changed(bmc));
+      this.states.set(ip, state);
+    }
+    return state;
+  }
+
+  private async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const ip = this.owners.get(req.socket);
+    const bmc = ip === undefined ? undefined : this.targets.bmc(ip);
+    if (ip === undefined || !bmc) {
+      req.socket.destroy();
+      return;
+    }
+    const received = this.clock.now();
+    if (received < bmc.faults.rebootUntil) {
+      req.socket.destroy(); // a rebooting controller answers nothing
+      return;
+    }
+    const body = await this.readBody(req);
+    if (body === null) {
+      this.send(res, { status: 413, body: errorBody('GeneralError'), headers: { Connection: 'close' } }, 0);
+      return;
+    }
+    const now = this.clock.now();
+    let answer: RedfishAnswer;
+    if (bmc.faults.isBusy(now)) {
+      answer = {
+        status: 503, body: errorBody('ServiceTemporarilyUnavailable', [String(Math.ceil((bmc.faults.busyUntil - now) / 1000))]),
+        // an HTTP-date, never a number of seconds: sushy's task wait crashes on a numeric Retry-After
+        headers: { 'Retry-After': new Date(bmc.faults.busyUntil).toUTCString() },
+      };
+    } else {
+      const state = this.stateFor(ip, bmc);
+      // A reboot of the controller since the last request (the control API's, or after a firmware activation) ended every session.
+      if (state.rebootSeen !== bmc.faults.rebootUntil) {
+        state.sessions.clear();
+        state.rebootSeen = bmc.faults.rebootUntil;
+      }
+      answer = await dispatch(this.table, state, { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }, now);
+    }
+    this.send(res, answer, bmc.faults.settings.latencyMs);
+  }
+
+  /** The whole body, or null when it is larger than allowed (the rest is not read: the connection closes after the 413). */
+  private readBody(req: IncomingMessage): Promise<Buffer | null> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > this.maxBodyBytes) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > this.maxBodyBytes) {
+          req.removeAllListeners('data');
+          req.pause();
+          resolve(null);
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.on('end', () => resolve(Buffer.concat(chunks)));
+      req.on('error', () => resolve(null));
+    });
+  }
+
+  private send(res: ServerResponse, answer: RedfishAnswer, delayMs: number): void {
+    const write = () => {
+      if (res.destroyed) return;
+      const json = answer.body === undefined ? undefined : JSON.stringify(answer.body);
+      res.writeHead(answer.status, {
+        'OData-Version': '4.0',
+        ...(json === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) }),
+        ...answer.headers,
+      });
+      res.end(json);
+    };
+    if (delayMs > 0) this.clock.setTimeout(write, delayMs);
+    else write();
+  }
+}

@@ -1,0 +1,58 @@
+// What a Redfish resource handler sees and answers, and how a route names the resource it serves. Handlers read the
+// BMC (one BmcRedfish) and answer plain data; dispatch.ts finds the route, authenticates and writes errors.
+import type { RedfishPrivilege, RoleId } from './roles.js';
+import type { BmcRedfish } from './bmc-redfish.js';
+import type { RedfishSession } from './session-table.js';
+
+export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+export interface RedfishAnswer {
+  status: number;
+  body?: object;
+  headers?: Record<string, string>;
+}
+
+export interface RouteContext {
+  readonly target: BmcRedfish;
+  /** The path's {placeholders}, in order. */
+  readonly params: readonly string[];
+  /** The request body as JSON (null when empty). */
+  readonly body: unknown;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly now: number;
+  /** Who asked: the session's user (X-Auth-Token) or HTTP Basic's; null on a route that needs no login. */
+  readonly user: { name: string; role: RoleId; session: RedfishSession | null } | null;
+}
+
+export interface Route {
+  readonly method: Method;
+  /** /redfish/v1/Systems/{id}: a {name} matches one path segment. */
+  readonly path: string;
+  /** The privilege the request needs (DSP0266 §13.4); null: anyone, without credentials. */
+  readonly privilege: RedfishPrivilege | null;
+  handle(ctx: RouteContext): RedfishAnswer | Promise<RedfishAnswer>;
+}
+
+/** 200 with a resource. */
+export function ok(body: object, headers?: Record<string, string>): RedfishAnswer {
+  return { status: 200, body, headers };
+}
+
+/** 204: an action done, nothing to show. */
+export const NO_CONTENT: RedfishAnswer = Object.freeze({ status: 204 });
+
+/** { "@odata.id": id }, how Redfish links to a resource. */
+export function link(id: string): { '@odata.id': string } {
+  return { '@odata.id': id };
+}
+
+/** A resource collection (DSP0266 §9.4.4.3). */
+export function collection(id: string, type: string, name: string, members: readonly string[]): object {
+  return {
+    '@odata.id': id, '@odata.type': `#${type}.${type}`, Name: name,
+    Members: members.map(link), 'Members@odata.count': members.length,
+  };
+}
+
+/** Status of a resource present and working. */
+export const ENABLED_OK = Object.freeze({ State: 'Enabled', Health: 'OK' });

@@ -1,0 +1,23 @@
+// Every Redfish resource a BMC serves, one file per area under resources/.
+import { accountRoutes } from './resources/accounts.js';
+import { chassisRoutes } from './resources/chassis.js';
+import { logServiceRoutes } from './resources/log-service.js';
+import { managerRoutes } from './resources/manager.js';
+import { serviceRootRoutes } from './resources/service-root.js';
+import { sessionRoutes } from './resources/sessions.js';
+import { systemInventoryRoutes } from './resources/system-inventory.js';
+import { systemRoutes } from './resources/system.js';
+import { virtualMediaRoutes } from './resources/virtual-media.js';
+import type { Route } from './route.js';
+
+export const REDFISH_ROUTES: readonly Route[] = [
+  ...serviceRootRoutes,
+  ...sessionRoutes,
+  ...accountRoutes,
+  ...systemRoutes,
+  ...systemInventoryRoutes,
+  ...managerRoutes,
+  ...logServiceRoutes,
+  ...virtualMediaRoutes,
+  ...chassisRoutes,
+];
