@@ -1,8 +1,9 @@
 // The BMCs one shard runs: built from the fleet's plan with their saved state (when the fleet keeps a state
 // directory; an unreadable file is quarantined and its BMC starts from its defaults), written back within a second
-// of a change, and the control requests on them (control/bmcs.ts, control/faults.ts, control/counters.ts). What the
-// state directory does not hold, the host's power, the faults set at run time and the virtual media inserted, is kept
-// by the supervisor: a shard's next process starts with it (ShardContext.keep).
+// of a change, and the control requests on them (control/bmcs.ts, control/faults.ts, control/counters.ts,
+// control/sensors.ts, control/sel.ts). What the state directory does not hold, the host's power, the faults and sensor
+// readings set at run time and the virtual media inserted, is kept by the supervisor: a shard's next process starts
+// with it (ShardContext.keep). The SEL, with what the control API added to it, is in the state directory.
 import { EmulatedBmc, type EmulatedBmcOptions } from '../../bmc/emulated-bmc.js';
 import type { FaultSettings } from '../../bmc/faults.js';
 import { BmcCounters } from '../../bmc/counters.js';
@@ -19,13 +20,14 @@ import { StateStore } from '../state-store.js';
 import type { BmcDetail, BmcRequest, BmcSummary, ShardCounters } from './bmc-requests.js';
 import type { ShardContext, ShardNodes } from './node-kind.js';
 import { ShardMedia } from './shard-media.js';
+import { addSelEntry, selView, sensorViews, setReading } from './bmc-sensors.js';
 import type { KeptMedia } from '../../media/bmc-media.js';
 
 /** How often changed BMCs are written to the state directory. */
 const STATE_FLUSH_MS = 1000;
 
 /** What a BMC's next process gets back from the supervisor (ShardContext.keep): EmulatedBmc options of those names. */
-interface KeptBmc { powerOn: boolean; faults: FaultSettings; media?: KeptMedia }
+interface KeptBmc { powerOn: boolean; faults: FaultSettings; media?: KeptMedia; sensors?: [number, number][] }
 
 export class BmcNodes implements ShardNodes<EmulatedBmc> {
   readonly totals = new BmcCounters();
@@ -52,10 +54,11 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.store = config.stateDir ? new StateStore(config.stateDir) : null;
     this.media = config.virtualMedia ? new ShardMedia(config.virtualMedia, this.clock) : null;
     for (const p of placements(config, from, to)) {
-      const { media: keptMedia, ...kept } = (context.kept(p.ip) as KeptBmc | undefined) ?? {};
+      const { media: keptMedia, sensors: keptSensors, ...kept } = (context.kept(p.ip) as KeptBmc | undefined) ?? {};
       const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
       const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, ...kept });
       if (keptMedia) virtualMedia?.restore(keptMedia);
+      for (const [number, value] of keptSensors ?? []) bmc.model.sensors.setOverride(number, value);
       bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
       this.nodes.push(bmc);
       this.racks.push(p.rack.name);
@@ -134,10 +137,26 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
       }
       case 'counters':
         return this.counters();
+      case 'sensors': return this.logged(this.find(req.ip), (bmc) => sensorViews(bmc.model, this.clock.now()));
+      case 'sel': return this.logged(this.find(req.ip), (bmc) => selView(bmc.model, this.clock.now()));
+      case 'sel-add': return this.logged(this.find(req.ip), (bmc) => addSelEntry(bmc.model, req.entry, this.clock.now()));
+      case 'sensor-set': {
+        const bmc = this.find(req.ip);
+        const answer = this.logged(bmc, () => setReading(bmc.model, req.sensor, req.reading, this.clock.now()));
+        this.keep([bmc]);
+        return answer;
+      }
       case 'media': case 'media-insert': case 'media-eject':
         if (!this.media) throw new ControlError(404, 'this fleet has no virtual media: add a virtualMedia section to the fleet file (README "Virtual media")');
         return this.media.run(req);
     }
+  }
+
+  /** `read(bmc)`, after which the SEL may hold new entries (a sensor scan, an added one): saved at the next flush. */
+  private logged<T>(bmc: EmulatedBmc, read: (bmc: EmulatedBmc) => T): T {
+    const answer = read(bmc);
+    this.dirty.add(bmc);
+    return answer;
   }
 
   counters(): ShardCounters {
@@ -164,10 +183,11 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     }
   }
 
-  /** Hands the host's power and the faults of `bmcs` to the supervisor, for this shard's next process. */
+  /** Hands the host's power, the faults, media and sensor readings set of `bmcs` to the supervisor, for this shard's next process. */
   private keep(bmcs: readonly EmulatedBmc[]): void {
     this.context.keep(bmcs.map((bmc) => [bmc.model.ip, {
       powerOn: bmc.model.powerOn, faults: bmc.faults.settings, media: this.media?.at(bmc.model.ip)?.kept(),
+      sensors: bmc.model.sensors.overridden(),
     } satisfies KeptBmc]));
   }
 
