@@ -7,6 +7,10 @@ import { selEntryBody } from '../../emulator/fleet/control/sel.js';
 import { addSelEntry, findSensor, selView, sensorViews, setReading } from '../../emulator/fleet/nodes/bmc-sensors.js';
 import { controlPower, POWER_ACTIONS } from '../../emulator/bmc/power.js';
 import { encode } from '../../protocols/ipmi/sel-record.js';
+import { fleetConfig } from '../../emulator/fleet/fleet-config.js';
+import { bmcKind } from '../../emulator/fleet/nodes/bmc.js';
+import { Shard } from '../../emulator/fleet/shard.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
 
 const NOW = 1_000_000; // SEL time 1000 s = e8 03 00 00
 
@@ -151,4 +155,17 @@ t.test('POST /bmcs/IP/sel bodies: each mistake named, 400', (t) => {
     t.throws(() => selEntryBody(body), { status: 400, message }, JSON.stringify(body));
   }
   t.end();
+});
+
+t.test('a reading set is kept by the supervisor: a shard\'s next process reads it too', async (t) => {
+  const ip = '127.187.1.1';
+  const config = fleetConfig({ ipmiPort: 9688, racks: [{ bmcs: 1, firstIp: ip }] });
+  const kept: [string, unknown][] = [];
+  const first = new Shard(config, 0, 0, 1, undefined, { clock: new ManualClock(NOW), keep: (_kind, entries) => kept.push(...entries) });
+  first.run('bmc', { op: 'sensor-set', ip, sensor: 'Fan3', reading: 1200 });
+  first.close();
+  t.match(kept.at(-1), [ip, { sensors: [[0x12, 1200]] }]);
+  const next = new Shard(config, 0, 0, 1, undefined, { clock: new ManualClock(NOW), kept: { bmc: [kept.at(-1)!] } });
+  t.teardown(() => next.close());
+  t.equal(next.nodesOf(bmcKind).nodes[0].model.sensors.override(0x12), 1200);
 });
