@@ -23,6 +23,8 @@ export type { FirmwareVersion } from './schema/kinds.js';
 export type { RolloutConfig } from './schema/rollout.js';
 export type { VirtualMediaConfig } from './schema/virtual-media.js';
 import type { VirtualMediaConfig } from './schema/virtual-media.js';
+export type { HookRule, HooksConfig } from './schema/hooks.js';
+import type { HooksConfig } from './schema/hooks.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
 
@@ -73,6 +75,8 @@ export interface FleetConfig {
   firmwareTimings: Partial<FirmwareTimings>;
   /** Every BMC's virtual media (a CD-ROM and a disk over USB/IP), or null for none. */
   virtualMedia: VirtualMediaConfig | null;
+  /** Commands and webhooks run on BMC changes (power, boot device, media, resets), or null for none. */
+  hooks: HooksConfig | null;
 }
 
 const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
@@ -163,6 +167,7 @@ function resolved(d: FleetDocument): FleetConfig {
     rollout: d.rollout,
     firmwareTimings: d.firmwareTimings,
     virtualMedia: d.virtualMedia ?? null,
+    hooks: d.hooks ?? null,
   };
 }
 

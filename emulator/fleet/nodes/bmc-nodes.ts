@@ -21,6 +21,11 @@ import type { BmcDetail, BmcRequest, BmcSummary, ShardCounters } from './bmc-req
 import type { ShardContext, ShardNodes } from './node-kind.js';
 import { ShardMedia } from './shard-media.js';
 import { addSelEntry, selView, sensorViews, setReading } from './bmc-sensors.js';
+import { HookRunner } from '../../hooks/hook-runner.js';
+import { BmcHooks, type HookIdentity } from '../../hooks/bmc-hooks.js';
+import { mediaEvent, powerChange } from '../../bmc/hooked-changes.js';
+import type { HookChange } from '../../bmc/hook-port.js';
+import { hostnameFor } from '../../host/host-identity.js';
 import type { KeptMedia } from '../../media/bmc-media.js';
 
 /** How often changed BMCs are written to the state directory. */
@@ -45,6 +50,9 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   private readonly context: ShardContext;
   /** The BMCs' virtual media, when the fleet file has a virtualMedia section. */
   readonly media: ShardMedia | null;
+  /** The shard's hooks, when the fleet file has a hooks section, and each BMC's. */
+  readonly hookRunner: HookRunner | null;
+  private readonly hooks = new Map<string, BmcHooks>();
 
   /** Throws (naming the file) when a state file cannot be read at all (EACCES); one that is not a BMC state is quarantined. */
   constructor(config: FleetConfig, from: number, to: number, context: ShardContext) {
@@ -53,10 +61,15 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.context = context;
     this.store = config.stateDir ? new StateStore(config.stateDir) : null;
     this.media = config.virtualMedia ? new ShardMedia(config.virtualMedia, this.clock) : null;
+    this.hookRunner = config.hooks ? new HookRunner({ maxRunning: config.hooks.maxRunning, clock: this.clock }) : null;
     for (const p of placements(config, from, to)) {
       const { media: keptMedia, sensors: keptSensors, ...kept } = (context.kept(p.ip) as KeptBmc | undefined) ?? {};
       const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
-      const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, ...kept });
+      const hooks = config.hooks && this.hookRunner
+        ? new BmcHooks(config.hooks, this.hookRunner, this.clock, () => this.identity(p), (line) => this.context.log(line))
+        : undefined;
+      if (hooks) this.hooks.set(p.ip, hooks);
+      const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, hooks, ...kept });
       if (keptMedia) virtualMedia?.restore(keptMedia);
       for (const [number, value] of keptSensors ?? []) bmc.model.sensors.setOverride(number, value);
       bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
@@ -93,6 +106,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.flushState();
     for (const bmc of this.nodes) bmc.close();
     this.media?.close();
+    this.hookRunner?.close();
   }
 
   /** Runs one control request; throws ControlError for requests that cannot be done. */
@@ -130,10 +144,12 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
         const action = POWER_ACTIONS[req.action];
         if (action === undefined) throw new ControlError(400, `action must be one of ${Object.keys(POWER_ACTIONS).join(', ')}`);
         const bmc = this.find(req.ip);
-        const outcome = controlPower(bmc.model, action, this.clock.now(), LAN_CHANNEL);
-        this.dirty.add(bmc); // the SEL logged it
-        if (outcome === 'not-in-present-state') throw new ControlError(409, `cannot ${req.action}: the host is off`);
-        return { outcome, power: bmc.model.powerOn ? 'on' : 'off' };
+        return this.hooked(req.ip, powerChange(bmc.model, action, 'control-api'), () => {
+          const outcome = controlPower(bmc.model, action, this.clock.now(), LAN_CHANNEL);
+          this.dirty.add(bmc); // the SEL logged it
+          if (outcome === 'not-in-present-state') throw new ControlError(409, `cannot ${req.action}: the host is off`);
+          return { outcome, power: bmc.model.powerOn ? 'on' : 'off' };
+        });
       }
       case 'counters':
         return this.counters();
@@ -146,10 +162,43 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
         this.keep([bmc]);
         return answer;
       }
-      case 'media': case 'media-insert': case 'media-eject':
-        if (!this.media) throw new ControlError(404, 'this fleet has no virtual media: add a virtualMedia section to the fleet file (README "Virtual media")');
-        return this.media.run(req);
+      case 'media': case 'media-insert': case 'media-eject': {
+        const media = this.media;
+        if (!media) throw new ControlError(404, 'this fleet has no virtual media: add a virtualMedia section to the fleet file (README "Virtual media")');
+        const drives = req.op === 'media' ? undefined : media.at(req.ip);
+        if (drives === undefined || req.op === 'media') return media.run(req);
+        const change = mediaEvent(req.drive, drives.status(req.drive).source || null, req.op === 'media-insert' ? req.image : null, 'control-api');
+        return this.hooked(req.ip, change, () => media.run(req));
+      }
     }
+  }
+
+  /**
+   * Makes `change` through `make` with the BMC's hooks: gating ones first (one failing refuses it, 502, nothing
+   * changed), the others once it is made. Without hooks, or for no change, it is `make` alone.
+   */
+  private hooked<T>(ip: string, change: HookChange | null, make: () => T | Promise<T>): T | Promise<T> {
+    const hooks = this.hooks.get(ip);
+    if (!hooks || change === null) return make();
+    const made = async () => {
+      const answer = await make();
+      hooks.after(change);
+      return answer;
+    };
+    if (!hooks.gates(change.event)) return made();
+    return hooks.before(change).then((verdict) => {
+      if (!verdict.ok) throw new ControlError(502, `a ${change.event} hook refused ${change.action}: ${verdict.reason}`);
+      return made();
+    });
+  }
+
+  /** Who the BMC at `p` and its host are, as hook events name them. */
+  private identity(p: Placement): HookIdentity {
+    const { model } = this.byIp.get(p.ip)!;
+    return {
+      bmc: p.ip, rack: p.rack.name,
+      host: { hostname: hostnameFor(p.ip), serial: model.hardware.serial, systemGuid: formatGuid(model.guid), macs: model.hardware.nics.map((n) => n.mac) },
+    };
   }
 
   /** `read(bmc)`, after which the SEL may hold new entries (a sensor scan, an added one): saved at the next flush. */

@@ -11,6 +11,7 @@ import { consoleSection, racksSection } from './racks.js';
 import { firmwareTimingsSection, rolloutSection } from './rollout.js';
 import { securitySection, usersSection } from './users.js';
 import { virtualMediaSection } from './virtual-media.js';
+import { hooksSection } from './hooks.js';
 
 const path = () => text().nullable().optional();
 
@@ -37,6 +38,7 @@ export const fleetSchema = z.strictObject({
   rollout: rolloutSection,
   firmwareTimings: firmwareTimingsSection,
   virtualMedia: virtualMediaSection.nullable().optional(),
+  hooks: hooksSection.nullable().optional(),
 }).describe('a bmcfleet fleet file: racks of emulated BMCs and what they run with (README "bmcfleet emulate", fleets/default.yaml)');
 
 export type FleetDocument = z.output<typeof fleetSchema>;
