@@ -216,7 +216,8 @@ export class EmulatedBmc implements DatagramHandler {
     }
     const req = out.request;
     const change = this.hooks === null ? null : hookedChange(req, this.model, this.virtualMedia);
-    if (change !== null && this.hooks!.gates(change.event)) {
+    // a request its session may not make is refused as ever (D4h), without asking any hook
+    if (change !== null && this.hooks!.gates(change.event) && out.session.privilege >= (this.commands.find(req.netFn, req.cmd)?.privilege ?? Infinity)) {
       this.runGated(req, out.session, change, peer, send, receivedAt);
       return;
     }
