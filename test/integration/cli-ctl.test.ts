@@ -60,32 +60,6 @@ t.test('insert, media and eject drive the virtual media', async (t) => {
   t.match((await ctl('eject', FIRST, 'cdrom')).stdout, /cdrom\s+empty/);
 });
 
-t.test('sensor sets a reading, sensors lists it, sel adds and lists entries', async (t) => {
-  // the host is off (the power test): CPU1 and the fans are disarmed, the inlet sensor is not
-  const set = await ctl('sensor', FIRST, 'Inlet Temp', '50');
-  t.equal(set.code, 0, set.stderr);
-  t.match(set.stdout, /^reading: 50 degrees C\nstatus: unc uc\n/m);
-  const sensors = (await ctl('sensors', FIRST)).stdout;
-  t.match(sensors, /^0x01\s+Inlet Temp\s+50\s+degrees C\s+unc uc\s+set$/m);
-  t.match(sensors, /^0x03\s+CPU1 Temp\s+\d+\s+degrees C\s+disarmed$/m);
-  const added = await ctl('sel', FIRST, 'add', '--sensor', 'Fan1', '--event-type', '1', '--data', '0x52,3,5', '--json');
-  t.equal(added.code, 0, added.stderr);
-  const { recordId } = JSON.parse(added.stdout);
-  const oem = await ctl('sel', FIRST, 'add', '--oem', '0xe0', '--data', '1,2');
-  t.match(oem.stdout, /^recordId: \d+$/m);
-  const sel = (await ctl('sel', FIRST)).stdout;
-  t.match(sel, /type 01h #01h\s+type 01h\s+asserted\s+59h 32h 2dh/, 'the UC event the reading logged: 50 past 45');
-  t.match(sel, new RegExp(`^${recordId}\\s+\\S+\\s+type 04h #10h\\s+type 01h\\s+asserted\\s+52h 03h 05h$`, 'm'));
-  t.match(sel, /OEM e0h\s+01h 02h 00h/);
-  t.match((await ctl('sensor', FIRST, 'Inlet Temp', 'auto')).stdout, /^set: false$/m);
-  t.equal((await ctl('sensor', FIRST, 'CPU1 Temp', 'hot')).code, 2, 'a reading that is not a number');
-  t.equal((await ctl('sel', FIRST, '--data', '1')).code, 2, 'an add option without add');
-  t.equal((await ctl('sel', FIRST, 'add', '--sensor', 'Fan1')).code, 2, 'add without --data');
-  const discrete = await ctl('sensor', FIRST, 'Host Power', '1');
-  t.equal(discrete.code, 1);
-  t.match(discrete.stderr, /discrete sensor.*\(HTTP 400\)/);
-});
-
 t.test('the API\'s refusals are named and exit 1; usage mistakes exit 2', async (t) => {
   const missing = await ctl('show', '127.76.9.9');
   t.equal(missing.code, 1);
