@@ -19,6 +19,8 @@ import { NetFn } from '../../protocols/ipmi/message.js';
 import type { Peer } from '../../protocols/peer.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { request } from '../helpers/bmc-command-fixture.js';
+import { MediaAction, SetVirtualMedia, VirtualDrive } from '../../protocols/ipmi/oem/virtual-media.js';
+import type { VirtualMediaPort } from '../../emulator/bmc/virtual-media-port.js';
 
 const CONSOLE: Peer = { address: '127.0.0.1', port: 40000 };
 const CHASSIS_CONTROL = 0x02;
@@ -125,6 +127,14 @@ t.test('requests that change what hooks watch, told before the change; the rest,
   t.match(change(NetFn.APP, 0x02, []), { event: 'bmc-reset', action: 'cold' });
   t.match(change(NetFn.APP, 0x03, []), { event: 'bmc-reset', action: 'warm' });
   t.equal(change(NetFn.APP, 0x01, []), null, 'Get Device ID');
+  const drives = { status: () => ({ source: 'old.iso' }) } as unknown as VirtualMediaPort;
+  const insert = SetVirtualMedia.encodeRequest({ drive: VirtualDrive.CDROM, action: MediaAction.INSERT, source: 'http://x/new.iso' });
+  t.match(hookedChange(request(NetFn.OEM_GROUP, SetVirtualMedia.cmd, insert), m, drives), {
+    event: 'media', action: 'insert', old: { drive: 'cdrom', image: 'old.iso' }, new: { drive: 'cdrom', image: 'http://x/new.iso' },
+  });
+  const eject = SetVirtualMedia.encodeRequest({ drive: VirtualDrive.DISK, action: MediaAction.EJECT, source: '' });
+  t.match(hookedChange(request(NetFn.OEM_GROUP, SetVirtualMedia.cmd, eject), m, drives), { event: 'media', action: 'eject', new: { drive: 'disk', image: null } });
+  t.equal(hookedChange(request(NetFn.OEM_GROUP, SetVirtualMedia.cmd, insert), m, null), null, 'a BMC without virtual media');
   t.end();
 });
 
