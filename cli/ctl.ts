@@ -1,5 +1,6 @@
 // bmcfleet ctl: a running fleet's control API (README "The control API") from the command line, so no one needs
-// curl: list and show BMCs, power, faults, stalls, reboots and virtual media. Tables for people, --json for scripts.
+// curl: list and show BMCs, power, faults, stalls, reboots, virtual media, sensors and the SEL. Tables for people,
+// --json for scripts.
 import { UsageError, parse, str, type Values } from './args.js';
 import { ApiClient } from './api-client.js';
 
@@ -18,6 +19,12 @@ A running fleet's control API (what "bmcfleet emulate" printed as "control http:
   media IP                               the BMC's virtual CD-ROM and disk
   insert IP cdrom|disk IMAGE [--write-protected]   insert a file or an http(s) URL (answered once inserted)
   eject IP cdrom|disk
+  sensors IP                             every sensor: reading, unit, status (thresholds crossed), whether it was set
+  sensor IP NAME VALUE|auto              set a sensor's reading (engineering units; threshold events go to the SEL), or
+                                         return it to the simulation; NAME as ipmitool sdr shows it ("CPU1 Temp")
+  sel IP                                 the System Event Log
+  sel IP add (--sensor NAME | --sensor-type T --sensor-number N) --event-type E --data B1[,B2,B3] [--deassert]
+  sel IP add --oem TYPE --data B1,... [--manufacturer N]   add an entry (numbers may be 0x..), print its record ID
   shards                                 the fleet's processes
 
 options:
@@ -30,16 +37,22 @@ examples:
   bmcfleet ctl power 127.1.0.1 off
   bmcfleet ctl fault all --loss 5
   bmcfleet ctl insert 127.1.0.1 cdrom /srv/debian-12.iso
+  bmcfleet ctl sensor 127.1.0.1 "CPU1 Temp" 97
+  bmcfleet ctl sel 127.1.0.1 add --sensor "CPU1 Temp" --event-type 1 --data 0x59,97,95
 `;
 
 const OPTIONS = {
   control: { type: 'string' }, 'token-file': { type: 'string' }, json: { type: 'boolean' },
   offset: { type: 'string' }, limit: { type: 'string' }, ms: { type: 'string' }, loss: { type: 'string' }, latency: { type: 'string' },
   clear: { type: 'boolean' }, 'write-protected': { type: 'boolean' },
+  sensor: { type: 'string' }, 'sensor-type': { type: 'string' }, 'sensor-number': { type: 'string' }, 'event-type': { type: 'string' },
+  data: { type: 'string' }, deassert: { type: 'boolean' }, oem: { type: 'string' }, manufacturer: { type: 'string' },
 } as const;
 
-/** Each command's arguments and the options it takes beside --control, --token-file and --json. */
-const COMMANDS: Record<string, { args: string[]; options: string[] }> = {
+const SEL_ADD_OPTIONS = ['sensor', 'sensor-type', 'sensor-number', 'event-type', 'data', 'deassert', 'oem', 'manufacturer'];
+
+/** Each command's arguments (`optional` ones may follow) and the options it takes beside --control, --token-file and --json. */
+const COMMANDS: Record<string, { args: string[]; optional?: string[]; options: string[] }> = {
   list: { args: [], options: ['offset', 'limit'] },
   show: { args: ['IP'], options: [] },
   power: { args: ['IP', 'ACTION'], options: [] },
@@ -49,6 +62,9 @@ const COMMANDS: Record<string, { args: string[]; options: string[] }> = {
   media: { args: ['IP'], options: [] },
   insert: { args: ['IP', 'DRIVE', 'IMAGE'], options: ['write-protected'] },
   eject: { args: ['IP', 'DRIVE'], options: [] },
+  sensors: { args: ['IP'], options: [] },
+  sensor: { args: ['IP', 'NAME', 'VALUE|auto'], options: [] },
+  sel: { args: ['IP'], optional: ['add'], options: SEL_ADD_OPTIONS },
   shards: { args: [], options: [] },
 };
 const COMMON = ['control', 'token-file', 'json', 'help'];
@@ -56,7 +72,7 @@ const COMMON = ['control', 'token-file', 'json', 'help'];
 type Row = Record<string, unknown>;
 
 export const ctlCommand = {
-  summary: 'a running fleet\'s control API: list, show, power, fault, stall, reboot, virtual media',
+  summary: 'a running fleet\'s control API: list, show, power, fault, stall, reboot, virtual media, sensors, sel',
   async run(argv: string[]): Promise<number> {
     const { values, positionals } = parse(argv, OPTIONS, true);
     const [what, ...args] = positionals;
@@ -68,7 +84,10 @@ export const ctlCommand = {
     if (!command) throw new UsageError(`unknown ctl command "${what}" (known: ${Object.keys(COMMANDS).join(', ')})`);
     const foreign = Object.keys(values).find((k) => !COMMON.includes(k) && !command.options.includes(k));
     if (foreign !== undefined) throw new UsageError(`--${foreign} is not an option of ctl ${what}`);
-    if (args.length !== command.args.length) throw new UsageError(`ctl ${what} takes ${command.args.join(' ') || 'no arguments'}`);
+    const optional = command.optional ?? [];
+    if (args.length < command.args.length || args.length > command.args.length + optional.length) {
+      throw new UsageError(`ctl ${what} takes ${[...command.args, ...optional.map((a) => `[${a}]`)].join(' ') || 'no arguments'}`);
+    }
     const api = new ApiClient(str(values, 'control') ?? DEFAULT_CONTROL_URL, str(values, 'token-file'), {
       what: 'the fleet\'s control API', flag: '--control', example: DEFAULT_CONTROL_URL, hint: 'is "bmcfleet emulate" running? --control URL names another',
     });
@@ -110,8 +129,47 @@ function request(what: string, args: string[], values: Values): [string, string,
     case 'media': return ['GET', `/bmcs/${ip}/media`];
     case 'insert': return ['PUT', `/bmcs/${ip}/media/${args[1]}`, { image: args[2], writeProtected: values['write-protected'] === true }];
     case 'eject': return ['DELETE', `/bmcs/${ip}/media/${args[1]}`];
+    case 'sensors': return ['GET', `/bmcs/${ip}/sensors`];
+    case 'sensor': {
+      const path = `/bmcs/${ip}/sensors/${encodeURIComponent(args[1])}`;
+      if (args[2] === 'auto') return ['DELETE', path];
+      const reading = Number(args[2]);
+      if (args[2].trim() === '' || !Number.isFinite(reading)) throw new UsageError(`ctl sensor takes a reading (a number) or "auto", got "${args[2]}"`);
+      return ['PUT', path, { reading }];
+    }
+    case 'sel':
+      if (args[1] === undefined) {
+        const used = SEL_ADD_OPTIONS.find((o) => values[o] !== undefined);
+        if (used !== undefined) throw new UsageError(`--${used} is an option of ctl sel IP add`);
+        return ['GET', `/bmcs/${ip}/sel`];
+      }
+      if (args[1] !== 'add') throw new UsageError(`ctl sel IP takes "add" or nothing, got "${args[1]}"`);
+      return ['POST', `/bmcs/${ip}/sel`, selEntry(values)];
     default: return ['GET', '/shards'];
   }
+}
+
+/** The POST /bmcs/IP/sel body of `ctl sel IP add`. */
+function selEntry(values: Values): Row {
+  const number = (name: string) => {
+    const v = str(values, name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number (0x.. for hex), got "${v}"`);
+    return n;
+  };
+  const data = str(values, 'data');
+  if (data === undefined) throw new UsageError('ctl sel IP add needs --data B1[,B2,...]');
+  const bytes = data.split(',').map((b) => {
+    const n = Number(b);
+    if (b.trim() === '' || !Number.isInteger(n)) throw new UsageError(`--data takes bytes separated by commas (0x.. for hex), got "${b}"`);
+    return n;
+  });
+  if (values.oem !== undefined) return { recordType: number('oem'), oemData: bytes, manufacturerId: number('manufacturer') };
+  return {
+    sensor: str(values, 'sensor'), sensorType: number('sensor-type'), sensorNumber: number('sensor-number'), eventType: number('event-type'),
+    eventData: bytes, direction: values.deassert ? 'deassertion' : 'assertion',
+  };
 }
 
 /** What people read: a table for lists, "key: value" lines for one thing. */
@@ -127,8 +185,37 @@ function print(what: string, answer: unknown): string {
         drive: d.kind, state: d.state, image: d.image ?? d.pending ?? '', size: d.size ?? '', host: d.hostAttached ? 'attached' : '', error: d.error ?? '',
       })));
     }
+    case 'sensors': return table((answer as Row[]).map((v) => ({
+      number: `0x${(v.number as number).toString(16).padStart(2, '0')}`, sensor: v.name, reading: v.kind === 'threshold' ? v.reading : '',
+      unit: v.unit ?? '', status: sensorStatus(v), set: v.overridden ? 'set' : '',
+    })));
+    case 'sensor': {
+      const v = answer as Row;
+      return lines({ sensor: v.name, reading: `${v.reading} ${v.unit}`, status: sensorStatus(v), set: v.overridden, selEntries: v.selEntries });
+    }
+    case 'sel': return 'records' in (answer as Row) ? table((answer as { records: Row[] }).records.map(selRow)) : lines(answer as Row);
     default: return lines(answer as Row);
   }
+}
+
+/** A sensor's state in a word: the thresholds it is at or beyond, "ok", "disarmed" (host off), or a discrete one's offsets. */
+function sensorStatus(v: Row): string {
+  if (v.kind === 'discrete') return (v.states as number[]).map((o) => `state ${o}`).join(' ');
+  if (!v.armed) return 'disarmed';
+  const asserted = v.asserted as string[];
+  return asserted.length === 0 ? 'ok' : asserted.join(' ');
+}
+
+function selRow(r: Row): Row {
+  const hex = (n: unknown) => `${(n as number).toString(16).padStart(2, '0')}h`;
+  const time = typeof r.timestamp === 'number' ? new Date(r.timestamp * 1000).toISOString().replace('.000', '') : '';
+  if ('sensorType' in r) {
+    return {
+      id: r.recordId, time, sensor: `type ${hex(r.sensorType)} #${hex(r.sensorNumber)}`, event: `type ${hex(r.eventType)}`,
+      direction: r.deassertion ? 'deasserted' : 'asserted', data: (r.eventData as number[]).map(hex).join(' '),
+    };
+  }
+  return { id: r.recordId, time, sensor: `OEM ${hex(r.recordType)}`, event: '', direction: '', data: (r.oemData as number[]).map(hex).join(' ') };
 }
 
 function faultsText(f: Row): string {

@@ -32,37 +32,42 @@ export class ChassisState {
     return this.poweredOnAt !== null;
   }
 
-  control(action: number, now: number, channel: number): ChassisControlOutcome {
+  /** What `action` would do now, changing nothing: hooks are asked before a change is made. */
+  preview(action: number): ChassisControlOutcome {
+    const on = this.powerOn;
     switch (action) {
-      case ChassisAction.POWER_DOWN:
-        if (!this.powerOn) return 'unchanged';
-        this.setPower(false, now);
-        return 'powered-off';
-      case ChassisAction.POWER_UP:
-        if (this.powerOn) return 'unchanged';
-        this.setPower(true, now);
-        this.restarted(channel);
-        return 'powered-on';
-      case ChassisAction.POWER_CYCLE:
-        if (!this.powerOn) return 'not-in-present-state';
-        this.setPower(false, now);
-        this.setPower(true, now);
-        this.restarted(channel);
-        return 'power-cycled';
-      case ChassisAction.HARD_RESET:
-        if (!this.powerOn) return 'not-in-present-state';
-        this.restarted(channel);
-        return 'reset';
-      case ChassisAction.PULSE_DIAGNOSTIC_INTERRUPT:
-        return this.powerOn ? 'diagnostic-interrupt' : 'not-in-present-state';
-      case ChassisAction.SOFT_SHUTDOWN:
-        // The emulated OS honours the ACPI request at once.
-        if (!this.powerOn) return 'not-in-present-state';
-        this.setPower(false, now);
-        return 'powered-off';
-      default:
-        return 'invalid';
+      case ChassisAction.POWER_DOWN: return on ? 'powered-off' : 'unchanged';
+      case ChassisAction.POWER_UP: return on ? 'unchanged' : 'powered-on';
+      case ChassisAction.POWER_CYCLE: return on ? 'power-cycled' : 'not-in-present-state';
+      case ChassisAction.HARD_RESET: return on ? 'reset' : 'not-in-present-state';
+      case ChassisAction.PULSE_DIAGNOSTIC_INTERRUPT: return on ? 'diagnostic-interrupt' : 'not-in-present-state';
+      case ChassisAction.SOFT_SHUTDOWN: return on ? 'powered-off' : 'not-in-present-state'; // the emulated OS honours the ACPI request at once
+      default: return 'invalid';
     }
+  }
+
+  control(action: number, now: number, channel: number): ChassisControlOutcome {
+    const outcome = this.preview(action);
+    switch (outcome) {
+      case 'powered-off':
+        this.setPower(false, now);
+        break;
+      case 'powered-on':
+        this.setPower(true, now);
+        this.restarted(channel);
+        break;
+      case 'power-cycled':
+        this.setPower(false, now);
+        this.setPower(true, now);
+        this.restarted(channel);
+        break;
+      case 'reset':
+        this.restarted(channel);
+        break;
+      default:
+        break;
+    }
+    return outcome;
   }
 
   private setPower(on: boolean, now: number): void {

@@ -27,6 +27,10 @@ import type { SessionTableLimits } from '../../protocols/ipmi/bmc-side/session-t
 import type { HostConsole, HostConsoleSettings } from '../host/host-console.js';
 import { hostConsoleFor, type BootChooser } from './host-link.js';
 import { SolLink } from './sol-link.js';
+import type { HookChange, HookPort } from './hook-port.js';
+import { hookedChange } from './hooked-changes.js';
+import type { IpmiRequest } from '../../protocols/ipmi/message.js';
+import { CompletionCode } from '../../protocols/ipmi/completion-codes.js';
 
 export interface EmulatedBmcOptions extends BmcModelOptions {
   /** Allow cipher suite 0 (no authentication): off unless asked for. */
@@ -54,6 +58,8 @@ export interface EmulatedBmcOptions extends BmcModelOptions {
   console?: HostConsoleSettings;
   /** Virtual media: the drives the OEM commands insert into and eject from, and the USB/IP port. */
   virtualMedia?: VirtualMediaPort;
+  /** The fleet's hooks (power, boot device, media, resets); none when absent. */
+  hooks?: HookPort;
 }
 
 /** What one BMC holds back at most, each with its drop reason when full (the session table's bounds: DEFAULT_SESSION_LIMITS). */
@@ -91,6 +97,10 @@ export class EmulatedBmc implements DatagramHandler {
   private consoleStream: ConsoleByteStream | null = null;
   /** The socket's send function, for SOL packets that leave on the BMC's own initiative. */
   private sendOut: SendAnswer | null = null;
+  private readonly hooks: HookPort | null;
+  /** Requests waiting for a gating hook, by session, sequence and command: a retransmission of one is dropped. */
+  private readonly gated = new Set<string>();
+  private closed = false;
 
   constructor(opts: EmulatedBmcOptions) {
     this.model = new BmcModel(opts);
@@ -98,6 +108,7 @@ export class EmulatedBmc implements DatagramHandler {
     // The console watcher's OEM commands read the host console as a byte stream, made when first watched.
     const consoleSource = { read: (from: number, max: number, now: number) => (this.consoleStream ??= new ConsoleByteStream(this.host, now)).read(from, max, now) };
     this.virtualMedia = opts.virtualMedia ?? null;
+    this.hooks = opts.hooks ?? null;
     this.commands = createCommandTable({
       extraCommands: [...oemConsoleCommands(consoleSource), ...(this.virtualMedia ? oemVirtualMediaCommands(this.virtualMedia) : [])],
     });
@@ -181,6 +192,7 @@ export class EmulatedBmc implements DatagramHandler {
 
   /** Stops timers (queued requests are discarded, SOL instances stop); for shutdown. */
   close(): void {
+    this.closed = true;
     this.drainTimer?.cancel();
     this.drainTimer = null;
     this.pending = [];
@@ -205,9 +217,50 @@ export class EmulatedBmc implements DatagramHandler {
       return;
     }
     const req = out.request;
-    const result = this.commands.dispatch(req, { model: this.model, session: view(out.session), sessions: this.sessionsView, now, receivedAt });
+    const change = this.hooks === null ? null : hookedChange(req, this.model, this.virtualMedia);
+    // a request its session may not make is refused as ever (D4h), without asking any hook
+    if (change !== null && this.hooks!.gates(change.event) && out.session.privilege >= (this.commands.find(req.netFn, req.cmd)?.privilege ?? Infinity)) {
+      this.runGated(req, out.session, change, peer, send, receivedAt);
+      return;
+    }
+    this.runCommand(req, out.session, peer, send, now, receivedAt, change);
+  }
+
+  /** Dispatches `req` and answers it; a change it made is told to the hooks. */
+  private runCommand(req: IpmiRequest, session: BmcSession, peer: Peer, send: SendAnswer, now: number, receivedAt: number, change: HookChange | null): void {
+    const result = this.commands.dispatch(req, { model: this.model, session: view(session), sessions: this.sessionsView, now, receivedAt });
     this.counters.countRequest(req.netFn, req.cmd, result.cc);
-    this.answer(this.channel.respond(out.session, responseTo(req, result.cc, result.data)), peer, this.faults.answerDelay(req.netFn, req.cmd), send);
+    this.answer(this.channel.respond(session, responseTo(req, result.cc, result.data)), peer, this.faults.answerDelay(req.netFn, req.cmd), send);
+    if (change !== null && result.cc === CompletionCode.OK) this.hooks!.after(change);
+  }
+
+  /**
+   * A request whose change a gating hook must allow first: run once it has, else answered with the hook's completion
+   * code and nothing changed. Other requests and BMCs go on meanwhile; a retransmission of this one is dropped.
+   */
+  private runGated(req: IpmiRequest, session: BmcSession, change: HookChange, peer: Peer, send: SendAnswer, receivedAt: number): void {
+    const key = `${session.bmcId}/${req.rqSeq}/${req.netFn}/${req.cmd}`;
+    if (this.gated.has(key)) {
+      this.counters.countDrop('hook-pending');
+      return;
+    }
+    this.gated.add(key);
+    void this.hooks!.before(change).then((verdict) => {
+      this.gated.delete(key);
+      const now = this.clock.now();
+      if (this.closed) return;
+      // the session ended, or the BMC rebooted, while the hook ran: nobody to answer
+      if (this.channel.sessions.lookup(session.bmcId, now) !== session || now < this.faults.rebootUntil) {
+        this.counters.countDrop('hook-session-gone');
+        return;
+      }
+      if (verdict.ok) {
+        this.runCommand(req, session, peer, send, now, receivedAt, change);
+        return;
+      }
+      this.counters.countRequest(req.netFn, req.cmd, verdict.completionCode);
+      this.answer(this.channel.respond(session, responseTo(req, verdict.completionCode)), peer, this.faults.answerDelay(req.netFn, req.cmd), send);
+    });
   }
 
   /** False when a fault lost it (counted as a drop). */

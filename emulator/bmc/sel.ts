@@ -11,7 +11,7 @@ import {
   encode as encodeSel, hasTimestamp, thresholdEventData1, type SelRecord,
 } from '../../protocols/ipmi/sel-record.js';
 import type { BmcEvent } from './events.js';
-import type { DiscreteRole, Sensors } from './sensors.js';
+import type { DiscreteContext, DiscreteRole, Sensors } from './sensors.js';
 
 /** SEL version 51h (Table 31-2). */
 export const SEL_VERSION = 0x51;
@@ -76,6 +76,11 @@ export class SystemEventLog {
 
   get overflowed(): boolean {
     return this.overflow;
+  }
+
+  /** What the Event Log sensor reports: full (it overflowed), almost full (three quarters used). */
+  fillState(): DiscreteContext {
+    return { selFull: this.overflow, selAlmostFull: this.entries.length >= this.capacity * 0.75 };
   }
 
   /** SEL time in seconds for the BMC clock's `now` (ms). */

@@ -175,6 +175,13 @@ export function readableMask(spec: ThresholdSensorSpec): number {
   return mask;
 }
 
+/** The engineering values a threshold sensor can report: its conversion of raw 00h to FFh (§36.3, unsigned analog). */
+export function readingRange(spec: ThresholdSensorSpec): { min: number; max: number } {
+  const low = rawToValue(spec.conversion, 0);
+  const high = rawToValue(spec.conversion, 0xff);
+  return { min: Math.min(low, high), max: Math.max(low, high) };
+}
+
 export class Sensors {
   readonly specs: readonly SensorSpec[];
   private readonly seed: number;
@@ -206,6 +213,16 @@ export class Sensors {
   setOverride(number: number, value: number | null): void {
     if (value === null) this.overrides.delete(number);
     else this.overrides.set(number, value);
+  }
+
+  /** The value forced on sensor `number`, undefined when it follows the model. */
+  override(number: number): number | undefined {
+    return this.overrides.get(number);
+  }
+
+  /** Every forced value, by sensor number. */
+  overridden(): [number, number][] {
+    return [...this.overrides];
   }
 
   /** Host load in [0, 1]: a slow wave, shifted per BMC. */

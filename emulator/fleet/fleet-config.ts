@@ -27,6 +27,8 @@ import type { VirtualMediaConfig } from './schema/virtual-media.js';
 import type { RedfishConfig } from './schema/redfish.js';
 import type { CaMaterial } from '../redfish/fleet-ca.js';
 export type { RedfishConfig } from './schema/redfish.js';
+export type { HookRule, HooksConfig } from './schema/hooks.js';
+import type { HooksConfig } from './schema/hooks.js';
 
 export interface FleetUser { name: string; password: string; privilege: number }
 
@@ -85,6 +87,8 @@ export interface FleetConfig {
    * processes with the rest; a shard given none makes its own.
    */
   redfishCa?: CaMaterial;
+  /** Commands and webhooks run on BMC changes (power, boot device, media, resets), or null for none. */
+  hooks: HooksConfig | null;
 }
 
 const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
@@ -176,6 +180,7 @@ function resolved(d: FleetDocument): FleetConfig {
     firmwareTimings: d.firmwareTimings,
     virtualMedia: d.virtualMedia ?? null,
     redfish: d.redfish ?? null,
+    hooks: d.hooks ?? null,
   };
 }
 

@@ -5,7 +5,6 @@ import {
   GetSensorEventEnable, GetSensorEventStatus, GetSensorHysteresis, GetSensorReading, GetSensorThresholds, type SensorFlags,
 } from '../../../protocols/ipmi/commands/sensor.js';
 import { CompletionCode } from '../../../protocols/ipmi/completion-codes.js';
-import type { SystemEventLog } from '../sel.js';
 import { ReadingFlag, ThresholdBit, thresholdRaw, type Sensors, type SensorSpec, type ThresholdSensorSpec } from '../sensors.js';
 import { handler, refuse, type Refusal } from './define.js';
 import type { CommandSpec } from './types.js';
@@ -36,10 +35,6 @@ function thresholdSensor(sensors: Sensors, n: number): ThresholdSensorSpec | Ref
   return s.kind === 'threshold' ? s : refuse(CompletionCode.ILLEGAL_FOR_SENSOR_OR_RECORD);
 }
 
-function selContext(sel: SystemEventLog): { selFull: boolean; selAlmostFull: boolean } {
-  return { selFull: sel.overflowed, selAlmostFull: sel.count >= sel.capacity * 0.75 };
-}
-
 export const sensorCommands: readonly CommandSpec[] = [
   handler(GetSensorHysteresis, (n, ctx) => {
     const s = thresholdSensor(ctx.model.sensors, n);
@@ -66,7 +61,7 @@ export const sensorCommands: readonly CommandSpec[] = [
     const { sensors, sel } = ctx.model;
     const s = lookup(sensors, n);
     if (!('kind' in s)) return s;
-    const reading = sensors.reading(s.number, ctx.now, selContext(sel))!;
+    const reading = sensors.reading(s.number, ctx.now, sel.fillState())!;
     let asserted = 0;
     if (s.kind === 'threshold') {
       for (const [bit, offset] of BIT_TO_OFFSET) if (reading.state & bit) asserted |= 1 << offset;
@@ -80,7 +75,7 @@ export const sensorCommands: readonly CommandSpec[] = [
     const s = lookup(sensors, n);
     if (!('kind' in s)) return s;
     sel.scan(ctx.now);
-    const r = sensors.reading(s.number, ctx.now, selContext(sel))!;
+    const r = sensors.reading(s.number, ctx.now, sel.fillState())!;
     if (s.kind === 'threshold') return { kind: 'threshold', raw: r.raw, ...flags(r.flags), thresholds: r.state };
     return { kind: 'discrete', raw: 0, ...flags(r.flags), states: r.state };
   }),

@@ -1,8 +1,9 @@
 // The BMCs one shard runs: built from the fleet's plan with their saved state (when the fleet keeps a state
 // directory; an unreadable file is quarantined and its BMC starts from its defaults), written back within a second
-// of a change, and the control requests on them (control/bmcs.ts, control/faults.ts, control/counters.ts). What the
-// state directory does not hold, the host's power, the faults set at run time and the virtual media inserted, is kept
-// by the supervisor: a shard's next process starts with it (ShardContext.keep).
+// of a change, and the control requests on them (control/bmcs.ts, control/faults.ts, control/counters.ts,
+// control/sensors.ts, control/sel.ts). What the state directory does not hold, the host's power, the faults and sensor
+// readings set at run time and the virtual media inserted, is kept by the supervisor: a shard's next process starts
+// with it (ShardContext.keep). The SEL, with what the control API added to it, is in the state directory.
 import { EmulatedBmc, type EmulatedBmcOptions } from '../../bmc/emulated-bmc.js';
 import type { FaultSettings } from '../../bmc/faults.js';
 import { BmcCounters } from '../../bmc/counters.js';
@@ -19,6 +20,12 @@ import { StateStore } from '../state-store.js';
 import type { BmcDetail, BmcRequest, BmcSummary, ShardCounters } from './bmc-requests.js';
 import type { ShardContext, ShardNodes } from './node-kind.js';
 import { ShardMedia } from './shard-media.js';
+import { addSelEntry, selView, sensorViews, setReading } from './bmc-sensors.js';
+import { HookRunner } from '../../hooks/hook-runner.js';
+import { BmcHooks, type HookIdentity } from '../../hooks/bmc-hooks.js';
+import { mediaEvent, powerChange } from '../../bmc/hooked-changes.js';
+import type { HookChange } from '../../bmc/hook-port.js';
+import { hostnameFor } from '../../host/host-identity.js';
 import type { KeptMedia } from '../../media/bmc-media.js';
 import { installAgentFor } from './host-install.js';
 import type { InstallAgent } from '../../host/install-agent.js';
@@ -29,7 +36,7 @@ import type { ConnectionHandler } from './node-kind.js';
 const STATE_FLUSH_MS = 1000;
 
 /** What a BMC's next process gets back from the supervisor (ShardContext.keep): EmulatedBmc options of those names. */
-interface KeptBmc { powerOn: boolean; faults: FaultSettings; media?: KeptMedia }
+interface KeptBmc { powerOn: boolean; faults: FaultSettings; media?: KeptMedia; sensors?: [number, number][] }
 
 export class BmcNodes implements ShardNodes<EmulatedBmc> {
   readonly totals = new BmcCounters();
@@ -51,6 +58,9 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   private readonly agents: InstallAgent[] = [];
   /** The BMCs' Redfish services, when the fleet file has a redfish section. */
   readonly redfish: RedfishService | null;
+  /** The shard's hooks, when the fleet file has a hooks section, and each BMC's. */
+  readonly hookRunner: HookRunner | null;
+  private readonly hooks = new Map<string, BmcHooks>();
 
   /** Throws (naming the file) when a state file cannot be read at all (EACCES); one that is not a BMC state is quarantined. */
   constructor(config: FleetConfig, from: number, to: number, context: ShardContext) {
@@ -63,12 +73,18 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
       config: config.redfish, ca: config.redfishCa ?? null, clock: this.clock,
       targets: { bmc: (ip) => this.byIp.get(ip), media: (ip) => this.media?.at(ip) ?? null, changed: (bmc) => this.dirty.add(bmc) },
     });
+    this.hookRunner = config.hooks ? new HookRunner({ maxRunning: config.hooks.maxRunning, clock: this.clock }) : null;
     for (const p of placements(config, from, to)) {
-      const { media: keptMedia, ...kept } = (context.kept(p.ip) as KeptBmc | undefined) ?? {};
+      const { media: keptMedia, sensors: keptSensors, ...kept } = (context.kept(p.ip) as KeptBmc | undefined) ?? {};
       const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
-      const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, ...kept });
+      const hooks = config.hooks && this.hookRunner
+        ? new BmcHooks(config.hooks, this.hookRunner, this.clock, () => this.identity(p), (line) => this.context.log(line))
+        : undefined;
+      if (hooks) this.hooks.set(p.ip, hooks);
+      const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, hooks, ...kept });
       if (keptMedia) virtualMedia?.restore(keptMedia);
       if (virtualMedia && config.virtualMedia) this.agents.push(installAgentFor(bmc, virtualMedia, config.virtualMedia, this.clock));
+      for (const [number, value] of keptSensors ?? []) bmc.model.sensors.setOverride(number, value);
       bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
       this.nodes.push(bmc);
       this.racks.push(p.rack.name);
@@ -111,6 +127,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     for (const bmc of this.nodes) bmc.close();
     this.media?.close();
     this.redfish?.close();
+    this.hookRunner?.close();
   }
 
   /** Runs one control request; throws ControlError for requests that cannot be done. */
@@ -148,17 +165,68 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
         const action = POWER_ACTIONS[req.action];
         if (action === undefined) throw new ControlError(400, `action must be one of ${Object.keys(POWER_ACTIONS).join(', ')}`);
         const bmc = this.find(req.ip);
-        const outcome = controlPower(bmc.model, action, this.clock.now(), LAN_CHANNEL);
-        this.dirty.add(bmc); // the SEL logged it
-        if (outcome === 'not-in-present-state') throw new ControlError(409, `cannot ${req.action}: the host is off`);
-        return { outcome, power: bmc.model.powerOn ? 'on' : 'off' };
+        return this.hooked(req.ip, powerChange(bmc.model, action, 'control-api'), () => {
+          const outcome = controlPower(bmc.model, action, this.clock.now(), LAN_CHANNEL);
+          this.dirty.add(bmc); // the SEL logged it
+          if (outcome === 'not-in-present-state') throw new ControlError(409, `cannot ${req.action}: the host is off`);
+          return { outcome, power: bmc.model.powerOn ? 'on' : 'off' };
+        });
       }
       case 'counters':
         return this.counters();
-      case 'media': case 'media-insert': case 'media-eject':
-        if (!this.media) throw new ControlError(404, 'this fleet has no virtual media: add a virtualMedia section to the fleet file (README "Virtual media")');
-        return this.media.run(req);
+      case 'sensors': return this.logged(this.find(req.ip), (bmc) => sensorViews(bmc.model, this.clock.now()));
+      case 'sel': return this.logged(this.find(req.ip), (bmc) => selView(bmc.model, this.clock.now()));
+      case 'sel-add': return this.logged(this.find(req.ip), (bmc) => addSelEntry(bmc.model, req.entry, this.clock.now()));
+      case 'sensor-set': {
+        const bmc = this.find(req.ip);
+        const answer = this.logged(bmc, () => setReading(bmc.model, req.sensor, req.reading, this.clock.now()));
+        this.keep([bmc]);
+        return answer;
+      }
+      case 'media': case 'media-insert': case 'media-eject': {
+        const media = this.media;
+        if (!media) throw new ControlError(404, 'this fleet has no virtual media: add a virtualMedia section to the fleet file (README "Virtual media")');
+        const drives = req.op === 'media' ? undefined : media.at(req.ip);
+        if (drives === undefined || req.op === 'media') return media.run(req);
+        const change = mediaEvent(req.drive, drives.status(req.drive).source || null, req.op === 'media-insert' ? req.image : null, 'control-api');
+        return this.hooked(req.ip, change, () => media.run(req));
+      }
     }
+  }
+
+  /**
+   * Makes `change` through `make` with the BMC's hooks: gating ones first (one failing refuses it, 502, nothing
+   * changed), the others once it is made. Without hooks, or for no change, it is `make` alone.
+   */
+  private hooked<T>(ip: string, change: HookChange | null, make: () => T | Promise<T>): T | Promise<T> {
+    const hooks = this.hooks.get(ip);
+    if (!hooks || change === null) return make();
+    const made = async () => {
+      const answer = await make();
+      hooks.after(change);
+      return answer;
+    };
+    if (!hooks.gates(change.event)) return made();
+    return hooks.before(change).then((verdict) => {
+      if (!verdict.ok) throw new ControlError(502, `a ${change.event} hook refused ${change.action}: ${verdict.reason}`);
+      return made();
+    });
+  }
+
+  /** Who the BMC at `p` and its host are, as hook events name them. */
+  private identity(p: Placement): HookIdentity {
+    const { model } = this.byIp.get(p.ip)!;
+    return {
+      bmc: p.ip, rack: p.rack.name,
+      host: { hostname: hostnameFor(p.ip), serial: model.hardware.serial, systemGuid: formatGuid(model.guid), macs: model.hardware.nics.map((n) => n.mac) },
+    };
+  }
+
+  /** `read(bmc)`, after which the SEL may hold new entries (a sensor scan, an added one): saved at the next flush. */
+  private logged<T>(bmc: EmulatedBmc, read: (bmc: EmulatedBmc) => T): T {
+    const answer = read(bmc);
+    this.dirty.add(bmc);
+    return answer;
   }
 
   counters(): ShardCounters {
@@ -185,10 +253,11 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     }
   }
 
-  /** Hands the host's power and the faults of `bmcs` to the supervisor, for this shard's next process. */
+  /** Hands the host's power, the faults, media and sensor readings set of `bmcs` to the supervisor, for this shard's next process. */
   private keep(bmcs: readonly EmulatedBmc[]): void {
     this.context.keep(bmcs.map((bmc) => [bmc.model.ip, {
       powerOn: bmc.model.powerOn, faults: bmc.faults.settings, media: this.media?.at(bmc.model.ip)?.kept(),
+      sensors: bmc.model.sensors.overridden(),
     } satisfies KeptBmc]));
   }
 

@@ -19,7 +19,26 @@ export type BmcRequest =
   | { op: 'power-loss'; ip: string; offMs: number }
   | { op: 'power'; ip: string; action: string }
   | { op: 'counters' }
-  | MediaRequest;
+  | MediaRequest
+  | SensorRequest;
+
+/** A BMC's sensors and SEL (nodes/bmc-sensors.ts runs them). `sensor`: a name as the SDR spells it. */
+export type SensorRequest =
+  | { op: 'sensors'; ip: string }
+  | { op: 'sensor-set'; ip: string; sensor: string; reading: number | null }
+  | { op: 'sel'; ip: string }
+  | { op: 'sel-add'; ip: string; entry: SelEntryRequest };
+
+/**
+ * A SEL entry to add (IPMI 2.0 §32): a system event record, naming its sensor by name (`sensor`) or by type and
+ * number; or an OEM record (C0h-DFh timestamped, with a manufacturer; E0h-FFh not).
+ */
+export type SelEntryRequest =
+  | {
+    kind: 'system'; sensor: string | null; sensorType: number | null; sensorNumber: number | null; generatorId: number;
+    deassertion: boolean; eventType: number; eventData: [number, number, number];
+  }
+  | { kind: 'oem'; recordType: number; manufacturerId: number | null; oemData: number[] };
 
 /** A BMC's virtual media (nodes/shard-media.ts runs them). */
 export type MediaRequest =

@@ -12,6 +12,7 @@ import { firmwareTimingsSection, rolloutSection } from './rollout.js';
 import { securitySection, usersSection } from './users.js';
 import { redfishSection } from './redfish.js';
 import { virtualMediaSection } from './virtual-media.js';
+import { hooksSection } from './hooks.js';
 
 const path = () => text().nullable().optional();
 
@@ -39,6 +40,7 @@ export const fleetSchema = z.strictObject({
   firmwareTimings: firmwareTimingsSection,
   virtualMedia: virtualMediaSection.nullable().optional(),
   redfish: redfishSection.nullable().optional(),
+  hooks: hooksSection.nullable().optional(),
 }).describe('a bmcfleet fleet file: racks of emulated BMCs and what they run with (README "bmcfleet emulate", fleets/default.yaml)');
 
 export type FleetDocument = z.output<typeof fleetSchema>;
