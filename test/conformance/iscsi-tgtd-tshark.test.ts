@@ -32,7 +32,7 @@ const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'
 t.test('our initiator logs in to tgtd, discovers, sizes and reads its LUN; tshark decodes it clean', {
   skip: have('tgtd') && have('tshark') ? false : 'tgtd or tshark not installed',
 }, async (t) => {
-  const HOST = '127.34.0.1';
+  const HOST = '127.147.0.1';
   const PORT = 17950;
   const IQN = 'iqn.2026-12.org.bmcfleet:tgtd-lun';
   const image = join(dir, 'lun.img');
@@ -69,8 +69,8 @@ t.test('our initiator logs in to tgtd, discovers, sizes and reads its LUN; tshar
 });
 
 t.test('our initiator against our emulated target decodes clean in tshark', { skip: have('tshark') ? false : 'tshark not installed' }, async (t) => {
-  const ISNS = { host: '127.34.1.1', port: 17951 };
-  const TARGET = { ip: '127.34.1.2', port: 17952 };
+  const ISNS = { host: '127.147.1.1', port: 17951 };
+  const TARGET = { ip: '127.147.1.2', port: 17952 };
   const IQN = 'iqn.2026-11.org.bmcfleet:tshark';
   const fleet = await TargetFleet.start({ ...ISNS, defaultDiscoveryDomain: true },
     [{ iqn: IQN, alias: 'tshark', ip: TARGET.ip, port: TARGET.port, luns: [{ lun: 0, sizeGB: 1, state: 'online' }] }], null);
@@ -79,7 +79,7 @@ t.test('our initiator against our emulated target decodes clean in tshark', { sk
     await isns.close();
     await fleet.stop();
   });
-  await isns.register({ nodes: [{ name: INITIATOR, type: NodeType.INITIATOR }], portals: [{ ip: '127.34.1.3', port: 860 }] });
+  await isns.register({ nodes: [{ name: INITIATOR, type: NodeType.INITIATOR }], portals: [{ ip: '127.147.1.3', port: 860 }] });
   for (let i = 0; i < 100 && !fleet.list()[0].initiators.includes(INITIATOR); i++) await new Promise((r) => setTimeout(r, 20));
   const capture = await startCapture(`tcp port ${TARGET.port}`);
   t.teardown(() => capture.stop());
@@ -102,7 +102,7 @@ t.test('our initiator against our emulated target decodes clean in tshark', { sk
   const text = await dissect(capture.file, TARGET.port);
   t.same(malformedLines(text), [], 'no malformed packet or expert error');
   t.match(text, /Status: Authorisation failure \(0x0202\)/, 'tshark reads the refusal as 02/02');
-  t.match(text, /TargetAddress=127\.34\.1\.2:17952,1/);
+  t.match(text, /TargetAddress=127\.147\.1\.2:17952,1/);
   t.ok(count(text, /Opcode: SCSI Data In \(0x25\)/) >= 3);
   t.match(text, /Opcode: SCSI Response \(0x21\)/);
   t.match(text, /Opcode: Logout Response \(0x26\)/);

@@ -1,6 +1,7 @@
 // The real tgtd (Debian tgt 1.0.85, PEERS.md) serving one target with one LUN file on a loopback portal, for
 // conformance tests. Its control socket is /var/run/tgtd/socket.N: each instance takes its own N.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 
 export interface Tgtd {
   readonly iqn: string;
@@ -21,9 +22,11 @@ export async function startTgtd(host: string, port: number, iqn: string, image: 
   let log = '';
   child.stderr!.on('data', (c: Buffer) => { log += c.toString(); });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  // tgtd ignores SIGTERM while it has targets; killed, it leaves its control socket and lock file behind
   const stop = async () => {
     child.kill('SIGKILL');
     await exited;
+    for (const f of [`/var/run/tgtd/socket.${control}`, `/var/run/tgtd/socket.${control}.lock`]) rmSync(f, { force: true });
   };
   try {
     let ready = false;

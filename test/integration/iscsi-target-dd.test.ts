@@ -1,4 +1,4 @@
-// Our iSCSI initiator against an emulated target over real TCP on 127.33.x.x, with the target's access taken
+// Our iSCSI initiator against an emulated target over real TCP on 127.146.x.x, with the target's access taken
 // from iSNS discovery domains: an initiator in the target's DD discovers it (SendTargets), logs in, reads its
 // capacity, REPORT LUNS, INQUIRY and blocks (the boot LUN's MBR, then pattern blocks compared with the
 // pattern); one in no shared DD sees nothing and gets Login status 02/02; once it is added to the DD, the
@@ -12,8 +12,8 @@ import { NodeType } from '../../protocols/isns/attributes.js';
 import { LoginStatus } from '../../protocols/iscsi/login.js';
 import { Sense } from '../../protocols/scsi/sense.js';
 
-const ISNS = { host: '127.33.0.1', port: 17940 };
-const TARGET_IP = '127.33.1.1';
+const ISNS = { host: '127.146.0.1', port: 17940 };
+const TARGET_IP = '127.146.1.1';
 const TARGET_PORT = 17941;
 const IQN = 'iqn.2026-11.org.bmcfleet:boot-1';
 const A = 'iqn.2026-12.org.example:host-a';
@@ -49,8 +49,8 @@ t.test('DD scoping decides who logs in; an authorized initiator reads the LUNs',
     await c.register({ nodes: [{ name, type: NodeType.INITIATOR }], portals: [{ ip, port: 860 }] });
     return c;
   };
-  const a = await register(A, '127.33.2.1');
-  await register(B, '127.33.2.2');
+  const a = await register(A, '127.146.2.1');
+  await register(B, '127.146.2.2');
   const dd = await a.ddRegister({ name: 'boot-a', members: [A, IQN] });
   const summary = () => fleet.list()[0];
   t.ok(await until(() => summary().initiators.includes(A)), 'the target learns A from its DD (SCN, then a query)');
