@@ -16,7 +16,7 @@ import { SYSTEM_HEADER_BYTES, encodeSystemHeader, type InstalledSystem } from '.
 import { MANIFEST_FILE, decodeManifest } from '../../protocols/install-image/manifest.js';
 import { decodePackageScript } from '../../protocols/install-image/package-script.js';
 import { rootFiles, rootSpan, type IsoEntry } from '../../protocols/iso9660/iso-image.js';
-import { SECTOR_BYTES } from '../../protocols/iso9660/fields.js';
+import { ISO9660, SECTOR_BYTES } from '../../protocols/iso9660/fields.js';
 import { FIRST_DESCRIPTOR_SECTOR, decodePrimaryVolumeDescriptor } from '../../protocols/iso9660/volume-descriptor.js';
 import type { BlockDevice } from './virtual-media-disk.js';
 
@@ -75,7 +75,7 @@ export class Installer {
     } catch (err) {
       if (this.hooks.stopped()) throw new InstallFailure(InstallError.INTERRUPTED, 'the host was powered off or reset');
       if (err instanceof DecodeError) {
-        throw new InstallFailure(err.protocol === 'iso9660' ? InstallError.NOT_ISO9660 : InstallError.BAD_IMAGE, err.message);
+        throw new InstallFailure(err.protocol === ISO9660 ? InstallError.NOT_ISO9660 : InstallError.BAD_IMAGE, err.message);
       }
       throw err;
     }
@@ -135,7 +135,7 @@ export class Installer {
       const percent = PERCENT.copying + Math.floor(((PERCENT.packages - PERCENT.copying) * (at - SYSTEM_HEADER_BYTES)) / (system.size || 1));
       this.step(InstallPhase.COPYING, percent, `copying ${system.name}`);
     });
-    // read a second time: what reached the disk must be what was checked
+    // hashed again as it was read for the copy: what reached the disk must be what was checked
     const sum = hash.digest('hex');
     if (sum !== system.sha256) throw new InstallFailure(InstallError.BAD_CHECKSUM, `${system.name} changed while it was copied`);
   }

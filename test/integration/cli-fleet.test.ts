@@ -37,7 +37,7 @@ t.test('validate: a valid file, one line and exit 0; mistakes, every one and exi
     `${bad}:3:13: racks[1].name: "a" is racks[0]'s name already: rack names are unique (a rollout selects racks by name)`,
     `${bad}:3:34: racks[1].firstIp: two BMCs on 127.77.1.4: racks[1] ("a"), 127.77.1.4-127.77.1.5, overlaps racks[0] ("a"), 127.77.1.1-127.77.1.10`,
     `${bad}:4:22: racks[2].bmcs: expected a whole number from 1 to 1000000, got 0`,
-    `${bad}:5:1: colour: unknown key (known here: name, ipmiPort, users, security, shards, control, controlTokenFile, stateDir, templates, firmware, faults, console, racks, bmcs, isns, targets, rollout, firmwareTimings, virtualMedia, redfish)`,
+    `${bad}:5:1: colour: unknown key (known here: name, ipmiPort, users, security, shards, control, controlTokenFile, stateDir, templates, firmware, faults, console, racks, bmcs, isns, targets, rollout, firmwareTimings, virtualMedia, redfish, hooks)`,
     `${bad}: 4 errors`,
   ]);
   const json = await run(['fleet', 'validate', '--json', bad, join(dir, 'missing.yaml')]);

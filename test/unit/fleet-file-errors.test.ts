@@ -42,7 +42,7 @@ t.test('a file with six mistakes: all six in one run, each with its line, column
     '9:22: racks[2].bmcs: 300 BMCs from 127.255.255.1 run past 127.255.255.254, the last loopback address one can have: at most 254 fit',
     '10:34: racks[3].firstIp: not an IPv4 address: "127.61.0.300"',
     '13:13: templates.big.vendor: 64 bytes: at most 63 (it goes into a FRU field)',
-    '14:1: colour: unknown key (known here: name, ipmiPort, users, security, shards, control, controlTokenFile, stateDir, templates, firmware, faults, console, racks, bmcs, isns, targets, rollout, firmwareTimings, virtualMedia, redfish)',
+    '14:1: colour: unknown key (known here: name, ipmiPort, users, security, shards, control, controlTokenFile, stateDir, templates, firmware, faults, console, racks, bmcs, isns, targets, rollout, firmwareTimings, virtualMedia, redfish, hooks)',
   ], 'all six, in the order of the file, nothing else');
   t.end();
 });

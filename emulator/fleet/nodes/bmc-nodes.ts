@@ -77,9 +77,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     for (const p of placements(config, from, to)) {
       const { media: keptMedia, sensors: keptSensors, ...kept } = (context.kept(p.ip) as KeptBmc | undefined) ?? {};
       const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
-      const hooks = config.hooks && this.hookRunner
-        ? new BmcHooks(config.hooks, this.hookRunner, this.clock, () => this.identity(p), (line) => this.context.log(line))
-        : undefined;
+      const hooks = config.hooks ? new BmcHooks(config.hooks, this.hookRunner!, this.clock, () => this.identity(p), (line) => this.context.log(line)) : undefined;
       if (hooks) this.hooks.set(p.ip, hooks);
       const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, hooks, ...kept });
       if (keptMedia) virtualMedia?.restore(keptMedia);

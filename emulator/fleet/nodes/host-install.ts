@@ -5,9 +5,8 @@ import type { EmulatedBmc } from '../../bmc/emulated-bmc.js';
 import type { Clock } from '../../../runtime/clock.js';
 import { DriveKind } from '../../../protocols/scsi/medium.js';
 import { InstallAgent } from '../../host/install-agent.js';
-import type { BmcMedia } from '../../media/bmc-media.js';
+import { InsertBusyError, type BmcMedia } from '../../media/bmc-media.js';
 import { MediaError } from '../../media/media-error.js';
-import { InsertBusyError } from '../../media/bmc-media.js';
 import type { VirtualMediaConfig } from '../fleet-config.js';
 
 export function installAgentFor(bmc: EmulatedBmc, media: BmcMedia, config: VirtualMediaConfig, clock: Clock): InstallAgent {
