@@ -1,5 +1,5 @@
 // The iSCSI boot parameters the BMC keeps for the host's firmware: System Boot Options OEM parameters 100-109,
-// bytes as protocols/ipmi/commands/iscsi-boot-parameters.ts lays them out (docs-draft/bootparams.md). Kept as the
+// bytes as protocols/ipmi/commands/iscsi-boot-parameters.ts lays them out (README "bmcfleet OEM boot parameters: iSCSI boot"). Kept as the
 // parameter data; the CHAP secret is written over IPMI but read back empty (write-only), while the host's own
 // firmware (in-band, emulator/host) reads it through `config`.
 import {
@@ -36,7 +36,7 @@ export class IscsiBootParameters {
     const s = this.strings.get(param);
     if (s) {
       if (setSelector >= ISCSI_STRING_BLOCKS) return { ok: false, error: 'out-of-range' };
-      // the secret is write-only: its blocks answer with no bytes (docs-draft/bootparams.md)
+      // the secret is write-only: its blocks answer with no bytes (README "bmcfleet OEM boot parameters: iSCSI boot")
       if (param === IscsiBootParam.CHAP_SECRET) return { ok: true, locked: false, data: Buffer.from([setSelector]) };
       return { ok: true, locked: false, data: Buffer.concat([Buffer.from([setSelector]), this.block(s, setSelector)]) };
     }

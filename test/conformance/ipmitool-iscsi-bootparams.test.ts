@@ -1,4 +1,4 @@
-// Conformance: the iSCSI boot parameters (System Boot Options OEM parameters, docs-draft/bootparams.md) pushed
+// Conformance: the iSCSI boot parameters (System Boot Options OEM parameters, README "bmcfleet OEM boot parameters: iSCSI boot") pushed
 // by our client helper read back with the real ipmitool: `chassis bootparam get N [BLOCK]` prints an OEM
 // parameter's data as hex ("Boot parameter data: ...", then " Unsupported parameter N": it has no decoder for
 // it). The CHAP secret reads as its block number alone, through ipmitool and through our client; unassigned

@@ -1,4 +1,4 @@
-// bmcfleet's iSCSI boot parameters (System Boot Options OEM parameters 100-109, docs-draft/bootparams.md): the
+// bmcfleet's iSCSI boot parameters (System Boot Options OEM parameters 100-109, README "bmcfleet OEM boot parameters: iSCSI boot"): the
 // bytes of each parameter, strings over 16-byte blocks, what the BMC answers (the CHAP secret is write-only:
 // zero bytes after the block), wrong lengths and blocks, persistence in the state directory, and the codec
 // as the client helper uses it (a whole configuration written, then read back).
@@ -27,7 +27,7 @@ const CONFIG: IscsiBootConfig = {
   chapSecret: 'sixteen-byte-sec',
 };
 
-t.test('the bytes of each parameter (docs-draft/bootparams.md)', async (t) => {
+t.test('the bytes of each parameter (README "bmcfleet OEM boot parameters: iSCSI boot")', async (t) => {
   t.same([...encodeBootParameter({ kind: 'iscsi-initiator-address', address: '10.0.5.17', netmask: '255.255.255.0', gateway: '10.0.5.1' })],
     [10, 0, 5, 17, 255, 255, 255, 0, 10, 0, 5, 1], '101: address, netmask, gateway, MS byte first');
   t.same([...encodeBootParameter({ kind: 'iscsi-target-portal', address: '127.2.0.1', port: 3260 })], [127, 2, 0, 1, 0xbc, 0x0c], '105: port 3260 LS byte first');

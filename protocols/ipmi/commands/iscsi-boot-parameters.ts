@@ -1,5 +1,5 @@
 // bmcfleet's iSCSI boot parameters: System Boot Options OEM parameters (IPMI 2.0 §28.12/§28.13, Table 28-14:
-// "96-127 OEM parameters"), the byte layout of docs-draft/bootparams.md. Three groups of four numbers from 100,
+// "96-127 OEM parameters"), the byte layout of README "bmcfleet OEM boot parameters: iSCSI boot". Three groups of four numbers from 100,
 // each with room to grow; 96-99 stay free for other OEM uses, and every number not below answers 80h (parameter
 // not supported). Strings span 16-byte blocks picked by the set selector, as parameter 7's mailbox does; numbers
 // and addresses follow the LAN configuration parameters' habits (§23.2, Table 23-4: IP addresses MS byte first,
