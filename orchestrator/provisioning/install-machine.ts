@@ -150,6 +150,10 @@ export function insertFailed(s: InstallState, why: string, nowMs: number): Insta
 }
 
 function polled(s: InstallState, report: AgentReport, nowMs: number, t: InstallTiming): InstallState {
+  // a counter below the one read before the cycle: the BMC lost its state (restarted), and the install with it
+  if (s.runBefore !== null && report.run < s.runBefore) {
+    return { ...to(s, InstallStep.POWER_CYCLE, nowMs), runBefore: null, failures: s.failures + 1, failure: `the BMC's install run counter went back from ${s.runBefore} to ${report.run} (it restarted): installing again` };
+  }
   const changed = s.progress === null || report.run !== s.progress.run || report.phase !== s.progress.phase
     || report.percent !== s.progress.percent || report.message !== s.progress.message;
   const next: InstallState = { ...s, progress: report, failure: null, progressChangedMs: changed ? nowMs : s.progressChangedMs, dueMs: nowMs + t.pollMs };

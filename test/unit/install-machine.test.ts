@@ -88,6 +88,17 @@ t.test('the installer fails: the host fails with its message; a report that stop
   t.end();
 });
 
+t.test('a BMC whose run counter went back (it restarted): the counter read again and the host cycled again', (t) => {
+  const installing: InstallState = { ...startInstall('compute', 'x.iso', 0), step: InstallStep.INSTALLING, runBefore: 5, cycledAtMs: 0, progressChangedMs: 0 };
+  let s = actionDone(installing, { kind: 'poll-progress', report: report(0, 'idle') }, 1000);
+  t.match(s, { step: InstallStep.POWER_CYCLE, runBefore: null, failures: 1, failure: /went back from 5 to 0/ });
+  s = actionDone(act(s, 1000, 'read-run'), { kind: 'read-run', run: 0 }, 1000);
+  s = actionDone(act(s, 1000, 'power-cycle'), { kind: 'power-cycle' }, 1000);
+  s = actionDone(act(s, 2000, 'poll-progress'), { kind: 'poll-progress', report: report(1, 'done', 100) }, 2000);
+  t.equal(s.step, InstallStep.HAND_OVER);
+  t.end();
+});
+
 t.test('failed polls do not fail the install; the timeouts still bound it', (t) => {
   const installing: InstallState = { ...startInstall('compute', 'x.iso', 0), step: InstallStep.INSTALLING, runBefore: 1, cycledAtMs: 0, progressChangedMs: 0 };
   const s = actionFailed(installing, 'no answer', 1000);
