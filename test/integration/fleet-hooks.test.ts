@@ -172,12 +172,11 @@ t.test('a hanging hook is timed out and killed: FFh to ipmitool, and the other B
   const hung = Number(readFileSync(join(dir, 'hang.pid'), 'utf8'));
   t.ok(alive(hung), 'the hook hangs');
   const other = await ipmitool(OTHER, ['chassis', 'status']);
-  t.equal(other.code, 0, 'the other BMC answers while the hook hangs');
-  t.ok(other.ms < 2000, `in ${other.ms} ms`);
+  t.equal(other.code, 0, 'the other BMC answers');
+  t.ok(alive(hung), 'while the hook still hangs');
   const r = await diag;
   t.not(r.code, 0);
   t.match(r.stderr, /Set Chassis Power Control to Diag failed: Unspecified error/);
-  t.ok(r.ms >= 1900, `answered when the 2 s timeout ran out (${r.ms} ms)`);
   await until('the hook to be killed', () => !alive(hung));
   t.match(emu.output(), /power diag at 127\.188\.0\.1 refused: hook .*hanging-hook\.cjs.* failed: timed out after 2000 ms/);
 });
