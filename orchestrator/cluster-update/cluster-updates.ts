@@ -68,8 +68,9 @@ export class ClusterUpdates {
 
   /** Each host of the cluster: pending (the update applies) or skipped with why. */
   decide(cluster: ClusterFile, descriptor: UpdateDescriptor): UpdateHostRecord[] {
+    const installed = this.installedVersions(descriptor.name);
     return clusterHosts(cluster).map((bmc) => {
-      const a = applicabilityFor(descriptor, hostFacts(bmc, this.o.hosts.host(bmc), this.installedVersion(bmc, descriptor.name)));
+      const a = applicabilityFor(descriptor, hostFacts(bmc, this.o.hosts.host(bmc), installed.get(bmc) ?? null));
       return a.applies ? { bmc, state: HostUpdate.PENDING, reason: null } : { bmc, state: HostUpdate.SKIPPED, reason: a.reason };
     });
   }
@@ -191,14 +192,17 @@ export class ClusterUpdates {
     return l;
   }
 
-  /** The version of update `name` the host last got from a cluster update, when any. */
-  private installedVersion(bmc: string, name: string): string | null {
-    let best: string | null = null;
+  /** Each host's newest version of update `name` that a cluster update gave it (read once for a whole cluster). */
+  private installedVersions(name: string): Map<string, string> {
+    const versions = new Map<string, string>();
     for (const { id } of this.o.store.updates()) {
       const u = this.o.store.update(id)!;
-      if (u.descriptor.name !== name || !u.hosts.some((h) => h.bmc === bmc && h.state === HostUpdate.UPDATED)) continue;
-      if (best === null || compareVersions(u.descriptor.version, best) > 0) best = u.descriptor.version;
+      if (u.descriptor.name !== name) continue;
+      for (const h of u.hosts) {
+        const had = versions.get(h.bmc);
+        if (h.state === HostUpdate.UPDATED && (had === undefined || compareVersions(u.descriptor.version, had) > 0)) versions.set(h.bmc, u.descriptor.version);
+      }
     }
-    return best;
+    return versions;
   }
 }

@@ -7,7 +7,6 @@ import type { Clock } from '../../runtime/clock.js';
 
 export class ScriptedBmc implements InstallBmc {
   cd: string | null = null;
-  inserting = false;
   bootCd = false;
   cycles = 0;
   run = 7;
