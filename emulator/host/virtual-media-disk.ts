@@ -6,7 +6,7 @@
 //
 // Like Linux sd with a removable medium, an I/O that meets a UNIT ATTENTION (the operator changed the medium) fails
 // with it as a SenseError, and the next one first reads the capacity again; an empty drive fails with NOT READY.
-import { systemClock, type Clock } from '../../runtime/clock.js';
+import { sleepOn, systemClock, type Clock } from '../../runtime/clock.js';
 import { BulkOnlyHost } from '../../clients/usbip/bulk-only-host.js';
 import { RemoteFunction } from '../../clients/usbip/remote-function.js';
 import { ScsiHost, SenseError, type Capacity } from '../../clients/usbip/scsi-host.js';
@@ -58,10 +58,6 @@ export class DriveNotListedError extends Error {
   }
 }
 
-function sleep(clock: Clock, ms: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimeout(resolve, ms));
-}
-
 /** TEST UNIT READY until it passes; NOT READY is waited out until `timeoutMs`, anything else thrown at once. */
 async function waitUntilReady(scsi: ScsiHost, clock: Clock, timeoutMs: number, pollMs: number): Promise<void> {
   const deadline = clock.now() + timeoutMs;
@@ -72,7 +68,7 @@ async function waitUntilReady(scsi: ScsiHost, clock: Clock, timeoutMs: number, p
     } catch (err) {
       if (!(err instanceof SenseError) || err.key !== SenseKey.notReady || clock.now() + pollMs > deadline) throw err;
     }
-    await sleep(clock, pollMs);
+    await sleepOn(clock, pollMs);
   }
 }
 
