@@ -7,7 +7,7 @@
 // disk, hashed again as it is read), packages (each package's steps printed, `stepMs` apart), finishing (the system
 // header written, the disk flushed). A failure is an InstallFailure with its InstallError code and a reason.
 import { createHash } from 'node:crypto';
-import type { Clock } from '../../runtime/clock.js';
+import { sleepOn, type Clock } from '../../runtime/clock.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { InstallError, InstallPhase } from '../../protocols/ipmi/oem/install-progress.js';
 import { CONFIG_FILE, decodeInstallConfig, type InstallConfig } from '../../protocols/install-image/install-config.js';
@@ -163,7 +163,7 @@ export class Installer {
 
   private pause(ms: number): Promise<void> {
     if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => this.hooks.clock.setTimeout(resolve, ms));
+    return sleepOn(this.hooks.clock, ms);
   }
 
   private async hashFile(f: IsoEntry, progress: (bytes: number) => void): Promise<string> {
