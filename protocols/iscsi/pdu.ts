@@ -3,16 +3,16 @@
 // ones raise a DecodeError with code IscsiError.opcode; the target answers those with a Reject (§11.17.1).
 import { DecodeError } from '../errors.js';
 import { BHS_LENGTH, IscsiError, Opcode, PROTO, readBhs } from './bhs.js';
-import { decodeDataIn, decodeDataOut, type DataInPdu, type DataOutPdu } from './data.js';
-import { decodeLoginRequest, decodeLoginResponse, type LoginRequest, type LoginResponse } from './login.js';
-import { decodeLogoutRequest, decodeLogoutResponse, type LogoutRequestPdu, type LogoutResponsePdu } from './logout.js';
-import { decodeNopIn, decodeNopOut, type NopInPdu, type NopOutPdu } from './nop.js';
-import { decodeReject, type RejectPdu } from './reject.js';
-import { decodeScsiCommand, decodeScsiResponse, type ScsiCommandPdu, type ScsiResponsePdu } from './scsi-command.js';
+import { decodeDataIn, decodeDataOut, encodeDataIn, encodeDataOut, type DataInPdu, type DataOutPdu } from './data.js';
+import { decodeLoginRequest, decodeLoginResponse, encodeLoginRequest, encodeLoginResponse, type LoginRequest, type LoginResponse } from './login.js';
+import { decodeLogoutRequest, decodeLogoutResponse, encodeLogoutRequest, encodeLogoutResponse, type LogoutRequestPdu, type LogoutResponsePdu } from './logout.js';
+import { decodeNopIn, decodeNopOut, encodeNopIn, encodeNopOut, type NopInPdu, type NopOutPdu } from './nop.js';
+import { decodeReject, encodeReject, type RejectPdu } from './reject.js';
+import { decodeScsiCommand, decodeScsiResponse, encodeScsiCommand, encodeScsiResponse, type ScsiCommandPdu, type ScsiResponsePdu } from './scsi-command.js';
 import {
-  decodeTaskManagementRequest, decodeTaskManagementResponse, type TaskManagementRequestPdu, type TaskManagementResponsePdu,
+  decodeTaskManagementRequest, decodeTaskManagementResponse, encodeTaskManagementRequest, encodeTaskManagementResponse, type TaskManagementRequestPdu, type TaskManagementResponsePdu,
 } from './task-management.js';
-import { decodeTextRequest, decodeTextResponse, type TextRequest, type TextResponse } from './text-pdu.js';
+import { decodeTextRequest, decodeTextResponse, encodeTextRequest, encodeTextResponse, type TextRequest, type TextResponse } from './text-pdu.js';
 
 /** What an initiator sends. */
 export type InitiatorPdu = NopOutPdu | ScsiCommandPdu | TaskManagementRequestPdu | LoginRequest | TextRequest | DataOutPdu | LogoutRequestPdu;
@@ -72,5 +72,26 @@ export function decodeTargetPdu(frame: Frame): TargetPdu {
     case Opcode.logoutResponse: return decodeLogoutResponse(header);
     case Opcode.reject: return decodeReject(header, data);
     default: throw unsupported(opcode, 'a target opcode this initiator takes');
+  }
+}
+
+/** Any PDU's bytes, by its family's encoder: the inverse of the two decoders above. */
+export function encodePdu(p: IscsiPdu): Buffer {
+  switch (p.kind) {
+    case 'login-request': return encodeLoginRequest(p);
+    case 'login-response': return encodeLoginResponse(p);
+    case 'text-request': return encodeTextRequest(p);
+    case 'text-response': return encodeTextResponse(p);
+    case 'logout-request': return encodeLogoutRequest(p);
+    case 'logout-response': return encodeLogoutResponse(p);
+    case 'scsi-command': return encodeScsiCommand(p);
+    case 'scsi-response': return encodeScsiResponse(p);
+    case 'data-in': return encodeDataIn(p);
+    case 'data-out': return encodeDataOut(p);
+    case 'nop-out': return encodeNopOut(p);
+    case 'nop-in': return encodeNopIn(p);
+    case 'task-management-request': return encodeTaskManagementRequest(p);
+    case 'task-management-response': return encodeTaskManagementResponse(p);
+    case 'reject': return encodeReject(p);
   }
 }

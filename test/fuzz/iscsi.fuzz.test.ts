@@ -10,21 +10,21 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BHS_LENGTH, RESERVED_TAG } from '../../protocols/iscsi/bhs.js';
-import { encodeDataIn, encodeDataOut } from '../../protocols/iscsi/data.js';
+import { encodeDataOut } from '../../protocols/iscsi/data.js';
 import { PduFramer } from '../../protocols/iscsi/framer.js';
-import { encodeLoginRequest, encodeLoginResponse } from '../../protocols/iscsi/login.js';
-import { encodeLogoutRequest, encodeLogoutResponse } from '../../protocols/iscsi/logout.js';
+import { encodeLoginRequest } from '../../protocols/iscsi/login.js';
+import { encodeLogoutRequest } from '../../protocols/iscsi/logout.js';
 import { DEFAULT_PARAMETERS, initiatorOffers } from '../../protocols/iscsi/negotiation.js';
 import { encodeNopIn, encodeNopOut } from '../../protocols/iscsi/nop.js';
-import { decodeInitiatorPdu, decodeTargetPdu, splitPdu, type IscsiPdu } from '../../protocols/iscsi/pdu.js';
+import { decodeInitiatorPdu, decodeTargetPdu, encodePdu, splitPdu } from '../../protocols/iscsi/pdu.js';
 import { encodeReject } from '../../protocols/iscsi/reject.js';
-import { encodeScsiCommand, encodeScsiResponse } from '../../protocols/iscsi/scsi-command.js';
+import { encodeScsiCommand } from '../../protocols/iscsi/scsi-command.js';
 import { TargetSession } from '../../protocols/iscsi/target-session.js';
 import {
   encodeTaskManagementRequest, encodeTaskManagementResponse,
 } from '../../protocols/iscsi/task-management.js';
 import { encodeText } from '../../protocols/iscsi/text.js';
-import { encodeTextRequest, encodeTextResponse } from '../../protocols/iscsi/text-pdu.js';
+import { encodeTextRequest } from '../../protocols/iscsi/text-pdu.js';
 import { encodeBlockTransfer } from '../../protocols/scsi/block-io.js';
 import { encodeReadCapacity10, encodeReadCapacity16 } from '../../protocols/scsi/capacity.js';
 import { encodeInquiry } from '../../protocols/scsi/inquiry.js';
@@ -90,25 +90,7 @@ const targetSeeds = [
 ];
 
 /** Encodes a decoded PDU again with its family's encoder. */
-function reencode(p: IscsiPdu): Buffer {
-  switch (p.kind) {
-    case 'login-request': return encodeLoginRequest(p);
-    case 'login-response': return encodeLoginResponse(p);
-    case 'text-request': return encodeTextRequest(p);
-    case 'text-response': return encodeTextResponse(p);
-    case 'logout-request': return encodeLogoutRequest(p);
-    case 'logout-response': return encodeLogoutResponse(p);
-    case 'scsi-command': return encodeScsiCommand(p);
-    case 'scsi-response': return encodeScsiResponse(p);
-    case 'data-in': return encodeDataIn(p);
-    case 'data-out': return encodeDataOut(p);
-    case 'nop-out': return encodeNopOut(p);
-    case 'nop-in': return encodeNopIn(p);
-    case 'task-management-request': return encodeTaskManagementRequest(p);
-    case 'task-management-response': return encodeTaskManagementResponse(p);
-    case 'reject': return encodeReject(p);
-  }
-}
+const reencode = encodePdu;
 
 /** Sets TotalAHSLength to 0 and DataSegmentLength to the bytes after the BHS, so mutations get past framing. */
 function fixLengths(b: Buffer): Buffer {
