@@ -68,7 +68,7 @@ export class ClusterUpdates {
 
   /** Each host of the cluster: pending (the update applies) or skipped with why. */
   decide(cluster: ClusterFile, descriptor: UpdateDescriptor): UpdateHostRecord[] {
-    const installed = this.installedVersions(descriptor.name);
+    const installed = installedVersions(this.o.store, descriptor.name);
     return clusterHosts(cluster).map((bmc) => {
       const a = applicabilityFor(descriptor, hostFacts(bmc, this.o.hosts.host(bmc), installed.get(bmc) ?? null));
       return a.applies ? { bmc, state: HostUpdate.PENDING, reason: null } : { bmc, state: HostUpdate.SKIPPED, reason: a.reason };
@@ -192,17 +192,19 @@ export class ClusterUpdates {
     return l;
   }
 
-  /** Each host's newest version of update `name` that a cluster update gave it (read once for a whole cluster). */
-  private installedVersions(name: string): Map<string, string> {
-    const versions = new Map<string, string>();
-    for (const { id } of this.o.store.updates()) {
-      const u = this.o.store.update(id)!;
-      if (u.descriptor.name !== name) continue;
-      for (const h of u.hosts) {
-        const had = versions.get(h.bmc);
-        if (h.state === HostUpdate.UPDATED && (had === undefined || compareVersions(u.descriptor.version, had) > 0)) versions.set(h.bmc, u.descriptor.version);
-      }
+
+}
+
+/** Each host's newest version of update `name` that a cluster update gave it (read once for a whole cluster). */
+export function installedVersions(store: SqliteClusterUpdateStore, name: string): Map<string, string> {
+  const versions = new Map<string, string>();
+  for (const { id } of store.updates()) {
+    const u = store.update(id)!;
+    if (u.descriptor.name !== name) continue;
+    for (const h of u.hosts) {
+      const had = versions.get(h.bmc);
+      if (h.state === HostUpdate.UPDATED && (had === undefined || compareVersions(u.descriptor.version, had) > 0)) versions.set(h.bmc, u.descriptor.version);
     }
-    return versions;
   }
+  return versions;
 }
