@@ -10,7 +10,7 @@ import type { Clock } from '../../runtime/clock.js';
 import type { HostRecord } from '../store/host-records.js';
 import type { ProvisioningStore } from '../store/provisioning-store.js';
 import { LIVE_UPDATE_STATUSES, UpdateStatus, type ClusterUpdateRecord, type SqliteClusterUpdateStore, type UpdateHostRecord } from '../store/cluster-update-store.js';
-import { InstallStep } from '../provisioning/install-machine.js';
+import { InstallStep, type InstallState } from '../provisioning/install-machine.js';
 import type { InstallRunner } from '../provisioning/install-runner.js';
 import { applicabilityFor } from './applicability.js';
 import { clusterHosts, type ClusterFile } from './cluster-file.js';
@@ -86,7 +86,7 @@ export class ClusterUpdates {
         if (h.state !== HostUpdate.UPDATING) continue;
         const install = this.o.hosts.host(h.bmc)?.install ?? null;
         if (install === null || install.role !== l.label) this.startInstall(l, h.bmc, changed); // saved as updating, never started
-        else if (install.step === InstallStep.DONE || install.step === InstallStep.FAILED) changed.push(this.finishHost(l, h.bmc, install.step, install.failure));
+        else if (install.step === InstallStep.DONE || install.step === InstallStep.FAILED) changed.push(this.finishHost(l, h.bmc, install));
       }
       this.advance(l, changed);
       ids.push(id);
@@ -100,7 +100,7 @@ export class ClusterUpdates {
     if (install === null || (install.step !== InstallStep.DONE && install.step !== InstallStep.FAILED)) return;
     for (const l of this.live.values()) {
       if (install.role !== l.label || l.planner.state(host.address) !== HostUpdate.UPDATING) continue;
-      this.advance(l, [this.finishHost(l, host.address, install.step, install.failure)]);
+      this.advance(l, [this.finishHost(l, host.address, install)]);
     }
   }
 
@@ -179,10 +179,12 @@ export class ClusterUpdates {
     }
   }
 
-  private finishHost(l: Live, bmc: string, step: string, failure: string | null): UpdateHostRecord {
-    const outcome = step === InstallStep.DONE ? HostUpdate.UPDATED : HostUpdate.FAILED;
+  /** An ended install: updated when it is done and the host's agent says it installed the update's version. */
+  private finishHost(l: Live, bmc: string, install: InstallState): UpdateHostRecord {
+    const reason = install.step === InstallStep.DONE ? versionMismatch(install, l.record.descriptor) : install.failure;
+    const outcome = reason === null ? HostUpdate.UPDATED : HostUpdate.FAILED;
     l.planner.finish(bmc, outcome);
-    return { bmc, state: outcome, reason: outcome === HostUpdate.FAILED ? failure : null };
+    return { bmc, state: outcome, reason };
   }
 
   private liveOr409(id: number, statuses: readonly UpdateStatus[], action: string): Live {
@@ -193,6 +195,16 @@ export class ClusterUpdates {
   }
 
 
+}
+
+/**
+ * Why a finished install is not the update: the agent's last report (Get Install Progress, "installed NAME VERSION"
+ * once done) names another version, or none. null: it is the update's version.
+ */
+export function versionMismatch(install: InstallState, d: UpdateDescriptor): string | null {
+  const installed = /^installed .* (\S+)$/.exec(install.progress?.message ?? '')?.[1];
+  if (installed === undefined) return `the host did not say which version it installed (its agent reported "${install.progress?.message ?? ''}")`;
+  return compareVersions(installed, d.version) === 0 ? null : `the host installed version ${installed}, not ${d.version}: the image is not the update the descriptor describes`;
 }
 
 /** Each host's newest version of update `name` that a cluster update gave it (read once for a whole cluster). */

@@ -107,6 +107,19 @@ t.test('failures spend the budget and pause the update; resume with retry goes o
   t.same(updates.view(u.id).hosts.map((h) => h.state), ['updated', 'updated', 'updated', 'updated', 'updated', 'skipped']);
 });
 
+t.test('an image that installs another version than the descriptor says: each host fails with why, and the budget pauses the update', async (t) => {
+  const s = setUp();
+  const { updates } = s.open();
+  const u = updates.start(CLUSTER, { ...UPDATE, image: 'web-os-1.9.iso' });
+  await s.run(30_000);
+  const paused = updates.view(u.id);
+  t.equal(paused.status, 'paused');
+  t.match(paused.hosts[0], { state: 'failed', reason: 'the host installed version 1.9, not 2.0: the image is not the update the descriptor describes' });
+  t.same(paused.hosts.map((h) => h.state), ['failed', 'failed', 'pending', 'pending', 'pending', 'skipped']);
+  const again = updates.decide(CLUSTER, UPDATE);
+  t.equal(again[0].state, 'pending', 'a host that got the wrong version is not current: it is updated next time');
+});
+
 t.test('abort: no new host goes down, those updating finish', async (t) => {
   const s = setUp();
   const { updates } = s.open();
