@@ -63,6 +63,7 @@ export class ClusterUpdates {
     const id = this.o.store.create(record);
     const l = this.track({ ...record, id });
     this.advance(l, []);
+    this.stageImage(l);
     return this.view(id);
   }
 
@@ -165,6 +166,12 @@ export class ClusterUpdates {
     r.progress = l.planner.progress;
     this.o.store.save(r.id, { status: r.status, progress: r.progress, hosts: changed });
     if (!LIVE_UPDATE_STATUSES.includes(r.status)) this.live.delete(r.id);
+  }
+
+  /** The image into the CD-ROM of every host still waiting for its wave (the first wave's installs insert it themselves). */
+  private stageImage(l: Live): void {
+    const waiting = l.record.hosts.filter((h) => l.planner.state(h.bmc) === HostUpdate.PENDING).map((h) => h.bmc);
+    void this.o.runner.stage(waiting, l.record.descriptor.image);
   }
 
   /** Saves the host as updating, then starts its install (a host already installing something else fails at once). */

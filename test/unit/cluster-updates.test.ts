@@ -75,6 +75,10 @@ t.test('waves within max-down and pairs; a host of another model skipped with wh
     ['127.64.0.5', 'pending'], ['127.64.0.6', 'skipped'],
   ], 'a: 2 of 4; b: its one slot is free but 127.64.0.5 pairs with 127.64.0.1');
   t.match(started.hosts[5].reason, /not applicable: Acme BF-1U is not a model web-os 2\.0 is for/);
+  await s.run(300);
+  t.same([...s.bmcs.values()].map((b) => b.cd), ['web-os-2.0.iso', 'web-os-2.0.iso', 'web-os-2.0.iso', 'web-os-2.0.iso', 'web-os-2.0.iso', null],
+    'the one image staged on every host it applies to at once, before their waves');
+  t.same([...s.bmcs.values()].slice(2, 5).map((b) => b.cycles), [0, 0, 0], 'staged, not started');
   await s.run(120_000);
   const done = updates.view(started.id);
   t.equal(done.status, 'done');
