@@ -4,7 +4,7 @@
 // firmware (in-band, emulator/host) reads it through `config`.
 import {
   ISCSI_FIXED_LENGTH, ISCSI_STRING_BLOCK_BYTES, ISCSI_STRING_BLOCKS, IscsiBootParam, StringAssembler, decodeInitiatorAddress,
-  decodeTargetLun, decodeTargetPortal, type IscsiBootConfig,
+  decodeIsnsServer, decodeTargetLun, isnsServerOf, decodeTargetPortal, type IscsiBootConfig,
 } from '../../protocols/ipmi/commands/iscsi-boot-parameters.js';
 import type { BootOptionRead, BootOptionWrite } from './boot-option-result.js';
 
@@ -27,7 +27,7 @@ export class IscsiBootParameters {
     for (const p of FIXED_PARAMS) this.fixed.set(p, Buffer.alloc(ISCSI_FIXED_LENGTH[p]));
   }
 
-  /** Whether `param` is one of these (100, 101, 104-106, 108, 109). */
+  /** Whether `param` is one of these (100-102, 104-106, 108, 109). */
   static has(param: number): boolean {
     return STRING_PARAMS.includes(param) || param in ISCSI_FIXED_LENGTH;
   }
@@ -72,10 +72,14 @@ export class IscsiBootParameters {
     return a.value;
   }
 
-  /** Everything, as the host's firmware reads it in-band. A LUN field in another addressing method reads as null. */
+  /**
+   * Everything, as the host's firmware reads it in-band. A LUN field in another addressing method reads as null;
+   * `isns` is there only when 102 names a server.
+   */
   get config(): IscsiBootSettings {
     const initiator = decodeInitiatorAddress(this.fixed.get(IscsiBootParam.INITIATOR_ADDRESS)!);
     const portal = decodeTargetPortal(this.fixed.get(IscsiBootParam.TARGET_PORTAL)!);
+    const isns = isnsServerOf(decodeIsnsServer(this.fixed.get(IscsiBootParam.ISNS_SERVER)!));
     let lun: number | null = null;
     try {
       lun = decodeTargetLun(this.fixed.get(IscsiBootParam.TARGET_LUN)!).lun;
@@ -83,6 +87,7 @@ export class IscsiBootParameters {
     return {
       initiatorName: this.text(IscsiBootParam.INITIATOR_NAME),
       initiator: { address: initiator.address, netmask: initiator.netmask, gateway: initiator.gateway },
+      ...(isns ? { isns } : {}),
       targetName: this.text(IscsiBootParam.TARGET_NAME),
       portal: { address: portal.address, port: portal.port },
       lun,
