@@ -32,6 +32,11 @@ export class IscsiBootParameters {
     return STRING_PARAMS.includes(param) || param in ISCSI_FIXED_LENGTH;
   }
 
+  /** Parameter 104 holds a target name (its first byte is not the terminating NUL). */
+  get namesTarget(): boolean {
+    return this.strings.get(IscsiBootParam.TARGET_NAME)![0] !== 0;
+  }
+
   read(param: number, setSelector: number): BootOptionRead {
     const s = this.strings.get(param);
     if (s) {
