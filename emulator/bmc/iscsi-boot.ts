@@ -4,15 +4,12 @@
 // firmware (in-band, emulator/host) reads it through `config`.
 import {
   ISCSI_FIXED_LENGTH, ISCSI_STRING_BLOCK_BYTES, ISCSI_STRING_BLOCKS, IscsiBootParam, StringAssembler, decodeInitiatorAddress,
-  decodeIsnsServer, decodeTargetLun, isnsServerOf, decodeTargetPortal, type IscsiBootConfig,
+  decodeIsnsServer, decodeTargetLun, decodeTargetPortal, isnsServerOf, type IscsiBootSettings,
 } from '../../protocols/ipmi/commands/iscsi-boot-parameters.js';
 import type { BootOptionRead, BootOptionWrite } from './boot-option-result.js';
 
 const STRING_PARAMS: readonly number[] = [IscsiBootParam.INITIATOR_NAME, IscsiBootParam.TARGET_NAME, IscsiBootParam.CHAP_NAME, IscsiBootParam.CHAP_SECRET];
 const FIXED_PARAMS = Object.keys(ISCSI_FIXED_LENGTH).map(Number) as (keyof typeof ISCSI_FIXED_LENGTH)[];
-
-/** What the host's firmware reads to boot from iSCSI (all of it, the secret included); lun null: not single level. */
-export type IscsiBootSettings = Omit<IscsiBootConfig, 'lun'> & { lun: number | null };
 
 /** Parameter number -> its bytes as hex (strings: all 16 blocks). */
 export type IscsiBootState = Record<string, string>;

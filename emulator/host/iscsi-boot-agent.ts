@@ -17,7 +17,7 @@
 import type { Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
 import { DecodeError } from '../../protocols/errors.js';
-import type { IscsiBootConfig } from '../../protocols/ipmi/commands/iscsi-boot-parameters.js';
+import type { IscsiBootSettings } from '../../protocols/ipmi/commands/iscsi-boot-parameters.js';
 import {
   ISCSI_BOOT_ERROR_NAMES, IscsiBootError, IscsiBootState, type IscsiBootReport,
 } from '../../protocols/ipmi/oem/iscsi-boot-status.js';
@@ -28,9 +28,6 @@ import { IsnsClient, IsnsConnectionError, IsnsStatusError } from '../../clients/
 import { IscsiCommandError, IscsiConnectionError, IscsiInitiator, IscsiLoginError } from '../../clients/iscsi/iscsi-initiator.js';
 import { NETWORK_BOOT_START_MS, ResumeAt } from './console-script.js';
 import type { BootHow, HostConsole } from './host-console.js';
-
-/** The boot parameters as the firmware reads them from its BMC; lun null: not single level. */
-export type IscsiBootSettings = Omit<IscsiBootConfig, 'lun'> & { lun: number | null };
 
 export interface IscsiBootAgentOptions {
   clock: Clock;
@@ -210,8 +207,7 @@ export class IscsiBootAgent {
       const held = client;
       r.release = () => { void held.close(); };
       this.check(r);
-      // the initiator's own entity, named after it, so every boot registers the same one again
-      await client.register({ eid: s.initiatorName, nodes: [{ name: s.initiatorName, type: NodeType.INITIATOR }] });
+      await this.register(client, s.initiatorName, where);
       this.check(r);
       const node = await client.node(s.targetName);
       this.check(r);
@@ -229,6 +225,19 @@ export class IscsiBootAgent {
     } finally {
       r.release = null;
       await client?.close();
+    }
+  }
+
+  /**
+   * DevAttrReg of the initiator's own entity, named after it, so every boot registers the same one again. A server
+   * that refuses it (the name held by another entity, say) is not fatal: the query still answers for the initiator.
+   */
+  private async register(client: IsnsClient, initiatorName: string, where: string): Promise<void> {
+    try {
+      await client.register({ eid: initiatorName, nodes: [{ name: initiatorName, type: NodeType.INITIATOR }] });
+    } catch (err) {
+      if (!(err instanceof IsnsStatusError)) throw err;
+      this.print(`iSNS ${where}: ${initiatorName} not registered (${err.message})`);
     }
   }
 

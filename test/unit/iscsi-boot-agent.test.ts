@@ -6,7 +6,8 @@
 import t from 'tap';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { TargetFleet } from '../../emulator/fleet/target-fleet.js';
-import { IscsiBootAgent, type IscsiBootSettings } from '../../emulator/host/iscsi-boot-agent.js';
+import { IscsiBootAgent } from '../../emulator/host/iscsi-boot-agent.js';
+import type { IscsiBootSettings } from '../../protocols/ipmi/commands/iscsi-boot-parameters.js';
 import { HostConsole } from '../../emulator/host/host-console.js';
 import { NETWORK_BOOT_START_MS } from '../../emulator/host/console-script.js';
 import { hostIdentityOf } from '../../emulator/bmc/host-link.js';
@@ -134,6 +135,17 @@ t.test('against an emulated target with DD scoping', async (t) => {
     t.match(a.text(), /\(isns-not-visible\)\r\nNo more network devices\r\nBooting from Bay 0: /);
     const b = setup(settings({ initiatorName: HOST_B, isns: null }));
     t.match(await b.bootToEnd(), { state: IscsiBootState.FAILED, error: IscsiBootError.LOGIN_REFUSED, message: /02\/02|authoriz/i });
+  });
+
+  t.test('an initiator already registered by another entity: the server refuses the host\'s registration, the boot goes on', async (t) => {
+    const HOST_C = 'iqn.2026-12.org.example:host-c';
+    const other = await IsnsClient.connect({ host: ISNS.address, port: ISNS.port, source: HOST_C });
+    t.teardown(() => other.close());
+    await other.register({ eid: 'someone-else', nodes: [{ name: HOST_C, type: 2 }] });
+    await manager.ddRegister({ name: 'host-c', members: [HOST_C, TARGET] });
+    const s = setup(settings({ initiatorName: HOST_C }));
+    t.match(await s.bootToEnd(), { state: IscsiBootState.BOOTED });
+    t.match(s.text(), `iSNS 127.149.0.1:18310: ${HOST_C} not registered (`);
   });
 
   t.test('a LUN the target does not have: no-lun; a LUN with no boot sector: not-bootable', async (t) => {

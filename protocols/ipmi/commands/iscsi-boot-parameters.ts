@@ -180,6 +180,9 @@ export interface IscsiBootConfig {
   chapSecret: string;
 }
 
+/** What the host's firmware reads to boot from iSCSI (all of it, the secret included); lun null: not single level. */
+export type IscsiBootSettings = Omit<IscsiBootConfig, 'lun'> & { lun: number | null };
+
 /** The parameters a Set System Boot Options writes for `c`, in order (strings block by block). RangeError for a bad value. */
 export function iscsiBootWrites(c: IscsiBootConfig): IscsiBootParameter[] {
   const text = <K extends IscsiStringKind>(kind: K, value: string) => stringBlocks(value).map((b) => ({ kind, ...b }) as StringBlock<K>);
