@@ -5,7 +5,7 @@
 import { GetSystemBootOptions, SetSystemBootOptions } from '../../protocols/ipmi/commands/boot-options.js';
 import { SetInProgress } from '../../protocols/ipmi/commands/config-parameters.js';
 import {
-  ISCSI_STRING_BLOCKS, ISCSI_STRING_PARAMS, IscsiBootParam, StringAssembler, iscsiBootWrites, type IscsiBootConfig, type IscsiStringKind,
+  ISCSI_STRING_BLOCKS, ISCSI_STRING_PARAMS, IscsiBootParam, StringAssembler, iscsiBootWrites, isnsServerOf, type IscsiBootConfig, type IscsiStringKind,
 } from '../../protocols/ipmi/commands/iscsi-boot-parameters.js';
 import type { IpmiLanClient } from './ipmi-client.js';
 
@@ -39,20 +39,23 @@ async function readString(client: IpmiLanClient, kind: IscsiStringKind): Promise
   return text.value;
 }
 
-/** What the BMC holds; the CHAP secret reads as "" (write-only). */
+/** What the BMC holds; the CHAP secret reads as "" (write-only); `isns` is left out when 102 names no server. */
 export async function readIscsiBoot(client: IpmiLanClient): Promise<IscsiBootConfig> {
   const initiatorName = await readString(client, 'iscsi-initiator-name');
   const initiator = await get(client, IscsiBootParam.INITIATOR_ADDRESS);
+  const isnsServer = await get(client, IscsiBootParam.ISNS_SERVER);
   const targetName = await readString(client, 'iscsi-target-name');
   const portal = await get(client, IscsiBootParam.TARGET_PORTAL);
   const lun = await get(client, IscsiBootParam.TARGET_LUN);
   const chapName = await readString(client, 'iscsi-chap-name');
   const chapSecret = await readString(client, 'iscsi-chap-secret');
-  if (initiator.kind !== 'iscsi-initiator-address' || portal.kind !== 'iscsi-target-portal' || lun.kind !== 'iscsi-target-lun') {
+  if (initiator.kind !== 'iscsi-initiator-address' || portal.kind !== 'iscsi-target-portal' || lun.kind !== 'iscsi-target-lun'
+    || isnsServer.kind !== 'iscsi-isns-server') {
     throw new Error('the BMC answered another parameter than the one asked for');
   }
+  const isns = isnsServerOf(isnsServer);
   return {
-    initiatorName, initiator: { address: initiator.address, netmask: initiator.netmask, gateway: initiator.gateway },
+    initiatorName, initiator: { address: initiator.address, netmask: initiator.netmask, gateway: initiator.gateway }, ...(isns ? { isns } : {}),
     targetName, portal: { address: portal.address, port: portal.port }, lun: lun.lun, chapName, chapSecret,
   };
 }

@@ -191,6 +191,18 @@ export class BootOptions {
     return true;
   }
 
+  /**
+   * What the host's BIOS does at POST with a NIC configured for iSCSI boot: true when the boot flags ask for PXE and are
+   * valid and OEM parameter 104 names a target (the option ROM then boots from iSCSI instead of PXE), and then, unless
+   * persistent, the valid bit is cleared as consumeOverride() does. PXE without a target is left as it is.
+   */
+  takeIscsiBoot(): boolean {
+    const o = this.override;
+    if (!o.valid || o.device !== 'pxe' || !this.iscsi.namesTarget) return false;
+    this.consumeOverride();
+    return true;
+  }
+
   /** A BMC reset leaves nobody mid-update: set-in-progress returns to "set complete". */
   resetSetInProgress(): void {
     this.setInProgress = SetInProgress.COMPLETE;

@@ -4,15 +4,12 @@
 // firmware (in-band, emulator/host) reads it through `config`.
 import {
   ISCSI_FIXED_LENGTH, ISCSI_STRING_BLOCK_BYTES, ISCSI_STRING_BLOCKS, IscsiBootParam, StringAssembler, decodeInitiatorAddress,
-  decodeTargetLun, decodeTargetPortal, type IscsiBootConfig,
+  decodeIsnsServer, decodeTargetLun, decodeTargetPortal, isnsServerOf, type IscsiBootSettings,
 } from '../../protocols/ipmi/commands/iscsi-boot-parameters.js';
 import type { BootOptionRead, BootOptionWrite } from './boot-option-result.js';
 
 const STRING_PARAMS: readonly number[] = [IscsiBootParam.INITIATOR_NAME, IscsiBootParam.TARGET_NAME, IscsiBootParam.CHAP_NAME, IscsiBootParam.CHAP_SECRET];
 const FIXED_PARAMS = Object.keys(ISCSI_FIXED_LENGTH).map(Number) as (keyof typeof ISCSI_FIXED_LENGTH)[];
-
-/** What the host's firmware reads to boot from iSCSI (all of it, the secret included); lun null: not single level. */
-export type IscsiBootSettings = Omit<IscsiBootConfig, 'lun'> & { lun: number | null };
 
 /** Parameter number -> its bytes as hex (strings: all 16 blocks). */
 export type IscsiBootState = Record<string, string>;
@@ -27,9 +24,14 @@ export class IscsiBootParameters {
     for (const p of FIXED_PARAMS) this.fixed.set(p, Buffer.alloc(ISCSI_FIXED_LENGTH[p]));
   }
 
-  /** Whether `param` is one of these (100, 101, 104-106, 108, 109). */
+  /** Whether `param` is one of these (100-102, 104-106, 108, 109). */
   static has(param: number): boolean {
     return STRING_PARAMS.includes(param) || param in ISCSI_FIXED_LENGTH;
+  }
+
+  /** Parameter 104 holds a target name (its first byte is not the terminating NUL). */
+  get namesTarget(): boolean {
+    return this.strings.get(IscsiBootParam.TARGET_NAME)![0] !== 0;
   }
 
   read(param: number, setSelector: number): BootOptionRead {
@@ -72,10 +74,14 @@ export class IscsiBootParameters {
     return a.value;
   }
 
-  /** Everything, as the host's firmware reads it in-band. A LUN field in another addressing method reads as null. */
+  /**
+   * Everything, as the host's firmware reads it in-band. A LUN field in another addressing method reads as null;
+   * `isns` is there only when 102 names a server.
+   */
   get config(): IscsiBootSettings {
     const initiator = decodeInitiatorAddress(this.fixed.get(IscsiBootParam.INITIATOR_ADDRESS)!);
     const portal = decodeTargetPortal(this.fixed.get(IscsiBootParam.TARGET_PORTAL)!);
+    const isns = isnsServerOf(decodeIsnsServer(this.fixed.get(IscsiBootParam.ISNS_SERVER)!));
     let lun: number | null = null;
     try {
       lun = decodeTargetLun(this.fixed.get(IscsiBootParam.TARGET_LUN)!).lun;
@@ -83,6 +89,7 @@ export class IscsiBootParameters {
     return {
       initiatorName: this.text(IscsiBootParam.INITIATOR_NAME),
       initiator: { address: initiator.address, netmask: initiator.netmask, gateway: initiator.gateway },
+      ...(isns ? { isns } : {}),
       targetName: this.text(IscsiBootParam.TARGET_NAME),
       portal: { address: portal.address, port: portal.port },
       lun,

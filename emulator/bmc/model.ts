@@ -25,6 +25,7 @@ import { resolveHardware, type HardwareTemplate } from './hardware.js';
 import { SdrRepository, buildSdrRecords } from './sdr-repository.js';
 import { SystemEventLog } from './sel.js';
 import { InstallStatus } from './install-status.js';
+import { IscsiBootStatusRecord } from './iscsi-boot-status.js';
 import { Sensors } from './sensors.js';
 
 /** IANA 32473 is reserved for documentation (RFC 5612): no ipmitool OEM quirks key off it. */
@@ -121,6 +122,8 @@ export class BmcModel {
   readonly firmware: FirmwareUpgrade;
   /** The host's installation progress, as its agent last reported it (Get Install Progress). */
   readonly install = new InstallStatus();
+  /** The host's last boot from iSCSI, as its firmware last reported it (Get iSCSI Boot Status). */
+  readonly iscsiBoot = new IscsiBootStatusRecord();
   cipherSuites: number[];
   v15AuthTypes: number[];
   private readonly listeners = new Set<BmcListener>();

@@ -90,6 +90,8 @@ function jitter(seed: number, n: number): number {
 
 /** What a boot script tells HostConsole: line n's time after power-on and text, and how many lines are out by a time. */
 export interface BootScript {
+  /** When the login prompt is up, ms after the boot began (Infinity: never, the console takes no input). */
+  readonly loginPromptMs: number;
   offset(n: number): number;
   countAt(elapsedMs: number): number;
   text(n: number): string;
@@ -106,24 +108,95 @@ const INSTALLER_BOOT: readonly TemplateLine[] = [
 /** When the installer starts, ms after power-on: its agent begins then. */
 export const INSTALLER_START_MS = 5_500;
 
-export class InstallerScript implements BootScript {
+/** A script of fixed lines that ends (the installer's or the network boot firmware's): what follows is printed by the host. */
+class FirmwareScript implements BootScript {
   readonly identity: HostIdentity;
-  constructor(identity: HostIdentity) {
+  readonly loginPromptMs = Infinity;
+  private readonly lines: readonly TemplateLine[];
+  constructor(identity: HostIdentity, lines: readonly TemplateLine[]) {
     this.identity = identity;
+    this.lines = lines;
   }
 
   offset(n: number): number {
-    return n < INSTALLER_BOOT.length ? INSTALLER_BOOT[n].offsetMs : Infinity;
+    return n < this.lines.length ? this.lines[n].offsetMs : Infinity;
   }
 
   countAt(elapsedMs: number): number {
     let n = 0;
-    while (n < INSTALLER_BOOT.length && INSTALLER_BOOT[n].offsetMs <= elapsedMs) n++;
+    while (n < this.lines.length && this.lines[n].offsetMs <= elapsedMs) n++;
     return n;
   }
 
   text(n: number): string {
-    return INSTALLER_BOOT[n].render(this.identity) + CRLF;
+    return this.lines[n].render(this.identity) + CRLF;
+  }
+}
+
+export class InstallerScript extends FirmwareScript {
+  constructor(identity: HostIdentity) {
+    super(identity, INSTALLER_BOOT);
+  }
+}
+
+/**
+ * A boot from the network with the boot flags set to PXE: the firmware's POST, then the NIC's option ROM (iPXE, as a
+ * NIC configured for iSCSI boot runs it); the host's iSCSI boot firmware prints the rest (iscsi-boot-agent.ts).
+ */
+const NETWORK_BOOT: readonly TemplateLine[] = [
+  ...BOOT.filter((line) => line.offsetMs < 4_400),
+  firmware(4_400, (id) => `Booting from network: ${id.nics[0] ? `${id.nics[0].name}: ${id.nics[0].model}` : 'NIC1'}`),
+  firmware(4_410, text('iPXE initialising devices...ok')),
+  firmware(4_420, text('iPXE 1.21.1 -- Open Source Network Boot Firmware -- https://ipxe.org')),
+  firmware(4_430, text('Features: DNS HTTP iSCSI TFTP AoE ELF MBOOT PXE bzImage Menu PXEXT')),
+  firmware(4_500, (id) => `net0: ${id.nics[0]?.mac ?? '00:00:00:00:00:00'} using ${id.nics[0]?.model ?? 'NIC1'} (open)`),
+];
+
+/** When the iSCSI boot firmware starts, ms after power-on: its agent begins then. */
+export const NETWORK_BOOT_START_MS = 4_600;
+
+export class NetworkBootScript extends FirmwareScript {
+  constructor(identity: HostIdentity) {
+    super(identity, NETWORK_BOOT);
+  }
+}
+
+/** Where the disk's boot goes on when the firmware hands over without a power event (HostConsole.handOver). */
+export const ResumeAt = {
+  /** "Booting from <the disk>": the firmware falls back to the next boot device. */
+  BOOT_DEVICE: 4_400,
+  /** The boot loader ("Welcome to GRUB!"): a boot sector read from elsewhere (a SAN device) runs it. */
+  BOOT_LOADER: 4_900,
+} as const;
+export type ResumeAt = typeof ResumeAt[keyof typeof ResumeAt];
+
+/** The first resumed line appears this long after the hand-over (after what the firmware printed at that ms). */
+const RESUME_LEAD_MS = 10;
+
+/** A disk's boot script from `from` on, its first line RESUME_LEAD_MS after the hand-over; kernel timestamps unchanged. */
+export class ResumedScript implements BootScript {
+  private readonly inner: ConsoleScript;
+  private readonly skip: number;
+  private readonly shift: number;
+  readonly loginPromptMs: number;
+
+  constructor(inner: ConsoleScript, from: ResumeAt) {
+    this.inner = inner;
+    this.skip = BOOT.filter((line) => line.offsetMs < from).length;
+    this.shift = from - RESUME_LEAD_MS;
+    this.loginPromptMs = inner.loginPromptMs - this.shift;
+  }
+
+  offset(n: number): number {
+    return this.inner.offset(n + this.skip) - this.shift;
+  }
+
+  countAt(elapsedMs: number): number {
+    return Math.max(0, this.inner.countAt(elapsedMs + this.shift) - this.skip);
+  }
+
+  text(n: number): string {
+    return this.inner.text(n + this.skip);
   }
 }
 
@@ -131,6 +204,7 @@ export class InstallerScript implements BootScript {
 export class ConsoleScript implements BootScript {
   readonly identity: HostIdentity;
   readonly intervalMs: number;
+  readonly loginPromptMs = LOGIN_PROMPT_MS;
 
   constructor(identity: HostIdentity, intervalMs: number) {
     if (!(intervalMs >= 1)) throw new RangeError(`console line interval ${intervalMs} ms must be at least 1 ms`);

@@ -7,7 +7,7 @@
 // chunk at T has T * 1024 + k (k = 1, 2, ...). history(after) returns what came after a position.
 import type { Clock } from '../../runtime/clock.js';
 import { ConsoleRing, POSITIONS_PER_MS } from './console-ring.js';
-import { ConsoleScript, InstallerScript, LOGIN_PROMPT_OFFSET_MS, kernelStamp, type BootScript } from './console-script.js';
+import { ConsoleScript, InstallerScript, NetworkBootScript, ResumedScript, kernelStamp, type BootScript, type ResumeAt } from './console-script.js';
 import type { HostIdentity, InstalledIdentity } from './host-identity.js';
 import { LoginShell } from './login-shell.js';
 
@@ -53,20 +53,24 @@ export type ConsoleListener = (bytes: Buffer, at: number) => void;
 
 interface Boot {
   at: number;
-  /** Power-off or restart time; null while this boot is current. */
+  /** When the host powered on or restarted: `at`, unless the firmware handed over to this part of the boot. */
+  poweredAt: number;
+  /** Power-off or restart time (or the firmware's hand-over); null while this boot is current. */
   until: number | null;
   shell: LoginShell | null;
-  /** 'installer': booted from the virtual CD-ROM (its installer prints what follows the boot loader). */
-  from: 'disk' | 'installer';
+  /** 'installer': booted from the virtual CD-ROM (its installer prints what follows the boot loader); 'network': the NIC's iSCSI boot firmware. */
+  from: 'disk' | 'installer' | 'network';
   /** The bmcfleet-installed system this boot runs, if any. */
   installed: InstalledIdentity | null;
-  /** The script of an installed system's boot (made when first read). */
-  installedScript?: ConsoleScript;
+  /** Where a disk's boot resumed after the firmware handed over; null: from power-on. */
+  resumedAt: ResumeAt | null;
+  /** The script of an installed system's or a resumed boot (made when first read). */
+  ownScript?: BootScript;
 }
 
-/** How a boot goes: from the disk (default), with the system an installer put there, or into the installer. */
+/** How a boot goes: from the disk (default), with the system an installer put there, into the installer, or from the network. */
 export interface BootHow {
-  from?: 'disk' | 'installer';
+  from?: 'disk' | 'installer' | 'network';
   installed?: InstalledIdentity | null;
 }
 
@@ -77,6 +81,7 @@ export class HostConsole {
   private identitySource: HostIdentity | (() => HostIdentity);
   private scriptCache: ConsoleScript | null = null;
   private installerScript: InstallerScript | null = null;
+  private networkScript: NetworkBootScript | null = null;
   private readonly lineIntervalMs: number;
   private readonly clock: Clock;
   private readonly maxBoots: number;
@@ -96,7 +101,8 @@ export class HostConsole {
     if (opts.powerOn) {
       const seed = opts.seed ?? (typeof opts.identity === 'function' ? 0 : opts.identity.seed);
       const uptime = opts.initialUptimeMs ?? HOUR_MS + (seed % (71 * HOUR_MS));
-      this.boots.push({ at: opts.now - uptime, until: null, shell: null, from: 'disk', installed: null });
+      const at = opts.now - uptime;
+      this.boots.push({ at, poweredAt: at, until: null, shell: null, from: 'disk', installed: null, resumedAt: null });
     }
   }
 
@@ -118,19 +124,33 @@ export class HostConsole {
     return this.current() !== null;
   }
 
-  /** When the current boot started, or null while off. */
+  /** When the current boot started (the host powered on or restarted), or null while off. */
   get bootAt(): number | null {
-    return this.current()?.at ?? null;
+    return this.current()?.poweredAt ?? null;
   }
 
   /** Power on, or restart (reset, cycle): the script starts over at `now` (`how`: into the installer, or an installed system). */
   boot(now: number, how: BootHow = {}): void {
+    this.begin({ at: now, poweredAt: now, until: null, shell: null, from: how.from ?? 'disk', installed: how.installed ?? null, resumedAt: null });
+  }
+
+  /**
+   * The firmware hands over to a disk's boot without a power event (the network boot firmware, at `now`): the disk's
+   * script goes on from `at` (the boot device line, or the boot loader) with the system `installed` (null: a plain one).
+   */
+  handOver(now: number, at: ResumeAt, installed: InstalledIdentity | null = null): void {
     const cur = this.current();
-    if (cur) cur.until = now;
-    this.boots.push({ at: now, until: null, shell: null, from: how.from ?? 'disk', installed: how.installed ?? null });
+    if (!cur) return;
+    this.begin({ at: now, poweredAt: cur.poweredAt, until: null, shell: null, from: 'disk', installed, resumedAt: at });
+  }
+
+  private begin(boot: Boot): void {
+    const cur = this.current();
+    if (cur) cur.until = boot.at;
+    this.boots.push(boot);
     if (this.boots.length > this.maxBoots) this.boots.splice(0, this.boots.length - this.maxBoots);
-    this.cursor = now;
-    this.reschedule(now);
+    this.cursor = boot.at;
+    this.reschedule(boot.at);
   }
 
   powerOff(now: number): void {
@@ -144,7 +164,7 @@ export class HostConsole {
   /** Characters typed on the console (from SOL). The host reads them once its login prompt is up. */
   input(bytes: Uint8Array, now: number): void {
     const cur = this.current();
-    if (!cur || cur.from === 'installer' || now - cur.at < LOGIN_PROMPT_OFFSET_MS) return;
+    if (!cur || now - cur.at < this.scriptOf(cur).loginPromptMs) return;
     cur.shell ??= new LoginShell(this.identity);
     const out = cur.shell.input(bytes, now - cur.at);
     if (out.length > 0) this.interactive(now, out);
@@ -203,8 +223,15 @@ export class HostConsole {
 
   private scriptOf(boot: Boot): BootScript {
     if (boot.from === 'installer') return (this.installerScript ??= new InstallerScript(this.identity));
-    if (boot.installed) return (boot.installedScript ??= new ConsoleScript({ ...this.identity, installed: boot.installed }, this.lineIntervalMs));
-    return this.script;
+    if (boot.from === 'network') return (this.networkScript ??= new NetworkBootScript(this.identity));
+    if (!boot.installed && boot.resumedAt === null) return this.script;
+    boot.ownScript ??= this.diskScript(boot);
+    return boot.ownScript;
+  }
+
+  private diskScript(boot: Boot): BootScript {
+    const disk = boot.installed ? new ConsoleScript({ ...this.identity, installed: boot.installed }, this.lineIntervalMs) : this.script;
+    return boot.resumedAt === null ? disk : new ResumedScript(disk, boot.resumedAt);
   }
 
   private current(): Boot | null {

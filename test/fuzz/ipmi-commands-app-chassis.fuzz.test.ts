@@ -54,7 +54,7 @@ const TARGETS: CommandTarget[] = [
   responseTarget(GetSystemRestartCause, undefined, { bytes: [hex('01 01')] }),
   responseTarget(GetPohCounter, undefined, { bytes: [hex('01 22 01 00 00')] }),
   requestTarget(SetSystemBootOptions, { bytes: ['00 01', '04 01 01', '05 80 04 00 00 00', '81 05', '06 01 44 33 22 11 00 10 20 30',
-    '07 02 aa bb', '03 18', '02 03', '62 01 02 03'].map(hex) }),
+    '07 02 aa bb', '03 18', '02 03', '62 01 02 03', '66 7f 92 00 01 85 0c'].map(hex) }),
   requestTarget(GetSystemBootOptions, { bytes: [hex('05 00 00'), hex('07 02 00')] }),
   responseTarget(GetSystemBootOptions, { param: 5, setSelector: 0, blockSelector: 0 }, { bytes: ['01 05 80 04 00 00 00', '01 81 05',
     '01 04 00 01', '01 00 00', '01 06 01 44 33 22 11 00 10 20 30', `01 07 02 aa bb ${'00 '.repeat(14)}`].map(hex) }),

@@ -22,6 +22,7 @@ import {
 import { GetSolConfigurationParameters, SetSolConfigurationParameters } from '../../protocols/ipmi/commands/sol-config.js';
 import { ConsoleHeartbeat, ReadConsoleHistory } from '../../protocols/ipmi/oem/console-heartbeat.js';
 import { GetHardwareInventory } from '../../protocols/ipmi/oem/inventory.js';
+import { GetIscsiBootStatus } from '../../protocols/ipmi/oem/iscsi-boot-status.js';
 import type { SelRecord } from '../../protocols/ipmi/sel-record.js';
 import { SOL_PARAMETER_LENGTHS } from '../../protocols/sol/config-parameters.js';
 import { capturedExchanges } from '../helpers/captured-commands.js';
@@ -115,6 +116,12 @@ const TARGETS: CommandTarget[] = [
   responseTarget(ConsoleHeartbeat, { heartbeatSeq: 1, ackedPosition: 2, maxBytes: 1024 }, { values: [{ heartbeatSeq: 1, receivedAt: 5, processedAt: 9, ...span }] }),
   requestTarget(ReadConsoleHistory, { values: [{ fromPosition: 2, maxBytes: 1024 }] }),
   responseTarget(ReadConsoleHistory, { fromPosition: 2, maxBytes: 1024 }, { values: [{ processedAt: 9, ...span }] }),
+  requestTarget(GetIscsiBootStatus, { values: [{}] }),
+  // Strings are cut when written (223 and 96 bytes), so a longer one read from fuzz input cannot round-trip: decode only.
+  responseTarget(GetIscsiBootStatus, {}, { values: [
+    { run: 3, state: 2, error: 0, updatedAt: 9, lun: 1, targetName: 'iqn.2026-11.org.bmcfleet:boot-1', message: 'booted' },
+    { run: 4, state: 3, error: 3, updatedAt: 12, lun: 0, targetName: 'iqn.x:t', message: 'not visible' },
+  ], reencode: false }),
 ];
 
 t.test('every target has seeds that decode and re-encode byte for byte', (t) => {

@@ -84,7 +84,7 @@ t.test('the BMC keeps them: Set then Get, block by block; out-of-range blocks C9
   t.equal(f.send(CH, SET_BOOT, [101, 1, 2, 3]).cc, CC.REQUEST_DATA_LENGTH_INVALID);
   t.equal(f.send(CH, SET_BOOT, [100]).cc, CC.REQUEST_DATA_LENGTH_INVALID, 'a string Set needs its block');
   t.equal(f.send(CH, SET_BOOT, [106, 0x80, 1, 0, 0, 0, 0, 0, 0]).cc, CC.INVALID_DATA_FIELD, 'a LUN that is not single level');
-  for (const unassigned of [96, 97, 98, 99, 102, 103, 107, 110, 127]) t.equal(f.send(CH, GET_BOOT, [unassigned, 0, 0]).cc, 0x80, `${unassigned} is not supported`);
+  for (const unassigned of [96, 97, 98, 99, 103, 107, 110, 127]) t.equal(f.send(CH, GET_BOOT, [unassigned, 0, 0]).cc, 0x80, `${unassigned} is not supported`);
   t.equal(f.send(CH, SET_BOOT, [0x80 | 101, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4]).cc, CC.OK, 'lock bit');
   t.same(bytes(f.send(CH, GET_BOOT, [101, 0, 0])).slice(0, 2), [0x01, 0x80 | 101], 'reads back locked');
 });
@@ -110,3 +110,26 @@ t.test('they survive a restart with a state directory; files from before them st
   t.equal(c.bootOptions.iscsi.config.initiatorName, '', 'an older file: no iSCSI parameters, nothing else lost');
 });
 
+
+t.test('102, the iSNS server: the portal\'s layout; all zeros is none, and readers then leave it out', async (t) => {
+  t.same([...encodeBootParameter({ kind: 'iscsi-isns-server', address: '127.146.0.1', port: 3205 })], [127, 146, 0, 1, 0x85, 0x0c],
+    'address MS byte first, port 3205 LS byte first');
+  t.same(decodeBootParameter(102, Uint8Array.of(10, 0, 0, 9, 0x85, 0x0c), 'request'), { kind: 'iscsi-isns-server', address: '10.0.0.9', port: 3205 });
+  t.throws(() => decodeBootParameter(102, new Uint8Array(5), 'request'), { code: 'ERR_LENGTH' });
+  t.throws(() => decodeBootParameter(102, new Uint8Array(7), 'request'), { code: 'ERR_LENGTH' });
+  t.throws(() => decodeBootParameter(102, new Uint8Array(5), 'response'), { code: 'ERR_TRUNCATED' });
+  const writes = (c: IscsiBootConfig) => iscsiBootWrites(c).filter((p) => bootParameterNumber(p) === 102).map((p) => [...encodeBootParameter(p)]);
+  t.same(writes(CONFIG), [[0, 0, 0, 0, 0, 0]], 'a configuration without it writes zeros');
+  t.same(writes({ ...CONFIG, isns: null }), [[0, 0, 0, 0, 0, 0]], 'null too');
+  t.same(writes({ ...CONFIG, isns: { address: '127.146.0.1', port: 3205 } }), [[127, 146, 0, 1, 0x85, 0x0c]]);
+
+  const f = fixture();
+  t.same(bytes(f.send(CH, GET_BOOT, [102, 0, 0])), [0x01, 102, 0, 0, 0, 0, 0, 0], 'a new BMC: none');
+  t.notOk('isns' in f.model.bootOptions.iscsi.config, 'the host reads no iSNS server');
+  t.equal(f.send(CH, SET_BOOT, [102, 127, 146, 0, 1, 0x85, 0x0c]).cc, CC.OK);
+  t.same(bytes(f.send(CH, GET_BOOT, [102, 0, 0])), [0x01, 102, 127, 146, 0, 1, 0x85, 0x0c]);
+  t.same(f.model.bootOptions.iscsi.config.isns, { address: '127.146.0.1', port: 3205 }, 'the host reads it in-band');
+  t.equal(f.send(CH, SET_BOOT, [102, 1, 2, 3]).cc, CC.REQUEST_DATA_LENGTH_INVALID);
+  t.equal(f.send(CH, SET_BOOT, [102, 0, 0, 0, 0, 0, 0]).cc, CC.OK);
+  t.notOk('isns' in f.model.bootOptions.iscsi.config, 'zeros written: none again');
+});

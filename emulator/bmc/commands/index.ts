@@ -9,6 +9,7 @@ import { chassisCommands } from './chassis.js';
 import { hpmCommands } from './hpm.js';
 import { oemInstallCommands } from './oem-install.js';
 import { oemInventoryCommands } from './oem-inventory.js';
+import { oemIscsiBootCommands } from './oem-iscsi-boot.js';
 import { payloadCommands } from './payload.js';
 import { picmgCommands } from './picmg.js';
 import { solCommands } from './sol.js';
@@ -49,6 +50,7 @@ const SHARED_COMMANDS: readonly CommandSpec[] = [
   ...sensorCommands,
   ...oemInventoryCommands,
   ...oemInstallCommands,
+  ...oemIscsiBootCommands,
 ];
 
 const SHARED_BY_KEY = new Map<number, CommandSpec>();

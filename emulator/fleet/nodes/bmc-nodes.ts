@@ -28,6 +28,7 @@ import type { HookChange } from '../../bmc/hook-port.js';
 import { hostnameFor } from '../../host/host-identity.js';
 import type { KeptMedia } from '../../media/bmc-media.js';
 import { installAgentFor } from './host-install.js';
+import { iscsiBootFor, type HostIscsiBoot } from './host-iscsi-boot.js';
 import type { InstallAgent } from '../../host/install-agent.js';
 import { RedfishService } from '../../redfish/redfish-service.js';
 import type { ConnectionHandler } from './node-kind.js';
@@ -56,6 +57,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   readonly media: ShardMedia | null;
   /** Each host's installation agent (with virtual media only). */
   private readonly agents: InstallAgent[] = [];
+  private readonly iscsiBoots: HostIscsiBoot[] = [];
   /** The BMCs' Redfish services, when the fleet file has a redfish section. */
   readonly redfish: RedfishService | null;
   /** The shard's hooks, when the fleet file has a hooks section, and each BMC's. */
@@ -81,7 +83,9 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
       if (hooks) this.hooks.set(p.ip, hooks);
       const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, hooks, ...kept });
       if (keptMedia) virtualMedia?.restore(keptMedia);
-      if (virtualMedia && config.virtualMedia) this.agents.push(installAgentFor(bmc, virtualMedia, config.virtualMedia, this.clock));
+      const install = virtualMedia && config.virtualMedia ? installAgentFor(bmc, virtualMedia, config.virtualMedia, this.clock) : null;
+      if (install) this.agents.push(install);
+      this.iscsiBoots.push(iscsiBootFor(bmc, this.clock, install));
       for (const [number, value] of keptSensors ?? []) bmc.model.sensors.setOverride(number, value);
       bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
       this.nodes.push(bmc);
@@ -122,6 +126,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.flushTimer = null;
     this.flushState();
     for (const agent of this.agents) agent.close();
+    for (const boot of this.iscsiBoots) boot.close();
     for (const bmc of this.nodes) bmc.close();
     this.media?.close();
     this.redfish?.close();

@@ -7,6 +7,7 @@
 //
 //   100 initiator IQN           data 1 block (0-15), data 2-17 the block's bytes   (string, NUL-terminated)
 //   101 initiator IP config     data 1-4 address, 5-8 netmask, 9-12 gateway
+//   102 iSNS server             data 1-4 address, data 5-6 TCP port (LS byte first); all zero: none
 //   104 target IQN              as 100
 //   105 target portal           data 1-4 address, data 5-6 TCP port (LS byte first)
 //   106 target LUN              data 1-8 the SCSI LUN field as iSCSI carries it (SAM-5 §4.7, single level)
@@ -17,7 +18,7 @@ import { formatIpv4, parseIpv4 } from '../../ipv4.js';
 import { PROTOCOL, dataLength, putLe, responseLength, u16At } from './command-data.js';
 
 export const IscsiBootParam = {
-  INITIATOR_NAME: 100, INITIATOR_ADDRESS: 101, TARGET_NAME: 104, TARGET_PORTAL: 105, TARGET_LUN: 106, CHAP_NAME: 108, CHAP_SECRET: 109,
+  INITIATOR_NAME: 100, INITIATOR_ADDRESS: 101, ISNS_SERVER: 102, TARGET_NAME: 104, TARGET_PORTAL: 105, TARGET_LUN: 106, CHAP_NAME: 108, CHAP_SECRET: 109,
 } as const;
 
 /** Bytes of a string parameter per block, and blocks per string: at most 255 bytes (an IQN is at most 223, RFC 3720 §3.2.6.1). */
@@ -33,6 +34,7 @@ export type IscsiStringKind = 'iscsi-initiator-name' | 'iscsi-target-name' | 'is
 export type IscsiBootParameter =
   | StringBlock<'iscsi-initiator-name'> | StringBlock<'iscsi-target-name'> | StringBlock<'iscsi-chap-name'> | StringBlock<'iscsi-chap-secret'>
   | { kind: 'iscsi-initiator-address'; address: string; netmask: string; gateway: string }
+  | { kind: 'iscsi-isns-server'; address: string; port: number }
   | { kind: 'iscsi-target-portal'; address: string; port: number }
   | { kind: 'iscsi-target-lun'; lun: number };
 
@@ -42,7 +44,9 @@ export const ISCSI_STRING_PARAMS: Record<IscsiStringKind, number> = {
 };
 
 /** Data bytes of the fixed-size parameters. */
-export const ISCSI_FIXED_LENGTH = { [IscsiBootParam.INITIATOR_ADDRESS]: 12, [IscsiBootParam.TARGET_PORTAL]: 6, [IscsiBootParam.TARGET_LUN]: 8 } as const;
+export const ISCSI_FIXED_LENGTH = {
+  [IscsiBootParam.INITIATOR_ADDRESS]: 12, [IscsiBootParam.ISNS_SERVER]: 6, [IscsiBootParam.TARGET_PORTAL]: 6, [IscsiBootParam.TARGET_LUN]: 8,
+} as const;
 
 export function encodeStringBlock(p: { block: number; data: Uint8Array }): Uint8Array {
   if (p.data.length > ISCSI_STRING_BLOCK_BYTES) throw new RangeError(`a block is at most ${ISCSI_STRING_BLOCK_BYTES} bytes, got ${p.data.length}`);
@@ -83,6 +87,20 @@ export function encodeTargetPortal(p: { address: string; port: number }): Uint8A
 
 export function decodeTargetPortal(d: Uint8Array): Extract<IscsiBootParameter, { kind: 'iscsi-target-portal' }> {
   return { kind: 'iscsi-target-portal', address: ipAt(d, 0), port: u16At(d, 4) };
+}
+
+/** 102 has the portal's layout; six zero bytes say "no iSNS server" (encode it from null). */
+export function encodeIsnsServer(p: { address: string; port: number } | null): Uint8Array {
+  return p === null ? new Uint8Array(6) : encodeTargetPortal(p);
+}
+
+export function decodeIsnsServer(d: Uint8Array): Extract<IscsiBootParameter, { kind: 'iscsi-isns-server' }> {
+  return { kind: 'iscsi-isns-server', address: ipAt(d, 0), port: u16At(d, 4) };
+}
+
+/** The iSNS server 102 names, or null for all zeros (address 0.0.0.0 and port 0). */
+export function isnsServerOf(p: { address: string; port: number }): { address: string; port: number } | null {
+  return p.address === '0.0.0.0' && p.port === 0 ? null : { address: p.address, port: p.port };
 }
 
 /** The largest LUN one level of SAM addressing holds (flat space addressing, 14 bits). */
@@ -152,6 +170,8 @@ export class StringAssembler {
 export interface IscsiBootConfig {
   initiatorName: string;
   initiator: { address: string; netmask: string; gateway: string };
+  /** Parameter 102: the iSNS server the host asks before it logs in; null or left out: none (readers leave it out then). */
+  isns?: { address: string; port: number } | null;
   targetName: string;
   portal: { address: string; port: number };
   lun: number;
@@ -160,12 +180,16 @@ export interface IscsiBootConfig {
   chapSecret: string;
 }
 
+/** What the host's firmware reads to boot from iSCSI (all of it, the secret included); lun null: not single level. */
+export type IscsiBootSettings = Omit<IscsiBootConfig, 'lun'> & { lun: number | null };
+
 /** The parameters a Set System Boot Options writes for `c`, in order (strings block by block). RangeError for a bad value. */
 export function iscsiBootWrites(c: IscsiBootConfig): IscsiBootParameter[] {
   const text = <K extends IscsiStringKind>(kind: K, value: string) => stringBlocks(value).map((b) => ({ kind, ...b }) as StringBlock<K>);
   return [
     ...text('iscsi-initiator-name', c.initiatorName),
     { kind: 'iscsi-initiator-address', ...c.initiator },
+    { kind: 'iscsi-isns-server', ...(c.isns ?? { address: '0.0.0.0', port: 0 }) },
     ...text('iscsi-target-name', c.targetName),
     { kind: 'iscsi-target-portal', ...c.portal },
     { kind: 'iscsi-target-lun', lun: c.lun },
