@@ -3,9 +3,9 @@
 // inventory finds gone send the requests holding them back to pick another.
 import type { Clock } from '../../runtime/clock.js';
 import type { SqliteBootcfgStore } from '../store/bootcfg-store.js';
-import { diskLost, holdsDisk, startBoot, startRelease, type BootRequest } from './boot-machine.js';
-import type { BootRunner } from './boot-runner.js';
-import { initiatorIqnFor, type BootDisk } from './boot-target.js';
+import { BootStep, diskLost, holdsDisk, startBoot, startRelease, type BootRequest } from './boot-machine.js';
+import type { BootDomains, BootRunner } from './boot-runner.js';
+import { ddNameFor, initiatorIqnFor, type BootDisk } from './boot-target.js';
 
 /** No request for that host. */
 export class NoSuchRequestError extends Error {
@@ -19,9 +19,9 @@ export class NoSuchRequestError extends Error {
 const OWN_NETWORK = { address: '0.0.0.0', netmask: '0.0.0.0', gateway: '0.0.0.0' };
 
 export class BootcfgService {
-  private readonly o: { store: SqliteBootcfgStore; runner: BootRunner; clock: Clock };
+  private readonly o: { store: SqliteBootcfgStore; runner: BootRunner; clock: Clock; domains: BootDomains };
 
-  constructor(o: { store: SqliteBootcfgStore; runner: BootRunner; clock: Clock }) {
+  constructor(o: { store: SqliteBootcfgStore; runner: BootRunner; clock: Clock; domains: BootDomains }) {
     this.o = o;
   }
 
@@ -48,6 +48,22 @@ export class BootcfgService {
     for (const r of this.o.store.requests()) {
       if (holdsDisk(r) && disks.some((d) => d.target === r.disk!.target && d.lun === r.disk!.lun)) {
         this.o.runner.amend(r.host, (s, now) => (s.disk?.target === r.disk!.target && s.disk.lun === r.disk!.lun ? diskLost(s, now) : s));
+      }
+    }
+  }
+
+  /**
+   * Registers again the DD of every request that has one: after the iSNS server restarted (an isnsd without a
+   * database forgets them), a booted host's target would otherwise show itself to nobody, or to every initiator.
+   */
+  async restoreDomains(onProblem: (message: string) => void): Promise<void> {
+    for (const r of this.o.store.requests()) {
+      if (r.ddId === null || r.disk === null || r.step === BootStep.RELEASED || r.step === BootStep.RELEASING) continue;
+      try {
+        const ddId = await this.o.domains.ensure(ddNameFor(r.host), [r.disk.target, r.initiator], null);
+        if (ddId !== r.ddId) this.o.runner.amend(r.host, (s) => (s.ddId === r.ddId ? { ...s, ddId } : s));
+      } catch (err) {
+        onProblem(`the DD of ${r.host}'s boot request could not be registered again: ${(err as Error).message}`);
       }
     }
   }

@@ -37,6 +37,8 @@ export interface TargetInventoryOptions {
   capacityOf?(target: string, portal: { address: string; port: number }): Promise<LunCapacity[]>;
   /** Disks that left the server (a request holding one re-picks). */
   onDisksLost?(disks: { target: string; lun: number }[]): void;
+  /** After a connection that is not the first (the server restarted, or was unreachable): its DDs may be lost. */
+  onReconnected?(): Promise<void>;
   /** Told of each whole inventory (the number of disks), and of problems (a server unreachable, a target unreadable). */
   onInventory?(disks: number): void;
   onProblem?(message: string): void;
@@ -129,6 +131,7 @@ export class TargetInventory {
       throw err;
     }
     this.client = client;
+    if (this.inventories > 1) await this.o.onReconnected?.();
   }
 
   private register(client: IsnsClient): Promise<unknown> {

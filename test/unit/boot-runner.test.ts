@@ -28,7 +28,7 @@ function setUp(disks: Omit<BootDisk, 'assignedTo'>[], file = join(mkdtempSync(jo
   const domains = new ScriptedDomains();
   const make = () => {
     const runner = new BootRunner({ store, clock, domains, bmcFor: host, probeFor: host });
-    return { runner, service: new BootcfgService({ store, runner, clock }) };
+    return { runner, service: new BootcfgService({ store, runner, clock, domains }) };
   };
   async function run(ms: number): Promise<void> {
     for (let elapsed = 0; elapsed < ms; elapsed += 100) {
