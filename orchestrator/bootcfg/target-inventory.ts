@@ -9,7 +9,8 @@
 // are lost, so only a whole inventory can tell what changed.
 import { IsnsClient, type NodeInfo } from '../../clients/isns/isns-client.js';
 import { IsnsClientListener, type ScnNotice } from '../../clients/isns/isns-client-listener.js';
-import { NodeType, ScnBitmap } from '../../protocols/isns/attributes.js';
+import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
+import { findAttribute } from '../../protocols/isns/tlv.js';
 import { LunState } from '../../protocols/isns/vendor-lun.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { SqliteBootcfgStore } from '../store/bootcfg-store.js';
@@ -19,6 +20,9 @@ import type { LunCapacity } from './iscsi-capacity.js';
 const STATE_OF_LUN: Record<number, DiskState> = {
   [LunState.UNKNOWN]: DiskState.UNKNOWN, [LunState.ONLINE]: DiskState.ONLINE, [LunState.OFFLINE]: DiskState.OFFLINE, [LunState.BUSY]: DiskState.BUSY,
 };
+
+/** Node queries in flight during a whole inventory (one connection, pipelined). */
+const QUERY_WINDOW = 16;
 
 /** The SCNs the manager asks for: every object and membership change, and those of every node (control node). */
 const MANAGER_SCNS = ScnBitmap.OBJECT_ADDED | ScnBitmap.OBJECT_REMOVED | ScnBitmap.OBJECT_UPDATED
@@ -142,10 +146,26 @@ export class TargetInventory {
     });
   }
 
-  /** Reads every target; disks not seen are gone. */
+  /**
+   * Reads every target; disks not seen are gone. One query for every target would be one answer of about 100 bytes a
+   * target, past the 1 MiB a message may have from about 8,000 targets: so the targets are found by a DevGetNext
+   * walk over the iSCSI names (their node type asked with each), then read by a query each, QUERY_WINDOW at a time.
+   */
   private async inventory(client: IsnsClient): Promise<void> {
+    const targets: string[] = [];
+    for await (const r of client.iterate(Tag.ISCSI_NAME, [Tag.ISCSI_NODE_TYPE])) {
+      const name = findAttribute(r.key, Tag.ISCSI_NAME)?.value ?? findAttribute(r.operating, Tag.ISCSI_NAME)?.value;
+      const type = findAttribute(r.operating, Tag.ISCSI_NODE_TYPE)?.value;
+      if (typeof name === 'string' && typeof type === 'number' && (type & NodeType.TARGET)) targets.push(name);
+    }
     const disks: Omit<BootDisk, 'assignedTo'>[] = [];
-    for (const node of await client.queryNodes(NodeType.TARGET)) disks.push(...await this.disksOf(node));
+    let next = 0;
+    await Promise.all(Array.from({ length: Math.min(QUERY_WINDOW, targets.length) }, async () => {
+      for (let i = next++; i < targets.length; i = next++) {
+        const node = await client.node(targets[i]);
+        if (node !== null) disks.push(...await this.disksOf(node));
+      }
+    }));
     const lost = this.o.store.saveDisks(disks, true);
     this.inventories++;
     if (lost.length > 0) this.o.onDisksLost?.(lost);
