@@ -113,7 +113,7 @@ async function main(): Promise<void> {
       await clients[0].register(spec(i), target(i));
       let inList = -1;
       while (performance.now() - s0 < 30_000) {
-        if (store.disks().some((d) => d.target === target(i))) { inList = performance.now(); break; }
+        if (store.disk(target(i), 0) !== null) { inList = performance.now(); break; }
         await new Promise((r) => setImmediate(r));
       }
       if (inList < 0) throw new Error(`${target(i)} did not reach the list within 30 s`);

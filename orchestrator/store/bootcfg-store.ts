@@ -55,6 +55,11 @@ export class SqliteBootcfgStore {
     return (this.db.prepare('SELECT * FROM boot_disks ORDER BY target, lun').all() as DiskRow[]).map(diskOf);
   }
 
+  disk(target: string, lun: number): BootDisk | null {
+    const row = this.db.prepare('SELECT * FROM boot_disks WHERE target = ? AND lun = ?').get(target, lun) as DiskRow | undefined;
+    return row ? diskOf(row) : null;
+  }
+
   /**
    * Stores what the inventory read: each disk added or updated (who holds it is kept). With `complete` (a whole
    * inventory), disks of targets not in the list are marked gone; returns the keys of disks that became gone.
