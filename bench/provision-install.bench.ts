@@ -5,7 +5,8 @@
 // last host in the pool, the bytes the fleet read from the image file (its block cache should make that one image's
 // worth), and the manager's (this process's) CPU and peak RSS. The image holds a 64 KiB system (what each host copies
 // to its disk) and a 64 MiB package repository (verified by every host against the manifest, not copied), so the
-// hosts' disk overlays stay small. `--quick`: 4 hosts and a 4 MiB image. Prints one JSON object.
+// hosts' disk overlays stay small. `--quick`: 4 hosts and a 4 MiB image; `--hosts N`: N hosts (default 1,000). Prints
+// one JSON object.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,9 @@ import { inventoriedHost } from '../test/helpers/host-records.js';
 import { machine, msUntilAllAnswer, treeCpuSeconds, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
-const HOSTS = QUICK ? 4 : 1000;
+const hostsArg = process.argv.indexOf('--hosts');
+const HOSTS = hostsArg > 0 ? Number(process.argv[hostsArg + 1]) : QUICK ? 4 : 1000;
+if (!Number.isInteger(HOSTS) || HOSTS < 1) throw new Error('--hosts takes a whole number of hosts, at least 1');
 const REPOSITORY_BYTES = (QUICK ? 4 : 64) * 1024 * 1024;
 const BASELINE_CONCURRENCY = 20;
 const round = (x: number, places = 3) => Math.round(x * 10 ** places) / 10 ** places;

@@ -11,6 +11,8 @@ import { loadClusterFile } from '../orchestrator/cluster-update/cluster-file.js'
 import { loadDescriptorFile } from '../orchestrator/cluster-update/update-descriptor.js';
 import { hostFacts, planUpdate, type UpdatePlan } from '../orchestrator/cluster-update/update-plan.js';
 import { SqliteProvisioningStore } from '../orchestrator/store/sqlite-provisioning-store.js';
+import { SqliteClusterUpdateStore } from '../orchestrator/store/cluster-update-store.js';
+import { installedVersions } from '../orchestrator/cluster-update/cluster-updates.js';
 
 const HELP = `usage: bmcfleet cluster-update plan --cluster FILE --update DESCRIPTOR [--state DIR] [--json]
        bmcfleet cluster-update start --cluster FILE --update DESCRIPTOR [--wait] [--manager URL] [--json]
@@ -163,11 +165,14 @@ function planCommand(values: Values): number {
   const update = loadDescriptorFile(required(values, 'update'));
   const dbFile = join(str(values, 'state') ?? defaultStateDir(), DB_FILE_NAME);
   const store = existsSync(dbFile) ? new SqliteProvisioningStore(dbFile) : null;
+  const updates = store === null ? null : new SqliteClusterUpdateStore(dbFile);
   let plan: UpdatePlan;
   try {
-    // what each host runs is recorded by the update itself (not built yet): until then every fitting host applies
-    plan = planUpdate(cluster, update, (bmc) => hostFacts(bmc, store?.host(bmc) ?? null, null));
+    // what each host runs: the newest version of this update that an earlier cluster update gave it
+    const installed = updates === null ? new Map<string, string>() : installedVersions(updates, update.name);
+    plan = planUpdate(cluster, update, (bmc) => hostFacts(bmc, store?.host(bmc) ?? null, installed.get(bmc) ?? null));
   } finally {
+    updates?.close();
     store?.close();
   }
   process.stdout.write(values.json ? `${JSON.stringify(plan)}\n` : planText(plan));

@@ -7,7 +7,7 @@
 // An idle host holds nothing: no connection, no timer; the drives are attached only while an install runs. A boot
 // without a CD boot override, or with one but an empty CD-ROM, is the plain boot from disk it always was (the empty
 // CD-ROM is reported as a failed install, no-medium).
-import type { Clock } from '../../runtime/clock.js';
+import { sleepOn, type Clock } from '../../runtime/clock.js';
 import { DecodeError } from '../../protocols/errors.js';
 import {
   INSTALL_ERROR_NAMES, InstallError, InstallPhase, type InstallProgress,
@@ -48,8 +48,15 @@ export interface InstallAgentOptions {
   lastRun(): number;
   /** Between two package steps (default 100 ms). */
   stepMs?: number;
-  /** Each USB/IP wait (default 10 s). */
+  /** Each USB/IP wait (default 30 s, the SCSI command timeout a Linux host gives a disk: sd.h SD_TIMEOUT). */
   timeoutMs?: number;
+  /**
+   * Pauses before each new attempt to attach a drive whose USB/IP connection or import went unanswered (default 1, 2,
+   * 4, then 8 s again and again); the agent keeps trying for `attachPatienceMs` (default 10 min), as a host's firmware
+   * waits for its boot medium, and reports each try so the manager sees it alive.
+   */
+  attachRetryMs?: readonly number[];
+  attachPatienceMs?: number;
 }
 
 /** Typed errors of the USB/IP, Bulk-Only and SCSI layers: a drive that cannot be reached or read, not a bug. */
@@ -208,10 +215,29 @@ export class InstallAgent {
     return err instanceof SenseError && err.key === SenseKey.notReady ? InstallError.NO_MEDIUM : InstallError.ATTACH_FAILED;
   }
 
+  /**
+   * Attaches `drive`; a BMC too busy to answer the connection or the import is asked again after a pause, as a host's
+   * firmware keeps waiting for its virtual media to enumerate, and a BMC that answers "no" is not.
+   */
   private async attach(r: Run, drive: DriveKind): Promise<VirtualMediaDisk> {
-    const d = await VirtualMediaDisk.attach({
-      bmc: this.o.bmc, port: this.o.usbipPort, drive, clock: this.o.clock, timeoutMs: this.o.timeoutMs ?? 10_000, readyTimeoutMs: 2_000,
-    });
+    const pauses = this.o.attachRetryMs ?? [1_000, 2_000, 4_000, 8_000];
+    const giveUpAt = this.o.clock.now() + (this.o.attachPatienceMs ?? 600_000);
+    const options = { bmc: this.o.bmc, port: this.o.usbipPort, drive, clock: this.o.clock, timeoutMs: this.o.timeoutMs ?? 30_000, readyTimeoutMs: 2_000 };
+    const name = drive === DriveKind.cdrom ? 'CD-ROM' : 'disk';
+    let d: VirtualMediaDisk | null = null;
+    for (let attempt = 0; d === null; attempt++) {
+      try {
+        d = await VirtualMediaDisk.attach(options);
+      } catch (err) {
+        const unanswered = err instanceof UsbipTimeoutError || err instanceof UsbipConnectionError;
+        const pause = pauses[Math.min(attempt, pauses.length - 1)];
+        if (!unanswered || this.o.clock.now() + pause >= giveUpAt || r.stopped) throw err;
+        this.print(`bmcfleet-installer: ${name} not attached (${err.message}); trying again in ${pause / 1000} s`);
+        this.progress(r, InstallPhase.ATTACHING, 0, `waiting for the BMC's virtual ${name} (try ${attempt + 2})`);
+        await sleepOn(this.o.clock, pause);
+        if (r.stopped) throw new InstallFailure(InstallError.INTERRUPTED, 'the host was powered off or reset');
+      }
+    }
     if (r.stopped) {
       d.close();
       throw new InstallFailure(InstallError.INTERRUPTED, 'the host was powered off or reset');

@@ -10,7 +10,7 @@ import type { Clock } from '../../runtime/clock.js';
 import type { HostRecord } from '../store/host-records.js';
 import type { ProvisioningStore } from '../store/provisioning-store.js';
 import { LIVE_UPDATE_STATUSES, UpdateStatus, type ClusterUpdateRecord, type SqliteClusterUpdateStore, type UpdateHostRecord } from '../store/cluster-update-store.js';
-import { InstallStep } from '../provisioning/install-machine.js';
+import { InstallStep, type InstallState } from '../provisioning/install-machine.js';
 import type { InstallRunner } from '../provisioning/install-runner.js';
 import { applicabilityFor } from './applicability.js';
 import { clusterHosts, type ClusterFile } from './cluster-file.js';
@@ -63,12 +63,13 @@ export class ClusterUpdates {
     const id = this.o.store.create(record);
     const l = this.track({ ...record, id });
     this.advance(l, []);
+    this.stageImage(l);
     return this.view(id);
   }
 
   /** Each host of the cluster: pending (the update applies) or skipped with why. */
   decide(cluster: ClusterFile, descriptor: UpdateDescriptor): UpdateHostRecord[] {
-    const installed = this.installedVersions(descriptor.name);
+    const installed = installedVersions(this.o.store, descriptor.name);
     return clusterHosts(cluster).map((bmc) => {
       const a = applicabilityFor(descriptor, hostFacts(bmc, this.o.hosts.host(bmc), installed.get(bmc) ?? null));
       return a.applies ? { bmc, state: HostUpdate.PENDING, reason: null } : { bmc, state: HostUpdate.SKIPPED, reason: a.reason };
@@ -86,7 +87,7 @@ export class ClusterUpdates {
         if (h.state !== HostUpdate.UPDATING) continue;
         const install = this.o.hosts.host(h.bmc)?.install ?? null;
         if (install === null || install.role !== l.label) this.startInstall(l, h.bmc, changed); // saved as updating, never started
-        else if (install.step === InstallStep.DONE || install.step === InstallStep.FAILED) changed.push(this.finishHost(l, h.bmc, install.step, install.failure));
+        else if (install.step === InstallStep.DONE || install.step === InstallStep.FAILED) changed.push(this.finishHost(l, h.bmc, install));
       }
       this.advance(l, changed);
       ids.push(id);
@@ -100,7 +101,7 @@ export class ClusterUpdates {
     if (install === null || (install.step !== InstallStep.DONE && install.step !== InstallStep.FAILED)) return;
     for (const l of this.live.values()) {
       if (install.role !== l.label || l.planner.state(host.address) !== HostUpdate.UPDATING) continue;
-      this.advance(l, [this.finishHost(l, host.address, install.step, install.failure)]);
+      this.advance(l, [this.finishHost(l, host.address, install)]);
     }
   }
 
@@ -167,6 +168,12 @@ export class ClusterUpdates {
     if (!LIVE_UPDATE_STATUSES.includes(r.status)) this.live.delete(r.id);
   }
 
+  /** The image into the CD-ROM of every host still waiting for its wave (the first wave's installs insert it themselves). */
+  private stageImage(l: Live): void {
+    const waiting = l.record.hosts.filter((h) => l.planner.state(h.bmc) === HostUpdate.PENDING).map((h) => h.bmc);
+    void this.o.runner.stage(waiting, l.record.descriptor.image);
+  }
+
   /** Saves the host as updating, then starts its install (a host already installing something else fails at once). */
   private startInstall(l: Live, bmc: string, changed: UpdateHostRecord[]): void {
     this.o.store.save(l.record.id, { status: l.record.status, progress: l.planner.progress, hosts: [{ bmc, state: HostUpdate.UPDATING, reason: null }] });
@@ -179,10 +186,12 @@ export class ClusterUpdates {
     }
   }
 
-  private finishHost(l: Live, bmc: string, step: string, failure: string | null): UpdateHostRecord {
-    const outcome = step === InstallStep.DONE ? HostUpdate.UPDATED : HostUpdate.FAILED;
+  /** An ended install: updated when it is done and the host's agent says it installed the update's version. */
+  private finishHost(l: Live, bmc: string, install: InstallState): UpdateHostRecord {
+    const reason = install.step === InstallStep.DONE ? versionMismatch(install, l.record.descriptor) : install.failure;
+    const outcome = reason === null ? HostUpdate.UPDATED : HostUpdate.FAILED;
     l.planner.finish(bmc, outcome);
-    return { bmc, state: outcome, reason: outcome === HostUpdate.FAILED ? failure : null };
+    return { bmc, state: outcome, reason };
   }
 
   private liveOr409(id: number, statuses: readonly UpdateStatus[], action: string): Live {
@@ -192,17 +201,29 @@ export class ClusterUpdates {
     return l;
   }
 
-  /** Each host's newest version of update `name` that a cluster update gave it (read once for a whole cluster). */
-  private installedVersions(name: string): Map<string, string> {
-    const versions = new Map<string, string>();
-    for (const { id } of this.o.store.updates()) {
-      const u = this.o.store.update(id)!;
-      if (u.descriptor.name !== name) continue;
-      for (const h of u.hosts) {
-        const had = versions.get(h.bmc);
-        if (h.state === HostUpdate.UPDATED && (had === undefined || compareVersions(u.descriptor.version, had) > 0)) versions.set(h.bmc, u.descriptor.version);
-      }
+
+}
+
+/**
+ * Why a finished install is not the update: the agent's last report (Get Install Progress, "installed NAME VERSION"
+ * once done) names another version, or none. null: it is the update's version.
+ */
+export function versionMismatch(install: InstallState, d: UpdateDescriptor): string | null {
+  const installed = /^installed .* (\S+)$/.exec(install.progress?.message ?? '')?.[1];
+  if (installed === undefined) return `the host did not say which version it installed (its agent reported "${install.progress?.message ?? ''}")`;
+  return compareVersions(installed, d.version) === 0 ? null : `the host installed version ${installed}, not ${d.version}: the image is not the update the descriptor describes`;
+}
+
+/** Each host's newest version of update `name` that a cluster update gave it (read once for a whole cluster). */
+export function installedVersions(store: SqliteClusterUpdateStore, name: string): Map<string, string> {
+  const versions = new Map<string, string>();
+  for (const { id } of store.updates()) {
+    const u = store.update(id)!;
+    if (u.descriptor.name !== name) continue;
+    for (const h of u.hosts) {
+      const had = versions.get(h.bmc);
+      if (h.state === HostUpdate.UPDATED && (had === undefined || compareVersions(u.descriptor.version, had) > 0)) versions.set(h.bmc, u.descriptor.version);
     }
-    return versions;
   }
+  return versions;
 }

@@ -28,6 +28,11 @@ export class UpdateArrivals {
     this.o = o;
   }
 
+  /** Whether `d` (by name, version and sum) arrived before. */
+  known(d: UpdateDescriptor): boolean {
+    return this.o.store.hasArrival(arrivalKey(d));
+  }
+
   /** Records `d` and decides for each cluster; null when this update arrived before (nothing done again). */
   receive(d: UpdateDescriptor, source: string, description: string): ArrivalRecord | null {
     const key = arrivalKey(d);

@@ -1,14 +1,16 @@
 // The update feed (issue 14): a folder or an http(s) URL the manager looks at every so often for update descriptors.
 // A folder holds descriptor files (*.yaml, *.yml, *.json); a URL answers one descriptor, or {"updates": [URL, ...]}
-// naming several. Each one read goes to UpdateArrivals, which records a new one once; a malformed one is reported
-// once, with every mistake and its line, and skipped.
-import { readdirSync } from 'node:fs';
+// naming several. Each new one whose image has the sum it says (image-sum.ts) goes to UpdateArrivals, which records
+// it once; a malformed one, or one whose image is missing or has another sum, is reported once and skipped (and
+// looked at again: an image still being copied into the folder arrives once it is whole).
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../runtime/clock.js';
 import { DocumentError } from '../../runtime/document/issues.js';
 import type { Checked } from '../../runtime/document/yaml-document.js';
-import type { UpdateArrivals } from './update-arrivals.js';
+import { arrivalKey, type UpdateArrivals } from './update-arrivals.js';
+import { imageLocation, imageSumProblem } from './image-sum.js';
 import { checkDescriptorFile, readDescriptorText, type UpdateDescriptor } from './update-descriptor.js';
 
 const DESCRIPTOR_FILE = /\.(ya?ml|json)$/i;
@@ -62,6 +64,8 @@ async function fetchText(url: string): Promise<string> {
 export class FeedWatcher {
   private timer: { cancel(): void } | null = null;
   private readonly reported = new Set<string>();
+  /** Update -> the size and time of the image file found wrong: it is summed again only once the file changes. */
+  private readonly wrongImages = new Map<string, string>();
   private stopped = false;
   private readonly o: { feed: string; intervalMs: number; clock: Clock; arrivals: UpdateArrivals; onProblem(message: string): void };
 
@@ -84,8 +88,9 @@ export class FeedWatcher {
     this.timer?.cancel();
     try {
       for (const e of await readFeed(this.o.feed)) {
-        if (e.checked.value !== null) this.o.arrivals.receive(e.checked.value, e.source, '');
-        else this.problemOnce(new DocumentError(e.source, e.checked.issues).message);
+        const d = e.checked.value;
+        if (d === null) this.problemOnce(new DocumentError(e.source, e.checked.issues).message);
+        else if (!this.o.arrivals.known(d) && await this.imageIsRight(d, e.source)) this.o.arrivals.receive(d, e.source, '');
       }
     } catch (err) {
       this.problemOnce(`update feed ${this.o.feed}: ${(err as Error).message}`);
@@ -93,10 +98,32 @@ export class FeedWatcher {
     if (!this.stopped) this.timer = this.o.clock.setTimeout(() => { void this.look(); }, this.o.intervalMs);
   }
 
+  private async imageIsRight(d: UpdateDescriptor, source: string): Promise<boolean> {
+    const key = arrivalKey(d);
+    const stamp = fileStamp(imageLocation(d, source));
+    if (stamp !== null && this.wrongImages.get(key) === stamp) return false;
+    const problem = await imageSumProblem(d, source);
+    if (problem === null) return true;
+    if (stamp !== null) this.wrongImages.set(key, stamp);
+    this.problemOnce(`${source}: ${problem}`);
+    return false;
+  }
+
   private problemOnce(message: string): void {
     const key = createHash('sha256').update(message).digest('hex');
     if (this.reported.has(key)) return;
     this.reported.add(key);
     this.o.onProblem(message);
+  }
+}
+
+/** A local file's size and change time; null for a URL or a file that is not there. */
+function fileStamp(where: string): string | null {
+  if (/^https?:\/\//i.test(where)) return null;
+  try {
+    const st = statSync(where);
+    return `${st.size}:${st.mtimeMs}`;
+  } catch {
+    return null;
   }
 }

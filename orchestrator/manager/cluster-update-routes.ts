@@ -15,6 +15,7 @@ import { ClusterUpdateError, type ClusterUpdates } from '../cluster-update/clust
 import { readDescriptorText } from '../cluster-update/update-descriptor.js';
 import type { UpdateArrivals } from '../cluster-update/update-arrivals.js';
 import { fetchDescriptor } from '../cluster-update/update-feed.js';
+import { imageSumProblem } from '../cluster-update/image-sum.js';
 import { DocumentError } from '../../runtime/document/issues.js';
 import type { Checked } from '../../runtime/document/yaml-document.js';
 import { HttpError } from './http-guard.js';
@@ -63,6 +64,10 @@ async function alert(arrivals: UpdateArrivals, body: Record<string, unknown>): P
     throw new HttpError(400, (err as Error).message);
   }
   if (entry.checked.value === null) throw new HttpError(400, new DocumentError(descriptor, entry.checked.issues).message);
+  if (!arrivals.known(entry.checked.value)) {
+    const problem = await imageSumProblem(entry.checked.value, descriptor);
+    if (problem !== null) throw new HttpError(400, problem);
+  }
   const arrival = arrivals.receive(entry.checked.value, `alert: ${descriptor}`, description ?? '');
   return arrival === null
     ? { status: 200, body: { arrival: null, note: `${entry.checked.value.name} ${entry.checked.value.version} arrived before: nothing done again` } }

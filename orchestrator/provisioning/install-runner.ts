@@ -49,6 +49,8 @@ export class InstallRunner {
   private active = 0;
   private closed = false;
   private readonly waiters: (() => void)[] = [];
+  /** Hosts whose CD-ROM stage() is loading: their install waits for it, so two inserts never cross. */
+  private readonly staging = new Map<string, Promise<void>>();
 
   constructor(o: InstallRunnerOptions) {
     this.o = o;
@@ -68,6 +70,33 @@ export class InstallRunner {
     });
     this.o.store.saveHosts(hosts);
     for (const h of hosts) this.enqueue(h.address);
+  }
+
+  /**
+   * Puts `image` into each host's CD-ROM now, `concurrency` BMCs at a time, without starting anything: a cluster
+   * update stages its one image on every host it applies to at once, so the fleet's shared cache loads it once and
+   * each host's install later finds it inserted. A BMC that fails is left: its install inserts it again and reports.
+   */
+  async stage(addresses: readonly string[], image: string): Promise<number> {
+    const left = [...addresses];
+    let staged = 0;
+    const worker = async () => {
+      for (let a = left.shift(); a !== undefined && !this.closed; a = left.shift()) {
+        const host = this.o.store.host(a);
+        if (host === null || this.running.has(a)) continue; // its install is under way: it inserts the image itself
+        const bmc = this.o.bmcFor(host);
+        const done = bmc.insertCd(image).then(() => { staged++; }, () => {
+          // a BMC that cannot take it now: its install inserts it again, and says why if it still cannot
+        }).finally(() => {
+          bmc.close();
+          this.staging.delete(a);
+        });
+        this.staging.set(a, done);
+        await done;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 20, left.length) }, worker));
+    return staged;
   }
 
   /** Takes up every install the store holds unfinished. */
@@ -109,6 +138,7 @@ export class InstallRunner {
   }
 
   private async install(address: string): Promise<void> {
+    await this.staging.get(address);
     let host = this.o.store.host(address)!;
     const bmc = this.o.bmcFor(host);
     try {

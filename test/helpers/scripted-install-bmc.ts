@@ -1,6 +1,7 @@
 // A stand-in for a BMC and its host's installation agent, for the install runner's and the manager API's unit tests
 // (the real ones, over IPMI and USB/IP, are driven in test/integration): the CD takes one poll to insert, and a power
-// cycle with the next boot set to CD starts one run of the agent that is done 3 s later.
+// cycle with the next boot set to CD starts one run of the agent that is done 3 s later, and says it installed what
+// the image's name says (NAME-VERSION.iso: "installed NAME VERSION", as the real agent reports its image's config).
 import type { AgentReport } from '../../orchestrator/provisioning/install-machine.js';
 import { InsertRefusedError, type InstallBmc } from '../../orchestrator/provisioning/install-runner.js';
 import type { Clock } from '../../runtime/clock.js';
@@ -39,7 +40,9 @@ export class ScriptedBmc implements InstallBmc {
     this.calls.push('progress');
     const done = this.runStartedAt !== null && this.clock.now() - this.runStartedAt >= 3000;
     const phase = this.runStartedAt === null ? 'idle' : done ? 'done' : 'copying';
-    return { run: this.run, phase, percent: done ? 100 : 50, message: '', role: 'compute' };
+    const named = /^(.+)-(\d[\d.]*)\.iso$/.exec(this.cd ?? '');
+    const message = !done ? '' : named ? `installed ${named[1]} ${named[2]}` : `installed ${this.cd}`;
+    return { run: this.run, phase, percent: done ? 100 : 50, message, role: 'compute' };
   }
   close(): void { this.onClose(); }
 }

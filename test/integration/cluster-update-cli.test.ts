@@ -7,6 +7,10 @@ import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteProvisioningStore } from '../../orchestrator/store/sqlite-provisioning-store.js';
+import { SqliteClusterUpdateStore, UpdateStatus } from '../../orchestrator/store/cluster-update-store.js';
+import { readClusterText } from '../../orchestrator/cluster-update/cluster-file.js';
+import { readDescriptorText } from '../../orchestrator/cluster-update/update-descriptor.js';
+import { HostUpdate } from '../../orchestrator/cluster-update/wave-planner.js';
 import { DB_FILE_NAME } from '../../cli/manager.js';
 import { CLI } from '../helpers/emulator-process.js';
 import { foundHost, hardware, inventoriedHost } from '../helpers/host-records.js';
@@ -87,5 +91,23 @@ t.test('a cluster file whose limits can never be met, and a malformed descriptor
   t.equal(missing.code, 2, 'a usage error');
   t.match(missing.stderr, /--update FILE is required/);
   t.equal(statSync(join(state, DB_FILE_NAME)).mtimeMs, before, 'the database untouched');
+  t.end();
+});
+
+t.test('plan: a host an earlier cluster update gave this version is skipped as already current', async (t) => {
+  const cluster = readClusterText(CLUSTER).value!;
+  const descriptor = readDescriptorText(UPDATE).value!;
+  const updates = new SqliteClusterUpdateStore(join(state, DB_FILE_NAME));
+  updates.create({
+    createdAtMs: 1000, cluster, descriptor, status: UpdateStatus.DONE, progress: { failuresSinceResume: 0, paused: null },
+    hosts: [{ bmc: '127.60.1.1', state: HostUpdate.UPDATED, reason: null }, { bmc: '127.60.1.2', state: HostUpdate.FAILED, reason: 'no medium' }],
+  });
+  updates.close();
+  const r = await run(['plan', '--cluster', join(dir, 'cluster.yaml'), '--update', join(dir, 'update.yaml'), '--json']);
+  t.equal(r.code, 0, r.stderr);
+  const plan = JSON.parse(r.stdout);
+  t.match(plan.hosts.find((h: { bmc: string }) => h.bmc === '127.60.1.1'), { applies: false, reason: /already current: runs web-os 2\.4\.1/ });
+  t.match(plan.hosts.find((h: { bmc: string }) => h.bmc === '127.60.1.2'), { applies: true }, 'a failed update installed nothing');
+  t.notOk(plan.waves.flat().includes('127.60.1.1'));
   t.end();
 });

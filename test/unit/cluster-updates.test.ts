@@ -75,6 +75,10 @@ t.test('waves within max-down and pairs; a host of another model skipped with wh
     ['127.64.0.5', 'pending'], ['127.64.0.6', 'skipped'],
   ], 'a: 2 of 4; b: its one slot is free but 127.64.0.5 pairs with 127.64.0.1');
   t.match(started.hosts[5].reason, /not applicable: Acme BF-1U is not a model web-os 2\.0 is for/);
+  await s.run(300);
+  t.same([...s.bmcs.values()].map((b) => b.cd), ['web-os-2.0.iso', 'web-os-2.0.iso', 'web-os-2.0.iso', 'web-os-2.0.iso', 'web-os-2.0.iso', null],
+    'the one image staged on every host it applies to at once, before their waves');
+  t.same([...s.bmcs.values()].slice(2, 5).map((b) => b.cycles), [0, 0, 0], 'staged, not started');
   await s.run(120_000);
   const done = updates.view(started.id);
   t.equal(done.status, 'done');
@@ -105,6 +109,19 @@ t.test('failures spend the budget and pause the update; resume with retry goes o
   await s.run(120_000);
   t.equal(updates.view(u.id).status, 'done');
   t.same(updates.view(u.id).hosts.map((h) => h.state), ['updated', 'updated', 'updated', 'updated', 'updated', 'skipped']);
+});
+
+t.test('an image that installs another version than the descriptor says: each host fails with why, and the budget pauses the update', async (t) => {
+  const s = setUp();
+  const { updates } = s.open();
+  const u = updates.start(CLUSTER, { ...UPDATE, image: 'web-os-1.9.iso' });
+  await s.run(30_000);
+  const paused = updates.view(u.id);
+  t.equal(paused.status, 'paused');
+  t.match(paused.hosts[0], { state: 'failed', reason: 'the host installed version 1.9, not 2.0: the image is not the update the descriptor describes' });
+  t.same(paused.hosts.map((h) => h.state), ['failed', 'failed', 'pending', 'pending', 'pending', 'skipped']);
+  const again = updates.decide(CLUSTER, UPDATE);
+  t.equal(again[0].state, 'pending', 'a host that got the wrong version is not current: it is updated next time');
 });
 
 t.test('abort: no new host goes down, those updating finish', async (t) => {

@@ -1,6 +1,7 @@
 // The host's installation agent as a state machine on a manual clock (emulator/host/install-agent.ts), without sockets:
 // which boots start an install, what each reports, and that an idle host holds no timer; plus the BIOS side
 // (BootOptions.takeCdromBoot) and the console's installer and installed-system boots.
+import { createServer, type Socket } from 'node:net';
 import t from 'tap';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { InstallAgent } from '../../emulator/host/install-agent.js';
@@ -10,14 +11,14 @@ import { hostIdentityOf } from '../../emulator/bmc/host-link.js';
 import { BmcModel } from '../../emulator/bmc/model.js';
 import { InstallError, InstallPhase, type InstallProgress } from '../../protocols/ipmi/oem/install-progress.js';
 
-function setup(o: { cd?: boolean } = {}) {
+function setup(o: { cd?: boolean; usbip?: { bmc: string; port: number; timeoutMs: number; attachRetryMs: number[]; attachPatienceMs: number } } = {}) {
   const clock = new ManualClock(10_000);
   const model = new BmcModel({ ip: '127.9.0.1', now: 0 });
   const console = new HostConsole({ identity: hostIdentityOf(model), clock, powerOn: true, now: clock.now() });
   const reports: (InstallProgress & { at: number })[] = [];
   const drives = { cd: o.cd ?? true, generation: 1, ejected: 0 };
   const agent = new InstallAgent({
-    bmc: '127.9.0.1', usbipPort: 1, clock, console,
+    bmc: o.usbip?.bmc ?? '127.9.0.1', usbipPort: o.usbip?.port ?? 1, timeoutMs: o.usbip?.timeoutMs, attachRetryMs: o.usbip?.attachRetryMs, attachPatienceMs: o.usbip?.attachPatienceMs, clock, console,
     report: (p, at) => reports.push({ ...p, at }),
     lastRun: () => reports[reports.length - 1]?.run ?? 0,
     drives: {
@@ -70,6 +71,36 @@ t.test('powered off or reset before the installer runs: interrupted, the timer g
   t.match(s.reports[3], { run: 2, phase: InstallPhase.FAILED, error: InstallError.INTERRUPTED }, 'a reset interrupts it too');
   t.equal(s.clock.pending, 0);
   t.end();
+});
+
+/** Resolves once `ready()` holds, letting real I/O run in between. */
+async function until(ready: () => boolean): Promise<void> {
+  while (!ready()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+t.test('a BMC whose USB/IP export never answers: each attach is asked again after a pause (the last pause repeating), each try reported, until the patience runs out: attach-failed', async (t) => {
+  const connections: Socket[] = [];
+  const silent = createServer((s) => connections.push(s)); // accepts, reads, never answers
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => { for (const c of connections) c.destroy(); silent.close(); });
+  const port = (silent.address() as { port: number }).port;
+  const s = setup({ usbip: { bmc: '127.0.0.1', port, timeoutMs: 1_000, attachRetryMs: [100, 200], attachPatienceMs: 3_400 } });
+  const at = s.clock.now();
+  s.agent.boot(at, true);
+  s.clock.advance(INSTALLER_START_MS);
+  // tries at 0, 1.1 s and 2.3 s, each unanswered for 1 s; a fourth would start at 3.5 s: past the 3.4 s patience
+  for (const [attempt, pause] of [[1, 100], [2, 200], [3, 0]]) {
+    await until(() => connections.length === attempt);
+    s.clock.advance(1_000); // the import (here the device list before it) goes unanswered
+    if (pause === 0) break;
+    await until(() => s.console.text(at * 1024, s.clock.now()).includes(`trying again in ${pause / 1000} s`));
+    t.match(s.reports[attempt], { run: 1, phase: InstallPhase.ATTACHING, message: `waiting for the BMC's virtual CD-ROM (try ${attempt + 1})` }, `attempt ${attempt}: still attaching, and says so`);
+    s.clock.advance(pause);
+  }
+  await until(() => s.reports.length === 4);
+  t.match(s.reports[3], { run: 1, phase: InstallPhase.FAILED, error: InstallError.ATTACH_FAILED, message: /no answer within 1000 ms/ });
+  t.equal(connections.length, 3, 'three attempts: the first and one after each pause');
+  t.notOk(s.agent.busy);
 });
 
 t.test('BIOS: takeCdromBoot takes a one-time CD override and clears it; leaves any other override alone', (t) => {

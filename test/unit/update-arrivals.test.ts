@@ -3,6 +3,7 @@
 // applies starting on an autoUpdate cluster only, a malformed descriptor reported once with its lines, and a pushed
 // alert through the manager API. Installs run against scripted BMCs (test/helpers/scripted-install-bmc.ts).
 import t from 'tap';
+import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,7 +23,10 @@ import { rawRequest } from '../helpers/control-stub.js';
 import { inventoriedHost } from '../helpers/host-records.js';
 import { ScriptedBmc } from '../helpers/scripted-install-bmc.js';
 
-const descriptor = (version: string, vendor = 'Bmcfleet Systems') => `name: web-os\nversion: "${version}"\nimage: web-os-${version}.iso\nsha256: ${'ef'.repeat(32)}\nappliesTo: [{ vendor: ${vendor} }]\nupdates: [os]\n`;
+/** An update image's bytes, and its descriptor (the sum of those bytes unless told otherwise). */
+const image = (version: string) => Buffer.from(`an install image of web-os ${version}`);
+const sum = (version: string) => createHash('sha256').update(image(version)).digest('hex');
+const descriptor = (version: string, vendor = 'Bmcfleet Systems', sha256 = sum(version)) => `name: web-os\nversion: "${version}"\nimage: web-os-${version}.iso\nsha256: ${sha256}\nappliesTo: [{ vendor: ${vendor} }]\nupdates: [os]\n`;
 const AUTO = readClusterText('cluster: web\nautoUpdate: true\ngroups: [{ name: a, hosts: 127.65.0.1-127.65.0.2, maxDown: 1 }]\n').value!;
 const MANUAL = readClusterText('cluster: db\ngroups: [{ name: a, hosts: 127.65.1.1, maxDown: 1 }]\n').value!;
 
@@ -45,13 +49,14 @@ t.test('a folder feed: each update once, started on the autoUpdate cluster only;
   const feed = join(s.dir, 'feed');
   mkdirSync(feed);
   writeFileSync(join(feed, 'web-os-2.0.yaml'), descriptor('2.0'));
+  writeFileSync(join(feed, 'web-os-2.0.iso'), image('2.0'));
   writeFileSync(join(feed, 'broken.yaml'), 'name: x\nversion: "1"\n');
   writeFileSync(join(feed, 'notes.txt'), 'not a descriptor');
   const problems: string[] = [];
   const watcher = new FeedWatcher({ feed, intervalMs: 60_000, clock: s.clock, arrivals: s.arrivals, onProblem: (m) => problems.push(m) });
   await watcher.start();
   const [arrival] = s.arrivals.list();
-  t.match(arrival, { key: `web-os@2.0:${'ef'.repeat(32)}`, source: join(feed, 'web-os-2.0.yaml') });
+  t.match(arrival, { key: `web-os@2.0:${sum('2.0')}`, source: join(feed, 'web-os-2.0.yaml') });
   t.same(arrival.decisions, [
     { cluster: 'web', applies: 2, skipped: 0, started: 1, note: 'started as cluster update 1' },
     { cluster: 'db', applies: 1, skipped: 0, started: null, note: 'waits for bmcfleet cluster-update start (the cluster has no autoUpdate)' },
@@ -73,6 +78,7 @@ t.test('an http feed listing descriptors; an update for another model decides "n
   const server = createServer((req, res) => {
     if (req.url === '/feed') res.end(JSON.stringify({ updates: ['/d/acme.yaml', 'missing.yaml'] }));
     else if (req.url === '/d/acme.yaml') res.end(descriptor('3.0', 'Acme'));
+    else if (req.url === '/d/web-os-3.0.iso') res.end(image('3.0'));
     else res.writeHead(404).end();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
@@ -88,7 +94,13 @@ t.test('an http feed listing descriptors; an update for another model decides "n
 
 t.test('POST /cluster-updates/alerts: fetched, decided, 202; known: 200; a path or a bad descriptor: 400', async (t) => {
   const s = setUp();
-  const server = createServer((req, res) => res.end(req.url === '/web-os-2.1.yaml' ? descriptor('2.1') : 'version: nope\n'));
+  const server = createServer((req, res) => {
+    if (req.url === '/web-os-2.1.yaml') res.end(descriptor('2.1'));
+    else if (req.url === '/web-os-2.1.iso') res.end(image('2.1'));
+    else if (req.url === '/web-os-2.2.yaml') res.end(descriptor('2.2'));
+    else if (req.url === '/web-os-2.2.iso') res.end(image('2.1')); // not 2.2's bytes
+    else res.end('version: nope\n');
+  });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   t.teardown(() => server.close());
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -103,6 +115,31 @@ t.test('POST /cluster-updates/alerts: fetched, decided, 202; known: 200; a path 
   t.match(again, { status: 200, json: { arrival: null, note: 'web-os 2.1 arrived before: nothing done again' } });
   t.match(await post({ descriptor: '/etc/passwd' }), { status: 400, json: { error: /descriptor: required, the http\(s\) URL/ } });
   t.match(await post({ descriptor: `${base}/bad.yaml` }), { status: 400, json: { error: /bad\.yaml: \d+ errors/ } });
+  t.match(await post({ descriptor: `${base}/web-os-2.2.yaml` }), {
+    status: 400, json: { error: `image ${base}/web-os-2.2.iso: its sha256 is ${sum('2.1')}, the descriptor says ${sum('2.2')}: corrupt or not this update` },
+  }, 'an image with another sum: refused, nothing recorded');
   const listed = await rawRequest('127.72.0.3', port, 'GET', '/cluster-updates/arrivals', {});
   t.equal(listed.json.arrivals.length, 1);
+});
+
+t.test('a folder feed: an image with another sum, or none yet, is reported once and skipped; once right, it arrives', async (t) => {
+  const s = setUp();
+  const feed = join(s.dir, 'feed');
+  mkdirSync(feed);
+  writeFileSync(join(feed, 'web-os-2.0.yaml'), descriptor('2.0'));
+  const problems: string[] = [];
+  const watcher = new FeedWatcher({ feed, intervalMs: 60_000, clock: s.clock, arrivals: s.arrivals, onProblem: (m) => problems.push(m) });
+  t.teardown(() => watcher.stop());
+  await watcher.look();
+  t.match(problems, [/web-os-2\.0\.yaml: image .*web-os-2\.0\.iso: not found \(an update image sits beside its descriptor/]);
+  writeFileSync(join(feed, 'web-os-2.0.iso'), image('1.9'));
+  await watcher.look();
+  await watcher.look();
+  t.equal(problems.length, 2, 'the wrong image reported once');
+  t.match(problems[1], `its sha256 is ${sum('1.9')}, the descriptor says ${sum('2.0')}: corrupt or not this update`);
+  t.same(s.arrivals.list(), [], 'nothing recorded, nothing started');
+  t.same(s.updates.list(), []);
+  writeFileSync(join(feed, 'web-os-2.0.iso'), image('2.0'));
+  await watcher.look();
+  t.match(s.arrivals.list(), [{ key: `web-os@2.0:${sum('2.0')}`, decisions: [{ cluster: 'web', started: 1 }, { cluster: 'db', started: null }] }]);
 });
