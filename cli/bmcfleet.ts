@@ -2,6 +2,7 @@
 // bmcfleet: the command-line entry point; each subcommand lives in its own file.
 import { UsageError } from './args.js';
 import { benchCommand } from './bench.js';
+import { bootcfgCommand } from './bootcfg.js';
 import { clusterUpdateCommand } from './cluster-update.js';
 import { ctlCommand } from './ctl.js';
 import { emulateCommand } from './emulate.js';
@@ -33,6 +34,7 @@ const COMMANDS: Record<string, Subcommand> = {
   rmc: rmcCommand,
   provision: provisionCommand,
   'cluster-update': clusterUpdateCommand,
+  bootcfg: bootcfgCommand,
   image: imageCommand,
 };
 

@@ -30,6 +30,9 @@ import { DEFAULT_ROLLOUT_PORT } from '../protocols/rollout/header.js';
 import { parseIpv4 } from '../protocols/ipv4.js';
 import { parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
+import { startBootcfg, type Bootcfg } from '../orchestrator/bootcfg/start-bootcfg.js';
+import { findIsnsServers } from '../clients/slp/slp-client.js';
+import { ipmiBootProbe } from '../orchestrator/bootcfg/ipmi-boot-probe.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4680';
 /** The manager's database in its state directory (bmcfleet rmc upload opens the same one). */
@@ -49,6 +52,7 @@ const HELP = `usage: bmcfleet manager serve [--state DIR] [--listen HOST:PORT] (
                               [--rmc-port P] [--token-file F] [--fleet-token-file F]
                               [--user U] [--password-file F] [--policy FILE] [--pool-file F] [--pool-webhook URL]
                               [--install-concurrency N] [--clusters DIR] [--update-feed DIR|URL] [--feed-interval S]
+                              [--isns HOST:PORT | --isns-slp [--slp-scope S] [--slp-port P]] [--isns-listen A] [--bmc-port P]
        bmcfleet manager key [--state DIR] [--json]
 
 The firmware manager hands an HPM.1 image to the rack controllers (RMCs) it governs; each RMC flashes the
@@ -87,12 +91,20 @@ cluster updates (bmcfleet cluster-update):
                        looked at every --feed-interval seconds (default ${DEFAULT_FEED_INTERVAL_S}); each new update is recorded with what
                        was decided for each cluster, and starts at once on a cluster with autoUpdate: true.
                        Alerts (POST /cluster-updates/alerts) arrive the same way.
+iSCSI boot configuration (bmcfleet bootcfg):
+  --isns HOST:PORT     the iSNS server whose targets hosts boot from: the manager registers with it as a control
+                       node, follows its SCNs and keeps the targets in its database
+  --isns-slp           or find it by SLP (service:iscsi:sms, as bmcfleet isns find --slp), at each connection
+  --slp-scope S        the SLP scope (default DEFAULT); --slp-port P the SLP agents' UDP port (default 427)
+  --isns-listen A      the address of the manager's SCN listener (default: --listen's host, 127.0.0.1 for 0.0.0.0)
+  --bmc-port P         the BMCs' IPMI port for boot requests (default 623); --user and --password-file as above
   --json               key: print {publicKey, keyId, file}
 
 API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
 GET /rollouts/ID/report, GET /rmcs, POST /provision/runs, GET /provision/hosts, POST /cluster-updates, GET /cluster-updates,
 GET /cluster-updates/ID, POST /cluster-updates/ID/pause|resume|abort, POST /cluster-updates/alerts,
-GET /cluster-updates/arrivals. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
+GET /cluster-updates/arrivals, POST /bootcfg/requests, GET /bootcfg/requests[/HOST], DELETE /bootcfg/requests/HOST,
+GET /bootcfg/targets. Errors are {"error": "...", "code": "ERR_..."}: 400 bad input (ERR_IMAGE,
 ERR_FLASH_TIME, ERR_PLAN, an unknown rack or field), 404 unknown rollout (ERR_NO_ROLLOUT), 409 racks already in a
 running rollout (ERR_RMCS_BUSY) or a rollout whose status forbids the action (ERR_STATE). Bodies are
 application/json; requests from web pages are refused.
@@ -118,6 +130,8 @@ export const managerCommand = {
       'token-file': { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'password-file': { type: 'string' },
       policy: { type: 'string' }, 'pool-file': { type: 'string' }, 'pool-webhook': { type: 'string' }, 'install-concurrency': { type: 'string' },
       clusters: { type: 'string' }, 'update-feed': { type: 'string' }, 'feed-interval': { type: 'string' },
+      isns: { type: 'string' }, 'isns-slp': { type: 'boolean' }, 'slp-scope': { type: 'string' }, 'slp-port': { type: 'string' },
+      'isns-listen': { type: 'string' }, 'bmc-port': { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -154,13 +168,19 @@ async function serve(values: Values): Promise<number> {
   const manager = await RolloutManager.open({ store, key: key.signing, clock: systemClock, broadcastAddress: broadcast, rmcPort });
   const resumed = manager.resumeAll();
   const provisioning = startProvisioning(values, stateDir);
-  const api = await startManagerApi(manager, inventory, { host: listen.host, port: listen.port, token: token?.token ?? null, provision: provisioning.service, clusterUpdates: provisioning.updates, updateArrivals: provisioning.arrivals });
+  const bootcfg = await startBootcfgOf(values, stateDir, listen.host);
+  const api = await startManagerApi(manager, inventory, {
+    host: listen.host, port: listen.port, token: token?.token ?? null, provision: provisioning.service, clusterUpdates: provisioning.updates,
+    updateArrivals: provisioning.arrivals, ...(bootcfg ? { bootcfg: bootcfg.service } : {}),
+  });
   if (!isLoopbackHost(listen.host)) {
     process.stderr.write(`warning: the manager API on ${api.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${token!.file}\n`);
   }
   if (resumed.length > 0) process.stdout.write(`resumed rollout${resumed.length === 1 ? '' : 's'} ${resumed.join(', ')}\n`);
+  if (bootcfg && bootcfg.resumed > 0) process.stdout.write(`resumed the boot request${bootcfg.resumed === 1 ? '' : 's'} of ${bootcfg.resumed} host${bootcfg.resumed === 1 ? '' : 's'}\n`);
   if (provisioning.resumed > 0) process.stdout.write(`resumed the install${provisioning.resumed === 1 ? '' : 's'} of ${provisioning.resumed} host${provisioning.resumed === 1 ? '' : 's'}\n`);
-  process.stdout.write(`ready: manager API ${api.url}, ${inventory.length} RMC${inventory.length === 1 ? '' : 's'}, key ID ${Buffer.from(key.signing.keyId).toString('hex')}, state ${stateDir}\n`);
+  const boot = bootcfg ? `, iSNS ${bootcfg.inventory.inventories > 0 ? `${bootcfg.service.disks().length} boot disks` : 'not reached yet'}` : '';
+  process.stdout.write(`ready: manager API ${api.url}, ${inventory.length} RMC${inventory.length === 1 ? '' : 's'}${boot}, key ID ${Buffer.from(key.signing.keyId).toString('hex')}, state ${stateDir}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -168,6 +188,7 @@ async function serve(values: Values): Promise<number> {
   await api.close();
   manager.close();
   provisioning.close();
+  await bootcfg?.close();
   store.close();
   process.stdout.write('stopped\n');
   return 0;
@@ -211,6 +232,29 @@ function startProvisioning(values: Values, stateDir: string): { service: Provisi
     resumed,
     close: () => { watcher?.stop(); runner.close(); store.close(); updateStore.close(); },
   };
+}
+
+/** The boot-configuration flow when --isns or --isns-slp says where the iSNS server is; null otherwise. */
+async function startBootcfgOf(values: Values, stateDir: string, apiHost: string): Promise<Bootcfg | null> {
+  const fixed = str(values, 'isns');
+  if (fixed !== undefined && values['isns-slp']) throw new UsageError('--isns and --isns-slp: give one of them');
+  if (fixed === undefined && !values['isns-slp']) return null;
+  const at = fixed === undefined ? null : parseHostPort(fixed);
+  if (fixed !== undefined && (at === null || at.port === 0)) throw new UsageError(`--isns must be HOST:PORT, e.g. 127.0.0.1:3205, got "${fixed}"`);
+  const slpPort = integer(str(values, 'slp-port'), 'slp-port', 427, 1, 65535);
+  const scopes = [str(values, 'slp-scope') ?? 'DEFAULT'];
+  const server = at !== null ? async () => at : async () => {
+    const found = await findIsnsServers({ scopes, port: slpPort });
+    if (found.length === 0) throw new Error(`no iSNS server answered SLP (service:iscsi:sms, scope ${scopes[0]}, UDP ${slpPort})`);
+    return { host: found[0].host, port: found[0].port };
+  };
+  const listenHost = str(values, 'isns-listen') ?? (apiHost === '0.0.0.0' || apiHost === '::' ? '127.0.0.1' : apiHost);
+  return startBootcfg({
+    dbFile: join(stateDir, DB_FILE_NAME), clock: systemClock, server, listenHost, login: bmcLogin(values),
+    ipmiPort: integer(str(values, 'bmc-port'), 'bmc-port', 623, 1, 65535),
+    probeFor: ipmiBootProbe,
+    onProblem: (message) => process.stderr.write(`bootcfg: ${message}\n`),
+  });
 }
 
 /** Every cluster file in `dir`; one with mistakes is left out, and said so on stderr. */

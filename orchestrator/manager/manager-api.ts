@@ -8,6 +8,7 @@
 //   GET  /rmcs                          the RMCs this manager governs, and the running rollout each is in
 //   POST /provision/runs, GET /provision/hosts   provisioning (provision-routes.ts)
 //   /cluster-updates...                 cluster updates (cluster-update-routes.ts)
+//   /bootcfg/requests, /bootcfg/targets iSCSI boot configuration (bootcfg-routes.ts)
 //
 // Errors are {"error": "...", "code": "ERR_..."} (the engine's codes, rollout-errors.ts) with 400 (bad input: image,
 // flash time, plan, field, unknown rack), 404 (no such rollout or endpoint), 409 (racks already in a running rollout,
@@ -27,6 +28,8 @@ import { provisionRoute } from './provision-routes.js';
 import type { ClusterUpdates } from '../cluster-update/cluster-updates.js';
 import { clusterUpdateRoute } from './cluster-update-routes.js';
 import type { UpdateArrivals } from '../cluster-update/update-arrivals.js';
+import type { BootcfgService } from '../bootcfg/bootcfg-service.js';
+import { bootcfgRoute } from './bootcfg-routes.js';
 
 /** The body of any request but POST /rollouts. */
 const MAX_SMALL_BODY = 64 * 1024;
@@ -50,6 +53,8 @@ export interface ManagerApiOptions {
   clusterUpdates?: ClusterUpdates;
   /** Where pushed update alerts go; left out, POST /cluster-updates/alerts answers 404. */
   updateArrivals?: UpdateArrivals;
+  /** iSCSI boot configuration's routes; left out, they answer 404. */
+  bootcfg?: BootcfgService;
 }
 
 export interface ManagerApi { url: string; close(): Promise<void> }
@@ -82,6 +87,7 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
     }
     const body = await bodyOf(req, MAX_SMALL_BODY); // read (and bounded) whatever comes, so the connection can serve the next request
     const routed = (o.provision ? provisionRoute(o.provision, method, parts, body) : null)
+      ?? (o.bootcfg ? bootcfgRoute(o.bootcfg, method, parts, body) : null)
       ?? (o.clusterUpdates ? await clusterUpdateRoute(o.clusterUpdates, o.updateArrivals ?? null, method, parts, body) : null);
     if (routed) return routed;
     if (method === 'GET' && parts.length === 1 && parts[0] === 'rmcs') return { status: 200, body: { rmcs: governed() } };
@@ -96,7 +102,7 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
         return { status: 200, body: service.status(id) };
       }
     }
-    throw new HttpError(404, `no such endpoint: ${method} /${parts.join('/')} (see GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs, /provision/hosts, /cluster-updates, /cluster-updates/ID; POST /rollouts, /rollouts/ID/pause|resume|abort, /provision/runs, /cluster-updates, /cluster-updates/ID/pause|resume|abort)`);
+    throw new HttpError(404, `no such endpoint: ${method} /${parts.join('/')} (see GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs, /provision/hosts, /cluster-updates, /cluster-updates/ID; POST /rollouts, /rollouts/ID/pause|resume|abort, /provision/runs, /cluster-updates, /cluster-updates/ID/pause|resume|abort, /bootcfg/requests; GET /bootcfg/requests, /bootcfg/targets; DELETE /bootcfg/requests/HOST)`);
   }
 
   /** The inventory, with the running rollout each RMC is in (null when none). */

@@ -12,9 +12,11 @@
 // v6: cluster updates (issue 14): each update's cluster file, descriptor, status and wave progress (JSON), and each
 //     host's state in it with the reason it was skipped or failed; each update that arrived (feed or alert) with
 //     what the manager decided of it per cluster.
+// v7: iSCSI boot configuration (issue 15): the boot disks the iSNS inventory found (one row per target LUN: portal,
+//     size, state, the host it is given to) and each host's boot request (JSON: orchestrator/bootcfg/boot-machine.ts).
 import Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 6;
+export const SCHEMA_VERSION = 7;
 
 const V1 = `
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -151,8 +153,29 @@ const V6 = `
   );
 `;
 
+const V7 = `
+  CREATE TABLE boot_disks (
+    target TEXT NOT NULL,
+    lun INTEGER NOT NULL,
+    portal_address TEXT NOT NULL,
+    portal_port INTEGER NOT NULL,
+    size_bytes INTEGER,
+    size_from TEXT,
+    state TEXT NOT NULL,
+    seen_at_ms INTEGER NOT NULL,
+    assigned_to TEXT,
+    PRIMARY KEY (target, lun)
+  );
+  CREATE INDEX boot_disks_by_holder ON boot_disks (assigned_to);
+  CREATE TABLE boot_requests (
+    host TEXT PRIMARY KEY,
+    step TEXT NOT NULL,
+    request TEXT NOT NULL
+  );
+`;
+
 /** MIGRATIONS[v] takes a database at version v to v + 1. */
-const MIGRATIONS = [V1, V2, V3, V4, V5, V6];
+const MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7];
 
 /**
  * Opens (creating when absent) the manager's database at `path` (':memory:' for a throwaway one) at SCHEMA_VERSION.

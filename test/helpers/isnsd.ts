@@ -6,8 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { IsnsClient } from '../../clients/isns/isns-client.js';
 
-/** Starts isnsd on `at` with its config, PID file and control socket in `dir`; resolves once it takes connections. */
-export async function startIsnsd(dir: string, at: { host: string; port: number }): Promise<ChildProcess> {
+/**
+ * Starts isnsd on `at` with its config, PID file and control socket in `dir`; resolves once it takes connections.
+ * `sourceName`: the server's own iSCSI name (isnsd.conf SourceName; what it takes from /etc/iscsi/initiatorname.iscsi
+ * when that file exists), which it then sends as the Source of its SCNs and ESIs.
+ */
+export async function startIsnsd(dir: string, at: { host: string; port: number }, sourceName?: string): Promise<ChildProcess> {
   const conf = join(dir, 'isnsd.conf');
   writeFileSync(conf, [
     `BindAddress = ${at.host}:${at.port}`, 'Security = 0', 'SLPRegister = 0', 'DefaultDiscoveryDomain = 1', 'RegistrationPeriod = 10m',
@@ -15,6 +19,7 @@ export async function startIsnsd(dir: string, at: { host: string; port: number }
     // node's entity changes meanwhile it drops the SCN connection, and with it the answer (scn.c), so on a
     // loaded machine the next SCNs waited a minute. 2 s makes it resend instead.
     'SCNTimeout = 2',
+    ...(sourceName ? [`SourceName = ${sourceName}`] : []),
     `PIDFile = ${join(dir, 'isnsd.pid')}`, `ControlSocket = ${join(dir, 'isnsd.sock')}`, '',
   ].join('\n'));
   const child = spawn('isnsd', ['-4', '-c', conf, '-f'], { stdio: 'ignore' });

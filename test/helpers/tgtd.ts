@@ -15,8 +15,8 @@ function tgtadm(control: number, args: string[]): { status: number | null; outpu
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-/** Starts tgtd on host:port with target `iqn`, LUN 1 backed by `image`, open to every initiator. */
-export async function startTgtd(host: string, port: number, iqn: string, image: string): Promise<Tgtd> {
+/** Starts tgtd on host:port with target `iqn`, LUN 1 backed by `image`, open to every initiator; registered with `isns` when given. */
+export async function startTgtd(host: string, port: number, iqn: string, image: string, isns?: { host: string; port: number }): Promise<Tgtd> {
   const control = 100 + (process.pid % 800);
   const child: ChildProcess = spawn('tgtd', ['-f', '-C', String(control), '--iscsi', `portal=${host}:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -35,7 +35,9 @@ export async function startTgtd(host: string, port: number, iqn: string, image: 
       ready = tgtadm(control, ['--op', 'show', '--mode', 'sys']).status === 0;
     }
     if (!ready) throw new Error(`tgtd did not start:\n${log}`);
+    const isnsSettings = isns ? [['iSNSServerIP', isns.host], ['iSNSServerPort', String(isns.port)], ['iSNS', 'On']] : [];
     for (const args of [
+      ...isnsSettings.map(([name, value]) => ['--op', 'update', '--mode', 'sys', '--name', name, '-v', value]),
       ['--lld', 'iscsi', '--op', 'new', '--mode', 'target', '--tid', '1', '-T', iqn],
       ['--lld', 'iscsi', '--op', 'new', '--mode', 'logicalunit', '--tid', '1', '--lun', '1', '-b', image],
       ['--lld', 'iscsi', '--op', 'bind', '--mode', 'target', '--tid', '1', '-I', 'ALL'],
