@@ -42,6 +42,8 @@ export interface BootRunnerOptions {
   domains: BootDomains;
   bmcFor(host: string): BootBmc;
   probeFor(host: string): HostBootProbe;
+  /** The iSNS server the host asks for its target (boot parameter 102), when known. */
+  isnsServer?(): { address: string; port: number } | null;
   timing?: BootTiming;
   concurrency?: number;
   /** Told of each saved state (progress output, tests). */
@@ -179,7 +181,7 @@ export class BootRunner {
       switch (action.kind) {
         case 'pick': result = { kind: 'pick', disk: this.o.store.repick(s.host, action.sizeBytes) }; break;
         case 'dd': result = { kind: 'dd', ddId: await this.o.domains.ensure(ddNameFor(s.host), action.members, action.ddId) }; break;
-        case 'parameters': await bmc!.writeParameters(action.config); result = { kind: 'parameters' }; break;
+        case 'parameters': await bmc!.writeParameters({ ...action.config, isns: this.o.isnsServer?.() ?? null }); result = { kind: 'parameters' }; break;
         case 'boot-pxe': await bmc!.setBootPxe(); result = { kind: 'boot-pxe' }; break;
         case 'read-run': result = { kind: 'read-run', run: (await probe!.status()).run }; break;
         case 'power': await bmc!.powerOnOrCycle(); result = { kind: 'power' }; break;

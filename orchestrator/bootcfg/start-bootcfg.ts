@@ -48,6 +48,7 @@ export async function startBootcfg(o: BootcfgOptions): Promise<Bootcfg> {
     store, clock: o.clock, domains,
     bmcFor: (host) => new IpmiBootBmc(loginOf(host)),
     probeFor: (host) => o.probeFor(host, loginOf(host)),
+    isnsServer: () => inventory.serverAddress(),
   });
   service = new BootcfgService({ store, runner, clock: o.clock, domains });
   await inventory.start();

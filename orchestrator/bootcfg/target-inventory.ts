@@ -7,6 +7,7 @@
 // Every refreshMs it registers again (which keeps the registration alive); when that fails (the server restarted, the
 // connection is lost) it connects again, re-registers, SCNRegs and reads everything again: SCNs sent while it was away
 // are lost, so only a whole inventory can tell what changed.
+import { isIPv4 } from 'node:net';
 import { IsnsClient, type NodeInfo } from '../../clients/isns/isns-client.js';
 import { IsnsClientListener, type ScnNotice } from '../../clients/isns/isns-client-listener.js';
 import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
@@ -54,6 +55,8 @@ export class TargetInventory {
   private readonly o: TargetInventoryOptions;
   private readonly listener = new IsnsClientListener();
   private client: IsnsClient | null = null;
+  /** Where the connected server is (null before the first connection). */
+  private at: { host: string; port: number } | null = null;
   private timer: { cancel(): void } | null = null;
   private stopped = false;
   /** SCNs and refreshes run one at a time, in order. */
@@ -70,6 +73,11 @@ export class TargetInventory {
     await this.listener.start(this.o.listenHost, 0);
     this.listener.on('scn', (n: ScnNotice) => this.queue(() => this.scn(n)));
     await this.queue(() => this.tick());
+  }
+
+  /** The server last connected to, as a host finds it (boot parameter 102): null before any, or not an IPv4 address. */
+  serverAddress(): { address: string; port: number } | null {
+    return this.at !== null && isIPv4(this.at.host) ? { address: this.at.host, port: this.at.port } : null;
   }
 
   /** The live connection to the server (for DD registration); throws when there is none now. */
@@ -135,6 +143,7 @@ export class TargetInventory {
       throw err;
     }
     this.client = client;
+    this.at = at;
     if (this.inventories > 1) await this.o.onReconnected?.();
   }
 

@@ -1,11 +1,10 @@
 // Boot configuration with real processes: a fleet (bmcfleet emulate) with its iSNS server and two emulated targets,
 // the manager (bmcfleet manager serve --isns) and the CLI as a user types it. The manager lists the targets, a
 // request reserves the best fit, registers its DD on the fleet's iSNS server and writes the iSCSI boot parameters and
-// the PXE boot flag into the host's BMC (read back with ipmitool). Refusals: a second request for the host, a size
-// nothing fits. The manager is killed (SIGKILL) right after a request and started again: it takes the request up, and
-// registers one DD, not two. The release removes the DD and frees the disk.
-// Until this build has Get iSCSI Boot Status (the emulated host's side of issue 15), a request stops before the power
-// command, failed with that reason: the test checks that too, and that the host was not powered.
+// the PXE boot flag into the host's BMC (read back with ipmitool), powers the host, and the emulated host boots from
+// the target (Get iSCSI Boot Status, its console). Refusals: a second request for the host, a size nothing fits. The
+// manager is killed (SIGKILL) right after a request and started again: it takes the request up, registers one DD,
+// not two, and that host boots too. The release removes the DD and frees the disk.
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -96,17 +95,24 @@ t.test('targets, a request written into the BMC, refusals, a killed manager, a r
   ]);
 
   const asked = await bmcfleet('bootcfg', 'request', '--host', BMCS[0], '--size', '10G', '--wait');
-  t.equal(asked.code, 1, 'failed: the boot cannot be followed in this build');
-  t.match(asked.stdout, new RegExp(`${BMCS[0].replaceAll('.', '\\.')}\\s+failed iqn\\.2026-11\\.org\\.bmcfleet:small LUN 0 \\(127\\.95\\.1\\.1:3260\\) \\(power: .*Get iSCSI Boot Status`));
+  t.equal(asked.code, 0, asked.stdout + asked.stderr);
+  t.match(asked.stdout, new RegExp(`${BMCS[0].replaceAll('.', '\\.')}\\s+booted iqn\\.2026-11\\.org\\.bmcfleet:small LUN 0 \\(127\\.95\\.1\\.1:3260\\)`));
   const portal = await ipmitool({ host: BMCS[0], port: ipmiPort }, ['chassis', 'bootparam', 'get', '105']);
   t.match(portal.stdout, /Boot parameter data: 7f5f0101bc0c/, 'the target portal in the BMC (parameter 105)');
-  const flags = await ipmitool({ host: BMCS[0], port: ipmiPort }, ['chassis', 'bootparam', 'get', '5']);
-  t.match(flags.stdout, /Force PXE/, 'next boot from PXE');
+  const isns = await ipmitool({ host: BMCS[0], port: ipmiPort }, ['chassis', 'bootparam', 'get', '102']);
+  t.match(isns.stdout, new RegExp(`Boot parameter data: 7f5f0001${(isnsPort & 0xff).toString(16).padStart(2, '0')}${(isnsPort >> 8).toString(16).padStart(2, '0')}`), 'the iSNS server the host asks (parameter 102)');
+  const bootStatus = await ipmitool({ host: BMCS[0], port: ipmiPort }, ['raw', '0x2e', '0x32', '0xd9', '0x7e', '0x00']);
+  t.match(bootStatus.stdout.replace(/\s+/g, ' '), /^ ?d9 7e 00 01 00 00 00 02 00 /, 'Get iSCSI Boot Status: run 1, booted, no error');
+  // the console of the last minute (positions are ms x 1024 on the fleet's clock, the wall clock)
+  const console = await fetch(`${control}/bmcs/${BMCS[0]}/console?after=${(Date.now() - 60_000) * 1024}&limit=5000`);
+  t.equal(console.status, 200);
+  const consoleText = ((await console.json()) as { chunks: { text: string }[] }).chunks.map((c) => c.text).join('');
+  t.match(consoleText, /Registered SAN device 0x80: iqn\.2026-11\.org\.bmcfleet:small LUN 0/, 'the host\'s console names the target it booted from');
   t.same((await ourDds()).map((d) => [d.name, d.members.sort()]), [[`bmcfleet-boot-${BMCS[0]}`, ['iqn.2026-11.org.bmcfleet:small', 'iqn.2026-12.org.bmcfleet:host-127-95-0-11']]]);
 
   const again = await bmcfleet('bootcfg', 'request', '--host', BMCS[0], '--size', '10G');
   t.equal(again.code, 1);
-  t.match(again.stderr, /already has a boot request \(failed, iqn\.2026-11\.org\.bmcfleet:small LUN 0\): release it first/);
+  t.match(again.stderr, /already has a boot request \(booted, iqn\.2026-11\.org\.bmcfleet:small LUN 0\): release it first/);
   const tooBig = await bmcfleet('bootcfg', 'request', '--host', BMCS[1], '--size', '60G');
   t.equal(tooBig.code, 1);
   t.match(tooBig.stderr, /no free online disk of at least 60000000000 bytes \(the largest free one has 50000000000\): nothing reserved/);
@@ -118,7 +124,7 @@ t.test('targets, a request written into the BMC, refusals, a killed manager, a r
   await startManager();
   t.match(manager!.output(), /resumed the boot request of 1 host/, 'started again, and took the request up');
   const resumed = await until('the second request to end', () => request(BMCS[1]), (r) => r.step === 'failed' || r.step === 'booted');
-  t.equal(resumed.target, 'iqn.2026-11.org.bmcfleet:big');
+  t.match(resumed, { step: 'booted', target: 'iqn.2026-11.org.bmcfleet:big' }, 'taken up after the kill, and booted');
   t.equal((await ourDds()).filter((d) => d.name === `bmcfleet-boot-${BMCS[1]}`).length, 1, 'one DD for the host');
 
   const released = await bmcfleet('bootcfg', 'release', '--host', BMCS[0], '--wait');
