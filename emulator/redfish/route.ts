@@ -16,8 +16,10 @@ export interface RouteContext {
   readonly target: BmcRedfish;
   /** The path's {placeholders}, in order. */
   readonly params: readonly string[];
-  /** The request body as JSON (null when empty). */
+  /** The request body as JSON (null when empty, or on a route that reads the raw body). */
   readonly body: unknown;
+  /** The request body's bytes. */
+  readonly raw: Uint8Array;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly now: number;
   /** Who asked: the session's user (X-Auth-Token) or HTTP Basic's; null on a route that needs no login. */
@@ -30,6 +32,8 @@ export interface Route {
   readonly path: string;
   /** The privilege the request needs (DSP0266 §13.4); null: anyone, without credentials. */
   readonly privilege: RedfishPrivilege | null;
+  /** The body is not JSON (a multipart push): the handler reads `raw` itself. */
+  readonly rawBody?: boolean;
   handle(ctx: RouteContext): RedfishAnswer | Promise<RedfishAnswer>;
 }
 

@@ -7,6 +7,8 @@ import { serviceRootRoutes } from './resources/service-root.js';
 import { sessionRoutes } from './resources/sessions.js';
 import { systemInventoryRoutes } from './resources/system-inventory.js';
 import { systemRoutes } from './resources/system.js';
+import { taskServiceRoutes } from './resources/task-service.js';
+import { updateServiceRoutes } from './resources/update-service.js';
 import { virtualMediaRoutes } from './resources/virtual-media.js';
 import type { Route } from './route.js';
 
@@ -20,4 +22,6 @@ export const REDFISH_ROUTES: readonly Route[] = [
   ...logServiceRoutes,
   ...virtualMediaRoutes,
   ...chassisRoutes,
+  ...updateServiceRoutes,
+  ...taskServiceRoutes,
 ];
