@@ -14,7 +14,7 @@ import type { FirmwareUpgrade } from '../bmc/firmware-upgrade.js';
 import type { RedfishTask } from './task-table.js';
 
 /** Between the task's completion and the activation (the BMC's reboot). */
-export const ACTIVATION_DELAY_MS = 2000;
+export const ACTIVATION_DELAY_MS = 3000;
 /** Upload Firmware Block takes the image in pieces of at most this (an HTTP chunk, or a pushed image cut up). */
 const BLOCK_BYTES = 64 * 1024;
 /** Who the update is for, in the task's messages (the FirmwareInventory entry). */

@@ -10,8 +10,8 @@ import { collection, ENABLED_OK, link, ok, type RedfishAnswer, type Route } from
 export const TASK_SERVICE = '/redfish/v1/TaskService';
 const TASKS = `${TASK_SERVICE}/Tasks`;
 const MONITORS = `${TASK_SERVICE}/TaskMonitors`;
-/** How long a client should wait before asking a running task's monitor again. */
-const RETRY_AFTER_MS = 1000;
+/** About how long a client should wait before asking a running task's monitor again (the date is on a whole second). */
+const RETRY_AFTER_MS = 500;
 
 /** A Redfish DateTime (ISO 8601, UTC). */
 export function dateTime(ms: number): string {
@@ -63,7 +63,7 @@ export const taskServiceRoutes: readonly Route[] = [
     handle: ({ target, params, now }) => {
       const task = taskOf(target, params[0]);
       if (!task.running) return ok(taskBody(task));
-      // an HTTP-date (RFC 9110 §10.2.3) on a whole second after now + RETRY_AFTER_MS, so never in the past once rounded
+      // an HTTP-date (RFC 9110 §10.2.3): the whole second after now + RETRY_AFTER_MS, so never in the past
       const retryAt = Math.ceil((now + RETRY_AFTER_MS) / 1000) * 1000;
       return { status: 202, body: taskBody(task), headers: { Location: monitorUri(task), 'Retry-After': new Date(retryAt).toUTCString() } };
     },
