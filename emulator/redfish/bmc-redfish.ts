@@ -9,6 +9,7 @@ import { LoginLockout } from './login-lockout.js';
 import { SessionTable } from './session-table.js';
 import { TaskTable } from './task-table.js';
 import type { FirmwareUpdateRun } from './firmware-update.js';
+import { RedfishEvents } from './redfish-events.js';
 
 /** Tasks one BMC keeps (finished ones make room for new ones, oldest first). */
 export const MAX_TASKS = 16;
@@ -24,6 +25,7 @@ export class BmcRedfish {
   readonly clock: Clock;
   /** The firmware update (SimpleUpdate or push) whose task runs, or the last one. */
   update: FirmwareUpdateRun | null = null;
+  private eventHub: RedfishEvents | null = null;
   /** Tells the fleet the BMC's state changed (for its state directory). */
   readonly changed: () => void;
   /**
@@ -43,5 +45,10 @@ export class BmcRedfish {
     this.rebootSeen = bmc.faults.rebootUntil;
     this.sessions = new SessionTable({ maxSessions: config.maxSessions, timeoutMs: config.sessionTimeoutSeconds * 1000 });
     this.lockout = new LoginLockout({ threshold: config.lockoutThreshold, durationMs: config.lockoutSeconds * 1000 });
+  }
+
+  /** Its EventService's subscriptions and streams (made when first used). */
+  get events(): RedfishEvents {
+    return this.eventHub ??= new RedfishEvents(this.bmc.model, this.media, this.clock);
   }
 }

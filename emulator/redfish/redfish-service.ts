@@ -24,6 +24,8 @@ const MAX_TLS_CONTEXTS = 512;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const IDLE_TIMEOUT_MS = 60_000;
+/** An SSE stream's comment line this often, so that an idle one outlives the connection idle timeout. */
+const STREAM_KEEPALIVE_MS = 20_000;
 /** Multipart push bodies (each up to the firmware model's largest image) read at once in a fleet process; 503 past it. */
 const MAX_PUSHES_READING = 2;
 /** A push body's room for its part headers and UpdateParameters, besides the image. */
@@ -188,6 +190,10 @@ export class RedfishService {
   private send(res: ServerResponse, answer: RedfishAnswer, delayMs: number): void {
     const write = () => {
       if (res.destroyed) return;
+      if (answer.stream) {
+        this.openStream(res, answer.stream);
+        return;
+      }
       const json = answer.body === undefined ? undefined : JSON.stringify(answer.body);
       res.writeHead(answer.status, {
         'OData-Version': '4.0',
@@ -198,5 +204,20 @@ export class RedfishService {
     };
     if (delayMs > 0) this.clock.setTimeout(write, delayMs);
     else write();
+  }
+
+  /** A text/event-stream response (DSP0266 §12.5), kept open with comment lines until the client leaves. */
+  private openStream(res: ServerResponse, stream: NonNullable<RedfishAnswer['stream']>): void {
+    res.writeHead(200, { 'OData-Version': '4.0', 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
+    let keepalive: { cancel(): void } | null = null;
+    const beat = () => {
+      res.write(': keep-alive\n\n');
+      keepalive = this.clock.setTimeout(beat, STREAM_KEEPALIVE_MS);
+    };
+    keepalive = this.clock.setTimeout(beat, STREAM_KEEPALIVE_MS);
+    const closers: Array<() => void> = [() => keepalive?.cancel()];
+    res.on('close', () => { for (const close of closers) close(); });
+    stream({ write: (text) => { if (!res.destroyed) res.write(text); }, onClose: (fn) => { closers.push(fn); } });
   }
 }

@@ -10,6 +10,14 @@ export interface RedfishAnswer {
   status: number;
   body?: object;
   headers?: Record<string, string>;
+  /** A stream instead of a body (server-sent events): the service opens it and hands it over until the client leaves. */
+  stream?: (out: OpenStream) => void;
+}
+
+/** A response left open (text/event-stream, WHATWG HTML §9.2): text written as it comes, `closed` told once. */
+export interface OpenStream {
+  write(text: string): void;
+  onClose(fn: () => void): void;
 }
 
 export interface RouteContext {

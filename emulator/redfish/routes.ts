@@ -1,6 +1,7 @@
 // Every Redfish resource a BMC serves, one file per area under resources/.
 import { accountRoutes } from './resources/accounts.js';
 import { chassisRoutes } from './resources/chassis.js';
+import { eventServiceRoutes } from './resources/event-service.js';
 import { logServiceRoutes } from './resources/log-service.js';
 import { managerRoutes } from './resources/manager.js';
 import { serviceRootRoutes } from './resources/service-root.js';
@@ -24,4 +25,5 @@ export const REDFISH_ROUTES: readonly Route[] = [
   ...chassisRoutes,
   ...updateServiceRoutes,
   ...taskServiceRoutes,
+  ...eventServiceRoutes,
 ];

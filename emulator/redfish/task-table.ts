@@ -1,7 +1,7 @@
 // One BMC's Redfish tasks (Task.v1_4_3, DSP0266 §12.2 "Asynchronous operations"): what a long request (a firmware
 // update) reports while it runs and once it is done, numbered from 1. Bounded: a new task replaces the oldest finished
 // one when the table is full, and is refused while every task in it is still running.
-import { registryMessage, type Message, type RegistryMessageId } from '../../protocols/redfish/task-messages.js';
+import { registryMessage, type Message, type RegistryMessageId } from '../../protocols/redfish/registry-messages.js';
 
 export const TaskState = {
   New: 'New',
@@ -10,6 +10,8 @@ export const TaskState = {
   Exception: 'Exception',
 } as const;
 export type TaskState = typeof TaskState[keyof typeof TaskState];
+
+export type TaskListener = (task: RedfishTask, message: Message) => void;
 
 /** Messages a task keeps, the latest last. */
 const MAX_TASK_MESSAGES = 16;
@@ -22,14 +24,14 @@ export class RedfishTask {
   percentComplete = 0;
   endTime: number | null = null;
   readonly messages: Message[] = [];
-  /** Told of every change (the EventService's hook). */
-  private readonly changed: (task: RedfishTask) => void;
+  /** Told of each message the task notes (the EventService's hook). */
+  private readonly noted: TaskListener;
 
-  constructor(id: string, name: string, now: number, changed: (task: RedfishTask) => void) {
+  constructor(id: string, name: string, now: number, noted: TaskListener) {
     this.id = id;
     this.name = name;
     this.startTime = now;
-    this.changed = changed;
+    this.noted = noted;
     this.note('TaskEvent.1.0.TaskStarted', [id]);
   }
 
@@ -42,7 +44,6 @@ export class RedfishTask {
     if (!this.running) return;
     this.percentComplete = Math.max(this.percentComplete, Math.min(99, Math.floor(percent)));
     if (messageId !== undefined && this.messages.at(-1)?.MessageId !== messageId) this.note(messageId, args);
-    this.changed(this);
   }
 
   complete(now: number, messageId: RegistryMessageId, args: readonly string[]): void {
@@ -52,7 +53,6 @@ export class RedfishTask {
     this.endTime = now;
     this.note(messageId, args);
     this.note('TaskEvent.1.0.TaskCompletedOK', [this.id]);
-    this.changed(this);
   }
 
   fail(now: number, messageId: RegistryMessageId, args: readonly string[]): void {
@@ -61,12 +61,13 @@ export class RedfishTask {
     this.endTime = now;
     this.note(messageId, args);
     this.note('TaskEvent.1.0.TaskAborted', [this.id]);
-    this.changed(this);
   }
 
   private note(id: RegistryMessageId, args: readonly string[]): void {
     if (this.messages.length >= MAX_TASK_MESSAGES) this.messages.splice(1, 1); // keep TaskStarted
-    this.messages.push(registryMessage(id, args));
+    const message = registryMessage(id, args);
+    this.messages.push(message);
+    this.noted(this, message);
   }
 }
 
@@ -80,13 +81,13 @@ export class TaskTable {
   }
 
   /** A new running task, or null when the table is full of running ones. */
-  start(name: string, now: number, changed: (task: RedfishTask) => void = () => {}): RedfishTask | null {
+  start(name: string, now: number, noted: TaskListener = () => {}): RedfishTask | null {
     if (this.tasks.size >= this.max) {
       const oldestDone = [...this.tasks.values()].find((task) => !task.running);
       if (!oldestDone) return null;
       this.tasks.delete(oldestDone.id);
     }
-    const task = new RedfishTask(String(this.nextId++), name, now, changed);
+    const task = new RedfishTask(String(this.nextId++), name, now, noted);
     this.tasks.set(task.id, task);
     return task;
   }

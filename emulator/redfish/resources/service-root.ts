@@ -17,6 +17,7 @@ export const serviceRootRoutes: readonly Route[] = [
       Systems: link('/redfish/v1/Systems'), Managers: link('/redfish/v1/Managers'), Chassis: link('/redfish/v1/Chassis'),
       SessionService: link('/redfish/v1/SessionService'), AccountService: link('/redfish/v1/AccountService'),
       UpdateService: link('/redfish/v1/UpdateService'), TaskService: link('/redfish/v1/TaskService'),
+      EventService: link('/redfish/v1/EventService'),
       Links: { Sessions: link('/redfish/v1/SessionService/Sessions') },
     }),
   },
@@ -25,7 +26,7 @@ export const serviceRootRoutes: readonly Route[] = [
     method: 'GET', path: '/redfish/v1/odata', privilege: null,
     handle: () => ok({
       '@odata.context': '/redfish/v1/$metadata',
-      value: ['Systems', 'Managers', 'Chassis', 'SessionService', 'AccountService', 'UpdateService', 'TaskService'].map((name) => ({ name, kind: 'Singleton', url: `/redfish/v1/${name}` })),
+      value: ['Systems', 'Managers', 'Chassis', 'SessionService', 'AccountService', 'UpdateService', 'TaskService', 'EventService'].map((name) => ({ name, kind: 'Singleton', url: `/redfish/v1/${name}` })),
     }),
   },
 ];

@@ -8,7 +8,7 @@ import { TaskState, type RedfishTask } from '../task-table.js';
 import { collection, ENABLED_OK, link, ok, type RedfishAnswer, type Route } from '../route.js';
 
 export const TASK_SERVICE = '/redfish/v1/TaskService';
-const TASKS = `${TASK_SERVICE}/Tasks`;
+export const TASKS = `${TASK_SERVICE}/Tasks`;
 const MONITORS = `${TASK_SERVICE}/TaskMonitors`;
 /** About how long a client should wait before asking a running task's monitor again (the date is on a whole second). */
 const RETRY_AFTER_MS = 500;

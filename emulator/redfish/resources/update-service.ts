@@ -13,7 +13,8 @@ import { RedfishPrivilege } from '../roles.js';
 import type { RedfishTask } from '../task-table.js';
 import { collection, ENABLED_OK, link, ok, type Route } from '../route.js';
 import { firmwareVersion, MANAGER } from './manager.js';
-import { accepted } from './task-service.js';
+import { accepted, TASKS } from './task-service.js';
+import { EventType } from '../redfish-events.js';
 
 export const UPDATE_SERVICE = '/redfish/v1/UpdateService';
 const INVENTORY = `${UPDATE_SERVICE}/FirmwareInventory`;
@@ -70,7 +71,10 @@ function simpleUpdateImage(body: unknown): URL {
 /** A task for a new update, or 409 while one runs (over Redfish or HPM.1), 503 while the task table is full. */
 function startTask(target: BmcRedfish, now: number): RedfishTask {
   if (target.update?.task.running || target.bmc.model.firmware.deadline !== null) throw new RedfishError(409, 'ResourceInUse');
-  const task = target.tasks.start('Firmware update', now);
+  // each step the task notes is an event too (update progress)
+  const task = target.tasks.start('Firmware update', now, (t, message) => {
+    target.events.publish(EventType.StatusChange, message.MessageId, message.MessageArgs, `${TASKS}/${t.id}`);
+  });
   if (!task) throw new RedfishError(503, 'ServiceTemporarilyUnavailable', ['1']);
   return task;
 }

@@ -1,5 +1,6 @@
-// Messages of the TaskEvent (DSP8011 TaskEvent.1.0.x) and Update (Update.1.0.x) registries, as a Task's Messages and
-// an event's records carry them (Message.v1_1_1: MessageId, Message, MessageArgs, MessageSeverity).
+// Messages of the TaskEvent (DSP8011 TaskEvent.1.0.x), Update (Update.1.0.x) and ResourceEvent (ResourceEvent.1.0.x)
+// registries, as a Task's Messages and an event's records carry them (Message.v1_1_1: MessageId, Message, MessageArgs,
+// MessageSeverity).
 
 /** Text with %1, %2 for the arguments, and the severity. */
 export const RegistryMessage = {
@@ -12,6 +13,8 @@ export const RegistryMessage = {
   'Update.1.0.UpdateSuccessful': ['Device \'%1\' successfully updated with image \'%2\'.', 'OK'],
   'Update.1.0.TransferFailed': ['Transfer of image \'%1\' to \'%2\' failed.', 'Critical'],
   'Update.1.0.VerificationFailed': ['Verification of image \'%1\' at \'%2\' failed.', 'Critical'],
+  'ResourceEvent.1.0.ResourceChanged': ['One or more resource properties have changed.', 'OK'],
+  'ResourceEvent.1.0.ResourceCreated': ['The resource has been created successfully.', 'OK'],
 } as const satisfies Record<string, readonly [string, 'OK' | 'Warning' | 'Critical']>;
 
 export type RegistryMessageId = keyof typeof RegistryMessage;
