@@ -1,6 +1,7 @@
 // Every Redfish resource a BMC serves, one file per area under resources/.
 import { accountRoutes } from './resources/accounts.js';
 import { chassisRoutes } from './resources/chassis.js';
+import { chassisSubsystemRoutes } from './resources/chassis-subsystems.js';
 import { eventServiceRoutes } from './resources/event-service.js';
 import { logServiceRoutes } from './resources/log-service.js';
 import { managerRoutes } from './resources/manager.js';
@@ -23,6 +24,7 @@ export const REDFISH_ROUTES: readonly Route[] = [
   ...logServiceRoutes,
   ...virtualMediaRoutes,
   ...chassisRoutes,
+  ...chassisSubsystemRoutes,
   ...updateServiceRoutes,
   ...taskServiceRoutes,
   ...eventServiceRoutes,
