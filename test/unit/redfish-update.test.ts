@@ -5,7 +5,7 @@
 // the task with an Update message; bad requests are 400s in the Redfish format; tasks and updates are bounded.
 import t from 'tap';
 import { Privilege } from '../../protocols/ipmi/users.js';
-import { buildFirmware } from '../../protocols/ipmi/oem/bmcfleet-firmware.js';
+import { buildFirmware, packFirmwareImage } from '../../protocols/ipmi/oem/bmcfleet-firmware.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { EmulatedBmc } from '../../emulator/bmc/emulated-bmc.js';
 import { DEFAULT_MANUFACTURER_ID } from '../../emulator/bmc/model.js';
@@ -80,6 +80,22 @@ t.test('a pushed image: 202 to a monitor that answers 202 (date Retry-After) whi
   t.equal((await call('GET', '/redfish/v1/Managers/1')).json.FirmwareVersion, '2.05');
   t.match((await call('GET', '/redfish/v1/UpdateService/FirmwareInventory/BMC')).json, { Version: '2.05', Updateable: true });
   t.match(bmc.model.firmware.banks.backup, { major: 1, minor: 0 }, 'the replaced image is the backup, as after HPM.1');
+});
+
+t.test('an HPM.1 image file (what `bmcfleet firmware pack` writes for ipmitool) works as well as bare firmware; a damaged one fails', async (t) => {
+  const { clock, bmc, call, push } = setup();
+  const image = packFirmwareImage(firmware(4, 2, 100_000), 1_767_225_600);
+  const damaged = Buffer.from(image);
+  damaged[200] ^= 0xff; // the file's MD5 no longer matches
+  const refused = await call('GET', (await push(damaged)).headers!.Location);
+  t.match(refused.json, { TaskState: 'Exception' });
+  t.ok(messageIds(refused.json).includes('Update.1.0.VerificationFailed'));
+
+  const accepted = await push(image);
+  clock.advance(bmc.model.firmware.timings.writeMs);
+  t.match((await call('GET', accepted.headers!.Location)).json, { TaskState: 'Completed' });
+  clock.advance(ACTIVATION_DELAY_MS + bmc.model.firmware.timings.activateMs);
+  t.match(bmc.model.device, { firmwareMajor: 4, firmwareMinor: 2 });
 });
 
 t.test('a bad image fails its task with an Update message; the version stays', async (t) => {
