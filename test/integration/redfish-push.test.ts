@@ -1,5 +1,5 @@
-// The multipart HTTP push end to end (README "Redfish"): curl -F sends an UpdateParameters part and the bmcfleet
-// firmware as the UpdateFile to a plain-HTTP fleet whose request bodies are otherwise bounded to 1 KiB (a push may be
+// The multipart HTTP push end to end (README "Redfish"): curl -F sends an UpdateParameters part and an HPM.1 image of
+// bmcfleet firmware as the UpdateFile to a plain-HTTP fleet whose request bodies are otherwise bounded to 1 KiB (a push may be
 // as large as the firmware model takes); the task monitor answers 202, then 200 Completed; ipmitool's Get Device ID
 // then reports the pushed version after the BMC's reboot. A bad image fails its task; a malformed body is a 400.
 import t from 'tap';
@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildFirmware } from '../../protocols/ipmi/oem/bmcfleet-firmware.js';
+import { buildFirmware, packFirmwareImage } from '../../protocols/ipmi/oem/bmcfleet-firmware.js';
 import { DEFAULT_MANUFACTURER_ID } from '../../emulator/bmc/model.js';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
@@ -50,7 +50,8 @@ t.before(async () => {
     `ipmiPort: ${ipmiPort}`, 'control: none', `redfish: { port: ${port}, tls: false, maxBodyKiB: 1 }`,
     'racks:', `  - { name: p, bmcs: 1, firstIp: ${BMC} }`, '',
   ].join('\n'));
-  writeFileSync(join(dir, 'good.fw'), buildFirmware(TARGET, { major: 3, minor: 7, aux: new Uint8Array(4) }, 500_000));
+  // an HPM.1 image file, as `bmcfleet firmware pack` writes it for ipmitool
+  writeFileSync(join(dir, 'good.hpm'), packFirmwareImage(buildFirmware(TARGET, { major: 3, minor: 7, aux: new Uint8Array(4) }, 500_000), 1_767_225_600));
   const bad = buildFirmware(TARGET, { major: 4, minor: 0, aux: new Uint8Array(4) }, 20_000);
   bad[bad.length - 1] ^= 0x01;
   writeFileSync(join(dir, 'bad.fw'), bad);
@@ -75,8 +76,8 @@ t.test('a malformed push: 400 in the Redfish format', async (t) => {
   t.equal(JSON.parse(lines.join('\n')).error.code, 'Base.1.8.UnrecognizedRequestBody');
 });
 
-t.test('curl pushes 500 KB of firmware past the 1 KiB body bound; the task completes; ipmitool sees 3.07 after the reboot', async (t) => {
-  const accepted = await push(join(dir, 'good.fw'));
+t.test('curl pushes a 500 KB HPM.1 image past the 1 KiB body bound; the task completes; ipmitool sees 3.07 after the reboot', async (t) => {
+  const accepted = await push(join(dir, 'good.hpm'));
   t.equal(accepted.status, 202, accepted.raw);
   t.match(accepted.location, /^\/redfish\/v1\/TaskService\/TaskMonitors\/\d+$/);
   let state = await monitor(accepted.location!);
