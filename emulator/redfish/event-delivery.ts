@@ -1,4 +1,4 @@
-// An event's delivery to a subscriber (DSP0266 §12.1 "Eventing": the service POSTs the Event as JSON to the
+// An event's delivery to a subscriber (DSP0266 "Eventing": the service POSTs the Event as JSON to the
 // subscription's Destination), one try: true when the destination answered 2xx in time. Timed on the Clock.
 import http from 'node:http';
 import https from 'node:https';

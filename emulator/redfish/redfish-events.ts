@@ -1,7 +1,7 @@
-// One BMC's Redfish events (EventService.v1_7_0, EventDestination.v1_7_0, Event.v1_4_0; DSP0266 §12.1 "Eventing"):
+// One BMC's Redfish events (EventService.v1_7_0, EventDestination.v1_7_0, Event.v1_4_0; DSP0266 "Eventing"):
 // what the BMC model changes (the host's power, the SEL, virtual media) and what update tasks report become event
 // records, POSTed to each subscription's destination (one at a time, a bounded queue, bounded retries) and written to
-// each open SSE stream (DSP0266 §12.5 "Server-sent events"). Watches the model only while someone listens.
+// each open SSE stream (DSP0266 "Server-sent events"). Watches the model only while someone listens.
 import { registryMessage, type RegistryMessageId } from '../../protocols/redfish/registry-messages.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { BmcModel } from '../bmc/model.js';

@@ -206,7 +206,7 @@ export class RedfishService {
     else write();
   }
 
-  /** A text/event-stream response (DSP0266 §12.5), kept open with comment lines until the client leaves. */
+  /** A text/event-stream response (DSP0266 "Server-sent events"), kept open with comment lines until the client leaves. */
   private openStream(res: ServerResponse, stream: NonNullable<RedfishAnswer['stream']>): void {
     res.writeHead(200, { 'OData-Version': '4.0', 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
     res.flushHeaders();

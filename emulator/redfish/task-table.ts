@@ -1,4 +1,4 @@
-// One BMC's Redfish tasks (Task.v1_4_3, DSP0266 §12.2 "Asynchronous operations"): what a long request (a firmware
+// One BMC's Redfish tasks (Task.v1_4_3, DSP0266 "Asynchronous operations"): what a long request (a firmware
 // update) reports while it runs and once it is done, numbered from 1. Bounded: a new task replaces the oldest finished
 // one when the table is full, and is refused while every task in it is still running.
 import { registryMessage, type Message, type RegistryMessageId } from '../../protocols/redfish/registry-messages.js';

@@ -1,5 +1,5 @@
 // multipart/form-data (RFC 7578, framing by RFC 2046 §5.1.1), as a Redfish multipart HTTP push sends it (DSP0266
-// §7.11 "Multipart HTTP push updates": an UpdateParameters part of JSON and an UpdateFile part with the image).
+// "Multipart HTTP push updates": an UpdateParameters part of JSON and an UpdateFile part with the image).
 // The whole body is in memory (the service bounds it); each part's body is a view into it, never a copy.
 import { DecodeError } from '../errors.js';
 

@@ -1,4 +1,4 @@
-// The EventService (EventService.v1_7_0, EventDestination.v1_7_0; DSP0266 §12.1 "Eventing", §12.5 "Server-sent
+// The EventService (EventService.v1_7_0, EventDestination.v1_7_0; DSP0266 "Eventing" and "Server-sent
 // events"): subscriptions whose events the BMC POSTs to their Destination, and an SSE stream for a logged-in client
 // (redfish-events.ts makes and sends the events).
 import { RedfishError } from '../../../protocols/redfish/messages.js';

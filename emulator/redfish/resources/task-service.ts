@@ -1,4 +1,4 @@
-// The TaskService (TaskService.v1_1_4, Task.v1_4_3) and its task monitors (DSP0266 §12.2 "Asynchronous operations"):
+// The TaskService (TaskService.v1_1_4, Task.v1_4_3) and its task monitors (DSP0266 "Asynchronous operations"):
 // a monitor answers 202 with the Task while it runs and 200 with it once done. Its Retry-After is an HTTP date, never a
 // number of seconds: sushy's TaskMonitor.wait sleeps for the header's value as is, and a numeric string crashes it.
 import { RedfishError } from '../../../protocols/redfish/messages.js';
@@ -31,7 +31,7 @@ export function taskBody(task: RedfishTask): object {
   };
 }
 
-/** 202 Accepted for a request a task now carries out: Location names its monitor (DSP0266 §12.2). */
+/** 202 Accepted for a request a task now carries out: Location names its monitor (DSP0266 "Asynchronous operations"). */
 export function accepted(task: RedfishTask): RedfishAnswer {
   // No body: sushy (TaskMonitor.from_response) would follow a body's @odata.id to the Task itself, which answers 200
   // while running (as the schema has it), and its wait would end at once; it asks the monitor when there is none.

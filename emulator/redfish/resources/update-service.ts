@@ -1,7 +1,7 @@
 // The UpdateService (UpdateService.v1_8_0, SoftwareInventory.v1_2_3): SimpleUpdate with an ImageURI the BMC fetches
-// over HTTP(S), and the multipart HTTP push (DSP0266 §7.11: an UpdateParameters part of JSON, an UpdateFile part with
-// the image), both into the same firmware model HPM.1 writes (firmware-update.ts). Each answers 202 with a task's
-// monitor. FirmwareInventory: the BMC's firmware (Get Device ID's version) and the host's BIOS (not modelled: fixed).
+// over HTTP(S), and the multipart HTTP push (DSP0266 "Multipart HTTP push updates": an UpdateParameters part of JSON,
+// an UpdateFile part with the image), both into the same firmware model HPM.1 writes (firmware-update.ts). Each
+// answers 202 with a task's monitor. FirmwareInventory: the BMC's firmware (Get Device ID's version) and the host's BIOS (not modelled: fixed).
 import { DecodeError } from '../../../protocols/errors.js';
 import { RedfishError } from '../../../protocols/redfish/messages.js';
 import { decodeMultipart, multipartBoundary } from '../../../protocols/redfish/multipart.js';
