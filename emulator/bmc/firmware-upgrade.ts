@@ -77,8 +77,9 @@ export class FirmwareUpgrade {
   readonly timings: Readonly<FirmwareTimings>;
   /** Told the deadline each time a long step starts: the glue calls settle() then. */
   onBusy: ((until: number) => void) | null = null;
+  /** The largest firmware an upload may bring. */
+  readonly maxFirmwareBytes: number;
   private readonly device: ControllerIdentity;
-  private readonly maxFirmwareBytes: number;
   private readonly capabilitiesAnswer: UpgradeCapabilities;
   private running: { step: Step; doneAt: number } | null = null;
   /** The last upgrade command and its completion code (Get Upgrade Status). */

@@ -61,6 +61,8 @@ export class SystemEventLog {
   private lastErase = NO_TIMESTAMP;
   private overflow = false;
   private readonly reservation = new Reservation();
+  /** Told of each entry added (the Redfish EventService). */
+  private readonly addedListeners = new Set<(entry: SelRecord) => void>();
 
   constructor(options: SelOptions) {
     this.capacity = options.capacity ?? DEFAULT_SEL_CAPACITY;
@@ -121,6 +123,12 @@ export class SystemEventLog {
     return this.lastRecordId;
   }
 
+  /** Hears each entry added, with its record ID; returns the unsubscribe function. */
+  onAdded(listener: (entry: SelRecord) => void): () => void {
+    this.addedListeners.add(listener);
+    return () => this.addedListeners.delete(listener);
+  }
+
   /** Adds a record; the BMC assigns the ID and, for timestamped types, the timestamp (§31.6). */
   add(record: SelRecord, now: number): number {
     const entry = structuredClone(record);
@@ -133,6 +141,7 @@ export class SystemEventLog {
     }
     this.entries.push(entry);
     this.lastAddition = stamp;
+    for (const listener of this.addedListeners) listener(entry);
     return entry.recordId;
   }
 

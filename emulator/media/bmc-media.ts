@@ -77,6 +77,8 @@ export class BmcMedia implements VirtualMediaPort {
     [DriveKind.disk]: { ticket: 0, inserting: null, failed: null, inserted: null },
   };
   private readonly onChange: () => void;
+  /** Told of each insert and eject (the Redfish EventService), besides onChange. */
+  private readonly watchers = new Set<(kind: DriveKind, image: string | null) => void>();
 
   constructor(o: BmcMediaOptions) {
     this.library = o.library;
@@ -110,6 +112,7 @@ export class BmcMedia implements VirtualMediaPort {
         this.drives.slot(kind).insert(loaded);
         w.inserted = { image: location, writeProtected: options.writeProtected === true };
         this.onChange();
+        for (const watcher of this.watchers) watcher(kind, location);
       }
     } catch (err) {
       if (!(err instanceof MediaError)) throw err;
@@ -159,6 +162,12 @@ export class BmcMedia implements VirtualMediaPort {
     this.usbip.accept(socket);
   }
 
+  /** Hears each image inserted (its location) and each eject (null); returns the unsubscribe function. */
+  watch(watcher: (kind: DriveKind, image: string | null) => void): () => void {
+    this.watchers.add(watcher);
+    return () => this.watchers.delete(watcher);
+  }
+
   /** Ejects the drive's medium (nothing happens to an empty drive); an insert under way is called off. */
   eject(kind: DriveKind): DriveStatus {
     const w = this.work[kind];
@@ -169,6 +178,7 @@ export class BmcMedia implements VirtualMediaPort {
     if (w.inserted) {
       w.inserted = null;
       this.onChange();
+      for (const watcher of this.watchers) watcher(kind, null);
     }
     return this.drive(kind);
   }

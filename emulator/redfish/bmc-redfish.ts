@@ -1,11 +1,18 @@
-// One BMC's Redfish service state: its sessions and login lockout, over the BMC's own model (the same chassis, boot
+// One BMC's Redfish service state: its sessions and login lockout, its tasks and the firmware update under way, over the BMC's own model (the same chassis, boot
 // options, users and hardware IPMI sees) and its virtual media. Made on the BMC's first Redfish request, so an idle
 // fleet holds none.
+import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { EmulatedBmc } from '../bmc/emulated-bmc.js';
 import type { BmcMedia } from '../media/bmc-media.js';
 import type { RedfishConfig } from '../fleet/schema/redfish.js';
 import { LoginLockout } from './login-lockout.js';
 import { SessionTable } from './session-table.js';
+import { TaskTable } from './task-table.js';
+import type { FirmwareUpdateRun } from './firmware-update.js';
+import { RedfishEvents } from './redfish-events.js';
+
+/** Tasks one BMC keeps (finished ones make room for new ones, oldest first). */
+export const MAX_TASKS = 16;
 
 export class BmcRedfish {
   readonly bmc: EmulatedBmc;
@@ -13,6 +20,12 @@ export class BmcRedfish {
   readonly config: RedfishConfig;
   readonly sessions: SessionTable;
   readonly lockout: LoginLockout;
+  readonly tasks = new TaskTable(MAX_TASKS);
+  /** Timers of long requests (a firmware update's steps). */
+  readonly clock: Clock;
+  /** The firmware update (SimpleUpdate or push) whose task runs, or the last one. */
+  update: FirmwareUpdateRun | null = null;
+  private eventHub: RedfishEvents | null = null;
   /** Tells the fleet the BMC's state changed (for its state directory). */
   readonly changed: () => void;
   /**
@@ -23,13 +36,19 @@ export class BmcRedfish {
   /** The end of the BMC's last reboot when this state last looked (redfish-service.ts ends the sessions after a new one). */
   rebootSeen: number;
 
-  constructor(bmc: EmulatedBmc, media: BmcMedia | null, config: RedfishConfig, changed: () => void) {
+  constructor(bmc: EmulatedBmc, media: BmcMedia | null, config: RedfishConfig, changed: () => void, clock: Clock = systemClock) {
     this.bmc = bmc;
+    this.clock = clock;
     this.media = media;
     this.config = config;
     this.changed = changed;
     this.rebootSeen = bmc.faults.rebootUntil;
     this.sessions = new SessionTable({ maxSessions: config.maxSessions, timeoutMs: config.sessionTimeoutSeconds * 1000 });
     this.lockout = new LoginLockout({ threshold: config.lockoutThreshold, durationMs: config.lockoutSeconds * 1000 });
+  }
+
+  /** Its EventService's subscriptions and streams (made when first used). */
+  get events(): RedfishEvents {
+    return this.eventHub ??= new RedfishEvents(this.bmc.model, this.media, this.clock);
   }
 }

@@ -55,8 +55,8 @@ export async function dispatch(table: RouteTable, target: BmcRedfish, request: R
     if (user !== null && route.privilege !== null && !hasPrivilege(user.role, route.privilege)) {
       throw new RedfishError(403, 'InsufficientPrivilege');
     }
-    const body = decodeJsonBody(request.body);
-    const ctx: RouteContext = { target, params, body, headers: request.headers, now, user };
+    const body = route.rawBody ? null : decodeJsonBody(request.body);
+    const ctx: RouteContext = { target, params, body, raw: request.body, headers: request.headers, now, user };
     return await route.handle(ctx);
   } catch (err) {
     if (err instanceof RedfishError) return { status: err.status, body: errorBody(err.messageId, err.args), headers: { ...err.headers } };

@@ -13,9 +13,10 @@ import type { EmulatedBmc } from '../bmc/emulated-bmc.js';
 import type { BmcMedia } from '../media/bmc-media.js';
 import type { RedfishConfig } from '../fleet/schema/redfish.js';
 import { BmcRedfish } from './bmc-redfish.js';
-import { dispatch, RouteTable } from './dispatch.js';
+import { canonicalPath, dispatch, RouteTable } from './dispatch.js';
 import { makeCa, ServerCertificates, type CaMaterial } from './fleet-ca.js';
 import { REDFISH_ROUTES } from './routes.js';
+import { PUSH_URI } from './resources/update-service.js';
 import type { RedfishAnswer } from './route.js';
 
 /** TLS contexts kept, most recently used last: one per BMC connected to lately. */
@@ -23,6 +24,12 @@ const MAX_TLS_CONTEXTS = 512;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const IDLE_TIMEOUT_MS = 60_000;
+/** An SSE stream's comment line this often, so that an idle one outlives the connection idle timeout. */
+const STREAM_KEEPALIVE_MS = 20_000;
+/** Multipart push bodies (each up to the firmware model's largest image) read at once in a fleet process; 503 past it. */
+const MAX_PUSHES_READING = 2;
+/** A push body's room for its part headers and UpdateParameters, besides the image. */
+const PUSH_OVERHEAD_BYTES = 64 * 1024;
 
 export interface RedfishTargets {
   bmc(ip: string): EmulatedBmc | undefined;
@@ -53,6 +60,7 @@ export class RedfishService {
   /** The socket HTTP reads from -> the BMC address it was made to. */
   private readonly owners = new WeakMap<object, string>();
   private readonly maxBodyBytes: number;
+  private pushesReading = 0;
 
   constructor(o: RedfishServiceOptions) {
     this.config = o.config;
@@ -106,7 +114,7 @@ export class RedfishService {
   private stateFor(ip: string, bmc: EmulatedBmc): BmcRedfish {
     let state = this.states.get(ip);
     if (!state) {
-      state = new BmcRedfish(bmc, this.targets.media(ip), this.config, () => this.targets.changed(bmc));
+      state = new BmcRedfish(bmc, this.targets.media(ip), this.config, () => this.targets.changed(bmc), this.clock);
       this.states.set(ip, state);
     }
     return state;
@@ -124,7 +132,15 @@ export class RedfishService {
       req.socket.destroy(); // a rebooting controller answers nothing
       return;
     }
-    const body = await this.readBody(req);
+    // A multipart push brings a firmware image: its body may be as large as the firmware model takes, a few at a time.
+    const push = canonicalPath(req.url ?? '/') === PUSH_URI && req.method === 'POST';
+    if (push && this.pushesReading >= MAX_PUSHES_READING) {
+      this.send(res, { status: 503, body: errorBody('ServiceTemporarilyUnavailable', ['1']), headers: { 'Retry-After': new Date(received + 1000).toUTCString(), Connection: 'close' } }, 0);
+      return;
+    }
+    if (push) this.pushesReading++;
+    const body = await this.readBody(req, push ? bmc.model.firmware.maxFirmwareBytes + PUSH_OVERHEAD_BYTES : this.maxBodyBytes)
+      .finally(() => { if (push) this.pushesReading--; });
     if (body === null) {
       this.send(res, { status: 413, body: errorBody('GeneralError'), headers: { Connection: 'close' } }, 0);
       return;
@@ -150,15 +166,15 @@ export class RedfishService {
   }
 
   /** The whole body, or null when it is larger than allowed (the rest is not read: the connection closes after the 413). */
-  private readBody(req: IncomingMessage): Promise<Buffer | null> {
+  private readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > this.maxBodyBytes) return Promise.resolve(null);
+    if (declared > maxBytes) return Promise.resolve(null);
     return new Promise((resolve) => {
       const chunks: Buffer[] = [];
       let size = 0;
       req.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > this.maxBodyBytes) {
+        if (size > maxBytes) {
           req.removeAllListeners('data');
           req.pause();
           resolve(null);
@@ -174,6 +190,10 @@ export class RedfishService {
   private send(res: ServerResponse, answer: RedfishAnswer, delayMs: number): void {
     const write = () => {
       if (res.destroyed) return;
+      if (answer.stream) {
+        this.openStream(res, answer.stream);
+        return;
+      }
       const json = answer.body === undefined ? undefined : JSON.stringify(answer.body);
       res.writeHead(answer.status, {
         'OData-Version': '4.0',
@@ -184,5 +204,20 @@ export class RedfishService {
     };
     if (delayMs > 0) this.clock.setTimeout(write, delayMs);
     else write();
+  }
+
+  /** A text/event-stream response (DSP0266 "Server-sent events"), kept open with comment lines until the client leaves. */
+  private openStream(res: ServerResponse, stream: NonNullable<RedfishAnswer['stream']>): void {
+    res.writeHead(200, { 'OData-Version': '4.0', 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache' });
+    res.flushHeaders();
+    let keepalive: { cancel(): void } | null = null;
+    const beat = () => {
+      res.write(': keep-alive\n\n');
+      keepalive = this.clock.setTimeout(beat, STREAM_KEEPALIVE_MS);
+    };
+    keepalive = this.clock.setTimeout(beat, STREAM_KEEPALIVE_MS);
+    const closers: Array<() => void> = [() => keepalive?.cancel()];
+    res.on('close', () => { for (const close of closers) close(); });
+    stream({ write: (text) => { if (!res.destroyed) res.write(text); }, onClose: (fn) => { closers.push(fn); } });
   }
 }

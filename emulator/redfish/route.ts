@@ -10,14 +10,24 @@ export interface RedfishAnswer {
   status: number;
   body?: object;
   headers?: Record<string, string>;
+  /** A stream instead of a body (server-sent events): the service opens it and hands it over until the client leaves. */
+  stream?: (out: OpenStream) => void;
+}
+
+/** A response left open (text/event-stream, WHATWG HTML §9.2): text written as it comes, `closed` told once. */
+export interface OpenStream {
+  write(text: string): void;
+  onClose(fn: () => void): void;
 }
 
 export interface RouteContext {
   readonly target: BmcRedfish;
   /** The path's {placeholders}, in order. */
   readonly params: readonly string[];
-  /** The request body as JSON (null when empty). */
+  /** The request body as JSON (null when empty, or on a route that reads the raw body). */
   readonly body: unknown;
+  /** The request body's bytes. */
+  readonly raw: Uint8Array;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly now: number;
   /** Who asked: the session's user (X-Auth-Token) or HTTP Basic's; null on a route that needs no login. */
@@ -30,6 +40,8 @@ export interface Route {
   readonly path: string;
   /** The privilege the request needs (DSP0266 §13.4); null: anyone, without credentials. */
   readonly privilege: RedfishPrivilege | null;
+  /** The body is not JSON (a multipart push): the handler reads `raw` itself. */
+  readonly rawBody?: boolean;
   handle(ctx: RouteContext): RedfishAnswer | Promise<RedfishAnswer>;
 }
 

@@ -1,12 +1,16 @@
 // Every Redfish resource a BMC serves, one file per area under resources/.
 import { accountRoutes } from './resources/accounts.js';
 import { chassisRoutes } from './resources/chassis.js';
+import { chassisSubsystemRoutes } from './resources/chassis-subsystems.js';
+import { eventServiceRoutes } from './resources/event-service.js';
 import { logServiceRoutes } from './resources/log-service.js';
 import { managerRoutes } from './resources/manager.js';
 import { serviceRootRoutes } from './resources/service-root.js';
 import { sessionRoutes } from './resources/sessions.js';
 import { systemInventoryRoutes } from './resources/system-inventory.js';
 import { systemRoutes } from './resources/system.js';
+import { taskServiceRoutes } from './resources/task-service.js';
+import { updateServiceRoutes } from './resources/update-service.js';
 import { virtualMediaRoutes } from './resources/virtual-media.js';
 import type { Route } from './route.js';
 
@@ -20,4 +24,8 @@ export const REDFISH_ROUTES: readonly Route[] = [
   ...logServiceRoutes,
   ...virtualMediaRoutes,
   ...chassisRoutes,
+  ...chassisSubsystemRoutes,
+  ...updateServiceRoutes,
+  ...taskServiceRoutes,
+  ...eventServiceRoutes,
 ];

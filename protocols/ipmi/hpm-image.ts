@@ -69,6 +69,11 @@ export interface HpmImage extends HpmImageHeader {
   actions: HpmImageAction[];
 }
 
+/** True when `bytes` begin as an HPM.1 image file does (its signature; nothing else is checked). */
+export function isHpmImage(bytes: Uint8Array): boolean {
+  return bytes.length >= SIGNATURE.length && SIGNATURE.equals(bytes.subarray(0, SIGNATURE.length));
+}
+
 /** The component an upload record writes: the highest bit of its mask, as ipmitool takes it (null for an empty mask). */
 export function uploadComponent(components: number): number | null {
   for (let id = MAX_COMPONENTS - 1; id >= 0; id--) if (components & (1 << id)) return id;

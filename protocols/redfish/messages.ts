@@ -8,6 +8,7 @@ export const BaseMessage = {
   GeneralError: ['A general error has occurred. See Resolution for information on how to resolve the error.', 'None.'],
   ResourceNotFound: ['The requested resource of type %1 named \'%2\' was not found.', 'Provide a valid resource identifier and resubmit the request.'],
   MalformedJSON: ['The request body submitted was malformed JSON and could not be parsed by the receiving service.', 'Ensure that the request body is valid JSON and resubmit the request.'],
+  UnrecognizedRequestBody: ['The service detected a malformed request body that it was unable to interpret.', 'Correct the request body and resubmit the request if it failed.'],
   PropertyUnknown: ['The property %1 is not in the list of valid properties for the resource.', 'Remove the unknown property from the request body and resubmit the request if the operation failed.'],
   PropertyNotWritable: ['The property %1 is a read only property and cannot be assigned a value.', 'Remove the property from the request body and resubmit the request if the operation failed.'],
   PropertyValueNotInList: ['The value \'%1\' for the property %2 is not in the list of acceptable values.', 'Choose a value from the enumeration list that the implementation can support and resubmit the request if the operation failed.'],

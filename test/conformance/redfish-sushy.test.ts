@@ -1,7 +1,9 @@
 // The real Redfish client Ironic uses, python3-sushy (Debian, run with /usr/bin/python3), against an emulated fleet over
 // HTTPS, trusting the fleet's CA: it logs in with a session, reads the system, sets a one-time boot from CD, resets,
 // inserts and ejects virtual media, and logs out; each step is checked against the same BMC with the real ipmitool.
-// Then redfishtool (DMTF) reads the same resources over a plain-HTTP fleet.
+// Then sushy runs a SimpleUpdate with its update service and follows the task monitor to completion, and ipmitool's
+// Get Device ID reports the new version after the BMC's reboot. redfishtool (DMTF) reads the same resources over a
+// plain-HTTP fleet, the UpdateService and TaskService included.
 import t, { type Test } from 'tap';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -12,6 +14,8 @@ import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 import { MediaState } from '../../protocols/ipmi/oem/virtual-media.js';
 import { startRangeServer, type RangeServer } from '../helpers/range-server.js';
+import { buildFirmware } from '../../protocols/ipmi/oem/bmcfleet-firmware.js';
+import { DEFAULT_MANUFACTURER_ID } from '../../emulator/bmc/model.js';
 
 const BMC = '127.75.0.1';
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-sushy-'));
@@ -52,11 +56,19 @@ elif step == 'eject':
     cd.eject_media()
     cd.refresh()
     out = {'inserted': cd.inserted, 'image': cd.image}
+elif step == 'update':
+    monitor = root.get_update_service().simple_update(args[0])
+    monitor.wait(60)
+    task = monitor.get_task()
+    out = {'processing': monitor.is_processing, 'monitor': monitor.task_monitor_uri, 'state': task.task_state.value,
+           'percent': task.percent_complete, 'messages': [m.message_id for m in task.messages]}
 session.close()
 print(json.dumps(out))
 `;
 writeFileSync(join(dir, 'sushy_step.py'), SUSHY_STEP);
 const IMAGE = Buffer.alloc(32 * 2048, 0x5a);
+/** bmcfleet firmware 2.05 for the fleet's BMCs (Get Device ID's default device, manufacturer and product IDs). */
+const FIRMWARE = buildFirmware({ deviceId: 0x20, manufacturerId: DEFAULT_MANUFACTURER_ID, productId: 0x0001 }, { major: 2, minor: 5, aux: new Uint8Array(4) }, 300_000);
 
 let emu: EmulatorProcess;
 let plain: EmulatorProcess;
@@ -101,6 +113,7 @@ async function sessionCount(): Promise<number> {
 t.before(async () => {
   images = await startRangeServer();
   images.put('install.iso', IMAGE);
+  images.put('bmc-2.05.fw', FIRMWARE);
   ipmiPort = await freeUdpPort();
   redfishPort = await freeTcpPort();
   plainPort = await freeTcpPort();
@@ -153,6 +166,24 @@ t.test('sushy drives a provisioning cycle over HTTPS; ipmitool sees each step on
   t.equal(await sessionCount(), 0, 'every sushy run deleted its session');
 });
 
+t.test('sushy runs a SimpleUpdate and follows its task to completion; ipmitool sees the new firmware after the reboot', async (t) => {
+  const url = `${images.url}/bmc-2.05.fw`;
+  const servedBefore = images.bytesServed;
+  const update = await sushy(t, 'update', url);
+  t.match(update, { processing: false, monitor: '/redfish/v1/TaskService/TaskMonitors/1', state: 'Completed', percent: 100 });
+  t.match(update.messages, ['TaskEvent.1.0.TaskStarted', 'Update.1.0.TransferringToComponent', 'Update.1.0.VerifyingAtComponent', 'Update.1.0.UpdateSuccessful', 'TaskEvent.1.0.TaskCompletedOK']);
+  t.equal(images.bytesServed - servedBefore, FIRMWARE.length, 'the BMC fetched the whole image, once');
+  // The BMC activates the image and reboots a few seconds after the task completed: Get Device ID then has it.
+  let info = '';
+  for (let i = 0; i < 40 && !/Firmware Revision\s*:\s*2\.05/.test(info); i++) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    info = (await ipmitool({ host: BMC, port: ipmiPort }, ['mc', 'info'])).stdout;
+  }
+  t.match(info, /Firmware Revision\s*:\s*2\.05/, 'ipmitool mc info reports the new version');
+  const manager = await run('curl', ['-s', '--cacert', ca, '-u', 'admin:password', `https://${BMC}:${redfishPort}/redfish/v1/Managers/1`]);
+  t.equal(JSON.parse(manager.stdout).FirmwareVersion, '2.05', 'and Managers/1 the same');
+});
+
 t.test('a client that does not trust the fleet CA is refused the TLS handshake', async (t) => {
   const r = await run('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', `https://${BMC}:${redfishPort}/redfish/v1/`]);
   t.not(r.code, 0);
@@ -177,6 +208,15 @@ t.test('redfishtool reads the system, its boot and power, the manager and the ch
   const thermal = await rt('Chassis', '-1', 'Thermal');
   t.equal(thermal.code, 0, thermal.stderr);
   t.ok(JSON.parse(thermal.stdout).Temperatures.length > 0);
+  const updates = await rt('raw', 'GET', '/redfish/v1/UpdateService');
+  t.equal(updates.code, 0, updates.stderr);
+  t.match(JSON.parse(updates.stdout), { Id: 'UpdateService', MultipartHttpPushUri: '/redfish/v1/UpdateService/update-multipart' });
+  const inventory = await rt('raw', 'GET', '/redfish/v1/UpdateService/FirmwareInventory/BMC');
+  t.equal(inventory.code, 0, inventory.stderr);
+  t.match(JSON.parse(inventory.stdout), { Id: 'BMC', Version: '1.00' });
+  const tasks = await rt('raw', 'GET', '/redfish/v1/TaskService');
+  t.equal(tasks.code, 0, tasks.stderr);
+  t.match(JSON.parse(tasks.stdout), { Id: 'TaskService', Tasks: { '@odata.id': '/redfish/v1/TaskService/Tasks' } });
   const sessions = await run('curl', ['-s', '-u', 'admin:password', `http://127.75.1.1:${plainPort}/redfish/v1/SessionService/Sessions`]);
   t.equal(JSON.parse(sessions.stdout)['Members@odata.count'], 0, 'redfishtool -A Session deleted its sessions');
 });

@@ -1,4 +1,5 @@
-// Chassis/1 (Chassis.v1_14_0): the enclosure's type and FRU identity, and its Thermal (Thermal.v1_7_0) and Power
+// Chassis/1 (Chassis.v1_15_0): the enclosure's type and FRU identity, links to the newer subsystems
+// (chassis-subsystems.ts), and its Thermal (Thermal.v1_7_0) and Power
 // (Power.v1_6_0) readings from the same sensors the SDR describes and `ipmitool sensor` reads, at the same moment's
 // values, with the same thresholds; power supplies from the hardware template (FRU devices 1, 2, ...).
 import { ChassisType } from '../../../protocols/ipmi/fru-format.js';
@@ -51,10 +52,11 @@ export const chassisRoutes: readonly Route[] = [
       const { model } = target.bmc;
       const hw = model.hardware;
       return ok({
-        '@odata.id': CHASSIS, '@odata.type': '#Chassis.v1_14_0.Chassis', Id: '1', Name: 'Chassis', ChassisType: chassisType(hw.chassisType),
+        '@odata.id': CHASSIS, '@odata.type': '#Chassis.v1_15_0.Chassis', Id: '1', Name: 'Chassis', ChassisType: chassisType(hw.chassisType),
         Manufacturer: hw.vendor, Model: hw.product, PartNumber: hw.chassisPartNumber, SerialNumber: hw.serial, AssetTag: hw.assetTag,
         PowerState: model.powerOn ? 'On' : 'Off', Status: ENABLED_OK,
         Thermal: link(`${CHASSIS}/Thermal`), Power: link(`${CHASSIS}/Power`),
+        ThermalSubsystem: link(`${CHASSIS}/ThermalSubsystem`), PowerSubsystem: link(`${CHASSIS}/PowerSubsystem`), Sensors: link(`${CHASSIS}/Sensors`),
         Links: { ComputerSystems: [link('/redfish/v1/Systems/1')], ManagedBy: [link('/redfish/v1/Managers/1')] },
       });
     },

@@ -1,0 +1,112 @@
+// The EventService (EventService.v1_7_0, EventDestination.v1_7_0; DSP0266 "Eventing" and "Server-sent
+// events"): subscriptions whose events the BMC POSTs to their Destination, and an SSE stream for a logged-in client
+// (redfish-events.ts makes and sends the events).
+import { RedfishError } from '../../../protocols/redfish/messages.js';
+import type { BmcRedfish } from '../bmc-redfish.js';
+import {
+  DELIVERY_RETRY_ATTEMPTS, DELIVERY_RETRY_INTERVAL_MS, EVENT_REGISTRIES, EventType, type Subscription,
+} from '../redfish-events.js';
+import { RedfishPrivilege } from '../roles.js';
+import { collection, ENABLED_OK, link, NO_CONTENT, ok, type Route } from '../route.js';
+
+const SERVICE = '/redfish/v1/EventService';
+const SUBSCRIPTIONS = `${SERVICE}/Subscriptions`;
+const SSE = `${SERVICE}/SSE`;
+const SUBSCRIPTION_PROPERTIES = new Set(['Destination', 'EventTypes', 'RegistryPrefixes', 'Context', 'Protocol', 'SubscriptionType']);
+const MAX_CONTEXT_CHARS = 256;
+
+function subscriptionBody(s: Subscription): object {
+  return {
+    '@odata.id': `${SUBSCRIPTIONS}/${s.id}`, '@odata.type': '#EventDestination.v1_7_0.EventDestination', Id: s.id,
+    Name: `Subscription ${s.id}`, Destination: s.destination.href, Context: s.context, Protocol: 'Redfish', SubscriptionType: 'RedfishEvent',
+    ...(s.eventTypes === null ? {} : { EventTypes: [...s.eventTypes] }),
+    ...(s.registryPrefixes === null ? {} : { RegistryPrefixes: [...s.registryPrefixes] }),
+    Status: ENABLED_OK,
+  };
+}
+
+/** A list of strings from `allowed`, or null when absent (every one). */
+function listOf<T extends string>(value: unknown, property: string, allowed: readonly T[]): T[] | null {
+  if (value === undefined) return null;
+  if (!Array.isArray(value)) throw new RedfishError(400, 'PropertyValueTypeError', [JSON.stringify(value), property]);
+  for (const v of value) if (!allowed.includes(v as T)) throw new RedfishError(400, 'PropertyValueNotInList', [String(v), property]);
+  return [...new Set(value as T[])];
+}
+
+function subscribe(target: BmcRedfish, body: unknown): Subscription {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new RedfishError(400, 'PropertyMissing', ['Destination']);
+  const p = body as Record<string, unknown>;
+  for (const key of Object.keys(p)) if (!SUBSCRIPTION_PROPERTIES.has(key)) throw new RedfishError(400, 'PropertyUnknown', [key]);
+  if (p.Destination === undefined) throw new RedfishError(400, 'PropertyMissing', ['Destination']);
+  let destination: URL | null = null;
+  try {
+    destination = typeof p.Destination === 'string' ? new URL(p.Destination) : null;
+  } catch { /* refused below */ }
+  if (!destination || (destination.protocol !== 'http:' && destination.protocol !== 'https:')) {
+    throw new RedfishError(400, 'PropertyValueTypeError', [JSON.stringify(p.Destination), 'Destination']);
+  }
+  if (p.Protocol !== undefined && p.Protocol !== 'Redfish') throw new RedfishError(400, 'PropertyValueNotInList', [String(p.Protocol), 'Protocol']);
+  if (p.SubscriptionType !== undefined && p.SubscriptionType !== 'RedfishEvent') {
+    throw new RedfishError(400, 'PropertyValueNotInList', [String(p.SubscriptionType), 'SubscriptionType']);
+  }
+  if (p.Context !== undefined && (typeof p.Context !== 'string' || p.Context.length > MAX_CONTEXT_CHARS)) {
+    throw new RedfishError(400, 'PropertyValueTypeError', [JSON.stringify(p.Context).slice(0, 64), 'Context']);
+  }
+  const types = listOf(p.EventTypes, 'EventTypes', Object.values(EventType));
+  const prefixes = listOf(p.RegistryPrefixes, 'RegistryPrefixes', EVENT_REGISTRIES);
+  const s = target.events.subscribe(destination, (p.Context as string | undefined) ?? '', types, prefixes);
+  if (!s) throw new RedfishError(503, 'ServiceTemporarilyUnavailable', ['60']);
+  return s;
+}
+
+function subscriptionOf(target: BmcRedfish, id: string): Subscription {
+  const s = target.events.byId(id);
+  if (!s) throw new RedfishError(404, 'ResourceNotFound', ['EventDestination', id]);
+  return s;
+}
+
+export const eventServiceRoutes: readonly Route[] = [
+  {
+    method: 'GET', path: SERVICE, privilege: RedfishPrivilege.Login,
+    handle: () => ok({
+      '@odata.id': SERVICE, '@odata.type': '#EventService.v1_7_0.EventService', Id: 'EventService', Name: 'Event Service',
+      ServiceEnabled: true, Status: ENABLED_OK, DeliveryRetryAttempts: DELIVERY_RETRY_ATTEMPTS,
+      DeliveryRetryIntervalSeconds: DELIVERY_RETRY_INTERVAL_MS / 1000, EventTypesForSubscription: Object.values(EventType),
+      RegistryPrefixes: [...EVENT_REGISTRIES], ServerSentEventUri: SSE, Subscriptions: link(SUBSCRIPTIONS),
+    }),
+  },
+  {
+    method: 'GET', path: SUBSCRIPTIONS, privilege: RedfishPrivilege.Login,
+    handle: ({ target }) => ok(collection(SUBSCRIPTIONS, 'EventDestinationCollection', 'Event Subscriptions', target.events.list().map((s) => `${SUBSCRIPTIONS}/${s.id}`))),
+  },
+  {
+    method: 'POST', path: SUBSCRIPTIONS, privilege: RedfishPrivilege.ConfigureManager,
+    handle: ({ target, body }) => {
+      const s = subscribe(target, body);
+      return { status: 201, body: subscriptionBody(s), headers: { Location: `${SUBSCRIPTIONS}/${s.id}` } };
+    },
+  },
+  { method: 'GET', path: `${SUBSCRIPTIONS}/{id}`, privilege: RedfishPrivilege.Login, handle: ({ target, params }) => ok(subscriptionBody(subscriptionOf(target, params[0]))) },
+  {
+    method: 'DELETE', path: `${SUBSCRIPTIONS}/{id}`, privilege: RedfishPrivilege.ConfigureManager,
+    handle: ({ target, params }) => {
+      target.events.unsubscribe(subscriptionOf(target, params[0]).id);
+      return NO_CONTENT;
+    },
+  },
+  {
+    method: 'GET', path: SSE, privilege: RedfishPrivilege.Login,
+    handle: ({ target }) => {
+      const events = target.events;
+      if (!events.streamRoom) throw new RedfishError(503, 'ServiceTemporarilyUnavailable', ['60']);
+      return {
+        status: 200,
+        stream: (out) => {
+          const stream = { write: (text: string) => out.write(text) };
+          if (!events.openStream(stream)) return;
+          out.onClose(() => events.closeStream(stream));
+        },
+      };
+    },
+  },
+];
