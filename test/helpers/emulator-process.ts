@@ -21,7 +21,8 @@ const live = new Set<ChildProcess>();
 let reaping = false;
 
 /**
- * A test process ended by a signal (a runner's SIGTERM, Ctrl-C) runs no teardowns: its fleets must not outlive it.
+ * A test process ended by a signal (a runner's SIGTERM, Ctrl-C, tap's timeout) runs no teardowns: its fleets must not
+ * outlive it.
  * (A SIGKILL cannot be caught: a fleet started then is left running.)
  */
 function reapOnExit(): void {
@@ -34,6 +35,9 @@ function reapOnExit(): void {
       process.exit(128 + (signal === 'SIGTERM' ? 15 : 2));
     });
   }
+  // tap ends a test file that ran past its timeout with SIGALRM, then SIGKILL, and no 'exit' event runs: its fleets
+  // went on holding their addresses, and the next test to use them failed with EADDRINUSE. tap's own handler still runs.
+  process.on('SIGALRM', () => { for (const child of live) child.kill('SIGKILL'); });
 }
 
 /** `bmcfleet ARGS` (emulate, manager serve, ...) once it printed its ready line. */
