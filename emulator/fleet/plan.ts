@@ -7,20 +7,27 @@ import type { FleetConfig, RackConfig } from './fleet-config.js';
 
 export interface Placement { index: number; ip: string; rack: RackConfig }
 
+/** Fleet positions (BMC numbers) in all: the racks' BMCs, those removed at run time included (their numbers are not reused). */
 export function fleetSize(cfg: FleetConfig): number {
   return cfg.racks.reduce((n, r) => n + r.count, 0);
 }
 
-/** BMCs `from` (inclusive) to `to` (exclusive), in fleet order. */
+/** BMCs the fleet serves: its positions less those removed at run time. */
+export function liveBmcs(cfg: FleetConfig): number {
+  return fleetSize(cfg) - cfg.removedBmcs.length;
+}
+
+/** BMCs `from` (inclusive) to `to` (exclusive), in fleet order; those removed at run time (DELETE /bmcs/IP) left out. */
 export function placements(cfg: FleetConfig, from = 0, to = fleetSize(cfg)): Placement[] {
   const out: Placement[] = [];
+  const removed = new Set(cfg.removedBmcs);
   let base = 0;
   for (const rack of cfg.racks) {
     const lo = Math.max(from, base);
     const hi = Math.min(to, base + rack.count);
     if (lo < hi) {
       const ips = consecutiveAddresses(rack.firstIp, hi - base).slice(lo - base);
-      ips.forEach((ip, k) => out.push({ index: lo + k, ip, rack }));
+      ips.forEach((ip, k) => { if (!removed.has(lo + k)) out.push({ index: lo + k, ip, rack }); });
     }
     base += rack.count;
   }

@@ -22,11 +22,23 @@ export interface ShardRouter {
   callRange(kind: string, offset: number, limit: number, request: (offset: number, limit: number) => unknown): Promise<unknown[]>;
 }
 
-/** What routes reach: the shards, the metrics registry, the iSNS server and targets (null when the fleet has none). */
+/**
+ * What routes reach: the shards, the metrics registry, the iSNS server and targets (null when the fleet has none), and
+ * adding and removing BMCs and racks (absent: this fleet cannot).
+ */
 export interface FleetControl {
   readonly shards: ShardRouter;
   readonly metrics: Registry;
   readonly targets: TargetFleet | null;
+  readonly changes?: FleetChanges;
+}
+
+/** Adding and removing BMCs and racks while the fleet runs (runtime-changes.ts): bodies as the routes read them. */
+export interface FleetChanges {
+  addBmcs(body: Record<string, unknown>): Promise<unknown>;
+  addRack(body: Record<string, unknown>): Promise<unknown>;
+  removeBmc(ip: string): Promise<unknown>;
+  removeRack(name: string): Promise<unknown>;
 }
 
 /** An answer sent as it is, not as JSON (Prometheus text). */
