@@ -8,13 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { CLI, startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
-import { freeUdpPort } from '../helpers/free-port.js';
+import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-runtime-'));
 const stateDir = join(dir, 'state');
 const fleetFile = join(dir, 'fleet.yaml');
 let port: number;
+let redfishPort: number;
 let emu: EmulatorProcess | null = null;
 let control: string;
 
@@ -40,12 +41,16 @@ function ctl(...args: string[]): Promise<{ code: number; stdout: string; stderr:
   });
 }
 
+const redfish = (ip: string) => fetch(`http://${ip}:${redfishPort}/redfish/v1/`).then((r) => r.status, () => 'no answer');
+
 const listed = async () => ((await api('GET', '/bmcs')).json.bmcs as { ip: string; rack: string }[]).map((b) => `${b.ip} ${b.rack}`);
 
 t.before(async () => {
   port = await freeUdpPort();
+  redfishPort = await freeTcpPort();
   writeFileSync(fleetFile, [
     `ipmiPort: ${port}`, 'control: 127.0.0.1:0', 'security: { maxBmcs: 8 }',
+    `redfish: { port: ${redfishPort}, tls: false }`, `virtualMedia: { port: ${await freeTcpPort()} }`,
     'racks:', '  - { name: file-rack, bmcs: 2, firstIp: 127.93.0.1 }', '',
   ].join('\n'));
   await start();
@@ -66,6 +71,10 @@ t.test('added BMCs answer ipmitool at once and show in the list, the shards and 
   t.equal((await api('GET', '/bmcs')).json.total, 6);
   t.match((await api('GET', '/shards')).json, [{ shard: 0, from: 0, to: 6, state: 'ready' }]);
   t.match((await api('GET', '/metrics')).text, /bmcfleet_bmcs\{shard="0"\} 6/);
+  t.equal(await redfish('127.93.1.9'), 200, 'Redfish answers at the added BMC');
+  t.match((await api('GET', '/bmcs/127.93.1.9/media')).json, { drives: [{ kind: 'cdrom', state: 'empty' }, { kind: 'disk', state: 'empty' }] }, 'so does its virtual media');
+  const sol = await ipmitool({ host: '127.93.1.9', port }, ['sol', 'info', '1']);
+  t.match(sol.stdout, /Enabled\s+:\s+true/, 'and Serial over LAN');
 });
 
 t.test('bad bodies are 400s naming the field; taken addresses and the limit are 409s', async (t) => {
@@ -94,6 +103,7 @@ t.test('a removed BMC stops answering, frees its address and its saved state; th
   t.not(silent.code, 0, 'ipmitool gets no answer');
   t.match(silent.stderr, /Unable to establish|no response|timeout/i);
   t.equal((await mcInfo('127.93.1.2')).code, 0, 'its neighbours answer');
+  t.equal(await redfish('127.93.1.1'), 'no answer', 'nor does its Redfish service');
   t.equal((await api('DELETE', '/bmcs/127.93.1.1')).status, 404, 'removed once');
   t.notOk((await listed()).some((b) => b.startsWith('127.93.1.1 ')));
   t.equal((await api('GET', '/bmcs')).json.total, 5);
