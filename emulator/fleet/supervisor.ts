@@ -140,6 +140,11 @@ export class Supervisor implements ShardRouter {
     return liveBmcs(this.current);
   }
 
+  /** BMC numbers given out: GET /bmcs pages below it (a removed BMC's number is a gap). */
+  get numbers(): number {
+    return fleetSize(this.current);
+  }
+
   /**
    * Adds `rack`'s BMCs (and its RMC) at the next fleet positions: BMCs alone to the last shard when it has room, a
    * rack with an RMC or BMCs beyond that room to a new shard process. Resolves once they serve; ControlError 409 when

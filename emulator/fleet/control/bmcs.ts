@@ -1,7 +1,7 @@
 // The BMCs: listed in fleet order, one in detail, its host's console output, and actions (power, reboot).
 //
-//   GET  /bmcs?offset=0&limit=100     BMCs in fleet order: address, rack, power, sessions, faults (offset and limit
-//                                     count BMC numbers: those of BMCs removed at run time are gaps)
+//   GET  /bmcs?offset=0&limit=100     BMCs in fleet order: address, rack, power, sessions, faults; `total` BMCs. offset
+//                                     and limit count BMC numbers, below `numbers`: a BMC removed at run time leaves a gap
 //   POST /bmcs {"firstIp", "bmcs", "name"?, "template"?, ...}   add BMCs: a fleet file rack entry without rmc;
 //              {"address": IP, ...}                            or one BMC (runtime-changes.ts)
 //   DELETE /bmcs/IP                   the BMC stops answering and frees its address; its saved state is deleted
@@ -46,7 +46,7 @@ export const bmcRoutes: readonly Route[] = [
       const offset = req.int('offset', 0, 0, Number.MAX_SAFE_INTEGER);
       const limit = req.int('limit', 100, 1, MAX_LIST);
       const parts = await fleet.shards.callRange(BMC, offset, limit, (o, n) => ({ op: 'list', offset: o, limit: n }) satisfies BmcRequest);
-      return { total: fleet.shards.total, offset, bmcs: parts.flat() };
+      return { total: fleet.shards.total, numbers: fleet.shards.numbers ?? fleet.shards.total, offset, bmcs: parts.flat() };
     },
   },
   {

@@ -11,8 +11,10 @@ const MAX_BODY = 64 * 1024;
 
 /** The shards, as the routes reach them (the supervisor): requests to a node kind's nodes, by address or all. */
 export interface ShardRouter {
-  /** Fleet positions (BMCs) in all. */
+  /** BMCs served. */
   readonly total: number;
+  /** BMC numbers (fleet positions) given out so far, those of BMCs removed at run time included; `total` when absent. */
+  readonly numbers?: number;
   status(): ShardStatus[];
   /** To the shard running the `kind` node at `address`; ControlError 404 when there is none. */
   callFor(kind: string, address: string, request: unknown): Promise<unknown>;
