@@ -29,9 +29,9 @@ A running fleet's control API (what "bmcfleet emulate" printed as "control http:
   shards                                 the fleet's processes
   add IP [--count N] [--name RACK] [--template T]   add BMCs on N consecutive addresses from IP (default 1), as a
                                          fleet file rack; they answer at once (with --state-dir: kept across restarts)
-  add IP --count N --name RACK --rmc RMC_IP [--rmc-id ID]   add a rack with its RMC (a shard process of its own)
+  add IP --count N --name RACK --rmc RMC_IP [--rmc-id ID]   add a rack with its RMC
   remove IP                              the BMC stops answering and frees its address (its saved state deleted)
-  remove-rack NAME                       a rack's BMCs (and its RMC, for a rack added with --rmc)
+  remove-rack NAME                       a rack's BMCs and its RMC
 
 options:
   --control URL      the control API (default ${DEFAULT_CONTROL_URL}, fleets/default.yaml's)

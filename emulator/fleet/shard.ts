@@ -31,6 +31,8 @@ export class Shard {
   /** Each node's UDP sockets, and the kinds' shard endpoints' (DESIGN "Scale facts": a socket per node). */
   private readonly nodeSockets = new Map<unknown, UdpSocket[]>();
   private readonly shardSockets: UdpSocket[] = [];
+  /** Kinds whose shard endpoints are bound. */
+  private readonly listening = new Set<string>();
   /** Node sockets bound. */
   private bound = 0;
 
@@ -68,11 +70,15 @@ export class Shard {
    */
   async bind(progress: (bound: number) => void = () => {}): Promise<void> {
     for (const { kind, nodes } of this.running) await this.bindNodes(kind, nodes.nodes, progress);
-    for (const { kind, nodes } of this.running) {
-      if (nodes.nodes.length === 0) continue;
-      for (const endpoint of kind.shardEndpoints ?? []) {
-        this.shardSockets.push(await bindUdp(ANY_ADDRESS, endpoint.port(this.config), endpoint.handler(nodes), { reuseAddr: true }));
-      }
+    for (const running of this.running) if (running.nodes.nodes.length > 0) await this.listen(running);
+  }
+
+  /** Binds the shard endpoints of a kind, once (a kind's first nodes here may come at run time). */
+  private async listen({ kind, nodes }: Running): Promise<void> {
+    if (this.listening.has(kind.name)) return;
+    this.listening.add(kind.name);
+    for (const endpoint of kind.shardEndpoints ?? []) {
+      this.shardSockets.push(await bindUdp(ANY_ADDRESS, endpoint.port(this.config), endpoint.handler(nodes), { reuseAddr: true }));
     }
   }
 
@@ -85,13 +91,13 @@ export class Shard {
     try {
       for (const running of this.running) {
         if (!running.nodes.grow) {
-          // the supervisor gives what such a kind runs (a rack with an RMC) a shard of its own
           if ([...running.kind.positions(config).values()].some((p) => p >= from && p < to)) throw new Error(`a running shard cannot add ${running.kind.label}s`);
           continue;
         }
         const nodes = running.nodes.grow(config, from, to);
         added.push({ running, nodes });
         await this.bindNodes(running.kind, nodes);
+        if (nodes.length > 0) await this.listen(running);
       }
     } catch (err) {
       for (const { running, nodes } of added) {
@@ -163,6 +169,7 @@ export class Shard {
     await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
     this.nodeSockets.clear();
     this.shardSockets.length = 0;
+    this.listening.clear();
     this.bound = 0;
   }
 }

@@ -15,10 +15,8 @@ import { NODE_KINDS } from './nodes/index.js';
 import type { NodeKind } from './nodes/node-kind.js';
 import { BMC } from './nodes/bmc-requests.js';
 import { RMC } from '../rack/rmc-nodes.js';
-import { FileRmcStore } from '../rack/rmc-store.js';
 import { SOCKETS_PER_SHARD, fleetSize, liveBmcs, placements, shardRanges } from './plan.js';
 import type { DropMessage, GrowMessage, ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
-import { StateStore } from './state-store.js';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import { TcpPorts } from './tcp-ports.js';
 
@@ -43,10 +41,6 @@ class ShardHandle {
   restartAt: number | null = null;
   restartTimer: { cancel(): void } | null = null;
   lastExit: { reason: string; at: number } | null = null;
-  /** Runs one rack added at run time with its RMC: nothing else is added to it, and removing the rack stops it. */
-  sealed = false;
-  /** Stopped for good (its rack was removed): its exit starts nothing. */
-  retired = false;
   /** Run-time state the shard's nodes kept (ShardContext.keep): kind -> address -> state, handed to its next process. */
   readonly kept = new Map<string, Map<string, unknown>>();
   bound = 0;
@@ -146,8 +140,8 @@ export class Supervisor implements ShardRouter {
   }
 
   /**
-   * Adds `rack`'s BMCs (and its RMC) at the next fleet positions: BMCs alone to the last shard when it has room, a
-   * rack with an RMC or BMCs beyond that room to a new shard process. Resolves once they serve; ControlError 409 when
+   * Adds `rack`'s BMCs (and its RMC) at the next fleet positions: to the last shard when it has room, else to a new
+   * shard process. Resolves once they serve; ControlError 409 when
    * an address is in use (here or by another program) or the fleet would pass maxBmcs, 503 while the last shard restarts.
    */
   add(rack: RackConfig): Promise<{ shard: number; from: number; to: number }> {
@@ -159,10 +153,7 @@ export class Supervisor implements ShardRouter {
     return this.serially(() => this.dropBmc(ip));
   }
 
-  /**
-   * Stops the live BMCs of the rack named `name` and its RMC, and frees their addresses. A rack with an RMC can be
-   * removed only if it was added at run time (its shard process runs it alone and is stopped); 409 otherwise.
-   */
+  /** Stops the live BMCs of the rack named `name` and its RMC, and frees their addresses (and deletes their saved state). */
   removeRack(name: string): Promise<{ bmcs: string[]; rmc: string | null }> {
     return this.serially(() => this.dropRack(name));
   }
@@ -236,7 +227,7 @@ export class Supervisor implements ShardRouter {
     const config = this.current;
     const live = liveBmcs(config);
     if (live + rack.count > config.maxBmcs) {
-      throw new ControlError(409, `the fleet serves ${live} BMCs: ${rack.count} more would pass its limit of ${config.maxBmcs} (maxBmcs in the fleet file)`);
+      throw new ControlError(409, `the fleet serves ${live} BMCs: ${rack.count} more would pass its limit of ${config.maxBmcs} (security.maxBmcs in the fleet file)`);
     }
     if (config.racks.length >= MAX_RACK_ENTRIES) throw new ControlError(409, `the fleet has ${MAX_RACK_ENTRIES} racks and additions, the most it keeps: restart it`);
     this.checkFree(rack);
@@ -245,7 +236,7 @@ export class Supervisor implements ShardRouter {
     const grown: FleetConfig = { ...config, racks: [...config.racks, rack] };
     const last = this.shards.at(-1);
     const sockets = this.socketsPer(rack);
-    if (last && !rack.rmc && !last.sealed && this.allRemoved(config, last.to, from) && last.bound + sockets <= SOCKETS_PER_SHARD) {
+    if (last && this.allRemoved(config, last.to, from) && last.bound + sockets <= SOCKETS_PER_SHARD) {
       if (last.state !== 'ready') throw new ControlError(503, `shard ${last.no} is ${last.state}: try again once it serves`);
       const bound = await this.send(last, { type: 'grow', id: this.nextId++, config: grown, from, to });
       last.to = to;
@@ -253,9 +244,8 @@ export class Supervisor implements ShardRouter {
       this.changed(grown);
       return { shard: last.no, from, to };
     }
-    if (this.shards.length >= MAX_SHARDS) throw new ControlError(409, `the fleet runs ${MAX_SHARDS} shard processes, the most it starts: remove racks, or add BMCs without an RMC`);
+    if (this.shards.length >= MAX_SHARDS) throw new ControlError(409, `the fleet runs ${MAX_SHARDS} shard processes, the most it starts`);
     const s = new ShardHandle(this.nextShardNo++, from, to);
-    s.sealed = rack.rmc !== null;
     this.current = grown; // the new process starts with it
     this.shards.push(s);
     try {
@@ -300,43 +290,20 @@ export class Supervisor implements ShardRouter {
     if (!found) throw new ControlError(404, `no rack named "${name}"`);
     const { rack, from } = found;
     const bmcs = placements(this.current, from, from + rack.count);
-    if (rack.rmc) {
-      const s = this.shards.find((x) => x.sealed && x.from === from);
-      if (!s) throw new ControlError(409, `rack ${name}'s RMC runs in a shard process with other racks (racks with an RMC can be removed only when added at run time)`);
-      await this.retire(s);
-      if (this.current.stateDir) FileRmcStore.remove(this.current.stateDir, rack.rmc.ip);
-    } else {
-      for (const p of bmcs) {
-        const s = this.shardAt(p.index)!;
-        await this.send(s, { type: 'drop', id: this.nextId++, kind: BMC, address: p.ip });
-        s.bound -= this.socketsPer(null);
-        s.kept.get(BMC)?.delete(p.ip);
-      }
+    const drops = bmcs.map((p) => ({ kind: BMC, ip: p.ip, position: p.index }));
+    // the RMC first (it runs in the shard of the rack's first position), so it flashes none of them once they go
+    if (rack.rmc) drops.unshift({ kind: RMC, ip: rack.rmc.ip, position: from });
+    for (const { kind, ip, position } of drops) {
+      const s = this.shardAt(position)!;
+      await this.send(s, { type: 'drop', id: this.nextId++, kind, address: ip });
+      s.bound -= this.socketsPer(null, kind);
+      s.kept.get(kind)?.delete(ip);
     }
     const racks = this.current.racks.map((r) => (r === rack ? { ...r, rmc: null } : r));
     let bmcFaults = this.current.bmcFaults;
     for (const p of bmcs) bmcFaults = without(bmcFaults, p.ip);
     this.changed({ ...this.current, racks, bmcFaults, removedBmcs: [...this.current.removedBmcs, ...bmcs.map((p) => p.index)] });
     return { bmcs: bmcs.map((p) => p.ip), rmc: rack.rmc?.ip ?? null };
-  }
-
-  /** Stops shard `s` for good (its process and BMCs' saved state) and forgets it. */
-  private async retire(s: ShardHandle): Promise<void> {
-    s.retired = true;
-    s.restartTimer?.cancel();
-    const child = s.child;
-    if (child && child.exitCode === null && child.signalCode === null) {
-      await new Promise<void>((resolve) => {
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      });
-    }
-    this.shards.splice(this.shards.indexOf(s), 1);
-    const { stateDir } = this.current;
-    if (stateDir) {
-      const store = new StateStore(stateDir);
-      for (const p of placements(this.current, s.from, s.to)) store.remove(p.ip);
-    }
   }
 
   /** The run-time change made: the fleet as it now is, and every kind's addresses from it. */
@@ -373,10 +340,10 @@ export class Supervisor implements ShardRouter {
     return null;
   }
 
-  /** UDP sockets the nodes of a rack take (one per BMC endpoint and RMC endpoint); a single BMC's for null. */
-  private socketsPer(rack: RackConfig | null): number {
+  /** UDP sockets the nodes of a rack take (one per BMC endpoint and RMC endpoint); for null, one node's of `kind`. */
+  private socketsPer(rack: RackConfig | null, kind = BMC): number {
     const udp = (name: string) => this.kinds.get(name)?.kind.endpoints.filter((e) => e.transport === 'udp').length ?? 0;
-    return rack === null ? udp(BMC) : rack.count * udp(BMC) + (rack.rmc ? udp(RMC) : 0);
+    return rack === null ? udp(kind) : rack.count * udp(BMC) + (rack.rmc ? udp(RMC) : 0);
   }
 
   /** A grow or drop message to `s`, answered like a request. */
@@ -477,7 +444,7 @@ export class Supervisor implements ShardRouter {
 
   /** A shard's process ended: starts another after the backoff, unless the fleet is stopping or was starting (start() fails then). */
   private exited(s: ShardHandle, pid: number | undefined, reason: string): void {
-    if (this.stopping || s.state === 'starting' || s.retired) return;
+    if (this.stopping || s.state === 'starting') return;
     const now = this.clock.now();
     s.lastExit = { reason, at: now };
     s.quickDeaths = now - s.startedAt < RESTART_BACKOFF.STABLE_MS ? s.quickDeaths + 1 : 1;

@@ -1,7 +1,7 @@
 // A fleet that changes while it runs, as a user drives it: BMCs added with POST /bmcs answer the real ipmitool at
 // once, one removed with DELETE /bmcs/IP stops answering and its address can be added again; bad bodies are 400s
-// naming the field, taken addresses and the fleet's limit 409s; GET /bmcs, /shards and /metrics follow; a rack with
-// its RMC gets a shard process of its own and goes with it; the state directory keeps the changes across a restart.
+// naming the field, taken addresses and the fleet's limit 409s; GET /bmcs, /shards and /metrics follow; a rack comes
+// and goes with its RMC; the state directory keeps the changes across a restart.
 import t from 'tap';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -88,7 +88,7 @@ t.test('bad bodies are 400s naming the field; taken addresses and the limit are 
   t.match(await api('POST', '/bmcs', { address: '127.93.2.1', rmc: { ip: '127.93.2.100' } }), { status: 400, json: { error: /POST \/racks/ } });
   t.match(await api('POST', '/bmcs', { firstIp: '127.93.1.3', bmcs: 2 }), { status: 409, json: { error: /127\.93\.1\.3 is in use: BMC number 4, rack extra/ } });
   t.match(await api('POST', '/bmcs', { name: 'extra', address: '127.93.2.1' }), { status: 409, json: { error: /a rack named "extra"/ } });
-  t.match(await api('POST', '/bmcs', { firstIp: '127.93.2.1', bmcs: 3 }), { status: 409, json: { error: /serves 6 BMCs: 3 more would pass its limit of 8 \(maxBmcs/ } });
+  t.match(await api('POST', '/bmcs', { firstIp: '127.93.2.1', bmcs: 3 }), { status: 409, json: { error: /serves 6 BMCs: 3 more would pass its limit of 8 \(security\.maxBmcs/ } });
   t.equal((await api('GET', '/bmcs')).json.total, 6, 'nothing added by a refused request');
 });
 
@@ -115,19 +115,24 @@ t.test('a removed BMC stops answering, frees its address and its saved state; th
   t.equal((await api('GET', '/bmcs/127.93.1.1')).json.rack, 'again');
 });
 
-t.test('a rack with its RMC runs in a shard of its own and is removed with it', async (t) => {
+t.test('a rack comes and goes with its RMC', async (t) => {
   const rack = await api('POST', '/racks', { name: 'rk', firstIp: '127.93.3.1', bmcs: 2, rmc: { ip: '127.93.3.100' } });
   t.equal(rack.status, 200, rack.text);
-  t.match(rack.json, { rack: 'rk', bmcs: ['127.93.3.1', '127.93.3.2'], rmc: '127.93.3.100', shard: 1 });
+  t.match(rack.json, { rack: 'rk', bmcs: ['127.93.3.1', '127.93.3.2'], rmc: '127.93.3.100', shard: 0 });
   t.equal((await mcInfo('127.93.3.2')).code, 0);
-  t.match((await api('GET', '/rmcs')).json.rmcs, [{ ip: '127.93.3.100', rack: 'rk', bmcs: 2, shard: 1 }]);
+  t.match((await api('GET', '/rmcs')).json, { rmcs: [{ ip: '127.93.3.100', rack: 'rk', bmcs: 2, shard: 0 }], listeners: [{ shard: 0 }] });
   t.match(await api('DELETE', '/bmcs/127.93.3.1'), { status: 409, json: { error: /DELETE \/racks\/rk/ } });
   t.match(await api('DELETE', '/racks/file-rack'), { status: 200, json: { bmcs: ['127.93.0.1', '127.93.0.2'], rmc: null } });
+  t.match(await api('POST', '/racks', { name: 'rk2', address: '127.93.3.50', rmc: { ip: '127.93.3.100' } }), { status: 409, json: { error: /127\.93\.3\.100 is in use: RMC/ } });
   t.match(await api('DELETE', '/racks/rk'), { status: 200, json: { removed: 'rk', rmc: '127.93.3.100' } });
-  t.equal((await api('GET', '/shards')).json.length, 1, 'its shard process stopped');
   t.same((await api('GET', '/rmcs')).json.rmcs, []);
   t.not((await mcInfo('127.93.3.2', true)).code, 0);
   t.equal((await api('DELETE', '/racks/rk')).status, 404);
+  const back = await api('POST', '/racks', { name: 'rk', firstIp: '127.93.3.1', bmcs: 2, rmc: { ip: '127.93.3.100', id: 40 } });
+  t.equal(back.status, 200, `its addresses and name are free again: ${back.text}`);
+  t.match((await api('GET', '/rmcs')).json.rmcs, [{ ip: '127.93.3.100', id: 40, rack: 'rk' }]);
+  t.equal((await api('DELETE', '/racks/rk')).status, 200);
+  t.equal((await api('GET', '/shards')).json.length, 1, 'all in the one shard process');
 });
 
 t.test('bmcfleet ctl add and remove: a table for people, pure JSON with --json', async (t) => {
@@ -147,11 +152,11 @@ t.test('bmcfleet ctl add and remove: a table for people, pure JSON with --json',
 t.test('the state directory keeps the changes: a restart makes them again', async (t) => {
   const before = await listed();
   t.same(before, ['127.93.1.2 extra', '127.93.1.3 extra', '127.93.1.9 rack-3', '127.93.1.1 again']);
-  t.equal(JSON.parse(readFileSync(join(stateDir, 'fleet-changes.json'), 'utf8')).length, 10);
+  t.equal(JSON.parse(readFileSync(join(stateDir, 'fleet-changes.json'), 'utf8')).length, 12);
   await emu!.stop();
   await start();
   t.same(await listed(), before);
-  t.match(emu!.output(), /fleet-changes\.json: making again the 10 changes/);
+  t.match(emu!.output(), /fleet-changes\.json: making again the 12 changes/);
   t.equal((await mcInfo('127.93.1.9')).code, 0);
   t.not((await mcInfo('127.93.0.1', true)).code, 0, 'a removed file rack stays removed');
 });

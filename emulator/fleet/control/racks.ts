@@ -1,7 +1,7 @@
 // Racks added and removed while the fleet runs (runtime-changes.ts), in the fleet file's rack form.
 //
-//   POST   /racks {"name", "firstIp", "bmcs", "rmc"?: {"ip", "id"?}, "template"?, ...}   a rack and its RMC: its own shard
-//   DELETE /racks/NAME   its BMCs stop answering and free their addresses; a rack with an RMC only if added at run time
+//   POST   /racks {"name", "firstIp", "bmcs", "rmc"?: {"ip", "id"?}, "template"?, ...}   a rack and its RMC
+//   DELETE /racks/NAME   its BMCs and RMC stop answering and free their addresses
 import { changesOf } from './bmcs.js';
 import type { Route } from './route.js';
 
