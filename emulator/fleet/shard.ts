@@ -101,17 +101,20 @@ export class Shard {
       }
     } catch (err) {
       for (const { running, nodes } of added) {
-        for (const node of nodes) await this.drop(running.kind.name, running.kind.address(node));
+        for (const node of nodes) await this.drop(running.kind.name, running.kind.address(node), false);
       }
       throw err;
     }
     return added.reduce((n, a) => n + a.nodes.length, 0);
   }
 
-  /** Stops the `kind` node at `address`, forgets it and closes its sockets; ControlError 404 when none runs here. */
-  async drop(kind: string, address: string): Promise<void> {
+  /**
+   * Stops the `kind` node at `address`, forgets it (with `forget`, its saved state too: ShardNodes.drop) and closes its
+   * sockets; ControlError 404 when none runs here.
+   */
+  async drop(kind: string, address: string, forget = true): Promise<void> {
     const running = this.running.find((r) => r.kind.name === kind);
-    const node = running?.nodes.drop?.(address);
+    const node = running?.nodes.drop?.(address, forget);
     if (node === undefined) throw new ControlError(404, `no ${running?.kind.label ?? kind} at ${address} that can be removed`);
     const sockets = this.nodeSockets.get(node) ?? [];
     this.nodeSockets.delete(node);

@@ -164,15 +164,15 @@ export class RmcNodes implements ShardNodes<RmcNode> {
     return added;
   }
 
-  /** Stops the RMC at `ip` (its rack was removed) and deletes what it kept in the state directory. */
-  drop(ip: string): RmcNode | undefined {
+  /** Stops the RMC at `ip` (its rack was removed), with `forget` deleting what it kept in the state directory. */
+  drop(ip: string, forget: boolean): RmcNode | undefined {
     const found = this.byIp.get(ip);
     if (!found) return undefined;
     found.node.close();
     this.nodes.splice(this.nodes.indexOf(found.node), 1);
     this.byIp.delete(ip);
     this.listener.remove(found.node);
-    if (found.stateDir) FileRmcStore.remove(found.stateDir, ip);
+    if (forget && found.stateDir) FileRmcStore.remove(found.stateDir, ip);
     return found.node;
   }
 

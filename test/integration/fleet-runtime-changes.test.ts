@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { CLI, startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
@@ -90,6 +91,19 @@ t.test('bad bodies are 400s naming the field; taken addresses and the limit are 
   t.match(await api('POST', '/bmcs', { name: 'extra', address: '127.93.2.1' }), { status: 409, json: { error: /a rack named "extra"/ } });
   t.match(await api('POST', '/bmcs', { firstIp: '127.93.2.1', bmcs: 3 }), { status: 409, json: { error: /serves 6 BMCs: 3 more would pass its limit of 8 \(security\.maxBmcs/ } });
   t.equal((await api('GET', '/bmcs')).json.total, 6, 'nothing added by a refused request');
+});
+
+t.test('an address another program holds is a 409 naming it, and the BMCs of the request bound before it are undone', async (t) => {
+  const squatter = createSocket('udp4');
+  await new Promise<void>((r) => squatter.bind(port, '127.93.5.2', r));
+  t.teardown(() => squatter.close());
+  const taken = await api('POST', '/bmcs', { firstIp: '127.93.5.1', bmcs: 2 });
+  t.equal(taken.status, 409);
+  t.match(taken.json.error, /cannot bind 127\.93\.5\.2:\d+: EADDRINUSE/);
+  t.equal((await api('GET', '/bmcs')).json.total, 6);
+  t.equal((await api('GET', '/bmcs/127.93.5.1')).status, 404);
+  t.not((await mcInfo('127.93.5.1', true)).code, 0, 'the first of the two does not answer');
+  t.match((await api('GET', '/metrics')).text, /bmcfleet_bmcs\{shard="0"\} 6/);
 });
 
 t.test('a removed BMC stops answering, frees its address and its saved state; the address can be added again', async (t) => {

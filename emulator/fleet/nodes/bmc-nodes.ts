@@ -84,8 +84,8 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     return placements(config, from, to).map((p) => this.add(config, p));
   }
 
-  /** Stops the BMC at `ip` (its host, media and hooks with it) and deletes its saved state; undefined if none runs here. */
-  drop(ip: string): EmulatedBmc | undefined {
+  /** Stops the BMC at `ip` (its host, media and hooks with it), with `forget` deleting its saved state; undefined if none runs here. */
+  drop(ip: string, forget: boolean): EmulatedBmc | undefined {
     const bmc = this.byIp.get(ip);
     if (!bmc) return undefined;
     this.agents.get(ip)?.close();
@@ -97,7 +97,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.held.delete(bmc);
     this.dirty.delete(bmc);
     this.nodes.splice(this.nodes.indexOf(bmc), 1);
-    this.store?.remove(ip);
+    if (forget) this.store?.remove(ip);
     return bmc;
   }
 

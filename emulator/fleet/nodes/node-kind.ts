@@ -73,8 +73,11 @@ export interface ShardNodes<N> {
    * a kind without it is never grown (the supervisor starts a new shard for what it would run).
    */
   grow?(config: FleetConfig, from: number, to: number): N[];
-  /** Stops the node at `address` and forgets it and its saved state (DELETE /bmcs/IP); its sockets close after. */
-  drop?(address: string): N | undefined;
+  /**
+   * Stops the node at `address` and forgets it (DELETE /bmcs/IP), and with `forget` its saved state too (without: an
+   * addition undone, whose state file was another run's); its sockets close after.
+   */
+  drop?(address: string, forget: boolean): N | undefined;
 }
 
 export interface NodeKind<N, S extends ShardNodes<N> = ShardNodes<N>> {
