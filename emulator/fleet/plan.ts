@@ -34,6 +34,34 @@ export function placements(cfg: FleetConfig, from = 0, to = fleetSize(cfg)): Pla
   return out;
 }
 
+/** The rack holding fleet position `position`; RangeError past the last. */
+export function rackAt(cfg: FleetConfig, position: number): RackConfig {
+  let from = 0;
+  for (const rack of cfg.racks) {
+    if (position < from + rack.count) return rack;
+    from += rack.count;
+  }
+  throw new RangeError(`no fleet position ${position}`);
+}
+
+/** The rack named `name` that still runs a BMC or an RMC (not all removed at run time), and its first fleet position. */
+export function liveRack(cfg: FleetConfig, name: string): { rack: RackConfig; from: number } | null {
+  let from = 0;
+  for (const rack of cfg.racks) {
+    if (rack.name === name && (rack.rmc || !allRemoved(cfg, from, from + rack.count))) return { rack, from };
+    from += rack.count;
+  }
+  return null;
+}
+
+/** Whether every fleet position in [from, to) is one whose BMC was removed at run time (true for an empty range). */
+export function allRemoved(cfg: FleetConfig, from: number, to: number): boolean {
+  if (to - from > cfg.removedBmcs.length) return false;
+  const removed = new Set(cfg.removedBmcs);
+  for (let p = from; p < to; p++) if (!removed.has(p)) return false;
+  return true;
+}
+
 /** The addresses of the fleet's first and last BMC (a rack's firstIp ending in .0 or .255 is not one: it is skipped). */
 export function fleetEnds(cfg: FleetConfig): { first: string; last: string } {
   const [head, tail] = [cfg.racks[0], cfg.racks[cfg.racks.length - 1]];

@@ -15,7 +15,7 @@ import { NODE_KINDS } from './nodes/index.js';
 import type { NodeKind } from './nodes/node-kind.js';
 import { BMC } from './nodes/bmc-requests.js';
 import { RMC } from '../rack/rmc-nodes.js';
-import { SOCKETS_PER_SHARD, fleetSize, liveBmcs, placements, shardRanges } from './plan.js';
+import { SOCKETS_PER_SHARD, allRemoved, fleetSize, liveBmcs, liveRack, placements, rackAt, shardRanges } from './plan.js';
 import type { DropMessage, GrowMessage, ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import { TcpPorts } from './tcp-ports.js';
@@ -236,7 +236,7 @@ export class Supervisor implements ShardRouter {
     const grown: FleetConfig = { ...config, racks: [...config.racks, rack] };
     const last = this.shards.at(-1);
     const sockets = this.socketsPer(rack);
-    if (last && this.allRemoved(config, last.to, from) && last.bound + sockets <= SOCKETS_PER_SHARD) {
+    if (last && allRemoved(config, last.to, from) && last.bound + sockets <= SOCKETS_PER_SHARD) {
       if (last.state !== 'ready') throw new ControlError(503, `shard ${last.no} is ${last.state}: try again once it serves`);
       const bound = await this.send(last, { type: 'grow', id: this.nextId++, config: grown, from, to });
       last.to = to;
@@ -265,10 +265,10 @@ export class Supervisor implements ShardRouter {
     for (const ip of asked) {
       for (const { kind, positions } of this.kinds.values()) {
         const at = positions.get(ip);
-        if (at !== undefined) throw new ControlError(409, `${ip} is in use: ${kind.label}${kind.name === BMC ? ` number ${at}` : ''}, rack ${this.rackAt(at).name}`);
+        if (at !== undefined) throw new ControlError(409, `${ip} is in use: ${kind.label}${kind.name === BMC ? ` number ${at}` : ''}, rack ${rackAt(this.current, at).name}`);
       }
     }
-    if (this.liveRack(rack.name)) throw new ControlError(409, `a rack named "${rack.name}" is in the fleet already: rack names are unique`);
+    if (liveRack(this.current, rack.name)) throw new ControlError(409, `a rack named "${rack.name}" is in the fleet already: rack names are unique`);
     const sameId = rack.rmc && this.current.racks.find((r) => r.rmc?.id === rack.rmc!.id);
     if (sameId) throw new ControlError(409, `RMC ID ${rack.rmc!.id} is rack ${sameId.name}'s RMC's already: give rmc.id`);
   }
@@ -276,7 +276,7 @@ export class Supervisor implements ShardRouter {
   private async dropBmc(ip: string): Promise<void> {
     const position = this.index(BMC).positions.get(ip);
     if (position === undefined) throw new ControlError(404, `no BMC at ${ip}`);
-    const rack = this.rackAt(position);
+    const rack = rackAt(this.current, position);
     if (rack.rmc) throw new ControlError(409, `${ip} is in rack ${rack.name}, whose RMC flashes it: remove the whole rack (DELETE /racks/${rack.name})`);
     const s = this.shardAt(position)!;
     await this.send(s, { type: 'drop', id: this.nextId++, kind: BMC, address: ip });
@@ -286,7 +286,7 @@ export class Supervisor implements ShardRouter {
   }
 
   private async dropRack(name: string): Promise<{ bmcs: string[]; rmc: string | null }> {
-    const found = this.liveRack(name);
+    const found = liveRack(this.current, name);
     if (!found) throw new ControlError(404, `no rack named "${name}"`);
     const { rack, from } = found;
     const bmcs = placements(this.current, from, from + rack.count);
@@ -310,34 +310,6 @@ export class Supervisor implements ShardRouter {
   private changed(config: FleetConfig): void {
     this.current = config;
     for (const index of this.kinds.values()) index.positions = index.kind.positions(config);
-  }
-
-  /** Whether every fleet position in [from, to) is one whose BMC was removed (none are in an empty range). */
-  private allRemoved(config: FleetConfig, from: number, to: number): boolean {
-    const removed = new Set(config.removedBmcs);
-    for (let p = from; p < to; p++) if (!removed.has(p)) return false;
-    return true;
-  }
-
-  /** The rack holding fleet position `position`. */
-  private rackAt(position: number): RackConfig {
-    let from = 0;
-    for (const rack of this.current.racks) {
-      if (position < from + rack.count) return rack;
-      from += rack.count;
-    }
-    throw new RangeError(`no fleet position ${position}`);
-  }
-
-  /** The rack named `name` that still runs a BMC or an RMC, and its first fleet position. */
-  private liveRack(name: string): { rack: RackConfig; from: number } | null {
-    const removed = new Set(this.current.removedBmcs);
-    let from = 0;
-    for (const rack of this.current.racks) {
-      if (rack.name === name && (rack.rmc || Array.from({ length: rack.count }, (_, k) => from + k).some((p) => !removed.has(p)))) return { rack, from };
-      from += rack.count;
-    }
-    return null;
   }
 
   /** UDP sockets the nodes of a rack take (one per BMC endpoint and RMC endpoint); for null, one node's of `kind`. */

@@ -2,7 +2,7 @@
 // and a rack entry from the control API gets the fleet file's checks and defaults as the next rack.
 import t from 'tap';
 import { FleetFileError, fleetConfig, rackEntry } from '../../emulator/fleet/fleet-config.js';
-import { addressIndex, fleetSize, liveBmcs, placements } from '../../emulator/fleet/plan.js';
+import { addressIndex, allRemoved, fleetSize, liveBmcs, liveRack, placements, rackAt } from '../../emulator/fleet/plan.js';
 
 const base = fleetConfig({
   firmware: '2.07', faults: { latencyMs: 5 }, console: { lineIntervalMs: 250 }, templates: { big: { vendor: 'Big' } },
@@ -17,6 +17,18 @@ t.test('removed positions are gaps: the others keep their numbers, and the addre
   t.equal(fleetSize(cfg), 4);
   t.equal(liveBmcs(cfg), 3);
   t.same(placements(cfg, 1, 3).map((p) => p.index), [2], 'a shard\'s slice skips the gap too');
+  t.equal(rackAt(cfg, 3).name, 'rack-2');
+  t.throws(() => rackAt(cfg, 4), RangeError);
+});
+
+t.test('a rack whose BMCs were all removed is gone: its name may be used again', async (t) => {
+  const b = rackEntry({ name: 'b', firstIp: '127.61.2.1', bmcs: 2 }, 'POST /bmcs', base);
+  const cfg = { ...base, racks: [...base.racks, b], removedBmcs: [3] };
+  t.same(liveRack(cfg, 'b'), { rack: b, from: 3 }, 'one of its two BMCs is left');
+  t.equal(liveRack({ ...cfg, removedBmcs: [4, 3] }, 'b'), null);
+  t.equal(liveRack(cfg, 'nope'), null);
+  t.ok(allRemoved(cfg, 3, 3), 'nothing to remove in an empty range');
+  t.notOk(allRemoved(cfg, 2, 4));
 });
 
 t.test('a rack entry from the control API: the fleet file\'s defaults, as the fleet\'s next rack', async (t) => {
