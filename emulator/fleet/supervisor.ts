@@ -423,7 +423,7 @@ export class Supervisor implements ShardRouter {
     const wait = s.quickDeaths <= 1 ? 0 : Math.min(RESTART_BACKOFF.MAX_BACKOFF_MS, RESTART_BACKOFF.FIRST_BACKOFF_MS * 2 ** (s.quickDeaths - 2));
     s.state = 'restarting';
     s.restartAt = now + wait;
-    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${reason}); restarting its ${s.to - s.from} BMCs ${wait === 0 ? 'now' : `in ${wait / 1000} s (${s.quickDeaths} quick exits in a row)`}, the other shards keep serving`);
+    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${reason}); restarting its ${placements(this.current, s.from, s.to).length} BMCs ${wait === 0 ? 'now' : `in ${wait / 1000} s (${s.quickDeaths} quick exits in a row)`}, the other shards keep serving`);
     s.restartTimer = this.clock.setTimeout(() => {
       s.restartTimer = null;
       s.restartAt = null;

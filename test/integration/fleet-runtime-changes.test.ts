@@ -163,6 +163,21 @@ t.test('bmcfleet ctl add and remove: a table for people, pure JSON with --json',
   t.equal((await ctl('add', '127.93.4.1', '--rmc-id', '3')).code, 2, '--rmc-id without --rmc is a usage mistake');
 });
 
+t.test('a shard process that dies comes back with what was added and without what was removed', async (t) => {
+  const [{ pid }] = (await api('GET', '/shards')).json;
+  process.kill(pid, 'SIGKILL');
+  let shards: { state: string; restarts: number }[] = [];
+  for (let i = 0; i < 100; i++) {
+    shards = (await api('GET', '/shards')).json;
+    if (shards[0].restarts === 1 && shards[0].state === 'ready') break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  t.match(shards, [{ state: 'ready', restarts: 1 }]);
+  t.match(emu!.output(), /restarting its 4 BMCs/, 'the BMCs it serves, not the numbers it spans');
+  t.equal((await mcInfo('127.93.1.9')).code, 0, 'an added BMC');
+  t.not((await mcInfo('127.93.0.1', true)).code, 0, 'a removed one');
+});
+
 t.test('the state directory keeps the changes: a restart makes them again', async (t) => {
   const before = await listed();
   t.same(before, ['127.93.1.2 extra', '127.93.1.3 extra', '127.93.1.9 rack-3', '127.93.1.1 again']);
