@@ -1,5 +1,6 @@
 // bmcfleet ctl: a running fleet's control API (README "The control API") from the command line, so no one needs
-// curl: list and show BMCs, power, faults, stalls, reboots, virtual media, sensors and the SEL. Tables for people,
+// curl: list and show BMCs, power, faults, stalls, reboots, virtual media, sensors and the SEL, add and remove BMCs and
+// racks. Tables for people,
 // --json for scripts.
 import { UsageError, parse, str, type Values } from './args.js';
 import { ApiClient } from './api-client.js';
@@ -26,6 +27,11 @@ A running fleet's control API (what "bmcfleet emulate" printed as "control http:
   sel IP add (--sensor NAME | --sensor-type T --sensor-number N) --event-type E --data B1[,B2,B3] [--deassert]
   sel IP add --oem TYPE --data B1,... [--manufacturer N]   add an entry (numbers may be 0x..), print its record ID
   shards                                 the fleet's processes
+  add IP [--count N] [--name RACK] [--template T]   add BMCs on N consecutive addresses from IP (default 1), as a
+                                         fleet file rack; they answer at once (with --state-dir: kept across restarts)
+  add IP --count N --name RACK --rmc RMC_IP [--rmc-id ID]   add a rack with its RMC
+  remove IP                              the BMC stops answering and frees its address (its saved state deleted)
+  remove-rack NAME                       a rack's BMCs and its RMC
 
 options:
   --control URL      the control API (default ${DEFAULT_CONTROL_URL}, fleets/default.yaml's)
@@ -39,6 +45,8 @@ examples:
   bmcfleet ctl insert 127.1.0.1 cdrom /srv/debian-12.iso
   bmcfleet ctl sensor 127.1.0.1 "CPU1 Temp" 97
   bmcfleet ctl sel 127.1.0.1 add --sensor "CPU1 Temp" --event-type 1 --data 0x59,97,95
+  bmcfleet ctl add 127.1.2.1 --count 4 --name spare
+  bmcfleet ctl remove 127.1.2.4
 `;
 
 const OPTIONS = {
@@ -47,6 +55,7 @@ const OPTIONS = {
   clear: { type: 'boolean' }, 'write-protected': { type: 'boolean' },
   sensor: { type: 'string' }, 'sensor-type': { type: 'string' }, 'sensor-number': { type: 'string' }, 'event-type': { type: 'string' },
   data: { type: 'string' }, deassert: { type: 'boolean' }, oem: { type: 'string' }, manufacturer: { type: 'string' },
+  count: { type: 'string' }, name: { type: 'string' }, template: { type: 'string' }, rmc: { type: 'string' }, 'rmc-id': { type: 'string' },
 } as const;
 
 const SEL_ADD_OPTIONS = ['sensor', 'sensor-type', 'sensor-number', 'event-type', 'data', 'deassert', 'oem', 'manufacturer'];
@@ -66,13 +75,16 @@ const COMMANDS: Record<string, { args: string[]; optional?: string[]; options: s
   sensor: { args: ['IP', 'NAME', 'VALUE|auto'], options: [] },
   sel: { args: ['IP'], optional: ['add'], options: SEL_ADD_OPTIONS },
   shards: { args: [], options: [] },
+  add: { args: ['IP'], options: ['count', 'name', 'template', 'rmc', 'rmc-id'] },
+  remove: { args: ['IP'], options: [] },
+  'remove-rack': { args: ['NAME'], options: [] },
 };
 const COMMON = ['control', 'token-file', 'json', 'help'];
 
 type Row = Record<string, unknown>;
 
 export const ctlCommand = {
-  summary: 'a running fleet\'s control API: list, show, power, fault, stall, reboot, virtual media, sensors, sel',
+  summary: 'a running fleet\'s control API: list, show, power, fault, stall, reboot, virtual media, sensors, sel, add, remove',
   async run(argv: string[]): Promise<number> {
     const { values, positionals } = parse(argv, OPTIONS, true);
     const [what, ...args] = positionals;
@@ -145,8 +157,29 @@ function request(what: string, args: string[], values: Values): [string, string,
       }
       if (args[1] !== 'add') throw new UsageError(`ctl sel IP takes "add" or nothing, got "${args[1]}"`);
       return ['POST', `/bmcs/${ip}/sel`, selEntry(values)];
+    case 'add': return addBody(ip, values);
+    case 'remove': return ['DELETE', `/bmcs/${ip}`];
+    case 'remove-rack': return ['DELETE', `/racks/${encodeURIComponent(args[0])}`];
     default: return ['GET', '/shards'];
   }
+}
+
+/** `ctl add`: POST /bmcs, or POST /racks with --rmc; the fleet file's field names, checked by the API. */
+function addBody(ip: string, values: Values): [string, string, Row] {
+  const whole = (name: string) => {
+    const v = str(values, name);
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
+    return n;
+  };
+  const body: Row = { firstIp: ip, bmcs: whole('count') ?? 1, name: str(values, 'name'), template: str(values, 'template') };
+  const rmc = str(values, 'rmc');
+  if (rmc === undefined) {
+    if (values['rmc-id'] !== undefined) throw new UsageError('--rmc-id goes with --rmc');
+    return ['POST', '/bmcs', body];
+  }
+  return ['POST', '/racks', { ...body, rmc: { ip: rmc, id: whole('rmc-id') } }];
 }
 
 /** The POST /bmcs/IP/sel body of `ctl sel IP add`. */
@@ -194,6 +227,14 @@ function print(what: string, answer: unknown): string {
       return lines({ sensor: v.name, reading: `${v.reading} ${v.unit}`, status: sensorStatus(v), set: v.overridden, selEntries: v.selEntries });
     }
     case 'sel': return 'records' in (answer as Row) ? table((answer as { records: Row[] }).records.map(selRow)) : lines(answer as Row);
+    case 'add': {
+      const a = answer as { rack: string; bmcs: string[]; rmc: string | null; shard: number };
+      return table(a.bmcs.map((ip) => ({ ip, rack: a.rack, shard: a.shard }))) + (a.rmc ? `rmc: ${a.rmc}\n` : '');
+    }
+    case 'remove-rack': {
+      const r = answer as { removed: string; bmcs: string[]; rmc: string | null };
+      return lines({ removed: r.removed, bmcs: r.bmcs.join(' '), rmc: r.rmc ?? '' });
+    }
     default: return lines(answer as Row);
   }
 }

@@ -89,6 +89,12 @@ export interface FleetConfig {
   redfishCa?: CaMaterial;
   /** Commands and webhooks run on BMC changes (power, boot device, media, resets), or null for none. */
   hooks: HooksConfig | null;
+  /** At most this many BMCs once BMCs are added at run time (POST /bmcs, POST /racks). */
+  maxBmcs: number;
+  /** What a rack added at run time has unless it says otherwise: the fleet file's firmware, faults and console. */
+  rackDefaults: Pick<RackConfig, 'firmware' | 'faults' | 'consoleLineIntervalMs'>;
+  /** Fleet positions (BMC numbers) whose BMCs were removed at run time (DELETE /bmcs/IP): they stay, empty (plan.ts placements). */
+  removedBmcs: number[];
 }
 
 const DEFAULT_CONSOLE_LINE_INTERVAL_MS = 1000;
@@ -114,6 +120,24 @@ export function targetEntry(v: unknown, where: string): TargetSpec[] {
   const issues = fleetChecks({ racks: [], templateNames: null, bmcAddresses: [], targets: [target], isns: true });
   if (issues.length > 0) throw new FleetFileError(where, issues.map((issue) => ({ ...issue, path: ['body', ...(issue.path ?? []).slice(2)] })));
   return targetSpecs(target);
+}
+
+/**
+ * A `racks:` entry from elsewhere (the control API's POST /bmcs and POST /racks), with the fleet file's checks on its
+ * own (templates of `config`, addresses in 127/8): the rack as the fleet's next entry would be, its name and RMC ID
+ * defaulting as there. What it shares with the running fleet (addresses, names) the supervisor checks.
+ */
+export function rackEntry(v: unknown, where: string, config: FleetConfig): RackConfig {
+  const r = section(rackSchema, v, where);
+  const issues = fleetChecks({ racks: [r], templateNames: new Set(Object.keys(config.templates)), bmcAddresses: [], targets: [], isns: true });
+  if (issues.length > 0) throw new FleetFileError(where, issues.map((issue) => ({ ...issue, path: ['body', ...(issue.path ?? []).slice(2)] })));
+  const i = config.racks.length;
+  const { firmware, faults, consoleLineIntervalMs } = config.rackDefaults;
+  return {
+    name: rackName(r, i), count: r.bmcs, firstIp: r.firstIp, template: r.template ?? null, firmware: r.firmware ?? firmware,
+    faults: { ...faults, ...r.faults }, consoleLineIntervalMs: r.console?.lineIntervalMs ?? consoleLineIntervalMs,
+    rmc: r.rmc ? { ip: r.rmc.ip, id: r.rmc.id ?? i + 1 } : null,
+  };
 }
 
 /** A `faults:` mapping from elsewhere (the control API's PUT .../faults), with the fleet file's checks. */
@@ -181,6 +205,9 @@ function resolved(d: FleetDocument): FleetConfig {
     virtualMedia: d.virtualMedia ?? null,
     redfish: d.redfish ?? null,
     hooks: d.hooks ?? null,
+    maxBmcs: d.security.maxBmcs,
+    rackDefaults: { firmware: d.firmware, faults: d.faults, consoleLineIntervalMs: fleetConsole },
+    removedBmcs: [],
   };
 }
 

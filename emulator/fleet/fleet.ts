@@ -13,14 +13,16 @@ import { StartedParts } from './started-parts.js';
 import { makeStateDir } from './state-store.js';
 import { Supervisor, type SupervisorOptions } from './supervisor.js';
 import { TargetFleet } from './target-fleet.js';
+import { RuntimeChanges } from './runtime-changes.js';
 import { loadOrMakeCa } from '../redfish/fleet-ca.js';
 import { homedir } from 'node:os';
 
 export type FleetOptions = SupervisorOptions;
 
 export class Fleet {
-  readonly config: FleetConfig;
   readonly shards: Supervisor;
+  /** Adding and removing BMCs and racks while it runs (POST /bmcs, DELETE /bmcs/IP, POST /racks, DELETE /racks/NAME). */
+  readonly changes: RuntimeChanges;
   /** The iSNS server and its targets, when the fleet file has `isns:`. */
   readonly targets: TargetFleet | null;
   /** The control API, unless turned off. */
@@ -31,14 +33,19 @@ export class Fleet {
   readonly redfishCaFile: string | null;
   private readonly parts: StartedParts;
 
-  private constructor(config: FleetConfig, shards: Supervisor, targets: TargetFleet | null, control: ControlApi | null, token: ControlToken | null, redfishCaFile: string | null, parts: StartedParts) {
+  private constructor(shards: Supervisor, changes: RuntimeChanges, targets: TargetFleet | null, control: ControlApi | null, token: ControlToken | null, redfishCaFile: string | null, parts: StartedParts) {
     this.redfishCaFile = redfishCaFile;
-    this.config = config;
     this.shards = shards;
+    this.changes = changes;
     this.targets = targets;
     this.control = control;
     this.controlToken = token;
     this.parts = parts;
+  }
+
+  /** The fleet as it runs: its file's, with the BMCs and racks added and removed since (those kept in the state directory too). */
+  get config(): FleetConfig {
+    return this.shards.config;
   }
 
   /**
@@ -55,6 +62,9 @@ export class Fleet {
     const parts = new StartedParts();
     // A shard's failure names itself (a BindError names the address): it is thrown as it is.
     await parts.start(null, () => shards.start(), () => shards.stop());
+    const changes = new RuntimeChanges(shards);
+    // a change file that cannot be read stops the start (its changes are not dropped silently), naming the file
+    await parts.start(null, () => changes.restore(options.log ?? ((line) => process.stderr.write(`${line}\n`))), async () => {});
     const isns = config.isns;
     const targets = isns && await parts.start(
       `cannot start the fleet's iSNS server on ${formatHostPort(isns.host, isns.port)}`,
@@ -64,11 +74,11 @@ export class Fleet {
     const where = config.control;
     const control = where && await parts.start(
       `cannot start the control API on ${formatHostPort(where.host, where.port)}`,
-      () => startControlApi({ shards, metrics: fleetMetrics(shards), targets }, [...FLEET_ROUTES, ...kinds.flatMap((k) => k.routes)], where.host, where.port,
+      () => startControlApi({ shards, metrics: fleetMetrics(shards), targets, changes }, [...FLEET_ROUTES, ...kinds.flatMap((k) => k.routes)], where.host, where.port,
         { token: token?.token }),
       (c) => c.close(),
     );
-    return new Fleet(config, shards, targets, control, token, redfish.caFile, parts);
+    return new Fleet(shards, changes, targets, control, token, redfish.caFile, parts);
   }
 
   /** Stops the control API, the iSNS server and targets, then the shards. */

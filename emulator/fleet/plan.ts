@@ -7,24 +7,59 @@ import type { FleetConfig, RackConfig } from './fleet-config.js';
 
 export interface Placement { index: number; ip: string; rack: RackConfig }
 
+/** Fleet positions (BMC numbers) in all: the racks' BMCs, those removed at run time included (their numbers are not reused). */
 export function fleetSize(cfg: FleetConfig): number {
   return cfg.racks.reduce((n, r) => n + r.count, 0);
 }
 
-/** BMCs `from` (inclusive) to `to` (exclusive), in fleet order. */
+/** BMCs the fleet serves: its positions less those removed at run time. */
+export function liveBmcs(cfg: FleetConfig): number {
+  return fleetSize(cfg) - cfg.removedBmcs.length;
+}
+
+/** BMCs `from` (inclusive) to `to` (exclusive), in fleet order; those removed at run time (DELETE /bmcs/IP) left out. */
 export function placements(cfg: FleetConfig, from = 0, to = fleetSize(cfg)): Placement[] {
   const out: Placement[] = [];
+  const removed = new Set(cfg.removedBmcs);
   let base = 0;
   for (const rack of cfg.racks) {
     const lo = Math.max(from, base);
     const hi = Math.min(to, base + rack.count);
     if (lo < hi) {
       const ips = consecutiveAddresses(rack.firstIp, hi - base).slice(lo - base);
-      ips.forEach((ip, k) => out.push({ index: lo + k, ip, rack }));
+      ips.forEach((ip, k) => { if (!removed.has(lo + k)) out.push({ index: lo + k, ip, rack }); });
     }
     base += rack.count;
   }
   return out;
+}
+
+/** The rack holding fleet position `position`; RangeError past the last. */
+export function rackAt(cfg: FleetConfig, position: number): RackConfig {
+  let from = 0;
+  for (const rack of cfg.racks) {
+    if (position < from + rack.count) return rack;
+    from += rack.count;
+  }
+  throw new RangeError(`no fleet position ${position}`);
+}
+
+/** The rack named `name` that still runs a BMC or an RMC (not all removed at run time), and its first fleet position. */
+export function liveRack(cfg: FleetConfig, name: string): { rack: RackConfig; from: number } | null {
+  let from = 0;
+  for (const rack of cfg.racks) {
+    if (rack.name === name && (rack.rmc || !allRemoved(cfg, from, from + rack.count))) return { rack, from };
+    from += rack.count;
+  }
+  return null;
+}
+
+/** Whether every fleet position in [from, to) is one whose BMC was removed at run time (true for an empty range). */
+export function allRemoved(cfg: FleetConfig, from: number, to: number): boolean {
+  if (to - from > cfg.removedBmcs.length) return false;
+  const removed = new Set(cfg.removedBmcs);
+  for (let p = from; p < to; p++) if (!removed.has(p)) return false;
+  return true;
 }
 
 /** The addresses of the fleet's first and last BMC (a rack's firstIp ending in .0 or .255 is not one: it is skipped). */

@@ -2,6 +2,7 @@
 // connections and control requests the supervisor sends, and exits when told to (SIGTERM) or when the
 // supervisor is gone.
 import type { Socket } from 'node:net';
+import { BindError } from '../../runtime/udp-endpoint.js';
 import { ControlError } from './control-error.js';
 import type { NodeKind } from './nodes/node-kind.js';
 import type { ShardMessage, SupervisorMessage } from './shard-protocol.js';
@@ -43,9 +44,13 @@ export function serveShard(kinds: readonly NodeKind<unknown>[]): void {
     }
     try {
       // a request that waits on I/O (a virtual-media insert reads its image's size first) answers when it is done
-      send({ type: 'reply', id: msg.id, ok: true, result: await shard.run(msg.kind, msg.request) });
+      const result = msg.type === 'grow' ? await shard.grow(msg.config, msg.from, msg.to)
+        : msg.type === 'drop' ? await shard.drop(msg.kind, msg.address)
+          : await shard.run(msg.kind, msg.request);
+      send({ type: 'reply', id: msg.id, ok: true, result });
     } catch (err) {
-      const status = err instanceof ControlError ? err.status : err instanceof RangeError ? 400 : 500;
+      // an address another program holds: the caller's conflict, named by the BindError
+      const status = err instanceof ControlError ? err.status : err instanceof RangeError ? 400 : err instanceof BindError && err.errno === 'EADDRINUSE' ? 409 : 500;
       send({ type: 'reply', id: msg.id, ok: false, error: (err as Error).message, status });
     }
   });

@@ -14,7 +14,13 @@ export interface RequestMessage { type: 'request'; id: number; kind: string; req
 /** A TCP connection to `port` of one of this shard's nodes; the socket is the message's handle. */
 export interface ConnectionMessage { type: 'connection'; port: number }
 
-export type SupervisorMessage = StartMessage | RequestMessage | ConnectionMessage;
+/** Builds and binds the nodes at fleet positions [from, to), added to `config` at run time (POST /bmcs); replied to like a request. */
+export interface GrowMessage { type: 'grow'; id: number; config: FleetConfig; from: number; to: number }
+
+/** Stops the `kind` node at `address` and forgets it (DELETE /bmcs/IP); replied to like a request. */
+export interface DropMessage { type: 'drop'; id: number; kind: string; address: string }
+
+export type SupervisorMessage = StartMessage | RequestMessage | ConnectionMessage | GrowMessage | DropMessage;
 
 export type ShardMessage =
   | { type: 'progress'; bound: number }

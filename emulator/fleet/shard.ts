@@ -28,7 +28,13 @@ export interface ShardLinks {
 export class Shard {
   private readonly config: FleetConfig;
   private readonly running: Running[] = [];
-  private readonly sockets: UdpSocket[] = [];
+  /** Each node's UDP sockets, and the kinds' shard endpoints' (DESIGN "Scale facts": a socket per node). */
+  private readonly nodeSockets = new Map<unknown, UdpSocket[]>();
+  private readonly shardSockets: UdpSocket[] = [];
+  /** Kinds whose shard endpoints are bound. */
+  private readonly listening = new Set<string>();
+  /** Node sockets bound. */
+  private bound = 0;
 
   /** Throws, naming what, when a node cannot be built (e.g. its state file cannot be read: EACCES). */
   constructor(config: FleetConfig, shardNo: number, from: number, to: number, kinds: readonly NodeKind<unknown>[] = NODE_KINDS, links: ShardLinks = {}) {
@@ -63,28 +69,76 @@ export class Shard {
    * sockets bound so far. Throws BindError.
    */
   async bind(progress: (bound: number) => void = () => {}): Promise<void> {
-    for (const { kind, nodes } of this.running) {
-      for (const endpoint of kind.endpoints) {
-        if (endpoint.transport !== 'udp') continue;
-        const port = endpoint.port(this.config);
-        for (let i = 0; i < nodes.nodes.length; i += BIND_BATCH) {
-          const batch = nodes.nodes.slice(i, i + BIND_BATCH);
-          const bound = await Promise.allSettled(batch.map((node) => bindUdp(kind.address(node), port, endpoint.handler(node), { reuseAddr: endpoint.reuseAddr })));
-          bound.forEach((b, k) => {
-            if (b.status !== 'fulfilled') return;
-            this.sockets.push(b.value);
-            endpoint.attach?.(batch[k], sendVia(b.value));
-          });
-          const failed = bound.find((b): b is PromiseRejectedResult => b.status === 'rejected');
-          if (failed) throw failed.reason;
-          progress(this.sockets.length);
-        }
-      }
+    for (const { kind, nodes } of this.running) await this.bindNodes(kind, nodes.nodes, progress);
+    for (const running of this.running) if (running.nodes.nodes.length > 0) await this.listen(running);
+  }
+
+  /** Binds the shard endpoints of a kind, once (a kind's first nodes here may come at run time). */
+  private async listen({ kind, nodes }: Running): Promise<void> {
+    if (this.listening.has(kind.name)) return;
+    this.listening.add(kind.name);
+    for (const endpoint of kind.shardEndpoints ?? []) {
+      this.shardSockets.push(await bindUdp(ANY_ADDRESS, endpoint.port(this.config), endpoint.handler(nodes), { reuseAddr: true }));
     }
-    for (const { kind, nodes } of this.running) {
-      if (nodes.nodes.length === 0) continue;
-      for (const endpoint of kind.shardEndpoints ?? []) {
-        this.sockets.push(await bindUdp(ANY_ADDRESS, endpoint.port(this.config), endpoint.handler(nodes), { reuseAddr: true }));
+  }
+
+  /**
+   * Builds and binds the nodes at fleet positions [from, to), added to `config` at run time (POST /bmcs); returns how
+   * many. When one cannot be bound (a BindError names the address), those added are dropped again and it throws.
+   */
+  async grow(config: FleetConfig, from: number, to: number): Promise<number> {
+    const added: { running: Running; nodes: unknown[] }[] = [];
+    try {
+      for (const running of this.running) {
+        if (!running.nodes.grow) {
+          if ([...running.kind.positions(config).values()].some((p) => p >= from && p < to)) throw new Error(`a running shard cannot add ${running.kind.label}s`);
+          continue;
+        }
+        const nodes = running.nodes.grow(config, from, to);
+        added.push({ running, nodes });
+        await this.bindNodes(running.kind, nodes);
+        if (nodes.length > 0) await this.listen(running);
+      }
+    } catch (err) {
+      for (const { running, nodes } of added) {
+        for (const node of nodes) await this.drop(running.kind.name, running.kind.address(node), false);
+      }
+      throw err;
+    }
+    return added.reduce((n, a) => n + a.nodes.length, 0);
+  }
+
+  /**
+   * Stops the `kind` node at `address`, forgets it (with `forget`, its saved state too: ShardNodes.drop) and closes its
+   * sockets; ControlError 404 when none runs here.
+   */
+  async drop(kind: string, address: string, forget = true): Promise<void> {
+    const running = this.running.find((r) => r.kind.name === kind);
+    const node = running?.nodes.drop?.(address, forget);
+    if (node === undefined) throw new ControlError(404, `no ${running?.kind.label ?? kind} at ${address} that can be removed`);
+    const sockets = this.nodeSockets.get(node) ?? [];
+    this.nodeSockets.delete(node);
+    this.bound -= sockets.length;
+    await Promise.all(sockets.map((socket) => new Promise<void>((r) => socket.close(() => r()))));
+  }
+
+  /** Binds the UDP endpoints of `nodes` (of `kind`), in batches; throws the first BindError. */
+  private async bindNodes(kind: NodeKind<unknown>, nodes: readonly unknown[], progress: (bound: number) => void = () => {}): Promise<void> {
+    for (const endpoint of kind.endpoints) {
+      if (endpoint.transport !== 'udp') continue;
+      const port = endpoint.port(this.config);
+      for (let i = 0; i < nodes.length; i += BIND_BATCH) {
+        const batch = nodes.slice(i, i + BIND_BATCH);
+        const bound = await Promise.allSettled(batch.map((node) => bindUdp(kind.address(node), port, endpoint.handler(node), { reuseAddr: endpoint.reuseAddr })));
+        bound.forEach((b, k) => {
+          if (b.status !== 'fulfilled') return;
+          this.nodeSockets.set(batch[k], [...this.nodeSockets.get(batch[k]) ?? [], b.value]);
+          this.bound++;
+          endpoint.attach?.(batch[k], sendVia(b.value));
+        });
+        const failed = bound.find((b): b is PromiseRejectedResult => b.status === 'rejected');
+        if (failed) throw failed.reason;
+        progress(this.bound);
       }
     }
   }
@@ -114,7 +168,11 @@ export class Shard {
 
   async close(): Promise<void> {
     for (const { nodes } of this.running) nodes.close();
-    await Promise.all(this.sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
-    this.sockets.length = 0;
+    const sockets = [...[...this.nodeSockets.values()].flat(), ...this.shardSockets];
+    await Promise.all(sockets.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    this.nodeSockets.clear();
+    this.shardSockets.length = 0;
+    this.listening.clear();
+    this.bound = 0;
   }
 }

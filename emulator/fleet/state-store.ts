@@ -2,7 +2,7 @@
 // rename) so a crash leaves the previous state, never half a file. The files hold the BMCs' passwords: they are
 // readable by their owner only (0600), and so is a directory the fleet makes (0700). A file that cannot be read back
 // is moved aside (quarantined) so that its BMC starts from its defaults and the rest of the fleet starts.
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 /** Makes `dir` (and its parents) readable by its owner only when it does not exist; leaves an existing one as it is. */
@@ -47,6 +47,11 @@ export class StateStore {
     const tmp = `${target}.${process.pid}.tmp`;
     writeFileSync(tmp, json, { mode: 0o600 });
     renameSync(tmp, target);
+  }
+
+  /** Deletes the state file of `ip` (its BMC was removed), if there is one. */
+  remove(ip: string): void {
+    rmSync(this.file(ip), { force: true });
   }
 
   /** Moves the state file of `ip` aside, to bmc-IP.json.bad-TIME (`now` in ms), and returns that file's name. */

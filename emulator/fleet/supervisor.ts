@@ -10,11 +10,14 @@ import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { ShardRouter } from './control/route.js';
 import { ControlError } from './control-error.js';
-import type { FleetConfig } from './fleet-config.js';
+import type { FleetConfig, RackConfig } from './fleet-config.js';
 import { NODE_KINDS } from './nodes/index.js';
 import type { NodeKind } from './nodes/node-kind.js';
-import { fleetSize, shardRanges } from './plan.js';
-import type { ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
+import { BMC } from './nodes/bmc-requests.js';
+import { RMC } from '../rack/rmc-nodes.js';
+import { SOCKETS_PER_SHARD, allRemoved, fleetSize, liveBmcs, liveRack, placements, rackAt, shardRanges } from './plan.js';
+import type { DropMessage, GrowMessage, ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
+import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import { TcpPorts } from './tcp-ports.js';
 
 const SHARD_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'shard-main.js');
@@ -44,7 +47,8 @@ class ShardHandle {
   readonly pending = new Map<number, Pending>();
   readonly no: number;
   readonly from: number;
-  readonly to: number;
+  /** Grows when BMCs are added to it at run time. */
+  to: number;
   constructor(no: number, from: number, to: number) {
     this.no = no;
     this.from = from;
@@ -54,6 +58,19 @@ class ShardHandle {
 
 /** One node kind as the supervisor routes to it. */
 interface KindIndex { kind: NodeKind<unknown>; positions: Map<string, number> }
+
+/** Rack entries (the fleet file's and those added at run time) a fleet keeps at most. */
+export const MAX_RACK_ENTRIES = 10_000;
+
+/** Shard processes a fleet runs at most (the fleet file's `shards` at most too). */
+export const MAX_SHARDS = 64;
+
+/** `record` without the key `ip`. */
+function without<T>(record: Record<string, T>, ip: string): Record<string, T> {
+  if (!(ip in record)) return record;
+  const { [ip]: _gone, ...rest } = record;
+  return rest;
+}
 
 export interface SupervisorOptions {
   /** UDP sockets bound so far across all shards, while starting (one per BMC with the BMC kind alone). */
@@ -68,10 +85,10 @@ export interface SupervisorOptions {
 }
 
 export class Supervisor implements ShardRouter {
-  readonly config: FleetConfig;
-  /** Fleet positions (BMCs) in all. */
-  readonly total: number;
+  private current: FleetConfig;
   private readonly shards: ShardHandle[] = [];
+  /** Additions and removals, one at a time. */
+  private changing: Promise<unknown> = Promise.resolve();
   private readonly kinds = new Map<string, KindIndex>();
   /** TCP port -> the node kinds serving it. */
   private readonly tcpKinds = new Map<number, KindIndex[]>();
@@ -80,14 +97,16 @@ export class Supervisor implements ShardRouter {
   private readonly clock: Clock;
   private tcp: TcpPorts | null = null;
   private nextId = 1;
+  private nextShardNo = 0;
   private stopping = false;
+  /** Every shard of the fleet file served once: shards started later (POST /bmcs) report no progress. */
+  private started = false;
 
   /** Throws RangeError if the plan is impossible (overlapping racks). */
   constructor(config: FleetConfig, options: SupervisorOptions = {}) {
-    this.config = config;
+    this.current = config;
     this.options = options;
     this.clock = options.clock ?? systemClock;
-    this.total = fleetSize(config);
     let sockets = 0;
     for (const kind of options.kinds ?? NODE_KINDS) {
       const index = { kind, positions: kind.positions(config) };
@@ -102,7 +121,41 @@ export class Supervisor implements ShardRouter {
       }
     }
     this.udpSockets = sockets;
-    shardRanges(config).forEach(([from, to], k) => this.shards.push(new ShardHandle(k, from, to)));
+    for (const [from, to] of shardRanges(config)) this.shards.push(new ShardHandle(this.nextShardNo++, from, to));
+  }
+
+  /** The fleet as it runs: the fleet file's, with what was added and removed at run time. */
+  get config(): FleetConfig {
+    return this.current;
+  }
+
+  /** BMCs served. */
+  get total(): number {
+    return liveBmcs(this.current);
+  }
+
+  /** BMC numbers given out: GET /bmcs pages below it (a removed BMC's number is a gap). */
+  get numbers(): number {
+    return fleetSize(this.current);
+  }
+
+  /**
+   * Adds `rack`'s BMCs (and its RMC) at the next fleet positions: to the last shard when it has room, else to a new
+   * shard process. Resolves once they serve; ControlError 409 when
+   * an address is in use (here or by another program) or the fleet would pass maxBmcs, 503 while the last shard restarts.
+   */
+  add(rack: RackConfig): Promise<{ shard: number; from: number; to: number }> {
+    return this.serially(() => this.grow(rack));
+  }
+
+  /** Stops the BMC at `ip` and frees its address (and deletes its saved state). 404: none; 409: its rack has an RMC. */
+  removeBmc(ip: string): Promise<void> {
+    return this.serially(() => this.dropBmc(ip));
+  }
+
+  /** Stops the live BMCs of the rack named `name` and its RMC, and frees their addresses (and deletes their saved state). */
+  removeRack(name: string): Promise<{ bmcs: string[]; rmc: string | null }> {
+    return this.serially(() => this.dropRack(name));
   }
 
   /** Starts every shard, then the TCP listeners; resolves when all serve, rejects with the first failure (all stopped then). */
@@ -110,6 +163,7 @@ export class Supervisor implements ShardRouter {
     try {
       await Promise.all(this.shards.map((s) => this.launch(s)));
       if (this.tcpKinds.size > 0) this.tcp = await TcpPorts.listen(this.tcpKinds.keys(), (port, socket) => this.hand(port, socket));
+      this.started = true;
     } catch (err) {
       await this.stop();
       throw err;
@@ -163,6 +217,116 @@ export class Supervisor implements ShardRouter {
     })));
   }
 
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const done = this.changing.then(change, change);
+    this.changing = done.catch(() => {});
+    return done;
+  }
+
+  private async grow(rack: RackConfig): Promise<{ shard: number; from: number; to: number }> {
+    const config = this.current;
+    const live = liveBmcs(config);
+    if (live + rack.count > config.maxBmcs) {
+      throw new ControlError(409, `the fleet serves ${live} BMCs: ${rack.count} more would pass its limit of ${config.maxBmcs} (security.maxBmcs in the fleet file)`);
+    }
+    if (config.racks.length >= MAX_RACK_ENTRIES) throw new ControlError(409, `the fleet has ${MAX_RACK_ENTRIES} racks and additions, the most it keeps: restart it`);
+    this.checkFree(rack);
+    const from = fleetSize(config);
+    const to = from + rack.count;
+    const grown: FleetConfig = { ...config, racks: [...config.racks, rack] };
+    const last = this.shards.at(-1);
+    const sockets = this.socketsPer(rack);
+    if (last && allRemoved(config, last.to, from) && last.bound + sockets <= SOCKETS_PER_SHARD) {
+      if (last.state !== 'ready') throw new ControlError(503, `shard ${last.no} is ${last.state}: try again once it serves`);
+      const bound = await this.send(last, { type: 'grow', id: this.nextId++, config: grown, from, to });
+      last.to = to;
+      last.bound += bound as number;
+      this.changed(grown);
+      return { shard: last.no, from, to };
+    }
+    if (this.shards.length >= MAX_SHARDS) throw new ControlError(409, `the fleet runs ${MAX_SHARDS} shard processes, the most it starts`);
+    const s = new ShardHandle(this.nextShardNo++, from, to);
+    this.current = grown; // the new process starts with it
+    this.shards.push(s);
+    try {
+      await this.launch(s);
+    } catch (err) {
+      this.shards.pop();
+      this.current = config;
+      throw new ControlError(/EADDRINUSE/.test((err as Error).message) ? 409 : 500, (err as Error).message);
+    }
+    this.changed(grown);
+    return { shard: s.no, from, to };
+  }
+
+  /** ControlError 409 when an address `rack` asks for (or its name) is taken. */
+  private checkFree(rack: RackConfig): void {
+    const asked = [...consecutiveAddresses(rack.firstIp, rack.count), ...(rack.rmc ? [rack.rmc.ip] : [])];
+    for (const ip of asked) {
+      for (const { kind, positions } of this.kinds.values()) {
+        const at = positions.get(ip);
+        if (at !== undefined) throw new ControlError(409, `${ip} is in use: ${kind.label}${kind.name === BMC ? ` number ${at}` : ''}, rack ${rackAt(this.current, at).name}`);
+      }
+    }
+    if (liveRack(this.current, rack.name)) throw new ControlError(409, `a rack named "${rack.name}" is in the fleet already: rack names are unique`);
+    const sameId = rack.rmc && this.current.racks.find((r) => r.rmc?.id === rack.rmc!.id);
+    if (sameId) throw new ControlError(409, `RMC ID ${rack.rmc!.id} is rack ${sameId.name}'s RMC's already: give rmc.id`);
+  }
+
+  private async dropBmc(ip: string): Promise<void> {
+    const position = this.index(BMC).positions.get(ip);
+    if (position === undefined) throw new ControlError(404, `no BMC at ${ip}`);
+    const rack = rackAt(this.current, position);
+    if (rack.rmc) throw new ControlError(409, `${ip} is in rack ${rack.name}, whose RMC flashes it: remove the whole rack (DELETE /racks/${rack.name})`);
+    const s = this.shardAt(position)!;
+    await this.send(s, { type: 'drop', id: this.nextId++, kind: BMC, address: ip });
+    s.bound -= this.socketsPer(null);
+    s.kept.get(BMC)?.delete(ip);
+    this.changed({ ...this.current, removedBmcs: [...this.current.removedBmcs, position], bmcFaults: without(this.current.bmcFaults, ip) });
+  }
+
+  private async dropRack(name: string): Promise<{ bmcs: string[]; rmc: string | null }> {
+    const found = liveRack(this.current, name);
+    if (!found) throw new ControlError(404, `no rack named "${name}"`);
+    const { rack, from } = found;
+    const bmcs = placements(this.current, from, from + rack.count);
+    const drops = bmcs.map((p) => ({ kind: BMC, ip: p.ip, position: p.index }));
+    // the RMC first (it runs in the shard of the rack's first position), so it flashes none of them once they go
+    if (rack.rmc) drops.unshift({ kind: RMC, ip: rack.rmc.ip, position: from });
+    for (const { kind, ip, position } of drops) {
+      const s = this.shardAt(position)!;
+      await this.send(s, { type: 'drop', id: this.nextId++, kind, address: ip });
+      s.bound -= this.socketsPer(null, kind);
+      s.kept.get(kind)?.delete(ip);
+    }
+    const racks = this.current.racks.map((r) => (r === rack ? { ...r, rmc: null } : r));
+    let bmcFaults = this.current.bmcFaults;
+    for (const p of bmcs) bmcFaults = without(bmcFaults, p.ip);
+    this.changed({ ...this.current, racks, bmcFaults, removedBmcs: [...this.current.removedBmcs, ...bmcs.map((p) => p.index)] });
+    return { bmcs: bmcs.map((p) => p.ip), rmc: rack.rmc?.ip ?? null };
+  }
+
+  /** The run-time change made: the fleet as it now is, and every kind's addresses from it. */
+  private changed(config: FleetConfig): void {
+    this.current = config;
+    for (const index of this.kinds.values()) index.positions = index.kind.positions(config);
+  }
+
+  /** UDP sockets the nodes of a rack take (one per BMC endpoint and RMC endpoint); for null, one node's of `kind`. */
+  private socketsPer(rack: RackConfig | null, kind = BMC): number {
+    const udp = (name: string) => this.kinds.get(name)?.kind.endpoints.filter((e) => e.transport === 'udp').length ?? 0;
+    return rack === null ? udp(kind) : rack.count * udp(BMC) + (rack.rmc ? udp(RMC) : 0);
+  }
+
+  /** A grow or drop message to `s`, answered like a request. */
+  private send(s: ShardHandle, message: GrowMessage | DropMessage): Promise<unknown> {
+    if (s.state !== 'ready' || !s.child) return Promise.reject(new ControlError(503, `shard ${s.no} is ${s.state}: try again once it serves`));
+    return new Promise((resolve, reject) => {
+      s.pending.set(message.id, { resolve, reject });
+      s.child!.send(message satisfies SupervisorMessage);
+    });
+  }
+
   private index(kind: string): KindIndex {
     const index = this.kinds.get(kind);
     if (!index) throw new Error(`no node kind named ${kind}`);
@@ -210,7 +374,7 @@ export class Supervisor implements ShardRouter {
         switch (msg.type) {
           case 'progress':
             s.bound = msg.bound;
-            this.options.progress?.(this.shards.reduce((n, x) => n + x.bound, 0), this.udpSockets);
+            if (!this.started) this.options.progress?.(this.shards.reduce((n, x) => n + x.bound, 0), this.udpSockets);
             break;
           case 'ready':
             s.state = 'ready';
@@ -246,7 +410,7 @@ export class Supervisor implements ShardRouter {
         this.exited(s, child.pid, failure === null ? how : `could not start: ${failure}`);
       });
       const kept = Object.fromEntries([...s.kept].map(([kind, byAddress]) => [kind, [...byAddress]]));
-      child.send({ type: 'start', config: this.config, shard: s.no, from: s.from, to: s.to, kept } satisfies SupervisorMessage);
+      child.send({ type: 'start', config: this.current, shard: s.no, from: s.from, to: s.to, kept } satisfies SupervisorMessage);
     });
   }
 
@@ -259,7 +423,7 @@ export class Supervisor implements ShardRouter {
     const wait = s.quickDeaths <= 1 ? 0 : Math.min(RESTART_BACKOFF.MAX_BACKOFF_MS, RESTART_BACKOFF.FIRST_BACKOFF_MS * 2 ** (s.quickDeaths - 2));
     s.state = 'restarting';
     s.restartAt = now + wait;
-    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${reason}); restarting its ${s.to - s.from} BMCs ${wait === 0 ? 'now' : `in ${wait / 1000} s (${s.quickDeaths} quick exits in a row)`}, the other shards keep serving`);
+    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${reason}); restarting its ${placements(this.current, s.from, s.to).length} BMCs ${wait === 0 ? 'now' : `in ${wait / 1000} s (${s.quickDeaths} quick exits in a row)`}, the other shards keep serving`);
     s.restartTimer = this.clock.setTimeout(() => {
       s.restartTimer = null;
       s.restartAt = null;

@@ -20,12 +20,23 @@ export interface BroadcastCounts {
 
 export class RmcBroadcastListener implements DatagramHandler {
   readonly counts: BroadcastCounts = { datagramsIn: 0, malformed: 0, unmatched: 0 };
-  private readonly rmcs: readonly RmcNode[];
+  private readonly rmcs: RmcNode[] = [];
   private readonly byId = new Map<number, RmcNode>();
 
   constructor(rmcs: readonly RmcNode[]) {
-    this.rmcs = rmcs;
-    for (const node of rmcs) this.byId.set(node.rmc.rmcId, node);
+    for (const node of rmcs) this.add(node);
+  }
+
+  /** Hands broadcasts to `node` too (an RMC added at run time). */
+  add(node: RmcNode): void {
+    this.rmcs.push(node);
+    this.byId.set(node.rmc.rmcId, node);
+  }
+
+  /** Hands `node` nothing more (its rack was removed). */
+  remove(node: RmcNode): void {
+    this.rmcs.splice(this.rmcs.indexOf(node), 1);
+    this.byId.delete(node.rmc.rmcId);
   }
 
   handle(datagram: Buffer, peer: Peer): void {

@@ -119,7 +119,10 @@ export class RmcNodes implements ShardNodes<RmcNode> {
   readonly listener: RmcBroadcastListener;
   private readonly shardNo: number;
   private readonly context: ShardContext;
-  private readonly byIp = new Map<string, { node: RmcNode; options: Omit<RackControllerOptions, 'startedAtMs' | 'restored'> }>();
+  private readonly byIp = new Map<string, { node: RmcNode; options: Omit<RackControllerOptions, 'startedAtMs' | 'restored'>; stateDir: string | null }>();
+  private readonly flasher: BmcFlasher;
+  /** The listener hands one decoded broadcast to each RMC in turn: its signature is checked once, not once per RMC. */
+  private readonly signatures = new SignatureVerdicts();
   /** Shared by every RMC here (read, never copied): a key trusted at run time reaches them all at once. */
   private readonly trustedKeys: TrustedKey[] = [];
   /** The same keys as the fleet file gives them (base64 of the raw key), for the supervisor to keep. */
@@ -128,29 +131,49 @@ export class RmcNodes implements ShardNodes<RmcNode> {
   constructor(config: FleetConfig, from: number, to: number, context: ShardContext, flasher: BmcFlasher) {
     this.shardNo = context.shard;
     this.context = context;
-    const clock: Clock = context.clock;
+    this.flasher = flasher;
     for (const key of config.rollout.managerKeys) this.addKey(key);
+    this.listener = new RmcBroadcastListener([]);
+    this.grow(config, from, to);
+  }
+
+  /** Builds the RMCs of the racks whose first BMC is at a fleet position in [from, to), and returns them. */
+  grow(config: FleetConfig, from: number, to: number): RmcNode[] {
+    const clock: Clock = this.context.clock;
     const admin = adminOf(config);
-    // The listener hands one decoded broadcast to each RMC in turn: its signature is checked once, not once per RMC.
-    const signatures = new SignatureVerdicts();
+    const added: RmcNode[] = [];
     for (const { rack, rmc, position } of racksWithRmcs(config)) {
       if (position < from || position >= to) continue;
-      const kept = context.kept(rmc.ip) as KeptRmc | undefined;
+      const kept = this.context.kept(rmc.ip) as KeptRmc | undefined;
       for (const key of kept?.keys ?? []) this.addKey(key);
       const bmcAddresses = placements(config, position, position + rack.count).map((p) => p.ip);
       const logins: BmcLogin[] = bmcAddresses.map((host) => ({ host, port: config.ipmiPort, ...admin }));
       const options = {
         rmcId: rmc.id, address: rmc.ip, rackName: rack.name, bmcCount: rack.count, trustedKeys: this.trustedKeys,
-        bmcAddresses, bmcIdentity: rackIdentity(config, rack, position), signatures,
+        bmcAddresses, bmcIdentity: rackIdentity(config, rack, position), signatures: this.signatures,
       };
-      const store = config.stateDir ? new FileRmcStore(config.stateDir, rmc.ip, context.log) : new MemoryRmcStore();
+      const store = config.stateDir ? new FileRmcStore(config.stateDir, rmc.ip, this.context.log) : new MemoryRmcStore();
       const controller = new RackController({ ...options, startedAtMs: clock.now(), restored: store.load() });
-      const node = new RmcNode(controller, clock, { flasher, logins, store });
+      const node = new RmcNode(controller, clock, { flasher: this.flasher, logins, store });
       if (kept) node.faults = { ...kept.faults };
       this.nodes.push(node);
-      this.byIp.set(rmc.ip, { node, options });
+      this.byIp.set(rmc.ip, { node, options, stateDir: config.stateDir });
+      this.listener.add(node);
+      added.push(node);
     }
-    this.listener = new RmcBroadcastListener(this.nodes);
+    return added;
+  }
+
+  /** Stops the RMC at `ip` (its rack was removed), with `forget` deleting what it kept in the state directory. */
+  drop(ip: string, forget: boolean): RmcNode | undefined {
+    const found = this.byIp.get(ip);
+    if (!found) return undefined;
+    found.node.close();
+    this.nodes.splice(this.nodes.indexOf(found.node), 1);
+    this.byIp.delete(ip);
+    this.listener.remove(found.node);
+    if (forget && found.stateDir) FileRmcStore.remove(found.stateDir, ip);
+    return found.node;
   }
 
   at(ip: string): RmcNode | undefined {

@@ -63,6 +63,11 @@ export class FileRmcStore implements RmcStore {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
+  /** Deletes what the RMC at `ip` kept in `stateDir` (its rack was removed at run time). */
+  static remove(stateDir: string, ip: string): void {
+    rmSync(join(stateDir, 'rmcs', ip), { recursive: true, force: true });
+  }
+
   private path(name: string): string {
     return join(this.dir, name);
   }

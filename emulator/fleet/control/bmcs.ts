@@ -1,6 +1,10 @@
 // The BMCs: listed in fleet order, one in detail, its host's console output, and actions (power, reboot).
 //
-//   GET  /bmcs?offset=0&limit=100     BMCs in fleet order: address, rack, power, sessions, faults
+//   GET  /bmcs?offset=0&limit=100     BMCs in fleet order: address, rack, power, sessions, faults; `total` BMCs. offset
+//                                     and limit count BMC numbers, below `numbers`: a BMC removed at run time leaves a gap
+//   POST /bmcs {"firstIp", "bmcs", "name"?, "template"?, ...}   add BMCs: a fleet file rack entry without rmc;
+//              {"address": IP, ...}                            or one BMC (runtime-changes.ts)
+//   DELETE /bmcs/IP                   the BMC stops answering and frees its address; its saved state is deleted
 //   GET  /bmcs/IP                     one BMC: identity (GUID, MAC, firmware), state, counters (sol included)
 //   GET  /bmcs/IP/console?after=P&limit=N   the host's serial console output after position P (default: all kept)
 //   POST /bmcs/IP/reboot   {"ms": 5000}     BMC controller reboot: silent, sessions lost
@@ -9,7 +13,7 @@
 //   POST /bmcs/IP/power    {"action": "on|off|cycle|reset|soft|diag"}
 import { ControlError } from '../control-error.js';
 import { BMC, type BmcRequest } from '../nodes/bmc-requests.js';
-import type { FleetControl, Route } from './route.js';
+import type { FleetChanges, FleetControl, Route } from './route.js';
 
 const MAX_LIST = 10_000;
 
@@ -21,6 +25,12 @@ export function askBmc(fleet: FleetControl, ip: string, request: BmcRequest): Pr
 /** Sends `request` to every shard that is up. */
 export function askAllBmcs(fleet: FleetControl, request: BmcRequest): Promise<unknown[]> {
   return fleet.shards.callAll(BMC, request);
+}
+
+/** Adding and removing BMCs and racks; 404 for a fleet that cannot (a test's stub). */
+export function changesOf(fleet: FleetControl): FleetChanges {
+  if (!fleet.changes) throw new ControlError(404, 'this fleet does not add or remove BMCs while it runs');
+  return fleet.changes;
 }
 
 /** The `ms` of a {"ms": N} body. */
@@ -36,8 +46,16 @@ export const bmcRoutes: readonly Route[] = [
       const offset = req.int('offset', 0, 0, Number.MAX_SAFE_INTEGER);
       const limit = req.int('limit', 100, 1, MAX_LIST);
       const parts = await fleet.shards.callRange(BMC, offset, limit, (o, n) => ({ op: 'list', offset: o, limit: n }) satisfies BmcRequest);
-      return { total: fleet.shards.total, offset, bmcs: parts.flat() };
+      return { total: fleet.shards.total, numbers: fleet.shards.numbers ?? fleet.shards.total, offset, bmcs: parts.flat() };
     },
+  },
+  {
+    method: 'POST', path: '/bmcs',
+    answer: async (req, fleet) => changesOf(fleet).addBmcs(await req.body()),
+  },
+  {
+    method: 'DELETE', path: '/bmcs/:ip',
+    answer: (req, fleet) => changesOf(fleet).removeBmc(req.params.ip),
   },
   {
     method: 'GET', path: '/bmcs/:ip',

@@ -11,11 +11,12 @@ import { counterRoutes } from './counters.js';
 import { metricsRoutes } from './metrics.js';
 import { RequestGuard } from './request-guard.js';
 import { ControlRequest, RouteTable, TextAnswer, type FleetControl, type Route } from './route.js';
+import { rackRoutes } from './racks.js';
 import { shardRoutes } from './shards.js';
 import { targetRoutes } from './targets.js';
 
 /** Routes of the fleet as a whole, whatever its node kinds. */
-export const FLEET_ROUTES: readonly Route[] = [...shardRoutes, ...counterRoutes, ...metricsRoutes, ...targetRoutes];
+export const FLEET_ROUTES: readonly Route[] = [...shardRoutes, ...counterRoutes, ...metricsRoutes, ...targetRoutes, ...rackRoutes];
 
 export interface ControlApi { url: string; close(): Promise<void> }
 

@@ -11,8 +11,10 @@ const MAX_BODY = 64 * 1024;
 
 /** The shards, as the routes reach them (the supervisor): requests to a node kind's nodes, by address or all. */
 export interface ShardRouter {
-  /** Fleet positions (BMCs) in all. */
+  /** BMCs served. */
   readonly total: number;
+  /** BMC numbers (fleet positions) given out so far, those of BMCs removed at run time included; `total` when absent. */
+  readonly numbers?: number;
   status(): ShardStatus[];
   /** To the shard running the `kind` node at `address`; ControlError 404 when there is none. */
   callFor(kind: string, address: string, request: unknown): Promise<unknown>;
@@ -22,11 +24,23 @@ export interface ShardRouter {
   callRange(kind: string, offset: number, limit: number, request: (offset: number, limit: number) => unknown): Promise<unknown[]>;
 }
 
-/** What routes reach: the shards, the metrics registry, the iSNS server and targets (null when the fleet has none). */
+/**
+ * What routes reach: the shards, the metrics registry, the iSNS server and targets (null when the fleet has none), and
+ * adding and removing BMCs and racks (absent: this fleet cannot).
+ */
 export interface FleetControl {
   readonly shards: ShardRouter;
   readonly metrics: Registry;
   readonly targets: TargetFleet | null;
+  readonly changes?: FleetChanges;
+}
+
+/** Adding and removing BMCs and racks while the fleet runs (runtime-changes.ts): bodies as the routes read them. */
+export interface FleetChanges {
+  addBmcs(body: Record<string, unknown>): Promise<unknown>;
+  addRack(body: Record<string, unknown>): Promise<unknown>;
+  removeBmc(ip: string): Promise<unknown>;
+  removeRack(name: string): Promise<unknown>;
 }
 
 /** An answer sent as it is, not as JSON (Prometheus text). */

@@ -44,20 +44,21 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   readonly nodes: EmulatedBmc[] = [];
   private readonly shardNo: number;
   private readonly clock: Clock;
-  private readonly racks: string[] = [];
+  /** The first fleet position (BMC number) of this shard: list requests count from it. */
+  private readonly from: number;
   private readonly byIp = new Map<string, EmulatedBmc>();
   private readonly store: StateStore | null;
-  /** Per BMC: datagrams seen at the last flush, and the JSON last written (to skip unchanged BMCs). */
-  private readonly flushedIn: number[] = [];
-  private readonly written: string[] = [];
+  /** Per BMC: its rack, datagrams seen at the last flush, and the JSON last written (to skip unchanged BMCs). */
+  private readonly held = new Map<EmulatedBmc, { rack: string; flushedIn: number; written: string }>();
   private readonly dirty = new Set<EmulatedBmc>();
   private flushTimer: { cancel(): void } | null = null;
   private readonly context: ShardContext;
   /** The BMCs' virtual media, when the fleet file has a virtualMedia section. */
   readonly media: ShardMedia | null;
-  /** Each host's installation agent (with virtual media only). */
-  private readonly agents: InstallAgent[] = [];
-  private readonly iscsiBoots: HostIscsiBoot[] = [];
+  /** Each host's installation agent, by BMC address (with virtual media only). */
+  private readonly agents = new Map<string, InstallAgent>();
+  /** Each host's iSCSI boot firmware, by BMC address. */
+  private readonly iscsiBoots = new Map<string, HostIscsiBoot>();
   /** The BMCs' Redfish services, when the fleet file has a redfish section. */
   readonly redfish: RedfishService | null;
   /** The shard's hooks, when the fleet file has a hooks section, and each BMC's. */
@@ -67,6 +68,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   /** Throws (naming the file) when a state file cannot be read at all (EACCES); one that is not a BMC state is quarantined. */
   constructor(config: FleetConfig, from: number, to: number, context: ShardContext) {
     this.shardNo = context.shard;
+    this.from = from;
     this.clock = context.clock;
     this.context = context;
     this.store = config.stateDir ? new StateStore(config.stateDir) : null;
@@ -76,25 +78,50 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
       targets: { bmc: (ip) => this.byIp.get(ip), media: (ip) => this.media?.at(ip) ?? null, changed: (bmc) => this.dirty.add(bmc) },
     });
     this.hookRunner = config.hooks ? new HookRunner({ maxRunning: config.hooks.maxRunning, clock: this.clock }) : null;
-    for (const p of placements(config, from, to)) {
-      const { media: keptMedia, sensors: keptSensors, ...kept } = (context.kept(p.ip) as KeptBmc | undefined) ?? {};
-      const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
-      const hooks = config.hooks ? new BmcHooks(config.hooks, this.hookRunner!, this.clock, () => this.identity(p), (line) => this.context.log(line)) : undefined;
-      if (hooks) this.hooks.set(p.ip, hooks);
-      const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, hooks, ...kept });
-      if (keptMedia) virtualMedia?.restore(keptMedia);
-      const install = virtualMedia && config.virtualMedia ? installAgentFor(bmc, virtualMedia, config.virtualMedia, this.clock) : null;
-      if (install) this.agents.push(install);
-      this.iscsiBoots.push(iscsiBootFor(bmc, this.clock, install));
-      for (const [number, value] of keptSensors ?? []) bmc.model.sensors.setOverride(number, value);
-      bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
-      this.nodes.push(bmc);
-      this.racks.push(p.rack.name);
-      this.byIp.set(p.ip, bmc);
-      this.flushedIn.push(0);
-      this.written.push('');
-    }
+    this.grow(config, from, to);
     if (this.store) this.scheduleFlush();
+  }
+
+  /** Builds the BMCs at fleet positions [from, to) of `config` (with their saved and kept state) and returns them. */
+  grow(config: FleetConfig, from: number, to: number): EmulatedBmc[] {
+    return placements(config, from, to).map((p) => this.add(config, p));
+  }
+
+  /** Stops the BMC at `ip` (its host, media and hooks with it), with `forget` deleting its saved state; undefined if none runs here. */
+  drop(ip: string, forget: boolean): EmulatedBmc | undefined {
+    const bmc = this.byIp.get(ip);
+    if (!bmc) return undefined;
+    this.agents.get(ip)?.close();
+    this.agents.delete(ip);
+    this.iscsiBoots.get(ip)?.close();
+    this.iscsiBoots.delete(ip);
+    bmc.close();
+    this.media?.drop(ip);
+    this.hooks.delete(ip);
+    this.byIp.delete(ip);
+    this.held.delete(bmc);
+    this.dirty.delete(bmc);
+    this.nodes.splice(this.nodes.indexOf(bmc), 1);
+    if (forget) this.store?.remove(ip);
+    return bmc;
+  }
+
+  private add(config: FleetConfig, p: Placement): EmulatedBmc {
+    const { media: keptMedia, sensors: keptSensors, ...kept } = (this.context.kept(p.ip) as KeptBmc | undefined) ?? {};
+    const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
+    const hooks = config.hooks ? new BmcHooks(config.hooks, this.hookRunner!, this.clock, () => this.identity(p), (line) => this.context.log(line)) : undefined;
+    if (hooks) this.hooks.set(p.ip, hooks);
+    const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, hooks, ...kept });
+    if (keptMedia) virtualMedia?.restore(keptMedia);
+    const install = virtualMedia && config.virtualMedia ? installAgentFor(bmc, virtualMedia, config.virtualMedia, this.clock) : null;
+    if (install) this.agents.set(p.ip, install);
+    this.iscsiBoots.set(p.ip, iscsiBootFor(bmc, this.clock, install));
+    for (const [number, value] of keptSensors ?? []) bmc.model.sensors.setOverride(number, value);
+    bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
+    this.nodes.push(bmc);
+    this.byIp.set(p.ip, bmc);
+    this.held.set(bmc, { rack: p.rack.name, flushedIn: 0, written: '' });
+    return bmc;
   }
 
   /** Where a Redfish connection to `bmc` goes (closed when the fleet serves no Redfish). */
@@ -110,14 +137,14 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   /** Writes the state of every BMC that saw traffic or a control change since the last flush, if it changed. */
   flushState(): void {
     if (!this.store) return;
-    this.nodes.forEach((bmc, i) => {
-      if (bmc.counters.datagramsIn === this.flushedIn[i] && !this.dirty.has(bmc)) return;
-      this.flushedIn[i] = bmc.counters.datagramsIn;
+    for (const [bmc, held] of this.held) {
+      if (bmc.counters.datagramsIn === held.flushedIn && !this.dirty.has(bmc)) continue;
+      held.flushedIn = bmc.counters.datagramsIn;
       const json = JSON.stringify(captureState(bmc.model));
-      if (json === this.written[i]) return;
+      if (json === held.written) continue;
       this.store!.save(bmc.model.ip, json);
-      this.written[i] = json;
-    });
+      held.written = json;
+    }
     this.dirty.clear();
   }
 
@@ -125,8 +152,8 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.flushTimer?.cancel();
     this.flushTimer = null;
     this.flushState();
-    for (const agent of this.agents) agent.close();
-    for (const boot of this.iscsiBoots) boot.close();
+    for (const agent of this.agents.values()) agent.close();
+    for (const boot of this.iscsiBoots.values()) boot.close();
     for (const bmc of this.nodes) bmc.close();
     this.media?.close();
     this.redfish?.close();
@@ -136,8 +163,11 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   /** Runs one control request; throws ControlError for requests that cannot be done. */
   run(req: BmcRequest): unknown {
     switch (req.op) {
-      case 'list':
-        return this.nodes.slice(req.offset, req.offset + req.limit).map((b, i) => this.summary(b, req.offset + i));
+      case 'list': {
+        // offset and limit count fleet positions from this shard's first: BMCs removed at run time leave gaps
+        const lo = this.from + req.offset;
+        return this.nodes.filter((b) => b.model.index >= lo && b.model.index < lo + req.limit).map((b) => this.summary(b));
+      }
       case 'bmc':
         return this.detail(this.find(req.ip));
       case 'console':
@@ -281,10 +311,10 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     return ip === null ? this.nodes : [this.find(ip)];
   }
 
-  private summary(bmc: EmulatedBmc, local = this.nodes.indexOf(bmc)): BmcSummary {
+  private summary(bmc: EmulatedBmc): BmcSummary {
     const now = this.clock.now();
     return {
-      index: bmc.model.index, ip: bmc.model.ip, rack: this.racks[local], power: bmc.model.powerOn ? 'on' : 'off',
+      index: bmc.model.index, ip: bmc.model.ip, rack: this.held.get(bmc)!.rack, power: bmc.model.powerOn ? 'on' : 'off',
       sessions: bmc.channel.sessions.size, faults: bmc.faults.settings, busy: bmc.faults.isBusy(now), rebooting: now < bmc.faults.rebootUntil,
     };
   }

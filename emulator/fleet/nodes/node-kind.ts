@@ -68,6 +68,16 @@ export interface ShardNodes<N> {
   run(request: unknown): unknown;
   /** Stops the nodes' timers and saves what outlives them; their sockets close after. */
   close(): void;
+  /**
+   * Builds and returns the nodes at fleet positions [from, to) of `config`, positions added at run time (POST /bmcs);
+   * a kind without it is never grown (the supervisor starts a new shard for what it would run).
+   */
+  grow?(config: FleetConfig, from: number, to: number): N[];
+  /**
+   * Stops the node at `address` and forgets it (DELETE /bmcs/IP), and with `forget` its saved state too (without: an
+   * addition undone, whose state file was another run's); its sockets close after.
+   */
+  drop?(address: string, forget: boolean): N | undefined;
 }
 
 export interface NodeKind<N, S extends ShardNodes<N> = ShardNodes<N>> {

@@ -43,6 +43,12 @@ export class ShardMedia {
     return media;
   }
 
+  /** Closes and forgets the media of the BMC at `ip` (removed at run time). */
+  drop(ip: string): void {
+    this.byIp.get(ip)?.close();
+    this.byIp.delete(ip);
+  }
+
   at(ip: string): BmcMedia | undefined {
     return this.byIp.get(ip);
   }

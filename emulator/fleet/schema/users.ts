@@ -28,4 +28,6 @@ export const usersSection = z.array(user).prefault([{ name: 'admin', password: '
 export const securitySection = z.strictObject({
   allowCipherSuite0: flag().prefault(false).describe('also accept cipher suite 0: no authentication at all (any password logs in)'),
   maxSessions: wholeNumber(1, 255).prefault(32).describe('session table size per BMC'),
+  maxBmcs: wholeNumber(1, 1_000_000).prefault(100_000)
+    .describe('at most this many BMCs in the fleet after an addition at run time (the control API\'s POST /bmcs and POST /racks; the racks of the file may hold more)'),
 }).prefault({});

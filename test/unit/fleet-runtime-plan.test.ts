@@ -1,0 +1,50 @@
+// The plan of a fleet changed at run time: a removed BMC's number stays empty (never reused, so no identity moves),
+// and a rack entry from the control API gets the fleet file's checks and defaults as the next rack.
+import t from 'tap';
+import { FleetFileError, fleetConfig, rackEntry } from '../../emulator/fleet/fleet-config.js';
+import { addressIndex, allRemoved, fleetSize, liveBmcs, liveRack, placements, rackAt } from '../../emulator/fleet/plan.js';
+
+const base = fleetConfig({
+  firmware: '2.07', faults: { latencyMs: 5 }, console: { lineIntervalMs: 250 }, templates: { big: { vendor: 'Big' } },
+  racks: [{ name: 'a', bmcs: 3, firstIp: '127.61.0.1' }],
+});
+
+t.test('removed positions are gaps: the others keep their numbers, and the address may come back at a new one', async (t) => {
+  const added = rackEntry({ firstIp: '127.61.0.2', bmcs: 1 }, 'POST /bmcs', base);
+  const cfg = { ...base, racks: [...base.racks, added], removedBmcs: [1] };
+  t.same(placements(cfg).map((p) => `${p.index} ${p.ip} ${p.rack.name}`), ['0 127.61.0.1 a', '2 127.61.0.3 a', '3 127.61.0.2 rack-2']);
+  t.same([...addressIndex(cfg)], [['127.61.0.1', 0], ['127.61.0.3', 2], ['127.61.0.2', 3]], 'no overlap: the old position is empty');
+  t.equal(fleetSize(cfg), 4);
+  t.equal(liveBmcs(cfg), 3);
+  t.same(placements(cfg, 1, 3).map((p) => p.index), [2], 'a shard\'s slice skips the gap too');
+  t.equal(rackAt(cfg, 3).name, 'rack-2');
+  t.throws(() => rackAt(cfg, 4), RangeError);
+});
+
+t.test('a rack whose BMCs were all removed is gone: its name may be used again', async (t) => {
+  const b = rackEntry({ name: 'b', firstIp: '127.61.2.1', bmcs: 2 }, 'POST /bmcs', base);
+  const cfg = { ...base, racks: [...base.racks, b], removedBmcs: [3] };
+  t.same(liveRack(cfg, 'b'), { rack: b, from: 3 }, 'one of its two BMCs is left');
+  t.equal(liveRack({ ...cfg, removedBmcs: [4, 3] }, 'b'), null);
+  t.equal(liveRack(cfg, 'nope'), null);
+  t.ok(allRemoved(cfg, 3, 3), 'nothing to remove in an empty range');
+  t.notOk(allRemoved(cfg, 2, 4));
+});
+
+t.test('a rack entry from the control API: the fleet file\'s defaults, as the fleet\'s next rack', async (t) => {
+  t.same(rackEntry({ firstIp: '127.61.1.1', bmcs: 2, template: 'big', rmc: { ip: '127.61.1.100' } }, 'POST /racks', base), {
+    name: 'rack-2', count: 2, firstIp: '127.61.1.1', template: 'big', firmware: { major: 2, minor: 7 }, faults: { ...base.racks[0].faults },
+    consoleLineIntervalMs: 250, rmc: { ip: '127.61.1.100', id: 2 },
+  });
+  t.equal(base.maxBmcs, 100_000, 'security.maxBmcs defaults to 100,000');
+  t.equal(fleetConfig({ security: { maxBmcs: 8 }, racks: [{ bmcs: 1, firstIp: '127.61.0.1' }] }).maxBmcs, 8);
+});
+
+t.test('its mistakes, every one at once, named under body', async (t) => {
+  const err = t.throws(() => rackEntry({ firstIp: '127.255.255.250', bmcs: 9, template: 'small', colour: 'red' }, 'POST /bmcs', base)) as FleetFileError;
+  t.type(err, FleetFileError);
+  t.match(err.message, /body\.colour: unknown key/);
+  const checks = t.throws(() => rackEntry({ firstIp: '127.255.255.250', bmcs: 9, template: 'small' }, 'POST /bmcs', base)) as FleetFileError;
+  t.match(checks.message, /body\.template: no template named "small" \(templates: big\)/);
+  t.match(checks.message, /body\.bmcs: 9 BMCs from 127\.255\.255\.250 run past 127\.255\.255\.254.*at most 5 fit/);
+});
