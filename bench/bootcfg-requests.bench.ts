@@ -115,7 +115,9 @@ function rssSampler(): { stop(): number } {
 }
 
 async function withFleet<T>(dir: string, work: (fleet: EmulatorProcess) => Promise<T>): Promise<T> {
+  const f0 = performance.now();
   const fleet = await startEmulator(['--config', join(dir, 'fleet.yaml')], 600_000);
+  process.stderr.write(`  fleet of ${HOSTS} BMCs and ${HOSTS} targets ready in ${((performance.now() - f0) / 1000).toFixed(1)} s\n`);
   try {
     return await work(fleet);
   } finally {
@@ -184,11 +186,10 @@ async function anchorRun(p: Plan, ipmiPort: number, isnsPort: number, dir: strin
       const fleetCpu0 = treeCpuSeconds([fleet.child.pid!]);
       const cpu0 = process.cpuUsage();
       const wall0 = Date.now();
-      const t0 = performance.now();
       const outcomes: Outcome[] = [];
       let next = 0;
       await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        for (let i = next++; i < HOSTS; i = next++) outcomes.push(await bootByHand(p.bmcs[i], p.disks[i], isns, { ...LOGIN, host: p.bmcs[i], port: ipmiPort, clock: systemClock }, isnsPort, t0));
+        for (let i = next++; i < HOSTS; i = next++) outcomes.push(await bootByHand(p.bmcs[i], p.disks[i], isns, { ...LOGIN, host: p.bmcs[i], port: ipmiPort, clock: systemClock }, isnsPort));
       }));
       const cpu = process.cpuUsage(cpu0);
       const fleetCpuSeconds = treeCpuSeconds([fleet.child.pid!]) - fleetCpu0;
@@ -202,7 +203,7 @@ async function anchorRun(p: Plan, ipmiPort: number, isnsPort: number, dir: strin
 }
 
 /** One host, as a plain client boots it: DD, parameters, PXE, power, then Get iSCSI Boot Status until its run ends. */
-async function bootByHand(host: string, disk: Disk, isns: IsnsClient, login: IpmiClientOptions, isnsPort: number, t0: number): Promise<Outcome> {
+async function bootByHand(host: string, disk: Disk, isns: IsnsClient, login: IpmiClientOptions, isnsPort: number): Promise<Outcome> {
   const initiatorName = initiatorIqnFor(host);
   const config: IscsiBootConfig = {
     initiatorName, initiator: { address: '0.0.0.0', netmask: '0.0.0.0', gateway: '0.0.0.0' }, isns: { address: ISNS_HOST, port: isnsPort },
@@ -217,13 +218,15 @@ async function bootByHand(host: string, disk: Disk, isns: IsnsClient, login: Ipm
     const before = (await readIscsiBootStatus(client)).run;
     const status = await client.call(GetChassisStatus, undefined);
     await client.call(ChassisControl, { action: status.powerOn ? ChassisAction.POWER_CYCLE : ChassisAction.POWER_UP });
-    while (performance.now() - t0 < RUN_LIMIT_MS) {
+    // as long as the manager waits for one boot (BOOT_TIMING): one host that never ends its boot cannot hold the run
+    const giveUpAt = performance.now() + BOOT_TIMING.bootTimeoutMs + BOOT_TIMING.runTimeoutMs;
+    while (performance.now() < giveUpAt) {
       await new Promise((r) => setTimeout(r, BOOT_TIMING.pollMs));
       const s = await readIscsiBootStatus(client);
       if (s.run > before && s.state === 'booted') return { host, booted: true, endedAtMs: Date.now(), failure: null };
       if (s.run > before && s.state === 'failed') return { host, booted: false, endedAtMs: Date.now(), failure: `${s.error}: ${s.message}` };
     }
-    return { host, booted: false, endedAtMs: Date.now(), failure: `no end of the boot within ${RUN_LIMIT_MS / 1000} s` };
+    return { host, booted: false, endedAtMs: Date.now(), failure: `the boot did not end within ${(BOOT_TIMING.bootTimeoutMs + BOOT_TIMING.runTimeoutMs) / 1000} s of the power command` };
   } catch (err) {
     return { host, booted: false, endedAtMs: Date.now(), failure: (err as Error).message };
   } finally {
