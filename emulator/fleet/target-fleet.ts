@@ -3,6 +3,7 @@
 // few and light next to the BMCs). Targets can be added, removed and degraded while it runs; the server then
 // notifies SCN listeners, as a real storage fleet's would.
 import { systemClock, type Clock } from '../../runtime/clock.js';
+import { DEFAULT_SERVER_LIMITS } from '../isns/limits.js';
 import { IsnsServer } from '../isns/server.js';
 import type { HeartbeatConfig } from '../isns/heartbeat-sender.js';
 import { isnsServiceAgent, type IsnsSlpConfig } from '../isns/isns-slp.js';
@@ -28,6 +29,8 @@ export class TargetFleet {
     stateDir: string | null, clock: Clock = systemClock): Promise<TargetFleet> {
     const server = new IsnsServer({
       host: listen.host, port: listen.port, stateDir, clock, registry: { defaultDiscoveryDomain: listen.defaultDiscoveryDomain },
+      // each target keeps its connection open: room for the fleet's own targets on top of what clients get
+      maxConnections: DEFAULT_SERVER_LIMITS.maxConnections + targets.length,
       heartbeat: listen.heartbeat ?? null,
     });
     await server.start();

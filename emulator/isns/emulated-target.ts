@@ -49,7 +49,9 @@ export class EmulatedTarget {
 
   async start(): Promise<void> {
     await this.listener.start(this.spec.ip, 0);
-    this.client = await IsnsClient.connect({ host: this.server.host, port: this.server.port, source: this.spec.iqn, clock: this.clock });
+    // from its own portal address, as a target on its own machine registers: the server counts connections per source
+    // address, and a fleet of more targets than its limit would otherwise be refused from one address
+    this.client = await IsnsClient.connect({ host: this.server.host, port: this.server.port, source: this.spec.iqn, clock: this.clock, localAddress: this.spec.ip });
     this.keeper = new RegistrationKeeper(this.client, this.entity(), this.clock);
     await this.keeper.start();
     await this.client.scnRegister();

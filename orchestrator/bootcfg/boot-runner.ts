@@ -36,6 +36,9 @@ export interface BootDomains {
   remove(name: string, knownId: number | null): Promise<void>;
 }
 
+/** Requests driven at once when the options name no concurrency (as `bmcfleet manager serve` runs them). */
+export const DEFAULT_BOOT_CONCURRENCY = 50;
+
 export interface BootRunnerOptions {
   store: SqliteBootcfgStore;
   clock: Clock;
@@ -114,7 +117,7 @@ export class BootRunner {
   }
 
   private pump(): void {
-    while (!this.closed && this.active < (this.o.concurrency ?? 50) && this.queue.length > 0) {
+    while (!this.closed && this.active < (this.o.concurrency ?? DEFAULT_BOOT_CONCURRENCY) && this.queue.length > 0) {
       const host = this.queue.shift()!;
       this.active++;
       this.drive(host).catch((err: unknown) => queueMicrotask(() => { throw err; })).finally(() => {

@@ -77,3 +77,16 @@ t.test('targets register, then follow additions, removals and degraded LUNs, wit
   await listener.stop();
   await emu.stop();
 });
+
+t.test('more targets than the server takes connections from one address: each registers from its own portal address', async (t) => {
+  // the server keeps at most 128 connections per source address (limits.ts): 200 targets from one address would not fit
+  const many = join(dir, 'many.yaml');
+  writeFileSync(many, 'ipmiPort: 9629\ncontrol: none\nracks:\n  - { bmcs: 1, firstIp: 127.29.9.1 }\n' +
+    `isns: { listen: ${ISNS.host}:${ISNS.port + 2} }\ntargets:\n  - { name: many, count: 200, firstIp: 127.29.20.1 }\n`);
+  const emu = await startEmulator(['--config', many]);
+  t.teardown(() => emu.stop());
+  t.match(emu.readyLine, /\(200 targets\)/);
+  const client = await IsnsClient.connect({ host: ISNS.host, port: ISNS.port + 2, source: 'iqn.2026-11.org.bmcfleet:counter' });
+  t.teardown(() => client.close());
+  t.equal((await client.nodeNames()).filter((n) => n.startsWith('iqn.2026-11.org.bmcfleet:many-')).length, 200, 'all 200 registered');
+});
