@@ -3,6 +3,8 @@
 // reads its LUN's size over iSCSI (READ CAPACITY); a boot request's DD is what `isnsadm --list dds` shows, and the
 // release removes it. Run twice: isnsd without a name of its own, and with one (SourceName, what isnsd takes from
 // /etc/iscsi/initiatorname.iscsi when it exists), which it sends as the Source of its SCNs.
+// isnsd 0.101 itself sometimes dies (SIGSEGV) sending a DD membership SCN (README, the peers' known limits): a run in
+// which it crashed says nothing about the manager, so it is skipped, saying so, rather than failed.
 import t from 'tap';
 import { execFile, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,27 +62,36 @@ for (const sourceName of [undefined, 'iqn.2026-12.org.example:isnsd-itself']) {
     });
     const conf = join(dir, 'isnsadm.conf');
     writeFileSync(conf, `ServerAddress = ${ISNSD.host}:${ISNSD.port}\nSecurity = 0\nSourceName = ${MANAGER_IQN}\n`);
+    const isnsdCrashed = () => isnsd.signalCode === 'SIGSEGV';
     const isnsadm = (...args: string[]) => new Promise<string>((resolve, reject) => {
       execFile('isnsadm', ['-c', conf, ...args], { timeout: 15_000 }, (err, stdout, stderr) => (err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout)));
     });
+    try {
+      await steps();
+    } catch (err) {
+      if (!isnsdCrashed()) throw err;
+      t.skip(`isnsd died with SIGSEGV (its known DD-membership SCN crash), so this run says nothing about the manager: ${(err as Error).message.split('\n')[0]}`, () => {});
+    }
 
-    await inventory.start();
-    // tgtd registers a moment after its target exists: the SCN (or the next refresh) brings it
-    await until('the tgtd target in the list', () => store.disks().some((d) => d.target === IQN));
-    const disk = store.disks().find((d) => d.target === IQN)!;
-    t.match(disk, { lun: 1, sizeBytes: 4 * 1024 * 1024, sizeFrom: 'iscsi', state: 'online', portal: { port: TGTD.port } },
-      'LUN 1 of the tgtd target, its size read over iSCSI (LUN 0, the controller, is no disk)');
+    async function steps(): Promise<void> {
+      await inventory.start();
+      // tgtd registers a moment after its target exists: the SCN (or the next refresh) brings it
+      await until('the tgtd target in the list', () => store.disks().some((d) => d.target === IQN));
+      const disk = store.disks().find((d) => d.target === IQN)!;
+      t.match(disk, { lun: 1, sizeBytes: 4 * 1024 * 1024, sizeFrom: 'iscsi', state: 'online', portal: { port: TGTD.port } },
+        'LUN 1 of the tgtd target, its size read over iSCSI (LUN 0, the controller, is no disk)');
 
-    const r = service.request({ host: '127.1.0.1', sizeBytes: 1_000_000, role: null });
-    await until('booted', () => store.request('127.1.0.1')?.step === 'booted');
-    const dds = await isnsadm('--list', 'dds');
-    t.match(dds, /DD name\s*=\s*"bmcfleet-boot-127\.1\.0\.1"/, 'isnsadm shows the DD');
-    t.match(dds, new RegExp(IQN.replaceAll('.', '\\.')), 'with the target');
-    t.match(dds, new RegExp(r.initiator.replaceAll('.', '\\.')), 'and the initiator');
+      const r = service.request({ host: '127.1.0.1', sizeBytes: 1_000_000, role: null });
+      await until('booted', () => store.request('127.1.0.1')?.step === 'booted');
+      const dds = await isnsadm('--list', 'dds');
+      t.match(dds, /DD name\s*=\s*"bmcfleet-boot-127\.1\.0\.1"/, 'isnsadm shows the DD');
+      t.match(dds, new RegExp(IQN.replaceAll('.', '\\.')), 'with the target');
+      t.match(dds, new RegExp(r.initiator.replaceAll('.', '\\.')), 'and the initiator');
 
-    service.release('127.1.0.1');
-    await until('released', () => store.request('127.1.0.1')?.step === 'released');
-    t.notMatch(await isnsadm('--list', 'dds'), /bmcfleet-boot-127\.1\.0\.1/, 'the DD is gone');
-    t.same(problems, [], 'no problem reported');
+      service.release('127.1.0.1');
+      await until('released', () => store.request('127.1.0.1')?.step === 'released');
+      t.notMatch(await isnsadm('--list', 'dds'), /bmcfleet-boot-127\.1\.0\.1/, 'the DD is gone');
+      t.same(problems, [], 'no problem reported');
+    }
   });
 }

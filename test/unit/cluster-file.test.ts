@@ -2,6 +2,10 @@
 // mistake at once with its line, and limits that could never let a host go down refused.
 import t from 'tap';
 import { clusterHosts, readClusterText, shareOf } from '../../orchestrator/cluster-update/cluster-file.js';
+import { join } from 'node:path';
+import { loadClusterFile } from '../../orchestrator/cluster-update/cluster-file.js';
+import { loadFleetFile } from '../../emulator/fleet/fleet-file.js';
+import { consecutiveAddresses } from '../../runtime/ipv4.js';
 
 const GOOD = `cluster: web
 groups:
@@ -71,5 +75,15 @@ t.test('a share over 100% is refused', (t) => {
   const checked = readClusterText('cluster: c\ngroups: [{ name: g, hosts: 127.60.1.1, maxDown: 150% }]\n');
   t.equal(checked.value, null);
   t.match(checked.issues[0].message, /at most 100%/);
+  t.end();
+});
+
+t.test('the shipped example, fleets/cluster.yaml (README "One cluster update"), is rack-a of the default fleet, one down at a time', (t) => {
+  const root = join(import.meta.dirname, '..', '..', '..');
+  const cluster = loadClusterFile(join(root, 'fleets', 'cluster.yaml'));
+  const fleet = loadFleetFile(join(root, 'fleets', 'default.yaml'));
+  const rackA = fleet.racks.find((r) => r.name === 'rack-a')!;
+  t.same(clusterHosts(cluster), consecutiveAddresses(rackA.firstIp, rackA.count));
+  t.same(cluster.groups.map((g) => shareOf(g.maxDown, g.hosts.length)), [1]);
   t.end();
 });
