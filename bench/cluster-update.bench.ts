@@ -19,15 +19,13 @@ import { IpmiInstallBmc } from '../orchestrator/provisioning/ipmi-install-bmc.js
 import { SqliteClusterUpdateStore, UpdateStatus } from '../orchestrator/store/cluster-update-store.js';
 import { SqliteProvisioningStore } from '../orchestrator/store/sqlite-provisioning-store.js';
 import type { HostRecord } from '../orchestrator/store/host-records.js';
-import { CONFIG_FILE, encodeInstallConfig } from '../protocols/install-image/install-config.js';
-import { sha256Hex, SYSTEM_FILE } from '../protocols/install-image/install-image.js';
-import { MANIFEST_FILE, encodeManifest } from '../protocols/install-image/manifest.js';
-import { buildIsoImage } from '../protocols/iso9660/iso-image.js';
+import { sha256Hex } from '../protocols/install-image/install-image.js';
 import { systemClock } from '../runtime/clock.js';
 import { consecutiveAddresses } from '../runtime/ipv4.js';
 import { startEmulator } from '../test/helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
 import { inventoriedHost } from '../test/helpers/host-records.js';
+import { benchInstallImage } from './lib/install-image.js';
 import { machine, msUntilAllAnswer, treeCpuSeconds } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -38,19 +36,6 @@ if (!Number.isInteger(HOSTS) || HOSTS < GROUP || HOSTS % GROUP !== 0) throw new 
 const MAX_DOWN_PERCENT = QUICK ? 50 : 10;
 const SAMPLE_MS = 100;
 const round = (x: number, places = 3) => Math.round(x * 10 ** places) / 10 ** places;
-
-/** The update image: its configuration, a 64 KiB system and a 1 MiB package repository, with the manifest. */
-function image(): Buffer {
-  const repository = Buffer.alloc(1024 * 1024);
-  for (let i = 0; i < repository.length; i += 4096) repository.writeUInt32LE(i, i);
-  const files = [
-    { name: CONFIG_FILE, data: encodeInstallConfig({ name: 'web-os', version: '2.0', role: 'web', system: SYSTEM_FILE, packages: [] }) },
-    { name: SYSTEM_FILE, data: Buffer.alloc(64 * 1024, 0x5a) },
-    { name: 'REPO.DAT', data: repository },
-  ];
-  const manifest = encodeManifest(files.map((f) => ({ name: f.name, sha256: sha256Hex(f.data) })));
-  return buildIsoImage({ volumeId: 'UPDATE', files: [...files, { name: MANIFEST_FILE, data: manifest }], createdAt: new Date(Date.UTC(2026, 11, 6)) });
-}
 
 /** Hosts down now: their power cycle saved, their install not yet done or failed. */
 const DOWN_STEPS: readonly string[] = [InstallStep.POWER_CYCLE, InstallStep.INSTALLING];
@@ -82,7 +67,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-bench-cluster-'));
   const images = join(dir, 'images');
   mkdirSync(images);
-  const iso = image();
+  const iso = benchInstallImage({ name: 'web-os', version: '2.0', role: 'web', repositoryBytes: 1024 * 1024, volumeId: 'UPDATE' });
   writeFileSync(join(images, 'web-os-2.0.iso'), iso);
   const ipmiPort = await freeUdpPort();
   const bmcs = consecutiveAddresses('127.161.0.1', HOSTS);

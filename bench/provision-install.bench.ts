@@ -14,15 +14,12 @@ import { InstallRunner } from '../orchestrator/provisioning/install-runner.js';
 import { IpmiInstallBmc } from '../orchestrator/provisioning/ipmi-install-bmc.js';
 import { poolHandOver } from '../orchestrator/provisioning/pool-hand-over.js';
 import { SqliteProvisioningStore } from '../orchestrator/store/sqlite-provisioning-store.js';
-import { CONFIG_FILE, encodeInstallConfig } from '../protocols/install-image/install-config.js';
-import { sha256Hex, SYSTEM_FILE } from '../protocols/install-image/install-image.js';
-import { MANIFEST_FILE, encodeManifest } from '../protocols/install-image/manifest.js';
-import { buildIsoImage } from '../protocols/iso9660/iso-image.js';
 import { systemClock } from '../runtime/clock.js';
 import { consecutiveAddresses } from '../runtime/ipv4.js';
 import { startEmulator } from '../test/helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
 import { inventoriedHost } from '../test/helpers/host-records.js';
+import { benchInstallImage } from './lib/install-image.js';
 import { machine, msUntilAllAnswer, treeCpuSeconds, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -32,20 +29,6 @@ if (!Number.isInteger(HOSTS) || HOSTS < 1) throw new Error('--hosts takes a whol
 const REPOSITORY_BYTES = (QUICK ? 4 : 64) * 1024 * 1024;
 const BASELINE_CONCURRENCY = 20;
 const round = (x: number, places = 3) => Math.round(x * 10 ** places) / 10 ** places;
-
-/** An install image: the config, a 64 KiB system, the repository, and the manifest listing all three. */
-function image(): Buffer {
-  const system = Buffer.alloc(64 * 1024, 0x5a);
-  const repository = Buffer.alloc(REPOSITORY_BYTES);
-  for (let i = 0; i < repository.length; i += 4096) repository.writeUInt32LE(i, i); // not all zeros: every block different
-  const files = [
-    { name: CONFIG_FILE, data: encodeInstallConfig({ name: 'bench', version: '1.0', role: 'compute', system: SYSTEM_FILE, packages: [] }) },
-    { name: SYSTEM_FILE, data: system },
-    { name: 'REPO.DAT', data: repository },
-  ];
-  const manifest = encodeManifest(files.map((f) => ({ name: f.name, sha256: sha256Hex(f.data) })));
-  return buildIsoImage({ volumeId: 'BENCH', files: [...files, { name: MANIFEST_FILE, data: manifest }], createdAt: new Date(Date.UTC(2026, 11, 6)) });
-}
 
 /** The fleet's bmcfleet_media_backing_bytes_read_total, all shards. */
 async function backingBytesRead(control: string): Promise<number> {
@@ -58,7 +41,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-bench-install-'));
   const images = join(dir, 'images');
   mkdirSync(images);
-  const iso = image();
+  const iso = benchInstallImage({ name: 'bench', version: '1.0', role: 'compute', repositoryBytes: REPOSITORY_BYTES, volumeId: 'BENCH' });
   writeFileSync(join(images, 'install.iso'), iso);
   const ipmiPort = await freeUdpPort();
   const bmcs = consecutiveAddresses('127.160.0.1', HOSTS);

@@ -13,6 +13,7 @@
 // before it, and is saved before the power command goes out; a restart then waits for a newer run, and powers again
 // only when none starts within bootTimeoutMs. A disk that leaves the iSNS server before the host booted from it sends
 // the request back to `pick` (diskLost), up to maxRepicks times.
+import type { IscsiBootStatusReading } from '../../clients/ipmi/iscsi-boot-status.js';
 import type { IscsiBootConfig } from '../../protocols/ipmi/commands/iscsi-boot-parameters.js';
 import type { BootDisk } from './boot-target.js';
 
@@ -31,15 +32,7 @@ export const BootStep = {
 export type BootStep = typeof BootStep[keyof typeof BootStep];
 
 /** What the host's firmware last reported through its BMC (bmcfleet Get iSCSI Boot Status). */
-export interface BootReport {
-  /** iSCSI boots this host has started; 0 before any. */
-  run: number;
-  state: 'none' | 'booting' | 'booted' | 'failed';
-  error: string;
-  message: string;
-  targetName: string;
-  lun: number;
-}
+export type BootReport = IscsiBootStatusReading;
 
 export type DiskRef = Pick<BootDisk, 'target' | 'lun' | 'portal'>;
 
