@@ -311,7 +311,7 @@ t.test('faults set at run time: a lossy, corrupting RMC verifies in the end; pow
   const before = await activations();
   const actionsBefore = upgradeActions(await api<BmcView>(control, 'GET', `/bmcs/${powerLost}`));
   const lossyBefore = await api<RmcView>(control, 'GET', `/rmcs/${lossy}`);
-  await api(control, 'PUT', `/rmcs/${lossy}/faults`, { lossPercent: 10, corruptChunkPercent: 100 });
+  await api(control, 'PUT', `/rmcs/${lossy}/faults`, { lossPercent: 25, corruptChunkPercent: 100 });
   await api(control, 'PUT', `/bmcs/${hung}/faults`, { firmwareHang: true });
   t.teardown(() => api(control, 'PUT', `/bmcs/${hung}/faults`, { firmwareHang: false }));
 
