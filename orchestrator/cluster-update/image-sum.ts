@@ -5,6 +5,7 @@ import { createReadStream } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { UpdateDescriptor } from './update-descriptor.js';
+import { fetchOk } from '../../runtime/http/fetch-ok.js';
 
 /** Reading an image stops past this size (an update image is an OS install image, not more). */
 export const MAX_IMAGE_BYTES = 64 * 1024 ** 3;
@@ -28,14 +29,8 @@ async function sumOf(chunks: AsyncIterable<Uint8Array>, where: string): Promise<
 }
 
 async function fetched(url: string): Promise<AsyncIterable<Uint8Array>> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-  } catch (err) {
-    const cause = (err as Error).cause;
-    throw new Error(`cannot fetch ${url}: ${cause instanceof Error ? cause.message : (err as Error).message}`);
-  }
-  if (!res.ok || res.body === null) throw new Error(`cannot fetch ${url}: HTTP ${res.status}`);
+  const res = await fetchOk(url, FETCH_TIMEOUT_MS);
+  if (res.body === null) throw new Error(`cannot fetch ${url}: HTTP ${res.status} with no body`);
   return res.body;
 }
 

@@ -7,6 +7,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import type { Clock } from '../../runtime/clock.js';
+import { fetchOk } from '../../runtime/http/fetch-ok.js';
 import { DocumentError } from '../../runtime/document/issues.js';
 import type { Checked } from '../../runtime/document/yaml-document.js';
 import { arrivalKey, type UpdateArrivals } from './update-arrivals.js';
@@ -48,16 +49,7 @@ export async function readFeed(feed: string): Promise<FeedEntry[]> {
 }
 
 async function fetchText(url: string): Promise<string> {
-  let res: Response;
-  try {
-    res = await fetch(url, { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-  } catch (err) {
-    const cause = (err as Error).cause;
-    throw new Error(`cannot fetch ${url}: ${cause instanceof Error ? cause.message : (err as Error).message}`);
-  }
-  const text = await res.text();
-  if (!res.ok) throw new Error(`cannot fetch ${url}: HTTP ${res.status}`);
-  return text;
+  return (await fetchOk(url, FETCH_TIMEOUT_MS)).text();
 }
 
 /** Looks at the feed every intervalMs on the Clock; what is new goes to `arrivals`, a problem to `onProblem` once. */
