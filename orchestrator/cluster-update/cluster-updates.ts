@@ -200,15 +200,13 @@ export class ClusterUpdates {
     if (!l || !statuses.includes(status)) throw new ClusterUpdateError(`cluster update ${id} is ${status}: it cannot ${action}`, 409);
     return l;
   }
-
-
 }
 
 /**
  * Why a finished install is not the update: the agent's last report (Get Install Progress, "installed NAME VERSION"
  * once done) names another version, or none. null: it is the update's version.
  */
-export function versionMismatch(install: InstallState, d: UpdateDescriptor): string | null {
+function versionMismatch(install: InstallState, d: UpdateDescriptor): string | null {
   const installed = /^installed .* (\S+)$/.exec(install.progress?.message ?? '')?.[1];
   if (installed === undefined) return `the host did not say which version it installed (its agent reported "${install.progress?.message ?? ''}")`;
   return compareVersions(installed, d.version) === 0 ? null : `the host installed version ${installed}, not ${d.version}: the image is not the update the descriptor describes`;

@@ -77,15 +77,14 @@ export class InstallRunner {
    * update stages its one image on every host it applies to at once, so the fleet's shared cache loads it once and
    * each host's install later finds it inserted. A BMC that fails is left: its install inserts it again and reports.
    */
-  async stage(addresses: readonly string[], image: string): Promise<number> {
+  async stage(addresses: readonly string[], image: string): Promise<void> {
     const left = [...addresses];
-    let staged = 0;
     const worker = async () => {
       for (let a = left.shift(); a !== undefined && !this.closed; a = left.shift()) {
         const host = this.o.store.host(a);
         if (host === null || this.running.has(a)) continue; // its install is under way: it inserts the image itself
         const bmc = this.o.bmcFor(host);
-        const done = bmc.insertCd(image).then(() => { staged++; }, () => {
+        const done = bmc.insertCd(image).then(() => {}, () => {
           // a BMC that cannot take it now: its install inserts it again, and says why if it still cannot
         }).finally(() => {
           bmc.close();
@@ -96,7 +95,6 @@ export class InstallRunner {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency ?? 20, left.length) }, worker));
-    return staged;
   }
 
   /** Takes up every install the store holds unfinished. */
