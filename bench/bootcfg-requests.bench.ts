@@ -38,12 +38,10 @@ import { systemClock } from '../runtime/clock.js';
 import { consecutiveAddresses } from '../runtime/ipv4.js';
 import { startEmulator, type EmulatorProcess } from '../test/helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
-import { machine, treeCpuSeconds, treeRssKb } from './lib/measure.js';
+import { hostsOption, machine, treeCpuSeconds, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
-const hostsArg = process.argv.indexOf('--hosts');
-const HOSTS = hostsArg > 0 ? Number(process.argv[hostsArg + 1]) : QUICK ? 10 : 1000;
-if (!Number.isInteger(HOSTS) || HOSTS < 1) throw new Error('--hosts takes a whole number of hosts, at least 1');
+const HOSTS = hostsOption(QUICK ? 10 : 1000);
 const SIZES_GB = [10, 20, 40, 80, 160];
 const CONCURRENCY = DEFAULT_BOOT_CONCURRENCY;
 /** A run that has not ended by then is reported as it stands (a full run's boots take a few minutes). */

@@ -26,13 +26,12 @@ import { startEmulator } from '../test/helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
 import { inventoriedHost } from '../test/helpers/host-records.js';
 import { benchInstallImage } from './lib/install-image.js';
-import { machine, msUntilAllAnswer, treeCpuSeconds } from './lib/measure.js';
+import { hostsOption, machine, msUntilAllAnswer, treeCpuSeconds } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
-const hostsArg = process.argv.indexOf('--hosts');
-const HOSTS = hostsArg > 0 ? Number(process.argv[hostsArg + 1]) : QUICK ? 4 : 1000;
 const GROUP = QUICK ? 2 : 100;
-if (!Number.isInteger(HOSTS) || HOSTS < GROUP || HOSTS % GROUP !== 0) throw new Error(`--hosts takes a multiple of ${GROUP}`);
+const HOSTS = hostsOption(QUICK ? 4 : 1000, GROUP);
+if (HOSTS % GROUP !== 0) throw new Error(`--hosts takes a multiple of ${GROUP}`);
 const MAX_DOWN_PERCENT = QUICK ? 50 : 10;
 const SAMPLE_MS = 100;
 const round = (x: number, places = 3) => Math.round(x * 10 ** places) / 10 ** places;

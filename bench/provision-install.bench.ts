@@ -20,12 +20,10 @@ import { startEmulator } from '../test/helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
 import { inventoriedHost } from '../test/helpers/host-records.js';
 import { benchInstallImage } from './lib/install-image.js';
-import { machine, msUntilAllAnswer, treeCpuSeconds, treeRssKb } from './lib/measure.js';
+import { hostsOption, machine, msUntilAllAnswer, treeCpuSeconds, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
-const hostsArg = process.argv.indexOf('--hosts');
-const HOSTS = hostsArg > 0 ? Number(process.argv[hostsArg + 1]) : QUICK ? 4 : 1000;
-if (!Number.isInteger(HOSTS) || HOSTS < 1) throw new Error('--hosts takes a whole number of hosts, at least 1');
+const HOSTS = hostsOption(QUICK ? 4 : 1000);
 const REPOSITORY_BYTES = (QUICK ? 4 : 64) * 1024 * 1024;
 const BASELINE_CONCURRENCY = 20;
 const round = (x: number, places = 3) => Math.round(x * 10 ** places) / 10 ** places;

@@ -53,3 +53,11 @@ export function treeCpuSeconds(pids: readonly number[]): number {
 
 /** USER_HZ: 100 on Linux for every architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** `--hosts N` on the command line (a whole number, at least `least`), else `otherwise`. */
+export function hostsOption(otherwise: number, least = 1): number {
+  const i = process.argv.indexOf('--hosts');
+  const hosts = i > 0 ? Number(process.argv[i + 1]) : otherwise;
+  if (!Number.isInteger(hosts) || hosts < least) throw new Error(`--hosts takes a whole number of hosts, at least ${least}`);
+  return hosts;
+}
