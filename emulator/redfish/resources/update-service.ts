@@ -97,13 +97,7 @@ function pushParts(ctx: { raw: Uint8Array; headers: Readonly<Record<string, stri
   }
   const parameters = parts.find((p) => p.name === 'UpdateParameters');
   if (!parameters) throw new RedfishError(400, 'PropertyMissing', ['UpdateParameters']);
-  let json: unknown;
-  try {
-    json = decodeJsonBody(parameters.body);
-  } catch (err) {
-    if (err instanceof DecodeError) throw new RedfishError(400, 'MalformedJSON');
-    throw err;
-  }
+  const json = decodeJsonBody(parameters.body); // malformed: dispatch answers 400 MalformedJSON, as for any JSON body
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new RedfishError(400, 'MalformedJSON');
   const p = json as Record<string, unknown>;
   checkTargets(p.Targets, 'Targets');
