@@ -190,6 +190,6 @@ export class RedfishEvents {
 }
 
 /** The Event a subscriber receives (Event.v1_4_0), one record. */
-export function eventBody(record: EventRecord, context: string): object {
+function eventBody(record: EventRecord, context: string): object {
   return { '@odata.type': '#Event.v1_4_0.Event', Id: record.EventId, Name: 'Event', Context: context, Events: [record] };
 }

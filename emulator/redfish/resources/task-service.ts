@@ -7,17 +7,17 @@ import { RedfishPrivilege } from '../roles.js';
 import { TaskState, type RedfishTask } from '../task-table.js';
 import { collection, ENABLED_OK, link, ok, type RedfishAnswer, type Route } from '../route.js';
 
-export const TASK_SERVICE = '/redfish/v1/TaskService';
+const TASK_SERVICE = '/redfish/v1/TaskService';
 export const TASKS = `${TASK_SERVICE}/Tasks`;
 const MONITORS = `${TASK_SERVICE}/TaskMonitors`;
 /** About how long a client should wait before asking a running task's monitor again (the date is on a whole second). */
 const RETRY_AFTER_MS = 500;
 
-export function monitorUri(task: RedfishTask): string {
+function monitorUri(task: RedfishTask): string {
   return `${MONITORS}/${task.id}`;
 }
 
-export function taskBody(task: RedfishTask): object {
+function taskBody(task: RedfishTask): object {
   return {
     '@odata.id': `${TASKS}/${task.id}`, '@odata.type': '#Task.v1_4_3.Task', Id: task.id, Name: task.name,
     TaskState: task.state, TaskStatus: task.state === TaskState.Exception ? 'Critical' : 'OK', PercentComplete: task.percentComplete,

@@ -16,7 +16,7 @@ import { firmwareVersion, MANAGER } from './manager.js';
 import { accepted, TASKS } from './task-service.js';
 import { EventType } from '../redfish-events.js';
 
-export const UPDATE_SERVICE = '/redfish/v1/UpdateService';
+const UPDATE_SERVICE = '/redfish/v1/UpdateService';
 const INVENTORY = `${UPDATE_SERVICE}/FirmwareInventory`;
 const SIMPLE_UPDATE = 'UpdateService.SimpleUpdate';
 /** MultipartHttpPushUri: redfish-service.ts lets a body to it be as large as the firmware model takes. */
