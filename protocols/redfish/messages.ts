@@ -50,7 +50,12 @@ export class RedfishError extends Error {
 }
 
 export function messageText(id: BaseMessageId, args: readonly string[]): string {
-  return BaseMessage[id][0].replace(/%(\d)/g, (_, n: string) => args[Number(n) - 1] ?? '');
+  return withArgs(BaseMessage[id][0], args);
+}
+
+/** A registry message's text with %1, %2 replaced by the arguments (a missing one by nothing). */
+export function withArgs(text: string, args: readonly string[]): string {
+  return text.replace(/%(\d)/g, (_, n: string) => args[Number(n) - 1] ?? '');
 }
 
 /** A Redfish DateTime (Edm.DateTimeOffset, ISO 8601 in UTC) to the whole second, as timestamps in resources and events read. */
