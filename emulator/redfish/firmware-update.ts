@@ -25,6 +25,8 @@ export const ACTIVATION_DELAY_MS = 3000;
 const BLOCK_BYTES = 64 * 1024;
 /** Who the update is for, in the task's messages (the FirmwareInventory entry). */
 const COMPONENT = 'BMC';
+/** How often an overdue write (a hung flash, the firmwareHang fault) is looked at again. */
+const OVERDUE_CHECK_MS = 100;
 /** Bytes that tell an HPM.1 image file from bare firmware (its signature, "PICMGFWU"). */
 const SNIFF_BYTES = 8;
 /** An HPM.1 image file's header and action records, besides the firmware it holds. */
@@ -134,12 +136,16 @@ export class FirmwareUpdateRun {
     this.fail('Update.1.0.TransferFailed');
   }
 
-  /** Waits out the write step (the firmware link settles it at its deadline), then looks at how it ended. */
+  /**
+   * Waits out the write step (the firmware link settles it at its deadline), then looks at how it ended. Past the
+   * deadline (a hung write, or this timer ran before the link's), it looks again every OVERDUE_CHECK_MS, not at once.
+   */
   private awaitWrite(): void {
     const deadline = this.firmware.deadline;
     if (deadline !== null) {
       this.task.progress(75);
-      this.clock.setTimeout(() => this.awaitWrite(), Math.max(0, deadline - this.clock.now()));
+      const left = deadline - this.clock.now();
+      this.clock.setTimeout(() => this.awaitWrite(), left > 0 ? left : OVERDUE_CHECK_MS);
       return;
     }
     const last = this.firmware.status();

@@ -23,10 +23,10 @@ export class DownloadError extends Error {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]); // RFC 9110 §15.4
 const MAX_REDIRECTS = 5;
 /** The whole download, headers and body. */
-export const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
+const DOWNLOAD_TIMEOUT_MS = 10 * 60_000;
 
 /** Fetches `url` into `sink`; rejects with DownloadError (bad status, connection failed, timed out). */
-export function downloadImage(url: URL, sink: DownloadSink, clock: Clock, timeoutMs = DOWNLOAD_TIMEOUT_MS): Promise<void> {
+export function downloadImage(url: URL, sink: DownloadSink, clock: Clock): Promise<void> {
   return new Promise((resolve, reject) => {
     let request: http.ClientRequest | null = null;
     let settled = false;
@@ -38,7 +38,7 @@ export function downloadImage(url: URL, sink: DownloadSink, clock: Clock, timeou
       if (err) reject(err);
       else resolve();
     };
-    const timer = clock.setTimeout(() => finish(new DownloadError(`no whole image within ${timeoutMs} ms`)), timeoutMs);
+    const timer = clock.setTimeout(() => finish(new DownloadError(`no whole image within ${DOWNLOAD_TIMEOUT_MS} ms`)), DOWNLOAD_TIMEOUT_MS);
     const get = (target: URL, redirects: number) => {
       if (target.protocol !== 'http:' && target.protocol !== 'https:') {
         finish(new DownloadError(`${target.protocol} is not HTTP or HTTPS`));

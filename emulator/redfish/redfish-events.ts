@@ -2,6 +2,7 @@
 // what the BMC model changes (the host's power, the SEL, virtual media) and what update tasks report become event
 // records, POSTed to each subscription's destination (one at a time, a bounded queue, bounded retries) and written to
 // each open SSE stream (DSP0266 "Server-sent events"). Watches the model only while someone listens.
+import { dateTime } from '../../protocols/redfish/messages.js';
 import { registryMessage, type RegistryMessageId } from '../../protocols/redfish/registry-messages.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { BmcModel } from '../bmc/model.js';
@@ -130,7 +131,7 @@ export class RedfishEvents {
     if (this.subscriptions.size === 0 && this.streams.size === 0) return;
     const message = registryMessage(messageId, args);
     const record: EventRecord = {
-      EventType: type, EventId: String(this.nextEvent++), EventTimestamp: new Date(this.clock.now()).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      EventType: type, EventId: String(this.nextEvent++), EventTimestamp: dateTime(this.clock.now()),
       MessageId: messageId, Message: message.Message, MessageArgs: message.MessageArgs, MessageSeverity: message.MessageSeverity,
       OriginOfCondition: { '@odata.id': origin },
     };
@@ -189,6 +190,6 @@ export class RedfishEvents {
 }
 
 /** The Event a subscriber receives (Event.v1_4_0), one record. */
-export function eventBody(record: EventRecord, context: string): object {
+function eventBody(record: EventRecord, context: string): object {
   return { '@odata.type': '#Event.v1_4_0.Event', Id: record.EventId, Name: 'Event', Context: context, Events: [record] };
 }

@@ -1,5 +1,6 @@
 // Redfish error responses (DMTF DSP0266 §9.5.2.4 "Error responses"): an `error` object whose code and
-// @Message.ExtendedInfo name messages of the Base message registry (DSP8011, Base.1.8.x), with their arguments.
+// @Message.ExtendedInfo name messages of the Base message registry (DSP8011, Base.1.8.x), with their arguments. Also
+// the DateTime format every timestamp of the service is written in.
 
 export const BASE_REGISTRY = 'Base.1.8';
 
@@ -49,7 +50,17 @@ export class RedfishError extends Error {
 }
 
 export function messageText(id: BaseMessageId, args: readonly string[]): string {
-  return BaseMessage[id][0].replace(/%(\d)/g, (_, n: string) => args[Number(n) - 1] ?? '');
+  return withArgs(BaseMessage[id][0], args);
+}
+
+/** A registry message's text with %1, %2 replaced by the arguments (a missing one by nothing). */
+export function withArgs(text: string, args: readonly string[]): string {
+  return text.replace(/%(\d)/g, (_, n: string) => args[Number(n) - 1] ?? '');
+}
+
+/** A Redfish DateTime (Edm.DateTimeOffset, ISO 8601 in UTC) to the whole second, as timestamps in resources and events read. */
+export function dateTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** The body of an error response (DSP0266 §9.5.2.4), one message in @Message.ExtendedInfo. */

@@ -1,6 +1,7 @@
 // Messages of the TaskEvent (DSP8011 TaskEvent.1.0.x), Update (Update.1.0.x) and ResourceEvent (ResourceEvent.1.0.x)
 // registries, as a Task's Messages and an event's records carry them (Message.v1_1_1: MessageId, Message, MessageArgs,
 // MessageSeverity).
+import { withArgs } from './messages.js';
 
 /** Text with %1, %2 for the arguments, and the severity. */
 export const RegistryMessage = {
@@ -28,5 +29,5 @@ export interface Message {
 
 export function registryMessage(id: RegistryMessageId, args: readonly string[]): Message {
   const [text, severity] = RegistryMessage[id];
-  return { MessageId: id, Message: text.replace(/%(\d)/g, (_, n: string) => args[Number(n) - 1] ?? ''), MessageArgs: [...args], MessageSeverity: severity };
+  return { MessageId: id, Message: withArgs(text, args), MessageArgs: [...args], MessageSeverity: severity };
 }

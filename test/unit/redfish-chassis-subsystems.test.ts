@@ -37,7 +37,8 @@ t.test('the chassis links the subsystems; Sensors have the readings and threshol
   const temperature = thermal.Temperatures[0];
   const sensor = (await get(`${C}/Sensors/${temperature.SensorNumber}`)).json;
   t.match(sensor, { '@odata.type': '#Sensor.v1_2_0.Sensor', Name: temperature.Name, ReadingType: 'Temperature', ReadingUnits: 'Cel', Reading: temperature.ReadingCelsius });
-  if (temperature.UpperThresholdCritical !== undefined) t.equal(sensor.Thresholds.UpperCritical.Reading, temperature.UpperThresholdCritical);
+  t.type(temperature.UpperThresholdCritical, 'number', 'the first temperature sensor has an upper critical threshold');
+  t.equal(sensor.Thresholds.UpperCritical?.Reading, temperature.UpperThresholdCritical);
   const voltage = power.Voltages[0];
   t.match((await get(`${C}/Sensors/${voltage.SensorNumber}`)).json, { ReadingType: 'Voltage', ReadingUnits: 'V', Reading: voltage.ReadingVolts });
 

@@ -82,6 +82,18 @@ t.test('a pushed image: 202 to a monitor that answers 202 (date Retry-After) whi
   t.match(bmc.model.firmware.banks.backup, { major: 1, minor: 0 }, 'the replaced image is the backup, as after HPM.1');
 });
 
+t.test('a write that hangs (the firmwareHang fault) keeps its task running, waiting on the clock, until the hang is lifted', async (t) => {
+  const { clock, bmc, call, push } = setup();
+  bmc.setFaults({ firmwareHang: true });
+  const monitor = (await push(firmware(2, 6))).headers!.Location;
+  clock.advance(bmc.model.firmware.timings.writeMs + 10_000); // never returned while the task re-checked the overdue write at once
+  t.match((await call('GET', monitor)).json, { TaskState: 'Running' }, 'still running while the write hangs');
+  t.ok(clock.pending < 10, `a timer or two wait, not one per check (${clock.pending})`);
+  bmc.setFaults({ firmwareHang: false });
+  clock.advance(1000);
+  t.match((await call('GET', monitor)).json, { TaskState: 'Completed' }, 'done once the write ends');
+});
+
 t.test('an HPM.1 image file (what `bmcfleet firmware pack` writes for ipmitool) works as well as bare firmware; a damaged one fails', async (t) => {
   const { clock, bmc, call, push } = setup();
   const image = packFirmwareImage(firmware(4, 2, 100_000), 1_767_225_600);

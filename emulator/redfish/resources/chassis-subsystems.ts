@@ -3,11 +3,11 @@
 // Fans (Fan.v1_3_0) and ThermalMetrics (ThermalMetrics.v1_0_0), and PowerSubsystem (PowerSubsystem.v1_0_0) with its
 // PowerSupplies (PowerSupply.v1_1_0, from the hardware template). Each reading links the Sensor it comes from.
 import { RedfishError } from '../../../protocols/redfish/messages.js';
-import { SensorUnit, type Thresholds, type ThresholdSensorSpec } from '../../bmc/sensors.js';
+import { SensorUnit, type ThresholdSensorSpec } from '../../bmc/sensors.js';
 import type { BmcRedfish } from '../bmc-redfish.js';
 import { RedfishPrivilege } from '../roles.js';
 import { collection, ENABLED_OK, link, ok, type Route } from '../route.js';
-import { CHASSIS } from './chassis.js';
+import { CHASSIS, namedThresholds, reading, round, thresholdSensors as sensors } from './chassis.js';
 
 const SENSORS = `${CHASSIS}/Sensors`;
 const THERMAL = `${CHASSIS}/ThermalSubsystem`;
@@ -24,28 +24,14 @@ const READING: Record<number, { type: string; units: string }> = {
   [SensorUnit.RPM]: { type: 'Rotational', units: 'RPM' },
 };
 
-function sensors(target: BmcRedfish, unit?: number): ThresholdSensorSpec[] {
-  return target.bmc.model.sensors.specs.filter((s): s is ThresholdSensorSpec => s.kind === 'threshold' && (unit === undefined || s.unit === unit));
-}
-
-function readingOf(target: BmcRedfish, s: ThresholdSensorSpec, now: number): number {
-  return Math.round((target.bmc.model.sensors.reading(s.number, now)?.value ?? 0) * 1000) / 1000;
-}
+const readingOf = (target: BmcRedfish, s: ThresholdSensorSpec, now: number) => round(reading(target, s, now));
 
 const sensorUri = (s: ThresholdSensorSpec) => `${SENSORS}/${s.number}`;
 
 /** Sensor.v1_2_0 Thresholds: IPMI's non-critical, critical and non-recoverable as Caution, Critical and Fatal. */
-function thresholds(t: Thresholds): object {
-  const out: Record<string, { Reading: number }> = {};
-  const put = (name: string, v: number | undefined) => { if (v !== undefined) out[name] = { Reading: v }; };
-  put('UpperCaution', t.unc);
-  put('UpperCritical', t.uc);
-  put('UpperFatal', t.unr);
-  put('LowerCaution', t.lnc);
-  put('LowerCritical', t.lc);
-  put('LowerFatal', t.lnr);
-  return out;
-}
+const SENSOR_THRESHOLDS = {
+  unc: 'UpperCaution', uc: 'UpperCritical', unr: 'UpperFatal', lnc: 'LowerCaution', lc: 'LowerCritical', lnr: 'LowerFatal',
+} as const;
 
 function byNumber(target: BmcRedfish, id: string, unit?: number): ThresholdSensorSpec {
   const found = /^\d+$/.test(id) ? sensors(target, unit).find((s) => s.number === Number(id)) : undefined;
@@ -66,7 +52,7 @@ export const chassisSubsystemRoutes: readonly Route[] = [
       if (!reading) throw new RedfishError(404, 'ResourceNotFound', ['Sensor', params[0]]);
       return ok({
         '@odata.id': sensorUri(s), '@odata.type': '#Sensor.v1_2_0.Sensor', Id: String(s.number), Name: s.name,
-        ReadingType: reading.type, ReadingUnits: reading.units, Reading: readingOf(target, s, now), Thresholds: thresholds(s.thresholds),
+        ReadingType: reading.type, ReadingUnits: reading.units, Reading: readingOf(target, s, now), Thresholds: namedThresholds(s.thresholds, SENSOR_THRESHOLDS, (v) => ({ Reading: v })),
         Status: ENABLED_OK,
       });
     },

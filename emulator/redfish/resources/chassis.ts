@@ -20,29 +20,34 @@ function chassisType(code: number): string {
   }
 }
 
-function thresholdSensors(target: BmcRedfish, unit: number): ThresholdSensorSpec[] {
-  return target.bmc.model.sensors.specs.filter((s): s is ThresholdSensorSpec => s.kind === 'threshold' && s.unit === unit);
+/** The threshold sensors (of one unit, when given). */
+export function thresholdSensors(target: BmcRedfish, unit?: number): ThresholdSensorSpec[] {
+  return target.bmc.model.sensors.specs.filter((s): s is ThresholdSensorSpec => s.kind === 'threshold' && (unit === undefined || s.unit === unit));
 }
 
 /** A sensor's reading now, as `ipmitool sensor` shows it (through the SDR's raw conversion). */
-function reading(target: BmcRedfish, spec: ThresholdSensorSpec, now: number): number {
+export function reading(target: BmcRedfish, spec: ThresholdSensorSpec, now: number): number {
   return target.bmc.model.sensors.reading(spec.number, now)?.value ?? 0;
 }
 
-/** Redfish threshold properties (Thermal Temperature, Voltage) of an IPMI sensor's thresholds. */
-function thresholds(t: Thresholds, suffix: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  const put = (name: string, v: number | undefined) => { if (v !== undefined) out[`${name}${suffix}`] = v; };
-  put('UpperThresholdNonCritical', t.unc);
-  put('UpperThresholdCritical', t.uc);
-  put('UpperThresholdFatal', t.unr);
-  put('LowerThresholdNonCritical', t.lnc);
-  put('LowerThresholdCritical', t.lc);
-  put('LowerThresholdFatal', t.lnr);
+/** An IPMI sensor's thresholds that are set, under the Redfish names `names` gives them (in its order), each as `value` makes it. */
+export function namedThresholds<V>(t: Thresholds, names: Readonly<Record<keyof Thresholds, string>>, value: (v: number) => V): Record<string, V> {
+  const out: Record<string, V> = {};
+  for (const [key, name] of Object.entries(names) as [keyof Thresholds, string][]) {
+    const v = t[key];
+    if (v !== undefined) out[name] = value(v);
+  }
   return out;
 }
 
-const round = (v: number) => Math.round(v * 1000) / 1000;
+/** Thermal Temperatures' and Fans', Power Voltages' threshold properties. */
+const THRESHOLD_PROPERTIES = {
+  unc: 'UpperThresholdNonCritical', uc: 'UpperThresholdCritical', unr: 'UpperThresholdFatal',
+  lnc: 'LowerThresholdNonCritical', lc: 'LowerThresholdCritical', lnr: 'LowerThresholdFatal',
+} as const;
+const thresholds = (t: Thresholds) => namedThresholds(t, THRESHOLD_PROPERTIES, (v) => v);
+
+export const round = (v: number) => Math.round(v * 1000) / 1000;
 
 export const chassisRoutes: readonly Route[] = [
   { method: 'GET', path: '/redfish/v1/Chassis', privilege: RedfishPrivilege.Login, handle: () => ok(collection('/redfish/v1/Chassis', 'ChassisCollection', 'Chassis Collection', [CHASSIS])) },
@@ -67,11 +72,11 @@ export const chassisRoutes: readonly Route[] = [
       '@odata.id': `${CHASSIS}/Thermal`, '@odata.type': '#Thermal.v1_7_0.Thermal', Id: 'Thermal', Name: 'Thermal',
       Temperatures: thresholdSensors(target, SensorUnit.DEGREES_C).map((s, i) => ({
         '@odata.id': `${CHASSIS}/Thermal#/Temperatures/${i}`, MemberId: String(i), Name: s.name, SensorNumber: s.number,
-        ReadingCelsius: round(reading(target, s, now)), ...thresholds(s.thresholds, ''), Status: ENABLED_OK,
+        ReadingCelsius: round(reading(target, s, now)), ...thresholds(s.thresholds), Status: ENABLED_OK,
       })),
       Fans: thresholdSensors(target, SensorUnit.RPM).map((s, i) => ({
         '@odata.id': `${CHASSIS}/Thermal#/Fans/${i}`, MemberId: String(i), Name: s.name, SensorNumber: s.number,
-        Reading: Math.round(reading(target, s, now)), ReadingUnits: 'RPM', ...thresholds(s.thresholds, ''), Status: ENABLED_OK,
+        Reading: Math.round(reading(target, s, now)), ReadingUnits: 'RPM', ...thresholds(s.thresholds), Status: ENABLED_OK,
       })),
     }),
   },
@@ -89,7 +94,7 @@ export const chassisRoutes: readonly Route[] = [
         }],
         Voltages: thresholdSensors(target, SensorUnit.VOLTS).map((s, i) => ({
           '@odata.id': `${CHASSIS}/Power#/Voltages/${i}`, MemberId: String(i), Name: s.name, SensorNumber: s.number,
-          ReadingVolts: round(reading(target, s, now)), ...thresholds(s.thresholds, ''), Status: ENABLED_OK,
+          ReadingVolts: round(reading(target, s, now)), ...thresholds(s.thresholds), Status: ENABLED_OK,
         })),
         PowerSupplies: hw.powerSupplies.map((p, i) => ({
           '@odata.id': `${CHASSIS}/Power#/PowerSupplies/${i}`, MemberId: String(i), Name: p.name, Model: p.model,

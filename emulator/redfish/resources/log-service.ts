@@ -2,7 +2,7 @@
 // `ipmitool sel list` reads (IPMI 2.0 §31, records §32), each a LogEntry of EntryType SEL with the record ID as its Id;
 // the ClearLog action clears it as Clear SEL does (§31.9: the BMC then logs "log area reset/cleared").
 import { SensorType, isSystemEvent, type SelRecord } from '../../../protocols/ipmi/sel-record.js';
-import { RedfishError } from '../../../protocols/redfish/messages.js';
+import { dateTime, RedfishError } from '../../../protocols/redfish/messages.js';
 import { RedfishPrivilege } from '../roles.js';
 import { collection, ENABLED_OK, link, NO_CONTENT, ok, type Route } from '../route.js';
 import { MANAGER } from './manager.js';
@@ -34,7 +34,7 @@ const hex = (n: number) => n.toString(16).padStart(2, '0');
 function entryBody(r: SelRecord): object {
   const id = String(r.recordId);
   const base = { '@odata.id': `${ENTRIES}/${id}`, '@odata.type': '#LogEntry.v1_9_0.LogEntry', Id: id, Name: `SEL entry ${id}` };
-  const created = 'timestamp' in r && r.timestamp >= FIRST_DATED_TIMESTAMP ? { Created: new Date(r.timestamp * 1000).toISOString().replace('.000Z', 'Z') } : {};
+  const created = 'timestamp' in r && r.timestamp >= FIRST_DATED_TIMESTAMP ? { Created: dateTime(r.timestamp * 1000) } : {};
   if (!isSystemEvent(r)) {
     return { ...base, ...created, EntryType: 'Oem', OemRecordFormat: `SEL record type ${hex(r.recordType)}h`, Severity: 'OK', Message: r.oemData.map(hex).join(' ') };
   }

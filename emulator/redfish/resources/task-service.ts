@@ -1,28 +1,23 @@
 // The TaskService (TaskService.v1_1_4, Task.v1_4_3) and its task monitors (DSP0266 "Asynchronous operations"):
 // a monitor answers 202 with the Task while it runs and 200 with it once done. Its Retry-After is an HTTP date, never a
 // number of seconds: sushy's TaskMonitor.wait sleeps for the header's value as is, and a numeric string crashes it.
-import { RedfishError } from '../../../protocols/redfish/messages.js';
+import { dateTime, RedfishError } from '../../../protocols/redfish/messages.js';
 import type { BmcRedfish } from '../bmc-redfish.js';
 import { RedfishPrivilege } from '../roles.js';
 import { TaskState, type RedfishTask } from '../task-table.js';
 import { collection, ENABLED_OK, link, ok, type RedfishAnswer, type Route } from '../route.js';
 
-export const TASK_SERVICE = '/redfish/v1/TaskService';
+const TASK_SERVICE = '/redfish/v1/TaskService';
 export const TASKS = `${TASK_SERVICE}/Tasks`;
 const MONITORS = `${TASK_SERVICE}/TaskMonitors`;
 /** About how long a client should wait before asking a running task's monitor again (the date is on a whole second). */
 const RETRY_AFTER_MS = 500;
 
-/** A Redfish DateTime (ISO 8601, UTC). */
-export function dateTime(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export function monitorUri(task: RedfishTask): string {
+function monitorUri(task: RedfishTask): string {
   return `${MONITORS}/${task.id}`;
 }
 
-export function taskBody(task: RedfishTask): object {
+function taskBody(task: RedfishTask): object {
   return {
     '@odata.id': `${TASKS}/${task.id}`, '@odata.type': '#Task.v1_4_3.Task', Id: task.id, Name: task.name,
     TaskState: task.state, TaskStatus: task.state === TaskState.Exception ? 'Critical' : 'OK', PercentComplete: task.percentComplete,

@@ -16,7 +16,7 @@ import { firmwareVersion, MANAGER } from './manager.js';
 import { accepted, TASKS } from './task-service.js';
 import { EventType } from '../redfish-events.js';
 
-export const UPDATE_SERVICE = '/redfish/v1/UpdateService';
+const UPDATE_SERVICE = '/redfish/v1/UpdateService';
 const INVENTORY = `${UPDATE_SERVICE}/FirmwareInventory`;
 const SIMPLE_UPDATE = 'UpdateService.SimpleUpdate';
 /** MultipartHttpPushUri: redfish-service.ts lets a body to it be as large as the firmware model takes. */
@@ -97,13 +97,7 @@ function pushParts(ctx: { raw: Uint8Array; headers: Readonly<Record<string, stri
   }
   const parameters = parts.find((p) => p.name === 'UpdateParameters');
   if (!parameters) throw new RedfishError(400, 'PropertyMissing', ['UpdateParameters']);
-  let json: unknown;
-  try {
-    json = decodeJsonBody(parameters.body);
-  } catch (err) {
-    if (err instanceof DecodeError) throw new RedfishError(400, 'MalformedJSON');
-    throw err;
-  }
+  const json = decodeJsonBody(parameters.body); // malformed: dispatch answers 400 MalformedJSON, as for any JSON body
   if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new RedfishError(400, 'MalformedJSON');
   const p = json as Record<string, unknown>;
   checkTargets(p.Targets, 'Targets');
