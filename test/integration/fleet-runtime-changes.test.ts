@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { CLI, startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
+import { controlRequest } from '../helpers/control-request.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 
@@ -25,13 +26,7 @@ async function start(): Promise<void> {
   control = /control (http:\S+)/.exec(emu.readyLine)![1];
 }
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${control}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: unknown = null;
-  try { json = JSON.parse(text); } catch { /* /metrics is text */ }
-  return { status: res.status, json, text };
-}
+const api = (method: string, path: string, body?: unknown) => controlRequest(control, method, path, body);
 
 const mcInfo = (host: string, quick = false) => ipmitool({ host, port }, quick ? ['-N', '1', '-R', '1', 'mc', 'info'] : ['mc', 'info'], { timeoutMs: 20_000 });
 function ctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
