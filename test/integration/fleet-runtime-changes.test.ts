@@ -130,11 +130,14 @@ t.test('a rack comes and goes with its RMC', async (t) => {
   t.match(rack.json, { rack: 'rk', bmcs: ['127.93.3.1', '127.93.3.2'], rmc: '127.93.3.100', shard: 0 });
   t.equal((await mcInfo('127.93.3.2')).code, 0);
   t.match((await api('GET', '/rmcs')).json, { rmcs: [{ ip: '127.93.3.100', rack: 'rk', bmcs: 2, shard: 0 }], listeners: [{ shard: 0 }] });
+  const rmcDir = join(stateDir, 'rmcs', '127.93.3.100');
+  t.ok(existsSync(rmcDir), 'the RMC keeps its state in the state directory');
   t.match(await api('DELETE', '/bmcs/127.93.3.1'), { status: 409, json: { error: /DELETE \/racks\/rk/ } });
   t.match(await api('DELETE', '/racks/file-rack'), { status: 200, json: { bmcs: ['127.93.0.1', '127.93.0.2'], rmc: null } });
   t.match(await api('POST', '/racks', { name: 'rk2', address: '127.93.3.50', rmc: { ip: '127.93.3.100' } }), { status: 409, json: { error: /127\.93\.3\.100 is in use: RMC/ } });
   t.match(await api('DELETE', '/racks/rk'), { status: 200, json: { removed: 'rk', rmc: '127.93.3.100' } });
   t.same((await api('GET', '/rmcs')).json.rmcs, []);
+  t.notOk(existsSync(rmcDir), 'and it is deleted with the rack');
   t.not((await mcInfo('127.93.3.2', true)).code, 0);
   t.equal((await api('DELETE', '/racks/rk')).status, 404);
   const back = await api('POST', '/racks', { name: 'rk', firstIp: '127.93.3.1', bmcs: 2, rmc: { ip: '127.93.3.100', id: 40 } });
