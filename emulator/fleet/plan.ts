@@ -101,6 +101,20 @@ export function fleetSockets(cfg: FleetConfig): number {
 }
 
 /**
+ * UDP sockets the nodes at fleet positions [from, to) take as the fleet now runs: one per BMC not removed, and one per
+ * RMC of a rack whose first position is there (an RMC removed with its rack is rmc null).
+ */
+export function socketsIn(cfg: FleetConfig, from: number, to: number): number {
+  let n = placements(cfg, from, to).length;
+  let position = 0;
+  for (const rack of cfg.racks) {
+    if (rack.rmc && position >= from && position < to) n++;
+    position += rack.count;
+  }
+  return n;
+}
+
+/**
  * The shards' BMC ranges [from, to), in order, none empty. They are cut by sockets, not BMCs: an RMC runs in the
  * shard of its rack's first BMC and costs a socket there, so a fleet of many small racks with RMCs gets shards
  * enough (`cfg.shards`, or autoShards) and each about the same number of sockets. For BMCs alone this is

@@ -83,10 +83,10 @@ export class Shard {
   }
 
   /**
-   * Builds and binds the nodes at fleet positions [from, to), added to `config` at run time (POST /bmcs); returns how
-   * many. When one cannot be bound (a BindError names the address), those added are dropped again and it throws.
+   * Builds and binds the nodes at fleet positions [from, to), added to `config` at run time (POST /bmcs). When one
+   * cannot be bound (a BindError names the address), those added are dropped again and it throws.
    */
-  async grow(config: FleetConfig, from: number, to: number): Promise<number> {
+  async grow(config: FleetConfig, from: number, to: number): Promise<void> {
     const added: { running: Running; nodes: unknown[] }[] = [];
     try {
       for (const running of this.running) {
@@ -105,7 +105,6 @@ export class Shard {
       }
       throw err;
     }
-    return added.reduce((n, a) => n + a.nodes.length, 0);
   }
 
   /**

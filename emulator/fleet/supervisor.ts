@@ -15,7 +15,7 @@ import { NODE_KINDS } from './nodes/index.js';
 import type { NodeKind } from './nodes/node-kind.js';
 import { BMC } from './nodes/bmc-requests.js';
 import { RMC } from '../rack/rmc-nodes.js';
-import { SOCKETS_PER_SHARD, allRemoved, fleetSize, liveBmcs, liveRack, placements, rackAt, shardRanges } from './plan.js';
+import { SOCKETS_PER_SHARD, fleetSize, liveBmcs, liveRack, placements, rackAt, shardRanges, socketsIn } from './plan.js';
 import type { DropMessage, GrowMessage, ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import { TcpPorts } from './tcp-ports.js';
@@ -43,6 +43,7 @@ class ShardHandle {
   lastExit: { reason: string; at: number } | null = null;
   /** Run-time state the shard's nodes kept (ShardContext.keep): kind -> address -> state, handed to its next process. */
   readonly kept = new Map<string, Map<string, unknown>>();
+  /** Node sockets its process reported bound (the start's progress). */
   bound = 0;
   readonly pending = new Map<number, Pending>();
   readonly no: number;
@@ -234,13 +235,12 @@ export class Supervisor implements ShardRouter {
     const from = fleetSize(config);
     const to = from + rack.count;
     const grown: FleetConfig = { ...config, racks: [...config.racks, rack] };
+    // the last shard runs the positions up to `from`: it takes the rack when its sockets, the rack's with them, fit
     const last = this.shards.at(-1);
-    const sockets = this.socketsPer(rack);
-    if (last && allRemoved(config, last.to, from) && last.bound + sockets <= SOCKETS_PER_SHARD) {
+    if (last && socketsIn(grown, last.from, to) <= SOCKETS_PER_SHARD) {
       if (last.state !== 'ready') throw new ControlError(503, `shard ${last.no} is ${last.state}: try again once it serves`);
-      const bound = await this.send(last, { type: 'grow', id: this.nextId++, config: grown, from, to });
+      await this.send(last, { type: 'grow', id: this.nextId++, config: grown, from, to });
       last.to = to;
-      last.bound += bound as number;
       this.changed(grown);
       return { shard: last.no, from, to };
     }
@@ -280,7 +280,6 @@ export class Supervisor implements ShardRouter {
     if (rack.rmc) throw new ControlError(409, `${ip} is in rack ${rack.name}, whose RMC flashes it: remove the whole rack (DELETE /racks/${rack.name})`);
     const s = this.shardAt(position)!;
     await this.send(s, { type: 'drop', id: this.nextId++, kind: BMC, address: ip });
-    s.bound -= this.socketsPer(null);
     s.kept.get(BMC)?.delete(ip);
     this.changed({ ...this.current, removedBmcs: [...this.current.removedBmcs, position], bmcFaults: without(this.current.bmcFaults, ip) });
   }
@@ -296,7 +295,6 @@ export class Supervisor implements ShardRouter {
     for (const { kind, ip, position } of drops) {
       const s = this.shardAt(position)!;
       await this.send(s, { type: 'drop', id: this.nextId++, kind, address: ip });
-      s.bound -= this.socketsPer(null, kind);
       s.kept.get(kind)?.delete(ip);
     }
     const racks = this.current.racks.map((r) => (r === rack ? { ...r, rmc: null } : r));
@@ -310,12 +308,6 @@ export class Supervisor implements ShardRouter {
   private changed(config: FleetConfig): void {
     this.current = config;
     for (const index of this.kinds.values()) index.positions = index.kind.positions(config);
-  }
-
-  /** UDP sockets the nodes of a rack take (one per BMC endpoint and RMC endpoint); for null, one node's of `kind`. */
-  private socketsPer(rack: RackConfig | null, kind = BMC): number {
-    const udp = (name: string) => this.kinds.get(name)?.kind.endpoints.filter((e) => e.transport === 'udp').length ?? 0;
-    return rack === null ? udp(kind) : rack.count * udp(BMC) + (rack.rmc ? udp(RMC) : 0);
   }
 
   /** A grow or drop message to `s`, answered like a request. */

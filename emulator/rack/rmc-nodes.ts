@@ -20,7 +20,7 @@ import { RackController, type RackControllerOptions } from './rack-controller.js
 import { RmcBroadcastListener, type BroadcastCounts } from './rmc-broadcast.js';
 import type { RmcFaultCounts, RmcFaults } from './rmc-faults.js';
 import { RmcNode } from './rmc-node.js';
-import { FileRmcStore, MemoryRmcStore } from './rmc-store.js';
+import { FileRmcStore, MemoryRmcStore, type RmcStore } from './rmc-store.js';
 
 /** The RMC kind's name in control requests. */
 export const RMC = 'rmc';
@@ -119,7 +119,7 @@ export class RmcNodes implements ShardNodes<RmcNode> {
   readonly listener: RmcBroadcastListener;
   private readonly shardNo: number;
   private readonly context: ShardContext;
-  private readonly byIp = new Map<string, { node: RmcNode; options: Omit<RackControllerOptions, 'startedAtMs' | 'restored'>; stateDir: string | null }>();
+  private readonly byIp = new Map<string, { node: RmcNode; options: Omit<RackControllerOptions, 'startedAtMs' | 'restored'>; store: RmcStore }>();
   private readonly flasher: BmcFlasher;
   /** The listener hands one decoded broadcast to each RMC in turn: its signature is checked once, not once per RMC. */
   private readonly signatures = new SignatureVerdicts();
@@ -152,12 +152,12 @@ export class RmcNodes implements ShardNodes<RmcNode> {
         rmcId: rmc.id, address: rmc.ip, rackName: rack.name, bmcCount: rack.count, trustedKeys: this.trustedKeys,
         bmcAddresses, bmcIdentity: rackIdentity(config, rack, position), signatures: this.signatures,
       };
-      const store = config.stateDir ? new FileRmcStore(config.stateDir, rmc.ip, this.context.log) : new MemoryRmcStore();
+      const store: RmcStore = config.stateDir ? new FileRmcStore(config.stateDir, rmc.ip, this.context.log) : new MemoryRmcStore();
       const controller = new RackController({ ...options, startedAtMs: clock.now(), restored: store.load() });
       const node = new RmcNode(controller, clock, { flasher: this.flasher, logins, store });
       if (kept) node.faults = { ...kept.faults };
       this.nodes.push(node);
-      this.byIp.set(rmc.ip, { node, options, stateDir: config.stateDir });
+      this.byIp.set(rmc.ip, { node, options, store });
       this.listener.add(node);
       added.push(node);
     }
@@ -172,7 +172,7 @@ export class RmcNodes implements ShardNodes<RmcNode> {
     this.nodes.splice(this.nodes.indexOf(found.node), 1);
     this.byIp.delete(ip);
     this.listener.remove(found.node);
-    if (forget && found.stateDir) FileRmcStore.remove(found.stateDir, ip);
+    if (forget) found.store.remove();
     return found.node;
   }
 

@@ -16,6 +16,8 @@ export interface RmcStore {
   append(offset: number, data: Uint8Array): void;
   discardImage(): void;
   save(state: SavedRmc): void;
+  /** Deletes all that was kept (the RMC's rack was removed at run time). */
+  remove(): void;
 }
 
 export class MemoryRmcStore implements RmcStore {
@@ -47,6 +49,11 @@ export class MemoryRmcStore implements RmcStore {
   save(state: SavedRmc): void {
     this.state = structuredClone(state);
   }
+
+  remove(): void {
+    this.state = null;
+    this.discardImage();
+  }
 }
 
 const FILE_MODE = 0o600;
@@ -63,9 +70,8 @@ export class FileRmcStore implements RmcStore {
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
   }
 
-  /** Deletes what the RMC at `ip` kept in `stateDir` (its rack was removed at run time). */
-  static remove(stateDir: string, ip: string): void {
-    rmSync(join(stateDir, 'rmcs', ip), { recursive: true, force: true });
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   private path(name: string): string {

@@ -3,6 +3,7 @@
 import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
+import { controlRequest } from '../helpers/control-request.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import { discoverBmcs } from '../../clients/ipmi/rmcp-discovery.js';
@@ -23,13 +24,7 @@ t.before(async () => {
 });
 t.teardown(() => emulator?.stop());
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${control}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: unknown = null;
-  try { json = JSON.parse(text); } catch { /* /metrics is text */ }
-  return { status: res.status, json, text };
-}
+const api = (method: string, path: string, body?: unknown) => controlRequest(control, method, path, body);
 
 /** A ping socket that records pongs (address, tag) in arrival order. */
 async function pinger() {

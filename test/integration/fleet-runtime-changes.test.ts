@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { CLI, startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
+import { controlRequest } from '../helpers/control-request.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 
@@ -25,13 +26,7 @@ async function start(): Promise<void> {
   control = /control (http:\S+)/.exec(emu.readyLine)![1];
 }
 
-async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
-  const res = await fetch(`${control}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await res.text();
-  let json: unknown = null;
-  try { json = JSON.parse(text); } catch { /* /metrics is text */ }
-  return { status: res.status, json, text };
-}
+const api = (method: string, path: string, body?: unknown) => controlRequest(control, method, path, body);
 
 const mcInfo = (host: string, quick = false) => ipmitool({ host, port }, quick ? ['-N', '1', '-R', '1', 'mc', 'info'] : ['mc', 'info'], { timeoutMs: 20_000 });
 function ctl(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -135,11 +130,14 @@ t.test('a rack comes and goes with its RMC', async (t) => {
   t.match(rack.json, { rack: 'rk', bmcs: ['127.93.3.1', '127.93.3.2'], rmc: '127.93.3.100', shard: 0 });
   t.equal((await mcInfo('127.93.3.2')).code, 0);
   t.match((await api('GET', '/rmcs')).json, { rmcs: [{ ip: '127.93.3.100', rack: 'rk', bmcs: 2, shard: 0 }], listeners: [{ shard: 0 }] });
+  const rmcDir = join(stateDir, 'rmcs', '127.93.3.100');
+  t.ok(existsSync(rmcDir), 'the RMC keeps its state in the state directory');
   t.match(await api('DELETE', '/bmcs/127.93.3.1'), { status: 409, json: { error: /DELETE \/racks\/rk/ } });
   t.match(await api('DELETE', '/racks/file-rack'), { status: 200, json: { bmcs: ['127.93.0.1', '127.93.0.2'], rmc: null } });
   t.match(await api('POST', '/racks', { name: 'rk2', address: '127.93.3.50', rmc: { ip: '127.93.3.100' } }), { status: 409, json: { error: /127\.93\.3\.100 is in use: RMC/ } });
   t.match(await api('DELETE', '/racks/rk'), { status: 200, json: { removed: 'rk', rmc: '127.93.3.100' } });
   t.same((await api('GET', '/rmcs')).json.rmcs, []);
+  t.notOk(existsSync(rmcDir), 'and it is deleted with the rack');
   t.not((await mcInfo('127.93.3.2', true)).code, 0);
   t.equal((await api('DELETE', '/racks/rk')).status, 404);
   const back = await api('POST', '/racks', { name: 'rk', firstIp: '127.93.3.1', bmcs: 2, rmc: { ip: '127.93.3.100', id: 40 } });

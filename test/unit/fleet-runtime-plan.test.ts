@@ -2,7 +2,7 @@
 // and a rack entry from the control API gets the fleet file's checks and defaults as the next rack.
 import t from 'tap';
 import { FleetFileError, fleetConfig, rackEntry } from '../../emulator/fleet/fleet-config.js';
-import { addressIndex, allRemoved, fleetSize, liveBmcs, liveRack, placements, rackAt } from '../../emulator/fleet/plan.js';
+import { addressIndex, allRemoved, fleetSize, liveBmcs, liveRack, placements, rackAt, socketsIn } from '../../emulator/fleet/plan.js';
 
 const base = fleetConfig({
   firmware: '2.07', faults: { latencyMs: 5 }, console: { lineIntervalMs: 250 }, templates: { big: { vendor: 'Big' } },
@@ -29,6 +29,16 @@ t.test('a rack whose BMCs were all removed is gone: its name may be used again',
   t.equal(liveRack(cfg, 'nope'), null);
   t.ok(allRemoved(cfg, 3, 3), 'nothing to remove in an empty range');
   t.notOk(allRemoved(cfg, 2, 4));
+});
+
+t.test('the sockets of a shard\'s positions as the fleet now runs: its BMCs not removed, its racks\' RMCs', async (t) => {
+  const r = rackEntry({ firstIp: '127.61.1.1', bmcs: 2, rmc: { ip: '127.61.1.100' } }, 'POST /racks', base);
+  const cfg = { ...base, racks: [...base.racks, r], removedBmcs: [1] };
+  t.equal(socketsIn(cfg, 0, 5), 5, 'two BMCs of a, two of the new rack and its RMC');
+  t.equal(socketsIn(cfg, 0, 3), 2, 'a removed BMC holds none');
+  t.equal(socketsIn(cfg, 3, 5), 3, 'an RMC counts where its rack begins');
+  t.equal(socketsIn(cfg, 4, 5), 1, 'and nowhere else');
+  t.equal(socketsIn({ ...cfg, racks: [base.racks[0], { ...r, rmc: null }] }, 3, 5), 2, 'an RMC removed with its rack holds none');
 });
 
 t.test('a rack entry from the control API: the fleet file\'s defaults, as the fleet\'s next rack', async (t) => {

@@ -39,6 +39,8 @@ const STATE_FLUSH_MS = 1000;
 /** What a BMC's next process gets back from the supervisor (ShardContext.keep): EmulatedBmc options of those names. */
 interface KeptBmc { powerOn: boolean; faults: FaultSettings; media?: KeptMedia; sensors?: [number, number][] }
 
+interface Held { rack: string; flushedIn: number; written: string; install: InstallAgent | null; iscsiBoot: HostIscsiBoot }
+
 export class BmcNodes implements ShardNodes<EmulatedBmc> {
   readonly totals = new BmcCounters();
   readonly nodes: EmulatedBmc[] = [];
@@ -48,17 +50,16 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   private readonly from: number;
   private readonly byIp = new Map<string, EmulatedBmc>();
   private readonly store: StateStore | null;
-  /** Per BMC: its rack, datagrams seen at the last flush, and the JSON last written (to skip unchanged BMCs). */
-  private readonly held = new Map<EmulatedBmc, { rack: string; flushedIn: number; written: string }>();
+  /**
+   * Per BMC: its rack, datagrams seen at the last flush, the JSON last written (to skip unchanged BMCs), and its host's
+   * installation agent (with virtual media only) and iSCSI boot firmware.
+   */
+  private readonly held = new Map<EmulatedBmc, Held>();
   private readonly dirty = new Set<EmulatedBmc>();
   private flushTimer: { cancel(): void } | null = null;
   private readonly context: ShardContext;
   /** The BMCs' virtual media, when the fleet file has a virtualMedia section. */
   readonly media: ShardMedia | null;
-  /** Each host's installation agent, by BMC address (with virtual media only). */
-  private readonly agents = new Map<string, InstallAgent>();
-  /** Each host's iSCSI boot firmware, by BMC address. */
-  private readonly iscsiBoots = new Map<string, HostIscsiBoot>();
   /** The BMCs' Redfish services, when the fleet file has a redfish section. */
   readonly redfish: RedfishService | null;
   /** The shard's hooks, when the fleet file has a hooks section, and each BMC's. */
@@ -91,10 +92,9 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   drop(ip: string, forget: boolean): EmulatedBmc | undefined {
     const bmc = this.byIp.get(ip);
     if (!bmc) return undefined;
-    this.agents.get(ip)?.close();
-    this.agents.delete(ip);
-    this.iscsiBoots.get(ip)?.close();
-    this.iscsiBoots.delete(ip);
+    const { install, iscsiBoot } = this.held.get(bmc)!;
+    install?.close();
+    iscsiBoot.close();
     bmc.close();
     this.media?.drop(ip);
     this.hooks.delete(ip);
@@ -114,13 +114,12 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, hooks, ...kept });
     if (keptMedia) virtualMedia?.restore(keptMedia);
     const install = virtualMedia && config.virtualMedia ? installAgentFor(bmc, virtualMedia, config.virtualMedia, this.clock) : null;
-    if (install) this.agents.set(p.ip, install);
-    this.iscsiBoots.set(p.ip, iscsiBootFor(bmc, this.clock, install));
+    const iscsiBoot = iscsiBootFor(bmc, this.clock, install);
     for (const [number, value] of keptSensors ?? []) bmc.model.sensors.setOverride(number, value);
     bmc.model.onChange((event) => { if (event.kind === 'power') this.keep([bmc]); });
     this.nodes.push(bmc);
     this.byIp.set(p.ip, bmc);
-    this.held.set(bmc, { rack: p.rack.name, flushedIn: 0, written: '' });
+    this.held.set(bmc, { rack: p.rack.name, flushedIn: 0, written: '', install, iscsiBoot });
     return bmc;
   }
 
@@ -152,8 +151,10 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.flushTimer?.cancel();
     this.flushTimer = null;
     this.flushState();
-    for (const agent of this.agents.values()) agent.close();
-    for (const boot of this.iscsiBoots.values()) boot.close();
+    for (const { install, iscsiBoot } of this.held.values()) {
+      install?.close();
+      iscsiBoot.close();
+    }
     for (const bmc of this.nodes) bmc.close();
     this.media?.close();
     this.redfish?.close();
