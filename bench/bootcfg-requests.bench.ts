@@ -32,7 +32,6 @@ import { ChassisAction, ChassisControl, GetChassisStatus } from '../protocols/ip
 import { BOOT_TIMING, BootStep, isFinal } from '../orchestrator/bootcfg/boot-machine.js';
 import { DEFAULT_BOOT_CONCURRENCY } from '../orchestrator/bootcfg/boot-runner.js';
 import { BOOTCFG_IQN_PREFIX, ddNameFor, initiatorIqnFor } from '../orchestrator/bootcfg/boot-target.js';
-import { ipmiBootProbe } from '../orchestrator/bootcfg/ipmi-boot-probe.js';
 import { startBootcfg } from '../orchestrator/bootcfg/start-bootcfg.js';
 import { systemClock } from '../runtime/clock.js';
 import { consecutiveAddresses } from '../runtime/ipv4.js';
@@ -131,7 +130,7 @@ async function managerRun(dir: string, p: Plan, ipmiPort: number, isnsPort: numb
     const problems: string[] = [];
     const bootcfg = await startBootcfg({
       dbFile: join(dir, 'manager.db'), clock: systemClock, server: async () => ({ host: ISNS_HOST, port: isnsPort }), listenHost: MANAGER_LISTEN,
-      login: LOGIN, ipmiPort, probeFor: ipmiBootProbe, onProblem: (m) => { if (problems.push(m) <= 3) process.stderr.write(`  manager: ${m}\n`); },
+      login: LOGIN, ipmiPort, onProblem: (m) => { if (problems.push(m) <= 3) process.stderr.write(`  manager: ${m}\n`); },
     });
     try {
       const { service } = bootcfg;

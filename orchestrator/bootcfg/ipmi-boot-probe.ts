@@ -6,7 +6,7 @@ import type { IpmiClientOptions } from '../../clients/ipmi/ipmi-client.js';
 import { readIscsiBootStatus } from '../../clients/ipmi/iscsi-boot-status.js';
 import type { HostBootProbe } from './boot-runner.js';
 
-export function ipmiBootProbe(_host: string, login: IpmiClientOptions): HostBootProbe {
+export function ipmiBootProbe(login: IpmiClientOptions): HostBootProbe {
   const session = new KeptBmcSession(login);
   return { status: () => session.with(readIscsiBootStatus), close: () => session.close() };
 }

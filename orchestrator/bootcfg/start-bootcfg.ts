@@ -4,10 +4,11 @@
 import type { IpmiClientOptions } from '../../clients/ipmi/ipmi-client.js';
 import type { Clock } from '../../runtime/clock.js';
 import { SqliteBootcfgStore } from '../store/bootcfg-store.js';
-import { BootRunner, type HostBootProbe } from './boot-runner.js';
+import { BootRunner } from './boot-runner.js';
 import { BOOTCFG_IQN_PREFIX } from './boot-target.js';
 import { BootcfgService } from './bootcfg-service.js';
 import { IpmiBootBmc } from './ipmi-boot-bmc.js';
+import { ipmiBootProbe } from './ipmi-boot-probe.js';
 import { readTargetCapacity } from './iscsi-capacity.js';
 import { IsnsBootDomains } from './isns-boot-domains.js';
 import { TargetInventory } from './target-inventory.js';
@@ -25,7 +26,6 @@ export interface BootcfgOptions {
   /** The BMCs' user and password (RMCP+), as provisioning has them. */
   login: Omit<IpmiClientOptions, 'host' | 'port' | 'clock'>;
   ipmiPort?: number;
-  probeFor(host: string, login: IpmiClientOptions): HostBootProbe;
   onProblem(message: string): void;
   refreshMs?: number;
 }
@@ -47,7 +47,7 @@ export async function startBootcfg(o: BootcfgOptions): Promise<Bootcfg> {
   const runner = new BootRunner({
     store, clock: o.clock, domains,
     bmcFor: (host) => new IpmiBootBmc(loginOf(host)),
-    probeFor: (host) => o.probeFor(host, loginOf(host)),
+    probeFor: (host) => ipmiBootProbe(loginOf(host)),
     isnsServer: () => inventory.serverAddress(),
   });
   service = new BootcfgService({ store, runner, clock: o.clock, domains });
