@@ -27,7 +27,6 @@ export interface BootcfgOptions {
   login: Omit<IpmiClientOptions, 'host' | 'port' | 'clock'>;
   ipmiPort?: number;
   onProblem(message: string): void;
-  refreshMs?: number;
 }
 
 export interface Bootcfg { service: BootcfgService; inventory: TargetInventory; resumed: number; close(): Promise<void> }
@@ -36,7 +35,7 @@ export async function startBootcfg(o: BootcfgOptions): Promise<Bootcfg> {
   const store = new SqliteBootcfgStore(o.dbFile);
   let service: BootcfgService | null = null;
   const inventory = new TargetInventory({
-    server: o.server, name: MANAGER_IQN, listenHost: o.listenHost, store, clock: o.clock, refreshMs: o.refreshMs,
+    server: o.server, name: MANAGER_IQN, listenHost: o.listenHost, store, clock: o.clock,
     capacityOf: (target, portal) => readTargetCapacity({ host: portal.address, port: portal.port, initiatorName: MANAGER_IQN, targetName: target, clock: o.clock }),
     onDisksLost: (disks) => service?.disksLost(disks),
     onReconnected: () => service?.restoreDomains(o.onProblem) ?? Promise.resolve(),

@@ -44,8 +44,7 @@ export interface TargetInventoryOptions {
   onDisksLost?(disks: { target: string; lun: number }[]): void;
   /** After a connection that is not the first (the server restarted, or was unreachable): its DDs may be lost. */
   onReconnected?(): Promise<void>;
-  /** Told of each whole inventory (the number of disks), and of problems (a server unreachable, a target unreadable). */
-  onInventory?(disks: number): void;
+  /** Told of problems (a server unreachable, a target unreadable). */
   onProblem?(message: string): void;
   refreshMs?: number;
   timeoutMs?: number;
@@ -84,11 +83,6 @@ export class TargetInventory {
   connection(): IsnsClient {
     if (this.client === null) throw new Error('not connected to the iSNS server (it will be tried again)');
     return this.client;
-  }
-
-  /** Resolves once what is queued (SCNs, a refresh) has run: for tests. */
-  settled(): Promise<void> {
-    return this.work;
   }
 
   async stop(): Promise<void> {
@@ -178,7 +172,6 @@ export class TargetInventory {
     const lost = this.o.store.saveDisks(disks, true);
     this.inventories++;
     if (lost.length > 0) this.o.onDisksLost?.(lost);
-    this.o.onInventory?.(disks.length);
   }
 
   private async scn(n: ScnNotice): Promise<void> {

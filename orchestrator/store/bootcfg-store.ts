@@ -126,7 +126,7 @@ export class SqliteBootcfgStore {
   }
 
   /** `host` holds no disk any more. */
-  free(host: string): void {
+  private free(host: string): void {
     this.db.prepare('UPDATE boot_disks SET assigned_to = NULL WHERE assigned_to = ?').run(host);
   }
 
