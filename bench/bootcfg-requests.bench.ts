@@ -37,7 +37,7 @@ import { systemClock } from '../runtime/clock.js';
 import { consecutiveAddresses } from '../runtime/ipv4.js';
 import { startEmulator, type EmulatorProcess } from '../test/helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
-import { machine, treeCpuSeconds, treeRssKb } from './lib/measure.js';
+import { machine, pool, treeCpuSeconds, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
 const hostsArg = process.argv.indexOf('--hosts');
@@ -186,10 +186,9 @@ async function anchorRun(p: Plan, ipmiPort: number, isnsPort: number, dir: strin
       const cpu0 = process.cpuUsage();
       const wall0 = Date.now();
       const outcomes: Outcome[] = [];
-      let next = 0;
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        for (let i = next++; i < HOSTS; i = next++) outcomes.push(await bootByHand(p.bmcs[i], p.disks[i], isns, { ...LOGIN, host: p.bmcs[i], port: ipmiPort, clock: systemClock }, isnsPort));
-      }));
+      await pool(HOSTS, CONCURRENCY, async (i) => {
+        outcomes.push(await bootByHand(p.bmcs[i], p.disks[i], isns, { ...LOGIN, host: p.bmcs[i], port: ipmiPort, clock: systemClock }, isnsPort));
+      });
       const cpu = process.cpuUsage(cpu0);
       const fleetCpuSeconds = treeCpuSeconds([fleet.child.pid!]) - fleetCpu0;
       const run = { run: 'plain-client', ...summary(outcomes, wall0, { cpu, peakRssKb: rss.stop(), fleetCpuSeconds, fleet }) };

@@ -1,4 +1,5 @@
-// What the fleet benchmarks measure besides throughput: resident memory of process trees, readiness by ping.
+// What the fleet benchmarks measure besides throughput: resident memory of process trees, readiness by ping; and the
+// pool of workers that times a batch of jobs.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -53,3 +54,13 @@ export function treeCpuSeconds(pids: readonly number[]): number {
 
 /** USER_HZ: 100 on Linux for every architecture Node runs on. */
 const CLOCK_TICKS_PER_SECOND = 100;
+
+/** Runs `count` jobs with `concurrency` in flight (job i on worker w); returns the seconds taken. */
+export async function pool(count: number, concurrency: number, job: (i: number, worker: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+    for (let i = next++; i < count; i = next++) await job(i, w);
+  }));
+  return (performance.now() - t0) / 1000;
+}
