@@ -14,6 +14,7 @@ import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
 import { findAttribute } from '../../protocols/isns/tlv.js';
 import { LunState } from '../../protocols/isns/vendor-lun.js';
 import type { Clock } from '../../runtime/clock.js';
+import { InTurn } from '../../runtime/in-turn.js';
 import type { SqliteBootcfgStore } from '../store/bootcfg-store.js';
 import { DiskState, type BootDisk } from './boot-target.js';
 import type { LunCapacity } from './iscsi-capacity.js';
@@ -59,7 +60,7 @@ export class TargetInventory {
   private timer: { cancel(): void } | null = null;
   private stopped = false;
   /** SCNs and refreshes run one at a time, in order. */
-  private work: Promise<void> = Promise.resolve();
+  private readonly work = new InTurn();
   /** Whole inventories taken (the first, and one after each reconnection). */
   inventories = 0;
 
@@ -88,15 +89,14 @@ export class TargetInventory {
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
-    await this.work;
+    await this.work.settled();
     await this.client?.close();
     this.client = null;
     await this.listener.stop();
   }
 
   private queue(job: () => Promise<void>): Promise<void> {
-    this.work = this.work.then(() => (this.stopped ? undefined : job()));
-    return this.work;
+    return this.work.run(async () => { if (!this.stopped) await job(); });
   }
 
   private schedule(): void {
