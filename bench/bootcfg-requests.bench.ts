@@ -32,13 +32,12 @@ import { ChassisAction, ChassisControl, GetChassisStatus } from '../protocols/ip
 import { BOOT_TIMING, BootStep, isFinal } from '../orchestrator/bootcfg/boot-machine.js';
 import { DEFAULT_BOOT_CONCURRENCY } from '../orchestrator/bootcfg/boot-runner.js';
 import { BOOTCFG_IQN_PREFIX, ddNameFor, initiatorIqnFor } from '../orchestrator/bootcfg/boot-target.js';
-import { ipmiBootProbe } from '../orchestrator/bootcfg/ipmi-boot-probe.js';
 import { startBootcfg } from '../orchestrator/bootcfg/start-bootcfg.js';
 import { systemClock } from '../runtime/clock.js';
 import { consecutiveAddresses } from '../runtime/ipv4.js';
 import { startEmulator, type EmulatorProcess } from '../test/helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
-import { hostsOption, machine, treeCpuSeconds, treeRssKb } from './lib/measure.js';
+import { hostsOption, machine, pool, treeCpuSeconds, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
 const HOSTS = hostsOption(QUICK ? 10 : 1000);
@@ -129,7 +128,7 @@ async function managerRun(dir: string, p: Plan, ipmiPort: number, isnsPort: numb
     const problems: string[] = [];
     const bootcfg = await startBootcfg({
       dbFile: join(dir, 'manager.db'), clock: systemClock, server: async () => ({ host: ISNS_HOST, port: isnsPort }), listenHost: MANAGER_LISTEN,
-      login: LOGIN, ipmiPort, probeFor: ipmiBootProbe, onProblem: (m) => { if (problems.push(m) <= 3) process.stderr.write(`  manager: ${m}\n`); },
+      login: LOGIN, ipmiPort, onProblem: (m) => { if (problems.push(m) <= 3) process.stderr.write(`  manager: ${m}\n`); },
     });
     try {
       const { service } = bootcfg;
@@ -185,10 +184,9 @@ async function anchorRun(p: Plan, ipmiPort: number, isnsPort: number, dir: strin
       const cpu0 = process.cpuUsage();
       const wall0 = Date.now();
       const outcomes: Outcome[] = [];
-      let next = 0;
-      await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-        for (let i = next++; i < HOSTS; i = next++) outcomes.push(await bootByHand(p.bmcs[i], p.disks[i], isns, { ...LOGIN, host: p.bmcs[i], port: ipmiPort, clock: systemClock }, isnsPort));
-      }));
+      await pool(HOSTS, CONCURRENCY, async (i) => {
+        outcomes.push(await bootByHand(p.bmcs[i], p.disks[i], isns, { ...LOGIN, host: p.bmcs[i], port: ipmiPort, clock: systemClock }, isnsPort));
+      });
       const cpu = process.cpuUsage(cpu0);
       const fleetCpuSeconds = treeCpuSeconds([fleet.child.pid!]) - fleetCpu0;
       const run = { run: 'plain-client', ...summary(outcomes, wall0, { cpu, peakRssKb: rss.stop(), fleetCpuSeconds, fleet }) };

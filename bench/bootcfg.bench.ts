@@ -19,7 +19,7 @@ import { MANAGER_IQN } from '../orchestrator/bootcfg/start-bootcfg.js';
 import { TargetInventory } from '../orchestrator/bootcfg/target-inventory.js';
 import { SqliteBootcfgStore } from '../orchestrator/store/bootcfg-store.js';
 import { systemClock } from '../runtime/clock.js';
-import { machine, treeRssKb } from './lib/measure.js';
+import { machine, pool, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
 const TARGETS = QUICK ? 300 : 10_000;
@@ -47,15 +47,6 @@ async function startServer(): Promise<ChildProcess> {
     child.once('exit', (code) => reject(new Error(`bmcfleet isns serve exited ${code}`)));
   });
   return child;
-}
-
-async function pool(count: number, concurrency: number, job: (i: number, worker: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
-    for (let i = next++; i < count; i = next++) await job(i, w);
-  }));
-  return (performance.now() - t0) / 1000;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

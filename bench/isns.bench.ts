@@ -18,7 +18,7 @@ import { IsnsClient } from '../clients/isns/isns-client.js';
 import { IsnsClientListener } from '../clients/isns/isns-client-listener.js';
 import { NodeType, ScnBitmap, Tag } from '../protocols/isns/attributes.js';
 import { attr } from '../protocols/isns/tlv.js';
-import { machine, treeRssKb } from './lib/measure.js';
+import { machine, pool, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
 const NODES = QUICK ? 300 : 10_000;
@@ -60,16 +60,6 @@ async function startOurs(): Promise<Server> {
 
 const target = (i: number) => `iqn.2024-01.bench:target${String(i).padStart(6, '0')}`;
 const portalIp = (i: number) => `127.25.${100 + Math.floor(i / 250)}.${1 + (i % 250)}`;
-
-/** Runs `count` jobs with `concurrency` in flight; returns the seconds taken. */
-async function pool(count: number, concurrency: number, job: (i: number, worker: number) => Promise<void>): Promise<number> {
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
-    for (let i = next++; i < count; i = next++) await job(i, w);
-  }));
-  return (performance.now() - t0) / 1000;
-}
 
 interface Side { registrationsPerSec: number; queriesPerSec: number; listAllNodesMs: number; scnFanOutMs: number; scnsReceived: number; rssKb: number }
 

@@ -32,7 +32,6 @@ import { parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
 import { startBootcfg, type Bootcfg } from '../orchestrator/bootcfg/start-bootcfg.js';
 import { findIsnsServers } from '../clients/slp/slp-client.js';
-import { ipmiBootProbe } from '../orchestrator/bootcfg/ipmi-boot-probe.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4680';
 /** The manager's database in its state directory (bmcfleet rmc upload opens the same one). */
@@ -252,7 +251,6 @@ async function startBootcfgOf(values: Values, stateDir: string, apiHost: string)
   return startBootcfg({
     dbFile: join(stateDir, DB_FILE_NAME), clock: systemClock, server, listenHost, login: bmcLogin(values),
     ipmiPort: integer(str(values, 'bmc-port'), 'bmc-port', 623, 1, 65535),
-    probeFor: ipmiBootProbe,
     onProblem: (message) => process.stderr.write(`bootcfg: ${message}\n`),
   });
 }

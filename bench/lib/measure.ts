@@ -1,4 +1,5 @@
-// What the fleet benchmarks measure besides throughput: resident memory of process trees, readiness by ping.
+// What the fleet benchmarks measure besides throughput: resident memory of process trees, readiness by ping; and the
+// pool of workers that times a batch of jobs.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -60,4 +61,14 @@ export function hostsOption(otherwise: number, least = 1): number {
   const hosts = i > 0 ? Number(process.argv[i + 1]) : otherwise;
   if (!Number.isInteger(hosts) || hosts < least) throw new Error(`--hosts takes a whole number of hosts, at least ${least}`);
   return hosts;
+}
+
+/** Runs `count` jobs with `concurrency` in flight (job i on worker w); returns the seconds taken. */
+export async function pool(count: number, concurrency: number, job: (i: number, worker: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, async (_, w) => {
+    for (let i = next++; i < count; i = next++) await job(i, w);
+  }));
+  return (performance.now() - t0) / 1000;
 }

@@ -17,3 +17,34 @@ export async function withBmcSession<T>(o: IpmiClientOptions, work: (client: Ipm
     await closeQuietly(client);
   }
 }
+
+/**
+ * One RMCP+ session with a BMC kept for the calls that follow (a boot's or an install's BMC side): opened when first
+ * needed, and again after any failure (the BMC may have dropped it while its host rebooted).
+ */
+export class KeptBmcSession {
+  private readonly login: IpmiClientOptions;
+  private client: Promise<IpmiLanClient> | null = null;
+
+  constructor(login: IpmiClientOptions) {
+    this.login = login;
+  }
+
+  /** Runs `work` on the session; a failure closes it, so the next call opens a new one. */
+  async with<T>(work: (client: IpmiLanClient) => Promise<T>): Promise<T> {
+    this.client ??= IpmiLanClient.connect(this.login);
+    const client = this.client;
+    try {
+      return await work(await client);
+    } catch (err) {
+      if (this.client === client) this.close();
+      throw err;
+    }
+  }
+
+  close(): void {
+    const client = this.client;
+    this.client = null;
+    void client?.then((c) => c.close(), () => {});
+  }
+}

@@ -49,6 +49,7 @@ export interface BootRequest {
   /** The DD holding the target and the initiator, once registered. */
   ddId: number | null;
   step: BootStep;
+  /** When the request entered its step (for `booting`: when the power command went out). */
   stepSinceMs: number;
   /** Tries of this step that failed so far. */
   failures: number;
@@ -58,7 +59,6 @@ export interface BootRequest {
   dueMs: number | null;
   /** The host's boot run counter before the power command. */
   runBefore: number | null;
-  poweredAtMs: number | null;
   report: BootReport | null;
   /** Why it failed (step failed), or the last retried error. */
   failure: string | null;
@@ -105,7 +105,7 @@ export type BootResult =
 export function startBoot(o: { host: string; role: string | null; sizeBytes: number; initiator: string; network: BootRequest['network']; disk: DiskRef }, nowMs: number): BootRequest {
   return {
     ...o, ddId: null, step: BootStep.DD, stepSinceMs: nowMs, failures: 0, repicks: 0, dueMs: null, runBefore: null,
-    poweredAtMs: null, report: null, failure: null, startedAtMs: nowMs, endedAtMs: null,
+    report: null, failure: null, startedAtMs: nowMs, endedAtMs: null,
   };
 }
 
@@ -133,7 +133,7 @@ export function nextAction(s: BootRequest, nowMs: number): { save: BootRequest; 
     case BootStep.BOOT_DEVICE: return { save: s, action: { kind: 'boot-pxe' } };
     case BootStep.POWER:
       if (s.runBefore === null) return { save: s, action: { kind: 'read-run' } };
-      return { save: { ...s, step: BootStep.BOOTING, stepSinceMs: nowMs, poweredAtMs: nowMs, dueMs: null }, action: { kind: 'power' } };
+      return { save: { ...s, step: BootStep.BOOTING, stepSinceMs: nowMs, dueMs: null }, action: { kind: 'power' } };
     case BootStep.BOOTING: return { save: s, action: { kind: 'poll' } };
     case BootStep.RELEASING: return { save: s, action: { kind: 'release', ddId: s.ddId } };
   }
@@ -168,7 +168,7 @@ export function diskLost(s: BootRequest, nowMs: number, t: BootTiming = BOOT_TIM
   if (isFinal(s) || s.step === BootStep.RELEASING || s.disk === null) return s;
   const what = `${s.disk.target} LUN ${s.disk.lun} left the iSNS server during ${s.step}`;
   if (s.repicks >= t.maxRepicks) return fail({ ...s, disk: null }, `${what}; ${s.repicks} disks lost already, giving up`, nowMs);
-  return { ...to(s, BootStep.PICK, nowMs), disk: null, runBefore: null, poweredAtMs: null, repicks: s.repicks + 1, failure: what };
+  return { ...to(s, BootStep.PICK, nowMs), disk: null, runBefore: null, repicks: s.repicks + 1, failure: what };
 }
 
 /** The host is released: its DD goes and its disk is freed (from any step; a released request stays so). */
@@ -193,7 +193,7 @@ function polled(s: BootRequest, report: BootReport, nowMs: number, t: BootTiming
 /** No new run since the power command (powered again, up to maxTries), or a run that never ends. */
 function overdue(s: BootRequest, nowMs: number, t: BootTiming): BootRequest | null {
   const started = s.report !== null && s.report.run > (s.runBefore ?? 0);
-  const since = s.poweredAtMs ?? s.stepSinceMs;
+  const since = s.stepSinceMs; // booting since the power command
   if (!started && nowMs - since >= t.bootTimeoutMs) {
     const failures = s.failures + 1;
     const why = `the host did not start an iSCSI boot within ${Math.round(t.bootTimeoutMs / 1000)} s of its power command`;

@@ -36,7 +36,7 @@ export interface BootDomains {
   remove(name: string, knownId: number | null): Promise<void>;
 }
 
-/** Requests driven at once when the options name no concurrency (as `bmcfleet manager serve` runs them). */
+/** Requests driven at once. */
 export const DEFAULT_BOOT_CONCURRENCY = 50;
 
 export interface BootRunnerOptions {
@@ -48,7 +48,6 @@ export interface BootRunnerOptions {
   /** The iSNS server the host asks for its target (boot parameter 102), when known. */
   isnsServer?(): { address: string; port: number } | null;
   timing?: BootTiming;
-  concurrency?: number;
   /** Told of each saved state (progress output, tests). */
   onChange?(request: BootRequest): void;
 }
@@ -117,7 +116,7 @@ export class BootRunner {
   }
 
   private pump(): void {
-    while (!this.closed && this.active < (this.o.concurrency ?? DEFAULT_BOOT_CONCURRENCY) && this.queue.length > 0) {
+    while (!this.closed && this.active < DEFAULT_BOOT_CONCURRENCY && this.queue.length > 0) {
       const host = this.queue.shift()!;
       this.active++;
       this.drive(host).catch((err: unknown) => queueMicrotask(() => { throw err; })).finally(() => {

@@ -6,8 +6,8 @@ import type { Clock } from '../../runtime/clock.js';
 
 export interface LunCapacity { lun: number; sizeBytes: number }
 
-export async function readTargetCapacity(o: { host: string; port: number; initiatorName: string; targetName: string; clock: Clock; timeoutMs?: number }): Promise<LunCapacity[]> {
-  const session = await IscsiInitiator.login({ ...o, timeoutMs: o.timeoutMs ?? 5000 });
+export async function readTargetCapacity(o: { host: string; port: number; initiatorName: string; targetName: string; clock: Clock }): Promise<LunCapacity[]> {
+  const session = await IscsiInitiator.login({ ...o, timeoutMs: 5000 });
   try {
     const out: LunCapacity[] = [];
     for (const lun of await session.reportLuns()) {

@@ -4,10 +4,11 @@
 import type { IpmiClientOptions } from '../../clients/ipmi/ipmi-client.js';
 import type { Clock } from '../../runtime/clock.js';
 import { SqliteBootcfgStore } from '../store/bootcfg-store.js';
-import { BootRunner, type HostBootProbe } from './boot-runner.js';
+import { BootRunner } from './boot-runner.js';
 import { BOOTCFG_IQN_PREFIX } from './boot-target.js';
 import { BootcfgService } from './bootcfg-service.js';
 import { IpmiBootBmc } from './ipmi-boot-bmc.js';
+import { ipmiBootProbe } from './ipmi-boot-probe.js';
 import { readTargetCapacity } from './iscsi-capacity.js';
 import { IsnsBootDomains } from './isns-boot-domains.js';
 import { TargetInventory } from './target-inventory.js';
@@ -25,9 +26,7 @@ export interface BootcfgOptions {
   /** The BMCs' user and password (RMCP+), as provisioning has them. */
   login: Omit<IpmiClientOptions, 'host' | 'port' | 'clock'>;
   ipmiPort?: number;
-  probeFor(host: string, login: IpmiClientOptions): HostBootProbe;
   onProblem(message: string): void;
-  refreshMs?: number;
 }
 
 export interface Bootcfg { service: BootcfgService; inventory: TargetInventory; resumed: number; close(): Promise<void> }
@@ -36,7 +35,7 @@ export async function startBootcfg(o: BootcfgOptions): Promise<Bootcfg> {
   const store = new SqliteBootcfgStore(o.dbFile);
   let service: BootcfgService | null = null;
   const inventory = new TargetInventory({
-    server: o.server, name: MANAGER_IQN, listenHost: o.listenHost, store, clock: o.clock, refreshMs: o.refreshMs,
+    server: o.server, name: MANAGER_IQN, listenHost: o.listenHost, store, clock: o.clock,
     capacityOf: (target, portal) => readTargetCapacity({ host: portal.address, port: portal.port, initiatorName: MANAGER_IQN, targetName: target, clock: o.clock }),
     onDisksLost: (disks) => service?.disksLost(disks),
     onReconnected: () => service?.restoreDomains(o.onProblem) ?? Promise.resolve(),
@@ -47,7 +46,7 @@ export async function startBootcfg(o: BootcfgOptions): Promise<Bootcfg> {
   const runner = new BootRunner({
     store, clock: o.clock, domains,
     bmcFor: (host) => new IpmiBootBmc(loginOf(host)),
-    probeFor: (host) => o.probeFor(host, loginOf(host)),
+    probeFor: (host) => ipmiBootProbe(loginOf(host)),
     isnsServer: () => inventory.serverAddress(),
   });
   service = new BootcfgService({ store, runner, clock: o.clock, domains });

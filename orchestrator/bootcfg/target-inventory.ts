@@ -14,6 +14,7 @@ import { NodeType, ScnBitmap, Tag } from '../../protocols/isns/attributes.js';
 import { findAttribute } from '../../protocols/isns/tlv.js';
 import { LunState } from '../../protocols/isns/vendor-lun.js';
 import type { Clock } from '../../runtime/clock.js';
+import { InTurn } from '../../runtime/in-turn.js';
 import type { SqliteBootcfgStore } from '../store/bootcfg-store.js';
 import { DiskState, type BootDisk } from './boot-target.js';
 import type { LunCapacity } from './iscsi-capacity.js';
@@ -44,8 +45,7 @@ export interface TargetInventoryOptions {
   onDisksLost?(disks: { target: string; lun: number }[]): void;
   /** After a connection that is not the first (the server restarted, or was unreachable): its DDs may be lost. */
   onReconnected?(): Promise<void>;
-  /** Told of each whole inventory (the number of disks), and of problems (a server unreachable, a target unreadable). */
-  onInventory?(disks: number): void;
+  /** Told of problems (a server unreachable, a target unreadable). */
   onProblem?(message: string): void;
   refreshMs?: number;
   timeoutMs?: number;
@@ -60,7 +60,7 @@ export class TargetInventory {
   private timer: { cancel(): void } | null = null;
   private stopped = false;
   /** SCNs and refreshes run one at a time, in order. */
-  private work: Promise<void> = Promise.resolve();
+  private readonly work = new InTurn();
   /** Whole inventories taken (the first, and one after each reconnection). */
   inventories = 0;
 
@@ -86,23 +86,17 @@ export class TargetInventory {
     return this.client;
   }
 
-  /** Resolves once what is queued (SCNs, a refresh) has run: for tests. */
-  settled(): Promise<void> {
-    return this.work;
-  }
-
   async stop(): Promise<void> {
     this.stopped = true;
     this.timer?.cancel();
-    await this.work;
+    await this.work.settled();
     await this.client?.close();
     this.client = null;
     await this.listener.stop();
   }
 
   private queue(job: () => Promise<void>): Promise<void> {
-    this.work = this.work.then(() => (this.stopped ? undefined : job()));
-    return this.work;
+    return this.work.run(async () => { if (!this.stopped) await job(); });
   }
 
   private schedule(): void {
@@ -178,7 +172,6 @@ export class TargetInventory {
     const lost = this.o.store.saveDisks(disks, true);
     this.inventories++;
     if (lost.length > 0) this.o.onDisksLost?.(lost);
-    this.o.onInventory?.(disks.length);
   }
 
   private async scn(n: ScnNotice): Promise<void> {

@@ -2,7 +2,8 @@
 // CD-ROM, System Boot Options for the next boot, Chassis Control for the power cycle, and the OEM Get Install Progress
 // for the host's agent. One RMCP+ session, opened when first needed and again after any failure (the BMC may have
 // dropped it while the host rebooted).
-import { IpmiLanClient, type IpmiClientOptions } from '../../clients/ipmi/ipmi-client.js';
+import { KeptBmcSession } from '../../clients/ipmi/bmc-session.js';
+import type { IpmiClientOptions } from '../../clients/ipmi/ipmi-client.js';
 import { BootDeviceCode, SetSystemBootOptions } from '../../protocols/ipmi/commands/boot-options.js';
 import { ChassisAction, ChassisControl, GetChassisStatus } from '../../protocols/ipmi/commands/chassis.js';
 import type { IpmiCommand } from '../../protocols/ipmi/commands/command.js';
@@ -26,11 +27,10 @@ function showsImage(source: string, image: string): boolean {
 }
 
 export class IpmiInstallBmc implements InstallBmc {
-  private readonly login: IpmiClientOptions;
-  private client: Promise<IpmiLanClient> | null = null;
+  private readonly session: KeptBmcSession;
 
   constructor(login: IpmiClientOptions) {
-    this.login = login;
+    this.session = new KeptBmcSession(login);
   }
 
   async insertCd(image: string): Promise<'inserted' | 'inserting'> {
@@ -61,19 +61,10 @@ export class IpmiInstallBmc implements InstallBmc {
   }
 
   close(): void {
-    const client = this.client;
-    this.client = null;
-    void client?.then((c) => c.close(), () => {});
+    this.session.close();
   }
 
-  private async call<Req, Res>(def: IpmiCommand<Req, Res>, req: Req): Promise<Res> {
-    this.client ??= IpmiLanClient.connect(this.login);
-    const client = this.client;
-    try {
-      return await (await client).call(def, req);
-    } catch (err) {
-      if (this.client === client) this.close();
-      throw err;
-    }
+  private call<Req, Res>(def: IpmiCommand<Req, Res>, req: Req): Promise<Res> {
+    return this.session.with((c) => c.call(def, req));
   }
 }

@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import { parseIpv4 } from '../../protocols/ipv4.js';
 import { BootStep, type BootRequest, type DiskRef } from '../bootcfg/boot-machine.js';
-import { DiskState, bestFit, type BootDisk } from '../bootcfg/boot-target.js';
+import { DiskState, bestFit, diskKey, type BootDisk } from '../bootcfg/boot-target.js';
 import { openDatabase } from './sqlite-schema.js';
 
 /** The host has a request that is not released: it must be released before another. */
@@ -72,8 +72,8 @@ export class SqliteBootcfgStore {
     return this.db.transaction(() => {
       for (const d of disks) upsert.run(d.target, d.lun, d.portal.address, d.portal.port, d.sizeBytes, d.sizeFrom, d.state, d.seenAtMs);
       if (!complete) return [];
-      const seen = new Set(disks.map((d) => `${d.target}#${d.lun}`));
-      const lost = this.disks().filter((d) => d.state !== DiskState.GONE && !seen.has(`${d.target}#${d.lun}`));
+      const seen = new Set(disks.map(diskKey));
+      const lost = this.disks().filter((d) => d.state !== DiskState.GONE && !seen.has(diskKey(d)));
       for (const d of lost) this.setState(d.target, d.lun, DiskState.GONE);
       return lost.map(({ target, lun }) => ({ target, lun }));
     }).immediate();
@@ -126,7 +126,7 @@ export class SqliteBootcfgStore {
   }
 
   /** `host` holds no disk any more. */
-  free(host: string): void {
+  private free(host: string): void {
     this.db.prepare('UPDATE boot_disks SET assigned_to = NULL WHERE assigned_to = ?').run(host);
   }
 

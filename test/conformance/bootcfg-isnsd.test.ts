@@ -21,18 +21,14 @@ import { systemClock } from '../../runtime/clock.js';
 import { startIsnsd } from '../helpers/isnsd.js';
 import { ScriptedBootHost } from '../helpers/scripted-boot-host.js';
 import { startTgtd } from '../helpers/tgtd.js';
+import { until } from '../helpers/until.js';
 
 const ISNSD = { host: '127.94.1.1', port: 17794 };
 const TGTD = { host: '127.94.1.20', port: 13294 };
 const IQN = 'iqn.2026-12.org.example.tgt:boot-disk';
 
-async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** isnsd and tgtd take their time: each wait is given this long. */
+const WAIT_MS = 20_000;
 
 for (const sourceName of [undefined, 'iqn.2026-12.org.example:isnsd-itself']) {
   t.test(`the manager against isnsd${sourceName ? ' with a source name of its own' : ''} and a tgtd target`, async (t) => {
@@ -76,20 +72,20 @@ for (const sourceName of [undefined, 'iqn.2026-12.org.example:isnsd-itself']) {
     async function steps(): Promise<void> {
       await inventory.start();
       // tgtd registers a moment after its target exists: the SCN (or the next refresh) brings it
-      await until('the tgtd target in the list', () => store.disks().some((d) => d.target === IQN));
+      await until('the tgtd target in the list', () => store.disks().some((d) => d.target === IQN), WAIT_MS);
       const disk = store.disks().find((d) => d.target === IQN)!;
       t.match(disk, { lun: 1, sizeBytes: 4 * 1024 * 1024, sizeFrom: 'iscsi', state: 'online', portal: { port: TGTD.port } },
         'LUN 1 of the tgtd target, its size read over iSCSI (LUN 0, the controller, is no disk)');
 
       const r = service.request({ host: '127.1.0.1', sizeBytes: 1_000_000, role: null });
-      await until('booted', () => store.request('127.1.0.1')?.step === 'booted');
+      await until('booted', () => store.request('127.1.0.1')?.step === 'booted', WAIT_MS);
       const dds = await isnsadm('--list', 'dds');
       t.match(dds, /DD name\s*=\s*"bmcfleet-boot-127\.1\.0\.1"/, 'isnsadm shows the DD');
       t.match(dds, new RegExp(IQN.replaceAll('.', '\\.')), 'with the target');
       t.match(dds, new RegExp(r.initiator.replaceAll('.', '\\.')), 'and the initiator');
 
       service.release('127.1.0.1');
-      await until('released', () => store.request('127.1.0.1')?.step === 'released');
+      await until('released', () => store.request('127.1.0.1')?.step === 'released', WAIT_MS);
       t.notMatch(await isnsadm('--list', 'dds'), /bmcfleet-boot-127\.1\.0\.1/, 'the DD is gone');
       t.same(problems, [], 'no problem reported');
     }

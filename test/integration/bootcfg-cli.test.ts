@@ -15,6 +15,7 @@ import { MANAGER_IQN } from '../../orchestrator/bootcfg/start-bootcfg.js';
 import { CLI, startCli, startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
+import { untilValue } from '../helpers/until.js';
 
 t.setTimeout(240_000);
 
@@ -44,16 +45,6 @@ async function startManager(): Promise<void> {
 interface RequestView { host: string; step: string; target: string | null; ddId: number | null; failure: string | null }
 async function request(host: string): Promise<RequestView> {
   return (await fetch(`${managerUrl}/bootcfg/requests/${host}`)).json() as Promise<RequestView>;
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function ourDds(): Promise<{ name?: string; members: string[] }[]> {
@@ -123,7 +114,7 @@ t.test('targets, a request written into the BMC, refusals, a killed manager, a r
   await manager!.stop('SIGKILL');
   await startManager();
   t.match(manager!.output(), /resumed the boot request of 1 host/, 'started again, and took the request up');
-  const resumed = await until('the second request to end', () => request(BMCS[1]), (r) => r.step === 'failed' || r.step === 'booted');
+  const resumed = await untilValue('the second request to end', () => request(BMCS[1]), (r) => r.step === 'failed' || r.step === 'booted', 60_000);
   t.match(resumed, { step: 'booted', target: 'iqn.2026-11.org.bmcfleet:big' }, 'taken up after the kill, and booted');
   t.equal((await ourDds()).filter((d) => d.name === `bmcfleet-boot-${BMCS[1]}`).length, 1, 'one DD for the host');
 

@@ -20,17 +20,10 @@ import { MANAGER_IQN } from '../../orchestrator/bootcfg/start-bootcfg.js';
 import { SqliteBootcfgStore } from '../../orchestrator/store/bootcfg-store.js';
 import { systemClock } from '../../runtime/clock.js';
 import { ScriptedBootHost } from '../helpers/scripted-boot-host.js';
+import { until } from '../helpers/until.js';
 
 const GB = 1_000_000_000n;
 const SERVER = '127.94.0.1';
-
-async function until(what: string, pred: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end;) {
-    if (await pred()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function targetSpec(name: string, ip: string, sizeGb: bigint, state: number = LunState.ONLINE) {
   return {

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { CLI, startCli, startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
+import { untilValue } from '../helpers/until.js';
 
 // three flows over real processes: more than the default 120 s on a loaded 2-core machine
 t.setTimeout(360_000);
@@ -49,16 +50,6 @@ interface HostView { address: string; install: null | { step: string; role: stri
 async function hosts(): Promise<HostView[]> {
   const res = await fetch(`${managerUrl}/provision/hosts`);
   return ((await res.json()) as { hosts: HostView[] }).hosts;
-}
-
-async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 120_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (ok(v)) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(v)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 t.before(async () => {
@@ -109,12 +100,12 @@ t.test('the manager killed while a host installs, and started again: installed o
   const before = await installRun(BMCS[2]);
   const run = await bmcfleet('provision', 'run', '--role', 'compute', '--count', '1', '--manager', managerUrl);
   t.equal(run.code, 0, run.stderr);
-  await until('the power cycle', hosts, (hs) => hs.find((h) => h.address === BMCS[2])?.install?.step === 'installing', 60_000);
+  await untilValue('the power cycle', hosts, (hs) => hs.find((h) => h.address === BMCS[2])?.install?.step === 'installing', 60_000);
   await manager!.stop('SIGKILL');
   manager = null;
   await startManager(control);
   t.match(manager!.output(), /resumed the install of 1 host/);
-  const done = await until('the install', hosts, (hs) => ['done', 'failed'].includes(hs.find((h) => h.address === BMCS[2])?.install?.step ?? ''));
+  const done = await untilValue('the install', hosts, (hs) => ['done', 'failed'].includes(hs.find((h) => h.address === BMCS[2])?.install?.step ?? ''), 120_000);
   t.equal(done.find((h) => h.address === BMCS[2])!.install!.step, 'done', JSON.stringify(done));
   t.equal(await installRun(BMCS[2]), before + 1, 'one install run: the host was not installed twice');
   const pool = JSON.parse(readFileSync(join(state, 'pool.json'), 'utf8')) as { hosts: { bmc: string }[] };

@@ -29,7 +29,7 @@ function booting(): BootRequest {
   s = actionDone(s, { kind: 'read-run', run: 2 }, 0);
   const power = nextAction(s, 10)!;
   t.same(power.action, { kind: 'power' });
-  t.match(power.save, { step: 'booting', poweredAtMs: 10, runBefore: 2 }, 'saved as booting before the power command');
+  t.match(power.save, { step: 'booting', stepSinceMs: 10, runBefore: 2 }, 'saved as booting before the power command');
   return actionDone(power.save, { kind: 'power' }, 10);
 }
 
