@@ -185,10 +185,7 @@ export class BootOptions {
    * does. Any other override is left as it is.
    */
   takeCdromBoot(): boolean {
-    const o = this.override;
-    if (!o.valid || (o.device !== 'cdrom' && o.device !== 'remote-cdrom')) return false;
-    this.consumeOverride();
-    return true;
+    return this.takeOverride((device) => device === 'cdrom' || device === 'remote-cdrom');
   }
 
   /**
@@ -197,8 +194,13 @@ export class BootOptions {
    * persistent, the valid bit is cleared as consumeOverride() does. PXE without a target is left as it is.
    */
   takeIscsiBoot(): boolean {
+    return this.takeOverride((device) => device === 'pxe' && this.iscsi.namesTarget);
+  }
+
+  /** Consumes a valid override whose device `wanted` accepts (true), or leaves the flags as they are (false). */
+  private takeOverride(wanted: (device: BootDevice) => boolean): boolean {
     const o = this.override;
-    if (!o.valid || o.device !== 'pxe' || !this.iscsi.namesTarget) return false;
+    if (!o.valid || !wanted(o.device)) return false;
     this.consumeOverride();
     return true;
   }

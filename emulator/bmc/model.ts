@@ -11,6 +11,8 @@ import { IpAddressSource } from '../../protocols/ipmi/commands/lan-config.js';
 import { CURRENT_CHANNEL } from '../../protocols/ipmi/commands/session-setup.js';
 import { AuthType } from '../../protocols/ipmi/session-v15.js';
 import { Privilege } from '../../protocols/ipmi/users.js';
+import { InstallError, InstallPhase, type InstallProgress } from '../../protocols/ipmi/oem/install-progress.js';
+import { IscsiBootError, IscsiBootState, type IscsiBootReport } from '../../protocols/ipmi/oem/iscsi-boot-status.js';
 import { parseIpv4 } from '../../runtime/ipv4.js';
 import { BootOptions, type BootDevice } from './boot-options.js';
 import { ChassisState } from './chassis-state.js';
@@ -24,8 +26,7 @@ import { FirmwareUpgrade, type FirmwareUpgradeOptions } from './firmware-upgrade
 import { resolveHardware, type HardwareTemplate } from './hardware.js';
 import { SdrRepository, buildSdrRecords } from './sdr-repository.js';
 import { SystemEventLog } from './sel.js';
-import { InstallStatus } from './install-status.js';
-import { IscsiBootStatusRecord } from './iscsi-boot-status.js';
+import { HostReport } from './host-report.js';
 import { Sensors } from './sensors.js';
 
 /** IANA 32473 is reserved for documentation (RFC 5612): no ipmitool OEM quirks key off it. */
@@ -121,9 +122,9 @@ export class BmcModel {
   /** HPM.1 firmware upgrade: the flash banks and the upgrade in progress. */
   readonly firmware: FirmwareUpgrade;
   /** The host's installation progress, as its agent last reported it (Get Install Progress). */
-  readonly install = new InstallStatus();
+  readonly install = new HostReport<InstallProgress>({ run: 0, phase: InstallPhase.IDLE, percent: 0, error: InstallError.NONE, message: '', role: '' });
   /** The host's last boot from iSCSI, as its firmware last reported it (Get iSCSI Boot Status). */
-  readonly iscsiBoot = new IscsiBootStatusRecord();
+  readonly iscsiBoot = new HostReport<IscsiBootReport>({ run: 0, state: IscsiBootState.NONE, error: IscsiBootError.NONE, lun: 0, targetName: '', message: '' });
   cipherSuites: number[];
   v15AuthTypes: number[];
   private readonly listeners = new Set<BmcListener>();

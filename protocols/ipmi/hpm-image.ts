@@ -101,7 +101,7 @@ export function decodeHpmImage(file: Uint8Array): HpmImage {
   if (!md5(file.subarray(0, end)).equals(file.subarray(end))) {
     throw new DecodeError(P, 'md5', end, 'the MD5 of the file does not match its last 16 bytes', 'ERR_MD5');
   }
-  if (!SIGNATURE.equals(file.subarray(0, SIGNATURE.length))) throw new DecodeError(P, 'signature', 0, 'not "PICMGFWU"', 'ERR_SIGNATURE');
+  if (!isHpmImage(file)) throw new DecodeError(P, 'signature', 0, 'not "PICMGFWU"', 'ERR_SIGNATURE');
   if (file[8] !== FORMAT_VERSION) throw new DecodeError(P, 'format version', 8, `${file[8]} is not 0`, 'ERR_VERSION');
   const oemLength = u16At(file, 32);
   const checksumAt = HEADER_BYTES + oemLength;

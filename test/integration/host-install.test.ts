@@ -14,6 +14,7 @@ import { SYSTEM_HEADER_BYTES, decodeSystemHeader } from '../../protocols/install
 import { sha256Hex } from '../../protocols/install-image/install-image.js';
 import { DriveKind } from '../../protocols/scsi/medium.js';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
+import { consoleText, waitFor } from '../helpers/fleet-console.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 
@@ -41,29 +42,6 @@ async function progress(ip: string): Promise<{ run: number; phase: number; perce
   const message = b.subarray(16, 16 + msgLen).toString();
   const role = b.subarray(17 + msgLen, 17 + msgLen + b[16 + msgLen]).toString();
   return { run: b.readUInt32LE(0), phase: b[4], percent: b[5], error: b[6], message, role };
-}
-
-async function waitFor<T>(what: string, get: () => Promise<T>, done: (v: T) => boolean, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (done(v)) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v).slice(-1500)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** The console's output of the last two minutes (the fleet's clock is the wall clock; positions are ms x 1024). */
-async function consoleText(ip: string): Promise<string> {
-  let after = (Date.now() - 120_000) * 1024;
-  let text = '';
-  for (;;) {
-    const res = await fetch(`${control}/bmcs/${ip}/console?after=${after}&limit=5000`);
-    const json = (await res.json()) as { chunks: { text: string }[]; position: number; more: boolean };
-    text += json.chunks.map((c) => c.text).join('');
-    if (!json.more) return text;
-    after = json.position;
-  }
 }
 
 function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -119,7 +97,7 @@ t.test('bootdev cdrom + power cycle installs the image; progress is polled to do
   const cd = await oem(ip, 0x21, [0x00]);
   t.equal(cd.bytes[1], 0, 'the CD-ROM was ejected (state 0, empty)');
 
-  const text = await waitFor('the installed system\'s login prompt', () => consoleText(ip), (s) => /node-127-088-000-001 login: $/.test(s), 20_000);
+  const text = await waitFor('the installed system\'s login prompt', () => consoleText(control, ip), (s) => /node-127-088-000-001 login: $/.test(s), 20_000);
   t.match(text, /Booting from USB CD-ROM/, 'the installer booted from the CD');
   t.match(text, /bmcfleet-installer: SYSTEM\.IMG: OK/, 'each sum checked');
   t.match(text, /Setting up slurmd/, 'the packages\' steps ran');
@@ -143,6 +121,6 @@ t.test('a corrupted image fails with the reason reported; the host is not instal
   const failed = await waitFor('the install', () => progress(ip), (p) => p.run > before && (p.phase === 6 || p.phase === 7), 60_000);
   t.match(failed, { run: before + 1, phase: 7, error: 5 }, 'failed, bad-checksum');
   t.match(failed.message, /SYSTEM\.IMG: SHA-256/);
-  t.match(await consoleText(ip), /bmcfleet-installer: FAILED \(bad-checksum\): SYSTEM\.IMG/);
+  t.match(await consoleText(control, ip), /bmcfleet-installer: FAILED \(bad-checksum\): SYSTEM\.IMG/);
   t.equal((await oem(ip, 0x21, [0x00])).bytes[1], 2, 'the CD stays in for the operator to look at');
 });

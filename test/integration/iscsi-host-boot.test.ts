@@ -14,6 +14,7 @@ import { readIscsiBoot, writeIscsiBoot, type IscsiBootConfig } from '../../clien
 import { readIscsiBootStatus, type IscsiBootStatusReading } from '../../clients/ipmi/iscsi-boot-status.js';
 import { IsnsClient } from '../../clients/isns/isns-client.js';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
+import { consoleText, waitFor } from '../helpers/fleet-console.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 
@@ -31,29 +32,6 @@ let targetPort: number;
 let manager: IsnsClient;
 
 const login = (ip: string) => ({ host: ip, port: ipmiPort, username: 'admin', password: 'password' });
-
-async function waitFor<T>(what: string, get: () => Promise<T>, done: (v: T) => boolean, ms: number): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const v = await get();
-    if (done(v)) return v;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}: last ${JSON.stringify(v).slice(-1500)}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/** The console's output of the last two minutes (the fleet's clock is the wall clock; positions are ms x 1024). */
-async function consoleText(ip: string): Promise<string> {
-  let after = (Date.now() - 120_000) * 1024;
-  let text = '';
-  for (;;) {
-    const res = await fetch(`${control}/bmcs/${ip}/console?after=${after}&limit=5000`);
-    const json = (await res.json()) as { chunks: { text: string }[]; position: number; more: boolean };
-    text += json.chunks.map((c) => c.text).join('');
-    if (!json.more) return text;
-    after = json.position;
-  }
-}
 
 function config(ip: string, n: number, isns: boolean): IscsiBootConfig {
   return {
@@ -118,7 +96,7 @@ t.test('in a DD with its target: bootdev pxe + power on boots the host from iSCS
   t.equal(b.readUInt16LE(17), 0, 'LUN 0');
   t.equal(b.subarray(20, 20 + b[19]).toString(), TARGET(1), 'the target name');
 
-  const text = await waitFor('the login prompt', () => consoleText(ip), (s) => /Booting from SAN device[\s\S]*node-127-150-009-001 login: /.test(s), 20_000);
+  const text = await waitFor('the login prompt', () => consoleText(control, ip), (s) => /Booting from SAN device[\s\S]*node-127-150-009-001 login: /.test(s), 20_000);
   t.match(text, `sanboot iscsi:${TARGET_IP[0]}::${targetPort}:0:${TARGET(1)}\r\n`);
   t.match(text, `Registered SAN device 0x80: ${TARGET(1)} LUN 0, 2000 MB\r\n`, 'the console names the target and LUN');
   t.match(text, `bmcfleet ${TARGET(1)} LUN 0: booted from iSCSI\r\nWelcome to GRUB!`, 'the boot sector, then the boot loader');
@@ -134,7 +112,7 @@ t.test('in no DD with its target: isns-not-visible through iSNS, login-refused a
   let before = await bootFromIscsi(ip, config(ip, 2, true));
   let done = await waitFor('the iSCSI boot', () => status(ip), finished(before), 30_000);
   t.match(done, { run: before + 1, state: 'failed', error: 'isns-not-visible', targetName: TARGET(2), message: /does not show/ });
-  const text = await waitFor('the disk\'s login prompt', () => consoleText(ip), (s) => /Could not boot[\s\S]*node-127-150-009-002 login: /.test(s), 20_000);
+  const text = await waitFor('the disk\'s login prompt', () => consoleText(control, ip), (s) => /Could not boot[\s\S]*node-127-150-009-002 login: /.test(s), 20_000);
   t.match(text, /\(isns-not-visible\)\r\nNo more network devices\r\nBooting from Bay 0: /, 'the reason, then the fallback to the disk');
 
   before = await bootFromIscsi(ip, config(ip, 2, false));

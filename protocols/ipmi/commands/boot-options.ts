@@ -9,7 +9,7 @@ import { ChassisCommand } from './chassis.js';
 import { dataLength, noResponseData, putLe, requestLength, responseLength, u32At } from './command-data.js';
 import {
   ISCSI_FIXED_LENGTH, ISCSI_STRING_BLOCK_BYTES, ISCSI_STRING_PARAMS, IscsiBootParam, decodeInitiatorAddress, decodeIsnsServer, decodeStringBlock, decodeTargetLun,
-  decodeTargetPortal, encodeInitiatorAddress, encodeIsnsServer, encodeStringBlock, encodeTargetLun, encodeTargetPortal, type IscsiBootParameter, type IscsiStringKind,
+  decodeTargetPortal, encodeInitiatorAddress, encodeStringBlock, encodeTargetLun, encodeTargetPortal, type IscsiBootParameter, type IscsiStringKind,
 } from './iscsi-boot-parameters.js';
 
 /** Parameter selectors (Table 28-14). */
@@ -218,7 +218,7 @@ const PARAMETERS: { [K in Known['kind']]: ParameterCodec } = {
   'iscsi-initiator-address': codec<'iscsi-initiator-address'>(IscsiBootParam.INITIATOR_ADDRESS,
     ISCSI_FIXED_LENGTH[IscsiBootParam.INITIATOR_ADDRESS], ISCSI_FIXED_LENGTH[IscsiBootParam.INITIATOR_ADDRESS], encodeInitiatorAddress, decodeInitiatorAddress),
   'iscsi-isns-server': codec<'iscsi-isns-server'>(IscsiBootParam.ISNS_SERVER,
-    ISCSI_FIXED_LENGTH[IscsiBootParam.ISNS_SERVER], ISCSI_FIXED_LENGTH[IscsiBootParam.ISNS_SERVER], encodeIsnsServer, decodeIsnsServer),
+    ISCSI_FIXED_LENGTH[IscsiBootParam.ISNS_SERVER], ISCSI_FIXED_LENGTH[IscsiBootParam.ISNS_SERVER], encodeTargetPortal, decodeIsnsServer),
   'iscsi-target-name': stringCodec('iscsi-target-name'),
   'iscsi-target-portal': codec<'iscsi-target-portal'>(IscsiBootParam.TARGET_PORTAL,
     ISCSI_FIXED_LENGTH[IscsiBootParam.TARGET_PORTAL], ISCSI_FIXED_LENGTH[IscsiBootParam.TARGET_PORTAL], encodeTargetPortal, decodeTargetPortal),

@@ -89,13 +89,9 @@ export function decodeTargetPortal(d: Uint8Array): Extract<IscsiBootParameter, {
   return { kind: 'iscsi-target-portal', address: ipAt(d, 0), port: u16At(d, 4) };
 }
 
-/** 102 has the portal's layout; six zero bytes say "no iSNS server" (encode it from null). */
-export function encodeIsnsServer(p: { address: string; port: number } | null): Uint8Array {
-  return p === null ? new Uint8Array(6) : encodeTargetPortal(p);
-}
-
+/** 102 has the portal's layout (encodeTargetPortal writes it); six zero bytes say "no iSNS server". */
 export function decodeIsnsServer(d: Uint8Array): Extract<IscsiBootParameter, { kind: 'iscsi-isns-server' }> {
-  return { kind: 'iscsi-isns-server', address: ipAt(d, 0), port: u16At(d, 4) };
+  return { ...decodeTargetPortal(d), kind: 'iscsi-isns-server' };
 }
 
 /** The iSNS server 102 names, or null for all zeros (address 0.0.0.0 and port 0). */

@@ -1,7 +1,7 @@
 // The IANA enterprise number that starts every bmcfleet OEM request and response (netFn 2Eh/2Fh, IPMI 2.0 §5.1):
 // 3 bytes, least significant first.
 import { DecodeError, requireBytes } from '../../errors.js';
-import { OEM_PROTOCOL as PROTO } from './fields.js';
+import { OEM_PROTOCOL as PROTO, expectLength } from './fields.js';
 
 /** IANA 32473, reserved for documentation (RFC 5612): the project's OEM number, also its manufacturer ID. */
 export const BMCFLEET_IANA = 32473;
@@ -28,3 +28,14 @@ export function expectBmcfleetIana(data: Uint8Array): void {
 export function isBmcfleetRequest(data: Uint8Array): boolean {
   return data.length >= 3 && decodeIana(data) === BMCFLEET_IANA;
 }
+
+/** A request or response that is our IANA alone (Get Install Progress's request, say): its bytes, and its reading. */
+export const ianaOnly = {
+  encode: (): Buffer => Buffer.from(BMCFLEET_IANA_BYTES),
+  /** Throws DecodeError ERR_IANA for another IANA, ERR_LENGTH when anything follows it. */
+  decode(data: Uint8Array): Record<string, never> {
+    expectBmcfleetIana(data);
+    expectLength(data, 3);
+    return {};
+  },
+};

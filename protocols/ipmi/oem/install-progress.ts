@@ -16,8 +16,8 @@ import { DecodeError } from '../../errors.js';
 import type { IpmiCommand } from '../commands/command.js';
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
-import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO, expectLength } from './fields.js';
-import { BMCFLEET_IANA_BYTES, expectBmcfleetIana } from './iana.js';
+import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO } from './fields.js';
+import { BMCFLEET_IANA_BYTES, expectBmcfleetIana, ianaOnly } from './iana.js';
 
 export const InstallProgressCommand = { SET_INSTALL_PROGRESS: 0x30, GET_INSTALL_PROGRESS: 0x31 } as const;
 
@@ -100,22 +100,14 @@ export const SetInstallProgress: IpmiCommand<InstallProgress, Record<string, nev
     r.end('request');
     return p;
   },
-  encodeResponse: () => Buffer.from(BMCFLEET_IANA_BYTES),
-  decodeResponse(data) {
-    expectBmcfleetIana(data);
-    expectLength(data, 3);
-    return {};
-  },
+  encodeResponse: ianaOnly.encode,
+  decodeResponse: ianaOnly.decode,
 };
 
 export const GetInstallProgress: IpmiCommand<Record<string, never>, InstallProgressStatus> = {
   name: 'bmcfleet Get Install Progress', netFn: NetFn.OEM_GROUP, cmd: InstallProgressCommand.GET_INSTALL_PROGRESS, privilege: Privilege.USER,
-  encodeRequest: () => Buffer.from(BMCFLEET_IANA_BYTES),
-  decodeRequest(data) {
-    expectBmcfleetIana(data);
-    expectLength(data, 3);
-    return {};
-  },
+  encodeRequest: ianaOnly.encode,
+  decodeRequest: ianaOnly.decode,
   encodeResponse: (s) => new FieldWriter(20 + MAX_MESSAGE_BYTES + MAX_ROLE_BYTES).raw(BMCFLEET_IANA_BYTES).u32(s.run, 'run').u8(s.phase, 'phase')
     .u8(s.percent, 'percent').u8(s.error, 'error').u64(s.updatedAt, 'updatedAt').str(s.message, MAX_MESSAGE_BYTES).str(s.role, MAX_ROLE_BYTES).done(),
   decodeResponse(data) {

@@ -13,8 +13,8 @@ import { DecodeError } from '../../errors.js';
 import type { IpmiCommand } from '../commands/command.js';
 import { NetFn } from '../message.js';
 import { Privilege } from '../users.js';
-import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO, expectLength } from './fields.js';
-import { BMCFLEET_IANA_BYTES, expectBmcfleetIana } from './iana.js';
+import { FieldReader, FieldWriter, OEM_PROTOCOL as PROTO } from './fields.js';
+import { BMCFLEET_IANA_BYTES, expectBmcfleetIana, ianaOnly } from './iana.js';
 
 export const IscsiBootStatusCommand = { GET_ISCSI_BOOT_STATUS: 0x32 } as const;
 
@@ -68,12 +68,8 @@ export interface IscsiBootStatus extends IscsiBootReport {
 
 export const GetIscsiBootStatus: IpmiCommand<Record<string, never>, IscsiBootStatus> = {
   name: 'bmcfleet Get iSCSI Boot Status', netFn: NetFn.OEM_GROUP, cmd: IscsiBootStatusCommand.GET_ISCSI_BOOT_STATUS, privilege: Privilege.USER,
-  encodeRequest: () => Buffer.from(BMCFLEET_IANA_BYTES),
-  decodeRequest(data) {
-    expectBmcfleetIana(data);
-    expectLength(data, 3);
-    return {};
-  },
+  encodeRequest: ianaOnly.encode,
+  decodeRequest: ianaOnly.decode,
   encodeResponse: (s) => new FieldWriter(21 + MAX_TARGET_NAME_BYTES + MAX_MESSAGE_BYTES).raw(BMCFLEET_IANA_BYTES).u32(s.run, 'run')
     .u8(s.state, 'state').u8(s.error, 'error').u64(s.updatedAt, 'updatedAt').u16(s.lun, 'lun')
     .str(s.targetName, MAX_TARGET_NAME_BYTES).str(s.message, MAX_MESSAGE_BYTES).done(),
