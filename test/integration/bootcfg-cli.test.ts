@@ -15,6 +15,7 @@ import { MANAGER_IQN } from '../../orchestrator/bootcfg/start-bootcfg.js';
 import { CLI, startCli, startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
+import { consoleText } from '../helpers/fleet-console.js';
 import { untilValue } from '../helpers/until.js';
 
 t.setTimeout(240_000);
@@ -94,11 +95,7 @@ t.test('targets, a request written into the BMC, refusals, a killed manager, a r
   t.match(isns.stdout, new RegExp(`Boot parameter data: 7f5f0001${(isnsPort & 0xff).toString(16).padStart(2, '0')}${(isnsPort >> 8).toString(16).padStart(2, '0')}`), 'the iSNS server the host asks (parameter 102)');
   const bootStatus = await ipmitool({ host: BMCS[0], port: ipmiPort }, ['raw', '0x2e', '0x32', '0xd9', '0x7e', '0x00']);
   t.match(bootStatus.stdout.replace(/\s+/g, ' '), /^ ?d9 7e 00 01 00 00 00 02 00 /, 'Get iSCSI Boot Status: run 1, booted, no error');
-  // the console of the last minute (positions are ms x 1024 on the fleet's clock, the wall clock)
-  const console = await fetch(`${control}/bmcs/${BMCS[0]}/console?after=${(Date.now() - 60_000) * 1024}&limit=5000`);
-  t.equal(console.status, 200);
-  const consoleText = ((await console.json()) as { chunks: { text: string }[] }).chunks.map((c) => c.text).join('');
-  t.match(consoleText, /Registered SAN device 0x80: iqn\.2026-11\.org\.bmcfleet:small LUN 0/, 'the host\'s console names the target it booted from');
+  t.match(await consoleText(control, BMCS[0]), /Registered SAN device 0x80: iqn\.2026-11\.org\.bmcfleet:small LUN 0/, 'the host\'s console names the target it booted from');
   t.same((await ourDds()).map((d) => [d.name, d.members.sort()]), [[`bmcfleet-boot-${BMCS[0]}`, ['iqn.2026-11.org.bmcfleet:small', 'iqn.2026-12.org.bmcfleet:host-127-95-0-11']]]);
 
   const again = await bmcfleet('bootcfg', 'request', '--host', BMCS[0], '--size', '10G');

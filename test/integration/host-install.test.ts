@@ -14,7 +14,8 @@ import { SYSTEM_HEADER_BYTES, decodeSystemHeader } from '../../protocols/install
 import { sha256Hex } from '../../protocols/install-image/install-image.js';
 import { DriveKind } from '../../protocols/scsi/medium.js';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
-import { consoleText, waitFor } from '../helpers/fleet-console.js';
+import { consoleText } from '../helpers/fleet-console.js';
+import { untilValue } from '../helpers/until.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 
@@ -54,7 +55,7 @@ async function installFrom(ip: string, image: string): Promise<number> {
   const name = [...Buffer.from(image)];
   const set = await oem(ip, 0x20, [0x00, 0x01, name.length, ...name]);
   if (set.code !== 0) throw new Error(set.stderr);
-  await waitFor('the insert', () => oem(ip, 0x21, [0x00]), (s) => s.bytes[1] === 2, 10_000);
+  await untilValue('the insert', () => oem(ip, 0x21, [0x00]), (s) => s.bytes[1] === 2, 10_000);
   const before = (await progress(ip)).run;
   const target = { host: ip, port: ipmiPort };
   for (const args of [['chassis', 'bootdev', 'cdrom'], ['chassis', 'power', 'cycle']]) {
@@ -90,14 +91,14 @@ t.teardown(() => emu?.stop());
 t.test('bootdev cdrom + power cycle installs the image; progress is polled to done; the console shows hostname and role', async (t) => {
   const ip = BMCS[0];
   const before = await installFrom(ip, 'install.iso');
-  const done = await waitFor('the install', () => progress(ip), (p) => p.run > before && (p.phase === 6 || p.phase === 7), 60_000);
+  const done = await untilValue('the install', () => progress(ip), (p) => p.run > before && (p.phase === 6 || p.phase === 7), 60_000);
   t.match(done, { run: before + 1, phase: 6, percent: 100, error: 0, role: 'compute' }, JSON.stringify(done));
   t.same(await progress(ip), done, 'polling again reads the same: a read changes nothing');
 
   const cd = await oem(ip, 0x21, [0x00]);
   t.equal(cd.bytes[1], 0, 'the CD-ROM was ejected (state 0, empty)');
 
-  const text = await waitFor('the installed system\'s login prompt', () => consoleText(control, ip), (s) => /node-127-088-000-001 login: $/.test(s), 20_000);
+  const text = await untilValue('the installed system\'s login prompt', () => consoleText(control, ip), (s) => /node-127-088-000-001 login: $/.test(s), 20_000);
   t.match(text, /Booting from USB CD-ROM/, 'the installer booted from the CD');
   t.match(text, /bmcfleet-installer: SYSTEM\.IMG: OK/, 'each sum checked');
   t.match(text, /Setting up slurmd/, 'the packages\' steps ran');
@@ -118,7 +119,7 @@ t.test('bootdev cdrom + power cycle installs the image; progress is polled to do
 t.test('a corrupted image fails with the reason reported; the host is not installed', async (t) => {
   const ip = BMCS[1];
   const before = await installFrom(ip, 'corrupt.iso');
-  const failed = await waitFor('the install', () => progress(ip), (p) => p.run > before && (p.phase === 6 || p.phase === 7), 60_000);
+  const failed = await untilValue('the install', () => progress(ip), (p) => p.run > before && (p.phase === 6 || p.phase === 7), 60_000);
   t.match(failed, { run: before + 1, phase: 7, error: 5 }, 'failed, bad-checksum');
   t.match(failed.message, /SYSTEM\.IMG: SHA-256/);
   t.match(await consoleText(control, ip), /bmcfleet-installer: FAILED \(bad-checksum\): SYSTEM\.IMG/);

@@ -14,7 +14,8 @@ import { readIscsiBoot, writeIscsiBoot, type IscsiBootConfig } from '../../clien
 import { readIscsiBootStatus, type IscsiBootStatusReading } from '../../clients/ipmi/iscsi-boot-status.js';
 import { IsnsClient } from '../../clients/isns/isns-client.js';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
-import { consoleText, waitFor } from '../helpers/fleet-console.js';
+import { consoleText } from '../helpers/fleet-console.js';
+import { untilValue } from '../helpers/until.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
 
@@ -83,7 +84,7 @@ t.test('in a DD with its target: bootdev pxe + power on boots the host from iSCS
   const c = config(ip, 1, true);
   const before = await bootFromIscsi(ip, c);
   t.same(await withBmcSession(login(ip), (client) => readIscsiBoot(client)), c, 'readIscsiBoot reads parameter 102 back');
-  const done = await waitFor('the iSCSI boot', () => status(ip), finished(before), 30_000);
+  const done = await untilValue('the iSCSI boot', () => status(ip), finished(before), 30_000);
   t.same(done, { run: before + 1, state: 'booted', error: 'none', message: `booted from ${TARGET(1)} LUN 0`, targetName: TARGET(1), lun: 0 });
 
   const raw = await ipmitool({ host: ip, port: ipmiPort }, ['raw', '0x2e', '0x32', '0xd9', '0x7e', '0x00']);
@@ -96,7 +97,7 @@ t.test('in a DD with its target: bootdev pxe + power on boots the host from iSCS
   t.equal(b.readUInt16LE(17), 0, 'LUN 0');
   t.equal(b.subarray(20, 20 + b[19]).toString(), TARGET(1), 'the target name');
 
-  const text = await waitFor('the login prompt', () => consoleText(control, ip), (s) => /Booting from SAN device[\s\S]*node-127-150-009-001 login: /.test(s), 20_000);
+  const text = await untilValue('the login prompt', () => consoleText(control, ip), (s) => /Booting from SAN device[\s\S]*node-127-150-009-001 login: /.test(s), 20_000);
   t.match(text, `sanboot iscsi:${TARGET_IP[0]}::${targetPort}:0:${TARGET(1)}\r\n`);
   t.match(text, `Registered SAN device 0x80: ${TARGET(1)} LUN 0, 2000 MB\r\n`, 'the console names the target and LUN');
   t.match(text, `bmcfleet ${TARGET(1)} LUN 0: booted from iSCSI\r\nWelcome to GRUB!`, 'the boot sector, then the boot loader');
@@ -110,12 +111,12 @@ t.test('in no DD with its target: isns-not-visible through iSNS, login-refused a
   const ip = BMCS[1];
   await manager.ddRegister({ name: 'someone-else', members: ['iqn.2026-12.org.example:someone-else', TARGET(2)] });
   let before = await bootFromIscsi(ip, config(ip, 2, true));
-  let done = await waitFor('the iSCSI boot', () => status(ip), finished(before), 30_000);
+  let done = await untilValue('the iSCSI boot', () => status(ip), finished(before), 30_000);
   t.match(done, { run: before + 1, state: 'failed', error: 'isns-not-visible', targetName: TARGET(2), message: /does not show/ });
-  const text = await waitFor('the disk\'s login prompt', () => consoleText(control, ip), (s) => /Could not boot[\s\S]*node-127-150-009-002 login: /.test(s), 20_000);
+  const text = await untilValue('the disk\'s login prompt', () => consoleText(control, ip), (s) => /Could not boot[\s\S]*node-127-150-009-002 login: /.test(s), 20_000);
   t.match(text, /\(isns-not-visible\)\r\nNo more network devices\r\nBooting from Bay 0: /, 'the reason, then the fallback to the disk');
 
   before = await bootFromIscsi(ip, config(ip, 2, false));
-  done = await waitFor('the iSCSI boot', () => status(ip), finished(before), 30_000);
+  done = await untilValue('the iSCSI boot', () => status(ip), finished(before), 30_000);
   t.match(done, { run: before + 1, state: 'failed', error: 'login-refused', message: /02\/02/ });
 });
