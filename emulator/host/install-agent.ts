@@ -7,7 +7,7 @@
 // An idle host holds nothing: no connection, no timer; the drives are attached only while an install runs. A boot
 // without a CD boot override, or with one but an empty CD-ROM, is the plain boot from disk it always was (the empty
 // CD-ROM is reported as a failed install, no-medium).
-import { sleepOn, type Clock } from '../../runtime/clock.js';
+import type { Clock } from '../../runtime/clock.js';
 import { DecodeError } from '../../protocols/errors.js';
 import {
   INSTALL_ERROR_NAMES, InstallError, InstallPhase, type InstallProgress,
@@ -215,6 +215,14 @@ export class InstallAgent {
     return err instanceof SenseError && err.key === SenseKey.notReady ? InstallError.NO_MEDIUM : InstallError.ATTACH_FAILED;
   }
 
+  /** Waits `ms` on the run's timer, which a power-off or reset cancels: the wait then ends at once. */
+  private pause(r: Run, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = this.o.clock.setTimeout(() => { r.timer = null; resolve(); }, ms);
+      r.timer = { cancel: () => { timer.cancel(); resolve(); } };
+    });
+  }
+
   /**
    * Attaches `drive`; a BMC too busy to answer the connection or the import is asked again after a pause, as a host's
    * firmware keeps waiting for its virtual media to enumerate, and a BMC that answers "no" is not.
@@ -234,7 +242,7 @@ export class InstallAgent {
         if (!unanswered || this.o.clock.now() + pause >= giveUpAt || r.stopped) throw err;
         this.print(`bmcfleet-installer: ${name} not attached (${err.message}); trying again in ${pause / 1000} s`);
         this.progress(r, InstallPhase.ATTACHING, 0, `waiting for the BMC's virtual ${name} (try ${attempt + 2})`);
-        await sleepOn(this.o.clock, pause);
+        await this.pause(r, pause);
         if (r.stopped) throw new InstallFailure(InstallError.INTERRUPTED, 'the host was powered off or reset');
       }
     }

@@ -103,6 +103,25 @@ t.test('a BMC whose USB/IP export never answers: each attach is asked again afte
   t.notOk(s.agent.busy);
 });
 
+t.test('powered off while it waits to attach again: interrupted at once, no timer left', async (t) => {
+  const connections: Socket[] = [];
+  const silent = createServer((s) => connections.push(s));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => { for (const c of connections) c.destroy(); silent.close(); });
+  const port = (silent.address() as { port: number }).port;
+  const s = setup({ usbip: { bmc: '127.0.0.1', port, timeoutMs: 1_000, attachRetryMs: [60_000], attachPatienceMs: 600_000 } });
+  const at = s.clock.now();
+  s.agent.boot(at, true);
+  s.clock.advance(INSTALLER_START_MS);
+  await until(() => connections.length === 1);
+  s.clock.advance(1_000);
+  await until(() => s.console.text(at * 1024, s.clock.now()).includes('trying again in 60 s'));
+  s.agent.powerOff(s.clock.now());
+  t.match(s.reports[s.reports.length - 1], { run: 1, phase: InstallPhase.FAILED, error: InstallError.INTERRUPTED });
+  t.equal(s.clock.pending, 0, 'the pause\'s timer is gone with the run');
+  t.equal(connections.length, 1, 'no attempt after the power-off');
+});
+
 t.test('BIOS: takeCdromBoot takes a one-time CD override and clears it; leaves any other override alone', (t) => {
   const m = new BmcModel({ ip: '127.9.0.2', now: 0 });
   t.notOk(m.bootOptions.takeCdromBoot(), 'no override');
