@@ -83,13 +83,13 @@ export const BOOT_TIMING: BootTiming = { maxTries: 3, retryMs: 2000, pollMs: 100
 
 export type BootAction =
   | { kind: 'pick'; sizeBytes: number }
-  | { kind: 'dd'; ddId: number | null; members: [target: string, initiator: string] }
+  | { kind: 'dd'; members: [target: string, initiator: string] }
   | { kind: 'parameters'; config: IscsiBootConfig }
   | { kind: 'boot-pxe' }
   | { kind: 'read-run' }
   | { kind: 'power' }
   | { kind: 'poll' }
-  | { kind: 'release'; ddId: number | null };
+  | { kind: 'release' };
 
 export type BootResult =
   | { kind: 'pick'; disk: DiskRef | null }
@@ -128,14 +128,14 @@ export function nextAction(s: BootRequest, nowMs: number): { save: BootRequest; 
   if (isFinal(s) || (s.dueMs !== null && nowMs < s.dueMs)) return null;
   switch (s.step) {
     case BootStep.PICK: return { save: s, action: { kind: 'pick', sizeBytes: s.sizeBytes } };
-    case BootStep.DD: return { save: s, action: { kind: 'dd', ddId: s.ddId, members: [s.disk!.target, s.initiator] } };
+    case BootStep.DD: return { save: s, action: { kind: 'dd', members: [s.disk!.target, s.initiator] } };
     case BootStep.PARAMETERS: return { save: s, action: { kind: 'parameters', config: bootConfig(s, s.disk!) } };
     case BootStep.BOOT_DEVICE: return { save: s, action: { kind: 'boot-pxe' } };
     case BootStep.POWER:
       if (s.runBefore === null) return { save: s, action: { kind: 'read-run' } };
       return { save: { ...s, step: BootStep.BOOTING, stepSinceMs: nowMs, dueMs: null }, action: { kind: 'power' } };
     case BootStep.BOOTING: return { save: s, action: { kind: 'poll' } };
-    case BootStep.RELEASING: return { save: s, action: { kind: 'release', ddId: s.ddId } };
+    case BootStep.RELEASING: return { save: s, action: { kind: 'release' } };
   }
   return null;
 }

@@ -30,10 +30,10 @@ export interface HostBootProbe {
 
 /** The discovery domains a boot needs on the iSNS server. */
 export interface BootDomains {
-  /** A DD named `name` holding exactly `members` (made, or found by its name or `knownId` and set right); its ID. */
-  ensure(name: string, members: readonly string[], knownId: number | null): Promise<number>;
-  /** The DD named `name` (or `knownId`) is gone; one already gone is fine. */
-  remove(name: string, knownId: number | null): Promise<void>;
+  /** A DD named `name` holding exactly `members` (made, or found by its name and set right); its ID. */
+  ensure(name: string, members: readonly string[]): Promise<number>;
+  /** The DD named `name` is gone; one already gone is fine. */
+  remove(name: string): Promise<void>;
 }
 
 /** Requests driven at once. */
@@ -182,13 +182,13 @@ export class BootRunner {
     try {
       switch (action.kind) {
         case 'pick': result = { kind: 'pick', disk: this.o.store.repick(s.host, action.sizeBytes) }; break;
-        case 'dd': result = { kind: 'dd', ddId: await this.o.domains.ensure(ddNameFor(s.host), action.members, action.ddId) }; break;
+        case 'dd': result = { kind: 'dd', ddId: await this.o.domains.ensure(ddNameFor(s.host), action.members) }; break;
         case 'parameters': await bmc!.writeParameters({ ...action.config, isns: this.o.isnsServer?.() ?? null }); result = { kind: 'parameters' }; break;
         case 'boot-pxe': await bmc!.setBootPxe(); result = { kind: 'boot-pxe' }; break;
         case 'read-run': result = { kind: 'read-run', run: (await probe!.status()).run }; break;
         case 'power': await bmc!.powerOnOrCycle(); result = { kind: 'power' }; break;
         case 'poll': result = { kind: 'poll', report: await probe!.status() }; break;
-        case 'release': await this.o.domains.remove(ddNameFor(s.host), action.ddId); result = { kind: 'release' }; break;
+        case 'release': await this.o.domains.remove(ddNameFor(s.host)); result = { kind: 'release' }; break;
       }
     } catch (err) {
       return actionFailed(s, (err as Error).message, this.o.clock.now(), this.timing);

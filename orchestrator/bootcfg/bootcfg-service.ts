@@ -60,7 +60,7 @@ export class BootcfgService {
     for (const r of this.o.store.requests()) {
       if (r.ddId === null || r.disk === null || r.step === BootStep.RELEASED || r.step === BootStep.RELEASING) continue;
       try {
-        const ddId = await this.o.domains.ensure(ddNameFor(r.host), [r.disk.target, r.initiator], null);
+        const ddId = await this.o.domains.ensure(ddNameFor(r.host), [r.disk.target, r.initiator]);
         if (ddId !== r.ddId) this.o.runner.amend(r.host, (s) => (s.ddId === r.ddId ? { ...s, ddId } : s));
       } catch (err) {
         onProblem(`the DD of ${r.host}'s boot request could not be registered again: ${(err as Error).message}`);
