@@ -5,7 +5,7 @@
 // (emulator/iscsi/): a seeded pattern, LUN 0 a bootable disk, to the initiators it shares a discovery domain
 // with, a list it downloads from the iSNS server and fetches again on every SCN (emulator/iscsi/initiator-acl.ts).
 import type { Clock } from '../../runtime/clock.js';
-import { NodeType } from '../../protocols/isns/attributes.js';
+import { NodeType, ScnBitmap } from '../../protocols/isns/attributes.js';
 import { IsnsClient, type EntitySpec } from '../../clients/isns/isns-client.js';
 import { LUN_STATES, type TargetLun, type TargetSpec } from './target-spec.js';
 import { RegistrationKeeper } from '../../clients/isns/registration-keeper.js';
@@ -14,6 +14,14 @@ import { InitiatorAcl } from '../iscsi/initiator-acl.js';
 import { IscsiPortal } from '../iscsi/iscsi-portal.js';
 import type { IscsiCounterValues } from '../iscsi/iscsi-counters.js';
 import { PatternLun } from '../iscsi/pattern-lun.js';
+
+/**
+ * The SCNs its initiator list needs: every event, but about initiators and itself only (RFC 4171 §6.4.4, bit 24):
+ * another target's registration changes nothing here, and with every target told of every other, a fleet of N
+ * targets starting under the default DD made N x N SCNs and list fetches.
+ */
+const ACL_SCNS = ScnBitmap.OBJECT_ADDED | ScnBitmap.OBJECT_REMOVED | ScnBitmap.OBJECT_UPDATED
+  | ScnBitmap.DD_DDS_MEMBER_ADDED | ScnBitmap.DD_DDS_MEMBER_REMOVED | ScnBitmap.INITIATOR_AND_SELF_ONLY;
 
 export interface TargetSummary extends TargetSpec {
   eid: string | null; refreshes: number; refreshFailures: number; esisAnswered: number; scnsReceived: number;
@@ -54,7 +62,7 @@ export class EmulatedTarget {
     this.client = await IsnsClient.connect({ host: this.server.host, port: this.server.port, source: this.spec.iqn, clock: this.clock, localAddress: this.spec.ip });
     this.keeper = new RegistrationKeeper(this.client, this.entity(), this.clock);
     await this.keeper.start();
-    await this.client.scnRegister();
+    await this.client.scnRegister(ACL_SCNS);
     await this.acl.refresh();
     try {
       await this.portal.start();
@@ -73,7 +81,7 @@ export class EmulatedTarget {
     await this.keeper!.update(this.entity());
     // Replace registers the node anew, without its SCN registration (RFC 4171 §5.6.5.1): ask again, and catch up
     // on what the SCNs missed meanwhile
-    await this.client!.scnRegister();
+    await this.client!.scnRegister(ACL_SCNS);
     await this.acl.refresh();
   }
 

@@ -59,9 +59,12 @@ t.test('targets register, then follow additions, removals and degraded LUNs, wit
   t.ok(await seen(ScnBitmap.OBJECT_UPDATED | ScnBitmap.OBJECT_ADDED, IQN(1)), 'the watcher got an SCN for the change');
   t.equal((await client.node(IQN(1)))!.luns?.find((l) => l.lun === 1)?.state, LunState.OFFLINE, 'queries show the LUN offline');
 
+  const scnsOf = async (iqn: string) => ((await api('GET', '/targets')).json as { iqn: string; scnsReceived: number }[]).find((x) => x.iqn === iqn)!.scnsReceived;
+  const vol2Scns = await scnsOf(IQN(2));
   const added = await api('POST', '/targets', { name: 'scratch', firstIp: '127.29.2.1', luns: [{ lun: 0, sizeGB: 5 }] });
   t.equal(added.status, 200);
   t.ok(await seen(ScnBitmap.OBJECT_ADDED, 'iqn.2026-11.org.bmcfleet:scratch'), 'SCN for the added target');
+  t.equal(await scnsOf(IQN(2)), vol2Scns, 'another target is not told (it asked for initiators and itself only, RFC 4171 §6.4.4)');
   t.ok(await client.node('iqn.2026-11.org.bmcfleet:scratch'), 'the added target is registered');
 
   t.equal((await api('DELETE', `/targets/${IQN(2)}`)).status, 200);
