@@ -216,13 +216,20 @@ async function bootByHand(host: string, disk: Disk, isns: IsnsClient, login: Ipm
     await client.call(ChassisControl, { action: status.powerOn ? ChassisAction.POWER_CYCLE : ChassisAction.POWER_UP });
     // as long as the manager waits for one boot (BOOT_TIMING): one host that never ends its boot cannot hold the run
     const giveUpAt = performance.now() + BOOT_TIMING.bootTimeoutMs + BOOT_TIMING.runTimeoutMs;
+    let unanswered = '';
     while (performance.now() < giveUpAt) {
       await new Promise((r) => setTimeout(r, BOOT_TIMING.pollMs));
-      const s = await readIscsiBootStatus(client);
+      let s;
+      try {
+        s = await readIscsiBootStatus(client);
+      } catch (err) { // a poll lost to a busy BMC is asked again at the next, as the manager's probe does
+        unanswered = ` (last poll: ${(err as Error).message})`;
+        continue;
+      }
       if (s.run > before && s.state === 'booted') return { host, booted: true, endedAtMs: Date.now(), failure: null };
       if (s.run > before && s.state === 'failed') return { host, booted: false, endedAtMs: Date.now(), failure: `${s.error}: ${s.message}` };
     }
-    return { host, booted: false, endedAtMs: Date.now(), failure: `the boot did not end within ${(BOOT_TIMING.bootTimeoutMs + BOOT_TIMING.runTimeoutMs) / 1000} s of the power command` };
+    return { host, booted: false, endedAtMs: Date.now(), failure: `the boot did not end within ${(BOOT_TIMING.bootTimeoutMs + BOOT_TIMING.runTimeoutMs) / 1000} s of the power command${unanswered}` };
   } catch (err) {
     return { host, booted: false, endedAtMs: Date.now(), failure: (err as Error).message };
   } finally {
