@@ -118,6 +118,10 @@ async function withFleet<T>(dir: string, work: (fleet: EmulatorProcess) => Promi
   try {
     return await work(fleet);
   } finally {
+    const { exitCode, signalCode } = fleet.child;
+    if (exitCode !== null || signalCode !== null) { // a fleet that died mid-run would show only as BMCs gone silent
+      process.stderr.write(`  the fleet exited during the run (${exitCode ?? signalCode}); its output ended with:\n${fleet.output().slice(-3000)}\n`);
+    }
     await fleet.stop();
   }
 }
