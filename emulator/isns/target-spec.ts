@@ -12,4 +12,6 @@ export interface TargetSpec {
   ip: string;
   port: number;
   luns: TargetLun[];
+  /** The CHAP account initiators must log in with; none when left out. The secret never leaves the fleet's process. */
+  chap?: { name: string; secret: string };
 }
