@@ -15,6 +15,7 @@ import { loadClusterFile, type ClusterFile } from '../orchestrator/cluster-updat
 import { UpdateArrivals } from '../orchestrator/cluster-update/update-arrivals.js';
 import { FeedWatcher } from '../orchestrator/cluster-update/update-feed.js';
 import { DocumentError } from '../runtime/document/issues.js';
+import { loadChapFile, type ChapAccounts } from '../orchestrator/bootcfg/chap-file.js';
 import { readdirSync } from 'node:fs';
 import { tokenFromFile } from './api-client.js';
 import { KEY_FILE_NAME, loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
@@ -52,6 +53,7 @@ const HELP = `usage: bmcfleet manager serve [--state DIR] [--listen HOST:PORT] (
                               [--user U] [--password-file F] [--policy FILE] [--pool-file F] [--pool-webhook URL]
                               [--install-concurrency N] [--clusters DIR] [--update-feed DIR|URL] [--feed-interval S]
                               [--isns HOST:PORT | --isns-slp [--slp-scope S] [--slp-port P]] [--isns-listen A] [--bmc-port P]
+                              [--chap-file F]
        bmcfleet manager key [--state DIR] [--json]
 
 The firmware manager hands an HPM.1 image to the rack controllers (RMCs) it governs; each RMC flashes the
@@ -97,6 +99,8 @@ iSCSI boot configuration (bmcfleet bootcfg):
   --slp-scope S        the SLP scope (default DEFAULT); --slp-port P the SLP agents' UDP port (default 427)
   --isns-listen A      the address of the manager's SCN listener (default: --listen's host, 127.0.0.1 for 0.0.0.0)
   --bmc-port P         the BMCs' IPMI port for boot requests (default 623); --user and --password-file as above
+  --chap-file F        the targets' CHAP accounts (YAML: IQN or IQN-prefix* -> { name, secret }): a host booting
+                       from such a target gets its account as boot parameters 108/109, never saved or shown
   --json               key: print {publicKey, keyId, file}
 
 API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
@@ -130,7 +134,7 @@ export const managerCommand = {
       policy: { type: 'string' }, 'pool-file': { type: 'string' }, 'pool-webhook': { type: 'string' }, 'install-concurrency': { type: 'string' },
       clusters: { type: 'string' }, 'update-feed': { type: 'string' }, 'feed-interval': { type: 'string' },
       isns: { type: 'string' }, 'isns-slp': { type: 'boolean' }, 'slp-scope': { type: 'string' }, 'slp-port': { type: 'string' },
-      'isns-listen': { type: 'string' }, 'bmc-port': { type: 'string' },
+      'isns-listen': { type: 'string' }, 'bmc-port': { type: 'string' }, 'chap-file': { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -237,7 +241,18 @@ function startProvisioning(values: Values, stateDir: string): { service: Provisi
 async function startBootcfgOf(values: Values, stateDir: string, apiHost: string): Promise<Bootcfg | null> {
   const fixed = str(values, 'isns');
   if (fixed !== undefined && values['isns-slp']) throw new UsageError('--isns and --isns-slp: give one of them');
-  if (fixed === undefined && !values['isns-slp']) return null;
+  const chapFile = str(values, 'chap-file');
+  if (fixed === undefined && !values['isns-slp']) {
+    if (chapFile !== undefined) throw new UsageError('--chap-file is for boot requests: give --isns or --isns-slp too');
+    return null;
+  }
+  let chap: ChapAccounts | undefined;
+  try {
+    chap = chapFile === undefined ? undefined : loadChapFile(chapFile);
+  } catch (err) {
+    if (!(err instanceof DocumentError)) throw err;
+    throw new UsageError(`--chap-file: ${err.message}`);
+  }
   const at = fixed === undefined ? null : parseHostPort(fixed);
   if (fixed !== undefined && (at === null || at.port === 0)) throw new UsageError(`--isns must be HOST:PORT, e.g. 127.0.0.1:3205, got "${fixed}"`);
   const slpPort = integer(str(values, 'slp-port'), 'slp-port', 427, 1, 65535);
@@ -250,7 +265,7 @@ async function startBootcfgOf(values: Values, stateDir: string, apiHost: string)
   const listenHost = str(values, 'isns-listen') ?? (apiHost === '0.0.0.0' || apiHost === '::' ? '127.0.0.1' : apiHost);
   return startBootcfg({
     dbFile: join(stateDir, DB_FILE_NAME), clock: systemClock, server, listenHost, login: bmcLogin(values),
-    ipmiPort: integer(str(values, 'bmc-port'), 'bmc-port', 623, 1, 65535),
+    ipmiPort: integer(str(values, 'bmc-port'), 'bmc-port', 623, 1, 65535), ...(chap ? { chap } : {}),
     onProblem: (message) => process.stderr.write(`bootcfg: ${message}\n`),
   });
 }

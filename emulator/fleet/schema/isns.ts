@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { HeartbeatConfig } from '../../isns/heartbeat-sender.js';
 import { DEFAULT_ISNS_SLP, type IsnsSlpConfig } from '../../isns/isns-slp.js';
 import { LUN_STATES } from '../../isns/target-spec.js';
-import { CHAP_MIN_SECRET } from '../../../protocols/iscsi/chap.js';
+import { chapAccount } from '../../../runtime/document/chap-account.js';
 import { flag, hostPortText, ipv4Text, oneOf, text, wholeNumber } from './kinds.js';
 
 /** Where and how often the server sends Heartbeats (RFC 4171 §5.6.5.14). */
@@ -42,19 +42,6 @@ const lun = z.strictObject({
   state: oneOf(Object.keys(LUN_STATES) as [string, ...string[]]).prefault('online'),
 });
 
-/** Bytes a CHAP string may have: the boot parameters (108/109) carry 255 at most. */
-const MAX_CHAP_BYTES = 255;
-const bytesOf = (issue: { input?: unknown }) => `${Buffer.byteLength(String(issue.input))} bytes`;
-
-/** The incoming CHAP account initiators log in with (RFC 7143 §12.1.3), as tgtadm --mode account binds one. */
-const chap = z.strictObject({
-  name: text().refine((s) => Buffer.byteLength(s) <= MAX_CHAP_BYTES, { error: (i) => `${bytesOf(i)}: at most ${MAX_CHAP_BYTES}` })
-    .describe('the CHAP user name (CHAP_N)'),
-  secret: text().refine((s) => Buffer.byteLength(s) >= CHAP_MIN_SECRET, { error: (i) => `${bytesOf(i)}: a CHAP secret needs at least ${CHAP_MIN_SECRET} (RFC 7143 §9.2.1)` })
-    .refine((s) => Buffer.byteLength(s) <= MAX_CHAP_BYTES, { error: (i) => `${bytesOf(i)}: at most ${MAX_CHAP_BYTES}` })
-    .describe(`the CHAP secret, ${CHAP_MIN_SECRET} to ${MAX_CHAP_BYTES} bytes`),
-});
-
 /** `count` targets named iqn.2026-11.org.bmcfleet:NAME-N on consecutive portal addresses from firstIp (NAME alone when count is 1). */
 export const targetEntry = z.strictObject({
   name: text().regex(/^[a-z0-9][a-z0-9.-]*$/, { error: 'lower-case letters, digits, dots and dashes (it goes into an IQN)' })
@@ -63,7 +50,7 @@ export const targetEntry = z.strictObject({
   firstIp: ipv4Text().describe('the first target\'s portal address, in 127.0.0.0/8; .0 and .255 are skipped'),
   port: wholeNumber(1, 65535).prefault(3260).describe('the portals\' TCP port'),
   luns: z.array(lun).prefault([{ lun: 0, sizeGB: 100 }]),
-  chap: chap.nullable().optional().describe('initiators must log in with this CHAP account; none when left out'),
+  chap: chapAccount.nullable().optional().describe('initiators must log in with this CHAP account; none when left out'),
 });
 
 export const targetsSection = z.array(targetEntry).describe('emulated iSCSI targets; they register with the fleet\'s iSNS server (isns:)');
