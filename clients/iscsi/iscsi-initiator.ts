@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { RESERVED_TAG } from '../../protocols/iscsi/bhs.js';
-import { ChapInitiatorExchange, type ChapCredentials } from '../../protocols/iscsi/chap.js';
+import { ChapInitiatorExchange, type ChapAccount } from '../../protocols/iscsi/chap.js';
 import { PduFramer } from '../../protocols/iscsi/framer.js';
 import { ISCSI_VERSION, LoginStage, LoginStatus, describeLoginStatus, encodeLoginRequest, type LoginResponse } from '../../protocols/iscsi/login.js';
 import { LogoutReason, encodeLogoutRequest } from '../../protocols/iscsi/logout.js';
@@ -48,8 +48,11 @@ export interface IscsiLoginOptions {
   localAddress?: string;
   /** What to offer (RFC 7143 defaults, MaxRecvDataSegmentLength 256 KiB, otherwise). */
   parameters?: Partial<SessionParameters>;
-  /** A CHAP account: AuthMethod=CHAP,None is offered and the target's challenge answered (RFC 7143 §12.1.3). */
-  chap?: ChapCredentials;
+  /**
+   * A CHAP account: AuthMethod=CHAP,None is offered and the target's challenge answered (RFC 7143 §12.1.3); with
+   * `mutual`, the target must prove that account in turn (mutual CHAP), or the login fails.
+   */
+  chap?: ChapAccount;
 }
 
 /** The target refused the login: its Status-Class and Status-Detail. */
@@ -173,7 +176,7 @@ export class IscsiInitiator {
     const identity: TextPairs = [['InitiatorName', this.options.initiatorName]];
     if (this.options.targetName !== undefined) identity.push(['SessionType', 'Normal'], ['TargetName', this.options.targetName]);
     else identity.push(['SessionType', 'Discovery']);
-    const chap = new ChapInitiatorExchange(this.options.chap ?? null);
+    const chap = new ChapInitiatorExchange(this.options.chap ?? null, randomBytes);
     let stage: number = LoginStage.security;
     let text: TextPairs = [...identity, ...chap.offer()];
     let securityDone = false;
@@ -191,6 +194,7 @@ export class IscsiInitiator {
       text = [];
       if (stage === LoginStage.security && !securityDone) {
         const step = this.decodeAnswer(() => chap.receive(pairs));
+        if (step.kind === 'refuse') throw new IscsiConnectionError(`${this.target} failed mutual CHAP: ${step.reason}`);
         if (step.kind === 'send') {
           if (response.transit) throw new IscsiConnectionError(`${this.target} left the security stage before CHAP ended`);
           text = step.pairs;

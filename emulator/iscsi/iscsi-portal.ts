@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
+import type { ChapAccount } from '../../protocols/iscsi/chap.js';
 import { TargetSession, type TargetNode } from '../../protocols/iscsi/target-session.js';
 import type { Medium } from '../../protocols/scsi/medium.js';
 import { IscsiConnection, type ConnectionHost } from './iscsi-connection.js';
@@ -25,14 +26,19 @@ export interface IscsiPortalOptions {
   allows(initiator: string): boolean;
   /** Whether a LUN is in service now (its iSNS LUN State online or busy). */
   online(lun: number): boolean;
-  /** The CHAP account initiators must log in with (RFC 7143 §12.1.3); none when left out. */
-  chap?: { name: string; secret: string };
+  /** The CHAP account initiators must log in with (RFC 7143 §12.1.3), and the target's own for mutual CHAP; none when left out. */
+  chap?: { name: string; secret: string; mutual?: { name: string; secret: string } };
   clock: Clock;
   maxConnections?: number;
   idleTimeoutMs?: number;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 64;
+
+function chapAccount(a: { name: string; secret: string; mutual?: { name: string; secret: string } }): ChapAccount {
+  const bytes = (c: { name: string; secret: string }) => ({ name: c.name, secret: Buffer.from(c.secret, 'utf8') });
+  return { ...bytes(a), ...(a.mutual ? { mutual: bytes(a.mutual) } : {}) };
+}
 export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 
 export class IscsiPortal implements ConnectionHost {
@@ -56,7 +62,7 @@ export class IscsiPortal implements ConnectionHost {
       name: options.iqn, alias: options.alias, address: formatHostPort(options.ip, options.port), portalGroupTag: 1, luns: infos,
       identity: (lun) => ({ vendor: 'BMCFLEET', product: 'iSCSI LUN', revision: '1.0', serial: `${options.ip}-${lun}` }),
       online: (lun) => options.online(lun),
-      ...(options.chap ? { chap: { name: options.chap.name, secret: Buffer.from(options.chap.secret, 'utf8') } } : {}),
+      ...(options.chap ? { chap: chapAccount(options.chap) } : {}),
     };
   }
 

@@ -16,8 +16,8 @@ import type { IscsiCounterValues } from '../iscsi/iscsi-counters.js';
 import { PatternLun } from '../iscsi/pattern-lun.js';
 
 export interface TargetSummary extends Omit<TargetSpec, 'chap'> {
-  /** The CHAP account's name; its secret is never shown. */
-  chap?: { name: string };
+  /** The CHAP accounts' names; their secrets are never shown. */
+  chap?: { name: string; mutual?: { name: string } };
   eid: string | null; refreshes: number; refreshFailures: number; esisAnswered: number; scnsReceived: number;
   /** The initiators allowed to log in now (those the iSNS server shows this target). */
   initiators: string[];
@@ -94,7 +94,7 @@ export class EmulatedTarget {
   summary(): TargetSummary {
     const { chap, ...spec } = this.spec;
     return {
-      ...spec, ...(chap ? { chap: { name: chap.name } } : {}), eid: this.keeper?.current?.eid ?? null, refreshes: this.keeper?.refreshes ?? 0, refreshFailures: this.keeper?.failures ?? 0,
+      ...spec, ...(chap ? { chap: { name: chap.name, ...(chap.mutual ? { mutual: { name: chap.mutual.name } } : {}) } } : {}), eid: this.keeper?.current?.eid ?? null, refreshes: this.keeper?.refreshes ?? 0, refreshFailures: this.keeper?.failures ?? 0,
       esisAnswered: this.listener.counters.esis, scnsReceived: this.listener.counters.scns,
       initiators: this.acl.names, iscsi: this.portal.counters.snapshot(),
     };

@@ -5,7 +5,9 @@
 //   I -> T  CHAP_N=<name> CHAP_R=<response>     T -> I  (authenticated: the login goes on)
 // CHAP_A 5 is MD5, the only algorithm RFC 7143 requires; CHAP_R = MD5(identifier || secret || challenge).
 // Binary values (§6.1) are hex, "0x..." (an odd digit count has an implied leading 0), or base64, "0b...".
-// Mutual CHAP (the initiator's own CHAP_I/CHAP_C) is not done: a target answers it with authentication failure.
+// Mutual CHAP: the initiator sends its own CHAP_I and CHAP_C with its response, and the target answers with its own
+// account's CHAP_N and CHAP_R; a target without one, or an initiator challenge equal to the target's (a reflection),
+// fails with authentication failure. An initiator that asked for it checks the answer.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { DecodeError } from '../errors.js';
 import { IscsiError, PROTO } from './bhs.js';
@@ -29,10 +31,15 @@ export function isChapKey(key: string): boolean {
   return CHAP_KEYS.has(key);
 }
 
-/** A CHAP account: the name and secret the initiator proves it knows. */
+/** A CHAP account: the name and secret one side proves it knows. */
 export interface ChapCredentials {
   name: string;
   secret: Buffer;
+}
+
+/** An account an initiator logs in with, and the one a target proves itself with (mutual CHAP). */
+export interface ChapAccount extends ChapCredentials {
+  mutual?: ChapCredentials;
 }
 
 /** CHAP_R (RFC 1994 §4.1): MD5 over the identifier byte, the secret, then the challenge. */
@@ -86,10 +93,11 @@ export class ChapTargetExchange {
   private state: 'algorithm' | 'response' | 'done' | 'failed' = 'algorithm';
   private identifier = 0;
   private challenge: Buffer = Buffer.alloc(0);
-  private readonly account: ChapCredentials;
+  private readonly account: ChapAccount;
   private readonly random: (bytes: number) => Buffer;
 
-  constructor(account: ChapCredentials, random: (bytes: number) => Buffer) {
+  /** `account`: what the initiator must prove; its `mutual`, the target's own, for an initiator that asks. */
+  constructor(account: ChapAccount, random: (bytes: number) => Buffer) {
     this.account = account;
     this.random = random;
   }
@@ -132,17 +140,28 @@ export class ChapTargetExchange {
           if (name === undefined || response === undefined) return { kind: 'fail', status: LoginStatus.missingParameter, reason: 'no CHAP_N or CHAP_R' };
           const answer = decodeBinaryValue(ChapKey.response, response);
           if (answer.length !== MD5_LENGTH) return { kind: 'fail', status: LoginStatus.initiatorError, reason: `CHAP_R of ${answer.length} bytes, not MD5's 16` };
-          if (has(ChapKey.identifier) || has(ChapKey.challenge)) {
-            // the initiator asks the target to prove itself (mutual CHAP): this target holds no secret of its own
-            return { kind: 'fail', status: LoginStatus.authenticationFailure, reason: 'mutual CHAP is not supported' };
-          }
-          const expected = chapResponse(this.identifier, this.account.secret, this.challenge);
+          const theirIdentifier = textValue(pairs, ChapKey.identifier);
+          const theirChallenge = textValue(pairs, ChapKey.challenge);
+          if ((theirIdentifier === undefined) !== (theirChallenge === undefined)) return { kind: 'fail', status: LoginStatus.initiatorError, reason: 'CHAP_I without CHAP_C, or CHAP_C without CHAP_I' };
+          const ours = this.challenge;
           this.challenge = Buffer.alloc(0); // used once
+          const expected = chapResponse(this.identifier, this.account.secret, ours);
           if (name !== this.account.name || !timingSafeEqual(answer, expected)) {
             return { kind: 'fail', status: LoginStatus.authenticationFailure, reason: name !== this.account.name ? 'unknown CHAP_N' : 'wrong CHAP_R' };
           }
           this.state = 'done';
-          return { kind: 'answer', answers: [], done: true };
+          if (theirIdentifier === undefined || theirChallenge === undefined) return { kind: 'answer', answers: [], done: true };
+          // the initiator asks the target to prove itself (mutual CHAP)
+          const mutual = this.account.mutual;
+          if (mutual === undefined) return { kind: 'fail', status: LoginStatus.authenticationFailure, reason: 'mutual CHAP asked of a target without its own account' };
+          const identifier = decodeIdentifier(theirIdentifier);
+          const challenge = decodeBinaryValue(ChapKey.challenge, theirChallenge);
+          if (challenge.length === 0 || challenge.length > CHAP_MAX_CHALLENGE) return { kind: 'fail', status: LoginStatus.initiatorError, reason: `a CHAP_C of ${challenge.length} bytes` };
+          if (challenge.equals(ours)) return { kind: 'fail', status: LoginStatus.authenticationFailure, reason: 'the initiator sent back the target\'s own challenge' };
+          return {
+            kind: 'answer', done: true,
+            answers: [[ChapKey.name, mutual.name], [ChapKey.response, encodeBinaryValue(chapResponse(identifier, mutual.secret, challenge))]],
+          };
         }
         case 'done':
           if (pairs.some(([k]) => isChapKey(k))) return { kind: 'fail', status: LoginStatus.initiatorError, reason: 'CHAP keys after authentication' };
@@ -159,19 +178,25 @@ export class ChapTargetExchange {
 
 // ---------------------------------------------------------------- the initiator's side
 
-/** What the initiator sends next in the security stage: more keys, or nothing (CHAP done or not wanted). */
-export type ChapInitiatorStep = { kind: 'send'; pairs: TextPairs } | { kind: 'done' };
+/** What the initiator sends next in the security stage: more keys, nothing (CHAP done or not wanted), or a refusal of the target (mutual CHAP). */
+export type ChapInitiatorStep = { kind: 'send'; pairs: TextPairs } | { kind: 'done' } | { kind: 'refuse'; reason: string };
 
 /**
  * The initiator's half: offers AuthMethod=CHAP,None when it holds credentials (None otherwise), then answers the
- * target's challenge. A malformed or unexpected answer from the target is a DecodeError.
+ * target's challenge; with `account.mutual`, challenges the target too (random bytes from `random`) and refuses a
+ * wrong answer. A malformed or unexpected answer from the target is a DecodeError.
  */
 export class ChapInitiatorExchange {
   private state: 'method' | 'challenge' | 'sent' | 'done' = 'method';
-  private readonly account: ChapCredentials | null;
+  private readonly account: ChapAccount | null;
+  private readonly random: ((bytes: number) => Buffer) | null;
+  /** Our challenge to the target (mutual CHAP). */
+  private asked: { identifier: number; challenge: Buffer } | null = null;
 
-  constructor(account: ChapCredentials | null) {
+  constructor(account: ChapAccount | null, random: ((bytes: number) => Buffer) | null = null) {
+    if (account?.mutual && random === null) throw new Error('mutual CHAP needs a random source');
     this.account = account;
+    this.random = random;
   }
 
   /** The AuthMethod offer of the first request. */
@@ -208,11 +233,30 @@ export class ChapInitiatorExchange {
       if (bytes.length === 0 || bytes.length > CHAP_MAX_CHALLENGE) throw badKey(ChapKey.challenge, `a challenge of ${bytes.length} bytes`);
       const account = this.account!;
       this.state = 'sent';
-      return { kind: 'send', pairs: [[ChapKey.name, account.name], [ChapKey.response, encodeBinaryValue(chapResponse(decodeIdentifier(identifier), account.secret, bytes))]] };
+      const pairs: TextPairs = [[ChapKey.name, account.name], [ChapKey.response, encodeBinaryValue(chapResponse(decodeIdentifier(identifier), account.secret, bytes))]];
+      if (account.mutual) {
+        let challenge = this.random!(CHAP_CHALLENGE_LENGTH);
+        if (challenge.equals(bytes)) challenge = this.random!(CHAP_CHALLENGE_LENGTH); // never the target's own (a reflection)
+        this.asked = { identifier: this.random!(1)[0], challenge };
+        pairs.push([ChapKey.identifier, String(this.asked.identifier)], [ChapKey.challenge, encodeBinaryValue(challenge)]);
+      }
+      return { kind: 'send', pairs };
     }
     if (this.state === 'sent') {
-      if (answers.some(([k]) => isChapKey(k))) throw badKey(ChapKey.response, 'the target sent CHAP keys after the response (mutual CHAP was not asked)');
       this.state = 'done';
+      const mutual = this.account?.mutual;
+      if (mutual === undefined || this.asked === null) {
+        if (answers.some(([k]) => isChapKey(k))) throw badKey(ChapKey.response, 'the target sent CHAP keys after the response (mutual CHAP was not asked)');
+        return { kind: 'done' };
+      }
+      const name = textValue(answers, ChapKey.name);
+      const response = textValue(answers, ChapKey.response);
+      if (name === undefined || response === undefined) return { kind: 'refuse', reason: 'the target did not answer the mutual CHAP challenge' };
+      const answer = decodeBinaryValue(ChapKey.response, response);
+      const expected = chapResponse(this.asked.identifier, mutual.secret, this.asked.challenge);
+      this.asked = null;
+      if (name !== mutual.name) return { kind: 'refuse', reason: `the target answered as ${name.slice(0, 64)}, not ${mutual.name}` };
+      if (answer.length !== expected.length || !timingSafeEqual(answer, expected)) return { kind: 'refuse', reason: 'the target\'s CHAP_R is wrong' };
     }
     return { kind: 'done' };
   }

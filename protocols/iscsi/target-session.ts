@@ -23,7 +23,7 @@ import type { InquiryIdentity } from '../scsi/inquiry.js';
 import { truncateToAllocation } from '../scsi/cdb.js';
 import { BHS_LENGTH, IscsiError, PADDING, RESERVED_TAG } from './bhs.js';
 import { encodeDataInHeader } from './data.js';
-import { ChapTargetExchange, isChapKey, type ChapCredentials } from './chap.js';
+import { ChapTargetExchange, isChapKey, type ChapAccount } from './chap.js';
 import { LOGIN_DATA_SEGMENT_LENGTH } from './framer.js';
 import { ISCSI_VERSION, LoginStage, LoginStatus, encodeLoginResponse, type LoginRequest } from './login.js';
 import { LogoutReason, LogoutResponseCode, encodeLogoutResponse, type LogoutRequestPdu } from './logout.js';
@@ -50,8 +50,8 @@ export interface TargetNode {
   identity(lun: number): InquiryIdentity;
   /** False while a LUN is out of service: its commands but INQUIRY get NOT READY, OFFLINE. Always ready when left out. */
   online?(lun: number): boolean;
-  /** The CHAP account an initiator must log in with (RFC 7143 §12.1.3); left out, AuthMethod None. */
-  chap?: ChapCredentials;
+  /** The CHAP account an initiator must log in with (RFC 7143 §12.1.3), and the target's own for mutual CHAP; left out, AuthMethod None. */
+  chap?: ChapAccount;
 }
 
 export interface TargetSessionConfig {

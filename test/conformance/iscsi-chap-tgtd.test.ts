@@ -2,7 +2,8 @@
 // to its target (tgtadm --mode account): our initiator logs in with it (tgtd's challenge, our MD5 response); the
 // emulated host's boot firmware boots from the target with parameters 108/109, and with a wrong secret fails with the
 // reason authentication (tgtd answers 02/01). Then our initiator against our emulated target demanding CHAP. tshark
-// dissects both CHAP logins clean (packet-iscsi.c: AuthMethod, CHAP_A, CHAP_I, CHAP_C, CHAP_N, CHAP_R keys).
+// dissects both CHAP logins clean (packet-iscsi.c: AuthMethod, CHAP_A, CHAP_I, CHAP_C, CHAP_N, CHAP_R keys). Mutual
+// CHAP: tgtd with an outgoing account (--outgoing) proves it to our initiator, which refuses a wrong one.
 import t from 'tap';
 import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,7 @@ const PORT = 17955;
 const IQN = 'iqn.2026-12.org.bmcfleet:tgtd-chap';
 const INITIATOR = 'iqn.2026-12.org.bmcfleet:chap-host';
 const ACCOUNT = { name: 'boot-user', secret: 'tgtd-chap-secret' };
+const TARGET_ACCOUNT = { name: 'tgtd-target', secret: 'tgtd-target-secret' };
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-iscsi-chap-'));
 t.teardown(() => rmSync(dir, { recursive: true, force: true }));
 function dissect(file: string, port: number): Promise<string> {
@@ -67,7 +69,7 @@ t.test('tgtd with an incoming account: our CHAP login, the host boots with it, a
   disk[511] = 0xaa;
   const image = join(dir, 'boot.img');
   writeFileSync(image, disk);
-  const tgtd = await startTgtd(HOST, PORT, IQN, image, undefined, ACCOUNT);
+  const tgtd = await startTgtd(HOST, PORT, IQN, image, undefined, { ...ACCOUNT, mutual: TARGET_ACCOUNT });
   t.teardown(() => tgtd.stop());
   const capture = await startCapture(`tcp port ${PORT}`);
   t.teardown(() => capture.stop());
@@ -76,6 +78,17 @@ t.test('tgtd with an incoming account: our CHAP login, the host boots with it, a
   t.ok(session.authenticatedWithChap, 'tgtd chose CHAP and took our response');
   t.same(await session.readCapacity(1), { blockCount: 2048, blockSize: 512 });
   await session.logout();
+  const mutual = await IscsiInitiator.login({
+    host: HOST, port: PORT, initiatorName: INITIATOR, targetName: IQN, timeoutMs: 5000,
+    chap: { ...chapSecret(ACCOUNT.secret), mutual: { name: TARGET_ACCOUNT.name, secret: Buffer.from(TARGET_ACCOUNT.secret) } },
+  });
+  t.ok(mutual.authenticatedWithChap, 'mutual CHAP: tgtd proved its outgoing account');
+  await mutual.logout();
+  const impostor = await IscsiInitiator.login({
+    host: HOST, port: PORT, initiatorName: INITIATOR, targetName: IQN, timeoutMs: 5000,
+    chap: { ...chapSecret(ACCOUNT.secret), mutual: { name: TARGET_ACCOUNT.name, secret: Buffer.from('what-we-expected') } },
+  }).catch((e: Error) => e);
+  t.match(impostor, { name: 'IscsiConnectionError', message: /failed mutual CHAP: the target's CHAP_R is wrong/ }, 'a target proving another secret is refused');
   const none = await IscsiInitiator.login({ host: HOST, port: PORT, initiatorName: INITIATOR, targetName: IQN, timeoutMs: 5000 }).catch((e: Error) => e);
   t.match(none, { name: 'IscsiLoginError', status: LoginStatus.authenticationFailure }, `no CHAP: ${String(none)}`);
 
@@ -94,6 +107,7 @@ t.test('tgtd with an incoming account: our CHAP login, the host boots with it, a
   t.match(text, /CHAP_I=\d+/, 'tgtd\'s identifier');
   t.match(text, /CHAP_C=0x[0-9a-f]+/, 'tgtd\'s challenge');
   t.match(text, /CHAP_N=boot-user/);
+  t.match(text, /CHAP_N=tgtd-target/, 'tgtd\'s answer to our challenge (mutual CHAP)');
   t.match(text, /CHAP_R=0x[0-9a-f]{32}/);
   t.match(text, /Status: Authentication failed \(0x0201\)/, 'tshark reads the refusals as 02/01');
 });
@@ -103,7 +117,7 @@ t.test('our initiator against our emulated target demanding CHAP: tshark decodes
   const TARGET = { ip: '127.147.5.2', port: 17957 };
   const TARGET_IQN = 'iqn.2026-11.org.bmcfleet:tshark-chap';
   const fleet = await TargetFleet.start({ ...ISNS, defaultDiscoveryDomain: true },
-    [{ iqn: TARGET_IQN, alias: 'tshark-chap', ip: TARGET.ip, port: TARGET.port, luns: [{ lun: 0, sizeGB: 1, state: 'online' }], chap: ACCOUNT }], null);
+    [{ iqn: TARGET_IQN, alias: 'tshark-chap', ip: TARGET.ip, port: TARGET.port, luns: [{ lun: 0, sizeGB: 1, state: 'online' }], chap: { ...ACCOUNT, mutual: TARGET_ACCOUNT } }], null);
   const isns = await IsnsClient.connect({ ...ISNS, source: INITIATOR });
   t.teardown(async () => {
     await isns.close();
@@ -113,8 +127,11 @@ t.test('our initiator against our emulated target demanding CHAP: tshark decodes
   for (let i = 0; i < 100 && !fleet.list()[0].initiators.includes(INITIATOR); i++) await new Promise((r) => setTimeout(r, 20));
   const capture = await startCapture(`tcp port ${TARGET.port}`);
   t.teardown(() => capture.stop());
-  const session = await IscsiInitiator.login({ host: TARGET.ip, port: TARGET.port, initiatorName: INITIATOR, targetName: TARGET_IQN, timeoutMs: 5000, chap: chapSecret(ACCOUNT.secret) });
-  t.ok(session.authenticatedWithChap);
+  const session = await IscsiInitiator.login({
+    host: TARGET.ip, port: TARGET.port, initiatorName: INITIATOR, targetName: TARGET_IQN, timeoutMs: 5000,
+    chap: { ...chapSecret(ACCOUNT.secret), mutual: { name: TARGET_ACCOUNT.name, secret: Buffer.from(TARGET_ACCOUNT.secret) } },
+  });
+  t.ok(session.authenticatedWithChap, 'CHAP both ways');
   await session.readCapacity(0);
   await session.logout();
   const wrong = await IscsiInitiator.login({ host: TARGET.ip, port: TARGET.port, initiatorName: INITIATOR, targetName: TARGET_IQN, timeoutMs: 5000, chap: chapSecret('wrong-secret-1') }).catch((e: Error) => e);
@@ -125,5 +142,6 @@ t.test('our initiator against our emulated target demanding CHAP: tshark decodes
   t.match(text, /AuthMethod=CHAP(?!,)/, 'our target chose CHAP');
   t.match(text, /CHAP_C=0x[0-9a-f]{32}/, 'a 16-byte challenge');
   t.match(text, /CHAP_R=0x[0-9a-f]{32}/);
+  t.match(text, /CHAP_N=tgtd-target/, 'our target\'s answer to the initiator\'s challenge (mutual CHAP)');
   t.match(text, /Status: Authentication failed \(0x0201\)/, 'the refusal is 02/01');
 });

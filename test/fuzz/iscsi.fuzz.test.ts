@@ -183,7 +183,7 @@ t.test(`the target session on mutated PDU streams: well-formed answers only, bou
   t.end();
 });
 
-const CHAP_ACCOUNT = { name: 'fuzz-user', secret: Buffer.from('fuzz-secret-12') };
+const CHAP_ACCOUNT = { name: 'fuzz-user', secret: Buffer.from('fuzz-secret-12'), mutual: { name: 'fuzz-target', secret: Buffer.from('fuzz-target-secret') } };
 /** The target's random source in this test: identifier 9, a challenge of 16 bytes 5Ah. */
 const chapRandom = (n: number) => (n === 1 ? Buffer.of(9) : Buffer.alloc(n, 0x5a));
 const RIGHT_RESPONSE = chapResponse(9, CHAP_ACCOUNT.secret, Buffer.alloc(16, 0x5a)).toString('hex');
@@ -199,7 +199,9 @@ const CHAP_LOGIN = [
 const CHAP_VARIANTS = [
   securityLogin([['CHAP_A', '7,5,0x5']]),
   securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', `0b${Buffer.from(RIGHT_RESPONSE, 'hex').toString('base64')}`]]),
-  securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', encodeBinaryValue(Buffer.alloc(16))], ['CHAP_I', '3'], ['CHAP_C', '0x0102030405060708']]),
+  securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', `0x${RIGHT_RESPONSE}`], ['CHAP_I', '3'], ['CHAP_C', '0x0102030405060708']]),
+  securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', `0x${RIGHT_RESPONSE}`], ['CHAP_I', '0x3'], ['CHAP_C', `0b${Buffer.alloc(16, 0x5a).toString('base64')}`]]),
+  securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', encodeBinaryValue(Buffer.alloc(16))], ['CHAP_I', '3']]),
   securityLogin([['CHAP_N', 'someone'], ['CHAP_R', '0x00']]),
   securityLogin([['AuthMethod', 'None']]),
   login(1, 3, initiatorOffers(DEFAULT_PARAMETERS)),

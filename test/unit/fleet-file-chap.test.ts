@@ -16,14 +16,21 @@ t.test('chap: { name, secret } reaches the target spec', async (t) => {
 });
 
 t.test('a short or long secret, an empty name, an unknown key: each with its line and column', async (t) => {
-  const lines = readFleetText([...base, '    chap:', '      name: ""', '      secret: eleven-byte', '      mutual: true'].join('\n')).issues.map((i) => formatIssue('f', i));
+  const lines = readFleetText([...base, '    chap:', '      name: ""', '      secret: eleven-byte', '      reverse: true'].join('\n')).issues.map((i) => formatIssue('f', i));
   t.same(lines, [
     'f:7:13: targets[0].chap.name: expected a non-empty string',
     'f:8:15: targets[0].chap.secret: 11 bytes: a CHAP secret needs at least 12 (RFC 7143 §9.2.1)',
-    'f:9:7: targets[0].chap.mutual: unknown key (known here: name, secret)',
+    'f:9:7: targets[0].chap.reverse: unknown key (known here: name, secret, mutual)',
   ]);
   const long = readFleetText([...base, `    chap: { name: u, secret: ${'s'.repeat(256)} }`].join('\n')).issues.map((i) => formatIssue('f', i));
   t.match(long, [/targets\[0\]\.chap\.secret: 256 bytes: at most 255/]);
+});
+
+t.test('chap.mutual: the target\'s own account, checked the same way', async (t) => {
+  const read = readFleetText([...base, '    chap: { name: u, secret: twelve-bytes, mutual: { name: target, secret: target-secret } }'].join('\n'));
+  t.same(read.config!.targets[0].chap, { name: 'u', secret: 'twelve-bytes', mutual: { name: 'target', secret: 'target-secret' } });
+  const short = readFleetText([...base, '    chap: { name: u, secret: twelve-bytes, mutual: { name: t, secret: short } }'].join('\n')).issues.map((i) => formatIssue('f', i));
+  t.match(short, [/targets\[0\]\.chap\.mutual\.secret: 5 bytes: a CHAP secret needs at least 12/]);
 });
 
 t.test('POST /targets takes chap too', async (t) => {

@@ -1,6 +1,7 @@
 // CHAP in the iSCSI login (protocols/iscsi/chap.ts, RFC 7143 §12.1.3, RFC 1994 §4.1): the response's bytes, binary
 // values (0x hex, 0b base64), both halves of the exchange, and the target session demanding CHAP: a fresh
-// challenge per login, 02/01 for a wrong name or response or no CHAP, 02/00 for malformed keys, mutual CHAP refused.
+// challenge per login, 02/01 for a wrong name or response or no CHAP, 02/00 for malformed keys; mutual CHAP both ways
+// (the target proves its own account; refused by a target without one, or for a reflected challenge).
 import t from 'tap';
 import { ChapInitiatorExchange, ChapTargetExchange, chapResponse, decodeBinaryValue, encodeBinaryValue } from '../../protocols/iscsi/chap.js';
 import { LoginStage, LoginStatus, encodeLoginRequest } from '../../protocols/iscsi/login.js';
@@ -82,10 +83,43 @@ t.test('the target half: one challenge, checked once; refusals by status', async
   t.match(challenged().receive([['CHAP_N', 'boot-user'], ['CHAP_R', '0x0102']]), { kind: 'fail', status: LoginStatus.initiatorError }, 'CHAP_R not 16 bytes');
   t.match(challenged().receive([['CHAP_N', 'boot-user']]), { kind: 'fail', status: LoginStatus.missingParameter }, 'no CHAP_R');
   t.match(challenged().receive([['CHAP_N', 'boot-user'], ['CHAP_R', encodeBinaryValue(right)], ['CHAP_I', '1'], ['CHAP_C', '0x0102']]),
-    { kind: 'fail', status: LoginStatus.authenticationFailure, reason: 'mutual CHAP is not supported' });
+    { kind: 'fail', status: LoginStatus.authenticationFailure, reason: 'mutual CHAP asked of a target without its own account' });
+  t.match(challenged().receive([['CHAP_N', 'boot-user'], ['CHAP_R', encodeBinaryValue(right)], ['CHAP_I', '1']]),
+    { kind: 'fail', status: LoginStatus.initiatorError }, 'CHAP_I without CHAP_C');
   const once = challenged();
   t.match(once.receive([['CHAP_N', 'boot-user'], ['CHAP_R', encodeBinaryValue(chapResponse(0x2a, Buffer.from('wrong-secret!'), CHALLENGE))]]), { kind: 'fail' });
   t.match(once.receive([['CHAP_N', 'boot-user'], ['CHAP_R', encodeBinaryValue(right)]]), { kind: 'fail' }, 'no second try on one challenge');
+});
+
+t.test('mutual CHAP: the target answers the initiator\'s challenge with its own account; a wrong one is refused', async (t) => {
+  const TARGET_ACCOUNT = { name: 'target-user', secret: Buffer.from('target-secret') };
+  const theirs = Buffer.alloc(16, 0x11);
+  // the initiator's random source: its challenge (16 bytes of 11h), then its identifier 7
+  const initiatorRandom = (n: number) => (n === 1 ? Buffer.of(7) : Buffer.from(theirs));
+  const target = new ChapTargetExchange({ ...ACCOUNT, mutual: TARGET_ACCOUNT }, scripted().random);
+  const initiator = new ChapInitiatorExchange({ ...ACCOUNT, mutual: TARGET_ACCOUNT }, initiatorRandom);
+  const challenge = target.receive((initiator.receive([['AuthMethod', 'CHAP']]) as { pairs: TextPairs }).pairs) as { answers: TextPairs };
+  const response = initiator.receive(challenge.answers) as { pairs: TextPairs };
+  t.same(response.pairs, [['CHAP_N', 'boot-user'], ['CHAP_R', '0xa867052001d39c7b7f077035c0ba5740'], ['CHAP_I', '7'], ['CHAP_C', `0x${'11'.repeat(16)}`]]);
+  const proof = target.receive(response.pairs) as { answers: TextPairs; done: boolean };
+  t.same(proof, { kind: 'answer', done: true, answers: [['CHAP_N', 'target-user'], ['CHAP_R', encodeBinaryValue(chapResponse(7, TARGET_ACCOUNT.secret, theirs))]] });
+  t.same(initiator.receive(proof.answers), { kind: 'done' });
+
+  const expecting = () => {
+    const i = new ChapInitiatorExchange({ ...ACCOUNT, mutual: TARGET_ACCOUNT }, initiatorRandom);
+    i.receive([['AuthMethod', 'CHAP']]);
+    i.receive(challenge.answers);
+    return i;
+  };
+  t.match(expecting().receive([['CHAP_N', 'target-user'], ['CHAP_R', encodeBinaryValue(chapResponse(7, Buffer.from('other-secret'), theirs))]]), { kind: 'refuse', reason: /CHAP_R is wrong/ });
+  t.match(expecting().receive([['CHAP_N', 'impostor'], ['CHAP_R', encodeBinaryValue(chapResponse(7, TARGET_ACCOUNT.secret, theirs))]]), { kind: 'refuse', reason: /impostor/ });
+  t.match(expecting().receive([]), { kind: 'refuse', reason: /did not answer/ });
+  t.throws(() => new ChapInitiatorExchange({ ...ACCOUNT, mutual: TARGET_ACCOUNT }), Error, 'mutual CHAP needs randomness');
+
+  const reflected = new ChapTargetExchange({ ...ACCOUNT, mutual: TARGET_ACCOUNT }, scripted().random);
+  reflected.receive([['CHAP_A', '5']]);
+  t.match(reflected.receive([['CHAP_N', 'boot-user'], ['CHAP_R', '0xa867052001d39c7b7f077035c0ba5740'], ['CHAP_I', '1'], ['CHAP_C', encodeBinaryValue(CHALLENGE)]]),
+    { kind: 'fail', status: LoginStatus.authenticationFailure, reason: /own challenge/ }, 'the target\'s own challenge sent back: refused');
 });
 
 // ---------------------------------------------------------------- the target session
