@@ -162,6 +162,7 @@ async function serve(values: Values): Promise<number> {
     throw new UsageError(`--broadcast must be an IPv4 address, got "${broadcast}"`);
   }
   const rmcPort = integer(str(values, 'rmc-port'), 'rmc-port', DEFAULT_ROLLOUT_PORT, 1, 65535);
+  const chap = chapAccountsOf(values); // checked before anything starts: a mistake there must not leave sockets open
   const stateDir = str(values, 'state') ?? defaultStateDir();
   const key = loadOrCreateManagerKey(stateDir);
   if (key.created) process.stderr.write(`made a new manager key in ${key.file}: RMCs must trust ${key.rawPublicKey.toString('base64')}\n`);
@@ -171,7 +172,7 @@ async function serve(values: Values): Promise<number> {
   const manager = await RolloutManager.open({ store, key: key.signing, clock: systemClock, broadcastAddress: broadcast, rmcPort });
   const resumed = manager.resumeAll();
   const provisioning = startProvisioning(values, stateDir);
-  const bootcfg = await startBootcfgOf(values, stateDir, listen.host);
+  const bootcfg = await startBootcfgOf(values, stateDir, listen.host, chap);
   const api = await startManagerApi(manager, inventory, {
     host: listen.host, port: listen.port, token: token?.token ?? null, provision: provisioning.service, clusterUpdates: provisioning.updates,
     updateArrivals: provisioning.arrivals, ...(bootcfg ? { bootcfg: bootcfg.service } : {}),
@@ -237,22 +238,24 @@ function startProvisioning(values: Values, stateDir: string): { service: Provisi
   };
 }
 
-/** The boot-configuration flow when --isns or --isns-slp says where the iSNS server is; null otherwise. */
-async function startBootcfgOf(values: Values, stateDir: string, apiHost: string): Promise<Bootcfg | null> {
-  const fixed = str(values, 'isns');
-  if (fixed !== undefined && values['isns-slp']) throw new UsageError('--isns and --isns-slp: give one of them');
-  const chapFile = str(values, 'chap-file');
-  if (fixed === undefined && !values['isns-slp']) {
-    if (chapFile !== undefined) throw new UsageError('--chap-file is for boot requests: give --isns or --isns-slp too');
-    return null;
-  }
-  let chap: ChapAccounts | undefined;
+/** --chap-file's accounts (none without it); its mistakes, with their lines and columns, are usage errors. */
+function chapAccountsOf(values: Values): ChapAccounts | undefined {
+  const file = str(values, 'chap-file');
+  if (file === undefined) return undefined;
+  if (str(values, 'isns') === undefined && !values['isns-slp']) throw new UsageError('--chap-file is for boot requests: give --isns or --isns-slp too');
   try {
-    chap = chapFile === undefined ? undefined : loadChapFile(chapFile);
+    return loadChapFile(file);
   } catch (err) {
     if (!(err instanceof DocumentError)) throw err;
     throw new UsageError(`--chap-file: ${err.message}`);
   }
+}
+
+/** The boot-configuration flow when --isns or --isns-slp says where the iSNS server is; null otherwise. */
+async function startBootcfgOf(values: Values, stateDir: string, apiHost: string, chap: ChapAccounts | undefined): Promise<Bootcfg | null> {
+  const fixed = str(values, 'isns');
+  if (fixed !== undefined && values['isns-slp']) throw new UsageError('--isns and --isns-slp: give one of them');
+  if (fixed === undefined && !values['isns-slp']) return null;
   const at = fixed === undefined ? null : parseHostPort(fixed);
   if (fixed !== undefined && (at === null || at.port === 0)) throw new UsageError(`--isns must be HOST:PORT, e.g. 127.0.0.1:3205, got "${fixed}"`);
   const slpPort = integer(str(values, 'slp-port'), 'slp-port', 427, 1, 65535);

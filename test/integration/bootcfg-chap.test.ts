@@ -2,7 +2,8 @@
 // demand CHAP (targets[].chap), the manager (manager serve --isns --chap-file) and the CLI. A request for the target
 // whose account the manager holds writes it as boot parameters 108/109 (ipmitool reads the name back, the secret
 // write-only), and the host logs in with CHAP and boots; a request for the target whose secret the manager's file
-// has wrong fails with the host's reason, authentication. No secret is in the manager's database or its API.
+// has wrong fails with the host's reason, authentication. No secret is in the manager's database or its API. A
+// --chap-file with a mistake stops `manager serve` at once, naming the line and column.
 import t from 'tap';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -84,4 +85,18 @@ t.test('the manager pushes the target\'s account, the host boots with CHAP; a wr
   const requests = await (await fetch(`${managerUrl}/bootcfg/requests`)).text();
   t.notMatch(requests, new RegExp(SECRET), 'nor does the manager\'s API');
   t.notOk(readFileSync(join(state, 'rollouts.db')).includes(SECRET), 'nor its database');
+});
+
+t.test('a --chap-file with a mistake: a usage error naming its line and column, before anything starts', async (t) => {
+  const bad = join(dir, 'bad-chap.yaml');
+  writeFileSync(bad, 'iqn.2026-11.org.bmcfleet:secure: { name: boot-user, secret: too-short }\n');
+  const run = (...args: string[]) => new Promise<Run>((resolve) => execFile(process.execPath, [CLI, 'manager', 'serve', '--state', join(dir, 'bad'),
+    '--listen', '127.97.0.251:0', '--rmcs', join(dir, 'none.yaml'), ...args], { timeout: 60_000 }, (err, stdout, stderr) =>
+    resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr })));
+  const mistake = await run('--isns', '127.97.0.1:1', '--chap-file', bad);
+  t.equal(mistake.code, 2, mistake.stderr);
+  t.match(mistake.stderr, /--chap-file: .*bad-chap\.yaml:1:61: iqn\.2026-11\.org\.bmcfleet:secure\.secret: 9 bytes: a CHAP secret needs at least 12/);
+  const alone = await run('--chap-file', bad);
+  t.equal(alone.code, 2);
+  t.match(alone.stderr, /--chap-file is for boot requests: give --isns or --isns-slp too/);
 });
