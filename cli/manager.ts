@@ -15,6 +15,7 @@ import { loadClusterFile, type ClusterFile } from '../orchestrator/cluster-updat
 import { UpdateArrivals } from '../orchestrator/cluster-update/update-arrivals.js';
 import { FeedWatcher } from '../orchestrator/cluster-update/update-feed.js';
 import { DocumentError } from '../runtime/document/issues.js';
+import { loadChapFile, type ChapAccounts } from '../orchestrator/bootcfg/chap-file.js';
 import { readdirSync } from 'node:fs';
 import { tokenFromFile } from './api-client.js';
 import { KEY_FILE_NAME, loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
@@ -52,6 +53,7 @@ const HELP = `usage: bmcfleet manager serve [--state DIR] [--listen HOST:PORT] (
                               [--user U] [--password-file F] [--policy FILE] [--pool-file F] [--pool-webhook URL]
                               [--install-concurrency N] [--clusters DIR] [--update-feed DIR|URL] [--feed-interval S]
                               [--isns HOST:PORT | --isns-slp [--slp-scope S] [--slp-port P]] [--isns-listen A] [--bmc-port P]
+                              [--chap-file F]
        bmcfleet manager key [--state DIR] [--json]
 
 The firmware manager hands an HPM.1 image to the rack controllers (RMCs) it governs; each RMC flashes the
@@ -97,6 +99,8 @@ iSCSI boot configuration (bmcfleet bootcfg):
   --slp-scope S        the SLP scope (default DEFAULT); --slp-port P the SLP agents' UDP port (default 427)
   --isns-listen A      the address of the manager's SCN listener (default: --listen's host, 127.0.0.1 for 0.0.0.0)
   --bmc-port P         the BMCs' IPMI port for boot requests (default 623); --user and --password-file as above
+  --chap-file F        the targets' CHAP accounts (YAML: IQN or IQN-prefix* -> { name, secret }): a host booting
+                       from such a target gets its account as boot parameters 108/109, never saved or shown
   --json               key: print {publicKey, keyId, file}
 
 API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
@@ -130,7 +134,7 @@ export const managerCommand = {
       policy: { type: 'string' }, 'pool-file': { type: 'string' }, 'pool-webhook': { type: 'string' }, 'install-concurrency': { type: 'string' },
       clusters: { type: 'string' }, 'update-feed': { type: 'string' }, 'feed-interval': { type: 'string' },
       isns: { type: 'string' }, 'isns-slp': { type: 'boolean' }, 'slp-scope': { type: 'string' }, 'slp-port': { type: 'string' },
-      'isns-listen': { type: 'string' }, 'bmc-port': { type: 'string' },
+      'isns-listen': { type: 'string' }, 'bmc-port': { type: 'string' }, 'chap-file': { type: 'string' },
     });
     if (values.help) {
       process.stdout.write(HELP);
@@ -158,6 +162,7 @@ async function serve(values: Values): Promise<number> {
     throw new UsageError(`--broadcast must be an IPv4 address, got "${broadcast}"`);
   }
   const rmcPort = integer(str(values, 'rmc-port'), 'rmc-port', DEFAULT_ROLLOUT_PORT, 1, 65535);
+  const chap = chapAccountsOf(values); // checked before anything starts: a mistake there must not leave sockets open
   const stateDir = str(values, 'state') ?? defaultStateDir();
   const key = loadOrCreateManagerKey(stateDir);
   if (key.created) process.stderr.write(`made a new manager key in ${key.file}: RMCs must trust ${key.rawPublicKey.toString('base64')}\n`);
@@ -167,7 +172,7 @@ async function serve(values: Values): Promise<number> {
   const manager = await RolloutManager.open({ store, key: key.signing, clock: systemClock, broadcastAddress: broadcast, rmcPort });
   const resumed = manager.resumeAll();
   const provisioning = startProvisioning(values, stateDir);
-  const bootcfg = await startBootcfgOf(values, stateDir, listen.host);
+  const bootcfg = await startBootcfgOf(values, stateDir, listen.host, chap);
   const api = await startManagerApi(manager, inventory, {
     host: listen.host, port: listen.port, token: token?.token ?? null, provision: provisioning.service, clusterUpdates: provisioning.updates,
     updateArrivals: provisioning.arrivals, ...(bootcfg ? { bootcfg: bootcfg.service } : {}),
@@ -233,8 +238,21 @@ function startProvisioning(values: Values, stateDir: string): { service: Provisi
   };
 }
 
+/** --chap-file's accounts (none without it); its mistakes, with their lines and columns, are usage errors. */
+function chapAccountsOf(values: Values): ChapAccounts | undefined {
+  const file = str(values, 'chap-file');
+  if (file === undefined) return undefined;
+  if (str(values, 'isns') === undefined && !values['isns-slp']) throw new UsageError('--chap-file is for boot requests: give --isns or --isns-slp too');
+  try {
+    return loadChapFile(file);
+  } catch (err) {
+    if (!(err instanceof DocumentError)) throw err;
+    throw new UsageError(`--chap-file: ${err.message}`);
+  }
+}
+
 /** The boot-configuration flow when --isns or --isns-slp says where the iSNS server is; null otherwise. */
-async function startBootcfgOf(values: Values, stateDir: string, apiHost: string): Promise<Bootcfg | null> {
+async function startBootcfgOf(values: Values, stateDir: string, apiHost: string, chap: ChapAccounts | undefined): Promise<Bootcfg | null> {
   const fixed = str(values, 'isns');
   if (fixed !== undefined && values['isns-slp']) throw new UsageError('--isns and --isns-slp: give one of them');
   if (fixed === undefined && !values['isns-slp']) return null;
@@ -250,7 +268,7 @@ async function startBootcfgOf(values: Values, stateDir: string, apiHost: string)
   const listenHost = str(values, 'isns-listen') ?? (apiHost === '0.0.0.0' || apiHost === '::' ? '127.0.0.1' : apiHost);
   return startBootcfg({
     dbFile: join(stateDir, DB_FILE_NAME), clock: systemClock, server, listenHost, login: bmcLogin(values),
-    ipmiPort: integer(str(values, 'bmc-port'), 'bmc-port', 623, 1, 65535),
+    ipmiPort: integer(str(values, 'bmc-port'), 'bmc-port', 623, 1, 65535), ...(chap ? { chap } : {}),
     onProblem: (message) => process.stderr.write(`bootcfg: ${message}\n`),
   });
 }

@@ -9,7 +9,7 @@ export interface IscsiBootStatusReading {
   /** iSCSI boots the host started since its BMC started (0: none). */
   run: number;
   state: 'none' | 'booting' | 'booted' | 'failed';
-  /** 'none', or why it failed: 'no-target', 'isns-unreachable', 'isns-not-visible', 'login-refused', 'login-failed', 'no-lun', 'read-error', 'not-bootable', 'interrupted'. */
+  /** 'none', or why it failed: 'no-target', 'isns-unreachable', 'isns-not-visible', 'login-refused', 'login-failed', 'no-lun', 'read-error', 'not-bootable', 'interrupted', 'authentication'. */
   error: string;
   message: string;
   targetName: string;

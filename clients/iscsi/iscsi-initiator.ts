@@ -1,7 +1,7 @@
 // An iSCSI initiator (RFC 7143) over one TCP connection, in user space: what the manager asks a target that
 // publishes no LUN attributes (READ CAPACITY), and what an emulated host boots from.
 //   - IscsiInitiator.login(): a discovery session (no targetName) or a normal session to one target; security
-//     stage with AuthMethod=None, operational stage offering the keys of negotiation.ts, then full feature phase.
+//     stage with AuthMethod=None, or CHAP,None with an account (protocols/iscsi/chap.ts), operational stage offering the keys of negotiation.ts, then full feature phase.
 //   - sendTargets(), inquiry(), reportLuns(), readCapacity(), read(), logout(), close().
 // One exchange at a time (a boot loader's pace); every wait has a timeout on the Clock. A target's NOP-In ping
 // (a Target Transfer Tag other than FFFFFFFFh) is answered at once (§11.19.3).
@@ -11,6 +11,7 @@ import { systemClock, type Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { RESERVED_TAG } from '../../protocols/iscsi/bhs.js';
+import { ChapInitiatorExchange, type ChapAccount } from '../../protocols/iscsi/chap.js';
 import { PduFramer } from '../../protocols/iscsi/framer.js';
 import { ISCSI_VERSION, LoginStage, LoginStatus, describeLoginStatus, encodeLoginRequest, type LoginResponse } from '../../protocols/iscsi/login.js';
 import { LogoutReason, encodeLogoutRequest } from '../../protocols/iscsi/logout.js';
@@ -47,6 +48,11 @@ export interface IscsiLoginOptions {
   localAddress?: string;
   /** What to offer (RFC 7143 defaults, MaxRecvDataSegmentLength 256 KiB, otherwise). */
   parameters?: Partial<SessionParameters>;
+  /**
+   * A CHAP account: AuthMethod=CHAP,None is offered and the target's challenge answered (RFC 7143 §12.1.3); with
+   * `mutual`, the target must prove that account in turn (mutual CHAP), or the login fails.
+   */
+  chap?: ChapAccount;
 }
 
 /** The target refused the login: its Status-Class and Status-Detail. */
@@ -109,6 +115,8 @@ export class IscsiInitiator {
   params: SessionParameters = { ...DEFAULT_PARAMETERS };
   /** The TSIH the target gave the session. */
   tsih = 0;
+  /** Whether the target chose CHAP and accepted this initiator's response. */
+  authenticatedWithChap = false;
   /** TargetPortalGroupTag and TargetAlias, when the target said them. */
   readonly targetInfo: { portalGroupTag?: number; alias?: string } = {};
   private readonly options: Required<Pick<IscsiLoginOptions, 'port' | 'timeoutMs' | 'clock'>> & IscsiLoginOptions;
@@ -168,8 +176,10 @@ export class IscsiInitiator {
     const identity: TextPairs = [['InitiatorName', this.options.initiatorName]];
     if (this.options.targetName !== undefined) identity.push(['SessionType', 'Normal'], ['TargetName', this.options.targetName]);
     else identity.push(['SessionType', 'Discovery']);
+    const chap = new ChapInitiatorExchange(this.options.chap ?? null, randomBytes);
     let stage: number = LoginStage.security;
-    let text: TextPairs = [...identity, ['AuthMethod', 'None']];
+    let text: TextPairs = [...identity, ...chap.offer()];
+    let securityDone = false;
     let answers: TextPairs = [];
     for (let round = 0; round < MAX_LOGIN_ROUNDS; round++) {
       const next = stage === LoginStage.security ? LoginStage.operational : LoginStage.fullFeature;
@@ -180,9 +190,20 @@ export class IscsiInitiator {
       for (const [k, v] of pairs) {
         if (k === 'TargetPortalGroupTag') this.targetInfo.portalGroupTag = Number(v);
         if (k === 'TargetAlias') this.targetInfo.alias = v;
-        if (k === 'AuthMethod' && v !== 'None') throw new IscsiConnectionError(`${this.target} wants authentication (AuthMethod=${v}), which this initiator does not do`);
       }
-      if (!response.transit) { text = []; continue; } // the target is not ready to move on: ask again
+      text = [];
+      if (stage === LoginStage.security && !securityDone) {
+        const step = this.decodeAnswer(() => chap.receive(pairs));
+        if (step.kind === 'refuse') throw new IscsiConnectionError(`${this.target} failed mutual CHAP: ${step.reason}`);
+        if (step.kind === 'send') {
+          if (response.transit) throw new IscsiConnectionError(`${this.target} left the security stage before CHAP ended`);
+          text = step.pairs;
+          continue;
+        }
+        securityDone = true;
+        this.authenticatedWithChap = chap.usedChap;
+      }
+      if (!response.transit) continue; // the target is not ready to move on: ask again
       if (response.nextStage === LoginStage.fullFeature) {
         this.params = this.decodeAnswer(() => applyAnswers(answers, wanted, { ...DEFAULT_PARAMETERS }));
         this.tsih = response.tsih;

@@ -216,5 +216,6 @@ function targetSpecs(t: TargetDocument): TargetSpec[] {
   const aliases = targetAliases(t);
   return consecutiveAddresses(t.firstIp, t.count).map((ip, n) => ({
     iqn: `${IQN_PREFIX}${aliases[n]}`, alias: aliases[n], ip, port: t.port, luns: t.luns.map((l) => ({ ...l })),
+    ...(t.chap ? { chap: { ...t.chap } } : {}),
   }));
 }

@@ -12,7 +12,9 @@
 // On failure the console says why and the firmware falls back to the next boot device, the local disk, as a BIOS does
 // when a network boot fails. The session is logged out before the hand-over (the emulated system does not use it);
 // the iSNS registration stays until the server's registration period ends (nothing refreshes it).
-// CHAP (parameters 108/109) is not supported yet: the login offers AuthMethod=None and the console says so.
+// With a CHAP name in parameter 108 the login offers AuthMethod=CHAP,None and answers the target's challenge with the
+// secret of 109 (RFC 7143 §12.1.3), as iPXE does with its username and password; a target that refuses it (02/01)
+// fails the boot with the reason authentication, at once (another try would be refused the same way).
 // An idle host holds nothing: no connection and no timer; a boot holds one connection at a time while it runs.
 import type { Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
@@ -22,6 +24,7 @@ import {
   ISCSI_BOOT_ERROR_NAMES, IscsiBootError, IscsiBootState, type IscsiBootReport,
 } from '../../protocols/ipmi/oem/iscsi-boot-status.js';
 import { parseIpv4 } from '../../protocols/ipv4.js';
+import { LoginStatus } from '../../protocols/iscsi/login.js';
 import { NodeType } from '../../protocols/isns/attributes.js';
 import { SenseKey } from '../../protocols/scsi/sense.js';
 import { IsnsClient, IsnsConnectionError, IsnsStatusError } from '../../clients/isns/isns-client.js';
@@ -164,7 +167,7 @@ export class IscsiBootAgent {
       if (s.isns) await this.askIsns(r, s, s.isns);
       const lun = s.lun;
       this.print(`sanboot iscsi:${s.portal.address}::${s.portal.port}:${lun.toString(16)}:${s.targetName}`);
-      if (s.chapName !== '') this.print('CHAP is not supported by this firmware: logging in without authentication');
+      if (s.chapName !== '') this.print(`login with CHAP as ${s.chapName}`);
       this.progress(r, IscsiBootState.BOOTING, `logging in to ${s.targetName} at ${formatHostPort(s.portal.address, s.portal.port)}`);
       const session = await this.login(r, s);
       r.release = () => session.close();
@@ -265,6 +268,7 @@ export class IscsiBootAgent {
     try {
       const session = await IscsiInitiator.login({
         host: s.portal.address, port: s.portal.port, initiatorName: s.initiatorName, targetName: s.targetName, timeoutMs: this.timeoutMs, clock: this.o.clock,
+        ...(s.chapName !== '' ? { chap: { name: s.chapName, secret: Buffer.from(s.chapSecret, 'utf8') } } : {}),
       });
       if (r.stopped) {
         session.close();
@@ -272,7 +276,10 @@ export class IscsiBootAgent {
       }
       return session;
     } catch (err) {
-      if (err instanceof IscsiLoginError) throw new BootFailure(IscsiBootError.LOGIN_REFUSED, err.message);
+      if (err instanceof IscsiLoginError) {
+        const authentication = err.status === LoginStatus.authenticationFailure;
+        throw new BootFailure(authentication ? IscsiBootError.AUTHENTICATION : IscsiBootError.LOGIN_REFUSED, err.message);
+      }
       if (err instanceof IscsiConnectionError || err instanceof DecodeError) throw new BootFailure(IscsiBootError.LOGIN_FAILED, err.message);
       throw err;
     }

@@ -1,13 +1,15 @@
 // An emulated target's iSCSI portal (RFC 7143 over TCP, port 3260 by default) on the target's own address:
 // each connection gets its own TargetSession over the target's LUNs, the ACL deciding who may log in (02/02
 // for anyone else) and who SendTargets shows the target to. Connections are bounded (one more is closed at
-// once and counted) and an idle one is closed.
+// once and counted) and an idle one is closed. A target with a CHAP account demands it of every login.
 //
 // Each target listens on ip:port itself rather than behind one fleet listener on 0.0.0.0: the targets run in
 // the supervisor beside tests and tools (tgtd) that use the same port on other loopback addresses.
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
+import type { ChapAccount } from '../../protocols/iscsi/chap.js';
 import { TargetSession, type TargetNode } from '../../protocols/iscsi/target-session.js';
 import type { Medium } from '../../protocols/scsi/medium.js';
 import { IscsiConnection, type ConnectionHost } from './iscsi-connection.js';
@@ -24,12 +26,19 @@ export interface IscsiPortalOptions {
   allows(initiator: string): boolean;
   /** Whether a LUN is in service now (its iSNS LUN State online or busy). */
   online(lun: number): boolean;
+  /** The CHAP account initiators must log in with (RFC 7143 §12.1.3), and the target's own for mutual CHAP; none when left out. */
+  chap?: { name: string; secret: string; mutual?: { name: string; secret: string } };
   clock: Clock;
   maxConnections?: number;
   idleTimeoutMs?: number;
 }
 
 export const DEFAULT_MAX_CONNECTIONS = 64;
+
+function chapAccount(a: { name: string; secret: string; mutual?: { name: string; secret: string } }): ChapAccount {
+  const bytes = (c: { name: string; secret: string }) => ({ name: c.name, secret: Buffer.from(c.secret, 'utf8') });
+  return { ...bytes(a), ...(a.mutual ? { mutual: bytes(a.mutual) } : {}) };
+}
 export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
 
 export class IscsiPortal implements ConnectionHost {
@@ -53,6 +62,7 @@ export class IscsiPortal implements ConnectionHost {
       name: options.iqn, alias: options.alias, address: formatHostPort(options.ip, options.port), portalGroupTag: 1, luns: infos,
       identity: (lun) => ({ vendor: 'BMCFLEET', product: 'iSCSI LUN', revision: '1.0', serial: `${options.ip}-${lun}` }),
       online: (lun) => options.online(lun),
+      ...(options.chap ? { chap: chapAccount(options.chap) } : {}),
     };
   }
 
@@ -82,6 +92,7 @@ export class IscsiPortal implements ConnectionHost {
     this.counters.open++;
     const session = new TargetSession({
       targets: [this.node], authorized: (initiator) => this.options.allows(initiator), tsih: this.takeTsih(),
+      random: randomBytes, // a fresh CHAP challenge per login
     });
     this.connections.add(new IscsiConnection(socket, session, this));
   }

@@ -23,7 +23,9 @@ import { PatternLun } from '../iscsi/pattern-lun.js';
 const ACL_SCNS = ScnBitmap.OBJECT_ADDED | ScnBitmap.OBJECT_REMOVED | ScnBitmap.OBJECT_UPDATED
   | ScnBitmap.DD_DDS_MEMBER_ADDED | ScnBitmap.DD_DDS_MEMBER_REMOVED | ScnBitmap.INITIATOR_AND_SELF_ONLY;
 
-export interface TargetSummary extends TargetSpec {
+export interface TargetSummary extends Omit<TargetSpec, 'chap'> {
+  /** The CHAP accounts' names; their secrets are never shown. */
+  chap?: { name: string; mutual?: { name: string } };
   eid: string | null; refreshes: number; refreshFailures: number; esisAnswered: number; scnsReceived: number;
   /** The initiators allowed to log in now (those the iSNS server shows this target). */
   initiators: string[];
@@ -50,6 +52,7 @@ export class EmulatedTarget {
     this.acl = new InitiatorAcl(() => this.client!.queryNodes(NodeType.INITIATOR));
     const luns = new Map(spec.luns.map((l) => [l.lun, new PatternLun({ seed: spec.iqn, lun: l.lun, sizeBytes: l.sizeGB * 1e9, boot: l.lun === 0 })]));
     this.portal = new IscsiPortal({ iqn: spec.iqn, alias: spec.alias, ip: spec.ip, port: spec.port, luns, allows: (i) => this.acl.allows(i), clock,
+      ...(spec.chap ? { chap: spec.chap } : {}),
       online: (lun) => this.spec.luns.some((l) => l.lun === lun && (l.state === 'online' || l.state === 'busy')),
     });
     this.listener.on('scn', () => void this.acl.refresh());
@@ -97,8 +100,9 @@ export class EmulatedTarget {
   }
 
   summary(): TargetSummary {
+    const { chap, ...spec } = this.spec;
     return {
-      ...this.spec, eid: this.keeper?.current?.eid ?? null, refreshes: this.keeper?.refreshes ?? 0, refreshFailures: this.keeper?.failures ?? 0,
+      ...spec, ...(chap ? { chap: { name: chap.name, ...(chap.mutual ? { mutual: { name: chap.mutual.name } } : {}) } } : {}), eid: this.keeper?.current?.eid ?? null, refreshes: this.keeper?.refreshes ?? 0, refreshFailures: this.keeper?.failures ?? 0,
       esisAnswered: this.listener.counters.esis, scnsReceived: this.listener.counters.scns,
       initiators: this.acl.names, iscsi: this.portal.counters.snapshot(),
     };

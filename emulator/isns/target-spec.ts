@@ -12,4 +12,9 @@ export interface TargetSpec {
   ip: string;
   port: number;
   luns: TargetLun[];
+  /**
+   * The CHAP account initiators must log in with, and the target's own for mutual CHAP; none when left out. The
+   * secrets never leave the fleet's process.
+   */
+  chap?: { name: string; secret: string; mutual?: { name: string; secret: string } };
 }

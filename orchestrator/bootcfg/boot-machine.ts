@@ -118,7 +118,7 @@ export function holdsDisk(s: BootRequest): boolean {
   return s.step !== BootStep.RELEASED && s.disk !== null;
 }
 
-/** The parameters the BMC gets (parameters 100-109; no CHAP: the emulated targets ask for none). */
+/** The parameters the BMC gets (parameters 100-109); the runner adds the target's CHAP account, which is never saved. */
 export function bootConfig(s: BootRequest, disk: DiskRef): IscsiBootConfig {
   return { initiatorName: s.initiator, initiator: s.network, targetName: disk.target, portal: disk.portal, lun: disk.lun, chapName: '', chapSecret: '' };
 }

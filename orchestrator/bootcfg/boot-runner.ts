@@ -47,6 +47,8 @@ export interface BootRunnerOptions {
   probeFor(host: string): HostBootProbe;
   /** The iSNS server the host asks for its target (boot parameter 102), when known. */
   isnsServer?(): { address: string; port: number } | null;
+  /** The CHAP account a target asks for (boot parameters 108/109), from config, never saved; null for none. */
+  chapFor?(target: string): { name: string; secret: string } | null;
   timing?: BootTiming;
   /** Told of each saved state (progress output, tests). */
   onChange?(request: BootRequest): void;
@@ -183,7 +185,12 @@ export class BootRunner {
       switch (action.kind) {
         case 'pick': result = { kind: 'pick', disk: this.o.store.repick(s.host, action.sizeBytes) }; break;
         case 'dd': result = { kind: 'dd', ddId: await this.o.domains.ensure(ddNameFor(s.host), action.members) }; break;
-        case 'parameters': await bmc!.writeParameters({ ...action.config, isns: this.o.isnsServer?.() ?? null }); result = { kind: 'parameters' }; break;
+        case 'parameters': {
+          const chap = this.o.chapFor?.(action.config.targetName) ?? null;
+          await bmc!.writeParameters({ ...action.config, isns: this.o.isnsServer?.() ?? null, ...(chap ? { chapName: chap.name, chapSecret: chap.secret } : {}) });
+          result = { kind: 'parameters' };
+          break;
+        }
         case 'boot-pxe': await bmc!.setBootPxe(); result = { kind: 'boot-pxe' }; break;
         case 'read-run': result = { kind: 'read-run', run: (await probe!.status()).run }; break;
         case 'power': await bmc!.powerOnOrCycle(); result = { kind: 'power' }; break;

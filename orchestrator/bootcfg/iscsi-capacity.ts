@@ -6,7 +6,9 @@ import type { Clock } from '../../runtime/clock.js';
 
 export interface LunCapacity { lun: number; sizeBytes: number }
 
-export async function readTargetCapacity(o: { host: string; port: number; initiatorName: string; targetName: string; clock: Clock }): Promise<LunCapacity[]> {
+export async function readTargetCapacity(o: {
+  host: string; port: number; initiatorName: string; targetName: string; clock: Clock; chap?: { name: string; secret: Buffer };
+}): Promise<LunCapacity[]> {
   const session = await IscsiInitiator.login({ ...o, timeoutMs: 5000 });
   try {
     const out: LunCapacity[] = [];

@@ -7,6 +7,7 @@ import { SqliteBootcfgStore } from '../store/bootcfg-store.js';
 import { BootRunner } from './boot-runner.js';
 import { BOOTCFG_IQN_PREFIX } from './boot-target.js';
 import { BootcfgService } from './bootcfg-service.js';
+import type { ChapAccounts } from './chap-file.js';
 import { IpmiBootBmc } from './ipmi-boot-bmc.js';
 import { ipmiBootProbe } from './ipmi-boot-probe.js';
 import { readTargetCapacity } from './iscsi-capacity.js';
@@ -26,6 +27,8 @@ export interface BootcfgOptions {
   /** The BMCs' user and password (RMCP+), as provisioning has them. */
   login: Omit<IpmiClientOptions, 'host' | 'port' | 'clock'>;
   ipmiPort?: number;
+  /** The targets' CHAP accounts (--chap-file); none when left out. */
+  chap?: ChapAccounts;
   onProblem(message: string): void;
 }
 
@@ -36,7 +39,13 @@ export async function startBootcfg(o: BootcfgOptions): Promise<Bootcfg> {
   let service: BootcfgService | null = null;
   const inventory = new TargetInventory({
     server: o.server, name: MANAGER_IQN, listenHost: o.listenHost, store, clock: o.clock,
-    capacityOf: (target, portal) => readTargetCapacity({ host: portal.address, port: portal.port, initiatorName: MANAGER_IQN, targetName: target, clock: o.clock }),
+    capacityOf: (target, portal) => {
+      const chap = o.chap?.forTarget(target);
+      return readTargetCapacity({
+        host: portal.address, port: portal.port, initiatorName: MANAGER_IQN, targetName: target, clock: o.clock,
+        ...(chap ? { chap: { name: chap.name, secret: Buffer.from(chap.secret, 'utf8') } } : {}),
+      });
+    },
     onDisksLost: (disks) => service?.disksLost(disks),
     onReconnected: () => service?.restoreDomains(o.onProblem) ?? Promise.resolve(),
     onProblem: o.onProblem,
@@ -48,6 +57,7 @@ export async function startBootcfg(o: BootcfgOptions): Promise<Bootcfg> {
     bmcFor: (host) => new IpmiBootBmc(loginOf(host)),
     probeFor: (host) => ipmiBootProbe(loginOf(host)),
     isnsServer: () => inventory.serverAddress(),
+    chapFor: (target) => o.chap?.forTarget(target) ?? null,
   });
   service = new BootcfgService({ store, runner, clock: o.clock, domains });
   await inventory.start();

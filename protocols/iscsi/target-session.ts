@@ -1,6 +1,7 @@
 // One connection of an iSCSI target, as a sans-I/O machine (RFC 7143): feed it each PDU the framer cut, send
 // what it answers, carry out its read actions and report them back. Nothing here waits, times or touches I/O.
-//   - Login (§6.3): security stage (AuthMethod None only), operational stage (negotiation.ts), then full
+//   - Login (§6.3): security stage (AuthMethod None, or CHAP for a target that holds an account: chap.ts; such a
+//     target refuses a login without it, 02/01), operational stage (negotiation.ts), then full
 //     feature phase; identity checks on the first request: version (02/05), TSIH 0 (02/0A), InitiatorName
 //     (02/07), TargetName for a normal session (02/07, 02/03), the target's say on the initiator (02/02). A
 //     login that fails gets its Login Response and the connection closes (§11.13.5).
@@ -22,6 +23,7 @@ import type { InquiryIdentity } from '../scsi/inquiry.js';
 import { truncateToAllocation } from '../scsi/cdb.js';
 import { BHS_LENGTH, IscsiError, PADDING, RESERVED_TAG } from './bhs.js';
 import { encodeDataInHeader } from './data.js';
+import { ChapTargetExchange, isChapKey, type ChapAccount } from './chap.js';
 import { LOGIN_DATA_SEGMENT_LENGTH } from './framer.js';
 import { ISCSI_VERSION, LoginStage, LoginStatus, encodeLoginResponse, type LoginRequest } from './login.js';
 import { LogoutReason, LogoutResponseCode, encodeLogoutResponse, type LogoutRequestPdu } from './logout.js';
@@ -48,6 +50,8 @@ export interface TargetNode {
   identity(lun: number): InquiryIdentity;
   /** False while a LUN is out of service: its commands but INQUIRY get NOT READY, OFFLINE. Always ready when left out. */
   online?(lun: number): boolean;
+  /** The CHAP account an initiator must log in with (RFC 7143 §12.1.3), and the target's own for mutual CHAP; left out, AuthMethod None. */
+  chap?: ChapAccount;
 }
 
 export interface TargetSessionConfig {
@@ -60,6 +64,8 @@ export interface TargetSessionConfig {
   parameters?: Partial<SessionParameters>;
   /** Commands in flight at most; the command window (MaxCmdSN) follows it. Default 32. */
   queueDepth?: number;
+  /** Random bytes (a CSPRNG) for CHAP challenges; needed when a target has `chap`. */
+  random?: (bytes: number) => Buffer;
 }
 
 export type TargetAction =
@@ -82,6 +88,8 @@ export interface TargetSessionStats {
   drops: Record<string, number>;
   /** The Login Response status that refused this connection, if one did. */
   loginRefused: number | null;
+  /** Why CHAP refused the login, when it did. */
+  chapRefused: string | null;
 }
 
 const Phase = { login: 'login', fullFeature: 'full-feature', closed: 'closed' } as const;
@@ -111,7 +119,7 @@ const DEFAULT_QUEUE_DEPTH = 32;
 const NO_DATA = Buffer.alloc(0);
 
 export class TargetSession {
-  readonly stats: TargetSessionStats = { pdus: 0, commands: 0, rejects: 0, drops: {}, loginRefused: null };
+  readonly stats: TargetSessionStats = { pdus: 0, commands: 0, rejects: 0, drops: {}, loginRefused: null, chapRefused: null };
   private readonly config: TargetSessionConfig;
   private readonly ours: SessionParameters;
   private readonly queueDepth: number;
@@ -129,6 +137,8 @@ export class TargetSession {
   private initiatorName = '';
   private discovery = false;
   private target: TargetNode | null = null;
+  /** The CHAP exchange, once the security stage chose CHAP. */
+  private chap: ChapTargetExchange | null = null;
   // sequencing
   private statSn = 0;
   private expCmdSn = 0;
@@ -273,17 +283,26 @@ export class TargetSession {
       answers.push(['TargetPortalGroupTag', String(this.target.portalGroupTag)]); // §13.9: in the first response
       if (this.target.alias) answers.push(['TargetAlias', this.target.alias]);
     }
-    const authMethod = textValue(pairs, 'AuthMethod');
-    if (authMethod !== undefined) {
-      const none = authMethod.split(',').includes('None');
-      answers.push(['AuthMethod', none ? 'None' : Answer.reject]);
-      if (!none) return this.failLogin(req.initiatorTaskTag, LoginStatus.authenticationFailure, step); // CHAP is not offered here
+    const security = this.stage === LoginStage.security ? this.security(pairs, answers) : LoginStatus.success;
+    if (security !== LoginStatus.success) return this.failLogin(req.initiatorTaskTag, security, step);
+    // a target with an account lets no one past the security stage unauthenticated (nor skip it)
+    const ready = this.target?.chap === undefined || this.chap?.authenticated === true;
+    if (!ready && this.stage !== LoginStage.security) return this.failLogin(req.initiatorTaskTag, this.refuseChap('the security stage was skipped'), step);
+    if (!ready && req.transit && textValue(pairs, 'AuthMethod') === undefined && this.chap === null) {
+      return this.failLogin(req.initiatorTaskTag, this.refuseChap('no AuthMethod offered'), step);
     }
     const negotiated = answerOffers(pairs, this.ours, this.params);
     this.params = negotiated.params;
     answers.push(...negotiated.answers);
     for (const [key] of pairs) {
-      if (!isOperationalKey(key) && !INITIATOR_DECLARATIONS.has(key) && key !== 'AuthMethod') answers.push([key, Answer.notUnderstood]);
+      if (!isOperationalKey(key) && !INITIATOR_DECLARATIONS.has(key) && key !== 'AuthMethod' && !(this.chap !== null && isChapKey(key))) {
+        answers.push([key, Answer.notUnderstood]);
+      }
+    }
+    if (!ready) {
+      // the exchange goes on: T=0 holds the initiator in the security stage (§6.3)
+      step.send.push(this.loginResponse(req, false, encodeText(answers), LoginStatus.success));
+      return;
     }
     const toFullFeature = req.transit && req.nextStage === LoginStage.fullFeature;
     if (!this.declared && (this.stage === LoginStage.operational || toFullFeature)) {
@@ -299,6 +318,38 @@ export class TargetSession {
       }
     }
     step.send.push(this.loginResponse(req, req.transit, encodeText(answers), LoginStatus.success));
+  }
+
+  /**
+   * AuthMethod and CHAP (§12.1): None for a target without an account, CHAP for one with; `answers` gets the
+   * target's keys. Anything but success fails the login.
+   */
+  private security(pairs: TextPairs, answers: TextPairs): number {
+    const account = this.target?.chap;
+    const method = textValue(pairs, 'AuthMethod');
+    if (method !== undefined) {
+      if (this.chap !== null) return this.refuseChap('AuthMethod twice', LoginStatus.initiatorError);
+      const offered = method.split(',');
+      if (account === undefined) {
+        answers.push(['AuthMethod', offered.includes('None') ? 'None' : Answer.reject]);
+        if (!offered.includes('None')) return LoginStatus.authenticationFailure; // CHAP is not asked of this target
+      } else {
+        if (!offered.includes('CHAP')) return this.refuseChap(`AuthMethod=${method.slice(0, 32)} without CHAP`);
+        if (this.config.random === undefined) throw new Error(`target ${this.target!.name} has a CHAP account but the session has no random source`);
+        this.chap = new ChapTargetExchange(account, this.config.random);
+        answers.push(['AuthMethod', 'CHAP']);
+      }
+    }
+    if (this.chap === null) return LoginStatus.success;
+    const chap = this.chap.receive(pairs);
+    if (chap.kind === 'fail') return this.refuseChap(chap.reason, chap.status);
+    answers.push(...chap.answers);
+    return LoginStatus.success;
+  }
+
+  private refuseChap(reason: string, status: number = LoginStatus.authenticationFailure): number {
+    this.stats.chapRefused = reason;
+    return status;
   }
 
   /** The declarative keys of the initiator's identity (§13.4, §13.5, §13.21, §13.22): taken, not answered. */

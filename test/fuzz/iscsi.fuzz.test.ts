@@ -3,13 +3,15 @@
 // Every decoder must return a value or throw a DecodeError with sane fields; decoded values must have no
 // undefined/NaN fields, re-encode, and decode again equal. The target session, fed mutated PDU streams after a
 // real login, must never throw anything but what it catches itself, must answer only with well-formed target
-// PDUs, and must hold no more than its queue depth of reads.
+// PDUs, and must hold no more than its queue depth of reads. A target demanding CHAP, fed mutated CHAP logins
+// (RFC 7143 §12.1.3), must do the same and reach full feature phase only after the right CHAP_R.
 // Seed: FUZZ_SEED; inputs: FUZZ_ITERATIONS (the long run: FUZZ_ITERATIONS=1000000).
 import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BHS_LENGTH, RESERVED_TAG } from '../../protocols/iscsi/bhs.js';
+import { chapResponse, encodeBinaryValue } from '../../protocols/iscsi/chap.js';
 import { encodeDataOut } from '../../protocols/iscsi/data.js';
 import { PduFramer } from '../../protocols/iscsi/framer.js';
 import { encodeLoginRequest } from '../../protocols/iscsi/login.js';
@@ -178,5 +180,80 @@ t.test(`the target session on mutated PDU streams: well-formed answers only, bou
   }
   t.comment(`${runs} streams: ${[...outcomes].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
   log.report(t, 'target session');
+  t.end();
+});
+
+const CHAP_ACCOUNT = { name: 'fuzz-user', secret: Buffer.from('fuzz-secret-12'), mutual: { name: 'fuzz-target', secret: Buffer.from('fuzz-target-secret') } };
+/** The target's random source in this test: identifier 9, a challenge of 16 bytes 5Ah. */
+const chapRandom = (n: number) => (n === 1 ? Buffer.of(9) : Buffer.alloc(n, 0x5a));
+const RIGHT_RESPONSE = chapResponse(9, CHAP_ACCOUNT.secret, Buffer.alloc(16, 0x5a)).toString('hex');
+const securityLogin = (text: Array<[string, string]>, transit = true) => encodeLoginRequest({
+  transit, continue: false, currentStage: 0, nextStage: 1, isid: ISID, tsih: 0, initiatorTaskTag: 1, versionMax: 0, versionMin: 0,
+  cid: 0, cmdSn: 1, expStatSn: 0, data: encodeText(text),
+});
+const CHAP_LOGIN = [
+  securityLogin([['InitiatorName', INITIATOR], ['TargetName', IQN], ['AuthMethod', 'CHAP,None']]),
+  securityLogin([['CHAP_A', '5']], false),
+  securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', `0x${RIGHT_RESPONSE}`]]),
+];
+const CHAP_VARIANTS = [
+  securityLogin([['CHAP_A', '7,5,0x5']]),
+  securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', `0b${Buffer.from(RIGHT_RESPONSE, 'hex').toString('base64')}`]]),
+  securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', `0x${RIGHT_RESPONSE}`], ['CHAP_I', '3'], ['CHAP_C', '0x0102030405060708']]),
+  securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', `0x${RIGHT_RESPONSE}`], ['CHAP_I', '0x3'], ['CHAP_C', `0b${Buffer.alloc(16, 0x5a).toString('base64')}`]]),
+  securityLogin([['CHAP_N', CHAP_ACCOUNT.name], ['CHAP_R', encodeBinaryValue(Buffer.alloc(16))], ['CHAP_I', '3']]),
+  securityLogin([['CHAP_N', 'someone'], ['CHAP_R', '0x00']]),
+  securityLogin([['AuthMethod', 'None']]),
+  login(1, 3, initiatorOffers(DEFAULT_PARAMETERS)),
+];
+
+t.test(`a CHAP target on mutated CHAP logins: well-formed answers, full feature only after the right response (seed ${seedHex(SEED)})`, (t) => {
+  const rng = new Rng(SEED).fork('chap');
+  const log = new FailureLog(SEED);
+  const outcomes = new Map<string, number>();
+  const note = (k: string) => outcomes.set(k, (outcomes.get(k) ?? 0) + 1);
+  const seeds = [...CHAP_LOGIN, ...CHAP_VARIANTS];
+  const runs = Math.max(1, Math.floor(PER_TARGET / 10));
+  for (let i = 0; i < runs; i++) {
+    const session = new TargetSession({
+      targets: [{
+        name: IQN, address: '127.0.0.1:3260', portalGroupTag: 1, chap: CHAP_ACCOUNT, luns: new Map([[0, { blockSize: 512, blockCount: 100, readOnly: true }]]),
+        identity: () => ({ vendor: 'FUZZ', product: 'fuzz', revision: '1', serial: 'S' }),
+      }],
+      authorized: () => true, tsih: 1, random: chapRandom,
+    });
+    const parts: Buffer[] = [];
+    for (const pdu of CHAP_LOGIN) parts.push(rng.bool(0.7) ? pdu : rng.bool(0.5) ? rng.pick(seeds) : fixLengths(mutate(rng, pdu, { corpus: seeds }, 3).bytes));
+    if (rng.bool(0.5)) parts.push(LOGIN[1]);
+    for (let k = rng.range(0, 3); k > 0; k--) parts.push(fixLengths(mutate(rng, rng.pick(seeds), { corpus: seeds }, 3).bytes));
+    const stream = Buffer.concat(parts);
+    const framer = new PduFramer();
+    const fail = (problem: string) => log.add({ target: 'chap session', problem, input: hex(stream), iteration: i });
+    try {
+      framer.write(stream);
+      for (let pdu = framer.next(); pdu !== null; pdu = framer.next()) {
+        framer.maxDataSegmentLength = session.maxRecvDataSegmentLength;
+        const step = session.receive(pdu);
+        const out = Buffer.concat(step.send);
+        for (let o = 0; o < out.length;) {
+          const frame = splitPdu(out.subarray(o));
+          decodeTargetPdu(frame);
+          o += BHS_LENGTH + ((frame.data.length + 3) & ~3);
+        }
+        note(step.close ? `closed ${session.stats.loginRefused?.toString(16) ?? ''}` : 'answered');
+      }
+    } catch (err) {
+      const problem = decodeErrorProblem(err);
+      if (problem) fail(problem);
+      else note(`stream broken (${(err as { code: string }).code})`);
+    }
+    const text = stream.toString('latin1').toLowerCase();
+    const rightSent = text.includes(RIGHT_RESPONSE) || text.includes(Buffer.from(RIGHT_RESPONSE, 'hex').toString('base64').toLowerCase());
+    if (session.inFullFeaturePhase) note('full feature');
+    if (session.inFullFeaturePhase && !rightSent) fail('full feature phase without the right CHAP_R');
+  }
+  t.comment(`${runs} CHAP streams: ${[...outcomes].sort().map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  t.ok((outcomes.get('full feature') ?? 0) > 0, 'some logins succeed');
+  log.report(t, 'CHAP target session');
   t.end();
 });

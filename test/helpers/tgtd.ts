@@ -15,8 +15,13 @@ function tgtadm(control: number, args: string[]): { status: number | null; outpu
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
 }
 
-/** Starts tgtd on host:port with target `iqn`, LUN 1 backed by `image`, open to every initiator; registered with `isns` when given. */
-export async function startTgtd(host: string, port: number, iqn: string, image: string, isns?: { host: string; port: number }): Promise<Tgtd> {
+/**
+ * Starts tgtd on host:port with target `iqn`, LUN 1 backed by `image`, open to every initiator; registered with `isns`
+ * when given; with `chap`, an incoming account bound to the target (tgtadm --mode account), so logins need CHAP, and
+ * with `chap.mutual` an outgoing one (--outgoing): the target proves it to initiators that ask (mutual CHAP).
+ */
+export async function startTgtd(host: string, port: number, iqn: string, image: string, isns?: { host: string; port: number },
+  chap?: { name: string; secret: string; mutual?: { name: string; secret: string } }): Promise<Tgtd> {
   const control = 100 + (process.pid % 800);
   const child: ChildProcess = spawn('tgtd', ['-f', '-C', String(control), '--iscsi', `portal=${host}:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
@@ -41,6 +46,14 @@ export async function startTgtd(host: string, port: number, iqn: string, image: 
       ['--lld', 'iscsi', '--op', 'new', '--mode', 'target', '--tid', '1', '-T', iqn],
       ['--lld', 'iscsi', '--op', 'new', '--mode', 'logicalunit', '--tid', '1', '--lun', '1', '-b', image],
       ['--lld', 'iscsi', '--op', 'bind', '--mode', 'target', '--tid', '1', '-I', 'ALL'],
+      ...(chap ? [
+        ['--lld', 'iscsi', '--op', 'new', '--mode', 'account', '--user', chap.name, '--password', chap.secret],
+        ['--lld', 'iscsi', '--op', 'bind', '--mode', 'account', '--tid', '1', '--user', chap.name],
+      ] : []),
+      ...(chap?.mutual ? [
+        ['--lld', 'iscsi', '--op', 'new', '--mode', 'account', '--user', chap.mutual.name, '--password', chap.mutual.secret],
+        ['--lld', 'iscsi', '--op', 'bind', '--mode', 'account', '--tid', '1', '--user', chap.mutual.name, '--outgoing'],
+      ] : []),
     ]) {
       const r = tgtadm(control, args);
       if (r.status !== 0) throw new Error(`tgtadm ${args.join(' ')}: ${r.output}`);

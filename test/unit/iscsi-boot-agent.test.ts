@@ -2,7 +2,8 @@
 // iSNS server over real TCP on 127.149.x.x (ports 18310-18311): the BIOS side (BootOptions.takeIscsiBoot), what each
 // boot reports, the console it prints (iPXE's lines, then GRUB and the login prompt, or the reason and the disk),
 // DD scoping through iSNS and through the target's login check, a missing LUN, a LUN with no boot sector, and an
-// interrupted boot; an idle host holds no timer.
+// interrupted boot; a target that demands CHAP (parameters 108/109: booted with the right secret, authentication
+// with a wrong one or none); an idle host holds no timer.
 import t from 'tap';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { TargetFleet } from '../../emulator/fleet/target-fleet.js';
@@ -119,7 +120,7 @@ t.test('against an emulated target with DD scoping', async (t) => {
     t.match(text, `iSCSI initiator ${HOST_A} on net0: 127.149.2.1/16 gw 127.149.0.254\r\n`);
     t.match(text, `iSNS 127.149.0.1:18310: ${TARGET} at 127.149.1.1:18311\r\n`);
     t.match(text, `sanboot iscsi:127.149.1.1::18311:0:${TARGET}\r\n`);
-    t.match(text, 'CHAP is not supported by this firmware: logging in without authentication\r\n');
+    t.match(text, 'login with CHAP as host-a\r\n', 'CHAP offered; this target asks for none (AuthMethod=None)');
     t.match(text, `Registered SAN device 0x80: ${TARGET} LUN 0, 1000 MB\r\nBooting from SAN device 0x80\r\nbmcfleet ${TARGET} LUN 0: booted from iSCSI\r\nWelcome to GRUB!`);
     t.notMatch(text, /Booting from Bay/, 'the boot loader came from the SAN device, not the disk');
     t.match(text, /login: /);
@@ -157,4 +158,32 @@ t.test('against an emulated target with DD scoping', async (t) => {
     t.match(await setup(settings({ isns: { address: '127.149.0.9', port: 18319 } })).bootToEnd(), { state: IscsiBootState.FAILED, error: IscsiBootError.ISNS_UNREACHABLE });
     t.match(await setup(settings({ isns: null, portal: { address: '127.149.1.9', port: 18319 } })).bootToEnd(), { state: IscsiBootState.FAILED, error: IscsiBootError.LOGIN_FAILED });
   });
+});
+
+t.test('a target that demands CHAP: the right account boots; a wrong secret or none fails with authentication, at once', async (t) => {
+  const chapTarget = 'iqn.2026-11.org.bmcfleet:boot-chap';
+  const portal = { address: '127.149.1.2', port: 18311 };
+  const fleet = await TargetFleet.start({ host: ISNS.address, port: ISNS.port, defaultDiscoveryDomain: true },
+    [{ iqn: chapTarget, alias: 'boot-chap', ip: portal.address, port: portal.port, luns: [{ lun: 0, sizeGB: 1, state: 'online' }], chap: { name: 'boot-user', secret: 'twelve-bytes!' } }], null);
+  t.teardown(() => fleet.stop());
+  const chap = (over: Partial<IscsiBootSettings>) => settings({ targetName: chapTarget, portal, isns: null, ...over });
+  // in no DD and registered nowhere: the target lets in any initiator only when the server's default DD shows it; register one
+  const isns = await IsnsClient.connect({ host: ISNS.address, port: ISNS.port, source: HOST_A });
+  await isns.register({ nodes: [{ name: HOST_A, type: 2 }], portals: [{ ip: '127.149.2.1', port: 860 }] });
+  t.teardown(() => isns.close());
+  for (let waited = 0; !fleet.list()[0].initiators.includes(HOST_A) && waited < 3000; waited += 10) await tick();
+
+  const good = setup(chap({ chapName: 'boot-user', chapSecret: 'twelve-bytes!' }));
+  t.match(await good.bootToEnd(), { state: IscsiBootState.BOOTED, error: IscsiBootError.NONE });
+  t.match(good.text(), `sanboot iscsi:127.149.1.2::18311:0:${chapTarget}\r\nlogin with CHAP as boot-user\r\nRegistered SAN device 0x80`);
+
+  const wrong = setup(chap({ chapName: 'boot-user', chapSecret: 'not-the-secret' }));
+  t.match(await wrong.bootToEnd(), { state: IscsiBootState.FAILED, error: IscsiBootError.AUTHENTICATION, message: /authentication failure \(02\/01\)/ });
+  t.match(wrong.text(), /login with CHAP as boot-user\r\nCould not boot from SAN device 0x80: .*authentication failure \(02\/01\) \(authentication\)\r\nNo more network devices/);
+  const none = setup(chap({}));
+  t.match(await none.bootToEnd(), { state: IscsiBootState.FAILED, error: IscsiBootError.AUTHENTICATION });
+  t.notMatch(none.text(), /login with CHAP/);
+  const drops = fleet.list()[0].iscsi.drops;
+  t.equal(drops['login-refused-0201'], 2, 'one refused login each: authentication is not tried again');
+  t.same(fleet.list()[0].chap, { name: 'boot-user' }, 'the target shows its account\'s name, not the secret');
 });

@@ -31,7 +31,7 @@ t.test('decoding refuses what is out of range, short, long or another IANA', (t)
   const good = 'd97e00' + '01000000' + '03' + '09' + '0000000000000000' + '0000' + '00' + '00';
   t.same(GetIscsiBootStatus.decodeResponse(Buffer.from(good, 'hex'), {}).error, IscsiBootError.INTERRUPTED);
   t.throws(() => GetIscsiBootStatus.decodeResponse(Buffer.from(good.replace(/^(.{14})03/, '$104'), 'hex'), {}), { code: 'ERR_ENUM', field: 'state' });
-  t.throws(() => GetIscsiBootStatus.decodeResponse(Buffer.from(good.replace(/^(.{16})09/, '$10a'), 'hex'), {}), { code: 'ERR_ENUM', field: 'error' });
+  t.throws(() => GetIscsiBootStatus.decodeResponse(Buffer.from(good.replace(/^(.{16})09/, '$10b'), 'hex'), {}), { code: 'ERR_ENUM', field: 'error' });
   t.throws(() => GetIscsiBootStatus.decodeResponse(Buffer.from(good.slice(0, -2), 'hex'), {}), { code: 'ERR_TRUNCATED' }, 'no message length');
   t.throws(() => GetIscsiBootStatus.decodeResponse(Buffer.from(good.slice(0, -4) + '0500', 'hex'), {}), { code: 'ERR_TRUNCATED' }, 'a target name past the end');
   t.throws(() => GetIscsiBootStatus.decodeResponse(Buffer.from(good + '00', 'hex'), {}), { code: 'ERR_TRAILING' });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { HeartbeatConfig } from '../../isns/heartbeat-sender.js';
 import { DEFAULT_ISNS_SLP, type IsnsSlpConfig } from '../../isns/isns-slp.js';
 import { LUN_STATES } from '../../isns/target-spec.js';
+import { chapAccount } from '../../../runtime/document/chap-account.js';
 import { flag, hostPortText, ipv4Text, oneOf, text, wholeNumber } from './kinds.js';
 
 /** Where and how often the server sends Heartbeats (RFC 4171 §5.6.5.14). */
@@ -49,6 +50,9 @@ export const targetEntry = z.strictObject({
   firstIp: ipv4Text().describe('the first target\'s portal address, in 127.0.0.0/8; .0 and .255 are skipped'),
   port: wholeNumber(1, 65535).prefault(3260).describe('the portals\' TCP port'),
   luns: z.array(lun).prefault([{ lun: 0, sizeGB: 100 }]),
+  chap: chapAccount.extend({
+    mutual: chapAccount.optional().describe('the target\'s own account, for initiators that ask it to prove itself (mutual CHAP)'),
+  }).nullable().optional().describe('initiators must log in with this CHAP account; none when left out'),
 });
 
 export const targetsSection = z.array(targetEntry).describe('emulated iSCSI targets; they register with the fleet\'s iSNS server (isns:)');

@@ -43,6 +43,8 @@ export const IscsiBootError = {
   NOT_BOOTABLE: 8,
   /** The host was powered off or reset before the boot finished. */
   INTERRUPTED: 9,
+  /** The target refused the login's authentication (Login status 02/01): a wrong CHAP name or secret, or none given. */
+  AUTHENTICATION: 10,
 } as const;
 export type IscsiBootError = typeof IscsiBootError[keyof typeof IscsiBootError];
 
@@ -81,7 +83,7 @@ export const GetIscsiBootStatus: IpmiCommand<Record<string, never>, IscsiBootSta
     const state = r.u8('state');
     if (state > IscsiBootState.FAILED) throw new DecodeError(PROTO, 'state', stateAt, `unknown state ${state}`, 'ERR_ENUM');
     const error = r.u8('error');
-    if (error > IscsiBootError.INTERRUPTED) throw new DecodeError(PROTO, 'error', stateAt + 1, `unknown error ${error}`, 'ERR_ENUM');
+    if (error > IscsiBootError.AUTHENTICATION) throw new DecodeError(PROTO, 'error', stateAt + 1, `unknown error ${error}`, 'ERR_ENUM');
     const s: IscsiBootStatus = {
       run, state: state as IscsiBootState, error: error as IscsiBootError, updatedAt: r.u64('updatedAt'), lun: r.u16('lun'),
       targetName: r.str('targetName'), message: r.str('message'),
@@ -95,5 +97,5 @@ export const GetIscsiBootStatus: IpmiCommand<Record<string, never>, IscsiBootSta
 export const ISCSI_BOOT_STATE_NAMES = { 0: 'none', 1: 'booting', 2: 'booted', 3: 'failed' } as const satisfies Record<IscsiBootState, string>;
 export const ISCSI_BOOT_ERROR_NAMES: Record<IscsiBootError, string> = {
   0: 'none', 1: 'no-target', 2: 'isns-unreachable', 3: 'isns-not-visible', 4: 'login-refused', 5: 'login-failed', 6: 'no-lun',
-  7: 'read-error', 8: 'not-bootable', 9: 'interrupted',
+  7: 'read-error', 8: 'not-bootable', 9: 'interrupted', 10: 'authentication',
 };
