@@ -28,6 +28,7 @@ import { consecutiveAddresses, formatIpv4, parseIpv4 } from '../runtime/ipv4.js'
 import { SCHEMES, type RunResult, type RunSpec, type Scheme } from './congestion-run.js';
 import { arrivalsSvg } from './congestion-plot.js';
 import { createLink, type Link } from './lib/netns-link.js';
+import { LoopbackCapture, type OfferedReplies } from './lib/loopback-capture.js';
 import { machine, treeCpuSeconds } from './lib/measure.js';
 import { freeUdpPort } from '../test/helpers/free-port.js';
 
@@ -54,6 +55,8 @@ const RCVBUFS = pick('rcvbufs', ['4MiB', 'default'] as const, ['default']);
 const NETWORKS = pick('networks', ['loopback', 'link'] as const, ['loopback']);
 /** The burst always runs first: it measures R. */
 const RUN_SCHEMES = pick('schemes', SCHEMES, ['burst', 'window']);
+/** `--capture`: on loopback, what the RMCs put on the wire per ms too (lib/loopback-capture.ts), beside what the manager read. */
+const CAPTURE = argv.includes('--capture');
 /** Poll rounds before an RMC counts as missing: the manager's default. */
 const MAX_POLLS = 3;
 /**
@@ -227,6 +230,8 @@ async function main(): Promise<void> {
                 for (const scheme of RUN_SCHEMES) {
                   if (layout !== LAYOUTS[0] && !ADDRESS_SCHEMES.includes(scheme)) continue;
                   const qdiscBefore = link?.qdiscDrops() ?? 0;
+                  const capture = CAPTURE && network === 'loopback' ? await LoopbackCapture.start(rolloutPort) : null;
+                  if (capture && 'unavailable' in capture) throw new Error(`--capture: ${capture.unavailable}`);
                   const r = await manager.run({
                     scheme, targets, rcvbufBytes: RCVBUF_BYTES[rcvbuf], replyRate: rates.get(group) ?? null, rmcPort: rolloutPort,
                     broadcastAddress: network === 'link' ? link!.broadcastAddress : '127.255.255.255',
@@ -234,6 +239,7 @@ async function main(): Promise<void> {
                     maxPolls: MAX_POLLS, ...waitsFor(n), pollConcurrency: POLL_CONCURRENCY,
                   });
                   const qdiscDrops = network === 'link' ? link!.qdiscDrops() - qdiscBefore : null;
+                  const offered: OfferedReplies | null = capture ? await (capture as LoopbackCapture).stop() : null;
                   if (scheme === 'burst' && r.measuredRate !== null && (rcvbuf === '4MiB' || !rates.has(group))) rates.set(group, r.measuredRate);
                   const R = rates.get(group) ?? r.replyRate;
                   const boundMs = (n / R) * 1000;
@@ -244,12 +250,15 @@ async function main(): Promise<void> {
                     replyRatePerSec: Math.round(R), ...(scheme === 'burst' ? { thisBurstRatePerSec: r.measuredRate === null ? null : Math.round(r.measuredRate) } : {}), answered: r.answered, missing: r.missing, polls: r.polls, datagramsIn: r.datagramsIn,
                     reply: r.reply, effectiveRcvbufBytes: r.effectiveRcvbuf,
                     kernelDrops: { rcvbufErrors: r.kernel.rcvbufErrors, socketDrops: r.kernel.socketDrops, qdiscDrops, softnetDrops: r.kernel.softnetDrops },
-                    arrivalsPerMs: histogram(r.arrivals),
+                    managerLoop: r.managerLoop, arrivalsPerMs: histogram(r.arrivals),
+                    ...(offered ? { offered: { peak10Ms: offered.peak10Ms, captureDrops: offered.captureDrops, perMs: histogram(offered.perMs) } } : {}),
                   });
                   save([], false);
                   process.stderr.write(`congestion: ${network} ${layout} n=${n} rcvbuf=${rcvbuf} ${scheme}: first round ${r.firstRound}/${n}, `
                     + `${r.rounds ?? '-'} rounds, ${r.timeToAllMs === null ? 'not all' : `${Math.round(r.timeToAllMs)} ms`} (bound ${Math.round(boundMs)} ms), `
-                    + `drops ${r.kernel.socketDrops ?? '?'} socket / ${r.kernel.rcvbufErrors} rcvbuf${qdiscDrops === null ? '' : ` / ${qdiscDrops} qdisc`} [${Math.round((Date.now() - began) / 1000)} s]\n`);
+                    + `drops ${r.kernel.socketDrops ?? '?'} socket / ${r.kernel.rcvbufErrors} rcvbuf${qdiscDrops === null ? '' : ` / ${qdiscDrops} qdisc`}, `
+                    + `manager loop max ${r.managerLoop.firstRoundMaxDelayMs} ms in round 1 (${r.managerLoop.maxDelayMs} in all), busy ${r.managerLoop.utilisation}${offered ? `, offered peak ${offered.peak10Ms}/10 ms` : ''}, `
+                    + `load ${loadavg()[0].toFixed(2)} [${Math.round((Date.now() - began) / 1000)} s]\n`);
                   await shardsIdle(fleet);
                 }
               }
