@@ -88,6 +88,8 @@ async function run(spec: RunSpec): Promise<RunResult> {
   let lastAnswerMs = 0;
   let t0 = 0;
   let timer: { cancel(): void } | null = null;
+  /** The deadline the timer is set for. */
+  let armedFor: number | null = null;
 
   const result = await new Promise<RunResult>((resolve, reject) => {
     const send = (actions: RoundAction[] | void) => {
@@ -131,11 +133,13 @@ async function run(spec: RunSpec): Promise<RunResult> {
         reject(err);
         return;
       }
-      timer?.cancel();
-      timer = null;
-      if (round.done) { finish(); return; }
+      if (round.done) { timer?.cancel(); finish(); return; }
+      // most replies leave the deadline as it was: the timer then stays, rather than a new one per datagram
       const deadline = round.deadlineMs;
-      if (deadline !== null) timer = systemClock.setTimeout(() => step(() => round.tick(systemClock.now())), deadline - systemClock.now());
+      if (deadline === armedFor) return;
+      timer?.cancel();
+      armedFor = deadline;
+      timer = deadline === null ? null : systemClock.setTimeout(() => { armedFor = null; step(() => round.tick(systemClock.now())); }, deadline - systemClock.now());
     };
     socket.on('message', (datagram) => {
       const at = performance.now() - t0;

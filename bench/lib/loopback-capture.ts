@@ -72,8 +72,8 @@ export class LoopbackCapture {
         perMs.set(ms, (perMs.get(ms) ?? 0) + 1);
       }
       const sorted = [...perMs.entries()].sort((a, b) => a[0] - b[0]);
-      // dumpcap -q ends with "Packets received/dropped on interface 'lo': R/D (...)"
-      const dropped = /received\/dropped on interface [^:]*: \d+\/(\d+)/.exec(this.stderr());
+      // dumpcap -q ends with "Packets received/dropped on interface 'Loopback: lo': R/D (...)"
+      const dropped = /received\/dropped on interface '.*?': \d+\/(\d+)/.exec(this.stderr());
       return { perMs: sorted, peak10Ms: peakIn(sorted, 10), captureDrops: dropped ? Number(dropped[1]) : -1 };
     } finally {
       rmSync(this.dir, { recursive: true, force: true });
