@@ -7,7 +7,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { signingKeyFrom } from '../protocols/rollout/keys.js';
 import { ReplyScheme, type ReplySchemeParams } from '../protocols/rollout/prepare.js';
 import { windowUsFor } from '../protocols/rollout/reply-delay.js';
@@ -34,6 +34,7 @@ type Round = {
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-congestion-'));
 const store = new SqliteRolloutStore(join(dir, 'manager.db'));
 let key: ReturnType<typeof signingKeyFrom>;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** The reply scheme a run's Prepare carries: the window and the rank slot sized from the measured rate R. */
 function replyFor(scheme: Scheme, n: number, rate: number): ReplySchemeParams {
@@ -74,23 +75,38 @@ async function run(spec: RunSpec): Promise<RunResult> {
   const port = socket.address().port;
   const effectiveRcvbuf = socket.getRecvBufferSize();
   const before = { rcvbufErrors: udpRcvbufErrors(), softnetDrops: softnetDrops() };
+  // How long the manager's event loop went without reading its socket: a stall of D ms lets D x (arrival rate)
+  // replies pile up in the receive buffer.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
+  const busyBefore = performance.eventLoopUtilization();
   const perMs = new Map<number, number>();
   let datagramsIn = 0;
   let polls = 0;
+  /** The longest loop delay before the first Poll: signing a Poll round stalls the loop far longer, after the round that counts. */
+  let firstRoundMaxDelayMs: number | null = null;
   let lastAnswerMs = 0;
   let t0 = 0;
   let timer: { cancel(): void } | null = null;
+  /** The deadline the timer is set for. */
+  let armedFor: number | null = null;
 
   const result = await new Promise<RunResult>((resolve, reject) => {
     const send = (actions: RoundAction[] | void) => {
       for (const a of actions ?? []) {
-        if (a.kind === 'unicast') polls++;
+        if (a.kind === 'unicast' && polls++ === 0) firstRoundMaxDelayMs = loopDelay.max / 1e6;
         socket.send(a.bytes, spec.rmcPort, a.kind === 'broadcast' ? spec.broadcastAddress : a.address);
       }
     };
     const finish = () => {
       const socketDrops = udpSocketDrops(port);
       socket.close();
+      loopDelay.disable();
+      const managerLoop = {
+        maxDelayMs: round3(loopDelay.max / 1e6), firstRoundMaxDelayMs: round3(firstRoundMaxDelayMs ?? loopDelay.max / 1e6),
+        p99DelayMs: round3(loopDelay.percentile(99) / 1e6),
+        utilisation: round3(performance.eventLoopUtilization(busyBefore).utilization),
+      };
       const rmcs = round.rmcs();
       const answered = rmcs.filter((m) => m.step === RmcStep.ANSWERED);
       const firstPolls = spec.scheme === 'poll' ? 1 : 0;
@@ -105,7 +121,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
         kernel: {
           rcvbufErrors: udpRcvbufErrors() - before.rcvbufErrors, socketDrops, softnetDrops: softnetDrops() - before.softnetDrops,
         },
-        effectiveRcvbuf,
+        effectiveRcvbuf, managerLoop,
       });
     };
     // One step of the round: send what it asks, then wait for its next deadline, or finish.
@@ -117,11 +133,13 @@ async function run(spec: RunSpec): Promise<RunResult> {
         reject(err);
         return;
       }
-      timer?.cancel();
-      timer = null;
-      if (round.done) { finish(); return; }
+      if (round.done) { timer?.cancel(); finish(); return; }
+      // most replies leave the deadline as it was: the timer then stays, rather than a new one per datagram
       const deadline = round.deadlineMs;
-      if (deadline !== null) timer = systemClock.setTimeout(() => step(() => round.tick(systemClock.now())), deadline - systemClock.now());
+      if (deadline === armedFor) return;
+      timer?.cancel();
+      armedFor = deadline;
+      timer = deadline === null ? null : systemClock.setTimeout(() => { armedFor = null; step(() => round.tick(systemClock.now())); }, deadline - systemClock.now());
     };
     socket.on('message', (datagram) => {
       const at = performance.now() - t0;

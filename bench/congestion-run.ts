@@ -48,4 +48,9 @@ export interface RunResult {
   kernel: { rcvbufErrors: number; socketDrops: number | null; softnetDrops: number };
   /** SO_RCVBUF as the kernel set it (it doubles what is asked). */
   effectiveRcvbuf: number;
+  /**
+   * The manager's event loop over the run: its longest delay (ms), the longest before the first Poll, the 99th
+   * percentile, and the share of the time it was busy.
+   */
+  managerLoop: { maxDelayMs: number; firstRoundMaxDelayMs: number; p99DelayMs: number; utilisation: number };
 }

@@ -16,8 +16,8 @@
 // unless `--out DIR` says. A full run writes bench/results/. `--note TEXT` is stored in the JSON (e.g. the load);
 // `--sizes`, `--layouts`, `--rcvbufs`, `--networks`, `--schemes` (comma-separated) rerun part of the matrix.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fleetConfig } from '../emulator/fleet/fleet-config.js';
@@ -28,6 +28,7 @@ import { consecutiveAddresses, formatIpv4, parseIpv4 } from '../runtime/ipv4.js'
 import { SCHEMES, type RunResult, type RunSpec, type Scheme } from './congestion-run.js';
 import { arrivalsSvg } from './congestion-plot.js';
 import { createLink, type Link } from './lib/netns-link.js';
+import { LoopbackCapture, type OfferedReplies } from './lib/loopback-capture.js';
 import { machine, treeCpuSeconds } from './lib/measure.js';
 import { freeUdpPort } from '../test/helpers/free-port.js';
 
@@ -54,6 +55,16 @@ const RCVBUFS = pick('rcvbufs', ['4MiB', 'default'] as const, ['default']);
 const NETWORKS = pick('networks', ['loopback', 'link'] as const, ['loopback']);
 /** The burst always runs first: it measures R. */
 const RUN_SCHEMES = pick('schemes', SCHEMES, ['burst', 'window']);
+/** `--capture`: on loopback, what the RMCs put on the wire per ms too (lib/loopback-capture.ts), beside what the manager read. */
+const CAPTURE = argv.includes('--capture');
+/**
+ * `--shard-nice N` (default 0: none), an experiment: the emulated RMCs' nice. They stand for other machines, each with
+ * its own CPU; here they share two cores with the manager, the system under test, and a shard taking a broadcast on
+ * for thousands of RMCs keeps a core busy for hundreds of ms while the manager waits for one. On a machine loaded by
+ * other work it starves the emulator instead (its burst then measures the RMCs' send rate, not the manager's R), so
+ * it is not the default: docs-draft/congestion.md.
+ */
+const SHARD_NICE = Number(option('--shard-nice') ?? 0);
 /** Poll rounds before an RMC counts as missing: the manager's default. */
 const MAX_POLLS = 3;
 /**
@@ -133,6 +144,13 @@ function histogram(arrivals: [number, number][]): { binMs: number; counts: numbe
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** Sets the nice of every thread of process `pid` (setpriority(2) sets one thread's: its JS thread, its GC and I/O threads). */
+function reniceProcess(pid: number, nice: number): void {
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try { setPriority(Number(tid), nice); } catch { /* the thread ended meanwhile */ }
+  }
+}
+
 /** The results as JSON: the header indented, each row on one line (its histogram makes it long), so diffs stay readable. */
 function resultsJson(report: { rows: unknown[] }): string {
   const head = JSON.stringify({ ...report, rows: 'ROWS' }, null, 1);
@@ -185,7 +203,7 @@ async function main(): Promise<void> {
       tookSeconds: Math.round((Date.now() - began) / 1000),
       networks, link: link ? { shape: link.shape } : { unavailable: 'unavailable' in made ? made.unavailable : null },
       anchor: 'boundMs = N / R, R the replies/s the manager drained the burst of the same network and N at (the 4 MiB buffer\'s when it ran)',
-      settings: { maxPolls: MAX_POLLS, pollConcurrency: POLL_CONCURRENCY, waits: Object.fromEntries(SIZES.map((n) => [n, waitsFor(n)])) },
+      settings: { maxPolls: MAX_POLLS, pollConcurrency: POLL_CONCURRENCY, waits: Object.fromEntries(SIZES.map((n) => [n, waitsFor(n)])), shardNice: SHARD_NICE },
       plots, rows,
     };
     writeFileSync(join(OUT, 'congestion.json'), resultsJson(report));
@@ -215,6 +233,7 @@ async function main(): Promise<void> {
       const startedAt = Date.now();
       const fleet = await Fleet.start(config);
       process.stderr.write(`congestion: ${layout}: ${fleetSize} RMCs ready in ${Date.now() - startedAt} ms\n`);
+      if (SHARD_NICE !== 0) for (const s of fleet.shards.status()) if (s.pid !== null) reniceProcess(s.pid, SHARD_NICE);
       try {
         for (const network of networks) {
           const manager = new Manager(network === 'link' ? link!.exec : []);
@@ -227,6 +246,8 @@ async function main(): Promise<void> {
                 for (const scheme of RUN_SCHEMES) {
                   if (layout !== LAYOUTS[0] && !ADDRESS_SCHEMES.includes(scheme)) continue;
                   const qdiscBefore = link?.qdiscDrops() ?? 0;
+                  const capture = CAPTURE && network === 'loopback' ? await LoopbackCapture.start(rolloutPort) : null;
+                  if (capture && 'unavailable' in capture) throw new Error(`--capture: ${capture.unavailable}`);
                   const r = await manager.run({
                     scheme, targets, rcvbufBytes: RCVBUF_BYTES[rcvbuf], replyRate: rates.get(group) ?? null, rmcPort: rolloutPort,
                     broadcastAddress: network === 'link' ? link!.broadcastAddress : '127.255.255.255',
@@ -234,6 +255,7 @@ async function main(): Promise<void> {
                     maxPolls: MAX_POLLS, ...waitsFor(n), pollConcurrency: POLL_CONCURRENCY,
                   });
                   const qdiscDrops = network === 'link' ? link!.qdiscDrops() - qdiscBefore : null;
+                  const offered: OfferedReplies | null = capture ? await (capture as LoopbackCapture).stop() : null;
                   if (scheme === 'burst' && r.measuredRate !== null && (rcvbuf === '4MiB' || !rates.has(group))) rates.set(group, r.measuredRate);
                   const R = rates.get(group) ?? r.replyRate;
                   const boundMs = (n / R) * 1000;
@@ -244,12 +266,15 @@ async function main(): Promise<void> {
                     replyRatePerSec: Math.round(R), ...(scheme === 'burst' ? { thisBurstRatePerSec: r.measuredRate === null ? null : Math.round(r.measuredRate) } : {}), answered: r.answered, missing: r.missing, polls: r.polls, datagramsIn: r.datagramsIn,
                     reply: r.reply, effectiveRcvbufBytes: r.effectiveRcvbuf,
                     kernelDrops: { rcvbufErrors: r.kernel.rcvbufErrors, socketDrops: r.kernel.socketDrops, qdiscDrops, softnetDrops: r.kernel.softnetDrops },
-                    arrivalsPerMs: histogram(r.arrivals),
+                    managerLoop: r.managerLoop, arrivalsPerMs: histogram(r.arrivals),
+                    ...(offered ? { offered: { peak10Ms: offered.peak10Ms, captureDrops: offered.captureDrops, perMs: histogram(offered.perMs) } } : {}),
                   });
                   save([], false);
                   process.stderr.write(`congestion: ${network} ${layout} n=${n} rcvbuf=${rcvbuf} ${scheme}: first round ${r.firstRound}/${n}, `
                     + `${r.rounds ?? '-'} rounds, ${r.timeToAllMs === null ? 'not all' : `${Math.round(r.timeToAllMs)} ms`} (bound ${Math.round(boundMs)} ms), `
-                    + `drops ${r.kernel.socketDrops ?? '?'} socket / ${r.kernel.rcvbufErrors} rcvbuf${qdiscDrops === null ? '' : ` / ${qdiscDrops} qdisc`} [${Math.round((Date.now() - began) / 1000)} s]\n`);
+                    + `drops ${r.kernel.socketDrops ?? '?'} socket / ${r.kernel.rcvbufErrors} rcvbuf${qdiscDrops === null ? '' : ` / ${qdiscDrops} qdisc`}, `
+                    + `manager loop max ${r.managerLoop.firstRoundMaxDelayMs} ms in round 1 (${r.managerLoop.maxDelayMs} in all), busy ${r.managerLoop.utilisation}${offered ? `, offered peak ${offered.peak10Ms}/10 ms` : ''}, `
+                    + `load ${loadavg()[0].toFixed(2)} [${Math.round((Date.now() - began) / 1000)} s]\n`);
                   await shardsIdle(fleet);
                 }
               }

@@ -3,10 +3,18 @@
 // one RMC (the header's rmcId) to that RMC if it runs here; one to every RMC (ALL_RMCS) to the RMCs a Prepare or
 // Poll targets, or to all of them for any other message. Each RMC then checks it itself and counts what it ignores;
 // the signature of the one decoded message is verified once for them all (their shared SignatureVerdicts, rmc-nodes.ts).
+//
+// A real fleet takes a broadcast on as many CPUs as it has RMCs; a shard takes it on one, at tens of µs an RMC. So it
+// hands a message on HANDOFF_SLICE RMCs at a time, yielding between slices (a 0 ms timer on its Clock), and tells
+// each RMC when the datagram arrived: an answer whose delay ran out while its RMC waited for its slice goes at once,
+// the others at arrival + delay (rmc-node.ts). Without the slices every answer that fell due during a hand-off of
+// thousands went out together when it ended: a burst the scheme never asked for, which a manager's default receive
+// buffer (about 256 datagrams) does not hold (README "Broadcast replies"). Messages are handed on in arrival order.
 import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
 import type { DecodedMessage } from '../../protocols/rollout/message.js';
 import { rankOf } from '../../protocols/rollout/reply-delay.js';
 import type { Peer } from '../../protocols/peer.js';
+import type { Clock } from '../../runtime/clock.js';
 import type { DatagramHandler } from '../../runtime/udp-endpoint.js';
 import { decodeDatagram, type RmcNode } from './rmc-node.js';
 
@@ -18,12 +26,23 @@ export interface BroadcastCounts {
   unmatched: number;
 }
 
+/** RMCs a message is handed to before the listener yields: about a few ms of a shard's time. */
+export const HANDOFF_SLICE = 128;
+
+/** A message being handed on: to whom, from where, when it arrived, and how far it got. */
+interface HandOff { m: DecodedMessage; peer: Peer; arrivedAtMs: number; recipients: RmcNode[]; next: number }
+
 export class RmcBroadcastListener implements DatagramHandler {
   readonly counts: BroadcastCounts = { datagramsIn: 0, malformed: 0, unmatched: 0 };
   private readonly rmcs: RmcNode[] = [];
   private readonly byId = new Map<number, RmcNode>();
+  private readonly clock: Clock;
+  /** Messages not yet handed to all their RMCs, oldest first. */
+  private readonly queue: HandOff[] = [];
+  private resume: { cancel(): void } | null = null;
 
-  constructor(rmcs: readonly RmcNode[]) {
+  constructor(rmcs: readonly RmcNode[], clock: Clock) {
+    this.clock = clock;
     for (const node of rmcs) this.add(node);
   }
 
@@ -33,7 +52,7 @@ export class RmcBroadcastListener implements DatagramHandler {
     this.byId.set(node.rmc.rmcId, node);
   }
 
-  /** Hands `node` nothing more (its rack was removed). */
+  /** Hands `node` nothing more (its rack was removed), not even what it was still waiting for. */
   remove(node: RmcNode): void {
     this.rmcs.splice(this.rmcs.indexOf(node), 1);
     this.byId.delete(node.rmc.rmcId);
@@ -43,15 +62,40 @@ export class RmcBroadcastListener implements DatagramHandler {
     this.counts.datagramsIn++;
     const m = decodeDatagram(datagram, () => { this.counts.malformed++; });
     if (!m) return;
-    let handed = 0;
-    for (const node of this.recipients(m)) {
-      node.deliver(m, peer);
-      handed++;
+    const recipients = this.recipients(m);
+    if (recipients.length === 0) {
+      this.counts.unmatched++;
+      return;
     }
-    if (handed === 0) this.counts.unmatched++;
+    this.queue.push({ m, peer, arrivedAtMs: this.clock.now(), recipients, next: 0 });
+    if (this.queue.length === 1) this.handOn();
   }
 
-  private recipients(m: DecodedMessage): Iterable<RmcNode> {
+  /** Stops handing on what is queued (the shard is stopping). */
+  close(): void {
+    this.resume?.cancel();
+    this.resume = null;
+    this.queue.length = 0;
+  }
+
+  /** One slice of the oldest message, then the next slice after a yield, until the queue is empty. */
+  private handOn(): void {
+    this.resume = null;
+    let budget = HANDOFF_SLICE;
+    while (this.queue.length > 0 && budget > 0) {
+      const h = this.queue[0];
+      const end = Math.min(h.recipients.length, h.next + budget);
+      budget -= end - h.next;
+      for (; h.next < end; h.next++) {
+        const node = h.recipients[h.next];
+        if (this.byId.get(node.rmc.rmcId) === node) node.deliver(h.m, h.peer, h.arrivedAtMs);
+      }
+      if (h.next === h.recipients.length) this.queue.shift();
+    }
+    if (this.queue.length > 0) this.resume = this.clock.setTimeout(() => this.handOn(), 0);
+  }
+
+  private recipients(m: DecodedMessage): RmcNode[] {
     if (m.rmcId !== ALL_RMCS) {
       const one = this.byId.get(m.rmcId);
       return one ? [one] : [];
@@ -60,6 +104,6 @@ export class RmcBroadcastListener implements DatagramHandler {
       const targets = m.body.targets;
       return this.rmcs.filter((node) => rankOf(node.rmc.rmcId, targets) !== null);
     }
-    return this.rmcs;
+    return [...this.rmcs];
   }
 }

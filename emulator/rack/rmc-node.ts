@@ -97,10 +97,13 @@ export class RmcNode implements DatagramHandler {
     if (m) this.process(m, peer);
   }
 
-  /** A message from `peer`, broadcast (the shard's listener decoded it). */
-  deliver(m: DecodedMessage, peer: Peer): void {
+  /**
+   * A message from `peer`, broadcast (the shard's listener decoded it), that arrived at `arrivedAtMs` (default now):
+   * an answer's delay counts from then, as on an RMC that took it on at once (rmc-broadcast.ts).
+   */
+  deliver(m: DecodedMessage, peer: Peer, arrivedAtMs = this.clock.now()): void {
     if (this.dropIncoming()) return;
-    this.process(m, peer);
+    this.process(m, peer, arrivedAtMs);
   }
 
   /** The RMC loses its memory (timers, its machine, BMC jobs under way), is silent `offMs`, then starts from its store. */
@@ -141,7 +144,7 @@ export class RmcNode implements DatagramHandler {
     return false;
   }
 
-  private process(m: DecodedMessage, peer: Peer): void {
+  private process(m: DecodedMessage, peer: Peer, arrivedAtMs = this.clock.now()): void {
     if (m.type === MessageType.IMAGE_CHUNK && this.faults.corruptChunkPercent > 0 && this.random() * 100 < this.faults.corruptChunkPercent) {
       // its CRC-32 passed on the way in: the byte flips as it is stored, so only the image's check can tell
       const data = Buffer.from(m.body.data);
@@ -149,16 +152,17 @@ export class RmcNode implements DatagramHandler {
       m = { ...m, body: { ...m.body, data } };
       this.faultCounts.chunksCorrupted++;
     }
-    this.run(this.machine.receive(m, this.clock.now(), peer));
+    this.run(this.machine.receive(m, arrivedAtMs, peer), arrivedAtMs);
   }
 
-  private run(actions: readonly RmcAction[]): void {
-    for (const a of actions) this.act(a);
+  /** Does what the machine asked; answers' delays count from `sinceMs` (when the message they answer arrived). */
+  private run(actions: readonly RmcAction[], sinceMs = this.clock.now()): void {
+    for (const a of actions) this.act(a, sinceMs);
   }
 
-  private act(a: RmcAction): void {
+  private act(a: RmcAction, sinceMs: number): void {
     switch (a.kind) {
-      case 'send': return this.answer(a.message, a.afterUs, a.to);
+      case 'send': return this.answer(a.message, a.afterUs, a.to, sinceMs);
       case 'wake': return this.wakeAt(a.atMs);
       case 'read-version': return this.readVersion(a.index);
       case 'flash': return this.flash(a);
@@ -169,16 +173,22 @@ export class RmcNode implements DatagramHandler {
     }
   }
 
-  private answer(message: Parameters<typeof encodeMessage>[0], afterUs: number, to: Peer): void {
+  /**
+   * Sends an answer `afterUs` after `sinceMs`, when its message arrived. The ms the message waited here count (less
+   * one, as the clock's ms may have just begun when it came: never early); one whose wait already ran out goes at once.
+   */
+  private answer(message: Parameters<typeof encodeMessage>[0], afterUs: number, to: Peer, sinceMs: number): void {
     const bytes = encodeMessage(message);
-    if (afterUs === 0) {
+    const waitedMs = Math.max(0, this.clock.now() - sinceMs - 1);
+    const afterMs = Math.ceil(afterUs / 1000) - waitedMs;
+    if (afterMs <= 0) {
       this.transmit(bytes, to);
       return;
     }
     const timer = this.clock.setTimeout(() => {
       this.timers.delete(timer);
       this.transmit(bytes, to);
-    }, Math.ceil(afterUs / 1000));
+    }, afterMs);
     this.timers.add(timer);
   }
 

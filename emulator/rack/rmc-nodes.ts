@@ -133,7 +133,7 @@ export class RmcNodes implements ShardNodes<RmcNode> {
     this.context = context;
     this.flasher = flasher;
     for (const key of config.rollout.managerKeys) this.addKey(key);
-    this.listener = new RmcBroadcastListener([]);
+    this.listener = new RmcBroadcastListener([], context.clock);
     this.grow(config, from, to);
   }
 
@@ -206,6 +206,7 @@ export class RmcNodes implements ShardNodes<RmcNode> {
   }
 
   close(): void {
+    this.listener.close();
     for (const node of this.nodes) node.close();
   }
 

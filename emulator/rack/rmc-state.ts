@@ -29,9 +29,17 @@ export interface RestoredRmc {
   image: Buffer;
 }
 
+/** Hex of each decoded Prepare: a shard's RMCs share the one its listener decoded, so it is encoded once, not per RMC. */
+const hexOf = new WeakMap<Prepare, string>();
+
 /** The Prepare as hex, through the codec: a whole message with a blank header, read back by prepareFromHex. */
 export function prepareToHex(p: Prepare): string {
-  return encodeMessage({ type: MessageType.PREPARE, rolloutId: 0, rmcId: 0, sequence: 0, body: p }).toString('hex');
+  let hex = hexOf.get(p);
+  if (hex === undefined) {
+    hex = encodeMessage({ type: MessageType.PREPARE, rolloutId: 0, rmcId: 0, sequence: 0, body: p }).toString('hex');
+    hexOf.set(p, hex);
+  }
+  return hex;
 }
 
 export function prepareFromHex(hex: string): Prepare {

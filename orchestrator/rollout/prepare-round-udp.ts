@@ -21,6 +21,8 @@ export class PrepareRoundUdp {
   private readonly clock: Clock;
   private socket!: ManagerSocket;
   private timer: { cancel(): void } | null = null;
+  /** The deadline the timer is set for. */
+  private armedFor: number | null = null;
   private finish!: (rmcs: RmcRecord[]) => void;
   private fail!: (err: unknown) => void;
 
@@ -59,14 +61,19 @@ export class PrepareRoundUdp {
       this.fail(err);
       return;
     }
-    this.timer?.cancel();
-    this.timer = null;
     if (this.round.done) {
       this.close();
       this.finish(this.round.rmcs());
       return;
     }
+    // most replies leave the deadline as it was: the timer then stays, rather than a new one per datagram
     const deadline = this.round.deadlineMs;
-    if (deadline !== null) this.timer = this.clock.setTimeout(() => this.step(() => this.round.tick(this.clock.now())), deadline - this.clock.now());
+    if (deadline === this.armedFor) return;
+    this.timer?.cancel();
+    this.armedFor = deadline;
+    this.timer = deadline === null ? null : this.clock.setTimeout(() => {
+      this.armedFor = null;
+      this.step(() => this.round.tick(this.clock.now()));
+    }, deadline - this.clock.now());
   }
 }

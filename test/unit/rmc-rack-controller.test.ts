@@ -197,7 +197,7 @@ t.test('close cancels the answers still waiting', (t) => {
 t.test('the broadcast listener hands a Prepare to the RMCs it targets, a message for one RMC to that one', (t) => {
   const clock = new ManualClock(NOW);
   const rmcs = [rmcAt(clock, 1, '127.3.0.1'), rmcAt(clock, 2, '127.3.0.2'), rmcAt(clock, 3, '127.3.0.3')];
-  const listener = new RmcBroadcastListener(rmcs.map((r) => r.node));
+  const listener = new RmcBroadcastListener(rmcs.map((r) => r.node), clock);
   listener.handle(signMessage(prepare(1, { scheme: ReplyScheme.IMMEDIATE }, [{ firstRmcId: 2, count: 5 }]), manager, NOW), MANAGER);
   t.same(rmcs.map((r) => r.sent.length), [0, 1, 1]);
   t.same(rmcs.map((r) => r.node.rmc.counts.messagesIn), [0, 1, 1], 'RMC 1 never saw it');

@@ -74,7 +74,7 @@ t.test('a shard\'s listener: 50 RMCs answer one broadcast after one signature ch
     node.attach(() => { sent++; });
     return node;
   });
-  const listener = new RmcBroadcastListener(nodes);
+  const listener = new RmcBroadcastListener(nodes, clock);
   listener.handle(signMessage(prepare(1), signing, NOW), MANAGER);
   t.equal(sent, 50, 'every RMC answered');
   t.equal(signatures.checks, 1, 'one Ed25519 verification for the datagram');

@@ -1,0 +1,142 @@
+// A shard's broadcast listener hands a message on in slices (issue 12): HANDOFF_SLICE RMCs, then a yield on its
+// Clock, so answers that fall due during a hand-off to thousands go out as they fall due, not together at its end;
+// and an RMC's answer delay counts from when the datagram arrived, not from when its slice came.
+import t from 'tap';
+import { signMessage } from '../../protocols/rollout/auth.js';
+import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
+import { generateManagerKey, trustedKeyFromRaw } from '../../protocols/rollout/keys.js';
+import { decodeMessage, type RolloutMessage } from '../../protocols/rollout/message.js';
+import { ReplyScheme, type ReplySchemeParams } from '../../protocols/rollout/prepare.js';
+import type { Peer } from '../../protocols/peer.js';
+import { ManualClock } from '../../runtime/manual-clock.js';
+import { RackController } from '../../emulator/rack/rack-controller.js';
+import { HANDOFF_SLICE, RmcBroadcastListener } from '../../emulator/rack/rmc-broadcast.js';
+import { RmcNode } from '../../emulator/rack/rmc-node.js';
+import { prepareToHex } from '../../emulator/rack/rmc-state.js';
+
+const NOW = 1_767_225_600_000;
+const MANAGER: Peer = { address: '127.0.0.1', port: 40000 };
+const { signing, rawPublicKey } = generateManagerKey();
+const trusted = trustedKeyFromRaw(rawPublicKey);
+
+function prepare(sequence: number, rolloutId: number, reply: ReplySchemeParams, count: number): RolloutMessage {
+  return {
+    type: MessageType.PREPARE, rolloutId, rmcId: ALL_RMCS, sequence,
+    body: {
+      nonce: new Uint8Array(16).fill(7), imageSize: 1024, imageSha256: new Uint8Array(32), manufacturerId: 32473, productId: 1,
+      flashTimeMs: NOW + 3_600_000, reply, targets: [{ firstRmcId: 1, count }],
+    },
+  };
+}
+
+/** `n` RMCs (IDs 1..n) on the clock, with what each sent and when. */
+function fleetOf(clock: ManualClock, n: number) {
+  const sent: { rmcId: number; rolloutId: number; at: number }[] = [];
+  const nodes = Array.from({ length: n }, (_, i) => {
+    const rmc = new RackController({ rmcId: i + 1, address: `127.4.${i >> 8}.${i & 0xff}`, rackName: `r${i + 1}`, bmcCount: 1, trustedKeys: [trusted], startedAtMs: NOW - 1000 });
+    const node = new RmcNode(rmc, clock);
+    node.attach((bytes) => { const m = decodeMessage(bytes); sent.push({ rmcId: m.rmcId, rolloutId: m.rolloutId, at: clock.now() }); });
+    return node;
+  });
+  return { nodes, sent, listener: new RmcBroadcastListener(nodes, clock) };
+}
+
+t.test('a broadcast to more RMCs than a slice is handed on a slice at a time, yielding between slices', (t) => {
+  const clock = new ManualClock(NOW);
+  const n = HANDOFF_SLICE * 2 + 10;
+  const { sent, listener } = fleetOf(clock, n);
+  // immediate answers set no timer: every timer is a yield of the listener's
+  const yields: number[] = [];
+  const setTimeout = clock.setTimeout.bind(clock);
+  clock.setTimeout = (fn, ms) => { yields.push(sent.length); t.equal(ms, 0); return setTimeout(fn, ms); };
+  listener.handle(signMessage(prepare(1, 7, { scheme: ReplyScheme.IMMEDIATE }, n), signing, NOW), MANAGER);
+  t.equal(sent.length, HANDOFF_SLICE, 'the first slice at once');
+  t.equal(clock.pending, 1, 'and one 0 ms timer for the rest');
+  clock.advance(0);
+  t.same(yields, [HANDOFF_SLICE, HANDOFF_SLICE * 2], 'a yield after each full slice');
+  t.equal(sent.length, n, 'every RMC answered');
+  t.same(sent.map((s) => s.rmcId), Array.from({ length: n }, (_, i) => i + 1), 'in the order of the listener\'s RMCs');
+  t.equal(clock.pending, 0, 'nothing left to hand on');
+  t.end();
+});
+
+t.test('a message that arrives during a hand-off is handed on after it, so each RMC sees them in order', (t) => {
+  const clock = new ManualClock(NOW);
+  const n = HANDOFF_SLICE + 5;
+  const { nodes, sent, listener } = fleetOf(clock, n);
+  listener.handle(signMessage(prepare(1, 7, { scheme: ReplyScheme.IMMEDIATE }, n), signing, NOW), MANAGER);
+  listener.handle(signMessage(prepare(2, 8, { scheme: ReplyScheme.IMMEDIATE }, n), signing, NOW), MANAGER);
+  t.equal(sent.length, HANDOFF_SLICE, 'the second waits for the first');
+  clock.advance(0);
+  t.equal(sent.length, 2 * n);
+  t.same(sent.slice(HANDOFF_SLICE, HANDOFF_SLICE + 5).map((s) => s.rolloutId), [7, 7, 7, 7, 7], 'the first ends first');
+  t.equal(sent.filter((s) => s.rolloutId === 8).length, n, 'then the second, in slices that go on from where the first stopped');
+  t.same(nodes.map((node) => node.rmc.counts.prepares), new Array(n).fill(2));
+  t.end();
+});
+
+t.test('an RMC removed while a hand-off is under way gets nothing more of it', (t) => {
+  const clock = new ManualClock(NOW);
+  const n = HANDOFF_SLICE + 2;
+  const { nodes, sent, listener } = fleetOf(clock, n);
+  listener.handle(signMessage(prepare(1, 7, { scheme: ReplyScheme.IMMEDIATE }, n), signing, NOW), MANAGER);
+  listener.remove(nodes[n - 1]);
+  clock.advance(0);
+  t.equal(sent.length, n - 1);
+  t.equal(nodes[n - 1].rmc.counts.messagesIn, 0);
+  t.end();
+});
+
+t.test('close stops a hand-off under way', (t) => {
+  const clock = new ManualClock(NOW);
+  const n = HANDOFF_SLICE + 2;
+  const { sent, listener } = fleetOf(clock, n);
+  listener.handle(signMessage(prepare(1, 7, { scheme: ReplyScheme.IMMEDIATE }, n), signing, NOW), MANAGER);
+  listener.close();
+  clock.advance(10);
+  t.equal(sent.length, HANDOFF_SLICE);
+  t.end();
+});
+
+t.test('an answer\'s delay counts from the datagram\'s arrival, less the ms it may have just begun in; one overdue goes at once', (t) => {
+  // rank slots of 10 ms: RMC 5 (rank 4) answers 40 ms after the Prepare arrived
+  const reply = { scheme: ReplyScheme.RANK_SLOTS, slotUs: 10_000 } as const;
+  const m = decodeMessage(signMessage(prepare(1, 7, reply, 10), signing, NOW));
+  const clock = new ManualClock(NOW + 15);
+  const { nodes, sent } = fleetOf(clock, 5);
+  nodes[4].deliver(m, MANAGER, NOW);
+  clock.advance(25);
+  t.equal(sent.length, 0, 'not early: 15 ms waited counts as 14');
+  clock.advance(1);
+  t.same(sent.map((s) => [s.rmcId, s.at - NOW]), [[5, 41]], 'at arrival + 40 ms, + the 1 ms the arrival\'s ms may have had left');
+
+  const late = new ManualClock(NOW + 100);
+  const { nodes: lateNodes, sent: lateSent } = fleetOf(late, 5);
+  lateNodes[4].deliver(m, MANAGER, NOW);
+  t.same(lateSent.map((s) => [s.rmcId, s.at - NOW]), [[5, 100]], 'handed on after its delay ran out: at once');
+  t.equal(late.pending, 0);
+
+  const clock3 = new ManualClock(NOW);
+  const { nodes: onTime, sent: onTimeSent } = fleetOf(clock3, 5);
+  onTime[4].deliver(m, MANAGER);
+  clock3.advance(39);
+  t.equal(onTimeSent.length, 0);
+  clock3.advance(1);
+  t.equal(onTimeSent.length, 1, 'handed on as it arrived: exactly its delay, as before');
+  t.end();
+});
+
+t.test('a shard\'s RMCs share one decoded Prepare: its hex for their saved state is made once and reads back the same', (t) => {
+  const m = decodeMessage(signMessage(prepare(1, 7, { scheme: ReplyScheme.IMMEDIATE }, 3), signing, NOW));
+  if (m.type !== MessageType.PREPARE) throw new Error('a Prepare');
+  const hex = prepareToHex(m.body);
+  t.equal(prepareToHex(m.body), hex);
+  const clock = new ManualClock(NOW);
+  const { nodes } = fleetOf(clock, 3);
+  for (const node of nodes) node.deliver(m, MANAGER);
+  t.same(nodes.map((node) => node.rmc.saved.rollout?.prepareHex), [hex, hex, hex]);
+  const other = decodeMessage(signMessage(prepare(2, 7, { scheme: ReplyScheme.IMMEDIATE }, 4), signing, NOW));
+  if (other.type !== MessageType.PREPARE) throw new Error('a Prepare');
+  t.not(prepareToHex(other.body), hex, 'another Prepare has its own');
+  t.end();
+});
