@@ -17,7 +17,7 @@ import { consecutiveAddresses } from '../runtime/ipv4.js';
 import { CA_CERT_FILE } from '../emulator/redfish/fleet-ca.js';
 import { startEmulator, type EmulatorProcess } from '../test/helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
-import { HttpsClient, runHttpsLoad, touchAll, type HttpsTarget, type LoadReport } from './lib/https-load.js';
+import { HttpsClient, openKeptAlive, runHttpsLoad, touchAll, type HttpsTarget, type LoadReport } from './lib/https-load.js';
 import { machine, msUntilAllAnswer, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
@@ -27,6 +27,8 @@ const LOADED = QUICK ? 50 : 1000;
 const IN_FLIGHT = QUICK ? 8 : 64;
 /** Requests in flight while the warm-up reaches every BMC, each on a new connection. */
 const WARM_UP_IN_FLIGHT = QUICK ? 16 : 64;
+/** Keep-alive connections opened at a time before the load (bench/lib/https-load.ts openKeptAlive). */
+const OPEN_CHUNK = 100;
 const SECONDS = QUICK ? 1 : 10;
 const FIRST_IP = QUICK ? '127.177.0.1' : '127.176.0.1';
 const GOAL_KB_PER_BMC = 10;
@@ -156,7 +158,7 @@ async function withRedfish(addresses: readonly string[]) {
 
     process.stderr.write(`redfish: GET ${SYSTEM} across ${LOADED} BMCs\n`);
     const keepAlive = new HttpsClient(ca, { keepAlive: true, socketsPerTarget: 1 });
-    await touchAll(keepAlive, loaded, IN_FLIGHT);
+    await openKeptAlive(keepAlive, loaded, IN_FLIGHT, OPEN_CHUNK);
     const socket = (await keepAlive.send(loaded[0])).socket as TLSSocket; // kept alive: still connected
     const tls = `${socket.getProtocol()} ${socket.getCipher().name}`;
     const manyBmcs = await runHttpsLoad(keepAlive, loaded, IN_FLIGHT, SECONDS * 1000);
