@@ -157,7 +157,7 @@ export class RedfishService {
       const state = this.stateFor(ip, bmc);
       // A reboot of the controller since the last request (the control API's, or after a firmware activation) ended every session.
       if (state.rebootSeen !== bmc.faults.rebootUntil) {
-        state.sessions.clear();
+        state.endSessions();
         state.rebootSeen = bmc.faults.rebootUntil;
       }
       answer = await dispatch(this.table, state, { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }, now);
