@@ -17,9 +17,9 @@ t.test('redfish --quick: one JSON line; both fleets measured, every GET answered
     benchmark: 'redfish', mode: 'quick', machine: { cpus: Number, model: String }, loadAverage: { start: Array, end: Array },
     settings: { bmcs: 200, loadedBmcs: 50, inFlight: Number, seconds: 1, goalKbPerBmc: 10 },
     results: {
-      ipmiAlone: { readyLineMs: Number, allAnswerMs: Number, rssKbReady: Number },
-      ipmiAndRedfish: { readyLineMs: Number, allAnswerMs: Number, everyRootMs: Number, rssKbReady: Number, rssKbWarm: Number },
-      extraKbPerBmc: { ready: Number, warm: Number },
+      ipmiAlone: { readyLineMs: Number, allAnswerMs: Number, rssKbReady: Number, rssKbIdle: Number },
+      ipmiAndRedfish: { readyLineMs: Number, allAnswerMs: Number, everyRootMs: Number, rssKbReady: Number, rssKbWarm: Number, rssKbWarmIdle: Number },
+      extraKbPerBmc: { ready: Number, warm: Number, warmIdle: Number },
       get: { transport: /^https, TLSv1\.[23] /, documentBytes: Number },
     },
   });
@@ -29,6 +29,7 @@ t.test('redfish --quick: one JSON line; both fleets measured, every GET answered
     t.ok(get[side].requestsPerSec > 0, `${side}: requests answered`);
     t.ok(get[side].latencyMs.p99 >= get[side].latencyMs.p50, `${side}: p50 and p99`);
     t.same(get[side].errors, {}, `${side}: no request failed`);
+    t.type(get[side].connectionsOpened, 'number', `${side}: connections opened during the load counted`);
   }
   for (const [k, v] of Object.entries(report.ratios)) t.ok(typeof v === 'number' && Number.isFinite(v), `ratio ${k}`);
 });
