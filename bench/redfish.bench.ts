@@ -22,9 +22,9 @@ import { HttpsClient, openKeptAlive, runHttpsLoad, touchAll, type HttpsTarget, t
 import { machine, msUntilAllAnswer, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
-const BMCS = QUICK ? 200 : 10_000;
+const BMCS = QUICK ? 100 : 10_000;
 /** BMCs under the GET load (every BMCS/LOADED-th of the fleet, so each shard has its share); also the login sample. */
-const LOADED = QUICK ? 50 : 1000;
+const LOADED = QUICK ? 25 : 1000;
 const IN_FLIGHT = QUICK ? 8 : 64;
 /** Requests in flight while the warm-up reaches every BMC, each on a new connection. */
 const WARM_UP_IN_FLIGHT = QUICK ? 16 : 64;
@@ -45,7 +45,7 @@ const ratio = (a: number, b: number) => Math.round((a / b) * 1000) / 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** How long a fleet sits idle before its RSS is taken again: V8 gives back heap that churn grew only when idle. */
-const IDLE_MS = QUICK ? 2000 : 30_000;
+const IDLE_MS = QUICK ? 0 : 30_000;
 
 /** The tree's RSS once it has settled: the median of three samples half a second apart, `waitMs` from now. */
 async function settledRssKb(emu: EmulatorProcess, waitMs = 1000): Promise<number> {
