@@ -1,6 +1,7 @@
 // One BMC's Redfish service state: its sessions and login lockout, its tasks and the firmware update under way, over the BMC's own model (the same chassis, boot
 // options, users and hardware IPMI sees) and its virtual media. Made on the BMC's first Redfish request, so an idle
-// fleet holds none.
+// fleet holds none; its tables are made when first used, so a BMC only ever asked for its service root (a discovery
+// sweep) holds none of them.
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { EmulatedBmc } from '../bmc/emulated-bmc.js';
 import type { BmcMedia } from '../media/bmc-media.js';
@@ -18,14 +19,14 @@ export class BmcRedfish {
   readonly bmc: EmulatedBmc;
   readonly media: BmcMedia | null;
   readonly config: RedfishConfig;
-  readonly sessions: SessionTable;
-  readonly lockout: LoginLockout;
-  readonly tasks = new TaskTable(MAX_TASKS);
   /** Timers of long requests (a firmware update's steps). */
   readonly clock: Clock;
   /** The firmware update (SimpleUpdate or push) whose task runs, or the last one. */
   update: FirmwareUpdateRun | null = null;
   private eventHub: RedfishEvents | null = null;
+  private sessionTable: SessionTable | null = null;
+  private loginLockout: LoginLockout | null = null;
+  private taskTable: TaskTable | null = null;
   /** Tells the fleet the BMC's state changed (for its state directory). */
   readonly changed: () => void;
   /**
@@ -43,8 +44,26 @@ export class BmcRedfish {
     this.config = config;
     this.changed = changed;
     this.rebootSeen = bmc.faults.rebootUntil;
-    this.sessions = new SessionTable({ maxSessions: config.maxSessions, timeoutMs: config.sessionTimeoutSeconds * 1000 });
-    this.lockout = new LoginLockout({ threshold: config.lockoutThreshold, durationMs: config.lockoutSeconds * 1000 });
+  }
+
+  /** Its sessions (made when first used). */
+  get sessions(): SessionTable {
+    return this.sessionTable ??= new SessionTable({ maxSessions: this.config.maxSessions, timeoutMs: this.config.sessionTimeoutSeconds * 1000 });
+  }
+
+  /** Its bad-login counts (made when first used). */
+  get lockout(): LoginLockout {
+    return this.loginLockout ??= new LoginLockout({ threshold: this.config.lockoutThreshold, durationMs: this.config.lockoutSeconds * 1000 });
+  }
+
+  /** Its tasks (made when first used). */
+  get tasks(): TaskTable {
+    return this.taskTable ??= new TaskTable(MAX_TASKS);
+  }
+
+  /** Every session ends (the controller rebooted); nothing to end when none was ever opened. */
+  endSessions(): void {
+    this.sessionTable?.clear();
   }
 
   /** Its EventService's subscriptions and streams (made when first used). */

@@ -19,8 +19,13 @@ import { REDFISH_ROUTES } from './routes.js';
 import { PUSH_URI } from './resources/update-service.js';
 import type { RedfishAnswer } from './route.js';
 
-/** TLS contexts kept, most recently used last: one per BMC connected to lately. */
-const MAX_TLS_CONTEXTS = 512;
+/**
+ * TLS contexts kept, most recently used last: one per BMC connected to lately. Each holds about 26 KB of OpenSSL
+ * memory (bench/redfish.bench.ts): 512 were 2.7 KB a BMC in a warmed 10,000-BMC fleet, more than a quarter of the
+ * 10 KB goal. A kept-alive connection needs none after its handshake; a client reconnecting to more BMCs than this
+ * in turn pays a certificate signature and a new context on each reconnection.
+ */
+const MAX_TLS_CONTEXTS = 64;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 const IDLE_TIMEOUT_MS = 60_000;
@@ -157,7 +162,7 @@ export class RedfishService {
       const state = this.stateFor(ip, bmc);
       // A reboot of the controller since the last request (the control API's, or after a firmware activation) ended every session.
       if (state.rebootSeen !== bmc.faults.rebootUntil) {
-        state.sessions.clear();
+        state.endSessions();
         state.rebootSeen = bmc.faults.rebootUntil;
       }
       answer = await dispatch(this.table, state, { method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body }, now);

@@ -10,6 +10,9 @@ import { BmcRedfish } from '../../emulator/redfish/bmc-redfish.js';
 import { dispatch, RouteTable } from '../../emulator/redfish/dispatch.js';
 import { REDFISH_ROUTES } from '../../emulator/redfish/routes.js';
 import type { RedfishAnswer } from '../../emulator/redfish/route.js';
+import { SessionTable } from '../../emulator/redfish/session-table.js';
+import { LoginLockout } from '../../emulator/redfish/login-lockout.js';
+import { TaskTable } from '../../emulator/redfish/task-table.js';
 import type { RedfishConfig } from '../../emulator/fleet/schema/redfish.js';
 
 const CONFIG: RedfishConfig = {
@@ -39,6 +42,11 @@ function setup() {
   const basic = (user: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` });
   const login = async (user = 'admin', password = 'password') => call('POST', '/redfish/v1/SessionService/Sessions', { body: { UserName: user, Password: password } });
   return { clock, bmc, target, call, basic, login, changes: () => changes };
+}
+
+/** The tables a BmcRedfish made so far (its fields that are one), for the lazy-state test. */
+function tablesMade(target: BmcRedfish): string[] {
+  return Object.values(target).flatMap((v) => (v instanceof SessionTable ? ['sessions'] : v instanceof LoginLockout ? ['lockout'] : v instanceof TaskTable ? ['tasks'] : []));
 }
 
 function messageId(a: { json: any }): string {
@@ -219,4 +227,15 @@ t.test('the SEL log service lists the IPMI SEL entries; ClearLog clears the SEL'
   const after = (await call('GET', '/redfish/v1/Managers/1/LogServices/SEL/Entries', { headers: admin })).json;
   t.equal(after['Members@odata.count'], 1, 'one entry left: the log was cleared (§31.9)');
   t.match(after.Members[0], { SensorType: 'Event Logging Disabled' });
+});
+
+t.test('a BMC asked only for its service root makes no session, lockout or task table; a login makes the first two', async (t) => {
+  const { call, login, target } = setup();
+  t.equal((await call('GET', '/redfish/v1/')).status, 200);
+  t.equal((await call('GET', '/redfish/v1/Systems')).status, 401, 'no credentials: refused before any table is needed');
+  t.same(tablesMade(target), [], 'a discovery sweep of a fleet leaves its BMCs holding no tables');
+  t.equal((await login()).status, 201);
+  t.same(tablesMade(target).sort(), ['lockout', 'sessions']);
+  t.equal((await call('GET', '/redfish/v1/TaskService/Tasks', { headers: { authorization: `Basic ${Buffer.from('admin:password').toString('base64')}` } })).status, 200);
+  t.same(tablesMade(target).sort(), ['lockout', 'sessions', 'tasks']);
 });
