@@ -12,6 +12,7 @@ import { fleetEnds } from '../emulator/fleet/plan.js';
 import { formatPath } from '../emulator/fleet/fleet-issues.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
+import { logSink, processLogger } from '../runtime/log.js';
 import { shippedFleetFile } from './package-info.js';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--redfish-port P|none] [--shards N] [--control HOST:PORT]
@@ -98,14 +99,12 @@ export const emulateCommand = {
       return 0;
     }
     const config = configFrom(values);
-    if (config.allowCipherSuite0) process.stderr.write(SUITE_0_WARNING);
-    const fleet = await Fleet.start(config, systemClock, {
-      progress: progressReporter(),
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
+    const log = processLogger();
+    if (config.allowCipherSuite0) log.warn(SUITE_0_WARNING);
+    const fleet = await Fleet.start(config, systemClock, { progress: progressReporter(), log: logSink(log) });
     // Fleet.start refuses a control API beyond loopback that has no token.
     if (fleet.control && !isLoopbackHost(config.control!.host)) {
-      process.stderr.write(`warning: the control API on ${fleet.control.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${fleet.controlToken!.file}\n`);
+      log.warn(`warning: the control API on ${fleet.control.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${fleet.controlToken!.file}`);
     }
     process.stdout.write(`${readyLine(fleet)}\n`);
     const user = config.users[0];
@@ -142,7 +141,7 @@ function redfishTryLine(ip: string, redfish: RedfishConfig, user: { name: string
   return `  redfish: curl${caFile ? ` --cacert ${caFile}` : ''} -u ${user.name}${builtIn ? ':password' : ''} ${url}`;
 }
 
-const SUITE_0_WARNING = 'warning: cipher suite 0 is on: any client logs in with any password, and no packet is signed or encrypted\n';
+const SUITE_0_WARNING = 'warning: cipher suite 0 is on: any client logs in with any password, and no packet is signed or encrypted';
 
 type Values = Parameters<typeof str>[0];
 

@@ -5,6 +5,7 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
+import type { LogSink } from '../../runtime/log.js';
 import { ControlError } from './control-error.js';
 import { FleetFileError, rackEntry } from './fleet-config.js';
 import type { FleetChanges } from './control/route.js';
@@ -54,7 +55,7 @@ export class RuntimeChanges implements FleetChanges {
   }
 
   /** Makes the changes the state directory kept from the fleet's last run; `log` names each that no longer fits. */
-  async restore(log: (line: string) => void): Promise<void> {
+  async restore(log: LogSink): Promise<void> {
     if (!this.file) return;
     let kept: FleetChange[];
     try {
@@ -69,7 +70,7 @@ export class RuntimeChanges implements FleetChanges {
         await this.make(change);
       } catch (err) {
         if (!(err instanceof ControlError)) throw err;
-        log(`${this.file}: ${describe(change)} not made again (${err.message}): dropped`);
+        log(`${this.file}: ${describe(change)} not made again (${err.message}): dropped`, 'warn');
       }
     }
     this.save(); // without those dropped

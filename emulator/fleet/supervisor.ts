@@ -19,6 +19,7 @@ import { SOCKETS_PER_SHARD, fleetSize, liveBmcs, liveRack, placements, rackAt, s
 import type { DropMessage, GrowMessage, ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import { TcpPorts } from './tcp-ports.js';
+import type { LogSink } from '../../runtime/log.js';
 
 const SHARD_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'shard-main.js');
 /**
@@ -76,8 +77,8 @@ function without<T>(record: Record<string, T>, ip: string): Record<string, T> {
 export interface SupervisorOptions {
   /** UDP sockets bound so far across all shards, while starting (one per BMC with the BMC kind alone). */
   progress?(bound: number, total: number): void;
-  /** One line for the operator (a shard died, came back, gave up). */
-  log?(line: string): void;
+  /** Lines for the operator (a shard died, came back, gave up), and those its shards send. */
+  log?: LogSink;
   /** The node kinds the shards run: NODE_KINDS unless given (`shardMain` must then serve the same). */
   kinds?: readonly NodeKind<unknown>[];
   /** The module a shard process runs: shard-main.js unless given. */
@@ -390,7 +391,7 @@ export class Supervisor implements ShardRouter {
             break;
           }
           case 'log':
-            this.options.log?.(msg.line);
+            this.options.log?.(msg.line, msg.level);
             break;
         }
       });
@@ -415,7 +416,7 @@ export class Supervisor implements ShardRouter {
     const wait = s.quickDeaths <= 1 ? 0 : Math.min(RESTART_BACKOFF.MAX_BACKOFF_MS, RESTART_BACKOFF.FIRST_BACKOFF_MS * 2 ** (s.quickDeaths - 2));
     s.state = 'restarting';
     s.restartAt = now + wait;
-    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${reason}); restarting its ${placements(this.current, s.from, s.to).length} BMCs ${wait === 0 ? 'now' : `in ${wait / 1000} s (${s.quickDeaths} quick exits in a row)`}, the other shards keep serving`);
+    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${reason}); restarting its ${placements(this.current, s.from, s.to).length} BMCs ${wait === 0 ? 'now' : `in ${wait / 1000} s (${s.quickDeaths} quick exits in a row)`}, the other shards keep serving`, 'warn');
     s.restartTimer = this.clock.setTimeout(() => {
       s.restartTimer = null;
       s.restartAt = null;

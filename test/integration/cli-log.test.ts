@@ -1,0 +1,70 @@
+// The diagnostics log of a real `bmcfleet emulate` (issue 18): JSON lines on stderr when it is a pipe, pretty when
+// asked for, the level from --log-level (before or after the command) or BMCFLEET_LOG_LEVEL, followed by the shard
+// processes; stdout keeps what a user reads.
+import t from 'tap';
+import { execFile, spawn } from 'node:child_process';
+import { CLI } from '../helpers/emulator-process.js';
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** `bmcfleet ARGS` until its ready line (and the try line after it), then SIGTERM; stdout and stderr as written. */
+function runUntilReady(args: string[], env: Record<string, string> = {}): Promise<Run> {
+  const { BMCFLEET_LOG_LEVEL: _level, BMCFLEET_LOG_FORMAT: _format, ...inherited } = process.env;
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
+  let stdout = '';
+  let stderr = '';
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    if (/^ready.*\n.*try: .*\n/m.test(stdout)) child.kill('SIGTERM');
+  });
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  return new Promise((resolve) => child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); }));
+}
+
+function entries(stderr: string): { level: string; msg: string; time: string; pid: number }[] {
+  return stderr.trimEnd().split('\n').filter(Boolean).map((line) => JSON.parse(line));
+}
+
+const quick = (n: number) => ['--bmcs', '2', '--first-ip', `127.118.${n}.1`, '--ipmi-port', '19131', '--allow-cipher-0'];
+
+t.test('on a pipe: every stderr line is a JSON object; info by default, so no debug line; stdout untouched', async (t) => {
+  const r = await runUntilReady(['emulate', ...quick(0)]);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stdout, /^ready: 2 BMCs on 127\.118\.0\.1-127\.118\.0\.2 udp\/19131/);
+  t.notMatch(r.stdout, /"level"/, 'no log line on stdout');
+  const logged = entries(r.stderr);
+  t.match(logged, [{ level: 'warn', msg: /^warning: cipher suite 0 is on/ }]);
+  t.notOk(logged.some((e) => e.level === 'debug'));
+});
+
+t.test('--log-level debug (before the command): the shard processes log at debug too', async (t) => {
+  const r = await runUntilReady(['--log-level', 'debug', 'emulate', ...quick(1)]);
+  t.equal(r.code, 0, r.stderr);
+  const logged = entries(r.stderr);
+  t.ok(logged.some((e) => e.level === 'debug' && /^shard 0 \(pid \d+\) bound 2 node sockets$/.test(e.msg)), r.stderr);
+});
+
+t.test('BMCFLEET_LOG_LEVEL, and --log-level after the command', async (t) => {
+  const fromEnv = await runUntilReady(['emulate', ...quick(2)], { BMCFLEET_LOG_LEVEL: 'debug' });
+  t.match(fromEnv.stderr, /"level":"debug".*bound 2 node sockets/);
+  const quiet = await runUntilReady(['emulate', ...quick(3), '--log-level=error']);
+  t.equal(quiet.code, 0, quiet.stderr);
+  t.equal(quiet.stderr, '', 'the warning is below error');
+});
+
+t.test('--log-format pretty on a pipe: lines for people, not JSON', async (t) => {
+  const r = await runUntilReady(['emulate', ...quick(4), '--log-format', 'pretty']);
+  t.equal(r.code, 0, r.stderr);
+  t.match(r.stderr, /^\[\d\d:\d\d:\d\d\.\d{3}\] WARN \(\d+\): warning: cipher suite 0 is on/);
+  t.throws(() => entries(r.stderr));
+});
+
+t.test('a level or format that is none: a usage error, exit 2', async (t) => {
+  const run = (args: string[], env: Record<string, string> = {}) => new Promise<{ code: number; stderr: string }>((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, ...env } }, (err, _stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stderr }));
+  });
+  t.match(await run(['--log-level', 'loud', 'emulate']), { code: 2, stderr: /--log-level must be one of fatal, error, warn, info, debug, trace, got "loud"/ });
+  t.match(await run(['emulate', '--log-format']), { code: 2, stderr: /--log-format must be one of json, pretty, got nothing/ });
+  t.match(await run(['fleet', '--help'], { BMCFLEET_LOG_LEVEL: 'verbose' }), { code: 2, stderr: /BMCFLEET_LOG_LEVEL must be one of/ });
+});
