@@ -8,7 +8,7 @@ import { checkFleetDocument, loadFleetFile, type FleetConfig } from '../emulator
 import { redfishSection, type RedfishConfig } from '../emulator/fleet/schema/redfish.js';
 import { Fleet } from '../emulator/fleet/fleet.js';
 import { isLoopbackHost } from '../runtime/http/loopback.js';
-import { fleetEnds } from '../emulator/fleet/plan.js';
+import { fleetEnds, liveRackCount } from '../emulator/fleet/plan.js';
 import { formatPath } from '../emulator/fleet/fleet-issues.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
@@ -108,10 +108,13 @@ export const emulateCommand = {
     }
     process.stdout.write(`${readyLine(fleet)}\n`);
     const user = config.users[0];
-    const first = fleetEnds(config).first;
-    process.stdout.write(`${tryLine(first, config.ipmiPort, user)}\n`);
-    if (config.redfish) process.stdout.write(`${redfishTryLine(first, config.redfish, user, fleet.redfishCaFile)}\n`);
-    if (config.virtualMedia) process.stdout.write(`  virtual media: usbip${config.virtualMedia.port === USBIP_PORT ? '' : ` --tcp-port ${config.virtualMedia.port}`} list -r ${first}\n`);
+    // the fleet as it runs: the changes the state directory kept were made again (a BMC removed then is not tried)
+    const first = fleetEnds(fleet.config)?.first;
+    if (first) {
+      process.stdout.write(`${tryLine(first, config.ipmiPort, user)}\n`);
+      if (config.redfish) process.stdout.write(`${redfishTryLine(first, config.redfish, user, fleet.redfishCaFile)}\n`);
+      if (config.virtualMedia) process.stdout.write(`  virtual media: usbip${config.virtualMedia.port === USBIP_PORT ? '' : ` --tcp-port ${config.virtualMedia.port}`} list -r ${first}\n`);
+    }
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -209,8 +212,10 @@ function readyLine({ config, shards, targets, control, redfishCaFile }: Fleet): 
   const n = shards.total;
   const bmcs = `${n} BMC${n === 1 ? '' : 's'}`;
   const shardCount = shards.status().length;
-  const { first, last } = fleetEnds(config);
-  const where = config.racks.length === 1 ? `on ${first}${n > 1 ? `-${last}` : ''}` : `in ${config.racks.length} racks from ${first} to ${last}`;
+  // `config` is the fleet as it runs: its ends and racks are those it serves (GET /bmcs lists the same)
+  const ends = fleetEnds(config);
+  const racks = liveRackCount(config);
+  const where = !ends ? 'served' : racks === 1 ? `on ${ends.first}${n > 1 ? `-${ends.last}` : ''}` : `in ${racks} racks from ${ends.first} to ${ends.last}`;
   const hb = config.isns?.heartbeat;
   const beats = hb ? `, heartbeat to ${formatHostPort(hb.address, hb.port)} every ${hb.intervalSeconds} s` : '';
   const slp = targets?.slp ? `, SLP udp/${targets.slp.options.port} scope ${targets.slp.options.scopes.join(',')} multicast ${targets.slp.multicast}` +

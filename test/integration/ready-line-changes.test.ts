@@ -1,0 +1,34 @@
+// The ready line and the "try:" line after run-time changes (issue 18): a fleet started again on a state directory
+// whose fleet-changes.json removed BMCs and added a rack names the addresses it really serves.
+import t from 'tap';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmulator } from '../helpers/emulator-process.js';
+
+const quick = (dir: string) => ['--bmcs', '4', '--first-ip', '127.118.20.1', '--ipmi-port', '19133', '--state-dir', dir];
+
+function changes(...made: object[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-ready-'));
+  writeFileSync(join(dir, 'fleet-changes.json'), JSON.stringify(made));
+  return dir;
+}
+
+t.test('the first and last BMCs removed: the ready and try lines name those left', async (t) => {
+  const emu = await startEmulator(quick(changes({ op: 'remove-bmc', ip: '127.118.20.1' }, { op: 'remove-bmc', ip: '127.118.20.4' })));
+  t.teardown(() => emu.stop());
+  t.match(emu.readyLine, /^ready: 2 BMCs on 127\.118\.20\.2-127\.118\.20\.3 udp\/19133/);
+  for (let i = 0; i < 100 && !/try: .*\n/.test(emu.output()); i++) await new Promise((r) => setTimeout(r, 20));
+  t.match(emu.output(), /try: ipmitool -I lanplus -H 127\.118\.20\.2 -p 19133 /);
+  t.equal(await emu.stop(), 0);
+});
+
+t.test('a rack added then removed is not named; one added and kept is', async (t) => {
+  const added = { op: 'add-bmcs', body: { firstIp: '127.118.21.1', bmcs: 2, name: 'spare' } };
+  const gone = await startEmulator(quick(changes(added, { op: 'remove-rack', name: 'spare' })));
+  t.match(gone.readyLine, /^ready: 4 BMCs on 127\.118\.20\.1-127\.118\.20\.4 udp/);
+  t.equal(await gone.stop(), 0);
+  const kept = await startEmulator(quick(changes(added, { op: 'remove-bmc', ip: '127.118.21.2' })));
+  t.match(kept.readyLine, /^ready: 5 BMCs in 2 racks from 127\.118\.20\.1 to 127\.118\.21\.1 udp/);
+  t.equal(await kept.stop(), 0);
+});
