@@ -150,6 +150,21 @@ export class Supervisor implements ShardRouter {
     return this.serially(() => this.grow(rack));
   }
 
+  /**
+   * Gives out `rack`'s fleet positions as already removed, binding nothing: a compacted change file's addition whose
+   * BMCs were all removed since (fleet-changes-file.ts), so the BMCs added after it keep their numbers.
+   */
+  reserve(rack: RackConfig): Promise<void> {
+    return this.serially(async () => {
+      const config = this.current;
+      if (config.racks.length >= MAX_RACK_ENTRIES) throw new ControlError(409, `the fleet has ${MAX_RACK_ENTRIES} racks and additions, the most it keeps: restart it`);
+      const from = fleetSize(config);
+      this.shards.at(-1)!.to = from + rack.count; // the last shard spans them, as after add() then remove
+      const removed = Array.from({ length: rack.count }, (_, k) => from + k);
+      this.changed({ ...config, racks: [...config.racks, { ...rack, rmc: null }], removedBmcs: [...config.removedBmcs, ...removed] });
+    });
+  }
+
   /** Stops the BMC at `ip` and frees its address (and deletes its saved state). 404: none; 409: its rack has an RMC. */
   removeBmc(ip: string): Promise<void> {
     return this.serially(() => this.dropBmc(ip));

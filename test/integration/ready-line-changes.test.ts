@@ -32,3 +32,17 @@ t.test('a rack added then removed is not named; one added and kept is', async (t
   t.match(kept.readyLine, /^ready: 5 BMCs in 2 racks from 127\.118\.20\.1 to 127\.118\.21\.1 udp/);
   t.equal(await kept.stop(), 0);
 });
+
+t.test('a compacted change file: the emptied addition keeps its numbers, binds nothing, and a later one serves', async (t) => {
+  const emu = await startEmulator(quick(changes(
+    { op: 'add-bmcs', body: { firstIp: '127.118.22.1', bmcs: 3, name: 'gone' }, removed: true },
+    { op: 'add-bmcs', body: { firstIp: '127.118.22.1', bmcs: 1, name: 'back' } },
+  )));
+  t.teardown(() => emu.stop());
+  t.match(emu.readyLine, /^ready: 5 BMCs in 2 racks from 127\.118\.20\.1 to 127\.118\.22\.1 udp/);
+  const url = /control (http:\/\/\S+)$/m.exec(emu.readyLine)![1];
+  const list = await (await fetch(`${url}/bmcs`)).json() as { total: number; numbers: number; bmcs: { index: number; ip: string; rack: string }[] };
+  t.match(list, { total: 5, numbers: 8 });
+  t.same(list.bmcs.map((b) => `${b.index} ${b.ip} ${b.rack}`).at(-1), '7 127.118.22.1 back', 'after the 3 numbers the emptied addition holds');
+  t.equal(await emu.stop(), 0);
+});
