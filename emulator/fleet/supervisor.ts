@@ -293,7 +293,14 @@ export class Supervisor implements ShardRouter {
     const position = this.index(BMC).positions.get(ip);
     if (position === undefined) throw new ControlError(404, `no BMC at ${ip}`);
     const rack = rackAt(this.current, position);
-    if (rack.rmc) throw new ControlError(409, `${ip} is in rack ${rack.name}, whose RMC flashes it: remove the whole rack (DELETE /racks/${rack.name})`);
+    // An RMC's BMCs are fixed when it is built (emulator/rack/rmc-nodes.ts): the list it flashes, the count it tells a
+    // manager in the prepare round, and the progress it saves per BMC by rack position (rmcs/IP/) to resume a flash
+    // after a crash. Taking one out would shift that saved progress onto the wrong BMCs, or lose it.
+    if (rack.rmc) {
+      throw new ControlError(409, `${ip} is in rack ${rack.name}, whose RMC (${rack.rmc.ip}) flashes its ${rack.count} BMCs: its list of them, `
+        + `the count it reports to a manager and the flash progress it keeps for each are fixed when it is built, so one BMC cannot leave the rack; `
+        + `remove the whole rack (DELETE /racks/${rack.name})`);
+    }
     const s = this.shardAt(position)!;
     await this.send(s, { type: 'drop', id: this.nextId++, kind: BMC, address: ip });
     s.kept.get(BMC)?.delete(ip);

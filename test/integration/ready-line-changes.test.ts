@@ -46,3 +46,15 @@ t.test('a compacted change file: the emptied addition keeps its numbers, binds n
   t.same(list.bmcs.map((b) => `${b.index} ${b.ip} ${b.rack}`).at(-1), '7 127.118.22.1 back', 'after the 3 numbers the emptied addition holds');
   t.equal(await emu.stop(), 0);
 });
+
+t.test('a BMC of a rack with an RMC cannot be removed alone: the 409 says why', async (t) => {
+  const emu = await startEmulator(quick(changes({ op: 'add-rack', body: { name: 'rk', firstIp: '127.118.23.1', bmcs: 2, rmc: { ip: '127.118.23.100' } } })));
+  t.teardown(() => emu.stop());
+  const url = /control (http:\/\/\S+)$/m.exec(emu.readyLine)![1];
+  const refused = await fetch(`${url}/bmcs/127.118.23.2`, { method: 'DELETE' });
+  t.equal(refused.status, 409);
+  t.match(await refused.json(), {
+    error: /^127\.118\.23\.2 is in rack rk, whose RMC \(127\.118\.23\.100\) flashes its 2 BMCs: .* fixed when it is built, so one BMC cannot leave the rack; remove the whole rack \(DELETE \/racks\/rk\)$/,
+  });
+  t.equal(await emu.stop(), 0);
+});
