@@ -3,6 +3,9 @@
 // processes; stdout keeps what a user reads.
 import t from 'tap';
 import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CLI } from '../helpers/emulator-process.js';
 
 interface Run { code: number | null; stdout: string; stderr: string }
@@ -67,4 +70,21 @@ t.test('a level or format that is none: a usage error, exit 2', async (t) => {
   t.match(await run(['--log-level', 'loud', 'emulate']), { code: 2, stderr: /--log-level must be one of fatal, error, warn, info, debug, trace, got "loud"/ });
   t.match(await run(['emulate', '--log-format']), { code: 2, stderr: /--log-format must be one of json, pretty, got nothing/ });
   t.match(await run(['fleet', '--help'], { BMCFLEET_LOG_LEVEL: 'verbose' }), { code: 2, stderr: /BMCFLEET_LOG_LEVEL must be one of/ });
+});
+
+t.test('--json stays pure JSON on stdout with the log at trace: what is logged goes to stderr', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-log-'));
+  const run = (args: string[]) => new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(process.execPath, [CLI, '--log-level', 'trace', ...args], (err, stdout, stderr) => resolve({ code: err ? Number(err.code) : 0, stdout, stderr }));
+  });
+  const key = await run(['manager', 'key', '--state', join(dir, 'state'), '--json']);
+  t.equal(key.code, 0, key.stderr);
+  t.match(JSON.parse(key.stdout), { publicKey: String, keyId: /^[0-9a-f]{16}$/ });
+  t.match(entries(key.stderr), [{ level: 'info', msg: /^made a new manager key in / }], 'the new key is logged, on stderr');
+  const packed = await run(['firmware', 'pack', '--out', join(dir, 'fw.hpm'), '--version', '1.02', '--json']);
+  t.equal(packed.code, 0, packed.stderr);
+  t.match(JSON.parse(packed.stdout), { version: '1.02' });
+  const validated = await run(['fleet', 'validate', 'fleets/default.yaml', '--json']);
+  t.equal(validated.code, 0, validated.stderr);
+  t.match(JSON.parse(validated.stdout), { valid: true });
 });
