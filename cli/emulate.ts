@@ -8,10 +8,11 @@ import { checkFleetDocument, loadFleetFile, type FleetConfig } from '../emulator
 import { redfishSection, type RedfishConfig } from '../emulator/fleet/schema/redfish.js';
 import { Fleet } from '../emulator/fleet/fleet.js';
 import { isLoopbackHost } from '../runtime/http/loopback.js';
-import { fleetEnds } from '../emulator/fleet/plan.js';
+import { fleetEnds, liveRackCount } from '../emulator/fleet/plan.js';
 import { formatPath } from '../emulator/fleet/fleet-issues.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
+import { logSink, processLogger } from '../runtime/log.js';
 import { shippedFleetFile } from './package-info.js';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--redfish-port P|none] [--shards N] [--control HOST:PORT]
@@ -98,21 +99,22 @@ export const emulateCommand = {
       return 0;
     }
     const config = configFrom(values);
-    if (config.allowCipherSuite0) process.stderr.write(SUITE_0_WARNING);
-    const fleet = await Fleet.start(config, systemClock, {
-      progress: progressReporter(),
-      log: (line) => process.stderr.write(`${line}\n`),
-    });
+    const log = processLogger();
+    if (config.allowCipherSuite0) log.warn(SUITE_0_WARNING);
+    const fleet = await Fleet.start(config, systemClock, { progress: progressReporter(), log: logSink(log) });
     // Fleet.start refuses a control API beyond loopback that has no token.
     if (fleet.control && !isLoopbackHost(config.control!.host)) {
-      process.stderr.write(`warning: the control API on ${fleet.control.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${fleet.controlToken!.file}\n`);
+      log.warn(`warning: the control API on ${fleet.control.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${fleet.controlToken!.file}`);
     }
     process.stdout.write(`${readyLine(fleet)}\n`);
     const user = config.users[0];
-    const first = fleetEnds(config).first;
-    process.stdout.write(`${tryLine(first, config.ipmiPort, user)}\n`);
-    if (config.redfish) process.stdout.write(`${redfishTryLine(first, config.redfish, user, fleet.redfishCaFile)}\n`);
-    if (config.virtualMedia) process.stdout.write(`  virtual media: usbip${config.virtualMedia.port === USBIP_PORT ? '' : ` --tcp-port ${config.virtualMedia.port}`} list -r ${first}\n`);
+    // the fleet as it runs: the changes the state directory kept were made again (a BMC removed then is not tried)
+    const first = fleetEnds(fleet.config)?.first;
+    if (first) {
+      process.stdout.write(`${tryLine(first, config.ipmiPort, user)}\n`);
+      if (config.redfish) process.stdout.write(`${redfishTryLine(first, config.redfish, user, fleet.redfishCaFile)}\n`);
+      if (config.virtualMedia) process.stdout.write(`  virtual media: usbip${config.virtualMedia.port === USBIP_PORT ? '' : ` --tcp-port ${config.virtualMedia.port}`} list -r ${first}\n`);
+    }
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -142,7 +144,7 @@ function redfishTryLine(ip: string, redfish: RedfishConfig, user: { name: string
   return `  redfish: curl${caFile ? ` --cacert ${caFile}` : ''} -u ${user.name}${builtIn ? ':password' : ''} ${url}`;
 }
 
-const SUITE_0_WARNING = 'warning: cipher suite 0 is on: any client logs in with any password, and no packet is signed or encrypted\n';
+const SUITE_0_WARNING = 'warning: cipher suite 0 is on: any client logs in with any password, and no packet is signed or encrypted';
 
 type Values = Parameters<typeof str>[0];
 
@@ -210,8 +212,10 @@ function readyLine({ config, shards, targets, control, redfishCaFile }: Fleet): 
   const n = shards.total;
   const bmcs = `${n} BMC${n === 1 ? '' : 's'}`;
   const shardCount = shards.status().length;
-  const { first, last } = fleetEnds(config);
-  const where = config.racks.length === 1 ? `on ${first}${n > 1 ? `-${last}` : ''}` : `in ${config.racks.length} racks from ${first} to ${last}`;
+  // `config` is the fleet as it runs: its ends and racks are those it serves (GET /bmcs lists the same)
+  const ends = fleetEnds(config);
+  const racks = liveRackCount(config);
+  const where = !ends ? 'served' : racks === 1 ? `on ${ends.first}${n > 1 ? `-${ends.last}` : ''}` : `in ${racks} racks from ${ends.first} to ${ends.last}`;
   const hb = config.isns?.heartbeat;
   const beats = hb ? `, heartbeat to ${formatHostPort(hb.address, hb.port)} every ${hb.intervalSeconds} s` : '';
   const slp = targets?.slp ? `, SLP udp/${targets.slp.options.port} scope ${targets.slp.options.scopes.join(',')} multicast ${targets.slp.multicast}` +

@@ -84,7 +84,7 @@ function validate(argv: string[]): number {
 }
 
 function summary(config: FleetConfig): { bmcs: number; racks: number; rmcs: number; targets: number; first: string; last: string } {
-  return { bmcs: fleetSize(config), racks: config.racks.length, rmcs: config.racks.filter((r) => r.rmc).length, targets: config.targets.length, ...fleetEnds(config) };
+  return { bmcs: fleetSize(config), racks: config.racks.length, rmcs: config.racks.filter((r) => r.rmc).length, targets: config.targets.length, ...fleetEnds(config)! }; // a valid file has a BMC
 }
 
 function init(argv: string[]): number {

@@ -31,6 +31,7 @@ import { DEFAULT_ROLLOUT_PORT } from '../protocols/rollout/header.js';
 import { parseIpv4 } from '../protocols/ipv4.js';
 import { parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
+import { processLogger } from '../runtime/log.js';
 import { startBootcfg, type Bootcfg } from '../orchestrator/bootcfg/start-bootcfg.js';
 import { findIsnsServers } from '../clients/slp/slp-client.js';
 
@@ -146,7 +147,7 @@ export const managerCommand = {
 
 function printKey(values: Values): number {
   const key = loadOrCreateManagerKey(str(values, 'state') ?? defaultStateDir());
-  if (key.created) process.stderr.write(`made a new manager key in ${key.file}\n`);
+  if (key.created) processLogger().info(`made a new manager key in ${key.file}`);
   const publicKey = key.rawPublicKey.toString('base64');
   process.stdout.write(values.json ? `${JSON.stringify({ publicKey, keyId: Buffer.from(key.signing.keyId).toString('hex'), file: key.file })}\n` : `${publicKey}\n`);
   return 0;
@@ -165,7 +166,8 @@ async function serve(values: Values): Promise<number> {
   const chap = chapAccountsOf(values); // checked before anything starts: a mistake there must not leave sockets open
   const stateDir = str(values, 'state') ?? defaultStateDir();
   const key = loadOrCreateManagerKey(stateDir);
-  if (key.created) process.stderr.write(`made a new manager key in ${key.file}: RMCs must trust ${key.rawPublicKey.toString('base64')}\n`);
+  const log = processLogger();
+  if (key.created) log.info(`made a new manager key in ${key.file}: RMCs must trust ${key.rawPublicKey.toString('base64')}`);
   const token = apiToken(listen.host, str(values, 'token-file') ?? null, stateDir);
   const inventory = await governedRmcs(values);
   const store = new SqliteRolloutStore(join(stateDir, DB_FILE_NAME));
@@ -178,7 +180,7 @@ async function serve(values: Values): Promise<number> {
     updateArrivals: provisioning.arrivals, ...(bootcfg ? { bootcfg: bootcfg.service } : {}),
   });
   if (!isLoopbackHost(listen.host)) {
-    process.stderr.write(`warning: the manager API on ${api.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${token!.file}\n`);
+    log.warn(`warning: the manager API on ${api.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${token!.file}`);
   }
   if (resumed.length > 0) process.stdout.write(`resumed rollout${resumed.length === 1 ? '' : 's'} ${resumed.join(', ')}\n`);
   if (bootcfg && bootcfg.resumed > 0) process.stdout.write(`resumed the boot request${bootcfg.resumed === 1 ? '' : 's'} of ${bootcfg.resumed} host${bootcfg.resumed === 1 ? '' : 's'}\n`);
@@ -226,7 +228,7 @@ function startProvisioning(values: Values, stateDir: string): { service: Provisi
   const feed = str(values, 'update-feed');
   const watcher = feed === undefined ? null : new FeedWatcher({
     feed, arrivals, clock: systemClock, intervalMs: integer(str(values, 'feed-interval'), 'feed-interval', DEFAULT_FEED_INTERVAL_S, 1, 86_400) * 1000,
-    onProblem: (message) => process.stderr.write(`${message}\n`),
+    onProblem: (message) => processLogger().warn(message),
   });
   void watcher?.start();
   return {
@@ -269,11 +271,11 @@ async function startBootcfgOf(values: Values, stateDir: string, apiHost: string,
   return startBootcfg({
     dbFile: join(stateDir, DB_FILE_NAME), clock: systemClock, server, listenHost, login: bmcLogin(values),
     ipmiPort: integer(str(values, 'bmc-port'), 'bmc-port', 623, 1, 65535), ...(chap ? { chap } : {}),
-    onProblem: (message) => process.stderr.write(`bootcfg: ${message}\n`),
+    onProblem: (message) => processLogger().warn(`bootcfg: ${message}`),
   });
 }
 
-/** Every cluster file in `dir`; one with mistakes is left out, and said so on stderr. */
+/** Every cluster file in `dir`; one with mistakes is left out, and said so in the log. */
 function readClusters(dir: string): ClusterFile[] {
   const out: ClusterFile[] = [];
   for (const f of readdirSync(dir).filter((n) => /\.ya?ml$/.test(n)).sort()) {
@@ -281,7 +283,7 @@ function readClusters(dir: string): ClusterFile[] {
       out.push(loadClusterFile(join(dir, f)));
     } catch (err) {
       if (!(err instanceof DocumentError)) throw err;
-      process.stderr.write(`${err.message}\n`);
+      processLogger().warn(err.message);
     }
   }
   return out;

@@ -17,6 +17,7 @@ import { DEFAULT_ROLLOUT_PORT } from '../protocols/rollout/header.js';
 import { ReplyScheme } from '../protocols/rollout/prepare.js';
 import { parseIpv4 } from '../protocols/ipv4.js';
 import { systemClock } from '../runtime/clock.js';
+import { processLogger } from '../runtime/log.js';
 
 export const UPLOAD_HELP = `usage: bmcfleet rmc upload --rmc IP --id N --image FILE --at TIME [--rack NAME] [--state DIR]
                          [--broadcast A] [--rmc-port P] [--concurrency C] [--json]
@@ -76,7 +77,7 @@ export async function uploadCommand(argv: string[]): Promise<number> {
       rmcs: [{ rmcId, address, rackName: str(values, 'rack') ?? `rmc-${rmcId}` }],
       concurrency: integer(str(values, 'concurrency'), 'concurrency', 8, 1, 1000),
     });
-    process.stderr.write(`rollout ${id}: image to the RMC at ${address}, flash at ${new Date(flashTimeMs).toISOString()}\n`);
+    processLogger().info(`rollout ${id}: image to the RMC at ${address}, flash at ${new Date(flashTimeMs).toISOString()}`);
     while (LIVE_STATUSES.includes(manager.status(id).status)) await new Promise<void>((resolve) => systemClock.setTimeout(resolve, 250));
     const report = manager.report(id);
     process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : reportText(report));

@@ -4,6 +4,7 @@
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
+import { logSink } from '../../runtime/log.js';
 import { FLEET_ROUTES, startControlApi, type ControlApi } from './control/control-api.js';
 import { controlToken, type ControlToken } from './control/control-token.js';
 import type { FleetConfig } from './fleet-config.js';
@@ -64,7 +65,8 @@ export class Fleet {
     await parts.start(null, () => shards.start(), () => shards.stop());
     const changes = new RuntimeChanges(shards);
     // a change file that cannot be read stops the start (its changes are not dropped silently), naming the file
-    await parts.start(null, () => changes.restore(options.log ?? ((line) => process.stderr.write(`${line}\n`))), async () => {});
+    const log = options.log ?? logSink();
+    await parts.start(null, () => changes.restore(log), async () => {});
     const isns = config.isns;
     const targets = isns && await parts.start(
       `cannot start the fleet's iSNS server on ${formatHostPort(isns.host, isns.port)}`,
@@ -75,7 +77,7 @@ export class Fleet {
     const control = where && await parts.start(
       `cannot start the control API on ${formatHostPort(where.host, where.port)}`,
       () => startControlApi({ shards, metrics: fleetMetrics(shards), targets, changes }, [...FLEET_ROUTES, ...kinds.flatMap((k) => k.routes)], where.host, where.port,
-        { token: token?.token }),
+        { token: token?.token, log }),
       (c) => c.close(),
     );
     return new Fleet(shards, changes, targets, control, token, redfish.caFile, parts);

@@ -62,10 +62,39 @@ export function allRemoved(cfg: FleetConfig, from: number, to: number): boolean 
   return true;
 }
 
-/** The addresses of the fleet's first and last BMC (a rack's firstIp ending in .0 or .255 is not one: it is skipped). */
-export function fleetEnds(cfg: FleetConfig): { first: string; last: string } {
-  const [head, tail] = [cfg.racks[0], cfg.racks[cfg.racks.length - 1]];
-  return { first: formatIpv4(addressRange(parseIpv4(head.firstIp), 1).first), last: formatIpv4(addressRange(parseIpv4(tail.firstIp), tail.count).last) };
+/**
+ * The addresses of the first and last BMC the fleet serves: those removed at run time are not (a rack's firstIp ending
+ * in .0 or .255 is not one either: it is skipped); null when it serves none.
+ */
+export function fleetEnds(cfg: FleetConfig): { first: string; last: string } | null {
+  const first = endBmc(cfg, 1);
+  return first === null ? null : { first, last: endBmc(cfg, -1)! };
+}
+
+/** The address of the first (step 1) or last (step -1) BMC not removed, in fleet order; null when all are. */
+function endBmc(cfg: FleetConfig, step: 1 | -1): string | null {
+  const removed = new Set(cfg.removedBmcs);
+  const starts: number[] = [];
+  cfg.racks.reduce((from, rack) => { starts.push(from); return from + rack.count; }, 0);
+  for (let r = step === 1 ? 0 : cfg.racks.length - 1; r >= 0 && r < cfg.racks.length; r += step) {
+    const { count, firstIp } = cfg.racks[r];
+    // a rack's removed BMCs are few next to its count: this stops at the first one not removed
+    for (let k = step === 1 ? 0 : count - 1; k >= 0 && k < count; k += step) {
+      if (!removed.has(starts[r] + k)) return formatIpv4(addressRange(parseIpv4(firstIp), k + 1).last);
+    }
+  }
+  return null;
+}
+
+/** Racks that still run a BMC or an RMC (a rack removed at run time stays in the config, empty). */
+export function liveRackCount(cfg: FleetConfig): number {
+  let from = 0;
+  let live = 0;
+  for (const rack of cfg.racks) {
+    if (rack.rmc || !allRemoved(cfg, from, from + rack.count)) live++;
+    from += rack.count;
+  }
+  return live;
 }
 
 /** Address -> BMC number for the whole fleet; throws if two BMCs would share an address. */

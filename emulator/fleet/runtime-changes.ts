@@ -5,19 +5,14 @@
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
+import type { LogSink } from '../../runtime/log.js';
 import { ControlError } from './control-error.js';
 import { FleetFileError, rackEntry } from './fleet-config.js';
 import type { FleetChanges } from './control/route.js';
 import type { Supervisor } from './supervisor.js';
+import { CHANGES_FILE, COMPACT_AFTER, compactChanges, type FleetChange, type MadeChange } from './fleet-changes-file.js';
 
-/** The file in the state directory. */
-export const CHANGES_FILE = 'fleet-changes.json';
-
-/** One change as the file keeps it: a body as it was given (checked again when made again), or what was removed. */
-export type FleetChange =
-  | { op: 'add-bmcs' | 'add-rack'; body: Record<string, unknown> }
-  | { op: 'remove-bmc'; ip: string }
-  | { op: 'remove-rack'; name: string };
+export { CHANGES_FILE, type FleetChange } from './fleet-changes-file.js';
 
 /** What POST /bmcs and POST /racks answer. */
 export interface Added { rack: string; bmcs: string[]; rmc: string | null; shard: number; positions: [number, number] }
@@ -26,7 +21,7 @@ export class RuntimeChanges implements FleetChanges {
   private readonly supervisor: Supervisor;
   /** STATE_DIR/fleet-changes.json, or null without a state directory. */
   readonly file: string | null;
-  private readonly made: FleetChange[] = [];
+  private made: MadeChange[] = [];
 
   constructor(supervisor: Supervisor) {
     this.supervisor = supervisor;
@@ -54,7 +49,7 @@ export class RuntimeChanges implements FleetChanges {
   }
 
   /** Makes the changes the state directory kept from the fleet's last run; `log` names each that no longer fits. */
-  async restore(log: (line: string) => void): Promise<void> {
+  async restore(log: LogSink): Promise<void> {
     if (!this.file) return;
     let kept: FleetChange[];
     try {
@@ -69,7 +64,7 @@ export class RuntimeChanges implements FleetChanges {
         await this.make(change);
       } catch (err) {
         if (!(err instanceof ControlError)) throw err;
-        log(`${this.file}: ${describe(change)} not made again (${err.message}): dropped`);
+        log(`${this.file}: ${describe(change)} not made again (${err.message}): dropped`, 'warn');
       }
     }
     this.save(); // without those dropped
@@ -81,15 +76,18 @@ export class RuntimeChanges implements FleetChanges {
   private async make(change: FleetChange): Promise<unknown>;
   private async make(change: FleetChange): Promise<unknown> {
     let answer: unknown;
+    let added: MadeChange['added'];
     switch (change.op) {
       case 'add-bmcs': case 'add-rack': {
         const where = change.op === 'add-bmcs' ? 'POST /bmcs' : 'POST /racks';
         const rack = checked(() => rackEntry(entryOf(change.body, change.op === 'add-rack'), where, this.supervisor.config));
+        added = { rack: rack.name, bmcs: consecutiveAddresses(rack.firstIp, rack.count), rmc: rack.rmc?.ip ?? null };
+        if (change.removed) {
+          await this.supervisor.reserve(rack);
+          break;
+        }
         const placed = await this.supervisor.add(rack);
-        answer = {
-          rack: rack.name, bmcs: consecutiveAddresses(rack.firstIp, rack.count), rmc: rack.rmc?.ip ?? null, shard: placed.shard,
-          positions: [placed.from, placed.to],
-        } satisfies Added;
+        answer = { ...added, shard: placed.shard, positions: [placed.from, placed.to] } satisfies Added;
         break;
       }
       case 'remove-bmc':
@@ -99,16 +97,20 @@ export class RuntimeChanges implements FleetChanges {
         answer = { removed: change.name, ...await this.supervisor.removeRack(change.name) };
         break;
     }
-    this.made.push(change);
+    this.made.push({ change, added });
     this.save();
     return answer;
   }
 
-  /** Writes the changes made so far, whole (temp file, then rename: never half a file). */
+  /**
+   * Writes the changes made so far, whole (temp file, then rename: never half a file); past COMPACT_AFTER of them,
+   * compacted first (fleet-changes-file.ts), so a fleet whose BMCs come and go keeps a file the size of what it runs.
+   */
   private save(): void {
     if (!this.file) return;
+    if (this.made.length > COMPACT_AFTER) this.made = compactChanges(this.made);
     const tmp = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(this.made, null, 1)}\n`, { mode: 0o600 });
+    writeFileSync(tmp, `${JSON.stringify(this.made.map((m) => m.change), null, 1)}\n`, { mode: 0o600 });
     renameSync(tmp, this.file);
   }
 }

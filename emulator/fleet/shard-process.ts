@@ -2,6 +2,7 @@
 // connections and control requests the supervisor sends, and exits when told to (SIGTERM) or when the
 // supervisor is gone.
 import type { Socket } from 'node:net';
+import { envLogLevel, levelShows, type LogSink } from '../../runtime/log.js';
 import { BindError } from '../../runtime/udp-endpoint.js';
 import { ControlError } from './control-error.js';
 import type { NodeKind } from './nodes/node-kind.js';
@@ -11,6 +12,7 @@ import { Shard } from './shard.js';
 /** Serves the shard the supervisor asks for, with these node kinds (the supervisor's own). */
 export function serveShard(kinds: readonly NodeKind<unknown>[]): void {
   let shard: Shard | null = null;
+  const threshold = envLogLevel();
   const send = (msg: ShardMessage) => { process.send?.(msg); };
   const stop = async (code: number): Promise<never> => {
     await shard?.close();
@@ -20,12 +22,16 @@ export function serveShard(kinds: readonly NodeKind<unknown>[]): void {
   process.on('message', async (msg: SupervisorMessage, handle?: Socket) => {
     if (msg.type === 'start') {
       try {
+        // lines below the level stay here: the supervisor's log would drop them anyway
+        const log: LogSink = (line, level = 'info') => { if (levelShows(level, threshold)) send({ type: 'log', line, level }); };
         shard = new Shard(msg.config, msg.shard, msg.from, msg.to, kinds, {
-          log: (line) => send({ type: 'log', line }),
+          log,
           keep: (kind, entries) => send({ type: 'keep', kind, entries }),
           kept: msg.kept,
         });
-        await shard.bind((bound) => send({ type: 'progress', bound }));
+        let sockets = 0;
+        await shard.bind((bound) => { sockets = bound; send({ type: 'progress', bound }); });
+        log(`shard ${msg.shard} (pid ${process.pid}) bound ${sockets} node sockets`, 'debug');
         send({ type: 'ready' });
       } catch (err) {
         send({ type: 'failed', error: (err as Error).message });

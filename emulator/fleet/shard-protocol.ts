@@ -1,5 +1,6 @@
 // Messages between the supervisor and its shard processes (node IPC): plain data only, and a socket handle
 // with a connection message.
+import type { LogLevel } from '../../runtime/log.js';
 import type { FleetConfig } from './fleet-config.js';
 
 /**
@@ -30,8 +31,8 @@ export type ShardMessage =
   | { type: 'reply'; id: number; ok: false; error: string; status: number }
   /** Run-time state of nodes of `kind` to give the next process of this shard (ShardContext.keep). */
   | { type: 'keep'; kind: string; entries: [string, unknown][] }
-  /** A line for the operator. */
-  | { type: 'log'; line: string };
+  /** A line for the operator, at a level its process logs at (BMCFLEET_LOG_LEVEL: the supervisor's). */
+  | { type: 'log'; line: string; level: LogLevel };
 
 /** ready: serving; starting: its process is coming up; restarting: it died and a new process starts at `restartAt`. */
 export type ShardState = 'starting' | 'ready' | 'restarting';

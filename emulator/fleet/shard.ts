@@ -4,6 +4,7 @@
 import type { Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
+import { logSink, type LogSink } from '../../runtime/log.js';
 import { bindUdp, sendVia } from '../../runtime/udp-endpoint.js';
 import { ControlError } from './control-error.js';
 import type { FleetConfig } from './fleet-config.js';
@@ -18,7 +19,7 @@ interface Running { kind: NodeKind<unknown>; nodes: ShardNodes<unknown> }
 /** What a shard reports to its supervisor, and what the supervisor kept for it (ShardContext). */
 export interface ShardLinks {
   clock?: Clock;
-  log?(line: string): void;
+  log?: LogSink;
   /** Run-time state of nodes of `kind`, by address, to hand back to the next process of this shard. */
   keep?(kind: string, entries: [string, unknown][]): void;
   /** What an earlier process of this shard kept, by kind, then address. */
@@ -40,7 +41,7 @@ export class Shard {
   constructor(config: FleetConfig, shardNo: number, from: number, to: number, kinds: readonly NodeKind<unknown>[] = NODE_KINDS, links: ShardLinks = {}) {
     this.config = config;
     const clock = links.clock ?? systemClock;
-    const log = links.log ?? ((line: string) => { process.stderr.write(`${line}\n`); });
+    const log = links.log ?? logSink();
     try {
       for (const kind of kinds) {
         const kept = new Map(links.kept?.[kind.name] ?? []);

@@ -19,6 +19,7 @@ import { SOCKETS_PER_SHARD, fleetSize, liveBmcs, liveRack, placements, rackAt, s
 import type { DropMessage, GrowMessage, ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import { TcpPorts } from './tcp-ports.js';
+import type { LogSink } from '../../runtime/log.js';
 
 const SHARD_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'shard-main.js');
 /**
@@ -76,8 +77,8 @@ function without<T>(record: Record<string, T>, ip: string): Record<string, T> {
 export interface SupervisorOptions {
   /** UDP sockets bound so far across all shards, while starting (one per BMC with the BMC kind alone). */
   progress?(bound: number, total: number): void;
-  /** One line for the operator (a shard died, came back, gave up). */
-  log?(line: string): void;
+  /** Lines for the operator (a shard died, came back, gave up), and those its shards send. */
+  log?: LogSink;
   /** The node kinds the shards run: NODE_KINDS unless given (`shardMain` must then serve the same). */
   kinds?: readonly NodeKind<unknown>[];
   /** The module a shard process runs: shard-main.js unless given. */
@@ -147,6 +148,21 @@ export class Supervisor implements ShardRouter {
    */
   add(rack: RackConfig): Promise<{ shard: number; from: number; to: number }> {
     return this.serially(() => this.grow(rack));
+  }
+
+  /**
+   * Gives out `rack`'s fleet positions as already removed, binding nothing: a compacted change file's addition whose
+   * BMCs were all removed since (fleet-changes-file.ts), so the BMCs added after it keep their numbers.
+   */
+  reserve(rack: RackConfig): Promise<void> {
+    return this.serially(async () => {
+      const config = this.current;
+      if (config.racks.length >= MAX_RACK_ENTRIES) throw new ControlError(409, `the fleet has ${MAX_RACK_ENTRIES} racks and additions, the most it keeps: restart it`);
+      const from = fleetSize(config);
+      this.shards.at(-1)!.to = from + rack.count; // the last shard spans them, as after add() then remove
+      const removed = Array.from({ length: rack.count }, (_, k) => from + k);
+      this.changed({ ...config, racks: [...config.racks, { ...rack, rmc: null }], removedBmcs: [...config.removedBmcs, ...removed] });
+    });
   }
 
   /** Stops the BMC at `ip` and frees its address (and deletes its saved state). 404: none; 409: its rack has an RMC. */
@@ -277,7 +293,14 @@ export class Supervisor implements ShardRouter {
     const position = this.index(BMC).positions.get(ip);
     if (position === undefined) throw new ControlError(404, `no BMC at ${ip}`);
     const rack = rackAt(this.current, position);
-    if (rack.rmc) throw new ControlError(409, `${ip} is in rack ${rack.name}, whose RMC flashes it: remove the whole rack (DELETE /racks/${rack.name})`);
+    // An RMC's BMCs are fixed when it is built (emulator/rack/rmc-nodes.ts): the list it flashes, the count it tells a
+    // manager in the prepare round, and the progress it saves per BMC by rack position (rmcs/IP/) to resume a flash
+    // after a crash. Taking one out would shift that saved progress onto the wrong BMCs, or lose it.
+    if (rack.rmc) {
+      throw new ControlError(409, `${ip} is in rack ${rack.name}, whose RMC (${rack.rmc.ip}) flashes its ${rack.count} BMCs: its list of them, `
+        + `the count it reports to a manager and the flash progress it keeps for each are fixed when it is built, so one BMC cannot leave the rack; `
+        + `remove the whole rack (DELETE /racks/${rack.name})`);
+    }
     const s = this.shardAt(position)!;
     await this.send(s, { type: 'drop', id: this.nextId++, kind: BMC, address: ip });
     s.kept.get(BMC)?.delete(ip);
@@ -390,7 +413,7 @@ export class Supervisor implements ShardRouter {
             break;
           }
           case 'log':
-            this.options.log?.(msg.line);
+            this.options.log?.(msg.line, msg.level);
             break;
         }
       });
@@ -415,7 +438,7 @@ export class Supervisor implements ShardRouter {
     const wait = s.quickDeaths <= 1 ? 0 : Math.min(RESTART_BACKOFF.MAX_BACKOFF_MS, RESTART_BACKOFF.FIRST_BACKOFF_MS * 2 ** (s.quickDeaths - 2));
     s.state = 'restarting';
     s.restartAt = now + wait;
-    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${reason}); restarting its ${placements(this.current, s.from, s.to).length} BMCs ${wait === 0 ? 'now' : `in ${wait / 1000} s (${s.quickDeaths} quick exits in a row)`}, the other shards keep serving`);
+    this.options.log?.(`shard ${s.no} (pid ${pid}) exited (${reason}); restarting its ${placements(this.current, s.from, s.to).length} BMCs ${wait === 0 ? 'now' : `in ${wait / 1000} s (${s.quickDeaths} quick exits in a row)`}, the other shards keep serving`, 'warn');
     s.restartTimer = this.clock.setTimeout(() => {
       s.restartTimer = null;
       s.restartAt = null;

@@ -2,6 +2,7 @@
 // they are given, and what their failures do: a gating rule's refuses the change (the first one that fails names
 // the completion code), any other is logged.
 import type { Clock } from '../../runtime/clock.js';
+import type { LogSink } from '../../runtime/log.js';
 import type { HookChange, HookEvent, HookPort, HookVerdict } from '../bmc/hook-port.js';
 import type { HookRule, HooksConfig } from '../fleet/schema/hooks.js';
 import type { HookRunner } from './hook-runner.js';
@@ -30,10 +31,10 @@ export class BmcHooks implements HookPort {
   private readonly runner: HookRunner;
   private readonly clock: Clock;
   private readonly identity: () => HookIdentity;
-  private readonly log: (line: string) => void;
+  private readonly log: LogSink;
 
   /** `identity` is asked when an event is told (the BMC is built after its hooks). */
-  constructor(config: HooksConfig, runner: HookRunner, clock: Clock, identity: () => HookIdentity, log: (line: string) => void) {
+  constructor(config: HooksConfig, runner: HookRunner, clock: Clock, identity: () => HookIdentity, log: LogSink) {
     this.rules = config.rules;
     this.gated = new Set(config.rules.filter((r) => r.onFailure === 'fail').flatMap((r) => r.on));
     this.runner = runner;
@@ -53,7 +54,7 @@ export class BmcHooks implements HookPort {
     const failed = results.findIndex((r) => !r.ok);
     if (failed < 0) return { ok: true };
     const reason = (results[failed] as { reason: string }).reason;
-    this.log(`${describe(change, this.identity().bmc)} refused: hook ${hookName(rules[failed])} failed: ${reason}`);
+    this.log(`${describe(change, this.identity().bmc)} refused: hook ${hookName(rules[failed])} failed: ${reason}`, 'warn');
     return { ok: false, completionCode: rules[failed].completionCode, reason };
   }
 
@@ -63,7 +64,7 @@ export class BmcHooks implements HookPort {
     const event = this.json(change);
     for (const rule of rules) {
       void this.runner.run(rule, event).then((result) => {
-        if (!result.ok) this.log(`${describe(change, this.identity().bmc)}: hook ${hookName(rule)} failed: ${result.reason}`);
+        if (!result.ok) this.log(`${describe(change, this.identity().bmc)}: hook ${hookName(rule)} failed: ${result.reason}`, 'warn');
       });
     }
   }

@@ -5,6 +5,7 @@
 // outlives a crash of the RMC (POST /rmcs/IP/crash) but not its process.
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LogSink } from '../../runtime/log.js';
 import { SAVED_RMC_VERSION, type RestoredRmc, type SavedRmc } from './rmc-state.js';
 
 export interface RmcStore {
@@ -61,10 +62,10 @@ const FILE_MODE = 0o600;
 export class FileRmcStore implements RmcStore {
   readonly dir: string;
   /** Called with one line when a state file cannot be read back (it is moved aside, and the RMC starts afresh). */
-  private readonly log: (line: string) => void;
+  private readonly log: LogSink;
 
   /** `stateDir`: the fleet's; the RMC's files go in stateDir/rmcs/<ip>. */
-  constructor(stateDir: string, ip: string, log: (line: string) => void = () => {}) {
+  constructor(stateDir: string, ip: string, log: LogSink = () => {}) {
     this.dir = join(stateDir, 'rmcs', ip);
     this.log = log;
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
@@ -95,7 +96,7 @@ export class FileRmcStore implements RmcStore {
   private moveAside(why: string): null {
     const moved = `${this.path('state.json')}.bad-${Date.now()}`;
     renameSync(this.path('state.json'), moved);
-    this.log(`RMC state ${moved}: ${why}; moved aside, the RMC starts afresh`);
+    this.log(`RMC state ${moved}: ${why}; moved aside, the RMC starts afresh`, 'warn');
     return null;
   }
 

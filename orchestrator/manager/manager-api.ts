@@ -16,6 +16,7 @@
 // 415 (see http-guard.ts). Anything else is a bug: 500, and `onError` hears of it.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { formatHostPort } from '../../runtime/host-port.js';
+import { processLogger } from '../../runtime/log.js';
 import { RmcsBusyError, RolloutRequestError } from '../rollout/rollout-errors.js';
 import type { RolloutRmc } from '../rollout/rollout-plan.js';
 import type { RolloutService } from '../rollout/rollout-service.js';
@@ -46,7 +47,7 @@ export interface ManagerApiOptions {
   token: string | null;
   limits?: Partial<ConnectionLimits>;
   maxImageBytes?: number;
-  /** Told of every error that is not a refused request (a bug); default: stderr. */
+  /** Told of every error that is not a refused request (a bug); default: the process's log, at error. */
   onError?: (err: Error) => void;
   /** Provisioning's and cluster updates' routes; left out, they answer 404. */
   provision?: ProvisionService;
@@ -62,7 +63,7 @@ export interface ManagerApi { url: string; close(): Promise<void> }
 export function startManagerApi(service: RolloutService, inventory: readonly RolloutRmc[], o: ManagerApiOptions): Promise<ManagerApi> {
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...o.limits };
   const maxRolloutBody = Math.ceil((o.maxImageBytes ?? DEFAULT_MAX_IMAGE_BYTES) / 3) * 4 + MAX_FIELDS_BYTES;
-  const onError = o.onError ?? ((err: Error) => process.stderr.write(`manager API: ${err.stack ?? err.message}\n`));
+  const onError = o.onError ?? ((err: Error) => processLogger().error({ err }, `manager API: ${err.message}`));
   let guard: RequestGuard | null = null;
   const server = createServer(serverTimeouts(limits), (req, res) => {
     answer(req).then(

@@ -40,7 +40,18 @@ function reapOnExit(): void {
   process.on('SIGALRM', () => { for (const child of live) child.kill('SIGKILL'); });
 }
 
-/** `bmcfleet ARGS` (emulate, manager serve, ...) once it printed its ready line. */
+/** A line of the diagnostics log (JSON on a pipe: runtime/log.ts) as its message alone, as a terminal shows it; other lines as they are. */
+export function logMessage(line: string): string {
+  if (!line.startsWith('{')) return line;
+  try {
+    const entry = JSON.parse(line) as { msg?: unknown };
+    return typeof entry.msg === 'string' ? entry.msg : line;
+  } catch {
+    return line;
+  }
+}
+
+/** `bmcfleet ARGS` (emulate, manager serve, ...) once it printed its ready line; output() has its stdout and stderr, log lines as their messages. */
 export function startCli(args: string[], readyTimeoutMs = 60_000): Promise<EmulatorProcess> {
   reapOnExit();
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -62,7 +73,12 @@ export function startCli(args: string[], readyTimeoutMs = 60_000): Promise<Emula
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (c: Buffer) => { out += c.toString(); });
+    let partial = '';
+    child.stderr!.on('data', (c: Buffer) => {
+      const lines = (partial + c.toString()).split('\n');
+      partial = lines.pop()!;
+      for (const line of lines) out += `${logMessage(line)}\n`;
+    });
     child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`bmcfleet ${args[0]} exited with ${code} before ready:\n${out}`)); });
   });
 }

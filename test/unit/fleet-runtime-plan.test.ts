@@ -2,7 +2,7 @@
 // and a rack entry from the control API gets the fleet file's checks and defaults as the next rack.
 import t from 'tap';
 import { FleetFileError, fleetConfig, rackEntry } from '../../emulator/fleet/fleet-config.js';
-import { addressIndex, allRemoved, fleetSize, liveBmcs, liveRack, placements, rackAt, socketsIn } from '../../emulator/fleet/plan.js';
+import { addressIndex, allRemoved, fleetEnds, fleetSize, liveBmcs, liveRack, liveRackCount, placements, rackAt, socketsIn } from '../../emulator/fleet/plan.js';
 
 const base = fleetConfig({
   firmware: '2.07', faults: { latencyMs: 5 }, console: { lineIntervalMs: 250 }, templates: { big: { vendor: 'Big' } },
@@ -57,4 +57,18 @@ t.test('its mistakes, every one at once, named under body', async (t) => {
   const checks = t.throws(() => rackEntry({ firstIp: '127.255.255.250', bmcs: 9, template: 'small' }, 'POST /bmcs', base)) as FleetFileError;
   t.match(checks.message, /body\.template: no template named "small" \(templates: big\)/);
   t.match(checks.message, /body\.bmcs: 9 BMCs from 127\.255\.255\.250 run past 127\.255\.255\.254.*at most 5 fit/);
+});
+
+t.test('the fleet\'s ends and racks as it runs: removed BMCs and racks are not named', async (t) => {
+  const spare = rackEntry({ name: 'spare', firstIp: '127.61.3.254', bmcs: 3 }, 'POST /bmcs', base);
+  const cfg = { ...base, racks: [...base.racks, spare] };
+  t.same(fleetEnds(cfg), { first: '127.61.0.1', last: '127.61.4.2' }, '.255 skipped');
+  t.same(fleetEnds({ ...cfg, removedBmcs: [0, 5] }), { first: '127.61.0.2', last: '127.61.4.1' }, 'the first and last removed');
+  t.same(fleetEnds({ ...cfg, removedBmcs: [5, 4, 3] }), { first: '127.61.0.1', last: '127.61.0.3' }, 'the added rack removed');
+  t.equal(liveRackCount({ ...cfg, removedBmcs: [5, 4, 3] }), 1);
+  t.same(fleetEnds({ ...cfg, removedBmcs: [0, 1, 2] }), { first: '127.61.3.254', last: '127.61.4.2' }, 'the file\'s rack removed');
+  t.equal(liveRackCount(cfg), 2);
+  t.equal(fleetEnds({ ...cfg, removedBmcs: [0, 1, 2, 3, 4, 5] }), null, 'none served');
+  const withRmc = rackEntry({ name: 'r', firstIp: '127.61.5.1', bmcs: 1, rmc: { ip: '127.61.5.100' } }, 'POST /racks', base);
+  t.equal(liveRackCount({ ...base, racks: [...base.racks, withRmc], removedBmcs: [3] }), 2, 'a rack whose RMC runs is live');
 });

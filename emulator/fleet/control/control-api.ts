@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { ControlError } from '../control-error.js';
 import { formatHostPort } from '../../../runtime/host-port.js';
+import { logSink, type LogSink } from '../../../runtime/log.js';
 import { limitConnections, serverTimeouts, type ConnectionLimits } from '../../../runtime/http/connection-limits.js';
 import { DEFAULT_CONNECTION_LIMITS } from './connection-limits.js';
 import { counterRoutes } from './counters.js';
@@ -25,17 +26,27 @@ export interface ControlApiOptions {
   token?: string | null;
   /** DEFAULT_CONNECTION_LIMITS where not given. */
   limits?: Partial<ConnectionLimits>;
+  /** Each request and its status (debug), and the error behind a 500 (a bug: error). Default: the process's log. */
+  log?: LogSink;
 }
 
 /** Serves `routes` on host:port (port 0: a free one, shown in `url`). */
 export function startControlApi(fleet: FleetControl, routes: readonly Route[], host: string, port: number, options: ControlApiOptions = {}): Promise<ControlApi> {
   const table = new RouteTable(routes);
   const limits = { ...DEFAULT_CONNECTION_LIMITS, ...options.limits };
+  const log = options.log ?? logSink();
   let guard: RequestGuard | null = null;
   const server = createServer(serverTimeouts(limits), (message, res) => {
+    const answered = (status: number, result: unknown) => {
+      log(`control API: ${message.method} ${message.url} ${status}`, 'debug');
+      reply(res, status, result);
+    };
     answer(table, guard!, message, fleet).then(
-      (result) => reply(res, 200, result),
-      (err: Error) => reply(res, err instanceof ControlError ? err.status : 500, { error: err.message }),
+      (result) => answered(200, result),
+      (err: Error) => {
+        if (!(err instanceof ControlError)) log(`control API: ${message.method} ${message.url}: ${err.stack ?? err.message}`, 'error');
+        answered(err instanceof ControlError ? err.status : 500, { error: err.message });
+      },
     );
   });
   limitConnections(server, limits);

@@ -109,7 +109,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
   private add(config: FleetConfig, p: Placement): EmulatedBmc {
     const { media: keptMedia, sensors: keptSensors, ...kept } = (this.context.kept(p.ip) as KeptBmc | undefined) ?? {};
     const virtualMedia = this.media?.forBmc(p.ip, () => this.keep([this.byIp.get(p.ip)!]));
-    const hooks = config.hooks ? new BmcHooks(config.hooks, this.hookRunner!, this.clock, () => this.identity(p), (line) => this.context.log(line)) : undefined;
+    const hooks = config.hooks ? new BmcHooks(config.hooks, this.hookRunner!, this.clock, () => this.identity(p), (line, level) => this.context.log(line, level)) : undefined;
     if (hooks) this.hooks.set(p.ip, hooks);
     const bmc = this.restored(p, { ...bmcOptions(config, p), parentCounters: this.totals, clock: this.clock, virtualMedia, hooks, ...kept });
     if (keptMedia) virtualMedia?.restore(keptMedia);
@@ -282,7 +282,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
       if (saved === null && !(err instanceof SyntaxError)) throw err;
       bmc.close(); // it may be half restored
       const moved = this.store!.quarantine(p.ip, this.clock.now());
-      this.context.log(`state of ${p.ip} in ${this.store!.dir} cannot be read back (${(err as Error).message}): moved to ${moved}; this BMC starts from its defaults`);
+      this.context.log(`state of ${p.ip} in ${this.store!.dir} cannot be read back (${(err as Error).message}): moved to ${moved}; this BMC starts from its defaults`, 'warn');
       return new EmulatedBmc(options);
     }
   }

@@ -4,6 +4,7 @@
 // kind is one file and a line in nodes/index.ts.
 import type { Socket } from 'node:net';
 import type { Clock } from '../../../runtime/clock.js';
+import type { LogSink } from '../../../runtime/log.js';
 import type { DatagramHandler, SendAnswer } from '../../../runtime/udp-endpoint.js';
 import type { Route } from '../control/route.js';
 import type { FleetConfig } from '../fleet-config.js';
@@ -47,8 +48,8 @@ export interface ShardEndpoint<S> {
 export interface ShardContext {
   readonly shard: number;
   readonly clock: Clock;
-  /** One line for the operator (the supervisor's log). */
-  log(line: string): void;
+  /** One line for the operator (the supervisor's log), info unless a level is given. */
+  log: LogSink;
   /**
    * Hands the supervisor run-time state of nodes, by address, that nothing saves (a host's power, faults set through
    * the control API): if this shard's process dies, the one that replaces it gets it back through `kept`.
