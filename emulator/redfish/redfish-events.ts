@@ -79,6 +79,8 @@ export interface Subscription {
 /** An open SSE stream (redfish-service.ts writes it to the response). */
 export interface EventStream {
   write(text: string): void;
+  /** The stream's $filter (sse-filter.ts): whether it carries `record`; absent, every one. */
+  accepts?(record: EventRecord): boolean;
 }
 
 export class RedfishEvents {
@@ -185,7 +187,7 @@ export class RedfishEvents {
     }
     if (this.streams.size > 0) {
       const text = `id: ${record.EventId}\ndata: ${JSON.stringify(eventBody(record, ''))}\n\n`;
-      for (const stream of this.streams) stream.write(text);
+      for (const stream of this.streams) if (!stream.accepts || stream.accepts(record)) stream.write(text);
     }
   }
 

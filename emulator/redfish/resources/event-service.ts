@@ -1,11 +1,13 @@
 // The EventService (EventService.v1_7_0, EventDestination.v1_7_0; DSP0266 "Eventing" and "Server-sent
-// events"): subscriptions whose events the BMC POSTs to their Destination, an SSE stream for a logged-in client, and
-// the SubmitTestEvent action (redfish-events.ts makes and sends the events).
+// events"): subscriptions whose events the BMC POSTs to their Destination, an SSE stream for a logged-in client (with a
+// $filter, sse-filter.ts), and the SubmitTestEvent action (redfish-events.ts makes and sends the events).
+import { DecodeError } from '../../../protocols/errors.js';
 import { RedfishError } from '../../../protocols/redfish/messages.js';
 import type { BmcRedfish } from '../bmc-redfish.js';
 import {
-  DELIVERY_RETRY_ATTEMPTS, DELIVERY_RETRY_INTERVAL_MS, EVENT_REGISTRIES, EventType, type Subscription, type TestEvent,
+  DELIVERY_RETRY_ATTEMPTS, DELIVERY_RETRY_INTERVAL_MS, EVENT_REGISTRIES, EventType, type EventRecord, type Subscription, type TestEvent,
 } from '../redfish-events.js';
+import { SSE_FILTER_SUPPORT, sseFilter } from '../sse-filter.js';
 import { RedfishPrivilege } from '../roles.js';
 import { collection, ENABLED_OK, link, NO_CONTENT, ok, type Route } from '../route.js';
 
@@ -91,6 +93,18 @@ function testEvent(body: unknown): TestEvent {
   return p as unknown as TestEvent;
 }
 
+/** The SSE stream's $filter (DSP0266 "Server-sent events"), or null when the query has none; 400 for one it cannot apply. */
+function streamFilter(query: string): ((record: EventRecord) => boolean) | null {
+  const text = new URLSearchParams(query).get('$filter');
+  if (text === null) return null;
+  try {
+    return sseFilter(text);
+  } catch (err) {
+    if (err instanceof DecodeError) throw new RedfishError(400, 'QueryParameterValueFormatError', [text.slice(0, 128), '$filter']);
+    throw err;
+  }
+}
+
 function subscriptionOf(target: BmcRedfish, id: string): Subscription {
   const s = target.events.byId(id);
   if (!s) throw new RedfishError(404, 'ResourceNotFound', ['EventDestination', id]);
@@ -104,7 +118,8 @@ export const eventServiceRoutes: readonly Route[] = [
       '@odata.id': SERVICE, '@odata.type': '#EventService.v1_7_0.EventService', Id: 'EventService', Name: 'Event Service',
       ServiceEnabled: true, Status: ENABLED_OK, DeliveryRetryAttempts: DELIVERY_RETRY_ATTEMPTS,
       DeliveryRetryIntervalSeconds: DELIVERY_RETRY_INTERVAL_MS / 1000, EventTypesForSubscription: Object.values(EventType),
-      RegistryPrefixes: [...EVENT_REGISTRIES], ServerSentEventUri: SSE, Subscriptions: link(SUBSCRIPTIONS),
+      RegistryPrefixes: [...EVENT_REGISTRIES], ServerSentEventUri: SSE, SSEFilterPropertiesSupported: SSE_FILTER_SUPPORT,
+      Subscriptions: link(SUBSCRIPTIONS),
       Actions: { [`#${SUBMIT_TEST}`]: { target: `${SERVICE}/Actions/${SUBMIT_TEST}` } },
     }),
   },
@@ -137,13 +152,14 @@ export const eventServiceRoutes: readonly Route[] = [
   },
   {
     method: 'GET', path: SSE, privilege: RedfishPrivilege.Login,
-    handle: ({ target }) => {
+    handle: ({ target, query }) => {
+      const accepts = streamFilter(query);
       const events = target.events;
       if (!events.streamRoom) throw new RedfishError(503, 'ServiceTemporarilyUnavailable', ['60']);
       return {
         status: 200,
         stream: (out) => {
-          const stream = { write: (text: string) => out.write(text) };
+          const stream = { write: (text: string) => out.write(text), ...(accepts ? { accepts } : {}) };
           if (!events.openStream(stream)) return;
           out.onClose(() => events.closeStream(stream));
         },
