@@ -2,7 +2,7 @@
 // fleet's BMC over plain HTTP, logged in with a session, with a CD inserted, a SEL entry, an event subscription and an update task
 // so those resources exist too; a walk of every @odata.id reachable from /redfish/v1/ (links inside payloads too)
 // checks each payload against the schema its @odata.type names, and that it carries @odata.id (naming where it was
-// read), @odata.type and, but a collection, Id.
+// read), @odata.type and, but a collection, Id; and that each action a payload offers has its target routed.
 import t, { type Test } from 'tap';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +48,13 @@ function checkSchema(t: Test, ajv: ReturnType<typeof dmtfAjv>, where: string, pa
   } else t.pass(`${where} is a valid ${type}`);
 }
 
+/** The target of each action a payload offers (Actions: { "#Type.Action": { target } }). */
+function actionTargets(v: unknown): string[] {
+  if (Array.isArray(v)) return v.flatMap(actionTargets);
+  if (v === null || typeof v !== 'object') return [];
+  return Object.entries(v).flatMap(([k, x]) => (k.startsWith('#') && typeof x?.target === 'string' ? [x.target] : actionTargets(x)));
+}
+
 t.before(async () => {
   port = await freeTcpPort();
   images = await startRangeServer();
@@ -77,6 +84,7 @@ t.test('every payload reachable from the service root is valid against its DMTF 
 
   const ajv = dmtfAjv();
   const seen = new Set<string>();
+  const targets = new Set<string>();
   const queue = ['/redfish/v1/'];
   while (queue.length > 0 && seen.size < MAX_RESOURCES) {
     const path = queue.shift()!;
@@ -95,6 +103,13 @@ t.test('every payload reachable from the service root is valid against its DMTF 
     checkSchema(t, ajv, path, body);
     for (const { path: at, resource } of embeddedResources(body)) checkSchema(t, ajv, `${path}#${at}`, resource);
     for (const link of links(body)) if (!seen.has(link) && link.startsWith('/redfish/v1')) queue.push(link);
+    for (const action of actionTargets(body)) targets.add(action);
+  }
+  t.ok(targets.size >= 8, `${targets.size} action targets`);
+  for (const action of targets) {
+    const r = await redfish('GET', action);
+    t.equal(r.status, 405, `${action}: an action target, routed (POST only)`);
+    t.equal(r.headers.get('allow'), 'POST', `${action}: Allow`);
   }
   t.ok(seen.size < MAX_RESOURCES, `the walk ended: ${seen.size} resources`);
   for (const must of ['/redfish/v1/Systems/1', '/redfish/v1/Managers/1/VirtualMedia/Cd', '/redfish/v1/Chassis/1/Sensors',
