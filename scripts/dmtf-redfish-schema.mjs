@@ -2,7 +2,7 @@
 // `node scripts/dmtf-redfish-schema.mjs DMTF_REPO`: refreshes test/fixtures/dmtf-redfish-schema/, the DMTF Redfish JSON
 // schemas the Redfish walk test checks payloads against. DMTF_REPO is a clone of github.com/DMTF/Redfish-Publications
 // (a work tree, or a bare git dir: its HEAD is read). Copied: the schema every @odata.type in emulator/ and protocols/
-// names (`#X.v1_2_3.X`, and `collection(..., 'XCollection', ...)`), and the files their $refs reach, links followed
+// names (`#X.v1_2_3.X`, and each 'XCollection' a resource collection is built with), and the files their $refs reach, links followed
 // as links only (test/helpers/dmtf-redfish-schema.ts says why); with DMTF's LICENSE.md and a README naming the release.
 // Builds first (scripts/ensure-built.mjs), as the closure is computed by the test helper's compiled code.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -34,7 +34,7 @@ function namedSchemas() {
       else if (entry.name.endsWith('.ts')) {
         const text = readFileSync(path, 'utf8');
         for (const m of text.matchAll(/#(\w+)\.v\d+_\d+_\d+\.\1\b/g)) files.add(schemaFileOf(m[0]));
-        for (const m of text.matchAll(/collection\([^;]*?'(\w+Collection)'/g)) files.add(`${m[1]}.json`);
+        for (const m of text.matchAll(/'(\w+Collection)'/g)) files.add(`${m[1]}.json`);
       }
     }
   };
