@@ -6,9 +6,9 @@
 // X as anyOf [odata-v4 idRef, X.v1_0_N, X.v1_1_N, ...] (an expanded resource may be any version). Loading replaces
 // the versioned alternatives (in memory; the files stay as DMTF publishes them) with "an object with @odata.id and
 // @odata.type": a link is checked as a link, and a resource, linked or expanded, against its own @odata.type's schema
-// (embeddedResources finds the expanded ones). Links into SNIA
-// Swordfish's schemas (a Storage's Volumes), which DMTF does not publish, are checked as links the same way; their
-// other types (a StorageController's SupportedRAIDTypes) are not checked, and our payloads carry none.
+// (embeddedResources finds the expanded ones). Links into SNIA Swordfish's schemas (a Storage's Volumes), which DMTF
+// does not publish, are checked as links the same way; their other types (a StorageController's SupportedRAIDTypes)
+// are not checked, and our payloads carry none.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import AjvDraft04, { type ValidateFunction } from 'ajv-draft-04';
