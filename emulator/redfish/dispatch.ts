@@ -56,7 +56,7 @@ export async function dispatch(table: RouteTable, target: BmcRedfish, request: R
       throw new RedfishError(403, 'InsufficientPrivilege');
     }
     const body = route.rawBody ? null : decodeJsonBody(request.body);
-    const ctx: RouteContext = { target, params, body, raw: request.body, headers: request.headers, now, user };
+    const ctx: RouteContext = { target, params, query: queryOf(request.url), body, raw: request.body, headers: request.headers, now, user };
     return await route.handle(ctx);
   } catch (err) {
     if (err instanceof RedfishError) return { status: err.status, body: errorBody(err.messageId, err.args), headers: { ...err.headers } };
@@ -73,6 +73,12 @@ export async function dispatch(table: RouteTable, target: BmcRedfish, request: R
 export function canonicalPath(url: string): string {
   const path = url.split(/[?#]/)[0];
   return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+}
+
+/** The query of a request target (RFC 3986 §3.4): after the first ?, before any #. */
+function queryOf(url: string): string {
+  const mark = url.indexOf('?');
+  return mark < 0 ? '' : url.slice(mark + 1).split('#')[0];
 }
 
 /** A path segment's percent-decoding (RFC 3986 §2.1); a malformed one names no resource here. */

@@ -3,7 +3,7 @@
 // records, POSTed to each subscription's destination (one at a time, a bounded queue, bounded retries) and written to
 // each open SSE stream (DSP0266 "Server-sent events"). Watches the model only while someone listens.
 import { dateTime } from '../../protocols/redfish/messages.js';
-import { registryMessage, type RegistryMessageId } from '../../protocols/redfish/registry-messages.js';
+import { RegistryMessage, registryMessage, type RegistryMessageId } from '../../protocols/redfish/registry-messages.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { BmcModel } from '../bmc/model.js';
 import type { BmcMedia } from '../media/bmc-media.js';
@@ -34,15 +34,31 @@ export const DELIVERY_RETRY_INTERVAL_MS = 2000;
 /** One POST to a destination, answer included. */
 const DELIVERY_TIMEOUT_MS = 5000;
 
+/** One record of an Event (Event.v1_4_0 EventRecord; MemberId, EventType and MessageId required). */
 export interface EventRecord {
+  MemberId: string;
   EventType: EventType;
   EventId: string;
   EventTimestamp: string;
-  MessageId: RegistryMessageId;
+  EventGroupId?: number;
+  MessageId: string;
   Message: string;
   MessageArgs: string[];
-  MessageSeverity: string;
-  OriginOfCondition: { '@odata.id': string };
+  Severity: string;
+  OriginOfCondition?: { '@odata.id': string };
+}
+
+/** What EventService.SubmitTestEvent asks for: its parameters (EventService.v1_7_0), only MessageId required. */
+export interface TestEvent {
+  EventType?: EventType;
+  EventId?: string;
+  EventTimestamp?: string;
+  EventGroupId?: number;
+  MessageId: string;
+  Message?: string;
+  MessageArgs?: string[];
+  Severity?: string;
+  OriginOfCondition?: string;
 }
 
 export interface Subscription {
@@ -63,6 +79,8 @@ export interface Subscription {
 /** An open SSE stream (redfish-service.ts writes it to the response). */
 export interface EventStream {
   write(text: string): void;
+  /** The stream's $filter (sse-filter.ts): whether it carries `record`; absent, every one. */
+  accepts?(record: EventRecord): boolean;
 }
 
 export class RedfishEvents {
@@ -126,18 +144,40 @@ export class RedfishEvents {
     this.listened();
   }
 
-  /** An event for everyone listening: each subscription whose filters take it, each stream. */
+  /** An event for everyone listening: a registry message about `origin`. */
   publish(type: EventType, messageId: RegistryMessageId, args: readonly string[], origin: string): void {
-    if (this.subscriptions.size === 0 && this.streams.size === 0) return;
+    if (!this.listening) return;
     const message = registryMessage(messageId, args);
-    const record: EventRecord = {
-      EventType: type, EventId: String(this.nextEvent++), EventTimestamp: dateTime(this.clock.now()),
-      MessageId: messageId, Message: message.Message, MessageArgs: message.MessageArgs, MessageSeverity: message.MessageSeverity,
+    this.send({
+      MemberId: '0', EventType: type, EventId: String(this.nextEvent++), EventTimestamp: dateTime(this.clock.now()),
+      MessageId: messageId, Message: message.Message, MessageArgs: message.MessageArgs, Severity: message.MessageSeverity,
       OriginOfCondition: { '@odata.id': origin },
-    };
+    });
+  }
+
+  /** EventService.SubmitTestEvent: the event it describes, sent as any other; what it leaves out is filled in. */
+  submitTest(test: TestEvent): void {
+    if (!this.listening) return;
+    const known = test.MessageId in RegistryMessage ? registryMessage(test.MessageId as RegistryMessageId, test.MessageArgs ?? []) : null;
+    this.send({
+      MemberId: '0', EventType: test.EventType ?? EventType.Alert, EventId: test.EventId ?? String(this.nextEvent++),
+      EventTimestamp: test.EventTimestamp ?? dateTime(this.clock.now()),
+      ...(test.EventGroupId === undefined ? {} : { EventGroupId: test.EventGroupId }),
+      MessageId: test.MessageId, Message: test.Message ?? known?.Message ?? 'A test event.', MessageArgs: test.MessageArgs ?? [],
+      Severity: test.Severity ?? known?.MessageSeverity ?? 'OK',
+      ...(test.OriginOfCondition === undefined ? {} : { OriginOfCondition: { '@odata.id': test.OriginOfCondition } }),
+    });
+  }
+
+  private get listening(): boolean {
+    return this.subscriptions.size > 0 || this.streams.size > 0;
+  }
+
+  /** `record` to each subscription whose filters take it, and each stream. */
+  private send(record: EventRecord): void {
     for (const s of this.subscriptions.values()) {
-      if (s.eventTypes !== null && !s.eventTypes.includes(type)) continue;
-      if (s.registryPrefixes !== null && !s.registryPrefixes.includes(messageId.split('.')[0])) continue;
+      if (s.eventTypes !== null && !s.eventTypes.includes(record.EventType)) continue;
+      if (s.registryPrefixes !== null && !s.registryPrefixes.includes(record.MessageId.split('.')[0])) continue;
       if (s.queue.length >= MAX_QUEUED_EVENTS) {
         s.queue.shift();
         s.dropped++;
@@ -147,7 +187,7 @@ export class RedfishEvents {
     }
     if (this.streams.size > 0) {
       const text = `id: ${record.EventId}\ndata: ${JSON.stringify(eventBody(record, ''))}\n\n`;
-      for (const stream of this.streams) stream.write(text);
+      for (const stream of this.streams) if (!stream.accepts || stream.accepts(record)) stream.write(text);
     }
   }
 
@@ -170,7 +210,7 @@ export class RedfishEvents {
 
   /** Watches the model while anyone listens, and stops when nobody does. */
   private listened(): void {
-    const listening = this.subscriptions.size > 0 || this.streams.size > 0;
+    const listening = this.listening;
     if (listening && this.unwatch === null) {
       const stops = [
         this.model.onChange((e) => { if (e.kind === 'power') this.publish(EventType.StatusChange, 'ResourceEvent.1.0.ResourceChanged', [], '/redfish/v1/Systems/1'); }),

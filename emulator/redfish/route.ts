@@ -24,6 +24,8 @@ export interface RouteContext {
   readonly target: BmcRedfish;
   /** The path's {placeholders}, in order. */
   readonly params: readonly string[];
+  /** The request target's query, without its `?` (empty when none): a route that takes query parameters reads it. */
+  readonly query: string;
   /** The request body as JSON (null when empty, or on a route that reads the raw body). */
   readonly body: unknown;
   /** The request body's bytes. */

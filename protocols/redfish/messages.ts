@@ -20,6 +20,7 @@ export const BaseMessage = {
   ActionParameterNotSupported: ['The parameter %1 for the action %2 is not supported on the target resource.', 'Remove the parameter supplied and resubmit the request if the operation failed.'],
   ActionParameterValueNotInList: ['The value \'%1\' for the parameter %2 in the action %3 is not in the list of acceptable values.', 'Choose a value from the enumeration list that the implementation can support and resubmit the request if the operation failed.'],
   ActionParameterValueFormatError: ['The value \'%1\' for the parameter %2 in the action %3 is of a different format than the parameter can accept.', 'Correct the value for the parameter in the request body and resubmit the request if the operation failed.'],
+  QueryParameterValueFormatError: ['The value %1 for the parameter %2 is of a different format than the parameter can accept.', 'Correct the value for the query parameter in the request and resubmit the request if the operation failed.'],
   NoValidSession: ['There is no valid session established with the implementation.', 'Establish a session before attempting any operations.'],
   InsufficientPrivilege: ['There are insufficient privileges for the account or credentials associated with the current session to perform the requested operation.', 'Either abandon the operation or change the associated access rights and resubmit the request if the operation failed.'],
   PreconditionFailed: ['The ETag supplied did not match the ETag required to change this resource.', 'Try the operation again using the appropriate ETag.'],

@@ -220,7 +220,7 @@ t.test('the SEL log service lists the IPMI SEL entries; ClearLog clears the SEL'
   t.equal(entries['Members@odata.count'], sel.length);
   t.same(entries.Members.map((m: { Id: string }) => m.Id), sel.map((r) => String(r.recordId)));
   const last = entries.Members[entries.Members.length - 1];
-  t.match(last, { EntryType: 'SEL', SensorType: 'Power Unit', EntryCode: 'Assert' });
+  t.match(last, { EntryType: 'SEL', SensorType: 'PowerUnit', EntryCode: 'Assert' });
   t.same((await call('GET', last['@odata.id'], { headers: admin })).json, last, 'each entry is its own resource too');
   t.equal((await call('POST', '/redfish/v1/Managers/1/LogServices/SEL/Actions/LogService.ClearLog', { headers: basic('oper', 'oper') })).status, 403);
   t.equal((await call('POST', '/redfish/v1/Managers/1/LogServices/SEL/Actions/LogService.ClearLog', { headers: admin })).status, 204);

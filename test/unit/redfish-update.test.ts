@@ -158,7 +158,7 @@ t.test('the task table is bounded: finished tasks make room, oldest first', asyn
 t.test('UpdateService, FirmwareInventory and TaskService read as their schemas have them; the root links them', async (t) => {
   const { call } = setup();
   const root = (await call('GET', '/redfish/v1/')).json;
-  t.match(root, { UpdateService: { '@odata.id': '/redfish/v1/UpdateService' }, TaskService: { '@odata.id': '/redfish/v1/TaskService' } });
+  t.match(root, { UpdateService: { '@odata.id': '/redfish/v1/UpdateService' }, Tasks: { '@odata.id': '/redfish/v1/TaskService' } });
   t.match((await call('GET', '/redfish/v1/UpdateService')).json, {
     '@odata.type': '#UpdateService.v1_8_0.UpdateService', Id: 'UpdateService', MultipartHttpPushUri: PUSH,
     Actions: { '#UpdateService.SimpleUpdate': { target: '/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate' } },

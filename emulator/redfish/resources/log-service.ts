@@ -11,17 +11,17 @@ const SERVICES = `${MANAGER}/LogServices`;
 const SEL = `${SERVICES}/SEL`;
 const ENTRIES = `${SEL}/Entries`;
 
-/** Redfish LogEntry SensorType names, the IPMI sensor type names of §42.2 Table 42-3. */
+/** LogEntry.v1_9_0 SensorType, the enum of the IPMI sensor type names of §42.2 Table 42-3 (DMTF spells some its own way). */
 const SENSOR_TYPE_NAMES: Record<number, string> = {
   [SensorType.TEMPERATURE]: 'Temperature',
   [SensorType.VOLTAGE]: 'Voltage',
   [SensorType.CURRENT]: 'Current',
   [SensorType.FAN]: 'Fan',
-  [SensorType.POWER_UNIT]: 'Power Unit',
+  [SensorType.POWER_UNIT]: 'PowerUnit',
   [SensorType.OTHER_UNITS]: 'Other Units-based Sensor',
   [SensorType.EVENT_LOGGING_DISABLED]: 'Event Logging Disabled',
   [SensorType.CRITICAL_INTERRUPT]: 'Critical Interrupt',
-  [SensorType.SYSTEM_BOOT_INITIATED]: 'System Boot/Restart Initiated',
+  [SensorType.SYSTEM_BOOT_INITIATED]: 'SystemBoot/Restart',
   [SensorType.SYSTEM_ACPI_POWER_STATE]: 'System ACPI PowerState',
   [SensorType.MANAGEMENT_SUBSYSTEM_HEALTH]: 'Management Subsystem Health',
 };

@@ -16,7 +16,7 @@ export const serviceRootRoutes: readonly Route[] = [
       ProtocolFeaturesSupported: { ExpandQuery: { ExpandAll: false }, FilterQuery: false, SelectQuery: false, OnlyMemberQuery: false },
       Systems: link('/redfish/v1/Systems'), Managers: link('/redfish/v1/Managers'), Chassis: link('/redfish/v1/Chassis'),
       SessionService: link('/redfish/v1/SessionService'), AccountService: link('/redfish/v1/AccountService'),
-      UpdateService: link('/redfish/v1/UpdateService'), TaskService: link('/redfish/v1/TaskService'),
+      UpdateService: link('/redfish/v1/UpdateService'), Tasks: link('/redfish/v1/TaskService'), // ServiceRoot names the TaskService Tasks
       EventService: link('/redfish/v1/EventService'),
       Links: { Sessions: link('/redfish/v1/SessionService/Sessions') },
     }),
@@ -26,7 +26,8 @@ export const serviceRootRoutes: readonly Route[] = [
     method: 'GET', path: '/redfish/v1/odata', privilege: null,
     handle: () => ok({
       '@odata.context': '/redfish/v1/$metadata',
-      value: ['Systems', 'Managers', 'Chassis', 'SessionService', 'AccountService', 'UpdateService', 'TaskService', 'EventService'].map((name) => ({ name, kind: 'Singleton', url: `/redfish/v1/${name}` })),
+      value: ['Systems', 'Managers', 'Chassis', 'SessionService', 'AccountService', 'UpdateService', 'Tasks', 'EventService']
+        .map((name) => ({ name, kind: 'Singleton', url: `/redfish/v1/${name === 'Tasks' ? 'TaskService' : name}` })),
     }),
   },
 ];

@@ -1,4 +1,4 @@
-// Virtual media (VirtualMedia.v1_3_0): the BMC's CD-ROM ("Cd") and removable disk ("UsbStick") of emulator/media, the
+// Virtual media (VirtualMedia.v1_4_0, the first with Status): the BMC's CD-ROM ("Cd") and removable disk ("UsbStick") of emulator/media, the
 // drives its USB/IP port exports, under the Manager (where sushy 4.3 looks) and under the System (where newer Ironic
 // looks first). InsertMedia takes Image (an http(s) URL), Inserted and WriteProtected and answers once the image is in;
 // EjectMedia is a POST with no body (sushy sends none).
@@ -37,7 +37,7 @@ function slotBody(base: string, target: BmcRedfish, id: SlotId): object {
   const image = drive.image ?? null;
   const inserted = drive.state === 'inserted';
   return {
-    '@odata.id': `${base}/${id}`, '@odata.type': '#VirtualMedia.v1_3_0.VirtualMedia', Id: id, Name: slot.name,
+    '@odata.id': `${base}/${id}`, '@odata.type': '#VirtualMedia.v1_4_0.VirtualMedia', Id: id, Name: slot.name,
     MediaTypes: [...slot.mediaTypes], Image: inserted ? image : null, ImageName: inserted && image ? image.split('/').pop() : null,
     Inserted: inserted, WriteProtected: drive.readOnly ?? true, ConnectedVia: inserted ? 'URI' : 'NotConnected',
     TransferMethod: 'Stream', TransferProtocolType: inserted && image?.startsWith('https:') ? 'HTTPS' : inserted ? 'HTTP' : null,
