@@ -16,7 +16,8 @@ const SCHEMES = Object.keys(REPLY_SCHEME_NAMES).join('|');
 const HELP = `usage: bmcfleet rollout start --image FILE --at TIME [--racks SELECTOR] [--reply-scheme ${SCHEMES}]
                              [--concurrency N] [--bmc-timeout S] [--json]
        bmcfleet rollout status [ID] [--watch [--interval S]] [--json]
-       bmcfleet rollout pause|resume|abort ID [--json]
+       bmcfleet rollout pause|abort ID [--json]
+       bmcfleet rollout resume ID [--at TIME] [--json]
        bmcfleet rollout report ID [--json]
        (each also takes --manager URL and --token-file F)
 
@@ -32,7 +33,9 @@ skipping those already at the image's version. The manager never flashes a BMC i
            --watch follows it until it ends: progress bars on a terminal, a line per change otherwise;
            it exits 1 when the rollout was aborted or a BMC failed
   pause    RMCs start no new BMC (those under way finish); before the flash time the countdown stops
-  resume   goes on
+  resume   goes on. A flash time that passed while paused starts the racks still counting down at
+           once; --at TIME gives them a new one (each RMC is told it before it resumes; a rack
+           already flashing goes on)
   abort    BMCs not yet begun fail with reason "aborted"; each rack then reports
   report   every BMC: flashed, skipped (already at the version) or failed, with the reason (unreachable,
            login failed, upgrade refused, timed out, rolled back, wrong version after the reboot,
@@ -40,7 +43,7 @@ skipping those already at the image's version. The manager never flashes a BMC i
 
 options:
   --image FILE        the HPM.1 upgrade image
-  --at TIME           when the RMCs flash: ISO 8601 with its zone (2026-12-06T02:00:00Z,
+  --at TIME           when the RMCs flash (start; resume: a new time): ISO 8601 with its zone (2026-12-06T02:00:00Z,
                       2026-12-06T03:00+01:00), or from now: +30s, +5m, +2h, +1h30m
   --racks SELECTOR    which racks (default: every RMC the manager governs), comma-separated: rack
                       names (rack-3), globs over them (rack-*, row?-*; quote them from the shell), or RMC IDs
@@ -66,7 +69,7 @@ examples:
 const OPTIONS_OF: Record<string, string[]> = {
   start: ['image', 'at', 'racks', 'reply-scheme', 'concurrency', 'bmc-timeout', 'json'],
   status: ['watch', 'interval', 'json'],
-  pause: ['json'], resume: ['json'], abort: ['json'], report: ['json'],
+  pause: ['json'], resume: ['at', 'json'], abort: ['json'], report: ['json'],
 };
 
 export const rolloutCommand = {
@@ -96,8 +99,11 @@ export const rolloutCommand = {
       process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : reportText(report));
       return 0;
     }
-    const after = await client.call<RolloutStatusView>('POST', `/rollouts/${id}/${what}`);
-    process.stdout.write(values.json ? `${JSON.stringify(after)}\n` : `rollout ${id} ${what === 'abort' ? 'aborting' : `${what}d`}: now ${stateOf(after)}\n`);
+    const at = str(values, 'at');
+    const body = at === undefined ? undefined : { flashTime: new Date(parseFlashTime(at, Date.now())).toISOString() };
+    const after = await client.call<RolloutStatusView>('POST', `/rollouts/${id}/${what}`, body);
+    process.stdout.write(values.json ? `${JSON.stringify(after)}\n` : `rollout ${id} ${what === 'abort' ? 'aborting' : `${what}d`}: now ${stateOf(after)}${
+      body ? `, flash at ${new Date(after.flashTimeMs).toISOString()}` : ''}\n`);
     return 0;
   },
 };

@@ -4,6 +4,7 @@
 //   GET  /rollouts                      every rollout's status, oldest first
 //   GET  /rollouts/ID                   one rollout: its state and each rack's progress
 //   POST /rollouts/ID/pause|resume|abort                                             the rollout's status after
+//     (resume may carry {"flashTime": TIME}: a new flash time, sent to the RMCs before their Resume)
 //   GET  /rollouts/ID/report            every BMC: flashed, skipped, or failed with a reason
 //   GET  /rmcs                          the RMCs this manager governs, and the running rollout each is in
 //   POST /provision/runs, GET /provision/hosts   provisioning (provision-routes.ts)
@@ -23,7 +24,7 @@ import type { RolloutService } from '../rollout/rollout-service.js';
 import { LIVE_STATUSES } from '../store/run-records.js';
 import { DEFAULT_CONNECTION_LIMITS, HttpError, RequestGuard, limitConnections, serverTimeouts, type ConnectionLimits } from './http-guard.js';
 import { SelectorError } from './rack-selector.js';
-import { RequestFieldError, startRequestFrom } from './rollout-request.js';
+import { RequestFieldError, resumeFlashTimeFrom, startRequestFrom } from './rollout-request.js';
 import type { ProvisionService } from '../provisioning/provision-service.js';
 import { provisionRoute } from './provision-routes.js';
 import type { ClusterUpdates } from '../cluster-update/cluster-updates.js';
@@ -98,7 +99,11 @@ export function startManagerApi(service: RolloutService, inventory: readonly Rol
       const action = parts[2];
       if (method === 'GET' && action === undefined) return { status: 200, body: service.status(id) };
       if (method === 'GET' && action === 'report') return { status: 200, body: service.report(id) };
-      if (method === 'POST' && (action === 'pause' || action === 'resume' || action === 'abort')) {
+      if (method === 'POST' && action === 'resume') {
+        service.resume(id, resumeFlashTimeFrom(body));
+        return { status: 200, body: service.status(id) };
+      }
+      if (method === 'POST' && (action === 'pause' || action === 'abort')) {
         service[action](id);
         return { status: 200, body: service.status(id) };
       }

@@ -49,6 +49,16 @@ export function startRequestFrom(body: Record<string, unknown>, inventory: reado
   return request;
 }
 
+/**
+ * POST /rollouts/ID/resume: the new flash time `{"flashTime": TIME}` gives (as start's), or undefined for an empty
+ * body: the rollout goes on with the one it has.
+ */
+export function resumeFlashTimeFrom(body: Record<string, unknown>): number | undefined {
+  const unknown = Object.keys(body).find((k) => k !== 'flashTime');
+  if (unknown !== undefined) throw new RequestFieldError(`unknown field ${unknown} (known: flashTime)`);
+  return body.flashTime === undefined ? undefined : timeOf(body.flashTime);
+}
+
 function imageOf(v: unknown): Buffer {
   if (typeof v !== 'string' || v === '') throw new RequestFieldError('image is required: the HPM.1 file in base64');
   if (!BASE64.test(v)) throw new RequestFieldError('image is not base64');

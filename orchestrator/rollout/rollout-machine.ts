@@ -25,7 +25,7 @@ import {
 import { ImageSender, SenderState } from './image-sender.js';
 import { PrepareRound, type PrepareRoundOptions, type RoundAction } from './prepare-round.js';
 import { RolloutCommands } from './rollout-commands.js';
-import { RolloutStateError } from './rollout-errors.js';
+import { FlashTimeInPastError, RolloutStateError } from './rollout-errors.js';
 import { decodeCounted } from './round-messages.js';
 import { SequencePool } from './sequence-pool.js';
 
@@ -199,7 +199,7 @@ export class RolloutMachine {
   /** Lowers the kept deadline to the RMC's own, when one is kept. */
   private wake(m: Rmc): void {
     if (this.soonest === undefined) return;
-    let at = m.run.control ? m.controlDueMs : Infinity;
+    let at = this.controlOwed(m) ? m.controlDueMs : Infinity;
     if (this.status === RolloutStatus.RUNNING) {
       switch (m.run.stage) {
         case RmcStage.TRANSFERRING: at = Math.min(at, m.sender ? m.sender.deadlineMs ?? Infinity : 0); break;
@@ -262,8 +262,9 @@ export class RolloutMachine {
     const running = this.status === RolloutStatus.RUNNING;
     for (const m of this.rmcs.values()) {
       if (this.silentTooLong(m, nowMs)) continue;
-      if (m.run.control && nowMs >= m.controlDueMs) {
-        actions.push(this.send(m, this.commands.control(m.run.rmcId, m.run.control, nowMs), nowMs));
+      const control = this.controlOwed(m);
+      if (control && nowMs >= m.controlDueMs) {
+        actions.push(this.send(m, this.commands.control(m.run.rmcId, control, nowMs), nowMs));
         m.controlDueMs = nowMs + (m.controlAnswered ? this.o.statusIntervalMs : this.o.repeatMs);
       }
       if (!running) continue;
@@ -301,9 +302,16 @@ export class RolloutMachine {
     return this.tick(nowMs);
   }
 
-  resume(nowMs: number): RolloutAction[] {
+  /**
+   * Goes on. With a new flash time (the old one passed while paused, say) the time moves first: every RMC in the run is
+   * sent a Flash with it, and its Resume only once that Flash is answered, so no rack counting down starts at the
+   * time that passed. A rack already flashing goes on (a Flash moves only a countdown). FlashTimeInPastError, and
+   * nothing changed, for a new time that is not ahead.
+   */
+  resume(nowMs: number, flashTimeMs?: number): RolloutAction[] {
     this.requireStatus([RolloutStatus.PAUSED], 'resume');
-    this.control(RolloutStatus.RUNNING, ControlCommand.RESUME);
+    if (flashTimeMs !== undefined && flashTimeMs <= nowMs) throw new FlashTimeInPastError(flashTimeMs, nowMs);
+    this.control(RolloutStatus.RUNNING, ControlCommand.RESUME, flashTimeMs);
     return this.tick(nowMs);
   }
 
@@ -318,20 +326,34 @@ export class RolloutMachine {
     if (!allowed.includes(this.status)) throw new RolloutStateError(this.rolloutId, this.status, action);
   }
 
-  /** Saves the new status and the command every active RMC now owes an answer to; transfers under way stop. */
-  private control(status: RolloutStatus, command: ControlCommand): void {
+  /**
+   * Saves the new status (and flash time) and the command every active RMC now owes an answer to; transfers under way
+   * stop. A new flash time sends an RMC whose Flash was answered back to VERIFIED: its Flash goes again, with the time.
+   */
+  private control(status: RolloutStatus, command: ControlCommand, flashTimeMs?: number): void {
     const changes: [Rmc, RmcRun][] = [];
     for (const m of this.rmcs.values()) {
       if (!ACTIVE_STAGES.includes(m.run.stage)) continue;
-      const stage = m.run.stage === RmcStage.TRANSFERRING && command !== ControlCommand.RESUME ? RmcStage.QUEUED : m.run.stage;
-      changes.push([m, { ...this.saved(m), stage, control: command }]);
+      const stage = m.run.stage === RmcStage.TRANSFERRING && command !== ControlCommand.RESUME ? RmcStage.QUEUED
+        : m.run.stage === RmcStage.FLASHING && flashTimeMs !== undefined ? RmcStage.VERIFIED : m.run.stage;
+      changes.push([m, { ...this.saved(m), stage, control: command, flashAcked: stage === RmcStage.VERIFIED ? false : m.run.flashAcked }]);
     }
-    this.commit(status, changes);
+    this.commit(status, changes, [], flashTimeMs);
     for (const [m] of changes) {
       m.controlDueMs = 0;
       m.controlAnswered = false;
+      if (flashTimeMs !== undefined) m.flashDueMs = 0;
       if (command !== ControlCommand.RESUME) m.sender = null;
     }
+  }
+
+  /**
+   * The control command to send the RMC now, or null. A Resume waits while the RMC's Flash is unanswered (VERIFIED):
+   * the Flash carries the flash time, which must reach the RMC before the Resume restarts its countdown.
+   */
+  private controlOwed(m: Rmc): ControlCommand | null {
+    const c = m.run.control;
+    return c === ControlCommand.RESUME && m.run.stage === RmcStage.VERIFIED ? null : c;
   }
 
   /** Once the prepare round is done: RMCs that answered ready join the run, the others are left out (with why). */
@@ -504,8 +526,9 @@ export class RolloutMachine {
   }
 
   /** Saves one step (status, RMC runs and BMCs together), then applies it here. */
-  private commit(status: RolloutStatus | undefined, changes: readonly [Rmc, RmcRun][], bmcs: readonly BmcRecord[] = []): void {
-    this.store.saveRunStep(this.rolloutId, { status, rmcs: changes.map(([, run]) => run), bmcs });
+  private commit(status: RolloutStatus | undefined, changes: readonly [Rmc, RmcRun][], bmcs: readonly BmcRecord[] = [], flashTimeMs?: number): void {
+    this.store.saveRunStep(this.rolloutId, { status, rmcs: changes.map(([, run]) => run), bmcs, ...(flashTimeMs === undefined ? {} : { flashTimeMs }) });
+    if (flashTimeMs !== undefined) this.runRecord = { ...this.runRecord, flashTimeMs };
     if (status !== undefined) {
       this.runRecord = { ...this.runRecord, status };
       this.soonest = undefined;

@@ -94,7 +94,7 @@ export class RolloutManager implements RolloutService {
   }
 
   pause(id: number): void { this.steer(id, 'pause', (m, now) => m.pause(now)); }
-  resume(id: number): void { this.steer(id, 'resume', (m, now) => m.resume(now)); }
+  resume(id: number, flashTimeMs?: number): void { this.steer(id, 'resume', (m, now) => m.resume(now, flashTimeMs)); }
   abort(id: number): void { this.steer(id, 'abort', (m, now) => m.abort(now)); }
 
   /** Stops every machine and closes the socket; the rollouts stay in the store, to be resumed. */

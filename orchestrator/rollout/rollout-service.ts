@@ -13,7 +13,8 @@ export interface RolloutService {
   list(): RolloutSummary[];
   /** Throw UnknownRolloutError, or RolloutStateError when the rollout's status forbids the action. */
   pause(id: number): void;
-  resume(id: number): void;
+  /** With a flash time: it moves first (RolloutMachine.resume); FlashTimeInPastError when it is not ahead. */
+  resume(id: number, flashTimeMs?: number): void;
   abort(id: number): void;
   report(id: number): RolloutReport;
 }

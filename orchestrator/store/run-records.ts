@@ -104,6 +104,8 @@ export interface BmcRecord {
 /** One step of the engine: saved in one transaction. */
 export interface RunStep {
   status?: RolloutStatus;
+  /** A new flash time (a resume that moves it). */
+  flashTimeMs?: number;
   rmcs?: readonly RmcRun[];
   bmcs?: readonly BmcRecord[];
 }

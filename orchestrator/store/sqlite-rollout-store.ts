@@ -131,6 +131,10 @@ export class SqliteRolloutStore implements RolloutStore {
         const done = this.db.prepare('UPDATE rollouts SET status = ? WHERE id = ? AND status IS NOT NULL').run(step.status, rolloutId);
         if (done.changes !== 1) throw new Error(`no started rollout ${rolloutId}`);
       }
+      if (step.flashTimeMs !== undefined) {
+        const moved = this.db.prepare('UPDATE rollouts SET flash_time_ms = ? WHERE id = ? AND status IS NOT NULL').run(step.flashTimeMs, rolloutId);
+        if (moved.changes !== 1) throw new Error(`no started rollout ${rolloutId}`);
+      }
       for (const m of step.rmcs ?? []) {
         if (this.updateRun.run(...runParams(m), rolloutId, m.rmcId).changes !== 1) throw new Error(`RMC ${m.rmcId} is not a target of rollout ${rolloutId}`);
       }

@@ -52,7 +52,10 @@ export class FakeRolloutService implements RolloutService {
   }
 
   pause(id: number): void { this.steer(id, 'pause', RolloutStatus.PAUSED); }
-  resume(id: number): void { this.steer(id, 'resume', RolloutStatus.RUNNING); }
+  resume(id: number, flashTimeMs?: number): void {
+    this.steer(id, 'resume', RolloutStatus.RUNNING);
+    if (flashTimeMs !== undefined) this.find(id).flashTimeMs = flashTimeMs;
+  }
   abort(id: number): void { this.steer(id, 'abort', RolloutStatus.ABORTED); }
 
   /** Moves a rollout on, as the RMCs' reports would: `flashed` BMCs of each rack flashed, the rest failed. */

@@ -43,3 +43,40 @@ t.test('over loopback UDP: prepare, transfer (one link lossy), Flash, reports, d
   t.ok(manager.counters.datagramsSent > 3 * 49 && manager.counters.bytesSent > status.bytesSent, `counters ${JSON.stringify(manager.counters)}`);
   t.equal(manager.counters.sendErrors, 0);
 });
+
+t.test('a rollout over, an RMC it gave up for silence reports after all: the manager records its rack, reported late', async (t) => {
+  const rmcs = [1, 2].map((rmcId) => new ScriptedRmc({ rmcId, trustedKeys, bmcCount: 2 }));
+  const fleet = await serveRmcs(rmcs);
+  t.teardown(() => fleet.close());
+  const store = new SqliteRolloutStore(join(mkdtempSync(join(tmpdir(), 'bmcfleet-manager-late-')), 'manager.db'));
+  const manager = await RolloutManager.open({
+    store, key: signing, rmcPort: fleet.port,
+    tuning: { chunkSize: 4096, repeatMs: 100, statusIntervalMs: 200, silenceLimitMs: 1000, round: { marginMs: 50, pollTimeoutMs: 200 } },
+  });
+  t.teardown(() => { manager.close(); store.close(); });
+  const image = packFirmwareImage(buildFirmware({ deviceId: 0x20, manufacturerId: 32473, productId: 1 }, { major: 2, minor: 0, aux: new Uint8Array(4) }, 20_000), 0);
+  const id = manager.start({
+    image, flashTimeMs: Date.now() + 1500, rmcs: rmcs.map((r) => ({ rmcId: r.rmcId, address: r.address, rackName: `rack-${r.rmcId}` })),
+    replyScheme: { scheme: ReplyScheme.IMMEDIATE },
+  });
+  const until = async (what: string, when: () => boolean) => {
+    const deadline = Date.now() + 20_000;
+    while (!when() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    t.ok(when(), what);
+  };
+  const rack2 = () => manager.status(id).rmcs[1];
+  await until('RMC 2 answered its Flash', () => rack2().stage === 'flashing');
+  rmcs[1].silent = true; // it hears nothing and says nothing, its rack not flashed
+  await until('the rollout is over', () => manager.status(id).status === 'done');
+  t.match(rack2(), { stage: 'failed', failure: /^no answer for 1 s while flashing/ });
+  t.match(manager.status(id).bmcs, { flashed: 2, failed: 2, pending: 0 }, 'its BMCs count as failed');
+  t.match(manager.report(id).racks[1], { stage: 'failed', bmcs: [{ result: 'pending' }, { result: 'pending' }] }, 'the report: the rack failed, its BMCs as last heard');
+
+  rmcs[1].silent = false; // back: at its next tick it flashes its rack and sends the report to the manager, unasked
+  await until('its report recorded', () => rack2().stage === 'reported');
+  t.match(rack2(), { failure: /^reported late, after no answer for 1 s while flashing/ });
+  t.match(manager.status(id), { status: 'done', bmcs: { flashed: 4, failed: 0 } }, 'the rollout stays done, every BMC flashed');
+  t.same(manager.report(id).racks.map((r) => r.bmcs.map((b) => b.result)), [['flashed', 'flashed'], ['flashed', 'flashed']]);
+  t.same(rmcs.map((r) => r.flashes), [[1, 1], [1, 1]]);
+  t.equal(manager.counters.strays, 0, 'the late pages were taken, not counted as strays');
+});

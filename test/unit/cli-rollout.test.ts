@@ -99,6 +99,10 @@ t.test('rollout start, status, pause, resume, abort, report against the manager'
 
   t.match(await bmcfleet(['rollout', 'pause', '1', ...m]), { code: 0, stdout: 'rollout 1 paused: now paused\n' });
   t.match(await bmcfleet(['rollout', 'resume', '1', ...m]), { code: 0, stdout: 'rollout 1 resumed: now preparing\n' });
+  await bmcfleet(['rollout', 'pause', '1', ...m]);
+  const moved = await bmcfleet(['rollout', 'resume', '1', '--at', '2026-12-24T18:00:00Z', ...m]);
+  t.match(moved, { code: 0, stdout: 'rollout 1 resumed: now preparing, flash at 2026-12-24T18:00:00.000Z\n' }, moved.stderr);
+  t.match(await bmcfleet(['rollout', 'pause', '1', '--at', '+1m', ...m]), { code: 2, stderr: /--at is not an option of rollout pause/ });
 
   service.finish(1, 1);
   const report = await bmcfleet(['rollout', 'report', '1', ...m]);

@@ -58,6 +58,11 @@ t.test('GET /rollouts, /rollouts/ID, /rollouts/ID/report, /rmcs; POST pause, res
   ]);
   t.match((await call('POST', '/rollouts/1/pause')), { status: 200, json: { status: 'paused' } });
   t.match((await call('POST', '/rollouts/1/resume', {})), { status: 200, json: { status: 'running' } });
+  await call('POST', '/rollouts/1/pause');
+  t.match((await call('POST', '/rollouts/1/resume', { at: 'soon' })), { status: 400, json: { error: 'unknown field at (known: flashTime)' } });
+  t.match((await call('POST', '/rollouts/1/resume', { flashTime: 'tomorrow' })), { status: 400, json: { error: /^flashTime is required: ISO 8601/ } });
+  t.match((await call('GET', '/rollouts/1')).json, { status: 'paused', flashTimeMs: NOW + 3_600_000 }, 'refused: unchanged');
+  t.match((await call('POST', '/rollouts/1/resume', { flashTime: '2026-12-06T09:00:00Z' })), { status: 200, json: { status: 'running', flashTimeMs: NOW + 7_200_000 } });
   service.finish(1, 1);
   const report = await call('GET', '/rollouts/1/report');
   t.equal(report.status, 200);

@@ -138,6 +138,21 @@ t.test('Pause before the flash time stops the countdown; Resume goes on; a flash
   t.equal(node.rmc.phase, RackPhase.DONE);
 });
 
+t.test('paused past its flash time: a Flash moves the countdown to a new time, which Resume then counts down to', async (t) => {
+  const { clock, node, sent, manager, flasher } = verifiedRmc(2);
+  node.handle(manager.flash(NOW + 5000, 1), MANAGER);
+  node.handle(manager.pause(), MANAGER);
+  clock.advance(10_000);
+  node.handle(manager.flash(NOW + 20_000, 1), MANAGER);
+  t.match(sent[sent.length - 1], { m: { type: MessageType.PROGRESS, body: { phase: RackPhase.PAUSED } } }, 'the Flash answered, still paused');
+  node.handle(manager.resume(), MANAGER);
+  t.match(sent[sent.length - 1], { m: { type: MessageType.PROGRESS, body: { phase: RackPhase.VERIFIED } } }, 'counting down again');
+  clock.advance(9_999);
+  t.same(flasher.reads, [], 'nothing read before the new time');
+  clock.advance(1);
+  t.equal(flasher.reads.length, 1, 'reading at the new time');
+});
+
 t.test('Abort: pending BMCs fail with reason 7, the one under way finishes, then the report (phase 8)', async (t) => {
   const { clock, node, sent, manager, flasher, addresses } = verifiedRmc(3);
   node.handle(manager.flash(NOW + 100, 1), MANAGER);

@@ -146,3 +146,39 @@ t.test('a state.json of another version (its Prepare in another layout) is moved
   t.equal(rmc.node.rmc.rollout, null, 'an RMC on that store starts with no rollout');
   t.end();
 });
+
+t.test('a crash mid-flash (the run-time fault): back from its memory store, the BMCs under way are re-read, never flashed again', async (t) => {
+  const clock = new ManualClock(NOW);
+  const flasher = new ScriptedFlasher();
+  for (const host of ADDRESSES) flasher.versions.set(host, { major: 1, minor: 0 });
+  const { node, sent } = boot(clock, new MemoryRmcStore(), flasher);
+  const manager = new TestManager(key.signing, 7, 5, () => clock.now());
+  const image = hpmImage(2000);
+  node.handle(manager.offer(manifestFor(image, key.signing)), MANAGER);
+  for (let offset = 0; offset < image.length; offset += 512) node.handle(manager.chunk(image, offset), MANAGER);
+  node.handle(manager.flash(NOW + 1000, 2), MANAGER);
+  clock.advance(1000);
+  for (let i = 0; i < 5; i++) await settle();
+  t.same(flasher.flashes, ADDRESSES.slice(0, 2), 'two under way');
+
+  node.crash(3000, OPTIONS);
+  flasher.finishNext(); // its BMC finishes anyway, unseen by the crashed RMC; the other one never finishes
+  flasher.pending.shift();
+  await settle();
+  clock.advance(3000);
+  for (let i = 0; i < 5; i++) await settle();
+  t.same(flasher.reads.slice(4), ADDRESSES.slice(0, 2), 'back: the two that were under way read again');
+  t.same(flasher.flashes, ADDRESSES, 'the pending two flashed; the two under way never flashed again');
+  flasher.finishNext();
+  flasher.finishNext();
+  await settle();
+  t.equal(node.rmc.phase, RackPhase.DONE);
+  t.match(node.rmc.bmcProgress?.entries, [
+    { outcome: BmcOutcome.FLASHED, firmware: NEW_VERSION },
+    { outcome: BmcOutcome.FAILED, reason: FailureReason.WRONG_VERSION },
+    { outcome: BmcOutcome.FLASHED },
+    { outcome: BmcOutcome.FLASHED },
+  ]);
+  t.match(sent.filter((s) => s.m.type === MessageType.RACK_REPORT), [{ to: MANAGER, m: { body: { flashed: 3, failed: 1 } } }], 'its report, to the manager it kept');
+  t.equal(node.faultCounts.crashes, 1);
+});

@@ -138,6 +138,24 @@ t.test('restarted mid-flash: a reported RMC hears nothing more; a flashing one g
   t.end();
 });
 
+t.test('a rack that finished while the manager was dead (its report lost) shows done as the restarted manager starts, not an interval later', (t) => {
+  const { h, path, tuning, rolloutId, rmcs } = setUp([{ rmcId: 1 }, { rmcId: 2 }]);
+  h.start();
+  h.run(100);
+  t.same(h.store.rmcRuns(rolloutId).map((m) => m.stage), ['flashing', 'flashing']);
+  h.store.close(); // the manager dies; both racks flash meanwhile and send their reports to its dead port
+  for (const rmc of rmcs) t.ok(rmc.tick(Infinity).length > 0, `RMC ${rmc.rmcId}'s report, lost`);
+  h.store = new SqliteRolloutStore(path);
+  h.machine = new RolloutMachine({ ...tuning, store: h.store, rolloutId, key: signing });
+  const startedAt = h.clock.now();
+  h.start();
+  t.equal(h.clock.now(), startedAt, 'no time passed');
+  t.same(h.store.rmcRuns(rolloutId).map((m) => m.stage), ['reported', 'reported'], 'the status query sent at start brought each report');
+  t.equal(h.store.run(rolloutId)?.status, 'done');
+  t.same(rmcs.map((r) => r.flashes), [[1, 1, 1], [1, 1, 1]], 'each BMC flashed once');
+  t.end();
+});
+
 t.test('restarted while paused it stays paused and sends nothing; restarted while aborting it sends the Abort again', (t) => {
   const { h, path, tuning, rolloutId, rmcs } = setUp([{ rmcId: 1 }, { rmcId: 2 }]);
   h.start();

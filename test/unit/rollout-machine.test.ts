@@ -231,6 +231,37 @@ t.test('pause stops transfers and countdowns; resume goes on; each repeated unti
   t.end();
 });
 
+t.test('resumed with a new flash time after the old one passed while paused: each RMC is told it before its Resume', (t) => {
+  const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1 }, { rmcId: 2 }]);
+  h.start();
+  h.run(5);
+  t.same(store.rmcRuns(rolloutId).map((m) => m.stage), ['flashing', 'flashing'], 'counting down, the Flash answered');
+  h.deliver(h.machine.pause(h.clock.now()));
+  h.run(FLASH_AT - h.clock.now() + 10_000);
+  t.throws(() => h.machine.resume(h.clock.now(), h.clock.now()), { code: 'ERR_FLASH_TIME' }, 'a new time that is not ahead');
+  t.match(store.run(rolloutId), { status: 'paused', flashTimeMs: FLASH_AT }, 'refused: nothing changed');
+
+  const flashAt = h.clock.now() + 30_000;
+  let flashLost = 1;
+  rmcs[1].dropIn = (m) => m.type === MessageType.FLASH && flashLost-- > 0;
+  const from = h.sent.length;
+  h.deliver(h.machine.resume(h.clock.now(), flashAt));
+  t.match(store.run(rolloutId), { status: 'running', flashTimeMs: flashAt }, 'the new time saved with the resume');
+  h.run(flashAt - h.clock.now() - 1);
+  t.same(rmcs.map((r) => r.flashes[0]), [0, 0], 'no BMC flashed at the time that passed, nor before the new one');
+  for (const rmcId of [1, 2]) {
+    const to = h.sent.slice(from).filter((s) => s.action.kind === 'unicast' && s.action.rmcId === rmcId).map((s) => decodeMessage(s.action.bytes));
+    const resume = to.findIndex((m) => m.type === MessageType.RESUME);
+    const flashes = to.slice(0, resume).filter((m) => m.type === MessageType.FLASH);
+    t.ok(resume > 0 && flashes.length === rmcId && flashes.every((m) => m.type === MessageType.FLASH && m.body.flashTimeMs === flashAt),
+      `RMC ${rmcId}: its Resume only after a Flash with the new time was answered (${rmcId === 2 ? 'the first one lost' : 'at once'})`);
+  }
+  h.runUntilDone();
+  t.equal(store.run(rolloutId)?.status, 'done');
+  t.same(rmcs.map((r) => r.flashes), [[1, 1, 1], [1, 1, 1]]);
+  t.end();
+});
+
 t.test('an RMC still receiving answers a Pause with its own phase: that answers it too', (t) => {
   const { h, store, rolloutId, rmcs } = setUp([{ rmcId: 1, pausesOnlyOnceVerified: true }]);
   rmcs[0].dropIn = (m) => m.type === MessageType.IMAGE_CHUNK && m.body.offset >= 3000;
