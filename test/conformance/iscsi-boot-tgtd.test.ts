@@ -8,13 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { systemClock } from '../../runtime/clock.js';
-import { IscsiBootAgent } from '../../emulator/host/iscsi-boot-agent.js';
 import type { IscsiBootSettings } from '../../protocols/ipmi/commands/iscsi-boot-parameters.js';
-import { HostConsole } from '../../emulator/host/host-console.js';
-import { hostIdentityFor } from '../../emulator/host/host-identity.js';
 import { IscsiBootState, type IscsiBootReport } from '../../protocols/ipmi/oem/iscsi-boot-status.js';
 import { startTgtd } from '../helpers/tgtd.js';
+import { runIscsiBoot } from '../helpers/boot-agent-run.js';
 
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const HOST = '127.147.3.1';
@@ -29,18 +26,7 @@ async function boot(lun: number): Promise<{ report: IscsiBootReport; text: strin
     initiatorName: 'iqn.2026-12.org.bmcfleet:tgtd-host', initiator: { address: '127.147.3.2', netmask: '255.0.0.0', gateway: '127.0.0.1' },
     targetName: IQN, portal: { address: HOST, port: PORT }, lun, chapName: '', chapSecret: '',
   };
-  const identity = hostIdentityFor('127.147.3.9', {
-    vendor: 'V', product: 'P', boardProduct: 'B', serial: 'S', cpus: [{ model: 'cpu', threads: 2 }], memory: [{ sizeGiB: 4, type: 'DDR4', mhz: 3200 }],
-    disks: [{ slot: 'Bay 0', model: 'disk' }], nics: [{ name: 'NIC1', model: 'nic', mac: '06:00:00:00:00:01', speedMbps: 25_000 }],
-  });
-  const console = new HostConsole({ identity, clock: systemClock, powerOn: false, now: Date.now() });
-  let report: IscsiBootReport | null = null;
-  const agent = new IscsiBootAgent({ clock: systemClock, console, settings: () => settings, report: (r) => { report = r; }, lastRun: () => 0, timeoutMs: 5000 });
-  const start = Date.now();
-  console.boot(start, agent.boot(start, {}));
-  for (let waited = 0; (agent.busy || report!.state === IscsiBootState.BOOTING) && waited < 30_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
-  agent.close();
-  return { report: report!, text: console.text(0, Date.now() + 1000) };
+  return runIscsiBoot(settings, '127.147.3.9', '06:00:00:00:00:01');
 }
 
 t.test('the host boots from a tgtd LUN', { skip: have('tgtd') ? false : 'tgtd not installed' }, async (t) => {
