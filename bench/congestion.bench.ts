@@ -62,7 +62,7 @@ const CAPTURE = argv.includes('--capture');
  * its own CPU; here they share two cores with the manager, the system under test, and a shard taking a broadcast on
  * for thousands of RMCs keeps a core busy for hundreds of ms while the manager waits for one. On a machine loaded by
  * other work it starves the emulator instead (its burst then measures the RMCs' send rate, not the manager's R), so
- * it is not the default: docs-draft/congestion.md.
+ * it is not the default: README, "Broadcast replies: the congestion benchmark".
  */
 const SHARD_NICE = Number(option('--shard-nice') ?? 0);
 /** Poll rounds before an RMC counts as missing: the manager's default. */
