@@ -5,13 +5,14 @@
 import { eventFilterMatches, parseEventFilter } from '../../protocols/redfish/event-filter.js';
 import type { EventRecord } from './redfish-events.js';
 
-export const SSE_FILTER_PROPERTIES = ['EventType', 'MessageId', 'OriginResource', 'RegistryPrefix', 'ResourceType'] as const;
-
 /** EventService.v1_7_0 SSEFilterPropertiesSupported, as this service has it. */
 export const SSE_FILTER_SUPPORT = Object.freeze({
   EventFormatType: false, EventType: true, MessageId: true, MetricReportDefinition: false, OriginResource: true,
   RegistryPrefix: true, ResourceType: true, SubordinateResources: false,
 });
+
+/** The properties a $filter may compare: those SSE_FILTER_SUPPORT says are supported. */
+export const SSE_FILTER_PROPERTIES: readonly string[] = Object.entries(SSE_FILTER_SUPPORT).filter(([, supported]) => supported).map(([name]) => name);
 
 /** The schema (ResourceType) of the resources events come from, by their URI. */
 const RESOURCE_TYPES: readonly [RegExp, string][] = [

@@ -4,14 +4,14 @@
 // both too; the SSE event is a valid DMTF Event.
 import t from 'tap';
 import { createServer, type Server } from 'node:http';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { dmtfAjv, validatorOf } from '../helpers/dmtf-redfish-schema.js';
-import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
-import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
-import { startRangeServer, type RangeServer } from '../helpers/range-server.js';
+import type { EmulatorProcess } from '../helpers/emulator-process.js';
+import type { RangeServer } from '../helpers/range-server.js';
+import { startRedfishMediaFleet } from '../helpers/redfish-media-fleet.js';
 import { until } from '../helpers/until.js';
 
 const BMC = '127.79.1.1';
@@ -64,13 +64,6 @@ const records = (events: any[]) => events.flatMap((e) => e.Events);
 const from = (origin: string) => (r: any) => r.OriginOfCondition?.['@odata.id'] === origin;
 
 t.before(async () => {
-  port = await freeTcpPort();
-  images = await startRangeServer();
-  images.put('boot.iso', Buffer.alloc(64 * 2048, 1));
-  writeFileSync(join(dir, 'fleet.yaml'), [
-    `ipmiPort: ${await freeUdpPort()}`, 'control: none', `virtualMedia: { port: ${await freeTcpPort()} }`,
-    `redfish: { port: ${port}, tls: false }`, 'racks:', `  - { name: m, bmcs: 1, firstIp: ${BMC} }`, '',
-  ].join('\n'));
   listener = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -81,7 +74,7 @@ t.before(async () => {
   });
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   destination = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/events`;
-  emu = await startEmulator(['--config', join(dir, 'fleet.yaml')]);
+  ({ emu, images, port } = await startRedfishMediaFleet(dir, BMC));
 });
 t.teardown(async () => {
   await emu?.stop();

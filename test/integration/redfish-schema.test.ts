@@ -4,13 +4,13 @@
 // checks each payload against the schema its @odata.type names, and that it carries @odata.id (naming where it was
 // read), @odata.type and, but a collection, Id; and that each action a payload offers has its target routed.
 import t, { type Test } from 'tap';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dmtfAjv, embeddedResources, validatorOf } from '../helpers/dmtf-redfish-schema.js';
-import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
-import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
-import { startRangeServer, type RangeServer } from '../helpers/range-server.js';
+import type { EmulatorProcess } from '../helpers/emulator-process.js';
+import type { RangeServer } from '../helpers/range-server.js';
+import { startRedfishMediaFleet } from '../helpers/redfish-media-fleet.js';
 
 const BMC = '127.79.0.1';
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-rfschema-'));
@@ -56,14 +56,7 @@ function actionTargets(v: unknown): string[] {
 }
 
 t.before(async () => {
-  port = await freeTcpPort();
-  images = await startRangeServer();
-  images.put('boot.iso', Buffer.alloc(64 * 2048, 1));
-  writeFileSync(join(dir, 'fleet.yaml'), [
-    `ipmiPort: ${await freeUdpPort()}`, 'control: none', `virtualMedia: { port: ${await freeTcpPort()} }`,
-    `redfish: { port: ${port}, tls: false }`, 'racks:', `  - { name: s, bmcs: 1, firstIp: ${BMC} }`, '',
-  ].join('\n'));
-  emu = await startEmulator(['--config', join(dir, 'fleet.yaml')]);
+  ({ emu, images, port } = await startRedfishMediaFleet(dir, BMC));
   const login = await fetch(`http://${BMC}:${port}/redfish/v1/SessionService/Sessions`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ UserName: 'admin', Password: 'password' }),
   });
