@@ -43,10 +43,9 @@ t.test('one listing per connection; repick, a DD removed behind its back, and a 
   t.same(await membersOf(viewer.client, 'dd-3'), [target(99), initiator(3)].sort(), 'with the new target instead of the old');
 
   await viewer.client.ddDeregister(ids[5]);
-  const again = await domains.ensure('dd-5', [target(55), initiator(5)]);
+  await domains.ensure('dd-5', [target(55), initiator(5)]);
   t.same(await membersOf(viewer.client, 'dd-5'), [target(55), initiator(5)].sort(), 'a DD removed behind its back is made again');
   t.equal(manager.listings(), 2, 'after the server refused a change to it, listed afresh');
-  t.not(again, null);
 
   await domains.remove('dd-0');
   await domains.remove('dd-0');
