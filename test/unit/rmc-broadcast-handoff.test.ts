@@ -10,7 +10,7 @@ import { ReplyScheme, type ReplySchemeParams } from '../../protocols/rollout/pre
 import type { Peer } from '../../protocols/peer.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { RackController } from '../../emulator/rack/rack-controller.js';
-import { HANDOFF_SLICE, RmcBroadcastListener } from '../../emulator/rack/rmc-broadcast.js';
+import { HANDOFF_SLICE, MAX_QUEUED_HANDOFFS, RmcBroadcastListener } from '../../emulator/rack/rmc-broadcast.js';
 import { RmcNode } from '../../emulator/rack/rmc-node.js';
 import { prepareToHex } from '../../emulator/rack/rmc-state.js';
 
@@ -138,5 +138,19 @@ t.test('a shard\'s RMCs share one decoded Prepare: its hex for their saved state
   const other = decodeMessage(signMessage(prepare(2, 7, { scheme: ReplyScheme.IMMEDIATE }, 4), signing, NOW));
   if (other.type !== MessageType.PREPARE) throw new Error('a Prepare');
   t.not(prepareToHex(other.body), hex, 'another Prepare has its own');
+  t.end();
+});
+
+t.test('a flood of broadcasts queues at most MAX_QUEUED_HANDOFFS; the rest are dropped and counted, then it takes more', (t) => {
+  const clock = new ManualClock(NOW);
+  const n = HANDOFF_SLICE + 1; // each message waits for a second slice
+  const { listener } = fleetOf(clock, n);
+  const datagram = signMessage(prepare(1, 7, { scheme: ReplyScheme.IMMEDIATE }, n), signing, NOW);
+  for (let i = 0; i < MAX_QUEUED_HANDOFFS + 5; i++) listener.handle(datagram, MANAGER);
+  t.equal(listener.counts.overflow, 5, 'five over the bound dropped');
+  clock.advance(0);
+  t.equal(clock.pending, 0, 'the queued ones handed on');
+  listener.handle(datagram, MANAGER);
+  t.equal(listener.counts.overflow, 5, 'room again once handed on');
   t.end();
 });
