@@ -24,20 +24,20 @@ export interface BroadcastCounts {
   malformed: number;
   /** For no RMC of this shard. */
   unmatched: number;
-  /** Dropped because MAX_QUEUED_HANDOFFS messages were still being handed on (a flood). */
-  overflow: number;
 }
 
 /** RMCs a message is handed to before the listener yields: about a few ms of a shard's time. */
 export const HANDOFF_SLICE = 128;
-/** Messages still being handed on at once; one more is dropped and counted (a flood must not grow the queue). */
+/** Messages still being handed on at once; one more is dropped and counted in `overflowed` (a flood must not grow the queue). */
 export const MAX_QUEUED_HANDOFFS = 64;
 
 /** A message being handed on: to whom, from where, when it arrived, and how far it got. */
 interface HandOff { m: DecodedMessage; peer: Peer; arrivedAtMs: number; recipients: RmcNode[]; next: number }
 
 export class RmcBroadcastListener implements DatagramHandler {
-  readonly counts: BroadcastCounts = { datagramsIn: 0, malformed: 0, unmatched: 0, overflow: 0 };
+  readonly counts: BroadcastCounts = { datagramsIn: 0, malformed: 0, unmatched: 0 };
+  /** Messages dropped because MAX_QUEUED_HANDOFFS were still being handed on (a flood). */
+  overflowed = 0;
   private readonly rmcs: RmcNode[] = [];
   private readonly byId = new Map<number, RmcNode>();
   private readonly clock: Clock;
@@ -72,7 +72,7 @@ export class RmcBroadcastListener implements DatagramHandler {
       return;
     }
     if (this.queue.length >= MAX_QUEUED_HANDOFFS) {
-      this.counts.overflow++;
+      this.overflowed++;
       return;
     }
     this.queue.push({ m, peer, arrivedAtMs: this.clock.now(), recipients, next: 0 });
