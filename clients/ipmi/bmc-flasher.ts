@@ -17,7 +17,8 @@ export interface BmcLogin {
 export interface FirmwareVersion { major: number; minor: number }
 
 export type VersionRead =
-  | { ok: true; firmware: FirmwareVersion }
+  /** firmware: Get Device ID's; component: the HPM.1 component's current version, null when not asked or not given */
+  | { ok: true; firmware: FirmwareVersion; component: FirmwareVersion | null }
   | { ok: false; reason: typeof FailureReason.UNREACHABLE | typeof FailureReason.LOGIN_FAILED };
 
 /** The steps of one BMC's upgrade, for progress shown to people. */
@@ -46,8 +47,11 @@ export interface FlashResult {
 }
 
 export interface BmcFlasher {
-  /** Get Device ID's firmware revision over a fresh RMCP+ session. */
-  readVersion(bmc: BmcLogin): Promise<VersionRead>;
+  /**
+   * Get Device ID's firmware revision over a fresh RMCP+ session, and with `component` (the one an image uploads,
+   * HPM.1 §4) that component's current version from Get Component Properties.
+   */
+  readVersion(bmc: BmcLogin, component?: number | null): Promise<VersionRead>;
   /** The whole HPM.1 upgrade of one BMC; never throws for anything the BMC or the network does. */
   flash(request: FlashRequest): Promise<FlashResult>;
 }

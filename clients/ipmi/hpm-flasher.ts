@@ -5,7 +5,7 @@ import { GetDeviceId } from '../../protocols/ipmi/commands/device.js';
 import { FailureReason } from '../../protocols/rollout/rack-status.js';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import type { BmcFlasher, BmcLogin, FlashRequest, FlashResult, VersionRead } from './bmc-flasher.js';
-import { closeQuietly, firmwareOf, openSession, type HpmFlasherSettings } from './hpm-session.js';
+import { closeQuietly, componentVersion, firmwareOf, openSession, type HpmFlasherSettings } from './hpm-session.js';
 import { HpmUpgrade } from './hpm-upgrade.js';
 import type { IpmiLanClient } from './ipmi-client.js';
 import { CompletionCodeError, IpmiAuthError, IpmiError } from './ipmi-errors.js';
@@ -44,11 +44,12 @@ export class HpmFlasher implements BmcFlasher {
     return new HpmUpgrade(request, this.settings).run();
   }
 
-  async readVersion(bmc: BmcLogin): Promise<VersionRead> {
+  async readVersion(bmc: BmcLogin, component: number | null = null): Promise<VersionRead> {
     let client: IpmiLanClient | null = null;
     try {
       client = await openSession(bmc, this.settings);
-      return { ok: true, firmware: firmwareOf(await client.call(GetDeviceId)) };
+      const firmware = firmwareOf(await client.call(GetDeviceId));
+      return { ok: true, firmware, component: component === null ? null : await componentVersion(client, component) };
     } catch (err) {
       // Refused at login (a RAKP status, a wrong password, Set Session Privilege Level refused)
       if (err instanceof IpmiAuthError || (err instanceof CompletionCodeError && client === null)) return { ok: false, reason: FailureReason.LOGIN_FAILED };

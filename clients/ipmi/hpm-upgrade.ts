@@ -1,5 +1,5 @@
 // One BMC's HPM.1 upgrade (PICMG HPM.1 r1.0 §3), in the order ipmitool's `hpm upgrade FILE activate` runs it: log in,
-// Get Device ID (already at the target: skipped), Get Target Upgrade Capabilities, then each action record of the
+// Get Device ID and the image's component's Get Component Properties (both at the target: skipped), Get Target Upgrade Capabilities, then each action record of the
 // image (§4: backup, prepare, upload: Initiate Upgrade Action, Upload Firmware Block, Finish Firmware Upload),
 // Activate Firmware, and the reboot that follows: log in again until Get Device ID answers, and compare.
 // A long step answers 80h and is polled with Get Upgrade Status (§3.1). Losing contact mid-upgrade is handled like
@@ -12,11 +12,11 @@ import {
   AbortFirmwareUpgrade, ActivateFirmware, FinishFirmwareUpload, GetTargetUpgradeCapabilities, GetUpgradeStatus, IN_PROGRESS,
   InitiateUpgradeAction, QueryRollbackStatus, UpgradeAction, UploadFirmwareBlock,
 } from '../../protocols/ipmi/commands/hpm.js';
-import { ImageAction, decodeHpmImage, uploadComponent, type HpmImage, type HpmImageAction } from '../../protocols/ipmi/hpm-image.js';
+import { ImageAction, decodeHpmImage, upgradedComponent, uploadComponent, type HpmImage, type HpmImageAction } from '../../protocols/ipmi/hpm-image.js';
 import { BmcOutcome, FailureReason } from '../../protocols/rollout/rack-status.js';
 import type { FirmwareVersion, FlashRequest, FlashResult, FlashStage } from './bmc-flasher.js';
 import { Deadline, DeadlinePassed } from './hpm-deadline.js';
-import { closeQuietly, firmwareOf, openSession, sameVersion, versionText, type HpmFlasherSettings } from './hpm-session.js';
+import { atTarget, closeQuietly, componentVersion, firmwareOf, openSession, sameVersion, versionText, type HpmFlasherSettings } from './hpm-session.js';
 import type { IpmiLanClient } from './ipmi-client.js';
 import { CompletionCodeError, IpmiAuthError, IpmiError, IpmiTimeoutError } from './ipmi-errors.js';
 
@@ -75,7 +75,7 @@ export class HpmUpgrade {
     this.enter('check');
     const id = await this.call(GetDeviceId, undefined);
     this.before = this.firmware = firmwareOf(id);
-    if (sameVersion(this.firmware, this.request.target)) return this.result(BmcOutcome.SKIPPED);
+    if (atTarget(this.firmware, await this.uploadedComponentVersion(image), this.request.target)) return this.result(BmcOutcome.SKIPPED);
     // As ipmitool does before it sends anything: the image header names the manufacturer and product it is for (§4)
     if (image.manufacturerId !== id.manufacturerId || image.productId !== id.productId) {
       throw new Stop(FailureReason.UPGRADE_REFUSED, `the image is for manufacturer ${image.manufacturerId} product ${image.productId}, the BMC is ${id.manufacturerId} product ${id.productId}`);
@@ -237,6 +237,12 @@ export class HpmUpgrade {
   private dropSession(): void {
     if (this.client) void closeQuietly(this.client);
     this.client = null;
+  }
+
+  /** The current version of the component the image uploads (HPM.1 §3.2.3), when the BMC reports one. */
+  private async uploadedComponentVersion(image: HpmImage): Promise<FirmwareVersion | null> {
+    const component = upgradedComponent(image);
+    return component === null ? null : componentVersion(this.client!, component, (p) => this.deadline.within(p));
   }
 
   private async readFirmware(): Promise<FirmwareVersion> {

@@ -4,7 +4,7 @@
 // and last whom it is for, against the BMCs of this rack. The first failure is the verdict.
 import { createHash } from 'node:crypto';
 import { DecodeError } from '../../protocols/errors.js';
-import { decodeHpmImage } from '../../protocols/ipmi/hpm-image.js';
+import { decodeHpmImage, upgradedComponent } from '../../protocols/ipmi/hpm-image.js';
 import type { ManifestFields } from '../../protocols/rollout/manifest.js';
 import type { ProductIds } from '../../protocols/rollout/prepare.js';
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
@@ -12,7 +12,8 @@ import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 /** Whom a rack's BMCs say they are in Get Device ID (the fleet template's identity). */
 export interface BmcIdentity extends ProductIds { deviceId: number }
 
-export interface ImageVerdict { result: VerifyOutcome; imageSha256: Buffer }
+/** component: when OK, the one the image upgrades (its version is read from each BMC beside Get Device ID) */
+export interface ImageVerdict { result: VerifyOutcome; imageSha256: Buffer; component?: number | null }
 
 /** HPM.1 §4 header: "PICMGFWU", format version 00h at 8, the OEM data length at 32-33 (LS byte first). */
 const SIGNATURE = Buffer.from('PICMGFWU', 'latin1');
@@ -54,5 +55,5 @@ export function verifyImage(image: Uint8Array, manifest: ManifestFields, bmcs: B
   }
   const forRack = (ids: BmcIdentity) => ids.deviceId === bmcs.deviceId && sameProduct(ids, bmcs);
   if (!forRack(header) || !forRack(manifest)) return verdict(VerifyOutcome.WRONG_PRODUCT);
-  return verdict(VerifyOutcome.OK);
+  return { ...verdict(VerifyOutcome.OK), component: upgradedComponent(header) };
 }

@@ -62,7 +62,8 @@ export type RmcAction =
   | { kind: 'send'; message: RolloutMessage; afterUs: number; to: Peer }
   /** Call tick() at `atMs` (the flash time). */
   | { kind: 'wake'; atMs: number }
-  | { kind: 'read-version'; index: number }
+  /** component: the one the verified image uploads (HPM.1 §4), whose current version is read beside Get Device ID */
+  | { kind: 'read-version'; index: number; component: number | null }
   | { kind: 'flash'; index: number; image: Uint8Array; target: FirmwareVersion; timeoutMs: number }
   /** A new image begins: keep this manifest, drop any bytes held. */
   | { kind: 'image-begin'; manifest: Uint8Array }
@@ -458,7 +459,7 @@ export class RackController {
   }
 
   private jobAction(job: FlashJob): RmcAction {
-    if (job.kind === 'read-version') return job;
+    if (job.kind === 'read-version') return { ...job, component: this.rackImage.component };
     const schedule = this.flash!.schedule!;
     return { kind: 'flash', index: job.index, image: this.rackImage.verified!, target: this.flash!.target, timeoutMs: schedule.bmcTimeoutMs };
   }

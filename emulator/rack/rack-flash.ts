@@ -1,5 +1,6 @@
 // The flash of one rack (README "The exchange after the prepare round", steps 4-6), sans-I/O: a countdown to the
-// Flash's time, then every BMC's version read (phase 4), then the BMCs not at the manifest's version upgraded,
+// Flash's time, then every BMC's version read (phase 4: Get Device ID and the image's HPM.1 component; hpm-session.ts
+// atTarget says when they count as the target), then the BMCs not at the manifest's version upgraded,
 // `concurrency` at a time (phase 5), until each is flashed, skipped or failed (phase 7). Pause starts nothing new;
 // Abort fails what is pending (reason 7) and lets what is under way finish (phase 8). It asks for reads and flashes
 // as jobs and is told their results; the glue (rmc-node.ts) runs them through a BmcFlasher.
@@ -7,6 +8,7 @@
 // Its state is plain data (`saved`), so an RMC that restarts picks up where it was: a BMC that was being flashed is
 // read again, never flashed twice (at the new version: FLASHED; else FAILED, reason WRONG_VERSION).
 import type { FirmwareVersion, FlashResult, VersionRead } from '../../clients/ipmi/bmc-flasher.js';
+import { atTarget } from '../../clients/ipmi/hpm-session.js';
 import type { Flash } from '../../protocols/rollout/schedule.js';
 import { BmcOutcome, FailureReason, RackPhase } from '../../protocols/rollout/rack-status.js';
 
@@ -32,8 +34,6 @@ export interface SavedFlash {
   aborted: boolean;
   bmcs: BmcProgress[];
 }
-
-const atVersion = (a: FirmwareVersion, b: FirmwareVersion) => a.major === b.major && a.minor === b.minor;
 
 export class RackFlash {
   readonly target: FirmwareVersion;
@@ -128,13 +128,13 @@ export class RackFlash {
     const b = this.bmcs[index];
     if (this.confirming.delete(index)) {
       if (r.ok) b.firmware = { ...r.firmware };
-      this.fail(b, r.ok ? (atVersion(r.firmware, this.target) ? FailureReason.NONE : FailureReason.WRONG_VERSION) : r.reason, BmcOutcome.FLASHED);
+      this.fail(b, r.ok ? (atTarget(r.firmware, r.component, this.target) ? FailureReason.NONE : FailureReason.WRONG_VERSION) : r.reason, BmcOutcome.FLASHED);
       return;
     }
     b.read = true;
     if (!r.ok) return this.fail(b, r.reason);
     b.firmware = { ...r.firmware };
-    if (atVersion(r.firmware, this.target)) b.outcome = BmcOutcome.SKIPPED;
+    if (atTarget(r.firmware, r.component, this.target)) b.outcome = BmcOutcome.SKIPPED;
     else if (this.aborted) this.fail(b, FailureReason.ABORTED);
   }
 

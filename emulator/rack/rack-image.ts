@@ -31,6 +31,8 @@ export class RackImage {
   private receiver: ImageReceiver | null = null;
   /** The whole image, once it passed the check. */
   private verifiedBytes: Buffer | null = null;
+  /** The component the verified image upgrades (HPM.1 §4). */
+  private verifiedComponent: number | null = null;
 
   constructor(o: RackImageOptions) {
     this.o = o;
@@ -44,6 +46,11 @@ export class RackImage {
   /** The verified image's bytes (null until it passed the check). */
   get verified(): Buffer | null {
     return this.verifiedBytes;
+  }
+
+  /** The component the verified image upgrades, or null (none verified, or an image with no upload record). */
+  get component(): number | null {
+    return this.verifiedBytes ? this.verifiedComponent : null;
   }
 
   /** The signed manifest of the image held, if any. */
@@ -79,8 +86,10 @@ export class RackImage {
     const receiver = this.receiver!;
     const bytes = receiver.bytes();
     const verdict = verifyImage(bytes, receiver.manifest, this.o.identity);
-    if (verdict.result === VerifyOutcome.OK) this.verifiedBytes = bytes;
-    else this.clear();
+    if (verdict.result === VerifyOutcome.OK) {
+      this.verifiedBytes = bytes;
+      this.verifiedComponent = verdict.component ?? null;
+    } else this.clear();
     return verdict;
   }
 

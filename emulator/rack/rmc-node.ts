@@ -164,7 +164,7 @@ export class RmcNode implements DatagramHandler {
     switch (a.kind) {
       case 'send': return this.answer(a.message, a.afterUs, a.to, sinceMs);
       case 'wake': return this.wakeAt(a.atMs);
-      case 'read-version': return this.readVersion(a.index);
+      case 'read-version': return this.readVersion(a.index, a.component);
       case 'flash': return this.flash(a);
       case 'image-begin': return this.store.beginImage(a.manifest);
       case 'image-append': return this.store.append(a.offset, a.data);
@@ -228,9 +228,9 @@ export class RmcNode implements DatagramHandler {
     return login;
   }
 
-  private readVersion(index: number): void {
+  private readVersion(index: number, component: number | null): void {
     const generation = this.generation;
-    void this.flasherFor().readVersion(this.login(index)).then((r) => {
+    void this.flasherFor().readVersion(this.login(index), component).then((r) => {
       if (generation === this.generation) this.run(this.machine.versionRead(index, r, this.clock.now()));
     });
   }

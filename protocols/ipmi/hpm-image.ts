@@ -80,6 +80,12 @@ export function uploadComponent(components: number): number | null {
   return null;
 }
 
+/** The component the image's first upload record writes (null when it has none): what an upgrade changes. */
+export function upgradedComponent(image: HpmImage): number | null {
+  const upload = image.actions.find((a) => a.type === ImageAction.UPLOAD_FIRMWARE);
+  return upload ? uploadComponent(upload.components) : null;
+}
+
 function sum8(bytes: Uint8Array): number {
   let s = 0;
   for (const b of bytes) s = (s + b) & 0xff;

@@ -17,7 +17,7 @@ class ScriptedShardFlasher implements BmcFlasher {
 
   readVersion(bmc: BmcLogin): Promise<VersionRead> {
     const v = this.versionOf(bmc.host);
-    return Promise.resolve(v ? { ok: true, firmware: v } : { ok: false, reason: FailureReason.UNREACHABLE });
+    return Promise.resolve(v ? { ok: true, firmware: v, component: null } : { ok: false, reason: FailureReason.UNREACHABLE });
   }
 
   flash(r: FlashRequest): Promise<FlashResult> {

@@ -89,14 +89,20 @@ interface PendingFlash { request: FlashRequest; finish(r?: Partial<FlashResult>)
  */
 export class ScriptedFlasher implements BmcFlasher {
   readonly versions = new Map<string, FirmwareVersion>();
+  /** The HPM.1 component's version by host, where it differs from `versions` (else it is the same). */
+  readonly componentVersions = new Map<string, FirmwareVersion>();
   readonly reads: string[] = [];
+  /** The component each read asked for, in order. */
+  readonly readComponents: (number | null)[] = [];
   readonly flashes: string[] = [];
   readonly pending: PendingFlash[] = [];
 
-  readVersion(bmc: BmcLogin): Promise<VersionRead> {
+  readVersion(bmc: BmcLogin, component: number | null = null): Promise<VersionRead> {
     this.reads.push(bmc.host);
+    this.readComponents.push(component);
     const v = this.versions.get(bmc.host);
-    return Promise.resolve(v ? { ok: true, firmware: { ...v } } : { ok: false, reason: FailureReason.UNREACHABLE });
+    const c = component === null ? null : { ...(this.componentVersions.get(bmc.host) ?? v) } as FirmwareVersion;
+    return Promise.resolve(v ? { ok: true, firmware: { ...v }, component: c } : { ok: false, reason: FailureReason.UNREACHABLE });
   }
 
   flash(request: FlashRequest): Promise<FlashResult> {

@@ -7,7 +7,7 @@ import { EmulatedBmc } from '../../emulator/bmc/emulated-bmc.js';
 import type { FirmwareUpgradeOptions } from '../../emulator/bmc/firmware-upgrade.js';
 import { HpmCommand } from '../../protocols/ipmi/commands/hpm.js';
 import { NetFn } from '../../protocols/ipmi/message.js';
-import { buildFirmware, packFirmwareImage } from '../../protocols/ipmi/oem/bmcfleet-firmware.js';
+import { BMC_FIRMWARE_COMPONENT, buildFirmware, packFirmwareImage } from '../../protocols/ipmi/oem/bmcfleet-firmware.js';
 import { BmcOutcome, FailureReason } from '../../protocols/rollout/rack-status.js';
 import type { BmcFlasher, FlashRequest, FlashStage } from '../../clients/ipmi/bmc-flasher.js';
 import { flashAll } from '../../clients/ipmi/flash-all.js';
@@ -62,7 +62,11 @@ t.test('flashed: every stage in ipmitool\'s order, one-datagram blocks, the BMC 
   t.ok(received(b, HpmCommand.GET_UPGRADE_STATUS) >= 3, 'backup, write and activation polled while they answered 80h');
   t.equal(running(b), '1.02');
   t.equal(b.channel.sessions.size, 0, 'the session after the reboot was closed');
-  t.same(await flasher.readVersion(request(b).bmc), { ok: true, firmware: TARGET }, 'readVersion agrees');
+  t.same(await flasher.readVersion(request(b).bmc), { ok: true, firmware: TARGET, component: null }, 'readVersion agrees');
+  t.same(await flasher.readVersion(request(b).bmc, BMC_FIRMWARE_COMPONENT), { ok: true, firmware: TARGET, component: TARGET },
+    'and so does the HPM.1 component the image upgraded (Get Component Properties, selector 01h)');
+  t.same(await flasher.readVersion(request(b).bmc, 5), { ok: true, firmware: TARGET, component: null }, 'a component the BMC does not have (82h): none');
+  t.equal(received(b, HpmCommand.GET_COMPONENT_PROPERTIES), 3, 'Get Component Properties: one at the flash\'s check, one per read that asked for one');
 });
 
 t.test('a BMC that reports activation done before it reboots: the flasher waits for the reboot or the new version', async (t) => {
@@ -109,7 +113,7 @@ t.test('power lost mid-upload: the BMC comes back on its old firmware: rolled ba
   t.same(stages.slice(-3), ['upload', 'reboot', 'confirm'], 'contact lost during the upload, then the BMC was waited for');
   t.equal(received(b, HpmCommand.FINISH_FIRMWARE_UPLOAD), 0);
   t.equal(running(b), '1.00', 'the active image survived');
-  t.same(await flasher.readVersion(request(b).bmc), { ok: true, firmware: { major: 1, minor: 0 } }, 'reachable');
+  t.same(await flasher.readVersion(request(b).bmc), { ok: true, firmware: { major: 1, minor: 0 }, component: null }, 'reachable');
 });
 
 t.test('power lost mid-activation: the BMC rolls back on its own and says so', async (t) => {

@@ -17,7 +17,7 @@ function heldFlasher() {
   const waiting = new Map<string, (r: FlashResult) => void>();
   const state = { running: 0, most: 0, started: [] as string[] };
   const flasher: BmcFlasher = {
-    readVersion: async () => ({ ok: true, firmware: { major: 1, minor: 0 } }),
+    readVersion: async () => ({ ok: true, firmware: { major: 1, minor: 0 }, component: null }),
     flash(req) {
       state.running++;
       state.most = Math.max(state.most, state.running);

@@ -13,6 +13,7 @@ import { BmcOutcome, FailureReason, RackPhase, type RackStatus } from '../../pro
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { RackController } from '../../emulator/rack/rack-controller.js';
 import { RmcNode } from '../../emulator/rack/rmc-node.js';
+import { decodeHpmImage, upgradedComponent } from '../../protocols/ipmi/hpm-image.js';
 import { NEW_VERSION, ScriptedFlasher, TestManager, hpmImage, manifestFor, recorder, settle } from '../helpers/rollout-rmc.js';
 
 const NOW = 1_767_225_600_000;
@@ -201,4 +202,19 @@ t.test('commands for another rollout are not acted on', (t) => {
   t.equal(node.rmc.phase, RackPhase.VERIFIED);
   t.same(flasher.reads, []);
   t.end();
+});
+
+t.test('step 7: each read asks for the component the image upgrades; a BMC is skipped only when Get Device ID and that component are both at the target', async (t) => {
+  const { clock, node, manager, flasher, addresses } = verifiedRmc(3);
+  flasher.versions.set(addresses[0], { ...NEW_VERSION });
+  flasher.versions.set(addresses[1], { ...NEW_VERSION });
+  flasher.componentVersions.set(addresses[1], OLD); // runs the target, but the HPM.1 component says otherwise
+  node.handle(manager.flash(NOW + 1000, 3), MANAGER);
+  clock.advance(1000);
+  for (let i = 0; i < 5; i++) await settle();
+  const component = upgradedComponent(decodeHpmImage(hpmImage(1000)));
+  t.not(component, null, 'the test image has an upload record');
+  t.same(flasher.readComponents, [component, component, component], 'every read asks for that component');
+  t.same(flasher.flashes, [addresses[1], addresses[2]], 'the one whose component disagrees is flashed with the one behind');
+  t.match(node.rmc.bmcProgress, { skipped: 1, entries: [{ outcome: BmcOutcome.SKIPPED }, { outcome: BmcOutcome.IN_PROGRESS }, { outcome: BmcOutcome.IN_PROGRESS }] });
 });
