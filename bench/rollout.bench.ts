@@ -24,7 +24,7 @@ import { buildFirmware, packFirmwareImage } from '../protocols/ipmi/oem/bmcfleet
 import { BmcModel } from '../emulator/bmc/model.js';
 import { RolloutManager } from '../orchestrator/rollout/rollout-manager.js';
 import { SqliteRolloutStore } from '../orchestrator/store/sqlite-rollout-store.js';
-import { RolloutStatus } from '../orchestrator/store/run-records.js';
+import { ENDED_STATUSES, RolloutStatus } from '../orchestrator/store/run-records.js';
 import { startEmulator } from '../test/helpers/emulator-process.js';
 import { machine, msUntilAllAnswer, treeRssKb } from './lib/measure.js';
 
@@ -133,7 +133,7 @@ async function rollout(dir: string, key: ReturnType<typeof generateManagerKey>):
       const id = manager.start({ image: image(3, 0), flashTimeMs: Date.now() + 1000, rmcs, concurrency: RMC_CONCURRENCY });
       for (;;) {
         const status = manager.status(id).status;
-        if (status === RolloutStatus.DONE || status === RolloutStatus.ABORTED) return id;
+        if (ENDED_STATUSES.includes(status)) return id;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     });

@@ -3,10 +3,10 @@
 // answers as they are).
 import { rackPhaseName } from '../protocols/rollout/rack-status.js';
 import type { RmcStatus, RolloutReport, RolloutStatusView, RolloutSummary } from '../orchestrator/rollout/rollout-views.js';
-import { RolloutStatus } from '../orchestrator/store/run-records.js';
+import { ENDED_STATUSES, RolloutStatus } from '../orchestrator/store/run-records.js';
 
 export function hasEnded(s: { status: RolloutStatus }): boolean {
-  return s.status === RolloutStatus.DONE || s.status === RolloutStatus.ABORTED;
+  return ENDED_STATUSES.includes(s.status);
 }
 
 /** The rollout's step while it runs (preparing, transferring, flashing, finished), else its status (paused, done...). */

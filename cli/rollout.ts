@@ -27,11 +27,13 @@ answered, and each RMC checks it and, at the flash time, upgrades the BMCs of it
 skipping those already at the image's version. The manager never flashes a BMC itself.
 
   start    starts one; prints its ID. Refused, with nothing started, for an image that is not HPM.1
-           (truncated, bad checksum or MD5, for another product), a flash time in the past, an unknown
-           rack, or racks already in a running rollout
+           (truncated, bad checksum or MD5), a flash time in the past, an unknown rack, or racks already
+           in a running rollout. Only the RMCs know their BMCs' product: an image for another one is
+           caught when they answer the Prepare, no byte of it is sent, and a rollout that no rack that
+           answered could take ends "refused"; each rack's line says whose BMCs it has
   status   without ID: every rollout, one line each. With ID: its state and each rack's progress.
            --watch follows it until it ends: progress bars on a terminal, a line per change otherwise;
-           it exits 1 when the rollout was aborted or a BMC failed
+           it exits 1 when the rollout was aborted or refused, or a BMC failed
   pause    RMCs start no new BMC (those under way finish); before the flash time the countdown stops
   resume   goes on. A flash time that passed while paused starts the racks still counting down at
            once; --at TIME gives them a new one (each RMC is told it before it resumes; a rack

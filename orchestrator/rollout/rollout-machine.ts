@@ -20,7 +20,7 @@ import type { TransferAck } from '../../protocols/rollout/transfer.js';
 import { VerifyOutcome, type VerifyResult } from '../../protocols/rollout/verify-result.js';
 import { RmcStep, RoundPhase, type RmcRecord, type RolloutStore } from '../store/rollout-store.js';
 import {
-  ControlCommand, RmcStage, RolloutStatus, type BmcRecord, type RmcRun, type RunRecord,
+  ControlCommand, ENDED_STATUSES, RmcStage, RolloutStatus, type BmcRecord, type RmcRun, type RunRecord,
 } from '../store/run-records.js';
 import { ImageSender, SenderState } from './image-sender.js';
 import { PrepareRound, type PrepareRoundOptions, type RoundAction } from './prepare-round.js';
@@ -170,7 +170,7 @@ export class RolloutMachine {
   }
 
   get status(): RolloutStatus { return this.runRecord.status; }
-  get done(): boolean { return this.status === RolloutStatus.DONE || this.status === RolloutStatus.ABORTED; }
+  get done(): boolean { return ENDED_STATUSES.includes(this.status); }
   /** Still in the prepare round. */
   get preparing(): boolean { return this.round !== null; }
 
@@ -505,10 +505,19 @@ export class RolloutMachine {
     return this.send(m, this.commands.flash(m.run.rmcId, { flashTimeMs: r.flashTimeMs, concurrency: r.concurrency, bmcTimeoutMs: r.bmcTimeoutMs }, nowMs), nowMs);
   }
 
-  /** When every RMC is reported, failed or left out: the rollout is done (or aborted, after an abort). */
+  /**
+   * When every RMC is reported, failed or left out: the rollout is done (or aborted, after an abort), or refused when
+   * the image was for another product on every rack that answered (no byte of it was sent).
+   */
   private finishIfOver(): void {
     if (this.round || this.done || this.open > 0) return;
-    this.commit(this.status === RolloutStatus.ABORTING ? RolloutStatus.ABORTED : RolloutStatus.DONE, []);
+    this.commit(this.status === RolloutStatus.ABORTING ? RolloutStatus.ABORTED : this.refusedByEveryRack() ? RolloutStatus.REFUSED : RolloutStatus.DONE, []);
+  }
+
+  private refusedByEveryRack(): boolean {
+    const runs = [...this.rmcs.values()].map((m) => m.run);
+    const answered = runs.filter((r) => !(r.failure ?? '').startsWith(MISSING_FAILURE));
+    return answered.length > 0 && runs.every((r) => r.stage === RmcStage.LEFT_OUT) && answered.every((r) => r.failure!.startsWith(WRONG_PRODUCT_FAILURE));
   }
 
   private backoff(failures: number): number {
@@ -548,6 +557,8 @@ export class RolloutMachine {
 
 /** How a silent RMC's failure begins (silentTooLong): the one failure a later report from it may amend. */
 const SILENCE_FAILURE = 'no answer for';
+const MISSING_FAILURE = 'missing:';
+const WRONG_PRODUCT_FAILURE = 'wrong product:';
 
 function givenUpForSilence(run: RmcRun): boolean {
   return run.stage === RmcStage.FAILED && run.failure !== null && run.failure.startsWith(SILENCE_FAILURE);
@@ -555,14 +566,14 @@ function givenUpForSilence(run: RmcRun): boolean {
 
 /** Why an RMC the prepare round ended with takes no part in the run, or null (it answered ready). */
 function leftOutBecause(record: RmcRecord, image: ProductIds): string | null {
-  if (record.step !== RmcStep.ANSWERED || !record.answer) return 'missing: no answer to the Prepare or its Polls';
+  if (record.step !== RmcStep.ANSWERED || !record.answer) return `${MISSING_FAILURE} no answer to the Prepare or its Polls`;
   switch (record.answer.readiness) {
     case Readiness.READY: return null;
     case Readiness.BUSY: return 'busy: another rollout holds it';
     case Readiness.NO_SPACE: return 'no space for the image';
     case Readiness.WRONG_PRODUCT: {
       const rack = record.answer.rackProduct;
-      return `wrong product: the image is for manufacturer ${image.manufacturerId} product ${image.productId}, ` +
+      return `${WRONG_PRODUCT_FAILURE} the image is for manufacturer ${image.manufacturerId} product ${image.productId}, ` +
         (rack ? `the rack's BMCs are ${rack.manufacturerId}/${rack.productId}` : 'not the rack\'s BMCs');
     }
   }

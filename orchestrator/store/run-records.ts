@@ -12,8 +12,13 @@ export const RolloutStatus = {
   ABORTING: 'aborting',
   ABORTED: 'aborted',
   DONE: 'done',
+  /** Ended at the prepare round: no RMC took the image, and every one that answered runs another product's BMCs. */
+  REFUSED: 'refused',
 } as const;
 export type RolloutStatus = typeof RolloutStatus[keyof typeof RolloutStatus];
+
+/** Statuses a rollout ends in. */
+export const ENDED_STATUSES: readonly RolloutStatus[] = [RolloutStatus.DONE, RolloutStatus.ABORTED, RolloutStatus.REFUSED];
 
 /** Statuses that hold their RMCs: no second rollout may take one of them. */
 export const LIVE_STATUSES: readonly RolloutStatus[] = [RolloutStatus.RUNNING, RolloutStatus.PAUSED, RolloutStatus.ABORTING];

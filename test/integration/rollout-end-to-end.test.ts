@@ -265,7 +265,7 @@ async function rmcOffers(): Promise<number[]> {
   return Promise.all(RMC_IPS.map(async (ip) => (await api<{ counters: { offers: number } }>(control, 'GET', `/rmcs/${ip}`)).counters.offers));
 }
 
-t.test('an image for another product: every RMC left out as wrong product at the prepare round, no Offer sent, no BMC touched', async (t) => {
+t.test('an image for another product: every RMC left out as wrong product at the prepare round, the rollout refused, no Offer sent, no BMC touched', async (t) => {
   const file = join(dir, 'bmc-1.06-product-2.hpm');
   const packed = await bmcfleet('firmware', 'pack', '--out', file, '--version', '1.06', '--size', '20000', '--device-id', '32', '--manufacturer', '32473', '--product', '2');
   t.equal(packed.code, 0, packed.stderr);
@@ -274,13 +274,14 @@ t.test('an image for another product: every RMC left out as wrong product at the
   const { code, last } = await watch(started.rolloutId);
   const why = 'wrong product: the image is for manufacturer 32473 product 2, the rack\'s BMCs are 32473/1';
   t.equal(code, 1, 'watch exits 1: no BMC flashed');
-  t.match(last, { status: 'done', bmcs: { flashed: 0, skipped: 0, failed: 9, pending: 0 } }, 'the BMCs of racks left out count as failed');
+  t.match(last, { status: 'refused', bmcs: { flashed: 0, skipped: 0, failed: 9, pending: 0 } }, 'the BMCs of racks left out count as failed');
   t.same(last.rmcs.map((m) => [m.rackName, m.stage, m.failure]), RACKS.map((r) => [`rack-${r}`, 'left-out', why]));
 
   const status = await bmcfleet('rollout', 'status', String(started.rolloutId), '--manager', managerUrl);
   for (const r of RACKS) t.match(status.stdout, new RegExp(`rack-${r} .* left-out: ${why}`), `status names why rack-${r} was left out`);
   const report = await bmcfleet('rollout', 'report', String(started.rolloutId), '--manager', managerUrl);
-  t.match(report.stdout, /0 BMCs: 0 flashed, 0 skipped, 0 failed/);
+  t.match(status.stdout, /^rollout \d+: refused,/, 'status says it was refused');
+  t.match(report.stdout, /\(refused\): 0 BMCs: 0 flashed, 0 skipped, 0 failed/);
   for (const r of RACKS) t.match(report.stdout, new RegExp(`rack-${r} +${r} +- +left-out: ${why}`), `the report too, for rack-${r}`);
 
   t.same(await rmcOffers(), offersBefore, 'no RMC was offered the image');

@@ -66,7 +66,21 @@ t.test('an RMC whose BMCs are another product: left out at the prepare round, ne
   t.same(rmcs.map((r) => r.heard.map((m) => m.type).includes(MessageType.IMAGE_OFFER)), [true, false, false], 'no Offer to the others');
   t.same(rmcs.slice(1).map((r) => r.heard.map((m) => m.type)), [[MessageType.PREPARE], [MessageType.PREPARE]], 'nothing after the Prepare');
   t.same(rmcs.slice(1).map((r) => r.flashes.every((n) => n === 0)), [true, true], 'none of their BMCs touched');
-  t.equal(store.run(rolloutId)?.status, 'done');
+  t.equal(store.run(rolloutId)?.status, 'done', 'done, not refused: one rack took the image');
+  t.end();
+});
+
+t.test('refused only when every rack that answered has another product: a silent one does not count, a busy one does', (t) => {
+  const other = { manufacturerId: 32473, productId: 2 };
+  const refused = setUp([{ rmcId: 1, product: other }, { rmcId: 2, silent: true }]);
+  refused.h.start();
+  refused.h.runUntilDone();
+  t.same(refused.store.rmcRuns(refused.rolloutId).map((m) => m.stage), ['left-out', 'left-out']);
+  t.equal(refused.store.run(refused.rolloutId)?.status, 'refused', 'wrong product and one missing: refused');
+  const done = setUp([{ rmcId: 1, product: other }, { rmcId: 2, readiness: Readiness.BUSY }]);
+  done.h.start();
+  done.h.runUntilDone();
+  t.equal(done.store.run(done.rolloutId)?.status, 'done', 'a busy rack could have taken it another time: done, not refused');
   t.end();
 });
 
@@ -81,6 +95,7 @@ t.test('a manager started again after the round: the wrong-product reason comes 
   t.same(machine.start(h.clock.now()), [], 'nothing to send');
   t.same(store.rmcRuns(rolloutId).map((m) => m.failure), ['wrong product: the image is for manufacturer 32473 product 1, the rack\'s BMCs are 32473/9']);
   t.ok(machine.done);
+  t.equal(store.run(rolloutId)?.status, 'refused', 'the only rack could not take it: the rollout is refused, not done');
   t.end();
 });
 
