@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { ReplyScheme, type ReplySchemeParams } from '../../protocols/rollout/prepare.js';
-import type { NewRollout, RmcRecord, RmcStep, RolloutRecord, RolloutStore, RoundPhase, RoundState } from './rollout-store.js';
+import { RoundPhase, type NewRollout, type RmcRecord, type RmcStep, type RolloutRecord, type RolloutStore, type RoundState } from './rollout-store.js';
 import { LIVE_STATUSES, RmcStage, RolloutStatus, type BmcRecord, type RmcRun, type RolloutPlan, type RunRecord, type RunStep } from './run-records.js';
 import { openDatabase } from './sqlite-schema.js';
 import {
@@ -13,6 +13,8 @@ import {
 
 export { SCHEMA_VERSION } from './sqlite-schema.js';
 const MAX_SEQUENCE = 0xffff_ffff;
+/** SQLite's default wal_autocheckpoint. */
+const WAL_AUTOCHECKPOINT_PAGES = 1000;
 const ROLLOUT_COLUMNS = `id, created_at_ms, nonce, image_size, image_sha256, flash_time_ms, reply_scheme, scheme_parameter_us,
   round_phase, round_attempt, round_deadline_ms`;
 const RMC_COLUMNS = 'rmc_id, address, rank, step, polls, readiness, bmc_count, rack_name, rack_manufacturer_id, rack_product_id, answered_at_ms';
@@ -58,6 +60,8 @@ export class SqliteRolloutStore implements RolloutStore {
   private readonly updateRmc: Database.Statement;
   private readonly updateRun: Database.Statement;
   private readonly upsertBmc: Database.Statement;
+  /** Rollouts whose prepare round is collecting or polling: the WAL is not checkpointed while any is. */
+  private readonly roundsUnderWay = new Set<number>();
 
   /** Opens (creating when absent) the database file at `path`; ':memory:' for a throwaway one. */
   constructor(path: string) {
@@ -175,6 +179,23 @@ export class SqliteRolloutStore implements RolloutStore {
         if (done.changes !== 1) throw new Error(`RMC ${m.rmcId} is not a target of rollout ${rolloutId}`);
       }
     }).immediate();
+    this.deferCheckpointsDuring(rolloutId, round.phase !== RoundPhase.DONE);
+  }
+
+  /**
+   * A round's replies come thousands a second into a receive buffer that holds about 10 ms of them, and SQLite's
+   * automatic WAL checkpoint (every 1,000 pages, with an fsync) stalls this thread about that long: none while a round
+   * runs, one when the last ends. Nothing committed is less safe: the WAL is synced as before and replayed on open.
+   */
+  private deferCheckpointsDuring(rolloutId: number, underWay: boolean): void {
+    const before = this.roundsUnderWay.size;
+    if (underWay) this.roundsUnderWay.add(rolloutId);
+    else this.roundsUnderWay.delete(rolloutId);
+    if (before === 0 && this.roundsUnderWay.size > 0) this.db.pragma('wal_autocheckpoint = 0');
+    if (before > 0 && this.roundsUnderWay.size === 0) {
+      this.db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    }
   }
 
   reserveSequences(count: number): number {

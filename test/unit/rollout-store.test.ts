@@ -3,7 +3,7 @@
 import t from 'tap';
 import Database from 'better-sqlite3';
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,4 +155,30 @@ t.test('a writer killed with SIGKILL mid-write leaves a consistent database', as
   }
   t.ok(s.rollout(last('rollout')), 'the last rollout reported committed is there');
   s.close();
+});
+
+t.test('no WAL checkpoint while a round collects (its fsync stalls the reading thread); the usual ones once it is done', (t) => {
+  const path = dbPath();
+  const store = new SqliteRolloutStore(path);
+  const targets = Array.from({ length: 4000 }, (_, i) => ({ rmcId: i + 1, address: `127.50.${i >> 8}.${i & 0xff}` }));
+  const id = store.createRollout({ ...rollout, targets });
+  const walBytes = () => statSync(`${path}-wal`).size;
+  const answerAll = (phase: RoundPhase) => {
+    const rmcs = store.rmcs(id);
+    for (let at = 0; at < rmcs.length; at += 4) {
+      store.saveRoundStep(id, { phase, attempt: 0, deadlineMs: 9000 }, rmcs.slice(at, at + 4).map((m) => ({
+        ...m, step: RmcStep.ANSWERED, answer: { readiness: Readiness.READY, bmcCount: at, rackName: 'r', atMs: at },
+      })));
+    }
+  };
+  const AUTOCHECKPOINT_BYTES = 1000 * 4096;
+  answerAll(RoundPhase.COLLECTING);
+  const collected = walBytes();
+  t.ok(collected > 1.2 * AUTOCHECKPOINT_BYTES, `the WAL grew past SQLite's 1,000-page checkpoint while collecting (${collected} bytes)`);
+  answerAll(RoundPhase.DONE);
+  const done = walBytes();
+  answerAll(RoundPhase.DONE);
+  t.ok(walBytes() <= done, `once done, checkpoints run again: the same writes no longer grow it (${done} bytes, then ${walBytes()})`);
+  store.close();
+  t.end();
 });
