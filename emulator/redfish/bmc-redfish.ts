@@ -34,6 +34,8 @@ export class BmcRedfish {
    * IPMI 2.0 Table 28-14 has no HTTP boot): while the flags still say PXE, Redfish shows UefiHttp.
    */
   uefiHttp = false;
+  /** Systems/1 as last answered (resources/system.ts): made again only when what it shows changed. */
+  systemDocument: { version: number; json: string; headers: Readonly<Record<string, string>> } | null = null;
   /** The end of the BMC's last reboot when this state last looked (redfish-service.ts ends the sessions after a new one). */
   rebootSeen: number;
 

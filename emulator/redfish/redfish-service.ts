@@ -254,7 +254,8 @@ export class RedfishService {
         this.openStream(res, answer.stream);
         return;
       }
-      const text = answer.document?.text ?? (answer.body === undefined ? undefined : answer.json ?? JSON.stringify(answer.body));
+      // json before body: a kept document's body is parsed back from its json when read
+      const text = answer.document?.text ?? answer.json ?? (answer.body === undefined ? undefined : JSON.stringify(answer.body));
       const headers: Record<string, string | number> = { 'OData-Version': '4.0' };
       if (text !== undefined) {
         headers['Content-Type'] = answer.document?.contentType ?? 'application/json; charset=utf-8';

@@ -56,6 +56,11 @@ export function ok(body: object, headers?: Record<string, string>): RedfishAnswe
   return { status: 200, body, headers };
 }
 
+/** 200 with a document kept as JSON text (unchanged since it was made): sent as is; its `body` is parsed back when read. */
+export function okKept(json: string, headers?: Record<string, string>): RedfishAnswer {
+  return { status: 200, json, headers, get body() { return JSON.parse(json) as object; } };
+}
+
 /** 204: an action done, nothing to show. */
 export const NO_CONTENT: RedfishAnswer = Object.freeze({ status: 204 });
 
