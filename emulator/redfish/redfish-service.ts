@@ -47,6 +47,17 @@ const MAX_PUSHES_READING = 2;
 /** A push body's room for its part headers and UpdateParameters, besides the image. */
 const PUSH_OVERHEAD_BYTES = 64 * 1024;
 
+/**
+ * Frees a TLS context's OpenSSL memory (about 26 KB) now. Node tells V8 of only 1 KB for it, so V8 collected the
+ * contexts dropped from the cache long after: a warm-up reaching 900 BMCs kept about 20 MB more until then. Connections
+ * made with it go on: each OpenSSL connection holds its own reference to the context (SSL_new), and a context dropped
+ * from the cache is never given to a new one. Node's SecureContext has no public close: this is its native handle's
+ * (the `context` property, Node 20).
+ */
+function release(context: SecureContext): void {
+  (context as unknown as { context: { close(): void } }).context.close();
+}
+
 const NO_BODY = Buffer.alloc(0);
 
 /** A request carries a body only with Content-Length (not 0) or Transfer-Encoding (RFC 9112 §6.3). */
@@ -144,7 +155,11 @@ export class RedfishService {
     } else {
       this.certs ??= new ServerCertificates(this.ca ?? makeCa('shard', this.clock.now()));
       context = createSecureContext({ key: this.certs.keyPem, cert: this.certs.issue(ip, this.clock.now()) });
-      if (this.contexts.size >= MAX_TLS_CONTEXTS) this.contexts.delete(this.contexts.keys().next().value!);
+      if (this.contexts.size >= MAX_TLS_CONTEXTS) {
+        const [oldest, old] = this.contexts.entries().next().value!;
+        this.contexts.delete(oldest);
+        release(old);
+      }
     }
     this.contexts.set(ip, context);
     return context;

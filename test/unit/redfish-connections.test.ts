@@ -4,6 +4,7 @@
 // (15 minutes), not Node's 5 s; and a BMC removed and added again at its address gets new Redfish state.
 import t, { type Test } from 'tap';
 import { request, Agent } from 'node:http';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
@@ -171,4 +172,39 @@ t.test('a BMC removed and added again at its address gets new Redfish state, not
   t.equal((await get('/redfish/v1/Systems/1', basic)).json.PowerState, 'Off');
   bmcs.set(BMC_IP, bmcAt(BMC_IP, clock)); // the control API's DELETE /bmcs/IP, then POST /bmcs at the same address
   t.equal((await get('/redfish/v1/Systems/1', basic)).json.PowerState, 'On', "the new BMC's own power state");
+});
+
+t.test('a TLS context dropped from the cache (its memory freed at once) leaves the connections made with it working', async (t) => {
+  const clock = new ManualClock(1_000_000);
+  const bmcs = new Map<string, EmulatedBmc>();
+  const service = new RedfishService({
+    config: { ...CONFIG, tls: true, maxConnections: 200, maxConnectionsPerSource: 200 }, ca: null, clock,
+    targets: { bmc: (ip) => bmcs.get(ip) ?? bmcs.set(ip, bmcAt(ip, clock)).get(ip), media: () => null, changed: () => {} },
+  });
+  let nextIp = '127.9.1.0';
+  const listener: Server = createServer({ pauseOnConnect: true }, (socket) => service.accept(nextIp, socket));
+  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    service.close();
+    listener.close();
+  });
+  const port = (listener.address() as AddressInfo).port;
+  const open = (ip: string) => new Promise<TLSSocket>((resolve, reject) => {
+    nextIp = ip;
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => resolve(socket));
+    socket.once('error', reject);
+  });
+  const kept = await open('127.9.1.0');
+  t.equal(await getRoot(kept), 200);
+  for (let i = 1; i <= 70; i++) { // more BMCs than the cache holds: 127.9.1.0's context is dropped and closed
+    const other = await open(`127.9.1.${i}`);
+    t.equal(await getRoot(other), 200);
+    other.destroy();
+  }
+  t.equal(await getRoot(kept), 200, 'the first connection still answers over its context');
+  const again = await open('127.9.1.0');
+  t.equal(await getRoot(again), 200, 'a new connection to that BMC gets a new context');
+  t.match(again.getPeerX509Certificate()?.subjectAltName, /IP Address:127\.9\.1\.0/, "with the BMC's own certificate");
+  kept.destroy();
+  again.destroy();
 });
