@@ -27,23 +27,30 @@ export class BmcRedfish {
   private sessionTable: SessionTable | null = null;
   private loginLockout: LoginLockout | null = null;
   private taskTable: TaskTable | null = null;
-  /** Tells the fleet the BMC's state changed (for its state directory). */
-  readonly changed: () => void;
+  /** Tells the fleet a BMC's state changed (for its state directory): one function for every BMC of the service. */
+  private readonly tell: (bmc: EmulatedBmc) => void;
   /**
    * The last boot override set over Redfish asked for UefiHttp, which IPMI's boot flags carry as PXE (network boot,
    * IPMI 2.0 Table 28-14 has no HTTP boot): while the flags still say PXE, Redfish shows UefiHttp.
    */
   uefiHttp = false;
+  /** Systems/1 as last answered (resources/system.ts): made again only when what it shows changed. */
+  systemDocument: { version: number; json: string; headers: Readonly<Record<string, string>> } | null = null;
   /** The end of the BMC's last reboot when this state last looked (redfish-service.ts ends the sessions after a new one). */
   rebootSeen: number;
 
-  constructor(bmc: EmulatedBmc, media: BmcMedia | null, config: RedfishConfig, changed: () => void, clock: Clock = systemClock) {
+  constructor(bmc: EmulatedBmc, media: BmcMedia | null, config: RedfishConfig, changed: (bmc: EmulatedBmc) => void, clock: Clock = systemClock) {
     this.bmc = bmc;
     this.clock = clock;
     this.media = media;
     this.config = config;
-    this.changed = changed;
+    this.tell = changed;
     this.rebootSeen = bmc.faults.rebootUntil;
+  }
+
+  /** Tells the fleet the BMC's state changed (for its state directory). */
+  changed(): void {
+    this.tell(this.bmc);
   }
 
   /** Its sessions (made when first used). */

@@ -20,29 +20,66 @@ export interface RedfishRequest {
 /** The realm a 401 names (RFC 7617 §2). */
 const UNAUTHORIZED_HEADERS = Object.freeze({ 'WWW-Authenticate': 'Basic realm="Redfish"' });
 
-interface CompiledRoute { route: Route; pattern: RegExp }
+/** A route and its place in the table: of the routes on one path, the first one for the method answers. */
+interface Placed { route: Route; order: number }
 
-/** Routes matched by path, then method. */
+/** One path segment of the table: the segments after it by name, a {placeholder} after it, the routes ending at it. */
+interface SegmentNode { named: Map<string, SegmentNode>; placeholder: SegmentNode | null; routes: Placed[] }
+
+const segmentNode = (): SegmentNode => ({ named: new Map(), placeholder: null, routes: [] });
+
+/** The routes on one path, in table order, with the placeholders' segments each takes. */
+type OnPath = Array<{ route: Route; params: string[] }>;
+
+/** Routes matched by path, segment by segment (a {name} matches any one non-empty segment), then method. */
 export class RouteTable {
-  private readonly routes: CompiledRoute[];
+  private readonly root = segmentNode();
+  /** The routes on each path that names a route without placeholders, found once: most requests ask for one. */
+  private readonly literal = new Map<string, OnPath>();
 
   constructor(routes: readonly Route[]) {
-    this.routes = routes.map((route) => ({
-      route,
-      pattern: new RegExp(`^${route.path.replace(/[.$]/g, '\\$&').replace(/\{[^}]+\}/g, '([^/]+)')}$`),
-    }));
+    routes.forEach((route, order) => {
+      let node = this.root;
+      for (const segment of route.path.split('/')) {
+        if (/^\{[^}]+\}$/.test(segment)) node = node.placeholder ??= segmentNode();
+        else node = node.named.get(segment) ?? node.named.set(segment, segmentNode()).get(segment)!;
+      }
+      node.routes.push({ route, order });
+    });
+    for (const { path } of routes) if (!path.includes('{') && !this.literal.has(path)) this.literal.set(path, this.onPath(path));
   }
 
   /** The route for `method` on `path` and its placeholders; throws RedfishError 404 or 405. */
   find(method: string, path: string): { route: Route; params: string[] } {
-    const onPath = this.routes.flatMap(({ route, pattern }) => {
-      const m = pattern.exec(path);
-      return m ? [{ route, params: m.slice(1).map((segment) => decodedSegment(segment, path)) }] : [];
-    });
+    const onPath = this.literal.get(path) ?? this.onPath(path);
     if (onPath.length === 0) throw new RedfishError(404, 'ResourceNotFound', [typeOf(path), path]);
     const found = onPath.find((r) => r.route.method === method);
     if (!found) throw new RedfishError(405, 'GeneralError', [], { Allow: onPath.map((r) => r.route.method).join(', ') });
     return found;
+  }
+
+  /** Every route on `path`, in table order, its placeholders percent-decoded (a malformed one: 404). */
+  private onPath(path: string): OnPath {
+    const found: Array<Placed & { params: string[] }> = [];
+    collect(this.root, path.split('/'), 0, [], found);
+    if (found.length > 1) found.sort((a, b) => a.order - b.order);
+    return found.map(({ route, params }) => ({ route, params: params.map((segment) => decodedSegment(segment, path)) }));
+  }
+}
+
+/** Every route whose path matches `segments` from `at` on, with the placeholders' segments (still percent-encoded). */
+function collect(node: SegmentNode, segments: readonly string[], at: number, params: string[], out: Array<Placed & { params: string[] }>): void {
+  if (at === segments.length) {
+    for (const placed of node.routes) out.push({ ...placed, params: params.slice() });
+    return;
+  }
+  const segment = segments[at];
+  const named = node.named.get(segment);
+  if (named) collect(named, segments, at + 1, params, out);
+  if (node.placeholder && segment !== '') {
+    params.push(segment);
+    collect(node.placeholder, segments, at + 1, params, out);
+    params.pop();
   }
 }
 
@@ -71,8 +108,13 @@ export async function dispatch(table: RouteTable, target: BmcRedfish, request: R
 
 /** The path without query or fragment, one trailing slash dropped (/redfish/v1/ is /redfish/v1). */
 export function canonicalPath(url: string): string {
-  const path = url.split(/[?#]/)[0];
-  return path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  let end = url.length;
+  const query = url.indexOf('?');
+  if (query >= 0) end = query;
+  const fragment = url.indexOf('#');
+  if (fragment >= 0 && fragment < end) end = fragment;
+  if (end > 1 && url.charCodeAt(end - 1) === 0x2f) end--; // '/'
+  return end === url.length ? url : url.slice(0, end);
 }
 
 /** The query of a request target (RFC 3986 §3.4): after the first ?, before any #. */

@@ -6,19 +6,20 @@ export interface LockoutSettings { threshold: number; durationMs: number }
 
 export class LoginLockout {
   private readonly settings: LockoutSettings;
-  /** User name -> bad passwords in a row, and until when the user is locked (0: not locked). */
-  private readonly users = new Map<string, { failures: number; lockedUntil: number }>();
+  /** User name -> bad passwords in a row, and until when the user is locked (0: not locked); made at the first bad one. */
+  private users: Map<string, { failures: number; lockedUntil: number }> | null = null;
 
   constructor(settings: LockoutSettings) {
     this.settings = settings;
   }
 
   isLocked(userName: string, now: number): boolean {
-    return now < (this.users.get(userName)?.lockedUntil ?? 0);
+    return now < (this.users?.get(userName)?.lockedUntil ?? 0);
   }
 
   /** Counts a bad password of a user the table has; true when this one locked the user. */
   failed(userName: string, now: number): boolean {
+    this.users ??= new Map();
     const entry = this.users.get(userName) ?? { failures: 0, lockedUntil: 0 };
     this.users.set(userName, entry);
     entry.failures++;
@@ -29,6 +30,6 @@ export class LoginLockout {
   }
 
   succeeded(userName: string): void {
-    this.users.delete(userName);
+    this.users?.delete(userName);
   }
 }

@@ -1,18 +1,20 @@
 // The Redfish services of one fleet process's BMCs (issue 16): one HTTP server, not listening itself, fed the TCP
 // connections the fleet's one listener for the port hands over by local address (emulator/fleet/tcp-ports.ts), each
 // wrapped in TLS with a certificate for its BMC's address, issued by the fleet CA when first needed. Bounded
-// connections, header and request times and body size; the BMC's faults apply (rebooting: silent, busy: 503 with
-// a date Retry-After, latency: added to every answer). Per-BMC state is made on that BMC's first request.
+// connections (connection-table.ts), header and request times and body size; the BMC's faults apply (rebooting:
+// silent, busy: 503 with a date Retry-After, latency: added to every answer). Per-BMC state is made on that BMC's
+// first request that needs it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { TLSSocket, createSecureContext, type SecureContext } from 'node:tls';
 import type { Clock } from '../../runtime/clock.js';
-import { limitConnections, serverTimeouts, type ConnectionLimits } from '../../runtime/http/connection-limits.js';
-import { errorBody } from '../../protocols/redfish/messages.js';
+import { serverTimeouts } from '../../runtime/http/connection-limits.js';
+import { errorBody, RedfishError } from '../../protocols/redfish/messages.js';
 import type { EmulatedBmc } from '../bmc/emulated-bmc.js';
 import type { BmcMedia } from '../media/bmc-media.js';
 import type { RedfishConfig } from '../fleet/schema/redfish.js';
 import { BmcRedfish } from './bmc-redfish.js';
+import { ConnectionTable } from './connection-table.js';
 import { canonicalPath, dispatch, RouteTable } from './dispatch.js';
 import { makeCa, ServerCertificates, type CaMaterial } from './fleet-ca.js';
 import { REDFISH_ROUTES } from './routes.js';
@@ -28,13 +30,41 @@ import type { RedfishAnswer } from './route.js';
 const MAX_TLS_CONTEXTS = 64;
 const HEADERS_TIMEOUT_MS = 10_000;
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A connection in the middle of a request (or its answer not read) with no traffic this long is closed. */
 const IDLE_TIMEOUT_MS = 60_000;
+/**
+ * A kept-alive connection waiting for its next request is closed after this long, as OpenBMC bmcweb does (15 minutes:
+ * DeadlineTimerType::Keepalive in http/http_connection.hpp); Node's default, 5 s, made a client that visits many BMCs
+ * in turn reconnect (a TLS handshake) on each visit, although its session lives far longer.
+ */
+export const KEEP_ALIVE_IDLE_MS = 15 * 60_000;
+/** Connections open at once to one BMC: bmcweb drops a new one while 200 are open (Connection::start). */
+export const MAX_CONNECTIONS_PER_BMC = 200;
 /** An SSE stream's comment line this often, so that an idle one outlives the connection idle timeout. */
 const STREAM_KEEPALIVE_MS = 20_000;
 /** Multipart push bodies (each up to the firmware model's largest image) read at once in a fleet process; 503 past it. */
 const MAX_PUSHES_READING = 2;
 /** A push body's room for its part headers and UpdateParameters, besides the image. */
 const PUSH_OVERHEAD_BYTES = 64 * 1024;
+
+/**
+ * Frees a TLS context's OpenSSL memory (about 26 KB) now. Node tells V8 of only 1 KB for it, so V8 collected the
+ * contexts dropped from the cache long after: a warm-up reaching 900 BMCs kept about 20 MB more until then. Connections
+ * made with it go on: each OpenSSL connection holds its own reference to the context (SSL_new), and a context dropped
+ * from the cache is never given to a new one. Node's SecureContext has no public close: this is its native handle's
+ * (the `context` property, Node 20).
+ */
+function release(context: SecureContext): void {
+  (context as unknown as { context: { close(): void } }).context.close();
+}
+
+const NO_BODY = Buffer.alloc(0);
+
+/** A request carries a body only with Content-Length (not 0) or Transfer-Encoding (RFC 9112 §6.3). */
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
 
 export interface RedfishTargets {
   bmc(ip: string): EmulatedBmc | undefined;
@@ -49,6 +79,9 @@ export interface RedfishServiceOptions {
   ca: CaMaterial | null;
   clock: Clock;
   targets: RedfishTargets;
+  /** Tests: other bounds than a real BMC's (MAX_CONNECTIONS_PER_BMC, KEEP_ALIVE_IDLE_MS). */
+  maxConnectionsPerBmc?: number;
+  keepAliveIdleMs?: number;
 }
 
 export class RedfishService {
@@ -60,10 +93,13 @@ export class RedfishService {
   private readonly ca: CaMaterial | null;
   private certs: ServerCertificates | null = null;
   private readonly contexts = new Map<string, SecureContext>();
-  /** BMC address -> its Redfish state, made on its first request. */
-  private readonly states = new Map<string, BmcRedfish>();
+  /** Each BMC's Redfish state, made on its first request; a BMC removed from the fleet takes its state with it. */
+  private readonly states = new WeakMap<EmulatedBmc, BmcRedfish>();
+  private readonly changed = (bmc: EmulatedBmc) => this.targets.changed(bmc);
   /** The socket HTTP reads from -> the BMC address it was made to. */
   private readonly owners = new WeakMap<object, string>();
+  /** The open connections (the sockets HTTP reads from), bounded per BMC, per source and in all. */
+  private readonly connections: ConnectionTable<Socket>;
   private readonly maxBodyBytes: number;
   private pushesReading = 0;
 
@@ -73,12 +109,13 @@ export class RedfishService {
     this.targets = o.targets;
     this.ca = o.ca;
     this.maxBodyBytes = o.config.maxBodyKiB * 1024;
-    const limits: ConnectionLimits = {
-      maxConnections: o.config.maxConnections, maxConnectionsPerSource: o.config.maxConnectionsPerSource,
-      headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS, idleTimeoutMs: IDLE_TIMEOUT_MS,
-    };
-    this.server = createServer({ ...serverTimeouts(limits) }, (req, res) => { void this.request(req, res); });
-    limitConnections(this.server, limits);
+    this.connections = new ConnectionTable({
+      maxConnections: o.config.maxConnections, maxPerSource: o.config.maxConnectionsPerSource, maxPerBmc: o.maxConnectionsPerBmc ?? MAX_CONNECTIONS_PER_BMC,
+    });
+    const stages = serverTimeouts({ headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS });
+    this.server = createServer(stages, (req, res) => { void this.request(req, res); });
+    this.server.setTimeout(IDLE_TIMEOUT_MS); // no 'timeout' listener: Node destroys the idle socket
+    this.server.keepAliveTimeout = o.keepAliveIdleMs ?? KEEP_ALIVE_IDLE_MS;
     // The server never listens (connections come from the fleet's listener), and Node starts checking the header and
     // request timeouts of its connections on 'listening' only: without this, a client that never finishes its headers
     // would hold its connection until the idle timeout.
@@ -88,11 +125,19 @@ export class RedfishService {
   /** A TCP connection made to `ip` (paused, as the fleet hands it over). */
   accept(ip: string, socket: Socket): void {
     socket.on('error', () => { /* a peer that resets: only its connection ends */ });
+    const source = socket.remoteAddress ?? '';
+    if (this.connections.refusal(ip, source) !== null) {
+      socket.destroy(); // before any TLS: a refused connection costs no certificate
+      return;
+    }
     let stream: Socket = socket;
     if (this.config.tls) {
       stream = new TLSSocket(socket, { isServer: true, secureContext: this.contextFor(ip) });
       stream.on('error', () => { /* a failed handshake (a client that does not trust the CA) ends the connection */ });
     }
+    const admission = this.connections.admit(stream, ip, source);
+    if (admission.admitted) admission.evicted?.destroy(); // always admitted: refusal() said so just now
+    stream.once('close', () => this.connections.closed(stream));
     this.owners.set(stream, ip);
     this.server.emit('connection', stream);
     socket.resume();
@@ -110,22 +155,43 @@ export class RedfishService {
     } else {
       this.certs ??= new ServerCertificates(this.ca ?? makeCa('shard', this.clock.now()));
       context = createSecureContext({ key: this.certs.keyPem, cert: this.certs.issue(ip, this.clock.now()) });
-      if (this.contexts.size >= MAX_TLS_CONTEXTS) this.contexts.delete(this.contexts.keys().next().value!);
+      if (this.contexts.size >= MAX_TLS_CONTEXTS) {
+        const [oldest, old] = this.contexts.entries().next().value!;
+        this.contexts.delete(oldest);
+        release(old);
+      }
     }
     this.contexts.set(ip, context);
     return context;
   }
 
-  private stateFor(ip: string, bmc: EmulatedBmc): BmcRedfish {
-    let state = this.states.get(ip);
+  /**
+   * The BMC's Redfish state. A BMC without one yet that is asked for a public document (the service root, as a
+   * discovery sweep asks every BMC) or for nothing it serves gets one for this request only: such a sweep leaves the
+   * fleet holding nothing.
+   */
+  private stateFor(bmc: EmulatedBmc, method: string, url: string): BmcRedfish {
+    let state = this.states.get(bmc);
     if (!state) {
-      state = new BmcRedfish(bmc, this.targets.media(ip), this.config, () => this.targets.changed(bmc), this.clock);
-      this.states.set(ip, state);
+      state = new BmcRedfish(bmc, this.targets.media(bmc.model.ip), this.config, this.changed, this.clock);
+      if (!this.needsNoState(method, url)) this.states.set(bmc, state);
     }
     return state;
   }
 
+  /** A GET of a document anyone may read (the service root, $metadata, the OData service document), or no route at all. */
+  private needsNoState(method: string, url: string): boolean {
+    try {
+      const { route } = this.table.find(method, canonicalPath(url));
+      return method === 'GET' && route.privilege === null;
+    } catch (err) {
+      if (err instanceof RedfishError) return true; // 404 or 405: answered without any state
+      throw err;
+    }
+  }
+
   private async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.connections.requested(req.socket);
     const ip = this.owners.get(req.socket);
     const bmc = ip === undefined ? undefined : this.targets.bmc(ip);
     if (ip === undefined || !bmc) {
@@ -138,14 +204,17 @@ export class RedfishService {
       return;
     }
     // A multipart push brings a firmware image: its body may be as large as the firmware model takes, a few at a time.
-    const push = canonicalPath(req.url ?? '/') === PUSH_URI && req.method === 'POST';
+    const push = req.method === 'POST' && canonicalPath(req.url ?? '/') === PUSH_URI;
     if (push && this.pushesReading >= MAX_PUSHES_READING) {
       this.send(res, { status: 503, body: errorBody('ServiceTemporarilyUnavailable', ['1']), headers: { 'Retry-After': new Date(received + 1000).toUTCString(), Connection: 'close' } }, 0);
       return;
     }
-    if (push) this.pushesReading++;
-    const body = await this.readBody(req, push ? bmc.model.firmware.maxFirmwareBytes + PUSH_OVERHEAD_BYTES : this.maxBodyBytes)
-      .finally(() => { if (push) this.pushesReading--; });
+    let body: Buffer | null = NO_BODY;
+    if (hasBody(req)) {
+      if (push) this.pushesReading++;
+      body = await this.readBody(req, push ? bmc.model.firmware.maxFirmwareBytes + PUSH_OVERHEAD_BYTES : this.maxBodyBytes)
+        .finally(() => { if (push) this.pushesReading--; });
+    }
     if (body === null) {
       this.send(res, { status: 413, body: errorBody('GeneralError'), headers: { Connection: 'close' } }, 0);
       return;
@@ -159,7 +228,7 @@ export class RedfishService {
         headers: { 'Retry-After': new Date(bmc.faults.busyUntil).toUTCString() },
       };
     } else {
-      const state = this.stateFor(ip, bmc);
+      const state = this.stateFor(bmc, req.method ?? 'GET', req.url ?? '/');
       // A reboot of the controller since the last request (the control API's, or after a firmware activation) ended every session.
       if (state.rebootSeen !== bmc.faults.rebootUntil) {
         state.endSessions();
@@ -193,19 +262,24 @@ export class RedfishService {
   }
 
   private send(res: ServerResponse, answer: RedfishAnswer, delayMs: number): void {
+    const socket = res.socket;
     const write = () => {
       if (res.destroyed) return;
       if (answer.stream) {
         this.openStream(res, answer.stream);
         return;
       }
-      const json = answer.body === undefined ? undefined : JSON.stringify(answer.body);
-      res.writeHead(answer.status, {
-        'OData-Version': '4.0',
-        ...(json === undefined ? {} : { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(json) }),
-        ...answer.headers,
-      });
-      res.end(json);
+      // json before body: a kept document's body is parsed back from its json when read
+      const text = answer.document?.text ?? answer.json ?? (answer.body === undefined ? undefined : JSON.stringify(answer.body));
+      const headers: Record<string, string | number> = { 'OData-Version': '4.0' };
+      if (text !== undefined) {
+        headers['Content-Type'] = answer.document?.contentType ?? 'application/json; charset=utf-8';
+        headers['Content-Length'] = Buffer.byteLength(text);
+      }
+      if (answer.headers) Object.assign(headers, answer.headers);
+      res.writeHead(answer.status, headers);
+      res.end(text);
+      if (socket) this.connections.answered(socket);
     };
     if (delayMs > 0) this.clock.setTimeout(write, delayMs);
     else write();

@@ -9,6 +9,10 @@ export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 export interface RedfishAnswer {
   status: number;
   body?: object;
+  /** The body as JSON text, when the handler kept it (a document unchanged since it was last asked for): sent as is. */
+  json?: string;
+  /** A body that is not JSON (the CSDL $metadata document): its media type and text. */
+  document?: { contentType: string; text: string };
   headers?: Record<string, string>;
   /** A stream instead of a body (server-sent events): the service opens it and hands it over until the client leaves. */
   stream?: (out: OpenStream) => void;
@@ -50,6 +54,11 @@ export interface Route {
 /** 200 with a resource. */
 export function ok(body: object, headers?: Record<string, string>): RedfishAnswer {
   return { status: 200, body, headers };
+}
+
+/** 200 with a document kept as JSON text (unchanged since it was made): sent as is; its `body` is parsed back when read. */
+export function okKept(json: string, headers?: Record<string, string>): RedfishAnswer {
+  return { status: 200, json, headers, get body() { return JSON.parse(json) as object; } };
 }
 
 /** 204: an action done, nothing to show. */

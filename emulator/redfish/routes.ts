@@ -5,6 +5,7 @@ import { chassisSubsystemRoutes } from './resources/chassis-subsystems.js';
 import { eventServiceRoutes } from './resources/event-service.js';
 import { logServiceRoutes } from './resources/log-service.js';
 import { managerRoutes } from './resources/manager.js';
+import { metadataRoutes } from './resources/metadata.js';
 import { serviceRootRoutes } from './resources/service-root.js';
 import { sessionRoutes } from './resources/sessions.js';
 import { systemInventoryRoutes } from './resources/system-inventory.js';
@@ -16,6 +17,7 @@ import type { Route } from './route.js';
 
 export const REDFISH_ROUTES: readonly Route[] = [
   ...serviceRootRoutes,
+  ...metadataRoutes,
   ...sessionRoutes,
   ...accountRoutes,
   ...systemRoutes,

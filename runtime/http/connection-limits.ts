@@ -18,7 +18,7 @@ export interface ConnectionLimits {
 }
 
 /** The options of http.createServer that apply `limits` (Node checks the header and request timeouts periodically). */
-export function serverTimeouts(limits: ConnectionLimits): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+export function serverTimeouts(limits: Pick<ConnectionLimits, 'headersTimeoutMs' | 'requestTimeoutMs'>): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
   return {
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: Math.max(limits.requestTimeoutMs, limits.headersTimeoutMs),

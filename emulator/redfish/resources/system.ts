@@ -3,6 +3,7 @@
 // (PATCH with If-Match: 412 when the ETag changed), and summaries of the hardware template the OEM inventory command
 // and FRU read.
 import { createHash } from 'node:crypto';
+import { BootParam } from '../../../protocols/ipmi/commands/boot-options.js';
 import { ChassisAction } from '../../../protocols/ipmi/commands/chassis.js';
 import { formatGuid } from '../../../protocols/ipmi/commands/device.js';
 import { RedfishError } from '../../../protocols/redfish/messages.js';
@@ -11,7 +12,7 @@ import { controlPower } from '../../bmc/power.js';
 import { BOOT_TARGETS, BOOT_ENABLED, BOOT_MODES, readBoot, writeBoot } from '../boot-override.js';
 import type { BmcRedfish } from '../bmc-redfish.js';
 import { RedfishPrivilege } from '../roles.js';
-import { collection, ENABLED_OK, link, NO_CONTENT, ok, type Route, type RouteContext } from '../route.js';
+import { collection, ENABLED_OK, link, NO_CONTENT, ok, okKept, type RedfishAnswer, type Route, type RouteContext } from '../route.js';
 
 export const SYSTEM = '/redfish/v1/Systems/1';
 const RESET_TARGET = `${SYSTEM}/Actions/ComputerSystem.Reset`;
@@ -65,8 +66,33 @@ export function systemBody(target: BmcRedfish): object {
 }
 
 /** A strong ETag of the system's representation (RFC 9110 §8.8.3): it changes with power, boot override or hardware. */
-export function systemEtag(body: object): string {
-  return `"${createHash('sha256').update(JSON.stringify(body)).digest('hex').slice(0, 16)}"`;
+function etagOf(json: string): string {
+  return `"${createHash('sha256').update(json).digest('hex').slice(0, 16)}"`;
+}
+
+/**
+ * What of Systems/1 can change, as one number: power, the UefiHttp reading and the boot flags' bytes (parameter 5,
+ * 5 bytes: IPMI 2.0 Table 28-14); the rest (hardware, GUID, virtual media) is fixed for the BMC. Null: flags of
+ * another length, never kept.
+ */
+function systemVersion(target: BmcRedfish): number | null {
+  const flags = target.bmc.model.bootOptions.read(BootParam.BOOT_FLAGS, 0);
+  if (!flags.ok || flags.data.length > 5) return null;
+  let version = (target.bmc.model.powerOn ? 2 : 0) + (target.uefiHttp ? 1 : 0);
+  for (const byte of flags.data) version = version * 256 + byte;
+  return version;
+}
+
+/** 200 with the system and its ETag: serialized once per version of it, then sent as kept. */
+function systemAnswer(target: BmcRedfish): RedfishAnswer {
+  const version = systemVersion(target);
+  let kept = target.systemDocument;
+  if (kept === null || version === null || kept.version !== version) {
+    const json = JSON.stringify(systemBody(target));
+    kept = { version: version ?? -1, json, headers: Object.freeze({ ETag: etagOf(json) }) };
+    if (version !== null) target.systemDocument = kept;
+  }
+  return okKept(kept.json, kept.headers as Record<string, string>);
 }
 
 /** If-Match (RFC 9110 §13.1.1): absent or "*" passes; else one of its tags must be the current one (W/ ignored, as sushy retries with it). */
@@ -95,22 +121,18 @@ export const systemRoutes: readonly Route[] = [
   { method: 'GET', path: '/redfish/v1/Systems', privilege: RedfishPrivilege.Login, handle: () => ok(collection('/redfish/v1/Systems', 'ComputerSystemCollection', 'Computer System Collection', [SYSTEM])) },
   {
     method: 'GET', path: SYSTEM, privilege: RedfishPrivilege.Login,
-    handle: ({ target }) => {
-      const body = systemBody(target);
-      return ok(body, { ETag: systemEtag(body) });
-    },
+    handle: ({ target }) => systemAnswer(target),
   },
   {
     method: 'PATCH', path: SYSTEM, privilege: RedfishPrivilege.ConfigureComponents,
     handle: (ctx) => {
-      checkIfMatch(ctx, systemEtag(systemBody(ctx.target)));
+      checkIfMatch(ctx, systemAnswer(ctx.target).headers!.ETag);
       const body = ctx.body;
       if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new RedfishError(400, 'MalformedJSON');
       for (const key of Object.keys(body)) if (key !== 'Boot') throw new RedfishError(400, 'PropertyNotWritable', [key]);
       const boot = (body as { Boot?: unknown }).Boot;
       if (boot !== undefined) writeBoot(ctx.target, boot, ctx.now);
-      const after = systemBody(ctx.target);
-      return ok(after, { ETag: systemEtag(after) });
+      return systemAnswer(ctx.target);
     },
   },
   {
