@@ -34,8 +34,14 @@ example:
   bmcfleet bench ipmi --targets 127.1.0.1-127.1.0.100 --port 9623 --concurrency 64 --duration 20 --json
 `;
 
+const IPMI_OPTIONS = {
+  targets: { type: 'string' }, port: { type: 'string' }, concurrency: { type: 'string' }, duration: { type: 'string' },
+  cipher: { type: 'string' }, command: { type: 'string' }, sessions: { type: 'boolean' }, timeout: { type: 'string' },
+  user: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
 export const benchCommand = {
-  summary: 'load-test BMCs over RMCP+ (requests/s, latency, session setups/s)',
+  options: { ipmi: IPMI_OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -43,11 +49,7 @@ export const benchCommand = {
       return what === undefined ? 2 : 0;
     }
     if (what !== 'ipmi') throw new UsageError(`unknown benchmark "${what}" (known: ipmi)`);
-    const { values } = parse(rest, {
-      targets: { type: 'string' }, port: { type: 'string' }, concurrency: { type: 'string' }, duration: { type: 'string' },
-      cipher: { type: 'string' }, command: { type: 'string' }, sessions: { type: 'boolean' }, timeout: { type: 'string' },
-      user: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' },
-    });
+    const { values } = parse(rest, IPMI_OPTIONS);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;
