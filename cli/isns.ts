@@ -133,6 +133,8 @@ bmcfleet's OUI prefix 42-4D-46) that emulated targets publish. With --dds, the d
 their members instead.
 Note: servers show a node only what it shares a DD with; register --source as a control node
 (bmcfleet isns register --name IQN --type control) to see everything on our server.
+
+options:
 ${CLIENT_OPTIONS_HELP}`;
 
 const REGISTER_HELP = `usage: bmcfleet isns register --server HOST:PORT --name IQN --type target|initiator|control
@@ -153,6 +155,8 @@ const DEREGISTER_HELP = `usage: bmcfleet isns deregister --server HOST:PORT (--n
 
 Removes one node (DevDereg with its iSCSI Name) or a whole entity and everything in it. The source must
 belong to the entity (default: the node named by --name).
+
+options:
 ${CLIENT_OPTIONS_HELP}`;
 
 const DD_HELP = `usage: bmcfleet isns dd create --server HOST:PORT [--name X] --member IQN...
@@ -162,6 +166,8 @@ const DD_HELP = `usage: bmcfleet isns dd create --server HOST:PORT [--name X] --
        bmcfleet isns dd list   --server HOST:PORT [--json]
 
 Discovery domains (DDReg / DDDereg): nodes that share a DD can see each other.
+
+options:
 ${CLIENT_OPTIONS_HELP}`;
 
 const DDS_HELP = `usage: bmcfleet isns dds create  --server HOST:PORT [--name X] --dd N... [--enabled]
@@ -173,6 +179,8 @@ Discovery domain sets (DDSReg / DDSDereg, RFC 4171 §5.6.5.11-12): a DD that is 
 its members to each other only while one of those sets is enabled; a DD in no set is always on. A new set
 is disabled unless created with --enabled, so creating one switches its DDs off. When a DD goes on or off,
 each member registered for SCNs is told. open-isns isnsd does not support sets (status 15).
+
+options:
 ${CLIENT_OPTIONS_HELP}`;
 
 /** maxConnectionsPerSource -> max-connections-per-source: each limit of limits.ts is an option of serve. */
