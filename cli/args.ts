@@ -1,6 +1,7 @@
 // Small helpers over node:util parseArgs for every subcommand: typed numbers, clear errors.
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { LOG_FORMAT_ENV, LOG_LEVEL_ENV } from '../runtime/log.js';
 
 export class UsageError extends Error {
   constructor(message: string) {
@@ -11,8 +12,19 @@ export class UsageError extends Error {
 
 export type Values = Record<string, string | boolean | undefined>;
 
+/** A command's options as parseArgs takes them (--help is added by parse()). */
+export type OptionTable = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * --log-level and --log-format as `bmcfleet --help` and the help of each command that writes the diagnostics log list
+ * them (bmcfleet takes them before or after any command: cli/bmcfleet.ts).
+ */
+export const LOG_OPTIONS_HELP = `  --log-level L    the diagnostics log on stderr: fatal, error, warn, info (default), debug or trace
+                   (or ${LOG_LEVEL_ENV}; a fleet's shard processes log at their parent's level)
+  --log-format F   pretty (default on a terminal) or json (one object a line; the default otherwise; or ${LOG_FORMAT_ENV})`;
+
 /** argv's options (and, when `allowPositionals`, its other arguments); a mistake is a UsageError. */
-export function parse(argv: string[], options: NonNullable<ParseArgsConfig['options']>, allowPositionals = false): { values: Values; positionals: string[] } {
+export function parse(argv: string[], options: OptionTable, allowPositionals = false): { values: Values; positionals: string[] } {
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (err) {

@@ -34,8 +34,14 @@ example:
   bmcfleet bench ipmi --targets 127.1.0.1-127.1.0.100 --port 9623 --concurrency 64 --duration 20 --json
 `;
 
+const IPMI_OPTIONS = {
+  targets: { type: 'string' }, port: { type: 'string' }, concurrency: { type: 'string' }, duration: { type: 'string' },
+  cipher: { type: 'string' }, command: { type: 'string' }, sessions: { type: 'boolean' }, timeout: { type: 'string' },
+  user: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
 export const benchCommand = {
-  summary: 'load-test BMCs over RMCP+ (requests/s, latency, session setups/s)',
+  options: { ipmi: IPMI_OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -43,11 +49,7 @@ export const benchCommand = {
       return what === undefined ? 2 : 0;
     }
     if (what !== 'ipmi') throw new UsageError(`unknown benchmark "${what}" (known: ipmi)`);
-    const { values } = parse(rest, {
-      targets: { type: 'string' }, port: { type: 'string' }, concurrency: { type: 'string' }, duration: { type: 'string' },
-      cipher: { type: 'string' }, command: { type: 'string' }, sessions: { type: 'boolean' }, timeout: { type: 'string' },
-      user: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' },
-    });
+    const { values } = parse(rest, IPMI_OPTIONS);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;
@@ -56,17 +58,21 @@ export const benchCommand = {
     if (!targetSpec) throw new UsageError('--targets is required (e.g. --targets 127.1.0.1-127.1.0.100)');
     const command = (str(values, 'command') ?? 'get-device-id') as LoadCommand;
     if (!(command in LOAD_COMMANDS)) throw new UsageError(`--command must be one of ${Object.keys(LOAD_COMMANDS).join(', ')}`);
-    const report = await runIpmiLoad({
+    const options = {
       targets: parseTargets(targetSpec),
       port: integer(str(values, 'port'), 'port', 623, 1, 65535),
       concurrency: integer(str(values, 'concurrency'), 'concurrency', 16, 1, 10_000),
       durationMs: integer(str(values, 'duration'), 'duration', 10, 1, 86_400) * 1000,
       cipherSuite: integer(str(values, 'cipher'), 'cipher', 17, 0, 17),
       command,
-      mode: values.sessions ? 'sessions' : 'requests',
+      mode: values.sessions ? 'sessions' as const : 'requests' as const,
       timeoutMs: integer(str(values, 'timeout'), 'timeout', 1000, 10, 60_000),
       ...login(values),
-    });
+    };
+    // The load generator waits on the Clock, whose timers do not hold the process open: while every worker backed off
+    // from a full session table (no socket open), the process ended silently with exit 0. This timer holds it open.
+    const alive = setInterval(() => {}, 60_000);
+    const report = await runIpmiLoad(options).finally(() => clearInterval(alive));
     if (values.json) {
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else {

@@ -1,43 +1,9 @@
 #!/usr/bin/env node
 // bmcfleet: the command-line entry point; each subcommand lives in its own file.
-import { UsageError } from './args.js';
+import { LOG_OPTIONS_HELP, UsageError } from './args.js';
 import { LOG_FORMATS, LOG_FORMAT_ENV, LOG_LEVELS, LOG_LEVEL_ENV, parseLogFormat, parseLogLevel } from '../runtime/log.js';
-import { benchCommand } from './bench.js';
-import { bootcfgCommand } from './bootcfg.js';
-import { clusterUpdateCommand } from './cluster-update.js';
-import { ctlCommand } from './ctl.js';
-import { emulateCommand } from './emulate.js';
-import { firmwareCommand } from './firmware.js';
-import { fleetCommand } from './fleet.js';
-import { imageCommand } from './image.js';
-import { solCommand } from './sol.js';
-import { isnsCommand } from './isns.js';
+import { COMMANDS } from './commands.js';
 import { packageVersion } from './package-info.js';
-import { provisionCommand } from './provision.js';
-import { managerCommand } from './manager.js';
-import { rmcCommand } from './rmc.js';
-import { rolloutCommand } from './rollout.js';
-import { slpCommand } from './slp.js';
-
-interface Subcommand { summary: string; run(argv: string[]): Promise<number> }
-
-const COMMANDS: Record<string, Subcommand> = {
-  emulate: emulateCommand,
-  ctl: ctlCommand,
-  fleet: fleetCommand,
-  bench: benchCommand,
-  sol: solCommand,
-  isns: isnsCommand,
-  slp: slpCommand,
-  firmware: firmwareCommand,
-  manager: managerCommand,
-  rollout: rolloutCommand,
-  rmc: rmcCommand,
-  provision: provisionCommand,
-  'cluster-update': clusterUpdateCommand,
-  bootcfg: bootcfgCommand,
-  image: imageCommand,
-};
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length));
@@ -47,9 +13,7 @@ function usage(): string {
 usage: bmcfleet [--log-level L] [--log-format F] <command> [options]      (bmcfleet <command> --help for its options)
        bmcfleet --version
 
-  --log-level L    the diagnostics log on stderr: fatal, error, warn, info (default), debug or trace
-                   (or BMCFLEET_LOG_LEVEL; a fleet's shard processes log at their parent's level)
-  --log-format F   pretty (default on a terminal) or json (one object a line; the default otherwise)
+${LOG_OPTIONS_HELP}
 
 commands:
 ${lines.join('\n')}
@@ -71,17 +35,17 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    if (name === 'help' && rest[0] && COMMANDS[rest[0]]) return COMMANDS[rest[0]].run(['--help']);
+    if (name === 'help' && rest[0] && Object.hasOwn(COMMANDS, rest[0])) return (await COMMANDS[rest[0]].load()).run(['--help']);
     process.stdout.write(usage());
     return name ? 0 : 2;
   }
-  const cmd = COMMANDS[name];
+  const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
   if (!cmd) {
     process.stderr.write(`bmcfleet: unknown command "${name}"\n\n${usage()}`);
     return 2;
   }
   try {
-    return await cmd.run(rest);
+    return await (await cmd.load()).run(rest);
   } catch (err) {
     if (err instanceof UsageError) {
       process.stderr.write(`bmcfleet ${name}: ${err.message}\n(see: bmcfleet ${name} --help)\n`);

@@ -54,8 +54,12 @@ const OPTIONS_OF: Record<string, string[]> = {
   targets: ['manager', 'token-file', 'json'],
 };
 
+const OPTIONS = {
+  host: { type: 'string' }, size: { type: 'string' }, role: { type: 'string' }, wait: { type: 'boolean' }, json: { type: 'boolean' }, ...MANAGER_OPTIONS,
+} as const;
+
 export const bootcfgCommand = {
-  summary: 'iSCSI boot configuration: boot a host from a target the iSNS server lists (request, release, status, targets)',
+  options: { '': OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -63,9 +67,7 @@ export const bootcfgCommand = {
       return what === undefined ? 2 : 0;
     }
     if (!(what in OPTIONS_OF)) throw new UsageError(`unknown bootcfg command "${what}" (known: ${Object.keys(OPTIONS_OF).join(', ')})`);
-    const { values } = parse(rest, {
-      host: { type: 'string' }, size: { type: 'string' }, role: { type: 'string' }, wait: { type: 'boolean' }, json: { type: 'boolean' }, ...MANAGER_OPTIONS,
-    });
+    const { values } = parse(rest, OPTIONS);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

@@ -61,8 +61,13 @@ examples:
   bmcfleet cluster-update start --cluster fleets/cluster.yaml --update web-os-2.4.1.yaml --wait
 `;
 
+const OPTIONS = {
+  cluster: { type: 'string' }, update: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' },
+  wait: { type: 'boolean' }, 'retry-failed': { type: 'boolean' }, ...MANAGER_OPTIONS,
+} as const;
+
 export const clusterUpdateCommand = {
-  summary: 'update a whole cluster from one image, within max-down limits',
+  options: { '': OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -70,10 +75,7 @@ export const clusterUpdateCommand = {
       return what === undefined ? 2 : 0;
     }
     if (!COMMANDS.includes(what)) throw new UsageError(`unknown cluster-update command "${what}" (known: ${COMMANDS.join(', ')})`);
-    const { values, positionals } = parse(rest, {
-      cluster: { type: 'string' }, update: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' },
-      wait: { type: 'boolean' }, 'retry-failed': { type: 'boolean' }, ...MANAGER_OPTIONS,
-    }, true);
+    const { values, positionals } = parse(rest, OPTIONS, true);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

@@ -84,7 +84,7 @@ const COMMON = ['control', 'token-file', 'json', 'help'];
 type Row = Record<string, unknown>;
 
 export const ctlCommand = {
-  summary: 'a running fleet\'s control API: list, show, power, fault, stall, reboot, virtual media, sensors, sel, add, remove',
+  options: { '': OPTIONS },
   async run(argv: string[]): Promise<number> {
     const { values, positionals } = parse(argv, OPTIONS, true);
     const [what, ...args] = positionals;

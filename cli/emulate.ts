@@ -3,7 +3,7 @@
 import { USBIP_PORT } from '../protocols/usb-mass-storage/usbip-op.js';
 import { existsSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
-import { UsageError, integer, login, parse, str } from './args.js';
+import { LOG_OPTIONS_HELP, UsageError, integer, login, parse, str } from './args.js';
 import { checkFleetDocument, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
 import { redfishSection, type RedfishConfig } from '../emulator/fleet/schema/redfish.js';
 import { Fleet } from '../emulator/fleet/fleet.js';
@@ -61,6 +61,7 @@ options:
                      file per BMC, mode 0600, written within a second of a change and on stop) and
                      load them at start (a file that cannot be read back is renamed *.bad-TIME and its
                      BMC starts from its defaults); overrides the fleet file
+${LOG_OPTIONS_HELP}
   -h, --help         this help
 
 control API (HTTP + JSON):
@@ -75,25 +76,27 @@ examples:
   curl -X PUT -H 'content-type: application/json' -d '{"lossPercent": 5}' http://127.0.0.1:8623/bmcs/127.1.0.7/faults
 `;
 
+const OPTIONS = {
+  config: { type: 'string' },
+  bmcs: { type: 'string' },
+  'first-ip': { type: 'string' },
+  'ipmi-port': { type: 'string' },
+  'slp-port': { type: 'string' },
+  'redfish-port': { type: 'string' },
+  user: { type: 'string' },
+  password: { type: 'string' },
+  'allow-cipher-0': { type: 'boolean' },
+  'max-sessions': { type: 'string' },
+  shards: { type: 'string' },
+  control: { type: 'string' },
+  'state-dir': { type: 'string' },
+  'control-token-file': { type: 'string' },
+} as const;
+
 export const emulateCommand = {
-  summary: 'run a fleet of emulated BMCs (RMCP/RMCP+ on UDP)',
+  options: { '': OPTIONS },
   async run(argv: string[]): Promise<number> {
-    const { values } = parse(argv, {
-      config: { type: 'string' },
-      bmcs: { type: 'string' },
-      'first-ip': { type: 'string' },
-      'ipmi-port': { type: 'string' },
-      'slp-port': { type: 'string' },
-      'redfish-port': { type: 'string' },
-      user: { type: 'string' },
-      password: { type: 'string' },
-      'allow-cipher-0': { type: 'boolean' },
-      'max-sessions': { type: 'string' },
-      shards: { type: 'string' },
-      control: { type: 'string' },
-      'state-dir': { type: 'string' },
-      'control-token-file': { type: 'string' },
-    });
+    const { values } = parse(argv, OPTIONS);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

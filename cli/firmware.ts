@@ -90,8 +90,14 @@ function target(values: Record<string, string | boolean | undefined>): FirmwareT
   };
 }
 
+const PACK_OPTIONS = {
+  out: { type: 'string' }, version: { type: 'string' }, size: { type: 'string' }, template: { type: 'string' },
+  config: { type: 'string' }, 'device-id': { type: 'string' }, manufacturer: { type: 'string' }, product: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 export const firmwareCommand = {
-  summary: 'build HPM.1 firmware images for the emulated BMCs (ipmitool hpm upgrade)',
+  options: { pack: PACK_OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -99,11 +105,7 @@ export const firmwareCommand = {
       return what === undefined ? 2 : 0;
     }
     if (what !== 'pack') throw new UsageError(`unknown firmware command "${what}" (known: pack)`);
-    const { values } = parse(rest, {
-      out: { type: 'string' }, version: { type: 'string' }, size: { type: 'string' }, template: { type: 'string' },
-      config: { type: 'string' }, 'device-id': { type: 'string' }, manufacturer: { type: 'string' }, product: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+    const { values } = parse(rest, PACK_OPTIONS);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

@@ -42,8 +42,11 @@ examples:
   bmcfleet fleet validate fleets/*.yaml
 `;
 
+const VALIDATE_OPTIONS = { json: { type: 'boolean' } } as const;
+const INIT_OPTIONS = { force: { type: 'boolean' } } as const;
+
 export const fleetCommand = {
-  summary: 'check fleet files, every mistake with its line (validate); write a starter file (init)',
+  options: { validate: VALIDATE_OPTIONS, init: INIT_OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -57,7 +60,7 @@ export const fleetCommand = {
 };
 
 function validate(argv: string[]): number {
-  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, true);
+  const { values, positionals } = parse(argv, VALIDATE_OPTIONS, true);
   if (values.help) {
     process.stdout.write(HELP);
     return 0;
@@ -88,7 +91,7 @@ function summary(config: FleetConfig): { bmcs: number; racks: number; rmcs: numb
 }
 
 function init(argv: string[]): number {
-  const { values, positionals } = parse(argv, { force: { type: 'boolean' } }, true);
+  const { values, positionals } = parse(argv, INIT_OPTIONS, true);
   if (values.help) {
     process.stdout.write(HELP);
     return 0;

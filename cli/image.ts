@@ -45,8 +45,10 @@ function readConfig(dir: string): Record<string, string> {
   return values;
 }
 
+const BUILD_OPTIONS = { out: { type: 'string', short: 'o' }, json: { type: 'boolean' } } as const;
+
 export const imageCommand = {
-  summary: 'build install images for the emulated hosts (ISO 9660 with a SHA-256 manifest)',
+  options: { build: BUILD_OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -54,7 +56,7 @@ export const imageCommand = {
       return what === undefined ? 2 : 0;
     }
     if (what !== 'build') throw new UsageError(`unknown image command "${what}" (known: build)`);
-    const { values, positionals } = parse(rest, { out: { type: 'string', short: 'o' }, json: { type: 'boolean' } }, true);
+    const { values, positionals } = parse(rest, BUILD_OPTIONS, true);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

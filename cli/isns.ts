@@ -17,6 +17,14 @@ const DEFAULT_SOURCE = 'iqn.2026-11.org.bmcfleet:cli'; // the naming authority t
 const DEFAULT_HEARTBEAT_INTERVAL = 5;
 const DEFAULT_DISCOVER_TIMEOUT = 3 * DEFAULT_HEARTBEAT_INTERVAL;
 
+/** The options every client subcommand takes (CLIENT_OPTIONS). */
+const CLIENT_OPTIONS_HELP = `  --server HOST:PORT   the iSNS server (default 127.0.0.1:3205)
+  --source IQN         the iSCSI Name the requests come from (default ${DEFAULT_SOURCE});
+                       servers answer queries with what this node may see
+  --udp                talk UDP instead of TCP
+  --json               machine-readable output (one JSON value)
+`;
+
 const HELP = `usage: bmcfleet isns <serve|discover|find|list|register|deregister|dd|dds> [options]   (bmcfleet isns <sub> --help)
 
 iSNS (RFC 4171) is the name service iSCSI targets and initiators use to find each other: targets
@@ -33,12 +41,7 @@ Visibility is controlled by discovery domains (DDs): nodes see the nodes they sh
   dds         group DDs in DD sets and switch them on and off (not isnsd: it answers 15)
 
 Every client subcommand works against any iSNS server, including open-isns isnsd. Client options:
-  --server HOST:PORT   the iSNS server (default 127.0.0.1:3205)
-  --source IQN         the iSCSI Name the requests come from (default ${DEFAULT_SOURCE});
-                       servers answer queries with what this node may see
-  --udp                talk UDP instead of TCP
-  --json               machine-readable output (one JSON value)
-
+${CLIENT_OPTIONS_HELP}
 examples:
   bmcfleet isns serve --listen 127.0.0.1:3205 --state-dir /var/lib/bmcfleet/isns
   bmcfleet isns register --server 127.0.0.1:3205 --name iqn.2024-01.lab:disk1 --type target \\
@@ -130,7 +133,9 @@ bmcfleet's OUI prefix 42-4D-46) that emulated targets publish. With --dds, the d
 their members instead.
 Note: servers show a node only what it shares a DD with; register --source as a control node
 (bmcfleet isns register --name IQN --type control) to see everything on our server.
-`;
+
+options:
+${CLIENT_OPTIONS_HELP}`;
 
 const REGISTER_HELP = `usage: bmcfleet isns register --server HOST:PORT --name IQN --type target|initiator|control
                              [--alias A] [--portal IP:PORT]... [--lun N[:SIZE[:STATE]]]...
@@ -144,13 +149,15 @@ source of the request. Without --eid the server picks the entity ID (or reuses t
                      isnsd refuses attributes it does not define, so leave --lun out there)
   --period S         registration period asked for (the server may shorten it)
   --replace          replace the entity's objects instead of adding (the Replace flag)
-`;
+${CLIENT_OPTIONS_HELP}`;
 
 const DEREGISTER_HELP = `usage: bmcfleet isns deregister --server HOST:PORT (--name IQN | --eid EID) [--source IQN]
 
 Removes one node (DevDereg with its iSCSI Name) or a whole entity and everything in it. The source must
 belong to the entity (default: the node named by --name).
-`;
+
+options:
+${CLIENT_OPTIONS_HELP}`;
 
 const DD_HELP = `usage: bmcfleet isns dd create --server HOST:PORT [--name X] --member IQN...
        bmcfleet isns dd add    --server HOST:PORT --id N --member IQN...
@@ -159,7 +166,9 @@ const DD_HELP = `usage: bmcfleet isns dd create --server HOST:PORT [--name X] --
        bmcfleet isns dd list   --server HOST:PORT [--json]
 
 Discovery domains (DDReg / DDDereg): nodes that share a DD can see each other.
-`;
+
+options:
+${CLIENT_OPTIONS_HELP}`;
 
 const DDS_HELP = `usage: bmcfleet isns dds create  --server HOST:PORT [--name X] --dd N... [--enabled]
        bmcfleet isns dds enable  --server HOST:PORT --id N
@@ -170,7 +179,9 @@ Discovery domain sets (DDSReg / DDSDereg, RFC 4171 §5.6.5.11-12): a DD that is 
 its members to each other only while one of those sets is enabled; a DD in no set is always on. A new set
 is disabled unless created with --enabled, so creating one switches its DDs off. When a DD goes on or off,
 each member registered for SCNs is told. open-isns isnsd does not support sets (status 15).
-`;
+
+options:
+${CLIENT_OPTIONS_HELP}`;
 
 /** maxConnectionsPerSource -> max-connections-per-source: each limit of limits.ts is an option of serve. */
 function optionName(limit: string): string {
@@ -237,6 +248,26 @@ const stateName = (s: number | undefined) => s === undefined ? undefined : Objec
 
 const CLIENT_OPTIONS = { server: { type: 'string' }, source: { type: 'string' }, udp: { type: 'boolean' }, json: { type: 'boolean' } } as const;
 
+/** Each subcommand's options. */
+const OPTIONS = {
+  serve: {
+    listen: { type: 'string' }, 'state-dir': { type: 'string' }, 'no-udp': { type: 'boolean' }, 'registration-period': { type: 'string' },
+    'default-dd': { type: 'boolean' }, heartbeat: { type: 'string' }, 'heartbeat-interval': { type: 'string' },
+    slp: { type: 'boolean' }, 'slp-scope': { type: 'string', multiple: true }, 'slp-port': { type: 'string' }, 'slp-da': { type: 'string' },
+    ...limitOptions(SERVER_LIMITS), ...limitOptions(REGISTRY_LIMITS),
+  },
+  discover: { listen: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } },
+  find: { ...FIND_OPTIONS, slp: { type: 'boolean' } },
+  list: { ...CLIENT_OPTIONS, dds: { type: 'boolean' } },
+  register: {
+    ...CLIENT_OPTIONS, name: { type: 'string' }, type: { type: 'string' }, alias: { type: 'string' }, portal: { type: 'string', multiple: true },
+    lun: { type: 'string', multiple: true }, eid: { type: 'string' }, period: { type: 'string' }, replace: { type: 'boolean' },
+  },
+  deregister: { ...CLIENT_OPTIONS, name: { type: 'string' }, eid: { type: 'string' } },
+  dd: { ...CLIENT_OPTIONS, name: { type: 'string' }, id: { type: 'string' }, member: { type: 'string', multiple: true } },
+  dds: { ...CLIENT_OPTIONS, name: { type: 'string' }, id: { type: 'string' }, dd: { type: 'string', multiple: true }, enabled: { type: 'boolean' } },
+} as const;
+
 async function withClient<T>(values: Values, source: string | undefined, fn: (c: IsnsClient) => Promise<T>): Promise<T> {
   const { host, port } = hostPort(str(values, 'server'), 'server', '127.0.0.1:3205');
   const c = await IsnsClient.connect({ host, port, source: source ?? str(values, 'source') ?? DEFAULT_SOURCE, transport: values.udp ? 'udp' : 'tcp' });
@@ -269,12 +300,7 @@ function nodeText(n: NodeInfo): string {
 const ddText = (d: DdInfo) => `DD ${d.id}${d.name ? ` "${d.name}"` : ''}: ${d.members.join(' ') || '(no members)'}\n`;
 
 async function serve(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    listen: { type: 'string' }, 'state-dir': { type: 'string' }, 'no-udp': { type: 'boolean' }, 'registration-period': { type: 'string' },
-    'default-dd': { type: 'boolean' }, heartbeat: { type: 'string' }, 'heartbeat-interval': { type: 'string' },
-    slp: { type: 'boolean' }, 'slp-scope': { type: 'string', multiple: true }, 'slp-port': { type: 'string' }, 'slp-da': { type: 'string' },
-    ...limitOptions(SERVER_LIMITS), ...limitOptions(REGISTRY_LIMITS),
-  });
+  const { values } = parse(argv, OPTIONS.serve);
   if (values.help) { process.stdout.write(SERVE_HELP); return 0; }
   const { host, port } = hostPort(str(values, 'listen'), 'listen');
   const heartbeat = heartbeatOption(values);
@@ -333,7 +359,7 @@ function heartbeatOption(values: Values): HeartbeatConfig | null {
 }
 
 async function discover(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { listen: { type: 'string' }, timeout: { type: 'string' }, json: { type: 'boolean' } });
+  const { values } = parse(argv, OPTIONS.discover);
   if (values.help) { process.stdout.write(DISCOVER_HELP); return 0; }
   const { host, port } = hostPort(str(values, 'listen'), 'listen');
   const timeout = integer(str(values, 'timeout'), 'timeout', DEFAULT_DISCOVER_TIMEOUT, 1, 86_400);
@@ -352,7 +378,7 @@ async function discover(argv: string[]): Promise<number> {
 }
 
 async function find(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...FIND_OPTIONS, slp: { type: 'boolean' } });
+  const { values } = parse(argv, OPTIONS.find);
   if (values.help) { process.stdout.write(FIND_HELP); return 0; }
   if (!values.slp) throw new UsageError('isns find needs --slp (find by SLP); to wait for heartbeats, use bmcfleet isns discover');
   const list = await runFind('isns find', () => findIsnsServers(findOptions(values)));
@@ -362,7 +388,7 @@ async function find(argv: string[]): Promise<number> {
 }
 
 async function listCmd(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...CLIENT_OPTIONS, dds: { type: 'boolean' } });
+  const { values } = parse(argv, OPTIONS.list);
   if (values.help) { process.stdout.write(LIST_HELP); return 0; }
   return withClient(values, undefined, async (c) => {
     if (values.dds) {
@@ -377,10 +403,7 @@ async function listCmd(argv: string[]): Promise<number> {
 }
 
 async function registerCmd(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    ...CLIENT_OPTIONS, name: { type: 'string' }, type: { type: 'string' }, alias: { type: 'string' }, portal: { type: 'string', multiple: true },
-    lun: { type: 'string', multiple: true }, eid: { type: 'string' }, period: { type: 'string' }, replace: { type: 'boolean' },
-  });
+  const { values } = parse(argv, OPTIONS.register);
   if (values.help) { process.stdout.write(REGISTER_HELP); return 0; }
   const name = str(values, 'name');
   if (!name) throw new UsageError('--name IQN is required');
@@ -405,7 +428,7 @@ async function registerCmd(argv: string[]): Promise<number> {
 }
 
 async function deregisterCmd(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...CLIENT_OPTIONS, name: { type: 'string' }, eid: { type: 'string' } });
+  const { values } = parse(argv, OPTIONS.deregister);
   if (values.help) { process.stdout.write(DEREGISTER_HELP); return 0; }
   const name = str(values, 'name');
   const eid = str(values, 'eid');
@@ -421,7 +444,7 @@ async function deregisterCmd(argv: string[]): Promise<number> {
 async function ddCmd(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
   if (!action || action === '--help' || action === '-h') { process.stdout.write(DD_HELP); return action ? 0 : 2; }
-  const { values } = parse(rest, { ...CLIENT_OPTIONS, name: { type: 'string' }, id: { type: 'string' }, member: { type: 'string', multiple: true } });
+  const { values } = parse(rest, OPTIONS.dd);
   if (values.help) { process.stdout.write(DD_HELP); return 0; }
   const members = list(values, 'member');
   const id = () => integer(str(values, 'id'), 'id', -1, 1, 0xffffffff);
@@ -460,7 +483,7 @@ async function ddCmd(argv: string[]): Promise<number> {
 async function ddsCmd(argv: string[]): Promise<number> {
   const [action, ...rest] = argv;
   if (!action || action === '--help' || action === '-h') { process.stdout.write(DDS_HELP); return action ? 0 : 2; }
-  const { values } = parse(rest, { ...CLIENT_OPTIONS, name: { type: 'string' }, id: { type: 'string' }, dd: { type: 'string', multiple: true }, enabled: { type: 'boolean' } });
+  const { values } = parse(rest, OPTIONS.dds);
   if (values.help) { process.stdout.write(DDS_HELP); return 0; }
   const id = () => integer(str(values, 'id'), 'id', -1, 1, 0xffffffff);
   return withClient(values, undefined, async (c) => {
@@ -489,7 +512,7 @@ async function ddsCmd(argv: string[]): Promise<number> {
 }
 
 export const isnsCommand = {
-  summary: 'iSNS server for the fleet\'s iSCSI targets, and an iSNS client (discover, find, list, register, dd, dds)',
+  options: OPTIONS,
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h') { process.stdout.write(HELP); return sub ? 0 : 2; }

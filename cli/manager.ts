@@ -2,7 +2,7 @@
 // service until SIGINT/SIGTERM; `key` prints the public key RMCs must trust.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError, bmcLogin, integer, parse, str, type Values } from './args.js';
+import { LOG_OPTIONS_HELP, UsageError, bmcLogin, integer, parse, str, type Values } from './args.js';
 import { IpmiInstallBmc } from '../orchestrator/provisioning/ipmi-install-bmc.js';
 import { InstallRunner } from '../orchestrator/provisioning/install-runner.js';
 import { loadPolicyFile } from '../orchestrator/provisioning/policy.js';
@@ -103,6 +103,7 @@ iSCSI boot configuration (bmcfleet bootcfg):
   --chap-file F        the targets' CHAP accounts (YAML: IQN or IQN-prefix* -> { name, secret }): a host booting
                        from such a target gets its account as boot parameters 108/109, never saved or shown
   --json               key: print {publicKey, keyId, file}
+${LOG_OPTIONS_HELP}
 
 API: POST /rollouts, GET /rollouts, GET /rollouts/ID, POST /rollouts/ID/pause|resume|abort,
 GET /rollouts/ID/report, GET /rmcs, POST /provision/runs, GET /provision/hosts, POST /cluster-updates, GET /cluster-updates,
@@ -119,8 +120,19 @@ examples:
   bmcfleet rollout start --image bmc-1.02.hpm --at +5m --racks 'rack-*'
 `;
 
+/** serve's options and key's (--state, --json), in one table. */
+const OPTIONS = {
+  state: { type: 'string' }, listen: { type: 'string' }, rmcs: { type: 'string' }, fleet: { type: 'string' },
+  'fleet-token-file': { type: 'string' }, broadcast: { type: 'string' }, 'rmc-port': { type: 'string' },
+  'token-file': { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'password-file': { type: 'string' },
+  policy: { type: 'string' }, 'pool-file': { type: 'string' }, 'pool-webhook': { type: 'string' }, 'install-concurrency': { type: 'string' },
+  clusters: { type: 'string' }, 'update-feed': { type: 'string' }, 'feed-interval': { type: 'string' },
+  isns: { type: 'string' }, 'isns-slp': { type: 'boolean' }, 'slp-scope': { type: 'string' }, 'slp-port': { type: 'string' },
+  'isns-listen': { type: 'string' }, 'bmc-port': { type: 'string' }, 'chap-file': { type: 'string' },
+} as const;
+
 export const managerCommand = {
-  summary: 'the firmware manager: its HTTP API (serve) and its public key (key)',
+  options: { '': OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -128,15 +140,7 @@ export const managerCommand = {
       return what === undefined ? 2 : 0;
     }
     if (what !== 'serve' && what !== 'key') throw new UsageError(`unknown manager command "${what}" (known: serve, key)`);
-    const { values } = parse(rest, {
-      state: { type: 'string' }, listen: { type: 'string' }, rmcs: { type: 'string' }, fleet: { type: 'string' },
-      'fleet-token-file': { type: 'string' }, broadcast: { type: 'string' }, 'rmc-port': { type: 'string' },
-      'token-file': { type: 'string' }, json: { type: 'boolean' }, user: { type: 'string' }, 'password-file': { type: 'string' },
-      policy: { type: 'string' }, 'pool-file': { type: 'string' }, 'pool-webhook': { type: 'string' }, 'install-concurrency': { type: 'string' },
-      clusters: { type: 'string' }, 'update-feed': { type: 'string' }, 'feed-interval': { type: 'string' },
-      isns: { type: 'string' }, 'isns-slp': { type: 'boolean' }, 'slp-scope': { type: 'string' }, 'slp-port': { type: 'string' },
-      'isns-listen': { type: 'string' }, 'bmc-port': { type: 'string' }, 'chap-file': { type: 'string' },
-    });
+    const { values } = parse(rest, OPTIONS);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

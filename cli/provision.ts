@@ -98,8 +98,16 @@ const OPTIONS_OF: Record<string, string[]> = {
   status: ['manager', 'token-file', 'json'],
 };
 
+/** The options of every provision subcommand (OPTIONS_OF says which each takes). */
+const OPTIONS = {
+  range: { type: 'string' }, port: { type: 'string' }, window: { type: 'string' }, retries: { type: 'string' },
+  timeout: { type: 'string' }, concurrency: { type: 'string' }, user: { type: 'string' }, 'password-file': { type: 'string' },
+  role: { type: 'string' }, count: { type: 'string' }, policy: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' },
+  wait: { type: 'boolean' }, ...MANAGER_OPTIONS,
+} as const;
+
 export const provisionCommand = {
-  summary: 'bare-metal provisioning: discover BMCs, read their hosts\' hardware, pick hosts for a role',
+  options: { '': OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -107,12 +115,7 @@ export const provisionCommand = {
       return what === undefined ? 2 : 0;
     }
     if (!(what in OPTIONS_OF)) throw new UsageError(`unknown provision command "${what}" (known: ${Object.keys(OPTIONS_OF).join(', ')})`);
-    const { values, positionals } = parse(rest, {
-      range: { type: 'string' }, port: { type: 'string' }, window: { type: 'string' }, retries: { type: 'string' },
-      timeout: { type: 'string' }, concurrency: { type: 'string' }, user: { type: 'string' }, 'password-file': { type: 'string' },
-      role: { type: 'string' }, count: { type: 'string' }, policy: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' },
-      wait: { type: 'boolean' }, ...MANAGER_OPTIONS,
-    }, true);
+    const { values, positionals } = parse(rest, OPTIONS, true);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

@@ -5,7 +5,7 @@
 // rack's report printed at the end.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError, integer, parse, str } from './args.js';
+import { LOG_OPTIONS_HELP, UsageError, integer, parse, str } from './args.js';
 import { parseFlashTime } from './flash-time.js';
 import { DB_FILE_NAME, defaultStateDir } from './manager.js';
 import { reportText } from './rollout-print.js';
@@ -39,16 +39,19 @@ options:
   --rmc-port P      the RMCs' UDP port (default ${DEFAULT_ROLLOUT_PORT})
   --concurrency C   BMCs the RMC flashes at once (default 8)
   --json            the report as JSON
+${LOG_OPTIONS_HELP}
 
 example:
   bmcfleet rmc upload --rmc 127.1.0.200 --id 1 --image bmc-1.02.hpm --at +10s
 `;
 
+export const UPLOAD_OPTIONS = {
+  rmc: { type: 'string' }, id: { type: 'string' }, image: { type: 'string' }, at: { type: 'string' }, rack: { type: 'string' },
+  state: { type: 'string' }, broadcast: { type: 'string' }, 'rmc-port': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
 export async function uploadCommand(argv: string[]): Promise<number> {
-  const { values } = parse(argv, {
-    rmc: { type: 'string' }, id: { type: 'string' }, image: { type: 'string' }, at: { type: 'string' }, rack: { type: 'string' },
-    state: { type: 'string' }, broadcast: { type: 'string' }, 'rmc-port': { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' },
-  });
+  const { values } = parse(argv, UPLOAD_OPTIONS);
   if (values.help) {
     process.stdout.write(UPLOAD_HELP);
     return 0;

@@ -5,7 +5,7 @@ import { defaultStateDir } from './manager.js';
 import { ApiClient, ApiError, isApiRoot } from './api-client.js';
 import { loadOrCreateManagerKey } from '../orchestrator/manager/manager-key.js';
 import { PUBLIC_KEY_LENGTH, keyIdOf } from '../protocols/rollout/keys.js';
-import { uploadCommand } from './rmc-upload.js';
+import { UPLOAD_OPTIONS, uploadCommand } from './rmc-upload.js';
 
 const HELP = `usage: bmcfleet rmc trust --fleet URL [--key BASE64 | --state DIR] [--fleet-token-file F] [--json]
        bmcfleet rmc upload --rmc IP --id N --image FILE --at TIME ...   (bmcfleet rmc upload --help)
@@ -26,8 +26,12 @@ examples:
   bmcfleet rmc trust --fleet http://127.0.0.1:8623 --key "$(bmcfleet manager key --state /var/lib/bmcfleet)"
 `;
 
+const TRUST_OPTIONS = {
+  fleet: { type: 'string' }, key: { type: 'string' }, state: { type: 'string' }, 'fleet-token-file': { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
 export const rmcCommand = {
-  summary: 'rack controllers: trust a manager\'s key (trust), push an image to one RMC (upload)',
+  options: { trust: TRUST_OPTIONS, upload: UPLOAD_OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -36,9 +40,7 @@ export const rmcCommand = {
     }
     if (what === 'upload') return uploadCommand(rest);
     if (what !== 'trust') throw new UsageError(`unknown rmc command "${what}" (known: trust, upload)`);
-    const { values } = parse(rest, {
-      fleet: { type: 'string' }, key: { type: 'string' }, state: { type: 'string' }, 'fleet-token-file': { type: 'string' }, json: { type: 'boolean' },
-    });
+    const { values } = parse(rest, TRUST_OPTIONS);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

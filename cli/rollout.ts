@@ -74,8 +74,15 @@ const OPTIONS_OF: Record<string, string[]> = {
   pause: ['json'], resume: ['at', 'json'], abort: ['json'], report: ['json'],
 };
 
+/** The options of every rollout subcommand (OPTIONS_OF says which each takes). */
+const OPTIONS = {
+  ...MANAGER_OPTIONS, image: { type: 'string' }, at: { type: 'string' }, racks: { type: 'string' }, 'reply-scheme': { type: 'string' },
+  concurrency: { type: 'string' }, 'bmc-timeout': { type: 'string' }, watch: { type: 'boolean' }, interval: { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
 export const rolloutCommand = {
-  summary: 'start, follow, pause, resume and abort firmware rollouts, and read their reports',
+  options: { '': OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -115,11 +122,7 @@ export function parseRollout(argv: string[]): { values: Values; positionals: str
   try {
     return parseArgs({
       args: argv, allowPositionals: true, strict: true,
-      options: {
-        ...MANAGER_OPTIONS, image: { type: 'string' }, at: { type: 'string' }, racks: { type: 'string' }, 'reply-scheme': { type: 'string' },
-        concurrency: { type: 'string' }, 'bmc-timeout': { type: 'string' }, watch: { type: 'boolean' }, interval: { type: 'string' },
-        json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      },
+      options: { ...OPTIONS, help: { type: 'boolean', short: 'h' } },
     });
   } catch (err) {
     throw new UsageError((err as Error).message);

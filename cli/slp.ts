@@ -51,6 +51,11 @@ stops on Ctrl-C or SIGTERM. It sends no unsolicited DAAdverts: give agents its a
   --max-registrations N   registrations held at most (default 10000)
 `;
 
+const SLP_FIND_OPTIONS = { ...FIND_OPTIONS, type: { type: 'string' }, predicate: { type: 'string' } } as const;
+const DA_OPTIONS = {
+  listen: { type: 'string' }, scope: { type: 'string', multiple: true }, multicast: { type: 'boolean' }, 'max-registrations': { type: 'string' },
+} as const;
+
 const listOf = (values: Values, name: string): string[] => {
   const v = (values as Record<string, unknown>)[name];
   return Array.isArray(v) ? v as string[] : typeof v === 'string' ? [v] : [];
@@ -87,7 +92,7 @@ export async function runFind<T>(command: string, search: () => Promise<T>): Pro
 }
 
 async function find(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { ...FIND_OPTIONS, type: { type: 'string' }, predicate: { type: 'string' } });
+  const { values } = parse(argv, SLP_FIND_OPTIONS);
   if (values.help) { process.stdout.write(FIND_HELP); return 0; }
   const serviceType = str(values, 'type');
   if (!serviceType) throw new UsageError('--type SERVICE-TYPE is required (e.g. service:iscsi:sms)');
@@ -99,7 +104,7 @@ async function find(argv: string[]): Promise<number> {
 }
 
 async function da(argv: string[]): Promise<number> {
-  const { values } = parse(argv, { listen: { type: 'string' }, scope: { type: 'string', multiple: true }, multicast: { type: 'boolean' }, 'max-registrations': { type: 'string' } });
+  const { values } = parse(argv, DA_OPTIONS);
   if (values.help) { process.stdout.write(DA_HELP); return 0; }
   const listen = str(values, 'listen');
   if (!listen) throw new UsageError('--listen HOST:PORT is required');
@@ -121,7 +126,7 @@ async function da(argv: string[]): Promise<number> {
 }
 
 export const slpCommand = {
-  summary: 'find services by SLP (multicast or a Directory Agent), and run a minimal SLP Directory Agent',
+  options: { find: SLP_FIND_OPTIONS, da: DA_OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [sub, ...rest] = argv;
     if (!sub || sub === '--help' || sub === '-h') { process.stdout.write(HELP); return sub ? 0 : 2; }

@@ -35,8 +35,14 @@ example:
   bmcfleet sol watch --targets 127.1.0.1-127.1.3.232 --port 9623 --log-dir /var/log/consoles
 `;
 
+const WATCH_OPTIONS = {
+  targets: { type: 'string' }, 'log-dir': { type: 'string' }, port: { type: 'string' }, interval: { type: 'string' },
+  'miss-threshold': { type: 'string' }, duration: { type: 'string' }, cipher: { type: 'string' },
+  user: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' },
+} as const;
+
 export const solCommand = {
-  summary: 'capture many BMC consoles losslessly (heartbeat-based console watcher)',
+  options: { watch: WATCH_OPTIONS },
   async run(argv: string[]): Promise<number> {
     const [what, ...rest] = argv;
     if (what === '--help' || what === '-h' || what === undefined) {
@@ -44,11 +50,7 @@ export const solCommand = {
       return what === undefined ? 2 : 0;
     }
     if (what !== 'watch') throw new UsageError(`unknown sol command "${what}" (known: watch)`);
-    const { values } = parse(rest, {
-      targets: { type: 'string' }, 'log-dir': { type: 'string' }, port: { type: 'string' }, interval: { type: 'string' },
-      'miss-threshold': { type: 'string' }, duration: { type: 'string' }, cipher: { type: 'string' },
-      user: { type: 'string' }, password: { type: 'string' }, json: { type: 'boolean' },
-    });
+    const { values } = parse(rest, WATCH_OPTIONS);
     if (values.help) {
       process.stdout.write(HELP);
       return 0;

@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
 import { CLI, startEmulator } from '../helpers/emulator-process.js';
 
 const PORT = 9691;
@@ -67,4 +68,17 @@ t.test('failures are named by cause and nothing succeeding exits 1', async (t) =
   t.equal(summary.consoles, 2, 'stdout is the JSON summary alone');
   t.match(watch.stderr, /ready: watching 0 of 2 consoles .*not yet: wrong-password: 127\.91\.0\.1, 127\.91\.0\.2/);
   t.match(watch.stderr, /no console was ever watched: wrong-password/);
+});
+
+t.test('a session table held full: bench ipmi backs off until the end, then names the cause and exits 1', async (t) => {
+  const emu = await startEmulator(['--config', fleet]);
+  t.teardown(() => emu.stop());
+  // four sessions held open fill the BMC's table of four: every login of the benchmark is refused for lack of room
+  const held = await Promise.all([0, 1, 2, 3].map(() => IpmiLanClient.connect({ host: BMCS[1], port: PORT, username: 'admin', password: 'password' })));
+  t.teardown(() => Promise.all(held.map((c) => c.close())));
+  // Every worker waits out its back-off with no socket open: the run once ended there, silently and with exit 0.
+  const full = await bench(BMCS[1], ['--concurrency', '2', '--json']);
+  t.equal(full.code, 1, 'nothing succeeded: exit 1');
+  t.same(Object.keys(JSON.parse(full.stdout).errors), ['session-table-full'], 'the JSON report, its only cause session-table-full');
+  t.match(full.stderr, /nothing succeeded: session-table-full x\d+ \(127\.91\.0\.2: session setup: open session response: insufficient resources/);
 });
