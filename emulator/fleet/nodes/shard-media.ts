@@ -18,6 +18,14 @@ import { ControlError } from '../control-error.js';
 import type { VirtualMediaConfig } from '../fleet-config.js';
 import type { MediaRequest, ShardMediaCounters } from './bmc-requests.js';
 
+/**
+ * The fleet's block cache chunk. A READ within one chunk is served as a view of it; one across chunks is joined into a
+ * new buffer, a copy and an allocation per READ that took a quarter of the shard's time in a profile of one host
+ * reading (64 KiB chunks: every 120 KiB READ crossed one). With 1 MiB chunks a 1 MiB READ never crosses and a 120 KiB
+ * one does about once in nine; an HTTP image is read in 1 MiB Range requests.
+ */
+const CACHE_CHUNK_BYTES = 1024 * 1024;
+
 /** A location the server could not read (or that is no image): the caller's mistake, 400; the rest came from afar, 502. */
 const CALLER_MISTAKES: readonly string[] = [
   MediaErrorCode.BAD_LOCATION, MediaErrorCode.UNSUPPORTED_SCHEME, MediaErrorCode.NO_SUCH_FILE, MediaErrorCode.NO_ACCESS,
@@ -58,7 +66,9 @@ export class ShardMedia {
   constructor(config: VirtualMediaConfig, clock: Clock, stateDir: string | null = null) {
     this.config = config;
     this.clock = clock;
-    this.library = new ImageLibrary({ cache: { maxBytes: config.cacheMiB * 1024 * 1024 }, mediaDirs: new MediaDirs(mediaDirsOf(config, stateDir)) });
+    this.library = new ImageLibrary({
+      cache: { maxBytes: config.cacheMiB * 1024 * 1024, chunkSize: CACHE_CHUNK_BYTES }, mediaDirs: new MediaDirs(mediaDirsOf(config, stateDir)),
+    });
   }
 
   /** The BMC at `ip`'s media; `onChange` hears each insert and eject. */
