@@ -16,7 +16,7 @@ import { logSink, processLogger } from '../runtime/log.js';
 import { shippedFleetFile } from './package-info.js';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--redfish-port P|none] [--shards N] [--control HOST:PORT]
-                        [--state-dir DIR] [--control-token-file FILE] [--slp-port P]
+                        [--state-dir DIR] [--control-token-file FILE] [--slp-port P] [--media-dir DIR]...
        bmcfleet emulate [--bmcs N] [--first-ip A] [--ipmi-port P] [--redfish-port P] [--user U] [--password W]
 
 Runs emulated BMCs, each on its own IPv4 address and UDP port P, speaking RMCP, IPMI 1.5 and RMCP+
@@ -61,6 +61,9 @@ options:
                      file per BMC, mode 0600, written within a second of a change and on stop) and
                      load them at start (a file that cannot be read back is renamed *.bad-TIME and its
                      BMC starts from its defaults); overrides the fleet file
+  --media-dir DIR    a folder local virtual media images may come from (repeat it for more); overrides
+                     virtualMedia.mediaDirs. Default: DIR/media of --state-dir, the fleet file's
+                     imageDir and the folder of its hostDisk. Any other file is refused (403)
 ${LOG_OPTIONS_HELP}
   -h, --help         this help
 
@@ -91,6 +94,7 @@ const OPTIONS = {
   control: { type: 'string' },
   'state-dir': { type: 'string' },
   'control-token-file': { type: 'string' },
+  'media-dir': { type: 'string', multiple: true },
 } as const;
 
 export const emulateCommand = {
@@ -175,6 +179,11 @@ function configFrom(values: Values): FleetConfig {
   if (shards !== undefined) config.shards = integer(shards, 'shards', 0, 1, 64);
   const stateDir = str(values, 'state-dir');
   if (stateDir !== undefined) config.stateDir = stateDir;
+  const mediaDirs = values['media-dir'];
+  if (Array.isArray(mediaDirs)) {
+    if (!config.virtualMedia) throw new UsageError('--media-dir needs a fleet file with a virtualMedia: section');
+    config.virtualMedia.mediaDirs = mediaDirs.map(String);
+  }
   const tokenFile = str(values, 'control-token-file');
   if (tokenFile !== undefined) config.controlTokenFile = tokenFile;
   const control = str(values, 'control');

@@ -146,7 +146,9 @@ export class BmcMedia implements VirtualMediaPort {
   private ipmiLocation(source: string): string | null {
     if (/^https?:\/\//i.test(source)) return source;
     if (this.imageDir === null || source === '' || source.startsWith('.') || /[/\\]/.test(source) || isAbsolute(source)) return null;
-    return join(this.imageDir, source);
+    const path = join(this.imageDir, source);
+    // an image folder outside the media folders is refused at once; a link in it that leads out fails as the insert goes on
+    return this.library.mediaDirs?.holds(path) === false ? null : path;
   }
 
   /** Get Virtual Media Status's view of a drive. */

@@ -10,6 +10,7 @@ import { HttpRangeSource, type HttpSourceOptions } from './http-range-source.js'
 import { ImageMedium } from './image-medium.js';
 import { parseImageLocation, type ImageLocation } from './image-location.js';
 import type { ImageSource } from './image-source.js';
+import type { MediaDirs } from './media-dirs.js';
 import type { LoadedMedium } from './media-slot.js';
 import { OverlayBudget } from './overlay-budget.js';
 
@@ -17,6 +18,8 @@ export interface ImageLibraryOptions {
   cache?: BlockCacheOptions;
   overlays?: { hostLimitBytes?: number; totalLimitBytes?: number };
   http?: HttpSourceOptions;
+  /** The folders local images may come from; left out: any file the process can read (code that names its own files). */
+  mediaDirs?: MediaDirs | null;
 }
 
 /** An image open for one or more drives. */
@@ -30,6 +33,7 @@ interface SharedSource {
 export class ImageLibrary {
   readonly cache: BlockCache;
   readonly overlayBudget: OverlayBudget;
+  readonly mediaDirs: MediaDirs | null;
   private readonly httpOptions: HttpSourceOptions;
   /** By absolute path or full URL. An entry is here while opening or in use; a changed image's old entry leaves early. */
   private readonly open = new Map<string, SharedSource>();
@@ -38,6 +42,7 @@ export class ImageLibrary {
     this.cache = new BlockCache(options.cache);
     this.overlayBudget = new OverlayBudget(options.overlays);
     this.httpOptions = options.http ?? {};
+    this.mediaDirs = options.mediaDirs ?? null;
   }
 
   /** Images open now. */
@@ -47,10 +52,12 @@ export class ImageLibrary {
 
   /**
    * A medium for a `kind` drive from `location`: a CD-ROM reads the image; a disk writes to its own overlay over it,
-   * or is read-only with `writeProtected`. Rejects with a MediaError naming what is wrong.
+   * or is read-only with `writeProtected`. Rejects with a MediaError naming what is wrong (a file outside the media
+   * folders: MEDIA_OUTSIDE_MEDIA_DIRS, before it is opened).
    */
   async load(location: string, kind: DriveKind, options: { writeProtected?: boolean } = {}): Promise<LoadedMedium> {
     const where = parseImageLocation(location);
+    if (where.kind === 'file') await this.mediaDirs?.check(where.path);
     const { source, release } = await this.acquire(where);
     try {
       const base = new ImageMedium(source, this.cache, kind);

@@ -30,6 +30,8 @@ export const MediaErrorCode = {
   TIMEOUT: 'MEDIA_TIMEOUT',
   /** A read after every drive using the image let go of it (a host's command still under way at the eject). */
   CLOSED: 'MEDIA_CLOSED',
+  /** A local image outside the fleet's media folders, as written or once its links are followed (media-dirs.ts). */
+  OUTSIDE_MEDIA_DIRS: 'MEDIA_OUTSIDE_MEDIA_DIRS',
   /** A write would take a copy-on-write overlay past its host's or the process's byte limit. */
   OVERLAY_FULL: 'MEDIA_OVERLAY_FULL',
 } as const;

@@ -1,5 +1,6 @@
-// Block transfers — SBC-3 READ(10), READ(12), READ(16), WRITE(10), WRITE(16) and SYNCHRONIZE CACHE(10)
-// (MMC-6 READ(10) and READ(12) have the same layout). DPO, FUA and the group number are accepted and ignored;
+// Block transfers — SBC-3 READ(6), READ(10), READ(12), READ(16), WRITE(6), WRITE(10), WRITE(16) and SYNCHRONIZE
+// CACHE(10) (MMC-6 READ(10) and READ(12) have the same layout; Linux sd sends the (6) forms to a device that takes them,
+// and Windows' disk class driver to a small removable disk). DPO, FUA and the group number are accepted and ignored;
 // a non-zero RDPROTECT/WRPROTECT asks for protection information this device does not have.
 import { ScsiOpcode, checkCdbField, invalidField, readCdb, readU64, writeU64 } from './cdb.js';
 
@@ -26,8 +27,15 @@ function checkProtect(cdb: Buffer, command: string): void {
 /** READ or WRITE in any of its sizes; `input[0]` must be one of their operation codes. */
 export function decodeBlockTransfer(input: Uint8Array): BlockTransferCommand {
   const opcode = input[0];
-  const op = opcode === ScsiOpcode.write10 || opcode === ScsiOpcode.write16 ? 'write' : 'read';
+  const op = opcode === ScsiOpcode.write6 || opcode === ScsiOpcode.write10 || opcode === ScsiOpcode.write16 ? 'write' : 'read';
   switch (opcode) {
+    case ScsiOpcode.read6:
+    case ScsiOpcode.write6: {
+      // SBC-3 READ(6) / WRITE(6): byte 1 [4:0] and bytes 2-3 LOGICAL BLOCK ADDRESS (21 bits), byte 4 TRANSFER LENGTH,
+      // where 0 means 256 blocks; no protection field
+      const cdb = readCdb(input, 6, op === 'read' ? 'READ(6)' : 'WRITE(6)');
+      return { op, lba: ((cdb[1] & 0x1f) << 16) | cdb.readUInt16BE(2), blocks: cdb[4] === 0 ? 256 : cdb[4] };
+    }
     case ScsiOpcode.read10:
     case ScsiOpcode.write10: {
       // bytes 2-5 LOGICAL BLOCK ADDRESS, byte 6 GROUP NUMBER, bytes 7-8 TRANSFER LENGTH

@@ -8,10 +8,13 @@ export const PROTO = 'scsi';
 export const ScsiOpcode = {
   testUnitReady: 0x00,
   requestSense: 0x03,
+  read6: 0x08,
+  write6: 0x0a,
   inquiry: 0x12,
   modeSense6: 0x1a,
   startStopUnit: 0x1b,
   preventAllowMediumRemoval: 0x1e,
+  readFormatCapacities: 0x23,
   readCapacity10: 0x25,
   read10: 0x28,
   write10: 0x2a,

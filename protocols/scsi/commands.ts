@@ -6,6 +6,7 @@ import { DriveKind } from './medium.js';
 import { decodeBlockTransfer, decodeSynchronizeCache10, type BlockTransferCommand, type SynchronizeCacheCommand } from './block-io.js';
 import { decodeReadCapacity10, decodeServiceActionIn16, type ReadCapacity10Command, type ReadCapacity16Command } from './capacity.js';
 import { CdbError, PROTO, ScsiOpcode } from './cdb.js';
+import { decodeReadFormatCapacities, type ReadFormatCapacitiesCommand } from './format-capacities.js';
 import { decodeInquiry, type InquiryCommand } from './inquiry.js';
 import { decodeGetConfiguration, type GetConfigurationCommand } from './mmc-configuration.js';
 import { decodeReadDiscInformation, type ReadDiscInformationCommand } from './mmc-disc-information.js';
@@ -20,7 +21,7 @@ import {
 export type ScsiCommand =
   | TestUnitReadyCommand | RequestSenseCommand | InquiryCommand | ModeSenseCommand | PreventAllowCommand | StartStopUnitCommand
   | ReadCapacity10Command | ReadCapacity16Command | BlockTransferCommand | SynchronizeCacheCommand
-  | ReadTocCommand | GetConfigurationCommand | GetEventStatusCommand | ReadDiscInformationCommand;
+  | ReadTocCommand | GetConfigurationCommand | GetEventStatusCommand | ReadDiscInformationCommand | ReadFormatCapacitiesCommand;
 
 const MMC_ONLY: readonly number[] = [
   ScsiOpcode.readTocPmaAtip, ScsiOpcode.getConfiguration, ScsiOpcode.getEventStatusNotification, ScsiOpcode.readDiscInformation,
@@ -42,7 +43,10 @@ export function decodeCommand(cdb: Uint8Array, kind: DriveKind): ScsiCommand {
     case ScsiOpcode.startStopUnit: return decodeStartStopUnit(cdb);
     case ScsiOpcode.preventAllowMediumRemoval: return decodePreventAllow(cdb);
     case ScsiOpcode.readCapacity10: return decodeReadCapacity10(cdb);
+    case ScsiOpcode.readFormatCapacities: return decodeReadFormatCapacities(cdb);
     case ScsiOpcode.serviceActionIn16: return decodeServiceActionIn16(cdb);
+    case ScsiOpcode.read6:
+    case ScsiOpcode.write6:
     case ScsiOpcode.read10:
     case ScsiOpcode.read12:
     case ScsiOpcode.read16:

@@ -14,8 +14,9 @@ import { inRange } from './block-io.js';
 import { READ_CAPACITY_10_LENGTH, readCapacity10Data, readCapacity16Data } from './capacity.js';
 import { CdbError, truncateToAllocation } from './cdb.js';
 import { decodeCommand, type ScsiCommand } from './commands.js';
+import { formatCapacitiesData } from './format-capacities.js';
 import { PeripheralDeviceType, standardInquiryData, vpdPageData, type InquiryIdentity } from './inquiry.js';
-import { configurationData } from './mmc-configuration.js';
+import { Profile, configurationData, discProfile } from './mmc-configuration.js';
 import { discInformationData } from './mmc-disc-information.js';
 import { MediaEvent, asksForMedia, eventStatusData } from './mmc-event-status.js';
 import { readTocData } from './mmc-toc.js';
@@ -127,6 +128,7 @@ export class LogicalUnit {
       case 'get-configuration':
       case 'get-event-status':
       case 'read-disc-information':
+      case 'read-format-capacities':
         // ALLOCATION LENGTH 0 asks for no data and is not an error (SPC-4, allocation length)
         return { direction: c.allocationLength === 0 ? 'none' : 'in', length: c.allocationLength };
       default:
@@ -156,7 +158,9 @@ export class LogicalUnit {
       case 'inquiry':
         return this.data(c.evpd ? vpdPageData(c.pageCode, this.type, this.identity) : standardInquiryData(this.type, this.identity), c.allocationLength);
       case 'mode-sense':
-        return this.data(modeSenseData(c, this.kind, { writeProtected: medium?.readOnly ?? false, locked: this.prevented }), c.allocationLength);
+        return this.data(modeSenseData(c, this.kind, {
+          writeProtected: medium?.readOnly ?? false, locked: this.prevented, dvd: this.profile(medium) === Profile.dvdRom,
+        }), c.allocationLength);
       case 'prevent-allow':
         this.prevented = c.prevent;
         return GOOD;
@@ -164,7 +168,7 @@ export class LogicalUnit {
         if (!isEject(c) || medium === null) return GOOD;
         return this.prevented ? this.check(Sense.mediumRemovalPrevented) : { kind: 'eject' };
       case 'get-configuration':
-        return this.data(configurationData(c, medium !== null), c.allocationLength);
+        return this.data(configurationData(c, this.profile(medium)), c.allocationLength);
       case 'get-event-status': {
         const event = asksForMedia(c) ? this.takeMediaEvent() : MediaEvent.noChange;
         return this.data(eventStatusData(c, event, medium !== null), c.allocationLength);
@@ -185,6 +189,8 @@ export class LogicalUnit {
         return this.data(readCapacity10Data(medium.blockCount, medium.blockSize), READ_CAPACITY_10_LENGTH);
       case 'read-capacity-16':
         return this.data(readCapacity16Data(medium.blockCount, medium.blockSize), c.allocationLength);
+      case 'read-format-capacities':
+        return this.data(formatCapacitiesData(medium.blockCount, medium.blockSize), c.allocationLength);
       case 'read':
         if (!inRange(c.lba, c.blocks, medium.blockCount)) return this.check(Sense.lbaOutOfRange);
         return c.blocks === 0 ? GOOD : { kind: 'read', lba: c.lba, blocks: c.blocks, blockSize: medium.blockSize };
@@ -202,6 +208,11 @@ export class LogicalUnit {
       default:
         return GOOD;
     }
+  }
+
+  /** The CD-ROM's current profile for what it holds (none when empty); a disk has none. */
+  private profile(medium: MediumInfo | null): number {
+    return this.kind === DriveKind.cdrom && medium !== null ? discProfile(medium.blockCount) : Profile.none;
   }
 
   private takeMediaEvent(): MediaEvent {

@@ -1,5 +1,6 @@
 // READ DISC INFORMATION — MMC-6 §6.22, Standard Disc Information (data type 000b) of the only disc this drive
-// holds: a finalized CD-ROM, one complete session with one track.
+// holds: a finalized CD-ROM, one complete session with one track. A DVD-ROM answers the same (DISC TYPE 00h is what
+// a non-CD disc reports).
 import { invalidField, readCdb } from './cdb.js';
 
 export interface ReadDiscInformationCommand {

@@ -2,6 +2,7 @@
 // to the lead-out at blockCount. Format 0000b (formatted TOC, §6.25.3.2) and 0001b (multi-session
 // information, §6.25.3.3), addresses as LBA or MSF (MSF bit). Format 0 with a non-zero byte 9 [7:6] is the
 // older SFF-8020i way to ask for the same formats (Mac OS X and some BIOSes send it; f_mass_storage honours it).
+// A DVD-ROM (an image past an 80-minute CD) answers the same: a drive makes up a DVD's TOC as one track (MMC-6 §6.25).
 import { invalidField, readCdb } from './cdb.js';
 
 export const TocFormat = { toc: 0x0, sessionInfo: 0x1 } as const;

@@ -68,12 +68,13 @@ const READ_SPEED_KBPS = 24 * 176;
  * write speed performance descriptors (the older 22-byte form makes Wireshark's MMC dissector read past it).
  * Nothing is changeable.
  */
-function capabilitiesPage(changeable: boolean, locked: boolean): Buffer {
+function capabilitiesPage(changeable: boolean, locked: boolean, dvd: boolean): Buffer {
   const out = Buffer.alloc(32);
   out[0] = ModePage.capabilities; // PS = 0, PAGE CODE
   out[1] = out.length - 2; // PAGE LENGTH
   if (changeable) return out;
-  // byte 2: DVD-RAM/DVD-R/DVD-ROM/Method 2/CD-RW/CD-R read = 0: a CD-ROM drive; byte 3: no write capability
+  // byte 2: DVD-RAM/DVD-R/Method 2/CD-RW/CD-R read = 0; DVD-ROM READ (3) while a DVD is in; byte 3: no write capability
+  if (dvd) out[2] = 0x08;
   // byte 4: no audio play, digital ports or multi-session; byte 5: no CD-DA commands
   out[6] = (0b001 << 5) | 0x08 | (locked ? 0x02 : 0) | 0x01; // LOADING MECHANISM TYPE tray, EJECT, LOCK STATE, LOCK
   out.writeUInt16BE(READ_SPEED_KBPS, 8); // MAXIMUM READ SPEED SUPPORTED (obsolete in MMC-6, read by Linux sr)
@@ -89,12 +90,14 @@ export interface ModeState {
   writeProtected: boolean;
   /** CD-ROM: PREVENT ALLOW MEDIUM REMOVAL holds the medium (LOCK STATE). */
   locked: boolean;
+  /** CD-ROM: the disc in it is a DVD-ROM (mmc-configuration.ts discProfile). */
+  dvd?: boolean;
 }
 
 /** The mode parameter list: header (SPC-4, mode parameter header (6) or (10)) and the drive's page, whole. */
 export function modeSenseData(c: ModeSenseCommand, kind: DriveKind, state: ModeState): Buffer {
   const changeable = c.pageControl === PageControl.changeable;
-  const page = kind === DriveKind.cdrom ? capabilitiesPage(changeable, state.locked) : cachingPage(changeable);
+  const page = kind === DriveKind.cdrom ? capabilitiesPage(changeable, state.locked, state.dvd === true) : cachingPage(changeable);
   // DEVICE-SPECIFIC PARAMETER: SBC-3 WP (7) for the disk, reserved (0) for MMC
   const deviceSpecific = kind === DriveKind.disk && state.writeProtected && !changeable ? 0x80 : 0;
   const headerLength = c.ten ? 8 : 4;

@@ -25,7 +25,7 @@ function ctl(...args: string[]): Promise<{ code: number; stdout: string; stderr:
 t.before(async () => {
   const fleet = join(dir, 'fleet.yaml');
   writeFileSync(fleet, [
-    `ipmiPort: ${await freeUdpPort()}`, 'control: 127.0.0.1:0', `virtualMedia: { port: ${await freeTcpPort()} }`,
+    `ipmiPort: ${await freeUdpPort()}`, 'control: 127.0.0.1:0', `virtualMedia: { port: ${await freeTcpPort()}, mediaDirs: [${dir}] }`,
     'racks:', `  - { name: r1, bmcs: 3, firstIp: ${FIRST} }`, '',
   ].join('\n'));
   emu = await startEmulator(['--config', fleet]);

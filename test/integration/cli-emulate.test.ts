@@ -1,11 +1,12 @@
 // The `bmcfleet emulate` command as a user runs it: ready line, help, bind errors, clean stop.
 import t from 'tap';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, startEmulator } from '../helpers/emulator-process.js';
 import { tryLine } from '../../cli/emulate.js';
+import { freeTcpPort } from '../helpers/free-port.js';
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -113,4 +114,26 @@ t.test('--help teaches, bad options are usage errors', async (t) => {
   t.match(bad.stderr, /--bmcs must be a whole number/);
   const unknown = await run(['emulate', '--frobnicate']);
   t.equal(unknown.code, 2);
+});
+
+t.test('--media-dir: local images only from the folders named; another file is 403; without virtualMedia a usage error', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-media-dir-'));
+  const allowed = join(dir, 'images');
+  mkdirSync(allowed);
+  writeFileSync(join(allowed, 'boot.iso'), Buffer.alloc(8 * 2048));
+  writeFileSync(join(dir, 'other.iso'), Buffer.alloc(8 * 2048));
+  const fleet = join(dir, 'fleet.yaml');
+  writeFileSync(fleet, ['ipmiPort: 18714', 'control: 127.0.0.1:0', `virtualMedia: { port: ${await freeTcpPort()}, mediaDirs: [${dir}] }`,
+    'racks:', '  - { name: r1, bmcs: 1, firstIp: 127.71.6.1 }', ''].join('\n'));
+  const emu = await startEmulator(['--config', fleet, '--media-dir', allowed]);
+  t.teardown(() => emu.stop());
+  const control = /control (http:\S+)/.exec(emu.readyLine)![1];
+  const put = (image: string) => fetch(`${control}/bmcs/127.71.6.1/media/cdrom`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ image }) });
+  t.equal((await put(join(allowed, 'boot.iso'))).status, 200);
+  const refused = await put(join(dir, 'other.iso'));
+  t.equal(refused.status, 403, 'the flag replaces the fleet file\'s folders');
+  t.match((await refused.json()).error, /local images must be inside .*images \(virtualMedia\.mediaDirs, --media-dir\)/);
+  const r = await run(['emulate', '--bmcs', '1', '--first-ip', '127.71.6.2', '--ipmi-port', '18714', '--media-dir', allowed]);
+  t.not(r.code, 0);
+  t.match(r.stderr, /--media-dir needs a fleet file with a virtualMedia: section/);
 });

@@ -43,7 +43,7 @@ t.test('an emulated host attaches its BMC\'s disk and CD-ROM over USB/IP through
 
   const port = await freeTcpPort();
   const fleet = await Fleet.start(fleetConfig({
-    ipmiPort: await freeUdpPort(), shards: 1, control: '127.0.0.1:0', racks: [{ bmcs: 1, firstIp: BMC }], virtualMedia: { port },
+    ipmiPort: await freeUdpPort(), shards: 1, control: '127.0.0.1:0', racks: [{ bmcs: 1, firstIp: BMC }], virtualMedia: { port, mediaDirs: [dir] },
   }));
   t.teardown(() => fleet.stop());
   const api = async (method: string, path: string, body?: unknown) => {

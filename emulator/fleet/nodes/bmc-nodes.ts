@@ -73,7 +73,7 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     this.clock = context.clock;
     this.context = context;
     this.store = config.stateDir ? new StateStore(config.stateDir) : null;
-    this.media = config.virtualMedia ? new ShardMedia(config.virtualMedia, this.clock) : null;
+    this.media = config.virtualMedia ? new ShardMedia(config.virtualMedia, this.clock, config.stateDir) : null;
     this.redfish = config.redfish && new RedfishService({
       config: config.redfish, ca: config.redfishCa ?? null, clock: this.clock,
       targets: { bmc: (ip) => this.byIp.get(ip), media: (ip) => this.media?.at(ip) ?? null, changed: (bmc) => this.dirty.add(bmc) },
