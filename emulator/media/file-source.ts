@@ -21,8 +21,11 @@ export class FileSource implements ImageSource {
     this.key = `file:${path}|${this.identity}`;
   }
 
-  /** Opens `path` (made absolute against the working directory); refuses what is not a non-empty regular file. */
-  static async open(path: string): Promise<FileSource> {
+  /**
+   * Opens `path` (made absolute against the working directory); refuses what is not a non-empty regular file, and
+   * what `opened` refuses, told the descriptor of the file actually opened (media-dirs.ts checkOpened).
+   */
+  static async open(path: string, opened?: (fd: number) => Promise<void>): Promise<FileSource> {
     const absolute = resolve(path);
     let handle: fs.FileHandle;
     try {
@@ -32,6 +35,7 @@ export class FileSource implements ImageSource {
       throw openError(absolute, err as NodeJS.ErrnoException);
     }
     try {
+      await opened?.(handle.fd);
       const stat = await handle.stat();
       if (!stat.isFile()) throw new MediaError(MediaErrorCode.NOT_A_FILE, absolute, `not a regular file (${fileType(stat)})`);
       if (stat.size === 0) throw new MediaError(MediaErrorCode.EMPTY_IMAGE, absolute, 'the file is empty (0 bytes)');

@@ -109,6 +109,9 @@ export class ImageLibrary {
 
   private openSource(where: ImageLocation): Promise<ImageSource> {
     if (where.kind === 'blank') return Promise.resolve(new BlankSource(where.bytes));
-    return where.kind === 'file' ? FileSource.open(where.path) : HttpRangeSource.open(where.url, this.httpOptions);
+    const dirs = this.mediaDirs;
+    return where.kind === 'file'
+      ? FileSource.open(where.path, dirs ? (fd) => dirs.checkOpened(where.path, fd) : undefined)
+      : HttpRangeSource.open(where.url, this.httpOptions);
   }
 }

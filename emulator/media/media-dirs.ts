@@ -38,8 +38,28 @@ export class MediaDirs {
     } catch {
       return; // missing or unreadable: FileSource.open says which
     }
+    if (!(await this.holdsReal(real))) throw this.refusal(path);
+  }
+
+  /**
+   * Throws MEDIA_OUTSIDE_MEDIA_DIRS unless the file descriptor `fd` (of `path`, just opened) reads a file inside a
+   * folder: the check on what was opened, so a link swapped in between check() and the open is caught too. Where
+   * /proc/self/fd cannot say (not Linux), check() is all there is.
+   */
+  async checkOpened(path: string, fd: number): Promise<void> {
+    let real: string;
+    try {
+      real = await fs.readlink(`/proc/self/fd/${fd}`);
+    } catch {
+      return;
+    }
+    if (!(await this.holdsReal(real))) throw this.refusal(path);
+  }
+
+  /** `real` (a path with every link followed) lies inside one of the folders, their links followed too. */
+  private async holdsReal(real: string): Promise<boolean> {
     const realDirs = await Promise.all(this.dirs.map((d) => fs.realpath(d).catch(() => null)));
-    if (!realDirs.some((d) => d !== null && inside(real, d))) throw this.refusal(path);
+    return realDirs.some((d) => d !== null && inside(real, d));
   }
 
   private refusal(path: string): MediaError {

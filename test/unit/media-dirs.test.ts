@@ -10,6 +10,7 @@ import { systemClock } from '../../runtime/clock.js';
 import { DriveKind } from '../../protocols/scsi/medium.js';
 import { BmcMedia } from '../../emulator/media/bmc-media.js';
 import { ImageLibrary } from '../../emulator/media/image-library.js';
+import { FileSource } from '../../emulator/media/file-source.js';
 import { MediaDirs } from '../../emulator/media/media-dirs.js';
 import { MediaError, MediaErrorCode } from '../../emulator/media/media-error.js';
 import { ControlError } from '../../emulator/fleet/control-error.js';
@@ -89,4 +90,14 @@ t.test('the control API answers 403 with the rule; over IPMI a file outside is r
   t.match((err as ControlError).message, /\/etc\/shadow: refused: local images must be inside .* \(MEDIA_OUTSIDE_MEDIA_DIRS\)/);
   t.match(await insert(inside), { state: 'inserted', image: inside });
   t.equal(bmc.startInsert(DriveKind.cdrom, 'shadow'), 'refused', 'imageDir lies outside the media folders');
+});
+
+t.test('checkOpened looks at the file actually opened: a link that leads out is refused even when check() never saw it (a link swapped in between)', async (t) => {
+  const dirs = new MediaDirs([media]);
+  const link = join(media, 'link.iso');
+  const opened = (path: string) => FileSource.open(path, (fd) => dirs.checkOpened(path, fd));
+  t.equal(await code(opened(link)), MediaErrorCode.OUTSIDE_MEDIA_DIRS, 'the descriptor reads the file outside: refused');
+  const ok = await opened(inside);
+  t.equal(ok.size, 4 * 2048, 'a file inside opens');
+  await ok.close();
 });
