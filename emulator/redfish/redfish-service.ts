@@ -1,7 +1,7 @@
 // The Redfish services of one fleet process's BMCs (issue 16): one HTTP server, not listening itself, fed the TCP
 // connections the fleet's one listener for the port hands over by local address (emulator/fleet/tcp-ports.ts), each
 // wrapped in TLS with a certificate for its BMC's address, issued by the fleet CA when first needed. Bounded
-// connections (connection-table.ts), header and request times and body size; the BMC's faults apply (rebooting:
+// connections (runtime/http/connection-table.ts), header and request times and body size; the BMC's faults apply (rebooting:
 // silent, busy: 503 with a date Retry-After, latency: added to every answer). Per-BMC state is made on that BMC's
 // first request that needs it.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -14,7 +14,7 @@ import type { EmulatedBmc } from '../bmc/emulated-bmc.js';
 import type { BmcMedia } from '../media/bmc-media.js';
 import type { RedfishConfig } from '../fleet/schema/redfish.js';
 import { BmcRedfish } from './bmc-redfish.js';
-import { ConnectionTable } from './connection-table.js';
+import { ConnectionTable } from '../../runtime/http/connection-table.js';
 import { canonicalPath, dispatch, RouteTable } from './dispatch.js';
 import { makeCa, ServerCertificates, type CaMaterial } from './fleet-ca.js';
 import { REDFISH_ROUTES } from './routes.js';

@@ -3,6 +3,7 @@
 // chooses its own numbers.
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
+import { ConnectionTable } from './connection-table.js';
 
 export interface ConnectionLimits {
   /** Connections open at once, in all. */
@@ -34,36 +35,17 @@ export function serverTimeouts(limits: Pick<ConnectionLimits, 'headersTimeoutMs'
  */
 export function limitConnections(server: Server, limits: ConnectionLimits): void {
   server.setTimeout(limits.idleTimeoutMs); // no 'timeout' listener: Node destroys the idle socket
-  const perSource = new Map<string, number>();
-  /** Open connections, oldest first (a Map keeps insertion order), and whether each has sent a whole request. */
-  const open = new Map<Socket, { requested: boolean }>();
-  server.on('request', (req) => {
-    const entry = open.get(req.socket);
-    if (entry) entry.requested = true;
-  });
+  // one group (no per-BMC share); a connection is never told it was answered, so only one that has not yet sent a
+  // request is ever displaced, never one idle between requests
+  const table = new ConnectionTable<Socket>({ maxConnections: limits.maxConnections, maxPerSource: limits.maxConnectionsPerSource, maxPerBmc: Infinity });
+  server.on('request', (req) => table.requested(req.socket));
   server.on('connection', (socket: Socket) => {
-    const source = socket.remoteAddress ?? '';
-    const fromSource = perSource.get(source) ?? 0;
-    if (fromSource >= limits.maxConnectionsPerSource) {
+    const admission = table.admit(socket, '', socket.remoteAddress ?? '');
+    if (!admission.admitted) {
       socket.destroy();
       return;
     }
-    if (open.size >= limits.maxConnections) {
-      const oldestWaiting = [...open].find(([, e]) => !e.requested)?.[0];
-      if (!oldestWaiting) {
-        socket.destroy();
-        return;
-      }
-      oldestWaiting.destroy();
-      open.delete(oldestWaiting); // its 'close' comes later: the slot is free now
-    }
-    open.set(socket, { requested: false });
-    perSource.set(source, fromSource + 1);
-    socket.once('close', () => {
-      open.delete(socket);
-      const left = (perSource.get(source) ?? 1) - 1;
-      if (left === 0) perSource.delete(source);
-      else perSource.set(source, left);
-    });
+    admission.evicted?.destroy();
+    socket.once('close', () => table.closed(socket));
   });
 }

@@ -1,4 +1,4 @@
-// The Redfish service's connections (emulator/redfish/connection-table.ts, redfish-service.ts): bounded per BMC (as
+// The Redfish service's connections (runtime/http/connection-table.ts, redfish-service.ts): bounded per BMC (as
 // bmcweb bounds its own, 200), per source and in a fleet process, with the connection idle longest making room when
 // the process's table is full; a kept-alive connection waiting for its next request lives as long as bmcweb keeps one
 // (15 minutes), not Node's 5 s; and a BMC removed and added again at its address gets new Redfish state.
@@ -9,7 +9,7 @@ import { createServer, connect, type AddressInfo, type Server, type Socket } fro
 import { Privilege } from '../../protocols/ipmi/users.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { EmulatedBmc } from '../../emulator/bmc/emulated-bmc.js';
-import { ConnectionTable } from '../../emulator/redfish/connection-table.js';
+import { ConnectionTable } from '../../runtime/http/connection-table.js';
 import { KEEP_ALIVE_IDLE_MS, MAX_CONNECTIONS_PER_BMC, RedfishService, type RedfishServiceOptions } from '../../emulator/redfish/redfish-service.js';
 import type { RedfishConfig } from '../../emulator/fleet/schema/redfish.js';
 

@@ -4,7 +4,8 @@
 // BMCs, so it also bounds them together: when that table is full, the connection idle longest between requests
 // makes room (its client reconnects, as it must after any server closes a kept-alive connection), else the oldest
 // that has not yet sent a request; when every one is busy with a request, the new connection is refused.
-// No sockets: the connections are keys, and redfish-service.ts closes what this table names.
+// No sockets: the connections are keys, and the server (redfish-service.ts; connection-limits.ts for the control API
+// and the manager) closes what this table names.
 
 export interface ConnectionBounds {
   /** Open at once in the fleet process, every BMC of it together. */
