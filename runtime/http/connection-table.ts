@@ -1,5 +1,5 @@
-// The open Redfish connections of one fleet process, bounded per BMC, per source address and in all, so that no
-// client (or many) can grow it. A real BMC's web server bounds its own connections: OpenBMC bmcweb drops a new
+// The open connections of an HTTP server, bounded per group (a BMC), per source address and in all, so that no
+// client (or many) can grow them. A real BMC's web server bounds its own connections: OpenBMC bmcweb drops a new
 // connection while 200 are open (http/http_connection.hpp, Connection::start). A fleet process serves thousands of
 // BMCs, so it also bounds them together: when that table is full, the connection idle longest between requests
 // makes room (its client reconnects, as it must after any server closes a kept-alive connection), else the oldest
