@@ -1,9 +1,8 @@
 // The congestion bench's manager (issue 12), a child process of congestion.bench.ts so it can run in its own
 // network namespace for the link network. It runs the manager's real rounds (orchestrator/rollout: PrepareRound for
-// the broadcast schemes, PollRound for the bounded unicast poll) on one UDP socket and a store in a temporary
-// SQLite file, and reports per run when each datagram arrived and what the kernel dropped on the way to it.
+// the broadcast schemes, PollRound for the bounded unicast poll) on the manager's own socket (ManagerSocket, read on
+// its own thread) and a store in a temporary SQLite file, and reports per run when each datagram arrived and what the kernel dropped on the way to it.
 // Asked over IPC (process.send): { kind: 'run', spec } -> { kind: 'result', result }; 'exit' ends it.
-import { createSocket, type Socket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { signingKeyFrom } from '../protocols/rollout/keys.js';
 import { ReplyScheme, type ReplySchemeParams } from '../protocols/rollout/prepare.js';
 import { windowUsFor } from '../protocols/rollout/reply-delay.js';
 import { DEFAULT_BMC_IDENTITY } from '../emulator/rack/rack-controller.js';
+import { ManagerSocket } from '../orchestrator/rollout/manager-socket.js';
 import { PollRound } from '../orchestrator/rollout/poll-round.js';
 import { PrepareRound, REPLY_RATE_SETTING, type RoundAction } from '../orchestrator/rollout/prepare-round.js';
 import { ASSUMED_REPLY_RATE, windowSchemeFor } from '../orchestrator/rollout/reply-window.js';
@@ -47,13 +47,6 @@ function replyFor(scheme: Scheme, n: number, rate: number): ReplySchemeParams {
   }
 }
 
-function bind(socket: Socket, address: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(0, address, () => { socket.off('error', reject); resolve(); });
-  });
-}
-
 async function run(spec: RunSpec): Promise<RunResult> {
   if (spec.replyRate !== null) store.setSetting(REPLY_RATE_SETTING, spec.replyRate);
   const rate = store.setting(REPLY_RATE_SETTING) ?? ASSUMED_REPLY_RATE;
@@ -69,11 +62,12 @@ async function run(spec: RunSpec): Promise<RunResult> {
     ? new PollRound({ store, rolloutId, key, product, concurrency: spec.pollConcurrency, maxPolls: spec.maxPolls })
     : new PrepareRound({ store, rolloutId, key, product, maxPolls: spec.maxPolls, marginMs: spec.marginMs, pollTimeoutMs: spec.pollTimeoutMs });
 
-  const socket = createSocket({ type: 'udp4', ...(spec.rcvbufBytes ? { recvBufferSize: spec.rcvbufBytes } : {}) });
-  await bind(socket, spec.bindAddress);
-  socket.setBroadcast(true);
-  const port = socket.address().port;
-  const effectiveRcvbuf = socket.getRecvBufferSize();
+  let onDatagram: (datagram: Buffer) => void = () => {};
+  const socket = await ManagerSocket.open({
+    bindAddress: spec.bindAddress, recvBufferSize: spec.rcvbufBytes, rmcPort: spec.rmcPort, broadcastAddress: spec.broadcastAddress,
+  }, (datagram) => onDatagram(datagram));
+  const port = socket.port;
+  const effectiveRcvbuf = socket.recvBufferSize;
   const before = { rcvbufErrors: udpRcvbufErrors(), softnetDrops: softnetDrops() };
   // How long the manager's event loop went without reading its socket: a stall of D ms lets D x (arrival rate)
   // replies pile up in the receive buffer.
@@ -95,7 +89,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
     const send = (actions: RoundAction[] | void) => {
       for (const a of actions ?? []) {
         if (a.kind === 'unicast' && polls++ === 0) firstRoundMaxDelayMs = loopDelay.max / 1e6;
-        socket.send(a.bytes, spec.rmcPort, a.kind === 'broadcast' ? spec.broadcastAddress : a.address);
+        socket.send(a);
       }
     };
     const finish = () => {
@@ -120,6 +114,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
         datagramsIn, polls, arrivals: [...perMs.entries()].sort((a, b) => a[0] - b[0]),
         kernel: {
           rcvbufErrors: udpRcvbufErrors() - before.rcvbufErrors, socketDrops, softnetDrops: softnetDrops() - before.softnetDrops,
+          readerDrops: socket.counters.unreadDropped,
         },
         effectiveRcvbuf, managerLoop,
       });
@@ -141,7 +136,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
       armedFor = deadline;
       timer = deadline === null ? null : systemClock.setTimeout(() => { armedFor = null; step(() => round.tick(systemClock.now())); }, deadline - systemClock.now());
     };
-    socket.on('message', (datagram) => {
+    onDatagram = (datagram) => {
       const at = performance.now() - t0;
       datagramsIn++;
       const ms = Math.floor(at);
@@ -149,7 +144,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
       const replies = round.counts.replies;
       step(() => round.receive(datagram, systemClock.now()));
       if (round.counts.replies > replies) lastAnswerMs = at;
-    });
+    };
     t0 = performance.now();
     step(() => round.start(systemClock.now()));
   });

@@ -45,7 +45,7 @@ export interface RunResult {
   polls: number;
   /** Arrivals by ms since the first send: [ms, count] for each ms with any. */
   arrivals: [number, number][];
-  kernel: { rcvbufErrors: number; socketDrops: number | null; softnetDrops: number };
+  kernel: { rcvbufErrors: number; socketDrops: number | null; softnetDrops: number; readerDrops: number };
   /** SO_RCVBUF as the kernel set it (it doubles what is asked). */
   effectiveRcvbuf: number;
   /**

@@ -265,7 +265,7 @@ async function main(): Promise<void> {
                     boundMs: Math.round(boundMs), ratioToBound: r.timeToAllMs === null ? null : round3(r.timeToAllMs / boundMs),
                     replyRatePerSec: Math.round(R), ...(scheme === 'burst' ? { thisBurstRatePerSec: r.measuredRate === null ? null : Math.round(r.measuredRate) } : {}), answered: r.answered, missing: r.missing, polls: r.polls, datagramsIn: r.datagramsIn,
                     reply: r.reply, effectiveRcvbufBytes: r.effectiveRcvbuf,
-                    kernelDrops: { rcvbufErrors: r.kernel.rcvbufErrors, socketDrops: r.kernel.socketDrops, qdiscDrops, softnetDrops: r.kernel.softnetDrops },
+                    kernelDrops: { rcvbufErrors: r.kernel.rcvbufErrors, socketDrops: r.kernel.socketDrops, qdiscDrops, softnetDrops: r.kernel.softnetDrops }, readerDrops: r.kernel.readerDrops,
                     managerLoop: r.managerLoop, arrivalsPerMs: histogram(r.arrivals),
                     ...(offered ? { offered: { peak10Ms: offered.peak10Ms, captureDrops: offered.captureDrops, perMs: histogram(offered.perMs) } } : {}),
                   });

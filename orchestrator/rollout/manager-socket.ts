@@ -1,10 +1,11 @@
 // The manager's one UDP socket (README "The exchange after the prepare round"): every rollout's broadcasts and
 // unicasts leave from it, to the RMCs' port, and RMCs answer the address and port a command came from, so every
 // answer arrives here too. It counts what it sends; a send the OS refuses (EACCES on a broadcast, ENETUNREACH, ...)
-// is counted, never fatal: the machines repeat what goes unanswered.
-import type { Socket } from 'node:dgram';
+// is counted, never fatal: the machines repeat what goes unanswered. It is read on its own thread
+// (runtime/udp-reader-thread.ts), so replies that come while the manager saves, collects garbage or signs a Poll
+// round wait in memory rather than overflow the kernel's buffer.
 import { DEFAULT_ROLLOUT_PORT } from '../../protocols/rollout/header.js';
-import { bindUdp } from '../../runtime/udp-endpoint.js';
+import { UdpReaderThread } from '../../runtime/udp-reader-thread.js';
 import type { RoundAction } from './prepare-round.js';
 
 /** Loopback's broadcast address: every socket bound to 0.0.0.0 on the port gets a copy. */
@@ -18,14 +19,15 @@ export interface ManagerSocketOptions {
   /** The manager's own address and port. Default 0.0.0.0, any port. */
   bindAddress?: string;
   bindPort?: number;
-  /** SO_RCVBUF asked for. Default MANAGER_RECEIVE_BUFFER. */
-  recvBufferSize?: number;
+  /** SO_RCVBUF asked for, or null for the system default (net.core.rmem_default). Default MANAGER_RECEIVE_BUFFER. */
+  recvBufferSize?: number | null;
 }
 
 /**
- * 4 MiB: room for thousands of Prepare Replies that arrive while the manager is busy. The congestion benchmark lost
- * 3-15% of a paced round with the 212,992-byte default (about 256 small datagrams) and none with this; the kernel
- * caps it at net.core.rmem_max (4 MiB on recent kernels, 212,992 on older ones).
+ * 4 MiB: room for thousands of Prepare Replies that arrive while the reader thread itself waits for a core. Before
+ * the socket had its thread, the congestion benchmark lost 3-15% of a paced round with the 212,992-byte default
+ * (about 256 small datagrams) and none with this; the kernel caps it at net.core.rmem_max (4 MiB on recent kernels,
+ * 212,992 on older ones).
  */
 export const MANAGER_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
@@ -34,16 +36,18 @@ export interface SocketCounters {
   bytesSent: number;
   datagramsReceived: number;
   sendErrors: number;
+  /** Read but dropped: the reader thread held MAX_UNREAD_DATAGRAMS the manager had not handled yet. */
+  unreadDropped: number;
 }
 
 export class ManagerSocket {
-  readonly counters: SocketCounters = { datagramsSent: 0, bytesSent: 0, datagramsReceived: 0, sendErrors: 0 };
-  private readonly socket: Socket;
+  private readonly socket: UdpReaderThread;
   private readonly broadcastAddress: string;
   private readonly rmcPort: number;
-  private readonly onSendDone = (err: Error | null) => { if (err) this.counters.sendErrors++; };
+  private readonly sent = { datagrams: 0, bytes: 0 };
+  private received = 0;
 
-  private constructor(socket: Socket, o: ManagerSocketOptions) {
+  private constructor(socket: UdpReaderThread, o: ManagerSocketOptions) {
     this.socket = socket;
     this.broadcastAddress = o.broadcastAddress ?? LOOPBACK_BROADCAST;
     this.rmcPort = o.rmcPort ?? DEFAULT_ROLLOUT_PORT;
@@ -52,27 +56,34 @@ export class ManagerSocket {
   /** Binds the socket; `receive` gets every datagram that arrives. */
   static async open(o: ManagerSocketOptions, receive: (datagram: Buffer) => void): Promise<ManagerSocket> {
     let glue: ManagerSocket | null = null;
-    const socket = await bindUdp(o.bindAddress ?? '0.0.0.0', o.bindPort ?? 0, {
-      handle: (datagram) => {
-        if (glue) glue.counters.datagramsReceived++;
-        receive(datagram);
-      },
-    }, { recvBufferSize: o.recvBufferSize ?? MANAGER_RECEIVE_BUFFER });
-    socket.setBroadcast(true);
+    const socket = await UdpReaderThread.open({
+      address: o.bindAddress ?? '0.0.0.0', port: o.bindPort ?? 0, broadcast: true,
+      recvBufferSize: o.recvBufferSize === undefined ? MANAGER_RECEIVE_BUFFER : o.recvBufferSize,
+    }, (datagram) => {
+      if (glue) glue.received++;
+      receive(datagram);
+    });
     glue = new ManagerSocket(socket, o);
     return glue;
   }
 
+  get counters(): SocketCounters {
+    return {
+      datagramsSent: this.sent.datagrams, bytesSent: this.sent.bytes, datagramsReceived: this.received,
+      sendErrors: this.socket.sendErrors, unreadDropped: this.socket.dropped,
+    };
+  }
+
   /** The port the manager listens on (RMCs answer there). */
-  get port(): number { return this.socket.address().port; }
+  get port(): number { return this.socket.port; }
 
   /** The receive buffer the kernel gave (Linux reports twice what was asked, for its bookkeeping: socket(7)). */
-  get recvBufferSize(): number { return this.socket.getRecvBufferSize(); }
+  get recvBufferSize(): number { return this.socket.recvBufferSize; }
 
   send(a: RoundAction): void {
-    this.counters.datagramsSent++;
-    this.counters.bytesSent += a.bytes.length;
-    this.socket.send(a.bytes, this.rmcPort, a.kind === 'broadcast' ? this.broadcastAddress : a.address, this.onSendDone);
+    this.sent.datagrams++;
+    this.sent.bytes += a.bytes.length;
+    this.socket.send(a.bytes, this.rmcPort, a.kind === 'broadcast' ? this.broadcastAddress : a.address);
   }
 
   close(): void {

@@ -1,0 +1,70 @@
+// The thread behind udp-reader-thread.ts: it owns one UDP socket, reads every datagram as soon as the kernel has it,
+// and hands them to the main thread in batches (one per turn of this thread's event loop); it sends what the main
+// thread asks. Its loop does nothing else, so it drains the socket's receive buffer even while the main thread is
+// busy. Datagrams the main thread has not taken yet are bounded (SharedCounter.UNREAD, at most `maxUnread`): past the
+// bound one is dropped and counted, never queued without end.
+import { createSocket } from 'node:dgram';
+import { parentPort, workerData } from 'node:worker_threads';
+import { SharedCounter, type ReaderRequest, type ReaderStart } from './udp-reader-thread.js';
+
+const start = workerData as ReaderStart;
+const counters = new Int32Array(start.counters);
+const port = parentPort!;
+const socket = createSocket({ type: 'udp4', ...(start.recvBufferSize ? { recvBufferSize: start.recvBufferSize } : {}) });
+
+let pending: Buffer[] = [];
+let pendingBytes = 0;
+let flushScheduled = false;
+
+/** Posts what was read since the last batch: the bytes end to end in one transferred buffer, and their lengths. */
+function flush(): void {
+  flushScheduled = false;
+  const bytes = new Uint8Array(pendingBytes);
+  const lengths = new Uint32Array(pending.length);
+  let at = 0;
+  pending.forEach((d, i) => { bytes.set(d, at); at += d.length; lengths[i] = d.length; });
+  pending = [];
+  pendingBytes = 0;
+  port.postMessage({ kind: 'datagrams', bytes, lengths }, [bytes.buffer, lengths.buffer]);
+}
+
+socket.on('message', (datagram) => {
+  if (Atomics.add(counters, SharedCounter.UNREAD, 1) >= start.maxUnread) {
+    Atomics.sub(counters, SharedCounter.UNREAD, 1);
+    Atomics.add(counters, SharedCounter.DROPPED, 1);
+    return;
+  }
+  pending.push(datagram);
+  pendingBytes += datagram.length;
+  if (!flushScheduled) {
+    flushScheduled = true;
+    setImmediate(flush);
+  }
+});
+
+const onSent = (err: Error | null) => { if (err) Atomics.add(counters, SharedCounter.SEND_ERRORS, 1); };
+
+port.on('message', (m: ReaderRequest) => {
+  if (m.kind === 'close') {
+    socket.close();
+    port.close();
+    return;
+  }
+  let at = 0;
+  m.lengths.forEach((length, i) => {
+    socket.send(m.bytes.subarray(at, at + length), m.ports[i], m.addresses[i], onSent);
+    at += length;
+  });
+});
+
+socket.once('error', (err: NodeJS.ErrnoException) => {
+  port.postMessage({ kind: 'bind-error', code: err.code ?? err.message });
+  socket.close();
+  port.close();
+});
+socket.bind(start.port, start.address, () => {
+  socket.removeAllListeners('error');
+  socket.on('error', () => { /* a send the OS refused: counted by its callback */ });
+  if (start.broadcast) socket.setBroadcast(true);
+  port.postMessage({ kind: 'bound', port: socket.address().port, recvBufferSize: socket.getRecvBufferSize() });
+});
