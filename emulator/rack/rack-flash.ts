@@ -61,7 +61,8 @@ export class RackFlash {
   }
 
   get saved(): SavedFlash {
-    return { target: this.target, schedule: this.schedule, stage: this.stage, paused: this.paused, aborted: this.aborted, bmcs: this.bmcs };
+    const bmcs = this.bmcs.map((b) => ({ ...b, firmware: { ...b.firmware } }));
+    return { target: this.target, schedule: this.schedule, stage: this.stage, paused: this.paused, aborted: this.aborted, bmcs };
   }
 
   get phase(): RackPhase {

@@ -10,13 +10,17 @@
 // the others at arrival + delay (rmc-node.ts). Without the slices every answer that fell due during a hand-off of
 // thousands went out together when it ended: a burst the scheme never asked for, which a manager's default receive
 // buffer (about 256 datagrams) does not hold (README "Broadcast replies"). Messages are handed on in arrival order.
+// A Prepare whose scheme spreads the answers (octet sum, window, rank slots) is not handed on in slices: when its turn
+// comes, each RMC gets its copy only when its answer falls due (rmc-reply-schedule.ts), at the scheme's own pace.
 import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
+import { ReplyScheme } from '../../protocols/rollout/prepare.js';
 import type { DecodedMessage } from '../../protocols/rollout/message.js';
 import { rankOf } from '../../protocols/rollout/reply-delay.js';
 import type { Peer } from '../../protocols/peer.js';
 import type { Clock } from '../../runtime/clock.js';
 import type { DatagramHandler } from '../../runtime/udp-endpoint.js';
 import { decodeDatagram, type RmcNode } from './rmc-node.js';
+import { ReplySchedule, type DecodedPrepare } from './rmc-reply-schedule.js';
 
 export interface BroadcastCounts {
   datagramsIn: number;
@@ -28,7 +32,10 @@ export interface BroadcastCounts {
 
 /** RMCs a message is handed to before the listener yields: about a few ms of a shard's time. */
 export const HANDOFF_SLICE = 128;
-/** Messages still being handed on at once; one more is dropped and counted in `overflowed` (a flood must not grow the queue). */
+/**
+ * Messages still being handed on at once (in slices, or on a reply schedule); one more is dropped and counted in
+ * `overflowed` (a flood must not grow the queue).
+ */
 export const MAX_QUEUED_HANDOFFS = 64;
 
 /** A message being handed on: to whom, from where, when it arrived, and how far it got. */
@@ -44,6 +51,8 @@ export class RmcBroadcastListener implements DatagramHandler {
   /** Messages not yet handed to all their RMCs, oldest first. */
   private readonly queue: HandOff[] = [];
   private resume: { cancel(): void } | null = null;
+  /** Prepares handed on as their answers fall due. */
+  private readonly schedules = new Set<ReplySchedule>();
 
   constructor(rmcs: readonly RmcNode[], clock: Clock) {
     this.clock = clock;
@@ -71,7 +80,7 @@ export class RmcBroadcastListener implements DatagramHandler {
       this.counts.unmatched++;
       return;
     }
-    if (this.queue.length >= MAX_QUEUED_HANDOFFS) {
+    if (this.queue.length + this.schedules.size >= MAX_QUEUED_HANDOFFS) {
       this.overflowed++;
       return;
     }
@@ -84,6 +93,8 @@ export class RmcBroadcastListener implements DatagramHandler {
     this.resume?.cancel();
     this.resume = null;
     this.queue.length = 0;
+    for (const s of this.schedules) s.close();
+    this.schedules.clear();
   }
 
   /** One slice of the oldest message, then the next slice after a yield, until the queue is empty. */
@@ -92,6 +103,11 @@ export class RmcBroadcastListener implements DatagramHandler {
     let budget = HANDOFF_SLICE;
     while (this.queue.length > 0 && budget > 0) {
       const h = this.queue[0];
+      if (spreadsAnswers(h.m)) {
+        this.schedule(h);
+        this.queue.shift();
+        continue;
+      }
       const end = Math.min(h.recipients.length, h.next + budget);
       budget -= end - h.next;
       for (; h.next < end; h.next++) {
@@ -101,6 +117,13 @@ export class RmcBroadcastListener implements DatagramHandler {
       if (h.next === h.recipients.length) this.queue.shift();
     }
     if (this.queue.length > 0) this.resume = this.clock.setTimeout(() => this.handOn(), 0);
+  }
+
+  /** Hands a Prepare to each RMC when its answer falls due. */
+  private schedule(h: HandOff): void {
+    const s = new ReplySchedule(h.m as DecodedPrepare, h.peer, h.recipients, this.clock, (node) => this.byId.get(node.rmc.rmcId) === node, () => this.schedules.delete(s));
+    this.schedules.add(s);
+    s.start();
   }
 
   private recipients(m: DecodedMessage): RmcNode[] {
@@ -114,4 +137,9 @@ export class RmcBroadcastListener implements DatagramHandler {
     }
     return [...this.rmcs];
   }
+}
+
+/** A broadcast Prepare whose reply scheme delays the answers: handed on by a ReplySchedule. */
+function spreadsAnswers(m: DecodedMessage): boolean {
+  return m.type === MessageType.PREPARE && m.rmcId === ALL_RMCS && m.body.reply.scheme !== ReplyScheme.IMMEDIATE;
 }

@@ -41,6 +41,9 @@ export interface RmcNodeOptions {
 
 type Timer = { cancel(): void };
 
+/** A broadcast message held for later (RmcNode.hold): from `peer`, its answers' delays counting from `arrivedAtMs`. */
+export interface HeldBroadcast { readonly m: DecodedMessage; readonly peer: Peer; readonly arrivedAtMs: number }
+
 export class RmcNode implements DatagramHandler {
   private machine: RackController;
   private readonly clock: Clock;
@@ -49,6 +52,8 @@ export class RmcNode implements DatagramHandler {
   private readonly store: RmcStore;
   private readonly random: () => number;
   private send: SendAnswer | null = null;
+  /** A broadcast held until its answer falls due (rmc-reply-schedule.ts), or null. */
+  private held: HeldBroadcast | null = null;
   private readonly timers = new Set<Timer>();
   private wake: Timer | null = null;
   /** Counts crashes: a read or flash that comes back from before one is dropped (the RMC that asked is gone). */
@@ -92,6 +97,7 @@ export class RmcNode implements DatagramHandler {
 
   /** A datagram to its own address. */
   handle(datagram: Buffer, peer: Peer): void {
+    this.deliverHeld();
     if (this.dropIncoming()) return;
     const m = decodeDatagram(datagram, (crc) => this.machine.malformed(crc));
     if (m) this.process(m, peer);
@@ -102,8 +108,27 @@ export class RmcNode implements DatagramHandler {
    * an answer's delay counts from then, as on an RMC that took it on at once (rmc-broadcast.ts).
    */
   deliver(m: DecodedMessage, peer: Peer, arrivedAtMs = this.clock.now()): void {
+    this.deliverHeld();
     if (this.dropIncoming()) return;
     this.process(m, peer, arrivedAtMs);
+  }
+
+  /**
+   * Keeps a broadcast until `deliverHeld` (when its answer falls due). Any message for it before then, a second hold
+   * included, hands it the held one first, so it takes its messages in order. Every RMC of a shard holds the same
+   * object: holding allocates nothing.
+   */
+  hold(broadcast: HeldBroadcast): void {
+    this.deliverHeld();
+    this.held = broadcast;
+  }
+
+  /** Hands it the broadcast it holds, if any. */
+  deliverHeld(): void {
+    const h = this.held;
+    if (h === null) return;
+    this.held = null;
+    this.deliver(h.m, h.peer, h.arrivedAtMs);
   }
 
   /** The RMC loses its memory (timers, its machine, BMC jobs under way), is silent `offMs`, then starts from its store. */
@@ -111,6 +136,7 @@ export class RmcNode implements DatagramHandler {
     this.faultCounts.crashes++;
     this.generation++;
     this.cancelTimers();
+    this.held = null;
     this.downUntilMs = this.clock.now() + offMs;
     const restart = this.clock.setTimeout(() => {
       this.timers.delete(restart);
@@ -124,6 +150,7 @@ export class RmcNode implements DatagramHandler {
   close(): void {
     this.generation++;
     this.cancelTimers();
+    this.held = null;
   }
 
   private cancelTimers(): void {

@@ -47,8 +47,9 @@ export class MemoryRmcStore implements RmcStore {
     this.parts = [];
   }
 
+  /** Keeps `state` as it is: RackController.saved builds a snapshot of fresh objects that nothing changes later. */
   save(state: SavedRmc): void {
-    this.state = structuredClone(state);
+    this.state = state;
   }
 
   remove(): void {

@@ -6,7 +6,7 @@
 //   octet sum   Tde = a + b + c + d ms for the address a.b.c.d: 0 to 1,020 ms, at most 1,021 distinct slots
 //   window      uniform in [0, W): the first 48 bits of SHA-256(nonce || rmcId as 4 bytes big-endian), scaled to W
 //   rank slots  rank x slot width: rank = the RMC's place among the Prepare's target ranges, in order
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { parseIpv4 } from '../ipv4.js';
 import { ReplyScheme, type Prepare, type RmcRange } from './prepare.js';
 
@@ -21,10 +21,15 @@ export function octetSumDelayUs(address: string): number {
 /** 2^48: the window scheme's hash value is a 48-bit fraction of W (exact in a double). */
 const TWO_POW_48 = 2 ** 48;
 
+/** nonce || rmcId, reused (a shard works out thousands of delays at once), sized to the nonce. */
+let hashInput = Buffer.alloc(20);
+
 export function windowDelayUs(rmcId: number, nonce: Uint8Array, windowUs: number): number {
-  const id = Buffer.alloc(4);
-  id.writeUInt32BE(rmcId);
-  const h = createHash('sha256').update(nonce).update(id).digest();
+  if (hashInput.length !== nonce.length + 4) hashInput = Buffer.alloc(nonce.length + 4);
+  hashInput.set(nonce);
+  hashInput.writeUInt32BE(rmcId, nonce.length);
+  // crypto.hash (Node 20.12+, and package.json asks 20.15): one call, no Hash object per RMC
+  const h = hash('sha256', hashInput, 'buffer');
   return Math.floor((h.readUIntBE(0, 6) / TWO_POW_48) * windowUs);
 }
 

@@ -1,17 +1,22 @@
 // A shard's broadcast listener hands a message on in slices (issue 12): HANDOFF_SLICE RMCs, then a yield on its
 // Clock, so answers that fall due during a hand-off to thousands go out as they fall due, not together at its end;
-// and an RMC's answer delay counts from when the datagram arrived, not from when its slice came.
+// and an RMC's answer delay counts from when the datagram arrived, not from when its slice came. A Prepare whose
+// scheme spreads the answers is instead handed to each RMC when its answer falls due (rmc-reply-schedule.ts).
 import t from 'tap';
 import { signMessage } from '../../protocols/rollout/auth.js';
 import { ALL_RMCS, MessageType } from '../../protocols/rollout/header.js';
 import { generateManagerKey, trustedKeyFromRaw } from '../../protocols/rollout/keys.js';
 import { decodeMessage, type RolloutMessage } from '../../protocols/rollout/message.js';
+import { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { ReplyScheme, type ReplySchemeParams } from '../../protocols/rollout/prepare.js';
+import { windowDelayUs } from '../../protocols/rollout/reply-delay.js';
+import type { Clock } from '../../runtime/clock.js';
 import type { Peer } from '../../protocols/peer.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { RackController } from '../../emulator/rack/rack-controller.js';
 import { HANDOFF_SLICE, MAX_QUEUED_HANDOFFS, RmcBroadcastListener } from '../../emulator/rack/rmc-broadcast.js';
 import { RmcNode } from '../../emulator/rack/rmc-node.js';
+import { CATCH_UP_MS } from '../../emulator/rack/rmc-reply-schedule.js';
 import { prepareToHex } from '../../emulator/rack/rmc-state.js';
 
 const NOW = 1_767_225_600_000;
@@ -30,12 +35,15 @@ function prepare(sequence: number, rolloutId: number, reply: ReplySchemeParams, 
 }
 
 /** `n` RMCs (IDs 1..n) on the clock, with what each sent and when. */
-function fleetOf(clock: ManualClock, n: number) {
-  const sent: { rmcId: number; rolloutId: number; at: number }[] = [];
+function fleetOf(clock: Clock, n: number) {
+  const sent: { rmcId: number; rolloutId: number; at: number; readiness?: number }[] = [];
   const nodes = Array.from({ length: n }, (_, i) => {
     const rmc = new RackController({ rmcId: i + 1, address: `127.4.${i >> 8}.${i & 0xff}`, rackName: `r${i + 1}`, bmcCount: 1, trustedKeys: [trusted], startedAtMs: NOW - 1000 });
     const node = new RmcNode(rmc, clock);
-    node.attach((bytes) => { const m = decodeMessage(bytes); sent.push({ rmcId: m.rmcId, rolloutId: m.rolloutId, at: clock.now() }); });
+    node.attach((bytes) => {
+      const m = decodeMessage(bytes);
+      sent.push({ rmcId: m.rmcId, rolloutId: m.rolloutId, at: clock.now(), ...(m.type === MessageType.PREPARE_REPLY ? { readiness: m.body.readiness } : {}) });
+    });
     return node;
   });
   return { nodes, sent, listener: new RmcBroadcastListener(nodes, clock) };
@@ -152,5 +160,77 @@ t.test('a flood of broadcasts queues at most MAX_QUEUED_HANDOFFS; the rest are d
   t.equal(clock.pending, 0, 'the queued ones handed on');
   listener.handle(datagram, MANAGER);
   t.equal(listener.overflowed, 5, 'room again once handed on');
+  t.end();
+});
+
+t.test('a Prepare that spreads the answers is handed to each RMC when its answer falls due, on one timer', (t) => {
+  const clock = new ManualClock(NOW);
+  const n = 50;
+  const { nodes, sent, listener } = fleetOf(clock, n);
+  const reply = { scheme: ReplyScheme.WINDOW, windowUs: 200_000 } as const;
+  listener.handle(signMessage(prepare(1, 7, reply, n), signing, NOW), MANAGER);
+  t.equal(sent.length, 0, 'no answer yet');
+  t.same(nodes.map((node) => node.rmc.counts.messagesIn), new Array(n).fill(0), 'no RMC has taken it on yet');
+  t.equal(clock.pending, 1, 'one timer for the shard, none per RMC');
+  clock.advance(250);
+  const nonce = new Uint8Array(16).fill(7);
+  const due = (id: number) => Math.ceil(windowDelayUs(id, nonce, reply.windowUs) / 1000) + 1;
+  t.same(sent.map((s) => [s.rmcId, s.at - NOW]).sort((a, b) => a[0] - b[0]), nodes.map((_, i) => [i + 1, due(i + 1)]),
+    'each at its own delay (+ the 1 ms its arrival\'s ms may have had left), as if it had taken it on at once');
+  t.same(sent.map((s) => s.at), [...sent.map((s) => s.at)].sort((a, b) => a - b), 'in the order they fell due');
+  t.equal(clock.pending, 0);
+  t.end();
+});
+
+t.test('a message for an RMC that holds a Prepare hands it the Prepare first; its answer still goes at its time', (t) => {
+  const clock = new ManualClock(NOW);
+  const { nodes, sent, listener } = fleetOf(clock, 5);
+  // rank slots of 10 ms: RMC 5 (rank 4) is due at 41 ms
+  listener.handle(signMessage(prepare(1, 7, { scheme: ReplyScheme.RANK_SLOTS, slotUs: 10_000 }, 5), signing, NOW), MANAGER);
+  clock.advance(5);
+  nodes[4].handle(signMessage({ ...prepare(2, 8, { scheme: ReplyScheme.IMMEDIATE }, 5), rmcId: 5 }, signing, NOW + 5), MANAGER);
+  const fifth = () => sent.filter((s) => s.rmcId === 5).map((s) => [s.rolloutId, s.at - NOW, s.readiness]);
+  t.same(fifth(), [[8, 5, Readiness.READY]], 'the later Prepare answered at once');
+  t.equal(nodes[4].rmc.rollout?.rolloutId, 8, 'and it took 7 on first: 8 took its place');
+  t.equal(nodes[4].rmc.counts.prepares, 2);
+  clock.advance(40);
+  t.same(fifth(), [[8, 5, Readiness.READY], [7, 41, Readiness.READY]], 'its answer to 7 at its own time');
+  t.equal(sent.length, 6);
+  t.end();
+});
+
+t.test('a shard that fell behind catches up at twice the scheme\'s pace, not in one burst', (t) => {
+  const manual = new ManualClock(NOW);
+  let lateMs = 0;
+  const clock: Clock = { now: () => manual.now() + lateMs, setTimeout: (fn, ms) => manual.setTimeout(fn, ms) };
+  const n = 100;
+  const { sent, listener } = fleetOf(clock, n);
+  // one answer a ms (rank slots of 1 ms), from 1 ms on
+  listener.handle(signMessage(prepare(1, 7, { scheme: ReplyScheme.RANK_SLOTS, slotUs: 1000 }, n), signing, NOW), MANAGER);
+  manual.advance(10);
+  t.equal(sent.length, 10, 'on time: one a ms');
+  lateMs = 20; // the shard stalls: its next timer fires 20 ms late
+  manual.advance(1);
+  t.equal(sent.length, 10 + CATCH_UP_MS, `${CATCH_UP_MS} ms of the schedule, not the 21 that fell due`);
+  const counts: number[] = [];
+  for (let i = 0; i < 25; i++) { const before = sent.length; manual.advance(1); counts.push(sent.length - before); }
+  t.same(counts.slice(0, 19), new Array(19).fill(CATCH_UP_MS), 'then two a ms while it is behind');
+  t.same(counts.slice(21), [1, 1, 1, 1], 'and one a ms once it has caught up');
+  manual.advance(100);
+  t.equal(sent.length, n, 'every RMC answered');
+  t.end();
+});
+
+t.test('an RMC removed, or a listener closed, while a Prepare is held gets nothing more of it', (t) => {
+  const clock = new ManualClock(NOW);
+  const { nodes, sent, listener } = fleetOf(clock, 4);
+  listener.handle(signMessage(prepare(1, 7, { scheme: ReplyScheme.RANK_SLOTS, slotUs: 10_000 }, 4), signing, NOW), MANAGER);
+  listener.remove(nodes[1]);
+  clock.advance(15);
+  t.same(sent.map((s) => s.rmcId), [1]);
+  listener.close();
+  clock.advance(100);
+  t.same(sent.map((s) => s.rmcId), [1], 'closed: nothing more');
+  t.equal(nodes[1].rmc.counts.messagesIn, 0);
   t.end();
 });

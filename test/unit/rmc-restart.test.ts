@@ -16,6 +16,7 @@ import { BmcOutcome, FailureReason, RackPhase } from '../../protocols/rollout/ra
 import { VerifyOutcome } from '../../protocols/rollout/verify-result.js';
 import { ManualClock } from '../../runtime/manual-clock.js';
 import { RackController, type RackControllerOptions } from '../../emulator/rack/rack-controller.js';
+import { RackFlash } from '../../emulator/rack/rack-flash.js';
 import { RmcNode } from '../../emulator/rack/rmc-node.js';
 import { FileRmcStore, MemoryRmcStore, type RmcStore } from '../../emulator/rack/rmc-store.js';
 import { NEW_VERSION, ScriptedFlasher, TestManager, hpmImage, manifestFor, recorder, settle } from '../helpers/rollout-rmc.js';
@@ -181,4 +182,16 @@ t.test('a crash mid-flash (the run-time fault): back from its memory store, the 
   ]);
   t.match(sent.filter((s) => s.m.type === MessageType.RACK_REPORT), [{ to: MANAGER, m: { body: { flashed: 3, failed: 1 } } }], 'its report, to the manager it kept');
   t.equal(node.faultCounts.crashes, 1);
+});
+
+t.test('a flash\'s saved progress is a copy the flash never changes (the memory store keeps a saved state as given)', (t) => {
+  const flash = new RackFlash(2, { major: 1, minor: 3 });
+  const saved = flash.saved;
+  t.not(saved.bmcs, flash.bmcs);
+  t.not(saved.bmcs[0], flash.bmcs[0]);
+  t.not(saved.bmcs[0].firmware, flash.bmcs[0].firmware);
+  flash.bmcs[0].firmware.major = 9;
+  flash.bmcs[0].outcome = BmcOutcome.FAILED;
+  t.same(saved.bmcs[0], { outcome: BmcOutcome.PENDING, reason: FailureReason.NONE, firmware: { major: 0, minor: 0 }, read: false }, 'the copy is as it was');
+  t.end();
 });
