@@ -12,6 +12,7 @@
 // (the client does not read), the connection is not read either.
 import type { Socket } from 'node:net';
 import type { Clock } from '../../runtime/clock.js';
+import { batchWrites } from '../../runtime/write-batch.js';
 import { DecodeError } from '../../protocols/errors.js';
 import type { DriveKind } from '../../protocols/scsi/medium.js';
 import { UsbControlEndpoint } from '../../protocols/usb-mass-storage/usb-control.js';
@@ -265,14 +266,10 @@ export class UsbipConnection {
       actualLength: direction === Direction.in ? data.length : outcome.actualLength,
       startFrame: 0, numberOfPackets: 0, errorCount: 0, data, iso: [],
     });
-    if (data.length === 0) {
-      this.socket.write(header);
-      return;
-    }
-    this.socket.cork();
+    // the header and the data (a view of the medium's bytes, not copied) in one writev, with any other answer of this turn
+    batchWrites(this.socket);
     this.socket.write(header);
-    this.socket.write(data);
-    this.socket.uncork();
+    if (data.length > 0) this.socket.write(data);
   }
 
   private cleanup(): void {
