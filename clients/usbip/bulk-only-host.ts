@@ -7,6 +7,10 @@
 //     defined status), ends in a reset recovery (§5.3.4): Bulk-Only Mass Storage Reset, then CLEAR_FEATURE(HALT)
 //     on bulk IN and on bulk OUT.
 // It drives anything shaped like a UsbFunction: the device's own function in memory, or RemoteFunction over USB/IP.
+// Over a transport that can take URBs back (QueueingTransport: USB/IP's CMD_UNLINK), a data-in command may be sent
+// ahead (sendAhead): its CBW, data and CSW URBs go out at once, behind the commands still in progress, as a
+// kernel's read-ahead keeps requests queued; the device takes them one command at a time (it NAKs the rest). Any
+// command that does not end cleanly first takes back every command sent behind it, then is handled as above.
 import { InTurn } from '../../runtime/in-turn.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { CSW_LENGTH, CswStatus, decodeCsw, encodeCbw, type CommandStatusWrapper } from '../../protocols/usb-mass-storage/bot.js';
@@ -56,6 +60,8 @@ export const BotHostError = {
   invalidCsw: 'ERR_BOT_CSW',
   /** A URB ended with a status other than success or a STALL where one is handled (e.g. -EOVERFLOW), or brought more than asked. */
   urbStatus: 'ERR_BOT_URB',
+  /** A command sent ahead was taken back (unlinked) because one before it did not end cleanly: it was not run. */
+  takenBack: 'ERR_BOT_TAKEN_BACK',
 } as const;
 export type BotHostError = (typeof BotHostError)[keyof typeof BotHostError];
 
@@ -67,6 +73,31 @@ export class BulkOnlyError extends Error {
     this.name = 'BulkOnlyError';
     this.code = code;
   }
+}
+
+/** A URB submitted and not yet awaited. */
+export interface UrbInFlight {
+  readonly outcome: Promise<UrbOutcome>;
+  /** Takes it back (CMD_UNLINK); resolves once its outcome has settled, whether it was taken back or had completed. */
+  unlink(): Promise<void>;
+}
+
+/** A transport that keeps URBs in flight and can take them back: what sending commands ahead needs. */
+export interface QueueingTransport extends BulkOnlyTransport {
+  submitBulkOut(data: Buffer): UrbInFlight;
+  submitBulkIn(maxLength: number): UrbInFlight;
+}
+
+function isQueueing(t: BulkOnlyTransport): t is QueueingTransport {
+  return typeof (t as Partial<QueueingTransport>).submitBulkIn === 'function' && typeof (t as Partial<QueueingTransport>).submitBulkOut === 'function';
+}
+
+/** A data-in command whose three URBs are out. */
+interface SentAhead {
+  readonly command: BotCommand;
+  readonly urbs: readonly [cbw: UrbInFlight, data: UrbInFlight, csw: UrbInFlight];
+  /** Taken back before its turn: it was not run. */
+  takenBack: boolean;
 }
 
 export interface EndpointAddresses {
@@ -91,6 +122,27 @@ export interface TransferOptions extends EndpointAddresses {
   queued?: boolean;
 }
 
+/** The CBW of `c` (§5.1). */
+function cbwOf(c: BotCommand, dataIn: boolean): Buffer {
+  const length = c.length ?? c.out?.length ?? 0;
+  return encodeCbw({ tag: c.tag, dataTransferLength: length, dataIn: dataIn && length > 0, lun: c.lun ?? 0, cb: Buffer.from(c.cb.buffer, c.cb.byteOffset, c.cb.byteLength) });
+}
+
+/** A data-in command's result when its URBs ended cleanly: the CBW taken, all the data, a valid CSW of its tag, passed. */
+function cleanEnd(c: BotCommand, cbw: UrbOutcome, data: UrbOutcome, csw: UrbOutcome): BotResult | null {
+  const bytes = data.data;
+  if (cbw.status !== UrbStatus.ok || data.status !== UrbStatus.ok || bytes === undefined || bytes.length !== c.length) return null;
+  if (csw.status !== UrbStatus.ok || csw.data?.length !== CSW_LENGTH) return null;
+  let s: CommandStatusWrapper;
+  try {
+    s = decodeCsw(csw.data);
+  } catch (err) {
+    if (err instanceof DecodeError) return null;
+    throw err;
+  }
+  return s.tag === c.tag && s.status === CswStatus.passed ? { passed: true, data: bytes, residue: s.dataResidue } : null;
+}
+
 /** A URB submitted ahead: awaited later, and meanwhile never an unhandled rejection. */
 function ahead(p: Promise<UrbOutcome>): Promise<UrbOutcome> {
   p.catch(() => undefined);
@@ -104,7 +156,7 @@ function ahead(p: Promise<UrbOutcome>): Promise<UrbOutcome> {
 export async function bulkOnlyTransfer(t: BulkOnlyTransport, c: BotCommand, o: TransferOptions): Promise<BotTransferResult> {
   const dataIn = c.out === undefined;
   const length = c.length ?? c.out?.length ?? 0;
-  const cbwSent = t.bulkOut(encodeCbw({ tag: c.tag, dataTransferLength: length, dataIn: dataIn && length > 0, lun: c.lun ?? 0, cb: Buffer.from(c.cb.buffer, c.cb.byteOffset, c.cb.byteLength) }));
+  const cbwSent = t.bulkOut(cbwOf(c, dataIn));
   const queue = o.queued === true && dataIn && length <= o.maxUrbBytes;
   const dataAhead = queue && length > 0 ? ahead(t.bulkIn(length)) : null;
   const cswAhead = queue ? ahead(t.bulkIn(CSW_LENGTH)) : null;
@@ -209,6 +261,13 @@ export class BulkOnlyHost {
   private nextTag = 1;
   /** One command at a time, in the order asked; one that fails does not hold up the next. */
   private readonly turns = new InTurn();
+  /** Commands sent ahead whose turn has not come, in the order sent. */
+  private readonly ahead: SentAhead[] = [];
+  /** Turns asked for that send their URBs only when they run (plain commands, recoveries): nothing may go ahead of them. */
+  private plainTurns = 0;
+  /** Commands that failed (CSW status 01h) whose caller has not yet asked why (resumeAhead): nothing goes ahead meanwhile. */
+  private holds = 0;
+  private readonly aheadWaiters: (() => void)[] = [];
 
   constructor(transport: BulkOnlyTransport, options: BulkOnlyHostOptions = {}) {
     this.transport = transport;
@@ -219,17 +278,62 @@ export class BulkOnlyHost {
 
   /** Data-in of `length` bytes (0: no data phase). */
   commandIn(cb: Uint8Array, length: number): Promise<BotResult> {
-    return this.turns.run(() => this.run({ cb, length, tag: this.tag(), lun: this.lun }));
+    return this.plain(() => this.run({ cb, length, tag: this.tag(), lun: this.lun }));
   }
 
   /** Data-out of `data`. */
   commandOut(cb: Uint8Array, data: Buffer): Promise<BotResult> {
-    return this.turns.run(() => this.run({ cb, out: data, tag: this.tag(), lun: this.lun }));
+    return this.plain(() => this.run({ cb, out: data, tag: this.tag(), lun: this.lun }));
   }
 
   /** A reset recovery between commands (a host that gave up on one, or is starting afresh). */
   resetRecovery(): Promise<void> {
-    return this.turns.run(() => resetRecovery(this.transport, this.options));
+    return this.plain(() => resetRecovery(this.transport, this.options));
+  }
+
+  /** Whether a data-in command of `length` bytes can be sent ahead: a transport that takes URBs back, one data URB. */
+  canSendAhead(length: number): boolean {
+    return isQueueing(this.transport) && length >= 1 && length <= this.maxUrbBytes;
+  }
+
+  /**
+   * Data-in of `length` bytes (canSendAhead) sent ahead: once no command waits to send its URBs in its turn and no
+   * failed command is on hold, its CBW, data and CSW URBs go out at once, behind the commands in progress. Resolves
+   * once they have gone, with the command's answer, taken in turn, which rejects with BulkOnlyError takenBack when a
+   * command before it did not end cleanly (it was not run: ask again). Send ahead in order: the next sendAhead once
+   * this one has resolved.
+   */
+  async sendAhead(cb: Uint8Array, length: number): Promise<{ answer: Promise<BotResult> }> {
+    const t = this.transport;
+    if (!isQueueing(t) || !this.canSendAhead(length)) throw new RangeError(`a command of ${length} bytes cannot be sent ahead on this transport`);
+    while (this.plainTurns > 0 || this.holds > 0) await new Promise<void>((wake) => this.aheadWaiters.push(wake));
+    const command: BotCommand = { cb, length, tag: this.tag(), lun: this.lun };
+    const sent: SentAhead = { command, urbs: [t.submitBulkOut(cbwOf(command, true)), t.submitBulkIn(length), t.submitBulkIn(CSW_LENGTH)], takenBack: false };
+    for (const u of sent.urbs) u.outcome.catch(() => undefined); // awaited in its turn
+    this.ahead.push(sent);
+    return { answer: this.turns.run(() => this.finishAhead(sent)) };
+  }
+
+  /**
+   * A command that failed (passed false) holds back commands sent ahead, so that they cannot change the sense data
+   * before the caller asks for it; so does one taken back, until it is sent again. The caller lets them go once it
+   * has asked (or will not), or has sent it again.
+   */
+  resumeAhead(): void {
+    if (this.holds > 0) this.holds--;
+    this.wakeAhead();
+  }
+
+  private wakeAhead(): void {
+    if (this.plainTurns === 0 && this.holds === 0) for (const wake of this.aheadWaiters.splice(0)) wake();
+  }
+
+  private plain<T>(op: () => Promise<T>): Promise<T> {
+    this.plainTurns++;
+    return this.turns.run(op).finally(() => {
+      this.plainTurns--;
+      this.wakeAhead();
+    });
   }
 
   private tag(): number {
@@ -238,10 +342,43 @@ export class BulkOnlyHost {
     return tag;
   }
 
-  private async run(c: BotCommand): Promise<BotResult> {
+  /** A command sent ahead, in its turn: done when its three URBs ended cleanly, else handled as a plain one. */
+  private async finishAhead(sent: SentAhead): Promise<BotResult> {
+    if (sent.takenBack) throw new BulkOnlyError(BotHostError.takenBack, `tag ${sent.command.tag} was taken back before it ran`);
+    this.ahead.shift(); // this one: commands finish in the order sent
+    const [cbw, data, csw] = await Promise.all(sent.urbs.map((u) => u.outcome));
+    const clean = cleanEnd(sent.command, cbw, data, csw);
+    if (clean) return clean;
+    this.plainTurns++;
+    try {
+      // the CSW URB completed: the device may have taken the next CBW, and a reset recovery must undo it
+      const next = await this.takeBackAhead();
+      const resets = this.resets;
+      const r = await this.run(sent.command, () => phases(this.transport, sent.command, this.options, sent.command.length!, Promise.resolve(cbw), Promise.resolve(data), Promise.resolve(csw)));
+      if (next > 0 && csw.status === UrbStatus.ok && this.resets === resets) await this.recover();
+      return r;
+    } finally {
+      this.plainTurns--;
+      this.wakeAhead();
+    }
+  }
+
+  /**
+   * Takes back every command sent ahead (CMD_UNLINK of each URB, in the order sent); how many there were. Each holds
+   * back the commands sent ahead after it until its caller has sent it again (resumeAhead), so they stay in order.
+   */
+  private async takeBackAhead(): Promise<number> {
+    const later = this.ahead.splice(0);
+    for (const a of later) a.takenBack = true;
+    this.holds += later.length;
+    await Promise.all(later.flatMap((a) => a.urbs.map((u) => u.unlink())));
+    return later.length;
+  }
+
+  private async run(c: BotCommand, transfer = () => bulkOnlyTransfer(this.transport, c, this.options)): Promise<BotResult> {
     let r: BotTransferResult;
     try {
-      r = await bulkOnlyTransfer(this.transport, c, this.options);
+      r = await transfer();
     } catch (err) {
       if (!(err instanceof BulkOnlyError) && !(err instanceof DecodeError)) throw err;
       await this.recover();
@@ -252,7 +389,9 @@ export class BulkOnlyHost {
       await this.recover();
       throw new BulkOnlyError(BotHostError.phaseError, `phase error on the command 0x${c.cb[0].toString(16).padStart(2, '0')} (tag ${c.tag})`);
     }
-    return { passed: r.csw.status === CswStatus.passed, data: r.data, residue: r.csw.dataResidue };
+    const passed = r.csw.status === CswStatus.passed;
+    if (!passed) this.holds++; // until resumeAhead()
+    return { passed, data: r.data, residue: r.csw.dataResidue };
   }
 
   private async recover(): Promise<void> {

@@ -7,8 +7,10 @@ import { UrbStatus, type UrbOutcome, type UsbFunction } from '../../protocols/us
 import {
   BulkOnlyRequest, Feature, Recipient, RequestDirection, RequestType, StandardRequest, type SetupPacket,
 } from '../../protocols/usb-mass-storage/usb-setup.js';
+import { Direction, type RetSubmit } from '../../protocols/usb-mass-storage/usbip-urb.js';
+import type { QueueingTransport, UrbInFlight } from './bulk-only-host.js';
 import { enumerateMassStorage, type MassStorageDevice } from './enumerate.js';
-import { UsbipClient, type UsbipClientOptions } from './usbip-client.js';
+import { UsbipClient, type Submitted, type UsbipClientOptions } from './usbip-client.js';
 
 /** A control request the device answered with an error status (a stall is -32). */
 export class ControlRequestError extends Error {
@@ -28,7 +30,7 @@ function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
-export class RemoteFunction implements UsbFunction {
+export class RemoteFunction implements UsbFunction, QueueingTransport {
   readonly client: UsbipClient;
   /** What enumeration found: descriptors, strings, the Bulk-Only interface and its endpoints, the highest LUN. */
   readonly device: MassStorageDevice;
@@ -53,14 +55,23 @@ export class RemoteFunction implements UsbFunction {
     }
   }
 
-  async bulkOut(data: Buffer): Promise<UrbOutcome> {
-    const r = await this.client.bulkOut(this.outEp, data);
-    return { status: r.status, actualLength: r.actualLength };
+  bulkOut(data: Buffer): Promise<UrbOutcome> {
+    return this.submitBulkOut(data).outcome;
   }
 
-  async bulkIn(maxLength: number): Promise<UrbOutcome> {
-    const r = await this.client.bulkIn(this.inEp, maxLength);
-    return r.status === UrbStatus.ok ? { status: r.status, data: asBuffer(r.data), actualLength: r.data.length } : { status: r.status, actualLength: 0 };
+  bulkIn(maxLength: number): Promise<UrbOutcome> {
+    return this.submitBulkIn(maxLength).outcome;
+  }
+
+  /** A bulk OUT URB in flight, which unlink() takes back (CMD_UNLINK). */
+  submitBulkOut(data: Buffer): UrbInFlight {
+    return this.inFlight(this.client.submit({ ep: this.outEp, direction: Direction.out, data }), (r) => ({ status: r.status, actualLength: r.actualLength }));
+  }
+
+  /** A bulk IN URB in flight, which unlink() takes back (CMD_UNLINK). */
+  submitBulkIn(maxLength: number): UrbInFlight {
+    return this.inFlight(this.client.submit({ ep: this.inEp, direction: Direction.in, length: maxLength }),
+      (r) => (r.status === UrbStatus.ok ? { status: r.status, data: asBuffer(r.data), actualLength: r.data.length } : { status: r.status, actualLength: 0 }));
   }
 
   /** CLEAR_FEATURE(ENDPOINT_HALT) on `endpointAddress`; a refusal is a ControlRequestError. */
@@ -86,6 +97,17 @@ export class RemoteFunction implements UsbFunction {
   /** Detaches: the connection closes and the server releases the busid. */
   close(): void {
     this.client.close();
+  }
+
+  private inFlight(s: Submitted, outcomeOf: (r: RetSubmit) => UrbOutcome): UrbInFlight {
+    const outcome = s.result.then(outcomeOf);
+    return {
+      outcome,
+      unlink: async () => {
+        await this.client.unlink(s.seqnum);
+        await outcome.catch(() => undefined);
+      },
+    };
   }
 
   private async request(name: string, setup: SetupPacket): Promise<void> {

@@ -9,6 +9,8 @@
 //   - READ and WRITE as (10), or (16) past 32-bit LBAs, each at most `maxTransferBytes` (Linux's max_sectors);
 //     SYNCHRONIZE CACHE(10) of the whole medium.
 // A command and the REQUEST SENSE after it run as one, so commands asked for at once cannot clear each other's sense.
+// readAhead() sends a READ once the commands before it have been sent, behind those in progress (BulkOnlyHost.sendAhead),
+// not once they are done; its answer is taken in turn, and one taken back (a command before it failed) is sent again then.
 // The CDBs and the data are the protocols/ codecs the device side decodes and encodes.
 import { InTurn } from '../../runtime/in-turn.js';
 import { encodeBlockTransfer, encodeSynchronizeCache10 } from '../../protocols/scsi/block-io.js';
@@ -22,7 +24,7 @@ import {
   FIXED_SENSE_LENGTH, SenseKey, decodeFixedSense, describeSense, encodeRequestSense, type SenseCondition,
 } from '../../protocols/scsi/sense.js';
 import { encodeTestUnitReady } from '../../protocols/scsi/unit-control.js';
-import { DEFAULT_MAX_URB_BYTES, type BotResult, type BulkOnlyHost } from './bulk-only-host.js';
+import { BotHostError, BulkOnlyError, DEFAULT_MAX_URB_BYTES, type BotResult, type BulkOnlyHost } from './bulk-only-host.js';
 
 /** A command ended in CHECK CONDITION; REQUEST SENSE said why. */
 export class SenseError extends Error {
@@ -98,6 +100,8 @@ export class ScsiHost {
   readonly stats: ScsiHostStats = { commands: 0, checkConditions: 0, unitAttentions: 0 };
   /** Each command with its REQUEST SENSE is one turn. */
   private readonly turns = new InTurn();
+  /** Resolves once every command asked for so far has been sent: READs ahead when sent, others when their turn came. */
+  private allSent: Promise<unknown> = Promise.resolve();
 
   constructor(bot: BulkOnlyHost, options: ScsiHostOptions = {}) {
     this.bot = bot;
@@ -124,7 +128,11 @@ export class ScsiHost {
 
   /** REQUEST SENSE on its own: the sense the device holds now (a pending UNIT ATTENTION, or NO SENSE). */
   requestSense(): Promise<SenseCondition> {
-    return this.turns.run(() => this.senseNow());
+    const sent = this.sentInTurn();
+    return this.turns.run(() => {
+      sent();
+      return this.senseNow();
+    });
   }
 
   /** READ CAPACITY(10), and (16) when the last LBA does not fit in 32 bits. */
@@ -147,6 +155,27 @@ export class ScsiHost {
       (await this.readOnce(lba + done, n, blockSize)).copy(out, done * blockSize);
     }
     return out;
+  }
+
+  /**
+   * One READ of `blocks` blocks (at most maxTransferBytes) sent ahead (BulkOnlyHost.sendAhead) as soon as every
+   * command asked for before it has been sent, rather than when they are done; its answer is taken in turn. One taken
+   * back (a command before it failed) is sent again in its turn. As read() where the transport cannot send ahead.
+   */
+  readAhead(lba: number, blocks: number, blockSize: number): Promise<Buffer> {
+    const length = blocks * blockSize;
+    if (blocks > this.blocksPerCommand(blockSize) || !this.bot.canSendAhead(length)) return this.read(lba, blocks, blockSize);
+    const cdb = encodeBlockTransfer({ op: 'read', lba, blocks });
+    this.stats.commands++;
+    const sending = this.allSent.then(() => this.bot.sendAhead(cdb, length));
+    this.allSent = sending.catch(() => undefined);
+    const answer = async () => (await sending).answer.catch((err: unknown) => {
+      if (!(err instanceof BulkOnlyError) || err.code !== BotHostError.takenBack) throw err;
+      const again = this.send(cdb, length);
+      this.bot.resumeAhead(); // sent again: READs asked for after it may go ahead once it is done
+      return again;
+    });
+    return this.dataIn(commandName(cdb), cdb, length, answer, true);
   }
 
   /** Writes `data` (whole blocks of `blockSize`) from `lba`, in commands of at most maxTransferBytes. */
@@ -180,8 +209,8 @@ export class ScsiHost {
   }
 
   /** A data-in command whose data must come whole. */
-  private async dataIn(name: string, cdb: Buffer, length: number): Promise<Buffer> {
-    const data = await this.check(name, () => this.send(cdb, length));
+  private async dataIn(name: string, cdb: Buffer, length: number, command = () => this.send(cdb, length), sentAhead = false): Promise<Buffer> {
+    const data = await this.check(name, command, sentAhead);
     if (data.length < length) throw new ScsiHostError(ScsiHostErrorCode.shortData, `${name}: ${data.length} of ${length} bytes`);
     return data;
   }
@@ -198,20 +227,37 @@ export class ScsiHost {
 
   private async senseNow(): Promise<SenseCondition> {
     const r = await this.send(encodeRequestSense(), FIXED_SENSE_LENGTH);
-    if (!r.passed) throw new ScsiHostError(ScsiHostErrorCode.noSense, 'REQUEST SENSE failed');
+    if (!r.passed) {
+      this.bot.resumeAhead(); // nothing more to ask
+      throw new ScsiHostError(ScsiHostErrorCode.noSense, 'REQUEST SENSE failed');
+    }
     return decodeFixedSense(r.data);
   }
 
   /** Runs the command; a CHECK CONDITION is asked about with REQUEST SENSE at once and thrown as a SenseError. */
-  private check(name: string, command: () => Promise<BotResult>): Promise<Buffer> {
+  private check(name: string, command: () => Promise<BotResult>, sentAhead = false): Promise<Buffer> {
+    const sent = sentAhead ? null : this.sentInTurn();
     return this.turns.run(async () => {
+      sent?.();
       const r = await command();
       if (r.passed) return r.data;
       this.stats.checkConditions++;
-      const sense = await this.senseNow();
+      let sense: SenseCondition;
+      try {
+        sense = await this.senseNow();
+      } finally {
+        this.bot.resumeAhead(); // asked why: READs may go ahead again
+      }
       if (isUnitAttention(sense)) this.stats.unitAttentions++;
       throw new SenseError(name, sense);
     });
+  }
+
+  /** A command sent when its turn comes: READs asked for after it go ahead only once it has gone. Call it then. */
+  private sentInTurn(): () => void {
+    let sent!: () => void;
+    this.allSent = new Promise<void>((resolve) => { sent = resolve; });
+    return sent;
   }
 }
 

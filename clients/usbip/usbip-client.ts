@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
+import { batchWrites } from '../../runtime/write-batch.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { UrbStatus } from '../../protocols/usb-mass-storage/usb-function.js';
 import { encodeSetup, isDeviceToHost, type SetupPacket } from '../../protocols/usb-mass-storage/usb-setup.js';
@@ -250,9 +251,8 @@ export class UsbipClient {
     const answered = new Promise<UrbReplyMessage>((resolve, reject) => {
       this.waiting.set(seqnum, { direction, settle: (m) => (m instanceof Error ? reject(m) : resolve(m)) });
     });
-    if (parts.length > 1) this.socket.cork();
+    batchWrites(this.socket); // a command's CBW, data and CSW URBs, sent together, leave together
     for (const p of parts) this.socket.write(p);
-    if (parts.length > 1) this.socket.uncork();
     return within(this.r.clock, this.r.timeoutMs, what, answered, () => {
       const w = this.waiting.get(seqnum);
       if (w) w.settle = null; // the answer may still come: read and dropped

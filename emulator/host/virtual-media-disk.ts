@@ -16,6 +16,7 @@ import type { StandardInquiry } from '../../protocols/scsi/inquiry.js';
 import { SenseKey } from '../../protocols/scsi/sense.js';
 import { DRIVE_PROFILES, VIRTUAL_MEDIA_VENDOR_ID } from '../../protocols/usb-mass-storage/usb-descriptors.js';
 import { USBIP_PORT } from '../../protocols/usb-mass-storage/usbip-op.js';
+import { ReadAhead } from './read-ahead.js';
 
 /** What an installer or a test reads and writes: whole blocks of the medium in the drive. */
 export interface BlockDevice {
@@ -48,6 +49,11 @@ export interface VirtualMediaDiskOptions {
   maxTransferBytes?: number;
   /** Queue a READ's data and status URBs behind its CBW: one round trip a READ instead of three. Default false (as Linux). */
   queued?: boolean;
+  /**
+   * READs sent ahead of a reader going from start to end, each command's three URBs at once, behind the one in
+   * progress (read-ahead.ts). Default 0: each READ sent when asked (as Linux usb-storage, one command at a time).
+   */
+  readAhead?: number;
 }
 
 /** The drive is not in the BMC's device list: no such drive, or another host has it imported (usbipd lists only free ones). */
@@ -81,13 +87,15 @@ export class VirtualMediaDisk implements BlockDevice {
   private capacity: Capacity;
   /** A UNIT ATTENTION was met: the capacity is read again before the next I/O. */
   private changed = false;
+  private readonly ahead: ReadAhead | null;
 
-  private constructor(fn: RemoteFunction, scsi: ScsiHost, inquiry: StandardInquiry, capacity: Capacity) {
+  private constructor(fn: RemoteFunction, scsi: ScsiHost, inquiry: StandardInquiry, capacity: Capacity, readAhead: number) {
     this.fn = fn;
     this.scsi = scsi;
     this.inquiry = inquiry;
     this.capacity = capacity;
     this.busid = fn.client.device.busid;
+    this.ahead = readAhead > 0 ? new ReadAhead(readAhead, (lba, blocks) => this.noting(this.scsi.readAhead(lba, blocks, this.capacity.blockSize))) : null;
   }
 
   static async attach(o: VirtualMediaDiskOptions): Promise<VirtualMediaDisk> {
@@ -102,7 +110,7 @@ export class VirtualMediaDisk implements BlockDevice {
       const scsi = new ScsiHost(bot, { maxTransferBytes: o.maxTransferBytes });
       const inquiry = await scsi.inquiry();
       await waitUntilReady(scsi, clock, o.readyTimeoutMs ?? 10_000, o.readyPollMs ?? 100);
-      return new VirtualMediaDisk(fn, scsi, inquiry, await scsi.readCapacity());
+      return new VirtualMediaDisk(fn, scsi, inquiry, await scsi.readCapacity(), o.readAhead ?? 0);
     } catch (err) {
       fn.close();
       throw err;
@@ -119,11 +127,15 @@ export class VirtualMediaDisk implements BlockDevice {
 
   async read(lba: number, blocks: number): Promise<Buffer> {
     await this.revalidateIfChanged();
+    if (this.ahead !== null && blocks * this.capacity.blockSize <= this.scsi.maxTransferBytes) {
+      return this.noting(this.ahead.take(lba, blocks, this.capacity.blockCount));
+    }
     return this.noting(this.scsi.read(lba, blocks, this.capacity.blockSize));
   }
 
   /** Writes whole blocks; the disk's writes stay in the BMC's copy-on-write overlay, never in the image. */
   async write(lba: number, data: Buffer): Promise<void> {
+    this.ahead?.drop(); // READs sent before the write would bring what it replaces
     await this.revalidateIfChanged();
     await this.noting(this.scsi.write(lba, data, this.capacity.blockSize));
   }
@@ -136,6 +148,7 @@ export class VirtualMediaDisk implements BlockDevice {
   /** The capacity read again (after a medium change, or to look). */
   async revalidate(): Promise<Capacity> {
     this.changed = false;
+    this.ahead?.drop(); // READs sent ahead met the change, or read the medium before it
     await this.scsi.testUnitReady();
     this.capacity = await this.scsi.readCapacity();
     return this.capacity;

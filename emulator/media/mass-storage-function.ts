@@ -83,6 +83,11 @@ export class MassStorageFunction implements UsbFunction {
     this.machine.reset();
   }
 
+  /** BotMachine.takes: a bulk URB the command in progress cannot take yet waits (NAK) instead of stalling. */
+  ready(endpointIn: boolean): boolean {
+    return this.closed || this.machine.takes(endpointIn);
+  }
+
   private async out(data: Buffer): Promise<UrbOutcome> {
     if (this.closed) return STALL;
     if (this.machine.awaitingCommand) this.applyMediumChange();

@@ -3,7 +3,8 @@
 //   - OP_REQ_DEVLIST: the drives not imported by anyone (usbipd leaves those out), then the connection ends;
 //   - OP_REQ_IMPORT: an unknown busid gets ST_NODEV, one imported by a live connection ST_DEV_BUSY, and the connection
 //     ends; a granted one carries that device's URBs from then on;
-//   - CMD_SUBMIT: endpoint 0 to usb-control.ts, the bulk endpoints to the USB function (one URB at a time each);
+//   - CMD_SUBMIT: endpoint 0 to usb-control.ts, the bulk endpoints to the USB function (one URB at a time each; one
+//     the function is not ready for waits, NAKed, as the stub's URB waits on a real device, until the function is);
 //     an ISO transfer gets -EINVAL (there is no ISO endpoint), an endpoint the device lacks a stall;
 //   - CMD_UNLINK: a pending URB is dropped and answered -ECONNRESET (its RET_SUBMIT is never sent), any other 0.
 // Malformed bytes (a DecodeError) and a wrong devid end the connection, counted. The device is released when the
@@ -11,6 +12,7 @@
 // (the client does not read), the connection is not read either.
 import type { Socket } from 'node:net';
 import type { Clock } from '../../runtime/clock.js';
+import { batchWrites } from '../../runtime/write-batch.js';
 import { DecodeError } from '../../protocols/errors.js';
 import type { DriveKind } from '../../protocols/scsi/medium.js';
 import { UsbControlEndpoint } from '../../protocols/usb-mass-storage/usb-control.js';
@@ -180,6 +182,7 @@ export class UsbipConnection {
     const fn = this.host.functionFor(drive.kind);
     const done = (urb: QueuedUrb, outcome: UrbOutcome, direction: Direction) => {
       if (!urb.cancelled) this.answer(urb.seqnum, direction, outcome, urb.length);
+      this.pokeEndpoints(); // the function moved on: a URB it NAKed on the other endpoint may be taken now
     };
     const bug = (err: unknown) => {
       this.end();
@@ -188,13 +191,18 @@ export class UsbipConnection {
     this.device = {
       drive, fn,
       control: new UsbControlEndpoint(drive.descriptors, fn),
-      bulkIn: new BulkEndpoint((urb) => fn.bulkIn(urb.length), (urb, o) => done(urb, o, Direction.in), bug),
-      bulkOut: new BulkEndpoint((urb) => fn.bulkOut(urb.data), (urb, o) => done(urb, o, Direction.out), bug),
+      bulkIn: new BulkEndpoint((urb) => fn.bulkIn(urb.length), (urb, o) => done(urb, o, Direction.in), bug, () => fn.ready?.(true) ?? true),
+      bulkOut: new BulkEndpoint((urb) => fn.bulkOut(urb.data), (urb, o) => done(urb, o, Direction.out), bug, () => fn.ready?.(false) ?? true),
     };
     this.stream.enterUrbPhase();
     this.host.counters.count('imports');
     this.socket.setNoDelay(true); // usbipd's recv_request_import: "should set TCP_NODELAY for usbip"
     this.socket.write(encodeImportReply(OpStatus.ok, drive.record.device));
+  }
+
+  private pokeEndpoints(): void {
+    this.device?.bulkIn.poke();
+    this.device?.bulkOut.poke();
   }
 
   /** stub_rx.c valid_request: a PDU for another devid is "recv invalid request", and the connection is shut. */
@@ -217,6 +225,7 @@ export class UsbipConnection {
     if (m.ep === 0) {
       const maxLength = m.direction === Direction.in ? m.transferBufferLength : 0;
       this.answer(m.seqnum, m.direction, device.control.handle(decodeSetup(m.setup), maxLength), maxLength);
+      this.pokeEndpoints(); // a reset or CLEAR_FEATURE(HALT) may let a waiting bulk URB through
       return;
     }
     const address = m.ep | (m.direction === Direction.in ? ENDPOINT_IN : 0);
@@ -257,14 +266,10 @@ export class UsbipConnection {
       actualLength: direction === Direction.in ? data.length : outcome.actualLength,
       startFrame: 0, numberOfPackets: 0, errorCount: 0, data, iso: [],
     });
-    if (data.length === 0) {
-      this.socket.write(header);
-      return;
-    }
-    this.socket.cork();
+    // the header and the data (a view of the medium's bytes, not copied) in one writev, with any other answer of this turn
+    batchWrites(this.socket);
     this.socket.write(header);
-    this.socket.write(data);
-    this.socket.uncork();
+    if (data.length > 0) this.socket.write(data);
   }
 
   private cleanup(): void {

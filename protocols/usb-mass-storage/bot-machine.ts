@@ -119,6 +119,19 @@ export class BotMachine {
     return this.phase === Phase.command && this.pending === null;
   }
 
+  /**
+   * Whether a bulk transfer on IN (`endpointIn`) or OUT would be taken now, for a bus that can NAK (USB/IP: a URB
+   * waits until the device takes it). A device that handles one command at a time arms bulk OUT for a CBW only once
+   * the previous CSW has gone (§5.1, §6.1), and bulk IN only once it has data or a CSW to send (§6.2): so IN is NAKed
+   * while a CBW or data-out is awaited, OUT while data-in or the CSW is due. A halted endpoint (or a wedge) takes it,
+   * to STALL it. bulkIn() and bulkOut() still answer an out-of-phase transfer as described above when called anyway.
+   */
+  takes(endpointIn: boolean): boolean {
+    if (this.phase === Phase.wedged || (endpointIn ? this.inHalted : this.outHalted)) return true;
+    if (endpointIn) return this.phase === Phase.dataIn || this.phase === Phase.status;
+    return this.phase === Phase.command || this.phase === Phase.dataOut;
+  }
+
   /** Increments on every reset: an action started before a reset must not be reported after it. */
   get resets(): number {
     return this.resetCount;

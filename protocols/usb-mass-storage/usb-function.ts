@@ -34,4 +34,9 @@ export interface UsbFunction {
   clearHalt(endpointAddress: number): void;
   /** The host went away (connection closed, device released): drop any half-done command. */
   close(): void;
+  /**
+   * Whether the bulk IN (`endpointIn`) or OUT endpoint takes a transfer now; false is a NAK (USB 2.0 §8.4.6.1): the
+   * URB waits, as a host controller retries it, until the function's state changes. Absent: always takes one.
+   */
+  ready?(endpointIn: boolean): boolean;
 }

@@ -290,3 +290,26 @@ t.test('the pure machine: actions come out, results go in', (t) => {
   t.equal(c.kind === 'data' && decodeCsw(c.data).status, CswStatus.passed);
   t.end();
 });
+
+t.test('takes(): which endpoint a device that can NAK arms in each phase (one command at a time, §5.1, §6.2)', (t) => {
+  const m = new BotMachine(new LogicalUnit(DriveKind.disk, ID, { blockSize: 512, blockCount: 100, readOnly: false }), { minReadBytes: 1024 });
+  const arms = () => [m.takes(true), m.takes(false)];
+  t.same(arms(), [false, true], 'awaiting a CBW: bulk IN NAKed, bulk OUT armed');
+  m.bulkOut(cbw(read10(0, 1), 512, true));
+  t.same(arms(), [true, false], 'data-in due: the next CBW is NAKed');
+  const step = m.bulkIn(512);
+  if (step.kind === 'action') m.complete(Buffer.alloc(512));
+  t.equal(m.bulkIn(512).kind, 'data');
+  t.same(arms(), [true, false], 'the CSW due: the next CBW still waits for it');
+  m.bulkIn(13);
+  t.same(arms(), [false, true], 'the CSW gone: ready for a CBW again');
+  m.bulkOut(cbw(write10(0, 1), 512, false));
+  t.same(arms(), [false, true], 'data-out due: bulk IN NAKed (the CSW is not ready), bulk OUT takes the data');
+  t.same(m.bulkOut(Buffer.alloc(512)), { accepted: 512, stall: false, action: { kind: 'write', lba: 0, data: Buffer.alloc(512) } });
+  m.complete();
+  t.same(arms(), [true, false], 'written: the CSW is due');
+  m.bulkIn(13);
+  m.bulkOut(Buffer.from('not a CBW'));
+  t.same(arms(), [true, true], 'an invalid CBW: both endpoints take transfers, to STALL them (§6.6.1)');
+  t.end();
+});
