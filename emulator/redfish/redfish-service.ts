@@ -61,6 +61,9 @@ function release(context: SecureContext): void {
 
 const NO_BODY = Buffer.alloc(0);
 
+/** A connection's 'error' listener: the error ends only that connection (Node closes it), nothing else to do. */
+function ignoreError(): void { /* the connection closes */ }
+
 /** A request carries a body only with Content-Length (not 0) or Transfer-Encoding (RFC 9112 §6.3). */
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -97,10 +100,10 @@ export class RedfishService {
   /** Each BMC's Redfish state, made on its first request; a BMC removed from the fleet takes its state with it. */
   private readonly states = new WeakMap<EmulatedBmc, BmcRedfish>();
   private readonly changed = (bmc: EmulatedBmc) => this.targets.changed(bmc);
-  /** The socket HTTP reads from -> the BMC address it was made to. */
-  private readonly owners = new WeakMap<object, string>();
-  /** The open connections (the sockets HTTP reads from), bounded per BMC, per source and in all. */
+  /** The open connections (the sockets HTTP reads from) and the BMC address each was made to, bounded per BMC, per source and in all. */
   private readonly connections: ConnectionTable<Socket>;
+  /** Every connection's 'close' listener, called with the connection as `this`: one function, not a closure each. */
+  private readonly forget: (this: Socket) => void;
   private readonly maxBodyBytes: number;
   private pushesReading = 0;
 
@@ -113,6 +116,8 @@ export class RedfishService {
     this.connections = new ConnectionTable({
       maxConnections: o.config.maxConnections, maxPerSource: o.config.maxConnectionsPerSource, maxPerBmc: o.maxConnectionsPerBmc ?? MAX_CONNECTIONS_PER_BMC,
     });
+    const connections = this.connections;
+    this.forget = function forget(this: Socket) { connections.closed(this); };
     const stages = serverTimeouts({ headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS });
     this.server = createServer(stages, (req, res) => { void this.request(req, res); });
     this.server.setTimeout(IDLE_TIMEOUT_MS); // no 'timeout' listener: Node destroys the idle socket
@@ -125,7 +130,7 @@ export class RedfishService {
 
   /** A TCP connection made to `ip` (paused, as the fleet hands it over). */
   accept(ip: string, socket: Socket): void {
-    socket.on('error', () => { /* a peer that resets: only its connection ends */ });
+    socket.on('error', ignoreError); // a peer that resets: only its connection ends
     const source = socket.remoteAddress ?? '';
     if (this.connections.refusal(ip, source) !== null) {
       socket.destroy(); // before any TLS: a refused connection costs no certificate
@@ -134,12 +139,11 @@ export class RedfishService {
     let stream: Socket = socket;
     if (this.config.tls) {
       stream = new TLSSocket(socket, { isServer: true, secureContext: this.contextFor(ip) });
-      stream.on('error', () => { /* a failed handshake (a client that does not trust the CA) ends the connection */ });
+      stream.on('error', ignoreError); // a failed handshake (a client that does not trust the CA) ends the connection
     }
     const admission = this.connections.admit(stream, ip, source);
     if (admission.admitted) admission.evicted?.destroy(); // always admitted: refusal() said so just now
-    stream.once('close', () => this.connections.closed(stream));
-    this.owners.set(stream, ip);
+    stream.once('close', this.forget);
     this.server.emit('connection', stream);
     socket.resume();
   }
@@ -193,7 +197,7 @@ export class RedfishService {
 
   private async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.connections.requested(req.socket);
-    const ip = this.owners.get(req.socket);
+    const ip = this.connections.groupOf(req.socket);
     const bmc = ip === undefined ? undefined : this.targets.bmc(ip);
     if (ip === undefined || !bmc) {
       req.socket.destroy();
