@@ -89,15 +89,40 @@ export function readAccountChange(body: unknown, users: UserTable, id: number | 
   return change;
 }
 
-/** Writes a checked change to the account in slot `id`, and tells the fleet (its state directory). */
-export function applyAccountChange(target: BmcRedfish, id: number, change: AccountChange): void {
-  const users = target.bmc.model.users;
-  const before = users.byId(id)!.name;
-  if (change.userName !== undefined) users.setName(id, change.userName);
-  if (change.password !== undefined) users.setPassword(id, change.password);
-  if (change.privilegeLimit !== undefined) users.setAccess(id, { privilegeLimit: change.privilegeLimit });
-  if (change.enabled !== undefined) users.setEnabled(id, change.enabled);
+/**
+ * Writes a checked change to the account in slot `id`; the model hears each field changed as it does from IPMI's
+ * user commands (its state store, the SEL), and the fleet is told (its state directory).
+ */
+export function applyAccountChange(target: BmcRedfish, id: number, change: AccountChange, now: number): void {
+  const model = target.bmc.model;
+  const before = model.users.byId(id)!.name;
+  const changed = (field: 'name' | 'password' | 'enabled' | 'access') => model.emit({ kind: 'user', userId: id, field }, now);
+  if (change.userName !== undefined) {
+    model.users.setName(id, change.userName);
+    changed('name');
+  }
+  if (change.password !== undefined) {
+    model.users.setPassword(id, change.password);
+    changed('password');
+  }
+  if (change.privilegeLimit !== undefined) {
+    model.users.setAccess(id, { privilegeLimit: change.privilegeLimit });
+    changed('access');
+  }
+  if (change.enabled !== undefined) {
+    model.users.setEnabled(id, change.enabled);
+    changed('enabled');
+  }
   if (change.unlock) target.lockout.unlock(before);
+  target.changed();
+}
+
+/** Empties the account's slot (DELETE): its sessions end with it, since their user is gone (dispatch.ts). */
+export function deleteAccount(target: BmcRedfish, id: number, now: number): void {
+  const model = target.bmc.model;
+  target.lockout.unlock(model.users.byId(id)!.name);
+  model.users.clearSlot(id);
+  for (const field of ['name', 'password', 'enabled', 'access'] as const) model.emit({ kind: 'user', userId: id, field }, now);
   target.changed();
 }
 
@@ -106,7 +131,7 @@ export function applyAccountChange(target: BmcRedfish, id: number, change: Accou
  * given), with IPMI messaging on, as Set User Access would give it for LAN logins; its slot number. The table's 16
  * slots are fixed, as a real BMC's: when every one is taken, 400 CreateLimitReachedForResource.
  */
-export function createAccount(target: BmcRedfish, body: unknown): number {
+export function createAccount(target: BmcRedfish, body: unknown, now: number): number {
   const given = properties(body);
   for (const key of ['UserName', 'Password', 'RoleId']) if (given[key] === undefined) throw new RedfishError(400, 'PropertyMissing', [key]);
   const users = target.bmc.model.users;
@@ -114,6 +139,6 @@ export function createAccount(target: BmcRedfish, body: unknown): number {
   const free = users.freeSlot();
   if (free === null) throw new RedfishError(400, 'CreateLimitReachedForResource');
   users.setAccess(free, { ipmiMessaging: true });
-  applyAccountChange(target, free, { enabled: true, ...change });
+  applyAccountChange(target, free, { enabled: true, ...change }, now);
   return free;
 }

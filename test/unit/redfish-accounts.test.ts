@@ -51,6 +51,8 @@ function messageId(a: { json: any }): string {
 
 t.test('an administrator changes a password with If-Match: at once the one IPMI checks, a stale ETag changes nothing', async (t) => {
   const { call, basic, bmc, admin, changes } = setup();
+  const heard: string[] = [];
+  bmc.model.onChange((e) => { if (e.kind === 'user') heard.push(`${e.userId} ${e.field}`); });
   const got = await call('GET', `${ACCOUNTS}/3`, { headers: admin });
   const etag = got.headers!.ETag;
   t.match(etag, /^"[0-9a-f]{16}"$/);
@@ -59,11 +61,13 @@ t.test('an administrator changes a password with If-Match: at once the one IPMI 
   t.equal(stale.status, 412);
   t.equal(messageId(stale), 'Base.1.8.PreconditionFailed');
   t.equal(bmc.model.users.byName('oper')!.password.toString(), 'oper', 'a refused PATCH changes nothing');
+  t.same(heard, [], 'and tells nothing');
 
   const patched = await call('PATCH', `${ACCOUNTS}/3`, { body: { Password: 'new-secret' }, headers: { ...admin, 'If-Match': etag } });
   t.equal(patched.status, 200);
   t.match(patched.json, { UserName: 'oper', Password: null });
   t.ok(patched.headers!.ETag, 'the answer carries the account and its ETag');
+  t.same(heard, ['3 password'], 'the model hears it as from Set User Password');
   const oper = bmc.model.users.byName('oper')!;
   t.same([...oper.password], [...Buffer.from('new-secret')], 'the IPMI user table holds the new password');
   t.equal(bmc.model.users.testPassword(oper.id, Buffer.concat([Buffer.from('new-secret')], 16)), 'match', 'Set User Password "test" (16-byte form) agrees');
@@ -192,7 +196,10 @@ t.test('POST fills the first free slot of the fixed sixteen, DELETE empties one'
   t.match((await call('GET', ACCOUNTS, { headers: admin })).json, { 'Members@odata.count': 4 });
 
   const session = await token('new', 'pw');
+  const heard: string[] = [];
+  bmc.model.onChange((e) => { if (e.kind === 'user') heard.push(`${e.userId} ${e.field}`); });
   t.equal((await call('DELETE', `${ACCOUNTS}/5`, { headers: admin })).status, 204);
+  t.same(heard, ['5 name', '5 password', '5 enabled', '5 access']);
   t.match(bmc.model.users.byId(5), { name: '', enabled: false, privilegeLimit: Privilege.NO_ACCESS, ipmiMessaging: false });
   t.equal(bmc.model.users.byId(5)!.password.length, 0);
   t.equal((await call('GET', `${ACCOUNTS}/5`, { headers: admin })).status, 404);

@@ -3,7 +3,7 @@
 // on the same user table (account-change.ts): PATCH with If-Match, POST into a free slot of the fixed 16, DELETE.
 import { RedfishError } from '../../../protocols/redfish/messages.js';
 import { USER_SLOTS, type BmcUser } from '../../bmc/user-table.js';
-import { applyAccountChange, checkMayChange, createAccount, readAccountChange } from '../account-change.js';
+import { applyAccountChange, checkMayChange, createAccount, deleteAccount, readAccountChange } from '../account-change.js';
 import type { BmcRedfish } from '../bmc-redfish.js';
 import { checkIfMatch, etagOf } from '../etag.js';
 import { ROLES, RedfishPrivilege, roleOf, type RoleId } from '../roles.js';
@@ -60,7 +60,7 @@ export const accountRoutes: readonly Route[] = [
   {
     method: 'POST', path: ACCOUNTS, privilege: RedfishPrivilege.ConfigureUsers,
     handle: (ctx) => {
-      const user = ctx.target.bmc.model.users.byId(createAccount(ctx.target, ctx.body))!;
+      const user = ctx.target.bmc.model.users.byId(createAccount(ctx.target, ctx.body, ctx.now))!;
       const answer = accountAnswer(ctx.target, user, ctx.now, 201);
       return { ...answer, headers: { ...answer.headers, Location: `${ACCOUNTS}/${user.id}` } };
     },
@@ -80,17 +80,14 @@ export const accountRoutes: readonly Route[] = [
       const user = accountAt(ctx);
       checkMayChange(ctx, user.name, keysOf(ctx.body));
       checkIfMatch(ctx, accountAnswer(ctx.target, user, ctx.now).headers!.ETag);
-      applyAccountChange(ctx.target, user.id, readAccountChange(ctx.body, ctx.target.bmc.model.users, user.id));
+      applyAccountChange(ctx.target, user.id, readAccountChange(ctx.body, ctx.target.bmc.model.users, user.id), ctx.now);
       return accountAnswer(ctx.target, user, ctx.now);
     },
   },
   {
     method: 'DELETE', path: `${ACCOUNTS}/{id}`, privilege: RedfishPrivilege.ConfigureUsers,
     handle: (ctx) => {
-      const user = accountAt(ctx);
-      ctx.target.lockout.unlock(user.name);
-      ctx.target.bmc.model.users.clearSlot(user.id); // its sessions end: their user is gone (dispatch.ts)
-      ctx.target.changed();
+      deleteAccount(ctx.target, accountAt(ctx).id, ctx.now);
       return NO_CONTENT;
     },
   },
