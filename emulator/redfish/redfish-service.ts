@@ -18,6 +18,7 @@ import { ConnectionTable } from '../../runtime/http/connection-table.js';
 import { canonicalPath, dispatch, RouteTable } from './dispatch.js';
 import { makeCa, ServerCertificates, type CaMaterial } from './fleet-ca.js';
 import { REDFISH_ROUTES } from './routes.js';
+import type { SubscriptionState } from './redfish-events.js';
 import { PUSH_URI } from './resources/update-service.js';
 import type { RedfishAnswer } from './route.js';
 
@@ -76,6 +77,9 @@ export interface RedfishTargets {
   /** A BMC's state changed through Redfish (for the state directory). */
   changed(bmc: EmulatedBmc): void;
 }
+
+/** What of a BMC's Redfish state its state file keeps: the event subscriptions (sessions and tasks end with the process). */
+export interface RedfishState { subscriptions: SubscriptionState[] }
 
 export interface RedfishServiceOptions {
   config: RedfishConfig;
@@ -170,6 +174,24 @@ export class RedfishService {
     return context;
   }
 
+  /** What of `bmc`'s Redfish state a state file keeps; null when there is nothing to keep. */
+  saved(bmc: EmulatedBmc): RedfishState | null {
+    const subscriptions = this.states.get(bmc)?.savedSubscriptions() ?? [];
+    return subscriptions.length === 0 ? null : { subscriptions };
+  }
+
+  /** Brings back what saved() gave for `bmc` (as its state file had it); throws RangeError for what it is not. */
+  restore(bmc: EmulatedBmc, saved: RedfishState): void {
+    if (saved === null || typeof saved !== 'object') throw new RangeError('not a Redfish state');
+    const state = this.made(bmc);
+    state.events.restore(saved.subscriptions);
+    this.states.set(bmc, state);
+  }
+
+  private made(bmc: EmulatedBmc): BmcRedfish {
+    return new BmcRedfish(bmc, this.targets.media(bmc.model.ip), this.config, this.changed, this.clock);
+  }
+
   /**
    * The BMC's Redfish state. A BMC without one yet that is asked for a public document (the service root, as a
    * discovery sweep asks every BMC) or for nothing it serves gets one for this request only: such a sweep leaves the
@@ -178,7 +200,7 @@ export class RedfishService {
   private stateFor(bmc: EmulatedBmc, method: string, url: string): BmcRedfish {
     let state = this.states.get(bmc);
     if (!state) {
-      state = new BmcRedfish(bmc, this.targets.media(bmc.model.ip), this.config, this.changed, this.clock);
+      state = this.made(bmc);
       if (!this.needsNoState(method, url)) this.states.set(bmc, state);
     }
     return state;
