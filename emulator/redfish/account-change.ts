@@ -73,7 +73,7 @@ export function readAccountChange(body: unknown, users: UserTable, id: number | 
     bytes.copy(change.password);
   }
   if (role !== undefined) {
-    if (typeof role !== 'string' || !(role in ROLE_PRIVILEGE_LIMITS)) throw new RedfishError(400, 'PropertyValueNotInList', [String(role), 'RoleId']);
+    if (typeof role !== 'string' || !Object.hasOwn(ROLE_PRIVILEGE_LIMITS, role)) throw new RedfishError(400, 'PropertyValueNotInList', [String(role), 'RoleId']);
     change.privilegeLimit = ROLE_PRIVILEGE_LIMITS[role as keyof typeof ROLE_PRIVILEGE_LIMITS];
   }
   if (enabled !== undefined) {
