@@ -130,6 +130,7 @@ t.test('bad values: the Redfish error of each, and a refused PATCH writes nothin
   t.equal(role.status, 400);
   t.equal(messageId(role), 'Base.1.8.PropertyValueNotInList');
   t.same(role.json.error['@Message.ExtendedInfo'][0].MessageArgs, ['Root', 'RoleId']);
+  t.equal(messageId(await patch({ RoleId: 'constructor' })), 'Base.1.8.PropertyValueNotInList', 'a name on Object.prototype is no role');
   const long = await patch({ Password: 'twenty-one-bytes-long' });
   t.equal(messageId(long), 'Base.1.8.PropertyValueFormatError');
   t.notMatch(JSON.stringify(long.json), /twenty-one/, 'the password is never echoed');
@@ -213,4 +214,12 @@ t.test('POST fills the first free slot of the fixed sixteen, DELETE empties one'
   const full = await call('POST', ACCOUNTS, { body: { UserName: 'one-more', Password: 'pw', RoleId: 'ReadOnly' }, headers: admin });
   t.equal(full.status, 400);
   t.equal(messageId(full), 'Base.1.8.CreateLimitReachedForResource');
+});
+
+t.test('a role is only one of the roles: a name on Object.prototype is 404, not a thrown TypeError', async (t) => {
+  const { call, admin } = setup();
+  t.match((await call('GET', '/redfish/v1/AccountService/Roles/Operator', { headers: admin })).json, { RoleId: 'Operator', AssignedPrivileges: ['Login', 'ConfigureComponents', 'ConfigureSelf'] });
+  for (const name of ['constructor', 'toString', '__proto__']) {
+    t.equal((await call('GET', `/redfish/v1/AccountService/Roles/${name}`, { headers: admin })).status, 404, name);
+  }
 });

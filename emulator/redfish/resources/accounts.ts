@@ -98,7 +98,7 @@ export const accountRoutes: readonly Route[] = [
   {
     method: 'GET', path: `${SERVICE}/Roles/{id}`, privilege: RedfishPrivilege.Login,
     handle: ({ params }) => {
-      if (!(params[0] in ROLES)) throw new RedfishError(404, 'ResourceNotFound', ['Role', params[0]]);
+      if (!Object.hasOwn(ROLES, params[0])) throw new RedfishError(404, 'ResourceNotFound', ['Role', params[0]]); // not `in`: constructor is no role
       const id = params[0] as RoleId;
       return ok({
         '@odata.id': `${SERVICE}/Roles/${id}`, '@odata.type': '#Role.v1_3_0.Role', Id: id, Name: `${id} role`, RoleId: id,

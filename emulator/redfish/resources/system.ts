@@ -94,7 +94,7 @@ function reset(ctx: RouteContext): void {
   const body = ctx.body;
   const type = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).ResetType : undefined;
   if (type === undefined) throw new RedfishError(400, 'ActionParameterMissing', ['ComputerSystem.Reset', 'ResetType']);
-  if (typeof type !== 'string' || !(type in RESET_ACTIONS)) {
+  if (typeof type !== 'string' || !Object.hasOwn(RESET_ACTIONS, type)) { // not `in`: 'constructor' is no reset type
     throw new RedfishError(400, 'ActionParameterValueNotInList', [String(type), 'ResetType', 'ComputerSystem.Reset']);
   }
   const { model } = ctx.target.bmc;
