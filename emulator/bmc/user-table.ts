@@ -134,6 +134,18 @@ export class UserTable implements UserDirectory {
     return true;
   }
 
+  /** The first slot without a user (no name), user 1 aside; null when every one is taken. */
+  freeSlot(): number | null {
+    return this.slots.find((u) => u.id > FIXED_NAME_USERS && u.name === '')?.id ?? null;
+  }
+
+  /** The slot as if never set (no name, no password, disabled, no access): a user deleted. False for user 1 or no such slot. */
+  clearSlot(id: number): boolean {
+    if (id <= FIXED_NAME_USERS || !this.byId(id)) return false;
+    this.slots[id - 1] = emptySlot(id);
+    return true;
+  }
+
   setAccess(id: number, change: UserAccessChange): boolean {
     const user = this.byId(id);
     if (!user) return false;

@@ -10,7 +10,7 @@ import { LoginLockout } from './login-lockout.js';
 import { SessionTable } from './session-table.js';
 import { TaskTable } from './task-table.js';
 import type { FirmwareUpdateRun } from './firmware-update.js';
-import { RedfishEvents } from './redfish-events.js';
+import { RedfishEvents, type SubscriptionState } from './redfish-events.js';
 
 /** Tasks one BMC keeps (finished ones make room for new ones, oldest first). */
 export const MAX_TASKS = 16;
@@ -71,6 +71,11 @@ export class BmcRedfish {
   /** Every session ends (the controller rebooted); nothing to end when none was ever opened. */
   endSessions(): void {
     this.sessionTable?.clear();
+  }
+
+  /** Its subscriptions as a state file keeps them; none when its EventService was never used. */
+  savedSubscriptions(): SubscriptionState[] {
+    return this.eventHub?.saved() ?? [];
   }
 
   /** Its EventService's subscriptions and streams (made when first used). */

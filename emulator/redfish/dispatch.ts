@@ -6,7 +6,7 @@ import { DecodeError } from '../../protocols/errors.js';
 import { RedfishError, errorBody } from '../../protocols/redfish/messages.js';
 import { decodeBasicAuthorization, decodeJsonBody } from '../../protocols/redfish/request-body.js';
 import type { BmcRedfish } from './bmc-redfish.js';
-import { checkPassword, hasPrivilege } from './roles.js';
+import { checkPassword, currentRole, hasPrivilege } from './roles.js';
 import type { RedfishAnswer, Route, RouteContext } from './route.js';
 
 export interface RedfishRequest {
@@ -143,7 +143,14 @@ function authenticate(target: BmcRedfish, headers: RouteContext['headers'], now:
   if (typeof token === 'string') {
     const session = target.sessions.use(token, now);
     if (!session) throw new RedfishError(401, 'NoValidSession', [], { ...UNAUTHORIZED_HEADERS });
-    return { name: session.userName, role: session.role, session };
+    // the user's role as the table has it now, as bmcweb reads it on each request: a change over IPMI or Redfish
+    // (demoted, disabled, renamed, deleted) applies to its open sessions at once
+    const role = currentRole(target.bmc.model.users, session.userName);
+    if (role === null) {
+      target.sessions.close(session);
+      throw new RedfishError(401, 'NoValidSession', [], { ...UNAUTHORIZED_HEADERS });
+    }
+    return { name: session.userName, role, session };
   }
   const basic = decodeBasicAuthorization(typeof headers.authorization === 'string' ? headers.authorization : undefined);
   if (basic === null) throw new RedfishError(401, 'NoValidSession', [], { ...UNAUTHORIZED_HEADERS });

@@ -30,6 +30,11 @@ export class LoginLockout {
   }
 
   succeeded(userName: string): void {
+    this.unlock(userName);
+  }
+
+  /** The user's count starts over and any lockout ends (an administrator sets the account's Locked to false). */
+  unlock(userName: string): void {
     this.users?.delete(userName);
   }
 }

@@ -76,6 +76,15 @@ export interface Subscription {
   dropped: number;
 }
 
+/** What of a subscription a state directory keeps, so that it outlives a restart as a real BMC's does: its request. */
+export interface SubscriptionState {
+  id: string;
+  destination: string;
+  context: string;
+  eventTypes: EventType[] | null;
+  registryPrefixes: string[] | null;
+}
+
 /** An open SSE stream (redfish-service.ts writes it to the response). */
 export interface EventStream {
   write(text: string): void;
@@ -124,6 +133,32 @@ export class RedfishEvents {
 
   list(): Subscription[] {
     return [...this.subscriptions.values()];
+  }
+
+  /** The subscriptions as the state directory keeps them (the events waiting are not kept). */
+  saved(): SubscriptionState[] {
+    return this.list().map((s) => ({
+      id: s.id, destination: s.destination.href, context: s.context,
+      eventTypes: s.eventTypes && [...s.eventTypes], registryPrefixes: s.registryPrefixes && [...s.registryPrefixes],
+    }));
+  }
+
+  /** Subscriptions saved() gave, under their own Ids; throws RangeError for one that is not (the caller reports it). */
+  restore(saved: readonly SubscriptionState[]): void {
+    if (!Array.isArray(saved) || saved.length > MAX_SUBSCRIPTIONS) throw new RangeError('not a list of Redfish subscriptions');
+    for (const state of saved) {
+      const list = (v: unknown) => v === null || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+      if (!/^\d+$/.test(state?.id) || typeof state.context !== 'string' || !URL.canParse(state.destination) || !list(state.eventTypes) || !list(state.registryPrefixes)) {
+        throw new RangeError('not a Redfish subscription');
+      }
+      const s: Subscription = {
+        id: state.id, destination: new URL(state.destination), context: state.context, eventTypes: state.eventTypes,
+        registryPrefixes: state.registryPrefixes, queue: [], sending: false, delivered: 0, dropped: 0,
+      };
+      this.subscriptions.set(s.id, s);
+      this.nextSubscription = Math.max(this.nextSubscription, Number(s.id) + 1);
+    }
+    this.listened();
   }
 
   /** Whether another SSE stream may open. */

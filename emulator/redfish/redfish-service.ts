@@ -18,6 +18,7 @@ import { ConnectionTable } from '../../runtime/http/connection-table.js';
 import { canonicalPath, dispatch, RouteTable } from './dispatch.js';
 import { makeCa, ServerCertificates, type CaMaterial } from './fleet-ca.js';
 import { REDFISH_ROUTES } from './routes.js';
+import type { SubscriptionState } from './redfish-events.js';
 import { PUSH_URI } from './resources/update-service.js';
 import type { RedfishAnswer } from './route.js';
 
@@ -61,6 +62,9 @@ function release(context: SecureContext): void {
 
 const NO_BODY = Buffer.alloc(0);
 
+/** A connection's 'error' listener: the error ends only that connection (Node closes it), nothing else to do. */
+function ignoreError(): void { /* the connection closes */ }
+
 /** A request carries a body only with Content-Length (not 0) or Transfer-Encoding (RFC 9112 §6.3). */
 function hasBody(req: IncomingMessage): boolean {
   const length = req.headers['content-length'];
@@ -73,6 +77,9 @@ export interface RedfishTargets {
   /** A BMC's state changed through Redfish (for the state directory). */
   changed(bmc: EmulatedBmc): void;
 }
+
+/** What of a BMC's Redfish state its state file keeps: the event subscriptions (sessions and tasks end with the process). */
+export interface RedfishState { subscriptions: SubscriptionState[] }
 
 export interface RedfishServiceOptions {
   config: RedfishConfig;
@@ -97,10 +104,10 @@ export class RedfishService {
   /** Each BMC's Redfish state, made on its first request; a BMC removed from the fleet takes its state with it. */
   private readonly states = new WeakMap<EmulatedBmc, BmcRedfish>();
   private readonly changed = (bmc: EmulatedBmc) => this.targets.changed(bmc);
-  /** The socket HTTP reads from -> the BMC address it was made to. */
-  private readonly owners = new WeakMap<object, string>();
-  /** The open connections (the sockets HTTP reads from), bounded per BMC, per source and in all. */
+  /** The open connections (the sockets HTTP reads from) and the BMC address each was made to, bounded per BMC, per source and in all. */
   private readonly connections: ConnectionTable<Socket>;
+  /** Every connection's 'close' listener, called with the connection as `this`: one function, not a closure each. */
+  private readonly forget: (this: Socket) => void;
   private readonly maxBodyBytes: number;
   private pushesReading = 0;
 
@@ -113,6 +120,8 @@ export class RedfishService {
     this.connections = new ConnectionTable({
       maxConnections: o.config.maxConnections, maxPerSource: o.config.maxConnectionsPerSource, maxPerBmc: o.maxConnectionsPerBmc ?? MAX_CONNECTIONS_PER_BMC,
     });
+    const connections = this.connections;
+    this.forget = function forget(this: Socket) { connections.closed(this); };
     const stages = serverTimeouts({ headersTimeoutMs: HEADERS_TIMEOUT_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS });
     this.server = createServer(stages, (req, res) => { void this.request(req, res); });
     this.server.setTimeout(IDLE_TIMEOUT_MS); // no 'timeout' listener: Node destroys the idle socket
@@ -125,7 +134,7 @@ export class RedfishService {
 
   /** A TCP connection made to `ip` (paused, as the fleet hands it over). */
   accept(ip: string, socket: Socket): void {
-    socket.on('error', () => { /* a peer that resets: only its connection ends */ });
+    socket.on('error', ignoreError); // a peer that resets: only its connection ends
     const source = socket.remoteAddress ?? '';
     if (this.connections.refusal(ip, source) !== null) {
       socket.destroy(); // before any TLS: a refused connection costs no certificate
@@ -134,12 +143,11 @@ export class RedfishService {
     let stream: Socket = socket;
     if (this.config.tls) {
       stream = new TLSSocket(socket, { isServer: true, secureContext: this.contextFor(ip) });
-      stream.on('error', () => { /* a failed handshake (a client that does not trust the CA) ends the connection */ });
+      stream.on('error', ignoreError); // a failed handshake (a client that does not trust the CA) ends the connection
     }
     const admission = this.connections.admit(stream, ip, source);
     if (admission.admitted) admission.evicted?.destroy(); // always admitted: refusal() said so just now
-    stream.once('close', () => this.connections.closed(stream));
-    this.owners.set(stream, ip);
+    stream.once('close', this.forget);
     this.server.emit('connection', stream);
     socket.resume();
   }
@@ -166,6 +174,24 @@ export class RedfishService {
     return context;
   }
 
+  /** What of `bmc`'s Redfish state a state file keeps; null when there is nothing to keep. */
+  saved(bmc: EmulatedBmc): RedfishState | null {
+    const subscriptions = this.states.get(bmc)?.savedSubscriptions() ?? [];
+    return subscriptions.length === 0 ? null : { subscriptions };
+  }
+
+  /** Brings back what saved() gave for `bmc` (as its state file had it); throws RangeError for what it is not. */
+  restore(bmc: EmulatedBmc, saved: RedfishState): void {
+    if (saved === null || typeof saved !== 'object') throw new RangeError('not a Redfish state');
+    const state = this.made(bmc);
+    state.events.restore(saved.subscriptions);
+    this.states.set(bmc, state);
+  }
+
+  private made(bmc: EmulatedBmc): BmcRedfish {
+    return new BmcRedfish(bmc, this.targets.media(bmc.model.ip), this.config, this.changed, this.clock);
+  }
+
   /**
    * The BMC's Redfish state. A BMC without one yet that is asked for a public document (the service root, as a
    * discovery sweep asks every BMC) or for nothing it serves gets one for this request only: such a sweep leaves the
@@ -174,7 +200,7 @@ export class RedfishService {
   private stateFor(bmc: EmulatedBmc, method: string, url: string): BmcRedfish {
     let state = this.states.get(bmc);
     if (!state) {
-      state = new BmcRedfish(bmc, this.targets.media(bmc.model.ip), this.config, this.changed, this.clock);
+      state = this.made(bmc);
       if (!this.needsNoState(method, url)) this.states.set(bmc, state);
     }
     return state;
@@ -193,7 +219,7 @@ export class RedfishService {
 
   private async request(req: IncomingMessage, res: ServerResponse): Promise<void> {
     this.connections.requested(req.socket);
-    const ip = this.owners.get(req.socket);
+    const ip = this.connections.groupOf(req.socket);
     const bmc = ip === undefined ? undefined : this.targets.bmc(ip);
     if (ip === undefined || !bmc) {
       req.socket.destroy();

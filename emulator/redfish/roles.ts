@@ -34,11 +34,25 @@ export function roleOf(privilegeLimit: number): RoleId | null {
   }
 }
 
+/** The IPMI privilege limit each role a client may give an account sets (roleOf's inverse); NoAccess: no login at all. */
+export const ROLE_PRIVILEGE_LIMITS = {
+  Administrator: Privilege.ADMINISTRATOR,
+  Operator: Privilege.OPERATOR,
+  ReadOnly: Privilege.USER,
+  NoAccess: Privilege.NO_ACCESS,
+} as const satisfies Record<RoleId | 'NoAccess', number>;
+
 export function hasPrivilege(role: RoleId, privilege: RedfishPrivilege): boolean {
   return (ROLES[role] as readonly string[]).includes(privilege);
 }
 
 export type PasswordCheck = { ok: true; userName: string; role: RoleId } | { ok: false; known: boolean };
+
+/** The role `userName` has now: null when no enabled user of that name may log in (renamed, disabled, demoted, deleted). */
+export function currentRole(users: UserTable, userName: string): RoleId | null {
+  const user = userName === '' ? undefined : users.byName(userName);
+  return user?.enabled ? roleOf(user.privilegeLimit) : null;
+}
 
 /** Checks a user name and password against the BMC's user table; `known`: the name is an enabled user's (for lockout). */
 export function checkPassword(users: UserTable, userName: string, password: string): PasswordCheck {

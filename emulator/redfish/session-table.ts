@@ -2,14 +2,13 @@
 // as X-Auth-Token, bounded in number, ending when deleted, when unused for the session timeout, or when the BMC
 // reboots. No timers: an idle session is found expired when it is next looked at (time comes in as `now`).
 import { randomBytes } from 'node:crypto';
-import type { RoleId } from './roles.js';
 
 export interface RedfishSession {
   /** The session's Id in /redfish/v1/SessionService/Sessions/{Id}. */
   readonly id: string;
   readonly token: string;
+  /** Its user; the role is read from the user table on each request (dispatch.ts), so a change applies at once. */
   readonly userName: string;
-  readonly role: RoleId;
   lastUsed: number;
 }
 
@@ -25,10 +24,10 @@ export class SessionTable {
   }
 
   /** A new session, or null when the table is full of live sessions. */
-  open(userName: string, role: RoleId, now: number): RedfishSession | null {
+  open(userName: string, now: number): RedfishSession | null {
     this.dropExpired(now);
     if (this.byToken.size >= this.limits.maxSessions) return null;
-    const session = { id: String(this.nextId++), token: randomBytes(16).toString('hex'), userName, role, lastUsed: now };
+    const session = { id: String(this.nextId++), token: randomBytes(16).toString('hex'), userName, lastUsed: now };
     this.byToken.set(session.token, session);
     return session;
   }

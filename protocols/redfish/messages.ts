@@ -14,6 +14,7 @@ export const BaseMessage = {
   PropertyNotWritable: ['The property %1 is a read only property and cannot be assigned a value.', 'Remove the property from the request body and resubmit the request if the operation failed.'],
   PropertyValueNotInList: ['The value \'%1\' for the property %2 is not in the list of acceptable values.', 'Choose a value from the enumeration list that the implementation can support and resubmit the request if the operation failed.'],
   PropertyValueTypeError: ['The value \'%1\' for the property %2 is not a type that the property can accept.', 'Correct the value for the property in the request body and resubmit the request if the operation failed.'],
+  PropertyValueFormatError: ['The value \'%1\' for the property %2 is of a different format than the property can accept.', 'Correct the value for the property in the request body and resubmit the request if the operation failed.'],
   PropertyMissing: ['The property %1 is a required property and must be included in the request.', 'Ensure that the property is in the request body and has a valid value and resubmit the request if the operation failed.'],
   ActionNotSupported: ['The action %1 is not supported by the resource.', 'The action supplied cannot be resubmitted to the implementation.  Perhaps the action was invalid, the wrong resource was the target or the implementation documentation may be of assistance.'],
   ActionParameterMissing: ['The action %1 requires the parameter %2 to be present in the request body.', 'Supply the action with the required parameter in the request body when the request is resubmitted.'],
@@ -26,6 +27,8 @@ export const BaseMessage = {
   PreconditionFailed: ['The ETag supplied did not match the ETag required to change this resource.', 'Try the operation again using the appropriate ETag.'],
   SessionLimitExceeded: ['The session establishment failed due to the number of simultaneous sessions exceeding the limit of the implementation.', 'Reduce the number of other sessions before trying to establish the session or increase the limit of simultaneous sessions (if supported).'],
   ServiceTemporarilyUnavailable: ['The service is temporarily unavailable.  Retry in %1 seconds.', 'Wait for the indicated retry duration and retry the operation.'],
+  ResourceAlreadyExists: ['The requested resource of type %1 with the property %2 with the value \'%3\' already exists.', 'Do not repeat the create operation as the resource has already been created.'],
+  CreateLimitReachedForResource: ['The create operation failed because the resource has reached the limit of possible resources.', 'Either delete resources and resubmit the request if the operation failed or do not resubmit the request.'],
   ResourceInUse: ['The change to the requested resource failed because the resource is in use or in transition.', 'Remove the condition and resubmit the request if the operation failed.'],
   ServiceInUnknownState: ['The operation failed because the service is in an unknown state and can no longer take incoming requests.', 'Restart the service and resubmit the request if the operation failed.'],
 } as const satisfies Record<string, readonly [string, string]>;

@@ -85,6 +85,11 @@ export class ConnectionTable<C> {
     countDown(this.perSource, entry.source);
   }
 
+  /** The group (BMC) an open connection was made to; undefined once it closed or was displaced. */
+  groupOf(connection: C): string | undefined {
+    return this.open.get(connection)?.bmc;
+  }
+
   get size(): number {
     return this.open.size;
   }

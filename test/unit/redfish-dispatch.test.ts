@@ -239,3 +239,12 @@ t.test('a BMC asked only for its service root makes no session, lockout or task 
   t.equal((await call('GET', '/redfish/v1/TaskService/Tasks', { headers: { authorization: `Basic ${Buffer.from('admin:password').toString('base64')}` } })).status, 200);
   t.same(tablesMade(target).sort(), ['lockout', 'sessions', 'tasks']);
 });
+
+t.test('a ResetType named like a property of Object.prototype is not in the list (400), not a thrown TypeError', async (t) => {
+  const { call, basic, bmc } = setup();
+  for (const type of ['constructor', 'toString', '__proto__']) {
+    const refused = await call('POST', '/redfish/v1/Systems/1/Actions/ComputerSystem.Reset', { body: { ResetType: type }, headers: basic('admin', 'password') });
+    t.equal(messageId(refused), 'Base.1.8.ActionParameterValueNotInList', type);
+  }
+  t.ok(bmc.model.powerOn, 'nothing happened');
+});

@@ -155,3 +155,29 @@ t.test('EventService routes: subscribe (201, Location), read, delete; bad subscr
   t.equal(sse.status, 200);
   t.type(sse.stream, 'function');
 });
+
+t.test('subscriptions as a state file keeps them come back under their Ids, with their filters, and deliver', async (t) => {
+  const first = setup();
+  first.events.subscribe(new URL('http://127.0.0.1:9/a'), 'ctx-a', [EventType.StatusChange], null);
+  const b = first.events.subscribe(new URL('http://127.0.0.1:9/b'), 'ctx-b', null, ['TaskEvent'])!;
+  first.events.subscribe(new URL('http://127.0.0.1:9/c'), '', null, null);
+  first.events.unsubscribe('1');
+  const saved = JSON.parse(JSON.stringify(first.events.saved()));
+  t.same(saved, [
+    { id: '2', destination: 'http://127.0.0.1:9/b', context: 'ctx-b', eventTypes: null, registryPrefixes: ['TaskEvent'] },
+    { id: '3', destination: 'http://127.0.0.1:9/c', context: '', eventTypes: null, registryPrefixes: null },
+  ]);
+  t.equal(b.id, '2');
+
+  const next = setup(); // the BMC's next process
+  next.events.restore(saved);
+  t.same(next.events.list().map((s) => [s.id, s.destination.href, s.context]), [['2', 'http://127.0.0.1:9/b', 'ctx-b'], ['3', 'http://127.0.0.1:9/c', '']]);
+  t.equal(next.events.subscribe(DEST, '', null, null)!.id, '4', 'a new one takes the next Id, not a kept one\'s');
+  next.powerOff();
+  await flush();
+  t.same(next.posts.map((p) => p.destination).sort(), ['http://127.0.0.1:9/c', 'http://127.0.0.1:9/c', DEST.href, DEST.href],
+    'the kept subscriptions watch the model again (the TaskEvent-only one takes neither the power change nor its SEL entry)');
+  t.throws(() => setup().events.restore([{ ...saved[0], destination: 'not a url' }]), RangeError);
+  t.throws(() => setup().events.restore([{ ...saved[0], id: '../x' }]), RangeError);
+  t.throws(() => setup().events.restore({} as never), RangeError);
+});

@@ -30,7 +30,7 @@ import type { KeptMedia } from '../../media/bmc-media.js';
 import { installAgentFor } from './host-install.js';
 import { iscsiBootFor, type HostIscsiBoot } from './host-iscsi-boot.js';
 import type { InstallAgent } from '../../host/install-agent.js';
-import { RedfishService } from '../../redfish/redfish-service.js';
+import { RedfishService, type RedfishState } from '../../redfish/redfish-service.js';
 import type { ConnectionHandler } from './node-kind.js';
 
 /** How often changed BMCs are written to the state directory. */
@@ -139,7 +139,8 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     for (const [bmc, held] of this.held) {
       if (bmc.counters.datagramsIn === held.flushedIn && !this.dirty.has(bmc)) continue;
       held.flushedIn = bmc.counters.datagramsIn;
-      const json = JSON.stringify(captureState(bmc.model));
+      const redfish = this.redfish?.saved(bmc) ?? null;
+      const json = JSON.stringify(redfish === null ? captureState(bmc.model) : { ...captureState(bmc.model), redfish });
       if (json === held.written) continue;
       this.store!.save(bmc.model.ip, json);
       held.written = json;
@@ -276,6 +277,8 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
     try {
       saved = this.store?.load(p.ip) ?? null;
       if (saved !== null) restoreState(bmc.model, saved as BmcState);
+      const redfish = (saved as { redfish?: RedfishState } | null)?.redfish;
+      if (redfish !== undefined) this.redfish?.restore(bmc, redfish); // a fleet now without Redfish drops them at its next write
       return bmc;
     } catch (err) {
       // Not JSON (load's SyntaxError), or not a BMC state (whatever restoring it threw); a file that cannot be read stops the shard.

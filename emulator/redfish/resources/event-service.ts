@@ -139,6 +139,7 @@ export const eventServiceRoutes: readonly Route[] = [
     method: 'POST', path: SUBSCRIPTIONS, privilege: RedfishPrivilege.ConfigureManager,
     handle: ({ target, body }) => {
       const s = subscribe(target, body);
+      target.changed(); // kept in the state directory
       return { status: 201, body: subscriptionBody(s), headers: { Location: `${SUBSCRIPTIONS}/${s.id}` } };
     },
   },
@@ -147,6 +148,7 @@ export const eventServiceRoutes: readonly Route[] = [
     method: 'DELETE', path: `${SUBSCRIPTIONS}/{id}`, privilege: RedfishPrivilege.ConfigureManager,
     handle: ({ target, params }) => {
       target.events.unsubscribe(subscriptionOf(target, params[0]).id);
+      target.changed();
       return NO_CONTENT;
     },
   },

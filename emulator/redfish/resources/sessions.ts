@@ -55,7 +55,7 @@ export const sessionRoutes: readonly Route[] = [
     method: 'POST', path: SESSIONS, privilege: null,
     handle: ({ target, body, now }) => {
       const login = logIn(target, stringProperty(body, 'UserName'), stringProperty(body, 'Password'), now);
-      const session = target.sessions.open(login.userName, login.role, now);
+      const session = target.sessions.open(login.userName, now);
       if (!session) throw new RedfishError(503, 'SessionLimitExceeded');
       const location = `${SESSIONS}/${session.id}`;
       return { status: 201, body: sessionBody(session), headers: { 'X-Auth-Token': session.token, Location: location } };

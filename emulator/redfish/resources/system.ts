@@ -2,7 +2,6 @@
 // (a ForceOff here shows in `ipmitool chassis power status`), the Reset action, the boot override on IPMI's boot flags
 // (PATCH with If-Match: 412 when the ETag changed), and summaries of the hardware template the OEM inventory command
 // and FRU read.
-import { createHash } from 'node:crypto';
 import { BootParam } from '../../../protocols/ipmi/commands/boot-options.js';
 import { ChassisAction } from '../../../protocols/ipmi/commands/chassis.js';
 import { formatGuid } from '../../../protocols/ipmi/commands/device.js';
@@ -11,6 +10,7 @@ import { LAN_CHANNEL } from '../../bmc/model.js';
 import { controlPower } from '../../bmc/power.js';
 import { BOOT_TARGETS, BOOT_ENABLED, BOOT_MODES, readBoot, writeBoot } from '../boot-override.js';
 import type { BmcRedfish } from '../bmc-redfish.js';
+import { checkIfMatch, etagOf } from '../etag.js';
 import { RedfishPrivilege } from '../roles.js';
 import { collection, ENABLED_OK, link, NO_CONTENT, ok, okKept, type RedfishAnswer, type Route, type RouteContext } from '../route.js';
 
@@ -65,11 +65,6 @@ export function systemBody(target: BmcRedfish): object {
   };
 }
 
-/** A strong ETag of the system's representation (RFC 9110 §8.8.3): it changes with power, boot override or hardware. */
-function etagOf(json: string): string {
-  return `"${createHash('sha256').update(json).digest('hex').slice(0, 16)}"`;
-}
-
 /**
  * What of Systems/1 can change, as one number: power, the UefiHttp reading and the boot flags' bytes (parameter 5,
  * 5 bytes: IPMI 2.0 Table 28-14); the rest (hardware, GUID, virtual media) is fixed for the BMC. Null: flags of
@@ -95,19 +90,11 @@ function systemAnswer(target: BmcRedfish): RedfishAnswer {
   return okKept(kept.json, kept.headers as Record<string, string>);
 }
 
-/** If-Match (RFC 9110 §13.1.1): absent or "*" passes; else one of its tags must be the current one (W/ ignored, as sushy retries with it). */
-function checkIfMatch(ctx: RouteContext, etag: string): void {
-  const header = ctx.headers['if-match'];
-  if (header === undefined) return;
-  const given = (Array.isArray(header) ? header.join(',') : header).split(',').map((s) => s.trim().replace(/^W\//, ''));
-  if (!given.includes('*') && !given.includes(etag)) throw new RedfishError(412, 'PreconditionFailed');
-}
-
 function reset(ctx: RouteContext): void {
   const body = ctx.body;
   const type = body !== null && typeof body === 'object' ? (body as Record<string, unknown>).ResetType : undefined;
   if (type === undefined) throw new RedfishError(400, 'ActionParameterMissing', ['ComputerSystem.Reset', 'ResetType']);
-  if (typeof type !== 'string' || !(type in RESET_ACTIONS)) {
+  if (typeof type !== 'string' || !Object.hasOwn(RESET_ACTIONS, type)) { // not `in`: 'constructor' is no reset type
     throw new RedfishError(400, 'ActionParameterValueNotInList', [String(type), 'ResetType', 'ComputerSystem.Reset']);
   }
   const { model } = ctx.target.bmc;

@@ -27,7 +27,7 @@ function mediaOf(target: BmcRedfish): BmcMedia {
 }
 
 function slotOf(ctx: RouteContext): SlotId {
-  if (!(ctx.params[0] in SLOTS)) throw new RedfishError(404, 'ResourceNotFound', ['VirtualMedia', ctx.params[0]]);
+  if (!Object.hasOwn(SLOTS, ctx.params[0])) throw new RedfishError(404, 'ResourceNotFound', ['VirtualMedia', ctx.params[0]]);
   return ctx.params[0] as SlotId;
 }
 
