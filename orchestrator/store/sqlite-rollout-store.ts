@@ -4,7 +4,7 @@
 import type Database from 'better-sqlite3';
 import type { Readiness } from '../../protocols/rollout/prepare-reply.js';
 import { ReplyScheme, type ReplySchemeParams } from '../../protocols/rollout/prepare.js';
-import { RoundPhase, type NewRollout, type RmcRecord, type RmcStep, type RolloutRecord, type RolloutStore, type RoundState } from './rollout-store.js';
+import { RoundPhase, type NewRollout, type RmcRecord, RmcStep, type RolloutRecord, type RolloutStore, type RoundState } from './rollout-store.js';
 import { LIVE_STATUSES, RmcStage, RolloutStatus, type BmcRecord, type RmcRun, type RolloutPlan, type RunRecord, type RunStep } from './run-records.js';
 import { openDatabase } from './sqlite-schema.js';
 import {
@@ -58,6 +58,9 @@ export class SqliteRolloutStore implements RolloutStore {
   private readonly insertRmc: Database.Statement;
   private readonly updateRound: Database.Statement;
   private readonly updateRmc: Database.Statement;
+  private readonly insertAnswer: Database.Statement;
+  private readonly foldAnswers: Database.Statement;
+  private readonly dropAnswers: Database.Statement;
   private readonly updateRun: Database.Statement;
   private readonly upsertBmc: Database.Statement;
   /** Rollouts whose prepare round is collecting or polling: the WAL is not checkpointed while any is. */
@@ -73,6 +76,14 @@ export class SqliteRolloutStore implements RolloutStore {
     this.updateRound = this.db.prepare('UPDATE rollouts SET round_phase = ?, round_attempt = ?, round_deadline_ms = ? WHERE id = ?');
     this.updateRmc = this.db.prepare(`UPDATE rollout_rmcs SET step = ?, polls = ?, readiness = ?, bmc_count = ?, rack_name = ?,
       rack_manufacturer_id = ?, rack_product_id = ?, answered_at_ms = ? WHERE rollout_id = ? AND rmc_id = ?`);
+    // only a target's answer: a lookup (a read) where the update it replaces wrote
+    this.insertAnswer = this.db.prepare(`INSERT INTO rollout_answers (rollout_id, rmc_id, polls, readiness, bmc_count, rack_name,
+      rack_manufacturer_id, rack_product_id, answered_at_ms) SELECT rollout_id, rmc_id, ?, ?, ?, ?, ?, ?, ? FROM rollout_rmcs
+      WHERE rollout_id = ? AND rmc_id = ?`);
+    this.foldAnswers = this.db.prepare(`UPDATE rollout_rmcs SET step = ?, polls = a.polls, readiness = a.readiness, bmc_count = a.bmc_count,
+      rack_name = a.rack_name, rack_manufacturer_id = a.rack_manufacturer_id, rack_product_id = a.rack_product_id, answered_at_ms = a.answered_at_ms
+      FROM rollout_answers a WHERE a.rollout_id = ? AND rollout_rmcs.rollout_id = a.rollout_id AND rollout_rmcs.rmc_id = a.rmc_id`);
+    this.dropAnswers = this.db.prepare('DELETE FROM rollout_answers WHERE rollout_id = ?');
     this.updateRun = this.db.prepare(RUN_UPDATE_SQL);
     this.upsertBmc = this.db.prepare(BMC_UPSERT_SQL);
   }
@@ -166,20 +177,40 @@ export class SqliteRolloutStore implements RolloutStore {
 
   rmcs(rolloutId: number): RmcRecord[] {
     const rows = this.db.prepare(`SELECT ${RMC_COLUMNS} FROM rollout_rmcs WHERE rollout_id = ? ORDER BY rank`).all(rolloutId) as RmcRow[];
-    return rows.map(rmcOf);
+    // the answers of a round still under way (saveRoundStep) over what rollout_rmcs holds
+    const answers = this.db.prepare(`SELECT rmc_id, polls, readiness, bmc_count, rack_name, rack_manufacturer_id, rack_product_id, answered_at_ms
+      FROM rollout_answers WHERE rollout_id = ?`).all(rolloutId) as Omit<RmcRow, 'address' | 'rank' | 'step'>[];
+    const answered = new Map(answers.map((a) => [a.rmc_id, a]));
+    return rows.map((row) => {
+      const a = answered.get(row.rmc_id);
+      return rmcOf(a ? { ...row, ...a, step: RmcStep.ANSWERED } : row);
+    });
   }
 
+  /**
+   * While the round is under way, an RMC's answer is appended to rollout_answers (in the order the replies came, so a
+   * transaction writes a few pages, where updating rollout_rmcs in place, in the random RMC order a spreading scheme
+   * brings, wrote one per reply); the round's last step folds them into rollout_rmcs in one pass. rmcs() reads both.
+   */
   saveRoundStep(rolloutId: number, round: RoundState, changed: readonly RmcRecord[]): void {
+    const underWay = round.phase !== RoundPhase.DONE;
     this.db.transaction(() => {
       if (this.updateRound.run(round.phase, round.attempt, round.deadlineMs, rolloutId).changes !== 1) throw new Error(`no rollout ${rolloutId}`);
       for (const m of changed) {
         const a = m.answer;
-        const done = this.updateRmc.run(m.step, m.polls, a?.readiness ?? null, a?.bmcCount ?? null, a?.rackName ?? null,
-          a?.rackProduct?.manufacturerId ?? null, a?.rackProduct?.productId ?? null, a?.atMs ?? null, rolloutId, m.rmcId);
+        const done = underWay && m.step === RmcStep.ANSWERED && a
+          ? this.insertAnswer.run(m.polls, a.readiness, a.bmcCount, a.rackName, a.rackProduct?.manufacturerId ?? null,
+            a.rackProduct?.productId ?? null, a.atMs, rolloutId, m.rmcId)
+          : this.updateRmc.run(m.step, m.polls, a?.readiness ?? null, a?.bmcCount ?? null, a?.rackName ?? null,
+            a?.rackProduct?.manufacturerId ?? null, a?.rackProduct?.productId ?? null, a?.atMs ?? null, rolloutId, m.rmcId);
         if (done.changes !== 1) throw new Error(`RMC ${m.rmcId} is not a target of rollout ${rolloutId}`);
       }
+      if (!underWay) {
+        this.foldAnswers.run(RmcStep.ANSWERED, rolloutId);
+        this.dropAnswers.run(rolloutId);
+      }
     }).immediate();
-    this.deferCheckpointsDuring(rolloutId, round.phase !== RoundPhase.DONE);
+    this.deferCheckpointsDuring(rolloutId, underWay);
   }
 
   /**

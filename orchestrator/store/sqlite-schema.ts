@@ -14,9 +14,12 @@
 //     what the manager decided of it per cluster.
 // v7: iSCSI boot configuration (issue 15): the boot disks the iSNS inventory found (one row per target LUN: portal,
 //     size, state, the host it is given to) and each host's boot request (JSON: orchestrator/bootcfg/boot-machine.ts).
+// v8: the Prepare Replies of a prepare round still under way, appended as they come (sqlite-rollout-store.ts
+//     saveRoundStep): a scheme that spreads the replies brings them in random RMC order, and updating rollout_rmcs in
+//     place then rewrote a page per reply; they are folded into rollout_rmcs, in one pass, when the round ends.
 import Database from 'better-sqlite3';
 
-export const SCHEMA_VERSION = 7;
+export const SCHEMA_VERSION = 8;
 
 const V1 = `
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
@@ -174,8 +177,23 @@ const V7 = `
   );
 `;
 
+const V8 = `
+  CREATE TABLE rollout_answers (
+    rollout_id INTEGER NOT NULL,
+    rmc_id INTEGER NOT NULL,
+    polls INTEGER NOT NULL,
+    readiness INTEGER NOT NULL,
+    bmc_count INTEGER NOT NULL,
+    rack_name TEXT NOT NULL,
+    rack_manufacturer_id INTEGER,
+    rack_product_id INTEGER,
+    answered_at_ms INTEGER NOT NULL
+  );
+  CREATE INDEX rollout_answers_by_rollout ON rollout_answers (rollout_id);
+`;
+
 /** MIGRATIONS[v] takes a database at version v to v + 1. */
-const MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7];
+const MIGRATIONS = [V1, V2, V3, V4, V5, V6, V7, V8];
 
 /**
  * Opens (creating when absent) the manager's database at `path` (':memory:' for a throwaway one) at SCHEMA_VERSION.

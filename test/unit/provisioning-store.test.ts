@@ -75,7 +75,7 @@ t.test('v3 -> v4: a manager\'s database from before provisioning gets the hosts 
   hosts.close();
   const after = new Database(path);
   t.equal(after.pragma('user_version', { simple: true }), SCHEMA_VERSION, 'on through v4 to the newest');
-  t.equal(SCHEMA_VERSION, 7);
+  t.equal(SCHEMA_VERSION, 8);
   after.close();
   const rollouts = new SqliteRolloutStore(path);
   t.same(rollouts.runs(), [{ rolloutId: 1, status: 'done' }], 'the rollout is still there');

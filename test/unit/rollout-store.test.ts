@@ -79,6 +79,43 @@ t.test('a step naming a non-target changes nothing (the whole step is rolled bac
   t.end();
 });
 
+t.test('answers saved while a round is under way read back at once and after reopening, and fold into the RMCs when it ends', (t) => {
+  const path = dbPath();
+  const a = new SqliteRolloutStore(path);
+  const id = a.createRollout(rollout);
+  const [seven, three, nine] = a.rmcs(id);
+  const answer = (rackName: string, atMs: number) => ({ readiness: Readiness.READY, bmcCount: 40, rackName, atMs });
+  a.saveRoundStep(id, { phase: RoundPhase.COLLECTING, attempt: 0, deadlineMs: 5000 }, [
+    { ...nine, step: RmcStep.ANSWERED, answer: answer('rack-9', 1100) },
+    { ...seven, step: RmcStep.ANSWERED, answer: answer('rack-7', 1200) },
+  ]);
+  t.throws(() => a.saveRoundStep(id, { phase: RoundPhase.COLLECTING, attempt: 0, deadlineMs: 5000 }, [
+    { ...three, step: RmcStep.ANSWERED, answer: answer('rack-3', 1300) }, { ...three, rmcId: 1234, step: RmcStep.ANSWERED, answer: answer('x', 1) },
+  ]), /RMC 1234 is not a target/, 'an answer from a non-target is refused too, and the step rolled back');
+  const raw = new Database(path, { readonly: true });
+  const logged = () => (raw.prepare('SELECT count(*) AS n FROM rollout_answers WHERE rollout_id = ?').get(id) as { n: number }).n;
+  const inPlace = () => raw.prepare('SELECT rmc_id, step, rack_name FROM rollout_rmcs WHERE rollout_id = ? ORDER BY rank').all(id);
+  t.equal(logged(), 2, 'appended, not written in place');
+  t.same(inPlace(), [{ rmc_id: 7, step: 'silent', rack_name: null }, { rmc_id: 3, step: 'silent', rack_name: null }, { rmc_id: 9, step: 'silent', rack_name: null }]);
+  const expected = [
+    { rmcId: 7, address: '127.50.0.7', rank: 0, step: 'answered', polls: 0, answer: answer('rack-7', 1200) },
+    { rmcId: 3, address: '127.50.0.3', rank: 1, step: 'silent', polls: 0, answer: null },
+    { rmcId: 9, address: '127.50.0.9', rank: 2, step: 'answered', polls: 0, answer: answer('rack-9', 1100) },
+  ];
+  t.same(a.rmcs(id), expected);
+  a.close();
+  const b = new SqliteRolloutStore(path);
+  t.same(b.rmcs(id), expected, 'a restarted manager reads them back');
+  b.saveRoundStep(id, { phase: RoundPhase.POLLING, attempt: 1, deadlineMs: 6000 }, [{ ...three, polls: 1 }]);
+  b.saveRoundStep(id, { phase: RoundPhase.DONE, attempt: 1, deadlineMs: null }, [{ ...three, polls: 1, step: RmcStep.ANSWERED, answer: answer('rack-3', 5500) }]);
+  t.equal(logged(), 0, 'folded when the round ended');
+  t.same(inPlace(), [{ rmc_id: 7, step: 'answered', rack_name: 'rack-7' }, { rmc_id: 3, step: 'answered', rack_name: 'rack-3' }, { rmc_id: 9, step: 'answered', rack_name: 'rack-9' }]);
+  t.same(b.rmcs(id), [expected[0], { ...expected[1], step: 'answered', polls: 1, answer: answer('rack-3', 5500) }, expected[2]]);
+  raw.close();
+  b.close();
+  t.end();
+});
+
 t.test('sequence numbers are never handed out twice, across reopening', (t) => {
   const path = dbPath();
   const a = new SqliteRolloutStore(path);
