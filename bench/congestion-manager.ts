@@ -116,7 +116,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
           rcvbufErrors: udpRcvbufErrors() - before.rcvbufErrors, socketDrops, softnetDrops: softnetDrops() - before.softnetDrops,
           readerDrops: socket.counters.unreadDropped,
         },
-        effectiveRcvbuf, managerLoop,
+        effectiveRcvbuf, readerNice: socket.readerNice, managerLoop,
       });
     };
     // One step of the round: send what it asks, then wait for its next deadline, or finish.

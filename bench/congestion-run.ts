@@ -48,6 +48,8 @@ export interface RunResult {
   kernel: { rcvbufErrors: number; socketDrops: number | null; softnetDrops: number; readerDrops: number };
   /** SO_RCVBUF as the kernel set it (it doubles what is asked). */
   effectiveRcvbuf: number;
+  /** The nice the manager's reader thread got (READER_NICE when allowed). */
+  readerNice: number | null;
   /**
    * The manager's event loop over the run: its longest delay (ms), the longest before the first Poll, the 99th
    * percentile, and the share of the time it was busy.

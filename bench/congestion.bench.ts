@@ -1,7 +1,7 @@
 // The broadcast-reply congestion benchmark (issue 12): when thousands of rack controllers answer one signed
 // Prepare, how many replies does the manager get, how soon, and which reply scheme gets all of them in one round,
-// closest to the bound N/R. Real parts throughout: the emulator's Fleet of RMCs (one rack each, one BMC) and the
-// manager's real rounds in a child process (congestion-manager.ts), over loopback and, when this machine lets it,
+// closest to the bound N/R. Real parts throughout: the emulator's Fleet of RMCs (one rack each, one BMC; a fleet of
+// exactly N for each N) and the manager's real rounds in a child process (congestion-manager.ts), over loopback and, when this machine lets it,
 // over a shaped veth link with the manager in its own namespace (lib/netns-link.ts).
 //
 // Matrix: scheme (burst, octet-sum, window, rank, poll) x N (1,000, 10,000, 50,000) x address layout (/24s, /20s,
@@ -193,7 +193,6 @@ async function main(): Promise<void> {
    * little about the manager; its R sizes the window and rank slot and the bound of every buffer and layout.
    */
   const rates = new Map<string, number>();
-  const fleetSize = Math.max(...SIZES);
   mkdirSync(OUT, { recursive: true });
   /** Writes OUT/congestion.json: after each run (complete: false), so a stopped run keeps its rows, and at the end. */
   const save = (plots: string[], complete: boolean) => {
@@ -211,36 +210,39 @@ async function main(): Promise<void> {
   };
   try {
     for (const layout of LAYOUTS) {
-      const rmcIps = layoutAddresses(layout, fleetSize);
-      const bmcIps = consecutiveAddresses('127.180.0.1', fleetSize);
-      const [rolloutPort, ipmiPort] = [await freeUdpPort(), await freeUdpPort()];
-      // RMC j (ID j + 1, the j-th address of the layout) sits in the rack at fleetPosition(j): the first N, whatever
-      // N, are dealt round-robin over the shards, so a small rollout uses every core as a real fleet's own CPUs would.
-      const shards = fleetSize % autoShards(2 * fleetSize) === 0 ? autoShards(2 * fleetSize) : 1;
-      const perShard = Math.ceil(fleetSize / shards);
-      const fleetPosition = (j: number) => (j % shards) * perShard + Math.floor(j / shards);
-      const racks = new Array<{ name: string; bmcs: number; firstIp: string; rmc: { ip: string; id: number } }>(fleetSize);
-      rmcIps.forEach((ip, j) => {
-        const p = fleetPosition(j);
-        racks[p] = { name: `r${j + 1}`, bmcs: 1, firstIp: bmcIps[p], rmc: { ip, id: j + 1 } };
-      });
-      const config = fleetConfig({
-        ipmiPort, control: 'none',
-        rollout: { port: rolloutPort, managerKey: key.rawPublicKey.toString('base64') },
-        // One rack per RMC, one BMC each (on 127.180.x.y): the prepare round never talks to BMCs.
-        racks,
-      });
-      const startedAt = Date.now();
-      const fleet = await Fleet.start(config);
-      process.stderr.write(`congestion: ${layout}: ${fleetSize} RMCs ready in ${Date.now() - startedAt} ms\n`);
-      if (SHARD_NICE !== 0) for (const s of fleet.shards.status()) if (s.pid !== null) reniceProcess(s.pid, SHARD_NICE);
-      try {
-        for (const network of networks) {
-          const manager = new Manager(network === 'link' ? link!.exec : []);
-          await manager.start(pem);
-          try {
-            for (const n of SIZES) {
-              const targets = rmcIps.slice(0, n).map((address, i) => ({ rmcId: i + 1, address }));
+      // only the octet sum reads addresses: the other layouts run it alone
+      if (layout !== LAYOUTS[0] && !RUN_SCHEMES.some((scheme) => ADDRESS_SCHEMES.includes(scheme))) continue;
+      for (const n of SIZES) {
+        // a fleet of N RMCs for each N: spare ones would only make the shards' heaps, and their collections, bigger
+        const rmcIps = layoutAddresses(layout, n);
+        const bmcIps = consecutiveAddresses('127.180.0.1', n);
+        const [rolloutPort, ipmiPort] = [await freeUdpPort(), await freeUdpPort()];
+        // RMC j (ID j + 1, the j-th address of the layout) sits in the rack at fleetPosition(j): dealt round-robin over
+        // the shards, so the RMCs of one /24 spread over every core as a real fleet's own CPUs would.
+        const shards = n % autoShards(2 * n) === 0 ? autoShards(2 * n) : 1;
+        const perShard = Math.ceil(n / shards);
+        const fleetPosition = (j: number) => (j % shards) * perShard + Math.floor(j / shards);
+        const racks = new Array<{ name: string; bmcs: number; firstIp: string; rmc: { ip: string; id: number } }>(n);
+        rmcIps.forEach((ip, j) => {
+          const p = fleetPosition(j);
+          racks[p] = { name: `r${j + 1}`, bmcs: 1, firstIp: bmcIps[p], rmc: { ip, id: j + 1 } };
+        });
+        const config = fleetConfig({
+          ipmiPort, control: 'none',
+          rollout: { port: rolloutPort, managerKey: key.rawPublicKey.toString('base64') },
+          // One rack per RMC, one BMC each (on 127.180.x.y): the prepare round never talks to BMCs.
+          racks,
+        });
+        const startedAt = Date.now();
+        const fleet = await Fleet.start(config);
+        process.stderr.write(`congestion: ${layout}: ${n} RMCs ready in ${Date.now() - startedAt} ms\n`);
+        if (SHARD_NICE !== 0) for (const s of fleet.shards.status()) if (s.pid !== null) reniceProcess(s.pid, SHARD_NICE);
+        try {
+          for (const network of networks) {
+            const manager = new Manager(network === 'link' ? link!.exec : []);
+            await manager.start(pem);
+            try {
+              const targets = rmcIps.map((address, i) => ({ rmcId: i + 1, address }));
               for (const rcvbuf of RCVBUFS) {
                 const group = `${network} ${n}`;
                 for (const scheme of RUN_SCHEMES) {
@@ -264,7 +266,7 @@ async function main(): Promise<void> {
                     firstRoundShare: round3(r.firstRound / n), rounds: r.rounds, timeToAllMs: r.timeToAllMs === null ? null : Math.round(r.timeToAllMs),
                     boundMs: Math.round(boundMs), ratioToBound: r.timeToAllMs === null ? null : round3(r.timeToAllMs / boundMs),
                     replyRatePerSec: Math.round(R), ...(scheme === 'burst' ? { thisBurstRatePerSec: r.measuredRate === null ? null : Math.round(r.measuredRate) } : {}), answered: r.answered, missing: r.missing, polls: r.polls, datagramsIn: r.datagramsIn,
-                    reply: r.reply, effectiveRcvbufBytes: r.effectiveRcvbuf,
+                    reply: r.reply, effectiveRcvbufBytes: r.effectiveRcvbuf, readerNice: r.readerNice,
                     kernelDrops: { rcvbufErrors: r.kernel.rcvbufErrors, socketDrops: r.kernel.socketDrops, qdiscDrops, softnetDrops: r.kernel.softnetDrops }, readerDrops: r.kernel.readerDrops,
                     managerLoop: r.managerLoop, arrivalsPerMs: histogram(r.arrivals),
                     ...(offered ? { offered: { peak10Ms: offered.peak10Ms, captureDrops: offered.captureDrops, perMs: histogram(offered.perMs) } } : {}),
@@ -278,13 +280,13 @@ async function main(): Promise<void> {
                   await shardsIdle(fleet);
                 }
               }
+            } finally {
+              await manager.stop();
             }
-          } finally {
-            await manager.stop();
           }
+        } finally {
+          await fleet.stop();
         }
-      } finally {
-        await fleet.stop();
       }
     }
   } finally {

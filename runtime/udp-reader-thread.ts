@@ -4,7 +4,8 @@
 // timers stall it about that long (README "Broadcast replies: the congestion benchmark"). The reader thread does
 // nothing but read, so the kernel's buffer stays nearly empty; what the main thread has not handled yet waits in
 // user memory, up to `maxUnread` (past it, dropped and counted). Sends go out through the same socket, so answers
-// come back to its port. `handle` gets the datagrams in the order they were read, on the main thread.
+// come back to its port. `handle` gets the datagrams in the order they were read, on the main thread. The thread may
+// ask for a higher priority than the process's (`nice`): on a machine whose cores are busy it then still reads on time.
 import { Worker } from 'node:worker_threads';
 import { BindError } from './udp-endpoint.js';
 
@@ -22,6 +23,7 @@ export interface ReaderStart {
   recvBufferSize: number | null;
   broadcast: boolean;
   maxUnread: number;
+  nice: number | null;
   counters: SharedArrayBuffer;
 }
 
@@ -31,7 +33,7 @@ export type ReaderRequest =
   | { kind: 'close' };
 
 type ReaderReport =
-  | { kind: 'bound'; port: number; recvBufferSize: number }
+  | { kind: 'bound'; port: number; recvBufferSize: number; nice: number | null }
   | { kind: 'bind-error'; code: string }
   | { kind: 'datagrams'; bytes: Uint8Array; lengths: Uint32Array };
 
@@ -43,6 +45,8 @@ export interface UdpReaderOptions {
   broadcast?: boolean;
   /** Datagrams read but not yet handled, at most. Default MAX_UNREAD_DATAGRAMS. */
   maxUnread?: number;
+  /** The reader thread's nice, asked for (one below the process's needs CAP_SYS_NICE; refused, it keeps the process's). */
+  nice?: number;
 }
 
 interface Outgoing { bytes: Uint8Array; port: number; address: string }
@@ -51,16 +55,19 @@ export class UdpReaderThread {
   readonly port: number;
   /** SO_RCVBUF as the kernel set it (it doubles what is asked: socket(7)). */
   readonly recvBufferSize: number;
+  /** The reader thread's nice, as it got it (null where it cannot be read). */
+  readonly nice: number | null;
   private readonly worker: Worker;
   private readonly counters: Int32Array;
   private outgoing: Outgoing[] = [];
   private closed = false;
 
-  private constructor(worker: Worker, counters: Int32Array, bound: { port: number; recvBufferSize: number }) {
+  private constructor(worker: Worker, counters: Int32Array, bound: { port: number; recvBufferSize: number; nice: number | null }) {
     this.worker = worker;
     this.counters = counters;
     this.port = bound.port;
     this.recvBufferSize = bound.recvBufferSize;
+    this.nice = bound.nice;
   }
 
   /** Binds the socket on its thread; `handle` gets every datagram, on this thread. Rejects with a BindError. */
@@ -68,7 +75,7 @@ export class UdpReaderThread {
     const counters = new SharedArrayBuffer(Object.keys(SharedCounter).length * Int32Array.BYTES_PER_ELEMENT);
     const start: ReaderStart = {
       address: o.address, port: o.port, recvBufferSize: o.recvBufferSize ?? null, broadcast: o.broadcast ?? false,
-      maxUnread: o.maxUnread ?? MAX_UNREAD_DATAGRAMS, counters,
+      maxUnread: o.maxUnread ?? MAX_UNREAD_DATAGRAMS, nice: o.nice ?? null, counters,
     };
     const worker = new Worker(new URL('./udp-reader-worker.js', import.meta.url), { workerData: start });
     const shared = new Int32Array(counters);

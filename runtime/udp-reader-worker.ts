@@ -4,10 +4,24 @@
 // busy. Datagrams the main thread has not taken yet are bounded (SharedCounter.UNREAD, at most `maxUnread`): past the
 // bound one is dropped and counted, never queued without end.
 import { createSocket } from 'node:dgram';
+import { readlinkSync } from 'node:fs';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { SharedCounter, type ReaderRequest, type ReaderStart } from './udp-reader-thread.js';
 
 const start = workerData as ReaderStart;
+
+/** Asks for this thread's nice (setpriority(2) on its thread ID, from /proc/thread-self); its nice afterwards, or null. */
+function reniceThisThread(nice: number | null): number | null {
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (nice !== null) setPriority(tid, nice);
+    return getPriority(tid);
+  } catch {
+    return null; // not Linux, or not allowed (a nice below 0 needs CAP_SYS_NICE): it reads at the process's priority
+  }
+}
+const nice = reniceThisThread(start.nice);
 const counters = new Int32Array(start.counters);
 const port = parentPort!;
 const socket = createSocket({ type: 'udp4', ...(start.recvBufferSize ? { recvBufferSize: start.recvBufferSize } : {}) });
@@ -66,5 +80,5 @@ socket.bind(start.port, start.address, () => {
   socket.removeAllListeners('error');
   socket.on('error', () => { /* a send the OS refused: counted by its callback */ });
   if (start.broadcast) socket.setBroadcast(true);
-  port.postMessage({ kind: 'bound', port: socket.address().port, recvBufferSize: socket.getRecvBufferSize() });
+  port.postMessage({ kind: 'bound', port: socket.address().port, recvBufferSize: socket.getRecvBufferSize(), nice });
 });

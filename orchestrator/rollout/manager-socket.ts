@@ -3,7 +3,8 @@
 // answer arrives here too. It counts what it sends; a send the OS refuses (EACCES on a broadcast, ENETUNREACH, ...)
 // is counted, never fatal: the machines repeat what goes unanswered. It is read on its own thread
 // (runtime/udp-reader-thread.ts), so replies that come while the manager saves, collects garbage or signs a Poll
-// round wait in memory rather than overflow the kernel's buffer.
+// round wait in memory rather than overflow the kernel's buffer. That thread asks for nice READER_NICE, which a
+// manager allowed to (root, CAP_SYS_NICE) gets: then it reads on time even when the machine's cores are busy.
 import { DEFAULT_ROLLOUT_PORT } from '../../protocols/rollout/header.js';
 import { UdpReaderThread } from '../../runtime/udp-reader-thread.js';
 import type { RoundAction } from './prepare-round.js';
@@ -31,6 +32,9 @@ export interface ManagerSocketOptions {
  */
 export const MANAGER_RECEIVE_BUFFER = 4 * 1024 * 1024;
 
+/** The reader thread's nice, asked for: ahead of the machine's ordinary work (0), as a latency-bound reader should be. */
+export const READER_NICE = -10;
+
 export interface SocketCounters {
   datagramsSent: number;
   bytesSent: number;
@@ -57,7 +61,7 @@ export class ManagerSocket {
   static async open(o: ManagerSocketOptions, receive: (datagram: Buffer) => void): Promise<ManagerSocket> {
     let glue: ManagerSocket | null = null;
     const socket = await UdpReaderThread.open({
-      address: o.bindAddress ?? '0.0.0.0', port: o.bindPort ?? 0, broadcast: true,
+      address: o.bindAddress ?? '0.0.0.0', port: o.bindPort ?? 0, broadcast: true, nice: READER_NICE,
       recvBufferSize: o.recvBufferSize === undefined ? MANAGER_RECEIVE_BUFFER : o.recvBufferSize,
     }, (datagram) => {
       if (glue) glue.received++;
@@ -79,6 +83,9 @@ export class ManagerSocket {
 
   /** The receive buffer the kernel gave (Linux reports twice what was asked, for its bookkeeping: socket(7)). */
   get recvBufferSize(): number { return this.socket.recvBufferSize; }
+
+  /** The nice its reader thread got (READER_NICE when allowed), or null where it cannot be read. */
+  get readerNice(): number | null { return this.socket.nice; }
 
   send(a: RoundAction): void {
     this.sent.datagrams++;

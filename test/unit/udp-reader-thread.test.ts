@@ -4,6 +4,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
+import { getPriority } from 'node:os';
 import { UdpReaderThread } from '../../runtime/udp-reader-thread.js';
 import { BindError } from '../../runtime/udp-endpoint.js';
 
@@ -54,4 +55,14 @@ t.test('a port already taken is a BindError naming it', async (t) => {
   t.teardown(() => first.close());
   await t.rejects(UdpReaderThread.open({ address: '127.0.0.1', port: first.port }, () => {}), BindError);
   await t.rejects(UdpReaderThread.open({ address: '127.0.0.1', port: first.port }, () => {}), { message: new RegExp(`127\\.0\\.0\\.1:${first.port}: EADDRINUSE`) });
+});
+
+t.test('the reader thread asks for the nice it is given: granted with CAP_SYS_NICE, otherwise it keeps the process\'s', async (t) => {
+  const asked = await UdpReaderThread.open({ address: '127.0.0.1', port: 0, nice: -5 }, () => {});
+  t.teardown(() => asked.close());
+  const root = process.getuid?.() === 0;
+  t.equal(asked.nice, root ? -5 : getPriority(), root ? 'as root: granted' : 'not root: refused, as the process');
+  const plain = await UdpReaderThread.open({ address: '127.0.0.1', port: 0 }, () => {});
+  t.teardown(() => plain.close());
+  t.equal(plain.nice, getPriority(), 'none asked: the process\'s');
 });
