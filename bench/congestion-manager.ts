@@ -3,9 +3,6 @@
 // the broadcast schemes, PollRound for the bounded unicast poll) on the manager's own socket (ManagerSocket, read on
 // its own thread) and a store in a temporary SQLite file, and reports per run when each datagram arrived and what the kernel dropped on the way to it.
 // Asked over IPC (process.send): { kind: 'run', spec } -> { kind: 'result', result }; 'exit' ends it.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { signingKeyFrom } from '../protocols/rollout/keys.js';
 import { ReplyScheme, type ReplySchemeParams } from '../protocols/rollout/prepare.js';
@@ -31,8 +28,7 @@ type Round = {
   readonly counts: { replies: number };
 };
 
-const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-congestion-'));
-const store = new SqliteRolloutStore(join(dir, 'manager.db'));
+const store = new SqliteRolloutStore(process.argv[2]);
 let key: ReturnType<typeof signingKeyFrom>;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
@@ -162,7 +158,6 @@ process.on('message', (m: { kind: 'key'; pem: string } | { kind: 'run'; spec: Ru
     );
   } else {
     store.close();
-    rmSync(dir, { recursive: true, force: true });
     process.exit(0);
   }
 });

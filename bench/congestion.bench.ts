@@ -16,7 +16,7 @@
 // unless `--out DIR` says. A full run writes bench/results/. `--note TEXT` is stored in the JSON (e.g. the load);
 // `--sizes`, `--layouts`, `--rcvbufs`, `--networks`, `--schemes` (comma-separated) rerun part of the matrix.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,9 +106,10 @@ class Manager {
   private readonly child: ChildProcess;
   private pending: ((m: any) => void) | null = null;
 
-  constructor(prefix: string[]) {
+  /** `database`: the manager's SQLite file, the same for every manager of a run (congestion-manager.ts). */
+  constructor(prefix: string[], database: string) {
     const script = fileURLToPath(new URL('./congestion-manager.js', import.meta.url));
-    const argv = [...prefix, process.execPath, script];
+    const argv = [...prefix, process.execPath, script, database];
     this.child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 2, 2, 'ipc'] });
     this.child.on('message', (m) => { const p = this.pending; this.pending = null; p?.(m); });
     this.child.on('exit', (code) => { if (this.pending) this.pending({ kind: 'error', message: `the manager exited (${code})` }); });
@@ -183,7 +184,10 @@ async function main(): Promise<void> {
   const made = NETWORKS.includes('link') ? createLink() : { unavailable: 'not asked for' };
   const link: Link | null = 'link' in made ? made.link : null;
   if (!link) process.stderr.write(`congestion: loopback only: ${'unavailable' in made ? made.unavailable : ''}\n`);
-  const cleanUp = () => link?.remove();
+  // one manager database for the run: every manager process goes on from the last one's rollout IDs and sequences
+  const managerDir = mkdtempSync(join(tmpdir(), 'bmcfleet-congestion-manager-'));
+  const managerDatabase = join(managerDir, 'manager.db');
+  const cleanUp = () => { link?.remove(); rmSync(managerDir, { recursive: true, force: true }); };
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => { cleanUp(); process.exit(130); });
   const networks = NETWORKS.filter((n) => n === 'loopback' || link);
   const rows: Record<string, unknown>[] = [];
@@ -239,7 +243,7 @@ async function main(): Promise<void> {
         if (SHARD_NICE !== 0) for (const s of fleet.shards.status()) if (s.pid !== null) reniceProcess(s.pid, SHARD_NICE);
         try {
           for (const network of networks) {
-            const manager = new Manager(network === 'link' ? link!.exec : []);
+            const manager = new Manager(network === 'link' ? link!.exec : [], managerDatabase);
             await manager.start(pem);
             try {
               const targets = rmcIps.map((address, i) => ({ rmcId: i + 1, address }));
