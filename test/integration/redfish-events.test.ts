@@ -2,14 +2,14 @@
 // listener that receives the Event POSTs for a power change made over Redfish and one made with ipmitool (the same
 // model), and an SSE stream (ServerSentEventUri) read with fetch as a logged-in client carries them too.
 import t from 'tap';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
 import { ipmitool } from '../helpers/ipmitool.js';
+import { startEventListener } from '../helpers/event-listener.js';
 
 const BMC = '127.78.0.1';
 const dir = mkdtempSync(join(tmpdir(), 'bmcfleet-events-'));
@@ -54,17 +54,7 @@ t.before(async () => {
     `ipmiPort: ${ipmiPort}`, 'control: none', `redfish: { port: ${port}, tls: false }`,
     'racks:', `  - { name: e, bmcs: 1, firstIp: ${BMC} }`, '',
   ].join('\n'));
-  listener = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString()));
-      res.writeHead(204).end();
-      arrived();
-    });
-  });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  destination = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/events`;
+  ({ server: listener, destination } = await startEventListener(received, () => arrived()));
   emu = await startEmulator(['--config', join(dir, 'fleet.yaml')]);
 });
 t.teardown(async () => {

@@ -2,13 +2,13 @@
 // with a state directory, a subscription made before the restart is listed after it under its Id, with its Context
 // and filter, and receives the events of a power change made after it; one deleted before a restart stays deleted.
 import t, { type Test } from 'tap';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { startEmulator, type EmulatorProcess } from '../helpers/emulator-process.js';
 import { freeTcpPort, freeUdpPort } from '../helpers/free-port.js';
+import { startEventListener } from '../helpers/event-listener.js';
 
 const BMC = '127.87.0.1';
 const SUBSCRIPTIONS = '/redfish/v1/EventService/Subscriptions';
@@ -51,16 +51,7 @@ t.before(async () => {
     `ipmiPort: ${await freeUdpPort()}`, 'control: none', `redfish: { port: ${port}, tls: false }`,
     'racks:', `  - { name: s, bmcs: 1, firstIp: ${BMC} }`, '',
   ].join('\n'));
-  listener = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push(JSON.parse(Buffer.concat(chunks).toString()));
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
-  destination = `http://127.0.0.1:${(listener.address() as AddressInfo).port}/events`;
+  ({ server: listener, destination } = await startEventListener(received));
   args = ['--config', join(dir, 'fleet.yaml'), '--state-dir', join(dir, 'state')];
   emu = await startEmulator(args);
 });
