@@ -5,10 +5,10 @@
 // takes it on one, at tens of µs an RMC: handed to its thousands of RMCs at once (even in slices, rmc-broadcast.ts),
 // the answers that fell due meanwhile went out together, up to twice the scheme's rate at the end of the hand-off, a
 // burst the scheme never asked for, which the congestion benchmark then blamed on the scheme. Here the shard works out
-// every RMC's delay first (about 2 µs each), then hands each RMC its copy (RmcNode.hold / deliverHeld) in the ms its
-// answer is due, so it answers at once: a shard's work follows the scheme's pace. The delays count from when the shard
-// had them all (a few ms to tens of ms after the datagram arrived, as an RMC's own processing time would), so no
-// answer is late and none bunches up. When the shard itself stalls (a garbage collection takes it 10-20 ms), the
+// every RMC's delay first (a few µs each, sorting included), then hands each RMC its copy (RmcNode.hold / deliverHeld)
+// in the ms its answer is due, so it answers at once: a shard's work follows the scheme's pace. The delays count from
+// when the shard had them all (a few ms to tens of ms after the datagram arrived, as an RMC's own processing time
+// would), so the hand-off makes no answer late and bunches none up. When the shard itself stalls (a garbage collection takes it 10-20 ms), the
 // answers that fell due meanwhile are not sent at once, a burst no fleet of independent RMCs would send: each wake
 // hands on at most the next CATCH_UP_MS of the schedule, so a shard catches up at twice the scheme's own pace, keeping
 // its shape (the octet sum's shared 1 ms slots stay bursts).
