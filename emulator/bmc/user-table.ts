@@ -48,6 +48,11 @@ function emptySlot(id: number): BmcUser {
   };
 }
 
+/** The form a password of `length` bytes is stored and sent in (IPMI 2.0 §22.30: NUL-padded to 16 bytes, or to 20). */
+export function passwordForm(length: number): 16 | 20 {
+  return length > 16 ? 20 : 16;
+}
+
 function trimPassword(bytes: Uint8Array): Buffer {
   let end = bytes.length;
   while (end > 0 && bytes[end - 1] === 0) end--;
@@ -69,7 +74,7 @@ export class UserTable implements UserDirectory {
       const password = typeof u.password === 'string' ? Buffer.from(u.password, 'utf8') : Buffer.from(u.password);
       if (password.length > MAX_PASSWORD_BYTES) throw new RangeError(`password of ${u.name} is longer than ${MAX_PASSWORD_BYTES} bytes`);
       Object.assign(slot, {
-        name: u.name, password: trimPassword(password), passwordSize: password.length > 16 ? 20 : 16,
+        name: u.name, password: trimPassword(password), passwordSize: passwordForm(password.length),
         privilegeLimit: u.privilege ?? Privilege.ADMINISTRATOR, enabled: true, ipmiMessaging: true,
       });
     });
@@ -116,14 +121,14 @@ export class UserTable implements UserDirectory {
     const user = this.byId(id);
     if (!user) return false;
     user.password = trimPassword(padded);
-    user.passwordSize = padded.length > 16 ? 20 : 16;
+    user.passwordSize = passwordForm(padded.length);
     return true;
   }
 
   testPassword(id: number, padded: Uint8Array): TestPasswordResult {
     const user = this.byId(id);
     if (!user) return 'mismatch';
-    if ((padded.length > 16 ? 20 : 16) !== user.passwordSize) return 'wrong-size';
+    if (passwordForm(padded.length) !== user.passwordSize) return 'wrong-size';
     return trimPassword(padded).equals(user.password) ? 'match' : 'mismatch';
   }
 

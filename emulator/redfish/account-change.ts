@@ -6,7 +6,7 @@
 // PropertyValueNotInList, a name another account has ResourceAlreadyExists. Every property is checked before any is
 // written, so a refused request changes nothing.
 import { RedfishError } from '../../protocols/redfish/messages.js';
-import { MAX_PASSWORD_BYTES, USER_NAME_BYTES, type UserTable } from '../bmc/user-table.js';
+import { MAX_PASSWORD_BYTES, USER_NAME_BYTES, passwordForm, type UserTable } from '../bmc/user-table.js';
 import type { BmcRedfish } from './bmc-redfish.js';
 import { ROLE_PRIVILEGE_LIMITS, RedfishPrivilege, hasPrivilege } from './roles.js';
 import type { RouteContext } from './route.js';
@@ -69,7 +69,7 @@ export function readAccountChange(body: unknown, users: UserTable, id: number | 
     const bytes = Buffer.from(password, 'utf8');
     // IPMI keeps a password NUL-padded (§22.30): a NUL in it, or more than 20 bytes, cannot be stored
     if (bytes.length === 0 || bytes.length > MAX_PASSWORD_BYTES || bytes.includes(0)) throw new RedfishError(400, 'PropertyValueFormatError', [HIDDEN, 'Password']);
-    change.password = Buffer.alloc(bytes.length > 16 ? 20 : 16); // the 16- or 20-byte form, as Set User Password sends it
+    change.password = Buffer.alloc(passwordForm(bytes.length)); // the 16- or 20-byte form, as Set User Password sends it
     bytes.copy(change.password);
   }
   if (role !== undefined) {
