@@ -6,12 +6,11 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { signingKeyFrom } from '../protocols/rollout/keys.js';
 import { ReplyScheme, type ReplySchemeParams } from '../protocols/rollout/prepare.js';
-import { windowUsFor } from '../protocols/rollout/reply-delay.js';
 import { DEFAULT_BMC_IDENTITY } from '../emulator/rack/rack-controller.js';
 import { ManagerSocket } from '../orchestrator/rollout/manager-socket.js';
 import { PollRound } from '../orchestrator/rollout/poll-round.js';
 import { PrepareRound, REPLY_RATE_SETTING, type RoundAction } from '../orchestrator/rollout/prepare-round.js';
-import { ASSUMED_REPLY_RATE, windowSchemeFor } from '../orchestrator/rollout/reply-window.js';
+import { ASSUMED_REPLY_RATE, rankSlotSchemeFor, windowSchemeFor } from '../orchestrator/rollout/reply-window.js';
 import { RmcStep, type RmcRecord } from '../orchestrator/store/rollout-store.js';
 import { SqliteRolloutStore } from '../orchestrator/store/sqlite-rollout-store.js';
 import { systemClock } from '../runtime/clock.js';
@@ -32,13 +31,12 @@ const store = new SqliteRolloutStore(process.argv[2]);
 let key: ReturnType<typeof signingKeyFrom>;
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
-/** The reply scheme a run's Prepare carries: the window and the rank slot sized from the measured rate R. */
-function replyFor(scheme: Scheme, n: number, rate: number): ReplySchemeParams {
+/** The reply scheme a run's Prepare carries: the window and the rank slot sized from the store's rate R, as a rollout's are. */
+function replyFor(scheme: Scheme, n: number): ReplySchemeParams {
   switch (scheme) {
     case 'octet-sum': return { scheme: ReplyScheme.OCTET_SUM };
     case 'window': return windowSchemeFor(n, store);
-    // One slot per RMC at the same utilisation as the window: rank x 1 / (0.8 R).
-    case 'rank': return { scheme: ReplyScheme.RANK_SLOTS, slotUs: Math.max(1, Math.round(windowUsFor(n, rate) / n)) };
+    case 'rank': return rankSlotSchemeFor(store);
     default: return { scheme: ReplyScheme.IMMEDIATE };
   }
 }
@@ -46,7 +44,7 @@ function replyFor(scheme: Scheme, n: number, rate: number): ReplySchemeParams {
 async function run(spec: RunSpec): Promise<RunResult> {
   if (spec.replyRate !== null) store.setSetting(REPLY_RATE_SETTING, spec.replyRate);
   const rate = store.setting(REPLY_RATE_SETTING) ?? ASSUMED_REPLY_RATE;
-  const reply = replyFor(spec.scheme, spec.targets.length, rate);
+  const reply = replyFor(spec.scheme, spec.targets.length);
   const now = Date.now();
   const rolloutId = store.createRollout({
     createdAtMs: now, nonce: Buffer.from(Array.from({ length: 16 }, () => Math.floor(Math.random() * 256))), imageSize: 1 << 20,

@@ -103,7 +103,7 @@ export class RmcBroadcastListener implements DatagramHandler {
     let budget = HANDOFF_SLICE;
     while (this.queue.length > 0 && budget > 0) {
       const h = this.queue[0];
-      if (spreadsAnswers(h.m)) {
+      if (spreadsAnswers(h)) {
         this.schedule(h);
         this.queue.shift();
         continue;
@@ -120,8 +120,8 @@ export class RmcBroadcastListener implements DatagramHandler {
   }
 
   /** Hands a Prepare to each RMC when its answer falls due. */
-  private schedule(h: HandOff): void {
-    const s = new ReplySchedule(h.m as DecodedPrepare, h.peer, h.recipients, this.clock, (node) => this.byId.get(node.rmc.rmcId) === node, () => this.schedules.delete(s));
+  private schedule(h: HandOff & { m: DecodedPrepare }): void {
+    const s = new ReplySchedule(h.m, h.peer, h.recipients, this.clock, (node) => this.byId.get(node.rmc.rmcId) === node, () => this.schedules.delete(s));
     this.schedules.add(s);
     s.start();
   }
@@ -140,6 +140,6 @@ export class RmcBroadcastListener implements DatagramHandler {
 }
 
 /** A broadcast Prepare whose reply scheme delays the answers: handed on by a ReplySchedule. */
-function spreadsAnswers(m: DecodedMessage): boolean {
-  return m.type === MessageType.PREPARE && m.rmcId === ALL_RMCS && m.body.reply.scheme !== ReplyScheme.IMMEDIATE;
+function spreadsAnswers(h: HandOff): h is HandOff & { m: DecodedPrepare } {
+  return h.m.type === MessageType.PREPARE && h.m.rmcId === ALL_RMCS && h.m.body.reply.scheme !== ReplyScheme.IMMEDIATE;
 }
