@@ -25,13 +25,26 @@ export function placements(cfg: FleetConfig, from = 0, to = fleetSize(cfg)): Pla
   for (const rack of cfg.racks) {
     const lo = Math.max(from, base);
     const hi = Math.min(to, base + rack.count);
-    if (lo < hi) {
-      const ips = consecutiveAddresses(rack.firstIp, hi - base).slice(lo - base);
-      ips.forEach((ip, k) => { if (!removed.has(lo + k)) out.push({ index: lo + k, ip, rack }); });
-    }
+    if (lo < hi) pushPlacements(out, rack, base, lo, hi, removed);
     base += rack.count;
   }
   return out;
+}
+
+/**
+ * The BMCs of one rack, whose first is at fleet position `position`: placements(cfg, position, position + count)
+ * without walking the racks before it (a shard building one RMC per rack would walk them all per rack).
+ */
+export function rackPlacements(cfg: FleetConfig, rack: RackConfig, position: number): Placement[] {
+  const out: Placement[] = [];
+  pushPlacements(out, rack, position, position, position + rack.count, new Set(cfg.removedBmcs));
+  return out;
+}
+
+/** Appends the BMCs at fleet positions [lo, hi) of `rack`, whose first is at `base`, but the removed ones. */
+function pushPlacements(out: Placement[], rack: RackConfig, base: number, lo: number, hi: number, removed: ReadonlySet<number>): void {
+  const ips = consecutiveAddresses(rack.firstIp, hi - base).slice(lo - base);
+  ips.forEach((ip, k) => { if (!removed.has(lo + k)) out.push({ index: lo + k, ip, rack }); });
 }
 
 /** The rack holding fleet position `position`; RangeError past the last. */

@@ -15,7 +15,7 @@ import { NODE_KINDS } from './nodes/index.js';
 import type { NodeKind } from './nodes/node-kind.js';
 import { BMC } from './nodes/bmc-requests.js';
 import { RMC } from '../rack/rmc-nodes.js';
-import { SOCKETS_PER_SHARD, fleetSize, liveBmcs, liveRack, placements, rackAt, shardRanges, socketsIn } from './plan.js';
+import { SOCKETS_PER_SHARD, fleetSize, liveBmcs, liveRack, placements, rackAt, rackPlacements, shardRanges, socketsIn } from './plan.js';
 import type { DropMessage, GrowMessage, ShardMessage, ShardState, ShardStatus, SupervisorMessage } from './shard-protocol.js';
 import { consecutiveAddresses } from '../../runtime/ipv4.js';
 import { TcpPorts } from './tcp-ports.js';
@@ -311,7 +311,7 @@ export class Supervisor implements ShardRouter {
     const found = liveRack(this.current, name);
     if (!found) throw new ControlError(404, `no rack named "${name}"`);
     const { rack, from } = found;
-    const bmcs = placements(this.current, from, from + rack.count);
+    const bmcs = rackPlacements(this.current, rack, from);
     const drops = bmcs.map((p) => ({ kind: BMC, ip: p.ip, position: p.index }));
     // the RMC first (it runs in the shard of the rack's first position), so it flashes none of them once they go
     if (rack.rmc) drops.unshift({ kind: RMC, ip: rack.rmc.ip, position: from });

@@ -14,7 +14,7 @@ import { BmcModel } from '../bmc/model.js';
 import { ControlError } from '../fleet/control-error.js';
 import type { FleetConfig, RackConfig, RmcConfig } from '../fleet/fleet-config.js';
 import type { ShardContext, ShardNodes } from '../fleet/nodes/node-kind.js';
-import { addressIndex, bmcOptions, placements } from '../fleet/plan.js';
+import { addressIndex, bmcOptions, rackPlacements } from '../fleet/plan.js';
 import type { BmcIdentity } from './image-verifier.js';
 import { RackController, type RackControllerOptions } from './rack-controller.js';
 import { RmcBroadcastListener, type BroadcastCounts } from './rmc-broadcast.js';
@@ -146,7 +146,7 @@ export class RmcNodes implements ShardNodes<RmcNode> {
       if (position < from || position >= to) continue;
       const kept = this.context.kept(rmc.ip) as KeptRmc | undefined;
       for (const key of kept?.keys ?? []) this.addKey(key);
-      const bmcAddresses = placements(config, position, position + rack.count).map((p) => p.ip);
+      const bmcAddresses = rackPlacements(config, rack, position).map((p) => p.ip);
       const logins: BmcLogin[] = bmcAddresses.map((host) => ({ host, port: config.ipmiPort, ...admin }));
       const options = {
         rmcId: rmc.id, address: rmc.ip, rackName: rack.name, bmcCount: rack.count, trustedKeys: this.trustedKeys,

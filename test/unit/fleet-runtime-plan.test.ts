@@ -2,7 +2,7 @@
 // and a rack entry from the control API gets the fleet file's checks and defaults as the next rack.
 import t from 'tap';
 import { FleetFileError, fleetConfig, rackEntry } from '../../emulator/fleet/fleet-config.js';
-import { addressIndex, allRemoved, fleetEnds, fleetSize, liveBmcs, liveRack, liveRackCount, placements, rackAt, socketsIn } from '../../emulator/fleet/plan.js';
+import { addressIndex, allRemoved, fleetEnds, fleetSize, liveBmcs, liveRack, liveRackCount, placements, rackAt, rackPlacements, socketsIn } from '../../emulator/fleet/plan.js';
 
 const base = fleetConfig({
   firmware: '2.07', faults: { latencyMs: 5 }, console: { lineIntervalMs: 250 }, templates: { big: { vendor: 'Big' } },
@@ -19,6 +19,8 @@ t.test('removed positions are gaps: the others keep their numbers, and the addre
   t.same(placements(cfg, 1, 3).map((p) => p.index), [2], 'a shard\'s slice skips the gap too');
   t.equal(rackAt(cfg, 3).name, 'rack-2');
   t.throws(() => rackAt(cfg, 4), RangeError);
+  t.same(rackPlacements(cfg, base.racks[0], 0), placements(cfg, 0, 3), 'one rack\'s BMCs: the same as its slice, gap and all');
+  t.same(rackPlacements(cfg, added, 3).map((p) => `${p.index} ${p.ip}`), ['3 127.61.0.2']);
 });
 
 t.test('a rack whose BMCs were all removed is gone: its name may be used again', async (t) => {
