@@ -121,7 +121,7 @@ export class RmcBroadcastListener implements DatagramHandler {
 
   /** Hands a Prepare to each RMC when its answer falls due. */
   private schedule(h: HandOff & { m: DecodedPrepare }): void {
-    const s = new ReplySchedule(h.m, h.peer, h.recipients, this.clock, (node) => this.byId.get(node.rmc.rmcId) === node, () => this.schedules.delete(s));
+    const s = new ReplySchedule(h.m, h.peer, h.arrivedAtMs, h.recipients, this.clock, (node) => this.byId.get(node.rmc.rmcId) === node, () => this.schedules.delete(s));
     this.schedules.add(s);
     s.start();
   }

@@ -16,7 +16,7 @@ import { ManualClock } from '../../runtime/manual-clock.js';
 import { RackController } from '../../emulator/rack/rack-controller.js';
 import { HANDOFF_SLICE, MAX_QUEUED_HANDOFFS, RmcBroadcastListener } from '../../emulator/rack/rmc-broadcast.js';
 import { RmcNode } from '../../emulator/rack/rmc-node.js';
-import { CATCH_UP_MS } from '../../emulator/rack/rmc-reply-schedule.js';
+import { CATCH_UP_PACE, MAX_WAKE_GAP_MS, ReplySchedule, type DecodedPrepare } from '../../emulator/rack/rmc-reply-schedule.js';
 import { prepareToHex } from '../../emulator/rack/rmc-state.js';
 
 const NOW = 1_767_225_600_000;
@@ -211,13 +211,49 @@ t.test('a shard that fell behind catches up at twice the scheme\'s pace, not in 
   t.equal(sent.length, 10, 'on time: one a ms');
   lateMs = 20; // the shard stalls: its next timer fires 20 ms late
   manual.advance(1);
-  t.equal(sent.length, 10 + CATCH_UP_MS, `${CATCH_UP_MS} ms of the schedule, not the 21 that fell due`);
+  const first = CATCH_UP_PACE * MAX_WAKE_GAP_MS;
+  t.equal(sent.length, 10 + first, `${first} ms of the schedule, not the 21 that fell due`);
   const counts: number[] = [];
   for (let i = 0; i < 25; i++) { const before = sent.length; manual.advance(1); counts.push(sent.length - before); }
-  t.same(counts.slice(0, 19), new Array(19).fill(CATCH_UP_MS), 'then two a ms while it is behind');
-  t.same(counts.slice(21), [1, 1, 1, 1], 'and one a ms once it has caught up');
+  const behind = 21 - first; // ms of the schedule still due once the stall's wake is over
+  t.same(counts.slice(0, behind), new Array(behind).fill(CATCH_UP_PACE), 'then two a ms while it is behind');
+  t.same(counts.slice(behind + 1), new Array(25 - behind - 1).fill(1), 'and one a ms once it has caught up');
   manual.advance(100);
   t.equal(sent.length, n, 'every RMC answered');
+  t.end();
+});
+
+t.test('a shard whose every timer fires late still keeps up: the catch-up pace counts its time, not its wakes', (t) => {
+  const manual = new ManualClock(NOW);
+  // a busy machine: each timer fires 2 ms after it was due, so the shard wakes every 3 ms, not every ms
+  const clock: Clock = { now: () => manual.now(), setTimeout: (fn, ms) => manual.setTimeout(fn, ms + 2) };
+  const n = 300;
+  const { sent, listener } = fleetOf(clock, n);
+  listener.handle(signMessage(prepare(1, 7, { scheme: ReplyScheme.RANK_SLOTS, slotUs: 1000 }, n), signing, NOW), MANAGER);
+  manual.advance(n + 50);
+  t.equal(sent.length, n, 'every RMC answered');
+  // RMC with ID i (rank i - 1) is due at i ms (its delay, plus the 1 ms its arrival's ms may have had left)
+  const lateness = sent.map((s) => s.at - NOW - s.rmcId);
+  t.ok(Math.max(...lateness) <= 2, `none later than the timers themselves (at most ${Math.max(...lateness)} ms)`);
+  t.end();
+});
+
+t.test('the delays count from when the datagram reached the shard; what fell due while it worked them out goes at the catch-up pace', (t) => {
+  const clock = new ManualClock(NOW);
+  const n = 100;
+  const { nodes, sent } = fleetOf(clock, n);
+  // one answer a ms (rank slots of 1 ms); the datagram reached the shard 30 ms ago (it was busy working out delays)
+  const m = decodeMessage(signMessage(prepare(1, 7, { scheme: ReplyScheme.RANK_SLOTS, slotUs: 1000 }, n), signing, NOW - 30)) as DecodedPrepare;
+  const schedule = new ReplySchedule(m, MANAGER, NOW - 30, nodes, clock, () => true, () => {});
+  schedule.start();
+  t.equal(sent.length, 1, 'at once: only the first ms of the schedule, not the 30 ms that fell due');
+  clock.advance(29);
+  t.equal(sent.length, 1 + CATCH_UP_PACE * 29, 'then two a ms');
+  clock.advance(11);
+  t.equal(sent.length, 70, 'caught up: RMC 70 is due 70 ms after the datagram came, now, 40 ms after the shard began');
+  t.equal(sent.at(-1)?.at, NOW + 40, 'at its own time');
+  clock.advance(30);
+  t.equal(sent.length, n);
   t.end();
 });
 
