@@ -1,6 +1,6 @@
 // The thread behind udp-reader-thread.ts: it owns one UDP socket, reads every datagram as soon as the kernel has it,
-// and hands them to the main thread in batches (one per turn of this thread's event loop); it sends what the main
-// thread asks. Its loop does nothing else, so it drains the socket's receive buffer even while the main thread is
+// and hands them to the main thread in batches (at most BATCH_WAIT_MS after the first of a batch came, or at once
+// when BATCH_MAX are waiting); it sends what the main thread asks. Its loop does nothing else, so it drains the socket's receive buffer even while the main thread is
 // busy. Datagrams the main thread has not taken yet are bounded (SharedCounter.UNREAD, at most `maxUnread`): past the
 // bound one is dropped and counted, never queued without end.
 import { createSocket } from 'node:dgram';
@@ -26,13 +26,22 @@ const counters = new Int32Array(start.counters);
 const port = parentPort!;
 const socket = createSocket({ type: 'udp4', ...(start.recvBufferSize ? { recvBufferSize: start.recvBufferSize } : {}) });
 
+/**
+ * How long a datagram waits for others to share its post. Spread replies come one or two per read; a post each
+ * (tens of thousands a second) cost the main thread more, in message events, than handling the replies themselves.
+ */
+const BATCH_WAIT_MS = 1;
+/** Datagrams posted at once at most: a burst goes on without waiting. */
+const BATCH_MAX = 256;
+
 let pending: Buffer[] = [];
 let pendingBytes = 0;
-let flushScheduled = false;
+let flushTimer: NodeJS.Timeout | null = null;
 
 /** Posts what was read since the last batch: the bytes end to end in one transferred buffer, and their lengths. */
 function flush(): void {
-  flushScheduled = false;
+  if (flushTimer) clearTimeout(flushTimer);
+  flushTimer = null;
   const bytes = new Uint8Array(pendingBytes);
   const lengths = new Uint32Array(pending.length);
   let at = 0;
@@ -50,16 +59,15 @@ socket.on('message', (datagram) => {
   }
   pending.push(datagram);
   pendingBytes += datagram.length;
-  if (!flushScheduled) {
-    flushScheduled = true;
-    setImmediate(flush);
-  }
+  if (pending.length >= BATCH_MAX) flush();
+  else flushTimer ??= setTimeout(flush, BATCH_WAIT_MS);
 });
 
 const onSent = (err: Error | null) => { if (err) Atomics.add(counters, SharedCounter.SEND_ERRORS, 1); };
 
 port.on('message', (m: ReaderRequest) => {
   if (m.kind === 'close') {
+    if (flushTimer) clearTimeout(flushTimer);
     socket.close();
     port.close();
     return;
