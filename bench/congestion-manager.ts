@@ -75,6 +75,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
   let firstRoundMaxDelayMs: number | null = null;
   let lastAnswerMs = 0;
   let t0 = 0;
+  let cpuAtStart = process.cpuUsage();
   let timer: { cancel(): void } | null = null;
   /** The deadline the timer is set for. */
   let armedFor: number | null = null;
@@ -87,6 +88,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
       }
     };
     const finish = () => {
+      const cpu = process.cpuUsage(cpuAtStart);
       const socketDrops = udpSocketDrops(port);
       socket.close();
       loopDelay.disable();
@@ -110,7 +112,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
           rcvbufErrors: udpRcvbufErrors() - before.rcvbufErrors, socketDrops, softnetDrops: softnetDrops() - before.softnetDrops,
           readerDrops: socket.counters.unreadDropped,
         },
-        effectiveRcvbuf, readerNice: socket.readerNice, managerLoop,
+        effectiveRcvbuf, readerNice: socket.readerNice, managerLoop, managerCpuMs: (cpu.user + cpu.system) / 1000,
       });
     };
     // One step of the round: send what it asks, then wait for its next deadline, or finish.
@@ -140,6 +142,7 @@ async function run(spec: RunSpec): Promise<RunResult> {
       if (round.counts.replies > replies) lastAnswerMs = at;
     };
     t0 = performance.now();
+    cpuAtStart = process.cpuUsage();
     step(() => round.start(systemClock.now()));
   });
   return result;

@@ -55,4 +55,6 @@ export interface RunResult {
    * percentile, and the share of the time it was busy.
    */
   managerLoop: { maxDelayMs: number; firstRoundMaxDelayMs: number; p99DelayMs: number; utilisation: number };
+  /** CPU the manager's process (its reader thread included) spent from the broadcast to the end of the round, ms. */
+  managerCpuMs: number;
 }

@@ -254,12 +254,15 @@ async function main(): Promise<void> {
                   const qdiscBefore = link?.qdiscDrops() ?? 0;
                   const capture = CAPTURE && network === 'loopback' ? await LoopbackCapture.start(rolloutPort) : null;
                   if (capture && 'unavailable' in capture) throw new Error(`--capture: ${capture.unavailable}`);
+                  const shardPids = fleet.shards.status().flatMap((s) => (s.pid === null ? [] : [s.pid]));
+                  const shardCpuBefore = treeCpuSeconds(shardPids);
                   const r = await manager.run({
                     scheme, targets, rcvbufBytes: RCVBUF_BYTES[rcvbuf], replyRate: rates.get(group) ?? null, rmcPort: rolloutPort,
                     broadcastAddress: network === 'link' ? link!.broadcastAddress : '127.255.255.255',
                     bindAddress: network === 'link' ? link!.managerAddress : '0.0.0.0',
                     maxPolls: MAX_POLLS, ...waitsFor(n), pollConcurrency: POLL_CONCURRENCY,
                   });
+                  const shardCpuMs = (treeCpuSeconds(shardPids) - shardCpuBefore) * 1000;
                   const qdiscDrops = network === 'link' ? link!.qdiscDrops() - qdiscBefore : null;
                   const offered: OfferedReplies | null = capture ? await (capture as LoopbackCapture).stop() : null;
                   if (scheme === 'burst' && r.measuredRate !== null && (rcvbuf === '4MiB' || !rates.has(group))) rates.set(group, r.measuredRate);
@@ -272,7 +275,10 @@ async function main(): Promise<void> {
                     replyRatePerSec: Math.round(R), ...(scheme === 'burst' ? { thisBurstRatePerSec: r.measuredRate === null ? null : Math.round(r.measuredRate) } : {}), answered: r.answered, missing: r.missing, polls: r.polls, datagramsIn: r.datagramsIn,
                     reply: r.reply, effectiveRcvbufBytes: r.effectiveRcvbuf, readerNice: r.readerNice,
                     kernelDrops: { rcvbufErrors: r.kernel.rcvbufErrors, socketDrops: r.kernel.socketDrops, qdiscDrops, softnetDrops: r.kernel.softnetDrops }, readerDrops: r.kernel.readerDrops,
-                    managerLoop: r.managerLoop, arrivalsPerMs: histogram(r.arrivals),
+                    managerLoop: r.managerLoop,
+                    // what a reply cost each side: the shards (emulated RMCs) and the manager share this machine's cores
+                    cpuUsPerReply: { shards: Math.round((shardCpuMs * 1000) / r.datagramsIn), manager: Math.round((r.managerCpuMs * 1000) / r.datagramsIn) },
+                    arrivalsPerMs: histogram(r.arrivals),
                     ...(offered ? { offered: { peak10Ms: offered.peak10Ms, captureDrops: offered.captureDrops, perMs: histogram(offered.perMs) } } : {}),
                   });
                   save([], false);

@@ -5,6 +5,7 @@
 //   /proc/net/softnet_stat  column 2 of each CPU: packets dropped because the backlog queue (netdev_max_backlog)
 //                       was full, before any socket saw them (loopback and veth deliver through it); one count
 //                       for the whole machine, not per namespace
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** Udp RcvbufErrors from /proc/net/snmp (its "Udp:" header line names the columns of the next "Udp:" line). */
@@ -15,8 +16,21 @@ export function udpRcvbufErrors(): number {
   return Number(values[names.indexOf('RcvbufErrors')]);
 }
 
-/** The drops of the IPv4 UDP socket bound to `port` (any local address), or null when there is none. */
+/**
+ * The drops of the IPv4 UDP socket bound to `port` (any local address), or null when there is none. Asks the kernel
+ * for that one socket with `ss` (sock_diag, filtered in the kernel: `skmem:(...,d<drops>)`); reading /proc/net/udp
+ * formats every UDP socket of the namespace, 100,000 of them in a 50,000-RMC run, and took 15 s a read.
+ */
 export function udpSocketDrops(port: number): number | null {
+  const ss = spawnSync('ss', ['-u', '-a', '-n', '-m', '-H', '-4', `sport = :${port}`], { encoding: 'utf8' });
+  if (ss.status === 0) {
+    const drops = /skmem:\([^)]*\bd(\d+)\)/.exec(ss.stdout);
+    return drops ? Number(drops[1]) : null;
+  }
+  return udpSocketDropsFromProc(port); // no ss (iproute2) here
+}
+
+export function udpSocketDropsFromProc(port: number): number | null {
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   for (const line of readFileSync('/proc/net/udp', 'utf8').split('\n').slice(1)) {
     const f = line.trim().split(/\s+/);
