@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
+import { slabReads } from '../../runtime/receive-slab.js';
 import { batchWrites } from '../../runtime/write-batch.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { UrbStatus } from '../../protocols/usb-mass-storage/usb-function.js';
@@ -15,7 +16,7 @@ import { encodeSetup, isDeviceToHost, type SetupPacket } from '../../protocols/u
 import { encodeDevlistRequest, encodeImportRequest, OpStatus, USBIP_PORT, type ExportedDevice, type OpReply, type UsbipDevice } from '../../protocols/usb-mass-storage/usbip-op.js';
 import { UsbipReplyStream } from '../../protocols/usb-mass-storage/usbip-stream.js';
 import {
-  Direction, encodeUrbHeader, type RetSubmit, type RetUnlink, type UrbReplyMessage,
+  Direction, URB_HEADER_LENGTH, encodeUrbHeader, type RetSubmit, type RetUnlink, type UrbReplyMessage,
 } from '../../protocols/usb-mass-storage/usbip-urb.js';
 
 
@@ -80,6 +81,8 @@ export interface Submitted {
 
 interface Waiting {
   direction: Direction;
+  /** The most data its RET_SUBMIT may bring (0 for OUT). */
+  inLength: number;
   /** Null once the caller stopped waiting (timed out): the answer is read and dropped. */
   settle: ((m: UrbReplyMessage | Error) => void) | null;
 }
@@ -105,8 +108,19 @@ function within<T>(clock: Clock, ms: number, what: string, promise: Promise<T>, 
   });
 }
 
-async function connect(o: UsbipClientOptions, r: Resolved): Promise<net.Socket> {
-  const socket = net.connect({ host: o.host, port: o.port ?? USBIP_PORT, localAddress: o.localAddress });
+/** The largest answer the URBs in `waiting` may bring: a RET_SUBMIT header and the most data asked for. */
+function largestAnswer(waiting: ReadonlyMap<number, Waiting>): number {
+  let most = 0;
+  for (const w of waiting.values()) most = Math.max(most, w.inLength);
+  return URB_HEADER_LENGTH + most;
+}
+
+/** `waiting`, for an import: reads go into slabs with room for the largest answer due, which then comes in one piece. */
+async function connect(o: UsbipClientOptions, r: Resolved, waiting?: ReadonlyMap<number, Waiting>): Promise<net.Socket> {
+  const socket = net.connect({
+    host: o.host, port: o.port ?? USBIP_PORT, localAddress: o.localAddress,
+    onread: waiting === undefined ? undefined : slabReads(() => largestAnswer(waiting)),
+  });
   socket.setNoDelay(true); // as usbip_net_tcp_connect does
   const connected = new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -159,8 +173,8 @@ export class UsbipClient {
   /** Imports `busid` (OP_REQ_IMPORT): a client for its URBs, or UsbipStatusError (the server refused it). */
   static async import(options: UsbipClientOptions & { busid: string }): Promise<UsbipClient> {
     const r = resolved(options);
-    const socket = await connect(options, r);
     const waiting = new Map<number, Waiting>();
+    const socket = await connect(options, r, waiting);
     const stream = new UsbipReplyStream((seqnum) => waiting.get(seqnum)?.direction);
     try {
       const reply = await opExchange(socket, stream, encodeImportRequest(options.busid), r, `OP_REQ_IMPORT ${options.busid}`);
@@ -198,7 +212,8 @@ export class UsbipClient {
       startFrame: 0, numberOfPackets: 0, interval: 0, // PEERS.md: 0 for non-ISO transfers
       setup: t.setup ?? new Uint8Array(8), data, iso: [],
     });
-    const result = this.send(seqnum, t.direction, data.length > 0 ? [header, data] : [header], `CMD_SUBMIT ${seqnum}`) as Promise<RetSubmit>;
+    const inLength = t.direction === Direction.in ? t.length ?? 0 : 0;
+    const result = this.send(seqnum, t.direction, data.length > 0 ? [header, data] : [header], `CMD_SUBMIT ${seqnum}`, inLength) as Promise<RetSubmit>;
     return { seqnum, result };
   }
 
@@ -247,9 +262,9 @@ export class UsbipClient {
     return seqnum;
   }
 
-  private send(seqnum: number, direction: Direction, parts: Uint8Array[], what: string): Promise<UrbReplyMessage> {
+  private send(seqnum: number, direction: Direction, parts: Uint8Array[], what: string, inLength = 0): Promise<UrbReplyMessage> {
     const answered = new Promise<UrbReplyMessage>((resolve, reject) => {
-      this.waiting.set(seqnum, { direction, settle: (m) => (m instanceof Error ? reject(m) : resolve(m)) });
+      this.waiting.set(seqnum, { direction, inLength, settle: (m) => (m instanceof Error ? reject(m) : resolve(m)) });
     });
     batchWrites(this.socket); // a command's CBW, data and CSW URBs, sent together, leave together
     for (const p of parts) this.socket.write(p);

@@ -5,7 +5,9 @@
 // (UsbipRequestStream), the client's side replies (UsbipReplyStream).
 //
 // Chunks are kept as given (not copied: do not reuse their memory) and joined only when a message spans several (only
-// the chunks that message covers); decoded data and setup fields are views into them. A malformed header cannot be skipped, as nothing says where the
+// the chunks that message covers); a chunk that goes on where the one before it ended in the same memory (a socket
+// read into one slab, runtime/receive-slab.ts) is held with it as one view, never joined. Decoded data and setup
+// fields are views into them. A malformed header cannot be skipped, as nothing says where the
 // next message starts: the DecodeError is thrown, and thrown again by every later read().
 import { DecodeError } from '../errors.js';
 import { decodeOpReply, decodeOpRequest, opReplyLengthAt, opRequestLengthAt, OpStatus, type OpReply, type OpRequest } from './usbip-op.js';
@@ -24,8 +26,14 @@ class HeldBytes {
 
   write(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.held += chunk.length;
+    const last = this.parts[this.parts.length - 1];
+    if (last !== undefined && last.buffer === chunk.buffer && last.byteOffset + last.byteLength === chunk.byteOffset) {
+      // the chunk goes on where the last one ended (one slab read into piece by piece): one view of both, no copy
+      this.parts[this.parts.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.byteLength + chunk.byteLength);
+      return;
+    }
+    this.parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
   /**
