@@ -16,7 +16,7 @@ import { encodeSetup, isDeviceToHost, type SetupPacket } from '../../protocols/u
 import { encodeDevlistRequest, encodeImportRequest, OpStatus, USBIP_PORT, type ExportedDevice, type OpReply, type UsbipDevice } from '../../protocols/usb-mass-storage/usbip-op.js';
 import { UsbipReplyStream } from '../../protocols/usb-mass-storage/usbip-stream.js';
 import {
-  Direction, URB_HEADER_LENGTH, encodeUrbHeader, type RetSubmit, type RetUnlink, type UrbReplyMessage,
+  Direction, encodeUrbHeader, type RetSubmit, type RetUnlink, type UrbReplyMessage,
 } from '../../protocols/usb-mass-storage/usbip-urb.js';
 
 
@@ -81,8 +81,6 @@ export interface Submitted {
 
 interface Waiting {
   direction: Direction;
-  /** The most data its RET_SUBMIT may bring (0 for OUT). */
-  inLength: number;
   /** Null once the caller stopped waiting (timed out): the answer is read and dropped. */
   settle: ((m: UrbReplyMessage | Error) => void) | null;
 }
@@ -108,18 +106,15 @@ function within<T>(clock: Clock, ms: number, what: string, promise: Promise<T>, 
   });
 }
 
-/** The largest answer the URBs in `waiting` may bring: a RET_SUBMIT header and the most data asked for. */
-function largestAnswer(waiting: ReadonlyMap<number, Waiting>): number {
-  let most = 0;
-  for (const w of waiting.values()) most = Math.max(most, w.inLength);
-  return URB_HEADER_LENGTH + most;
-}
-
-/** `waiting`, for an import: reads go into slabs with room for the largest answer due, which then comes in one piece. */
-async function connect(o: UsbipClientOptions, r: Resolved, waiting?: ReadonlyMap<number, Waiting>): Promise<net.Socket> {
+/**
+ * With `stream` (an import): reads go into slabs with room for the rest of the message under way, or for one as long
+ * as the longest so far, which then arrives as one piece of memory. The room for a read is set before the read it
+ * follows is handled (and so before the URBs that answer asks for are sent): hence the longest so far, not those due.
+ */
+async function connect(o: UsbipClientOptions, r: Resolved, stream?: UsbipReplyStream): Promise<net.Socket> {
   const socket = net.connect({
     host: o.host, port: o.port ?? USBIP_PORT, localAddress: o.localAddress,
-    onread: waiting === undefined ? undefined : slabReads(() => largestAnswer(waiting)),
+    onread: stream === undefined ? undefined : slabReads(() => stream.missing || stream.longest),
   });
   socket.setNoDelay(true); // as usbip_net_tcp_connect does
   const connected = new Promise<void>((resolve, reject) => {
@@ -174,8 +169,8 @@ export class UsbipClient {
   static async import(options: UsbipClientOptions & { busid: string }): Promise<UsbipClient> {
     const r = resolved(options);
     const waiting = new Map<number, Waiting>();
-    const socket = await connect(options, r, waiting);
     const stream = new UsbipReplyStream((seqnum) => waiting.get(seqnum)?.direction);
+    const socket = await connect(options, r, stream);
     try {
       const reply = await opExchange(socket, stream, encodeImportRequest(options.busid), r, `OP_REQ_IMPORT ${options.busid}`);
       if (reply.kind !== 'import-reply') throw new UsbipConnectionError(r.server, `OP_REQ_IMPORT answered with ${reply.kind}`);
@@ -212,8 +207,7 @@ export class UsbipClient {
       startFrame: 0, numberOfPackets: 0, interval: 0, // PEERS.md: 0 for non-ISO transfers
       setup: t.setup ?? new Uint8Array(8), data, iso: [],
     });
-    const inLength = t.direction === Direction.in ? t.length ?? 0 : 0;
-    const result = this.send(seqnum, t.direction, data.length > 0 ? [header, data] : [header], `CMD_SUBMIT ${seqnum}`, inLength) as Promise<RetSubmit>;
+    const result = this.send(seqnum, t.direction, data.length > 0 ? [header, data] : [header], `CMD_SUBMIT ${seqnum}`) as Promise<RetSubmit>;
     return { seqnum, result };
   }
 
@@ -262,9 +256,9 @@ export class UsbipClient {
     return seqnum;
   }
 
-  private send(seqnum: number, direction: Direction, parts: Uint8Array[], what: string, inLength = 0): Promise<UrbReplyMessage> {
+  private send(seqnum: number, direction: Direction, parts: Uint8Array[], what: string): Promise<UrbReplyMessage> {
     const answered = new Promise<UrbReplyMessage>((resolve, reject) => {
-      this.waiting.set(seqnum, { direction, inLength, settle: (m) => (m instanceof Error ? reject(m) : resolve(m)) });
+      this.waiting.set(seqnum, { direction, settle: (m) => (m instanceof Error ? reject(m) : resolve(m)) });
     });
     batchWrites(this.socket); // a command's CBW, data and CSW URBs, sent together, leave together
     for (const p of parts) this.socket.write(p);

@@ -85,6 +85,7 @@ abstract class UsbipStream<M> {
   /** The length of the message at the front, once known. */
   private known: number | null = null;
   private broken: DecodeError | null = null;
+  private longestSeen = 0;
 
   constructor(limits: Partial<UrbLimits>) {
     this.limits = { maxTransfer: DEFAULT_MAX_TRANSFER, maxIsoPackets: MAX_ISO_PACKETS, ...limits };
@@ -103,6 +104,16 @@ abstract class UsbipStream<M> {
   /** Bytes held that no read() has returned yet. */
   get buffered(): number {
     return this.bytes.held;
+  }
+
+  /** Bytes still to come of the message at the front, once read() has seen its length (0: none known to be under way). */
+  get missing(): number {
+    return this.known === null ? 0 : Math.max(0, this.known - this.bytes.held);
+  }
+
+  /** The longest message read() has returned so far (0 before the first): what the next may well be as long as. */
+  get longest(): number {
+    return this.longestSeen;
   }
 
   /** Holds `chunk` (not copied). Ignored once the stream has broken. */
@@ -128,6 +139,7 @@ abstract class UsbipStream<M> {
       }
       const message = this.decode(this.bytes.front(length).subarray(0, length));
       this.bytes.consume(length);
+      if (length > this.longestSeen) this.longestSeen = length;
       this.known = null;
       this.waitFor = 0;
       this.after(message);

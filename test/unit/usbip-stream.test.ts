@@ -147,12 +147,17 @@ t.test('chunks that go on where the one before ended in the same memory (one sla
   const wire = slab.subarray(0, header.length + data.length);
   const cuts = [0, 10, 48, 70_000, 150_000, wire.length]; // as socket reads end: in the header, after it, in the data
   for (let i = 1; i < cuts.length; i++) {
-    if (i > 1) t.equal(s.read(), null, `${cuts[i - 1]} bytes in: not yet whole`);
+    if (i > 1) {
+      t.equal(s.read(), null, `${cuts[i - 1]} bytes in: not yet whole`);
+      t.equal(s.missing, cuts[i - 1] < 48 ? 0 : wire.length - cuts[i - 1], 'what is missing, once the header says');
+    }
     s.write(wire.subarray(cuts[i - 1], cuts[i]));
   }
   const m = s.read() as RetSubmit;
   t.match(m, { kind: 'ret-submit', seqnum: 5, actualLength: data.length });
   t.equal(m.data.buffer, slab.buffer, 'the data is a view of the slab, not a copy');
+  t.equal(s.longest, wire.length, 'the longest message so far');
+  t.equal(s.missing, 0, 'nothing under way');
   t.equal(m.data.byteOffset, slab.byteOffset + header.length);
   t.same(Buffer.from(m.data), data, 'every byte');
   // a gap (the next chunk not where the last ended) is held apart, and the message joined as before
