@@ -4,9 +4,8 @@
 // slab's free room. Each chunk is a view of the slab, never overwritten: the slab is freed once no view is left.
 import type { Socket } from 'node:net';
 
-/** The least room a read is given, and the least a new slab holds. */
+/** The least room a read is given (Node's own read size), and what a new slab holds past the largest message. */
 const MIN_ROOM = 64 * 1024;
-const MIN_SLAB = 256 * 1024;
 
 export class ReceiveSlab {
   private slab = Buffer.allocUnsafe(0);
@@ -25,7 +24,7 @@ export class ReceiveSlab {
   room(): Buffer {
     const need = Math.max(MIN_ROOM, this.largestMessage());
     if (this.slab.length - this.used < need) {
-      this.slab = Buffer.allocUnsafe(Math.max(MIN_SLAB, need + MIN_ROOM));
+      this.slab = Buffer.allocUnsafe(need + MIN_ROOM);
       this.used = 0;
     }
     return this.slab.subarray(this.used);

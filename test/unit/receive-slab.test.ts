@@ -9,8 +9,8 @@ t.test('reads follow one another in one slab while the largest message fits; the
   const slab = new ReceiveSlab(() => largest);
   const room = slab.room();
   t.ok(room.length >= largest, `room for the largest message: ${room.length}`);
-  room.fill(1, 0, 70_000);
-  const a = slab.took(70_000);
+  room.fill(1, 0, 30_000);
+  const a = slab.took(30_000);
   const room2 = slab.room();
   t.equal(room2.buffer, room.buffer, 'the next read goes on in the same slab');
   t.equal(room2.byteOffset, a.byteOffset + a.length, 'right where the last one ended');
