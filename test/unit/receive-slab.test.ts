@@ -2,10 +2,10 @@
 // largest message fits in what is left, a new slab once it does not, and bytes handed out are never written over.
 import t from 'tap';
 import net from 'node:net';
-import { ReceiveSlab, slabReads } from '../../runtime/receive-slab.js';
+import { ReceiveSlab, SLAB_FROM, slabReads } from '../../runtime/receive-slab.js';
 
 t.test('reads follow one another in one slab while the largest message fits; then a new slab, the old views kept', async (t) => {
-  let largest = 100_000;
+  let largest = SLAB_FROM + 100_000;
   const slab = new ReceiveSlab(() => largest);
   const room = slab.room();
   t.ok(room.length >= largest, `room for the largest message: ${room.length}`);
@@ -17,12 +17,27 @@ t.test('reads follow one another in one slab while the largest message fits; the
   room2.fill(2, 0, 10);
   const b = slab.took(10);
   t.equal(b.byteOffset, a.byteOffset + a.length);
-  largest = 1_000_000;
+  largest = 2_000_000;
   const room3 = slab.room();
   t.not(room3.buffer, room.buffer, 'too little left for the largest message now: a new slab');
   t.ok(room3.length >= largest);
   room3.fill(3);
   t.ok(a.every((x) => x === 1) && b.every((x) => x === 2), 'bytes handed out are not written over');
+});
+
+t.test('shorter messages are read as Node reads them: a buffer a read, none kept between reads, a short read copied out', async (t) => {
+  const slab = new ReceiveSlab(() => 120 * 1024);
+  const room = slab.room();
+  t.ok(room.length >= 64 * 1024, 'room for a read');
+  room.fill(5, 0, 40_000);
+  const long = slab.took(40_000);
+  t.equal(long.buffer, room.buffer, 'a long read is a view of its own buffer');
+  const room2 = slab.room();
+  t.not(room2.buffer, room.buffer, 'the next read gets a new buffer: none was kept');
+  room2.fill(6, 0, 61);
+  const short = slab.took(61);
+  t.not(short.buffer, room2.buffer, 'a 61-byte read (a CSW) is copied, so it does not hold 64 KiB');
+  t.ok(short.every((x) => x === 6) && long.every((x) => x === 5));
 });
 
 t.test('over a socket: every byte, in order, each read a view of a slab', async (t) => {
