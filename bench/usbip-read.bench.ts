@@ -14,6 +14,9 @@
 //   2. 1,000 hosts, each attached to its own BMC's CD-ROM, all holding the same 64 MiB image from an HTTP server
 //      (node:http in this process, counting the bytes it sends: the backing), read it whole at once in 120 KiB
 //      READs: aggregate throughput, bytes read from the backing (goal: one image's worth), RSS of the fleet's shard.
+// Each single-host trial also says what its warm passes cost in CPU µs per MB on each side (this process as the host,
+// the shard as the device) against the anchor's reader: figures that other work on the machine moves far less than
+// MB/s, so an A/B of two builds on a shared machine compares those.
 // `--quick`: a 4 MiB image, 20 hosts, short passes. Prints one JSON object.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,7 +30,7 @@ import { fleetConfig } from '../emulator/fleet/fleet-config.js';
 import { VirtualMediaDisk } from '../emulator/host/virtual-media-disk.js';
 import { freeTcpPort, freeUdpPort } from '../test/helpers/free-port.js';
 import { patternedImage, startRangeServer } from '../test/helpers/range-server.js';
-import { machine, treeRssKb } from './lib/measure.js';
+import { machine, treeCpuSeconds, treeRssKb } from './lib/measure.js';
 
 const QUICK = process.argv.includes('--quick');
 const IMAGE_BYTES = (QUICK ? 4 : 64) * 1024 * 1024;
@@ -65,14 +68,16 @@ const image = patternedImage(IMAGE_BYTES);
 const mb = (bytes: number, seconds: number) => Math.round(bytes / seconds / 1e5) / 10;
 const ratio = (a: number, b: number) => (b > 0 ? Math.round((a / b) * 1000) / 1000 : null);
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
+/** CPU µs per MB (10^6 bytes) moved: what a side costs, which the load of other work changes far less than MB/s. */
+const usPerMb = (cpuUs: number, bytes: number) => Math.round(cpuUs / (bytes / 1e6));
 
 /**
  * The anchor: bytes/s one process takes from another sending as fast as loopback TCP carries them (both children:
  * this process keeps none of their buffers, which would load its garbage collector for the measurements after).
  */
-async function rawTcp(): Promise<{ seconds: number; bytes: number; mbPerSec: number }> {
-  const { seconds, bytes } = await anchorPair<{ seconds: number; bytes: number }>('source', 'sink');
-  return { seconds: round3(seconds), bytes, mbPerSec: mb(bytes, seconds) };
+async function rawTcp(): Promise<{ seconds: number; bytes: number; mbPerSec: number; readerUsPerMb: number }> {
+  const { seconds, bytes, cpuUs } = await anchorPair<{ seconds: number; bytes: number; cpuUs: number }>('source', 'sink');
+  return { seconds: round3(seconds), bytes, mbPerSec: mb(bytes, seconds), readerUsPerMb: usPerMb(cpuUs, bytes) };
 }
 
 /** The latency anchor: one 48-byte request and its answer between two Node processes on loopback TCP, in µs. */
@@ -146,8 +151,11 @@ interface Variant { maxTransferBytes: number; queued: boolean; readAhead: number
 
 interface Trial {
   rawTcpMbPerSec: number;
+  /** The anchor's reader: CPU µs per MB it took. */
+  rawTcpReaderUsPerMb: number;
   firstPassMbPerSec: number;
-  warm: { seconds: number; passes: number; bytes: number; mbPerSec: number };
+  /** hostUsPerMb: this process (the host; the fleet's supervisor idles meanwhile); shardUsPerMb: the shard serving it. */
+  warm: { seconds: number; passes: number; bytes: number; mbPerSec: number; hostUsPerMb: number; shardUsPerMb: number };
   ratio: number | null;
 }
 
@@ -159,7 +167,7 @@ interface SingleHost extends Variant {
 }
 
 /** One host on BMC `ip`: its CD-ROM holds the image file; a first pass, then warm passes for WARM_SECONDS. */
-async function singleHost(api: Api, ip: string, port: number, file: string, v: Variant): Promise<Omit<Trial, 'rawTcpMbPerSec' | 'ratio'>> {
+async function singleHost(api: Api, ip: string, port: number, file: string, v: Variant, shardPid: number): Promise<Omit<Trial, 'rawTcpMbPerSec' | 'rawTcpReaderUsPerMb' | 'ratio'>> {
   await api('PUT', `/bmcs/${ip}/media/cdrom`, { image: file });
   const disk = await VirtualMediaDisk.attach({ bmc: ip, port, drive: DriveKind.cdrom, ...v, timeoutMs: 60_000 });
   try {
@@ -169,13 +177,20 @@ async function singleHost(api: Api, ip: string, port: number, file: string, v: V
     const firstSeconds = (performance.now() - f0) / 1000;
     let passes = 0;
     let bytes = 0;
+    const cpu0 = process.cpuUsage();
+    const shard0 = treeCpuSeconds([shardPid]);
     const w0 = performance.now();
     do {
       bytes += await readThrough(disk, per);
       passes++;
     } while (performance.now() - w0 < WARM_SECONDS * 1000);
     const seconds = (performance.now() - w0) / 1000;
-    return { firstPassMbPerSec: mb(IMAGE_BYTES, firstSeconds), warm: { seconds: round3(seconds), passes, bytes, mbPerSec: mb(bytes, seconds) } };
+    const cpu = process.cpuUsage(cpu0);
+    const shardUs = (treeCpuSeconds([shardPid]) - shard0) * 1e6;
+    return {
+      firstPassMbPerSec: mb(IMAGE_BYTES, firstSeconds),
+      warm: { seconds: round3(seconds), passes, bytes, mbPerSec: mb(bytes, seconds), hostUsPerMb: usPerMb(cpu.user + cpu.system, bytes), shardUsPerMb: usPerMb(shardUs, bytes) },
+    };
   } finally {
     disk.close();
     await api('DELETE', `/bmcs/${ip}/media/cdrom`);
@@ -294,7 +309,7 @@ async function main(): Promise<void> {
     const api = controlApi(fleet);
     const anchor = async () => {
       const raw = await rawTcp();
-      process.stderr.write(`anchor: raw loopback TCP, one process to another: ${raw.mbPerSec} MB/s\n`);
+      process.stderr.write(`anchor: raw loopback TCP, one process to another: ${raw.mbPerSec} MB/s, the reader ${raw.readerUsPerMb} CPU µs/MB\n`);
       return raw;
     };
     const trials = new Map<Variant, Trial[]>(VARIANTS.map((v) => [v, []]));
@@ -302,9 +317,9 @@ async function main(): Promise<void> {
       for (const v of VARIANTS) {
         const raw = await anchor();
         process.stderr.write(`one host, ${describe(v)} (round ${round} of ${ROUNDS})\n`);
-        const trial = await singleHost(api, ips[0], port, file, v);
-        trials.get(v)!.push({ ...trial, rawTcpMbPerSec: raw.mbPerSec, ratio: ratio(trial.warm.mbPerSec, raw.mbPerSec) });
-        process.stderr.write(`  first pass ${trial.firstPassMbPerSec} MB/s, warm ${trial.warm.mbPerSec} MB/s\n`);
+        const trial = await singleHost(api, ips[0], port, file, v, fleet.shards.status()[0].pid!);
+        trials.get(v)!.push({ ...trial, rawTcpMbPerSec: raw.mbPerSec, rawTcpReaderUsPerMb: raw.readerUsPerMb, ratio: ratio(trial.warm.mbPerSec, raw.mbPerSec) });
+        process.stderr.write(`  first pass ${trial.firstPassMbPerSec} MB/s, warm ${trial.warm.mbPerSec} MB/s; CPU µs/MB: host ${trial.warm.hostUsPerMb}, shard ${trial.warm.shardUsPerMb} (raw TCP reader ${raw.readerUsPerMb})\n`);
       }
     }
     const single: SingleHost[] = VARIANTS.map((v) => {

@@ -3,7 +3,7 @@
 //   `node tcp-anchor.js source HOST`: listens on HOST, port 0, prints "ready PORT", and sends every connection the same
 //     1 MiB buffer over and over, as fast as the socket drains, until the reader closes it;
 //   `node tcp-anchor.js sink HOST PORT SECONDS`: reads from HOST:PORT for SECONDS from the first byte, prints
-//     {"seconds": S, "bytes": B} and exits;
+//     {"seconds": S, "bytes": B, "cpuUs": C} (C: its own CPU time, user and system, meanwhile) and exits;
 //   `node tcp-anchor.js echo HOST`: listens on HOST, port 0, prints "ready PORT", and sends every chunk back (no delay);
 //   `node tcp-anchor.js ping HOST PORT SECONDS`: sends 48 bytes (a USB/IP header) and waits for them back, again and
 //     again for SECONDS, prints {"seconds": S, "roundTrips": N}: what one request and its answer cost between two Node
@@ -30,16 +30,19 @@ function sink(): void {
   const socket = net.connect({ host, port: Number(port) });
   let bytes = 0;
   let t0 = 0;
+  let cpu0 = process.cpuUsage();
   socket.on('data', (chunk: Buffer) => {
     if (t0 === 0) {
       t0 = performance.now(); // from the first byte: connecting is not throughput
+      cpu0 = process.cpuUsage();
       return;
     }
     bytes += chunk.length;
     const elapsed = (performance.now() - t0) / 1000;
     if (elapsed >= Number(seconds)) {
       socket.destroy();
-      process.stdout.write(`${JSON.stringify({ seconds: elapsed, bytes })}\n`);
+      const cpu = process.cpuUsage(cpu0);
+      process.stdout.write(`${JSON.stringify({ seconds: elapsed, bytes, cpuUs: cpu.user + cpu.system })}\n`);
     }
   });
   socket.on('error', (err) => {

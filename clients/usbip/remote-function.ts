@@ -30,6 +30,16 @@ function asBuffer(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
 }
 
+/** What a bulk OUT URB's RET_SUBMIT says. */
+function outOutcome(r: RetSubmit): UrbOutcome {
+  return { status: r.status, actualLength: r.actualLength };
+}
+
+/** What a bulk IN URB's RET_SUBMIT says: its data, when it succeeded. */
+function inOutcome(r: RetSubmit): UrbOutcome {
+  return r.status === UrbStatus.ok ? { status: r.status, data: asBuffer(r.data), actualLength: r.data.length } : { status: r.status, actualLength: 0 };
+}
+
 export class RemoteFunction implements UsbFunction, QueueingTransport {
   readonly client: UsbipClient;
   /** What enumeration found: descriptors, strings, the Bulk-Only interface and its endpoints, the highest LUN. */
@@ -55,23 +65,23 @@ export class RemoteFunction implements UsbFunction, QueueingTransport {
     }
   }
 
+  // a URB awaited at once (one command at a time) needs no handle to take it back: none is made
   bulkOut(data: Buffer): Promise<UrbOutcome> {
-    return this.submitBulkOut(data).outcome;
+    return this.client.submit({ ep: this.outEp, direction: Direction.out, data }).result.then(outOutcome);
   }
 
   bulkIn(maxLength: number): Promise<UrbOutcome> {
-    return this.submitBulkIn(maxLength).outcome;
+    return this.client.submit({ ep: this.inEp, direction: Direction.in, length: maxLength }).result.then(inOutcome);
   }
 
   /** A bulk OUT URB in flight, which unlink() takes back (CMD_UNLINK). */
   submitBulkOut(data: Buffer): UrbInFlight {
-    return this.inFlight(this.client.submit({ ep: this.outEp, direction: Direction.out, data }), (r) => ({ status: r.status, actualLength: r.actualLength }));
+    return this.inFlight(this.client.submit({ ep: this.outEp, direction: Direction.out, data }), outOutcome);
   }
 
   /** A bulk IN URB in flight, which unlink() takes back (CMD_UNLINK). */
   submitBulkIn(maxLength: number): UrbInFlight {
-    return this.inFlight(this.client.submit({ ep: this.inEp, direction: Direction.in, length: maxLength }),
-      (r) => (r.status === UrbStatus.ok ? { status: r.status, data: asBuffer(r.data), actualLength: r.data.length } : { status: r.status, actualLength: 0 }));
+    return this.inFlight(this.client.submit({ ep: this.inEp, direction: Direction.in, length: maxLength }), inOutcome);
   }
 
   /** CLEAR_FEATURE(ENDPOINT_HALT) on `endpointAddress`; a refusal is a ControlRequestError. */

@@ -8,6 +8,7 @@
 import net from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
+import { slabReads } from '../../runtime/receive-slab.js';
 import { batchWrites } from '../../runtime/write-batch.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { UrbStatus } from '../../protocols/usb-mass-storage/usb-function.js';
@@ -105,8 +106,16 @@ function within<T>(clock: Clock, ms: number, what: string, promise: Promise<T>, 
   });
 }
 
-async function connect(o: UsbipClientOptions, r: Resolved): Promise<net.Socket> {
-  const socket = net.connect({ host: o.host, port: o.port ?? USBIP_PORT, localAddress: o.localAddress });
+/**
+ * With `stream` (an import): reads go into slabs with room for the rest of the message under way, or for one as long
+ * as the longest so far, which then arrives as one piece of memory. The room for a read is set before the read it
+ * follows is handled (and so before the URBs that answer asks for are sent): hence the longest so far, not those due.
+ */
+async function connect(o: UsbipClientOptions, r: Resolved, stream?: UsbipReplyStream): Promise<net.Socket> {
+  const socket = net.connect({
+    host: o.host, port: o.port ?? USBIP_PORT, localAddress: o.localAddress,
+    onread: stream === undefined ? undefined : slabReads(() => stream.missing || stream.longest),
+  });
   socket.setNoDelay(true); // as usbip_net_tcp_connect does
   const connected = new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
@@ -159,9 +168,9 @@ export class UsbipClient {
   /** Imports `busid` (OP_REQ_IMPORT): a client for its URBs, or UsbipStatusError (the server refused it). */
   static async import(options: UsbipClientOptions & { busid: string }): Promise<UsbipClient> {
     const r = resolved(options);
-    const socket = await connect(options, r);
     const waiting = new Map<number, Waiting>();
     const stream = new UsbipReplyStream((seqnum) => waiting.get(seqnum)?.direction);
+    const socket = await connect(options, r, stream);
     try {
       const reply = await opExchange(socket, stream, encodeImportRequest(options.busid), r, `OP_REQ_IMPORT ${options.busid}`);
       if (reply.kind !== 'import-reply') throw new UsbipConnectionError(r.server, `OP_REQ_IMPORT answered with ${reply.kind}`);

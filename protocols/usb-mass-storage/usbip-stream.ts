@@ -5,7 +5,9 @@
 // (UsbipRequestStream), the client's side replies (UsbipReplyStream).
 //
 // Chunks are kept as given (not copied: do not reuse their memory) and joined only when a message spans several (only
-// the chunks that message covers); decoded data and setup fields are views into them. A malformed header cannot be skipped, as nothing says where the
+// the chunks that message covers); a chunk that goes on where the one before it ended in the same memory (a socket
+// read into one slab, runtime/receive-slab.ts) is held with it as one view, never joined. Decoded data and setup
+// fields are views into them. A malformed header cannot be skipped, as nothing says where the
 // next message starts: the DecodeError is thrown, and thrown again by every later read().
 import { DecodeError } from '../errors.js';
 import { decodeOpReply, decodeOpRequest, opReplyLengthAt, opRequestLengthAt, OpStatus, type OpReply, type OpRequest } from './usbip-op.js';
@@ -24,8 +26,14 @@ class HeldBytes {
 
   write(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    this.parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
     this.held += chunk.length;
+    const last = this.parts[this.parts.length - 1];
+    if (last !== undefined && last.buffer === chunk.buffer && last.byteOffset + last.byteLength === chunk.byteOffset) {
+      // the chunk goes on where the last one ended (one slab read into piece by piece): one view of both, no copy
+      this.parts[this.parts.length - 1] = Buffer.from(last.buffer, last.byteOffset, last.byteLength + chunk.byteLength);
+      return;
+    }
+    this.parts.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
   /**
@@ -77,6 +85,7 @@ abstract class UsbipStream<M> {
   /** The length of the message at the front, once known. */
   private known: number | null = null;
   private broken: DecodeError | null = null;
+  private longestSeen = 0;
 
   constructor(limits: Partial<UrbLimits>) {
     this.limits = { maxTransfer: DEFAULT_MAX_TRANSFER, maxIsoPackets: MAX_ISO_PACKETS, ...limits };
@@ -95,6 +104,16 @@ abstract class UsbipStream<M> {
   /** Bytes held that no read() has returned yet. */
   get buffered(): number {
     return this.bytes.held;
+  }
+
+  /** Bytes still to come of the message at the front, once read() has seen its length (0: none known to be under way). */
+  get missing(): number {
+    return this.known === null ? 0 : Math.max(0, this.known - this.bytes.held);
+  }
+
+  /** The longest message read() has returned so far (0 before the first): what the next may well be as long as. */
+  get longest(): number {
+    return this.longestSeen;
   }
 
   /** Holds `chunk` (not copied). Ignored once the stream has broken. */
@@ -120,6 +139,7 @@ abstract class UsbipStream<M> {
       }
       const message = this.decode(this.bytes.front(length).subarray(0, length));
       this.bytes.consume(length);
+      if (length > this.longestSeen) this.longestSeen = length;
       this.known = null;
       this.waitFor = 0;
       this.after(message);

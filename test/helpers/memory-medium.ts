@@ -31,6 +31,8 @@ export class MemoryMedium implements Medium {
   /** When set, reads (or writes and flushes) fail with an I/O-like error. */
   failReads = false;
   failWrites = false;
+  /** Blocks [from, to) that fail to read, whenever asked: a bad stretch, met at a known place whatever the timing. */
+  failReadsIn: { from: number; to: number } | null = null;
 
   constructor(o: MemoryMediumOptions) {
     this.blockSize = o.blockSize;
@@ -41,7 +43,8 @@ export class MemoryMedium implements Medium {
 
   async read(lba: number, blocks: number): Promise<Buffer> {
     this.reads.push({ lba, blocks });
-    if (this.failReads) throw Object.assign(new Error('read failed'), { code: 'EIO' });
+    const bad = this.failReadsIn;
+    if (this.failReads || (bad !== null && lba < bad.to && lba + blocks > bad.from)) throw Object.assign(new Error('read failed'), { code: 'EIO' });
     if (lba < 0 || blocks < 0 || lba + blocks > this.blockCount) throw new Error(`read of ${blocks} blocks at ${lba} is beyond the medium`);
     return Buffer.from(this.bytes.subarray(lba * this.blockSize, (lba + blocks) * this.blockSize));
   }

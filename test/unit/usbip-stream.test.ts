@@ -18,11 +18,14 @@ function cmdSubmit(seqnum: number, direction: Direction, ep: number, data: Buffe
   });
 }
 
-/** Everything `stream` yields when `bytes` arrive `step` bytes at a time. */
+/** Everything `stream` yields when `bytes` arrive `step` bytes at a time, each piece in memory of its own (so joined). */
 function drip<M>(stream: { write(c: Uint8Array): void; read(): M | null }, bytes: Buffer, step: number): M[] {
   const out: M[] = [];
   for (let o = 0; o < bytes.length; o += step) {
-    stream.write(bytes.subarray(o, o + step));
+    const piece = bytes.subarray(o, o + step);
+    const own = Buffer.alloc(piece.length); // not Buffer.from: pooled copies may lie side by side, and be held as one
+    piece.copy(own);
+    stream.write(own);
     for (let m = stream.read(); m !== null; m = stream.read()) out.push(m);
   }
   return out;
@@ -122,5 +125,49 @@ t.test('messages held behind one another are not copied again: a view of the chu
   t.same(Buffer.from(mb.data), Buffer.alloc(3000, 2), 'the second: joined from the two chunks it spans');
   t.equal(mc.data.buffer, chunks[2].buffer, 'the third: a view of its own chunk, not copied with the others');
   t.equal(s.read(), null);
+  t.equal(s.buffered, 0);
+});
+
+t.test('chunks that go on where the one before ended in the same memory (one slab read into) are held as one view, never joined', async (t) => {
+  const s = new UsbipReplyStream(() => Direction.in);
+  s.write(encodeImportReply(OpStatus.ok, {
+    path: '/sys/devices/platform/bmcfleet/usb1/1-2', busid: '1-2', busnum: 1, devnum: 3, speed: 3, idVendor: 0x046b, idProduct: 0xff31,
+    bcdDevice: 0x100, deviceClass: 0, deviceSubClass: 0, deviceProtocol: 0, configurationValue: 1, numConfigurations: 1, numInterfaces: 1,
+  }));
+  t.match(s.read(), { kind: 'import-reply', status: OpStatus.ok });
+  const data = Buffer.alloc(200_000);
+  for (let i = 0; i < data.length; i++) data[i] = i % 251;
+  const header = encodeUrbHeader({
+    kind: 'ret-submit', seqnum: 5, devid: 0, direction: Direction.in, ep: 0, status: 0, actualLength: data.length,
+    startFrame: 0, numberOfPackets: 0, errorCount: 0, data, iso: [],
+  });
+  const slab = Buffer.alloc(header.length + data.length + 100);
+  header.copy(slab);
+  data.copy(slab, header.length);
+  const wire = slab.subarray(0, header.length + data.length);
+  const cuts = [0, 10, 48, 70_000, 150_000, wire.length]; // as socket reads end: in the header, after it, in the data
+  for (let i = 1; i < cuts.length; i++) {
+    if (i > 1) {
+      t.equal(s.read(), null, `${cuts[i - 1]} bytes in: not yet whole`);
+      t.equal(s.missing, cuts[i - 1] < 48 ? 0 : wire.length - cuts[i - 1], 'what is missing, once the header says');
+    }
+    s.write(wire.subarray(cuts[i - 1], cuts[i]));
+  }
+  const m = s.read() as RetSubmit;
+  t.match(m, { kind: 'ret-submit', seqnum: 5, actualLength: data.length });
+  t.equal(m.data.buffer, slab.buffer, 'the data is a view of the slab, not a copy');
+  t.equal(s.longest, wire.length, 'the longest message so far');
+  t.equal(s.missing, 0, 'nothing under way');
+  t.equal(m.data.byteOffset, slab.byteOffset + header.length);
+  t.same(Buffer.from(m.data), data, 'every byte');
+  // a gap (the next chunk not where the last ended) is held apart, and the message joined as before
+  const gapped = Buffer.alloc(wire.length + 1);
+  wire.copy(gapped, 0, 0, 1000);
+  wire.copy(gapped, 1001, 1000);
+  s.write(gapped.subarray(0, 1000));
+  s.write(gapped.subarray(1001));
+  const m2 = s.read() as RetSubmit;
+  t.not(m2.data.buffer, gapped.buffer, 'not contiguous: joined into memory of its own');
+  t.same(Buffer.from(m2.data), data);
   t.equal(s.buffered, 0);
 });
