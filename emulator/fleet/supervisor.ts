@@ -23,17 +23,6 @@ import type { LogSink } from '../../runtime/log.js';
 
 const SHARD_MAIN = join(dirname(fileURLToPath(import.meta.url)), 'shard-main.js');
 /**
- * V8's young generation in a shard process, at most 2 MB a semi-space (V8's own default grows to 16 MB). A shard's
- * long-lived state (its BMCs) is built once at start; after that it allocates per datagram and per connection, all
- * short-lived. At 16 MB the young generation held 32 MB a shard from the start on, and shrank to 1 MB only when V8
- * judged the process idle, at no time one can predict: 6 KB a BMC of a 10,000-BMC fleet's RSS came and went with it
- * (bench/redfish.bench.ts). With 2 MB it stays 4 MB, and the garbage of a burst of TLS handshakes, promoted to the old
- * generation either way, grows it fast enough to be collected during the burst instead of staying until the next
- * full collection, which an idle shard may never make (docs-draft/redfish-memory.md has the figures). Put before the
- * parent's own flags: a --max-semi-space-size given to bmcfleet itself wins.
- */
-const SHARD_EXEC_ARGV = ['--max-semi-space-size=2'];
-/**
  * Restart backoff: a shard that dies is started again at once; if its new process dies within STABLE_MS of starting,
  * the next start waits FIRST_BACKOFF_MS, then twice as long after each further quick death, up to MAX_BACKOFF_MS.
  * A process that lived STABLE_MS starts the count over.
@@ -391,9 +380,7 @@ export class Supervisor implements ShardRouter {
   /** Starts a process for `s`; resolves when it serves, rejects if it fails first (its exit then restarts it, unless it was the first start). */
   private launch(s: ShardHandle): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = fork(this.options.shardMain ?? SHARD_MAIN, [], {
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [...SHARD_EXEC_ARGV, ...process.execArgv],
-      });
+      const child = fork(this.options.shardMain ?? SHARD_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
       s.child = child;
       s.bound = 0;
       s.startedAt = this.clock.now();
