@@ -48,7 +48,12 @@ export class HttpsClient {
         res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks), headers: res.headers, socket }));
         res.on('error', reject);
       });
-      req.on('error', reject);
+      // which request failed, and when: a bare "socket hang up" names neither
+      const sent = performance.now();
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        const where = `${method} https://${target.host}:${target.port}${target.path} from ${target.localAddress ?? 'any'}, ${Math.round(performance.now() - sent)} ms after sending`;
+        reject(Object.assign(new Error(`${where}: ${err.message}`, { cause: err }), { code: err.code }));
+      });
       req.end(body);
     });
   }
