@@ -7,18 +7,21 @@ import type { Socket } from 'node:net';
 /** The least room a read is given (Node's own read size), and what a new slab holds past the largest message. */
 const MIN_ROOM = 64 * 1024;
 /**
- * Messages shorter than this are read as Node reads them: a buffer a read, kept by nothing here once read. A slab
+ * Messages shorter than this are read as Node reads them: into one buffer shared by every connection (Node reads
+ * into it and calls back at once), each read copied out at its own length, so nothing is kept between reads. A slab
  * stays with its connection between reads, which for 120 KiB READs (what a Linux host sends) cost more memory
- * (1,000 hosts reading: +150 MB) than the one join of each READ's data it saves (about a tenth of the host's CPU).
+ * (1,000 hosts reading: +150 MB) than the one join of each READ's data it saves (about a tenth of the host's CPU);
+ * and a 64 KiB buffer a read, kept by its bytes until they are used, cost 1,000 hosts a third of their throughput.
  */
 export const SLAB_FROM = 256 * 1024;
-/** A read of fewer bytes than this is copied out of its buffer, so a short message does not hold 64 KiB. */
-const COPY_BELOW = 4 * 1024;
-const EMPTY = Buffer.allocUnsafe(0);
+/** Where every connection's short-message reads go, each copied out before the next read. */
+const SHARED_ROOM = Buffer.allocUnsafe(MIN_ROOM);
 
 export class ReceiveSlab {
   private slab = Buffer.allocUnsafe(0);
   private used = 0;
+  /** The last room() was the shared one (short messages). */
+  private shared = false;
   private readonly largestMessage: () => number;
 
   /** `largestMessage`: the most bytes one message may take now; a read starts only where that many fit. */
@@ -33,10 +36,10 @@ export class ReceiveSlab {
   room(): Buffer {
     const need = Math.max(MIN_ROOM, this.largestMessage());
     if (need < SLAB_FROM) {
-      this.slab = Buffer.allocUnsafe(MIN_ROOM); // dropped by took(): nothing kept between reads
-      this.used = 0;
-      return this.slab;
+      this.shared = true;
+      return SHARED_ROOM;
     }
+    this.shared = false;
     if (this.slab.length - this.used < need) {
       this.slab = Buffer.allocUnsafe(need + MIN_ROOM);
       this.used = 0;
@@ -46,13 +49,7 @@ export class ReceiveSlab {
 
   /** The `n` bytes the last read put at the start of room(), as a view; the room moves past them. */
   took(n: number): Buffer {
-    if (this.slab.length < SLAB_FROM) {
-      // a read buffer of its own (room() for short messages): not kept here; a short read is copied out of it
-      const chunk = n < COPY_BELOW ? Buffer.from(this.slab.subarray(0, n)) : this.slab.subarray(0, n);
-      this.slab = EMPTY;
-      this.used = 0;
-      return chunk;
-    }
+    if (this.shared) return Buffer.from(SHARED_ROOM.subarray(0, n)); // the next read, any connection's, writes over it
     const chunk = this.slab.subarray(this.used, this.used + n);
     this.used += n;
     return chunk;
