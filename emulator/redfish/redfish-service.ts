@@ -30,6 +30,12 @@ import type { RedfishAnswer } from './route.js';
  */
 const MAX_TLS_CONTEXTS = 64;
 const HEADERS_TIMEOUT_MS = 10_000;
+/**
+ * A TLS handshake not done in this long ends its connection. The headers' clock starts only once it is done: counted
+ * from the accept, a shard that could not run for 10 s (a busy machine, thousands of first contacts each making a
+ * certificate) closed connections whose clients had sent their handshake and request at once, as it came back.
+ */
+const HANDSHAKE_TIMEOUT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 /** A connection in the middle of a request (or its answer not read) with no traffic this long is closed. */
 const IDLE_TIMEOUT_MS = 60_000;
@@ -110,6 +116,8 @@ export class RedfishService {
   private readonly forget: (this: Socket) => void;
   private readonly maxBodyBytes: number;
   private pushesReading = 0;
+  /** TLS connections whose handshake is not done yet: the HTTP server does not know them until it is. */
+  private readonly handshaking = new Set<Socket>();
 
   constructor(o: RedfishServiceOptions) {
     this.config = o.config;
@@ -148,11 +156,25 @@ export class RedfishService {
     const admission = this.connections.admit(stream, ip, source);
     if (admission.admitted) admission.evicted?.destroy(); // always admitted: refusal() said so just now
     stream.once('close', this.forget);
-    this.server.emit('connection', stream);
+    if (stream === socket) this.server.emit('connection', stream);
+    else this.afterHandshake(stream);
     socket.resume();
   }
 
+  /** Hands a TLS connection to the HTTP server once its handshake is done (its request may be waiting in it already). */
+  private afterHandshake(stream: Socket): void {
+    this.handshaking.add(stream);
+    const timer = this.clock.setTimeout(() => stream.destroy(), HANDSHAKE_TIMEOUT_MS);
+    stream.once('close', () => { timer.cancel(); this.handshaking.delete(stream); });
+    stream.once('secure', () => {
+      timer.cancel();
+      this.handshaking.delete(stream);
+      this.server.emit('connection', stream);
+    });
+  }
+
   close(): void {
+    for (const stream of this.handshaking) stream.destroy();
     this.server.closeAllConnections();
     this.server.close();
   }
