@@ -208,3 +208,23 @@ t.test('a TLS context dropped from the cache (its memory freed at once) leaves t
   kept.destroy();
   again.destroy();
 });
+
+t.test('over TLS: a connection whose handshake is not done in 30 s (on the service clock) is closed; one that is done is not', async (t) => {
+  const { clock, port } = await serve(t, { config: { ...CONFIG, tls: true } });
+  const silent = await rawConnection(port); // connects and never sends a ClientHello
+  let silentClosed = false;
+  void silent.closed.then(() => { silentClosed = true; });
+  const secure = await new Promise<TLSSocket>((resolve) => {
+    const socket = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => resolve(socket));
+    socket.on('error', () => {});
+  });
+  clock.advance(29_999);
+  await sleep(100);
+  t.notOk(silentClosed, 'still open just before the bound');
+  clock.advance(1);
+  // the service's own bound closes it as its clock reaches 30 s: not Node's headers check, 10 s of real time later
+  const closedSoon = await Promise.race([silent.closed.then(() => true), sleep(2_000).then(() => false)]);
+  t.ok(closedSoon, 'closed at 30 s without a handshake');
+  t.notOk(secure.destroyed, 'the connection whose handshake was done stays open');
+  secure.destroy();
+});
