@@ -1,7 +1,7 @@
 // A socket's reads go one after another into a slab (net.Socket `onread` with a buffer function) instead of a fresh
-// 64 KiB buffer each, while the messages are long (SLAB_FROM and more, e.g. 1 MiB READs' data): bytes that arrive in several reads lie side by side in memory, so a framer can take a message
-// that spans them as one view instead of joining copies, and one read takes whatever the kernel holds up to the
-// slab's free room. Each chunk is a view of the slab, never overwritten: the slab is freed once no view is left.
+// 64 KiB buffer each, while the messages are long (SLAB_FROM and more, e.g. 1 MiB READs' data): bytes that arrive in
+// several reads lie side by side in memory, so a framer can take a message that spans them as one view instead of
+// joining copies, and one read takes whatever the kernel holds up to the slab's free room. Each chunk is a view of the slab, never overwritten: the slab is freed once no view is left.
 import type { Socket } from 'node:net';
 
 /** The least room a read is given (Node's own read size), and what a new slab holds past the largest message. */
@@ -16,9 +16,10 @@ const MIN_ROOM = 64 * 1024;
 export const SLAB_FROM = 256 * 1024;
 /** Where every connection's short-message reads go, each copied out before the next read. */
 const SHARED_ROOM = Buffer.allocUnsafe(MIN_ROOM);
+const EMPTY = Buffer.allocUnsafe(0);
 
 export class ReceiveSlab {
-  private slab = Buffer.allocUnsafe(0);
+  private slab = EMPTY;
   private used = 0;
   /** The last room() was the shared one (short messages). */
   private shared = false;
@@ -37,6 +38,8 @@ export class ReceiveSlab {
     const need = Math.max(MIN_ROOM, this.largestMessage());
     if (need < SLAB_FROM) {
       this.shared = true;
+      this.slab = EMPTY; // back to short messages: a slab kept here would only hold memory
+      this.used = 0;
       return SHARED_ROOM;
     }
     this.shared = false;
