@@ -48,7 +48,7 @@ t.test('a handshake and request sent while the shard was stopped 11 s are answer
   process.kill(shard, 'SIGSTOP');
   let stopped = true;
   t.teardown(() => { if (stopped) process.kill(shard, 'SIGCONT'); });
-  const client = tls.connect({ socket: raw, ca: readFileSync(join(dir, 'redfish-ca.pem')) , checkServerIdentity: () => undefined });
+  const client = tls.connect({ socket: raw, ca: readFileSync(join(dir, 'redfish-ca.pem')), checkServerIdentity: () => undefined });
   client.write(`GET /redfish/v1/ HTTP/1.1\r\nHost: ${BMC}\r\nConnection: close\r\n\r\n`);
   let answer = '';
   client.on('data', (d: Buffer) => { answer += d.toString(); });
