@@ -8,7 +8,6 @@
 import net from 'node:net';
 import { systemClock, type Clock } from '../../runtime/clock.js';
 import { formatHostPort } from '../../runtime/host-port.js';
-import { slabReads } from '../../runtime/receive-slab.js';
 import { batchWrites } from '../../runtime/write-batch.js';
 import { DecodeError } from '../../protocols/errors.js';
 import { UrbStatus } from '../../protocols/usb-mass-storage/usb-function.js';
@@ -66,8 +65,10 @@ export class UsbipTimeoutError extends Error {
 export interface Transfer {
   ep: number;
   direction: Direction;
-  /** IN: the buffer size asked for. Ignored for OUT. */
+  /** IN: the buffer size asked for (default: `buffer`'s length). Ignored for OUT. */
   length?: number;
+  /** IN: the transfer buffer, where the data lands as it is read (default: a new one of `length` bytes). */
+  buffer?: Uint8Array;
   data?: Uint8Array;
   /** The 8-byte SETUP packet of a control transfer (endpoint 0). */
   setup?: Uint8Array;
@@ -81,6 +82,8 @@ export interface Submitted {
 
 interface Waiting {
   direction: Direction;
+  /** An IN URB's transfer buffer; dropped once the caller stopped waiting (its memory is the caller's again). */
+  buffer: Uint8Array | undefined;
   /** Null once the caller stopped waiting (timed out): the answer is read and dropped. */
   settle: ((m: UrbReplyMessage | Error) => void) | null;
 }
@@ -106,15 +109,17 @@ function within<T>(clock: Clock, ms: number, what: string, promise: Promise<T>, 
   });
 }
 
-/**
- * With `stream` (an import): reads go into slabs with room for the rest of the message under way, or for one as long
- * as the longest so far, which then arrives as one piece of memory. The room for a read is set before the read it
- * follows is handled (and so before the URBs that answer asks for are sent): hence the longest so far, not those due.
- */
+/** With `stream` (an import): each read goes where the stream's room() says, once the read before it was handled. */
 async function connect(o: UsbipClientOptions, r: Resolved, stream?: UsbipReplyStream): Promise<net.Socket> {
   const socket = net.connect({
     host: o.host, port: o.port ?? USBIP_PORT, localAddress: o.localAddress,
-    onread: stream === undefined ? undefined : slabReads(() => stream.missing || stream.longest),
+    onread: stream === undefined ? undefined : {
+      buffer: () => stream.room(),
+      callback(this: net.Socket, n: number, room: Uint8Array) {
+        this.emit('data', room.subarray(0, n));
+        return true; // keep reading, as a 'data' listener does
+      },
+    },
   });
   socket.setNoDelay(true); // as usbip_net_tcp_connect does
   const connected = new Promise<void>((resolve, reject) => {
@@ -169,7 +174,7 @@ export class UsbipClient {
   static async import(options: UsbipClientOptions & { busid: string }): Promise<UsbipClient> {
     const r = resolved(options);
     const waiting = new Map<number, Waiting>();
-    const stream = new UsbipReplyStream((seqnum) => waiting.get(seqnum)?.direction);
+    const stream = new UsbipReplyStream((seqnum) => waiting.get(seqnum)?.direction, {}, (seqnum) => waiting.get(seqnum)?.buffer);
     const socket = await connect(options, r, stream);
     try {
       const reply = await opExchange(socket, stream, encodeImportRequest(options.busid), r, `OP_REQ_IMPORT ${options.busid}`);
@@ -200,14 +205,17 @@ export class UsbipClient {
   submit(t: Transfer): Submitted {
     const seqnum = this.take();
     const data = t.direction === Direction.out ? t.data ?? new Uint8Array(0) : new Uint8Array(0);
+    const length = t.direction === Direction.out ? data.length : t.length ?? t.buffer?.length ?? 0;
+    const buffer = t.direction === Direction.out || length === 0 ? undefined : t.buffer ?? Buffer.allocUnsafe(length);
+    if (buffer !== undefined && buffer.length < length) throw new RangeError(`a transfer buffer of ${buffer.length} bytes for ${length} asked`);
     const header = encodeUrbHeader({
       kind: 'cmd-submit', seqnum, devid: this.devid, direction: t.direction, ep: t.ep,
       transferFlags: t.transferFlags ?? 0,
-      transferBufferLength: t.direction === Direction.out ? data.length : t.length ?? 0,
+      transferBufferLength: length,
       startFrame: 0, numberOfPackets: 0, interval: 0, // PEERS.md: 0 for non-ISO transfers
       setup: t.setup ?? new Uint8Array(8), data, iso: [],
     });
-    const result = this.send(seqnum, t.direction, data.length > 0 ? [header, data] : [header], `CMD_SUBMIT ${seqnum}`) as Promise<RetSubmit>;
+    const result = this.send(seqnum, t.direction, buffer, data.length > 0 ? [header, data] : [header], `CMD_SUBMIT ${seqnum}`) as Promise<RetSubmit>;
     return { seqnum, result };
   }
 
@@ -232,7 +240,7 @@ export class UsbipClient {
   async unlink(seqnum: number): Promise<RetUnlink> {
     const own = this.take();
     const header = encodeUrbHeader({ kind: 'cmd-unlink', seqnum: own, devid: this.devid, direction: Direction.out, ep: 0, unlinkSeqnum: seqnum });
-    const reply = await this.send(own, Direction.out, [header], `CMD_UNLINK ${seqnum}`) as RetUnlink;
+    const reply = await this.send(own, Direction.out, undefined, [header], `CMD_UNLINK ${seqnum}`) as RetUnlink;
     const victim = this.waiting.get(seqnum);
     if (reply.status === UrbStatus.unlinked && victim) {
       this.waiting.delete(seqnum);
@@ -256,15 +264,19 @@ export class UsbipClient {
     return seqnum;
   }
 
-  private send(seqnum: number, direction: Direction, parts: Uint8Array[], what: string): Promise<UrbReplyMessage> {
+  private send(seqnum: number, direction: Direction, buffer: Uint8Array | undefined, parts: Uint8Array[], what: string): Promise<UrbReplyMessage> {
     const answered = new Promise<UrbReplyMessage>((resolve, reject) => {
-      this.waiting.set(seqnum, { direction, settle: (m) => (m instanceof Error ? reject(m) : resolve(m)) });
+      this.waiting.set(seqnum, { direction, buffer, settle: (m) => (m instanceof Error ? reject(m) : resolve(m)) });
     });
     batchWrites(this.socket); // a command's CBW, data and CSW URBs, sent together, leave together
     for (const p of parts) this.socket.write(p);
     return within(this.r.clock, this.r.timeoutMs, what, answered, () => {
       const w = this.waiting.get(seqnum);
-      if (w) w.settle = null; // the answer may still come: read and dropped
+      if (w) {
+        w.settle = null; // the answer may still come: read and dropped, and not into the caller's buffer
+        w.buffer = undefined;
+        this.stream.forget(seqnum);
+      }
     });
   }
 

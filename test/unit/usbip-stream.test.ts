@@ -147,17 +147,12 @@ t.test('chunks that go on where the one before ended in the same memory (one sla
   const wire = slab.subarray(0, header.length + data.length);
   const cuts = [0, 10, 48, 70_000, 150_000, wire.length]; // as socket reads end: in the header, after it, in the data
   for (let i = 1; i < cuts.length; i++) {
-    if (i > 1) {
-      t.equal(s.read(), null, `${cuts[i - 1]} bytes in: not yet whole`);
-      t.equal(s.missing, cuts[i - 1] < 48 ? 0 : wire.length - cuts[i - 1], 'what is missing, once the header says');
-    }
+    if (i > 1) t.equal(s.read(), null, `${cuts[i - 1]} bytes in: not yet whole`);
     s.write(wire.subarray(cuts[i - 1], cuts[i]));
   }
   const m = s.read() as RetSubmit;
   t.match(m, { kind: 'ret-submit', seqnum: 5, actualLength: data.length });
   t.equal(m.data.buffer, slab.buffer, 'the data is a view of the slab, not a copy');
-  t.equal(s.longest, wire.length, 'the longest message so far');
-  t.equal(s.missing, 0, 'nothing under way');
   t.equal(m.data.byteOffset, slab.byteOffset + header.length);
   t.same(Buffer.from(m.data), data, 'every byte');
   // a gap (the next chunk not where the last ended) is held apart, and the message joined as before
@@ -170,4 +165,143 @@ t.test('chunks that go on where the one before ended in the same memory (one sla
   t.not(m2.data.buffer, gapped.buffer, 'not contiguous: joined into memory of its own');
   t.same(Buffer.from(m2.data), data);
   t.equal(s.buffered, 0);
+});
+
+/** A stream past a granted import, its IN URBs' transfer buffers by seqnum. */
+function importedStream(buffers: Map<number, Uint8Array>): UsbipReplyStream {
+  const s = new UsbipReplyStream(() => Direction.in, {}, (seq) => buffers.get(seq));
+  s.write(encodeImportReply(OpStatus.ok, {
+    path: '/sys/devices/platform/bmcfleet/usb1/1-1', busid: '1-1', busnum: 1, devnum: 2, speed: 3, idVendor: 0x046b, idProduct: 0xff20,
+    bcdDevice: 0x100, deviceClass: 0, deviceSubClass: 0, deviceProtocol: 0, configurationValue: 1, numConfigurations: 1, numInterfaces: 1,
+  }));
+  s.read();
+  return s;
+}
+
+function retSubmit(seqnum: number, data: Buffer): Buffer {
+  return encodeUrb({ kind: 'ret-submit', seqnum, devid: 0, direction: Direction.out, ep: 0, status: 0, actualLength: data.length, startFrame: 0, numberOfPackets: 0, errorCount: 0, data, iso: [] });
+}
+
+/** Reads `wire` as a socket would: each read into room(), at most `step` bytes; every message out. */
+function readThroughRoom(s: UsbipReplyStream, wire: Buffer, step: number): RetSubmit[] {
+  const out: RetSubmit[] = [];
+  for (let at = 0; at < wire.length;) {
+    const room = s.room();
+    const n = Math.min(step, room.length, wire.length - at);
+    wire.copy(room, 0, at, at + n);
+    at += n;
+    s.write(room.subarray(0, n));
+    for (let m = s.read(); m !== null; m = s.read()) out.push(m as RetSubmit);
+  }
+  return out;
+}
+
+t.test('IN data is read into its URB\'s own transfer buffer: room() is the rest of it once the header is in', async (t) => {
+  const target = Buffer.alloc(300_000);
+  const s = importedStream(new Map([[7, target]]));
+  const data = Buffer.alloc(200_000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 13) % 256;
+  const csw = Buffer.from('55534253070000000000000000', 'hex');
+  const wire = Buffer.concat([retSubmit(6, Buffer.alloc(0)), retSubmit(7, data), retSubmit(8, csw)]);
+  const first = s.room();
+  wire.copy(first, 0, 0, 48 + 48 + 1000); // a read that brings one whole message, the next one's header and some of its data
+  s.write(first.subarray(0, 48 + 48 + 1000));
+  t.match(s.read(), { kind: 'ret-submit', seqnum: 6, actualLength: 0 });
+  t.equal(s.read(), null, 'the data is not all in yet');
+  const room = s.room();
+  t.equal(room.buffer, target.buffer, 'the next read goes into the transfer buffer');
+  t.equal(room.byteOffset, target.byteOffset + 1000, 'right after the data that came with the header');
+  t.equal(room.length, data.length - 1000, 'and no further than the data');
+  wire.copy(room, 0, 96 + 1000, 96 + data.length);
+  s.write(room);
+  const m = s.read() as RetSubmit;
+  t.match(m, { kind: 'ret-submit', seqnum: 7, actualLength: data.length });
+  t.equal(m.data.buffer, target.buffer, 'the data is a view of the transfer buffer');
+  t.equal(m.data.byteOffset, target.byteOffset);
+  t.same(Buffer.from(m.data), data, 'every byte');
+  t.equal(s.read(), null);
+  t.equal(s.room().buffer, first.buffer, 'then the shared room again');
+});
+
+t.test('bytes read into the shared room are copied out before the next read; what is handed out never views it', async (t) => {
+  const s = importedStream(new Map());
+  const s2 = importedStream(new Map());
+  const csw = Buffer.from('55534253090000000000000000', 'hex');
+  const wire = retSubmit(9, csw);
+  const room = s.room();
+  wire.copy(room, 0, 0, 30); // half a header
+  s.write(room.subarray(0, 30));
+  t.equal(s.read(), null);
+  const next = s.room(); // asked for as soon as the read before is handled (net.Socket's onread)
+  const other = s2.room();
+  t.equal(other.buffer, room.buffer, 'every connection reads into the same room');
+  other.fill(0xee); // another connection's read, before this one's next
+  wire.copy(next, 0, 30);
+  s.write(next.subarray(0, wire.length - 30));
+  const m = s.read() as RetSubmit;
+  t.match(m, { kind: 'ret-submit', seqnum: 9, actualLength: 13 }, 'the half header held was copied out before the other read');
+  const dataWire = encodeUrb({ kind: 'ret-submit', seqnum: 3, devid: 0, direction: Direction.out, ep: 0, status: 0, actualLength: 13, startFrame: 0, numberOfPackets: 0, errorCount: 0, data: csw, iso: [] });
+  const streamIn = new UsbipReplyStream(() => Direction.in); // no transfer buffers: data into memory of its own
+  streamIn.write(encodeImportReply(OpStatus.ok, {
+    path: '/sys/devices/platform/bmcfleet/usb1/1-1', busid: '1-1', busnum: 1, devnum: 2, speed: 3, idVendor: 0x046b, idProduct: 0xff20,
+    bcdDevice: 0x100, deviceClass: 0, deviceSubClass: 0, deviceProtocol: 0, configurationValue: 1, numConfigurations: 1, numInterfaces: 1,
+  }));
+  streamIn.read();
+  const r2 = streamIn.room();
+  dataWire.copy(r2);
+  streamIn.write(r2.subarray(0, dataWire.length));
+  const withData = streamIn.read() as RetSubmit;
+  t.not(withData.data.buffer, r2.buffer, 'data decoded from the shared room is a copy');
+  r2.fill(0);
+  t.same(Buffer.from(withData.data), csw, 'and stays as it came');
+});
+
+t.test('however reads fall, every message whole and every byte of data in its own transfer buffer', async (t) => {
+  const buffers = new Map<number, Uint8Array>();
+  const datas: Buffer[] = [];
+  const parts: Buffer[] = [];
+  for (let seq = 1; seq <= 30; seq++) {
+    const d = Buffer.alloc((seq * 7919) % 70_000);
+    for (let i = 0; i < d.length; i++) d[i] = (seq + i) % 251;
+    datas.push(d);
+    if (seq % 3 !== 0) buffers.set(seq, Buffer.alloc(70_000)); // every third: no buffer given (data into the stream's memory)
+    parts.push(retSubmit(seq, d));
+  }
+  const wire = Buffer.concat(parts);
+  for (const step of [7, 47, 49, 1000, 65_536]) { // (1-byte reads of data with no buffer: 70,000 parts, each shifted off in turn)
+    for (const b of buffers.values()) (b as Buffer).fill(0);
+    const got = readThroughRoom(importedStream(buffers), wire, step);
+    t.equal(got.length, 30, `${step}-byte reads: 30 messages`);
+    t.ok(got.every((m, i) => Buffer.from(m.data).equals(datas[i])), 'every byte of each');
+    t.ok(got.every((m) => !buffers.has(m.seqnum) || m.data.length === 0 || m.data.buffer === buffers.get(m.seqnum)!.buffer), 'in its transfer buffer, where it had one');
+  }
+});
+
+t.test('a URB forgotten while its data comes (its caller gave up): the rest goes to the stream\'s own memory', async (t) => {
+  const target = Buffer.alloc(10_000);
+  const s = importedStream(new Map([[4, target]]));
+  const data = Buffer.alloc(10_000, 0x42);
+  const wire = retSubmit(4, data);
+  const room = s.room();
+  wire.copy(room, 0, 0, 48 + 100);
+  s.write(room.subarray(0, 148));
+  t.equal(s.read(), null);
+  s.forget(4);
+  const rest = s.room();
+  t.not(rest.buffer, target.buffer, 'no longer the caller\'s memory');
+  wire.copy(rest, 0, 148);
+  s.write(rest.subarray(0, wire.length - 148));
+  const m = s.read() as RetSubmit;
+  t.same(Buffer.from(m.data), data, 'the message still comes whole, to be dropped');
+  t.ok(target.subarray(100).every((x) => x === 0), 'the caller\'s buffer was not written after it gave up');
+});
+
+t.test('more data than the transfer buffer holds: decoded from the bytes held, for the caller to refuse', async (t) => {
+  const target = Buffer.alloc(100);
+  const s = importedStream(new Map([[5, target]]));
+  const data = Buffer.alloc(150, 7);
+  const got = readThroughRoom(s, retSubmit(5, data), 64);
+  t.equal(got.length, 1);
+  t.equal(got[0].data.length, 150, 'all 150 bytes, not cut to the buffer');
+  t.not(got[0].data.buffer, target.buffer);
 });
