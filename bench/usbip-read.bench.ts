@@ -11,6 +11,8 @@
 //      Linux uses for a SuperSpeed device, or this one after `echo 2048 > .../max_sectors`); each one command at a
 //      time (CBW, data, CSW one after another as Linux usb-storage sends them, or queued behind the CBW) and with
 //      read-ahead (4 more READs in flight, their URBs sent behind the one in progress). Goal: >= 50% of raw TCP.
+//      Each READ's data is read into one buffer the host reuses, as a kernel reads into its page cache and an
+//      installer into its own buffer; one variant reads each READ into new memory instead, for what that costs.
 //   2. 1,000 hosts, each attached to its own BMC's CD-ROM, all holding the same 64 MiB image from an HTTP server
 //      (node:http in this process, counting the bytes it sends: the backing), read it whole at once in 120 KiB
 //      READs: aggregate throughput, bytes read from the backing (goal: one image's worth), RSS of the fleet's shard.
@@ -50,12 +52,13 @@ const READ_AHEAD = 4;
  * many READs it sends ahead of the one asked for (each command's three URBs at once, behind the one in progress).
  */
 const VARIANTS = [
-  { maxTransferBytes: LINUX_TRANSFER, queued: false, readAhead: 0 },
-  { maxTransferBytes: LINUX_TRANSFER, queued: true, readAhead: 0 },
-  { maxTransferBytes: LARGE_TRANSFER, queued: false, readAhead: 0 },
-  { maxTransferBytes: LARGE_TRANSFER, queued: true, readAhead: 0 },
-  { maxTransferBytes: LINUX_TRANSFER, queued: true, readAhead: READ_AHEAD },
-  { maxTransferBytes: LARGE_TRANSFER, queued: true, readAhead: READ_AHEAD },
+  { maxTransferBytes: LINUX_TRANSFER, queued: false, readAhead: 0, newMemory: false },
+  { maxTransferBytes: LINUX_TRANSFER, queued: true, readAhead: 0, newMemory: false },
+  { maxTransferBytes: LARGE_TRANSFER, queued: false, readAhead: 0, newMemory: false },
+  { maxTransferBytes: LARGE_TRANSFER, queued: true, readAhead: 0, newMemory: false },
+  { maxTransferBytes: LINUX_TRANSFER, queued: true, readAhead: READ_AHEAD, newMemory: false },
+  { maxTransferBytes: LARGE_TRANSFER, queued: true, readAhead: READ_AHEAD, newMemory: false },
+  { maxTransferBytes: LARGE_TRANSFER, queued: true, readAhead: READ_AHEAD, newMemory: true },
 ] as const;
 const FIRST_BMC = '127.59.0.1';
 const SOURCE_ADDRESS = '127.59.250.1';
@@ -114,11 +117,14 @@ function readyPort(child: ChildProcess): Promise<number> {
   });
 }
 
-/** Reads the whole medium from start to end in `blocksPerRead` READs; checks the first and last byte of each. */
-async function readThrough(disk: VirtualMediaDisk, blocksPerRead: number): Promise<number> {
+/**
+ * Reads the whole medium from start to end in `blocksPerRead` READs, into `into` (reused) or, without it, each into new
+ * memory; checks the first and last byte of each.
+ */
+async function readThrough(disk: VirtualMediaDisk, blocksPerRead: number, into?: Buffer): Promise<number> {
   let bytes = 0;
   for (let lba = 0; lba < disk.blockCount; lba += blocksPerRead) {
-    const data = await disk.read(lba, Math.min(blocksPerRead, disk.blockCount - lba));
+    const data = await disk.read(lba, Math.min(blocksPerRead, disk.blockCount - lba), into);
     const at = lba * BLOCK;
     if (data[0] !== image[at] || data[data.length - 1] !== image[at + data.length - 1]) throw new Error(`self-check failed: a read at block ${lba}`);
     bytes += data.length;
@@ -147,7 +153,8 @@ async function each<T, R>(items: readonly T[], concurrency: number, job: (item: 
   return out;
 }
 
-interface Variant { maxTransferBytes: number; queued: boolean; readAhead: number }
+/** `newMemory`: each READ into new memory, not into one buffer the host reuses. */
+interface Variant { maxTransferBytes: number; queued: boolean; readAhead: number; newMemory: boolean }
 
 interface Trial {
   rawTcpMbPerSec: number;
@@ -172,8 +179,9 @@ async function singleHost(api: Api, ip: string, port: number, file: string, v: V
   const disk = await VirtualMediaDisk.attach({ bmc: ip, port, drive: DriveKind.cdrom, ...v, timeoutMs: 60_000 });
   try {
     const per = v.maxTransferBytes / BLOCK;
+    const into = v.newMemory ? undefined : Buffer.alloc(v.maxTransferBytes);
     const f0 = performance.now();
-    await readThrough(disk, per);
+    await readThrough(disk, per, into);
     const firstSeconds = (performance.now() - f0) / 1000;
     let passes = 0;
     let bytes = 0;
@@ -181,7 +189,7 @@ async function singleHost(api: Api, ip: string, port: number, file: string, v: V
     const shard0 = treeCpuSeconds([shardPid]);
     const w0 = performance.now();
     do {
-      bytes += await readThrough(disk, per);
+      bytes += await readThrough(disk, per, into);
       passes++;
     } while (performance.now() - w0 < WARM_SECONDS * 1000);
     const seconds = (performance.now() - w0) / 1000;
@@ -241,7 +249,7 @@ function goalNote(roundTripUs: number, read2KiBUs: number, read120KiBUs: number,
 
 /** "120 KiB READs, URBs queued, read-ahead 4". */
 function describe(v: Variant): string {
-  return `${v.maxTransferBytes / 1024} KiB READs${v.queued ? ', URBs queued' : ''}${v.readAhead > 0 ? `, read-ahead ${v.readAhead}` : ''}`;
+  return `${v.maxTransferBytes / 1024} KiB READs${v.queued ? ', URBs queued' : ''}${v.readAhead > 0 ? `, read-ahead ${v.readAhead}` : ''}${v.newMemory ? ', each into new memory' : ''}`;
 }
 
 /** The trial with the median ratio (the lower middle one of an even count). */
@@ -277,7 +285,7 @@ async function manyHosts(api: Api, fleet: Fleet, ips: readonly string[], port: n
   }, 1000);
   try {
     const t0 = performance.now();
-    const delivered = await Promise.all(disks.map((d) => readThrough(d, LINUX_TRANSFER / BLOCK)));
+    const delivered = await Promise.all(disks.map((d) => readThrough(d, LINUX_TRANSFER / BLOCK, Buffer.alloc(LINUX_TRANSFER))));
     const seconds = (performance.now() - t0) / 1000;
     shardMax = Math.max(shardMax, treeRssKb([shardPid]));
     const bytesDelivered = delivered.reduce((a, b) => a + b, 0);
@@ -337,7 +345,7 @@ async function main(): Promise<void> {
     const many = await manyHosts(api, fleet, ips, port, `${server.url}/install.iso`, () => server.bytesServed);
     process.stderr.write(`  ${many.aggregateMbPerSec} MB/s in all, the server sent ${many.backingBytesRead} bytes\n`);
     const loadAverageAtEnd = Math.round(loadavg()[0] * 100) / 100;
-    const vsRaw = (transfer: number, queued: boolean, readAhead = 0) => single.find((y) => y.maxTransferBytes === transfer && y.queued === queued && y.readAhead === readAhead)!.ratio;
+    const vsRaw = (transfer: number, queued: boolean, readAhead = 0, newMemory = false) => single.find((y) => y.maxTransferBytes === transfer && y.queued === queued && y.readAhead === readAhead && y.newMemory === newMemory)!.ratio;
     // the load at the end counts this run's own two busy processes; at the start, before the fleet, only other work
     // (the 1-minute average still holds a run that ended just before: under 1.5 of 2 cores counts as idle)
     const loaded = loadAverageAtStart > 1.5;
@@ -350,7 +358,7 @@ async function main(): Promise<void> {
         imageBytes: IMAGE_BYTES, hosts: HOSTS, blockSize: BLOCK, manyHostsTransfer: LINUX_TRANSFER, shards: 1, anchorSeconds: ANCHOR_SECONDS, warmSeconds: WARM_SECONDS, rounds: ROUNDS,
         urbPerCommand: 1,
         readAhead: READ_AHEAD,
-        note: 'one data URB per READ, as Linux usb-storage over vhci_hcd (scatter-gather) sends it; not queued: CBW, data and CSW each wait for the one before (Linux); queued: the data and CSW URBs go out with the CBW; read-ahead: the host keeps that many more READs in flight (each with its three URBs) past the one asked for, as a kernel\'s readahead keeps requests queued',
+        note: 'one data URB per READ, as Linux usb-storage over vhci_hcd (scatter-gather) sends it; not queued: CBW, data and CSW each wait for the one before (Linux); queued: the data and CSW URBs go out with the CBW; read-ahead: the host keeps that many more READs in flight (each with its three URBs) past the one asked for, as a kernel\'s readahead keeps requests queued; each READ into one buffer the host reuses (its data URB read straight into it, or for READs sent ahead into buffers of the read-ahead and copied), but for the variant marked newMemory',
       },
       results: {
         singleHost: single,
@@ -371,6 +379,7 @@ async function main(): Promise<void> {
         singleHost_1MiB_queued_vs_rawTcp: vsRaw(LARGE_TRANSFER, true),
         singleHost_120KiB_readAhead_vs_rawTcp: vsRaw(LINUX_TRANSFER, true, READ_AHEAD),
         singleHost_1MiB_readAhead_vs_rawTcp: vsRaw(LARGE_TRANSFER, true, READ_AHEAD),
+        singleHost_1MiB_readAhead_newMemory_vs_rawTcp: vsRaw(LARGE_TRANSFER, true, READ_AHEAD, true),
         manyHosts_aggregate_vs_rawTcp: ratio(many.aggregateMbPerSec, raw.mbPerSec),
         manyHosts_backingBytes_vs_image: ratio(many.backingBytesRead, IMAGE_BYTES),
       },

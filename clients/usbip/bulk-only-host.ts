@@ -20,7 +20,8 @@ import { UrbStatus, type UrbOutcome } from '../../protocols/usb-mass-storage/usb
 /** The bulk endpoints and the two requests of a reset recovery; over USB/IP the requests take a round trip. */
 export interface BulkOnlyTransport {
   bulkOut(data: Buffer): Promise<UrbOutcome>;
-  bulkIn(maxLength: number): Promise<UrbOutcome>;
+  /** `into`: where the data may land (a transport over USB/IP reads it there); it may come in memory of its own instead. */
+  bulkIn(maxLength: number, into?: Buffer): Promise<UrbOutcome>;
   /** CLEAR_FEATURE(ENDPOINT_HALT) on `endpointAddress` (bit 7 set for IN). */
   clearHalt(endpointAddress: number): void | Promise<void>;
   /** Bulk-Only Mass Storage Reset (§3.1). */
@@ -35,6 +36,8 @@ export interface BotCommand {
   length?: number;
   /** Data-out: the bytes sent in the data phase (all of them, whatever `length` says). */
   out?: Buffer;
+  /** Data-in: where the data goes (at least `length` bytes); the result's data is then a view of it. */
+  into?: Buffer;
   /** dCBWTag. */
   tag: number;
   lun?: number;
@@ -85,7 +88,7 @@ export interface UrbInFlight {
 /** A transport that keeps URBs in flight and can take them back: what sending commands ahead needs. */
 export interface QueueingTransport extends BulkOnlyTransport {
   submitBulkOut(data: Buffer): UrbInFlight;
-  submitBulkIn(maxLength: number): UrbInFlight;
+  submitBulkIn(maxLength: number, into?: Buffer): UrbInFlight;
 }
 
 function isQueueing(t: BulkOnlyTransport): t is QueueingTransport {
@@ -158,7 +161,7 @@ export async function bulkOnlyTransfer(t: BulkOnlyTransport, c: BotCommand, o: T
   const length = c.length ?? c.out?.length ?? 0;
   const cbwSent = t.bulkOut(cbwOf(c, dataIn));
   const queue = o.queued === true && dataIn && length <= o.maxUrbBytes;
-  const dataAhead = queue && length > 0 ? ahead(t.bulkIn(length)) : null;
+  const dataAhead = queue && length > 0 ? ahead(t.bulkIn(length, c.into)) : null;
   const cswAhead = queue ? ahead(t.bulkIn(CSW_LENGTH)) : null;
   try {
     return await phases(t, c, o, length, cbwSent, dataAhead, cswAhead);
@@ -182,7 +185,7 @@ async function phases(t: BulkOnlyTransport, c: BotCommand, o: TransferOptions, l
   if (length > 0 && c.out === undefined) {
     for (let got = 0; got < length;) {
       const ask = Math.min(o.maxUrbBytes, length - got);
-      const d = got === 0 && dataAhead ? await dataAhead : await t.bulkIn(ask);
+      const d = got === 0 && dataAhead ? await dataAhead : await t.bulkIn(ask, c.into?.subarray(got, got + ask));
       if (d.status === UrbStatus.stall) {
         dataStalled = true;
         if (!cswAhead) await t.clearHalt(bulkIn); // a CSW URB already queued meets the halt too: cleared after it
@@ -220,8 +223,18 @@ async function phases(t: BulkOnlyTransport, c: BotCommand, o: TransferOptions, l
   if (s.status !== UrbStatus.ok || s.data === undefined) throw urbFailed('CSW', s.status);
   const csw = decodeCsw(s.data);
   if (csw.tag !== c.tag) throw new BulkOnlyError(BotHostError.invalidCsw, `CSW tag ${csw.tag} is not the CBW's ${c.tag}`);
-  const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-  return { data, pieces, dataStalled, cswStalled, csw };
+  return { data: joined(chunks, c.into), pieces, dataStalled, cswStalled, csw };
+}
+
+/** The data-in URBs' data as one buffer: in `into` when given (read there already, or copied), else joined if need be. */
+function joined(chunks: Buffer[], into: Buffer | undefined): Buffer {
+  if (into === undefined) return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  let at = 0;
+  for (const c of chunks) {
+    if (c.buffer !== into.buffer || c.byteOffset !== into.byteOffset + at) c.copy(into, at);
+    at += c.length;
+  }
+  return into.subarray(0, at);
 }
 
 /** Reset recovery (§5.3.4): Bulk-Only Mass Storage Reset, then CLEAR_FEATURE(HALT) on bulk IN and bulk OUT. */
@@ -276,9 +289,9 @@ export class BulkOnlyHost {
     this.lun = options.lun ?? 0;
   }
 
-  /** Data-in of `length` bytes (0: no data phase). */
-  commandIn(cb: Uint8Array, length: number): Promise<BotResult> {
-    return this.plain(() => this.run({ cb, length, tag: this.tag(), lun: this.lun }));
+  /** Data-in of `length` bytes (0: no data phase), into `into` when given. */
+  commandIn(cb: Uint8Array, length: number, into?: Buffer): Promise<BotResult> {
+    return this.plain(() => this.run({ cb, length, into, tag: this.tag(), lun: this.lun }));
   }
 
   /** Data-out of `data`. */
@@ -303,12 +316,12 @@ export class BulkOnlyHost {
    * command before it did not end cleanly (it was not run: ask again). Send ahead in order: the next sendAhead once
    * this one has resolved.
    */
-  async sendAhead(cb: Uint8Array, length: number): Promise<{ answer: Promise<BotResult> }> {
+  async sendAhead(cb: Uint8Array, length: number, into?: Buffer): Promise<{ answer: Promise<BotResult> }> {
     const t = this.transport;
     if (!isQueueing(t) || !this.canSendAhead(length)) throw new RangeError(`a command of ${length} bytes cannot be sent ahead on this transport`);
     while (this.plainTurns > 0 || this.holds > 0) await new Promise<void>((wake) => this.aheadWaiters.push(wake));
-    const command: BotCommand = { cb, length, tag: this.tag(), lun: this.lun };
-    const sent: SentAhead = { command, urbs: [t.submitBulkOut(cbwOf(command, true)), t.submitBulkIn(length), t.submitBulkIn(CSW_LENGTH)], takenBack: false };
+    const command: BotCommand = { cb, length, into, tag: this.tag(), lun: this.lun };
+    const sent: SentAhead = { command, urbs: [t.submitBulkOut(cbwOf(command, true)), t.submitBulkIn(length, into), t.submitBulkIn(CSW_LENGTH)], takenBack: false };
     for (const u of sent.urbs) u.outcome.catch(() => undefined); // awaited in its turn
     this.ahead.push(sent);
     return { answer: this.turns.run(() => this.finishAhead(sent)) };

@@ -70,8 +70,8 @@ export class RemoteFunction implements UsbFunction, QueueingTransport {
     return this.client.submit({ ep: this.outEp, direction: Direction.out, data }).result.then(outOutcome);
   }
 
-  bulkIn(maxLength: number): Promise<UrbOutcome> {
-    return this.client.submit({ ep: this.inEp, direction: Direction.in, length: maxLength }).result.then(inOutcome);
+  bulkIn(maxLength: number, into?: Buffer): Promise<UrbOutcome> {
+    return this.client.submit({ ep: this.inEp, direction: Direction.in, length: maxLength, buffer: into }).result.then(inOutcome);
   }
 
   /** A bulk OUT URB in flight, which unlink() takes back (CMD_UNLINK). */
@@ -79,9 +79,9 @@ export class RemoteFunction implements UsbFunction, QueueingTransport {
     return this.inFlight(this.client.submit({ ep: this.outEp, direction: Direction.out, data }), outOutcome);
   }
 
-  /** A bulk IN URB in flight, which unlink() takes back (CMD_UNLINK). */
-  submitBulkIn(maxLength: number): UrbInFlight {
-    return this.inFlight(this.client.submit({ ep: this.inEp, direction: Direction.in, length: maxLength }), inOutcome);
+  /** A bulk IN URB in flight (its data read into `into` when given), which unlink() takes back (CMD_UNLINK). */
+  submitBulkIn(maxLength: number, into?: Buffer): UrbInFlight {
+    return this.inFlight(this.client.submit({ ep: this.inEp, direction: Direction.in, length: maxLength, buffer: into }), inOutcome);
   }
 
   /** CLEAR_FEATURE(ENDPOINT_HALT) on `endpointAddress`; a refusal is a ControlRequestError. */

@@ -145,16 +145,20 @@ export class ScsiHost {
     return { blockSize: c.blockSize, blockCount: c.lastLba + 1 };
   }
 
-  /** Reads `blocks` blocks of `blockSize` bytes from `lba`, in commands of at most maxTransferBytes. */
-  async read(lba: number, blocks: number, blockSize: number): Promise<Buffer> {
+  /**
+   * Reads `blocks` blocks of `blockSize` bytes from `lba`, in commands of at most maxTransferBytes; into `into` when
+   * given (as pread does: the data lands there, and the result is a view of it), else into new memory.
+   */
+  async read(lba: number, blocks: number, blockSize: number, into?: Buffer): Promise<Buffer> {
     const per = this.blocksPerCommand(blockSize);
-    if (blocks <= per) return this.readOnce(lba, blocks, blockSize);
-    const out = Buffer.allocUnsafe(blocks * blockSize);
+    const out = into ?? (blocks <= per ? undefined : Buffer.allocUnsafe(blocks * blockSize));
+    if (out !== undefined && out.length < blocks * blockSize) throw new RangeError(`${out.length} bytes of room for ${blocks} blocks of ${blockSize}`);
+    if (blocks <= per) return this.readOnce(lba, blocks, blockSize, out);
     for (let done = 0; done < blocks; done += per) {
       const n = Math.min(per, blocks - done);
-      (await this.readOnce(lba + done, n, blockSize)).copy(out, done * blockSize);
+      await this.readOnce(lba + done, n, blockSize, out!.subarray(done * blockSize, (done + n) * blockSize));
     }
-    return out;
+    return out!.subarray(0, blocks * blockSize);
   }
 
   /**
@@ -162,16 +166,16 @@ export class ScsiHost {
    * command asked for before it has been sent, rather than when they are done; its answer is taken in turn. One taken
    * back (a command before it failed) is sent again in its turn. As read() where the transport cannot send ahead.
    */
-  readAhead(lba: number, blocks: number, blockSize: number): Promise<Buffer> {
+  readAhead(lba: number, blocks: number, blockSize: number, into?: Buffer): Promise<Buffer> {
     const length = blocks * blockSize;
-    if (blocks > this.blocksPerCommand(blockSize) || !this.bot.canSendAhead(length)) return this.read(lba, blocks, blockSize);
+    if (blocks > this.blocksPerCommand(blockSize) || !this.bot.canSendAhead(length)) return this.read(lba, blocks, blockSize, into);
     const cdb = encodeBlockTransfer({ op: 'read', lba, blocks });
     this.stats.commands++;
-    const sending = this.allSent.then(() => this.bot.sendAhead(cdb, length));
+    const sending = this.allSent.then(() => this.bot.sendAhead(cdb, length, into));
     this.allSent = sending.catch(() => undefined);
     const answer = async () => (await sending).answer.catch((err: unknown) => {
       if (!(err instanceof BulkOnlyError) || err.code !== BotHostError.takenBack) throw err;
-      const again = this.send(cdb, length);
+      const again = this.send(cdb, length, into);
       this.bot.resumeAhead(); // sent again: READs asked for after it may go ahead once it is done
       return again;
     });
@@ -199,9 +203,9 @@ export class ScsiHost {
     return Math.max(1, Math.floor(this.maxTransferBytes / blockSize));
   }
 
-  private readOnce(lba: number, blocks: number, blockSize: number): Promise<Buffer> {
+  private readOnce(lba: number, blocks: number, blockSize: number, into?: Buffer): Promise<Buffer> {
     const cdb = encodeBlockTransfer({ op: 'read', lba, blocks });
-    return this.dataIn(commandName(cdb), cdb, blocks * blockSize);
+    return this.dataIn(commandName(cdb), cdb, blocks * blockSize, () => this.send(cdb, blocks * blockSize, into));
   }
 
   private async noData(name: string, cdb: Buffer): Promise<void> {
@@ -215,9 +219,9 @@ export class ScsiHost {
     return data;
   }
 
-  private send(cdb: Buffer, length: number): Promise<BotResult> {
+  private send(cdb: Buffer, length: number, into?: Buffer): Promise<BotResult> {
     this.stats.commands++;
-    return this.bot.commandIn(cdb, length);
+    return this.bot.commandIn(cdb, length, into);
   }
 
   private sendOut(cdb: Buffer, data: Buffer): Promise<BotResult> {

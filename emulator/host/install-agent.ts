@@ -79,7 +79,7 @@ function blockDevice(d: VirtualMediaDisk): BlockDevice {
   return {
     get blockSize() { return d.blockSize; },
     get blockCount() { return d.blockCount; },
-    read: (lba, blocks) => io(d.read(lba, blocks)),
+    read: (lba, blocks, into) => io(d.read(lba, blocks, into)),
     write: (lba, data) => io(d.write(lba, data)),
     flush: () => io(d.flush()),
     close: () => d.close(),

@@ -22,7 +22,11 @@ import { ReadAhead } from './read-ahead.js';
 export interface BlockDevice {
   readonly blockSize: number;
   readonly blockCount: number;
-  read(lba: number, blocks: number): Promise<Buffer>;
+  /**
+   * `into`, when given (at least blocks x blockSize bytes, reused read after read as a kernel reuses its pages), is
+   * where the data is read: the result is a view of it (a device that cannot may return other memory).
+   */
+  read(lba: number, blocks: number, into?: Buffer): Promise<Buffer>;
   write(lba: number, data: Buffer): Promise<void>;
   /** Resolves once earlier writes are kept (SYNCHRONIZE CACHE), where the device has such a command. */
   flush?(): Promise<void>;
@@ -95,7 +99,9 @@ export class VirtualMediaDisk implements BlockDevice {
     this.inquiry = inquiry;
     this.capacity = capacity;
     this.busid = fn.client.device.busid;
-    this.ahead = readAhead > 0 ? new ReadAhead(readAhead, (lba, blocks) => this.noting(this.scsi.readAhead(lba, blocks, this.capacity.blockSize))) : null;
+    this.ahead = readAhead > 0
+      ? new ReadAhead(readAhead, (lba, blocks, into) => this.noting(this.scsi.readAhead(lba, blocks, this.capacity.blockSize, into)))
+      : null;
   }
 
   static async attach(o: VirtualMediaDiskOptions): Promise<VirtualMediaDisk> {
@@ -125,12 +131,12 @@ export class VirtualMediaDisk implements BlockDevice {
     return this.capacity.blockCount;
   }
 
-  async read(lba: number, blocks: number): Promise<Buffer> {
+  async read(lba: number, blocks: number, into?: Buffer): Promise<Buffer> {
     await this.revalidateIfChanged();
     if (this.ahead !== null && blocks * this.capacity.blockSize <= this.scsi.maxTransferBytes) {
-      return this.noting(this.ahead.take(lba, blocks, this.capacity.blockCount));
+      return this.noting(this.ahead.take(lba, blocks, this.capacity.blockCount, into));
     }
-    return this.noting(this.scsi.read(lba, blocks, this.capacity.blockSize));
+    return this.noting(this.scsi.read(lba, blocks, this.capacity.blockSize, into));
   }
 
   /** Writes whole blocks; the disk's writes stay in the BMC's copy-on-write overlay, never in the image. */

@@ -55,12 +55,17 @@ async function rig(t: Test, readAhead: number): Promise<Rig> {
   return { medium, disk, fn: () => made!, peak: () => peak, resetPeak: () => { peak = 0; } };
 }
 
-/** Reads [from, to) blocks in PER_READ READs; each read's bytes or its error. */
-async function readThrough(disk: VirtualMediaDisk, from = 0, to = disk.blockCount): Promise<{ lba: number; data?: Buffer; err?: unknown }[]> {
+/**
+ * Reads [from, to) blocks in PER_READ READs; each read's bytes (a copy, when read `into` one buffer reused) or its
+ * error. `views`: whether each READ's data was a view of `into`.
+ */
+async function readThrough(disk: VirtualMediaDisk, from = 0, to = disk.blockCount, into?: Buffer, views: boolean[] = []): Promise<{ lba: number; data?: Buffer; err?: unknown }[]> {
   const out: { lba: number; data?: Buffer; err?: unknown }[] = [];
   for (let lba = from; lba < to; lba += PER_READ) {
     try {
-      out.push({ lba, data: await disk.read(lba, Math.min(PER_READ, to - lba)) });
+      const data = await disk.read(lba, Math.min(PER_READ, to - lba), into);
+      views.push(into !== undefined && data.buffer === into.buffer && data.byteOffset === into.byteOffset);
+      out.push({ lba, data: into === undefined ? data : Buffer.from(data) });
     } catch (err) {
       out.push({ lba, err });
     }
@@ -119,4 +124,38 @@ t.test('a write, then a read of the same blocks: what was written, not what a RE
   await r.disk.write(2 * PER_READ, fresh);
   t.same(await r.disk.read(2 * PER_READ, PER_READ), fresh);
   t.same(wrong(await readThrough(r.disk, 3 * PER_READ, 6 * PER_READ)), [], 'and on from there');
+});
+
+t.test('into a buffer of the reader\'s own, reused READ after READ: every byte, each READ a view of it', async (t) => {
+  for (const readAhead of [0, 4]) {
+    const r = await rig(t, readAhead);
+    const into = Buffer.alloc(PER_READ * 512);
+    const client = r.disk.fn.client;
+    const submit = client.submit.bind(client);
+    let straightIn = 0;
+    client.submit = (transfer) => {
+      if (transfer.buffer?.buffer === into.buffer) straightIn++;
+      return submit(transfer);
+    };
+    const views: boolean[] = [];
+    const reads = await readThrough(r.disk, 0, BLOCKS, into, views);
+    t.same(reads.filter((x) => x.err).map((x) => String(x.err)), [], `read-ahead ${readAhead}: no read failed`);
+    t.same(wrong(reads), [], 'every byte as on the medium');
+    t.ok(views.every(Boolean), 'each READ\'s data a view of the reader\'s buffer');
+    if (readAhead === 0) t.equal(straightIn, reads.length, 'each READ\'s data URB read straight into it');
+    else t.equal(straightIn, 1, 'only the first READ went straight into it: those sent ahead go into buffers of the read-ahead, then copied');
+  }
+});
+
+t.test('into one buffer, read-ahead over a failing stretch: READs taken back and dropped never bring stale bytes', async (t) => {
+  const r = await rig(t, 4);
+  r.medium.failReadsIn = { from: 10 * PER_READ, to: 14 * PER_READ };
+  const into = Buffer.alloc(PER_READ * 512);
+  const reads = await readThrough(r.disk, 0, BLOCKS, into);
+  t.equal(reads.filter((x) => x.err instanceof SenseError && x.err.key === SenseKey.mediumError).length, 4, 'MEDIUM ERROR for each READ in it');
+  t.same(wrong(reads), [], 'every READ that passed brought its own bytes');
+  t.equal(reads.filter((x) => x.data).length, reads.length - 4);
+  // a read elsewhere drops the READs sent ahead; their answers may still come, into buffers never used again
+  t.same(wrong(await readThrough(r.disk, 20 * PER_READ, 22 * PER_READ, into)), []);
+  t.same(wrong(await readThrough(r.disk, 3 * PER_READ, 8 * PER_READ, into)), [], 'and back: still right');
 });

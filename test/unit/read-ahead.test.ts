@@ -5,11 +5,17 @@ import { ReadAhead } from '../../emulator/host/read-ahead.js';
 
 function recorder() {
   const sent: string[] = [];
-  const read = (lba: number, blocks: number) => {
+  /** The buffer each READ was read into, by its first block. */
+  const buffers = new Map<number, Buffer | undefined>();
+  const read = (lba: number, blocks: number, into?: Buffer) => {
     sent.push(`${lba}+${blocks}`);
-    return Promise.resolve(Buffer.from(`${lba}+${blocks}`));
+    buffers.set(lba, into);
+    const text = Buffer.from(`${lba}+${blocks}`);
+    if (into === undefined) return Promise.resolve(text);
+    text.copy(into);
+    return Promise.resolve(into.subarray(0, text.length));
   };
-  return { sent, read };
+  return { sent, buffers, read };
 }
 
 t.test('a sequential reader: each READ asked for sends the next ones, up to the depth, each once', async (t) => {
@@ -47,4 +53,24 @@ t.test('a READ sent ahead that fails: its error goes to whoever asks for it, and
   await ahead.take(0, 10, 100);
   await new Promise((r) => setImmediate(r));
   await t.rejects(ahead.take(10, 10, 100), /medium error at 10/);
+});
+
+t.test('into the reader\'s buffer: READs sent ahead go into buffers kept there, copied when asked for, then used again', async (t) => {
+  const r = recorder();
+  const ahead = new ReadAhead(2, r.read);
+  const into = Buffer.alloc(16);
+  const first = await ahead.take(0, 10, 1000, into);
+  t.equal(first.buffer, into.buffer, 'the READ asked for goes straight into it');
+  t.equal(r.buffers.get(0), into);
+  const kept10 = r.buffers.get(10)!;
+  t.ok(kept10 !== undefined && kept10 !== into, 'those sent ahead into buffers of its own');
+  const second = await ahead.take(10, 10, 1000, into);
+  t.equal(second.toString(), '10+10', 'copied into the reader\'s buffer');
+  t.equal(second.buffer, into.buffer);
+  t.equal((await ahead.take(20, 10, 1000, into)).toString(), '20+10');
+  t.equal(r.buffers.get(40), kept10, 'and the buffer it came in is used again for a READ sent after it was copied');
+  const inFlight = [r.buffers.get(30), r.buffers.get(40)];
+  ahead.drop();
+  await ahead.take(500, 10, 1000, into);
+  t.ok(inFlight.every((b) => b !== r.buffers.get(510) && b !== r.buffers.get(520)), 'buffers of READs dropped are not used again: their answers may still come');
 });

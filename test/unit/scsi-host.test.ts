@@ -95,6 +95,18 @@ function tests(t: Test): void {
     t.same(scsi.stats, { commands: 12, checkConditions: 0, unitAttentions: 0 });
   });
 
+  t.test('a READ into the caller\'s buffer (in several commands, each in URBs of its own): the result is a view of it', async (t) => {
+    const medium = diskImage(2048);
+    const { scsi } = host(DriveKind.disk, medium, 4096);
+    const into = Buffer.alloc(300 * 512 + 7);
+    const got = await scsi.read(100, 300, 512, into);
+    t.equal(got.buffer, into.buffer);
+    t.equal(got.byteOffset, into.byteOffset);
+    t.equal(got.length, 300 * 512);
+    t.ok(got.equals(medium.bytes.subarray(100 * 512, 400 * 512)), 'every byte');
+    await t.rejects(scsi.read(0, 300, 512, Buffer.alloc(512)), RangeError, 'a buffer too small is refused before anything is sent');
+  });
+
   t.test('WRITE(10) in bounded commands, read back; SYNCHRONIZE CACHE reaches the medium', async (t) => {
     const medium = diskImage(2048);
     const { scsi, transport } = host(DriveKind.disk, medium, 4096);
