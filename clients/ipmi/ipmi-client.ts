@@ -264,6 +264,9 @@ export class IpmiLanClient {
       step = this.session.handshake(datagram);
     } catch (err) {
       // The BMC refused, or a check failed: the setup ends. So does anything else thrown (a DecodeError, or a bug).
+      // A wrong password leaves a session set aside on the BMC: tell it to drop it (sent before the socket closes).
+      const abort = this.session.takeAbort();
+      if (abort) this.transmit(abort);
       this.finish(x, err instanceof SessionError ? new IpmiAuthError(err, this.host) : err as Error);
       return;
     }

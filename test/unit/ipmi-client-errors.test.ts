@@ -103,3 +103,16 @@ t.test('a wrong password or user: IPMI_AUTH, with the host, the RAKP status and 
     'unknown user: the BMC says unauthorized name');
   t.equal(clock.pending, 0, 'no timer left behind');
 });
+
+t.test('wrong passwords do not fill the BMC\'s session table: each failed login frees its session (RAKP 3 with an error)', async (t) => {
+  const clock = new ManualClock();
+  const { maxHalfOpenPerSource } = udp.bmc.channel.sessions.limits;
+  // One more than a source address may hold half-open: without the abort, the last is refused for want of room.
+  for (let i = 0; i <= maxHalfOpenPerSource; i++) {
+    await t.rejects(connect(t, clock, { password: 'nope' }), { code: IpmiErrorCode.AUTH, rakpStatus: null, cause: { code: 'ERR_RAKP2_HMAC' } },
+      `wrong password ${i + 1}: told so, not refused for want of room`);
+  }
+  await until(() => udp.bmc.channel.sessions.size === 0, 'every half-open session let go');
+  const client = await connect(t, clock);
+  t.ok((await client.callRaw(NetFn.APP, 0x01)).length > 0, 'the right password logs in at once');
+});

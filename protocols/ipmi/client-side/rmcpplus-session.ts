@@ -62,6 +62,7 @@ export class RmcpPlusClientSession {
   private outboundSeq = 0;
   private readonly inbound = new ReplayWindow(0);
   private messageTag = 0;
+  private abortDatagram: Buffer | null = null;
 
   constructor(opts: ClientSessionOptions) {
     this.opts = opts;
@@ -114,6 +115,11 @@ export class RmcpPlusClientSession {
       const values = this.values();
       if (!authCodesEqual(rakp2AuthCode(this.suite.auth, this.password, values), r.authCode)) {
         this.state = 'failed';
+        // The BMC holds a session slot for this login until it times out: a RAKP 3 with an error status (§13.22;
+        // §13.24 Table 13-15) tells it to let the slot go now, so failed logins do not lock out the next ones.
+        this.abortDatagram = this.handshakePacket(PayloadType.RAKP3, encodeRakp3({
+          messageTag: this.messageTag, status: RakpStatus.INVALID_INTEGRITY_CHECK_VALUE, bmcSessionId: this.bmcId, authCode: Buffer.alloc(0),
+        }));
         throw new SessionError('ERR_RAKP2_HMAC', 'RAKP 2 HMAC is invalid: wrong password (or BMC key)');
       }
       this.sik = sessionIntegrityKey(this.suite.auth, this.opts.kg ?? this.password, values);
@@ -136,6 +142,16 @@ export class RmcpPlusClientSession {
       return { kind: 'established' };
     }
     return { kind: 'ignored' };
+  }
+
+  /**
+   * After a handshake() that threw because RAKP 2's HMAC did not check out (a wrong password), the RAKP 3 with an
+   * error status to send so that the BMC frees the session it set aside; null otherwise. Given out once.
+   */
+  takeAbort(): Buffer | null {
+    const datagram = this.abortDatagram;
+    this.abortDatagram = null;
+    return datagram;
   }
 
   /** An IPMI request inside the session, encrypted and signed as negotiated. */
