@@ -14,6 +14,7 @@ import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
 import { logSink, processLogger } from '../runtime/log.js';
 import { shippedFleetFile } from './package-info.js';
+import { DEFAULT_CONTROL_URL } from './ctl.js';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--redfish-port P|none] [--shards N] [--control HOST:PORT]
                         [--state-dir DIR] [--control-token-file FILE] [--slp-port P] [--media-dir DIR]...
@@ -122,6 +123,7 @@ export const emulateCommand = {
       if (config.redfish) process.stdout.write(`${redfishTryLine(first, config.redfish, user, fleet.redfishCaFile)}\n`);
       if (config.virtualMedia) process.stdout.write(`  virtual media: usbip${config.virtualMedia.port === USBIP_PORT ? '' : ` --tcp-port ${config.virtualMedia.port}`} list -r ${first}\n`);
     }
+    if (fleet.control) process.stdout.write(`${ctlLine(fleet.control.url, fleet.controlToken?.file ?? null)}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -141,6 +143,15 @@ export function tryLine(ip: string, port: number, user: { name: string; password
   return user.name === 'admin' && user.password === 'password'
     ? `  try: ${target} -P password chassis status`
     : `  try: read -rsp 'password of ${user.name}: ' IPMI_PASSWORD && export IPMI_PASSWORD && ${target} -E chassis status`;
+}
+
+/**
+ * The bmcfleet ctl line for this fleet's control API: its URL unless it is ctl's default (a quick-form fleet or a
+ * fleet file with `control: 127.0.0.1:0` gets a free port), and its token file when the API asks for a token.
+ */
+export function ctlLine(url: string, tokenFile: string | null): string {
+  const quote = (arg: string) => (/^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`);
+  return `  ctl: bmcfleet ctl${url === DEFAULT_CONTROL_URL ? '' : ` --control ${quote(url)}`}${tokenFile ? ` --token-file ${quote(tokenFile)}` : ''} list`;
 }
 
 /** A curl line reading the first BMC's system over Redfish; like tryLine, the password only when it is the built-in one. */

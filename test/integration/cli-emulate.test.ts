@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, startEmulator } from '../helpers/emulator-process.js';
-import { tryLine } from '../../cli/emulate.js';
+import { ctlLine, tryLine } from '../../cli/emulate.js';
 import { freeTcpPort } from '../helpers/free-port.js';
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -33,6 +33,27 @@ t.test('the "try:" line pastes into a shell as it is, and the real ipmitool it r
   });
   t.equal(ran.code, 0);
   t.match(ran.stdout, /System Power\s+: on/);
+});
+
+t.test('the "ctl:" line names the free port the quick form picked, and bmcfleet ctl run as it says lists the fleet', async (t) => {
+  const emu = await startEmulator(['--bmcs', '2', '--first-ip', '127.23.2.1', '--ipmi-port', '9826']);
+  t.teardown(() => emu.stop());
+  for (let i = 0; i < 100 && !/ctl: .*\n/.test(emu.output()); i++) await new Promise((r) => setTimeout(r, 20));
+  const url = /control (http:\/\/127\.0\.0\.1:\d+)$/m.exec(emu.readyLine)![1];
+  const line = /ctl: (.*)\n/.exec(emu.output())?.[1];
+  t.equal(line, `bmcfleet ctl --control ${url} list`);
+  const listed = await run(line!.split(' ').slice(1)); // "bmcfleet" is the CLI
+  t.equal(listed.code, 0, listed.stderr);
+  t.match(listed.stdout, /^127\.23\.2\.1\s+rack-1\s+on\b/m);
+  t.match(listed.stdout, /^127\.23\.2\.2\s/m);
+});
+
+t.test('the "ctl:" line: no --control for the default API; the token file, quoted for a shell, when one is asked for', (t) => {
+  t.equal(ctlLine('http://127.0.0.1:8623', null), '  ctl: bmcfleet ctl list');
+  t.equal(ctlLine('http://0.0.0.0:8623', "/var/lib/it's here/control-token"),
+    `  ctl: bmcfleet ctl --control http://0.0.0.0:8623 --token-file '/var/lib/it'\\''s here/control-token' list`);
+  t.equal(ctlLine('http://[::1]:8700', null), "  ctl: bmcfleet ctl --control 'http://[::1]:8700' list");
+  t.end();
 });
 
 t.test('a password from the fleet file is not printed: the line asks for it and hands it to ipmitool -E', (t) => {
