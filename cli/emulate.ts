@@ -1,7 +1,6 @@
 // bmcfleet emulate: run a fleet of emulated BMCs (from a fleet file, or N on consecutive addresses) until
 // SIGINT/SIGTERM, spread over shard processes, with a control API and Prometheus metrics.
 import { USBIP_PORT } from '../protocols/usb-mass-storage/usbip-op.js';
-import { existsSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import { LOG_OPTIONS_HELP, UsageError, integer, login, parse, str } from './args.js';
 import { checkFleetDocument, loadFleetFile, type FleetConfig } from '../emulator/fleet/fleet-file.js';
@@ -13,7 +12,7 @@ import { formatPath } from '../emulator/fleet/fleet-issues.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
 import { logSink, processLogger } from '../runtime/log.js';
-import { shippedFleetFile } from './package-info.js';
+import { fleetFileArg } from './package-info.js';
 import { DEFAULT_CONTROL_URL } from './ctl.js';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--redfish-port P|none] [--shards N] [--control HOST:PORT]
@@ -166,16 +165,11 @@ const SUITE_0_WARNING = 'warning: cipher suite 0 is on: any client logs in with 
 
 type Values = Parameters<typeof str>[0];
 
-/** FILE as given, or the shipped fleet file when FILE is "default" and no such file is here (a global install). */
-function fleetFilePath(file: string): string {
-  return file === 'default' && !existsSync(file) ? shippedFleetFile('default') : file;
-}
-
 function configFrom(values: Values): FleetConfig {
   const file = str(values, 'config');
   const quick = ['bmcs', 'first-ip', 'user', 'password', 'allow-cipher-0', 'max-sessions'].filter((k) => values[k] !== undefined);
   if (file && quick.length > 0) throw new UsageError(`--${quick[0]} is for the quick form; with --config, put it in the fleet file`);
-  const config = file ? loadFleetFile(fleetFilePath(file)) : quickConfig(values);
+  const config = file ? loadFleetFile(fleetFileArg(file)) : quickConfig(values);
   const port = str(values, 'ipmi-port');
   if (port !== undefined) config.ipmiPort = integer(port, 'ipmi-port', 623, 1, 65535);
   const slpPort = str(values, 'slp-port');

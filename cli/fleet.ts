@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { UsageError, parse } from './args.js';
-import { PACKAGE_ROOT, shippedFleetFile } from './package-info.js';
+import { PACKAGE_ROOT, fleetFileArg, shippedFleetFile } from './package-info.js';
 import { readFleetFile, readFleetText, type FleetConfig } from '../emulator/fleet/fleet-file.js';
 import { formatIssue, formatPath } from '../emulator/fleet/fleet-issues.js';
 import { fleetEnds, fleetSize } from '../emulator/fleet/plan.js';
@@ -15,7 +15,8 @@ const HELP = `usage: bmcfleet fleet validate FILE... [--json]
 A fleet file (YAML) describes the fleet "bmcfleet emulate --config FILE" runs: racks of BMCs on loopback
 addresses, users, hardware templates, firmware, faults, rack controllers, an iSNS server and iSCSI targets.
 
-validate   checks each FILE as emulate would, and reports every mistake at once, one line each, as
+validate   checks each FILE as emulate would ("default": the fleets/default.yaml bmcfleet ships, as for
+           emulate --config), and reports every mistake at once, one line each, as
            FILE:LINE:COLUMN: PATH: what is wrong     e.g.
            fleet.yaml:12:14: racks[1].firstIp: two BMCs on 127.1.0.5: racks[1] ("b"), ... overlaps racks[0] ("a"), ...
            Beyond each field's own kind and range it checks what spans the file: rack names unique, every
@@ -68,7 +69,7 @@ function validate(argv: string[]): number {
   if (positionals.length === 0) throw new UsageError('validate needs a FILE: bmcfleet fleet validate fleet.yaml');
   let allValid = true;
   for (const file of positionals) {
-    const { config, issues } = readFleetFile(file);
+    const { config, issues } = readFleetFile(fleetFileArg(file));
     allValid &&= config !== null;
     if (values.json) {
       const report = config ? { file, valid: true, ...summary(config) }

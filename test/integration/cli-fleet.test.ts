@@ -75,6 +75,12 @@ t.test('the quick form: a bad value is reported as its flag, a usage error', asy
   t.match(away.stderr, /--first-ip: 10\.1\.1\.1 is not in 127\.0\.0\.0\/8/);
 });
 
+t.test('validate default, as emulate --config default: the shipped fleets/default.yaml from any folder', async (t) => {
+  const r = await run(['fleet', 'validate', 'default'], dir);
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.match(r.stdout, /^default: valid: 8 BMCs in 2 racks, 127\.1\.0\.1 to 127\.1\.1\.4/);
+});
+
 t.test('init: a commented starter file that validates and runs; never overwritten without --force', async (t) => {
   const file = join(dir, 'starter.yaml');
   const made = await run(['fleet', 'init', file]);
