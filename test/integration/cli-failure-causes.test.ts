@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { IpmiLanClient } from '../../clients/ipmi/ipmi-client.js';
 import { CLI, startEmulator } from '../helpers/emulator-process.js';
+import { ipmitool } from '../helpers/ipmitool.js';
 
 const PORT = 9691;
 const BMCS = ['127.91.0.1', '127.91.0.2'];
@@ -81,4 +82,19 @@ t.test('a session table held full: bench ipmi backs off until the end, then name
   t.equal(full.code, 1, 'nothing succeeded: exit 1');
   t.same(Object.keys(JSON.parse(full.stdout).errors), ['session-table-full'], 'the JSON report, its only cause session-table-full');
   t.match(full.stderr, /nothing succeeded: session-table-full x\d+ \(127\.91\.0\.2: session setup: open session response: insufficient resources/);
+});
+
+t.test('a wrong password sets no session aside: the real ipmitool logs in from the same machine right after', async (t) => {
+  // The default table (32 sessions), where what fills up is the 8 half-open sessions one source address may hold:
+  // 16 wrong logins at once used to leave 8 of them, and ipmitool was refused (insufficient resources) for 10 s.
+  const roomy = join(dir, 'roomy.yaml');
+  writeFileSync(roomy, `ipmiPort: ${PORT}\ncontrol: none\nracks:\n  - { name: r, bmcs: 1, firstIp: 127.91.1.1 }\n`);
+  const emu = await startEmulator(['--config', roomy]);
+  t.teardown(() => emu.stop());
+  const wrong = await bench('127.91.1.1', ['--password', 'not-the-password', '--concurrency', '16']);
+  t.equal(wrong.code, 1, 'nothing succeeded');
+  t.match(wrong.stdout, /wrong-password x\d+/);
+  const after = await ipmitool({ host: '127.91.1.1', port: PORT }, ['mc', 'info']);
+  t.equal(after.code, 0, `ipmitool mc info at once: ${after.stderr}`);
+  t.match(after.stdout, /Firmware Revision/);
 });
