@@ -75,7 +75,7 @@ export const solCommand = {
     // With --json, stdout carries only the JSON summary: the ready line goes to stderr.
     const say = values.json ? process.stderr : process.stdout;
     const why = watching < watches.length ? `; not yet: ${failureLines(watches.map((w) => w.stats())).join('; ')}` : '';
-    say.write(`ready: watching ${watching} of ${watches.length} consoles (the rest keep retrying), logs in ${logDir}${why}\n`);
+    say.write(`ready: watching ${watching} of ${watches.length} consoles${watching < watches.length ? ' (the rest keep retrying)' : ''}, logs in ${logDir}${why}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);

@@ -97,4 +97,7 @@ t.test('a wrong password sets no session aside: the real ipmitool logs in from t
   const after = await ipmitool({ host: '127.91.1.1', port: PORT }, ['mc', 'info']);
   t.equal(after.code, 0, `ipmitool mc info at once: ${after.stderr}`);
   t.match(after.stdout, /Firmware Revision/);
+  const watch = await cli(['sol', 'watch', '--targets', '127.91.1.1', '--port', String(PORT), '--log-dir', join(dir, 'logs'), '--duration', '1']);
+  t.equal(watch.code, 0, watch.stderr);
+  t.match(watch.stdout, /^ready: watching 1 of 1 consoles, logs in /m, 'every console watched: no "the rest keep retrying"');
 });
