@@ -23,6 +23,19 @@ t.test('exports name every layer a user may import, with types', async (t) => {
   for (const layer of ['protocols', 'runtime', 'clients', 'emulator', 'orchestrator']) {
     t.same(pkg.exports[`./${layer}/*`], { types: `./dist/${layer}/*.d.ts`, default: `./dist/${layer}/*.js` }, layer);
   }
+  // A package may import itself by name through its exports: the README's imports resolve as a user's code's would
+  // (in plain node, as a user runs it: tap's own loader resolves differently).
+  const script = `
+    const names = {};
+    for (const [specifier, name] of [['bmcfleet/clients/ipmi/ipmi-client', 'IpmiLanClient'], ['bmcfleet/protocols/rollout/message', 'decodeMessage'],
+      ['bmcfleet/emulator/fleet/fleet', 'Fleet'], ['bmcfleet/runtime/log', 'createLogger']]) names[specifier] = typeof (await import(specifier))[name];
+    names.tests = await import('bmcfleet/dist/test/unit/packaging.test.js').then(() => 'exported', (err) => err.code);
+    console.log(JSON.stringify(names));`;
+  const imported = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: PACKAGE_ROOT, encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } }));
+  t.same(imported, {
+    'bmcfleet/clients/ipmi/ipmi-client': 'function', 'bmcfleet/protocols/rollout/message': 'function',
+    'bmcfleet/emulator/fleet/fleet': 'function', 'bmcfleet/runtime/log': 'function', tests: 'ERR_PACKAGE_PATH_NOT_EXPORTED',
+  }, 'the README\'s imports resolve by package name; the tests do not');
   t.notOk(pkg.scripts.prepare, 'nothing builds on a consumer\'s install');
   t.ok(pkg.scripts.prepack, 'the package is built when it is packed');
 });
