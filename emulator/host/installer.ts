@@ -176,25 +176,31 @@ export class Installer {
   }
 
   private async readFile(f: IsoEntry): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    await this.eachChunk(f, async (chunk) => { parts.push(chunk); });
-    return Buffer.concat(parts);
+    const out = Buffer.allocUnsafe(f.size);
+    let at = 0;
+    await this.eachChunk(f, async (chunk) => { at += chunk.copy(out, at); });
+    return out;
   }
 
-  /** The file's bytes in chunks of at most CHUNK_BYTES, in order. */
+  /**
+   * The file's bytes in chunks of at most CHUNK_BYTES, in order, each read into the same buffer (as a kernel reads
+   * into its page cache): `use` is done with a chunk once it resolves. New memory for every chunk cost the shard's
+   * garbage collector as much again as the reads themselves.
+   */
   private async eachChunk(f: IsoEntry, use: (chunk: Buffer) => Promise<void>): Promise<void> {
+    const into = Buffer.allocUnsafe(CHUNK_BYTES);
     for (let off = 0; off < f.size; off += CHUNK_BYTES) {
       const n = Math.min(CHUNK_BYTES, f.size - off);
-      await use((await this.readCd(f.extent + off / SECTOR_BYTES, n)).subarray(0, n));
+      await use((await this.readCd(f.extent + off / SECTOR_BYTES, n, into)).subarray(0, n));
     }
   }
 
-  /** `bytes` from CD sector `sector` on (whole sectors read). */
-  private async readCd(sector: number, bytes: number): Promise<Buffer> {
+  /** `bytes` from CD sector `sector` on (whole sectors read), into `into` when given. */
+  private async readCd(sector: number, bytes: number, into?: Buffer): Promise<Buffer> {
     const sectors = Math.ceil(bytes / SECTOR_BYTES);
     if (sector + sectors > this.cd.blockCount) throw new InstallFailure(InstallError.NOT_ISO9660, `sector ${sector + sectors - 1} is past the CD's ${this.cd.blockCount}`);
     try {
-      return await this.cd.read(sector, sectors);
+      return await this.cd.read(sector, sectors, into);
     } catch (err) {
       if (err instanceof BlockIoError) throw new InstallFailure(InstallError.READ_ERROR, `reading CD sector ${sector}: ${err.message}`);
       throw err;

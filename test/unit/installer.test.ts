@@ -30,9 +30,12 @@ class MemoryDevice implements BlockDevice {
     this.bytes = bytes;
   }
   get blockCount() { return this.bytes.length / this.blockSize; }
-  async read(lba: number, blocks: number): Promise<Buffer> {
+  async read(lba: number, blocks: number, into?: Buffer): Promise<Buffer> {
     if (lba + blocks > this.failReadsFrom) throw new BlockIoError('MEDIUM ERROR (03h), unrecovered read error');
-    return Buffer.from(this.bytes.subarray(lba * this.blockSize, (lba + blocks) * this.blockSize));
+    const bytes = this.bytes.subarray(lba * this.blockSize, (lba + blocks) * this.blockSize);
+    if (into === undefined) return Buffer.from(bytes);
+    bytes.copy(into); // as VirtualMediaDisk: the data in the caller's buffer, which it reuses
+    return into.subarray(0, bytes.length);
   }
   async write(lba: number, data: Buffer): Promise<void> {
     if (data.length % this.blockSize !== 0) throw new RangeError('not whole blocks');
