@@ -28,7 +28,8 @@ export function parse(argv: string[], options: OptionTable, allowPositionals = f
   try {
     return parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals, strict: true });
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    // one line, as every usage error (node's own may take three: "... ambiguous.\nDid you forget ...")
+    throw new UsageError((err as Error).message.replace(/\s*\n\s*/g, ' '));
   }
 }
 

@@ -4,6 +4,13 @@
 // --json for scripts.
 import { UsageError, parse, str, type Values } from './args.js';
 import { ApiClient } from './api-client.js';
+import { MAX_FAULT_MS } from '../emulator/bmc/faults.js';
+import { POWER_ACTIONS } from '../emulator/bmc/power.js';
+import { MAX_BMC_LIST } from '../emulator/fleet/control/bmcs.js';
+import { ALL_RMCS } from '../protocols/rollout/header.js';
+import { DriveKind } from '../protocols/scsi/medium.js';
+import { SEL_OEM_NON_TIMESTAMPED_FIRST, SEL_OEM_TIMESTAMPED_FIRST } from '../protocols/ipmi/sel-record.js';
+import { isIpv4 } from '../runtime/ipv4.js';
 
 export const DEFAULT_CONTROL_URL = 'http://127.0.0.1:8623';
 
@@ -100,10 +107,11 @@ export const ctlCommand = {
     if (args.length < command.args.length || args.length > command.args.length + optional.length) {
       throw new UsageError(`ctl ${what} takes ${[...command.args, ...optional.map((a) => `[${a}]`)].join(' ') || 'no arguments'}`);
     }
+    // every mistake ctl can see for itself (an unknown choice, a number out of range) is a usage error before any request
+    const [method, path, body] = request(what, args, values);
     const api = new ApiClient(str(values, 'control') ?? DEFAULT_CONTROL_URL, str(values, 'token-file'), {
       what: 'the fleet\'s control API', flag: '--control', example: DEFAULT_CONTROL_URL, hint: 'is "bmcfleet emulate" running? --control URL names another',
     });
-    const [method, path, body] = request(what, args, values);
     // an insert is answered once the image is open: an HTTP image may take a while
     const answer = await api.call(method, path, body, 120_000);
     process.stdout.write(values.json ? `${JSON.stringify(answer)}\n` : print(what, answer));
@@ -111,36 +119,63 @@ export const ctlCommand = {
   },
 };
 
-/** The API request a command makes. */
+/** `v`, when it is one of `choices`; a usage error naming them otherwise. */
+function choice<T extends string>(what: string, v: string, choices: readonly T[]): T {
+  if (!(choices as readonly string[]).includes(v)) throw new UsageError(`${what} must be one of ${choices.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+/** Option `name` as a number from `min` to `max` (0x.. for hex), whole when `whole`; `fallback` when absent. */
+function numberOption(values: Values, name: string, range: { min: number; max?: number; whole?: boolean }, fallback?: number): number | undefined {
+  const v = str(values, name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  const { min, max = Number.MAX_SAFE_INTEGER, whole = true } = range;
+  if (v.trim() === '' || !Number.isFinite(n) || (whole && !Number.isInteger(n)) || n < min || n > max) {
+    const span = max === Number.MAX_SAFE_INTEGER ? `of ${min} or more` : `from ${min} to ${max}`;
+    throw new UsageError(`--${name} must be ${whole ? 'a whole number' : 'a number'} ${span}, got "${v}"`);
+  }
+  return n;
+}
+
+/** The API request a command makes, once its arguments are checked: ctl refuses what it can tell is wrong. */
 function request(what: string, args: string[], values: Values): [string, string, unknown?] {
   const [ip] = args;
   const all = ip === 'all';
-  const number = (name: string, fallback?: number) => {
-    const v = str(values, name);
-    if (v === undefined) {
-      if (fallback === undefined) throw new UsageError(`ctl ${what} needs --${name}`);
-      return fallback;
-    }
-    const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a number, got "${v}"`);
+  const takesAll = what === 'stall' || what === 'fault';
+  if (ip !== undefined && what !== 'remove-rack' && !(takesAll && all) && !isIpv4(ip)) {
+    throw new UsageError(`ctl ${what} takes a BMC's IPv4 address${takesAll ? ' or "all"' : ''}, got "${ip}"`);
+  }
+  const ms = (fallback?: number) => {
+    const n = numberOption(values, 'ms', { min: 1, max: MAX_FAULT_MS }, fallback);
+    if (n === undefined) throw new UsageError(`ctl ${what} needs --ms N`);
     return n;
   };
   switch (what) {
-    case 'list': return ['GET', `/bmcs?offset=${number('offset', 0)}&limit=${number('limit', 100)}`];
+    case 'list': {
+      const offset = numberOption(values, 'offset', { min: 0 }, 0);
+      return ['GET', `/bmcs?offset=${offset}&limit=${numberOption(values, 'limit', { min: 1, max: MAX_BMC_LIST }, 100)}`];
+    }
     case 'show': return ['GET', `/bmcs/${ip}`];
-    case 'power': return ['POST', `/bmcs/${ip}/power`, { action: args[1] }];
-    case 'reboot': return ['POST', `/bmcs/${ip}/reboot`, { ms: number('ms', 5000) }];
-    case 'stall': return ['POST', all ? '/stall' : `/bmcs/${ip}/stall`, { ms: number('ms') }];
+    case 'power': return ['POST', `/bmcs/${ip}/power`, { action: choice('ctl power ACTION', args[1], Object.keys(POWER_ACTIONS)) }];
+    case 'reboot': return ['POST', `/bmcs/${ip}/reboot`, { ms: ms(5000) }];
+    case 'stall': return ['POST', all ? '/stall' : `/bmcs/${ip}/stall`, { ms: ms() }];
     case 'fault': {
       const change: Row = values.clear ? { lossPercent: 0, latencyMs: 0 } : {};
-      if (str(values, 'loss') !== undefined) change.lossPercent = number('loss');
-      if (str(values, 'latency') !== undefined) change.latencyMs = number('latency');
+      const loss = numberOption(values, 'loss', { min: 0, max: 100, whole: false });
+      const latency = numberOption(values, 'latency', { min: 0, max: MAX_FAULT_MS, whole: false });
+      if (loss !== undefined) change.lossPercent = loss;
+      if (latency !== undefined) change.latencyMs = latency;
       if (Object.keys(change).length === 0) throw new UsageError('ctl fault needs --loss, --latency or --clear');
       return ['PUT', all ? '/faults' : `/bmcs/${ip}/faults`, change];
     }
     case 'media': return ['GET', `/bmcs/${ip}/media`];
-    case 'insert': return ['PUT', `/bmcs/${ip}/media/${args[1]}`, { image: args[2], writeProtected: values['write-protected'] === true }];
-    case 'eject': return ['DELETE', `/bmcs/${ip}/media/${args[1]}`];
+    case 'insert': {
+      const drive = choice('ctl insert DRIVE', args[1], Object.values(DriveKind));
+      if (args[2].trim() === '') throw new UsageError('ctl insert takes an IMAGE: a file or an http(s) URL');
+      return ['PUT', `/bmcs/${ip}/media/${drive}`, { image: args[2], writeProtected: values['write-protected'] === true }];
+    }
+    case 'eject': return ['DELETE', `/bmcs/${ip}/media/${choice('ctl eject DRIVE', args[1], Object.values(DriveKind))}`];
     case 'sensors': return ['GET', `/bmcs/${ip}/sensors`];
     case 'sensor': {
       const path = `/bmcs/${ip}/sensors/${encodeURIComponent(args[1])}`;
@@ -166,41 +201,46 @@ function request(what: string, args: string[], values: Values): [string, string,
 
 /** `ctl add`: POST /bmcs, or POST /racks with --rmc; the fleet file's field names, checked by the API. */
 function addBody(ip: string, values: Values): [string, string, Row] {
-  const whole = (name: string) => {
-    const v = str(values, name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a whole number, got "${v}"`);
-    return n;
-  };
-  const body: Row = { firstIp: ip, bmcs: whole('count') ?? 1, name: str(values, 'name'), template: str(values, 'template') };
+  const body: Row = { firstIp: ip, bmcs: numberOption(values, 'count', { min: 1 }, 1), name: str(values, 'name'), template: str(values, 'template') };
   const rmc = str(values, 'rmc');
   if (rmc === undefined) {
     if (values['rmc-id'] !== undefined) throw new UsageError('--rmc-id goes with --rmc');
     return ['POST', '/bmcs', body];
   }
-  return ['POST', '/racks', { ...body, rmc: { ip: rmc, id: whole('rmc-id') } }];
+  if (!isIpv4(rmc)) throw new UsageError(`--rmc takes the RMC's IPv4 address, got "${rmc}"`);
+  return ['POST', '/racks', { ...body, rmc: { ip: rmc, id: numberOption(values, 'rmc-id', { min: 0, max: ALL_RMCS - 1 }) } }];
 }
 
-/** The POST /bmcs/IP/sel body of `ctl sel IP add`. */
+/** The POST /bmcs/IP/sel body of `ctl sel IP add`, checked as the API checks it (control/sel.ts), in flags' words. */
 function selEntry(values: Values): Row {
-  const number = (name: string) => {
-    const v = str(values, name);
-    if (v === undefined) return undefined;
-    const n = Number(v);
-    if (v.trim() === '' || !Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number (0x.. for hex), got "${v}"`);
-    return n;
-  };
+  const byte = (name: string, max = 0xff) => numberOption(values, name, { min: 0, max });
   const data = str(values, 'data');
   if (data === undefined) throw new UsageError('ctl sel IP add needs --data B1[,B2,...]');
   const bytes = data.split(',').map((b) => {
     const n = Number(b);
-    if (b.trim() === '' || !Number.isInteger(n)) throw new UsageError(`--data takes bytes separated by commas (0x.. for hex), got "${b}"`);
+    if (b.trim() === '' || !Number.isInteger(n) || n < 0 || n > 0xff) throw new UsageError(`--data takes bytes (0 to 255, 0x.. for hex) separated by commas, got "${b}"`);
     return n;
   });
-  if (values.oem !== undefined) return { recordType: number('oem'), oemData: bytes, manufacturerId: number('manufacturer') };
+  const given = (names: string[]) => names.filter((n) => values[n] !== undefined).map((n) => `--${n}`);
+  if (values.oem !== undefined) {
+    const system = given(['sensor', 'sensor-type', 'sensor-number', 'event-type', 'deassert']);
+    if (system.length > 0) throw new UsageError(`${system[0]} is for a system event, not an --oem record`);
+    const recordType = numberOption(values, 'oem', { min: SEL_OEM_TIMESTAMPED_FIRST, max: 0xff })!;
+    const timestamped = recordType < SEL_OEM_NON_TIMESTAMPED_FIRST;
+    if (bytes.length > (timestamped ? 6 : 13)) throw new UsageError(`--data: an --oem 0x${recordType.toString(16)} record holds at most ${timestamped ? 6 : 13} bytes, got ${bytes.length}`);
+    if (!timestamped && values.manufacturer !== undefined) throw new UsageError('--manufacturer goes with --oem 0xc0 to 0xdf (records E0h-FFh carry none)');
+    return { recordType, oemData: bytes, manufacturerId: numberOption(values, 'manufacturer', { min: 0, max: 0xfffff }) };
+  }
+  if (values.manufacturer !== undefined) throw new UsageError('--manufacturer goes with --oem');
+  const byNumber = given(['sensor-type', 'sensor-number']);
+  if (values.sensor === '') throw new UsageError('--sensor takes a sensor\'s name, as ipmitool sdr shows it');
+  if (values.sensor !== undefined ? byNumber.length > 0 : byNumber.length < 2) {
+    throw new UsageError('ctl sel IP add names the sensor by --sensor NAME, or by both --sensor-type T and --sensor-number N');
+  }
+  if (values['event-type'] === undefined) throw new UsageError('ctl sel IP add needs --event-type E (1: threshold, 0x6f: sensor-specific)');
+  if (bytes.length > 3) throw new UsageError(`--data: a system event carries 1 to 3 bytes, got ${bytes.length}`);
   return {
-    sensor: str(values, 'sensor'), sensorType: number('sensor-type'), sensorNumber: number('sensor-number'), eventType: number('event-type'),
+    sensor: str(values, 'sensor'), sensorType: byte('sensor-type'), sensorNumber: byte('sensor-number', 0xfe), eventType: byte('event-type', 0x7f),
     eventData: bytes, direction: values.deassert ? 'deassertion' : 'assertion',
   };
 }

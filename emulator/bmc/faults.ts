@@ -15,6 +15,9 @@ export interface FaultSettings {
   firmwareHang: boolean;
 }
 
+/** The longest latency, stall or delay a fault may ask for, in ms (an hour): the fleet file's, the control API's, ctl's. */
+export const MAX_FAULT_MS = 3_600_000;
+
 export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   lossPercent: 0, latencyMs: 0, slowCommands: Object.freeze({}), busyStallMs: 0, busyEveryMs: 0, firmwareHang: false,
 });
@@ -97,7 +100,7 @@ export class FaultGate {
 /** Throws a RangeError naming the first bad field. */
 export function validateFaults(f: FaultSettings): void {
   const ms = (v: number, name: string) => {
-    if (!Number.isFinite(v) || v < 0 || v > 3_600_000) throw new RangeError(`${name} must be 0-3600000 ms, got ${v}`);
+    if (!Number.isFinite(v) || v < 0 || v > MAX_FAULT_MS) throw new RangeError(`${name} must be 0-${MAX_FAULT_MS} ms, got ${v}`);
   };
   if (!Number.isFinite(f.lossPercent) || f.lossPercent < 0 || f.lossPercent > 100) {
     throw new RangeError(`lossPercent must be 0-100, got ${f.lossPercent}`);

@@ -15,7 +15,8 @@ import { ControlError } from '../control-error.js';
 import { BMC, type BmcRequest } from '../nodes/bmc-requests.js';
 import type { FleetChanges, FleetControl, Route } from './route.js';
 
-const MAX_LIST = 10_000;
+/** The most BMCs one GET /bmcs answers (its `limit`). */
+export const MAX_BMC_LIST = 10_000;
 
 /** Sends `request` to the shard running the BMC at `ip`. */
 export function askBmc(fleet: FleetControl, ip: string, request: BmcRequest): Promise<unknown> {
@@ -44,7 +45,7 @@ export const bmcRoutes: readonly Route[] = [
     method: 'GET', path: '/bmcs',
     async answer(req, fleet) {
       const offset = req.int('offset', 0, 0, Number.MAX_SAFE_INTEGER);
-      const limit = req.int('limit', 100, 1, MAX_LIST);
+      const limit = req.int('limit', 100, 1, MAX_BMC_LIST);
       const parts = await fleet.shards.callRange(BMC, offset, limit, (o, n) => ({ op: 'list', offset: o, limit: n }) satisfies BmcRequest);
       return { total: fleet.shards.total, numbers: fleet.shards.numbers ?? fleet.shards.total, offset, bmcs: parts.flat() };
     },

@@ -5,7 +5,7 @@
 // readings set at run time and the virtual media inserted, is kept by the supervisor: a shard's next process starts
 // with it (ShardContext.keep). The SEL, with what the control API added to it, is in the state directory.
 import { EmulatedBmc, type EmulatedBmcOptions } from '../../bmc/emulated-bmc.js';
-import type { FaultSettings } from '../../bmc/faults.js';
+import { MAX_FAULT_MS, type FaultSettings } from '../../bmc/faults.js';
 import { BmcCounters } from '../../bmc/counters.js';
 import { LAN_CHANNEL } from '../../bmc/model.js';
 import { POWER_ACTIONS, controlPower } from '../../bmc/power.js';
@@ -183,11 +183,11 @@ export class BmcNodes implements ShardNodes<EmulatedBmc> {
         return { changed: targets.length };
       }
       case 'stall':
-        if (!(req.ms > 0 && req.ms <= 3_600_000)) throw new ControlError(400, 'ms must be 1-3600000');
+        if (!(req.ms > 0 && req.ms <= MAX_FAULT_MS)) throw new ControlError(400, `ms must be 1-${MAX_FAULT_MS}`);
         for (const bmc of this.targets(req.ip)) bmc.stall(req.ms);
         return { stalled: this.targets(req.ip).length, ms: req.ms };
       case 'reboot': {
-        if (!(req.ms > 0 && req.ms <= 3_600_000)) throw new ControlError(400, 'ms must be 1-3600000');
+        if (!(req.ms > 0 && req.ms <= MAX_FAULT_MS)) throw new ControlError(400, `ms must be 1-${MAX_FAULT_MS}`);
         this.find(req.ip).reboot(req.ms);
         return { rebooting: req.ip, ms: req.ms };
       }

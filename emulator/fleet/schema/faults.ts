@@ -2,11 +2,11 @@
 // API's PUT .../faults body. Mistakes are reported at the mapping, naming the field ("faults: lossPercent must be
 // 0-100, got 150"), as the control API answers them.
 import { z } from 'zod';
-import type { FaultSettings } from '../../bmc/faults.js';
+import { MAX_FAULT_MS, type FaultSettings } from '../../bmc/faults.js';
 import { shown } from './kinds.js';
 import { reportedAtSection } from '../../../runtime/document/zod-issues.js';
 
-const MAX_MS = 3_600_000;
+const MAX_MS = MAX_FAULT_MS;
 
 function milliseconds(name: (path: readonly PropertyKey[]) => string) {
   const error = (issue: { input?: unknown; path?: readonly PropertyKey[] }) => `${name(issue.path ?? [])} must be 0-${MAX_MS} ms, got ${shown(issue.input)}`;
