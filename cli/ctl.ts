@@ -292,7 +292,9 @@ function selRow(r: Row): Row {
   const time = typeof r.timestamp === 'number' ? new Date(r.timestamp * 1000).toISOString().replace('.000', '') : '';
   if ('sensorType' in r) {
     return {
-      id: r.recordId, time, sensor: `type ${hex(r.sensorType)} #${hex(r.sensorNumber)}`, event: `type ${hex(r.eventType)}`,
+      // the SDR's name where the BMC has the sensor (GET /bmcs/IP/sel's sensorName), with its type and number
+      id: r.recordId, time, sensor: r.sensorName ? `${r.sensorName} (${hex(r.sensorType)} #${hex(r.sensorNumber)})` : `type ${hex(r.sensorType)} #${hex(r.sensorNumber)}`,
+      event: `type ${hex(r.eventType)}`,
       direction: r.deassertion ? 'deasserted' : 'asserted', data: (r.eventData as number[]).map(hex).join(' '),
     };
   }

@@ -32,8 +32,13 @@ t.test('sensor sets a reading, sensors lists it, sel adds and lists entries', as
   t.equal(added.code, 0, added.stderr);
   const recordId = /^recordId: (\d+)$/m.exec(added.stdout)?.[1];
   const sel = (await ctl('sel', FIRST)).stdout;
-  t.match(sel, /type 01h #03h\s+type 01h\s+asserted\s+59h 61h 5fh/, 'the UC event the reading logged: 97 past 95');
-  t.match(sel, new RegExp(`^${recordId}\\s+\\S+\\s+type 04h #10h\\s+type 01h\\s+asserted\\s+52h 03h 05h$`, 'm'));
+  t.match(sel, /CPU1 Temp \(01h #03h\)\s+type 01h\s+asserted\s+59h 61h 5fh/, 'the UC event the reading logged: 97 past 95, named');
+  t.match(sel, new RegExp(`^${recordId}\\s+\\S+\\s+Fan1 \\(04h #10h\\)\\s+type 01h\\s+asserted\\s+52h 03h 05h$`, 'm'));
+  const unnamed = await ctl('sel', FIRST, 'add', '--sensor-type', '1', '--sensor-number', '0xfe', '--event-type', '1', '--data', '1');
+  t.equal(unnamed.code, 0, unnamed.stderr);
+  t.match((await ctl('sel', FIRST)).stdout, /\stype 01h #feh\s+type 01h\s+asserted/, 'a sensor the SDR does not have: its type and number');
+  const json = JSON.parse((await ctl('sel', FIRST, '--json')).stdout) as { records: Record<string, unknown>[] };
+  t.match(json.records.find((r) => r.recordId === Number(recordId)), { sensorType: 4, sensorNumber: 0x10, sensorName: 'Fan1' });
 });
 
 t.test('auto returns the sensor to the simulation; refusals exit 1, usage mistakes 2', async (t) => {

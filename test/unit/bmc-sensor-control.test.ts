@@ -123,6 +123,22 @@ t.test('entries added as Add SEL Entry adds them: ID and time from the BMC, OEM 
   t.end();
 });
 
+t.test('GET /bmcs/IP/sel names the sensor of each event from the BMC\'s own SDR (sensorName), and only those', (t) => {
+  const m = model();
+  setReading(m, 'CPU1 Temp', 97, NOW); // two events the BMC logged: temperature #03h
+  addSelEntry(m, selEntryBody({ sensor: 'Fan1', eventType: 1, eventData: [0x52, 3, 5] }), NOW);
+  addSelEntry(m, selEntryBody({ sensorType: 1, sensorNumber: 0x10, eventType: 1, eventData: [1] }), NOW); // #10h is a fan
+  addSelEntry(m, selEntryBody({ sensorType: 1, sensorNumber: 0xfe, eventType: 1, eventData: [1] }), NOW); // no such sensor
+  addSelEntry(m, selEntryBody({ sensor: 'Fan1', generatorId: 0x0041, eventType: 1, eventData: [1] }), NOW); // system software's
+  addSelEntry(m, selEntryBody({ recordType: 0xe0, oemData: [1] }), NOW);
+  const records = selView(m, NOW).records;
+  t.same(records.map((r) => r.sensorName), ['CPU1 Temp', 'CPU1 Temp', 'Fan1', undefined, undefined, undefined, undefined]);
+  t.match(records[2], { sensorType: 4, sensorNumber: 0x10, sensorName: 'Fan1' }, 'the fields it had, and the name');
+  t.notOk('sensorName' in records[3], 'no field at all when the SDR does not name it');
+  t.notOk('sensorName' in m.sel.list()[0], 'the SEL\'s own records are left as they are');
+  t.end();
+});
+
 t.test('a full SEL drops its oldest entry for an added one and says it overflowed', (t) => {
   const m = model();
   for (let i = 0; i < m.sel.capacity; i++) addSelEntry(m, selEntryBody({ recordType: 0xe0, oemData: [i & 0xff] }), NOW);

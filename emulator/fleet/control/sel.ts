@@ -1,6 +1,7 @@
 // A BMC's System Event Log (nodes/bmc-sensors.ts runs it), added to as ipmi_sim's sel_add adds:
 //
-//   GET  /bmcs/IP/sel    the entries, oldest first, and the SEL's fill state
+//   GET  /bmcs/IP/sel    the entries, oldest first, and the SEL's fill state; a system event of one of the BMC's own
+//                        sensors carries "sensorName", the SDR's (nodes/bmc-sensors.ts selView)
 //   POST /bmcs/IP/sel    one entry (IPMI 2.0 §32), answered {"recordId": N}; the BMC stamps its time (§31.6), and a full
 //                        SEL drops its oldest entry as it does for the BMC's own events
 //     system event record (§32.1): {"sensor": "CPU1 Temp"} or {"sensorType": 1, "sensorNumber": 3},

@@ -3,7 +3,10 @@
 // once, with hysteresis, as a real BMC's scan would (IPMI 2.0 §29.7 event data, §42.1 threshold offsets); entries are
 // added to the SEL as Add SEL Entry adds them (§31.6: the BMC assigns the record ID and the timestamp).
 import { rawToValue } from '../../../protocols/ipmi/sdr-records.js';
-import { EVM_REV, SEL_RECORD_TYPE_SYSTEM, SensorType, hasTimestamp, type SelRecord } from '../../../protocols/ipmi/sel-record.js';
+import { BMC_SLAVE_ADDRESS } from '../../../protocols/ipmi/message.js';
+import {
+  EVM_REV, SEL_RECORD_TYPE_SYSTEM, SensorType, hasTimestamp, isSystemEvent, type SelRecord, type SystemEventRecord,
+} from '../../../protocols/ipmi/sel-record.js';
 import type { BmcModel } from '../../bmc/model.js';
 import {
   SensorUnit, ThresholdBit, readingRange, thresholdRaw, type SensorSpec, type ThresholdSensorSpec, type Thresholds,
@@ -136,10 +139,28 @@ function checkRepresentable(spec: ThresholdSensorSpec, reading: number): void {
   }
 }
 
+/** A SEL record as GET /bmcs/IP/sel answers it: a system event whose sensor the BMC's SDR has also carries its name. */
+export type SelRecordView = SelRecord & { sensorName?: string };
+
 /** The SEL's entries, oldest first, with its fill state. */
-export function selView(model: BmcModel, now: number): { entries: number; capacity: number; overflow: boolean; records: SelRecord[] } {
+export function selView(model: BmcModel, now: number): { entries: number; capacity: number; overflow: boolean; records: SelRecordView[] } {
   model.sel.scan(now);
-  return { entries: model.sel.count, capacity: model.sel.capacity, overflow: model.sel.overflowed, records: model.sel.list() };
+  const records = model.sel.list().map((r): SelRecordView => {
+    const name = isSystemEvent(r) ? sdrName(model, r) : undefined;
+    return name === undefined ? r : { ...r, sensorName: name };
+  });
+  return { entries: model.sel.count, capacity: model.sel.capacity, overflow: model.sel.overflowed, records };
+}
+
+/**
+ * The SDR's name for a system event's sensor, as ipmitool's sel elist finds it: the record's generator is the sensor's
+ * owner (byte 1, the BMC's slave address 20h for all of this BMC's sensors), with the same sensor number and type.
+ * Undefined for an event from elsewhere (system software, another controller) or a sensor the SDR does not have.
+ */
+function sdrName(model: BmcModel, r: SystemEventRecord): string | undefined {
+  if ((r.generatorId & 0xff) !== BMC_SLAVE_ADDRESS) return undefined;
+  const spec = model.sensors.find(r.sensorNumber);
+  return spec !== undefined && spec.sensorType === r.sensorType ? spec.name : undefined;
 }
 
 /** Adds an entry as Add SEL Entry does (the oldest goes when the SEL is full); answers its record ID. */
