@@ -2,6 +2,7 @@
 import { UsageError, integer, login, parse, str } from './args.js';
 import { parseTargets } from './targets.js';
 import { LOAD_COMMANDS, runIpmiLoad, type LoadCommand, type LoadReport } from '../clients/ipmi/load-generator.js';
+import { plural } from '../runtime/plural.js';
 
 const HELP = `usage: bmcfleet bench ipmi --targets A-B [--port P] [--concurrency C] [--duration S]
                           [--cipher 17|3|...] [--command get-device-id|chassis-status]
@@ -78,7 +79,7 @@ export const benchCommand = {
     } else {
       const l = report.latencyMs;
       process.stdout.write(`${report.mode === 'sessions' ? `${report.sessionSetupsPerSec} session setups/s` : `${report.requestsPerSec} requests/s`}` +
-        ` over ${report.seconds} s, ${report.concurrency} workers on ${report.targets} targets, suite ${report.cipherSuite}\n` +
+        ` over ${report.seconds} s, ${plural(report.concurrency, 'worker')} on ${plural(report.targets, 'target')}, suite ${report.cipherSuite}\n` +
         `latency ms: p50 ${l.p50}  p90 ${l.p90}  p99 ${l.p99}  max ${l.max}\nerrors: ${errorLines(report).join('\n        ') || 'none'}\n`);
     }
     const worked = report.mode === 'sessions' ? report.sessionSetups : report.requests;

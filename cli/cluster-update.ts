@@ -13,6 +13,7 @@ import { hostFacts, planUpdate, type UpdatePlan } from '../orchestrator/cluster-
 import { SqliteProvisioningStore } from '../orchestrator/store/sqlite-provisioning-store.js';
 import { SqliteClusterUpdateStore } from '../orchestrator/store/cluster-update-store.js';
 import { installedVersions } from '../orchestrator/cluster-update/cluster-updates.js';
+import { plural } from '../runtime/plural.js';
 
 const HELP = `usage: bmcfleet cluster-update plan --cluster FILE --update DESCRIPTOR [--state DIR] [--json]
        bmcfleet cluster-update start --cluster FILE --update DESCRIPTOR [--wait] [--manager URL] [--json]
@@ -183,7 +184,7 @@ function planCommand(values: Values): number {
 
 export function planText(p: UpdatePlan): string {
   const applying = p.hosts.filter((h) => h.applies).length;
-  const lines = [`${p.update.name} ${p.update.version} for cluster ${p.cluster}: ${applying} of ${p.hosts.length} hosts to update`];
+  const lines = [`${p.update.name} ${p.update.version} for cluster ${p.cluster}: ${applying} of ${plural(p.hosts.length, 'host')} to update`];
   p.waves.forEach((wave, i) => lines.push(`  wave ${i + 1}: ${wave.join(' ')}`));
   const skipped = p.hosts.filter((h) => !h.applies);
   if (skipped.length > 0) lines.push('skipped:', ...skipped.map((h) => `  ${h.bmc.padEnd(15)} ${h.reason}`));

@@ -14,6 +14,7 @@ import { systemClock } from '../runtime/clock.js';
 import { logSink, processLogger } from '../runtime/log.js';
 import { fleetFileArg } from './package-info.js';
 import { DEFAULT_CONTROL_URL } from './ctl.js';
+import { plural } from '../runtime/plural.js';
 
 const HELP = `usage: bmcfleet emulate --config FLEET.yaml [--ipmi-port P] [--redfish-port P|none] [--shards N] [--control HOST:PORT]
                         [--state-dir DIR] [--control-token-file FILE] [--slp-port P] [--media-dir DIR]...
@@ -227,7 +228,7 @@ function hostPort(s: string): { host: string; port: number } {
 
 function readyLine({ config, shards, targets, control, redfishCaFile }: Fleet): string {
   const n = shards.total;
-  const bmcs = `${n} BMC${n === 1 ? '' : 's'}`;
+  const bmcs = plural(n, 'BMC');
   const shardCount = shards.status().length;
   // `config` is the fleet as it runs: its ends and racks are those it serves (GET /bmcs lists the same)
   const ends = fleetEnds(config);
@@ -237,13 +238,13 @@ function readyLine({ config, shards, targets, control, redfishCaFile }: Fleet): 
   const beats = hb ? `, heartbeat to ${formatHostPort(hb.address, hb.port)} every ${hb.intervalSeconds} s` : '';
   const slp = targets?.slp ? `, SLP udp/${targets.slp.options.port} scope ${targets.slp.options.scopes.join(',')} multicast ${targets.slp.multicast}` +
     `${targets.slp.options.directoryAgent ? `, DA ${formatHostPort(targets.slp.options.directoryAgent.host, targets.slp.options.directoryAgent.port)}` : ''}` : '';
-  const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${config.targets.length} target${config.targets.length === 1 ? '' : 's'}${beats}${slp})` : '';
+  const isns = targets ? `, iSNS ${formatHostPort(targets.address.host, targets.address.port)} (${plural(config.targets.length, 'target')}${beats}${slp})` : '';
   const rmcCount = config.racks.filter((r) => r.rmc).length;
-  const rmcs = rmcCount > 0 ? `, ${rmcCount} RMC${rmcCount === 1 ? '' : 's'} udp/${config.rollout.port}` : '';
+  const rmcs = rmcCount > 0 ? `, ${plural(rmcCount, 'RMC')} udp/${config.rollout.port}` : '';
   const media = config.virtualMedia ? `, virtual media tcp/${config.virtualMedia.port}` : '';
   const rf = config.redfish;
   const redfish = rf ? `, redfish ${rf.tls ? 'https' : 'http'} tcp/${rf.port}${redfishCaFile ? ` (CA ${redfishCaFile})` : ''}` : '';
-  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${shardCount} shard${shardCount === 1 ? '' : 's'})${media}${redfish}${rmcs}${isns}${control ? `, control ${control.url}` : ''}`;
+  return `ready: ${bmcs} ${where} udp/${config.ipmiPort} (${plural(shardCount, 'shard')})${media}${redfish}${rmcs}${isns}${control ? `, control ${control.url}` : ''}`;
 }
 
 /** A progress bar on a terminal; nothing when output goes to a file or a pipe (CI). */

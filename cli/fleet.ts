@@ -8,6 +8,7 @@ import { readFleetFile, readFleetText, type FleetConfig } from '../emulator/flee
 import { formatIssue, formatPath } from '../emulator/fleet/fleet-issues.js';
 import { fleetEnds, fleetSize } from '../emulator/fleet/plan.js';
 import { FLEET_SCHEMA_FILE } from '../emulator/fleet/schema/json-schema.js';
+import { plural } from '../runtime/plural.js';
 
 const HELP = `usage: bmcfleet fleet validate FILE... [--json]
        bmcfleet fleet init [FILE] [--force]
@@ -77,11 +78,11 @@ function validate(argv: string[]): number {
       process.stdout.write(`${JSON.stringify(report)}\n`);
     } else if (config) {
       const s = summary(config);
-      const extra = [s.rmcs > 0 ? `${s.rmcs} RMC${s.rmcs === 1 ? '' : 's'}` : '', s.targets > 0 ? `${s.targets} iSCSI target${s.targets === 1 ? '' : 's'}` : ''].filter(Boolean);
-      process.stdout.write(`${file}: valid: ${s.bmcs} BMC${s.bmcs === 1 ? '' : 's'} in ${s.racks} rack${s.racks === 1 ? '' : 's'}, ${s.first} to ${s.last}${extra.map((e) => `, ${e}`).join('')}\n`);
+      const extra = [s.rmcs > 0 ? plural(s.rmcs, 'RMC') : '', s.targets > 0 ? plural(s.targets, 'iSCSI target') : ''].filter(Boolean);
+      process.stdout.write(`${file}: valid: ${plural(s.bmcs, 'BMC')} in ${plural(s.racks, 'rack')}, ${s.first} to ${s.last}${extra.map((e) => `, ${e}`).join('')}\n`);
     } else {
       for (const issue of issues) process.stdout.write(`${formatIssue(file, issue)}\n`);
-      process.stdout.write(`${file}: ${issues.length} error${issues.length === 1 ? '' : 's'}\n`);
+      process.stdout.write(`${file}: ${plural(issues.length, 'error')}\n`);
     }
   }
   return allValid ? 0 : 1;
@@ -109,7 +110,7 @@ function init(argv: string[]): number {
   if (!config) throw new Error('the starter file does not validate: a bug, please report it');
   writeFileSync(file, text);
   const s = summary(config);
-  process.stdout.write(`wrote ${file}: ${s.bmcs} BMCs in ${s.racks} racks, ${s.first} to ${s.last}. Check it: bmcfleet fleet validate ${file}; run it: bmcfleet emulate --config ${file}\n`);
+  process.stdout.write(`wrote ${file}: ${plural(s.bmcs, 'BMC')} in ${plural(s.racks, 'rack')}, ${s.first} to ${s.last}. Check it: bmcfleet fleet validate ${file}; run it: bmcfleet emulate --config ${file}\n`);
   return 0;
 }
 

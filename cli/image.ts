@@ -6,6 +6,7 @@ import { UsageError, parse, str } from './args.js';
 import { DecodeError } from '../protocols/errors.js';
 import { buildInstallImage, packageFileName, sha256Hex } from '../protocols/install-image/install-image.js';
 import { decodePackageScript } from '../protocols/install-image/package-script.js';
+import { plural } from '../runtime/plural.js';
 
 const HELP = `usage: bmcfleet image build DIR --out FILE.iso [--json]
 
@@ -95,7 +96,7 @@ export const imageCommand = {
       sha256: sha256Hex(image),
     };
     if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-    else process.stdout.write(`wrote ${out}: ISO 9660, ${image.length} bytes, ${cfg.name} ${cfg.version} for role ${cfg.role}, system ${system.length} bytes, ${packages.length} package(s)\n`);
+    else process.stdout.write(`wrote ${out}: ISO 9660, ${image.length} bytes, ${cfg.name} ${cfg.version} for role ${cfg.role}, system ${system.length} bytes, ${plural(packages.length, 'package')}\n`);
     return 0;
   },
 };

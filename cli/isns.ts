@@ -12,6 +12,7 @@ import { NodeType } from '../protocols/isns/attributes.js';
 import { LunState, type LunInfo } from '../protocols/isns/vendor-lun.js';
 import { findIsnsServers } from '../clients/slp/slp-client.js';
 import { FIND_OPTIONS, FIND_OPTIONS_HELP, findOptions, runFind } from './slp.js';
+import { plural } from '../runtime/plural.js';
 
 const DEFAULT_SOURCE = 'iqn.2026-11.org.bmcfleet:cli'; // the naming authority the emulated targets use
 const DEFAULT_HEARTBEAT_INTERVAL = 5;
@@ -324,7 +325,7 @@ async function serve(argv: string[]): Promise<number> {
   const n = server.registry.store.nodes.size;
   const beats = heartbeat ? `, heartbeat to ${formatHostPort(heartbeat.address, heartbeat.port)} every ${heartbeat.intervalSeconds} s` : '';
   const slp = agent ? `, SLP udp/${agent.options.port} scope ${agent.options.scopes.join(',')} multicast ${agent.multicast}` : '';
-  process.stdout.write(`ready: iSNS on ${formatHostPort(host, server.port)} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${n} nodes loaded` : ''}${beats}${slp}\n`);
+  process.stdout.write(`ready: iSNS on ${formatHostPort(host, server.port)} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${plural(n, 'node')} loaded` : ''}${beats}${slp}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -463,7 +464,7 @@ async function ddCmd(argv: string[]): Promise<number> {
       case 'remove':
         if (members.length === 0) throw new UsageError('dd remove needs --member IQN (use dd delete to remove the DD)');
         await c.ddDeregister(id(), members);
-        print(values, { id: id(), removed: members }, `removed ${members.length} member(s) from DD ${id()}\n`);
+        print(values, { id: id(), removed: members }, `removed ${plural(members.length, 'member')} from DD ${id()}\n`);
         return 0;
       case 'delete':
         await c.ddDeregister(id());

@@ -34,6 +34,7 @@ import { systemClock } from '../runtime/clock.js';
 import { processLogger } from '../runtime/log.js';
 import { startBootcfg, type Bootcfg } from '../orchestrator/bootcfg/start-bootcfg.js';
 import { findIsnsServers } from '../clients/slp/slp-client.js';
+import { plural } from '../runtime/plural.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4680';
 /** The manager's database in its state directory (bmcfleet rmc upload opens the same one). */
@@ -187,10 +188,10 @@ async function serve(values: Values): Promise<number> {
     log.warn(`warning: the manager API on ${api.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${token!.file}`);
   }
   if (resumed.length > 0) process.stdout.write(`resumed rollout${resumed.length === 1 ? '' : 's'} ${resumed.join(', ')}\n`);
-  if (bootcfg && bootcfg.resumed > 0) process.stdout.write(`resumed the boot request${bootcfg.resumed === 1 ? '' : 's'} of ${bootcfg.resumed} host${bootcfg.resumed === 1 ? '' : 's'}\n`);
-  if (provisioning.resumed > 0) process.stdout.write(`resumed the install${provisioning.resumed === 1 ? '' : 's'} of ${provisioning.resumed} host${provisioning.resumed === 1 ? '' : 's'}\n`);
-  const boot = bootcfg ? `, iSNS ${bootcfg.inventory.inventories > 0 ? `${bootcfg.service.disks().length} boot disks` : 'not reached yet'}` : '';
-  process.stdout.write(`ready: manager API ${api.url}, ${inventory.length} RMC${inventory.length === 1 ? '' : 's'}${boot}, key ID ${Buffer.from(key.signing.keyId).toString('hex')}, state ${stateDir}\n`);
+  if (bootcfg && bootcfg.resumed > 0) process.stdout.write(`resumed the boot request${bootcfg.resumed === 1 ? '' : 's'} of ${plural(bootcfg.resumed, 'host')}\n`);
+  if (provisioning.resumed > 0) process.stdout.write(`resumed the install${provisioning.resumed === 1 ? '' : 's'} of ${plural(provisioning.resumed, 'host')}\n`);
+  const boot = bootcfg ? `, iSNS ${bootcfg.inventory.inventories > 0 ? plural(bootcfg.service.disks().length, 'boot disk') : 'not reached yet'}` : '';
+  process.stdout.write(`ready: manager API ${api.url}, ${plural(inventory.length, 'RMC')}${boot}, key ID ${Buffer.from(key.signing.keyId).toString('hex')}, state ${stateDir}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -5,9 +5,7 @@ import type { InventoryResult } from '../orchestrator/provisioning/inventory.js'
 import { cores, type RolePlan } from '../orchestrator/provisioning/policy-match.js';
 import type { Needs } from '../orchestrator/provisioning/policy.js';
 import type { HostHardware, HostRecord } from '../orchestrator/store/host-records.js';
-
-/** "1 disk", "2 disks". */
-const count = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
+import { plural } from '../runtime/plural.js';
 
 /** Failures listed one per line before "... and N more". */
 const LISTED_FAILURES = 20;
@@ -31,8 +29,8 @@ function failureLines(hosts: readonly HostRecord[]): string[] {
 
 export function discoverText(range: string, r: DiscoverResult, ms: number, saved: string): string {
   const lines = [
-    `swept ${range}: ${r.sweep.swept} addresses in ${(ms / 1000).toFixed(1)} s, ${r.sweep.found} answered the ping, ` +
-      `${r.identified} identified, ${r.failed} failed (window ${r.sweep.window}, ${r.sweep.resent} pings sent again, ${r.sweep.silent} silent)`,
+    `swept ${range}: ${plural(r.sweep.swept, 'address', 'addresses')} in ${(ms / 1000).toFixed(1)} s, ${r.sweep.found} answered the ping, ` +
+      `${r.identified} identified, ${r.failed} failed (window ${r.sweep.window}, ${plural(r.sweep.resent, 'ping')} sent again, ${r.sweep.silent} silent)`,
   ];
   const kinds = new Map<string, number>();
   for (const h of r.hosts) {
@@ -54,15 +52,15 @@ export function hardwareLine(hw: HostHardware): string {
   const diskGB = hw.disks.reduce((n, d) => n + d.sizeGB, 0);
   return [
     `${hw.vendor} ${hw.product}`.trim(),
-    `${count(hw.cpus.length, 'CPU')} ${count(cores(hw), 'core')}`,
+    `${plural(hw.cpus.length, 'CPU')} ${plural(cores(hw), 'core')}`,
     `${hw.memoryGiB} GiB`,
-    `${count(hw.disks.length, 'disk')} ${diskGB.toLocaleString('en-US')} GB`,
-    `${count(hw.nics.length, 'NIC')} ${hw.nics.map((n) => n.mac).join(' ')}`.trim(),
+    `${plural(hw.disks.length, 'disk')} ${diskGB.toLocaleString('en-US')} GB`,
+    `${plural(hw.nics.length, 'NIC')} ${hw.nics.map((n) => n.mac).join(' ')}`.trim(),
   ].join('  ');
 }
 
 export function inventoryText(r: InventoryResult): string {
-  const lines = [`read ${r.read} of ${r.hosts.length} hosts${r.failed ? `, ${r.failed} failed` : ''}${r.skipped.length ? `, ${r.skipped.length} not asked` : ''}`];
+  const lines = [`read ${r.read} of ${plural(r.hosts.length, 'host')}${r.failed ? `, ${r.failed} failed` : ''}${r.skipped.length ? `, ${r.skipped.length} not asked` : ''}`];
   for (const h of r.hosts) if (h.hardware && !h.failure) lines.push(`  ${h.address.padEnd(15)} ${hardwareLine(h.hardware)}`);
   if (r.failed > 0) lines.push('failed:', ...failureLines(r.hosts));
   if (r.skipped.length > 0) {
@@ -74,10 +72,10 @@ export function inventoryText(r: InventoryResult): string {
 
 export function needsText(n: Needs): string {
   const parts = [
-    n.cores !== undefined ? count(n.cores, 'core') : null,
+    n.cores !== undefined ? plural(n.cores, 'core') : null,
     n.memoryGiB !== undefined ? `${n.memoryGiB} GiB` : null,
-    n.disks ? `${count(n.disks.count, 'disk')}${n.disks.sizeGB !== undefined ? ` of ${n.disks.sizeGB} GB` : ''}` : null,
-    n.nics ? `${count(n.nics.count, 'NIC')}${n.nics.speedMbps !== undefined ? ` of ${n.nics.speedMbps} Mb/s` : ''}` : null,
+    n.disks ? `${plural(n.disks.count, 'disk')}${n.disks.sizeGB !== undefined ? ` of ${n.disks.sizeGB} GB` : ''}` : null,
+    n.nics ? `${plural(n.nics.count, 'NIC')}${n.nics.speedMbps !== undefined ? ` of ${n.nics.speedMbps} Mb/s` : ''}` : null,
   ].filter((p) => p !== null);
   return parts.length ? parts.join(', ') : 'nothing';
 }
@@ -87,7 +85,7 @@ export function planText(p: RolePlan, policyFile: string): string {
   const lines = [
     `role ${p.role} (${policyFile}): needs ${needsText(rp.needs)}; image ${rp.image}${rp.packages.length ? `, packages ${rp.packages.join(' ')}` : ''}`,
     `picked ${p.picked.length} of ${p.count}:`,
-    ...p.picked.map((h) => `  ${h.address.padEnd(15)} ${count(h.cores, 'core')}  ${h.memoryGiB} GiB  ${count(h.disks, 'disk')} ${h.diskGB.toLocaleString('en-US')} GB  ${count(h.nics, 'NIC')}  ${h.product}`),
+    ...p.picked.map((h) => `  ${h.address.padEnd(15)} ${plural(h.cores, 'core')}  ${h.memoryGiB} GiB  ${plural(h.disks, 'disk')} ${h.diskGB.toLocaleString('en-US')} GB  ${plural(h.nics, 'NIC')}  ${h.product}`),
   ];
   if (p.notPicked.length > 0) lines.push('not picked:', ...p.notPicked.map((h) => `  ${h.address.padEnd(15)} ${h.reason}`));
   return `${lines.join('\n')}\n`;

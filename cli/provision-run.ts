@@ -4,6 +4,7 @@ import { integer, str, UsageError, type Values } from './args.js';
 import { ApiError } from './api-client.js';
 import { ManagerClient } from './manager-client.js';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { plural } from '../runtime/plural.js';
 
 interface HostView {
   address: string;
@@ -39,7 +40,7 @@ export async function runCommand(values: Values): Promise<number> {
       : `installing ${started.role} (${started.image}) on ${started.hosts.join(' ')}\n(bmcfleet provision status follows them)\n`);
     return 0;
   }
-  if (!values.json) process.stdout.write(`installing ${started.role} (${started.image}) on ${started.hosts.length} host${started.hosts.length === 1 ? '' : 's'}\n`);
+  if (!values.json) process.stdout.write(`installing ${started.role} (${started.image}) on ${plural(started.hosts.length, 'host')}\n`);
   const ours = new Set(started.hosts);
   const shown = new Map<string, string>();
   for (;;) {

@@ -18,6 +18,7 @@ import { loadPolicyFile } from '../orchestrator/provisioning/policy.js';
 import { SqliteProvisioningStore } from '../orchestrator/store/sqlite-provisioning-store.js';
 import { systemClock } from '../runtime/clock.js';
 import { cidrHostCount, cidrHosts, isIpv4, parseCidr, type Cidr } from '../runtime/ipv4.js';
+import { plural } from '../runtime/plural.js';
 
 /** The largest range one sweep takes: a /12. An empty one takes about 25 minutes with the defaults. */
 const MAX_SWEEP_ADDRESSES = 2 ** 20 - 2;
@@ -255,8 +256,8 @@ function planCommand(values: Values): number {
   if (plan.satisfied) return 0;
   const hosts = plan.picked.length + plan.notPicked.length;
   process.stderr.write(plan.picked.length === 0
-    ? `bmcfleet provision plan: no host matches role ${role}: ${hosts === 0 ? 'no hosts yet' : `each of the ${hosts} hosts misses something (listed)`}\n`
-    : `bmcfleet provision plan: only ${plan.picked.length} of the ${count} hosts role ${role} asks for fit\n`);
+    ? `bmcfleet provision plan: no host matches role ${role}: ${hosts === 0 ? 'no hosts yet' : hosts === 1 ? 'the one host misses something (listed)' : `each of the ${hosts} hosts misses something (listed)`}\n`
+    : `bmcfleet provision plan: only ${plan.picked.length} of the ${plural(count, 'host')} role ${role} asks for fit\n`);
   return 1;
 }
 

@@ -4,6 +4,7 @@
 import { rackPhaseName } from '../protocols/rollout/rack-status.js';
 import type { RmcStatus, RolloutReport, RolloutStatusView, RolloutSummary } from '../orchestrator/rollout/rollout-views.js';
 import { ENDED_STATUSES, RolloutStatus } from '../orchestrator/store/run-records.js';
+import { plural } from '../runtime/plural.js';
 
 export function hasEnded(s: { status: RolloutStatus }): boolean {
   return ENDED_STATUSES.includes(s.status);
@@ -37,7 +38,7 @@ function flashAt(flashTimeMs: number, nowMs: number | null): string {
   return `flash at ${new Date(flashTimeMs).toISOString()}${nowMs === null ? '' : ` (${fromNow(flashTimeMs, nowMs)})`}`;
 }
 
-const racks = (n: number) => `${n} rack${n === 1 ? '' : 's'}`;
+const racks = (n: number) => plural(n, 'rack');
 
 /** A list's line: ID, status, racks and flash time. */
 export function summaryLine(s: RolloutSummary, nowMs: number): string {
@@ -49,7 +50,7 @@ export function rolloutLine(s: RolloutStatusView, nowMs: number | null): string 
   const total = doneOf(s.bmcs) + s.bmcs.pending;
   // an RMC tells its BMC count in its Prepare Reply: none known before the first reply
   const bmcs = total === 0 && s.phase === 'preparing' ? 'BMCs not counted yet'
-    : `${doneOf(s.bmcs)}/${total} BMCs done (${s.bmcs.flashed} flashed, ${s.bmcs.skipped} skipped, ${s.bmcs.failed} failed)`;
+    : `${doneOf(s.bmcs)}/${plural(total, 'BMC')} done (${s.bmcs.flashed} flashed, ${s.bmcs.skipped} skipped, ${s.bmcs.failed} failed)`;
   return `rollout ${s.rolloutId}: ${stateOf(s)}, ${racks(s.rmcs.length)}, ${bmcs}, ${flashAt(s.flashTimeMs, nowMs)}`;
 }
 
@@ -65,7 +66,7 @@ export function reportText(r: RolloutReport): string {
   const bmcs = r.racks.flatMap((rack) => rack.bmcs);
   const count = (o: string) => bmcs.filter((b) => b.result === o).length;
   const pending = bmcs.length - count('flashed') - count('skipped') - count('failed');
-  const head = `rollout ${r.rolloutId} (${r.status}): ${bmcs.length} BMCs: ${count('flashed')} flashed, ${count('skipped')} skipped, ${count('failed')} failed` +
+  const head = `rollout ${r.rolloutId} (${r.status}): ${plural(bmcs.length, 'BMC')}: ${count('flashed')} flashed, ${count('skipped')} skipped, ${count('failed')} failed` +
     `${pending ? `, ${pending} not done` : ''}\n`;
   const rows = r.racks.flatMap((rack) => [
     ...rack.bmcs.map((b) => [rack.rackName, String(rack.rmcId), b.address, b.reason ? `${b.result}: ${b.reason}` : b.result, b.firmware]),

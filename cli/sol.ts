@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { UsageError, integer, login, parse, str } from './args.js';
 import { parseTargets } from './targets.js';
 import { CONSOLE_WATCH_DEFAULTS, ConsoleWatch, type ConsoleWatchStats } from '../orchestrator/console/console-watch.js';
+import { plural } from '../runtime/plural.js';
 
 const HELP = `usage: bmcfleet sol watch --targets A-B --log-dir DIR [--port P] [--interval MS] [--miss-threshold N]
                          [--duration S] [--user U --password W] [--cipher N] [--json]
@@ -75,7 +76,7 @@ export const solCommand = {
     // With --json, stdout carries only the JSON summary: the ready line goes to stderr.
     const say = values.json ? process.stderr : process.stdout;
     const why = watching < watches.length ? `; not yet: ${failureLines(watches.map((w) => w.stats())).join('; ')}` : '';
-    say.write(`ready: watching ${watching} of ${watches.length} consoles${watching < watches.length ? ' (the rest keep retrying)' : ''}, logs in ${logDir}${why}\n`);
+    say.write(`ready: watching ${watching} of ${plural(watches.length, 'console')}${watching < watches.length ? ' (the rest keep retrying)' : ''}, logs in ${logDir}${why}\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGINT', resolve);
       process.once('SIGTERM', resolve);
@@ -118,6 +119,6 @@ function failureLines(stats: ConsoleWatchStats[]): string[] {
 
 function humanSummary(stats: ConsoleWatchStats[]): string {
   const s = summary(stats);
-  return `${s.consoles} consoles: ${s.lines} lines, ${s.bytesLost} bytes lost, ${s.sequenceGaps} sequence gaps, ` +
-    `${s.sessionsEnded} sessions ended and reconnected, ${s.lateReplies} late heartbeat replies accepted\n`;
+  return `${plural(s.consoles, 'console')}: ${plural(s.lines, 'line')}, ${plural(s.bytesLost, 'byte')} lost, ${plural(s.sequenceGaps, 'sequence gap')}, ` +
+    `${plural(s.sessionsEnded, 'session')} ended and reconnected, ${plural(s.lateReplies, 'late heartbeat reply', 'late heartbeat replies')} accepted\n`;
 }

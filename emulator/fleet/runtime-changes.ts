@@ -11,6 +11,7 @@ import { FleetFileError, rackEntry } from './fleet-config.js';
 import type { FleetChanges } from './control/route.js';
 import type { Supervisor } from './supervisor.js';
 import { CHANGES_FILE, COMPACT_AFTER, compactChanges, type FleetChange, type MadeChange } from './fleet-changes-file.js';
+import { plural } from '../../runtime/plural.js';
 
 export { CHANGES_FILE, type FleetChange } from './fleet-changes-file.js';
 
@@ -58,7 +59,7 @@ export class RuntimeChanges implements FleetChanges {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw new Error(`${this.file}: ${(err as Error).message}`);
     }
-    if (kept.length > 0) log(`${this.file}: making again the ${kept.length} change${kept.length === 1 ? '' : 's'} made at run time before (BMCs and racks added or removed with the control API)`);
+    if (kept.length > 0) log(`${this.file}: making again the ${plural(kept.length, 'change')} made at run time before (BMCs and racks added or removed with the control API)`);
     for (const change of kept) {
       try {
         await this.make(change);

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { expandAddressList } from '../../runtime/address-list.js';
 import { documentKind } from '../../runtime/document/zod-document.js';
 import { shown, text, wholeNumber } from '../../runtime/document/zod-kinds.js';
+import { plural } from '../../runtime/plural.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 const MAX_HOSTS = 100_000;
@@ -56,7 +57,7 @@ const group = z.strictObject({
   }
   // Bad input "limits that can never be satisfied": no host of the group could ever go down
   if (shareOf(g.maxDown, g.hosts.length) === 0) {
-    ctx.addIssue({ code: 'custom', path: ['maxDown'], message: `max-down ${formatShare(g.maxDown)} of ${g.hosts.length} hosts is 0: no host of ${g.name} could ever be updated` });
+    ctx.addIssue({ code: 'custom', path: ['maxDown'], message: `max-down ${formatShare(g.maxDown)} of ${plural(g.hosts.length, 'host')} is 0: no host of ${g.name} could ever be updated` });
   }
 });
 

@@ -8,6 +8,7 @@ import { HostStep, type HostHardware, type HostRecord } from '../store/host-reco
 import { refusal } from './host-machine.js';
 import { InstallStep } from './install-machine.js';
 import type { Needs, Policy, RolePolicy } from './policy.js';
+import { plural } from '../../runtime/plural.js';
 
 /** What the plan shows of a host's hardware. */
 export interface HostSummary {
@@ -50,8 +51,6 @@ function summaryOf(address: string, hw: HostHardware): HostSummary {
     nics: hw.nics.length, macs: hw.nics.map((n) => n.mac), product: `${hw.vendor} ${hw.product}`.trim(),
   };
 }
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Why `hw` does not meet `needs` (the first need it misses, in the policy's order), or null when it meets them all. */
 export function unmetNeed(hw: HostHardware, needs: Needs): string | null {

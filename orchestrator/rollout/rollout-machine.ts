@@ -28,6 +28,7 @@ import { RolloutCommands } from './rollout-commands.js';
 import { FlashTimeInPastError, RolloutStateError } from './rollout-errors.js';
 import { decodeCounted } from './round-messages.js';
 import { SequencePool } from './sequence-pool.js';
+import { plural } from '../../runtime/plural.js';
 
 export type RolloutAction = RoundAction;
 
@@ -410,7 +411,7 @@ export class RolloutMachine {
     const ackedOffset = m.sender.state === SenderState.OFFERED ? m.run.ackedOffset : m.sender.ackedOffset;
     m.sender = null;
     if (broken >= this.o.maxAttempts) {
-      this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, brokenTransfers: broken, ackedOffset, failure: `the transfer broke ${broken} times (no ack progress)` }]]);
+      this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, brokenTransfers: broken, ackedOffset, failure: `the transfer broke ${plural(broken, 'time')} (no ack progress)` }]]);
     } else {
       const nextRetryMs = nowMs + this.backoff(m.run.attempt - 1 + broken);
       this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.QUEUED, brokenTransfers: broken, ackedOffset, nextRetryMs }]]);
@@ -455,7 +456,7 @@ export class RolloutMachine {
     if (!RETRIED_OUTCOMES.includes(v.result)) {
       this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, verifyResult: v.result, failure: `verification failed: ${why} (the image itself, so not offered again)` }]]);
     } else if (attempt >= this.o.maxAttempts) {
-      this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, verifyResult: v.result, failure: `verification failed ${attempt} times, last: ${why}` }]]);
+      this.commit(undefined, [[m, { ...this.saved(m), stage: RmcStage.FAILED, verifyResult: v.result, failure: `verification failed ${plural(attempt, 'time')}, last: ${why}` }]]);
     } else {
       this.commit(undefined, [[m, {
         ...this.saved(m), stage: RmcStage.QUEUED, verifyResult: v.result, attempt: attempt + 1, brokenTransfers: 0, ackedOffset: 0,

@@ -49,6 +49,7 @@ t.test('failures are named by cause and nothing succeeding exits 1', async (t) =
   // Eight logins at once into a table of four: the BMC may drop some half-open ones (then counted as other causes
   // and retried), but every worker ends on unknown-user.
   t.match(unknownUser.stdout, /unknown-user x8 \(127\.91\.0\.1: session setup: .*unauthorized name\)/);
+  t.match(unknownUser.stdout, / over [\d.]+ s, 8 workers on 1 target, suite /, 'one target, not "1 targets"');
 
   const unreachable = await bench(NOBODY_THERE, []);
   t.equal(unreachable.code, 1, 'nothing listening exits 1');
@@ -99,5 +100,6 @@ t.test('a wrong password sets no session aside: the real ipmitool logs in from t
   t.match(after.stdout, /Firmware Revision/);
   const watch = await cli(['sol', 'watch', '--targets', '127.91.1.1', '--port', String(PORT), '--log-dir', join(dir, 'logs'), '--duration', '1']);
   t.equal(watch.code, 0, watch.stderr);
-  t.match(watch.stdout, /^ready: watching 1 of 1 consoles, logs in /m, 'every console watched: no "the rest keep retrying"');
+  t.match(watch.stdout, /^ready: watching 1 of 1 console, logs in /m, 'every console watched: no "the rest keep retrying"');
+  t.match(watch.stdout, /^1 console: \d+ lines?, \d+ bytes? lost, /m, 'not "1 consoles"');
 });

@@ -122,7 +122,7 @@ t.test('discover, inventory and plan on a fleet of 300 BMCs in a /22', async (t)
   t.match(storageHw.fru, { product: 'BF-2U12 Storage Server' }, 'the FRU product area');
   const text = await run(['inventory', '127.140.1.1', '--password-file', join(dir, 'password')]);
   t.equal(text.code, 0);
-  t.match(text.stdout, /^read 1 of 1 hosts\n {2}127\.140\.1\.1 +Bmcfleet Systems .* {2}1 CPU 6 cores {2}32 GiB {2}1 disk 480 GB {2}2 NICs 06:/);
+  t.match(text.stdout, /^read 1 of 1 host\n {2}127\.140\.1\.1 +Bmcfleet Systems .* {2}1 CPU 6 cores {2}32 GiB {2}1 disk 480 GB {2}2 NICs 06:/);
 
   const plan = await run(['plan', '--role', 'storage', '--count', '3', '--policy', join(dir, 'policy.yaml'), '--json']);
   t.equal(plan.code, 0, plan.stderr);
