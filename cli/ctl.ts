@@ -178,6 +178,7 @@ function request(what: string, args: string[], values: Values): [string, string,
     case 'eject': return ['DELETE', `/bmcs/${ip}/media/${choice('ctl eject DRIVE', args[1], Object.values(DriveKind))}`];
     case 'sensors': return ['GET', `/bmcs/${ip}/sensors`];
     case 'sensor': {
+      if (args[1].trim() === '') throw new UsageError('ctl sensor takes the sensor\'s NAME as ipmitool sdr shows it ("CPU1 Temp"), or its number 0xNN');
       const path = `/bmcs/${ip}/sensors/${encodeURIComponent(args[1])}`;
       if (args[2] === 'auto') return ['DELETE', path];
       const reading = Number(args[2]);
@@ -194,7 +195,9 @@ function request(what: string, args: string[], values: Values): [string, string,
       return ['POST', `/bmcs/${ip}/sel`, selEntry(values)];
     case 'add': return addBody(ip, values);
     case 'remove': return ['DELETE', `/bmcs/${ip}`];
-    case 'remove-rack': return ['DELETE', `/racks/${encodeURIComponent(args[0])}`];
+    case 'remove-rack':
+      if (args[0].trim() === '') throw new UsageError('ctl remove-rack takes a rack\'s NAME (ctl list shows them)');
+      return ['DELETE', `/racks/${encodeURIComponent(args[0])}`];
     default: return ['GET', '/shards'];
   }
 }

@@ -46,6 +46,8 @@ const MISTAKES: [string[], RegExp][] = [
   [['insert', IP, 'floppy', '/srv/a.img'], /DRIVE must be one of cdrom, disk, got "floppy"/],
   [['eject', IP, 'tape'], /DRIVE must be one of cdrom, disk, got "tape"/],
   [['sensor', IP, 'Fan1', 'fast'], /a reading \(a number\) or "auto", got "fast"/],
+  [['sensor', IP, '', '40'], /ctl sensor takes the sensor's NAME/],
+  [['remove-rack', ' '], /ctl remove-rack takes a rack's NAME/],
   [['sel', IP, 'add', '--sensor', 'Fan1', '--event-type', '200', '--data', '1'], /--event-type must be a whole number from 0 to 127, got "200"/],
   [['sel', IP, 'add', '--sensor', 'Fan1', '--data', '1'], /needs --event-type/],
   [['sel', IP, 'add', '--sensor-type', '1', '--event-type', '1', '--data', '1'], /by --sensor NAME, or by both --sensor-type T and --sensor-number N/],
