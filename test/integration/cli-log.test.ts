@@ -10,16 +10,19 @@ import { CLI } from '../helpers/emulator-process.js';
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
-/** `bmcfleet ARGS` until its ready line (and the try line after it), then SIGTERM; stdout and stderr as written. */
+/** `bmcfleet ARGS` until its ready line (and the try line after it), then one SIGTERM; stdout and stderr as written. */
 function runUntilReady(args: string[], env: Record<string, string> = {}): Promise<Run> {
   const { BMCFLEET_LOG_LEVEL: _level, BMCFLEET_LOG_FORMAT: _format, ...inherited } = process.env;
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...inherited, ...env } });
   let stdout = '';
   let stderr = '';
   const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  let stopped = false;
   child.stdout.on('data', (c: Buffer) => {
     stdout += c.toString();
-    if (/^ready.*\n.*try: .*\n/m.test(stdout)) child.kill('SIGTERM');
+    if (stopped || !/^ready.*\n.*try: .*\n/m.test(stdout)) return;
+    stopped = true; // once: a second SIGTERM while it stops kills it, as a second Ctrl-C would
+    child.kill('SIGTERM');
   });
   child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
   return new Promise((resolve) => child.once('close', (code) => { clearTimeout(timer); resolve({ code, stdout, stderr }); }));
