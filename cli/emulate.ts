@@ -13,6 +13,7 @@ import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { systemClock } from '../runtime/clock.js';
 import { logSink, processLogger } from '../runtime/log.js';
 import { fleetFileArg } from './package-info.js';
+import { stopSignal } from './stop-signal.js';
 import { DEFAULT_CONTROL_URL } from './ctl.js';
 import { plural } from '../runtime/plural.js';
 
@@ -114,6 +115,7 @@ export const emulateCommand = {
     if (fleet.control && !isLoopbackHost(config.control!.host)) {
       log.warn(`warning: the control API on ${fleet.control.url} is reachable beyond this machine; every request needs "Authorization: Bearer TOKEN", TOKEN in ${fleet.controlToken!.file}`);
     }
+    const stopAsked = stopSignal(); // before the ready lines: with no handler, a SIGTERM would leave the shards behind
     process.stdout.write(`${readyLine(fleet)}\n`);
     const user = config.users[0];
     // the fleet as it runs: the changes the state directory kept were made again (a BMC removed then is not tried)
@@ -124,10 +126,7 @@ export const emulateCommand = {
       if (config.virtualMedia) process.stdout.write(`  virtual media: usbip${config.virtualMedia.port === USBIP_PORT ? '' : ` --tcp-port ${config.virtualMedia.port}`} list -r ${first}\n`);
     }
     if (fleet.control) process.stdout.write(`${ctlLine(fleet.control.url, fleet.controlToken?.file ?? null)}\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    await stopAsked;
     await fleet.stop();
     process.stdout.write('stopped\n');
     return 0;

@@ -13,6 +13,7 @@ import { LunState, type LunInfo } from '../protocols/isns/vendor-lun.js';
 import { findIsnsServers } from '../clients/slp/slp-client.js';
 import { FIND_OPTIONS, FIND_OPTIONS_HELP, findOptions, runFind } from './slp.js';
 import { plural } from '../runtime/plural.js';
+import { stopSignal } from './stop-signal.js';
 
 const DEFAULT_SOURCE = 'iqn.2026-11.org.bmcfleet:cli'; // the naming authority the emulated targets use
 const DEFAULT_HEARTBEAT_INTERVAL = 5;
@@ -325,11 +326,9 @@ async function serve(argv: string[]): Promise<number> {
   const n = server.registry.store.nodes.size;
   const beats = heartbeat ? `, heartbeat to ${formatHostPort(heartbeat.address, heartbeat.port)} every ${heartbeat.intervalSeconds} s` : '';
   const slp = agent ? `, SLP udp/${agent.options.port} scope ${agent.options.scopes.join(',')} multicast ${agent.multicast}` : '';
+  const stopAsked = stopSignal(); // before the ready line: see stop-signal.ts
   process.stdout.write(`ready: iSNS on ${formatHostPort(host, server.port)} tcp${values['no-udp'] ? '' : '+udp'}${n ? `, ${plural(n, 'node')} loaded` : ''}${beats}${slp}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopAsked;
   await agent?.stop();
   await server.stop();
   return 0;

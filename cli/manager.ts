@@ -35,6 +35,7 @@ import { processLogger } from '../runtime/log.js';
 import { startBootcfg, type Bootcfg } from '../orchestrator/bootcfg/start-bootcfg.js';
 import { findIsnsServers } from '../clients/slp/slp-client.js';
 import { plural } from '../runtime/plural.js';
+import { stopSignal } from './stop-signal.js';
 
 export const DEFAULT_LISTEN = '127.0.0.1:4680';
 /** The manager's database in its state directory (bmcfleet rmc upload opens the same one). */
@@ -191,11 +192,9 @@ async function serve(values: Values): Promise<number> {
   if (bootcfg && bootcfg.resumed > 0) process.stdout.write(`resumed the boot request${bootcfg.resumed === 1 ? '' : 's'} of ${plural(bootcfg.resumed, 'host')}\n`);
   if (provisioning.resumed > 0) process.stdout.write(`resumed the install${provisioning.resumed === 1 ? '' : 's'} of ${plural(provisioning.resumed, 'host')}\n`);
   const boot = bootcfg ? `, iSNS ${bootcfg.inventory.inventories > 0 ? plural(bootcfg.service.disks().length, 'boot disk') : 'not reached yet'}` : '';
+  const stopAsked = stopSignal(); // before the ready line: see stop-signal.ts
   process.stdout.write(`ready: manager API ${api.url}, ${plural(inventory.length, 'RMC')}${boot}, key ID ${Buffer.from(key.signing.keyId).toString('hex')}, state ${stateDir}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopAsked;
   await api.close();
   manager.close();
   provisioning.close();

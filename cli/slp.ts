@@ -4,6 +4,7 @@ import { UsageError, integer, parse, str, type Values } from './args.js';
 import { formatHostPort, parseHostPort } from '../runtime/host-port.js';
 import { DEFAULT_FIND_OPTIONS, SlpErrorReply, SlpTimeoutError, findServices, type FindOptions } from '../clients/slp/slp-client.js';
 import { DirectoryAgent } from '../emulator/slp/directory-agent.js';
+import { stopSignal } from './stop-signal.js';
 
 const HELP = `usage: bmcfleet slp <find|da> [options]   (bmcfleet slp <sub> --help)
 
@@ -116,11 +117,9 @@ async function da(argv: string[]): Promise<number> {
   });
   await agent.start();
   const mc = values.multicast ? `, multicast ${agent.endpoint.multicast}` : '';
+  const stopAsked = stopSignal(); // before the ready line: see stop-signal.ts
   process.stdout.write(`ready: SLP directory agent on udp ${formatHostPort(host, agent.endpoint.port)}, scopes ${agent.state.options.scopes.join(',')}${mc}\n`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await stopAsked;
   await agent.stop();
   return 0;
 }

@@ -4,6 +4,7 @@ import { UsageError, integer, login, parse, str } from './args.js';
 import { parseTargets } from './targets.js';
 import { CONSOLE_WATCH_DEFAULTS, ConsoleWatch, type ConsoleWatchStats } from '../orchestrator/console/console-watch.js';
 import { plural } from '../runtime/plural.js';
+import { stopSignal } from './stop-signal.js';
 
 const HELP = `usage: bmcfleet sol watch --targets A-B --log-dir DIR [--port P] [--interval MS] [--miss-threshold N]
                          [--duration S] [--user U --password W] [--cipher N] [--json]
@@ -76,12 +77,9 @@ export const solCommand = {
     // With --json, stdout carries only the JSON summary: the ready line goes to stderr.
     const say = values.json ? process.stderr : process.stdout;
     const why = watching < watches.length ? `; not yet: ${failureLines(watches.map((w) => w.stats())).join('; ')}` : '';
+    const stopAsked = stopSignal(); // before the ready line: see stop-signal.ts
     say.write(`ready: watching ${watching} of ${plural(watches.length, 'console')}${watching < watches.length ? ' (the rest keep retrying)' : ''}, logs in ${logDir}${why}\n`);
-    await new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-      if (durationS !== null) setTimeout(resolve, durationS * 1000);
-    });
+    await (durationS === null ? stopAsked : Promise.race([stopAsked, new Promise<void>((resolve) => setTimeout(resolve, durationS * 1000))]));
     await Promise.all(watches.map((w) => w.stop()));
     const stats = watches.map((w) => w.stats());
     process.stdout.write(values.json ? `${JSON.stringify(summary(stats))}\n` : humanSummary(stats));
