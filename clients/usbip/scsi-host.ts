@@ -150,15 +150,16 @@ export class ScsiHost {
    * given (as pread does: the data lands there, and the result is a view of it), else into new memory.
    */
   async read(lba: number, blocks: number, blockSize: number, into?: Buffer): Promise<Buffer> {
+    const bytes = blocks * blockSize;
+    if (into !== undefined && into.length < bytes) throw new RangeError(`${into.length} bytes of room for ${blocks} blocks of ${blockSize}`);
     const per = this.blocksPerCommand(blockSize);
-    const out = into ?? (blocks <= per ? undefined : Buffer.allocUnsafe(blocks * blockSize));
-    if (out !== undefined && out.length < blocks * blockSize) throw new RangeError(`${out.length} bytes of room for ${blocks} blocks of ${blockSize}`);
-    if (blocks <= per) return this.readOnce(lba, blocks, blockSize, out);
+    if (blocks <= per) return this.readOnce(lba, blocks, blockSize, into);
+    const out = into ?? Buffer.allocUnsafe(bytes);
     for (let done = 0; done < blocks; done += per) {
       const n = Math.min(per, blocks - done);
-      await this.readOnce(lba + done, n, blockSize, out!.subarray(done * blockSize, (done + n) * blockSize));
+      await this.readOnce(lba + done, n, blockSize, out.subarray(done * blockSize, (done + n) * blockSize));
     }
-    return out!.subarray(0, blocks * blockSize);
+    return out.subarray(0, bytes);
   }
 
   /**

@@ -92,13 +92,13 @@ class HeldBytes {
     this.inSharedRoom = null;
   }
 
-  /** Moves the first `n` held bytes (n <= held) into `target` at `at`. */
-  moveTo(target: Uint8Array, at: number, n: number): void {
-    for (let left = n; left > 0;) {
+  /** Moves the first `n` held bytes (n <= held) to the start of `target`. */
+  moveTo(target: Uint8Array, n: number): void {
+    for (let at = 0; at < n;) {
       const first = this.parts[0];
-      const take = Math.min(first.length, left);
-      target.set(take === first.length ? first : first.subarray(0, take), at + n - left);
-      left -= take;
+      const take = Math.min(first.length, n - at);
+      target.set(take === first.length ? first : first.subarray(0, take), at);
+      at += take;
       this.consume(take);
     }
   }
@@ -110,13 +110,12 @@ class HeldBytes {
   }
 }
 
-/** A RET_SUBMIT whose IN data is being read into its URB's transfer buffer. */
+/** A RET_SUBMIT whose IN data (actualLength bytes) is being read into its URB's transfer buffer. */
 interface DataUnderWay {
   /** The header as decoded (its data still empty). */
   message: RetSubmit;
   target: Uint8Array;
-  /** actual_length. */
-  need: number;
+  /** Bytes of the data read so far. */
   got: number;
 }
 
@@ -271,15 +270,15 @@ export class UsbipReplyStream extends UsbipStream<OpReply | UrbReplyMessage> {
   room(): Buffer {
     this.bytes.leaveSharedRoom();
     const u = this.inData;
-    if (u !== null) return Buffer.from(u.target.buffer, u.target.byteOffset + u.got, u.need - u.got);
+    if (u !== null) return Buffer.from(u.target.buffer, u.target.byteOffset + u.got, u.message.actualLength - u.got);
     return SHARED_ROOM;
   }
 
   /** Holds `chunk`; while IN data is under way, its bytes go into the URB's buffer first (not copied when read there). */
   override write(chunk: Uint8Array): void {
     const u = this.inData;
-    if (u !== null && !this.isBroken && u.got < u.need) {
-      const n = Math.min(chunk.length, u.need - u.got);
+    if (u !== null && !this.isBroken && u.got < u.message.actualLength) {
+      const n = Math.min(chunk.length, u.message.actualLength - u.got);
       if (chunk.buffer !== u.target.buffer || chunk.byteOffset !== u.target.byteOffset + u.got) u.target.set(chunk.subarray(0, n), u.got);
       u.got += n;
       chunk = chunk.subarray(n);
@@ -291,7 +290,7 @@ export class UsbipReplyStream extends UsbipStream<OpReply | UrbReplyMessage> {
   forget(seqnum: number): void {
     const u = this.inData;
     if (u === null || u.message.seqnum !== seqnum) return;
-    const own = Buffer.allocUnsafe(u.need);
+    const own = Buffer.allocUnsafe(u.message.actualLength);
     own.set(u.target.subarray(0, u.got));
     u.target = own;
   }
@@ -312,17 +311,17 @@ export class UsbipReplyStream extends UsbipStream<OpReply | UrbReplyMessage> {
     const message = decodeFramedUrbReply(Buffer.from(header.subarray(0, URB_HEADER_LENGTH))) as RetSubmit;
     this.bytes.consume(URB_HEADER_LENGTH);
     const now = Math.min(this.bytes.held, need);
-    this.bytes.moveTo(target, 0, now);
-    this.inData = { message, target, need, got: now };
+    this.bytes.moveTo(target, now);
+    this.inData = { message, target, got: now };
     return true;
   }
 
   protected override underWay(): OpReply | UrbReplyMessage | null | undefined {
     const u = this.inData;
     if (u === null) return undefined;
-    if (u.got < u.need) return null;
+    if (u.got < u.message.actualLength) return null;
     this.inData = null;
-    u.message.data = u.target.subarray(0, u.need);
+    u.message.data = u.target.subarray(0, u.message.actualLength);
     return this.finish(u.message);
   }
 

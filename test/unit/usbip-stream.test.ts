@@ -240,13 +240,8 @@ t.test('bytes read into the shared room are copied out before the next read; wha
   s.write(next.subarray(0, wire.length - 30));
   const m = s.read() as RetSubmit;
   t.match(m, { kind: 'ret-submit', seqnum: 9, actualLength: 13 }, 'the half header held was copied out before the other read');
-  const dataWire = encodeUrb({ kind: 'ret-submit', seqnum: 3, devid: 0, direction: Direction.out, ep: 0, status: 0, actualLength: 13, startFrame: 0, numberOfPackets: 0, errorCount: 0, data: csw, iso: [] });
-  const streamIn = new UsbipReplyStream(() => Direction.in); // no transfer buffers: data into memory of its own
-  streamIn.write(encodeImportReply(OpStatus.ok, {
-    path: '/sys/devices/platform/bmcfleet/usb1/1-1', busid: '1-1', busnum: 1, devnum: 2, speed: 3, idVendor: 0x046b, idProduct: 0xff20,
-    bcdDevice: 0x100, deviceClass: 0, deviceSubClass: 0, deviceProtocol: 0, configurationValue: 1, numConfigurations: 1, numInterfaces: 1,
-  }));
-  streamIn.read();
+  const dataWire = retSubmit(3, csw);
+  const streamIn = importedStream(new Map()); // no transfer buffers: data into memory of its own
   const r2 = streamIn.room();
   dataWire.copy(r2);
   streamIn.write(r2.subarray(0, dataWire.length));

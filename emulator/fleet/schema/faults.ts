@@ -6,11 +6,9 @@ import { MAX_FAULT_MS, type FaultSettings } from '../../bmc/faults.js';
 import { shown } from './kinds.js';
 import { reportedAtSection } from '../../../runtime/document/zod-issues.js';
 
-const MAX_MS = MAX_FAULT_MS;
-
 function milliseconds(name: (path: readonly PropertyKey[]) => string) {
-  const error = (issue: { input?: unknown; path?: readonly PropertyKey[] }) => `${name(issue.path ?? [])} must be 0-${MAX_MS} ms, got ${shown(issue.input)}`;
-  return z.number({ error }).min(0, { error }).max(MAX_MS, { error });
+  const error = (issue: { input?: unknown; path?: readonly PropertyKey[] }) => `${name(issue.path ?? [])} must be 0-${MAX_FAULT_MS} ms, got ${shown(issue.input)}`;
+  return z.number({ error }).min(0, { error }).max(MAX_FAULT_MS, { error });
 }
 const named = (name: string) => milliseconds(() => name);
 
